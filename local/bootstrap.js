@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+// Entry point of `npm start`, `npm test` and `npm run emulator` on any clone, fresh or not:
+// installs dependencies when package-lock.json changed since the last install, compiles
+// the TypeScript, then hands over to the compiled command. Plain JavaScript with no
+// dependencies, because it must run before node_modules exists.
+'use strict';
+const { spawnSync } = require('node:child_process');
+const { createHash } = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const commands = {
+  start: ['dist/local/cli/start.js'],
+  emulator: ['dist/local/m365/main.js'],
+  test: ['node_modules/jest/bin/jest.js'],
+  bench: [],
+};
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
+  if (r.error) throw r.error;
+  return r.status ?? 1;
+}
+
+function lockDigest() {
+  const lock = path.join(root, 'package-lock.json');
+  const text = fs.existsSync(lock) ? fs.readFileSync(lock) : fs.readFileSync(path.join(root, 'package.json'));
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function ensureInstalled() {
+  const stamp = path.join(root, 'node_modules', '.m365-vault-install');
+  const digest = lockDigest();
+  if (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === digest) return;
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const ci = fs.existsSync(path.join(root, 'package-lock.json'));
+  console.log(`[setup] installing dependencies (npm ${ci ? 'ci' : 'install'}) ...`);
+  const status = run(npm, [ci ? 'ci' : 'install', '--no-audit', '--no-fund']);
+  if (status !== 0) process.exit(status);
+  fs.writeFileSync(stamp, digest);
+}
+
+function build() {
+  const status = run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
+  if (status !== 0) {
+    console.error('[setup] TypeScript build failed');
+    process.exit(status);
+  }
+}
+
+const [verb, ...rest] = process.argv.slice(2);
+if (!verb || !(verb in commands)) {
+  console.error(`usage: node local/bootstrap.js <${Object.keys(commands).join('|')}> [args...]`);
+  process.exit(2);
+}
+ensureInstalled();
+build();
+const target = verb === 'bench' ? [`dist/bench/${rest.shift()}.js`] : commands[verb];
+const status = run(process.execPath, ['--enable-source-maps', ...target, ...rest]);
+process.exit(status);
