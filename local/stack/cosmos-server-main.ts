@@ -1,0 +1,21 @@
+// Child-process entry for the local Cosmos DB stand-in: @vercel/cosmosdb-server over TLS with the stack's own
+// loopback certificate (the package's bundled certificate expired in 2021 and names no loopback address).
+import fs from 'node:fs';
+import { createHttpsServer } from '@vercel/cosmosdb-server';
+
+const [certFile, keyFile, portArg] = process.argv.slice(2);
+if (!certFile || !keyFile) {
+  console.error('usage: cosmos-server-main <certFile> <keyFile> [port]');
+  process.exit(2);
+}
+const server = createHttpsServer({ cert: fs.readFileSync(certFile), key: fs.readFileSync(keyFile) });
+server.listen(Number(portArg ?? 0), '127.0.0.1', () => {
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  console.log(`[cosmos] listening on https://127.0.0.1:${port}`);
+});
+const close = (): void => {
+  server.close(() => process.exit(0));
+};
+process.on('SIGTERM', close);
+process.on('SIGINT', close);
