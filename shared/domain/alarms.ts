@@ -1,0 +1,167 @@
+// Turns a failure into an alarm an administrator can act on at 3 a.m.: what failed, why, and how to fix it.
+// Pure: callers pass what they observed (HTTP status, service error code, the operation, the token's roles).
+import { GRAPH_OPERATIONS, GraphOperation, missingPermission } from './graph-permissions';
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export type AlarmCode =
+  | 'graph.permissionMissing' | 'graph.accessDenied' | 'mailbox.notLicensed' | 'onedrive.inaccessible'
+  | 'site.locked' | 'site.readOnly' | 'graph.throttled' | 'graph.unavailable' | 'graph.itemGone' | 'graph.resyncRequired'
+  | 'auth.unknownTenant' | 'auth.unknownApplication' | 'auth.badSecret' | 'auth.secretExpired' | 'auth.badCertificate'
+  | 'auth.missingCredential' | 'auth.failed'
+  | 'storage.quotaExceeded' | 'storage.immutable' | 'storage.forbidden' | 'storage.unavailable'
+  | 'unexpected';
+
+export interface Subject {
+  kind: 'tenant' | 'mailbox' | 'onedrive' | 'site' | 'team' | 'repository';
+  name: string;
+  url?: string;
+}
+
+export interface Alarm {
+  code: AlarmCode;
+  severity: Severity;
+  /** Whether retrying later (next run) may succeed without anyone changing anything. */
+  transient: boolean;
+  message: string;
+  fix: string;
+  subject?: Subject;
+  operation?: string;
+  permission?: string;
+  retryAfterSeconds?: number;
+  requestId?: string;
+}
+
+export interface GraphFailure {
+  status: number;
+  code?: string;
+  innerCode?: string;
+  retryAfterSeconds?: number;
+  requestId?: string;
+  operation: GraphOperation;
+  subject?: Subject;
+  grantedRoles?: readonly string[];
+}
+
+const named = (s: Subject | undefined): string => (s ? `${s.kind} '${s.name}'` : 'the tenant');
+const eq = (a: string | undefined, b: string): boolean => (a ?? '').toLowerCase() === b.toLowerCase();
+
+export function classifyGraphFailure(f: GraphFailure): Alarm {
+  const op = GRAPH_OPERATIONS[f.operation];
+  const base = { subject: f.subject, operation: f.operation, requestId: f.requestId };
+  const who = named(f.subject);
+
+  if (f.status === 429 || f.status === 503 || f.status === 504 || f.status === 509) {
+    const throttled = f.status === 429 || eq(f.code, 'TooManyRequests') || eq(f.code, 'activityLimitReached');
+    return {
+      ...base, code: throttled ? 'graph.throttled' : 'graph.unavailable', severity: 'warning', transient: true,
+      retryAfterSeconds: f.retryAfterSeconds,
+      message: throttled
+        ? `Microsoft Graph throttled requests to ${who}${f.retryAfterSeconds ? ` for ${f.retryAfterSeconds} s` : ''} while trying to ${op.action}.`
+        : `Microsoft Graph was unavailable (HTTP ${f.status}) while trying to ${op.action} for ${who}.`,
+      fix: throttled
+        ? 'No action needed: the job waits as Microsoft asks and resumes. If it recurs daily, lower the job concurrency or move the schedule away from business hours.'
+        : 'No action needed if it clears: the job retries. If it persists, check the Microsoft 365 service health dashboard.',
+    };
+  }
+  if (f.status === 423 || (f.status === 403 && eq(f.code, 'notAllowed'))) {
+    return {
+      ...base, code: 'site.locked', severity: 'error', transient: false,
+      message: `Access to ${who}${f.subject?.url ? ` (${f.subject.url})` : ''} has been blocked (site lock state NoAccess). Please contact your Microsoft 365 administrator to resolve this problem.`,
+      fix: 'A SharePoint administrator checks it with `Get-SPOSite -Identity "<SiteURL>" | Select Url, LockState` and unlocks it with `Set-SPOSite -Identity "<SiteURL>" -LockState Unlock`; if a site-closure policy locked it, reopen it there. Then re-run the job.',
+    };
+  }
+  if (eq(f.code, 'serviceReadOnly') || eq(f.innerCode, 'serviceReadOnly')) {
+    return {
+      ...base, code: 'site.readOnly', severity: 'error', transient: false,
+      message: `${who} is read-only (site lock state ReadOnly), so the product cannot ${op.action}.`,
+      fix: 'Backups still read it; to restore into it, a SharePoint administrator runs `Set-SPOSite -Identity "<SiteURL>" -LockState Unlock`, or restore to another location.',
+    };
+  }
+  if (eq(f.code, 'MailboxNotEnabledForRESTAPI') || eq(f.code, 'MailboxNotSupportedForRESTAPI')) {
+    return {
+      ...base, code: 'mailbox.notLicensed', severity: 'warning', transient: false,
+      message: `${who} has no Exchange Online mailbox the product can read: it is unlicensed, inactive, soft-deleted or hosted on-premises.`,
+      fix: 'Assign an Exchange Online licence if the mailbox should be protected, or remove it from the job. Shared mailboxes need no licence but must exist in Exchange Online.',
+    };
+  }
+  if (f.operation === 'files.read' && f.subject?.kind === 'onedrive' && (f.status === 404 || eq(f.code, 'ResourceNotFound'))) {
+    return {
+      ...base, code: 'onedrive.inaccessible', severity: 'warning', transient: false,
+      message: `The ${f.subject.name} OneDrive is inaccessible. Make sure the OneDrive is available. If it was deleted, edit the job and remove this OneDrive.`,
+      fix: 'Check in the Microsoft 365 admin center that the user has a OneDrive licence and that the OneDrive was provisioned (the user signed in once) and not deleted.',
+    };
+  }
+  if (f.status === 401 || f.status === 403) {
+    const missing = f.grantedRoles ? missingPermission(f.operation, f.grantedRoles) : op.anyOf[0];
+    if (missing) {
+      return {
+        ...base, code: 'graph.permissionMissing', severity: 'error', transient: false, permission: missing,
+        message: `Microsoft Graph denied the request to ${op.action} for ${who}: the application lacks the ${missing} permission.`,
+        fix: `In Microsoft Entra admin center → App registrations → the backup app → API permissions, add the Microsoft Graph application permission ${missing} and grant admin consent. Tokens pick it up within an hour.`,
+      };
+    }
+    return {
+      ...base, code: 'graph.accessDenied', severity: 'error', transient: false,
+      message: `Microsoft Graph denied the request to ${op.action} for ${who} although the application holds ${op.anyOf.find((p) => f.grantedRoles?.includes(p))}.`,
+      fix: 'An Exchange application access policy (New-ApplicationAccessPolicy / RBAC for Applications) or a Conditional Access policy excludes this mailbox or site from the app. Add it to the allowed scope, then re-run the job.',
+    };
+  }
+  if (f.status === 410 || eq(f.code, 'syncStateNotFound') || eq(f.code, 'resyncRequired')) {
+    return {
+      ...base, code: 'graph.resyncRequired', severity: 'info', transient: true,
+      message: `Microsoft Graph expired the change-tracking token of ${who}; the container is being re-synchronised in full.`,
+      fix: 'No action needed: already-stored content is not stored again.',
+    };
+  }
+  if (f.status === 404) {
+    return {
+      ...base, code: 'graph.itemGone', severity: 'info', transient: false,
+      message: `An item of ${who} was deleted while it was being backed up; it is recorded as deleted.`,
+      fix: 'No action needed.',
+    };
+  }
+  return {
+    ...base, code: 'unexpected', severity: 'error', transient: f.status >= 500,
+    message: `Microsoft Graph answered HTTP ${f.status}${f.code ? ` (${f.code})` : ''} while trying to ${op.action} for ${who}.`,
+    fix: f.status >= 500 ? 'Usually transient: the next run retries.' : 'Check the request id in Application Insights and report it if it persists.',
+  };
+}
+
+const AADSTS_ALARMS: Record<string, { code: AlarmCode; message: string; fix: string }> = {
+  '90002': { code: 'auth.unknownTenant', message: 'Microsoft Entra ID does not know the tenant id of this Microsoft 365 account.', fix: 'Check the account\'s tenant id (a GUID or the tenant\'s .onmicrosoft.com domain) in the account settings.' },
+  '700016': { code: 'auth.unknownApplication', message: 'The client id of this Microsoft 365 account is not an application registered or consented in the tenant.', fix: 'Copy the Application (client) ID from the app registration\'s Overview page into the account settings, and make sure an administrator consented to the app in this tenant.' },
+  '7000215': { code: 'auth.badSecret', message: 'Microsoft Entra ID rejected the client secret of this Microsoft 365 account.', fix: 'Store the secret\'s Value (not its Secret ID) again; create a new secret under Certificates & secrets if the value is lost.' },
+  '7000222': { code: 'auth.secretExpired', message: 'The client secret of this Microsoft 365 account has expired.', fix: 'Create a new client secret under the app registration\'s Certificates & secrets and store its value; consider a certificate instead.' },
+  '700027': { code: 'auth.badCertificate', message: 'Microsoft Entra ID could not verify the certificate of this Microsoft 365 account.', fix: 'Upload the certificate (public part) to the app registration\'s Certificates & secrets and store the matching private key; check it has not expired.' },
+  '7000218': { code: 'auth.missingCredential', message: 'No client secret or certificate was sent for this Microsoft 365 account.', fix: 'Configure a client secret or certificate for the account.' },
+};
+
+/** Classifies a token-endpoint failure by its AADSTS number (the HTTP status varies; the number does not). */
+export function classifyAuthFailure(description: string, subject?: Subject): Alarm {
+  const number = /AADSTS(\d+)/.exec(description)?.[1];
+  const known = number ? AADSTS_ALARMS[number] : undefined;
+  return {
+    code: known?.code ?? 'auth.failed', severity: 'error', transient: false, subject,
+    message: known?.message ?? `Signing in to Microsoft Entra ID failed${number ? ` (AADSTS${number})` : ''}.`,
+    fix: known?.fix ?? 'Check the account\'s tenant id, client id and credential; look the AADSTS code up in Microsoft\'s reference.',
+  };
+}
+
+/** Classifies an Azure Storage failure of the backup repository by its error code. */
+export function classifyStorageFailure(status: number, code: string | undefined, subject?: Subject): Alarm {
+  const base = { subject, severity: 'error' as const };
+  if (code === 'BlobImmutableDueToPolicy' || code === 'BlobImmutableDueToLegalHold' || code === 'ContainerImmutableDueToPolicy' || code?.startsWith('ImmutabilityPolicy')) {
+    return { ...base, code: 'storage.immutable', transient: false, message: `The backup repository refused the change: an immutability policy or legal hold protects it (${code}).`, fix: 'Expected for immutable repositories: retention cannot delete data before its immutability period ends. If this blocks new backups, check the container\'s immutability policy in the storage account.' };
+  }
+  if (code === 'AccountLimitExceeded' || code === 'AccountIsDisabled' || status === 507) {
+    return { ...base, code: 'storage.quotaExceeded', transient: false, message: `The backup repository's storage account cannot accept more data (${code ?? status}).`, fix: 'Check the storage account\'s capacity and limits in the Azure portal, free space through retention, or raise the quota.' };
+  }
+  if (status === 403) {
+    return { ...base, code: 'storage.forbidden', transient: false, message: `The backup repository denied access (${code ?? 'HTTP 403'}).`, fix: 'Grant the function app\'s managed identity the Storage Blob Data Contributor role on the backup storage account (azd provisions it), and check its firewall allows the app.' };
+  }
+  if (status === 503 || status === 500 || code === 'ServerBusy' || code === 'OperationTimedOut') {
+    return { ...base, code: 'storage.unavailable', severity: 'warning', transient: true, message: `The backup repository is busy or unavailable (${code ?? status}).`, fix: 'Usually transient; the job retries. If it persists, check the storage account\'s health and scalability targets.' };
+  }
+  return { ...base, code: 'unexpected', transient: status >= 500, message: `The backup repository answered HTTP ${status}${code ? ` (${code})` : ''}.`, fix: 'Check the request in Application Insights.' };
+}

@@ -1,0 +1,28 @@
+// Which Microsoft Graph application permission each operation of the product needs (least privilege first), after
+// Microsoft's permission reference and the permission tables of comparable products. Backup reads; restore writes.
+
+export const GRAPH_OPERATIONS = {
+  'users.list': { action: 'list users', anyOf: ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All'] },
+  'groups.list': { action: 'list groups and memberships', anyOf: ['GroupMember.Read.All', 'Group.Read.All', 'Directory.Read.All'] },
+  'mail.read': { action: 'read mail folders and messages', anyOf: ['Mail.Read', 'Mail.ReadWrite'] },
+  'mail.write': { action: 'restore mail', anyOf: ['Mail.ReadWrite'] },
+  'calendars.read': { action: 'read calendars and events', anyOf: ['Calendars.Read', 'Calendars.ReadWrite'] },
+  'calendars.write': { action: 'restore calendar events', anyOf: ['Calendars.ReadWrite'] },
+  'contacts.read': { action: 'read contacts', anyOf: ['Contacts.Read', 'Contacts.ReadWrite'] },
+  'contacts.write': { action: 'restore contacts', anyOf: ['Contacts.ReadWrite'] },
+  'mailboxSettings.read': { action: 'read mailbox settings', anyOf: ['MailboxSettings.Read', 'MailboxSettings.ReadWrite'] },
+  'files.read': { action: 'read OneDrive and library files', anyOf: ['Files.Read.All', 'Files.ReadWrite.All', 'Sites.Read.All', 'Sites.ReadWrite.All'] },
+  'files.write': { action: 'restore files', anyOf: ['Files.ReadWrite.All', 'Sites.ReadWrite.All'] },
+  'sites.read': { action: 'read SharePoint sites and lists', anyOf: ['Sites.Read.All', 'Sites.ReadWrite.All', 'Sites.FullControl.All'] },
+  'sites.write': { action: 'restore SharePoint lists and items', anyOf: ['Sites.ReadWrite.All', 'Sites.Manage.All', 'Sites.FullControl.All'] },
+  'teams.list': { action: 'list teams and channels', anyOf: ['Team.ReadBasic.All', 'Channel.ReadBasic.All', 'Group.Read.All'] },
+  'channelMessages.read': { action: 'read channel messages', anyOf: ['ChannelMessage.Read.All'] },
+} as const;
+
+export type GraphOperation = keyof typeof GRAPH_OPERATIONS;
+
+/** The permission to grant so the operation succeeds: the least-privileged one, unless one it accepts is granted. */
+export function missingPermission(operation: GraphOperation, grantedRoles: readonly string[]): string | undefined {
+  const needed = GRAPH_OPERATIONS[operation].anyOf;
+  return needed.some((p) => grantedRoles.includes(p)) ? undefined : needed[0];
+}
