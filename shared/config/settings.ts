@@ -1,0 +1,49 @@
+// The product's configuration, read from app settings (Azure) or the environment (local stack), validated once.
+// In Azure every store is reached with the app's managed identity; keys and connection strings exist only for the
+// local emulators. Errors name the setting, never its value.
+import { z } from 'zod';
+
+const url = z.url();
+
+export const settingsSchema = z
+  .object({
+    /** Backup repository: an account URL (managed identity) or, for Azurite, a connection string. */
+    M365V_STORAGE_ACCOUNT_URL: url.optional(),
+    M365V_STORAGE_CONNECTION_STRING: z.string().min(1).optional(),
+    M365V_COSMOS_ENDPOINT: url,
+    M365V_COSMOS_DATABASE: z.string().min(1).default('m365vault'),
+    M365V_COSMOS_KEY: z.string().min(1).optional(),
+    /** PEM file of a self-signed certificate the Cosmos endpoint presents (local stand-in only). */
+    M365V_COSMOS_CA_CERT_FILE: z.string().min(1).optional(),
+    M365V_KEYVAULT_URL: url.optional(),
+    /** Local development only: a JSON file mapping secret names to values, used when no Key Vault is configured. */
+    M365V_LOCAL_SECRETS_FILE: z.string().min(1).optional(),
+    M365V_GRAPH_BASE_URL: url.default('https://graph.microsoft.com/v1.0'),
+    M365V_AUTHORITY_HOST: url.default('https://login.microsoftonline.com'),
+    /** PEM file of a self-signed certificate the Graph/Entra endpoints present (Microsoft 365 emulator only). */
+    M365V_GRAPH_CA_CERT_FILE: z.string().min(1).optional(),
+    M365V_API_TENANT_ID: z.string().min(1).optional(),
+    M365V_API_AUDIENCE: z.string().min(1).optional(),
+    /** User-assigned managed identity to use for Azure services. */
+    AZURE_CLIENT_ID: z.string().min(1).optional(),
+  })
+  .refine((s) => s.M365V_STORAGE_ACCOUNT_URL || s.M365V_STORAGE_CONNECTION_STRING, {
+    message: 'set M365V_STORAGE_ACCOUNT_URL (Azure) or M365V_STORAGE_CONNECTION_STRING (Azurite)',
+    path: ['M365V_STORAGE_ACCOUNT_URL'],
+  });
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+export class ConfigurationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigurationError';
+  }
+}
+
+/** Validates the given environment; the message lists each bad setting by name and says why, without its value. */
+export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const parsed = settingsSchema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  throw new ConfigurationError(parsed.error.issues.map((i) => `${i.path.join('.') || 'settings'}: ${i.message}`));
+}

@@ -1,0 +1,148 @@
+// Content-addressed, write-once storage of backed-up bytes: one blob per distinct content per tenant, named by the
+// sha256 of the original bytes, so the same attachment or file in 500 places is stored once. Memory stays flat:
+// small objects are buffered (bounded), large ones are streamed through staged blocks into a temporary blob and
+// then copied server-side under their hash.
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip, gzipSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
+import { ContainerClient, RestError } from '@azure/storage-blob';
+import { chooseEncoding, ContentEncoding, Digest, encoder } from './content-codec';
+
+export interface ContentRef {
+  sha256: string;
+  /** Size of the original bytes. */
+  size: number;
+  encoding: ContentEncoding;
+}
+
+export interface PutResult extends ContentRef {
+  /** Bytes written to storage by this call (0 when the content was already stored). */
+  storedBytes: number;
+  deduplicated: boolean;
+}
+
+/** Objects up to this size are hashed in memory and written with one conditional request. */
+const SMALL_LIMIT = 4 * 1024 * 1024;
+const BLOCK_SIZE = 4 * 1024 * 1024;
+const BLOCKS_IN_FLIGHT = 2;
+
+export const contentBlobName = (tenantId: string, sha256: string): string => `${tenantId}/sha256/${sha256.slice(0, 2)}/${sha256}`;
+
+const isConflict = (e: unknown): boolean => e instanceof RestError && (e.statusCode === 409 || e.statusCode === 412);
+
+export class ContentStore {
+  constructor(private readonly container: ContainerClient) {}
+
+  async put(tenantId: string, source: Readable | Buffer): Promise<PutResult> {
+    const stream = Buffer.isBuffer(source) ? Readable.from([source]) : source;
+    const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    const head: Buffer[] = [];
+    let headBytes = 0;
+    let ended = false;
+    while (headBytes <= SMALL_LIMIT) {
+      const next = await iterator.next();
+      if (next.done) {
+        ended = true;
+        break;
+      }
+      const chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value);
+      head.push(chunk);
+      headBytes += chunk.length;
+    }
+    const first = Buffer.concat(head);
+    if (ended) return this.putSmall(tenantId, first);
+    async function* rest(): AsyncGenerator<Buffer> {
+      yield first;
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) return;
+        yield Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value);
+      }
+    }
+    return this.putLarge(tenantId, Readable.from(rest()), chooseEncoding(first));
+  }
+
+  private async putSmall(tenantId: string, bytes: Buffer): Promise<PutResult> {
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const encoding = chooseEncoding(bytes);
+    const body = encoding === 'gzip' ? gzipSync(bytes) : bytes;
+    const blob = this.container.getBlockBlobClient(contentBlobName(tenantId, sha256));
+    const ref: ContentRef = { sha256, size: bytes.length, encoding };
+    try {
+      await blob.upload(body, body.length, { conditions: { ifNoneMatch: '*' }, metadata: metadataOf(ref) });
+      return { ...ref, storedBytes: body.length, deduplicated: false };
+    } catch (e) {
+      if (isConflict(e)) return { ...ref, storedBytes: 0, deduplicated: true };
+      throw e;
+    }
+  }
+
+  private async putLarge(tenantId: string, source: Readable, encoding: ContentEncoding): Promise<PutResult> {
+    const staging = this.container.getBlockBlobClient(`${tenantId}/staging/${randomUUID()}`);
+    const digest = new Digest();
+    const blockIds: string[] = [];
+    let storedBytes = 0;
+    const inFlight = new Set<Promise<void>>();
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    const stage = async (block: Buffer): Promise<void> => {
+      const id = Buffer.from(String(blockIds.length).padStart(8, '0')).toString('base64');
+      blockIds.push(id);
+      storedBytes += block.length;
+      const p = staging.stageBlock(id, block, block.length).then(() => undefined);
+      inFlight.add(p);
+      void p.finally(() => inFlight.delete(p)).catch(() => undefined);
+      if (inFlight.size >= BLOCKS_IN_FLIGHT) await Promise.race(inFlight);
+    };
+    try {
+      await pipeline(source, digest, encoder(encoding), async (encoded: AsyncIterable<Buffer>) => {
+        for await (const chunk of encoded) {
+          pending.push(chunk);
+          pendingBytes += chunk.length;
+          if (pendingBytes >= BLOCK_SIZE) {
+            const all = Buffer.concat(pending);
+            pending = [all.subarray(BLOCK_SIZE)];
+            pendingBytes = pending[0]!.length;
+            await stage(all.subarray(0, BLOCK_SIZE));
+          }
+        }
+        if (pendingBytes > 0) await stage(Buffer.concat(pending));
+        await Promise.all(inFlight);
+      });
+      const ref: ContentRef = { sha256: digest.hex(), size: digest.bytes, encoding };
+      const target = this.container.getBlockBlobClient(contentBlobName(tenantId, ref.sha256));
+      if (await target.exists()) return { ...ref, storedBytes: 0, deduplicated: true };
+      await staging.commitBlockList(blockIds, { metadata: metadataOf(ref) });
+      try {
+        const copy = await target.beginCopyFromURL(staging.url, { conditions: { ifNoneMatch: '*' } });
+        await copy.pollUntilDone();
+      } catch (e) {
+        if (isConflict(e)) return { ...ref, storedBytes: 0, deduplicated: true };
+        throw e;
+      }
+      return { ...ref, storedBytes, deduplicated: false };
+    } finally {
+      await staging.deleteIfExists();
+    }
+  }
+
+  /** The original bytes, decoded as they stream. */
+  async open(tenantId: string, ref: Pick<ContentRef, 'sha256' | 'encoding'>): Promise<Readable> {
+    const r = await this.container.getBlobClient(contentBlobName(tenantId, ref.sha256)).download();
+    const body = r.readableStreamBody as Readable;
+    return ref.encoding === 'gzip' ? body.pipe(createGunzip()) : body;
+  }
+
+  async exists(tenantId: string, sha256: string): Promise<boolean> {
+    return this.container.getBlobClient(contentBlobName(tenantId, sha256)).exists();
+  }
+
+  /** Used by retention's garbage collection once no recovery point references the content any more. */
+  async delete(tenantId: string, sha256: string): Promise<void> {
+    await this.container.getBlobClient(contentBlobName(tenantId, sha256)).deleteIfExists();
+  }
+}
+
+const metadataOf = (ref: ContentRef): Record<string, string> => ({ sha256: ref.sha256, size: String(ref.size), encoding: ref.encoding });
