@@ -1,0 +1,40 @@
+import { createHash } from 'node:crypto';
+import type { Head } from '../domain/version-plan';
+
+export type ItemKind = 'mailFolder' | 'message' | 'event' | 'contactFolder' | 'contact' | 'driveItem';
+
+/** Where a version's content lives: a content blob, or a split MIME message (skeleton + deduplicated parts). */
+export type ContentPointer =
+  | { blob: { sha256: string; size: number; encoding: 'gzip' | 'identity' } }
+  | { mime: unknown };
+
+export interface VersionDoc {
+  id: string;
+  protectedItemId: string;
+  containerId: string;
+  itemId: string;
+  kind: ItemKind;
+  validFrom: number;
+  validTo?: number;
+  changeKey?: string;
+  contentKey?: string;
+  /** The properties a faithful restore and browsing need (subject, folder, flags, name, size, ...). */
+  props: Record<string, unknown>;
+  content?: ContentPointer;
+  resyncMark?: number;
+}
+
+/** Graph ids may hold characters Cosmos forbids in ids ('/', '#', '?'), so documents are keyed by their hash. */
+export const headId = (itemId: string): string => createHash('sha256').update(itemId).digest('base64url').slice(0, 32);
+export const closedId = (itemId: string, validFrom: number): string => `${headId(itemId)}@${validFrom}`;
+
+export function toHead(doc: VersionDoc): Head {
+  return {
+    itemId: doc.itemId,
+    validFrom: doc.validFrom,
+    hasContent: doc.content !== undefined,
+    ...(doc.changeKey !== undefined ? { changeKey: doc.changeKey } : {}),
+    ...(doc.contentKey !== undefined ? { contentKey: doc.contentKey } : {}),
+    ...(doc.resyncMark !== undefined ? { resyncMark: doc.resyncMark } : {}),
+  };
+}

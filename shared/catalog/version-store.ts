@@ -1,0 +1,93 @@
+import { Container, Database } from '@azure/cosmos';
+import { closedId, headId, VersionDoc } from './version-doc';
+import type { LogRecord } from './change-log';
+
+const pk = (d: Pick<VersionDoc, 'protectedItemId' | 'containerId' | 'id'>): [string, string, string] => [d.protectedItemId, d.containerId, d.id];
+
+/** Cosmos operations on item versions; what to write is decided by the pure planner and logged before writing. */
+export class VersionStore {
+  readonly container: Container;
+
+  constructor(database: Database) {
+    this.container = database.container('versions');
+  }
+
+  /** Current heads of the given items of one container, in one query. */
+  async heads(protectedItemId: string, containerId: string, itemIds: readonly string[]): Promise<Map<string, VersionDoc>> {
+    const out = new Map<string, VersionDoc>();
+    if (itemIds.length === 0) return out;
+    const { resources } = await this.container.items
+      .query<VersionDoc>(
+        {
+          query: 'SELECT * FROM c WHERE c.protectedItemId = @p AND c.containerId = @c AND ARRAY_CONTAINS(@ids, c.id)',
+          parameters: [{ name: '@p', value: protectedItemId }, { name: '@c', value: containerId }, { name: '@ids', value: itemIds.map(headId) }],
+        },
+        { partitionKey: [protectedItemId, containerId] },
+      )
+      .fetchAll();
+    for (const d of resources) out.set(d.itemId, strip(d));
+    return out;
+  }
+
+  /** Every current head of a container (for a resync's final sweep). */
+  async *allHeads(protectedItemId: string, containerId: string): AsyncGenerator<VersionDoc> {
+    const iterator = this.container.items.query<VersionDoc>(
+      {
+        query: 'SELECT * FROM c WHERE c.protectedItemId = @p AND c.containerId = @c AND NOT IS_DEFINED(c.validTo)',
+        parameters: [{ name: '@p', value: protectedItemId }, { name: '@c', value: containerId }],
+      },
+      { partitionKey: [protectedItemId, containerId], maxItemCount: 500 },
+    );
+    while (iterator.hasMoreResults()) {
+      const { resources } = await iterator.fetchNext();
+      for (const d of resources) yield strip(d);
+    }
+  }
+
+  /** The log record that replaces `previous` (if any) with `next` at sequence `seq`. */
+  static putRecord(next: VersionDoc, previous: VersionDoc | undefined, seq: number): LogRecord {
+    const close = previous && previous.validFrom < seq ? { ...previous, id: closedId(previous.itemId, previous.validFrom), validTo: seq } : undefined;
+    return { t: 'version', ...(close ? { close } : {}), put: { ...next, id: headId(next.itemId) } };
+  }
+
+  static deleteRecord(previous: VersionDoc, seq: number): LogRecord {
+    const close = previous.validFrom < seq ? { ...previous, id: closedId(previous.itemId, previous.validFrom), validTo: seq } : undefined;
+    return { t: 'version', ...(close ? { close } : {}), drop: { id: headId(previous.itemId), protectedItemId: previous.protectedItemId, containerId: previous.containerId } };
+  }
+
+  /** Executes version records: the closed copy first, so a crash in between never loses the old state. */
+  async apply(record: Extract<LogRecord, { t: 'version' }>): Promise<void> {
+    if (record.close) await this.container.items.upsert(record.close);
+    if (record.put) await this.container.items.upsert(record.put);
+    if (record.drop) {
+      try {
+        await this.container.item(record.drop.id, pk(record.drop)).delete();
+      } catch (e) {
+        if ((e as { code?: number }).code !== 404) throw e;
+      }
+    }
+  }
+
+  /** The items of a recovery point: versions valid at sequence `seq`, optionally of one container, paged. */
+  view(protectedItemId: string, seq: number, opts: { containerId?: string; continuation?: string; pageSize?: number } = {}) {
+    const filter = opts.containerId ? ' AND c.containerId = @c' : '';
+    return this.container.items.query<VersionDoc>(
+      {
+        query: `SELECT * FROM c WHERE c.protectedItemId = @p${filter} AND c.validFrom <= @s AND (NOT IS_DEFINED(c.validTo) OR c.validTo > @s)`,
+        parameters: [{ name: '@p', value: protectedItemId }, { name: '@s', value: seq }, ...(opts.containerId ? [{ name: '@c', value: opts.containerId }] : [])],
+      },
+      {
+        partitionKey: opts.containerId ? [protectedItemId, opts.containerId] : [protectedItemId],
+        maxItemCount: opts.pageSize ?? 100,
+        ...(opts.continuation ? { continuationToken: opts.continuation } : {}),
+      },
+    );
+  }
+}
+
+/** Drops Cosmos system properties so documents compare and re-serialise cleanly. */
+const SYSTEM_PROPERTIES = ['_rid', '_self', '_etag', '_attachments', '_ts'];
+
+function strip(d: VersionDoc): VersionDoc {
+  return Object.fromEntries(Object.entries(d).filter(([k]) => !SYSTEM_PROPERTIES.includes(k))) as unknown as VersionDoc;
+}
