@@ -9,7 +9,7 @@ import { startCosmos } from './cosmos';
 import { provisionStores } from './provision';
 
 export interface StackOptions {
-  /** Folder for Azurite data and the loopback certificate; a fresh temp folder when omitted. */
+  /** Folder for Azurite data and the loopback certificate; a fresh temp folder, removed on stop, when omitted. */
   dataDir?: string;
   /** Fixed ports; 0 or omitted means free ports. */
   ports?: { blob?: number; queue?: number; table?: number; cosmos?: number };
@@ -34,6 +34,7 @@ export interface Stack {
 
 /** Starts Azurite and the Cosmos DB stand-in on loopback, waits until both answer, and provisions the stores. */
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const ownsDataDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'm365v-stack-'));
   fs.mkdirSync(dataDir, { recursive: true });
   const [azurite, cosmos] = await Promise.all([
@@ -42,6 +43,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   ]);
   const stop = async (): Promise<void> => {
     await Promise.all([azurite.stop(), cosmos.stop()]);
+    // A folder the stack made for itself is scratch space; a configured one is the user's data and stays.
+    if (ownsDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   };
   try {
     const cosmosDatabase = opts.cosmosDatabase ?? 'm365vault';

@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
 import { CosmosClient } from '@azure/cosmos';
 import { BlobServiceClient } from '@azure/storage-blob';
 import layout from '../../shared/catalog/containers.json';
@@ -38,8 +40,9 @@ describe('local stack', () => {
     client.dispose();
   });
 
-  it('starts a second stack on free ports, reuses its data folder, and stops every process', async () => {
-    const stack = await startStack();
+  it('starts a second stack on free ports, reuses a configured data folder, and stops every process', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'm365v-test-'));
+    const stack = await startStack({ dataDir });
     try {
       expect(stack.blobUrl).not.toBe(process.env.M365V_STORAGE_CONNECTION_STRING);
       const blobs = BlobServiceClient.fromConnectionString(stack.storageConnectionString);
@@ -48,12 +51,20 @@ describe('local stack', () => {
       await stack.stop();
     }
     await expect(fetch(stack.blobUrl)).rejects.toThrow();
-    const again = await startStack({ dataDir: stack.dataDir });
+    const again = await startStack({ dataDir });
     try {
       const blobs = BlobServiceClient.fromConnectionString(again.storageConnectionString);
       expect((await blobs.getContainerClient('content').getBlockBlobClient('persisted').downloadToBuffer()).toString()).toBe('x');
     } finally {
       await again.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
     }
+  });
+
+  it('removes a data folder it created for itself when stopped', async () => {
+    const stack = await startStack();
+    expect(fs.existsSync(stack.dataDir)).toBe(true);
+    await stack.stop();
+    expect(fs.existsSync(stack.dataDir)).toBe(false);
   });
 });
