@@ -60,11 +60,14 @@ export function planPage(changes: readonly Change[], heads: ReadonlyMap<string, 
   });
 }
 
-/** After a resync round completes, heads it did not see were deleted while the token was invalid. */
+/**
+ * After a resync round completes, heads it did not mark were deleted while the token was invalid. Writes made by
+ * the resync carry the mark too; a head written earlier in the same run, before the token expired, does not.
+ */
 export function unseenAfterResync(heads: Iterable<Head>, seq: number): VersionOp[] {
   const ops: VersionOp[] = [];
   for (const h of heads) {
-    if (h.resyncMark !== seq && h.validFrom !== seq) ops.push({ op: 'delete', itemId: h.itemId, ...(h.validFrom < seq ? { closeFrom: h.validFrom } : {}) });
+    if (h.resyncMark !== seq) ops.push({ op: 'delete', itemId: h.itemId, ...(h.validFrom < seq ? { closeFrom: h.validFrom } : {}) });
   }
   return ops;
 }

@@ -41,13 +41,18 @@ describe('planPage', () => {
 });
 
 describe('unseenAfterResync', () => {
-  it('deletes heads neither marked nor written by the resync run', () => {
+  it('deletes heads the resync did not mark, including ones written before the token expired', () => {
     const ops = unseenAfterResync([
       { itemId: 'seen', validFrom: 2, hasContent: true, resyncMark: 5 },
-      { itemId: 'rewritten', validFrom: 5, hasContent: true },
+      { itemId: 'rewritten-by-resync', validFrom: 5, hasContent: true, resyncMark: 5 },
+      { itemId: 'written-before-410', validFrom: 5, hasContent: true },
       { itemId: 'gone', validFrom: 2, hasContent: true },
       { itemId: 'gone-stale-mark', validFrom: 1, hasContent: true, resyncMark: 3 },
     ], 5);
-    expect(ops).toEqual([{ op: 'delete', itemId: 'gone', closeFrom: 2 }, { op: 'delete', itemId: 'gone-stale-mark', closeFrom: 1 }]);
+    expect(ops).toEqual([
+      { op: 'delete', itemId: 'written-before-410' },
+      { op: 'delete', itemId: 'gone', closeFrom: 2 },
+      { op: 'delete', itemId: 'gone-stale-mark', closeFrom: 1 },
+    ]);
   });
 });

@@ -1,0 +1,51 @@
+import type { Readable } from 'node:stream';
+import type { GraphOperation } from '../domain/graph-permissions';
+import type { ContentPointer } from '../catalog/version-doc';
+import type { GraphItem } from './workloads/workload';
+
+export interface ReadOptions {
+  /** Throttling key: the mailbox, drive or site the request touches. */
+  mailbox: string;
+  operation: GraphOperation;
+  /** Epoch ms by which the calling activity must return; waits that would pass it end the activity instead. */
+  deadline: number;
+}
+
+export interface DeltaPage {
+  value: GraphItem[];
+  nextLink?: string;
+  deltaLink?: string;
+}
+
+/** What the sync engine needs from Microsoft Graph. */
+export interface GraphReader {
+  page(url: string, opts: ReadOptions): Promise<DeltaPage>;
+  stream(url: string, opts: ReadOptions): Promise<Readable>;
+}
+
+/** Graph expired the container's delta token (410): the container must be re-enumerated. */
+export class ResyncRequired extends Error {
+  constructor(readonly location?: string) {
+    super('delta token expired; full resynchronisation required');
+    this.name = 'ResyncRequired';
+  }
+}
+
+/** Graph asked to wait longer than the activity may: checkpoint and let the orchestrator wait on a durable timer. */
+export class WaitRequired extends Error {
+  constructor(readonly retryAfterSeconds: number) {
+    super(`throttled: retry after ${retryAfterSeconds} s`);
+    this.name = 'WaitRequired';
+  }
+}
+
+export interface StoredContent {
+  pointer: ContentPointer;
+  size: number;
+  storedBytes: number;
+}
+
+/** Writes content (streamed) into the backup repository, deduplicated per tenant. */
+export interface ContentWriter {
+  write(tenantId: string, source: Readable | Buffer, opts: { mime: boolean }): Promise<StoredContent>;
+}

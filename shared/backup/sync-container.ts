@@ -1,0 +1,171 @@
+// Synchronises one container (a mail folder, a drive, ...) of one protected item into a recovery point, page by
+// page, within a time box. Per page: content first, then the write-ahead change log, then the catalog, then the
+// cursor. A crash or retry anywhere redoes at most the current page, whose writes are idempotent.
+import { ChangeLog, LogRecord, logBlobName } from '../catalog/change-log';
+import { CursorState, CursorStore } from '../catalog/cursor-store';
+import { headId, toHead, VersionDoc } from '../catalog/version-doc';
+import { VersionStore } from '../catalog/version-store';
+import { planPage, unseenAfterResync, VersionOp } from '../domain/version-plan';
+import { mapLimit } from './map-limit';
+import { ContentWriter, GraphReader, ResyncRequired, WaitRequired } from './ports';
+import type { ContainerWorkload, GraphItem } from './workloads/workload';
+
+export interface SyncTarget {
+  accountId: string;
+  tenantId: string;
+  protectedItemId: string;
+  containerId: string;
+  /** Throttling key for Graph (the mailbox's user id, the drive id). */
+  mailbox: string;
+  seq: number;
+}
+
+export interface SyncCounts {
+  pages: number;
+  changes: number;
+  written: number;
+  deleted: number;
+  unchanged: number;
+  contentFetched: number;
+  bytes: number;
+  storedBytes: number;
+}
+
+export type SyncOutcome =
+  | { status: 'done'; counts: SyncCounts; resynced: boolean }
+  | { status: 'continue'; counts: SyncCounts }
+  | { status: 'wait'; counts: SyncCounts; retryAfterSeconds: number };
+
+export interface SyncDeps {
+  graph: GraphReader;
+  content: ContentWriter;
+  versions: VersionStore;
+  cursors: CursorStore;
+  log: ChangeLog;
+  now(): Date;
+  /** Parallel content downloads per container; Graph allows 4 concurrent requests per mailbox. */
+  contentConcurrency?: number;
+}
+
+const emptyCounts = (): SyncCounts => ({ pages: 0, changes: 0, written: 0, deleted: 0, unchanged: 0, contentFetched: 0, bytes: 0, storedBytes: 0 });
+
+export async function syncContainer(deps: SyncDeps, target: SyncTarget, workload: ContainerWorkload, deadline: number): Promise<SyncOutcome> {
+  const counts = emptyCounts();
+  const read = { mailbox: target.mailbox, operation: workload.operation, deadline };
+  let cursor: CursorState = (await deps.cursors.get(target.protectedItemId, target.containerId)) ?? {
+    protectedItemId: target.protectedItemId, containerId: target.containerId, phase: 'initial',
+  };
+  if (cursor.phase === 'resync' && cursor.resyncSeq !== target.seq) {
+    // A resync left unfinished by an earlier run: its marks belong to that run, so enumerate again under this one.
+    cursor = { protectedItemId: target.protectedItemId, containerId: target.containerId, phase: 'resync', resyncSeq: target.seq };
+  }
+  let resynced = false;
+  while (deps.now().getTime() < deadline) {
+    const url = cursor.nextLink ?? cursor.deltaLink ?? workload.initialUrl;
+    let page;
+    try {
+      page = await deps.graph.page(url, read);
+    } catch (e) {
+      if (e instanceof WaitRequired) return { status: 'wait', counts, retryAfterSeconds: e.retryAfterSeconds };
+      if (!(e instanceof ResyncRequired)) throw e;
+      // Start the round again from scratch; what is already stored is matched, not stored twice.
+      cursor = { protectedItemId: target.protectedItemId, containerId: target.containerId, phase: 'resync', resyncSeq: target.seq, ...(e.location ? { nextLink: e.location } : {}) };
+      await deps.cursors.save(cursor, deps.now());
+      resynced = true;
+      continue;
+    }
+    counts.pages++;
+    const resync = cursor.phase === 'resync' && cursor.resyncSeq === target.seq;
+    try {
+      await applyPage(deps, target, workload, page.value, resync, read, counts);
+    } catch (e) {
+      if (e instanceof WaitRequired) return { status: 'wait', counts, retryAfterSeconds: e.retryAfterSeconds };
+      throw e;
+    }
+    if (page.nextLink) {
+      cursor = { ...withoutLinks(cursor), nextLink: page.nextLink };
+      await deps.cursors.save(cursor, deps.now());
+      continue;
+    }
+    if (resync) await sweepUnseen(deps, target, counts);
+    cursor = { protectedItemId: target.protectedItemId, containerId: target.containerId, phase: 'incremental', ...(page.deltaLink ? { deltaLink: page.deltaLink } : {}) };
+    await deps.cursors.save(cursor, deps.now());
+    return { status: 'done', counts, resynced };
+  }
+  return { status: 'continue', counts };
+}
+
+function withoutLinks(c: CursorState): CursorState {
+  return { protectedItemId: c.protectedItemId, containerId: c.containerId, phase: c.phase, ...(c.resyncSeq !== undefined ? { resyncSeq: c.resyncSeq } : {}) };
+}
+
+async function applyPage(
+  deps: SyncDeps, target: SyncTarget, workload: ContainerWorkload, items: GraphItem[], resync: boolean,
+  read: { mailbox: string; operation: ContainerWorkload['operation']; deadline: number }, counts: SyncCounts,
+): Promise<void> {
+  const changes = items.map((i) => workload.toChange(i));
+  counts.changes += changes.length;
+  const heads = await deps.versions.heads(target.protectedItemId, target.containerId, [...new Set(changes.map((c) => c.itemId))]);
+  const headsForPlan = new Map([...heads].map(([id, d]) => [id, toHead(d)]));
+  const plan = planPage(changes, headsForPlan, { seq: target.seq, resync });
+
+  const records = await mapLimit(plan, deps.contentConcurrency ?? 4, async (op): Promise<LogRecord | undefined> => {
+    const previous = heads.get(op.itemId);
+    if (op.op === 'skip') {
+      counts.unchanged++;
+      return undefined;
+    }
+    if (op.op === 'mark') {
+      counts.unchanged++;
+      return { t: 'version', put: { ...previous!, id: headId(op.itemId), resyncMark: target.seq } };
+    }
+    if (op.op === 'delete') {
+      counts.deleted++;
+      return VersionStore.deleteRecord(previous!, target.seq);
+    }
+    counts.written++;
+    const item = items[op.index]!;
+    const next = await nextVersion(deps, target, workload, item, op, previous, resync, read, counts);
+    return VersionStore.putRecord(next, previous, target.seq);
+  });
+  const toWrite = records.filter((r): r is Extract<LogRecord, { t: 'version' }> => r !== undefined && r.t === 'version');
+  await deps.log.append(logBlobName(target.accountId, target.protectedItemId, target.seq), toWrite);
+  await mapLimit(toWrite, 8, (r) => deps.versions.apply(r));
+}
+
+async function nextVersion(
+  deps: SyncDeps, target: SyncTarget, workload: ContainerWorkload, item: GraphItem, op: Extract<VersionOp, { op: 'put' }>,
+  previous: VersionDoc | undefined, resync: boolean, read: { mailbox: string; operation: ContainerWorkload['operation']; deadline: number }, counts: SyncCounts,
+): Promise<VersionDoc> {
+  const change = workload.toChange(item);
+  const doc: VersionDoc = {
+    id: headId(item.id),
+    protectedItemId: target.protectedItemId,
+    containerId: target.containerId,
+    itemId: item.id,
+    kind: workload.kind,
+    validFrom: target.seq,
+    props: workload.props(item),
+    ...(change.kind === 'upsert' && change.changeKey !== undefined ? { changeKey: change.changeKey } : {}),
+    ...(change.kind === 'upsert' && change.contentKey !== undefined ? { contentKey: change.contentKey } : {}),
+    ...(resync ? { resyncMark: target.seq } : {}),
+  };
+  const source = workload.content(item);
+  if (!source) return doc;
+  if (!op.fetchContent && previous?.content) return { ...doc, content: previous.content };
+  const stream = 'inline' in source ? Buffer.from(JSON.stringify(item)) : await deps.graph.stream(source.url, read);
+  const stored = await deps.content.write(target.tenantId, stream, { mime: 'url' in source && source.mime === true });
+  counts.contentFetched++;
+  counts.bytes += stored.size;
+  counts.storedBytes += stored.storedBytes;
+  return { ...doc, content: stored.pointer };
+}
+
+async function sweepUnseen(deps: SyncDeps, target: SyncTarget, counts: SyncCounts): Promise<void> {
+  const heads = new Map<string, VersionDoc>();
+  for await (const h of deps.versions.allHeads(target.protectedItemId, target.containerId)) heads.set(h.itemId, h);
+  const records = unseenAfterResync([...heads.values()].map(toHead), target.seq).map((op) => VersionStore.deleteRecord(heads.get(op.itemId)!, target.seq));
+  counts.deleted += records.length;
+  await deps.log.append(logBlobName(target.accountId, target.protectedItemId, target.seq), records);
+  await mapLimit(records, 8, (r) => deps.versions.apply(r as Extract<LogRecord, { t: 'version' }>));
+}

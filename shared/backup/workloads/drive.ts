@@ -1,0 +1,32 @@
+import { ContainerWorkload, GraphItem, pick, seg } from './workload';
+
+/** A whole drive (OneDrive or library) through one root delta; items are tracked by id, never by path. */
+export function driveItems(driveId: string): ContainerWorkload {
+  return {
+    kind: 'driveItem',
+    operation: 'files.read',
+    initialUrl: `/drives/${seg(driveId)}/root/delta`,
+    toChange: (item) => {
+      if (item.deleted !== undefined) return { kind: 'delete', itemId: item.id };
+      const eTag = typeof item.eTag === 'string' ? { changeKey: item.eTag } : {};
+      const file = item.file as { hashes?: { quickXorHash?: string; sha256Hash?: string } } | undefined;
+      if (!file) return { kind: 'upsert', itemId: item.id, hasContent: false, ...eTag };
+      return { kind: 'upsert', itemId: item.id, hasContent: true, contentKey: contentKeyOf(item), ...eTag };
+    },
+    props: (item) => ({
+      ...pick(item, ['name', 'size', 'createdDateTime', 'lastModifiedDateTime', 'createdBy', 'lastModifiedBy', 'webUrl', 'cTag']),
+      ...(item.parentReference ? { parentId: (item.parentReference as { id?: string }).id } : {}),
+      ...(item.folder ? { folder: true } : {}),
+      ...(item.root ? { root: true } : {}),
+      ...(item.file ? { file: pick(item.file as GraphItem, ['mimeType', 'hashes']) } : {}),
+    }),
+    content: (item) => (item.file ? { url: `/drives/${seg(driveId)}/items/${seg(item.id)}/content` } : null),
+  };
+}
+
+/** Content identity without downloading: Graph's hash when it gives one, else the content tag, with the size. */
+function contentKeyOf(item: GraphItem): string {
+  const hashes = (item.file as { hashes?: Record<string, string> }).hashes ?? {};
+  const marker = hashes.sha256Hash ?? hashes.quickXorHash ?? (typeof item.cTag === 'string' ? item.cTag : item.eTag);
+  return `${String(marker)}:${String(item.size ?? '')}`;
+}

@@ -1,0 +1,39 @@
+import { ContainerWorkload, isRemoved, pick, seg } from './workload';
+
+const MESSAGE_PROPS = [
+  'subject', 'from', 'sender', 'toRecipients', 'ccRecipients', 'bccRecipients', 'replyTo', 'receivedDateTime', 'sentDateTime',
+  'isRead', 'isDraft', 'flag', 'categories', 'importance', 'hasAttachments', 'internetMessageId', 'conversationId',
+  'parentFolderId', 'bodyPreview', 'inferenceClassification',
+] as const;
+
+/** Mail folders of a mailbox: one flat delta over the whole hierarchy (the tree is rebuilt from parentFolderId). */
+export function mailFolders(userId: string): ContainerWorkload {
+  return {
+    kind: 'mailFolder',
+    operation: 'mail.read',
+    initialUrl: `/users/${seg(userId)}/mailFolders/delta`,
+    toChange: (item) => (isRemoved(item) ? { kind: 'delete', itemId: item.id } : { kind: 'upsert', itemId: item.id, hasContent: false, ...changeKeyOf(item) }),
+    props: (item) => pick(item, ['displayName', 'parentFolderId', 'childFolderCount', 'totalItemCount', 'unreadItemCount', 'wellKnownName']),
+    content: () => null,
+  };
+}
+
+/** Messages of one folder: full MIME as content, the properties MIME does not carry (read, flag, categories) as props. */
+export function folderMessages(userId: string, folderId: string): ContainerWorkload {
+  return {
+    kind: 'message',
+    operation: 'mail.read',
+    initialUrl: `/users/${seg(userId)}/mailFolders/${seg(folderId)}/messages/delta?$select=${MESSAGE_PROPS.join(',')},changeKey,lastModifiedDateTime`,
+    toChange: (item) =>
+      isRemoved(item)
+        ? { kind: 'delete', itemId: item.id }
+        : { kind: 'upsert', itemId: item.id, hasContent: true, mutableContent: item.isDraft === true, ...changeKeyOf(item) },
+    props: (item) => pick(item, [...MESSAGE_PROPS, 'lastModifiedDateTime']),
+    content: (item) => ({ url: `/users/${seg(userId)}/messages/${seg(item.id)}/$value`, mime: true }),
+  };
+}
+
+function changeKeyOf(item: Record<string, unknown>): { changeKey?: string } {
+  const key = item.changeKey ?? item['@odata.etag'];
+  return typeof key === 'string' ? { changeKey: key } : {};
+}

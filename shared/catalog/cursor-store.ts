@@ -1,0 +1,40 @@
+import { Container, Database } from '@azure/cosmos';
+import { headId } from './version-doc';
+
+/** Where a container's synchronisation stands: mid-round (nextLink) or between rounds (deltaLink). */
+export interface Cursor {
+  id: string;
+  protectedItemId: string;
+  containerId: string;
+  /** 'resync' while re-enumerating after the delta token expired; its writes carry resyncMark = resyncSeq. */
+  phase: 'initial' | 'incremental' | 'resync';
+  nextLink?: string;
+  deltaLink?: string;
+  resyncSeq?: number;
+  updatedAt: string;
+}
+
+/** A cursor as the sync engine handles it; the store adds the id and timestamp. */
+export type CursorState = Omit<Cursor, 'id' | 'updatedAt'>;
+
+export class CursorStore {
+  private readonly container: Container;
+
+  constructor(database: Database) {
+    this.container = database.container('cursors');
+  }
+
+  async get(protectedItemId: string, containerId: string): Promise<Cursor | undefined> {
+    const { resource } = await this.container.item(headId(containerId), protectedItemId).read<Cursor>();
+    return resource ?? undefined;
+  }
+
+  async save(cursor: CursorState, now: Date): Promise<void> {
+    await this.container.items.upsert<Cursor>({ ...cursor, id: headId(cursor.containerId), updatedAt: now.toISOString() });
+  }
+
+  async list(protectedItemId: string): Promise<Cursor[]> {
+    const { resources } = await this.container.items.query<Cursor>({ query: 'SELECT * FROM c WHERE c.protectedItemId = @p', parameters: [{ name: '@p', value: protectedItemId }] }, { partitionKey: protectedItemId }).fetchAll();
+    return resources;
+  }
+}

@@ -1,0 +1,121 @@
+import { Readable } from 'node:stream';
+import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
+import { CosmosClient, Database } from '@azure/cosmos';
+import { BlobContentWriter } from '../../shared/backup/blob-content-writer';
+import { DeltaPage, GraphReader, ResyncRequired, WaitRequired } from '../../shared/backup/ports';
+import { SyncDeps, syncContainer, SyncTarget } from '../../shared/backup/sync-container';
+import { folderMessages } from '../../shared/backup/workloads/mail';
+import { ChangeLog } from '../../shared/catalog/change-log';
+import { CursorStore } from '../../shared/catalog/cursor-store';
+import { VersionStore } from '../../shared/catalog/version-store';
+import { ContentStore } from '../../shared/storage/content-store';
+import { freshCatalog } from '../support/catalog';
+import { stackEnv, uniqueName } from '../support/env';
+
+/** Plays scripted Graph responses for the port; each URL maps to a page or an error, each message to its MIME. */
+class ScriptedGraph implements GraphReader {
+  pages = new Map<string, DeltaPage | Error>();
+  mime = new Map<string, string>();
+  failStreamOnce = new Set<string>();
+  streamed: string[] = [];
+
+  async page(url: string): Promise<DeltaPage> {
+    const p = this.pages.get(url);
+    if (!p) throw new Error(`unscripted ${url}`);
+    if (p instanceof Error) throw p;
+    return p;
+  }
+  async stream(url: string): Promise<Readable> {
+    const id = /messages\/([^/]+)\/\$value/.exec(url)![1]!;
+    if (this.failStreamOnce.delete(id)) throw new Error('connection reset');
+    this.streamed.push(id);
+    return Readable.from([Buffer.from(this.mime.get(id) ?? `MIME of ${id}`)]);
+  }
+}
+
+const m = (id: string, changeKey: string, extra: Record<string, unknown> = {}) => ({ id, changeKey, subject: `subject ${id}`, isRead: false, isDraft: false, ...extra });
+const workload = folderMessages('u1', 'inbox');
+const first = workload.initialUrl;
+
+describe('syncContainer', () => {
+  let client: CosmosClient;
+  let database: Database;
+  let blobs: ContainerClient;
+  let logs: ContainerClient;
+  let graph: ScriptedGraph;
+  let deps: SyncDeps;
+  const target = (seq: number): SyncTarget => ({ accountId: 'acct', tenantId: 't1', protectedItemId: 'acct.mailbox.u1', containerId: 'inbox', mailbox: 'u1', seq });
+  const far = (): number => Date.now() + 60_000;
+
+  async function view(seq: number): Promise<string[]> {
+    const { resources } = await deps.versions.view('acct.mailbox.u1', seq).fetchAll();
+    return resources.map((d) => `${d.itemId}:${d.props.subject as string}:${d.props.isRead as boolean}`).sort();
+  }
+
+  beforeAll(async () => {
+    ({ client, database } = await freshCatalog('sync'));
+    const service = BlobServiceClient.fromConnectionString(stackEnv('M365V_STORAGE_CONNECTION_STRING'));
+    blobs = service.getContainerClient(uniqueName('content'));
+    logs = service.getContainerClient(uniqueName('log'));
+    await Promise.all([blobs.create(), logs.create()]);
+    graph = new ScriptedGraph();
+    deps = {
+      graph, content: new BlobContentWriter(new ContentStore(blobs)), versions: new VersionStore(database),
+      cursors: new CursorStore(database), log: new ChangeLog(logs), now: () => new Date(),
+    };
+  });
+  afterAll(async () => {
+    await Promise.all([blobs.delete(), logs.delete()]);
+    client.dispose();
+  });
+
+  it('stores a full round, keeping the last occurrence of a repeated item, and survives a crash mid-page', async () => {
+    graph.pages.set(first, { value: [m('a', 'a1'), m('b', 'b1')], nextLink: 'next-1' });
+    graph.pages.set('next-1', { value: [m('c', 'c1'), m('a', 'a2', { subject: 'subject a (edited)' })], deltaLink: 'delta-1' });
+    graph.failStreamOnce.add('c');
+    await expect(syncContainer(deps, target(1), workload, far())).rejects.toThrow('connection reset');
+    // The retry resumes at page 2 (page 1 was checkpointed) and redoes it whole.
+    const r = await syncContainer(deps, target(1), workload, far());
+    expect(r).toMatchObject({ status: 'done', counts: { pages: 1 } });
+    expect(await view(1)).toEqual(['a:subject a (edited):false', 'b:subject b:false', 'c:subject c:false']);
+    const { resources } = await deps.versions.container.items.readAll().fetchAll();
+    expect(resources).toHaveLength(3);
+    expect((await deps.cursors.get('acct.mailbox.u1', 'inbox'))?.deltaLink).toBe('delta-1');
+  });
+
+  it('records exactly the changes of an incremental, refetching no MIME for a read-state change', async () => {
+    graph.streamed = [];
+    graph.pages.set('delta-1', { value: [m('a', 'a3', { subject: 'subject a (edited)', isRead: true }), { id: 'b', '@removed': { reason: 'deleted' } }, m('d', 'd1'), m('c', 'c1')], deltaLink: 'delta-2' });
+    const r = await syncContainer(deps, target(2), workload, far());
+    expect(r).toMatchObject({ status: 'done', counts: { written: 2, deleted: 1, unchanged: 1, contentFetched: 1 } });
+    expect(graph.streamed).toEqual(['d']);
+    expect(await view(1)).toEqual(['a:subject a (edited):false', 'b:subject b:false', 'c:subject c:false']);
+    expect(await view(2)).toEqual(['a:subject a (edited):true', 'c:subject c:false', 'd:subject d:false']);
+  });
+
+  it('returns to wait when Graph throttles beyond the time box, and resumes where it stopped', async () => {
+    graph.pages.set('delta-2', new WaitRequired(120));
+    const r = await syncContainer(deps, target(3), workload, far());
+    expect(r).toEqual({ status: 'wait', retryAfterSeconds: 120, counts: expect.objectContaining({ pages: 0 }) });
+    expect((await deps.cursors.get('acct.mailbox.u1', 'inbox'))?.deltaLink).toBe('delta-2');
+    graph.pages.set('delta-2', { value: [], deltaLink: 'delta-3' });
+    expect(await syncContainer(deps, target(3), workload, far())).toMatchObject({ status: 'done' });
+  });
+
+  it('resynchronises after 410: stores nothing twice and detects items deleted while the token was invalid', async () => {
+    graph.streamed = [];
+    graph.pages.set('delta-3', new ResyncRequired());
+    // The full re-enumeration no longer has c (deleted during the gap) and has a new item e.
+    graph.pages.set(first, { value: [m('a', 'a3', { subject: 'subject a (edited)', isRead: true }), m('d', 'd1')], nextLink: 'resync-2' });
+    graph.pages.set('resync-2', { value: [m('e', 'e1')], deltaLink: 'delta-4' });
+    const r = await syncContainer(deps, target(4), workload, far());
+    expect(r).toMatchObject({ status: 'done', resynced: true, counts: { deleted: 1, contentFetched: 1 } });
+    expect(graph.streamed).toEqual(['e']);
+    expect(await view(3)).toEqual(['a:subject a (edited):true', 'c:subject c:false', 'd:subject d:false']);
+    expect(await view(4)).toEqual(['a:subject a (edited):true', 'd:subject d:false', 'e:subject e:false']);
+  });
+
+  it('does nothing past its deadline but report that it must continue', async () => {
+    expect(await syncContainer(deps, target(5), workload, Date.now() - 1)).toMatchObject({ status: 'continue', counts: { pages: 0 } });
+  });
+});
