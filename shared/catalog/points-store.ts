@@ -1,0 +1,91 @@
+import { Container, Database } from '@azure/cosmos';
+import type { Alarm } from '../domain/alarms';
+import { withoutSystem } from '../inventory/inventory-store';
+
+export type PointStatus = 'running' | 'success' | 'warning' | 'partial' | 'failed' | 'stopped';
+
+export interface ContainerReport {
+  status: 'done' | 'failed' | 'stopped';
+  written: number;
+  deleted: number;
+  bytes: number;
+  storedBytes: number;
+}
+
+/** One protected item's state in one run. Complete only when every container in it is. */
+export interface RecoveryPointDoc {
+  id: string;
+  accountId: string;
+  protectedItemId: string;
+  jobId: string;
+  runId: string;
+  seq: number;
+  status: PointStatus;
+  startedAt: string;
+  completedAt?: string;
+  containers: Record<string, ContainerReport>;
+  alarms: Alarm[];
+}
+
+export interface RunDoc {
+  id: string;
+  accountId: string;
+  jobId: string;
+  trigger: 'schedule' | 'manual' | 'chained';
+  status: 'running' | 'success' | 'warning' | 'failed' | 'stopped';
+  startedAt: string;
+  endedAt?: string;
+  items: number;
+  summary?: Record<string, number>;
+  alarms: Alarm[];
+  reason?: string;
+}
+
+export class PointsStore {
+  readonly points: Container;
+  readonly runs: Container;
+
+  constructor(database: Database) {
+    this.points = database.container('recoveryPoints');
+    this.runs = database.container('runs');
+  }
+
+  async getPoint(accountId: string, protectedItemId: string, runId: string): Promise<RecoveryPointDoc | undefined> {
+    const { resource } = await this.points.item(runId, [accountId, protectedItemId]).read<RecoveryPointDoc>();
+    return resource ? withoutSystem(resource) : undefined;
+  }
+
+  async savePoint(doc: RecoveryPointDoc): Promise<void> {
+    await this.points.items.upsert(doc);
+  }
+
+  async listPoints(accountId: string, protectedItemId: string): Promise<RecoveryPointDoc[]> {
+    const { resources } = await this.points.items
+      .query<RecoveryPointDoc>({ query: 'SELECT * FROM c WHERE c.accountId = @a AND c.protectedItemId = @p ORDER BY c.seq DESC', parameters: [{ name: '@a', value: accountId }, { name: '@p', value: protectedItemId }] }, { partitionKey: [accountId, protectedItemId] })
+      .fetchAll();
+    return resources.map(withoutSystem);
+  }
+
+  async pointsOfRun(accountId: string, runId: string): Promise<RecoveryPointDoc[]> {
+    const { resources } = await this.points.items
+      .query<RecoveryPointDoc>({ query: 'SELECT * FROM c WHERE c.accountId = @a AND c.runId = @r', parameters: [{ name: '@a', value: accountId }, { name: '@r', value: runId }] }, { partitionKey: [accountId] })
+      .fetchAll();
+    return resources.map(withoutSystem);
+  }
+
+  async getRun(accountId: string, jobId: string, runId: string): Promise<RunDoc | undefined> {
+    const { resource } = await this.runs.item(runId, [accountId, jobId]).read<RunDoc>();
+    return resource ? withoutSystem(resource) : undefined;
+  }
+
+  async saveRun(doc: RunDoc): Promise<void> {
+    await this.runs.items.upsert(doc);
+  }
+
+  async listRuns(accountId: string, jobId: string): Promise<RunDoc[]> {
+    const { resources } = await this.runs.items
+      .query<RunDoc>({ query: 'SELECT * FROM c WHERE c.accountId = @a AND c.jobId = @j ORDER BY c.startedAt DESC', parameters: [{ name: '@a', value: accountId }, { name: '@j', value: jobId }] }, { partitionKey: [accountId, jobId] })
+      .fetchAll();
+    return resources.map(withoutSystem);
+  }
+}

@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import { Container, Database } from '@azure/cosmos';
+import { AccountDoc, AccountInput, JobDoc, JobInput, ProtectedItemDoc } from './schemas';
+
+const SYSTEM = new Set(['_rid', '_self', '_etag', '_attachments', '_ts']);
+export const withoutSystem = <T>(d: T): T => Object.fromEntries(Object.entries(d as object).filter(([k]) => !SYSTEM.has(k))) as T;
+
+export class NotFound extends Error {
+  constructor(readonly what: string, readonly id: string) {
+    super(`${what} '${id}' does not exist`);
+    this.name = 'NotFound';
+  }
+}
+
+/** Accounts, jobs and protected items, partitioned per account. */
+export class InventoryStore {
+  readonly container: Container;
+
+  constructor(database: Database) {
+    this.container = database.container('inventory');
+  }
+
+  async createAccount(input: AccountInput, now: Date): Promise<AccountDoc> {
+    const id = randomUUID();
+    const doc: AccountDoc = { ...input, id, accountId: id, type: 'account', createdAt: now.toISOString(), updatedAt: now.toISOString() };
+    await this.container.items.create(doc);
+    return doc;
+  }
+
+  async getAccount(accountId: string): Promise<AccountDoc> {
+    return this.read<AccountDoc>('account', accountId, accountId);
+  }
+
+  async listAccounts(): Promise<AccountDoc[]> {
+    const { resources } = await this.container.items.query<AccountDoc>({ query: "SELECT * FROM c WHERE c.type = 'account'" }).fetchAll();
+    return resources.map(withoutSystem);
+  }
+
+  async createJob(input: JobInput, now: Date): Promise<JobDoc> {
+    await this.getAccount(input.accountId);
+    const doc: JobDoc = { ...input, id: randomUUID(), type: 'job', createdAt: now.toISOString(), updatedAt: now.toISOString() };
+    await this.container.items.create(doc);
+    return doc;
+  }
+
+  async getJob(accountId: string, jobId: string): Promise<JobDoc> {
+    return this.read<JobDoc>('job', accountId, jobId);
+  }
+
+  async listJobs(accountId?: string): Promise<JobDoc[]> {
+    const { resources } = await this.container.items
+      .query<JobDoc>(
+        accountId
+          ? { query: "SELECT * FROM c WHERE c.type = 'job' AND c.accountId = @a", parameters: [{ name: '@a', value: accountId }] }
+          : { query: "SELECT * FROM c WHERE c.type = 'job'" },
+        accountId ? { partitionKey: accountId } : {},
+      )
+      .fetchAll();
+    return resources.map(withoutSystem);
+  }
+
+  /** Records the schedule occurrence a job was started for; fails if another scheduler got there first. */
+  async markScheduled(job: JobDoc & { _etag?: string }, scheduledFor: Date): Promise<boolean> {
+    const { resource, etag } = await this.container.item(job.id, job.accountId).read<JobDoc>();
+    if (!resource || (resource.lastScheduledFor && resource.lastScheduledFor >= scheduledFor.toISOString())) return false;
+    try {
+      await this.container.item(job.id, job.accountId).replace({ ...withoutSystem(resource), lastScheduledFor: scheduledFor.toISOString() }, { accessCondition: { type: 'IfMatch', condition: etag } });
+      return true;
+    } catch (e) {
+      if ((e as { code?: number }).code === 412) return false;
+      throw e;
+    }
+  }
+
+  async upsertProtectedItem(doc: ProtectedItemDoc): Promise<void> {
+    await this.container.items.upsert(doc);
+  }
+
+  async getProtectedItem(accountId: string, id: string): Promise<ProtectedItemDoc> {
+    return this.read<ProtectedItemDoc>('protected item', accountId, id);
+  }
+
+  async listProtectedItems(accountId: string): Promise<ProtectedItemDoc[]> {
+    const { resources } = await this.container.items
+      .query<ProtectedItemDoc>({ query: "SELECT * FROM c WHERE c.type = 'protectedItem' AND c.accountId = @a", parameters: [{ name: '@a', value: accountId }] }, { partitionKey: accountId })
+      .fetchAll();
+    return resources.map(withoutSystem);
+  }
+
+  /** Allocates the next recovery-point sequence of an item, with optimistic concurrency. */
+  async nextSeq(accountId: string, id: string): Promise<number> {
+    for (;;) {
+      const { resource, etag } = await this.container.item(id, accountId).read<ProtectedItemDoc>();
+      if (!resource) throw new NotFound('protected item', id);
+      const seq = resource.lastSeq + 1;
+      try {
+        await this.container.item(id, accountId).replace({ ...withoutSystem(resource), lastSeq: seq }, { accessCondition: { type: 'IfMatch', condition: etag } });
+        return seq;
+      } catch (e) {
+        if ((e as { code?: number }).code !== 412) throw e;
+      }
+    }
+  }
+
+  private async read<T extends object>(what: string, accountId: string, id: string): Promise<T> {
+    const { resource } = await this.container.item(id, accountId).read<T>();
+    if (!resource) throw new NotFound(what, id);
+    return withoutSystem(resource);
+  }
+}
