@@ -1,0 +1,32 @@
+import { discover, DirectoryUser } from '../../../shared/backup/discovery';
+import { jobInput } from '../../../shared/inventory/schemas';
+
+const users: DirectoryUser[] = [
+  { id: 'u1', displayName: 'Adele Vance', userPrincipalName: 'adele@contoso.example', mail: 'adele@contoso.example', assignedLicenses: [{}] },
+  { id: 'u2', displayName: 'Bob Kelly', userPrincipalName: 'bob@contoso.example', mail: 'bob@contoso.example', assignedLicenses: [{}] },
+  { id: 'u3', displayName: 'Info Desk', userPrincipalName: 'info@contoso.example', mail: 'info@contoso.example', assignedLicenses: [] },
+  { id: 'u4', displayName: 'No Mail Guest', userPrincipalName: 'guest_x#EXT#@contoso.example', mail: null, assignedLicenses: [] },
+];
+const sources = (s: unknown) => jobInput.shape.sources.parse(s);
+
+describe('discover', () => {
+  it('covers every mailbox (shared ones too) and every licensed OneDrive of the account', () => {
+    const d = discover(sources({ scope: 'account' }), users);
+    expect(d.items.map((i) => `${i.kind}:${i.userId}`)).toEqual(['mailbox:u1', 'mailbox:u2', 'mailbox:u3', 'onedrive:u1', 'onedrive:u2']);
+    expect(d.items.every((i) => !i.explicit)).toBe(true);
+  });
+  it('puts selected items first, in priority order, matched by name, address or id, without duplicates', () => {
+    const d = discover(sources({ scope: 'account', include: { mailboxes: true, oneDrives: false }, items: [{ kind: 'mailbox', match: 'BOB KELLY' }, { kind: 'onedrive', match: 'adele@contoso.example' }] }), users);
+    expect(d.items.map((i) => `${i.kind}:${i.userId}:${i.explicit}`)).toEqual(['mailbox:u2:true', 'onedrive:u1:true', 'mailbox:u1:false', 'mailbox:u3:false']);
+  });
+  it('applies exclusions and reports selectors that match nobody', () => {
+    const d = discover(sources({ scope: 'selected', items: [{ kind: 'mailbox', match: 'u3' }, { kind: 'mailbox', match: 'ghost@contoso.example' }], exclude: [{ kind: 'mailbox', match: 'info@contoso.example' }] }), users);
+    expect(d.items).toEqual([]);
+    expect(d.unmatched).toEqual([{ kind: 'mailbox', match: 'ghost@contoso.example' }]);
+  });
+  it('requires items when the scope is "selected"', () => {
+    const r = jobInput.shape.sources.safeParse({ scope: 'selected' });
+    expect(r.success).toBe(false);
+    expect(r.success ? [] : r.error.issues.map((i) => i.path.join('.'))).toEqual(['items']);
+  });
+});
