@@ -10,6 +10,8 @@ export interface ContainerReport {
   deleted: number;
   bytes: number;
   storedBytes: number;
+  graphRequests?: number;
+  throttled?: number;
 }
 
 /** One protected item's state in one run. Complete only when every container in it is. */
@@ -36,6 +38,8 @@ export interface RunDoc {
   startedAt: string;
   endedAt?: string;
   items: number;
+  /** The protected items of the run in priority order, paged to the orchestrator. */
+  itemIds?: string[];
   summary?: Record<string, number>;
   alarms: Alarm[];
   reason?: string;

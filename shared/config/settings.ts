@@ -24,6 +24,8 @@ export const settingsSchema = z
     M365V_GRAPH_CA_CERT_FILE: z.string().min(1).optional(),
     M365V_API_TENANT_ID: z.string().min(1).optional(),
     M365V_API_AUDIENCE: z.string().min(1).optional(),
+    /** How long one sync activity works before checkpointing and handing back to its orchestrator. */
+    M365V_SYNC_TIME_BOX_SECONDS: z.coerce.number().int().min(5).max(540).default(240),
     /** User-assigned managed identity to use for Azure services. */
     AZURE_CLIENT_ID: z.string().min(1).optional(),
   })

@@ -1,0 +1,115 @@
+// Durable wiring of a backup run. Orchestrators only decide what runs next (deterministic: no I/O, no clock but
+// currentUtcDateTime); every step is an activity over shared/backup. Payloads are ids and counts, never content.
+import * as df from 'durable-functions';
+import type { OrchestrationContext, OrchestrationHandler, RetryOptions, Task } from 'durable-functions';
+import type { Alarm } from '../shared/domain/alarms';
+import type { ContainerRef, ContainerResult, ListOutcome, PointRef, StepOutcome } from '../shared/backup/point-steps';
+import type { RunSummary } from '../shared/backup/run-steps';
+import type { PointStatus } from '../shared/catalog/points-store';
+
+export interface BackupJobInput {
+  accountId: string;
+  jobId: string;
+  trigger: 'schedule' | 'manual' | 'chained';
+  /** The schedule's end time: the run stops starting new work then. */
+  stopAt?: string;
+}
+
+interface BackupItemInput extends PointRef {
+  stopAt?: string;
+}
+
+/** Transient infrastructure failures (our own stores) get retried; Graph failures come back as values. */
+const retry = (): RetryOptions => {
+  const r = new df.RetryOptions(5000, 4);
+  r.backoffCoefficient = 2;
+  return r;
+};
+
+const stopped = (ctx: OrchestrationContext, stopAt?: string): boolean => stopAt !== undefined && ctx.df.currentUtcDateTime >= new Date(stopAt);
+
+const backupJob: OrchestrationHandler = function* (ctx: OrchestrationContext) {
+  const input = ctx.df.getInput() as BackupJobInput;
+  const now = ctx.df.currentUtcDateTime;
+  const runId = `${now.toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${ctx.df.newGuid('run').slice(0, 8)}`;
+  const ref = { accountId: input.accountId, jobId: input.jobId, runId };
+  ctx.df.setCustomStatus({ runId, stage: 'discovering' });
+  const { concurrency } = (yield ctx.df.callActivityWithRetry('backupBeginRun', retry(), { ...ref, trigger: input.trigger })) as { concurrency: number };
+  const first = (yield ctx.df.callActivityWithRetry('backupDiscover', retry(), ref)) as { count: number; ids: string[]; failure?: Alarm };
+
+  const ids = [...first.ids];
+  const running: Array<{ task: Task; id: string }> = [];
+  let done = 0;
+  let halted = false;
+  for (let i = 0; i < first.count && !halted; i++) {
+    if (i >= ids.length) ids.push(...((yield ctx.df.callActivityWithRetry('backupItemIds', retry(), { ...ref, offset: ids.length })) as string[]));
+    if (running.length >= concurrency) {
+      const winner = (yield ctx.df.Task.any(running.map((r) => r.task))) as Task;
+      running.splice(running.findIndex((r) => r.task === winner), 1);
+      done++;
+    }
+    if (stopped(ctx, input.stopAt)) {
+      halted = true;
+      break;
+    }
+    const itemInput: BackupItemInput = { ...ref, protectedItemId: ids[i]!, ...(input.stopAt ? { stopAt: input.stopAt } : {}) };
+    running.push({ id: ids[i]!, task: ctx.df.callSubOrchestrator('backupItem', itemInput, `${ctx.df.instanceId}:${runId}:${i}`) });
+    ctx.df.setCustomStatus({ runId, stage: 'backing up', total: first.count, done, running: running.map((r) => r.id) });
+  }
+  if (running.length > 0) yield ctx.df.Task.all(running.map((r) => r.task));
+  const summary = (yield ctx.df.callActivityWithRetry('backupFinishRun', retry(), { ...ref, stopped: halted })) as RunSummary;
+  ctx.df.setCustomStatus({ runId, stage: 'finished', total: first.count, done: first.count });
+  return { runId, ...summary };
+};
+
+const backupItem: OrchestrationHandler = function* (ctx: OrchestrationContext) {
+  const input = ctx.df.getInput() as BackupItemInput;
+  const { stopAt, ...ref } = input;
+  const results: ContainerResult[] = [];
+  let failure: Alarm | undefined;
+  try {
+    const { seq } = (yield ctx.df.callActivityWithRetry('backupBeginPoint', retry(), ref)) as { seq: number };
+    let containers: ContainerRef[] | undefined;
+    while (!containers && !failure) {
+      const listed = (yield ctx.df.callActivityWithRetry('backupListContainers', retry(), { ...ref, seq })) as ListOutcome;
+      if ('containers' in listed) containers = listed.containers;
+      else if ('failure' in listed) failure = listed.failure;
+      else if (listed.retryAfterSeconds > 0) yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + listed.retryAfterSeconds * 1000));
+    }
+    for (const container of containers ?? []) {
+      const report = { status: 'done' as ContainerResult['report']['status'], written: 0, deleted: 0, bytes: 0, storedBytes: 0, graphRequests: 0, throttled: 0 };
+      let alarm: Alarm | undefined;
+      for (;;) {
+        if (stopped(ctx, stopAt)) {
+          report.status = 'stopped';
+          break;
+        }
+        const step = (yield ctx.df.callActivityWithRetry('backupSyncStep', retry(), { ...ref, seq, container })) as StepOutcome;
+        if (step.status === 'failed') {
+          report.status = 'failed';
+          alarm = step.alarm;
+          break;
+        }
+        report.written += step.counts.written;
+        report.deleted += step.counts.deleted;
+        report.bytes += step.counts.bytes;
+        report.storedBytes += step.counts.storedBytes;
+        report.graphRequests += step.graph.requests;
+        report.throttled += step.graph.throttled;
+        if (step.status === 'done') break;
+        // Throttled for longer than an activity may wait: sleep on a durable timer, costing nothing meanwhile.
+        if (step.status === 'wait') yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + step.retryAfterSeconds * 1000));
+      }
+      results.push({ id: container.id, report, ...(alarm ? { alarm } : {}) });
+      // A missing permission or a locked site fails every other container the same way: stop early and say so once.
+      if (alarm && !alarm.transient && alarm.severity === 'error') break;
+    }
+  } catch (e) {
+    failure = { code: 'unexpected', severity: 'error', transient: true, message: `The backup of this item failed unexpectedly: ${(e as Error).message.split('\n')[0]}`, fix: 'The next run retries it. If it repeats, check the run in Application Insights.' };
+  }
+  const status = (yield ctx.df.callActivityWithRetry('backupCommitPoint', retry(), { ...ref, results, ...(failure ? { failure } : {}) })) as PointStatus;
+  return { protectedItemId: ref.protectedItemId, status };
+};
+
+df.app.orchestration('backupJob', backupJob);
+df.app.orchestration('backupItem', backupItem);

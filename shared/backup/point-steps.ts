@@ -1,0 +1,173 @@
+// Steps of one protected item's recovery point, each the body of one activity.
+import type { Alarm, Subject } from '../domain/alarms';
+import type { ContainerReport, PointStatus, RecoveryPointDoc } from '../catalog/points-store';
+import { VersionStore } from '../catalog/version-store';
+import { logBlobName } from '../catalog/change-log';
+import type { AccountDoc, ProtectedItemDoc } from '../inventory/schemas';
+import type { GraphSession, Services } from '../runtime/services';
+import { alarmFor } from './failures';
+import type { RunRef } from './run-steps';
+import { syncContainer, SyncCounts } from './sync-container';
+import { driveItems } from './workloads/drive';
+import { folderMessages, mailFolders } from './workloads/mail';
+import type { ContainerWorkload } from './workloads/workload';
+
+export interface PointRef extends RunRef {
+  protectedItemId: string;
+}
+
+/** A container as the orchestrator sees it: a small reference, never content. */
+export type ContainerRef =
+  | { id: 'folders'; type: 'mailFolders' }
+  | { id: string; type: 'messages'; folderId: string; name: string }
+  | { id: string; type: 'drive'; driveId: string }
+  | { id: string; type: 'removed' };
+
+const subjectOf = (item: ProtectedItemDoc): Subject => ({ kind: item.kind === 'mailbox' ? 'mailbox' : 'onedrive', name: item.kind === 'mailbox' ? item.address : item.displayName });
+const operationOf = (item: ProtectedItemDoc) => (item.kind === 'mailbox' ? ('mail.read' as const) : ('files.read' as const));
+
+function workloadOf(item: ProtectedItemDoc, c: ContainerRef): ContainerWorkload {
+  switch (c.type) {
+    case 'mailFolders': return mailFolders(item.userId);
+    case 'messages': return folderMessages(item.userId, c.folderId);
+    case 'drive': return driveItems(c.driveId);
+    case 'removed': throw new Error('a removed container has no workload');
+  }
+}
+
+/** Allocates the point's sequence once per run: a retried activity finds the point it already began. */
+export async function beginPoint(s: Services, ref: PointRef): Promise<{ seq: number }> {
+  const existing = await s.points.getPoint(ref.accountId, ref.protectedItemId, ref.runId);
+  if (existing) return { seq: existing.seq };
+  const seq = await s.inventory.nextSeq(ref.accountId, ref.protectedItemId);
+  const point: RecoveryPointDoc = {
+    id: ref.runId, accountId: ref.accountId, protectedItemId: ref.protectedItemId, jobId: ref.jobId, runId: ref.runId, seq,
+    status: 'running', startedAt: s.now().toISOString(), containers: {}, alarms: [],
+  };
+  await s.points.savePoint(point);
+  await s.log.append(logBlobName(ref.accountId, ref.protectedItemId, seq), [{ t: 'doc', container: 'recoveryPoints', doc: { ...point } }]);
+  return { seq };
+}
+
+async function context(s: Services, ref: PointRef): Promise<{ account: AccountDoc; item: ProtectedItemDoc; graph: GraphSession }> {
+  const [account, item] = await Promise.all([s.inventory.getAccount(ref.accountId), s.inventory.getProtectedItem(ref.accountId, ref.protectedItemId)]);
+  return { account, item, graph: await s.graph(account) };
+}
+
+async function classify(e: unknown, graph: GraphSession | undefined, item: ProtectedItemDoc): Promise<Alarm> {
+  const roles = await graph?.grantedRoles().catch(() => undefined);
+  const alarm = alarmFor(e, operationOf(item), subjectOf(item), roles);
+  if (!alarm) throw e;
+  return alarm;
+}
+
+export type ListOutcome = { containers: ContainerRef[] } | { retryAfterSeconds: number } | { failure: Alarm };
+
+/**
+ * The containers to back up. A mailbox first syncs its folder hierarchy (itself a versioned container), then gets one
+ * container per folder, plus a 'removed' entry for each folder synced before that no longer exists.
+ */
+export async function listContainers(s: Services, ref: PointRef & { seq: number }): Promise<ListOutcome> {
+  let ctx: Awaited<ReturnType<typeof context>> | undefined;
+  const item = await s.inventory.getProtectedItem(ref.accountId, ref.protectedItemId);
+  try {
+    ctx = await context(s, ref);
+    const deadline = Date.now() + s.settings.M365V_SYNC_TIME_BOX_SECONDS * 1000;
+    if (item.kind === 'onedrive') {
+      const { id: driveId } = await ctx.graph.get<{ id: string }>(`/users/${encodeURIComponent(item.userId)}/drive?$select=id`, { mailbox: item.userId, operation: 'files.read', deadline });
+      return { containers: [{ id: `drive:${driveId}`, type: 'drive', driveId }] };
+    }
+    const outcome = await syncContainer(deps(s, ctx.graph), { ...target(ref, item, ctx.account), containerId: 'folders' }, mailFolders(item.userId), deadline);
+    if (outcome.status === 'wait') return { retryAfterSeconds: outcome.retryAfterSeconds };
+    if (outcome.status === 'continue') return { retryAfterSeconds: 0 };
+    const containers: ContainerRef[] = [{ id: 'folders', type: 'mailFolders' }];
+    const live = new Set<string>();
+    for await (const f of s.versions.allHeads(ref.protectedItemId, 'folders')) {
+      const id = `messages:${f.itemId}`;
+      live.add(id);
+      containers.push({ id, type: 'messages', folderId: f.itemId, name: String(f.props.displayName ?? '') });
+    }
+    for (const c of await s.cursors.list(ref.protectedItemId)) {
+      if (c.containerId.startsWith('messages:') && !live.has(c.containerId)) containers.push({ id: c.containerId, type: 'removed' });
+    }
+    return { containers: containers.filter((c) => c.type !== 'mailFolders') };
+  } catch (e) {
+    return { failure: await classify(e, ctx?.graph, item) };
+  }
+}
+
+export type StepOutcome =
+  | { status: 'done' | 'continue'; counts: SyncCounts; graph: { requests: number; throttled: number } }
+  | { status: 'wait'; retryAfterSeconds: number; counts: SyncCounts; graph: { requests: number; throttled: number } }
+  | { status: 'failed'; alarm: Alarm };
+
+/** Works on one container until it is done, the time box ends, or Graph asks to wait longer than the box allows. */
+export async function syncStep(s: Services, ref: PointRef & { seq: number; container: ContainerRef }): Promise<StepOutcome> {
+  const item = await s.inventory.getProtectedItem(ref.accountId, ref.protectedItemId);
+  let ctx: Awaited<ReturnType<typeof context>> | undefined;
+  try {
+    ctx = await context(s, ref);
+    const before = ctx.graph.stats();
+    const deadline = Date.now() + s.settings.M365V_SYNC_TIME_BOX_SECONDS * 1000;
+    const t = { ...target(ref, item, ctx.account), containerId: ref.container.id };
+    if (ref.container.type === 'removed') {
+      const counts = await sweepRemoved(s, t);
+      return { status: 'done', counts, graph: { requests: 0, throttled: 0 } };
+    }
+    const outcome = await syncContainer(deps(s, ctx.graph), t, workloadOf(item, ref.container), deadline);
+    const after = ctx.graph.stats();
+    const graph = { requests: after.requests - before.requests, throttled: after.throttled - before.throttled };
+    return outcome.status === 'wait'
+      ? { status: 'wait', retryAfterSeconds: outcome.retryAfterSeconds, counts: outcome.counts, graph }
+      : { status: outcome.status, counts: outcome.counts, graph };
+  } catch (e) {
+    return { status: 'failed', alarm: await classify(e, ctx?.graph, item) };
+  }
+}
+
+/** A folder deleted in Microsoft 365: every message version in it ends with this recovery point. */
+async function sweepRemoved(s: Services, t: ReturnType<typeof target> & { containerId: string }): Promise<SyncCounts> {
+  const records = [];
+  for await (const h of s.versions.allHeads(t.protectedItemId, t.containerId)) records.push(VersionStore.deleteRecord(h, t.seq));
+  await s.log.append(logBlobName(t.accountId, t.protectedItemId, t.seq), records);
+  for (const r of records) await s.versions.apply(r as Parameters<VersionStore['apply']>[0]);
+  return { pages: 0, changes: records.length, written: 0, deleted: records.length, unchanged: 0, contentFetched: 0, bytes: 0, storedBytes: 0 };
+}
+
+export interface ContainerResult {
+  id: string;
+  report: ContainerReport;
+  alarm?: Alarm;
+}
+
+/** Complete only when every container is; partial when some failed or were stopped; failed when none succeeded. */
+export function pointStatus(results: readonly ContainerResult[], itemFailure: Alarm | undefined): PointStatus {
+  if (itemFailure) return 'failed';
+  if (results.length === 0) return 'success';
+  const done = results.filter((r) => r.report.status === 'done').length;
+  if (done === 0) return results.some((r) => r.report.status === 'stopped') ? 'stopped' : 'failed';
+  if (done < results.length) return 'partial';
+  return results.some((r) => r.alarm) ? 'warning' : 'success';
+}
+
+export async function commitPoint(s: Services, ref: PointRef & { results: ContainerResult[]; failure?: Alarm }): Promise<PointStatus> {
+  const point = await s.points.getPoint(ref.accountId, ref.protectedItemId, ref.runId);
+  if (!point) throw new Error(`recovery point of ${ref.protectedItemId} in run ${ref.runId} was not begun`);
+  const status = pointStatus(ref.results, ref.failure);
+  const done: RecoveryPointDoc = {
+    ...point, status, completedAt: s.now().toISOString(),
+    containers: Object.fromEntries(ref.results.map((r) => [r.id, r.report])),
+    alarms: [...(ref.failure ? [ref.failure] : []), ...ref.results.flatMap((r) => (r.alarm ? [r.alarm] : []))],
+  };
+  await s.log.append(logBlobName(ref.accountId, ref.protectedItemId, point.seq), [{ t: 'doc', container: 'recoveryPoints', doc: { ...done } }]);
+  await s.points.savePoint(done);
+  return status;
+}
+
+function target(ref: PointRef & { seq: number }, item: ProtectedItemDoc, account: AccountDoc) {
+  return { accountId: ref.accountId, tenantId: account.tenantId, protectedItemId: ref.protectedItemId, mailbox: item.userId, seq: ref.seq };
+}
+
+function deps(s: Services, graph: GraphSession) {
+  return { graph, content: s.content, versions: s.versions, cursors: s.cursors, log: s.log, now: s.now };
+}

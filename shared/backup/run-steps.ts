@@ -1,0 +1,107 @@
+// Run-level steps of a backup job, each the body of one activity: idempotent, so a retried activity is harmless.
+import type { Alarm } from '../domain/alarms';
+import type { RecoveryPointDoc, RunDoc } from '../catalog/points-store';
+import { protectedItemId, ProtectedItemDoc } from '../inventory/schemas';
+import type { Services } from '../runtime/services';
+import { discover, DirectoryUser } from './discovery';
+import { alarmFor } from './failures';
+
+export interface RunRef {
+  accountId: string;
+  jobId: string;
+  runId: string;
+}
+
+export const ITEM_PAGE = 200;
+
+export async function beginRun(s: Services, ref: RunRef & { trigger: RunDoc['trigger'] }): Promise<{ concurrency: number }> {
+  const job = await s.inventory.getJob(ref.accountId, ref.jobId);
+  if (!(await s.points.getRun(ref.accountId, ref.jobId, ref.runId))) {
+    await s.points.saveRun({ id: ref.runId, accountId: ref.accountId, jobId: ref.jobId, trigger: ref.trigger, status: 'running', startedAt: s.now().toISOString(), items: 0, alarms: [] });
+  }
+  return { concurrency: job.options.concurrency };
+}
+
+/** Lists the tenant's users, resolves the job's sources, records the protected items; returns the first page of ids. */
+export async function discoverItems(s: Services, ref: RunRef): Promise<{ count: number; ids: string[]; failure?: Alarm }> {
+  const [account, job, run] = await Promise.all([s.inventory.getAccount(ref.accountId), s.inventory.getJob(ref.accountId, ref.jobId), s.points.getRun(ref.accountId, ref.jobId, ref.runId)]);
+  if (!run) throw new Error(`run ${ref.runId} was not begun`);
+  const subject = { kind: 'tenant' as const, name: account.displayName };
+  let users: DirectoryUser[];
+  try {
+    const graph = await s.graph(account);
+    users = await graph.all<DirectoryUser>('/users?$select=id,displayName,userPrincipalName,mail,assignedLicenses&$top=999', { mailbox: 'directory', operation: 'users.list', deadline: Date.now() + 300_000 });
+  } catch (e) {
+    const alarm = alarmFor(e, 'users.list', subject);
+    if (!alarm) throw e;
+    await s.points.saveRun({ ...run, alarms: [alarm] });
+    return { count: 0, ids: [], failure: alarm };
+  }
+  const found = discover(job.sources, users);
+  const existing = new Map((await s.inventory.listProtectedItems(ref.accountId)).map((p) => [p.id, p]));
+  const ids: string[] = [];
+  for (const item of found.items) {
+    const id = protectedItemId(ref.accountId, item.kind, item.userId);
+    const prior = existing.get(id);
+    const doc: ProtectedItemDoc = {
+      id, accountId: ref.accountId, type: 'protectedItem', kind: item.kind, userId: item.userId, displayName: item.displayName, address: item.address,
+      lastSeq: prior?.lastSeq ?? 0, firstSeenRunId: prior?.firstSeenRunId ?? ref.runId, lastSeenRunId: ref.runId,
+    };
+    await s.inventory.upsertProtectedItem(doc);
+    ids.push(id);
+  }
+  const alarms: Alarm[] = found.unmatched.map((u) => ({
+    code: 'job.itemNotFound', severity: 'warning', transient: false, subject,
+    message: `The job lists ${u.kind} '${u.match}', but no user of the tenant matches it.`,
+    fix: 'Check the spelling, or remove the item from the job if the user was deleted.',
+  }));
+  await s.points.saveRun({ ...run, items: ids.length, itemIds: ids, alarms: [...run.alarms, ...alarms] } as RunDoc);
+  return { count: ids.length, ids: ids.slice(0, ITEM_PAGE) };
+}
+
+export async function itemIds(s: Services, ref: RunRef & { offset: number }): Promise<string[]> {
+  const run = await s.points.getRun(ref.accountId, ref.jobId, ref.runId);
+  return (run?.itemIds ?? []).slice(ref.offset, ref.offset + ITEM_PAGE);
+}
+
+export interface RunSummary {
+  status: RunDoc['status'];
+  items: number;
+  itemsFailed: number;
+  written: number;
+  deleted: number;
+  bytes: number;
+  storedBytes: number;
+  graphRequests: number;
+  throttled: number;
+}
+
+/** A run succeeds when every point did; warns when some points carry warnings or are partial; fails when all failed. */
+export function runStatus(points: readonly RecoveryPointDoc[], runAlarms: readonly Alarm[], stopped: boolean): RunDoc['status'] {
+  if (stopped) return 'stopped';
+  if (runAlarms.some((a) => a.severity === 'error') && points.length === 0) return 'failed';
+  if (points.length > 0 && points.every((p) => p.status === 'failed')) return 'failed';
+  const warned = runAlarms.length > 0 || points.some((p) => p.status !== 'success');
+  return warned ? 'warning' : 'success';
+}
+
+export async function finishRun(s: Services, ref: RunRef & { stopped: boolean }): Promise<RunSummary> {
+  const run = await s.points.getRun(ref.accountId, ref.jobId, ref.runId);
+  if (!run) throw new Error(`run ${ref.runId} was not begun`);
+  const points = await s.points.pointsOfRun(ref.accountId, ref.runId);
+  const sum = (f: (c: RecoveryPointDoc['containers'][string]) => number): number => points.reduce((t, p) => t + Object.values(p.containers).reduce((u, c) => u + f(c), 0), 0);
+  const summary: RunSummary = {
+    status: runStatus(points, run.alarms, ref.stopped),
+    items: points.length,
+    itemsFailed: points.filter((p) => p.status === 'failed').length,
+    written: sum((c) => c.written),
+    deleted: sum((c) => c.deleted),
+    bytes: sum((c) => c.bytes),
+    storedBytes: sum((c) => c.storedBytes),
+    graphRequests: sum((c) => c.graphRequests ?? 0),
+    throttled: sum((c) => c.throttled ?? 0),
+  };
+  const { status, ...numbers } = summary;
+  await s.points.saveRun({ ...run, status, endedAt: s.now().toISOString(), summary: numbers, ...(ref.stopped ? { reason: 'stopped at the schedule\'s end time' } : {}) });
+  return summary;
+}

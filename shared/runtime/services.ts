@@ -1,0 +1,76 @@
+// Composition root: one set of clients per process (Functions reuses the process across invocations), built from
+// validated settings on first use. Activities ask for it; nothing else creates SDK clients.
+import { Database } from '@azure/cosmos';
+import { readSettings, Settings } from '../config/settings';
+import { ChangeLog } from '../catalog/change-log';
+import { createCatalogDatabase } from '../catalog/cosmos-client';
+import { CursorStore } from '../catalog/cursor-store';
+import { PointsStore } from '../catalog/points-store';
+import { VersionStore } from '../catalog/version-store';
+import { InventoryStore } from '../inventory/inventory-store';
+import type { AccountDoc } from '../inventory/schemas';
+import { createBlobService } from '../storage/blob-service';
+import { ContentStore } from '../storage/content-store';
+import { BlobContentWriter } from '../backup/blob-content-writer';
+import type { ContentWriter, GraphReader } from '../backup/ports';
+
+export interface GraphSession extends GraphReader {
+  /** The application permissions in the current token, for naming a missing one in alarms. */
+  grantedRoles(): Promise<string[]>;
+  /** Requests sent and throttled responses received since the session was created. */
+  stats(): { requests: number; throttled: number };
+  /** One resource as JSON. */
+  get<T>(path: string, opts: { mailbox: string; operation: import('../domain/graph-permissions').GraphOperation; deadline: number }): Promise<T>;
+  /** Lists a collection, following nextLink to the end. */
+  all<T>(path: string, opts: { mailbox: string; operation: import('../domain/graph-permissions').GraphOperation; deadline: number }): Promise<T[]>;
+}
+
+export type GraphSessionFactory = (account: AccountDoc, settings: Settings) => Promise<GraphSession>;
+
+export interface Services {
+  settings: Settings;
+  database: Database;
+  inventory: InventoryStore;
+  points: PointsStore;
+  versions: VersionStore;
+  cursors: CursorStore;
+  log: ChangeLog;
+  contentStore: ContentStore;
+  content: ContentWriter;
+  graph(account: AccountDoc): Promise<GraphSession>;
+  now(): Date;
+}
+
+let graphFactory: GraphSessionFactory | undefined;
+
+/** Set once at app start (functions/) so the runtime needs no knowledge of how Graph is reached. */
+export function useGraphSessions(factory: GraphSessionFactory): void {
+  graphFactory = factory;
+}
+
+let cached: Services | undefined;
+
+export function services(): Services {
+  if (cached) return cached;
+  const settings = readSettings();
+  const { database } = createCatalogDatabase(settings);
+  const blobs = createBlobService(settings);
+  const contentStore = new ContentStore(blobs.getContainerClient('content'));
+  cached = {
+    settings,
+    database,
+    inventory: new InventoryStore(database),
+    points: new PointsStore(database),
+    versions: new VersionStore(database),
+    cursors: new CursorStore(database),
+    log: new ChangeLog(blobs.getContainerClient('changelog')),
+    contentStore,
+    content: new BlobContentWriter(contentStore),
+    graph: (account) => {
+      if (!graphFactory) throw new Error('no Graph session factory registered (useGraphSessions)');
+      return graphFactory(account, settings);
+    },
+    now: () => new Date(),
+  };
+  return cached;
+}
