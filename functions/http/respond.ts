@@ -1,0 +1,50 @@
+// HTTP plumbing shared by the API functions: Graph-style error bodies, zod input parsing, and one place that turns
+// known failures into 4xx so nothing unexpected leaks as a 500 with internals.
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { z } from 'zod';
+import { ConfigurationError } from '../../shared/config/settings';
+import { NotFound } from '../../shared/inventory/inventory-store';
+
+export class HttpError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+export const json = (status: number, body: unknown, headers?: Record<string, string>): HttpResponseInit => ({ status, jsonBody: body, ...(headers ? { headers } : {}) });
+export const errorBody = (code: string, message: string) => ({ error: { code, message } });
+
+/** Parses a JSON body with a schema; the 400 names every bad field. */
+export async function body<S extends z.ZodType>(request: HttpRequest, schema: S): Promise<z.infer<S>> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await request.text());
+  } catch {
+    throw new HttpError(400, 'invalidRequest', 'The request body must be JSON.');
+  }
+  return parse(schema, raw, 'body');
+}
+
+export function parse<S extends z.ZodType>(schema: S, raw: unknown, where: string): z.infer<S> {
+  const r = schema.safeParse(raw);
+  if (r.success) return r.data;
+  throw new HttpError(400, 'invalidRequest', r.error.issues.map((i) => `${[where, ...i.path].join('.')}: ${i.message}`).join('; '));
+}
+
+/** Wraps a handler: known failures become their 4xx/503; anything else is logged and answered without details. */
+export function handle(fn: (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>) {
+  return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    try {
+      return await fn(request, context);
+    } catch (e) {
+      if (e instanceof HttpError) return json(e.status, errorBody(e.code, e.message));
+      if (e instanceof NotFound) return json(404, errorBody('notFound', e.message));
+      if (e instanceof ConfigurationError) {
+        context.error(e.message);
+        return json(503, errorBody('misconfigured', 'The service is not configured correctly; see its logs.'));
+      }
+      context.error(`unhandled error in ${context.functionName}: ${(e as Error).stack ?? String(e)}`);
+      return json(500, errorBody('internalError', `Unexpected error; invocation id ${context.invocationId}.`));
+    }
+  };
+}
