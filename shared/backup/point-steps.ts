@@ -44,8 +44,13 @@ export async function beginPoint(s: Services, ref: PointRef): Promise<{ seq: num
     id: ref.runId, accountId: ref.accountId, protectedItemId: ref.protectedItemId, jobId: ref.jobId, runId: ref.runId, seq,
     status: 'running', startedAt: s.now().toISOString(), containers: {}, alarms: [],
   };
+  const item = await s.inventory.getProtectedItem(ref.accountId, ref.protectedItemId);
+  // Logged first: the protected item and its point are what a rebuilt catalog browses by.
+  await s.log.append(logBlobName(ref.accountId, ref.protectedItemId, seq), [
+    { t: 'doc', container: 'inventory', doc: { ...item } },
+    { t: 'doc', container: 'recoveryPoints', doc: { ...point } },
+  ]);
   await s.points.savePoint(point);
-  await s.log.append(logBlobName(ref.accountId, ref.protectedItemId, seq), [{ t: 'doc', container: 'recoveryPoints', doc: { ...point } }]);
   return { seq };
 }
 
