@@ -10,6 +10,7 @@ import type { RunRef } from './run-steps';
 import { syncContainer, SyncCounts } from './sync-container';
 import { driveItems } from './workloads/drive';
 import { folderMessages, mailFolders } from './workloads/mail';
+import { calendarEvents, contactFolders, contacts } from './workloads/calendar-contacts';
 import type { ContainerWorkload } from './workloads/workload';
 
 export interface PointRef extends RunRef {
@@ -20,6 +21,8 @@ export interface PointRef extends RunRef {
 export type ContainerRef =
   | { id: 'folders'; type: 'mailFolders' }
   | { id: string; type: 'messages'; folderId: string; name: string }
+  | { id: 'calendar'; type: 'calendar' }
+  | { id: string; type: 'contacts'; folderId?: string }
   | { id: string; type: 'drive'; driveId: string }
   | { id: string; type: 'removed' };
 
@@ -30,6 +33,8 @@ function workloadOf(item: ProtectedItemDoc, c: ContainerRef): ContainerWorkload 
   switch (c.type) {
     case 'mailFolders': return mailFolders(item.userId);
     case 'messages': return folderMessages(item.userId, c.folderId);
+    case 'calendar': return calendarEvents(item.userId);
+    case 'contacts': return contacts(item.userId, c.folderId);
     case 'drive': return driveItems(c.driveId);
     case 'removed': throw new Error('a removed container has no workload');
   }
@@ -69,8 +74,9 @@ async function classify(e: unknown, graph: GraphSession | undefined, item: Prote
 export type ListOutcome = { containers: ContainerRef[] } | { retryAfterSeconds: number } | { failure: Alarm };
 
 /**
- * The containers to back up. A mailbox first syncs its folder hierarchy (itself a versioned container), then gets one
- * container per folder, plus a 'removed' entry for each folder synced before that no longer exists.
+ * The containers to back up. A mailbox first syncs its mail and contact folder hierarchies (themselves versioned
+ * containers), then gets one container per mail folder, the calendar, the default contacts and each contact folder,
+ * plus a 'removed' entry for each folder synced before that no longer exists.
  */
 export async function listContainers(s: Services, ref: PointRef & { seq: number }): Promise<ListOutcome> {
   let ctx: Awaited<ReturnType<typeof context>> | undefined;
@@ -82,20 +88,30 @@ export async function listContainers(s: Services, ref: PointRef & { seq: number 
       const { id: driveId } = await ctx.graph.get<{ id: string }>(`/users/${encodeURIComponent(item.userId)}/drive?$select=id`, { mailbox: item.userId, operation: 'files.read', deadline });
       return { containers: [{ id: `drive:${driveId}`, type: 'drive', driveId }] };
     }
-    const outcome = await syncContainer(deps(s, ctx.graph), { ...target(ref, item, ctx.account), containerId: 'folders' }, mailFolders(item.userId), deadline);
-    if (outcome.status === 'wait') return { retryAfterSeconds: outcome.retryAfterSeconds };
-    if (outcome.status === 'continue') return { retryAfterSeconds: 0 };
-    const containers: ContainerRef[] = [{ id: 'folders', type: 'mailFolders' }];
+    for (const [containerId, workload] of [['folders', mailFolders(item.userId)], ['contactFolders', contactFolders(item.userId)]] as const) {
+      const outcome = await syncContainer(deps(s, ctx.graph), { ...target(ref, item, ctx.account), containerId }, workload, deadline);
+      if (outcome.status === 'wait') return { retryAfterSeconds: outcome.retryAfterSeconds };
+      if (outcome.status === 'continue') return { retryAfterSeconds: 0 };
+    }
+    const containers: ContainerRef[] = [];
     const live = new Set<string>();
     for await (const f of s.versions.allHeads(ref.protectedItemId, 'folders')) {
       const id = `messages:${f.itemId}`;
       live.add(id);
       containers.push({ id, type: 'messages', folderId: f.itemId, name: String(f.props.displayName ?? '') });
     }
-    for (const c of await s.cursors.list(ref.protectedItemId)) {
-      if (c.containerId.startsWith('messages:') && !live.has(c.containerId)) containers.push({ id: c.containerId, type: 'removed' });
+    containers.push({ id: 'calendar', type: 'calendar' }, { id: 'contacts', type: 'contacts' });
+    live.add('contacts');
+    for await (const f of s.versions.allHeads(ref.protectedItemId, 'contactFolders')) {
+      const id = `contacts:${f.itemId}`;
+      live.add(id);
+      containers.push({ id, type: 'contacts', folderId: f.itemId });
     }
-    return { containers: containers.filter((c) => c.type !== 'mailFolders') };
+    for (const c of await s.cursors.list(ref.protectedItemId)) {
+      const folderScoped = c.containerId.startsWith('messages:') || c.containerId.startsWith('contacts:');
+      if (folderScoped && !live.has(c.containerId)) containers.push({ id: c.containerId, type: 'removed' });
+    }
+    return { containers };
   } catch (e) {
     return { failure: await classify(e, ctx?.graph, item) };
   }
