@@ -8,7 +8,7 @@ import { errorBody, handle, json } from './http/respond';
 df.app.client.http('jobsRun', {
   route: 'accounts/{accountId}/jobs/{jobId}/run', methods: ['POST'], authLevel: 'anonymous',
   handler: async (req, client, context) =>
-    handle(async () => {
+    handle('Backup.Administrator', async () => {
       const job = await services().inventory.getJob(req.params.accountId!, req.params.jobId!);
       const r = await startBackup(client, { accountId: job.accountId, jobId: job.id, trigger: 'manual' });
       if (!r.started) return json(409, errorBody('jobRunning', `Job '${job.name}' is already running${r.runId ? ` (run ${r.runId})` : ''}; wait for it to finish.`));
@@ -18,7 +18,7 @@ df.app.client.http('jobsRun', {
 
 app.http('runsList', {
   route: 'accounts/{accountId}/jobs/{jobId}/runs', methods: ['GET'], authLevel: 'anonymous',
-  handler: handle(async (req) => {
+  handler: handle('Backup.Reader', async (req) => {
     await services().inventory.getJob(req.params.accountId!, req.params.jobId!);
     return json(200, { value: await services().points.listRuns(req.params.accountId!, req.params.jobId!) });
   }),

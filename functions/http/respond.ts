@@ -4,6 +4,8 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import type { z } from 'zod';
 import { ConfigurationError } from '../../shared/config/settings';
 import { NotFound } from '../../shared/inventory/inventory-store';
+import { Principal, Role, Unauthorized } from '../../shared/api-auth/authorizer';
+import { services } from '../../shared/runtime/services';
 
 export class HttpError extends Error {
   constructor(readonly status: number, readonly code: string, message: string) {
@@ -31,12 +33,23 @@ export function parse<S extends z.ZodType>(schema: S, raw: unknown, where: strin
   throw new HttpError(400, 'invalidRequest', r.error.issues.map((i) => `${[where, ...i.path].join('.')}: ${i.message}`).join('; '));
 }
 
-/** Wraps a handler: known failures become their 4xx/503; anything else is logged and answered without details. */
-export function handle(fn: (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>) {
+type Handler = (request: HttpRequest, context: InvocationContext, principal: Principal) => Promise<HttpResponseInit>;
+
+/**
+ * Wraps a handler: the caller must hold `role` (checked before anything else runs); known failures become their
+ * 4xx/503; anything else is logged and answered without details.
+ */
+export function handle(role: Role, fn: Handler) {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     try {
-      return await fn(request, context);
+      const authorizer = services().authorizer;
+      if (!authorizer) throw new ConfigurationError(['M365V_API_TENANT_ID and M365V_API_AUDIENCE must be set: the API refuses every request without them']);
+      const principal = await authorizer.authorize(request.headers.get('authorization'), role);
+      return await fn(request, context, principal);
     } catch (e) {
+      if (e instanceof Unauthorized) {
+        return json(e.status, errorBody(e.status === 401 ? 'unauthenticated' : 'forbidden', e.message), e.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : undefined);
+      }
       if (e instanceof HttpError) return json(e.status, errorBody(e.code, e.message));
       if (e instanceof NotFound) return json(404, errorBody('notFound', e.message));
       if (e instanceof ConfigurationError) {

@@ -13,6 +13,7 @@ import { createBlobService } from '../storage/blob-service';
 import { ContentStore } from '../storage/content-store';
 import { BlobContentWriter } from '../backup/blob-content-writer';
 import type { ContentWriter, GraphReader } from '../backup/ports';
+import { Authorizer } from '../api-auth/authorizer';
 
 export interface GraphSession extends GraphReader {
   /** The application permissions in the current token, for naming a missing one in alarms. */
@@ -38,6 +39,8 @@ export interface Services {
   contentStore: ContentStore;
   content: ContentWriter;
   graph(account: AccountDoc): Promise<GraphSession>;
+  /** Undefined when the API's tenant and audience are not configured: the API then refuses every request. */
+  authorizer: Authorizer | undefined;
   now(): Date;
 }
 
@@ -70,6 +73,9 @@ export function services(): Services {
       if (!graphFactory) throw new Error('no Graph session factory registered (useGraphSessions)');
       return graphFactory(account, settings);
     },
+    authorizer: settings.M365V_API_TENANT_ID && settings.M365V_API_AUDIENCE
+      ? new Authorizer({ authorityHost: settings.M365V_AUTHORITY_HOST, tenantId: settings.M365V_API_TENANT_ID, audience: settings.M365V_API_AUDIENCE })
+      : undefined,
     now: () => new Date(),
   };
   return cached;
