@@ -23,15 +23,17 @@ export interface StartedChild {
  * Spawns a Node script and resolves once every `ready` pattern has matched a line of its stdout/stderr.
  * Fails with the process's last output when it exits early or stays silent past the timeout.
  */
-export function spawnUntilReady(
-  name: string,
-  script: string,
-  args: string[],
-  ready: RegExp[],
-  timeoutMs = 60_000,
-): Promise<StartedChild> {
+export interface SpawnOptions {
+  timeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+  /** Receives every output line after readiness too (progress, logs). */
+  onLine?: (line: string) => void;
+}
+
+export function spawnUntilReady(name: string, script: string, args: string[], ready: RegExp[], opts: SpawnOptions = {}): Promise<StartedChild> {
   installExitHook();
-  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const child = spawn(process.execPath, ['--enable-source-maps', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env });
   children.add(child);
   child.once('exit', () => children.delete(child));
   const matches: RegExpMatchArray[] = [];
@@ -45,6 +47,7 @@ export function spawnUntilReady(
       reject(new Error(`${name} ${why}. Last output:\n${tail.join('\n')}`));
     };
     const onLine = (line: string): void => {
+      opts.onLine?.(line);
       tail.push(line);
       if (tail.length > 20) tail.shift();
       const pattern = ready[matches.length];
