@@ -1,0 +1,96 @@
+// A streaming ZIP writer: entries are deflated as they stream (no entry is ever held whole) and sizes follow each
+// entry in a data descriptor. Every entry is ZIP64 so exports larger than 4 GB stay valid; Windows Explorer, macOS
+// Archive Utility, Info-ZIP and Python read this layout.
+import { Readable } from 'node:stream';
+import { constants, createDeflateRaw, crc32 } from 'node:zlib';
+
+export interface ZipEntry {
+  /** Path inside the archive, '/'-separated. */
+  name: string;
+  modified: Date;
+  open(): Promise<Readable>;
+}
+
+const u16 = (n: number): Buffer => { const b = Buffer.alloc(2); b.writeUInt16LE(n); return b; };
+const u32 = (n: number): Buffer => { const b = Buffer.alloc(4); b.writeUInt32LE(n >>> 0); return b; };
+const u64 = (n: number): Buffer => { const b = Buffer.alloc(8); b.writeBigUInt64LE(BigInt(n)); return b; };
+
+function dosDateTime(d: Date): [number, number] {
+  const year = Math.max(1980, d.getUTCFullYear());
+  return [(d.getUTCHours() << 11) | (d.getUTCMinutes() << 5) | Math.floor(d.getUTCSeconds() / 2), ((year - 1980) << 9) | ((d.getUTCMonth() + 1) << 5) | d.getUTCDate()];
+}
+
+/** Names come from user data (subjects, file names): no absolute paths, no '..', no control characters. */
+export function safeEntryName(name: string): string {
+  const parts = name.replace(/\\/g, '/').split('/').map((p) => p.replace(/[\u0000-\u001f<>:"|?*]/g, '_').trim()).filter((p) => p && p !== '.' && p !== '..');
+  return parts.join('/') || 'unnamed';
+}
+
+const FLAGS = 0x0808; // data descriptor follows (sizes unknown up front) + UTF-8 names
+const VERSION = 45; // ZIP64
+const DEFLATE = 8;
+const MAX32 = 0xffffffff;
+
+export function zipStream(entries: AsyncIterable<ZipEntry> | Iterable<ZipEntry>): Readable {
+  async function* generate(): AsyncGenerator<Buffer> {
+    const central: Buffer[] = [];
+    let offset = 0;
+    let count = 0;
+    const used = new Set<string>();
+    for await (const entry of entries) {
+      let name = safeEntryName(entry.name);
+      // Two items can share a name (two mails with one subject); keep both.
+      for (let i = 2; used.has(name.toLowerCase()); i++) name = name.replace(/(\.[^./]*)?$/, (ext) => ` (${i})${ext}`);
+      used.add(name.toLowerCase());
+      const nameBytes = Buffer.from(name, 'utf8');
+      const [time, date] = dosDateTime(entry.modified);
+      const localOffset = offset;
+      const header = Buffer.concat([
+        u32(0x04034b50), u16(VERSION), u16(FLAGS), u16(DEFLATE), u16(time), u16(date), u32(0), u32(MAX32), u32(MAX32),
+        u16(nameBytes.length), u16(20), nameBytes, u16(0x0001), u16(16), u64(0), u64(0),
+      ]);
+      yield header;
+      offset += header.length;
+
+      let crc = 0;
+      let size = 0;
+      let compressed = 0;
+      const deflate = createDeflateRaw({ level: constants.Z_DEFAULT_COMPRESSION });
+      const source = await entry.open();
+      source.on('data', (chunk: Buffer) => {
+        crc = crc32(chunk, crc);
+        size += chunk.length;
+      });
+      source.once('error', (e) => deflate.destroy(e));
+      source.pipe(deflate);
+      for await (const chunk of deflate as AsyncIterable<Buffer>) {
+        compressed += chunk.length;
+        yield chunk;
+      }
+      offset += compressed;
+      const descriptor = Buffer.concat([u32(0x08074b50), u32(crc), u64(compressed), u64(size)]);
+      yield descriptor;
+      offset += descriptor.length;
+
+      central.push(Buffer.concat([
+        u32(0x02014b50), u16((3 << 8) | VERSION), u16(VERSION), u16(FLAGS), u16(DEFLATE), u16(time), u16(date), u32(crc), u32(MAX32), u32(MAX32),
+        u16(nameBytes.length), u16(28), u16(0), u16(0), u16(0), u32((0o100644 << 16) >>> 0), u32(MAX32), nameBytes,
+        u16(0x0001), u16(24), u64(size), u64(compressed), u64(localOffset),
+      ]));
+      count++;
+    }
+    const cdOffset = offset;
+    let cdSize = 0;
+    for (const c of central) {
+      yield c;
+      cdSize += c.length;
+    }
+    const zip64End = offset + cdSize;
+    yield Buffer.concat([
+      u32(0x06064b50), u64(44), u16((3 << 8) | VERSION), u16(VERSION), u32(0), u32(0), u64(count), u64(count), u64(cdSize), u64(cdOffset),
+      u32(0x07064b50), u32(0), u64(zip64End), u32(1),
+      u32(0x06054b50), u16(0), u16(0), u16(Math.min(count, 0xffff)), u16(Math.min(count, 0xffff)), u32(Math.min(cdSize, MAX32)), u32(MAX32), u16(0),
+    ]);
+  }
+  return Readable.from(generate(), { objectMode: false });
+}
