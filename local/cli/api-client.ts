@@ -1,0 +1,65 @@
+// A small client for the product's HTTP API as an administrator uses it: bearer token from Entra ID (here the
+// emulator's token endpoint), JSON in and out, and the durable status URL followed to completion.
+
+export interface TokenSource {
+  token(): Promise<string>;
+}
+
+/** Client-credentials token for the product's API, cached until shortly before expiry. */
+export function clientCredentials(opts: { authorityHost: string; tenantId: string; clientId: string; clientSecret: string; scope: string }): TokenSource {
+  let cached: { value: string; until: number } | undefined;
+  return {
+    async token() {
+      if (cached && Date.now() < cached.until) return cached.value;
+      const res = await fetch(`${opts.authorityHost.replace(/\/$/, '')}/${opts.tenantId}/oauth2/v2.0/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: opts.clientId, client_secret: opts.clientSecret, scope: opts.scope }),
+      });
+      const body = (await res.json()) as { access_token?: string; expires_in?: number; error_description?: string };
+      if (!res.ok || !body.access_token) throw new Error(`token request failed: ${body.error_description?.split('\r\n')[0] ?? res.status}`);
+      cached = { value: body.access_token, until: Date.now() + ((body.expires_in ?? 3600) - 300) * 1000 };
+      return cached.value;
+    },
+  };
+}
+
+export interface ApiResponse<T> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export class ApiClient {
+  constructor(readonly baseUrl: string, private readonly tokens?: TokenSource) {}
+
+  async call<T = unknown>(method: string, path: string, body?: unknown, opts: { token?: string | null } = {}): Promise<ApiResponse<T>> {
+    const token = opts.token === undefined ? await this.tokens?.token() : opts.token;
+    const res = await fetch(new URL(path, this.baseUrl), {
+      method,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: res.status, body: parsed as T, headers: res.headers };
+  }
+
+  /** Polls a Durable status URL until the instance ends, reporting each custom status. */
+  async waitForCompletion<T = unknown>(statusUrl: string, onStatus?: (customStatus: unknown) => void, timeoutMs = 30 * 60_000): Promise<{ runtimeStatus: string; output: T }> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const res = await fetch(statusUrl);
+      const status = (await res.json()) as { runtimeStatus: string; output: T; customStatus: unknown };
+      onStatus?.(status.customStatus);
+      if (!['Running', 'Pending', 'ContinuedAsNew'].includes(status.runtimeStatus)) return status;
+      if (Date.now() > until) throw new Error(`orchestration still ${status.runtimeStatus} after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
