@@ -1,0 +1,521 @@
+// The Durable Task side of the host: plays DTFx and the extension's out-of-proc shim for the real durable-functions
+// SDK (schema V3). Each episode appends OrchestratorStarted + new events, invokes the orchestrator with the whole
+// history, turns the new actions into work, and commits everything as one append to the instance's log.
+import { randomUUID } from 'node:crypto';
+import { event, EventType, HistoryEvent, RuntimeStatus, TERMINAL } from './history';
+import { Bookkeeping, InstanceRow, InstanceStore, LogRecord, RetryState } from './instance-store';
+import { Semaphore } from './semaphore';
+
+export interface OrchestratorState {
+  isDone: boolean;
+  actions: unknown[][];
+  output?: unknown;
+  error?: string;
+  customStatus?: unknown;
+}
+
+export interface EngineDeps {
+  store: InstanceStore;
+  /** Runs one episode of an orchestrator function; resolves its state, or rejects with the SDK's failure error. */
+  runOrchestrator(name: string, binding: string): Promise<OrchestratorState>;
+  runActivity(name: string, input: unknown): Promise<unknown>;
+  hasOrchestrator(name: string): boolean;
+  log(message: string): void;
+  activityConcurrency: number;
+  orchestratorConcurrency: number;
+}
+
+interface Action {
+  actionType: number;
+  functionName?: string;
+  input?: unknown;
+  instanceId?: string;
+  fireAt?: string;
+  isCanceled?: boolean;
+  retryOptions?: { firstRetryIntervalInMilliseconds: number; maxNumberOfAttempts: number; backoffCoefficient?: number; maxRetryIntervalInMilliseconds?: number };
+  compoundActions?: Action[];
+}
+
+const ACTION_NAMES: Record<number, string> = {
+  0: 'CallActivity', 1: 'CallActivityWithRetry', 2: 'CallSubOrchestrator', 3: 'CallSubOrchestratorWithRetry', 4: 'ContinueAsNew',
+  5: 'CreateTimer', 6: 'WaitForExternalEvent', 7: 'CallEntity', 8: 'CallHttp', 9: 'SignalEntity', 13: 'Lock', 14: 'ReleaseEntities',
+};
+const signature = (a: Action): string => `${ACTION_NAMES[a.actionType] ?? `Action${a.actionType}`}(${a.functionName ?? (a.actionType === 6 ? String((a as { externalEventName?: string }).externalEventName) : '')})`;
+const OUT_OF_PROC = '$OutOfProcData$:';
+const MAX_TIMEOUT = 2 ** 31 - 1;
+const CONTROL = new Set<number>([EventType.ExecutionTerminated, EventType.ExecutionSuspended, EventType.ExecutionResumed]);
+
+function flatten(actions: Action[], out: Action[] = []): Action[] {
+  for (const a of actions) {
+    if (a.compoundActions) flatten(a.compoundActions, out);
+    else out.push(a);
+  }
+  return out;
+}
+
+class Instance {
+  history: HistoryEvent[] = [];
+  inbox: Array<{ key: string; event: HistoryEvent }> = [];
+  keys = new Set<string>();
+  book: Bookkeeping = { allocated: 0, leaves: [], leafIds: [], retries: [] };
+  status: RuntimeStatus = 'Pending';
+  output: unknown = null;
+  customStatus: unknown = null;
+  lastUpdated = new Date();
+  busy = false;
+  again = false;
+  timers = new Map<number, NodeJS.Timeout>();
+  appending: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly id: string,
+    readonly executionId: string,
+    readonly name: string,
+    readonly input: unknown,
+    readonly createdTime: Date,
+    readonly parent?: { instanceId: string; taskId: number },
+  ) {}
+}
+
+export class ConflictError extends Error {}
+
+export class DurableEngine {
+  private readonly instances = new Map<string, Instance>();
+  private readonly activities: Semaphore;
+  private readonly orchestrators: Semaphore;
+  private stopped = false;
+
+  constructor(private readonly deps: EngineDeps) {
+    this.activities = new Semaphore(deps.activityConcurrency);
+    this.orchestrators = new Semaphore(deps.orchestratorConcurrency);
+  }
+
+  // ---- client operations -------------------------------------------------------------------------------------
+
+  /** Starts an orchestration; an instance id in use by a running instance is a conflict, a finished one is reused. */
+  async start(name: string, instanceId: string | undefined, input: unknown, parent?: { instanceId: string; taskId: number }): Promise<string> {
+    const id = instanceId ?? randomUUID().replace(/-/g, '');
+    const existing = this.instances.get(id) ?? (await this.deps.store.getRow(id));
+    const existingStatus = existing ? (existing instanceof Instance ? existing.status : existing.runtimeStatus) : undefined;
+    if (existingStatus && !TERMINAL.has(existingStatus)) throw new ConflictError(`An instance with ID '${id}' already exists and is ${existingStatus}.`);
+    const inst = new Instance(id, randomUUID().replace(/-/g, ''), name, input, new Date(), parent);
+    for (const t of this.instances.get(id)?.timers.values() ?? []) clearTimeout(t);
+    this.instances.set(id, inst);
+    const started = event(EventType.ExecutionStarted, inst.createdTime, {
+      OrchestrationInstance: { InstanceId: id, ExecutionId: inst.executionId }, Name: name, Version: '',
+      Input: input === undefined ? null : JSON.stringify(input), ParentInstance: parent ? { OrchestrationInstance: { InstanceId: parent.instanceId }, TaskScheduleId: parent.taskId } : null,
+    });
+    const startRecord: LogRecord = { r: 'start', name, instanceId: id, executionId: inst.executionId, input, createdTime: inst.createdTime.toISOString(), ...(parent ? { parent } : {}) };
+    await this.deps.store.append(id, inst.executionId, [startRecord, { r: 'in', key: 'start', event: started }]);
+    inst.inbox.push({ key: 'start', event: started });
+    inst.keys.add('start');
+    await this.saveRow(inst);
+    this.kick(inst);
+    return id;
+  }
+
+  async raiseEvent(instanceId: string, name: string, data: unknown): Promise<'ok' | 'notFound' | 'gone'> {
+    return this.control(instanceId, `e:${randomUUID()}`, event(EventType.EventRaised, new Date(), { Name: name, Input: data === undefined ? null : JSON.stringify(data) }));
+  }
+
+  terminate(instanceId: string, reason: string): Promise<'ok' | 'notFound' | 'gone'> {
+    return this.control(instanceId, `x:${randomUUID()}`, event(EventType.ExecutionTerminated, new Date(), { Input: JSON.stringify(reason) }));
+  }
+
+  suspend(instanceId: string, reason: string): Promise<'ok' | 'notFound' | 'gone'> {
+    return this.control(instanceId, `p:${randomUUID()}`, event(EventType.ExecutionSuspended, new Date(), { Reason: reason }));
+  }
+
+  resume(instanceId: string, reason: string): Promise<'ok' | 'notFound' | 'gone'> {
+    return this.control(instanceId, `r:${randomUUID()}`, event(EventType.ExecutionResumed, new Date(), { Reason: reason }));
+  }
+
+  private async control(instanceId: string, key: string, ev: HistoryEvent): Promise<'ok' | 'notFound' | 'gone'> {
+    const inst = this.instances.get(instanceId);
+    if (!inst) return (await this.deps.store.getRow(instanceId)) ? 'gone' : 'notFound';
+    if (TERMINAL.has(inst.status)) return 'gone';
+    await this.deliver(inst, key, ev);
+    return 'ok';
+  }
+
+  async status(instanceId: string, withHistory = false): Promise<(InstanceRow & { history?: HistoryEvent[] }) | undefined> {
+    const inst = this.instances.get(instanceId);
+    const row = inst ? this.rowOf(inst) : await this.deps.store.getRow(instanceId);
+    if (!row) return undefined;
+    return withHistory && inst ? { ...row, history: inst.history } : row;
+  }
+
+  async purge(instanceId: string): Promise<boolean> {
+    const inst = this.instances.get(instanceId);
+    if (inst && !TERMINAL.has(inst.status)) return false;
+    this.instances.delete(instanceId);
+    return this.deps.store.purge(instanceId);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const inst of this.instances.values()) for (const t of inst.timers.values()) clearTimeout(t);
+  }
+
+  // ---- recovery ----------------------------------------------------------------------------------------------
+
+  /** Resumes every unfinished instance from its log: pending events, activities whose completion was not recorded, timers. */
+  async recover(): Promise<number> {
+    let count = 0;
+    for await (const row of this.deps.store.rows()) {
+      if (TERMINAL.has(row.runtimeStatus) || this.instances.has(row.instanceId)) continue;
+      const records = await this.deps.store.read(row.instanceId, row.executionId);
+      const start = records.find((r): r is Extract<LogRecord, { r: 'start' }> => r.r === 'start');
+      if (!start) continue;
+      const inst = new Instance(start.instanceId, start.executionId, start.name, start.input, new Date(start.createdTime), start.parent);
+      const consumed = new Set<string>();
+      for (const r of records) {
+        if (r.r === 'in') {
+          inst.keys.add(r.key);
+          inst.inbox.push({ key: r.key, event: r.event });
+        } else if (r.r === 'ep') {
+          r.consumed.forEach((k) => consumed.add(k));
+          inst.history.push(...r.events);
+          inst.book = r.book;
+          inst.status = r.status;
+          inst.output = r.output ?? null;
+          inst.customStatus = r.customStatus ?? null;
+        }
+      }
+      inst.inbox = inst.inbox.filter((e) => !consumed.has(e.key));
+      this.instances.set(inst.id, inst);
+      this.redispatch(inst);
+      this.kick(inst);
+      count++;
+    }
+    return count;
+  }
+
+  private redispatch(inst: Instance): void {
+    const done = new Set<string>();
+    const all = [...inst.history, ...inst.inbox.map((e) => e.event)];
+    for (const e of all) {
+      if (e.EventType === EventType.TaskCompleted || e.EventType === EventType.TaskFailed) done.add(`task:${e.TaskScheduledId as number}`);
+      if (e.EventType === EventType.TimerFired) done.add(`timer:${e.TimerId as number}`);
+      if (e.EventType === EventType.SubOrchestrationInstanceCompleted || e.EventType === EventType.SubOrchestrationInstanceFailed) done.add(`sub:${e.TaskScheduledId as number}`);
+    }
+    for (const e of inst.history) {
+      if (e.EventType === EventType.TaskScheduled && !done.has(`task:${e.EventId}`)) this.runActivity(inst, e.EventId, String(e.Name), e.Input);
+      if (e.EventType === EventType.TimerCreated && !done.has(`timer:${e.EventId}`)) this.startTimer(inst, e.EventId, new Date(String(e.FireAt)));
+      if (e.EventType === EventType.SubOrchestrationInstanceCreated && !done.has(`sub:${e.EventId}`)) void this.ensureChild(inst, e.EventId, String(e.Name), String(e.InstanceId), e.Input === null ? undefined : JSON.parse(String(e.Input)));
+    }
+  }
+
+  private async ensureChild(parent: Instance, taskId: number, name: string, childId: string, input: unknown, restart = false): Promise<void> {
+    const child = this.instances.get(childId) ?? (await this.deps.store.getRow(childId));
+    if (!child || (restart && TERMINAL.has(child instanceof Instance ? child.status : child.runtimeStatus))) {
+      await this.start(name, childId, input, { instanceId: parent.id, taskId });
+      return;
+    }
+    const status = child instanceof Instance ? child.status : child.runtimeStatus;
+    if (TERMINAL.has(status)) {
+      const output = child instanceof Instance ? child.output : JSON.parse(child.output || 'null');
+      await this.notifyParent(parent, taskId, status, output);
+    }
+  }
+
+  // ---- episodes ----------------------------------------------------------------------------------------------
+
+  private async deliver(inst: Instance, key: string, ev: HistoryEvent): Promise<void> {
+    if (inst.keys.has(key) || this.stopped) return;
+    inst.keys.add(key);
+    inst.appending = inst.appending.then(() => this.deps.store.append(inst.id, inst.executionId, [{ r: 'in', key, event: ev }]));
+    await inst.appending;
+    inst.inbox.push({ key, event: ev });
+    this.kick(inst);
+  }
+
+  private kick(inst: Instance): void {
+    if (inst.busy) {
+      inst.again = true;
+      return;
+    }
+    inst.busy = true;
+    void (async () => {
+      try {
+        do {
+          inst.again = false;
+          while (!this.stopped && this.instances.get(inst.id) === inst && (await this.orchestrators.run(() => this.episode(inst))));
+        } while (inst.again && !this.stopped);
+      } catch (e) {
+        this.deps.log(`orchestration ${inst.name} (${inst.id}) episode failed in the host: ${(e as Error).stack ?? String(e)}`);
+      } finally {
+        inst.busy = false;
+      }
+    })();
+  }
+
+  private causesExpansion(inst: Instance, ev: HistoryEvent): boolean {
+    const r = this.retryFor(inst, ev);
+    if (!r) return false;
+    return r.waitingOnTimer ? ev.EventType === EventType.TimerFired : ev.EventType === EventType.TaskFailed || ev.EventType === EventType.SubOrchestrationInstanceFailed;
+  }
+
+  private retryFor(inst: Instance, ev: HistoryEvent): RetryState | undefined {
+    const id = (ev.TaskScheduledId ?? ev.TimerId) as number | undefined;
+    return id === undefined ? undefined : inst.book.retries.find((r) => r.currentId === id);
+  }
+
+  /** Runs one episode if there is something to deliver; returns whether it did. */
+  private async episode(inst: Instance): Promise<boolean> {
+    if (TERMINAL.has(inst.status) || inst.inbox.length === 0) return false;
+    const control = inst.inbox.find((e) => CONTROL.has(e.event.EventType));
+    if (control && (control.event.EventType === EventType.ExecutionTerminated || inst.status === 'Suspended' || control === inst.inbox[0])) {
+      await this.applyControl(inst, control);
+      return true;
+    }
+    if (inst.status === 'Suspended') return false;
+    const batch: Array<{ key: string; event: HistoryEvent }> = [];
+    for (const e of inst.inbox) {
+      if (CONTROL.has(e.event.EventType)) break;
+      if (this.causesExpansion(inst, e.event)) {
+        if (batch.length === 0) batch.push(e);
+        break;
+      }
+      batch.push(e);
+    }
+    if (batch.length === 0) return false;
+
+    const last = [...inst.history].reverse().find((e) => e.EventType === EventType.OrchestratorStarted);
+    const fired = batch.filter((e) => e.event.EventType === EventType.TimerFired).map((e) => Date.parse(String(e.event.FireAt)));
+    const now = new Date(Math.max(Date.now(), last ? Date.parse(last.Timestamp) + 1 : 0, ...fired));
+    const book = structuredClone(inst.book);
+    const fresh: HistoryEvent[] = [event(EventType.OrchestratorStarted, now), ...batch.map((e) => ({ ...e.event, IsPlayed: false }))];
+    const work: Array<() => void> = [];
+
+    // Ids the SDK allocates while it processes a retry-related event, before the orchestrator code resumes.
+    if (batch.length === 1 && this.causesExpansion(inst, batch[0]!.event)) {
+      const r = book.retries.find((x) => x.currentId === ((batch[0]!.event.TaskScheduledId ?? batch[0]!.event.TimerId) as number))!;
+      if (!r.waitingOnTimer) {
+        const delay = Math.min(r.firstRetryMs * r.backoff ** (r.attempt - 1), r.maxRetryMs);
+        r.attempt++;
+        r.currentId = book.allocated++;
+        r.waitingOnTimer = true;
+        const fireAt = new Date(now.getTime() + delay);
+        fresh.push(event(EventType.TimerCreated, now, { FireAt: fireAt.toISOString() }, r.currentId));
+        const id = r.currentId;
+        work.push(() => this.startTimer(inst, id, fireAt));
+      } else {
+        r.waitingOnTimer = false;
+        if (r.attempt > r.maxAttempts) {
+          book.retries.splice(book.retries.indexOf(r), 1);
+        } else {
+          r.currentId = book.allocated++;
+          fresh.push(...this.schedule(inst, r.kind === 'activity' ? 0 : 2, r.currentId, r.name, r.input, r.instanceId, work, true));
+        }
+      }
+    }
+
+    for (const e of batch) {
+      if (e.event.EventType !== EventType.TaskCompleted && e.event.EventType !== EventType.SubOrchestrationInstanceCompleted) continue;
+      const done = book.retries.findIndex((r) => !r.waitingOnTimer && r.currentId === e.event.TaskScheduledId);
+      if (done >= 0) book.retries.splice(done, 1);
+    }
+    const history = [...inst.history.map((e) => ({ ...e, IsPlayed: true })), ...fresh];
+    const binding = {
+      history, input: inst.input, instanceId: inst.id, isReplaying: inst.history.length > 0, parentInstanceId: inst.parent?.instanceId ?? null,
+      upperSchemaVersion: 1, upperSchemaVersionNew: 2, longRunningTimerIntervalDuration: '3.00:00:00',
+      maximumShortTimerDuration: '10000.00:00:00', defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
+    };
+    let state: OrchestratorState;
+    let failure: string | undefined;
+    try {
+      state = await this.deps.runOrchestrator(inst.name, JSON.stringify(binding));
+    } catch (e) {
+      const text = (e as Error).message ?? String(e);
+      const at = text.indexOf(OUT_OF_PROC);
+      if (at < 0) {
+        state = { isDone: false, actions: [[]] };
+        failure = `Orchestrator function '${inst.name}' failed: ${text}`;
+      } else {
+        state = JSON.parse(text.slice(at + OUT_OF_PROC.length)) as OrchestratorState;
+        failure = `Orchestrator function '${inst.name}' failed: ${state.error ?? 'unknown error'}`;
+      }
+    }
+
+    const leaves = flatten((state.actions?.[0] ?? []) as Action[]);
+    let continueAsNew: Action | undefined;
+    if (!failure) {
+      for (let i = 0; i < Math.min(leaves.length, book.leaves.length); i++) {
+        const sig = signature(leaves[i]!);
+        if (sig !== book.leaves[i]) {
+          failure = `Non-deterministic workflow detected in orchestration '${inst.name}' (instance ${inst.id}): at action ${i} (sequence id ${book.leafIds[i]}) the history recorded ${book.leaves[i]} but the orchestrator now yields ${sig}. Orchestrator code must not change while instances are in flight.`;
+          break;
+        }
+        if (leaves[i]!.actionType === 5 && leaves[i]!.isCanceled) {
+          const t = inst.timers.get(book.leafIds[i]!);
+          if (t) clearTimeout(t);
+        }
+      }
+    }
+    if (!failure) {
+      for (const a of leaves.slice(book.leaves.length)) {
+        book.leaves.push(signature(a));
+        if (a.actionType === 6) {
+          book.leafIds.push(-1);
+          continue;
+        }
+        if (a.actionType === 4) {
+          continueAsNew = a;
+          book.leafIds.push(-1);
+          continue;
+        }
+        if (![0, 1, 2, 3, 5].includes(a.actionType)) {
+          failure = `Orchestration '${inst.name}' used ${signature(a)}, which this local host does not support (entities and callHttp are not emulated).`;
+          break;
+        }
+        const id = book.allocated++;
+        book.leafIds.push(id);
+        if (a.actionType === 5) {
+          fresh.push(event(EventType.TimerCreated, now, { FireAt: a.fireAt }, id));
+          if (!a.isCanceled) work.push(() => this.startTimer(inst, id, new Date(String(a.fireAt))));
+          continue;
+        }
+        const sub = a.actionType === 2 || a.actionType === 3;
+        const childId = sub ? (a.instanceId || `${inst.executionId}:${id}`) : undefined;
+        fresh.push(...this.schedule(inst, sub ? 2 : 0, id, a.functionName!, a.input, childId, work));
+        if (a.retryOptions) {
+          const o = a.retryOptions;
+          book.retries.push({
+            kind: sub ? 'subOrchestration' : 'activity', name: a.functionName!, input: a.input, ...(childId ? { instanceId: childId } : {}),
+            attempt: 1, maxAttempts: o.maxNumberOfAttempts, firstRetryMs: o.firstRetryIntervalInMilliseconds, backoff: o.backoffCoefficient ?? 1,
+            maxRetryMs: o.maxRetryIntervalInMilliseconds ?? Number.MAX_SAFE_INTEGER, currentId: id, waitingOnTimer: false,
+          });
+        }
+      }
+    }
+
+    let status: RuntimeStatus = 'Running';
+    let output: unknown = null;
+    if (failure) {
+      status = 'Failed';
+      output = failure;
+      work.length = 0;
+      fresh.push(event(EventType.ExecutionCompleted, now, { OrchestrationStatus: 'Failed', Result: JSON.stringify(failure) }));
+    } else if (state.isDone) {
+      status = continueAsNew ? 'ContinuedAsNew' : 'Completed';
+      output = continueAsNew ? null : (state.output ?? null);
+      fresh.push(event(EventType.ExecutionCompleted, now, { OrchestrationStatus: status, Result: output === null ? null : JSON.stringify(output) }));
+    }
+    fresh.push(event(EventType.OrchestratorCompleted, now));
+    const customStatus = state.customStatus ?? inst.customStatus ?? null;
+    const consumed = batch.map((e) => e.key);
+    inst.appending = inst.appending.then(() => this.deps.store.append(inst.id, inst.executionId, [{ r: 'ep', consumed, events: fresh, book, status, output, customStatus }]));
+    await inst.appending;
+    inst.history.push(...fresh);
+    inst.inbox = inst.inbox.filter((e) => !consumed.includes(e.key));
+    inst.book = book;
+    inst.status = status;
+    inst.output = output;
+    inst.customStatus = customStatus;
+    inst.lastUpdated = now;
+    await this.saveRow(inst);
+    for (const w of work) w();
+    if (TERMINAL.has(status)) await this.finished(inst, continueAsNew);
+    return true;
+  }
+
+  private schedule(inst: Instance, kind: 0 | 2, id: number, name: string, input: unknown, childId: string | undefined, work: Array<() => void>, retry = false): HistoryEvent[] {
+    const now = new Date();
+    if (kind === 0) {
+      work.push(() => this.runActivity(inst, id, name, input));
+      return [event(EventType.TaskScheduled, now, { Name: name, Version: '', Input: input }, id)];
+    }
+    work.push(() => void this.ensureChild(inst, id, name, childId!, input, retry));
+    return [event(EventType.SubOrchestrationInstanceCreated, now, { Name: name, InstanceId: childId, Input: input === undefined ? null : JSON.stringify(input) }, id)];
+  }
+
+  private async applyControl(inst: Instance, control: { key: string; event: HistoryEvent }): Promise<void> {
+    const now = new Date();
+    const type = control.event.EventType;
+    const status: RuntimeStatus = type === EventType.ExecutionTerminated ? 'Terminated' : type === EventType.ExecutionSuspended ? 'Suspended' : 'Running';
+    const events = [event(EventType.OrchestratorStarted, now), { ...control.event }, event(EventType.OrchestratorCompleted, now)];
+    const output = status === 'Terminated' ? JSON.parse(String(control.event.Input ?? 'null')) : inst.output;
+    inst.appending = inst.appending.then(() =>
+      this.deps.store.append(inst.id, inst.executionId, [{ r: 'ep', consumed: [control.key], events, book: inst.book, status, output, customStatus: inst.customStatus }]),
+    );
+    await inst.appending;
+    inst.history.push(...events);
+    inst.inbox = inst.inbox.filter((e) => e.key !== control.key);
+    inst.status = status;
+    inst.output = output;
+    inst.lastUpdated = now;
+    await this.saveRow(inst);
+    if (status === 'Terminated') await this.finished(inst);
+  }
+
+  private async finished(inst: Instance, continueAsNew?: Action): Promise<void> {
+    for (const t of inst.timers.values()) clearTimeout(t);
+    inst.timers.clear();
+    if (continueAsNew) {
+      const raw = continueAsNew.input;
+      const input = typeof raw === 'string' ? JSON.parse(raw) : raw;
+      const carried = inst.inbox.filter((e) => e.event.EventType === EventType.EventRaised);
+      await this.start(inst.name, inst.id, input, inst.parent);
+      const next = this.instances.get(inst.id)!;
+      for (const e of carried) await this.deliver(next, e.key, e.event);
+      return;
+    }
+    if (inst.parent) {
+      const parent = this.instances.get(inst.parent.instanceId);
+      if (parent) await this.notifyParent(parent, inst.parent.taskId, inst.status, inst.output);
+    }
+  }
+
+  private async notifyParent(parent: Instance, taskId: number, status: RuntimeStatus, output: unknown): Promise<void> {
+    const now = new Date();
+    const ev = status === 'Completed'
+      ? event(EventType.SubOrchestrationInstanceCompleted, now, { TaskScheduledId: taskId, Result: output === null || output === undefined ? null : JSON.stringify(output) })
+      : event(EventType.SubOrchestrationInstanceFailed, now, { TaskScheduledId: taskId, Reason: `Sub-orchestration ${status.toLowerCase()}`, Details: typeof output === 'string' ? output : JSON.stringify(output) });
+    await this.deliver(parent, `s:${taskId}`, ev);
+  }
+
+  // ---- work ----------------------------------------------------------------------------------------------------
+
+  private runActivity(inst: Instance, id: number, name: string, input: unknown): void {
+    void this.activities.run(async () => {
+      if (this.stopped || TERMINAL.has(inst.status)) return;
+      let ev: HistoryEvent;
+      try {
+        const result = await this.deps.runActivity(name, input);
+        ev = event(EventType.TaskCompleted, new Date(), { TaskScheduledId: id, Result: result === undefined ? null : JSON.stringify(result) });
+      } catch (e) {
+        const err = e as Error;
+        ev = event(EventType.TaskFailed, new Date(), { TaskScheduledId: id, Reason: `Activity function '${name}' failed: ${err.message ?? String(e)}`, Details: err.stack ?? String(e) });
+      }
+      await this.deliver(inst, `c:${id}`, ev);
+    });
+  }
+
+  private startTimer(inst: Instance, id: number, fireAt: Date): void {
+    const arm = (): void => {
+      const wait = fireAt.getTime() - Date.now();
+      if (wait > 0) {
+        inst.timers.set(id, setTimeout(arm, Math.min(wait, MAX_TIMEOUT)));
+        return;
+      }
+      inst.timers.delete(id);
+      void this.deliver(inst, `t:${id}`, event(EventType.TimerFired, new Date(), { TimerId: id, FireAt: fireAt.toISOString() }));
+    };
+    arm();
+  }
+
+  // ---- status --------------------------------------------------------------------------------------------------
+
+  private rowOf(inst: Instance): InstanceRow {
+    return {
+      instanceId: inst.id, name: inst.name, executionId: inst.executionId, runtimeStatus: inst.status,
+      input: JSON.stringify(inst.input ?? null), output: JSON.stringify(inst.output ?? null), customStatus: JSON.stringify(inst.customStatus ?? null),
+      createdTime: inst.createdTime.toISOString(), lastUpdatedTime: inst.lastUpdated.toISOString(),
+    };
+  }
+
+  private async saveRow(inst: Instance): Promise<void> {
+    await this.deps.store.putRow(this.rowOf(inst));
+  }
+}
