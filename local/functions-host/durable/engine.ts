@@ -145,6 +145,16 @@ export class DurableEngine {
     return withHistory && inst ? { ...row, history: inst.history } : row;
   }
 
+  /** Every instance's status row, live ones from memory. */
+  async *rows(): AsyncGenerator<InstanceRow> {
+    const seen = new Set<string>();
+    for (const inst of this.instances.values()) {
+      seen.add(inst.id);
+      yield this.rowOf(inst);
+    }
+    for await (const row of this.deps.store.rows()) if (!seen.has(row.instanceId)) yield row;
+  }
+
   async purge(instanceId: string): Promise<boolean> {
     const inst = this.instances.get(instanceId);
     if (inst && !TERMINAL.has(inst.status)) return false;

@@ -1,0 +1,27 @@
+// CLI: `node dist/local/functions-host/main.js --app <dir> [--port N] [--no-timers]`. Storage comes from
+// AzureWebJobsStorage, as for the real host. Prints `[host] listening on <url>` once ready.
+import path from 'node:path';
+import { startHost } from './server';
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const value = (flag: string): string | undefined => {
+    const i = args.indexOf(flag);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const appDir = path.resolve(value('--app') ?? process.cwd());
+  const storage = process.env.AzureWebJobsStorage;
+  if (!storage) throw new Error('AzureWebJobsStorage is not set (the local stack provides it)');
+  const host = await startHost({ appDir, port: Number(value('--port') ?? 0), storageConnectionString: storage, timers: !args.includes('--no-timers') });
+  console.log(`[host] listening on ${host.url}`);
+  const stop = (): void => {
+    void host.stop().finally(() => process.exit(0));
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+main().catch((e: Error) => {
+  console.error(`[host] failed to start: ${e.stack ?? e.message}`);
+  process.exit(1);
+});
