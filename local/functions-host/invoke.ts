@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CoreRegistry, RegisteredFunction } from './core-shim';
 
-export type RpcTypedData = { string?: string; json?: string; bytes?: Uint8Array; http?: unknown } | null;
+export type RpcTypedData = { string?: string; json?: string; bytes?: Uint8Array; int?: number | string; double?: number; http?: unknown } | null;
 
 export interface InvocationResult {
   returnValue?: RpcTypedData & { http?: RpcHttpResponse };
@@ -70,5 +70,7 @@ export function fromTypedData(data: RpcTypedData | undefined): unknown {
   if (data.json !== undefined) return JSON.parse(data.json);
   if (data.string !== undefined) return data.string;
   if (data.bytes !== undefined) return Buffer.from(data.bytes);
+  if (data.int !== undefined) return Number(data.int);
+  if (data.double !== undefined) return data.double;
   return undefined;
 }
