@@ -44,7 +44,8 @@ describe('local Functions host: HTTP, timers, crash recovery', () => {
 
   it('fires a timer trigger on demand through the admin endpoint', async () => {
     expect((await fetch(`${host.url}/admin/functions/tick`, { method: 'POST', body: '{}' })).status).toBe(202);
-    const line = await waitFor(async () => (fs.existsSync(path.join(fixtureDir, 'ticks')) ? fs.readFileSync(path.join(fixtureDir, 'ticks'), 'utf8') : undefined));
+    const ticks = path.join(fixtureDir, 'ticks');
+    const line = await waitFor(async () => (fs.existsSync(ticks) && fs.readFileSync(ticks, 'utf8').endsWith('\n') ? fs.readFileSync(ticks, 'utf8') : undefined));
     expect(JSON.parse(line.trim())).toMatchObject({ isPastDue: false, schedule: { adjustForDST: true }, scheduleStatus: expect.objectContaining({ next: expect.any(String) }) });
     expect((await fetch(`${host.url}/admin/functions/nosuch`, { method: 'POST' })).status).toBe(404);
   });
