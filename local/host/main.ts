@@ -1,4 +1,4 @@
-// CLI: `node dist/local/functions-host/main.js --app <dir> [--port N] [--no-timers]`. Storage comes from
+// CLI: `node dist/local/host/main.js --app <dir> [--port N] [--no-timers]`. Storage comes from
 // AzureWebJobsStorage, as for the real host. Prints `[host] listening on <url>` once ready.
 import path from 'node:path';
 import { startHost } from './server';

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { spawnUntilReady, StartedChild } from '../../local/stack/child-process';
 
 export const repoRoot = path.resolve(__dirname, '../../..');
-export const hostMain = path.join(repoRoot, 'dist/local/functions-host/main.js');
+export const hostMain = path.join(repoRoot, 'dist/local/host/main.js');
 
 export interface HostProcess extends StartedChild {
   url: string;

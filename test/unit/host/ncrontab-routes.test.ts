@@ -1,0 +1,39 @@
+import { parseNcrontab } from '../../../local/host/ncrontab';
+import { compileRoute } from '../../../local/host/route-template';
+import { expandMain } from '../../../local/host/app-loader';
+import path from 'node:path';
+
+describe('NCRONTAB', () => {
+  const next = (expr: string, after: string): string => parseNcrontab(expr).next(new Date(after)).toISOString();
+  it('handles every minute, steps, ranges, lists and names', () => {
+    expect(next('0 * * * * *', '2026-11-23T10:15:30Z')).toBe('2026-11-23T10:16:00.000Z');
+    expect(next('*/15 * * * * *', '2026-11-23T10:15:31Z')).toBe('2026-11-23T10:15:45.000Z');
+    expect(next('0 30 9-17 * * mon-fri', '2026-11-21T12:00:00Z')).toBe('2026-11-23T09:30:00.000Z');
+    expect(next('0 0 0 1 jan,jul *', '2026-02-01T00:00:00Z')).toBe('2026-07-01T00:00:00.000Z');
+    expect(next('0 0 12 * * 0', '2026-11-23T00:00:00Z')).toBe('2026-11-29T12:00:00.000Z');
+  });
+  it('rejects five-field cron and out-of-range values with a clear message', () => {
+    expect(() => parseNcrontab('* * * * *')).toThrow(/six-field/);
+    expect(() => parseNcrontab('0 61 * * * *')).toThrow(/field 2/);
+  });
+});
+
+describe('route templates', () => {
+  it('matches literals case-insensitively, typed, optional and catch-all parameters', () => {
+    expect(compileRoute('api/items/{id:int}/{name?}').match('API/items/7')).toEqual({ id: '7' });
+    expect(compileRoute('api/items/{id:int}/{name?}').match('api/items/x')).toBeNull();
+    expect(compileRoute('api/files/{*path}').match('api/files/a/b%20c.txt')).toEqual({ path: 'a/b c.txt' });
+    expect(compileRoute('api/a/{b}').match('api/a/b/c')).toBeNull();
+  });
+  it('ranks literal routes above parameterised ones', () => {
+    expect(compileRoute('api/jobs/run').specificity).toBeGreaterThan(compileRoute('api/jobs/{id}').specificity);
+  });
+});
+
+describe('package.json main globs', () => {
+  it('expands single-folder and recursive globs', () => {
+    const root = path.resolve(__dirname, '../../../..');
+    expect(expandMain(root, 'dist/functions/*.js').every((f) => /dist\/functions\/[^/]+\.js$/.test(f))).toBe(true);
+    expect(expandMain(root, 'dist/functions/**/*.js').length).toBeGreaterThan(expandMain(root, 'dist/functions/*.js').length);
+  });
+});
