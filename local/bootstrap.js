@@ -34,9 +34,10 @@ function ensureInstalled() {
   const digest = lockDigest();
   if (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === digest) return;
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const ci = fs.existsSync(path.join(root, 'package-lock.json'));
-  console.log(`[setup] installing dependencies (npm ${ci ? 'ci' : 'install'}) ...`);
-  const status = run(npm, [ci ? 'ci' : 'install', '--no-audit', '--no-fund']);
+  // `npm install` honours package-lock.json's versions. Not `npm ci`: npm 11 writes locks without other platforms'
+  // optional packages (jest's native resolver bindings) and its own `npm ci` then rejects them as out of sync.
+  console.log('[setup] installing dependencies (npm install) ...');
+  const status = run(npm, ['install', '--no-audit', '--no-fund']);
   if (status !== 0) process.exit(status);
   fs.writeFileSync(stamp, digest);
 }
