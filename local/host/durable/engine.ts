@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { event, EventType, HistoryEvent, RuntimeStatus, TERMINAL } from './history';
 import { Bookkeeping, InstanceRow, InstanceStore, LogRecord, RetryState } from './instance-store';
 import { Semaphore } from './semaphore';
+import { Action, firstDivergence, flatten, retryDelayMs, signature, SUPPORTED, takesSequenceId } from './actions';
 
 export interface OrchestratorState {
   isDone: boolean;
@@ -25,33 +26,9 @@ export interface EngineDeps {
   orchestratorConcurrency: number;
 }
 
-interface Action {
-  actionType: number;
-  functionName?: string;
-  input?: unknown;
-  instanceId?: string;
-  fireAt?: string;
-  isCanceled?: boolean;
-  retryOptions?: { firstRetryIntervalInMilliseconds: number; maxNumberOfAttempts: number; backoffCoefficient?: number; maxRetryIntervalInMilliseconds?: number };
-  compoundActions?: Action[];
-}
-
-const ACTION_NAMES: Record<number, string> = {
-  0: 'CallActivity', 1: 'CallActivityWithRetry', 2: 'CallSubOrchestrator', 3: 'CallSubOrchestratorWithRetry', 4: 'ContinueAsNew',
-  5: 'CreateTimer', 6: 'WaitForExternalEvent', 7: 'CallEntity', 8: 'CallHttp', 9: 'SignalEntity', 13: 'Lock', 14: 'ReleaseEntities',
-};
-const signature = (a: Action): string => `${ACTION_NAMES[a.actionType] ?? `Action${a.actionType}`}(${a.functionName ?? (a.actionType === 6 ? String((a as { externalEventName?: string }).externalEventName) : '')})`;
 const OUT_OF_PROC = '$OutOfProcData$:';
 const MAX_TIMEOUT = 2 ** 31 - 1;
 const CONTROL = new Set<number>([EventType.ExecutionTerminated, EventType.ExecutionSuspended, EventType.ExecutionResumed]);
-
-function flatten(actions: Action[], out: Action[] = []): Action[] {
-  for (const a of actions) {
-    if (a.compoundActions) flatten(a.compoundActions, out);
-    else out.push(a);
-  }
-  return out;
-}
 
 class Instance {
   /**
@@ -324,7 +301,7 @@ export class DurableEngine {
     if (batch.length === 1 && this.causesExpansion(inst, batch[0]!.event)) {
       const r = book.retries.find((x) => x.currentId === ((batch[0]!.event.TaskScheduledId ?? batch[0]!.event.TimerId) as number))!;
       if (!r.waitingOnTimer) {
-        const delay = Math.min(r.firstRetryMs * r.backoff ** (r.attempt - 1), r.maxRetryMs);
+        const delay = retryDelayMs(r.firstRetryMs, r.backoff, r.maxRetryMs, r.attempt);
         r.attempt++;
         r.currentId = book.allocated++;
         r.waitingOnTimer = true;
@@ -372,32 +349,25 @@ export class DurableEngine {
 
     const leaves = flatten((state.actions?.[0] ?? []) as Action[]);
     let continueAsNew: Action | undefined;
+    const divergence = failure ? undefined : firstDivergence(book.leaves, leaves);
+    if (divergence) {
+      failure = `Non-deterministic workflow detected in orchestration '${inst.name}' (instance ${inst.id}): at action ${divergence.index} (sequence id ${book.leafIds[divergence.index]}) the history recorded ${divergence.recorded} but the orchestrator now yields ${divergence.replayed}. Orchestrator code must not change while instances are in flight.`;
+    }
     if (!failure) {
-      for (let i = 0; i < Math.min(leaves.length, book.leaves.length); i++) {
-        const sig = signature(leaves[i]!);
-        if (sig !== book.leaves[i]) {
-          failure = `Non-deterministic workflow detected in orchestration '${inst.name}' (instance ${inst.id}): at action ${i} (sequence id ${book.leafIds[i]}) the history recorded ${book.leaves[i]} but the orchestrator now yields ${sig}. Orchestrator code must not change while instances are in flight.`;
-          break;
-        }
-        if (leaves[i]!.actionType === 5 && leaves[i]!.isCanceled) {
-          const t = inst.timers.get(book.leafIds[i]!);
-          if (t) clearTimeout(t);
-        }
-      }
+      // A timer the orchestrator cancelled (a lost Task.any race) need not fire.
+      leaves.slice(0, book.leaves.length).forEach((a, i) => {
+        if (a.actionType === 5 && a.isCanceled) clearTimeout(inst.timers.get(book.leafIds[i]!));
+      });
     }
     if (!failure) {
       for (const a of leaves.slice(book.leaves.length)) {
         book.leaves.push(signature(a));
-        if (a.actionType === 6) {
+        if (!takesSequenceId(a)) {
+          if (a.actionType === 4) continueAsNew = a;
           book.leafIds.push(-1);
           continue;
         }
-        if (a.actionType === 4) {
-          continueAsNew = a;
-          book.leafIds.push(-1);
-          continue;
-        }
-        if (![0, 1, 2, 3, 5].includes(a.actionType)) {
+        if (!SUPPORTED.has(a.actionType)) {
           failure = `Orchestration '${inst.name}' used ${signature(a)}, which this local host does not support (entities and callHttp are not emulated).`;
           break;
         }
