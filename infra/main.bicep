@@ -1,0 +1,155 @@
+// m365-vault: everything `azd up` deploys into the customer's own subscription. No keys anywhere: the function
+// app's user-assigned managed identity reaches every store through RBAC.
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('azd environment name; names the resource group and tags every resource.')
+param environmentName string
+
+@minLength(1)
+@description('Azure region for all resources.')
+param location string
+
+@description('Object id of the deploying user; gets the same data-plane roles for local debugging when allowed.')
+param principalId string = ''
+
+@description('Grant the deploying user data-plane roles (storage, Cosmos DB, Key Vault).')
+param allowUserIdentityPrincipal bool = true
+
+@description('Application ID URI of the API app registration whose tokens the HTTP API accepts.')
+param apiAudience string = 'api://m365-vault'
+
+@description('Tenant whose Entra ID tokens the HTTP API accepts.')
+param apiTenantId string = tenant().tenantId
+
+@description('Microsoft Graph endpoint (change for national clouds).')
+param graphBaseUrl string = 'https://graph.microsoft.com/v1.0'
+
+@description('Microsoft Entra authority host (change for national clouds).')
+param authorityHost string = 'https://login.microsoftonline.com'
+
+@description('Days backed-up content is immutable (version-level WORM); 0 turns immutability off.')
+@minValue(0)
+param immutabilityDays int = 0
+
+@description('Days after which content blobs move to the Cool tier.')
+@minValue(1)
+param coolAfterDays int = 30
+
+@description('Email address for backup alerts; empty for none.')
+param alertEmail string = ''
+
+@description('Cosmos DB capacity: serverless, or provisioned with autoscale.')
+@allowed(['serverless', 'autoscale'])
+param cosmosCapacity string = 'serverless'
+
+var abbrs = loadJsonContent('./abbreviations.json')
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = { 'azd-env-name': environmentName }
+var catalog = loadJsonContent('../shared/catalog/containers.json')
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: '${abbrs.resourcesResourceGroups}${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'modules/identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: { name: '${abbrs.managedIdentityUserAssignedIdentities}${resourceToken}', location: location, tags: tags }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    workspaceName: '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
+    appInsightsName: '${abbrs.insightsComponents}${resourceToken}'
+    location: location
+    tags: tags
+    alertEmail: alertEmail
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    hostAccountName: '${abbrs.storageStorageAccounts}h${resourceToken}'
+    backupAccountName: '${abbrs.storageStorageAccounts}b${resourceToken}'
+    location: location
+    tags: tags
+    immutabilityDays: immutabilityDays
+    coolAfterDays: coolAfterDays
+  }
+}
+
+module cosmos 'modules/cosmos.bicep' = {
+  name: 'cosmos'
+  scope: rg
+  params: {
+    accountName: '${abbrs.documentDBDatabaseAccounts}${resourceToken}'
+    location: location
+    tags: tags
+    databaseName: catalog.database
+    containers: catalog.containers
+    capacity: cosmosCapacity
+  }
+}
+
+module keyVault 'modules/keyvault.bicep' = {
+  name: 'keyvault'
+  scope: rg
+  params: { name: '${abbrs.keyVaultVaults}${resourceToken}', location: location, tags: tags }
+}
+
+module functionApp 'modules/function-app.bicep' = {
+  name: 'function-app'
+  scope: rg
+  params: {
+    planName: '${abbrs.webServerFarms}${resourceToken}'
+    appName: '${abbrs.webSitesFunctions}${resourceToken}'
+    location: location
+    tags: union(tags, { 'azd-service-name': 'api' })
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    hostStorageName: storage.outputs.hostAccountName
+    deploymentContainerUrl: storage.outputs.deploymentContainerUrl
+    appInsightsConnectionString: monitoring.outputs.appInsightsConnectionString
+    appSettings: {
+      TASKHUB_NAME: 'm365vault'
+      M365V_STORAGE_ACCOUNT_URL: storage.outputs.backupBlobEndpoint
+      M365V_COSMOS_ENDPOINT: cosmos.outputs.endpoint
+      M365V_COSMOS_DATABASE: catalog.database
+      M365V_KEYVAULT_URL: keyVault.outputs.uri
+      M365V_GRAPH_BASE_URL: graphBaseUrl
+      M365V_AUTHORITY_HOST: authorityHost
+      M365V_API_TENANT_ID: apiTenantId
+      M365V_API_AUDIENCE: apiAudience
+    }
+  }
+}
+
+module rbac 'modules/rbac.bicep' = {
+  name: 'rbac'
+  scope: rg
+  params: {
+    appPrincipalId: identity.outputs.principalId
+    userPrincipalId: allowUserIdentityPrincipal ? principalId : ''
+    hostStorageName: storage.outputs.hostAccountName
+    backupStorageName: storage.outputs.backupAccountName
+    cosmosAccountName: cosmos.outputs.accountName
+    keyVaultName: keyVault.outputs.name
+    appInsightsName: monitoring.outputs.appInsightsName
+  }
+}
+
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_NAME string = functionApp.outputs.name
+output AZURE_FUNCTION_URL string = functionApp.outputs.url
+output M365V_STORAGE_ACCOUNT_URL string = storage.outputs.backupBlobEndpoint
+output M365V_COSMOS_ENDPOINT string = cosmos.outputs.endpoint
+output M365V_KEYVAULT_URL string = keyVault.outputs.uri
+output M365V_API_AUDIENCE string = apiAudience

@@ -1,0 +1,64 @@
+// Every role assignment in one place, named with guid() so re-deploys are idempotent.
+param appPrincipalId string
+@description('The deploying user, for local debugging against Azure; empty for none.')
+param userPrincipalId string
+param hostStorageName string
+param backupStorageName string
+param cosmosAccountName string
+param keyVaultName string
+param appInsightsName string
+
+var roles = {
+  blobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  blobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
+  queueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
+  tableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
+  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
+  keyVaultCertificateUser: 'db79e9a7-68ee-4b58-9aeb-b90e7c24fcba'
+  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
+}
+
+resource hostStorage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = { name: hostStorageName }
+resource backupStorage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = { name: backupStorageName }
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = { name: keyVaultName }
+resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = { name: appInsightsName }
+resource cosmos 'Microsoft.DocumentDB/databaseAccounts@2024-05-15' existing = { name: cosmosAccountName }
+
+var principals = empty(userPrincipalId) ? [{ id: appPrincipalId, type: 'ServicePrincipal' }] : [{ id: appPrincipalId, type: 'ServicePrincipal' }, { id: userPrincipalId, type: 'User' }]
+
+// Host storage: Functions runtime and the Durable Functions Azure Storage backend (blobs, queues, tables).
+resource hostRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for pair in flatten(map(principals, p => map([roles.blobDataOwner, roles.queueDataContributor, roles.tableDataContributor], r => { principal: p, role: r }))): {
+  name: guid(hostStorage.id, pair.principal.id, pair.role)
+  scope: hostStorage
+  properties: { roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', pair.role), principalId: pair.principal.id, principalType: pair.principal.type }
+}]
+
+// Backup repository: read and write content; no management-plane rights (immutability cannot be lifted by the app).
+resource backupRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for p in principals: {
+  name: guid(backupStorage.id, p.id, roles.blobDataContributor)
+  scope: backupStorage
+  properties: { roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.blobDataContributor), principalId: p.id, principalType: p.type }
+}]
+
+resource vaultRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for pair in flatten(map(principals, p => map([roles.keyVaultSecretsUser, roles.keyVaultCertificateUser], r => { principal: p, role: r }))): {
+  name: guid(vault.id, pair.principal.id, pair.role)
+  scope: vault
+  properties: { roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', pair.role), principalId: pair.principal.id, principalType: pair.principal.type }
+}]
+
+resource metricsRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(appInsights.id, appPrincipalId, roles.monitoringMetricsPublisher)
+  scope: appInsights
+  properties: { roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher), principalId: appPrincipalId, principalType: 'ServicePrincipal' }
+}
+
+// Cosmos DB data plane: the built-in Data Contributor role (local auth is disabled on the account).
+resource cosmosRoles 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2024-05-15' = [for p in principals: {
+  parent: cosmos
+  name: guid(cosmos.id, p.id, '00000000-0000-0000-0000-000000000002')
+  properties: {
+    roleDefinitionId: '${cosmos.id}/sqlRoleDefinitions/00000000-0000-0000-0000-000000000002'
+    principalId: p.id
+    scope: cosmos.id
+  }
+}]

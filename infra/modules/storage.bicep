@@ -1,0 +1,116 @@
+// Two accounts: host storage (Functions runtime, Durable Functions' Azure Storage backend, deployment package) and
+// the backup repository (content, change log, exports). Shared-key access is off on both.
+param hostAccountName string
+param backupAccountName string
+param location string
+param tags object
+param immutabilityDays int
+param coolAfterDays int
+
+var common = {
+  allowSharedKeyAccess: false
+  allowBlobPublicAccess: false
+  minimumTlsVersion: 'TLS1_2'
+  supportsHttpsTrafficOnly: true
+  defaultToOAuthAuthentication: true
+}
+
+resource host 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  name: hostAccountName
+  location: location
+  tags: tags
+  kind: 'StorageV2'
+  sku: { name: 'Standard_LRS' }
+  properties: common
+}
+
+resource hostBlobs 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+  parent: host
+  name: 'default'
+}
+
+resource deployment 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: hostBlobs
+  name: 'deploymentpackage'
+}
+
+resource backup 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  name: backupAccountName
+  location: location
+  tags: tags
+  kind: 'StorageV2'
+  sku: { name: 'Standard_ZRS' }
+  properties: union(common, {
+    accessTier: 'Hot'
+    // Version-level immutability needs the account to allow it; it is then switched on per container.
+    immutableStorageWithVersioning: immutabilityDays > 0 ? { enabled: true } : null
+  })
+}
+
+resource backupBlobs 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+  parent: backup
+  name: 'default'
+  properties: {
+    isVersioningEnabled: true
+    deleteRetentionPolicy: { enabled: true, days: 14 }
+    containerDeleteRetentionPolicy: { enabled: true, days: 14 }
+  }
+}
+
+resource content 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: backupBlobs
+  name: 'content'
+  properties: immutabilityDays > 0 ? { immutableStorageWithVersioning: { enabled: true } } : {}
+}
+
+// Content is written once and never rewritten, so a WORM period costs nothing but stops deletion (by retention or
+// by an attacker holding the app's identity) until it ends.
+resource contentWorm 'Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies@2023-05-01' = if (immutabilityDays > 0) {
+  parent: content
+  name: 'default'
+  properties: { immutabilityPeriodSinceCreationInDays: immutabilityDays, allowProtectedAppendWrites: false }
+}
+
+resource changelog 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: backupBlobs
+  name: 'changelog'
+}
+
+resource exports 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: backupBlobs
+  name: 'exports'
+}
+
+resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = {
+  parent: backup
+  name: 'default'
+  properties: {
+    policy: {
+      rules: [
+        {
+          name: 'content-to-cool'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: { blobTypes: ['blockBlob'], prefixMatch: ['content/'] }
+            actions: { baseBlob: { tierToCool: { daysAfterCreationGreaterThan: coolAfterDays } } }
+          }
+        }
+        {
+          name: 'exports-expire'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: { blobTypes: ['blockBlob'], prefixMatch: ['exports/'] }
+            actions: { baseBlob: { delete: { daysAfterCreationGreaterThan: 7 } } }
+          }
+        }
+      ]
+    }
+  }
+}
+
+output hostAccountName string = host.name
+output backupAccountName string = backup.name
+output backupBlobEndpoint string = backup.properties.primaryEndpoints.blob
+output deploymentContainerUrl string = '${host.properties.primaryEndpoints.blob}${deployment.name}'

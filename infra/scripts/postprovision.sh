@@ -1,0 +1,16 @@
+#!/bin/sh
+# Next steps after `azd provision`: what Azure cannot do for you in another tenant (Microsoft 365 consent).
+cat <<TEXT
+
+m365-vault is deployed. To protect a Microsoft 365 tenant:
+
+1. In that tenant's Microsoft Entra admin center, register an application (or reuse one) and grant it these
+   Microsoft Graph *application* permissions with admin consent:
+     backup : User.Read.All, GroupMember.Read.All, Mail.Read, Calendars.Read, Contacts.Read, Files.Read.All, Sites.Read.All
+     restore: Mail.ReadWrite, Calendars.ReadWrite, Contacts.ReadWrite, Files.ReadWrite.All, Sites.ReadWrite.All
+2. Store its client secret (or a PEM with certificate and private key) in Key Vault ${M365V_KEYVAULT_URL:-<see outputs>}:
+     az keyvault secret set --vault-name <vault> --name contoso-backup --file secret.txt
+3. Register the API app (Application ID URI ${M365V_API_AUDIENCE:-api://m365-vault}) with app roles
+   Backup.Reader and Backup.Administrator, and assign them to administrators.
+4. Add the account and a job through the API at ${AZURE_FUNCTION_URL:-<function url>}/api (see README).
+TEXT

@@ -1,0 +1,58 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import layout from '../../shared/catalog/containers.json';
+import { settingsSchema } from '../../shared/config/settings';
+
+const root = path.resolve(__dirname, '../../..');
+const infra = path.join(root, 'infra');
+const read = (f: string): string => fs.readFileSync(path.join(infra, f), 'utf8');
+const bicepFiles = ['main.bicep', ...fs.readdirSync(path.join(infra, 'modules')).map((f) => `modules/${f}`)];
+const all = bicepFiles.map(read).join('\n');
+
+describe('infrastructure templates (structural checks; no Bicep compiler runs here)', () => {
+  it('references only modules that exist', () => {
+    for (const f of bicepFiles) {
+      for (const m of read(f).matchAll(/^module \w+ '([^']+)'/gm)) expect(fs.existsSync(path.join(infra, path.dirname(f), m[1]!))).toBe(true);
+    }
+  });
+
+  it('declares every parameter main.parameters.json sets, and passes every required module parameter', () => {
+    const declared = new Set([...read('main.bicep').matchAll(/^param (\w+)/gm)].map((m) => m[1]));
+    const given = Object.keys((JSON.parse(read('main.parameters.json')) as { parameters: Record<string, unknown> }).parameters);
+    expect(given.filter((p) => !declared.has(p))).toEqual([]);
+    const main = read('main.bicep');
+    for (const m of main.matchAll(/^module (\w+) '([^']+)' = \{[\s\S]*?\n\}/gm)) {
+      const body = m[0];
+      const required = [...read(m[2]!).matchAll(/^param (\w+) [\w.]+(?! =)\s*$/gm)].map((p) => p[1]!);
+      for (const p of required) expect({ module: m[1], param: p, passed: new RegExp(`\\b${p}:`).test(body) }).toMatchObject({ passed: true });
+    }
+  });
+
+  it('uses no keys, connection strings or local auth anywhere', () => {
+    expect(all).not.toMatch(/listKeys\(|listConnectionStrings\(|AccountKey=|DefaultEndpointsProtocol|primaryMasterKey/i);
+    expect(read('modules/storage.bicep')).toMatch(/allowSharedKeyAccess: false/);
+    expect(read('modules/cosmos.bicep')).toMatch(/disableLocalAuth: true/);
+    expect(read('modules/monitoring.bicep')).toMatch(/DisableLocalAuth: true/);
+    expect(read('modules/keyvault.bicep')).toMatch(/enableRbacAuthorization: true/);
+  });
+
+  it('sets every setting the product reads in Azure', () => {
+    const needed = ['M365V_STORAGE_ACCOUNT_URL', 'M365V_COSMOS_ENDPOINT', 'M365V_COSMOS_DATABASE', 'M365V_KEYVAULT_URL', 'M365V_GRAPH_BASE_URL', 'M365V_AUTHORITY_HOST', 'M365V_API_TENANT_ID', 'M365V_API_AUDIENCE', 'AZURE_CLIENT_ID', 'TASKHUB_NAME', 'AzureWebJobsStorage__accountName', 'AzureWebJobsStorage__credential', 'APPLICATIONINSIGHTS_CONNECTION_STRING'];
+    for (const s of needed) expect({ setting: s, set: new RegExp(`\\b${s}:`).test(all) }).toEqual({ setting: s, set: true });
+    // Keys exist only for the local emulators: Azure must not be configured with them.
+    const emulatorOnly = Object.keys(settingsSchema.shape).filter((k) => /_KEY$|CONNECTION_STRING|CA_CERT|LOCAL_SECRETS/.test(k));
+    for (const s of emulatorOnly) expect(all).not.toContain(`${s}:`);
+  });
+
+  it('creates the catalog containers from containers.json, not from a copy', () => {
+    expect(read('main.bicep')).toContain("loadJsonContent('../shared/catalog/containers.json')");
+    for (const c of layout.containers) expect(all).not.toContain(`'${c.name}'`);
+  });
+
+  it('declares the function app service for azd', () => {
+    const yaml = fs.readFileSync(path.join(root, 'azure.yaml'), 'utf8');
+    expect(yaml).toMatch(/services:\s*\n\s+api:\s*\n(\s+\w+: .*\n)*\s+host: function/);
+    expect(read('modules/function-app.bicep')).toMatch(/runtime: \{ name: 'node', version: '20' \}/);
+    expect(read('main.bicep')).toContain("'azd-service-name': 'api'");
+  });
+});
