@@ -1,0 +1,37 @@
+// App registrations of the emulated tenant: credentials, the Graph application permissions granted with admin
+// consent, and the app roles assigned on the product's own API.
+import { guidOf } from '../tenant/seeded';
+
+export interface AppRegistration {
+  clientId: string;
+  displayName: string;
+  secrets: Array<{ value: string; expiresAt: Date }>;
+  /** PEM public keys of uploaded certificates, by SHA-1 and SHA-256 thumbprint (base64url). */
+  certificates: Array<{ publicKeyPem: string; x5t: string; x5tS256: string }>;
+  graphRoles: Set<string>;
+  /** Roles on other resource apps, by audience (e.g. api://m365-vault → Backup.Administrator). */
+  apiRoles: Map<string, Set<string>>;
+}
+
+export const BACKUP_READ_ROLES = ['User.Read.All', 'GroupMember.Read.All', 'Mail.Read', 'Calendars.Read', 'Contacts.Read', 'Files.Read.All', 'Sites.Read.All'];
+export const RESTORE_ROLES = ['Mail.ReadWrite', 'Calendars.ReadWrite', 'Contacts.ReadWrite', 'Files.ReadWrite.All', 'Sites.ReadWrite.All'];
+export const API_AUDIENCE = 'api://m365-vault';
+
+/** Demo credentials are derived from the seed: printed by `npm run emulator`, never real secrets. */
+export function demoApps(seed: string): AppRegistration[] {
+  const far = new Date('2099-01-01T00:00:00Z');
+  const app = (name: string, graphRoles: string[], apiRoles: string[] = []): AppRegistration => ({
+    clientId: guidOf(seed, 'app', name),
+    displayName: name,
+    secrets: [{ value: `emu~${guidOf(seed, 'secret', name).replace(/-/g, '')}`, expiresAt: far }],
+    certificates: [],
+    graphRoles: new Set(graphRoles),
+    apiRoles: new Map(apiRoles.length ? [[API_AUDIENCE, new Set(apiRoles)]] : []),
+  });
+  return [
+    app('m365-vault backup', [...BACKUP_READ_ROLES, ...RESTORE_ROLES]),
+    app('m365-vault read-only backup', BACKUP_READ_ROLES),
+    app('m365-vault admin console', [], ['Backup.Administrator']),
+    app('m365-vault auditor', [], ['Backup.Reader']),
+  ];
+}
