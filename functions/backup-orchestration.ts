@@ -1,7 +1,7 @@
 // Durable wiring of a backup run. Orchestrators only decide what runs next (deterministic: no I/O, no clock but
 // currentUtcDateTime); every step is an activity over shared/backup. Payloads are ids and counts, never content.
 import * as df from 'durable-functions';
-import type { OrchestrationContext, OrchestrationHandler, RetryOptions, Task } from 'durable-functions';
+import type { OrchestrationContext, OrchestrationHandler, RetryOptions } from 'durable-functions';
 import type { Alarm } from '../shared/domain/alarms';
 import type { ContainerRef, ContainerResult, ListOutcome, PointRef, StepOutcome } from '../shared/backup/point-steps';
 import type { RunSummary } from '../shared/backup/run-steps';
@@ -28,6 +28,14 @@ const retry = (): RetryOptions => {
 
 const stopped = (ctx: OrchestrationContext, stopAt?: string): boolean => stopAt !== undefined && ctx.df.currentUtcDateTime >= new Date(stopAt);
 
+interface LaneInput extends Omit<BackupJobInput, 'trigger'> {
+  runId: string;
+  lane: number;
+  lanes: number;
+  count: number;
+  firstIds: string[];
+}
+
 const backupJob: OrchestrationHandler = function* (ctx: OrchestrationContext) {
   const input = ctx.df.getInput() as BackupJobInput;
   const now = ctx.df.currentUtcDateTime;
@@ -35,31 +43,34 @@ const backupJob: OrchestrationHandler = function* (ctx: OrchestrationContext) {
   const ref = { accountId: input.accountId, jobId: input.jobId, runId };
   ctx.df.setCustomStatus({ runId, stage: 'discovering' });
   const { concurrency } = (yield ctx.df.callActivityWithRetry('backupBeginRun', retry(), { ...ref, trigger: input.trigger })) as { concurrency: number };
-  const first = (yield ctx.df.callActivityWithRetry('backupDiscover', retry(), ref)) as { count: number; ids: string[]; failure?: Alarm };
-
-  const ids = [...first.ids];
-  const running: Array<{ task: Task; id: string }> = [];
-  let done = 0;
-  let halted = false;
-  for (let i = 0; i < first.count && !halted; i++) {
-    if (i >= ids.length) ids.push(...((yield ctx.df.callActivityWithRetry('backupItemIds', retry(), { ...ref, offset: ids.length })) as string[]));
-    if (running.length >= concurrency) {
-      const winner = (yield ctx.df.Task.any(running.map((r) => r.task))) as Task;
-      running.splice(running.findIndex((r) => r.task === winner), 1);
-      done++;
-    }
-    if (stopped(ctx, input.stopAt)) {
-      halted = true;
-      break;
-    }
-    const itemInput: BackupItemInput = { ...ref, protectedItemId: ids[i]!, ...(input.stopAt ? { stopAt: input.stopAt } : {}) };
-    running.push({ id: ids[i]!, task: ctx.df.callSubOrchestrator('backupItem', itemInput, `${ctx.df.instanceId}:${runId}:${i}`) });
-    ctx.df.setCustomStatus({ runId, stage: 'backing up', total: first.count, done, running: running.map((r) => r.id) });
-  }
-  if (running.length > 0) yield ctx.df.Task.all(running.map((r) => r.task));
-  const summary = (yield ctx.df.callActivityWithRetry('backupFinishRun', retry(), { ...ref, stopped: halted })) as RunSummary;
-  ctx.df.setCustomStatus({ runId, stage: 'finished', total: first.count, done: first.count });
+  const found = (yield ctx.df.callActivityWithRetry('backupDiscover', retry(), ref)) as { count: number; ids: string[]; failure?: Alarm };
+  // A bounded window without re-yielding tasks: `concurrency` lanes, lane k backing up items k, k+n, k+2n, … in
+  // priority order, each lane one item at a time. Joined by a single Task.all.
+  const lanes = Math.max(1, Math.min(concurrency, found.count));
+  ctx.df.setCustomStatus({ runId, stage: 'backing up', total: found.count, lanes });
+  const laneTasks = found.count === 0 ? [] : Array.from({ length: lanes }, (_, lane) => {
+    const laneInput: LaneInput = { accountId: input.accountId, jobId: input.jobId, runId, lane, lanes, count: found.count, firstIds: found.ids, ...(input.stopAt ? { stopAt: input.stopAt } : {}) };
+    return ctx.df.callSubOrchestrator('backupLane', laneInput, `${ctx.df.instanceId}:${runId}:lane${lane}`);
+  });
+  const stoppedLanes = laneTasks.length ? ((yield ctx.df.Task.all(laneTasks)) as boolean[]) : [];
+  const summary = (yield ctx.df.callActivityWithRetry('backupFinishRun', retry(), { ...ref, stopped: stoppedLanes.some(Boolean) })) as RunSummary;
+  ctx.df.setCustomStatus({ runId, stage: 'finished', total: found.count });
   return { runId, ...summary };
+};
+
+/** One lane of a run's window: its items in order, each as its own sub-orchestration. Returns whether it stopped early. */
+const backupLane: OrchestrationHandler = function* (ctx: OrchestrationContext) {
+  const input = ctx.df.getInput() as LaneInput;
+  const ref = { accountId: input.accountId, jobId: input.jobId, runId: input.runId };
+  const ids = [...input.firstIds];
+  for (let i = input.lane; i < input.count; i += input.lanes) {
+    while (i >= ids.length) ids.push(...((yield ctx.df.callActivityWithRetry('backupItemIds', retry(), { ...ref, offset: ids.length })) as string[]));
+    if (stopped(ctx, input.stopAt)) return true;
+    const itemInput: BackupItemInput = { ...ref, protectedItemId: ids[i]!, ...(input.stopAt ? { stopAt: input.stopAt } : {}) };
+    ctx.df.setCustomStatus({ current: ids[i], done: (i - input.lane) / input.lanes });
+    yield ctx.df.callSubOrchestrator('backupItem', itemInput, `${input.runId}:item${i}`);
+  }
+  return false;
 };
 
 const backupItem: OrchestrationHandler = function* (ctx: OrchestrationContext) {
@@ -113,3 +124,4 @@ const backupItem: OrchestrationHandler = function* (ctx: OrchestrationContext) {
 
 df.app.orchestration('backupJob', backupJob);
 df.app.orchestration('backupItem', backupItem);
+df.app.orchestration('backupLane', backupLane);

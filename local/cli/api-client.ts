@@ -1,23 +1,35 @@
 // A small client for the product's HTTP API as an administrator uses it: bearer token from Entra ID (here the
-// emulator's token endpoint), JSON in and out, and the durable status URL followed to completion.
+// emulator's token endpoint, whose certificate is trusted through `ca`), JSON in and out, and the durable status
+// URL followed to completion.
+import https from 'node:https';
+
+function postForm(url: string, form: URLSearchParams, ca?: Buffer): Promise<{ status: number; body: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const payload = form.toString();
+    const req = https.request(url, { method: 'POST', ...(ca ? { ca } : {}), headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(payload) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown> }));
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
 
 export interface TokenSource {
   token(): Promise<string>;
 }
 
 /** Client-credentials token for the product's API, cached until shortly before expiry. */
-export function clientCredentials(opts: { authorityHost: string; tenantId: string; clientId: string; clientSecret: string; scope: string }): TokenSource {
+export function clientCredentials(opts: { authorityHost: string; tenantId: string; clientId: string; clientSecret: string; scope: string; ca?: Buffer }): TokenSource {
   let cached: { value: string; until: number } | undefined;
   return {
     async token() {
       if (cached && Date.now() < cached.until) return cached.value;
-      const res = await fetch(`${opts.authorityHost.replace(/\/$/, '')}/${opts.tenantId}/oauth2/v2.0/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: opts.clientId, client_secret: opts.clientSecret, scope: opts.scope }),
-      });
-      const body = (await res.json()) as { access_token?: string; expires_in?: number; error_description?: string };
-      if (!res.ok || !body.access_token) throw new Error(`token request failed: ${body.error_description?.split('\r\n')[0] ?? res.status}`);
+      const url = `${opts.authorityHost.replace(/\/$/, '')}/${opts.tenantId}/oauth2/v2.0/token`;
+      const res = await postForm(url, new URLSearchParams({ grant_type: 'client_credentials', client_id: opts.clientId, client_secret: opts.clientSecret, scope: opts.scope }), opts.ca);
+      const body = res.body as { access_token?: string; expires_in?: number; error_description?: string };
+      if (res.status !== 200 || !body.access_token) throw new Error(`token request failed: ${body.error_description?.split('\r\n')[0] ?? res.status}`);
       cached = { value: body.access_token, until: Date.now() + ((body.expires_in ?? 3600) - 300) * 1000 };
       return cached.value;
     },

@@ -1,6 +1,6 @@
 // Steps of one protected item's recovery point, each the body of one activity.
 import type { Alarm, Subject } from '../domain/alarms';
-import type { ContainerReport, PointStatus, RecoveryPointDoc } from '../catalog/points-store';
+import { ContainerReport, pointId, PointStatus, RecoveryPointDoc } from '../catalog/points-store';
 import { VersionStore } from '../catalog/version-store';
 import { logBlobName } from '../catalog/change-log';
 import type { AccountDoc, ProtectedItemDoc } from '../inventory/schemas';
@@ -46,7 +46,7 @@ export async function beginPoint(s: Services, ref: PointRef): Promise<{ seq: num
   if (existing) return { seq: existing.seq };
   const seq = await s.inventory.nextSeq(ref.accountId, ref.protectedItemId);
   const point: RecoveryPointDoc = {
-    id: ref.runId, accountId: ref.accountId, protectedItemId: ref.protectedItemId, jobId: ref.jobId, runId: ref.runId, seq,
+    id: pointId(ref.protectedItemId, ref.runId), accountId: ref.accountId, protectedItemId: ref.protectedItemId, jobId: ref.jobId, runId: ref.runId, seq,
     status: 'running', startedAt: s.now().toISOString(), containers: {}, alarms: [],
   };
   const item = await s.inventory.getProtectedItem(ref.accountId, ref.protectedItemId);

@@ -117,7 +117,7 @@ async function applyPage(
     }
     if (op.op === 'mark') {
       counts.unchanged++;
-      return { t: 'version', put: { ...previous!, id: headId(op.itemId), resyncMark: target.seq } };
+      return { t: 'version', put: { ...previous!, id: headId(target.protectedItemId, target.containerId, op.itemId), resyncMark: target.seq } };
     }
     if (op.op === 'delete') {
       counts.deleted++;
@@ -139,7 +139,7 @@ async function nextVersion(
 ): Promise<VersionDoc> {
   const change = workload.toChange(item);
   const doc: VersionDoc = {
-    id: headId(item.id),
+    id: headId(target.protectedItemId, target.containerId, item.id),
     protectedItemId: target.protectedItemId,
     containerId: target.containerId,
     itemId: item.id,

@@ -25,12 +25,12 @@ export class CursorStore {
   }
 
   async get(protectedItemId: string, containerId: string): Promise<Cursor | undefined> {
-    const { resource } = await this.container.item(headId(containerId), protectedItemId).read<Cursor>();
+    const { resource } = await this.container.item(headId(protectedItemId, 'cursor', containerId), protectedItemId).read<Cursor>();
     return resource ?? undefined;
   }
 
   async save(cursor: CursorState, now: Date): Promise<void> {
-    await this.container.items.upsert<Cursor>({ ...cursor, id: headId(cursor.containerId), updatedAt: now.toISOString() });
+    await this.container.items.upsert<Cursor>({ ...cursor, id: headId(cursor.protectedItemId, 'cursor', cursor.containerId), updatedAt: now.toISOString() });
   }
 
   async list(protectedItemId: string): Promise<Cursor[]> {

@@ -45,6 +45,9 @@ export interface RunDoc {
   reason?: string;
 }
 
+/** Unique account-wide (not only within the item's partition), like every catalog id. */
+export const pointId = (protectedItemId: string, runId: string): string => `${runId}|${protectedItemId}`;
+
 export class PointsStore {
   readonly points: Container;
   readonly runs: Container;
@@ -55,7 +58,7 @@ export class PointsStore {
   }
 
   async getPoint(accountId: string, protectedItemId: string, runId: string): Promise<RecoveryPointDoc | undefined> {
-    const { resource } = await this.points.item(runId, [accountId, protectedItemId]).read<RecoveryPointDoc>();
+    const { resource } = await this.points.item(pointId(protectedItemId, runId), [accountId, protectedItemId]).read<RecoveryPointDoc>();
     return resource ? withoutSystem(resource) : undefined;
   }
 
@@ -72,7 +75,7 @@ export class PointsStore {
 
   async pointsOfRun(accountId: string, runId: string): Promise<RecoveryPointDoc[]> {
     const { resources } = await this.points.items
-      .query<RecoveryPointDoc>({ query: 'SELECT * FROM c WHERE c.accountId = @a AND c.runId = @r', parameters: [{ name: '@a', value: accountId }, { name: '@r', value: runId }] }, { partitionKey: [accountId] })
+      .query<RecoveryPointDoc>({ query: 'SELECT * FROM c WHERE c.accountId = @a AND c.runId = @r', parameters: [{ name: '@a', value: accountId }, { name: '@r', value: runId }] })
       .fetchAll();
     return resources.map(withoutSystem);
   }

@@ -24,9 +24,13 @@ export interface VersionDoc {
   resyncMark?: number;
 }
 
-/** Graph ids may hold characters Cosmos forbids in ids ('/', '#', '?'), so documents are keyed by their hash. */
-export const headId = (itemId: string): string => createHash('sha256').update(itemId).digest('base64url').slice(0, 32);
-export const closedId = (itemId: string, validFrom: number): string => `${headId(itemId)}@${validFrom}`;
+/**
+ * Graph ids may hold characters Cosmos forbids in ids ('/', '#', '?'), so documents are keyed by a hash. The hash
+ * covers the protected item and container too, so ids are unique account-wide, not only per partition.
+ */
+export const headId = (protectedItemId: string, containerId: string, itemId: string): string =>
+  createHash('sha256').update(`${protectedItemId}\u0000${containerId}\u0000${itemId}`).digest('base64url').slice(0, 32);
+export const closedId = (protectedItemId: string, containerId: string, itemId: string, validFrom: number): string => `${headId(protectedItemId, containerId, itemId)}@${validFrom}`;
 
 export function toHead(doc: VersionDoc): Head {
   return {

@@ -20,7 +20,7 @@ export class VersionStore {
       .query<VersionDoc>(
         {
           query: 'SELECT * FROM c WHERE c.protectedItemId = @p AND c.containerId = @c AND ARRAY_CONTAINS(@ids, c.id)',
-          parameters: [{ name: '@p', value: protectedItemId }, { name: '@c', value: containerId }, { name: '@ids', value: itemIds.map(headId) }],
+          parameters: [{ name: '@p', value: protectedItemId }, { name: '@c', value: containerId }, { name: '@ids', value: itemIds.map((i) => headId(protectedItemId, containerId, i)) }],
         },
         { partitionKey: [protectedItemId, containerId] },
       )
@@ -46,13 +46,13 @@ export class VersionStore {
 
   /** The log record that replaces `previous` (if any) with `next` at sequence `seq`. */
   static putRecord(next: VersionDoc, previous: VersionDoc | undefined, seq: number): LogRecord {
-    const close = previous && previous.validFrom < seq ? { ...previous, id: closedId(previous.itemId, previous.validFrom), validTo: seq } : undefined;
-    return { t: 'version', ...(close ? { close } : {}), put: { ...next, id: headId(next.itemId) } };
+    const close = previous && previous.validFrom < seq ? { ...previous, id: closedId(previous.protectedItemId, previous.containerId, previous.itemId, previous.validFrom), validTo: seq } : undefined;
+    return { t: 'version', ...(close ? { close } : {}), put: { ...next, id: headId(next.protectedItemId, next.containerId, next.itemId) } };
   }
 
   static deleteRecord(previous: VersionDoc, seq: number): LogRecord {
-    const close = previous.validFrom < seq ? { ...previous, id: closedId(previous.itemId, previous.validFrom), validTo: seq } : undefined;
-    return { t: 'version', ...(close ? { close } : {}), drop: { id: headId(previous.itemId), protectedItemId: previous.protectedItemId, containerId: previous.containerId } };
+    const close = previous.validFrom < seq ? { ...previous, id: closedId(previous.protectedItemId, previous.containerId, previous.itemId, previous.validFrom), validTo: seq } : undefined;
+    return { t: 'version', ...(close ? { close } : {}), drop: { id: headId(previous.protectedItemId, previous.containerId, previous.itemId), protectedItemId: previous.protectedItemId, containerId: previous.containerId } };
   }
 
   /** Executes version records: the closed copy first, so a crash in between never loses the old state. */

@@ -14,6 +14,8 @@ import { ContentStore } from '../storage/content-store';
 import { BlobContentWriter } from '../backup/blob-content-writer';
 import type { ContentWriter, GraphReader } from '../backup/ports';
 import { Authorizer } from '../api-auth/authorizer';
+import { graphSessions } from '../graph/session-factory';
+import { createSecretSource } from '../secrets/secret-source';
 
 export interface GraphSession extends GraphReader {
   /** The application permissions in the current token, for naming a missing one in alarms. */
@@ -26,7 +28,6 @@ export interface GraphSession extends GraphReader {
   all<T>(path: string, opts: { mailbox: string; operation: import('../domain/graph-permissions').GraphOperation; deadline: number }): Promise<T[]>;
 }
 
-export type GraphSessionFactory = (account: AccountDoc, settings: Settings) => Promise<GraphSession>;
 
 export interface Services {
   settings: Settings;
@@ -42,13 +43,6 @@ export interface Services {
   /** Undefined when the API's tenant and audience are not configured: the API then refuses every request. */
   authorizer: Authorizer | undefined;
   now(): Date;
-}
-
-let graphFactory: GraphSessionFactory | undefined;
-
-/** Set once at app start (functions/) so the runtime needs no knowledge of how Graph is reached. */
-export function useGraphSessions(factory: GraphSessionFactory): void {
-  graphFactory = factory;
 }
 
 let cached: Services | undefined;
@@ -69,10 +63,7 @@ export function services(): Services {
     log: new ChangeLog(blobs.getContainerClient('changelog')),
     contentStore,
     content: new BlobContentWriter(contentStore),
-    graph: (account) => {
-      if (!graphFactory) throw new Error('no Graph session factory registered (useGraphSessions)');
-      return graphFactory(account, settings);
-    },
+    graph: graphSessions(settings, createSecretSource(settings)),
     authorizer: settings.M365V_API_TENANT_ID && settings.M365V_API_AUDIENCE
       ? new Authorizer({ authorityHost: settings.M365V_AUTHORITY_HOST, tenantId: settings.M365V_API_TENANT_ID, audience: settings.M365V_API_AUDIENCE })
       : undefined,

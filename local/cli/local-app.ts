@@ -1,0 +1,107 @@
+// Starts the whole product locally: the stack (or reuses one), the Microsoft 365 emulator on the stack's loopback
+// certificate, and the Functions host with the product app configured against both. Used by `npm start` and by
+// the end-to-end tests, so both exercise exactly the same wiring.
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnUntilReady, StartedChild } from '../stack/child-process';
+import { Stack, startStack } from '../stack/stack';
+import { startM365Emulator, M365Emulator, EmulatorOptions } from '../m365/server';
+import { API_AUDIENCE } from '../m365/auth/apps';
+import { ApiClient, clientCredentials } from './api-client';
+
+export const repoRoot = path.resolve(__dirname, '../../..');
+
+export interface DemoTenant {
+  tenantId: string;
+  domain: string;
+  apps: Array<{ clientId: string; displayName: string; clientSecret: string; graphRoles: string[] }>;
+  users: Array<{ id: string; displayName: string; userPrincipalName: string; mail: string | null; licensed: boolean }>;
+}
+
+export interface LocalApp {
+  stack: Stack;
+  emulator: M365Emulator;
+  tenant: DemoTenant;
+  host: StartedChild & { url: string };
+  /** API client holding Backup.Administrator. */
+  admin: ApiClient;
+  /** API client holding Backup.Reader only. */
+  reader: ApiClient;
+  env: NodeJS.ProcessEnv;
+  restartHost(): Promise<void>;
+  killHost(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface LocalAppOptions {
+  stack?: Stack;
+  cosmosDatabase?: string;
+  taskHub?: string;
+  emulator?: Partial<Pick<EmulatorOptions, 'profile' | 'throttle' | 'seed'>>;
+  syncTimeBoxSeconds?: number;
+  onHostLine?: (line: string) => void;
+}
+
+export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalApp> {
+  const ownStack = !opts.stack;
+  const stack = opts.stack ?? (await startStack());
+  const certDir = path.dirname(stack.cosmosCaCertFile);
+  const emulator = await startM365Emulator({ certDir, ...opts.emulator });
+  const ca = fs.readFileSync(emulator.caCertFile);
+  const tenant = (await new Promise<DemoTenant>((resolve, reject) => {
+    require('node:https').get(`${emulator.url}/_emulator/tenant`, { ca }, (res: import('node:http').IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as DemoTenant));
+    }).on('error', reject);
+  }));
+  const backupApp = tenant.apps.find((a) => a.displayName === 'm365-vault backup')!;
+  const secretsFile = path.join(certDir, 'local-secrets.json');
+  fs.writeFileSync(secretsFile, JSON.stringify({ 'demo-backup': backupApp.clientSecret, ...Object.fromEntries(tenant.apps.map((a) => [a.displayName.replace(/[^a-z0-9]+/gi, '-'), a.clientSecret])) }), { mode: 0o600 });
+  const env: NodeJS.ProcessEnv = {
+    ...stack.env,
+    ...(opts.cosmosDatabase ? { M365V_COSMOS_DATABASE: opts.cosmosDatabase } : {}),
+    TASKHUB_NAME: opts.taskHub ?? 'm365vault',
+    M365V_GRAPH_BASE_URL: emulator.graphBaseUrl,
+    M365V_AUTHORITY_HOST: emulator.authorityHost,
+    M365V_GRAPH_CA_CERT_FILE: emulator.caCertFile,
+    // The API's token validation fetches the emulator's signing keys with fetch(), which trusts this CA file.
+    NODE_EXTRA_CA_CERTS: emulator.caCertFile,
+    M365V_LOCAL_SECRETS_FILE: secretsFile,
+    M365V_API_TENANT_ID: tenant.tenantId,
+    M365V_API_AUDIENCE: API_AUDIENCE,
+    M365V_SYNC_TIME_BOX_SECONDS: String(opts.syncTimeBoxSeconds ?? 60),
+  };
+  const startHost = async (): Promise<StartedChild & { url: string }> => {
+    const child = await spawnUntilReady('Functions host', path.join(repoRoot, 'dist/local/host/main.js'), ['--app', repoRoot, '--no-timers'], [/\[host\] listening on (\S+)/], {
+      env: { ...process.env, ...env }, ...(opts.onHostLine ? { onLine: opts.onHostLine } : {}),
+    });
+    return { ...child, url: child.matches[0]![1]! };
+  };
+  let host = await startHost();
+  const client = (name: string): ApiClient => {
+    const app = tenant.apps.find((a) => a.displayName === name)!;
+    return new ApiClient(host.url, clientCredentials({ authorityHost: emulator.authorityHost, tenantId: tenant.tenantId, clientId: app.clientId, clientSecret: app.clientSecret, scope: `${API_AUDIENCE}/.default`, ca }));
+  };
+  const app: LocalApp = {
+    stack, emulator, tenant, host, env,
+    admin: client('m365-vault admin console'),
+    reader: client('m365-vault auditor'),
+    async killHost() {
+      host.child.kill('SIGKILL');
+      await new Promise((r) => host.child.once('exit', r));
+    },
+    async restartHost() {
+      host = await startHost();
+      app.host = host;
+      app.admin = client('m365-vault admin console');
+      app.reader = client('m365-vault auditor');
+    },
+    async stop() {
+      await host.stop();
+      await emulator.stop();
+      if (ownStack) await stack.stop();
+    },
+  };
+  return app;
+}
