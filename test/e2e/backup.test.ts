@@ -79,4 +79,45 @@ describe('backup end to end (local host + Microsoft 365 emulator + stack)', () =
       expect(sha(stored)).toBe(sha(original.raw));
     }
   });
+
+  it('records exactly the changes of an incremental: add, edit, move, delete, new and changed files', async () => {
+    const adele = app.tenant.users.find((u) => u.userPrincipalName.startsWith('adele'))!;
+    const mailboxId = `${accountId}.mailbox.${adele.id}`;
+    const driveId = `${accountId}.onedrive.${adele.id}`;
+    const view1 = (await versions.view(mailboxId, 1).fetchAll()).resources;
+    const before = view1.filter((d) => d.kind === 'message');
+    const inboxId = view1.find((d) => d.kind === 'mailFolder' && d.props.wellKnownName === 'inbox')!.itemId;
+    const inbox = before.filter((d) => d.props.parentFolderId === inboxId);
+    const [toEdit, toMove, toDelete] = inbox;
+    expect(toDelete).toBeDefined();
+    await control(app.emulator, 'POST', `mail/${adele.id}/messages`, { folder: 'inbox', subject: 'Brand new after the full backup' });
+    await control(app.emulator, 'PATCH', `mail/${adele.id}/messages/${encodeURIComponent(toEdit!.itemId)}`, { isRead: !toEdit!.props.isRead });
+    const moved = await control<{ id: string }>(app.emulator, 'POST', `mail/${adele.id}/messages/${encodeURIComponent(toMove!.itemId)}/move`, { to: 'archive' });
+    await control(app.emulator, 'DELETE', `mail/${adele.id}/messages/${encodeURIComponent(toDelete!.itemId)}`);
+    const file = await control<{ id: string }>(app.emulator, 'POST', `drive/${adele.id}/files`, { name: 'added.txt', content: Buffer.from('added after the full backup\n').toString('base64') });
+
+    const done = await runJob();
+    expect(done.output).toMatchObject({ status: 'success', items: 9 });
+    // New message, edited one, moved one arriving in Archive (its old id leaves Inbox), one deleted, one new file.
+    expect(done.output.written).toBe(4);
+    expect(done.output.deleted).toBe(2);
+
+    const after = (await versions.view(mailboxId, 2).fetchAll()).resources.filter((d) => d.kind === 'message');
+    const byId = new Map(after.map((d) => [d.itemId, d]));
+    expect(after.length).toBe(before.length + 1 - 1);
+    expect(byId.has(toDelete!.itemId)).toBe(false);
+    expect(byId.has(toMove!.itemId)).toBe(false);
+    expect(byId.get(moved.body.id)?.props.subject).toBe(toMove!.props.subject);
+    expect(byId.get(toEdit!.itemId)?.props.isRead).toBe(!toEdit!.props.isRead);
+    expect(after.some((d) => d.props.subject === 'Brand new after the full backup')).toBe(true);
+    // The first recovery point still shows the mailbox as it was.
+    const stillBefore = (await versions.view(mailboxId, 1).fetchAll()).resources.filter((d) => d.kind === 'message');
+    expect(stillBefore.map((d) => `${d.itemId}:${String(d.props.isRead)}`).sort()).toEqual(before.map((d) => `${d.itemId}:${String(d.props.isRead)}`).sort());
+
+    const files = (await versions.view(driveId, 2).fetchAll()).resources;
+    const added = files.find((d) => d.itemId === file.body.id)!;
+    const store = new ContentStore(BlobServiceClient.fromConnectionString(stackEnv('M365V_STORAGE_CONNECTION_STRING')).getContainerClient('content'));
+    const stored = await readAll(await store.open(app.tenant.tenantId, (added.content as { blob: { sha256: string; encoding: 'gzip' | 'identity' } }).blob));
+    expect(stored.toString()).toBe('added after the full backup\n');
+  });
 });
