@@ -1,48 +1,106 @@
-// `npm start`: starts the local stack (Azurite + Cosmos DB stand-in) and the local Functions host with the product
-// app, then runs the smoke job through its HTTP starter with progress. Ctrl+C stops everything.
-import path from 'node:path';
-import { spawnUntilReady } from '../stack/child-process';
-import { startStack, stopOnSignals } from '../stack/stack';
-import { ApiClient } from './api-client';
+// `npm start`: the main job on the demo tenant, end to end on the local stand-ins: start the stack, the Microsoft
+// 365 emulator and the Functions host; register the account and a job through the API; run a full backup; change
+// the tenant as users would; run an incremental. Progress per mailbox and OneDrive, then a summary.
+import { control } from './emulator-control';
+import { LocalApp, startLocalApp } from './local-app';
 
-const root = path.resolve(__dirname, '../../..');
 const step = (text: string): void => console.log(`\n▶ ${text}`);
+const mb = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MB`;
+
+interface RunOutput {
+  runId: string;
+  status: string;
+  items: number;
+  itemsFailed: number;
+  written: number;
+  deleted: number;
+  bytes: number;
+  storedBytes: number;
+  graphRequests: number;
+  throttled: number;
+}
+
+async function runWithProgress(app: LocalApp, accountId: string, jobId: string): Promise<RunOutput> {
+  const started = Date.now();
+  const r = await app.admin.call<{ statusQueryGetUri: string }>('POST', `/api/accounts/${accountId}/jobs/${jobId}/run`);
+  if (r.status !== 202) throw new Error(`run request answered ${r.status}: ${JSON.stringify(r.body)}`);
+  const reported = new Set<string>();
+  let runId: string | undefined;
+  const names = new Map<string, string>();
+  let polling = Promise.resolve();
+  const report = async (): Promise<void> => {
+    if (!runId) return;
+    const items = await app.reader.call<{ value: Array<{ id: string; kind: string; address: string; displayName: string }> }>('GET', `/api/accounts/${accountId}/protected-items`);
+    for (const i of items.body.value ?? []) names.set(i.id, `${i.kind === 'mailbox' ? 'mailbox ' : 'OneDrive'} ${i.kind === 'mailbox' ? i.address : i.displayName}`);
+    for (const [id, name] of names) {
+        if (reported.has(id)) continue;
+        const points = await app.reader.call<{ value: Array<{ runId: string; status: string; containers: Record<string, { written: number; bytes: number }> }> }>('GET', `/api/accounts/${accountId}/protected-items/${encodeURIComponent(id)}/recovery-points`);
+        const p = points.body.value?.find((x) => x.runId === runId && x.status !== 'running');
+        if (!p) continue;
+        reported.add(id);
+        const written = Object.values(p.containers).reduce((t, c) => t + c.written, 0);
+        const bytes = Object.values(p.containers).reduce((t, c) => t + c.bytes, 0);
+        console.log(`  ${p.status === 'success' ? '✔' : '⚠'} ${name.padEnd(48)} ${String(written).padStart(4)} changes  ${mb(bytes).padStart(8)}  ${p.status}`);
+    }
+  };
+  const poll = setInterval(() => {
+    polling = polling.then(report).catch(() => undefined);
+  }, 300);
+  const done = await app.admin.waitForCompletion<RunOutput>(r.body.statusQueryGetUri, (custom) => {
+    runId ??= (custom as { runId?: string } | null)?.runId;
+  });
+  clearInterval(poll);
+  await polling;
+  await report();
+  if (done.runtimeStatus !== 'Completed') throw new Error(`the backup orchestration ended ${done.runtimeStatus}: ${JSON.stringify(done.output)}`);
+  const o = done.output;
+  console.log(`  run ${o.runId}: ${o.status}; ${o.items} items (${o.itemsFailed} failed), ${o.written} versions written, ${o.deleted} deletions recorded`);
+  console.log(`  ${mb(o.bytes)} backed up, ${mb(o.storedBytes)} stored (dedup + compression ${(o.bytes / Math.max(1, o.storedBytes)).toFixed(2)}×); ${o.graphRequests} Graph requests, ${o.throttled} throttled; ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return o;
+}
 
 async function main(): Promise<void> {
   const started = Date.now();
-  step('starting the local stack (Azurite, Cosmos DB stand-in)');
-  const stack = await startStack();
-  stopOnSignals(stack);
-  console.log(`  blob  ${stack.blobUrl}\n  cosmos ${stack.cosmosEndpoint}`);
+  step('starting the local stack, the Microsoft 365 emulator and the Functions host');
+  const app = await startLocalApp();
+  const stop = (): void => void app.stop().finally(() => process.exit(130));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    console.log(`  host      ${app.host.url}\n  emulator  ${app.emulator.url} (tenant ${app.tenant.domain})\n  blob      ${app.stack.blobUrl}\n  cosmos    ${app.stack.cosmosEndpoint}`);
 
-  step('starting the local Functions host with the product app');
-  const host = await spawnUntilReady('Functions host', path.join(root, 'dist/local/host/main.js'), ['--app', root, '--no-timers'], [/\[host\] listening on (\S+)/], {
-    env: { ...process.env, ...stack.env, TASKHUB_NAME: 'm365vault' },
-    onLine: (line) => {
-      if (/^\[host\] (loaded|resumed)/.test(line)) console.log(`  ${line}`);
-    },
-  });
-  const url = host.matches[0]![1]!;
-  console.log(`  host  ${url}`);
+    step('registering the Microsoft 365 account and a backup job through the API');
+    const backupApp = app.tenant.apps.find((a) => a.displayName === 'm365-vault backup')!;
+    const account = await app.admin.call<{ id: string }>('POST', '/api/accounts', {
+      displayName: `Demo tenant ${app.tenant.domain}`, tenantId: app.tenant.tenantId, clientId: backupApp.clientId, credential: { type: 'secret', secretName: 'demo-backup' },
+    });
+    if (account.status !== 201) throw new Error(`account: ${account.status} ${JSON.stringify(account.body)}`);
+    const job = await app.admin.call<{ id: string }>('POST', `/api/accounts/${account.body.id}/jobs`, {
+      name: 'Whole tenant, nightly', sources: { scope: 'account' },
+      schedules: [{ kind: 'daily', timeZone: 'Europe/Berlin', startAt: '22:00', endAt: '06:00', days: ['mon', 'tue', 'wed', 'thu', 'fri'] }],
+      options: { concurrency: 3 },
+    });
+    if (job.status !== 201) throw new Error(`job: ${job.status} ${JSON.stringify(job.body)}`);
+    console.log(`  account ${account.body.id}\n  job     ${job.body.id} (weekdays 22:00 Europe/Berlin, run now on demand)`);
 
-  step('running the hello orchestration (HTTP starter → fan-out → activities)');
-  const api = new ApiClient(url);
-  const names = ['Adele', 'Bob', 'Chen', 'Diego', 'Eun-ji'];
-  const r = await api.call<{ statusQueryGetUri: string; id: string }>('POST', '/api/hello', { names });
-  if (r.status !== 202) throw new Error(`starter answered ${r.status}: ${JSON.stringify(r.body)}`);
-  console.log(`  instance ${r.body.id}\n  status   ${r.body.statusQueryGetUri}`);
-  let last = '';
-  const done = await api.waitForCompletion<{ greetings: string[] }>(r.body.statusQueryGetUri, (custom) => {
-    const text = JSON.stringify(custom);
-    if (text !== last) console.log(`  progress ${text}`);
-    last = text;
-  });
-  console.log(`  ${done.runtimeStatus}: ${done.output.greetings.join(' ')}`);
-  if (done.runtimeStatus !== 'Completed') throw new Error(`the hello orchestration ended ${done.runtimeStatus}`);
+    step('full backup');
+    await runWithProgress(app, account.body.id, job.body.id);
 
-  step(`done in ${((Date.now() - started) / 1000).toFixed(1)} s; stopping`);
-  await host.stop();
-  await stack.stop();
+    step('users change the tenant: new mail in two mailboxes, a moved message, a new file');
+    const [adele, bob] = app.tenant.users.filter((u) => u.licensed);
+    await control(app.emulator, 'POST', `mail/${adele!.id}/messages`, { folder: 'inbox', subject: 'Offsite agenda (new today)' });
+    const added = await control<{ id: string }>(app.emulator, 'POST', `mail/${bob!.id}/messages`, { folder: 'inbox', subject: 'Invoice 4711' });
+    await control(app.emulator, 'POST', `mail/${bob!.id}/messages/${encodeURIComponent(added.body.id)}/move`, { to: 'archive' });
+    await control(app.emulator, 'POST', `drive/${adele!.id}/files`, { name: 'Offsite agenda.txt', content: Buffer.from('Day 1: strategy\nDay 2: planning\n').toString('base64') });
+    console.log(`  ${adele!.userPrincipalName}: 1 new message, 1 new file; ${bob!.userPrincipalName}: 1 new message, moved to Archive`);
+
+    step('incremental backup (delta: only the changes travel)');
+    await runWithProgress(app, account.body.id, job.body.id);
+
+    step(`done in ${((Date.now() - started) / 1000).toFixed(1)} s; stopping`);
+  } finally {
+    await app.stop();
+  }
 }
 
 main().catch((e: Error) => {

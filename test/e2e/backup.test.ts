@@ -6,7 +6,7 @@ import type { Stack } from '../../local/stack/stack';
 import { VersionStore } from '../../shared/catalog/version-store';
 import { ContentStore } from '../../shared/storage/content-store';
 import { freshCatalog } from '../support/catalog';
-import { control } from '../support/emulator-control';
+import { control } from '../../local/cli/emulator-control';
 import { stackEnv, uniqueName } from '../support/env';
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import https from 'node:https';
-import type { M365Emulator } from '../../local/m365/server';
+import type { M365Emulator } from '../m365/server';
 
 /** Calls the emulator's control API (HTTPS on the stack's loopback certificate). */
 export function control<T = unknown>(emulator: M365Emulator, method: string, path: string, body?: unknown): Promise<{ status: number; body: T; raw: Buffer }> {
