@@ -39,6 +39,15 @@ export async function handleControl(state: EmulatorState, method: string, url: U
     state.denied.set(appId, new Set(deniedUsers.map((u) => t.user(u)?.id ?? u)));
     return { status: 204 };
   }
+  if (method === 'POST' && seg[0] === 'apps' && seg[2] === 'roles') {
+    // Like admin consent changes in Entra ID: tokens issued from now on carry the new roles.
+    const app = state.apps.find((a) => a.clientId === seg[1]);
+    if (!app) return json(404, { error: 'no such app' });
+    const { grant = [], revoke = [] } = input() as { grant?: string[]; revoke?: string[] };
+    grant.forEach((r) => app.graphRoles.add(r));
+    revoke.forEach((r) => app.graphRoles.delete(r));
+    return json(200, { graphRoles: [...app.graphRoles] });
+  }
   if (route === 'POST expire-tokens') {
     const { userId } = input() as { userId?: string };
     for (const mb of t.listMailboxes().filter((m) => !userId || m.user.id === userId)) {

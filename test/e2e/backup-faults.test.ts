@@ -1,0 +1,122 @@
+import { CosmosClient } from '@azure/cosmos';
+import { control } from '../../local/cli/emulator-control';
+import { LocalApp, startLocalApp } from '../../local/cli/local-app';
+import type { Stack } from '../../local/stack/stack';
+import { VersionStore } from '../../shared/catalog/version-store';
+import { freshCatalog } from '../support/catalog';
+import { stackEnv, uniqueName } from '../support/env';
+
+const stackFromEnv = (): Stack => ({
+  dataDir: '', blobUrl: '', queueUrl: '', tableUrl: '', storageConnectionString: stackEnv('M365V_STORAGE_CONNECTION_STRING'),
+  cosmosEndpoint: stackEnv('M365V_COSMOS_ENDPOINT'), cosmosKey: stackEnv('M365V_COSMOS_KEY'), cosmosCaCertFile: stackEnv('M365V_COSMOS_CA_CERT_FILE'),
+  cosmosDatabase: stackEnv('M365V_COSMOS_DATABASE'), stop: async () => undefined,
+  env: { AzureWebJobsStorage: stackEnv('AzureWebJobsStorage'), M365V_STORAGE_CONNECTION_STRING: stackEnv('M365V_STORAGE_CONNECTION_STRING'), M365V_COSMOS_ENDPOINT: stackEnv('M365V_COSMOS_ENDPOINT'), M365V_COSMOS_KEY: stackEnv('M365V_COSMOS_KEY'), M365V_COSMOS_CA_CERT_FILE: stackEnv('M365V_COSMOS_CA_CERT_FILE'), M365V_COSMOS_DATABASE: stackEnv('M365V_COSMOS_DATABASE') },
+});
+
+interface Point { status: string; seq: number; alarms: Array<{ code: string; message: string; fix: string; permission?: string }>; containers: Record<string, { written: number }> }
+
+describe('backup end to end under faults', () => {
+  let app: LocalApp;
+  let client: CosmosClient;
+  let versions: VersionStore;
+  let accountId: string;
+
+  const createJob = async (body: Record<string, unknown>): Promise<string> => {
+    const r = await app.admin.call<{ id: string }>('POST', `/api/accounts/${accountId}/jobs`, body);
+    expect(r.status).toBe(201);
+    return r.body.id;
+  };
+  const run = async (jobId: string): Promise<{ runtimeStatus: string; output: Record<string, unknown> }> => {
+    const r = await app.admin.call<{ statusQueryGetUri: string }>('POST', `/api/accounts/${accountId}/jobs/${jobId}/run`);
+    expect(r.status).toBe(202);
+    return app.admin.waitForCompletion(r.body.statusQueryGetUri, undefined, 120_000);
+  };
+  const points = async (kind: string, userId: string): Promise<Point[]> =>
+    (await app.reader.call<{ value: Point[] }>('GET', `/api/accounts/${accountId}/protected-items/${encodeURIComponent(`${accountId}.${kind}.${userId}`)}/recovery-points`)).body.value;
+
+  beforeAll(async () => {
+    const catalog = await freshCatalog('faults');
+    client = catalog.client;
+    versions = new VersionStore(catalog.database);
+    app = await startLocalApp({ stack: stackFromEnv(), cosmosDatabase: catalog.name, taskHub: uniqueName('faults'), emulator: { throttle: { concurrency: 4, budget: 15, windowSeconds: 2 } }, syncTimeBoxSeconds: 5 });
+    const backupApp = app.tenant.apps.find((a) => a.displayName === 'm365-vault backup')!;
+    const account = await app.admin.call<{ id: string }>('POST', '/api/accounts', { displayName: 'Contoso', tenantId: app.tenant.tenantId, clientId: backupApp.clientId, credential: { type: 'secret', secretName: 'demo-backup' } });
+    accountId = account.body.id;
+  });
+  afterAll(async () => {
+    await app?.stop();
+    client?.dispose();
+  });
+
+  it('backs up healthy mailboxes beside a forbidden one, and says why that one failed; throttling is absorbed', async () => {
+    const [adele, bob] = app.tenant.users.filter((u) => u.licensed);
+    const backupApp = app.tenant.apps.find((a) => a.displayName === 'm365-vault backup')!;
+    await control(app.emulator, 'PUT', 'access-policy', { appId: backupApp.clientId, deniedUsers: [bob!.id] });
+    const jobId = await createJob({ name: 'Mailboxes', sources: { scope: 'account', include: { mailboxes: true, oneDrives: false } } });
+    const done = await run(jobId);
+    expect(done.runtimeStatus).toBe('Completed');
+    expect(done.output).toMatchObject({ status: 'warning', items: 5, itemsFailed: 1 });
+    expect(Number(done.output.throttled)).toBeGreaterThan(0);
+    const [bobPoint] = await points('mailbox', bob!.id);
+    expect(bobPoint).toMatchObject({ status: 'failed' });
+    expect(bobPoint!.alarms[0]).toMatchObject({ code: 'graph.accessDenied' });
+    expect(bobPoint!.alarms[0]!.fix).toMatch(/application access policy/i);
+    const [adelePoint] = await points('mailbox', adele!.id);
+    expect(adelePoint).toMatchObject({ status: 'success' });
+    await control(app.emulator, 'PUT', 'access-policy', { appId: backupApp.clientId, deniedUsers: [] });
+  });
+
+  it('names the missing permission when the app lacks one', async () => {
+    const readOnly = app.tenant.apps.find((a) => a.displayName === 'm365-vault read-only backup')!;
+    // An account whose app was consented without Files.Read.All: OneDrive backups must say so.
+    const r = await app.admin.call<{ id: string }>('POST', '/api/accounts', { displayName: 'Contoso (restricted app)', tenantId: app.tenant.tenantId, clientId: readOnly.clientId, credential: { type: 'secret', secretName: 'm365-vault-read-only-backup' } });
+    expect(r.status).toBe(201);
+    const saved = accountId;
+    accountId = r.body.id;
+    try {
+      await control(app.emulator, 'POST', `apps/${readOnly.clientId}/roles`, { revoke: ['Files.Read.All', 'Sites.Read.All'] });
+      const jobId = await createJob({ name: 'OneDrives', sources: { scope: 'account', include: { mailboxes: false, oneDrives: true } } });
+      const done = await run(jobId);
+      expect(done.output).toMatchObject({ status: 'failed' });
+      const adele = app.tenant.users.find((u) => u.licensed)!;
+      const [p] = await points('onedrive', adele.id);
+      expect(p!.alarms[0]).toMatchObject({ code: 'graph.permissionMissing', permission: 'Files.Read.All' });
+      expect(p!.alarms[0]!.message).toContain('lacks the Files.Read.All permission');
+    } finally {
+      accountId = saved;
+    }
+  });
+
+  it('runs a job started twice only once', async () => {
+    const jobId = await createJob({ name: 'Once', sources: { scope: 'selected', items: [{ kind: 'mailbox', match: 'info@' + app.tenant.domain }] } });
+    const [a, b] = await Promise.all([
+      app.admin.call<{ statusQueryGetUri: string }>('POST', `/api/accounts/${accountId}/jobs/${jobId}/run`),
+      app.admin.call<{ statusQueryGetUri: string; error?: { code: string; message: string } }>('POST', `/api/accounts/${accountId}/jobs/${jobId}/run`),
+    ]);
+    expect([a.status, b.status].sort()).toEqual([202, 409]);
+    const conflict = a.status === 409 ? a : b;
+    expect((conflict.body as unknown as { error: { code: string; message: string } }).error).toMatchObject({ code: 'jobRunning', message: expect.stringContaining("Job 'Once' is already running") });
+    const started = a.status === 202 ? a : b;
+    await app.admin.waitForCompletion(started.body.statusQueryGetUri);
+    const runs = await app.reader.call<{ value: unknown[] }>('GET', `/api/accounts/${accountId}/jobs/${jobId}/runs`);
+    expect(runs.body.value).toHaveLength(1);
+  });
+
+  it('re-synchronises after the delta tokens expire (410), storing nothing twice', async () => {
+    const jobId = await createJob({ name: 'Resync', sources: { scope: 'selected', items: [{ kind: 'mailbox', match: 'chen@' + app.tenant.domain }] } });
+    const chen = app.tenant.users.find((u) => u.userPrincipalName.startsWith('chen'))!;
+    expect((await run(jobId)).output).toMatchObject({ status: 'success' });
+    const firstSeq = (await points('mailbox', chen.id))[0]!.seq;
+    const view1 = (await versions.view(`${accountId}.mailbox.${chen.id}`, firstSeq).fetchAll()).resources;
+    const gone = view1.find((d) => d.kind === 'message')!;
+    await control(app.emulator, 'POST', 'expire-tokens', { userId: chen.id });
+    await control(app.emulator, 'DELETE', `mail/${chen.id}/messages/${encodeURIComponent(gone.itemId)}`);
+    const second = await run(jobId);
+    expect(second.output).toMatchObject({ status: 'success', written: 0, deleted: 1 });
+    const secondSeq = (await points('mailbox', chen.id))[0]!.seq;
+    expect(secondSeq).toBe(firstSeq + 1);
+    const view2 = (await versions.view(`${accountId}.mailbox.${chen.id}`, secondSeq).fetchAll()).resources;
+    const key = (d: { kind: string; itemId: string }) => `${d.kind}:${d.itemId.slice(-12)}`;
+    expect({ added: view2.map(key).filter((k) => !view1.map(key).includes(k)), removed: view1.map(key).filter((k) => !view2.map(key).includes(k)) }).toEqual({ added: [], removed: [key(gone)] });
+  });
+});
