@@ -1,0 +1,63 @@
+import { CosmosClient } from '@azure/cosmos';
+import { LocalApp, startLocalApp } from '../../local/cli/local-app';
+import type { Stack } from '../../local/stack/stack';
+import { VersionStore } from '../../shared/catalog/version-store';
+import { freshCatalog } from '../support/catalog';
+import { stackEnv, uniqueName } from '../support/env';
+
+const stackFromEnv = (): Stack => ({
+  dataDir: '', blobUrl: '', queueUrl: '', tableUrl: '', storageConnectionString: stackEnv('M365V_STORAGE_CONNECTION_STRING'),
+  cosmosEndpoint: stackEnv('M365V_COSMOS_ENDPOINT'), cosmosKey: stackEnv('M365V_COSMOS_KEY'), cosmosCaCertFile: stackEnv('M365V_COSMOS_CA_CERT_FILE'),
+  cosmosDatabase: stackEnv('M365V_COSMOS_DATABASE'), stop: async () => undefined,
+  env: { AzureWebJobsStorage: stackEnv('AzureWebJobsStorage'), M365V_STORAGE_CONNECTION_STRING: stackEnv('M365V_STORAGE_CONNECTION_STRING'), M365V_COSMOS_ENDPOINT: stackEnv('M365V_COSMOS_ENDPOINT'), M365V_COSMOS_KEY: stackEnv('M365V_COSMOS_KEY'), M365V_COSMOS_CA_CERT_FILE: stackEnv('M365V_COSMOS_CA_CERT_FILE'), M365V_COSMOS_DATABASE: stackEnv('M365V_COSMOS_DATABASE') },
+});
+
+describe('backup survives the host being killed mid-run', () => {
+  let app: LocalApp;
+  let client: CosmosClient;
+  let versions: VersionStore;
+
+  beforeAll(async () => {
+    const catalog = await freshCatalog('crash');
+    client = catalog.client;
+    versions = new VersionStore(catalog.database);
+    app = await startLocalApp({
+      stack: stackFromEnv(), cosmosDatabase: catalog.name, taskHub: uniqueName('crash'), syncTimeBoxSeconds: 5,
+      // Two mailboxes of 300 messages under a tight request budget: slow enough to be killed in the middle.
+      emulator: { seed: 'crash', profile: { licensedUsers: 2, sharedMailboxes: 0, messages: { inbox: 300, sentitems: 20 }, filesPerDrive: 4, fileBytes: { min: 1000, max: 5000 }, attachmentEvery: 5, largeEvery: 0 }, throttle: { concurrency: 4, budget: 60, windowSeconds: 1 } },
+    });
+  });
+  afterAll(async () => {
+    await app?.stop();
+    client?.dispose();
+  });
+
+  it('completes after a SIGKILL and restart with every message exactly once', async () => {
+    const backupApp = app.tenant.apps.find((a) => a.displayName === 'm365-vault backup')!;
+    const account = await app.admin.call<{ id: string }>('POST', '/api/accounts', { displayName: 'Crash', tenantId: app.tenant.tenantId, clientId: backupApp.clientId, credential: { type: 'secret', secretName: 'demo-backup' } });
+    const job = await app.admin.call<{ id: string }>('POST', `/api/accounts/${account.body.id}/jobs`, { name: 'Mail', sources: { scope: 'account', include: { mailboxes: true, oneDrives: false } }, options: { concurrency: 2 } });
+    const r = await app.admin.call<{ id: string }>('POST', `/api/accounts/${account.body.id}/jobs/${job.body.id}/run`);
+    expect(r.status).toBe(202);
+    const users = app.tenant.users.filter((u) => u.licensed);
+    const pid = (u: { id: string }): string => `${account.body.id}.mailbox.${u.id}`;
+    // Wait until messages are being written, then kill the host without warning.
+    for (;;) {
+      const { resources } = await versions.container.items.query({ query: "SELECT VALUE COUNT(1) FROM c WHERE c.kind = 'message'" }).fetchAll();
+      if ((resources[0] as number) > 150) break;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    await app.killHost();
+    await app.restartHost();
+    const done = await app.admin.waitForCompletion<{ status: string; items: number }>(`${app.host.url}/runtime/webhooks/durabletask/instances/${r.body.id}`, undefined, 180_000);
+    expect(done).toMatchObject({ runtimeStatus: 'Completed', output: { status: 'success', items: 2 } });
+    for (const u of users) {
+      const { resources } = await versions.view(pid(u), 1).fetchAll();
+      const messages = resources.filter((d) => d.kind === 'message');
+      expect(messages).toHaveLength(320);
+      expect(new Set(messages.map((m) => m.itemId)).size).toBe(320);
+    }
+    // No duplicate documents either: one head per message and folder, no closed copies in a first backup.
+    const { resources: all } = await versions.container.items.query({ query: "SELECT VALUE COUNT(1) FROM c WHERE IS_DEFINED(c.validTo)" }).fetchAll();
+    expect(all[0]).toBe(0);
+  });
+});
