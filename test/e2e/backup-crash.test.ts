@@ -41,7 +41,7 @@ describe('backup survives the host being killed mid-run', () => {
     const users = app.tenant.users.filter((u) => u.licensed);
     const pid = (u: { id: string }): string => `${account.body.id}.mailbox.${u.id}`;
     // Wait until messages are being written, then kill the host without warning.
-    for (;;) {
+    for (const until = Date.now() + 60_000; Date.now() < until; ) {
       const { resources } = await versions.container.items.query({ query: "SELECT VALUE COUNT(1) FROM c WHERE c.kind = 'message'" }).fetchAll();
       if ((resources[0] as number) > 150) break;
       await new Promise((res) => setTimeout(res, 100));
@@ -59,5 +59,5 @@ describe('backup survives the host being killed mid-run', () => {
     // No duplicate documents either: one head per message and folder, no closed copies in a first backup.
     const { resources: all } = await versions.container.items.query({ query: "SELECT VALUE COUNT(1) FROM c WHERE IS_DEFINED(c.validTo)" }).fetchAll();
     expect(all[0]).toBe(0);
-  });
+  }, 240_000);
 });

@@ -169,9 +169,13 @@ export class DurableEngine {
 
   // ---- recovery ----------------------------------------------------------------------------------------------
 
-  /** Resumes every unfinished instance from its log: pending events, activities whose completion was not recorded, timers. */
+  /**
+   * Resumes every unfinished instance from its log: pending events, activities whose completion was not recorded,
+   * timers. Two passes: all instances are loaded before any work resumes, so a child that finished just before the
+   * host died (its status row still saying Running) reports to a parent that is already in memory.
+   */
   async recover(): Promise<number> {
-    let count = 0;
+    const loaded: Instance[] = [];
     for await (const row of this.deps.store.rows()) {
       if (TERMINAL.has(row.runtimeStatus) || this.instances.has(row.instanceId)) continue;
       const records = await this.deps.store.read(row.instanceId, row.executionId);
@@ -194,11 +198,22 @@ export class DurableEngine {
       }
       inst.inbox = inst.inbox.filter((e) => !consumed.has(e.key));
       this.instances.set(inst.id, inst);
+      loaded.push(inst);
+    }
+    for (const inst of loaded) {
+      if (TERMINAL.has(inst.status)) {
+        // Finished in its log but not in its row: the host died before reporting it.
+        await this.saveRow(inst);
+        if (inst.parent) {
+          const parent = this.instances.get(inst.parent.instanceId);
+          if (parent) await this.notifyParent(parent, inst.parent.taskId, inst.status, inst.output);
+        }
+        continue;
+      }
       this.redispatch(inst);
       this.kick(inst);
-      count++;
     }
-    return count;
+    return loaded.length;
   }
 
   private redispatch(inst: Instance): void {
