@@ -12,7 +12,7 @@ import { envelope, GraphError, newRequestId } from './graph/errors';
 import { createContentSigner, GraphRequest, GraphResult, Route, ROUTES, Workload } from './graph/routes';
 import { EXCHANGE_LIMITS, Throttle, ThrottleSettings } from './graph/throttle';
 import { compileRoute, CompiledRoute } from '../host/route-template';
-import { Drive, DriveItem, PROFILES, Profile, Tenant } from './tenant/tenant';
+import { Drive, DriveItem, PROFILES, Profile, Tenant } from './tenant/legacy-tenant';
 import { handleControl } from './control';
 import { fileBytes } from './tenant/file-content';
 
@@ -82,7 +82,7 @@ export async function startM365Emulator(opts: EmulatorOptions): Promise<M365Emul
 
   function authenticate(authorization: string | undefined): { appId: string; roles: Set<string> } {
     const token = /^Bearer (.+)$/i.exec(authorization ?? '')?.[1];
-    const invalid = (message: string): GraphError => new GraphError(401, 'InvalidAuthenticationToken', message, { 'WWW-Authenticate': 'Bearer realm="", error="invalid_token"' });
+    const invalid = (message: string): GraphError => new GraphError(401, 'InvalidAuthenticationToken', message, { headers: { 'WWW-Authenticate': 'Bearer realm="", error="invalid_token"' } });
     if (!token) throw invalid('Access token is empty.');
     const [h, p, s] = token.split('.');
     if (!h || !p || !s) throw invalid('IDX14100: JWT is not well formed, there are no dots (.).');
@@ -110,12 +110,12 @@ export async function startM365Emulator(opts: EmulatorOptions): Promise<M365Emul
       state.counters.byMailbox[userId] = (state.counters.byMailbox[userId] ?? 0) + 1;
     }
     const roll = Math.random();
-    if (roll < state.faults.rate503) throw new GraphError(503, 'serviceNotAvailable', 'The service is temporarily unavailable.', { 'Retry-After': '1' });
+    if (roll < state.faults.rate503) throw new GraphError(503, 'serviceNotAvailable', 'The service is temporarily unavailable.', { headers: { 'Retry-After': '1' } });
     if (roll < state.faults.rate503 + state.faults.rate504) throw new GraphError(504, 'UnknownError', 'Gateway timeout.');
     const lane = state.throttle.admit(`${caller.appId}|${mailbox ?? 'tenant'}`);
     if (!lane.admitted) {
       state.counters.throttled++;
-      throw new GraphError(429, 'TooManyRequests', 'Please retry again later.', { 'Retry-After': String(lane.retryAfterSeconds) }, 'ApplicationThrottled');
+      throw new GraphError(429, 'TooManyRequests', 'Please retry again later.', { headers: { 'Retry-After': String(lane.retryAfterSeconds) }, innerCode: 'ApplicationThrottled' });
     }
     try {
       const req: GraphRequest = { method, path, params: params!, query: url.searchParams, headers, body, tenant, baseUrl: `${base}/v1.0`, contentUrl };
@@ -174,7 +174,7 @@ export async function startM365Emulator(opts: EmulatorOptions): Promise<M365Emul
     } catch (e) {
       const err = e instanceof GraphError ? e : new GraphError(500, 'generalException', 'General exception while processing.');
       if (!(e instanceof GraphError)) console.error('[m365] handler failed', e);
-      result = { status: err.status, headers: err.headers, json: envelope(err, requestId, clientRequestId) };
+      result = { status: err.status, headers: err.options.headers ?? {}, json: envelope(err, { requestId, clientRequestId }, Date.now()) };
     }
     state.counters.requests++;
     state.counters.byStatus[result.status] = (state.counters.byStatus[result.status] ?? 0) + 1;

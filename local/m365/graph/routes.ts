@@ -1,6 +1,6 @@
 // Graph v1.0 routes the backup product needs, with Graph's paging, delta links, $select, error codes and shapes.
 import { createHmac } from 'node:crypto';
-import type { Drive, DriveItem, Mailbox, Message, Tenant } from '../tenant/tenant';
+import type { Drive, DriveItem, Mailbox, Message, Tenant } from '../tenant/legacy-tenant';
 import { outlookIdOf } from '../tenant/seeded';
 import { GraphError } from './errors';
 import { Cursor, decodeToken, deltaPage, encodeToken } from './paging';
@@ -45,7 +45,7 @@ const READ_USERS = ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All']
 const ok = (json: unknown): GraphResult => ({ status: 200, json });
 const notFound = (): GraphError => new GraphError(404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
 
-function userOf(req: GraphRequest): import('../tenant/tenant').User {
+function userOf(req: GraphRequest): import('../tenant/legacy-tenant').User {
   const u = req.tenant.user(req.params.userId!);
   if (!u) throw new GraphError(404, 'Request_ResourceNotFound', `Resource '${req.params.userId}' does not exist or one of its queried reference-property objects are not present.`);
   return u;
@@ -164,7 +164,7 @@ export const ROUTES: Route[] = [
   {
     method: 'GET', template: '/users/delta', workload: 'directory', permissions: READ_USERS,
     handle: (req) => delta(req, req.tenant.users, { path: '/users/delta', next: '$skiptoken', delta: '$deltatoken' }, (u, sel) => select(u as object, sel),
-      () => new GraphError(410, 'resyncRequired', 'The delta token is no longer valid. Start a full synchronization.', { Location: `${req.baseUrl}/users/delta` }), 100),
+      () => new GraphError(410, 'resyncRequired', 'The delta token is no longer valid. Start a full synchronization.', { headers: { Location: `${req.baseUrl}/users/delta` } }), 100),
   },
   { method: 'GET', template: '/users/{userId}', workload: 'directory', permissions: READ_USERS, handle: (req) => ok(select(userOf(req), req.query.get('$select') ?? undefined)) },
   {
@@ -266,7 +266,7 @@ export const ROUTES: Route[] = [
       const drive = driveOf(req, req.params.driveId!);
       const path = `/drives/${drive.id}/root/delta`;
       return delta(req, drive.items, { path, next: 'token', delta: 'token' }, (i) => driveItemJson(req, drive, i as DriveItem),
-        () => new GraphError(410, 'resyncRequired', 'Resync required. Replace any local items with the server\'s version (including deletes) if you\'re sure that the service was up to date with your local changes when you last sync\'d.', { Location: `${req.baseUrl}${path}` }, 'resyncChangesApplyDifferences'), 200);
+        () => new GraphError(410, 'resyncRequired', 'Resync required. Replace any local items with the server\'s version (including deletes) if you\'re sure that the service was up to date with your local changes when you last sync\'d.', { headers: { Location: `${req.baseUrl}${path}` }, innerCode: 'resyncChangesApplyDifferences' }), 200);
     },
   },
   {

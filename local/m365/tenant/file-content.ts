@@ -1,5 +1,5 @@
 import { hashOf } from './seeded';
-import type { DriveItem } from './tenant';
+import type { DriveItem } from './legacy-tenant';
 
 /** A file's bytes: uploaded content, or deterministic bytes from (seed, item, version) — the same on every run. */
 export function fileBytes(seed: string, item: DriveItem): Buffer {

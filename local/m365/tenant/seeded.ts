@@ -6,15 +6,10 @@ export function hashOf(...parts: Array<string | number>): Buffer {
   return createHash('sha256').update(parts.join('\u0000')).digest();
 }
 
-/** A GUID derived from the key, formatted like an Entra object id. */
+/** A GUID derived from the key, formatted like an Entra object id (version 4, variant a). */
 export function guidOf(...parts: Array<string | number>): string {
   const h = hashOf(...parts).toString('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
-
-/** An Outlook-style opaque id (base64url, ~120 characters, as Graph returns for messages and folders). */
-export function outlookIdOf(...parts: Array<string | number>): string {
-  return `AAMk${Buffer.concat([hashOf('a', ...parts), hashOf('b', ...parts), hashOf('c', ...parts)]).toString('base64url').slice(0, 116)}`;
 }
 
 /** mulberry32: a small, fast PRNG seeded from the key. */
@@ -29,3 +24,32 @@ export function rng(...parts: Array<string | number>): () => number {
 }
 
 export const pick = <T>(r: () => number, list: readonly T[]): T => list[Math.floor(r() * list.length)]!;
+
+/** An integer in [min, max], inclusive. */
+export const between = (r: () => number, min: number, max: number): number => min + Math.floor(r() * (max - min + 1));
+
+/** Deterministic bytes of any length, streamed in chunks: equal keys give equal bytes everywhere, and the bytes look
+ * random (they do not compress), like real attachments and files. */
+export function* bytesOf(key: string, size: number, chunk = 64 * 1024): Generator<Buffer> {
+  const seedWords = hashOf(key);
+  let a = seedWords.readUInt32LE(0) | 0;
+  let b = seedWords.readUInt32LE(4) | 0;
+  for (let off = 0; off < size; off += chunk) {
+    const out = Buffer.allocUnsafe(Math.min(chunk, size - off));
+    const words = out.length >>> 2;
+    // xorshift64-style state in two 32-bit halves: fast, and enough to defeat compression.
+    for (let i = 0; i < words; i++) {
+      let t = a ^ (a << 11);
+      a = b;
+      b = b ^ (b >>> 19) ^ (t ^ (t >>> 8));
+      out.writeInt32LE(b, i << 2);
+    }
+    for (let i = words << 2; i < out.length; i++) out[i] = (b >>> ((i & 3) * 8)) & 0xff;
+    yield out;
+  }
+}
+
+/** First-cut Outlook-style id (kept until the first-cut routes are replaced). */
+export function outlookIdOf(...parts: Array<string | number>): string {
+  return `AAMk${Buffer.concat([hashOf('a', ...parts), hashOf('b', ...parts), hashOf('c', ...parts)]).toString('base64url').slice(0, 116)}`;
+}

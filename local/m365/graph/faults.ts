@@ -1,0 +1,131 @@
+// Faults a backup meets in Graph, applied by the router per request:
+// - Exchange's limits per app + mailbox: at most `mailboxConcurrency` requests in flight and
+//   `mailboxRequestsPerWindow` requests in any sliding `windowSeconds` window; over either → 429 TooManyRequests with
+//   Retry-After in seconds (for the budget: exactly when the oldest counted request leaves the window);
+// - random 503/504 at configured rates (seeded PRNG, so reproducible);
+// - scripted faults: "the next N requests matching (method, route, mailbox) answer status X".
+import { z } from 'zod';
+import type { Clock } from '../runtime';
+import { GraphError } from './errors';
+
+export const throttleSettingsSchema = z.object({
+  mailboxConcurrency: z.number().int().min(1).default(4),
+  mailboxRequestsPerWindow: z.number().int().min(1).default(10_000),
+  windowSeconds: z.number().positive().default(600),
+});
+export type ThrottleSettings = z.infer<typeof throttleSettingsSchema>;
+
+/** Also accepts the first cut's names (concurrency, budget), which existing tests use. */
+export function parseThrottle(input: unknown, current?: ThrottleSettings): ThrottleSettings {
+  const raw = z.object({ concurrency: z.number().optional(), budget: z.number().optional() }).passthrough().parse(input ?? {});
+  const { concurrency, budget, ...rest } = raw;
+  return throttleSettingsSchema.parse({
+    ...current, ...rest,
+    ...(concurrency !== undefined ? { mailboxConcurrency: concurrency } : {}),
+    ...(budget !== undefined ? { mailboxRequestsPerWindow: budget } : {}),
+  });
+}
+
+interface Lane {
+  inFlight: number;
+  /** Times of admitted requests still inside the window, oldest first. */
+  times: number[];
+}
+
+export type Admission = { admitted: true; release(): void } | { admitted: false; retryAfterSeconds: number; reason: 'concurrency' | 'budget' };
+
+export class Throttle {
+  private readonly lanes = new Map<string, Lane>();
+
+  constructor(public settings: ThrottleSettings, private readonly clock: Clock) {}
+
+  admit(key: string): Admission {
+    let lane = this.lanes.get(key);
+    if (!lane) this.lanes.set(key, (lane = { inFlight: 0, times: [] }));
+    const now = this.clock.now();
+    const windowMs = this.settings.windowSeconds * 1000;
+    let drop = 0;
+    while (drop < lane.times.length && lane.times[drop]! <= now - windowMs) drop++;
+    if (drop) lane.times.splice(0, drop);
+    const over = lane.times.length - this.settings.mailboxRequestsPerWindow;
+    if (over >= 0) {
+      // The request that must leave the window before one more fits.
+      const freeAt = lane.times[over]! + windowMs;
+      return { admitted: false, retryAfterSeconds: Math.max(1, Math.ceil((freeAt - now) / 1000)), reason: 'budget' };
+    }
+    if (lane.inFlight >= this.settings.mailboxConcurrency) return { admitted: false, retryAfterSeconds: 1, reason: 'concurrency' };
+    lane.times.push(now);
+    lane.inFlight++;
+    const held = lane;
+    let released = false;
+    return { admitted: true, release: () => { if (!released) { released = true; held.inFlight--; } } };
+  }
+
+  reset(): void {
+    this.lanes.clear();
+  }
+}
+
+export const faultRuleSchema = z.object({
+  status: z.number().int().min(400).max(599),
+  code: z.string().optional(),
+  message: z.string().optional(),
+  innerCode: z.string().optional(),
+  /** Route template (e.g. '/users/{userId}/messages/{messageId}/$value') or a substring of the request path. */
+  path: z.string().optional(),
+  method: z.string().optional(),
+  /** Canonical mailbox key (user id, drive id). */
+  mailbox: z.string().optional(),
+  retryAfterSeconds: z.number().nonnegative().optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  /** How many matching requests fail; omitted: all of them until the rule is cleared. */
+  times: z.number().int().min(1).optional(),
+});
+export type FaultRule = z.infer<typeof faultRuleSchema>;
+
+export const faultSettingsSchema = z.object({
+  rate503: z.number().min(0).max(1).default(0),
+  rate504: z.number().min(0).max(1).default(0),
+  rules: z.array(faultRuleSchema).default([]),
+});
+export type FaultSettings = z.infer<typeof faultSettingsSchema>;
+
+const DEFAULT_MESSAGES: Record<number, { code: string; message: string }> = {
+  429: { code: 'TooManyRequests', message: 'Please retry again later.' },
+  500: { code: 'generalException', message: 'General exception while processing.' },
+  503: { code: 'serviceNotAvailable', message: 'The service is temporarily unavailable. Please retry later.' },
+  504: { code: 'GatewayTimeout', message: 'The gateway did not receive a timely response from the upstream service.' },
+};
+
+export interface FaultTarget {
+  method: string;
+  path: string;
+  template: string;
+  mailbox?: string;
+}
+
+/** The fault this request meets, if any: scripted rules first (consuming one of their `times`), then the rates. */
+export function injectedFault(settings: FaultSettings, random: () => number, req: FaultTarget): GraphError | undefined {
+  const i = settings.rules.findIndex((r) =>
+    (!r.method || r.method.toUpperCase() === req.method)
+    && (!r.mailbox || r.mailbox === req.mailbox)
+    && (!r.path || r.path === req.template || req.path.includes(r.path)));
+  if (i >= 0) {
+    const rule = settings.rules[i]!;
+    if (rule.times !== undefined) {
+      if (rule.times <= 1) settings.rules.splice(i, 1);
+      else rule.times--;
+    }
+    const d = DEFAULT_MESSAGES[rule.status] ?? { code: 'generalException', message: 'Injected fault.' };
+    const headers = { ...(rule.retryAfterSeconds !== undefined ? { 'Retry-After': String(rule.retryAfterSeconds) } : {}), ...rule.headers };
+    return new GraphError(rule.status, rule.code ?? d.code, rule.message ?? d.message, { headers, ...(rule.innerCode ? { innerCode: rule.innerCode } : {}) });
+  }
+  const roll = random();
+  if (roll < settings.rate503) return new GraphError(503, DEFAULT_MESSAGES[503]!.code, DEFAULT_MESSAGES[503]!.message, { headers: { 'Retry-After': '1' } });
+  if (roll < settings.rate503 + settings.rate504) return new GraphError(504, DEFAULT_MESSAGES[504]!.code, DEFAULT_MESSAGES[504]!.message);
+  return undefined;
+}
+
+export function throttled(retryAfterSeconds: number): GraphError {
+  return new GraphError(429, 'TooManyRequests', 'Please retry again later.', { innerCode: 'ApplicationThrottled', headers: { 'Retry-After': String(retryAfterSeconds) } });
+}
