@@ -1,5 +1,5 @@
 // Application Insights (local auth off: the app publishes with its identity) and alerts on failed runs and on
-// error alarms, which the product logs as `BackupRunFailed` and `VaultAlarm` traces with a severity.
+// error alarms, which the product logs as `BackupRunFailed …` and `VaultAlarm {"severity":…}` trace messages.
 param workspaceName string
 param appInsightsName string
 param location string
@@ -34,7 +34,7 @@ resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = if (!empty(a
 
 var alerts = [
   { name: 'backup-run-failed', severity: 1, query: 'traces | where message startswith "BackupRunFailed"', description: 'A backup run failed: open the run in the API or Application Insights for the cause and fix.' }
-  { name: 'backup-error-alarm', severity: 2, query: 'traces | where message startswith "VaultAlarm" and customDimensions.severity == "error"', description: 'A backup raised an error alarm (missing permission, locked site, bad credential, storage limit).' }
+  { name: 'backup-error-alarm', severity: 2, query: 'traces | where message startswith "VaultAlarm" and message has "\\"severity\\":\\"error\\""', description: 'A backup raised an error alarm (missing permission, locked site, bad credential, storage limit).' }
 ]
 
 resource rules 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = [for a in alerts: {

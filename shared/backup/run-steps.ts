@@ -85,6 +85,13 @@ export function runStatus(points: readonly RecoveryPointDoc[], runAlarms: readon
   return warned ? 'warning' : 'success';
 }
 
+/** Every alarm of a run: its own (discovery) and its recovery points', each said once. */
+export async function runAlarms(s: Services, ref: RunRef): Promise<Alarm[]> {
+  const run = await s.points.getRun(ref.accountId, ref.jobId, ref.runId);
+  const points = await s.points.pointsOfRun(ref.accountId, ref.runId);
+  return [...(run?.alarms ?? []), ...points.flatMap((p) => p.alarms)];
+}
+
 export async function finishRun(s: Services, ref: RunRef & { stopped: boolean }): Promise<RunSummary> {
   const run = await s.points.getRun(ref.accountId, ref.jobId, ref.runId);
   if (!run) throw new Error(`run ${ref.runId} was not begun`);

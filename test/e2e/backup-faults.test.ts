@@ -20,6 +20,7 @@ describe('backup end to end under faults', () => {
   let client: CosmosClient;
   let versions: VersionStore;
   let accountId: string;
+  const hostLines: string[] = [];
 
   const createJob = async (body: Record<string, unknown>): Promise<string> => {
     const r = await app.admin.call<{ id: string }>('POST', `/api/accounts/${accountId}/jobs`, body);
@@ -38,7 +39,7 @@ describe('backup end to end under faults', () => {
     const catalog = await freshCatalog('faults');
     client = catalog.client;
     versions = new VersionStore(catalog.database);
-    app = await startLocalApp({ stack: stackFromEnv(), cosmosDatabase: catalog.name, taskHub: uniqueName('faults'), emulator: { throttle: { concurrency: 4, budget: 15, windowSeconds: 2 } }, syncTimeBoxSeconds: 5 });
+    app = await startLocalApp({ stack: stackFromEnv(), cosmosDatabase: catalog.name, taskHub: uniqueName('faults'), emulator: { throttle: { concurrency: 4, budget: 15, windowSeconds: 2 } }, syncTimeBoxSeconds: 5, onHostLine: (l) => hostLines.push(l) });
     const backupApp = app.tenant.apps.find((a) => a.displayName === 'm365-vault backup')!;
     const account = await app.admin.call<{ id: string }>('POST', '/api/accounts', { displayName: 'Contoso', tenantId: app.tenant.tenantId, clientId: backupApp.clientId, credential: { type: 'secret', secretName: 'demo-backup' } });
     accountId = account.body.id;
@@ -63,6 +64,10 @@ describe('backup end to end under faults', () => {
     expect(bobPoint!.alarms[0]!.fix).toMatch(/application access policy/i);
     const [adelePoint] = await points('mailbox', adele!.id);
     expect(adelePoint).toMatchObject({ status: 'success' });
+    // The alarm reaches the logs (Application Insights traces) in the shape the alert rules match.
+    const logged = hostLines.find((l) => l.includes('VaultAlarm') && l.includes('graph.accessDenied'));
+    expect(logged).toContain('"severity":"error"');
+    expect(logged).toContain(bob!.userPrincipalName);
     await control(app.emulator, 'PUT', 'access-policy', { appId: backupApp.clientId, deniedUsers: [] });
   });
 

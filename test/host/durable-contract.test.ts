@@ -116,6 +116,14 @@ describe('local Functions host: Durable Functions contracts', () => {
     await fetch(`${host.url}/api/client/terminate/${id}`, { method: 'POST' });
   });
 
+  it('lets exactly one of two simultaneous starts of one instance id win', async () => {
+    const id = uniqueName('race');
+    const url = `${host.url}/runtime/webhooks/durabletask/orchestrators/approval/${id}`;
+    const statuses = (await Promise.all([fetch(url, { method: 'POST' }), fetch(url, { method: 'POST' })])).map((r) => r.status).sort();
+    expect(statuses).toEqual([202, 409]);
+    await fetch(`${host.url}/api/client/terminate/${id}`, { method: 'POST' });
+  });
+
   it('fails an orchestration that changes its actions on replay, naming it, the position and both actions', async () => {
     const { id, statusQueryGetUri } = await start('shifty');
     await waitFor(async () => (fs.existsSync(path.join(fixtureDir, 'flip')) ? true : (fs.writeFileSync(path.join(fixtureDir, 'flip'), ''), true)));

@@ -81,6 +81,7 @@ export class ConflictError extends Error {}
 
 export class DurableEngine {
   private readonly instances = new Map<string, Instance>();
+  private readonly starting = new Set<string>();
   private readonly activities: Semaphore;
   private readonly orchestrators: Semaphore;
   private stopped = false;
@@ -95,6 +96,18 @@ export class DurableEngine {
   /** Starts an orchestration; an instance id in use by a running instance is a conflict, a finished one is reused. */
   async start(name: string, instanceId: string | undefined, input: unknown, parent?: { instanceId: string; taskId: number }): Promise<string> {
     const id = instanceId ?? randomUUID().replace(/-/g, '');
+    // Reserve the id before any await, as the storage provider's conditional insert does: of two concurrent starts
+    // of one id, exactly one wins.
+    if (this.starting.has(id)) throw new ConflictError(`An instance with ID '${id}' is being started.`);
+    this.starting.add(id);
+    try {
+      return await this.startReserved(name, id, input, parent);
+    } finally {
+      this.starting.delete(id);
+    }
+  }
+
+  private async startReserved(name: string, id: string, input: unknown, parent?: { instanceId: string; taskId: number }): Promise<string> {
     const existing = this.instances.get(id) ?? (await this.deps.store.getRow(id));
     const existingStatus = existing ? (existing instanceof Instance ? existing.status : existing.runtimeStatus) : undefined;
     if (existingStatus && !TERMINAL.has(existingStatus)) throw new ConflictError(`An instance with ID '${id}' already exists and is ${existingStatus}.`);
