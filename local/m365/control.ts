@@ -1,6 +1,6 @@
 // The emulator's control API (`/_emulator/…`, no Graph auth, loopback only): change the tenant as users would,
 // inject faults, read state back to verify restores, and read request counters for benchmarks.
-import { createHash } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import type { GraphResult } from './graph/routes';
 import type { EmulatorState } from './server';
 import { outlookIdOf } from './tenant/seeded';
@@ -38,6 +38,16 @@ export async function handleControl(state: EmulatorState, method: string, url: U
     const { appId, deniedUsers } = input() as { appId: string; deniedUsers: string[] };
     state.denied.set(appId, new Set(deniedUsers.map((u) => t.user(u)?.id ?? u)));
     return { status: 204 };
+  }
+  if (method === 'POST' && seg[0] === 'apps' && seg[2] === 'certificates') {
+    // Uploading a certificate's public part to the app registration, as in Certificates & secrets.
+    const app = state.apps.find((a) => a.clientId === seg[1]);
+    if (!app) return json(404, { error: 'no such app' });
+    const cert = new X509Certificate(String(input().certificatePem ?? ''));
+    const x5t = createHash('sha1').update(cert.raw).digest('base64url');
+    const x5tS256 = createHash('sha256').update(cert.raw).digest('base64url');
+    app.certificates.push({ publicKeyPem: cert.publicKey.export({ type: 'spki', format: 'pem' }).toString(), x5t, x5tS256 });
+    return json(201, { x5t, x5tS256 });
   }
   if (method === 'POST' && seg[0] === 'apps' && seg[2] === 'roles') {
     // Like admin consent changes in Entra ID: tokens issued from now on carry the new roles.

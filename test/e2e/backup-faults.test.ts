@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { CosmosClient } from '@azure/cosmos';
 import { control } from '../../local/cli/emulator-control';
 import { LocalApp, startLocalApp } from '../../local/cli/local-app';
@@ -53,6 +54,8 @@ describe('backup end to end under faults', () => {
     const [adele, bob] = app.tenant.users.filter((u) => u.licensed);
     const backupApp = app.tenant.apps.find((a) => a.displayName === 'm365-vault backup')!;
     await control(app.emulator, 'PUT', 'access-policy', { appId: backupApp.clientId, deniedUsers: [bob!.id] });
+    // Graph also answers 5 % of requests with 503 + Retry-After, as the service does under maintenance.
+    await control(app.emulator, 'PUT', 'faults', { rate503: 0.05 });
     const jobId = await createJob({ name: 'Mailboxes', sources: { scope: 'account', include: { mailboxes: true, oneDrives: false } } });
     const done = await run(jobId);
     expect(done.runtimeStatus).toBe('Completed');
@@ -68,7 +71,30 @@ describe('backup end to end under faults', () => {
     const logged = hostLines.find((l) => l.includes('VaultAlarm') && l.includes('graph.accessDenied'));
     expect(logged).toContain('"severity":"error"');
     expect(logged).toContain(bob!.userPrincipalName);
+    const counters = (await control<{ byStatus: Record<string, number> }>(app.emulator, 'GET', 'counters')).body;
+    expect(counters.byStatus['503']).toBeGreaterThan(0);
     await control(app.emulator, 'PUT', 'access-policy', { appId: backupApp.clientId, deniedUsers: [] });
+    await control(app.emulator, 'PUT', 'faults', { rate503: 0 });
+  });
+
+  it('signs in with a certificate instead of a secret', async () => {
+    const { generate } = await import('selfsigned');
+    const pems = await generate([{ name: 'commonName', value: 'm365-vault backup' }], { keySize: 2048, algorithm: 'sha256' });
+    const backupApp = app.tenant.apps.find((a) => a.displayName === 'm365-vault backup')!;
+    expect((await control(app.emulator, 'POST', `apps/${backupApp.clientId}/certificates`, { certificatePem: pems.cert })).status).toBe(201);
+    // In Azure this PEM lives in Key Vault; locally the secrets file plays that part.
+    const file = app.env.M365V_LOCAL_SECRETS_FILE!;
+    fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), 'demo-certificate': `${pems.cert}\n${pems.private}` }));
+    const account = await app.admin.call<{ id: string }>('POST', '/api/accounts', { displayName: 'Contoso (certificate)', tenantId: app.tenant.tenantId, clientId: backupApp.clientId, credential: { type: 'certificate', certificateName: 'demo-certificate' } });
+    expect(account.status).toBe(201);
+    const saved = accountId;
+    accountId = account.body.id;
+    try {
+      const jobId = await createJob({ name: 'Certificate', sources: { scope: 'selected', items: [{ kind: 'mailbox', match: 'info@' + app.tenant.domain }] } });
+      expect((await run(jobId)).output).toMatchObject({ status: 'success', items: 1 });
+    } finally {
+      accountId = saved;
+    }
   });
 
   it('names the missing permission when the app lacks one', async () => {
