@@ -236,6 +236,8 @@ export interface DeltaChange<T> {
   props: Set<string> | 'all';
   /** Details of the changes since the baseline, oldest first. */
   details: unknown[];
+  /** Part of an initial round (the current state), not a change since a token. */
+  initial?: true;
 }
 
 export type DeltaPage<T> =
@@ -261,7 +263,7 @@ export function deltaPage<T extends { id: string }>(log: ChangeLog<T>, token: De
     const changes: DeltaChange<T>[] = [];
     for (let p = from; p < end; p++) {
       const item = log.itemAt(p);
-      if (item) changes.push({ kind: 'created', id: item.id, item, props: 'all', details: [] });
+      if (item) changes.push({ kind: 'created', id: item.id, item, props: 'all', details: [], initial: true });
     }
     // changeType limits later rounds only; the initial round is the current state.
     return end < log.positions ? { expired: false, changes, next: { ...keep, s: baseline, p: end } } : { expired: false, changes, delta: { ...keep, s: baseline } };

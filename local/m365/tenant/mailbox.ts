@@ -124,6 +124,11 @@ export class Mailbox {
     };
   }
 
+  /** Invalidates every delta token of this mailbox (folders, messages, calendar, contacts). */
+  expireTokens(): void {
+    for (const log of [this.folders, this.events, this.contactFolders, ...this.messageLogs.values(), ...this.contactLogs.values()]) log.expire();
+  }
+
   // ---- folders ----
 
   /** A folder by id or well-known name (case-insensitive), the root included. */

@@ -67,6 +67,8 @@ export class Tenant {
   apps: AppRegistration[];
   readonly accessPolicy = new AccessPolicy();
   readonly now: () => number;
+  /** Called by the control API's "expire delta tokens" (userId: one user's data only); workloads add their stores. */
+  readonly tokenExpiryHooks: Array<(userId?: string) => void> = [];
   private readonly mailboxes = new Map<string, Mailbox>();
 
   constructor(opts: TenantOptions) {
@@ -115,6 +117,16 @@ export class Tenant {
   /** Mailboxes already opened (control API state reads); generation stays lazy. */
   openedMailboxes(): Mailbox[] {
     return [...this.mailboxes.values()];
+  }
+
+  /** Expires delta tokens (410 on next use): the directory's unless a user is named, the user's mailbox(es), other workloads' via hooks. */
+  expireTokens(userId?: string): void {
+    if (!userId) {
+      this.directory.users.expire();
+      this.directory.groups.expire();
+    }
+    for (const mb of this.openedMailboxes()) if (!userId || mb.user.id === userId) mb.expireTokens();
+    for (const hook of this.tokenExpiryHooks) hook(userId);
   }
 
   /** Canonical throttling / policy key: a user's object id when the key names a user, else the key itself. */

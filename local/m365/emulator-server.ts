@@ -1,0 +1,152 @@
+// The Microsoft 365 emulator's HTTPS server (MSAL refuses non-https authorities): Graph v1.0 under /v1.0 (the router
+// pipeline, $batch), then the registered non-Graph endpoints (Entra ID, pre-authenticated URLs, the control API).
+import fs from 'node:fs';
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { ensureLoopbackCert } from '../stack/loopback-cert';
+import { dispatchBatch } from './graph/batch';
+import { emptyCounters } from './graph/counters';
+import { FaultSettings, faultSettingsSchema, parseThrottle, Throttle } from './graph/faults';
+import { dispatchGraph, GraphResult, RouterDeps, ValidateToken } from './graph/router';
+import { matchHttpRoute } from './http-routes';
+import { validateGraphTokenInterim } from './interim-auth';
+import { Clock, EmulatorRuntime, systemClock, urlSigner } from './runtime';
+import { ProfileInput, resolveProfile } from './tenant/profile';
+import { rng } from './tenant/seeded';
+import { Tenant } from './tenant/tenant';
+import { TenantDirectory } from './tenant/tenants';
+import './workloads';
+
+export interface EmulatorOptions {
+  port?: number;
+  /** Seed of the (first) tenant: same seed, same tenant, ids and bytes. Default 'contoso'. */
+  seed?: string;
+  profile?: 'demo' | 'bench' | ProfileInput;
+  /** mailboxConcurrency / mailboxRequestsPerWindow / windowSeconds (aliases: concurrency, budget). */
+  throttle?: Record<string, number>;
+  faults?: Partial<FaultSettings>;
+  /** More tenants, each from its own seed (multi-tenant tests). */
+  extraTenants?: Array<{ seed: string; profile?: 'demo' | 'bench' | ProfileInput }>;
+  /** Folder of the loopback TLS certificate (share the stack's so clients trust one CA). Default: a temp folder. */
+  certDir?: string;
+  clock?: Clock;
+  /** Graph token validation; default: the auth module's. */
+  validate?: ValidateToken;
+}
+
+export interface EmulatorTenantInfo {
+  tenantId: string;
+  domain: string;
+  apps: Array<{ clientId: string; displayName: string; clientSecret?: string; roles: string[] }>;
+}
+
+export interface M365Emulator {
+  url: string;
+  graphBaseUrl: string;
+  authorityHost: string;
+  caCertFile: string;
+  /** The first tenant's id. */
+  tenantId: string;
+  tenants: EmulatorTenantInfo[];
+  tenant(idOrDomain?: string): Tenant;
+  runtime: EmulatorRuntime;
+  stop(): Promise<void>;
+}
+
+function send(res: ServerResponse, r: GraphResult): Promise<void> {
+  const headers: Record<string, string> = { ...(r.json !== undefined ? { 'content-type': 'application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8' } : {}), ...r.headers };
+  if (r.stream) {
+    res.writeHead(r.status, headers);
+    return pipeline(r.stream, res).catch(() => { res.destroy(); });
+  }
+  const payload = r.bytes ?? (r.json !== undefined ? Buffer.from(JSON.stringify(r.json)) : Buffer.alloc(0));
+  res.writeHead(r.status, { ...headers, 'content-length': String(payload.length) });
+  res.end(payload);
+  return Promise.resolve();
+}
+
+function bodyReader(req: IncomingMessage): { read(): Promise<Buffer>; drain(): void } {
+  let reading: Promise<Buffer> | undefined;
+  return {
+    read: () => (reading ??= new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => resolve(Buffer.concat(chunks)));
+      req.on('error', reject);
+    })),
+    // An unread body must still be consumed for the connection to be reused.
+    drain: () => { if (!reading) req.resume(); },
+  };
+}
+
+export async function startM365Emulator(opts: EmulatorOptions): Promise<M365Emulator> {
+  const clock = opts.clock ?? systemClock();
+  const seed = opts.seed ?? 'contoso';
+  const tenants = new TenantDirectory();
+  for (const spec of [{ seed, profile: opts.profile }, ...(opts.extraTenants ?? [])]) {
+    tenants.add(new Tenant({ seed: spec.seed, profile: resolveProfile(spec.profile), now: clock.now }));
+  }
+  const faultRandom = rng(seed, 'faults');
+  const runtime: EmulatorRuntime = {
+    clock, random: faultRandom, tenants, throttle: new Throttle(parseThrottle(opts.throttle ?? {}), clock), faults: faultSettingsSchema.parse(opts.faults ?? {}),
+    counters: emptyCounters(), origin: '', ...urlSigner(clock),
+  };
+  const deps: RouterDeps = { runtime, validate: opts.validate ?? validateGraphTokenInterim };
+  const certDir = opts.certDir ?? path.join(os.tmpdir(), 'm365v-emulator');
+  const { certFile, keyFile } = await ensureLoopbackCert(certDir);
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', runtime.origin);
+    const method = (req.method ?? 'GET').toUpperCase();
+    const body = bodyReader(req);
+    let result: GraphResult;
+    if (/^\/v1\.0(\/|$)/i.test(url.pathname)) {
+      const incoming = { method, url, headers: req.headers, body: body.read };
+      result = method === 'POST' && /^\/v1\.0\/\$batch\/?$/i.test(url.pathname) ? await dispatchBatch(incoming, deps) : await dispatchGraph(incoming, deps);
+    } else {
+      const hit = matchHttpRoute(method, url.pathname);
+      if (hit === undefined) result = { status: 404, json: { error: { code: 'NotFound', message: `No emulated endpoint at ${url.pathname}.` } } };
+      else if (hit === 'method') result = { status: 405, json: { error: { code: 'MethodNotAllowed', message: `${method} is not allowed at ${url.pathname}.` } } };
+      else {
+        result = await hit.spec.handler({
+          method, path: url.pathname, params: hit.params, query: url.searchParams, headers: req.headers, body: body.read,
+          json: async <T>() => JSON.parse((await body.read()).toString('utf8')) as T, emulator: runtime,
+        });
+      }
+    }
+    body.drain();
+    await send(res, result);
+  }
+
+  const server = https.createServer({ cert: fs.readFileSync(certFile), key: fs.readFileSync(keyFile) }, (req, res) => {
+    handle(req, res).catch((e: Error) => {
+      console.error('[m365] request failed', e);
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 'generalException', message: 'General exception while processing.' } }));
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
+  runtime.origin = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url: runtime.origin, graphBaseUrl: `${runtime.origin}/v1.0`, authorityHost: runtime.origin, caCertFile: certFile, tenantId: tenants.primary.id,
+    tenants: tenants.list().map((t) => ({
+      tenantId: t.id, domain: t.domain,
+      apps: t.apps.map((a) => ({ clientId: a.clientId, displayName: a.displayName, ...(a.secrets[0] ? { clientSecret: a.secrets[0].value } : {}), roles: [...a.graphRoles] })),
+    })),
+    tenant(idOrDomain) {
+      const t = idOrDomain ? tenants.get(idOrDomain) : tenants.primary;
+      if (!t) throw new Error(`no tenant ${idOrDomain}`);
+      return t;
+    },
+    runtime,
+    stop: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}

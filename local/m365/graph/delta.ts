@@ -1,0 +1,78 @@
+// The HTTP side of every delta function: reads the state token from the link the client followed (or the first
+// request's options), asks the change log for a page, and renders Graph's response — @odata.nextLink with $skiptoken
+// or @odata.deltaLink with $deltatoken (drive/list use `token=`), the first request's options carried inside the
+// tokens, 410 for expired or unknown tokens.
+import { ChangeLog, DeltaChange, DeltaOptions, decodeDeltaToken, deltaPage, encodeDeltaToken, latestToken } from '../tenant/change-log';
+import { GraphError } from './errors';
+import { option, pageSizeOf, selectOf } from './odata';
+import { GraphContext, GraphResult, ok } from './router';
+
+export interface DeltaSpec<T extends { id: string }> {
+  log: ChangeLog<T>;
+  /** Path of the delta function as it appears in links, e.g. `/users/{id}/mailFolders('{fid}')/messages/delta`. */
+  linkPath: string;
+  /** 'odata': $skiptoken/$deltatoken; 'token': ?token= for both (drive and list delta). */
+  tokenStyle?: 'odata' | 'token';
+  /** @odata.context of the response. */
+  context: string;
+  pageSize: { fallback: number; max: number };
+  /** JSON entries for one change (calendar expands a series into instances; most give one entry). */
+  render(change: DeltaChange<T>, options: DeltaOptions): unknown[];
+  expired(): GraphError;
+  /** `$deltaToken=latest` / `token=latest` ("sync from now") is supported. */
+  latest?: boolean;
+  /** Names of custom query options fixed by the first request (e.g. changeType, startDateTime). */
+  roundParams?: string[];
+  /** Ignore $select (calendarView delta does not support it). */
+  noSelect?: boolean;
+}
+
+export function deltaResponse<T extends { id: string }>(ctx: GraphContext, spec: DeltaSpec<T>): GraphResult {
+  const style = spec.tokenStyle ?? 'odata';
+  const raw = style === 'odata' ? option(ctx.query, '$skiptoken') ?? option(ctx.query, '$deltatoken') : option(ctx.query, 'token');
+  const first = firstOptions(ctx, spec);
+  let page: ReturnType<typeof deltaPage<T>>;
+  if (raw === 'latest') {
+    if (!spec.latest) throw spec.expired();
+    page = { expired: false, changes: [], delta: latestToken(spec.log as unknown as ChangeLog<{ id: string }>, first) };
+  } else if (raw !== undefined) {
+    const token = decodeDeltaToken(raw);
+    if (!token) throw spec.expired();
+    page = deltaPage(spec.log, token, pageSizeOf(ctx, spec.pageSize.fallback, spec.pageSize.max));
+  } else {
+    page = deltaPage(spec.log, undefined, pageSizeOf(ctx, spec.pageSize.fallback, spec.pageSize.max), first);
+  }
+  if (page.expired) throw spec.expired();
+  const options = (page.next ?? page.delta)?.o ?? {};
+  const link = (kind: 'next' | 'delta', token: string): string => {
+    const name = style === 'token' ? 'token' : kind === 'next' ? '$skiptoken' : '$deltatoken';
+    return `${ctx.baseUrl}${spec.linkPath}?${name}=${token}`;
+  };
+  return ok({
+    '@odata.context': `${ctx.baseUrl}/$metadata#${spec.context}`,
+    ...(page.next ? { '@odata.nextLink': link('next', encodeDeltaToken(page.next)) } : { '@odata.deltaLink': link('delta', encodeDeltaToken(page.delta!)) }),
+    value: page.changes.flatMap((c) => spec.render(c, options)),
+  });
+}
+
+function firstOptions<T extends { id: string }>(ctx: GraphContext, spec: DeltaSpec<T>): DeltaOptions | undefined {
+  const select = spec.noSelect ? undefined : selectOf(ctx.query);
+  const changeType = option(ctx.query, 'changeType');
+  if (changeType && !['created', 'updated', 'deleted'].includes(changeType)) throw new GraphError(400, 'ErrorInvalidUrlQuery', `The value '${changeType}' of the changeType parameter is invalid.`);
+  const params: Record<string, string> = {};
+  for (const name of spec.roundParams ?? []) {
+    const v = option(ctx.query, name);
+    if (v !== undefined) params[name] = v;
+  }
+  const o: DeltaOptions = {
+    ...(select ? { select } : {}),
+    ...(changeType ? { changeType: changeType as DeltaOptions['changeType'] } : {}),
+    ...(Object.keys(params).length ? { params } : {}),
+  };
+  return Object.keys(o).length ? o : undefined;
+}
+
+/** `{"id":…, "@removed":{"reason":…}}` with the resource's @odata.type. */
+export const removedEntry = (odataType: string | undefined, id: string, reason: string): Record<string, unknown> => ({
+  ...(odataType ? { '@odata.type': odataType } : {}), id, '@removed': { reason },
+});

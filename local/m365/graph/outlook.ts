@@ -1,0 +1,97 @@
+// Shared by the mail, attachment, calendar and contacts routes: resolving the mailbox of /users/{userId} (with
+// Exchange's errors for unknown users and users without a mailbox), folders and messages, and the JSON shapes of
+// mailFolder and message.
+import type { FolderRecord, Mailbox } from '../tenant/mailbox';
+import { bodyPreviewOf, htmlBodyOf, MessageRecord } from '../tenant/message';
+import { GraphError, itemNotFound, mailboxNotEnabled } from './errors';
+import { applySelect, preferences } from './odata';
+import type { GraphContext } from './router';
+
+export const MAIL_READ = ['Mail.Read', 'Mail.ReadWrite', 'Mail.ReadBasic.All', 'Mail.ReadBasic'];
+export const MAIL_WRITE = ['Mail.ReadWrite'];
+export const CALENDAR_READ = ['Calendars.Read', 'Calendars.ReadWrite', 'Calendars.ReadBasic'];
+export const CALENDAR_WRITE = ['Calendars.ReadWrite'];
+export const CONTACTS_READ = ['Contacts.Read', 'Contacts.ReadWrite'];
+export const CONTACTS_WRITE = ['Contacts.ReadWrite'];
+
+/** Throttling key of Outlook routes: the mailbox named in the path. */
+export const byMailbox = (ctx: GraphContext): string => ctx.params.userId!;
+
+export function mailboxOf(ctx: GraphContext): Mailbox {
+  const user = ctx.tenant.user(ctx.params.userId!);
+  if (!user) throw new GraphError(404, 'ErrorInvalidUser', `The requested user '${ctx.params.userId}' is invalid.`);
+  const mb = ctx.tenant.mailbox(user.id);
+  if (!mb) throw mailboxNotEnabled();
+  return mb;
+}
+
+export function folderOf(mb: Mailbox, idOrName: string): FolderRecord {
+  const f = mb.folder(idOrName);
+  if (!f) throw itemNotFound();
+  return f;
+}
+
+export function messageOf(mb: Mailbox, id: string): { message: MessageRecord; folder: FolderRecord } {
+  const hit = mb.findMessage(id);
+  if (!hit) throw mb.refOf(id) || looksLikeId(id) ? itemNotFound() : new GraphError(400, 'ErrorInvalidIdMalformed', 'Id is malformed.');
+  return hit;
+}
+
+/** Exchange ids are long base64; anything else is "malformed" rather than "not found". */
+const looksLikeId = (id: string): boolean => /^[A-Za-z0-9+/_=-]{20,}$/.test(id);
+
+export function folderJson(mb: Mailbox, f: FolderRecord, select?: readonly string[]): Record<string, unknown> {
+  const log = mb.messages(f);
+  const json: Record<string, unknown> = {
+    id: f.id, displayName: f.displayName, parentFolderId: f.parentFolderId, childFolderCount: mb.childFolders(f.id).length,
+    unreadItemCount: mb.unreadCount(f), totalItemCount: log.size, sizeInBytes: log.size * 24_000, isHidden: f.isHidden,
+    ...(f.wellKnownName ? { wellKnownName: f.wellKnownName } : {}),
+  };
+  return applySelect(json, select);
+}
+
+const WEB = 'https://outlook.office365.com/owa/';
+
+export function messageJson(m: MessageRecord, opts: { select?: readonly string[]; bodyType?: 'text' | 'html' } = {}): Record<string, unknown> {
+  const c = m.content;
+  const recipients = (list: typeof c.to): unknown[] => list.map((a) => ({ emailAddress: { name: a.name, address: a.address } }));
+  const json: Record<string, unknown> = {
+    '@odata.etag': `W/"${m.changeKey}"`,
+    id: m.id, createdDateTime: m.createdDateTime, lastModifiedDateTime: m.lastModifiedDateTime, changeKey: m.changeKey, categories: m.categories,
+    receivedDateTime: m.receivedDateTime, sentDateTime: m.sentDateTime, hasAttachments: c.attachments.some((a) => !a.isInline),
+    internetMessageId: c.internetMessageId, subject: c.subject, bodyPreview: bodyPreviewOf(c), importance: m.importance, parentFolderId: m.parentFolderId,
+    conversationId: m.conversationId, conversationIndex: m.conversationIndex, isDeliveryReceiptRequested: false, isReadReceiptRequested: false,
+    isRead: m.isRead, isDraft: m.isDraft, webLink: `${WEB}?ItemID=${encodeURIComponent(m.id)}&exvsurl=1&viewmodel=ReadMessageItem`,
+    inferenceClassification: m.inferenceClassification,
+    body: opts.bodyType === 'text' ? { contentType: 'text', content: c.bodyText } : { contentType: 'html', content: htmlBodyOf(c) },
+    sender: { emailAddress: { ...c.from } }, from: { emailAddress: { ...c.from } }, toRecipients: recipients(c.to), ccRecipients: recipients(c.cc), bccRecipients: [],
+    replyTo: recipients(c.replyTo), flag: { ...m.flag },
+  };
+  return applySelect(json, opts.select);
+}
+
+/** Prefer: outlook.body-content-type="text" — and the Preference-Applied header echoing it. */
+export function bodyPreference(ctx: GraphContext): { bodyType?: 'text' | 'html'; headers?: Record<string, string> } {
+  const v = preferences(ctx).get('outlook.body-content-type');
+  return v === 'text' || v === 'html' ? { bodyType: v, headers: { 'Preference-Applied': `outlook.body-content-type="${v}"` } } : {};
+}
+
+/** PR_MESSAGE_FLAGS as Exchange computes it: read (1), unsent/draft (8), has attachments (16). */
+export const messageFlags = (m: MessageRecord): number => (m.isRead ? 1 : 0) | (m.isDraft ? 8 : 0) | (m.content.attachments.some((a) => !a.isInline) ? 16 : 0);
+
+/**
+ * `$expand=singleValueExtendedProperties($filter=id eq '…')`: the requested properties the item has. There is no
+ * way to list all of an item's extended properties in Graph; the same holds here.
+ */
+export function extendedProperties(ctx: GraphContext, m: MessageRecord): Record<string, unknown> {
+  const expand = [...ctx.query].find(([k]) => k.toLowerCase() === '$expand')?.[1];
+  const wanted = expand && /singleValueExtendedProperties\(\$filter=(.*)\)/i.exec(expand)?.[1];
+  if (!wanted) return {};
+  const ids = [...wanted.matchAll(/id\s+eq\s+'([^']+)'/gi)].map((x) => x[1]!);
+  const values: Record<string, string> = { ...m.extended, 'Integer 0x0E07': String(messageFlags(m)) };
+  const found = ids.flatMap((id) => {
+    const key = Object.keys(values).find((k) => k.toLowerCase() === id.toLowerCase());
+    return key ? [{ id: key, value: values[key] }] : [];
+  });
+  return { singleValueExtendedProperties: found };
+}

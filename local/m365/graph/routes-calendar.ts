@@ -1,0 +1,180 @@
+// Calendar routes: the default calendar, /events (series masters and single instances), /calendarView (instances in
+// a window), calendarView/delta (window fixed by the first request; changes outside it come back as @removed), and
+// event create / update / delete.
+import { EventInstance, EventRecord, fromDateTimeTimeZone, instanceIdsIn, instancesIn } from '../tenant/calendar';
+import type { DeltaChange } from '../tenant/change-log';
+import { ItemKind } from '../tenant/ids';
+import type { Mailbox } from '../tenant/mailbox';
+import { changeKeyOf } from '../tenant/message';
+import { deltaResponse, removedEntry } from './delta';
+import { GraphError, itemNotFound, syncStateNotFound } from './errors';
+import { applySelect, listPage, option, selectOf } from './odata';
+import { byMailbox, CALENDAR_READ, CALENDAR_WRITE, mailboxOf } from './outlook';
+import { created, GraphContext, noContent, ok, registerRoutes } from './router';
+
+const EVENT_TYPE = '#microsoft.graph.event';
+const cal = { workload: 'calendar' as const, mailbox: byMailbox };
+
+export function eventJson(e: EventRecord | EventInstance, select?: readonly string[]): Record<string, unknown> {
+  const { exceptions: _x, ...rest } = e as EventRecord;
+  void _x;
+  const json: Record<string, unknown> = {
+    '@odata.etag': `W/"${e.changeKey}"`, ...rest,
+    webLink: `https://outlook.office365.com/owa/?itemid=${encodeURIComponent(e.id)}&exvsurl=1&path=/calendar/item`,
+  };
+  return applySelect(json, select);
+}
+
+function windowOf(ctx: GraphContext, params?: Record<string, string>): { from: number; to: number } {
+  const start = params?.startDateTime ?? option(ctx.query, 'startDateTime');
+  const end = params?.endDateTime ?? option(ctx.query, 'endDateTime');
+  if (!start || !end) throw new GraphError(400, 'ErrorInvalidParameter', "This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.");
+  const from = Date.parse(start);
+  const to = Date.parse(end);
+  if (Number.isNaN(from) || Number.isNaN(to)) throw new GraphError(400, 'ErrorInvalidParameter', 'StartDateTime and EndDateTime must be ISO 8601 date times.');
+  return { from, to };
+}
+
+function eventOf(mb: Mailbox, id: string): EventRecord {
+  const hit = mb.findEvent(id);
+  if (!hit || hit.occurrence !== undefined) throw itemNotFound();
+  return hit.event;
+}
+
+function instancesOf(mb: Mailbox, from: number, to: number): EventInstance[] {
+  return [...mb.events.all()].flatMap((e) => instancesIn(e, mb.refOf(e.id)!, from, to)).sort((a, b) => fromDateTimeTimeZone(a.start) - fromDateTimeTimeZone(b.start));
+}
+
+interface EventInput {
+  subject?: string;
+  body?: { contentType?: 'html' | 'text'; content?: string };
+  start?: { dateTime: string; timeZone?: string };
+  end?: { dateTime: string; timeZone?: string };
+  location?: { displayName?: string };
+  attendees?: EventRecord['attendees'];
+  recurrence?: EventRecord['recurrence'];
+  isAllDay?: boolean;
+  showAs?: EventRecord['showAs'];
+  importance?: EventRecord['importance'];
+  sensitivity?: EventRecord['sensitivity'];
+  categories?: string[];
+}
+
+async function createEvent(ctx: GraphContext) {
+  const mb = mailboxOf(ctx);
+  const input = await ctx.json<EventInput>();
+  if (!input.start || !input.end) throw new GraphError(400, 'ErrorPropertyValidationFailure', 'The start and end properties are required.');
+  const text = input.body?.content ?? '';
+  const e = mb.createEvent((id, now) => ({
+    id, createdDateTime: now, lastModifiedDateTime: now, changeKey: changeKeyOf(id, now), categories: input.categories ?? [], subject: input.subject ?? '',
+    body: { contentType: input.body?.contentType ?? 'html', content: text }, bodyPreview: text.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 255),
+    importance: input.importance ?? 'normal', sensitivity: input.sensitivity ?? 'normal', isAllDay: input.isAllDay ?? false, isCancelled: false, isOrganizer: true,
+    responseRequested: true, showAs: input.showAs ?? 'busy', type: input.recurrence ? 'seriesMaster' : 'singleInstance',
+    start: { dateTime: input.start!.dateTime, timeZone: input.start!.timeZone ?? 'UTC' }, end: { dateTime: input.end!.dateTime, timeZone: input.end!.timeZone ?? 'UTC' },
+    location: { displayName: input.location?.displayName ?? '', locationType: 'default' }, organizer: { emailAddress: { name: mb.owner.name, address: mb.owner.address } },
+    attendees: input.attendees ?? [], recurrence: input.recurrence ?? null, iCalUId: `040000008200E00074C5B7101A82E008${Buffer.from(id).toString('hex').slice(-48).toUpperCase()}`,
+    isOnlineMeeting: false, exceptions: {},
+  }));
+  return created({ '@odata.context': `${ctx.baseUrl}/$metadata#users('${ctx.params.userId}')/events/$entity`, ...eventJson(e) });
+}
+
+const EVENT_PATCHABLE = new Set(['subject', 'body', 'start', 'end', 'location', 'attendees', 'recurrence', 'isAllDay', 'showAs', 'importance', 'sensitivity', 'categories']);
+
+registerRoutes([
+  {
+    method: 'GET', path: '/users/{userId}/calendar', ...cal, permissions: CALENDAR_READ,
+    handler(ctx) {
+      const mb = mailboxOf(ctx);
+      return ok({ '@odata.context': `${ctx.baseUrl}/$metadata#users('${ctx.params.userId}')/calendar/$entity`, id: mb.id(ItemKind.calendar, 0), name: 'Calendar', color: 'auto', isDefaultCalendar: true, canEdit: true, canShare: true, canViewPrivateItems: true, owner: { name: mb.owner.name, address: mb.owner.address } });
+    },
+  },
+  {
+    method: 'GET', path: '/users/{userId}/events', ...cal, permissions: CALENDAR_READ,
+    handler(ctx) {
+      const mb = mailboxOf(ctx);
+      const select = selectOf(ctx.query);
+      const { page, nextLink } = listPage(ctx, [...mb.events.all()], { fallback: 10, max: 1000 });
+      return ok({ '@odata.context': `${ctx.baseUrl}/$metadata#users('${ctx.params.userId}')/events`, ...(nextLink ? { '@odata.nextLink': nextLink } : {}), value: page.map((e) => eventJson(e, select)) });
+    },
+  },
+  { method: 'POST', path: '/users/{userId}/events', ...cal, permissions: CALENDAR_WRITE, handler: createEvent },
+  { method: 'POST', path: '/users/{userId}/calendar/events', ...cal, permissions: CALENDAR_WRITE, handler: createEvent },
+  {
+    method: 'GET', path: '/users/{userId}/events/{eventId}', ...cal, permissions: CALENDAR_READ,
+    handler(ctx) {
+      const mb = mailboxOf(ctx);
+      const hit = mb.findEvent(ctx.params.eventId!);
+      if (!hit) throw itemNotFound();
+      const json = hit.occurrence === undefined ? hit.event : instancesIn(hit.event, hit.ref, -8.64e15, 8.64e15).find((i) => i.id === ctx.params.eventId);
+      if (!json) throw itemNotFound();
+      return ok({ '@odata.context': `${ctx.baseUrl}/$metadata#users('${ctx.params.userId}')/events/$entity`, ...eventJson(json, selectOf(ctx.query)) });
+    },
+  },
+  {
+    method: 'GET', path: '/users/{userId}/events/{eventId}/instances', ...cal, permissions: CALENDAR_READ,
+    handler(ctx) {
+      const mb = mailboxOf(ctx);
+      const e = eventOf(mb, ctx.params.eventId!);
+      const { from, to } = windowOf(ctx);
+      return ok({ value: instancesIn(e, mb.refOf(e.id)!, from, to).map((i) => eventJson(i, selectOf(ctx.query))) });
+    },
+  },
+  {
+    method: 'PATCH', path: '/users/{userId}/events/{eventId}', ...cal, permissions: CALENDAR_WRITE,
+    async handler(ctx) {
+      const mb = mailboxOf(ctx);
+      const e = eventOf(mb, ctx.params.eventId!);
+      const input = await ctx.json<Record<string, unknown>>();
+      const keys = Object.keys(input).filter((k) => !k.startsWith('@odata'));
+      const bad = keys.find((k) => !EVENT_PATCHABLE.has(k));
+      if (bad) throw new GraphError(400, 'ErrorInvalidPropertyRequest', `The property '${bad}' cannot be updated through this emulator.`);
+      const now = new Date(ctx.emulator.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      const next = { ...e, ...(input as Partial<EventRecord>), lastModifiedDateTime: now, changeKey: changeKeyOf(e.id, now, mb.events.currentSeq()) };
+      next.type = next.recurrence ? 'seriesMaster' : 'singleInstance';
+      mb.events.update(next, [...keys, 'lastModifiedDateTime', 'changeKey']);
+      return ok(eventJson(next));
+    },
+  },
+  {
+    method: 'DELETE', path: '/users/{userId}/events/{eventId}', ...cal, permissions: CALENDAR_WRITE,
+    handler(ctx) {
+      const mb = mailboxOf(ctx);
+      mb.events.remove(eventOf(mb, ctx.params.eventId!).id);
+      return noContent();
+    },
+  },
+  {
+    method: 'GET', path: '/users/{userId}/calendarView', ...cal, permissions: CALENDAR_READ,
+    handler(ctx) {
+      const mb = mailboxOf(ctx);
+      const { from, to } = windowOf(ctx);
+      const select = selectOf(ctx.query);
+      const { page, nextLink } = listPage(ctx, instancesOf(mb, from, to), { fallback: 10, max: 1000 });
+      return ok({ '@odata.context': `${ctx.baseUrl}/$metadata#users('${ctx.params.userId}')/calendarView`, ...(nextLink ? { '@odata.nextLink': nextLink } : {}), value: page.map((i) => eventJson(i, select)) });
+    },
+  },
+  {
+    method: 'GET', path: '/users/{userId}/calendarView/delta', ...cal, permissions: CALENDAR_READ,
+    handler(ctx) {
+      const mb = mailboxOf(ctx);
+      const first = option(ctx.query, '$skiptoken') ?? option(ctx.query, '$deltatoken');
+      if (!first) windowOf(ctx);
+      return deltaResponse(ctx, {
+        log: mb.events, linkPath: `/users/${ctx.params.userId}/calendarView/delta`, context: 'Collection(event)', pageSize: { fallback: 100, max: 1000 },
+        roundParams: ['startDateTime', 'endDateTime'], noSelect: true, expired: () => syncStateNotFound(mb.events.generation),
+        render: (c: DeltaChange<EventRecord>, o) => {
+          const { from, to } = windowOf(ctx, o.params);
+          const ref = mb.refOf(c.id)!;
+          if (c.kind === 'removed') {
+            const ids = instanceIdsIn(c.item, ref, from, to);
+            return (ids.length ? ids : [c.id]).map((id) => removedEntry(EVENT_TYPE, id, 'deleted'));
+          }
+          const instances = instancesIn(c.item, ref, from, to);
+          // A change to an event outside the window is reported as a removal: the client filters by its own range.
+          if (!instances.length) return c.initial ? [] : [removedEntry(EVENT_TYPE, c.id, 'deleted')];
+          return instances.map((i) => ({ '@odata.type': EVENT_TYPE, ...eventJson(i) }));
+        },
+      });
+    },
+  },
+]);

@@ -1,0 +1,161 @@
+// Directory routes: /users, /users/{id}, /users/delta, /groups, /groups/{id}, /groups/{id}/members, /groups/delta
+// (members@delta), /directory/deletedItems — with Graph's default property sets, $select, $filter, paging,
+// $deltaToken=latest, Prefer: return=minimal and 410 + Location for expired tokens.
+import type { DeltaChange, DeltaOptions } from '../tenant/change-log';
+import type { GroupRecord, MembershipChange, UserRecord } from '../tenant/directory';
+import { deltaResponse, removedEntry } from './delta';
+import { GraphError } from './errors';
+import { applySelect, filterOf, listPage, preferences, selectOf } from './odata';
+import { GraphContext, ok, registerRoutes } from './router';
+
+const READ_USERS = ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
+const READ_GROUPS = ['GroupMember.Read.All', 'Group.Read.All', 'Group.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
+
+/** The properties Graph returns for a user without $select. */
+const USER_DEFAULT: Array<keyof UserRecord> = ['businessPhones', 'displayName', 'givenName', 'jobTitle', 'mail', 'mobilePhone', 'officeLocation', 'preferredLanguage', 'surname', 'userPrincipalName', 'id'];
+const USER_PROPS = [...USER_DEFAULT, 'mailNickname', 'department', 'usageLocation', 'accountEnabled', 'userType', 'createdDateTime', 'assignedLicenses'] as const;
+const GROUP_PROPS = ['id', 'createdDateTime', 'description', 'displayName', 'groupTypes', 'mail', 'mailEnabled', 'mailNickname', 'resourceProvisioningOptions', 'securityEnabled', 'visibility'] as const;
+
+const notFound = (id: string): GraphError => new GraphError(404, 'Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
+
+export function userJson(u: UserRecord, select?: readonly string[]): Record<string, unknown> {
+  const props: readonly string[] = select ?? USER_DEFAULT;
+  const all = Object.fromEntries(USER_PROPS.map((p) => [p, u[p]]));
+  return applySelect(all, props.includes('id') ? props : [...props, 'id']);
+}
+
+export function groupJson(g: GroupRecord, select?: readonly string[]): Record<string, unknown> {
+  const all: Record<string, unknown> = Object.fromEntries(GROUP_PROPS.map((p) => [p, g[p]]));
+  return select ? applySelect(all, select) : all;
+}
+
+const contextOf = (entity: string, select: readonly string[] | undefined): string => `${entity}${select ? `(${select.join(',')})` : ''}`;
+
+function userOf(ctx: GraphContext): UserRecord {
+  const u = ctx.tenant.user(ctx.params.userId!);
+  if (!u) throw notFound(ctx.params.userId!);
+  return u;
+}
+
+function groupOf(ctx: GraphContext): GroupRecord {
+  const g = ctx.tenant.directory.group(ctx.params.groupId!);
+  if (!g) throw notFound(ctx.params.groupId!);
+  return g;
+}
+
+/** An update's entry: all selected properties, or (Prefer: return=minimal) only the changed ones. */
+function changedJson<T>(c: DeltaChange<T>, full: Record<string, unknown>, minimal: boolean): Record<string, unknown> {
+  if (!minimal || c.kind !== 'updated' || c.props === 'all') return full;
+  const changed = c.props;
+  return Object.fromEntries(Object.entries(full).filter(([k]) => k === 'id' || changed.has(k)));
+}
+
+/** With $select, a change to unselected properties does not make the object appear (users, groups). */
+const relevant = <T>(c: DeltaChange<T>, o: DeltaOptions): boolean =>
+  c.kind !== 'updated' || c.props === 'all' || !o.select || o.select.some((s) => (c.props as Set<string>).has(s));
+
+const directoryExpired = (ctx: GraphContext, path: string) => (): GraphError =>
+  new GraphError(410, 'resyncRequired', 'The delta token is no longer valid. Start a full synchronization from the Location header.', { headers: { Location: `${ctx.baseUrl}${path}?$deltatoken=` } });
+
+registerRoutes([
+  {
+    method: 'GET', path: '/users', workload: 'directory', permissions: READ_USERS,
+    handler(ctx) {
+      const select = selectOf(ctx.query);
+      const filter = filterOf(ctx.query);
+      const users = [...ctx.tenant.directory.users.all()].filter((u) => !filter || filter(userJson(u, USER_PROPS)));
+      const { page, nextLink } = listPage(ctx, users, { fallback: 100, max: 999 });
+      return ok({ '@odata.context': `${ctx.baseUrl}/$metadata#${contextOf('users', select)}`, ...(nextLink ? { '@odata.nextLink': nextLink } : {}), value: page.map((u) => userJson(u, select)) });
+    },
+  },
+  {
+    method: 'GET', path: '/users/delta', workload: 'directory', permissions: READ_USERS,
+    handler(ctx) {
+      const minimal = preferences(ctx).get('return') === 'minimal';
+      return deltaResponse(ctx, {
+        log: ctx.tenant.directory.users, linkPath: '/users/delta', context: 'users', pageSize: { fallback: 100, max: 999 }, latest: true,
+        expired: directoryExpired(ctx, '/users/delta'),
+        render: (c, o) => {
+          if (c.kind === 'removed') return [removedEntry(undefined, c.id, c.reason!)];
+          if (!relevant(c, o)) return [];
+          return [changedJson(c, userJson(c.item, o.select), minimal)];
+        },
+      });
+    },
+  },
+  {
+    method: 'GET', path: '/users/{userId}', workload: 'directory', permissions: READ_USERS,
+    handler: (ctx) => {
+      const select = selectOf(ctx.query);
+      return ok({ '@odata.context': `${ctx.baseUrl}/$metadata#${contextOf('users', select)}/$entity`, ...userJson(userOf(ctx), select) });
+    },
+  },
+  {
+    method: 'GET', path: '/directory/deletedItems/microsoft.graph.user', workload: 'directory', permissions: READ_USERS,
+    handler(ctx) {
+      const select = selectOf(ctx.query);
+      const { page, nextLink } = listPage(ctx, ctx.tenant.directory.users.softDeleted(), { fallback: 100, max: 999 });
+      return ok({ '@odata.context': `${ctx.baseUrl}/$metadata#directoryObjects/microsoft.graph.user`, ...(nextLink ? { '@odata.nextLink': nextLink } : {}), value: page.map((u) => userJson(u, select)) });
+    },
+  },
+  {
+    method: 'GET', path: '/groups', workload: 'directory', permissions: READ_GROUPS,
+    handler(ctx) {
+      const select = selectOf(ctx.query);
+      const filter = filterOf(ctx.query);
+      const groups = [...ctx.tenant.directory.groups.all()].filter((g) => !filter || filter(groupJson(g)));
+      const { page, nextLink } = listPage(ctx, groups, { fallback: 100, max: 999 });
+      return ok({ '@odata.context': `${ctx.baseUrl}/$metadata#${contextOf('groups', select)}`, ...(nextLink ? { '@odata.nextLink': nextLink } : {}), value: page.map((g) => groupJson(g, select)) });
+    },
+  },
+  {
+    method: 'GET', path: '/groups/delta', workload: 'directory', permissions: READ_GROUPS,
+    handler(ctx) {
+      const minimal = preferences(ctx).get('return') === 'minimal';
+      return deltaResponse(ctx, {
+        log: ctx.tenant.directory.groups, linkPath: '/groups/delta', context: 'groups', pageSize: { fallback: 100, max: 999 }, latest: true,
+        expired: directoryExpired(ctx, '/groups/delta'),
+        render: (c, o) => {
+          if (c.kind === 'removed') return [removedEntry(undefined, c.id, c.reason!)];
+          if (!relevant(c, o)) return [];
+          const withMembers = o.select?.includes('members');
+          const json = changedJson(c, groupJson(c.item, o.select?.filter((s) => s !== 'members')), minimal);
+          if (!withMembers) return [json];
+          return [{ ...json, 'members@delta': membersDelta(c) }];
+        },
+      });
+    },
+  },
+  {
+    method: 'GET', path: '/groups/{groupId}', workload: 'directory', permissions: READ_GROUPS,
+    handler: (ctx) => {
+      const select = selectOf(ctx.query);
+      return ok({ '@odata.context': `${ctx.baseUrl}/$metadata#${contextOf('groups', select)}/$entity`, ...groupJson(groupOf(ctx), select) });
+    },
+  },
+  {
+    method: 'GET', path: '/groups/{groupId}/members', workload: 'directory', permissions: READ_GROUPS,
+    handler(ctx) {
+      const select = selectOf(ctx.query);
+      const members = groupOf(ctx).members.map((id) => ctx.tenant.directory.users.get(id)).filter((u): u is UserRecord => u !== undefined);
+      const { page, nextLink } = listPage(ctx, members, { fallback: 100, max: 999 });
+      return ok({
+        '@odata.context': `${ctx.baseUrl}/$metadata#directoryObjects`, ...(nextLink ? { '@odata.nextLink': nextLink } : {}),
+        value: page.map((u) => ({ '@odata.type': '#microsoft.graph.user', ...userJson(u, select) })),
+      });
+    },
+  },
+]);
+
+/** members@delta: every member in a full entry; only additions and removals (with @removed) since the baseline otherwise. */
+function membersDelta(c: DeltaChange<GroupRecord>): unknown[] {
+  const user = (id: string): Record<string, unknown> => ({ '@odata.type': '#microsoft.graph.user', id });
+  if (c.kind === 'created' || c.props === 'all') return c.item.members.map(user);
+  const added = new Set<string>();
+  const removed = new Set<string>();
+  for (const d of c.details as MembershipChange[]) {
+    d.added.forEach((m) => { removed.delete(m); added.add(m); });
+    d.removed.forEach((m) => { added.delete(m); removed.add(m); });
+  }
+  return [...[...added].map(user), ...[...removed].map((id) => ({ ...user(id), '@removed': { reason: 'deleted' } }))];
+}
