@@ -14,8 +14,8 @@ export type Fetch = (input: string | URL, init?: { method?: string; headers?: Re
 export interface TestEmulator {
   em: M365Emulator;
   fetch: Fetch;
-  /** An app-only Graph token for a demo app, through msal-node. */
-  token(app?: string, tenantIndex?: number): Promise<string>;
+  /** An app-only Graph token for a demo app, through msal-node (`fresh`: not from msal's cache, e.g. after a role change). */
+  token(app?: string, opts?: { tenantIndex?: number; fresh?: boolean }): Promise<string>;
   /** Raw Graph call: path relative to /v1.0 or an absolute link; JSON body when given an object. */
   graph(method: string, pathOrUrl: string, opts?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<Response>;
   /** Control API call. */
@@ -83,8 +83,8 @@ export async function startTestEmulator(opts: Partial<EmulatorOptions> = {}): Pr
   const agent = new https.Agent({ ca: fs.readFileSync(em.caCertFile), keepAlive: true });
   const fetch = caFetch(agent);
   const tokens = new Map<string, ConfidentialClientApplication>();
-  const token = async (app = 'm365-vault backup', tenantIndex = 0): Promise<string> => {
-    const t = em.tenants[tenantIndex]!;
+  const token = async (app = 'm365-vault backup', o: { tenantIndex?: number; fresh?: boolean } = {}): Promise<string> => {
+    const t = em.tenants[o.tenantIndex ?? 0]!;
     const a = t.apps.find((x) => x.displayName === app);
     if (!a) throw new Error(`no app ${app}`);
     const key = `${t.tenantId}|${a.clientId}`;
@@ -97,7 +97,7 @@ export async function startTestEmulator(opts: Partial<EmulatorOptions> = {}): Pr
       });
       tokens.set(key, cca);
     }
-    const r = await cca.acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] });
+    const r = await cca.acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'], ...(o.fresh ? { skipCache: true } : {}) });
     return r!.accessToken;
   };
   const graph: TestEmulator['graph'] = async (method, pathOrUrl, o = {}) => {
