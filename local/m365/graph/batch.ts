@@ -65,6 +65,10 @@ async function readAll(result: GraphResult): Promise<Buffer | undefined> {
   return Buffer.concat(chunks);
 }
 
+/** Header names as Graph writes them inside batch responses (SDKs look up "Content-Type" case-sensitively). */
+const CANONICAL: Record<string, string> = { 'content-type': 'Content-Type', 'retry-after': 'Retry-After', location: 'Location', 'content-length': 'Content-Length' };
+const canonical = (h: Record<string, string>): Record<string, string> => Object.fromEntries(Object.entries(h).map(([k, v]) => [CANONICAL[k.toLowerCase()] ?? k, v]));
+
 async function runOne(item: BatchItem, outer: IncomingGraphRequest, deps: RouterDeps): Promise<ItemResponse> {
   const headers = { ...outer.headers, ...Object.fromEntries(Object.entries(item.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])) };
   delete headers['content-length'];
@@ -74,7 +78,7 @@ async function runOne(item: BatchItem, outer: IncomingGraphRequest, deps: Router
     : typeof item.body === 'string' && !type.includes('json') ? Buffer.from(item.body, type.startsWith('text/plain') ? 'utf8' : 'base64') : Buffer.from(typeof item.body === 'string' ? item.body : JSON.stringify(item.body));
   const res = await dispatchGraph({ method: item.method.toUpperCase(), url: innerUrl(item.url, deps.runtime.origin), headers, body: async () => body }, deps);
   const bytes = res.json === undefined ? await readAll(res) : undefined;
-  const outHeaders = { ...(res.json !== undefined ? { 'content-type': 'application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8' } : {}), ...res.headers };
+  const outHeaders = canonical({ ...(res.json !== undefined ? { 'content-type': 'application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8' } : {}), ...res.headers });
   return { id: item.id, status: res.status, headers: outHeaders, ...(res.json !== undefined ? { body: res.json } : bytes?.length ? { body: bytes.toString('base64') } : {}) };
 }
 
