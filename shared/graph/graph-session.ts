@@ -37,6 +37,9 @@ export const backoffSeconds = (attempt: number): number => Math.min(60, 2 ** att
 
 export class GraphHttpSession implements GraphSession {
   private readonly semaphore: KeyedSemaphore;
+  /** When Graph throttles a mailbox, every request to it waits out the Retry-After, not only the one that got it. */
+  private readonly pausedUntil = new Map<string, number>();
+
   private requests = 0;
   private throttled = 0;
 
@@ -69,6 +72,14 @@ export class GraphHttpSession implements GraphSession {
     const maxAttempts = this.opts.maxAttempts ?? 8;
     for (let attempt = 1; ; attempt++) {
       const release = await this.semaphore.acquire(o.mailbox);
+      const pause = (this.pausedUntil.get(o.mailbox) ?? 0) - Date.now();
+      if (pause > 0) {
+        if (Date.now() + pause > o.deadline) {
+          release();
+          throw new WaitRequired(Math.ceil(pause / 1000));
+        }
+        await sleep(pause);
+      }
       let res: IncomingMessage;
       const clientRequestId = randomUUID();
       try {
@@ -96,6 +107,7 @@ export class GraphHttpSession implements GraphSession {
       if (!RETRIABLE.has(status)) throw parseEnvelope(status, body, requestId);
       this.throttled += status === 429 ? 1 : 0;
       const wait = retryAfterOf(res.headers['retry-after']) ?? backoffSeconds(attempt);
+      if (status === 429) this.pausedUntil.set(o.mailbox, Math.max(this.pausedUntil.get(o.mailbox) ?? 0, Date.now() + wait * 1000));
       this.opts.log?.(`[graph] ${status} for ${o.operation} on ${o.mailbox} (request-id ${requestId}); retry in ${wait.toFixed(1)} s`);
       if (Date.now() + wait * 1000 > o.deadline) throw new WaitRequired(Math.ceil(wait));
       if (attempt >= maxAttempts) throw parseEnvelope(status, body, requestId, wait);
