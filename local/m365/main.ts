@@ -1,25 +1,26 @@
-// `npm run emulator`: a seeded demo tenant on HTTPS, with its endpoints and demo credentials printed.
-import os from 'node:os';
-import path from 'node:path';
+// `npm run emulator`: a seeded tenant on HTTPS, with its endpoints and demo credentials printed (derived from the
+// seed; they are not secrets). Options: --seed contoso --profile demo|bench --port N --cert-dir DIR.
 import { startM365Emulator } from './server';
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const value = (flag: string): string | undefined => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
-  const emulator = await startM365Emulator({
-    port: Number(value('--port') ?? 0), seed: value('--seed') ?? 'contoso', profile: (value('--profile') as 'demo' | 'bench' | undefined) ?? 'demo',
-    certDir: value('--cert-dir') ?? path.join(os.tmpdir(), 'm365v-emulator'),
-  });
-  const apps = emulator.state.apps;
-  console.log(`[m365] listening on ${emulator.url}`);
-  console.log(`  tenant        ${emulator.tenantId} (${emulator.state.tenant.domain})`);
-  console.log(`  graph         ${emulator.graphBaseUrl}`);
-  console.log(`  token         ${emulator.authorityHost}/${emulator.tenantId}/oauth2/v2.0/token`);
-  console.log(`  trust (CA)    ${emulator.caCertFile}`);
-  console.log(`  control API   ${emulator.url}/_emulator/tenant`);
-  for (const a of apps) console.log(`  app           ${a.displayName}: client id ${a.clientId}, secret ${a.secrets[0]?.value}`);
-  console.log(`  users         ${emulator.state.tenant.users.all().map((u) => u.userPrincipalName).join(', ')}`);
-  const stop = (): void => void emulator.stop().finally(() => process.exit(0));
+  const profile = value('--profile') ?? 'demo';
+  if (profile !== 'demo' && profile !== 'bench') throw new Error(`--profile must be demo or bench, not ${profile}`);
+  const em = await startM365Emulator({ port: Number(value('--port') ?? 0), seed: value('--seed') ?? 'contoso', profile, ...(value('--cert-dir') ? { certDir: value('--cert-dir')! } : {}) });
+  const t = em.tenant();
+  const users = [...t.directory.users.all()];
+  console.log(`[m365] listening on ${em.url}`);
+  console.log(`  tenant        ${t.id} (${t.domain}), profile ${profile}`);
+  console.log(`  graph         ${em.graphBaseUrl}`);
+  console.log(`  token         ${em.authorityHost}/${t.id}/oauth2/v2.0/token   (scope https://graph.microsoft.com/.default)`);
+  console.log(`  trust (CA)    ${em.caCertFile}`);
+  console.log(`  control API   ${em.url}/_emulator/tenant   (see local/m365/README.md)`);
+  for (const a of em.tenants[0]!.apps) console.log(`  app           ${a.displayName}: client id ${a.clientId}, secret ${a.clientSecret ?? '(none)'}`);
+  console.log(`  users         ${users.length} (${users.filter((u) => u.licensed).length} licensed, ${users.filter((u) => u.mailEnabled).length} mailboxes), ${[...t.directory.groups.all()].length} groups`);
+  for (const u of users.slice(0, 12)) console.log(`                ${u.userPrincipalName} [${u.kind}${u.mailEnabled ? ', mailbox' : ''}${u.oneDriveProvisioned ? ', OneDrive' : ''}]`);
+  if (users.length > 12) console.log(`                … ${users.length - 12} more`);
+  const stop = (): void => void em.stop().finally(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }

@@ -1,46 +1,47 @@
-// The Microsoft 365 emulator's HTTPS server: Entra ID endpoints (token, discovery, keys), Graph v1.0 with the faults
-// a real tenant throws (throttling, 503/504, expired delta tokens, missing permissions, access policies), $batch,
-// pre-authenticated download URLs, and a control API for tests and demos.
+// The Microsoft 365 emulator's HTTPS server (MSAL refuses non-https authorities): Graph v1.0 under /v1.0 (the router
+// pipeline, $batch), then the registered non-Graph endpoints (Entra ID, pre-authenticated URLs, the control API).
 import fs from 'node:fs';
 import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createHash, createPublicKey, generateKeyPairSync, randomBytes, verify } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { ensureLoopbackCert } from '../stack/loopback-cert';
-import { AppRegistration, demoApps } from './auth/apps';
-import { issueToken, SigningKey } from './auth/token-endpoint';
-import { envelope, GraphError, newRequestId } from './graph/errors';
-import { createContentSigner, GraphRequest, GraphResult, Route, ROUTES, Workload } from './graph/routes';
-import { EXCHANGE_LIMITS, Throttle, ThrottleSettings } from './graph/throttle';
-import { compileRoute, CompiledRoute } from '../host/route-template';
-import { Drive, DriveItem, PROFILES, Profile, Tenant } from './tenant/legacy-tenant';
-import { handleControl } from './control';
-import { fileBytes } from './tenant/file-content';
+import { dispatchBatch } from './graph/batch';
+import { emptyCounters } from './graph/counters';
+import { FaultSettings, faultSettingsSchema, parseThrottle, Throttle } from './graph/faults';
+import { dispatchGraph, GraphResult, RouterDeps, ValidateToken } from './graph/router';
+import { matchHttpRoute } from './http-routes';
+import { validateGraphTokenInterim } from './interim-auth';
+import { Clock, EmulatorRuntime, systemClock, urlSigner } from './runtime';
+import { ProfileInput, resolveProfile } from './tenant/profile';
+import { rng } from './tenant/seeded';
+import { Tenant } from './tenant/tenant';
+import { TenantDirectory } from './tenant/tenants';
+import './workloads';
 
 export interface EmulatorOptions {
   port?: number;
+  /** Seed of the (first) tenant: same seed, same tenant, ids and bytes. Default 'contoso'. */
   seed?: string;
-  profile?: 'demo' | 'bench' | Profile;
-  throttle?: Partial<ThrottleSettings>;
-  /** Folder holding the loopback TLS certificate (shared with the local stack so clients trust one CA). */
-  certDir: string;
+  profile?: 'demo' | 'bench' | ProfileInput;
+  /** mailboxConcurrency / mailboxRequestsPerWindow / windowSeconds (aliases: concurrency, budget). */
+  throttle?: Record<string, number>;
+  faults?: Partial<FaultSettings>;
+  /** More tenants, each from its own seed (multi-tenant tests). */
+  extraTenants?: Array<{ seed: string; profile?: 'demo' | 'bench' | ProfileInput }>;
+  /** Folder of the loopback TLS certificate (share the stack's so clients trust one CA). Default: a temp folder. */
+  certDir?: string;
+  clock?: Clock;
+  /** Graph token validation; default: the auth module's. */
+  validate?: ValidateToken;
 }
 
-export interface Counters {
-  requests: number;
-  byStatus: Record<string, number>;
-  byWorkload: Record<string, number>;
-  throttled: number;
-  byMailbox: Record<string, number>;
-}
-
-export interface EmulatorState {
-  tenant: Tenant;
-  apps: AppRegistration[];
-  throttle: Throttle;
-  faults: { rate503: number; rate504: number };
-  /** App id → user ids the app may not open (Exchange application access policy). */
-  denied: Map<string, Set<string>>;
-  counters: Counters;
+export interface EmulatorTenantInfo {
+  tenantId: string;
+  domain: string;
+  apps: Array<{ clientId: string; displayName: string; clientSecret?: string; roles: string[] }>;
 }
 
 export interface M365Emulator {
@@ -48,207 +49,101 @@ export interface M365Emulator {
   graphBaseUrl: string;
   authorityHost: string;
   caCertFile: string;
+  /** The first tenant's id. */
   tenantId: string;
-  state: EmulatorState;
+  tenants: EmulatorTenantInfo[];
+  tenant(idOrDomain?: string): Tenant;
+  runtime: EmulatorRuntime;
   stop(): Promise<void>;
 }
 
-const FORBIDDEN: Record<Workload, { code: string; message: string }> = {
-  directory: { code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.' },
-  mail: { code: 'ErrorAccessDenied', message: 'Access is denied. Check credentials and try again.' },
-  calendar: { code: 'ErrorAccessDenied', message: 'Access is denied. Check credentials and try again.' },
-  contacts: { code: 'ErrorAccessDenied', message: 'Access is denied. Check credentials and try again.' },
-  files: { code: 'accessDenied', message: 'Either scp or roles claim need to be present in the token.' },
-};
+function send(res: ServerResponse, r: GraphResult): Promise<void> {
+  const headers: Record<string, string> = { ...(r.json !== undefined ? { 'content-type': 'application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8' } : {}), ...r.headers };
+  if (r.stream) {
+    res.writeHead(r.status, headers);
+    return pipeline(r.stream, res).catch(() => { res.destroy(); });
+  }
+  const payload = r.bytes ?? (r.json !== undefined ? Buffer.from(JSON.stringify(r.json)) : Buffer.alloc(0));
+  res.writeHead(r.status, { ...headers, 'content-length': String(payload.length) });
+  res.end(payload);
+  return Promise.resolve();
+}
 
-const emptyCounters = (): Counters => ({ requests: 0, byStatus: {}, byWorkload: {}, throttled: 0, byMailbox: {} });
+function bodyReader(req: IncomingMessage): { read(): Promise<Buffer>; drain(): void } {
+  let reading: Promise<Buffer> | undefined;
+  return {
+    read: () => (reading ??= new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => resolve(Buffer.concat(chunks)));
+      req.on('error', reject);
+    })),
+    // An unread body must still be consumed for the connection to be reused.
+    drain: () => { if (!reading) req.resume(); },
+  };
+}
 
 export async function startM365Emulator(opts: EmulatorOptions): Promise<M365Emulator> {
+  const clock = opts.clock ?? systemClock();
   const seed = opts.seed ?? 'contoso';
-  const profile = typeof opts.profile === 'object' ? opts.profile : PROFILES[opts.profile ?? 'demo'];
-  const tenant = new Tenant(seed, profile);
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const kid = createHash('sha1').update(publicKey.export({ type: 'spki', format: 'der' })).digest('base64url');
-  const key: SigningKey = { kid, privateKey, publicJwk: { ...publicKey.export({ format: 'jwk' }), kid, kty: 'RSA', use: 'sig', alg: 'RS256', x5t: kid } };
-  const state: EmulatorState = {
-    tenant, apps: demoApps(seed), throttle: new Throttle({ ...EXCHANGE_LIMITS, ...opts.throttle }), faults: { rate503: 0, rate504: 0 }, denied: new Map(), counters: emptyCounters(),
+  const tenants = new TenantDirectory();
+  for (const spec of [{ seed, profile: opts.profile }, ...(opts.extraTenants ?? [])]) {
+    tenants.add(new Tenant({ seed: spec.seed, profile: resolveProfile(spec.profile), now: clock.now }));
+  }
+  const faultRandom = rng(seed, 'faults');
+  const runtime: EmulatorRuntime = {
+    clock, random: faultRandom, tenants, throttle: new Throttle(parseThrottle(opts.throttle ?? {}), clock), faults: faultSettingsSchema.parse(opts.faults ?? {}),
+    counters: emptyCounters(), origin: '', ...urlSigner(clock),
   };
-  const signer = createContentSigner(randomBytes(32).toString('hex'));
-  const routes: Array<{ route: Route; compiled: CompiledRoute }> = ROUTES.map((route) => ({ route, compiled: compileRoute(route.template) })).sort((a, b) => b.compiled.specificity - a.compiled.specificity);
-  const { certFile, keyFile } = await ensureLoopbackCert(opts.certDir);
-  let base = '';
+  const deps: RouterDeps = { runtime, validate: opts.validate ?? validateGraphTokenInterim };
+  const certDir = opts.certDir ?? path.join(os.tmpdir(), 'm365v-emulator');
+  const { certFile, keyFile } = await ensureLoopbackCert(certDir);
 
-  const contentUrl = (drive: Drive, item: DriveItem): string => `${base}/_content/${signer.sign({ d: drive.id, i: item.id, v: item.version, e: Date.now() + 3600_000 })}`;
-
-  function authenticate(authorization: string | undefined): { appId: string; roles: Set<string> } {
-    const token = /^Bearer (.+)$/i.exec(authorization ?? '')?.[1];
-    const invalid = (message: string): GraphError => new GraphError(401, 'InvalidAuthenticationToken', message, { headers: { 'WWW-Authenticate': 'Bearer realm="", error="invalid_token"' } });
-    if (!token) throw invalid('Access token is empty.');
-    const [h, p, s] = token.split('.');
-    if (!h || !p || !s) throw invalid('IDX14100: JWT is not well formed, there are no dots (.).');
-    if (!verify('RSA-SHA256', Buffer.from(`${h}.${p}`), createPublicKey(publicKey.export({ type: 'spki', format: 'pem' })), Buffer.from(s, 'base64url'))) throw invalid('Access token validation failure. Invalid signature.');
-    const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as { aud?: string; exp?: number; tid?: string; appid?: string; roles?: string[] };
-    if (claims.aud !== 'https://graph.microsoft.com') throw invalid('Access token validation failure. Invalid audience.');
-    if (!claims.exp || claims.exp * 1000 < Date.now()) throw invalid('Lifetime validation failed, the token is expired.');
-    if (claims.tid !== tenant.id) throw invalid('Access token validation failure. Invalid tenant.');
-    return { appId: claims.appid ?? '', roles: new Set(claims.roles ?? []) };
-  }
-
-  async function graph(method: string, url: URL, headers: Record<string, string | undefined>, body: Buffer): Promise<GraphResult> {
-    const path = url.pathname.replace(/^\/v1\.0/, '').replace(/\('([^']+)'\)/g, '/$1');
-    const candidates = routes.map((r) => ({ ...r, params: r.compiled.match(path) })).filter((r) => r.params !== null);
-    const hit = candidates.find((c) => c.route.method === method);
-    const caller = authenticate(headers.authorization);
-    if (!hit) throw candidates.length ? new GraphError(405, 'Request_BadRequest', `The HTTP method '${method}' is not allowed for ${path}.`) : new GraphError(400, 'BadRequest', `Resource not found for the segment '${path.split('/').filter(Boolean).pop() ?? ''}'.`);
-    const { route, params } = hit;
-    state.counters.byWorkload[route.workload] = (state.counters.byWorkload[route.workload] ?? 0) + 1;
-    if (!route.permissions.some((p) => caller.roles.has(p))) throw new GraphError(403, FORBIDDEN[route.workload].code, FORBIDDEN[route.workload].message);
-    const mailbox = route.mailbox?.(params!);
-    if (mailbox) {
-      const userId = tenant.user(mailbox)?.id ?? mailbox;
-      if (state.denied.get(caller.appId)?.has(userId)) throw new GraphError(403, 'ErrorAccessDenied', 'Access to OData is disabled: the application access policy does not allow this mailbox.');
-      state.counters.byMailbox[userId] = (state.counters.byMailbox[userId] ?? 0) + 1;
-    }
-    const roll = Math.random();
-    if (roll < state.faults.rate503) throw new GraphError(503, 'serviceNotAvailable', 'The service is temporarily unavailable.', { headers: { 'Retry-After': '1' } });
-    if (roll < state.faults.rate503 + state.faults.rate504) throw new GraphError(504, 'UnknownError', 'Gateway timeout.');
-    const lane = state.throttle.admit(`${caller.appId}|${mailbox ?? 'tenant'}`);
-    if (!lane.admitted) {
-      state.counters.throttled++;
-      throw new GraphError(429, 'TooManyRequests', 'Please retry again later.', { headers: { 'Retry-After': String(lane.retryAfterSeconds) }, innerCode: 'ApplicationThrottled' });
-    }
-    try {
-      const req: GraphRequest = { method, path, params: params!, query: url.searchParams, headers, body, tenant, baseUrl: `${base}/v1.0`, contentUrl };
-      return await route.handle(req);
-    } finally {
-      lane.release();
-    }
-  }
-
-  async function batch(headers: Record<string, string | undefined>, body: Buffer): Promise<GraphResult> {
-    let parsed: { requests?: Array<{ id: string; method: string; url: string; headers?: Record<string, string>; body?: unknown; dependsOn?: string[] }> };
-    try {
-      parsed = JSON.parse(body.toString('utf8'));
-    } catch {
-      throw new GraphError(400, 'BadRequest', 'Invalid batch payload format.');
-    }
-    const requests = parsed.requests ?? [];
-    if (requests.length === 0 || requests.length > 20) throw new GraphError(400, 'BadRequest', 'Invalid batch payload format: a batch holds 1 to 20 requests.');
-    const ids = requests.map((r) => String(r.id).toLowerCase());
-    if (new Set(ids).size !== ids.length) throw new GraphError(400, 'BadRequest', 'Batch request contains duplicate request ids.');
-    const results = new Map<string, { id: string; status: number; headers: Record<string, string>; body?: unknown }>();
-    const run = async (r: (typeof requests)[number]): Promise<void> => {
-      for (const dep of r.dependsOn ?? []) {
-        const d = results.get(dep.toLowerCase());
-        if (!d || d.status >= 400) {
-          results.set(r.id.toLowerCase(), { id: r.id, status: 424, headers: {}, body: { error: { code: 'FailedDependency', message: `Depends on request ${dep}, which failed.` } } });
-          return;
-        }
-      }
-      const inner = { ...headers, ...Object.fromEntries(Object.entries(r.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])) };
-      const innerBody = r.body === undefined ? Buffer.alloc(0) : Buffer.from(typeof r.body === 'string' ? r.body : JSON.stringify(r.body));
-      const res = await respond(r.method.toUpperCase(), new URL(`/v1.0${r.url.startsWith('/') ? '' : '/'}${r.url}`, base), inner, innerBody);
-      results.set(r.id.toLowerCase(), {
-        id: r.id, status: res.status, headers: res.headers ?? {},
-        ...(res.json !== undefined ? { body: res.json } : res.bytes ? { body: res.bytes.toString('base64') } : {}),
-      });
-    };
-    // Independent requests run concurrently (the service runs up to 4 at once); dependency chains run in order.
-    const pending = [...requests];
-    while (pending.length) {
-      const ready = pending.filter((r) => (r.dependsOn ?? []).every((d) => results.has(d.toLowerCase())));
-      const wave = (ready.length ? ready : pending).slice(0, 4);
-      await Promise.all(wave.map(run));
-      for (const r of wave) pending.splice(pending.indexOf(r), 1);
-    }
-    return { status: 200, json: { responses: [...results.values()].reverse() } };
-  }
-
-  /** One Graph request through the whole pipeline, errors rendered as Graph does. */
-  async function respond(method: string, url: URL, headers: Record<string, string | undefined>, body: Buffer): Promise<GraphResult> {
-    const requestId = newRequestId();
-    const clientRequestId = headers['client-request-id'] ?? requestId;
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', runtime.origin);
+    const method = (req.method ?? 'GET').toUpperCase();
+    const body = bodyReader(req);
     let result: GraphResult;
-    try {
-      result = url.pathname === '/v1.0/$batch' && method === 'POST' ? await batch(headers, body) : await graph(method, url, headers, body);
-    } catch (e) {
-      const err = e instanceof GraphError ? e : new GraphError(500, 'generalException', 'General exception while processing.');
-      if (!(e instanceof GraphError)) console.error('[m365] handler failed', e);
-      result = { status: err.status, headers: err.options.headers ?? {}, json: envelope(err, { requestId, clientRequestId }, Date.now()) };
+    if (/^\/v1\.0(\/|$)/i.test(url.pathname)) {
+      const incoming = { method, url, headers: req.headers, body: body.read };
+      result = method === 'POST' && /^\/v1\.0\/\$batch\/?$/i.test(url.pathname) ? await dispatchBatch(incoming, deps) : await dispatchGraph(incoming, deps);
+    } else {
+      const hit = matchHttpRoute(method, url.pathname);
+      if (hit === undefined) result = { status: 404, json: { error: { code: 'NotFound', message: `No emulated endpoint at ${url.pathname}.` } } };
+      else if (hit === 'method') result = { status: 405, json: { error: { code: 'MethodNotAllowed', message: `${method} is not allowed at ${url.pathname}.` } } };
+      else {
+        result = await hit.spec.handler({
+          method, path: url.pathname, params: hit.params, query: url.searchParams, headers: req.headers, body: body.read,
+          json: async <T>() => JSON.parse((await body.read()).toString('utf8')) as T, emulator: runtime,
+        });
+      }
     }
-    state.counters.requests++;
-    state.counters.byStatus[result.status] = (state.counters.byStatus[result.status] ?? 0) + 1;
-    result.headers = { ...result.headers, 'request-id': requestId, 'client-request-id': clientRequestId };
-    return result;
+    body.drain();
+    await send(res, result);
   }
 
-  function identity(url: URL, method: string, headers: Record<string, string | undefined>, body: Buffer): GraphResult | undefined {
-    const m = /^\/([^/]+)\/(oauth2\/v2\.0\/token|v2\.0\/\.well-known\/openid-configuration|discovery\/v2\.0\/keys|discovery\/keys|discovery\/instance)$/.exec(url.pathname);
-    if (!m) return undefined;
-    const [, segment, what] = m as unknown as [string, string, string];
-    const known = segment === tenant.id || segment.toLowerCase() === tenant.domain ? { id: tenant.id, domain: tenant.domain, apps: state.apps } : undefined;
-    if (what.startsWith('discovery/v2.0/keys') || what === 'discovery/keys') return { status: 200, json: { keys: [key.publicJwk] } };
-    if (what === 'discovery/instance') {
-      const host = url.host;
-      return { status: 200, json: { tenant_discovery_endpoint: `${base}/${segment}/v2.0/.well-known/openid-configuration`, 'api-version': '1.1', metadata: [{ preferred_network: host, preferred_cache: host, aliases: [host] }] } };
-    }
-    if (what.endsWith('openid-configuration')) {
-      const tid = known?.id ?? segment;
-      return { status: 200, json: { token_endpoint: `${base}/${tid}/oauth2/v2.0/token`, authorization_endpoint: `${base}/${tid}/oauth2/v2.0/authorize`, issuer: `${base}/${tid}/v2.0`, jwks_uri: `${base}/${tid}/discovery/v2.0/keys`, end_session_endpoint: `${base}/${tid}/oauth2/v2.0/logout`, token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt', 'client_secret_basic'], response_types_supported: ['code', 'id_token', 'token'], subject_types_supported: ['pairwise'], id_token_signing_alg_values_supported: ['RS256'], tenant_region_scope: 'EU' } };
-    }
-    if (method !== 'POST') return { status: 405 };
-    const basic = /^Basic (.+)$/i.exec(headers.authorization ?? '')?.[1];
-    const [id, secret] = basic ? Buffer.from(basic, 'base64').toString().split(':').map(decodeURIComponent) : [];
-    const reply = issueToken(known, segment, new URLSearchParams(body.toString('utf8')), id ? { id, secret: secret ?? '' } : undefined, key, `${base}/${segment}/oauth2/v2.0/token`);
-    return { status: reply.status, json: reply.body, headers: { 'cache-control': 'no-store' } };
-  }
-
-  function content(url: URL, headers: Record<string, string | undefined>): GraphResult {
-    const claims = signer.verify(url.pathname.slice('/_content/'.length));
-    if (!claims || Number(claims.e) < Date.now()) return { status: 401, json: { error: { code: 'unauthenticated', message: 'The download URL has expired or is invalid.' } } };
-    const drive = tenant.driveById(String(claims.d));
-    const item = drive?.items.get(String(claims.i));
-    if (!drive || !item?.file) return { status: 404, json: { error: { code: 'itemNotFound', message: 'The resource could not be found.' } } };
-    const bytes = fileBytes(tenant.seed, item);
-    const range = /^bytes=(\d+)-(\d*)$/.exec(headers.range ?? '');
-    if (range) {
-      const start = Number(range[1]);
-      const end = range[2] ? Math.min(Number(range[2]), bytes.length - 1) : bytes.length - 1;
-      return { status: 206, headers: { 'content-range': `bytes ${start}-${end}/${bytes.length}`, 'content-type': 'application/octet-stream' }, bytes: bytes.subarray(start, end + 1) };
-    }
-    return { status: 200, headers: { 'content-type': 'application/octet-stream' }, bytes };
-  }
-
-  const server = https.createServer({ cert: fs.readFileSync(certFile), key: fs.readFileSync(keyFile), keepAlive: true }, (req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', base);
-      const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]));
-      const body = Buffer.concat(chunks);
-      const method = req.method ?? 'GET';
-      const work: Promise<GraphResult> = url.pathname.startsWith('/v1.0/')
-        ? respond(method, url, headers, body)
-        : url.pathname.startsWith('/_content/')
-          ? Promise.resolve(content(url, headers))
-          : url.pathname.startsWith('/_emulator/')
-            ? handleControl(state, method, url, body)
-            : Promise.resolve(identity(url, method, headers, body) ?? { status: 404, json: { error: 'not_found' } });
-      void work.then((r) => {
-        const payload = r.bytes ?? (r.json !== undefined ? Buffer.from(JSON.stringify(r.json)) : Buffer.alloc(0));
-        res.writeHead(r.status, { ...(r.json !== undefined ? { 'content-type': 'application/json; odata.metadata=minimal; charset=utf-8' } : {}), ...r.headers, 'content-length': String(payload.length) });
-        res.end(payload);
-      }).catch((e: Error) => {
-        console.error('[m365] request failed', e);
-        res.writeHead(500);
-        res.end();
-      });
+  const server = https.createServer({ cert: fs.readFileSync(certFile), key: fs.readFileSync(keyFile) }, (req, res) => {
+    handle(req, res).catch((e: Error) => {
+      console.error('[m365] request failed', e);
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 'generalException', message: 'General exception while processing.' } }));
     });
   });
+  server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
-  base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  runtime.origin = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    url: base, graphBaseUrl: `${base}/v1.0`, authorityHost: base, caCertFile: certFile, tenantId: tenant.id, state,
+    url: runtime.origin, graphBaseUrl: `${runtime.origin}/v1.0`, authorityHost: runtime.origin, caCertFile: certFile, tenantId: tenants.primary.id,
+    tenants: tenants.list().map((t) => ({
+      tenantId: t.id, domain: t.domain,
+      apps: t.apps.map((a) => ({ clientId: a.clientId, displayName: a.displayName, ...(a.secrets[0] ? { clientSecret: a.secrets[0].value } : {}), roles: [...a.graphRoles] })),
+    })),
+    tenant(idOrDomain) {
+      const t = idOrDomain ? tenants.get(idOrDomain) : tenants.primary;
+      if (!t) throw new Error(`no tenant ${idOrDomain}`);
+      return t;
+    },
+    runtime,
     stop: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());

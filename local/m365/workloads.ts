@@ -8,3 +8,4 @@ import './control/routes-core';
 import './control/routes-mail';
 import './control/routes-directory';
 import './interim-auth';
+import './interim-files';

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ConfidentialClientApplication, INetworkModule } from '@azure/msal-node';
 import { Client, Context, Middleware, RetryHandler, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
-import { EmulatorOptions, M365Emulator, startM365Emulator } from '../../local/m365/emulator-server';
+import { EmulatorOptions, M365Emulator, startM365Emulator } from '../../local/m365/server';
 
 export type Fetch = (input: string | URL, init?: { method?: string; headers?: Record<string, string> | Headers; body?: string | Buffer | Uint8Array | ArrayBuffer }) => Promise<Response>;
 

@@ -1,5 +1,6 @@
 // Control API, tenant-wide: tenant and credentials, counters, throttle and fault settings, Exchange application
 // access policies, app role grants, delta token expiry, and the emulator clock.
+import { createHash, X509Certificate } from 'node:crypto';
 import { z } from 'zod';
 import { resetCounters } from '../graph/counters';
 import { faultRuleSchema, faultSettingsSchema, parseThrottle } from '../graph/faults';
@@ -92,6 +93,25 @@ registerControlRoutes([
       grant.forEach((r) => app.graphRoles.add(r));
       revoke.forEach((r) => app.graphRoles.delete(r));
       return controlJson(200, { graphRoles: [...app.graphRoles] });
+    },
+  },
+  {
+    method: 'POST', path: '/apps/{clientId}/certificates',
+    async handler(ctx) {
+      // Uploading a certificate's public part to the app registration, as in Certificates & secrets.
+      const app = ctx.tenant.apps.find((a) => a.clientId === ctx.params.clientId);
+      if (!app) throw new ControlError(404, `no app ${ctx.params.clientId}`);
+      const { certificatePem } = await input(ctx, z.object({ certificatePem: z.string() }));
+      let cert: X509Certificate;
+      try {
+        cert = new X509Certificate(certificatePem);
+      } catch {
+        throw new ControlError(400, 'certificatePem: not a PEM certificate');
+      }
+      const x5t = createHash('sha1').update(cert.raw).digest('base64url');
+      const x5tS256 = createHash('sha256').update(cert.raw).digest('base64url');
+      app.certificates.push({ publicKeyPem: cert.publicKey.export({ type: 'spki', format: 'pem' }).toString(), x5t, x5tS256 });
+      return controlJson(201, { x5t, x5tS256 });
     },
   },
   {

@@ -49,7 +49,3 @@ export function* bytesOf(key: string, size: number, chunk = 64 * 1024): Generato
   }
 }
 
-/** First-cut Outlook-style id (kept until the first-cut routes are replaced). */
-export function outlookIdOf(...parts: Array<string | number>): string {
-  return `AAMk${Buffer.concat([hashOf('a', ...parts), hashOf('b', ...parts), hashOf('c', ...parts)]).toString('base64url').slice(0, 116)}`;
-}
