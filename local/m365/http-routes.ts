@@ -1,21 +1,11 @@
 // Endpoints outside Graph v1.0 on the emulator's origin: Entra ID (token, discovery, keys — F's auth module),
 // pre-authenticated URLs (downloads, upload sessions) and the control API. Modules register them when imported;
 // the server matches them after /v1.0 and before its 404.
-import type { IncomingHttpHeaders } from 'node:http';
 import { compileRoute, CompiledRoute } from '../host/route-template';
-import type { GraphResult } from './graph/router';
-import type { EmulatorRuntime } from './runtime';
+import type { GraphContext, GraphResult } from './graph/router';
 
-export interface HttpContext {
-  method: string;
-  path: string;
-  params: Record<string, string>;
-  query: URLSearchParams;
-  headers: IncomingHttpHeaders;
-  body(): Promise<Buffer>;
-  json<T = unknown>(): Promise<T>;
-  emulator: EmulatorRuntime;
-}
+/** What a non-Graph handler gets: the request, without Graph's caller and tenant. */
+export type HttpContext = Pick<GraphContext, 'method' | 'path' | 'params' | 'query' | 'headers' | 'body' | 'json' | 'emulator'>;
 
 export interface HttpRouteSpec {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE' | '*';

@@ -1,12 +1,12 @@
 // Directory routes: /users, /users/{id}, /users/delta, /groups, /groups/{id}, /groups/{id}/members, /groups/delta
 // (members@delta), /directory/deletedItems — with Graph's default property sets, $select, $filter, paging,
 // $deltaToken=latest, Prefer: return=minimal and 410 + Location for expired tokens.
-import type { DeltaChange, DeltaOptions } from '../tenant/change-log';
+import type { ChangeLog, DeltaChange, DeltaOptions } from '../tenant/change-log';
 import type { GroupRecord, MembershipChange, UserRecord } from '../tenant/directory';
 import { deltaResponse, removedEntry } from './delta';
 import { GraphError } from './errors';
 import { applySelect, filterOf, listPage, preferences, selectOf } from './odata';
-import { GraphContext, ok, registerRoutes } from './router';
+import { GraphContext, GraphResult, ok, registerRoutes } from './router';
 
 const READ_USERS = ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
 const READ_GROUPS = ['GroupMember.Read.All', 'Group.Read.All', 'Group.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
@@ -28,8 +28,6 @@ export function groupJson(g: GroupRecord, select?: readonly string[]): Record<st
   const all: Record<string, unknown> = Object.fromEntries(GROUP_PROPS.map((p) => [p, g[p]]));
   return select ? applySelect(all, select) : all;
 }
-
-const contextOf = (entity: string, select: readonly string[] | undefined): string => `${entity}${select ? `(${select.join(',')})` : ''}`;
 
 function userOf(ctx: GraphContext): UserRecord {
   const u = ctx.tenant.user(ctx.params.userId!);
@@ -54,95 +52,54 @@ function changedJson<T>(c: DeltaChange<T>, full: Record<string, unknown>, minima
 const relevant = <T>(c: DeltaChange<T>, o: DeltaOptions): boolean =>
   c.kind !== 'updated' || c.props === 'all' || !o.select || o.select.some((s) => (c.props as Set<string>).has(s));
 
-const directoryExpired = (ctx: GraphContext, path: string) => (): GraphError =>
-  new GraphError(410, 'resyncRequired', 'The delta token is no longer valid. Start a full synchronization from the Location header.', { headers: { Location: `${ctx.baseUrl}${path}?$deltatoken=` } });
+/** A plain directory collection: $filter on the full objects, paging, $select on the page. */
+function collection<T>(ctx: GraphContext, context: string, items: Iterable<T>, render: (x: T, select?: readonly string[]) => Record<string, unknown>, full: (x: T) => unknown): GraphResult {
+  const select = selectOf(ctx.query);
+  const filter = filterOf(ctx.query);
+  const { page, nextLink } = listPage(ctx, [...items].filter((x) => !filter || filter(full(x))), { fallback: 100, max: 999 });
+  return ok({ '@odata.context': `${ctx.baseUrl}/$metadata#${context}${select ? `(${select.join(',')})` : ''}`, ...(nextLink ? { '@odata.nextLink': nextLink } : {}), value: page.map((x) => render(x, select)) });
+}
+
+/** Users or groups delta: @removed with the reason, $select-aware updates, Prefer: return=minimal. */
+function directoryDelta<T extends { id: string }>(ctx: GraphContext, log: ChangeLog<T>, linkPath: string, render: (c: DeltaChange<T>, o: DeltaOptions) => Record<string, unknown>): GraphResult {
+  const minimal = preferences(ctx).get('return') === 'minimal';
+  return deltaResponse(ctx, {
+    log, linkPath, context: linkPath.split('/')[1]!, pageSize: { fallback: 100, max: 999 }, latest: true,
+    expired: () => new GraphError(410, 'resyncRequired', 'The delta token is no longer valid. Start a full synchronization from the Location header.', { headers: { Location: `${ctx.baseUrl}${linkPath}?$deltatoken=` } }),
+    render: (c, o) => {
+      if (c.kind === 'removed') return [removedEntry(undefined, c.id, c.reason!)];
+      return relevant(c, o) ? [changedJson(c, render(c, o), minimal)] : [];
+    },
+  });
+}
+
+const entity = (ctx: GraphContext, context: string, json: Record<string, unknown>): GraphResult => {
+  const select = selectOf(ctx.query);
+  return ok({ '@odata.context': `${ctx.baseUrl}/$metadata#${context}${select ? `(${select.join(',')})` : ''}/$entity`, ...json });
+};
 
 registerRoutes([
-  {
-    method: 'GET', path: '/users', workload: 'directory', permissions: READ_USERS,
-    handler(ctx) {
-      const select = selectOf(ctx.query);
-      const filter = filterOf(ctx.query);
-      const users = [...ctx.tenant.directory.users.all()].filter((u) => !filter || filter(userJson(u, USER_PROPS)));
-      const { page, nextLink } = listPage(ctx, users, { fallback: 100, max: 999 });
-      return ok({ '@odata.context': `${ctx.baseUrl}/$metadata#${contextOf('users', select)}`, ...(nextLink ? { '@odata.nextLink': nextLink } : {}), value: page.map((u) => userJson(u, select)) });
-    },
-  },
-  {
-    method: 'GET', path: '/users/delta', workload: 'directory', permissions: READ_USERS,
-    handler(ctx) {
-      const minimal = preferences(ctx).get('return') === 'minimal';
-      return deltaResponse(ctx, {
-        log: ctx.tenant.directory.users, linkPath: '/users/delta', context: 'users', pageSize: { fallback: 100, max: 999 }, latest: true,
-        expired: directoryExpired(ctx, '/users/delta'),
-        render: (c, o) => {
-          if (c.kind === 'removed') return [removedEntry(undefined, c.id, c.reason!)];
-          if (!relevant(c, o)) return [];
-          return [changedJson(c, userJson(c.item, o.select), minimal)];
-        },
-      });
-    },
-  },
-  {
-    method: 'GET', path: '/users/{userId}', workload: 'directory', permissions: READ_USERS,
-    handler: (ctx) => {
-      const select = selectOf(ctx.query);
-      return ok({ '@odata.context': `${ctx.baseUrl}/$metadata#${contextOf('users', select)}/$entity`, ...userJson(userOf(ctx), select) });
-    },
-  },
+  { method: 'GET', path: '/users', workload: 'directory', permissions: READ_USERS, handler: (ctx) => collection(ctx, 'users', ctx.tenant.directory.users.all(), userJson, (u) => userJson(u, USER_PROPS)) },
+  { method: 'GET', path: '/users/delta', workload: 'directory', permissions: READ_USERS, handler: (ctx) => directoryDelta(ctx, ctx.tenant.directory.users, '/users/delta', (c, o) => userJson(c.item, o.select)) },
+  { method: 'GET', path: '/users/{userId}', workload: 'directory', permissions: READ_USERS, handler: (ctx) => entity(ctx, 'users', userJson(userOf(ctx), selectOf(ctx.query))) },
   {
     method: 'GET', path: '/directory/deletedItems/microsoft.graph.user', workload: 'directory', permissions: READ_USERS,
-    handler(ctx) {
-      const select = selectOf(ctx.query);
-      const { page, nextLink } = listPage(ctx, ctx.tenant.directory.users.softDeleted(), { fallback: 100, max: 999 });
-      return ok({ '@odata.context': `${ctx.baseUrl}/$metadata#directoryObjects/microsoft.graph.user`, ...(nextLink ? { '@odata.nextLink': nextLink } : {}), value: page.map((u) => userJson(u, select)) });
-    },
+    handler: (ctx) => collection(ctx, 'directoryObjects/microsoft.graph.user', ctx.tenant.directory.users.softDeleted(), userJson, (u) => userJson(u, USER_PROPS)),
   },
-  {
-    method: 'GET', path: '/groups', workload: 'directory', permissions: READ_GROUPS,
-    handler(ctx) {
-      const select = selectOf(ctx.query);
-      const filter = filterOf(ctx.query);
-      const groups = [...ctx.tenant.directory.groups.all()].filter((g) => !filter || filter(groupJson(g)));
-      const { page, nextLink } = listPage(ctx, groups, { fallback: 100, max: 999 });
-      return ok({ '@odata.context': `${ctx.baseUrl}/$metadata#${contextOf('groups', select)}`, ...(nextLink ? { '@odata.nextLink': nextLink } : {}), value: page.map((g) => groupJson(g, select)) });
-    },
-  },
+  { method: 'GET', path: '/groups', workload: 'directory', permissions: READ_GROUPS, handler: (ctx) => collection(ctx, 'groups', ctx.tenant.directory.groups.all(), groupJson, (g) => groupJson(g)) },
   {
     method: 'GET', path: '/groups/delta', workload: 'directory', permissions: READ_GROUPS,
-    handler(ctx) {
-      const minimal = preferences(ctx).get('return') === 'minimal';
-      return deltaResponse(ctx, {
-        log: ctx.tenant.directory.groups, linkPath: '/groups/delta', context: 'groups', pageSize: { fallback: 100, max: 999 }, latest: true,
-        expired: directoryExpired(ctx, '/groups/delta'),
-        render: (c, o) => {
-          if (c.kind === 'removed') return [removedEntry(undefined, c.id, c.reason!)];
-          if (!relevant(c, o)) return [];
-          const withMembers = o.select?.includes('members');
-          const json = changedJson(c, groupJson(c.item, o.select?.filter((s) => s !== 'members')), minimal);
-          if (!withMembers) return [json];
-          return [{ ...json, 'members@delta': membersDelta(c) }];
-        },
-      });
-    },
+    handler: (ctx) => directoryDelta(ctx, ctx.tenant.directory.groups, '/groups/delta', (c, o) => {
+      const json = groupJson(c.item, o.select?.filter((s) => s !== 'members'));
+      return o.select?.includes('members') ? { ...json, 'members@delta': membersDelta(c) } : json;
+    }),
   },
-  {
-    method: 'GET', path: '/groups/{groupId}', workload: 'directory', permissions: READ_GROUPS,
-    handler: (ctx) => {
-      const select = selectOf(ctx.query);
-      return ok({ '@odata.context': `${ctx.baseUrl}/$metadata#${contextOf('groups', select)}/$entity`, ...groupJson(groupOf(ctx), select) });
-    },
-  },
+  { method: 'GET', path: '/groups/{groupId}', workload: 'directory', permissions: READ_GROUPS, handler: (ctx) => entity(ctx, 'groups', groupJson(groupOf(ctx), selectOf(ctx.query))) },
   {
     method: 'GET', path: '/groups/{groupId}/members', workload: 'directory', permissions: READ_GROUPS,
     handler(ctx) {
-      const select = selectOf(ctx.query);
       const members = groupOf(ctx).members.map((id) => ctx.tenant.directory.users.get(id)).filter((u): u is UserRecord => u !== undefined);
-      const { page, nextLink } = listPage(ctx, members, { fallback: 100, max: 999 });
-      return ok({
-        '@odata.context': `${ctx.baseUrl}/$metadata#directoryObjects`, ...(nextLink ? { '@odata.nextLink': nextLink } : {}),
-        value: page.map((u) => ({ '@odata.type': '#microsoft.graph.user', ...userJson(u, select) })),
-      });
+      return collection(ctx, 'directoryObjects', members, (u, select) => ({ '@odata.type': '#microsoft.graph.user', ...userJson(u, select) }), (u) => userJson(u, USER_PROPS));
     },
   },
 ]);
