@@ -151,4 +151,15 @@ describe('mail delta', () => {
     const next = (await round(pages.at(-1)!['@odata.deltaLink'])).flatMap((p) => p.value);
     expect(next).toEqual([expect.objectContaining({ displayName: 'Falcon', parentFolderId: byName.get('Projects')!.id })]);
   });
+
+  it('applies $filter=receivedDateTime ge … from the first request to the whole round', async () => {
+    const list = (await json(await t.graph('GET', `/users/${user}/mailFolders/sentitems/messages?$top=100&$select=receivedDateTime`))).value as Array<{ id: string; receivedDateTime: string }>;
+    const cut = list[9]!.receivedDateTime;
+    const filter = encodeURIComponent(`receivedDateTime ge ${cut}`);
+    const pages = await round(`/users/${user}/mailFolders/sentitems/messages/delta?$filter=${filter}&$select=receivedDateTime`, { prefer: 'odata.maxpagesize=7' });
+    const items = pages.flatMap((p) => p.value) as Array<{ receivedDateTime: string }>;
+    expect(items).toHaveLength(10);
+    expect(items.every((m) => m.receivedDateTime >= cut)).toBe(true);
+    expect(pages[0]!['@odata.nextLink']).not.toMatch(/filter/);
+  });
 });
