@@ -95,3 +95,11 @@ export function extendedProperties(ctx: GraphContext, m: MessageRecord): Record<
   });
   return { singleValueExtendedProperties: found };
 }
+
+/** The properties a PATCH body changes; one the emulator does not update is a 400, not silently ignored. */
+export function patchedKeys(input: Record<string, unknown>, allowed: ReadonlySet<string>): string[] {
+  const keys = Object.keys(input).filter((k) => !k.startsWith('@odata'));
+  const bad = keys.find((k) => !allowed.has(k));
+  if (bad) throw new GraphError(400, 'ErrorInvalidPropertyRequest', `The property '${bad}' cannot be updated through this emulator.`);
+  return keys;
+}

@@ -9,7 +9,7 @@ import { changeKeyOf } from '../tenant/message';
 import { deltaResponse, removedEntry } from './delta';
 import { GraphError, itemNotFound, syncStateNotFound } from './errors';
 import { applySelect, listPage, option, selectOf } from './odata';
-import { byMailbox, CALENDAR_READ, CALENDAR_WRITE, mailboxOf } from './outlook';
+import { byMailbox, CALENDAR_READ, CALENDAR_WRITE, mailboxOf, patchedKeys } from './outlook';
 import { created, GraphContext, noContent, ok, registerRoutes } from './router';
 
 const EVENT_TYPE = '#microsoft.graph.event';
@@ -125,9 +125,7 @@ registerRoutes([
       const mb = mailboxOf(ctx);
       const e = eventOf(mb, ctx.params.eventId!);
       const input = await ctx.json<Record<string, unknown>>();
-      const keys = Object.keys(input).filter((k) => !k.startsWith('@odata'));
-      const bad = keys.find((k) => !EVENT_PATCHABLE.has(k));
-      if (bad) throw new GraphError(400, 'ErrorInvalidPropertyRequest', `The property '${bad}' cannot be updated through this emulator.`);
+      const keys = patchedKeys(input, EVENT_PATCHABLE);
       const now = new Date(ctx.emulator.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
       const next = { ...e, ...(input as Partial<EventRecord>), lastModifiedDateTime: now, changeKey: changeKeyOf(e.id, now, mb.events.currentSeq()) };
       next.type = next.recurrence ? 'seriesMaster' : 'singleInstance';

@@ -7,7 +7,7 @@ import { changeKeyOf } from '../tenant/message';
 import { deltaResponse, removedEntry } from './delta';
 import { GraphError, itemNotFound, syncStateNotFound } from './errors';
 import { applySelect, listPage, selectOf } from './odata';
-import { byMailbox, CONTACTS_READ, CONTACTS_WRITE, mailboxOf } from './outlook';
+import { byMailbox, CONTACTS_READ, CONTACTS_WRITE, mailboxOf, patchedKeys } from './outlook';
 import { created, GraphContext, GraphResult, noContent, ok, registerRoutes } from './router';
 
 const CONTACT_TYPE = '#microsoft.graph.contact';
@@ -41,6 +41,7 @@ function delta(ctx: GraphContext, folderId: (mb: Mailbox) => string, linkPath: s
 }
 
 const CONTACT_FIELDS = ['displayName', 'givenName', 'surname', 'middleName', 'nickName', 'title', 'jobTitle', 'companyName', 'department', 'officeLocation', 'businessHomePage', 'personalNotes', 'mobilePhone', 'businessPhones', 'homePhones', 'imAddresses', 'emailAddresses', 'businessAddress', 'homeAddress', 'otherAddress', 'birthday', 'categories', 'fileAs'] as const;
+const CONTACT_PATCHABLE: ReadonlySet<string> = new Set(CONTACT_FIELDS);
 
 async function create(ctx: GraphContext, folderId: (mb: Mailbox) => string): Promise<GraphResult> {
   const mb = mailboxOf(ctx);
@@ -124,9 +125,7 @@ registerRoutes([
       const mb = mailboxOf(ctx);
       const { contact, log } = contactOf(mb, ctx.params.contactId!);
       const input = await ctx.json<Record<string, unknown>>();
-      const keys = Object.keys(input).filter((k) => !k.startsWith('@odata'));
-      const bad = keys.find((k) => !(CONTACT_FIELDS as readonly string[]).includes(k));
-      if (bad) throw new GraphError(400, 'ErrorInvalidPropertyRequest', `The property '${bad}' cannot be updated through this emulator.`);
+      const keys = patchedKeys(input, CONTACT_PATCHABLE);
       const now = new Date(ctx.emulator.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
       const next = { ...contact, ...(input as Partial<ContactRecord>), lastModifiedDateTime: now, changeKey: changeKeyOf(contact.id, now, log.currentSeq()) };
       log.update(next, [...keys, 'lastModifiedDateTime', 'changeKey']);

@@ -9,7 +9,7 @@ import { decodeWords, leafText, mimeHeader, parseAddressList, parseMime } from '
 import { deltaResponse, removedEntry } from './delta';
 import { GraphError, itemNotFound, syncStateNotFound } from './errors';
 import { filterOf, option, pageSizeOf, selectOf } from './odata';
-import { bodyPreference, byMailbox, extendedProperties, folderJson, folderOf, MAIL_READ, MAIL_WRITE, mailboxOf, messageJson, messageOf } from './outlook';
+import { bodyPreference, byMailbox, extendedProperties, folderJson, folderOf, MAIL_READ, MAIL_WRITE, mailboxOf, messageJson, messageOf, patchedKeys } from './outlook';
 import { created, GraphContext, GraphResult, noContent, ok, registerRoutes } from './router';
 
 const MESSAGE_TYPE = '#microsoft.graph.message';
@@ -177,9 +177,7 @@ async function patchMessage(ctx: GraphContext): Promise<GraphResult> {
   const mb = mailboxOf(ctx);
   const { message } = messageOf(mb, ctx.params.messageId!);
   const input = await ctx.json<Record<string, unknown>>();
-  const keys = Object.keys(input).filter((k) => !k.startsWith('@odata'));
-  const bad = keys.find((k) => !PATCHABLE.has(k));
-  if (bad) throw new GraphError(400, 'ErrorInvalidPropertyRequest', `The property '${bad}' cannot be updated through this emulator.`);
+  const keys = patchedKeys(input, PATCHABLE);
   const { subject, ...state } = input as Partial<MessageRecord> & { subject?: string };
   const patch: Partial<MessageRecord> = { ...state, ...(subject !== undefined ? { content: { ...message.content, subject } } : {}) };
   const next = mb.updateMessage(message.id, patch, keys);
