@@ -1,38 +1,56 @@
+// Graph clients per Microsoft 365 account, built from settings and the account's credential (Key Vault), reused
+// across invocations so msal's token cache and the keep-alive sockets are too.
 import fs from 'node:fs';
-import https from 'node:https';
+import path from 'node:path';
 import type { Settings } from '../config/settings';
 import type { AccountDoc } from '../inventory/schemas';
 import type { SecretSource } from '../secrets/secret-source';
-import { GraphHttpSession } from './graph-session';
-import { Credential, TokenProvider } from './token-provider';
+import { GraphClient, userAgent } from './graph-client';
+import type { GraphLogEntry } from './http-pipeline';
+import { createAgent, httpsTransport } from './https-transport';
+import { Credential, tokenProviderFor } from './token-provider';
 
 /** A PEM holding a certificate and its private key, as Key Vault exports a PEM certificate. */
-function splitPem(pem: string): { certificatePem: string; privateKeyPem: string } {
+export function splitPem(pem: string): { certificatePem: string; privateKeyPem: string } {
   const cert = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem)?.[0];
-  const key = /-----BEGIN (?:RSA )?PRIVATE KEY-----[\s\S]+?-----END (?:RSA )?PRIVATE KEY-----/.exec(pem)?.[0];
+  const key = /-----BEGIN (?:RSA |EC )?PRIVATE KEY-----[\s\S]+?-----END (?:RSA |EC )?PRIVATE KEY-----/.exec(pem)?.[0];
   if (!cert || !key) throw new Error('the certificate secret must hold a PEM certificate and its private key');
   return { certificatePem: cert, privateKeyPem: key };
 }
 
-/** Sessions per account, reused across invocations so msal's token cache and keep-alive sockets are too. */
-export function graphSessions(settings: Settings, secrets: SecretSource): (account: AccountDoc) => Promise<GraphHttpSession> {
-  const agent = new https.Agent({ keepAlive: true, maxSockets: 256, ...(settings.M365V_GRAPH_CA_CERT_FILE ? { ca: fs.readFileSync(settings.M365V_GRAPH_CA_CERT_FILE) } : {}) });
-  const sessions = new Map<string, GraphHttpSession>();
+/** The product's version from its package.json (for the User-Agent), wherever the compiled file runs from. */
+function productVersion(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (fs.existsSync(file)) {
+      const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'm365-vault' && pkg.version) return pkg.version;
+    }
+    if (path.dirname(dir) === dir) return '0.0.0';
+  }
+}
+
+/** Failures, retries and hand-backs with their request ids; successful responses would flood the traces. */
+function logNotable(e: GraphLogEntry): void {
+  if (e.event === 'response' && (e.status ?? 0) < 400) return;
+  console.log(`[graph] ${e.event} ${e.status ?? ''} ${e.method} ${e.target} op=${e.operation} mailbox=${e.mailbox} attempt=${e.attempt}`
+    + `${e.waitSeconds !== undefined ? ` wait=${e.waitSeconds.toFixed(2)}s` : ''}${e.error ? ` error=${e.error}` : ''} request-id=${e.requestId ?? '-'} client-request-id=${e.clientRequestId}`);
+}
+
+export function graphSessions(settings: Settings, secrets: SecretSource): (account: AccountDoc) => Promise<GraphClient> {
+  const transport = httpsTransport(createAgent(settings.M365V_GRAPH_CA_CERT_FILE));
+  const agentString = userAgent(productVersion());
+  const clients = new Map<string, GraphClient>();
   return async (account) => {
     const key = `${account.id}|${account.updatedAt}`;
-    const cached = sessions.get(key);
+    const cached = clients.get(key);
     if (cached) return cached;
     const credential: Credential = account.credential.type === 'secret'
       ? { clientSecret: await secrets.get(account.credential.secretName) }
       : splitPem(await secrets.get(account.credential.certificateName));
-    const tokens = new TokenProvider({
-      authorityHost: settings.M365V_AUTHORITY_HOST, tenantId: account.tenantId, clientId: account.clientId, credential,
-      // Graph's resource id is the same in every cloud the API is reached through (the token audience).
-      scope: 'https://graph.microsoft.com/.default',
-      ...(settings.M365V_GRAPH_CA_CERT_FILE ? { agent } : {}),
-    });
-    const session = new GraphHttpSession({ baseUrl: settings.M365V_GRAPH_BASE_URL, tokens, agent, log: (l) => console.log(l) });
-    sessions.set(key, session);
-    return session;
+    const tokens = tokenProviderFor({ authorityHost: settings.M365V_AUTHORITY_HOST, tenantId: account.tenantId, clientId: account.clientId, credential, transport });
+    const client = new GraphClient({ baseUrl: settings.M365V_GRAPH_BASE_URL, tokens, transport, userAgent: agentString, log: logNotable });
+    clients.set(key, client);
+    return client;
   };
 }

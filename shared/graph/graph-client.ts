@@ -1,0 +1,99 @@
+// The product's one Microsoft Graph client: JSON reads and writes, delta/collection pages, streamed content
+// (message MIME, file downloads via their pre-authenticated URL), $batch, the token's granted roles for alarms,
+// and request/throttling counters for run reports and benchmarks. Built on the pipeline's throttling discipline.
+import type { Readable } from 'node:stream';
+import type { GraphOperation } from '../domain/graph-permissions';
+import type { DeltaPage } from '../backup/ports';
+import type { GraphSession } from '../runtime/services';
+import { runBatch } from './batch';
+import type { BatchRequest, BatchResult } from './batch-plan';
+import { getPage, Page, PageOptions } from './delta-page';
+import { Download, download, DownloadOptions } from './download';
+import { GraphStats, HttpPipeline, PipelineOptions } from './http-pipeline';
+import type { TokenProvider } from './token-provider';
+
+export interface CallOptions {
+  /** Throttling key: the mailbox, drive or site the request touches. */
+  mailbox: string;
+  operation: GraphOperation;
+  /** Epoch ms by which the caller must return. */
+  deadline: number;
+  headers?: Record<string, string>;
+}
+
+export interface GraphClientOptions extends Omit<PipelineOptions, 'tokens'> {
+  tokens: TokenProvider;
+  /** Page size asked for by page() (delta rounds of the backup). */
+  pageSize?: number;
+}
+
+/** Graph's traffic decoration: ISV|Company|App/Version (decorated traffic is preferred when throttling). */
+export const userAgent = (version: string): string => `ISV|m365-vault|m365-vault/${version}`;
+
+export class GraphClient implements GraphSession {
+  private readonly pipeline: HttpPipeline;
+
+  constructor(private readonly opts: GraphClientOptions) {
+    this.pipeline = new HttpPipeline(opts);
+  }
+
+  /** One resource as JSON. */
+  get<T>(path: string, o: CallOptions): Promise<T> {
+    return this.pipeline.json<T>({ ...o, url: path });
+  }
+
+  /** A write (restore): JSON body unless given bytes or a string with its own Content-Type. */
+  send<T>(method: 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, body: unknown, o: CallOptions): Promise<T> {
+    const raw = typeof body === 'string' || Buffer.isBuffer(body);
+    return this.pipeline.json<T>({
+      ...o, method, url: path,
+      ...(body === undefined ? {} : { body: raw ? (body as string | Buffer) : JSON.stringify(body) }),
+      headers: { ...(body === undefined || raw ? {} : { 'content-type': 'application/json' }), ...o.headers },
+    });
+  }
+
+  /** One page of a collection or delta round. */
+  getPage<T>(urlOrPath: string, o: PageOptions): Promise<Page<T>> {
+    return getPage<T>(this.pipeline, urlOrPath, o);
+  }
+
+  /** A delta page for the sync engine, at the configured page size. */
+  page(url: string, o: CallOptions): Promise<DeltaPage> {
+    return this.getPage(url, { ...o, maxPageSize: this.opts.pageSize ?? 100 });
+  }
+
+  /** Lists a collection, following nextLink to the end (small collections only: it collects them in memory). */
+  async all<T>(path: string, o: CallOptions): Promise<T[]> {
+    const out: T[] = [];
+    for (let next: string | undefined = path; next;) {
+      const page: Page<T> = await this.getPage<T>(next, o);
+      out.push(...page.value);
+      next = page.nextLink;
+    }
+    return out;
+  }
+
+  /** Content with its status and headers: `$value`, or `/content` through its pre-authenticated URL. */
+  download(pathOrUrl: string, o: DownloadOptions): Promise<Download> {
+    return download(this.pipeline, pathOrUrl, o);
+  }
+
+  /** The content bytes only, streaming (the sync engine's port). */
+  async stream(url: string, o: CallOptions): Promise<Readable> {
+    return (await this.download(url, o)).body;
+  }
+
+  /** JSON batching; per-item results in request order (see batch.ts for what a throttled item returns). */
+  batch(requests: readonly BatchRequest[], o: CallOptions & { maxAttempts?: number }): Promise<BatchResult[]> {
+    return runBatch(this.pipeline, requests, o);
+  }
+
+  /** The application permissions in the current token, for naming a missing one in alarms. */
+  grantedRoles(): Promise<string[]> {
+    return this.opts.tokens.roles();
+  }
+
+  stats(): GraphStats & { tokenRequests: number } {
+    return { ...this.pipeline.stats(), ...this.opts.tokens.stats() };
+  }
+}
