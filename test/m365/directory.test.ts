@@ -89,12 +89,20 @@ describe('directory', () => {
     expect(unified.value).toHaveLength(2);
   });
 
-  it('answers 410 with a Location for a full resync once directory tokens expire', async () => {
+  it('answers 410 with a Location for a full resync once directory tokens expire: on demand, or after 7 days', async () => {
     const first = await round('/users/delta?$select=displayName');
     await t.control('POST', 'expire-tokens', {});
     const res = await t.graph('GET', first.deltaLink);
     expect(res.status).toBe(410);
     expect(res.headers.get('location')).toMatch(/\/users\/delta\?\$deltatoken=$/);
     expect((await json(res)).error.code).toBe('resyncRequired');
+    const fresh = await round('/groups/delta');
+    await t.control('POST', 'clock', { advanceSeconds: 6 * 86_400 });
+    // The emulator's clock moved: its access tokens from before are expired too.
+    let token = await t.token('m365-vault backup', { fresh: true });
+    expect((await t.graph('GET', fresh.deltaLink, { token })).status).toBe(200);
+    await t.control('POST', 'clock', { advanceSeconds: 2 * 86_400 });
+    token = await t.token('m365-vault backup', { fresh: true });
+    expect((await t.graph('GET', fresh.deltaLink, { token })).status).toBe(410);
   });
 });

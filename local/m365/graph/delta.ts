@@ -2,7 +2,7 @@
 // request's options), asks the change log for a page, and renders Graph's response — @odata.nextLink with $skiptoken
 // or @odata.deltaLink with $deltatoken (drive/list use `token=`), the first request's options carried inside the
 // tokens, 410 for expired or unknown tokens.
-import { ChangeLog, DeltaChange, DeltaOptions, decodeDeltaToken, deltaPage, encodeDeltaToken, latestToken } from '../tenant/change-log';
+import { ChangeLog, DeltaChange, DeltaOptions, DeltaToken, decodeDeltaToken, deltaPage, encodeDeltaToken, latestToken } from '../tenant/change-log';
 import { GraphError } from './errors';
 import { option, pageSizeOf, selectOf } from './odata';
 import { GraphContext, GraphResult, ok } from './router';
@@ -25,6 +25,8 @@ export interface DeltaSpec<T extends { id: string }> {
   roundParams?: string[];
   /** Ignore $select (calendarView delta does not support it). */
   noSelect?: boolean;
+  /** Token lifetime (directory: 7 days); older tokens are expired. Outlook tokens have none (evicted via control). */
+  maxAgeSeconds?: number;
 }
 
 export function deltaResponse<T extends { id: string }>(ctx: GraphContext, spec: DeltaSpec<T>): GraphResult {
@@ -38,19 +40,21 @@ export function deltaResponse<T extends { id: string }>(ctx: GraphContext, spec:
   } else if (raw !== undefined) {
     const token = decodeDeltaToken(raw);
     if (!token) throw spec.expired();
+    if (spec.maxAgeSeconds !== undefined && (token.at ?? 0) + spec.maxAgeSeconds * 1000 < ctx.emulator.clock.now()) throw spec.expired();
     page = deltaPage(spec.log, token, pageSizeOf(ctx, spec.pageSize.fallback, spec.pageSize.max));
   } else {
     page = deltaPage(spec.log, undefined, pageSizeOf(ctx, spec.pageSize.fallback, spec.pageSize.max), first);
   }
   if (page.expired) throw spec.expired();
   const options = (page.next ?? page.delta)?.o ?? {};
+  const stamp = (t: DeltaToken): string => encodeDeltaToken({ ...t, at: ctx.emulator.clock.now() });
   const link = (kind: 'next' | 'delta', token: string): string => {
     const name = style === 'token' ? 'token' : kind === 'next' ? '$skiptoken' : '$deltatoken';
     return `${ctx.baseUrl}${spec.linkPath}?${name}=${token}`;
   };
   return ok({
     '@odata.context': `${ctx.baseUrl}/$metadata#${spec.context}`,
-    ...(page.next ? { '@odata.nextLink': link('next', encodeDeltaToken(page.next)) } : { '@odata.deltaLink': link('delta', encodeDeltaToken(page.delta!)) }),
+    ...(page.next ? { '@odata.nextLink': link('next', stamp(page.next)) } : { '@odata.deltaLink': link('delta', stamp(page.delta!)) }),
     value: page.changes.flatMap((c) => spec.render(c, options)),
   });
 }

@@ -64,7 +64,7 @@ function collection<T>(ctx: GraphContext, context: string, items: Iterable<T>, r
 function directoryDelta<T extends { id: string }>(ctx: GraphContext, log: ChangeLog<T>, linkPath: string, render: (c: DeltaChange<T>, o: DeltaOptions) => Record<string, unknown>): GraphResult {
   const minimal = preferences(ctx).get('return') === 'minimal';
   return deltaResponse(ctx, {
-    log, linkPath, context: linkPath.split('/')[1]!, pageSize: { fallback: 100, max: 999 }, latest: true,
+    log, linkPath, context: linkPath.split('/')[1]!, pageSize: { fallback: 100, max: 999 }, latest: true, maxAgeSeconds: 7 * 86_400,
     expired: () => new GraphError(410, 'resyncRequired', 'The delta token is no longer valid. Start a full synchronization from the Location header.', { headers: { Location: `${ctx.baseUrl}${linkPath}?$deltatoken=` } }),
     render: (c, o) => {
       if (c.kind === 'removed') return [removedEntry(undefined, c.id, c.reason!)];

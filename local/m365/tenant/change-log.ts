@@ -212,6 +212,8 @@ export interface DeltaToken {
   /** Change round: last sequence delivered. */
   a?: number;
   o?: DeltaOptions;
+  /** When the token was issued (emulator clock, ms): for resources whose tokens have a lifetime. */
+  at?: number;
 }
 
 export const encodeDeltaToken = (t: DeltaToken): string => Buffer.from(JSON.stringify(t)).toString('base64url');
