@@ -29,6 +29,9 @@ export interface TokenProviderOptions {
 
 export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 
+/** msal's codes for "no answer": the token request, or the authority's metadata, could not be fetched. */
+const UNREACHABLE = ['network_error', 'endpoints_resolution_error'];
+
 function certificateAuth(c: Extract<Credential, { certificatePem: string }>): NonNullable<NodeAuthOptions['clientCertificate']> {
   const der = new X509Certificate(c.certificatePem).raw;
   const thumbprint = createHash(c.thumbprint === 'sha1' ? 'sha1' : 'sha256').update(der).digest('hex');
@@ -42,6 +45,7 @@ export class TokenProvider {
   private readonly app: ConfidentialClientApplication;
   private readonly secret: string | undefined;
   private tokenRequests = 0;
+  private pending: Promise<string> | undefined;
 
   constructor(private readonly opts: TokenProviderOptions) {
     const authority = `${opts.authorityHost.replace(/\/$/, '')}/${opts.tenantId}`;
@@ -56,7 +60,14 @@ export class TokenProvider {
   }
 
   /** A valid access token, from msal's cache unless it is missing or near expiry. */
-  async token(): Promise<string> {
+  token(): Promise<string> {
+    // Concurrent callers share one acquisition: msal's cache is only filled once its request returns, and a burst
+    // of first calls must not become a burst of token requests.
+    this.pending ??= this.acquire().finally(() => { this.pending = undefined; });
+    return this.pending;
+  }
+
+  private async acquire(): Promise<string> {
     let result: AuthenticationResult | null;
     try {
       result = await this.app.acquireTokenByClientCredential({ scopes: [this.opts.scope ?? GRAPH_SCOPE] });
@@ -107,8 +118,8 @@ export class TokenProvider {
     const err = e as { errorCode?: string; errorMessage?: string; errorNo?: string | number; correlationId?: string; status?: number; message?: string };
     const text = `${err.errorMessage ?? ''} ${err.message ?? ''}`;
     const aadsts = err.errorNo !== undefined && err.errorNo !== '' ? String(err.errorNo) : /AADSTS(\d+)/.exec(text)?.[1];
-    if (!aadsts && (err.errorCode === 'network_error' || (err.status ?? 0) >= 500)) {
-      return new Error(`Microsoft Entra ID could not be reached or failed (${err.errorCode ?? 'no answer'}${err.status ? `, HTTP ${err.status}` : ''}); retry later.`);
+    if (!aadsts && (UNREACHABLE.includes(err.errorCode ?? '') || (err.status ?? 0) >= 500)) {
+      return new Error(`Microsoft Entra ID could not be reached at the authority host or failed (${err.errorCode ?? 'no answer'}${err.status ? `, HTTP ${err.status}` : ''}); retry later.`);
     }
     // Entra's description names the problem ("Invalid client secret provided. ..."); keep its first sentence only,
     // and never let a credential through even if a proxy echoed it.

@@ -14,6 +14,7 @@ export interface Sent {
   method: string;
   url: string;
   headers: Record<string, string>;
+  body?: string;
 }
 
 export interface GraphTestBed {
@@ -37,7 +38,7 @@ export async function startGraphTestBed(opts: Partial<EmulatorOptions> = {}): Pr
   const sent: Sent[] = [];
   const logs: GraphLogEntry[] = [];
   const transport: Transport = (r: HttpRequest): Promise<IncomingMessage> => {
-    sent.push({ method: r.method, url: r.url, headers: { ...r.headers } });
+    sent.push({ method: r.method, url: r.url, headers: { ...r.headers }, ...(r.body !== undefined ? { body: r.body.toString() } : {}) });
     return inner(r);
   };
   const app: GraphTestBed['app'] = (name = 'm365-vault backup') => {
