@@ -1,10 +1,12 @@
 // Splices extracted parts back into a skeleton stream at their offsets. Pure over async iterables, so the
 // reassembly logic is tested without storage.
 
+type Chunks = AsyncIterable<Buffer> | Iterable<Buffer>;
+
 export interface SplicedPart {
   offset: number;
   size: number;
-  open(): Promise<AsyncIterable<Buffer>>;
+  open(): Promise<Chunks>;
 }
 
 /** A part or the skeleton did not have the length the manifest recorded. */
@@ -26,7 +28,7 @@ async function* readPart(part: SplicedPart, index: number): AsyncGenerator<Buffe
 }
 
 /** Parts are opened one at a time, when the skeleton reaches their offset (offsets ascending). */
-export async function* spliceParts(skeleton: AsyncIterable<Buffer>, skeletonSize: number, parts: readonly SplicedPart[]): AsyncGenerator<Buffer> {
+export async function* spliceParts(skeleton: Chunks, skeletonSize: number, parts: readonly SplicedPart[]): AsyncGenerator<Buffer> {
   let pos = 0;
   let next = 0;
   async function* partsHere(): AsyncGenerator<Buffer> {
