@@ -42,5 +42,3 @@ export const mailboxNotEnabled = (): GraphError =>
   new GraphError(404, 'MailboxNotEnabledForRESTAPI', 'The mailbox is either inactive, soft-deleted, or is hosted on-premise.');
 export const syncStateNotFound = (generation: number): GraphError =>
   new GraphError(410, 'SyncStateNotFound', `The sync state generation is not found; generation=${generation};[highest=${generation + 1}]. Please do a full sync.`);
-export const badRequest = (message: string, code = 'BadRequest'): GraphError => new GraphError(400, code, message);
-export const invalidRequest = (message: string): GraphError => new GraphError(400, 'ErrorInvalidRequest', message);

@@ -73,8 +73,6 @@ export function registerRoutes(routes: RouteSpec[]): void {
   registry.sort((a, b) => b.route.specificity - a.route.specificity);
 }
 
-export const registeredRoutes = (): readonly RouteSpec[] => registry.map((r) => r.spec);
-
 /** /users('x')/mailFolders('inbox') → /users/x/mailFolders/inbox; a trailing () on a function is dropped. */
 export function normalisePath(rawPath: string): string {
   return rawPath.replace(/^\/v1\.0(?=\/|$)/i, '').replace(/\('([^']*)'\)/g, '/$1').replace(/\(\)(?=\/|$)/g, '') || '/';

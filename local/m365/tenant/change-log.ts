@@ -77,10 +77,6 @@ export class ChangeLog<T extends { id: string }> {
     return i === undefined ? undefined : this.base.at(i);
   }
 
-  removedReason(id: string): RemovedReason | undefined {
-    return this.entries.get(id)?.reason;
-  }
-
   /** Removed items that are still restorable (reason 'changed', e.g. soft-deleted users). */
   softDeleted(): T[] {
     return [...this.entries.values()].filter((e) => e.item === null && e.reason === 'changed').map((e) => e.last);
