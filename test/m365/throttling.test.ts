@@ -16,7 +16,7 @@ describe('throttling and faults', () => {
   });
   afterAll(() => t?.stop());
   afterEach(async () => {
-    await t.control('PUT', 'throttle', { mailboxConcurrency: 4, mailboxRequestsPerWindow: 10_000, windowSeconds: 600 });
+    await t.control('PUT', 'throttle', { mailboxConcurrency: 4, mailboxRequestsPerWindow: 10_000, windowSeconds: 600, appConcurrency: null });
     await t.control('DELETE', 'faults');
   });
 
@@ -42,24 +42,41 @@ describe('throttling and faults', () => {
     expect(counters.byMailbox[alice]).toBeGreaterThanOrEqual(8);
   });
 
-  it('answers 429 to a fifth concurrent request on one mailbox while four are in flight', async () => {
+  /** Opens `n` downloads of a 3.5 MB+ message that the client does not read: the server cannot finish them. */
+  async function holdDownloads(n: number): Promise<{ close(): Promise<void> }> {
     const big = (await json(await t.graph('GET', `/users/${alice}/mailFolders/inbox/messages?$select=hasAttachments&$top=50`))).value.find((m: any) => m.hasAttachments);
     expect(big).toBeDefined();
     const token = await t.token();
     const agent = new https.Agent({ ca: fs.readFileSync(t.em.caCertFile), maxSockets: 10 });
-    // Four downloads of a 3.5 MB+ message that the client does not read: the server cannot finish them.
-    const held = await Promise.all(Array.from({ length: 4 }, () => new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
+    const held = await Promise.all(Array.from({ length: n }, () => new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
       https.get(`${t.em.graphBaseUrl}/users/${alice}/messages/${big.id}/$value`, { agent, headers: { authorization: `Bearer ${token}` } }, resolve).on('error', reject);
     })));
-    expect(held.map((r) => r.statusCode)).toEqual([200, 200, 200, 200]);
+    expect(held.map((r) => r.statusCode)).toEqual(Array(n).fill(200));
+    return {
+      async close() {
+        held.forEach((r) => r.destroy());
+        agent.destroy();
+        await new Promise((r) => setTimeout(r, 100));
+      },
+    };
+  }
+
+  it('answers 429 to a fifth concurrent request on one mailbox while four are in flight', async () => {
+    const held = await holdDownloads(4);
     const fifth = await t.graph('GET', `/users/${alice}/mailFolders/inbox`);
     expect(fifth.status).toBe(429);
     expect(Number(fifth.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect((await t.graph('GET', `/users/${bob}/mailFolders/inbox`)).status).toBe(200);
-    held.forEach((r) => r.destroy());
-    agent.destroy();
-    await new Promise((r) => setTimeout(r, 100));
+    await held.close();
     expect((await t.graph('GET', `/users/${alice}/mailFolders/inbox`)).status).toBe(200);
+  });
+
+  it('can count concurrency per app across mailboxes instead (appConcurrency)', async () => {
+    await t.control('PUT', 'throttle', { appConcurrency: 2 });
+    const held = await holdDownloads(2);
+    expect((await t.graph('GET', `/users/${bob}/mailFolders/inbox`)).status).toBe(429);
+    await held.close();
+    expect((await t.graph('GET', `/users/${bob}/mailFolders/inbox`)).status).toBe(200);
   });
 
   it('is waited out by the Graph SDK RetryHandler, which sleeps for Retry-After before retrying', async () => {

@@ -12,6 +12,8 @@ export const throttleSettingsSchema = z.object({
   mailboxConcurrency: z.number().int().min(1).default(4),
   mailboxRequestsPerWindow: z.number().int().min(1).default(10_000),
   windowSeconds: z.number().positive().default(600),
+  /** Optional: concurrent requests per app across all mailboxes (the current docs count the 4 per app); null: off. */
+  appConcurrency: z.number().int().min(1).nullable().optional(),
 });
 export type ThrottleSettings = z.infer<typeof throttleSettingsSchema>;
 
@@ -39,7 +41,11 @@ export class Throttle {
 
   constructor(public settings: ThrottleSettings, private readonly clock: Clock) {}
 
-  admit(key: string): Admission {
+  private readonly apps = new Map<string, number>();
+
+  /** Admits a request of `app` to `mailbox`, or says how long to wait; admitted requests must call `release`. */
+  admit(app: string, mailbox: string): Admission {
+    const key = `${app}|${mailbox}`;
     let lane = this.lanes.get(key);
     if (!lane) this.lanes.set(key, (lane = { inFlight: 0, times: [] }));
     const now = this.clock.now();
@@ -53,16 +59,29 @@ export class Throttle {
       const freeAt = lane.times[over]! + windowMs;
       return { admitted: false, retryAfterSeconds: Math.max(1, Math.ceil((freeAt - now) / 1000)), reason: 'budget' };
     }
-    if (lane.inFlight >= this.settings.mailboxConcurrency) return { admitted: false, retryAfterSeconds: 1, reason: 'concurrency' };
+    const appInFlight = this.apps.get(app) ?? 0;
+    if (lane.inFlight >= this.settings.mailboxConcurrency || appInFlight >= (this.settings.appConcurrency ?? Infinity)) {
+      return { admitted: false, retryAfterSeconds: 1, reason: 'concurrency' };
+    }
     lane.times.push(now);
     lane.inFlight++;
+    this.apps.set(app, appInFlight + 1);
     const held = lane;
     let released = false;
-    return { admitted: true, release: () => { if (!released) { released = true; held.inFlight--; } } };
+    return {
+      admitted: true,
+      release: () => {
+        if (released) return;
+        released = true;
+        held.inFlight--;
+        this.apps.set(app, (this.apps.get(app) ?? 1) - 1);
+      },
+    };
   }
 
   reset(): void {
     this.lanes.clear();
+    this.apps.clear();
   }
 }
 

@@ -170,7 +170,7 @@ async function pipeline(req: IncomingGraphRequest, deps: RouterDeps, path: strin
     throw fault;
   }
   // Exchange-style limits apply per app + mailbox; calls without a mailbox (directory) are not throttled here.
-  const lane = mailbox ? rt.throttle.admit(`${caller.appId}|${mailbox}`) : { admitted: true as const, release: () => undefined };
+  const lane = mailbox ? rt.throttle.admit(caller.appId, mailbox) : { admitted: true as const, release: () => undefined };
   if (!lane.admitted) {
     counted.throttled = true;
     throw throttled(lane.retryAfterSeconds);
