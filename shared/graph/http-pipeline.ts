@@ -126,6 +126,16 @@ export class HttpPipeline {
     await sleep(pause);
   }
 
+  /** A mailbox slot, once no pause holds the mailbox (a 429 may arrive while this request waits for its slot). */
+  private async acquire(call: GraphCall): Promise<() => void> {
+    for (;;) {
+      await this.waitForMailbox(call);
+      const release = await this.semaphore.acquire(call.mailbox, call.slots ?? 1);
+      if ((this.pausedUntil.get(call.mailbox) ?? 0) <= Date.now()) return release;
+      release();
+    }
+  }
+
   url(pathOrUrl: string): string {
     return /^https?:\/\//i.test(pathOrUrl) ? pathOrUrl : `${this.opts.baseUrl.replace(/\/$/, '')}/${pathOrUrl.replace(/^\//, '')}`;
   }
@@ -137,8 +147,7 @@ export class HttpPipeline {
     const target = call.anonymous ? `${new URL(url).origin} (pre-authenticated URL)` : new URL(url).pathname;
     const maxAttempts = this.opts.maxAttempts ?? 6;
     for (let attempt = 1; ; attempt++) {
-      await this.waitForMailbox(call);
-      const release = await this.semaphore.acquire(call.mailbox, call.slots ?? 1);
+      const release = await this.acquire(call);
       const clientRequestId = randomUUID();
       const entry = { method, target, mailbox: call.mailbox, operation: call.operation, attempt, clientRequestId };
       const started = Date.now();

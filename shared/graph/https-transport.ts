@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
 
 export interface HttpRequest {
   method: string;
@@ -31,7 +32,7 @@ export function httpsTransport(agent: https.Agent, idleTimeoutMs = 120_000): Tra
 }
 
 /** Reads a (small) response body: error envelopes, JSON pages. Content is streamed, never read with this. */
-export async function readBody(res: IncomingMessage, limitBytes = 64 * 1024 * 1024): Promise<Buffer> {
+export async function readBody(res: Readable, limitBytes = 64 * 1024 * 1024): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of res) {
