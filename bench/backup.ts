@@ -58,9 +58,8 @@ async function main(): Promise<void> {
     const { Tenant } = await import('../local/m365/tenant/tenant');
     void Tenant;
     for (const u of tenantMailboxes) {
-      const mb = app.emulator.state.tenant.mailbox(u.id)!;
-      const inbox = mb.folders.all().find((f) => f.wellKnownName === 'inbox')!;
-      const ids = [...app.emulator.state.tenant.folderMessages(mb, inbox.id)!.enumerate()].slice(0, perMailbox).map((e) => e.item.id);
+      const mb = app.emulator.tenant().mailbox(u.id)!;
+      const ids = [...mb.messages(mb.folder('inbox')!).all()].slice(0, perMailbox).map((m) => m.id);
       for (const id of ids) await control(app.emulator, 'PATCH', `mail/${u.id}/messages/${encodeURIComponent(id)}`, { isRead: true });
     }
     const incremental = await run('1 % incremental');
