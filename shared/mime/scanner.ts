@@ -105,6 +105,8 @@ export class MimeScanner {
     const data = this.carry.length > 0 ? Buffer.concat([this.carry, chunk]) : chunk;
     this.carry = EMPTY;
     this.scan(data, false);
+    // A held line break is a view of this chunk; copy its 1-2 bytes so the chunk is not pinned.
+    if (this.pendingEol.length > 0) this.pendingEol = Buffer.from(this.pendingEol);
     return this.drain();
   }
 
@@ -146,7 +148,7 @@ export class MimeScanner {
         return end;
       }
       if (c === CR && i + 1 === data.length && !eof) return this.hold(data, i);
-      if (c === DASH && this.stack.length > 0) {
+      if (this.mayBeDelimiter(data, i)) {
         const m = this.matchLine(data, i, eof);
         if (m.kind === 'more') return this.hold(data, i);
         if (m.kind === 'delimiter') return this.delimiter(data, i, m);
@@ -169,7 +171,7 @@ export class MimeScanner {
       return data.length;
     }
     if (this.atLineStart) {
-      if (data[i] === DASH) {
+      if (this.mayBeDelimiter(data, i)) {
         const m = this.matchLine(data, i, eof);
         if (m.kind === 'more') return this.hold(data, i);
         if (m.kind === 'delimiter') return this.delimiter(data, i, m);
@@ -184,7 +186,7 @@ export class MimeScanner {
     if (hit >= 0) {
       const eolStart = hit > i && data[hit - 1] === CR ? hit - 1 : hit;
       this.body(data.subarray(i, eolStart));
-      this.pendingEol = Buffer.from(data.subarray(eolStart, hit + 1));
+      this.pendingEol = data.subarray(eolStart, hit + 1);
       this.atLineStart = true;
       return hit + 1;
     }
@@ -197,10 +199,15 @@ export class MimeScanner {
     } else if (last === CR && !eof) keep--;
     this.body(data.subarray(i, keep));
     if (last === LF) {
-      this.pendingEol = Buffer.from(data.subarray(keep));
+      this.pendingEol = data.subarray(keep);
       this.atLineStart = true;
     } else if (keep < data.length) this.carry = Buffer.from(data.subarray(keep));
     return data.length;
+  }
+
+  /** Cheap pre-check for the line starting at data[i]: every delimiter starts with "--". */
+  private mayBeDelimiter(data: Buffer, i: number): boolean {
+    return this.stack.length > 0 && data[i] === DASH && (i + 1 === data.length || data[i + 1] === DASH);
   }
 
   /** Matches the line starting at data[i] against the open multiparts, innermost first. */
@@ -285,15 +292,12 @@ export class MimeScanner {
     if (bytes.length === 0) return;
     const leaf = this.leaf;
     if (!leaf) return this.skeleton(bytes);
-    if (leaf.extracting) {
-      this.out.push({ type: 'part', bytes });
-      return;
-    }
+    if (leaf.extracting) return this.emit('part', bytes);
     leaf.held.push(Buffer.from(bytes));
     leaf.heldBytes += bytes.length;
     if (leaf.heldBytes >= this.opts.thresholdBytes) {
       this.out.push({ type: 'partStart' });
-      for (const held of leaf.held) this.out.push({ type: 'part', bytes: held });
+      for (const held of leaf.held) this.emit('part', held);
       leaf.held = [];
       leaf.extracting = true;
     }
@@ -308,6 +312,15 @@ export class MimeScanner {
   }
 
   private skeleton(bytes: Buffer): void {
-    if (bytes.length > 0) this.out.push({ type: 'skeleton', bytes });
+    this.emit('skeleton', bytes);
+  }
+
+  /** Bytes that follow the previous event's in memory extend it, so a text body is not cut into one event per line. */
+  private emit(type: 'skeleton' | 'part', bytes: Buffer): void {
+    if (bytes.length === 0) return;
+    const last = this.out[this.out.length - 1];
+    if (last?.type === type && last.bytes.buffer === bytes.buffer && last.bytes.byteOffset + last.bytes.length === bytes.byteOffset) {
+      last.bytes = Buffer.from(bytes.buffer, last.bytes.byteOffset, last.bytes.length + bytes.length);
+    } else this.out.push({ type, bytes });
   }
 }
