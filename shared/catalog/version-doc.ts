@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Head } from '../domain/version-plan';
+import type { MimeManifest } from '../mime/manifest';
 
 export type ItemKind = 'mailFolder' | 'message' | 'event' | 'contactFolder' | 'contact' | 'driveItem';
 
 /** Where a version's content lives: a content blob, or a split MIME message (skeleton + deduplicated parts). */
 export type ContentPointer =
   | { blob: { sha256: string; size: number; encoding: 'gzip' | 'identity' } }
-  | { mime: unknown };
+  | { mime: MimeManifest };
 
 export interface VersionDoc {
   id: string;

@@ -4,6 +4,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { LocalApp, startLocalApp } from '../../local/cli/local-app';
 import type { Stack } from '../../local/stack/stack';
 import { VersionStore } from '../../shared/catalog/version-store';
+import { openContent } from '../../shared/storage/content-reader';
 import { ContentStore } from '../../shared/storage/content-store';
 import { freshCatalog } from '../support/catalog';
 import { control } from '../../local/cli/emulator-control';
@@ -75,7 +76,7 @@ describe('backup end to end (local host + Microsoft 365 emulator + stack)', () =
     const store = new ContentStore(BlobServiceClient.fromConnectionString(stackEnv('M365V_STORAGE_CONNECTION_STRING')).getContainerClient('content'));
     for (const m of messages.slice(0, 5)) {
       const original = await control(app.emulator, 'GET', `mail/${adele.id}/messages/${encodeURIComponent(m.itemId)}/mime`);
-      const stored = await readAll(await store.open(app.tenant.tenantId, (m.content as { blob: { sha256: string; encoding: 'gzip' | 'identity' } }).blob));
+      const stored = await readAll(await openContent(store, app.tenant.tenantId, m.content!));
       expect(sha(stored)).toBe(sha(original.raw));
     }
   });
@@ -117,7 +118,7 @@ describe('backup end to end (local host + Microsoft 365 emulator + stack)', () =
     const files = (await versions.view(driveId, 2).fetchAll()).resources;
     const added = files.find((d) => d.itemId === file.body.id)!;
     const store = new ContentStore(BlobServiceClient.fromConnectionString(stackEnv('M365V_STORAGE_CONNECTION_STRING')).getContainerClient('content'));
-    const stored = await readAll(await store.open(app.tenant.tenantId, (added.content as { blob: { sha256: string; encoding: 'gzip' | 'identity' } }).blob));
+    const stored = await readAll(await openContent(store, app.tenant.tenantId, added.content!));
     expect(stored.toString()).toBe('added after the full backup\n');
   });
 });
