@@ -6,6 +6,8 @@ export interface DirectoryUser {
   displayName?: string | null;
   userPrincipalName?: string | null;
   mail?: string | null;
+  /** 'Guest' users have a mail address (their external one) but no mailbox in this tenant. */
+  userType?: string | null;
   /** Licences assigned; OneDrive exists only for licensed users. Shared mailboxes have none but do have mail. */
   assignedLicenses?: unknown[] | null;
 }
@@ -39,7 +41,7 @@ function toItem(kind: ItemKind, user: DirectoryUser, explicit: boolean): Discove
 
 /**
  * Selected items come first, in the job's priority order; an account-wide scope then adds every mailbox (users with
- * a mail address, shared mailboxes included) and every OneDrive (licensed users), each once, minus exclusions.
+ * a mail address, shared mailboxes included, guests not) and every OneDrive (licensed users), each once, minus exclusions.
  */
 export function discover(sources: JobInput['sources'], users: readonly DirectoryUser[]): Discovery {
   const items: DiscoveredItem[] = [];
@@ -59,7 +61,7 @@ export function discover(sources: JobInput['sources'], users: readonly Directory
   }
   if (sources.scope === 'account') {
     const byName = [...users].sort((a, b) => norm(a.displayName).localeCompare(norm(b.displayName)));
-    if (sources.include.mailboxes) for (const u of byName) if (u.mail) add('mailbox', u, false);
+    if (sources.include.mailboxes) for (const u of byName) if (u.mail && u.userType !== 'Guest') add('mailbox', u, false);
     if (sources.include.oneDrives) for (const u of byName) if ((u.assignedLicenses?.length ?? 0) > 0) add('onedrive', u, false);
   }
   return { items, unmatched };

@@ -12,6 +12,7 @@ import { driveItems } from './workloads/drive';
 import { folderMessages, mailFolders } from './workloads/mail';
 import { calendarEvents, contactFolders, contacts } from './workloads/calendar-contacts';
 import type { ContainerWorkload } from './workloads/workload';
+import { resolveWellKnownFolders } from './well-known-folders';
 
 export interface PointRef extends RunRef {
   protectedItemId: string;
@@ -31,7 +32,7 @@ const operationOf = (item: ProtectedItemDoc) => (item.kind === 'mailbox' ? ('mai
 
 function workloadOf(item: ProtectedItemDoc, c: ContainerRef): ContainerWorkload {
   switch (c.type) {
-    case 'mailFolders': return mailFolders(item.userId);
+    case 'mailFolders': return mailFolders(item.userId, item.wellKnownFolders);
     case 'messages': return folderMessages(item.userId, c.folderId);
     case 'calendar': return calendarEvents(item.userId);
     case 'contacts': return contacts(item.userId, c.folderId);
@@ -88,7 +89,12 @@ export async function listContainers(s: Services, ref: PointRef & { seq: number 
       const { id: driveId } = await ctx.graph.get<{ id: string }>(`/users/${encodeURIComponent(item.userId)}/drive?$select=id`, { mailbox: item.userId, operation: 'files.read', deadline });
       return { containers: [{ id: `drive:${driveId}`, type: 'drive', driveId }] };
     }
-    for (const [containerId, workload] of [['folders', mailFolders(item.userId)], ['contactFolders', contactFolders(item.userId)]] as const) {
+    let wellKnown = item.wellKnownFolders;
+    if (!wellKnown) {
+      wellKnown = await resolveWellKnownFolders(ctx.graph, item.userId, deadline);
+      await s.inventory.upsertProtectedItem({ ...item, wellKnownFolders: wellKnown });
+    }
+    for (const [containerId, workload] of [['folders', mailFolders(item.userId, wellKnown)], ['contactFolders', contactFolders(item.userId)]] as const) {
       const outcome = await syncContainer(deps(s, ctx.graph), { ...target(ref, item, ctx.account), containerId }, workload, deadline);
       if (outcome.status === 'wait') return { retryAfterSeconds: outcome.retryAfterSeconds };
       if (outcome.status === 'continue') return { retryAfterSeconds: 0 };

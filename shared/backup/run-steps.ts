@@ -30,7 +30,7 @@ export async function discoverItems(s: Services, ref: RunRef): Promise<{ count: 
   let users: DirectoryUser[];
   try {
     const graph = await s.graph(account);
-    users = await graph.all<DirectoryUser>('/users?$select=id,displayName,userPrincipalName,mail,assignedLicenses&$top=999', { mailbox: 'directory', operation: 'users.list', deadline: Date.now() + 300_000 });
+    users = await graph.all<DirectoryUser>('/users?$select=id,displayName,userPrincipalName,mail,userType,assignedLicenses&$top=999', { mailbox: 'directory', operation: 'users.list', deadline: Date.now() + 300_000 });
   } catch (e) {
     const alarm = alarmFor(e, 'users.list', subject);
     if (!alarm) throw e;
@@ -46,6 +46,7 @@ export async function discoverItems(s: Services, ref: RunRef): Promise<{ count: 
     const doc: ProtectedItemDoc = {
       id, accountId: ref.accountId, type: 'protectedItem', kind: item.kind, userId: item.userId, displayName: item.displayName, address: item.address,
       lastSeq: prior?.lastSeq ?? 0, firstSeenRunId: prior?.firstSeenRunId ?? ref.runId, lastSeenRunId: ref.runId,
+      ...(prior?.wellKnownFolders ? { wellKnownFolders: prior.wellKnownFolders } : {}),
     };
     await s.inventory.upsertProtectedItem(doc);
     ids.push(id);

@@ -97,6 +97,8 @@ export interface ProtectedItemDoc {
   lastSeq: number;
   firstSeenRunId: string;
   lastSeenRunId: string;
+  /** Mailboxes: well-known folder name → id, resolved once (Graph v1.0 folders do not carry their role). */
+  wellKnownFolders?: Record<string, string>;
 }
 
 export const protectedItemId = (accountId: string, kind: ItemKind, userId: string): string => `${accountId}.${kind}.${userId}`;

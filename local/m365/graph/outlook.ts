@@ -45,7 +45,6 @@ export function folderJson(mb: Mailbox, f: FolderRecord, select?: readonly strin
   const json: Record<string, unknown> = {
     id: f.id, displayName: f.displayName, parentFolderId: f.parentFolderId, childFolderCount: mb.childFolders(f.id).length,
     unreadItemCount: mb.unreadCount(f), totalItemCount: log.size, sizeInBytes: log.size * 24_000, isHidden: f.isHidden,
-    ...(f.wellKnownName ? { wellKnownName: f.wellKnownName } : {}),
   };
   return applySelect(json, select);
 }

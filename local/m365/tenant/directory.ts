@@ -110,9 +110,8 @@ export class Directory {
     n -= p.sharedMailboxes;
     if (n === 0) {
       return {
-        // Real guests usually have `mail` (their external address); null here because the product's discovery still
-        // treats every user with mail as a mailbox (see README, known deviations).
-        id, displayName: 'Guest Reviewer', givenName: null, surname: null, userPrincipalName: `guest_reviewer_outlook.com#EXT#@${this.domain}`, mail: null,
+        // As in Entra: a guest's mail is its external address, though it has no mailbox in this tenant.
+        id, displayName: 'Guest Reviewer', givenName: null, surname: null, userPrincipalName: `guest_reviewer_outlook.com#EXT#@${this.domain}`, mail: 'guest_reviewer@outlook.com',
         mailNickname: 'guest_reviewer_outlook.com#EXT#', jobTitle: null, department: null, officeLocation: null, businessPhones: [], mobilePhone: null, preferredLanguage: null,
         usageLocation: null, accountEnabled: true, userType: 'Guest', createdDateTime: this.iso(-100), assignedLicenses: [], kind: 'guest', licensed: false, mailEnabled: false, oneDriveProvisioned: false,
       };

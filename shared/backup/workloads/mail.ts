@@ -6,14 +6,21 @@ const MESSAGE_PROPS = [
   'parentFolderId', 'bodyPreview', 'inferenceClassification',
 ] as const;
 
-/** Mail folders of a mailbox: one flat delta over the whole hierarchy (the tree is rebuilt from parentFolderId). */
-export function mailFolders(userId: string): ContainerWorkload {
+/**
+ * Mail folders of a mailbox: one flat delta over the whole hierarchy (the tree is rebuilt from parentFolderId).
+ * `wellKnown` (name → id) marks the Inbox, Sent Items, ... so restores and browsing can find them by role.
+ */
+export function mailFolders(userId: string, wellKnown: Record<string, string> = {}): ContainerWorkload {
+  const roleOf = new Map(Object.entries(wellKnown).map(([name, id]) => [id, name]));
   return {
     kind: 'mailFolder',
     operation: 'mail.read',
     initialUrl: `/users/${seg(userId)}/mailFolders/delta`,
     toChange: (item) => (isRemoved(item) ? { kind: 'delete', itemId: item.id } : { kind: 'upsert', itemId: item.id, hasContent: false, ...changeKeyOf(item) }),
-    props: (item) => pick(item, ['displayName', 'parentFolderId', 'childFolderCount', 'totalItemCount', 'unreadItemCount', 'wellKnownName']),
+    props: (item) => {
+      const role = roleOf.get(item.id);
+      return { ...pick(item, ['displayName', 'parentFolderId', 'childFolderCount', 'totalItemCount', 'unreadItemCount']), ...(role ? { wellKnownName: role } : {}) };
+    },
     content: () => null,
   };
 }

@@ -5,12 +5,13 @@ const users: DirectoryUser[] = [
   { id: 'u1', displayName: 'Adele Vance', userPrincipalName: 'adele@contoso.example', mail: 'adele@contoso.example', assignedLicenses: [{}] },
   { id: 'u2', displayName: 'Bob Kelly', userPrincipalName: 'bob@contoso.example', mail: 'bob@contoso.example', assignedLicenses: [{}] },
   { id: 'u3', displayName: 'Info Desk', userPrincipalName: 'info@contoso.example', mail: 'info@contoso.example', assignedLicenses: [] },
-  { id: 'u4', displayName: 'No Mail Guest', userPrincipalName: 'guest_x#EXT#@contoso.example', mail: null, assignedLicenses: [] },
+  { id: 'u4', displayName: 'No Mail User', userPrincipalName: 'nomail@contoso.example', mail: null, assignedLicenses: [] },
+  { id: 'u5', displayName: 'A Guest', userPrincipalName: 'guest_x#EXT#@contoso.example', mail: 'guest@fabrikam.example', userType: 'Guest', assignedLicenses: [] },
 ];
 const sources = (s: unknown) => jobInput.shape.sources.parse(s);
 
 describe('discover', () => {
-  it('covers every mailbox (shared ones too) and every licensed OneDrive of the account', () => {
+  it('covers every mailbox (shared ones too, not guests with an external address) and every licensed OneDrive of the account', () => {
     const d = discover(sources({ scope: 'account' }), users);
     expect(d.items.map((i) => `${i.kind}:${i.userId}`)).toEqual(['mailbox:u1', 'mailbox:u2', 'mailbox:u3', 'onedrive:u1', 'onedrive:u2']);
     expect(d.items.every((i) => !i.explicit)).toBe(true);
