@@ -43,6 +43,7 @@ const backupJob: OrchestrationHandler = function* (ctx: OrchestrationContext) {
   const ref = { accountId: input.accountId, jobId: input.jobId, runId };
   ctx.df.setCustomStatus({ runId, stage: 'discovering' });
   const { concurrency } = (yield ctx.df.callActivityWithRetry('backupBeginRun', retry(), { ...ref, trigger: input.trigger })) as { concurrency: number };
+  yield ctx.df.callActivityWithRetry('backupPreRunHook', retry(), ref);
   const found = (yield ctx.df.callActivityWithRetry('backupDiscover', retry(), ref)) as { count: number; ids: string[]; failure?: Alarm };
   // A bounded window without re-yielding tasks: `concurrency` lanes, lane k backing up items k, k+n, k+2n, … in
   // priority order, each lane one item at a time. Joined by a single Task.all.
@@ -54,6 +55,7 @@ const backupJob: OrchestrationHandler = function* (ctx: OrchestrationContext) {
   });
   const stoppedLanes = laneTasks.length ? ((yield ctx.df.Task.all(laneTasks)) as boolean[]) : [];
   const summary = (yield ctx.df.callActivityWithRetry('backupFinishRun', retry(), { ...ref, stopped: stoppedLanes.some(Boolean) })) as RunSummary;
+  yield ctx.df.callActivityWithRetry('backupNotify', retry(), ref);
   ctx.df.setCustomStatus({ runId, stage: 'finished', total: found.count });
   return { runId, ...summary };
 };

@@ -1,6 +1,7 @@
 // Starts the whole product locally: the stack (or reuses one), the Microsoft 365 emulator on the stack's loopback
 // certificate, and the Functions host with the product app configured against both. Used by `npm start` and by
 // the end-to-end tests, so both exercise exactly the same wiring.
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnUntilReady, StartedChild } from '../stack/child-process';
@@ -40,6 +41,8 @@ export interface LocalAppOptions {
   emulator?: Partial<Pick<EmulatorOptions, 'profile' | 'throttle' | 'seed'>>;
   syncTimeBoxSeconds?: number;
   onHostLine?: (line: string) => void;
+  /** More secrets for the app's local secret file (name → value), e.g. a webhook signing secret. */
+  secrets?: Record<string, string>;
 }
 
 export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalApp> {
@@ -56,8 +59,9 @@ export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalAp
     }).on('error', reject);
   }));
   const backupApp = tenant.apps.find((a) => a.displayName === 'm365-vault backup')!;
-  const secretsFile = path.join(certDir, 'local-secrets.json');
-  fs.writeFileSync(secretsFile, JSON.stringify({ 'demo-backup': backupApp.clientSecret, ...Object.fromEntries(tenant.apps.map((a) => [a.displayName.replace(/[^a-z0-9]+/gi, '-'), a.clientSecret])) }), { mode: 0o600 });
+  // One file per app: test files running side by side share the stack's folder.
+  const secretsFile = path.join(certDir, `local-secrets-${randomUUID()}.json`);
+  fs.writeFileSync(secretsFile, JSON.stringify({ 'demo-backup': backupApp.clientSecret, ...Object.fromEntries(tenant.apps.map((a) => [a.displayName.replace(/[^a-z0-9]+/gi, '-'), a.clientSecret])), ...opts.secrets }), { mode: 0o600 });
   const env: NodeJS.ProcessEnv = {
     ...stack.env,
     ...(opts.cosmosDatabase ? { M365V_COSMOS_DATABASE: opts.cosmosDatabase } : {}),
@@ -100,6 +104,7 @@ export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalAp
     async stop() {
       await host.stop();
       await emulator.stop();
+      fs.rmSync(secretsFile, { force: true });
       if (ownStack) await stack.stop();
     },
   };

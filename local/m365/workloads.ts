@@ -9,3 +9,4 @@ import './control/routes-mail';
 import './control/routes-directory';
 import './interim-auth';
 import './interim-files';
+import './webhook-sink';

@@ -10,7 +10,7 @@ export type AlarmCode =
   | 'auth.unknownTenant' | 'auth.unknownApplication' | 'auth.badSecret' | 'auth.secretExpired' | 'auth.badCertificate'
   | 'auth.missingCredential' | 'auth.failed'
   | 'storage.quotaExceeded' | 'storage.immutable' | 'storage.forbidden' | 'storage.unavailable'
-  | 'job.itemNotFound'
+  | 'job.itemNotFound' | 'notify.webhookFailed' | 'notify.reportNotSent'
   | 'unexpected';
 
 export interface Subject {

@@ -6,6 +6,7 @@ export const GRAPH_OPERATIONS = {
   'groups.list': { action: 'list groups and memberships', anyOf: ['GroupMember.Read.All', 'Group.Read.All', 'Directory.Read.All'] },
   'mail.read': { action: 'read mail folders and messages', anyOf: ['Mail.Read', 'Mail.ReadWrite'] },
   'mail.write': { action: 'restore mail', anyOf: ['Mail.ReadWrite'] },
+  'mail.send': { action: 'send run reports by e-mail', anyOf: ['Mail.Send'] },
   'calendars.read': { action: 'read calendars and events', anyOf: ['Calendars.Read', 'Calendars.ReadWrite'] },
   'calendars.write': { action: 'restore calendar events', anyOf: ['Calendars.ReadWrite'] },
   'contacts.read': { action: 'read contacts', anyOf: ['Contacts.Read', 'Contacts.ReadWrite'] },

@@ -58,12 +58,20 @@ export const jobInput = z.object({
     /** Protected items backed up at once; each mailbox also stays within Graph's 4 concurrent requests. */
     concurrency: z.number().int().min(1).max(50).default(3),
     reportRecipients: z.array(z.email()).max(50).default([]),
+    /** The tenant mailbox the report is sent from (through Graph sendMail; the app needs Mail.Send). */
+    reportSender: z.email().optional(),
     /**
      * HTTPS webhooks called before and after each run, in place of the pre/post scripts of server products: a
      * serverless deployment has no machine to run a script on.
      */
-    webhooks: z.object({ preRun: z.url({ protocol: /^https$/ }).optional(), postRun: z.url({ protocol: /^https$/ }).optional() }).default({}),
-  }).default({ concurrency: 3, reportRecipients: [], webhooks: {} }),
+    webhooks: z.object({
+      preRun: z.url({ protocol: /^https$/ }).optional(),
+      postRun: z.url({ protocol: /^https$/ }).optional(),
+      /** Key Vault secret whose value signs each delivery (HMAC-SHA256 of the body in x-m365vault-signature). */
+      signingSecretName: z.string().regex(/^[0-9A-Za-z-]{1,127}$/, 'a Key Vault secret name').optional(),
+    }).default({}),
+  }).default({ concurrency: 3, reportRecipients: [], webhooks: {} })
+    .refine((o) => o.reportRecipients.length === 0 || o.reportSender !== undefined, { message: 'reportSender is required when reportRecipients are given', path: ['reportSender'] }),
 });
 export type JobInput = z.infer<typeof jobInput>;
 

@@ -15,7 +15,8 @@ import { BlobContentWriter } from '../backup/blob-content-writer';
 import type { ContentWriter, GraphReader } from '../backup/ports';
 import { Authorizer } from '../api-auth/authorizer';
 import { graphSessions } from '../graph/session-factory';
-import { createSecretSource } from '../secrets/secret-source';
+import { createSecretSource, SecretSource } from '../secrets/secret-source';
+import type { GraphClient } from '../graph/graph-client';
 
 export interface GraphSession extends GraphReader {
   /** The application permissions in the current token, for naming a missing one in alarms. */
@@ -39,7 +40,8 @@ export interface Services {
   log: ChangeLog;
   contentStore: ContentStore;
   content: ContentWriter;
-  graph(account: AccountDoc): Promise<GraphSession>;
+  graph(account: AccountDoc): Promise<GraphClient>;
+  secrets: SecretSource;
   /** Undefined when the API's tenant and audience are not configured: the API then refuses every request. */
   authorizer: Authorizer | undefined;
   now(): Date;
@@ -53,6 +55,7 @@ export function services(): Services {
   const { database } = createCatalogDatabase(settings);
   const blobs = createBlobService(settings);
   const contentStore = new ContentStore(blobs.getContainerClient('content'));
+  const secrets = createSecretSource(settings);
   cached = {
     settings,
     database,
@@ -63,7 +66,8 @@ export function services(): Services {
     log: new ChangeLog(blobs.getContainerClient('changelog')),
     contentStore,
     content: new BlobContentWriter(contentStore),
-    graph: graphSessions(settings, createSecretSource(settings)),
+    graph: graphSessions(settings, secrets),
+    secrets,
     authorizer: settings.M365V_API_TENANT_ID && settings.M365V_API_AUDIENCE
       ? new Authorizer({ authorityHost: settings.M365V_AUTHORITY_HOST, tenantId: settings.M365V_API_TENANT_ID, audience: settings.M365V_API_AUDIENCE })
       : undefined,

@@ -1,16 +1,9 @@
 import { CosmosClient } from '@azure/cosmos';
 import { LocalApp, startLocalApp } from '../../local/cli/local-app';
-import type { Stack } from '../../local/stack/stack';
 import { VersionStore } from '../../shared/catalog/version-store';
 import { freshCatalog } from '../support/catalog';
-import { stackEnv, uniqueName } from '../support/env';
+import { sharedStack, uniqueName } from '../support/env';
 
-const stackFromEnv = (): Stack => ({
-  dataDir: '', blobUrl: '', queueUrl: '', tableUrl: '', storageConnectionString: stackEnv('M365V_STORAGE_CONNECTION_STRING'),
-  cosmosEndpoint: stackEnv('M365V_COSMOS_ENDPOINT'), cosmosKey: stackEnv('M365V_COSMOS_KEY'), cosmosCaCertFile: stackEnv('M365V_COSMOS_CA_CERT_FILE'),
-  cosmosDatabase: stackEnv('M365V_COSMOS_DATABASE'), stop: async () => undefined,
-  env: { AzureWebJobsStorage: stackEnv('AzureWebJobsStorage'), M365V_STORAGE_CONNECTION_STRING: stackEnv('M365V_STORAGE_CONNECTION_STRING'), M365V_COSMOS_ENDPOINT: stackEnv('M365V_COSMOS_ENDPOINT'), M365V_COSMOS_KEY: stackEnv('M365V_COSMOS_KEY'), M365V_COSMOS_CA_CERT_FILE: stackEnv('M365V_COSMOS_CA_CERT_FILE'), M365V_COSMOS_DATABASE: stackEnv('M365V_COSMOS_DATABASE') },
-});
 
 describe('backup survives the host being killed mid-run', () => {
   let app: LocalApp;
@@ -22,7 +15,7 @@ describe('backup survives the host being killed mid-run', () => {
     client = catalog.client;
     versions = new VersionStore(catalog.database);
     app = await startLocalApp({
-      stack: stackFromEnv(), cosmosDatabase: catalog.name, taskHub: uniqueName('crash'), syncTimeBoxSeconds: 5,
+      stack: sharedStack(), cosmosDatabase: catalog.name, taskHub: uniqueName('crash'), syncTimeBoxSeconds: 5,
       // Two mailboxes of 300 messages under a tight request budget: slow enough to be killed in the middle.
       emulator: { seed: 'crash', profile: { licensedUsers: 2, sharedMailboxes: 0, messages: { inbox: 300, sentitems: 20 }, filesPerDrive: 4, fileBytes: { min: 1000, max: 5000 }, attachmentEvery: 5, largeEvery: 0 }, throttle: { concurrency: 4, budget: 60, windowSeconds: 1 } },
     });

@@ -2,17 +2,10 @@ import fs from 'node:fs';
 import { CosmosClient } from '@azure/cosmos';
 import { control } from '../../local/cli/emulator-control';
 import { LocalApp, startLocalApp } from '../../local/cli/local-app';
-import type { Stack } from '../../local/stack/stack';
 import { VersionStore } from '../../shared/catalog/version-store';
 import { freshCatalog } from '../support/catalog';
-import { stackEnv, uniqueName } from '../support/env';
+import { sharedStack, uniqueName } from '../support/env';
 
-const stackFromEnv = (): Stack => ({
-  dataDir: '', blobUrl: '', queueUrl: '', tableUrl: '', storageConnectionString: stackEnv('M365V_STORAGE_CONNECTION_STRING'),
-  cosmosEndpoint: stackEnv('M365V_COSMOS_ENDPOINT'), cosmosKey: stackEnv('M365V_COSMOS_KEY'), cosmosCaCertFile: stackEnv('M365V_COSMOS_CA_CERT_FILE'),
-  cosmosDatabase: stackEnv('M365V_COSMOS_DATABASE'), stop: async () => undefined,
-  env: { AzureWebJobsStorage: stackEnv('AzureWebJobsStorage'), M365V_STORAGE_CONNECTION_STRING: stackEnv('M365V_STORAGE_CONNECTION_STRING'), M365V_COSMOS_ENDPOINT: stackEnv('M365V_COSMOS_ENDPOINT'), M365V_COSMOS_KEY: stackEnv('M365V_COSMOS_KEY'), M365V_COSMOS_CA_CERT_FILE: stackEnv('M365V_COSMOS_CA_CERT_FILE'), M365V_COSMOS_DATABASE: stackEnv('M365V_COSMOS_DATABASE') },
-});
 
 interface Point { status: string; seq: number; alarms: Array<{ code: string; message: string; fix: string; permission?: string }>; containers: Record<string, { written: number }> }
 
@@ -40,7 +33,7 @@ describe('backup end to end under faults', () => {
     const catalog = await freshCatalog('faults');
     client = catalog.client;
     versions = new VersionStore(catalog.database);
-    app = await startLocalApp({ stack: stackFromEnv(), cosmosDatabase: catalog.name, taskHub: uniqueName('faults'), emulator: { throttle: { concurrency: 4, budget: 15, windowSeconds: 2 } }, syncTimeBoxSeconds: 5, onHostLine: (l) => hostLines.push(l) });
+    app = await startLocalApp({ stack: sharedStack(), cosmosDatabase: catalog.name, taskHub: uniqueName('faults'), emulator: { throttle: { concurrency: 4, budget: 15, windowSeconds: 2 } }, syncTimeBoxSeconds: 5, onHostLine: (l) => hostLines.push(l) });
     const backupApp = app.tenant.apps.find((a) => a.displayName === 'm365-vault backup')!;
     const account = await app.admin.call<{ id: string }>('POST', '/api/accounts', { displayName: 'Contoso', tenantId: app.tenant.tenantId, clientId: backupApp.clientId, credential: { type: 'secret', secretName: 'demo-backup' } });
     accountId = account.body.id;

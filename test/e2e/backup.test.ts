@@ -2,13 +2,12 @@ import { createHash } from 'node:crypto';
 import { CosmosClient } from '@azure/cosmos';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { LocalApp, startLocalApp } from '../../local/cli/local-app';
-import type { Stack } from '../../local/stack/stack';
 import { VersionStore } from '../../shared/catalog/version-store';
 import { openContent } from '../../shared/storage/content-reader';
 import { ContentStore } from '../../shared/storage/content-store';
 import { freshCatalog } from '../support/catalog';
 import { control } from '../../local/cli/emulator-control';
-import { stackEnv, uniqueName } from '../support/env';
+import { sharedStack, stackEnv, uniqueName } from '../support/env';
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
@@ -25,12 +24,6 @@ describe('backup end to end (local host + Microsoft 365 emulator + stack)', () =
   let accountId: string;
   let jobId: string;
 
-  const stackFromEnv = (): Stack => ({
-    dataDir: '', blobUrl: '', queueUrl: '', tableUrl: '', storageConnectionString: stackEnv('M365V_STORAGE_CONNECTION_STRING'),
-    cosmosEndpoint: stackEnv('M365V_COSMOS_ENDPOINT'), cosmosKey: stackEnv('M365V_COSMOS_KEY'), cosmosCaCertFile: stackEnv('M365V_COSMOS_CA_CERT_FILE'),
-    cosmosDatabase: stackEnv('M365V_COSMOS_DATABASE'), stop: async () => undefined,
-    env: { AzureWebJobsStorage: stackEnv('AzureWebJobsStorage'), M365V_STORAGE_CONNECTION_STRING: stackEnv('M365V_STORAGE_CONNECTION_STRING'), M365V_COSMOS_ENDPOINT: stackEnv('M365V_COSMOS_ENDPOINT'), M365V_COSMOS_KEY: stackEnv('M365V_COSMOS_KEY'), M365V_COSMOS_CA_CERT_FILE: stackEnv('M365V_COSMOS_CA_CERT_FILE'), M365V_COSMOS_DATABASE: stackEnv('M365V_COSMOS_DATABASE') },
-  });
 
   const runJob = async (): Promise<{ runtimeStatus: string; output: Record<string, unknown> }> => {
     const r = await app.admin.call<{ statusQueryGetUri: string }>('POST', `/api/accounts/${accountId}/jobs/${jobId}/run`);
@@ -42,7 +35,7 @@ describe('backup end to end (local host + Microsoft 365 emulator + stack)', () =
     const catalog = await freshCatalog('e2e');
     client = catalog.client;
     versions = new VersionStore(catalog.database);
-    app = await startLocalApp({ stack: stackFromEnv(), cosmosDatabase: catalog.name, taskHub: uniqueName('e2e') });
+    app = await startLocalApp({ stack: sharedStack(), cosmosDatabase: catalog.name, taskHub: uniqueName('e2e') });
     const account = await app.admin.call<{ id: string }>('POST', '/api/accounts', {
       displayName: 'Contoso (demo)', tenantId: app.tenant.tenantId, clientId: app.tenant.apps.find((a) => a.displayName === 'm365-vault backup')!.clientId,
       credential: { type: 'secret', secretName: 'demo-backup' },

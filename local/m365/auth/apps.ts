@@ -15,6 +15,8 @@ export interface AppRegistration {
 
 export const BACKUP_READ_ROLES = ['User.Read.All', 'GroupMember.Read.All', 'Mail.Read', 'Calendars.Read', 'Contacts.Read', 'Files.Read.All', 'Sites.Read.All'];
 export const RESTORE_ROLES = ['Mail.ReadWrite', 'Calendars.ReadWrite', 'Contacts.ReadWrite', 'Files.ReadWrite.All', 'Sites.ReadWrite.All'];
+/** Run reports by e-mail (sendMail from a tenant mailbox). */
+export const NOTIFY_ROLES = ['Mail.Send'];
 export const API_AUDIENCE = 'api://m365-vault';
 
 /** Demo credentials are derived from the seed: printed by `npm run emulator`, never real secrets. */
@@ -29,7 +31,7 @@ export function demoApps(seed: string): AppRegistration[] {
     apiRoles: new Map(apiRoles.length ? [[API_AUDIENCE, new Set(apiRoles)]] : []),
   });
   return [
-    app('m365-vault backup', [...BACKUP_READ_ROLES, ...RESTORE_ROLES]),
+    app('m365-vault backup', [...BACKUP_READ_ROLES, ...RESTORE_ROLES, ...NOTIFY_ROLES]),
     app('m365-vault read-only backup', BACKUP_READ_ROLES),
     app('m365-vault admin console', [], ['Backup.Administrator']),
     app('m365-vault auditor', [], ['Backup.Reader']),

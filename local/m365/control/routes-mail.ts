@@ -120,6 +120,13 @@ registerControlRoutes([
     },
   },
   {
+    method: 'GET', path: '/mail/{user}/folders/{id}/messages',
+    handler(ctx) {
+      const mb = mailboxOf(ctx);
+      return controlJson(200, [...mb.messages(folderOf(mb, ctx.params.id!)).all()].map((m) => messageJson(m)));
+    },
+  },
+  {
     method: 'POST', path: '/mail/{user}/folders',
     async handler(ctx) {
       const mb = mailboxOf(ctx);

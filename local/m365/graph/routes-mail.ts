@@ -1,5 +1,5 @@
 // Mail routes: folders (list, get, childFolders, create, delta), messages (list, get, $value, delta per folder,
-// create from JSON or base64 MIME, PATCH, DELETE, move with a new id, copy).
+// create from JSON or base64 MIME, PATCH, DELETE, move with a new id, copy), sendMail.
 import { createHash } from 'node:crypto';
 import type { DeltaChange } from '../tenant/change-log';
 import type { FolderRecord, Mailbox } from '../tenant/mailbox';
@@ -171,6 +171,30 @@ async function createMessage(ctx: GraphContext, folderIdOrName: string): Promise
   return created({ '@odata.context': `${ctx.baseUrl}/$metadata#users('${ctx.params.userId}')/messages/$entity`, ...messageJson(record) });
 }
 
+/**
+ * POST /users/{id}/sendMail: 202, a copy in the sender's Sent Items (unless saveToSentItems is false) and one in the
+ * Inbox of each recipient whose mailbox is in this tenant; mail to outside addresses leaves the emulator unseen.
+ */
+async function sendMail(ctx: GraphContext): Promise<GraphResult> {
+  const sender = mailboxOf(ctx);
+  const input = await ctx.json<{ message?: MessageInput; saveToSentItems?: boolean }>();
+  const message = input.message;
+  if (!message) throw new GraphError(400, 'ErrorInvalidRequest', 'The message property is required.');
+  const recipients = [...(message.toRecipients ?? []), ...(message.ccRecipients ?? [])];
+  if (recipients.length === 0) throw new GraphError(400, 'ErrorInvalidRecipients', 'At least one recipient is not valid., Recipient is missing.');
+  const sent = { ...message, from: message.from ?? { emailAddress: { address: sender.user.mail ?? '', name: sender.user.displayName ?? '' } } };
+  const deliver = (mb: Mailbox, folderName: string, isRead: boolean): void => {
+    const folder = folderOf(mb, folderName);
+    mb.createMessage(folder, (id, now) => ({ ...newRecord(id, now, folder, contentFromJson(sent, mb, id, now), { ...sent, isRead }, {}), isDraft: false }));
+  };
+  if (input.saveToSentItems !== false) deliver(sender, 'sentitems', true);
+  for (const r of recipients) {
+    const mb = r.emailAddress?.address ? ctx.tenant.mailbox(r.emailAddress.address) : undefined;
+    if (mb) deliver(mb, 'inbox', false);
+  }
+  return { status: 202 };
+}
+
 const PATCHABLE = new Set(['isRead', 'flag', 'categories', 'importance', 'inferenceClassification', 'subject']);
 
 async function patchMessage(ctx: GraphContext): Promise<GraphResult> {
@@ -278,6 +302,7 @@ registerRoutes([
     },
   },
   { method: 'POST', path: '/users/{userId}/messages', ...mail, permissions: MAIL_WRITE, handler: (ctx) => createMessage(ctx, 'drafts') },
+  { method: 'POST', path: '/users/{userId}/sendMail', ...mail, permissions: ['Mail.Send'], handler: sendMail },
   { method: 'GET', path: '/users/{userId}/messages/{messageId}', ...mail, permissions: MAIL_READ, handler: getMessage },
   { method: 'GET', path: '/users/{userId}/messages/{messageId}/$value', ...mail, permissions: MAIL_READ, handler: messageValue },
   { method: 'PATCH', path: '/users/{userId}/messages/{messageId}', ...mail, permissions: MAIL_WRITE, handler: patchMessage },
