@@ -1,8 +1,10 @@
 // Accounts and jobs over HTTP. Responses never include secrets: accounts hold only secret references.
 import { app } from '@azure/functions';
-import { accountInput, jobInput } from '../shared/inventory/schemas';
+import { accountInput, DEFAULT_REPOSITORY, jobInput, repositoryInput } from '../shared/inventory/schemas';
+import { repositoryProblem } from '../shared/inventory/repository-check';
+import { repositoryRefs } from '../shared/backup/discovery';
 import { services } from '../shared/runtime/services';
-import { body, handle, json } from './http/respond';
+import { body, handle, HttpError, json } from './http/respond';
 
 app.http('accountsCreate', {
   route: 'accounts', methods: ['POST'], authLevel: 'anonymous',
@@ -23,7 +25,36 @@ app.http('jobsCreate', {
   route: 'accounts/{accountId}/jobs', methods: ['POST'], authLevel: 'anonymous',
   handler: handle('Backup.Administrator', async (req) => {
     const raw = await body(req, jobInput.omit({ accountId: true }));
-    return json(201, await services().inventory.createJob({ ...raw, accountId: req.params.accountId! }, new Date()));
+    const accountId = req.params.accountId!;
+    const known = new Set([DEFAULT_REPOSITORY, ...(await services().inventory.listRepositories(accountId)).map((r) => r.name)]);
+    const unknown = repositoryRefs(raw.destination).filter((r) => !known.has(r.name));
+    if (unknown.length) throw new HttpError(400, 'invalidRequest', unknown.map((r) => `body.${r.path}: no repository '${r.name}' in this account`).join('; '));
+    return json(201, await services().inventory.createJob({ ...raw, accountId }, new Date()));
+  }),
+});
+
+app.http('repositoriesCreate', {
+  route: 'accounts/{accountId}/repositories', methods: ['POST'], authLevel: 'anonymous',
+  handler: handle('Backup.Administrator', async (req) => {
+    const input = await body(req, repositoryInput);
+    const s = services();
+    await s.inventory.getAccount(req.params.accountId!);
+    const problem = await repositoryProblem(s.contentStores.containerOf(input));
+    if (problem) throw new HttpError(400, 'repositoryUnusable', `body.container: ${problem}`);
+    try {
+      return json(201, await s.inventory.createRepository(req.params.accountId!, input, new Date()));
+    } catch (e) {
+      if ((e as { code?: number }).code === 409) throw new HttpError(409, 'repositoryExists', `The account already has a repository named '${input.name}'.`);
+      throw e;
+    }
+  }),
+});
+
+app.http('repositoriesList', {
+  route: 'accounts/{accountId}/repositories', methods: ['GET'], authLevel: 'anonymous',
+  handler: handle('Backup.Reader', async (req) => {
+    await services().inventory.getAccount(req.params.accountId!);
+    return json(200, { value: await services().inventory.listRepositories(req.params.accountId!) });
   }),
 });
 

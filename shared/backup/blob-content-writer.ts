@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { splitMime } from '../mime/split';
 import type { ContentStore } from '../storage/content-store';
+import { DEFAULT_REPOSITORY } from '../inventory/schemas';
 import type { ContentWriter, StoredContent } from './ports';
 
 /**
@@ -8,15 +9,20 @@ import type { ContentWriter, StoredContent } from './ports';
  * attachment bodies, so an attachment that reached 500 mailboxes is stored once.
  */
 export class BlobContentWriter implements ContentWriter {
-  constructor(private readonly store: ContentStore) {}
+  /** `repository`: the store's repository name, recorded in each pointer unless it is the default one. */
+  constructor(private readonly store: ContentStore, private readonly repository?: string) {}
 
   async write(tenantId: string, source: Readable | Buffer, opts: { mime: boolean }): Promise<StoredContent> {
     if (opts.mime) {
       const stream = Buffer.isBuffer(source) ? Readable.from([source]) : source;
       const { manifest, storedBytes } = await splitMime(tenantId, stream, this.store);
-      return { pointer: { mime: manifest }, size: manifest.size, storedBytes };
+      return { pointer: { mime: manifest, ...this.where() }, size: manifest.size, storedBytes };
     }
     const r = await this.store.put(tenantId, source);
-    return { pointer: { blob: { sha256: r.sha256, size: r.size, encoding: r.encoding } }, size: r.size, storedBytes: r.storedBytes };
+    return { pointer: { blob: { sha256: r.sha256, size: r.size, encoding: r.encoding }, ...this.where() }, size: r.size, storedBytes: r.storedBytes };
+  }
+
+  private where(): { repository?: string } {
+    return this.repository && this.repository !== DEFAULT_REPOSITORY ? { repository: this.repository } : {};
   }
 }

@@ -66,3 +66,13 @@ export function discover(sources: JobInput['sources'], users: readonly Directory
   }
   return { items, unmatched };
 }
+
+/** The repository an item's content goes to: the first override that matches it, else the job's. */
+export function repositoryFor(destination: JobInput['destination'], kind: ItemKind, user: DirectoryUser): string {
+  return destination.overrides.find((o) => o.kind === kind && matches(user, o.match))?.repository ?? destination.repository;
+}
+
+/** Every repository a job's destination names, with where (for a 400 naming the field). */
+export function repositoryRefs(destination: JobInput['destination']): Array<{ path: string; name: string }> {
+  return [{ path: 'destination.repository', name: destination.repository }, ...destination.overrides.map((o, i) => ({ path: `destination.overrides.${i}.repository`, name: o.repository }))];
+}

@@ -13,6 +13,7 @@ import { folderMessages, mailFolders } from './workloads/mail';
 import { calendarEvents, contactFolders, contacts } from './workloads/calendar-contacts';
 import type { ContainerWorkload } from './workloads/workload';
 import { resolveWellKnownFolders } from './well-known-folders';
+import { BlobContentWriter } from './blob-content-writer';
 
 export interface PointRef extends RunRef {
   protectedItemId: string;
@@ -95,7 +96,7 @@ export async function listContainers(s: Services, ref: PointRef & { seq: number 
       await s.inventory.upsertProtectedItem({ ...item, wellKnownFolders: wellKnown });
     }
     for (const [containerId, workload] of [['folders', mailFolders(item.userId, wellKnown)], ['contactFolders', contactFolders(item.userId)]] as const) {
-      const outcome = await syncContainer(deps(s, ctx.graph), { ...target(ref, item, ctx.account), containerId }, workload, deadline);
+      const outcome = await syncContainer(await deps(s, ctx.graph, item), { ...target(ref, item, ctx.account), containerId }, workload, deadline);
       if (outcome.status === 'wait') return { retryAfterSeconds: outcome.retryAfterSeconds };
       if (outcome.status === 'continue') return { retryAfterSeconds: 0 };
     }
@@ -141,7 +142,7 @@ export async function syncStep(s: Services, ref: PointRef & { seq: number; conta
       const counts = await sweepRemoved(s, t);
       return { status: 'done', counts, graph: { requests: 0, throttled: 0 } };
     }
-    const outcome = await syncContainer(deps(s, ctx.graph), t, workloadOf(item, ref.container), deadline);
+    const outcome = await syncContainer(await deps(s, ctx.graph, item), t, workloadOf(item, ref.container), deadline);
     const after = ctx.graph.stats();
     const graph = { requests: after.requests - before.requests, throttled: after.throttled - before.throttled };
     return outcome.status === 'wait'
@@ -195,6 +196,7 @@ function target(ref: PointRef & { seq: number }, item: ProtectedItemDoc, account
   return { accountId: ref.accountId, tenantId: account.tenantId, protectedItemId: ref.protectedItemId, mailbox: item.userId, seq: ref.seq };
 }
 
-function deps(s: Services, graph: GraphSession) {
-  return { graph, content: s.content, versions: s.versions, cursors: s.cursors, log: s.log, now: s.now };
+async function deps(s: Services, graph: GraphSession, item: ProtectedItemDoc) {
+  const content = new BlobContentWriter(await s.contentStores.get(item.accountId, item.repository), item.repository);
+  return { graph, content, versions: s.versions, cursors: s.cursors, log: s.log, now: s.now };
 }

@@ -1,9 +1,9 @@
 // Run-level steps of a backup job, each the body of one activity: idempotent, so a retried activity is harmless.
 import type { Alarm } from '../domain/alarms';
 import type { RecoveryPointDoc, RunDoc } from '../catalog/points-store';
-import { protectedItemId, ProtectedItemDoc } from '../inventory/schemas';
+import { DEFAULT_REPOSITORY, protectedItemId, ProtectedItemDoc } from '../inventory/schemas';
 import type { Services } from '../runtime/services';
-import { discover, DirectoryUser } from './discovery';
+import { discover, DirectoryUser, repositoryFor } from './discovery';
 import { alarmFor } from './failures';
 
 export interface RunRef {
@@ -40,12 +40,15 @@ export async function discoverItems(s: Services, ref: RunRef): Promise<{ count: 
   const found = discover(job.sources, users);
   const existing = new Map((await s.inventory.listProtectedItems(ref.accountId)).map((p) => [p.id, p]));
   const ids: string[] = [];
+  const userById = new Map(users.map((u) => [u.id, u]));
   for (const item of found.items) {
+    const repository = repositoryFor(job.destination, item.kind, userById.get(item.userId)!);
     const id = protectedItemId(ref.accountId, item.kind, item.userId);
     const prior = existing.get(id);
     const doc: ProtectedItemDoc = {
       id, accountId: ref.accountId, type: 'protectedItem', kind: item.kind, userId: item.userId, displayName: item.displayName, address: item.address,
       lastSeq: prior?.lastSeq ?? 0, firstSeenRunId: prior?.firstSeenRunId ?? ref.runId, lastSeenRunId: ref.runId,
+      ...(repository !== DEFAULT_REPOSITORY ? { repository } : {}),
       ...(prior?.wellKnownFolders ? { wellKnownFolders: prior.wellKnownFolders } : {}),
     };
     await s.inventory.upsertProtectedItem(doc);

@@ -5,9 +5,13 @@ import type { MimeManifest } from '../mime/manifest';
 export type ItemKind = 'mailFolder' | 'message' | 'event' | 'contactFolder' | 'contact' | 'driveItem';
 
 /** Where a version's content lives: a content blob, or a split MIME message (skeleton + deduplicated parts). */
-export type ContentPointer =
+export type ContentPointer = (
   | { blob: { sha256: string; size: number; encoding: 'gzip' | 'identity' } }
-  | { mime: MimeManifest };
+  | { mime: MimeManifest }
+) & {
+  /** The repository holding the bytes; absent: 'default'. */
+  repository?: string;
+};
 
 export interface VersionDoc {
   id: string;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Container, Database } from '@azure/cosmos';
-import { AccountDoc, AccountInput, JobDoc, JobInput, ProtectedItemDoc } from './schemas';
+import { AccountDoc, AccountInput, JobDoc, JobInput, ProtectedItemDoc, RepositoryDoc, RepositoryInput } from './schemas';
 
 const SYSTEM = new Set(['_rid', '_self', '_etag', '_attachments', '_ts']);
 export const withoutSystem = <T>(d: T): T => Object.fromEntries(Object.entries(d as object).filter(([k]) => !SYSTEM.has(k))) as T;
@@ -41,6 +41,25 @@ export class InventoryStore {
     const doc: JobDoc = { ...input, id: randomUUID(), type: 'job', createdAt: now.toISOString(), updatedAt: now.toISOString() };
     await this.container.items.create(doc);
     return doc;
+  }
+
+  /** 409 (Cosmos conflict) when the account already has a repository of that name. */
+  async createRepository(accountId: string, input: RepositoryInput, now: Date): Promise<RepositoryDoc> {
+    await this.getAccount(accountId);
+    const doc: RepositoryDoc = { ...input, id: `repository.${input.name}`, accountId, type: 'repository', createdAt: now.toISOString() };
+    await this.container.items.create(doc);
+    return doc;
+  }
+
+  async getRepository(accountId: string, name: string): Promise<RepositoryDoc> {
+    return this.read<RepositoryDoc>('repository', accountId, `repository.${name}`);
+  }
+
+  async listRepositories(accountId: string): Promise<RepositoryDoc[]> {
+    const { resources } = await this.container.items
+      .query<RepositoryDoc>({ query: "SELECT * FROM c WHERE c.type = 'repository' AND c.accountId = @a", parameters: [{ name: '@a', value: accountId }] }, { partitionKey: accountId })
+      .fetchAll();
+    return resources.map(withoutSystem);
   }
 
   async getJob(accountId: string, jobId: string): Promise<JobDoc> {

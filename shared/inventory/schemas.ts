@@ -19,6 +19,29 @@ export const accountInput = z.object({
 });
 export type AccountInput = z.infer<typeof accountInput>;
 
+/** A backup repository's name: 'default' is the deployment's own backup storage account. */
+export const repositoryName = z.string().regex(/^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$/, 'must be 3-40 lowercase letters, digits or hyphens');
+export const DEFAULT_REPOSITORY = 'default';
+
+/**
+ * Another Blob container backups can go to (another storage account or region, an immutable container): the
+ * Function App's managed identity needs Storage Blob Data Contributor on it.
+ */
+export const repositoryInput = z.object({
+  name: repositoryName.refine((n) => n !== DEFAULT_REPOSITORY, 'is reserved for the deployment\'s own backup storage'),
+  displayName: name,
+  blobEndpoint: z.url({ protocol: /^https?$/ }).refine((u) => u.startsWith('https:') || /^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(u), 'must be https (http only for a local emulator)'),
+  container: z.string().regex(/^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, 'must be a Blob container name (3-63 lowercase letters, digits, single hyphens)'),
+});
+export type RepositoryInput = z.infer<typeof repositoryInput>;
+
+export interface RepositoryDoc extends RepositoryInput {
+  id: string;
+  accountId: string;
+  type: 'repository';
+  createdAt: string;
+}
+
 export const itemKind = z.enum(['mailbox', 'onedrive']);
 export type ItemKind = z.infer<typeof itemKind>;
 
@@ -41,9 +64,11 @@ export const jobInput = z.object({
     items: z.array(itemSelector).max(5000).default([]),
     exclude: z.array(itemSelector).max(5000).default([]),
   }).refine((s) => s.scope === 'account' || s.items.length > 0, { message: 'list at least one item when scope is "selected"', path: ['items'] }),
+  /** Where content goes: a repository for the job, and per-item overrides (first match wins). */
   destination: z.object({
-    repository: z.literal('default').default('default'),
-  }).default({ repository: 'default' }),
+    repository: repositoryName.default(DEFAULT_REPOSITORY),
+    overrides: z.array(itemSelector.extend({ repository: repositoryName })).max(5000).default([]),
+  }).default({ repository: DEFAULT_REPOSITORY, overrides: [] }),
   /** No schedule: the job runs on demand only. */
   schedules: z.array(schedule).max(10).default([]),
   /** Grandfather-father-son retention, stored now and applied by retention runs. */
@@ -105,6 +130,8 @@ export interface ProtectedItemDoc {
   lastSeq: number;
   firstSeenRunId: string;
   lastSeenRunId: string;
+  /** The repository this item's new content goes to (the job's, or an override's); absent: 'default'. */
+  repository?: string;
   /** Mailboxes: well-known folder name → id, resolved once (Graph v1.0 folders do not carry their role). */
   wellKnownFolders?: Record<string, string>;
 }

@@ -9,10 +9,10 @@ import { PointsStore } from '../catalog/points-store';
 import { VersionStore } from '../catalog/version-store';
 import { InventoryStore } from '../inventory/inventory-store';
 import type { AccountDoc } from '../inventory/schemas';
-import { createBlobService } from '../storage/blob-service';
+import { azureCredential, createBlobService } from '../storage/blob-service';
 import { ContentStore } from '../storage/content-store';
-import { BlobContentWriter } from '../backup/blob-content-writer';
-import type { ContentWriter, GraphReader } from '../backup/ports';
+import type { GraphReader } from '../backup/ports';
+import { ContentStores } from '../storage/content-stores';
 import { Authorizer } from '../api-auth/authorizer';
 import { graphSessions } from '../graph/session-factory';
 import { createSecretSource, SecretSource } from '../secrets/secret-source';
@@ -39,7 +39,8 @@ export interface Services {
   cursors: CursorStore;
   log: ChangeLog;
   contentStore: ContentStore;
-  content: ContentWriter;
+  /** Every repository's content store; `contentStore` is the default repository's. */
+  contentStores: ContentStores;
   graph(account: AccountDoc): Promise<GraphClient>;
   secrets: SecretSource;
   /** Undefined when the API's tenant and audience are not configured: the API then refuses every request. */
@@ -54,18 +55,19 @@ export function services(): Services {
   const settings = readSettings();
   const { database } = createCatalogDatabase(settings);
   const blobs = createBlobService(settings);
+  const inventory = new InventoryStore(database);
   const contentStore = new ContentStore(blobs.getContainerClient('content'));
   const secrets = createSecretSource(settings);
   cached = {
     settings,
     database,
-    inventory: new InventoryStore(database),
+    inventory,
     points: new PointsStore(database),
     versions: new VersionStore(database),
     cursors: new CursorStore(database),
     log: new ChangeLog(blobs.getContainerClient('changelog')),
     contentStore,
-    content: new BlobContentWriter(contentStore),
+    contentStores: new ContentStores(blobs, contentStore, (accountId, name) => inventory.getRepository(accountId, name), () => azureCredential(settings)),
     graph: graphSessions(settings, secrets),
     secrets,
     authorizer: settings.M365V_API_TENANT_ID && settings.M365V_API_AUDIENCE

@@ -1,4 +1,4 @@
-import { discover, DirectoryUser } from '../../../shared/backup/discovery';
+import { discover, DirectoryUser, repositoryFor, repositoryRefs } from '../../../shared/backup/discovery';
 import { jobInput } from '../../../shared/inventory/schemas';
 
 const users: DirectoryUser[] = [
@@ -29,5 +29,13 @@ describe('discover', () => {
     const r = jobInput.shape.sources.safeParse({ scope: 'selected' });
     expect(r.success).toBe(false);
     expect(r.success ? [] : r.error.issues.map((i) => i.path.join('.'))).toEqual(['items']);
+  });
+  it('sends an item to the first override that matches it, else to the job repository', () => {
+    const destination = jobInput.shape.destination.parse({ repository: 'primary', overrides: [{ kind: 'mailbox', match: 'bob kelly', repository: 'archive' }, { kind: 'mailbox', match: 'u2', repository: 'second' }] });
+    expect(repositoryFor(destination, 'mailbox', users[1]!)).toBe('archive');
+    expect(repositoryFor(destination, 'onedrive', users[1]!)).toBe('primary');
+    expect(repositoryFor(destination, 'mailbox', users[0]!)).toBe('primary');
+    expect(repositoryRefs(destination).map((r) => r.path)).toEqual(['destination.repository', 'destination.overrides.0.repository', 'destination.overrides.1.repository']);
+    expect(jobInput.shape.destination.parse(undefined)).toEqual({ repository: 'default', overrides: [] });
   });
 });

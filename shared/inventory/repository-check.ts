@@ -1,0 +1,16 @@
+// Checks a repository before jobs may use it: the container must exist and the Function App must be able to write
+// to it. Said at registration, not at 3 a.m. in the first backup that goes there.
+import { ContainerClient, RestError } from '@azure/storage-blob';
+
+/** Undefined when usable; else what is wrong and how to fix it. */
+export async function repositoryProblem(container: ContainerClient): Promise<string | undefined> {
+  try {
+    await container.getProperties();
+    return undefined;
+  } catch (e) {
+    if (!(e instanceof RestError)) return `the Blob endpoint could not be reached (${(e as Error).message.split('\n')[0]})`;
+    if (e.statusCode === 404) return `container '${container.containerName}' does not exist in that storage account; create it first`;
+    if (e.statusCode === 403 || e.statusCode === 401) return 'the storage account refused access: grant the Function App\'s managed identity the Storage Blob Data Contributor role on it';
+    return `the storage account answered ${e.statusCode ?? 'an error'}${e.code ? ` (${e.code})` : ''}`;
+  }
+}
