@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { CosmosClient } from '@azure/cosmos';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { control } from '../../local/cli/emulator-control';
@@ -6,15 +5,9 @@ import { LocalApp, startLocalApp } from '../../local/cli/local-app';
 import { VersionStore } from '../../shared/catalog/version-store';
 import { openContent } from '../../shared/storage/content-reader';
 import { ContentStore } from '../../shared/storage/content-store';
+import { readAll, sha } from '../support/bytes';
 import { freshCatalog } from '../support/catalog';
 import { sharedStack, stackEnv, uniqueName } from '../support/env';
-
-const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-async function readAll(s: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of s) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
 
 describe('backup repositories: per-item destination overrides', () => {
   let app: LocalApp;

@@ -1,21 +1,13 @@
-import { createHash } from 'node:crypto';
 import { CosmosClient } from '@azure/cosmos';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { LocalApp, startLocalApp } from '../../local/cli/local-app';
 import { VersionStore } from '../../shared/catalog/version-store';
 import { openContent } from '../../shared/storage/content-reader';
 import { ContentStore } from '../../shared/storage/content-store';
+import { readAll, sha } from '../support/bytes';
 import { freshCatalog } from '../support/catalog';
 import { control } from '../../local/cli/emulator-control';
 import { sharedStack, stackEnv, uniqueName } from '../support/env';
-
-const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-
-async function readAll(s: NodeJS.ReadableStream): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const c of s) parts.push(c as Buffer);
-  return Buffer.concat(parts);
-}
 
 describe('backup end to end (local host + Microsoft 365 emulator + stack)', () => {
   let app: LocalApp;

@@ -8,6 +8,7 @@ import { MimeIntegrityError } from '../../shared/mime/splice';
 import { splitMime } from '../../shared/mime/split';
 import { ContentStore, contentBlobName } from '../../shared/storage/content-store';
 import { stackEnv, uniqueName } from '../support/env';
+import { readAll, sha } from '../support/bytes';
 import {
   attachedMessage,
   attachment,
@@ -24,14 +25,6 @@ import {
   textPart,
   withHeaders,
 } from '../support/mime-builder';
-
-const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-
-async function readAll(s: Readable): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const c of s) parts.push(c as Buffer);
-  return Buffer.concat(parts);
-}
 
 function chunksOf(bytes: Buffer, next: () => number): Readable {
   let i = 0;

@@ -3,14 +3,7 @@ import { Readable } from 'node:stream';
 import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import { ContentStore, contentBlobName } from '../../shared/storage/content-store';
 import { stackEnv, uniqueName } from '../support/env';
-
-const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-
-async function readAll(s: Readable): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const c of s) parts.push(c as Buffer);
-  return Buffer.concat(parts);
-}
+import { readAll, sha } from '../support/bytes';
 
 /** A deterministic, compressible stream of `size` bytes produced in 64 KiB chunks, never held whole. */
 function textStream(size: number): Readable {
