@@ -8,6 +8,7 @@ m365-vault is deployed. To protect a Microsoft 365 tenant:
    Microsoft Graph *application* permissions with admin consent:
      backup : User.Read.All, GroupMember.Read.All, Mail.Read, Calendars.Read, Contacts.Read, Files.Read.All, Sites.Read.All
      restore: Mail.ReadWrite, Calendars.ReadWrite, Contacts.ReadWrite, Files.ReadWrite.All, Sites.ReadWrite.All
+     reports: Mail.Send (only to e-mail run reports from a tenant mailbox)
 2. Store its client secret (or a PEM with certificate and private key) in Key Vault ${M365V_KEYVAULT_URL:-<see outputs>}:
      az keyvault secret set --vault-name <vault> --name contoso-backup --file secret.txt
 3. Register the API app (Application ID URI ${M365V_API_AUDIENCE:-api://m365-vault}) with app roles
