@@ -68,6 +68,16 @@ export class VersionStore {
     }
   }
 
+  /** The versions of the given items valid at sequence `seq` (any container of the protected item), in one query. */
+  async versionsAt(protectedItemId: string, seq: number, itemIds: readonly string[]): Promise<VersionDoc[]> {
+    if (itemIds.length === 0) return [];
+    const { resources } = await this.container.items.query<VersionDoc>({
+      query: 'SELECT * FROM c WHERE c.protectedItemId = @p AND ARRAY_CONTAINS(@ids, c.itemId) AND c.validFrom <= @s AND (NOT IS_DEFINED(c.validTo) OR c.validTo > @s)',
+      parameters: [{ name: '@p', value: protectedItemId }, { name: '@ids', value: [...itemIds] }, { name: '@s', value: seq }],
+    }, { partitionKey: [protectedItemId] }).fetchAll();
+    return resources.map(strip);
+  }
+
   /** The items of a recovery point: versions valid at sequence `seq`, optionally of one container, paged. */
   view(protectedItemId: string, seq: number, opts: { containerId?: string; continuation?: string; pageSize?: number } = {}) {
     const filter = opts.containerId ? ' AND c.containerId = @c' : '';

@@ -1,6 +1,9 @@
 // Composition root: one set of clients per process (Functions reuses the process across invocations), built from
 // validated settings on first use. Activities ask for it; nothing else creates SDK clients.
 import { Database } from '@azure/cosmos';
+import type { ContainerClient } from '@azure/storage-blob';
+import { OperationStore } from '../operations/operation-store';
+import { AuditLog } from '../audit/audit-log';
 import { readSettings, Settings } from '../config/settings';
 import { ChangeLog } from '../catalog/change-log';
 import { createCatalogDatabase } from '../catalog/cosmos-client';
@@ -45,6 +48,10 @@ export interface Services {
   secrets: SecretSource;
   /** Undefined when the API's tenant and audience are not configured: the API then refuses every request. */
   authorizer: Authorizer | undefined;
+  operations: OperationStore;
+  audit: AuditLog;
+  /** Operation artifacts (restore plans, reports): the `exports` container, expired by a lifecycle rule. */
+  artifacts: ContainerClient;
   now(): Date;
 }
 
@@ -73,6 +80,9 @@ export function services(): Services {
     authorizer: settings.M365V_API_TENANT_ID && settings.M365V_API_AUDIENCE
       ? new Authorizer({ authorityHost: settings.M365V_AUTHORITY_HOST, tenantId: settings.M365V_API_TENANT_ID, audience: settings.M365V_API_AUDIENCE })
       : undefined,
+    operations: new OperationStore(database),
+    audit: new AuditLog(database),
+    artifacts: blobs.getContainerClient('exports'),
     now: () => new Date(),
   };
   return cached;

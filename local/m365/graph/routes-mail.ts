@@ -236,7 +236,8 @@ function messageValue(ctx: GraphContext): GraphResult {
 function folderList(ctx: GraphContext, parentId: (mb: Mailbox) => string): GraphResult {
   const mb = mailboxOf(ctx);
   const select = selectOf(ctx.query);
-  const folders = mb.childFolders(parentId(mb));
+  const filter = filterOf(ctx.query);
+  const folders = mb.childFolders(parentId(mb)).filter((f) => !filter || filter(folderJson(mb, f)));
   const size = pageSizeOf(ctx, 10, 1000);
   const skip = Number(option(ctx.query, '$skip') ?? 0);
   const page = folders.slice(skip, skip + size);

@@ -1,0 +1,85 @@
+// Restore jobs over HTTP: start (Administrator), follow (Reader), cancel (Administrator). Everything is checked before
+// a job record exists, so a refused request leaves nothing behind.
+import { app, HttpRequest } from '@azure/functions';
+import * as df from 'durable-functions';
+import { clientIpOf } from '../shared/audit/audit-log';
+import { OperationBusy } from '../shared/operations/operation-store';
+import { planMail, UnknownSelection } from '../shared/restore/restore-plan';
+import { restoreRequest } from '../shared/restore/restore-request';
+import { services } from '../shared/runtime/services';
+import { body, errorBody, handle, HttpError, json } from './http/respond';
+
+const restoreView = (op: Awaited<ReturnType<ReturnType<typeof services>['operations']['find']>>) => op && {
+  id: op.id, status: op.status, createdAt: op.createdAt, ...(op.endedAt ? { endedAt: op.endedAt } : {}), requestedBy: op.requestedBy.name,
+  request: op.request, counts: op.counts, failures: op.failures, ...(op.message ? { message: op.message } : {}), ...(op.cancelRequested ? { cancelRequested: true } : {}),
+};
+
+df.app.client.http('restoresStart', {
+  route: 'accounts/{accountId}/restores', methods: ['POST'], authLevel: 'anonymous',
+  handler: async (req, client, context) =>
+    handle('Backup.Administrator', async (_r, _c, principal) => {
+      const s = services();
+      const accountId = req.params.accountId!;
+      const input = await body(req, restoreRequest);
+      await s.inventory.getAccount(accountId);
+      const item = await s.inventory.getProtectedItem(accountId, input.protectedItemId);
+      if (item.kind !== 'mailbox') throw new HttpError(400, 'invalidRequest', 'body.protectedItemId: restoring OneDrive files is not available in this version; only mailboxes can be restored');
+      const point = (await s.points.listPoints(accountId, item.id)).find((p) => p.seq === input.seq);
+      if (!point || point.status === 'running' || point.status === 'failed') {
+        return json(404, errorBody('invalidRecoveryPoint', `Recovery point ${input.seq} of '${item.displayName}' is not a valid recovery point.`));
+      }
+      if (input.target.type === 'account') await s.inventory.getAccount(input.target.accountId);
+      try {
+        const folders = (await s.versions.view(item.id, input.seq, { containerId: 'folders', pageSize: 1000 }).fetchAll()).resources;
+        const items = (await s.versions.versionsAt(item.id, input.seq, input.selection.items)).filter((d) => d.kind === 'message');
+        const found = new Set(items.map((i) => i.itemId));
+        planMail(folders, { folders: input.selection.folders, items, missingItems: input.selection.items.filter((i) => !found.has(i)) });
+      } catch (e) {
+        if (e instanceof UnknownSelection) throw new HttpError(400, 'invalidRequest', `body.selection: ${e.message}`);
+        throw e;
+      }
+      let op;
+      try {
+        op = await s.operations.start(accountId, 'restore', input as unknown as Record<string, unknown>, { id: principal.id, name: principal.name }, s.now());
+      } catch (e) {
+        if (e instanceof OperationBusy) return json(409, errorBody('operationRunning', e.message));
+        throw e;
+      }
+      await s.audit.record({ accountId, action: 'restore.start', principal, ...ip(req), subject: { operationId: op.id, protectedItemId: item.id, seq: input.seq, selection: input.selection, target: input.target } }, s.now());
+      await client.startNew('restoreJob', { instanceId: `restore-${op.id}`, input: { accountId, operationId: op.id } });
+      return json(202, restoreView(op), { location: `/api/accounts/${accountId}/restores/${op.id}` });
+    })(req, context),
+});
+
+const ip = (req: HttpRequest): { clientIp?: string } => {
+  const v = clientIpOf(req.headers.get('x-forwarded-for'));
+  return v ? { clientIp: v } : {};
+};
+
+app.http('restoresList', {
+  route: 'accounts/{accountId}/restores', methods: ['GET'], authLevel: 'anonymous',
+  handler: handle('Backup.Reader', async (req) => {
+    await services().inventory.getAccount(req.params.accountId!);
+    return json(200, { value: (await services().operations.list(req.params.accountId!, 'restore')).map(restoreView) });
+  }),
+});
+
+app.http('restoresGet', {
+  route: 'accounts/{accountId}/restores/{restoreId}', methods: ['GET'], authLevel: 'anonymous',
+  handler: handle('Backup.Reader', async (req) => {
+    const op = await services().operations.find(req.params.accountId!, req.params.restoreId!);
+    if (!op || op.kind !== 'restore') return json(404, errorBody('notFound', `Restore job '${req.params.restoreId}' does not exist (job records are kept 5 days after they end).`));
+    return json(200, restoreView(op));
+  }),
+});
+
+app.http('restoresCancel', {
+  route: 'accounts/{accountId}/restores/{restoreId}/cancel', methods: ['POST'], authLevel: 'anonymous',
+  handler: handle('Backup.Administrator', async (req, _c, principal) => {
+    const s = services();
+    const op = await s.operations.requestCancel(req.params.accountId!, req.params.restoreId!);
+    if (!op || op.kind !== 'restore') return json(404, errorBody('notFound', `Restore job '${req.params.restoreId}' does not exist (job records are kept 5 days after they end).`));
+    await s.audit.record({ accountId: op.accountId, action: 'restore.cancel', principal, ...ip(req), subject: { operationId: op.id } }, s.now());
+    return json(202, { ...restoreView(op), message: op.status === 'running' ? 'Cancellation requested. It is best-effort: the batch in progress finishes, and items restored before it took effect stay restored.' : `The job has already ended (${op.status}).` });
+  }),
+});

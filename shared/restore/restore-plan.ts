@@ -1,0 +1,62 @@
+// Which folders and messages a restore touches, from one recovery point's view of a mailbox. Pure: the activity
+// reads the folder versions and the selected items, this decides the folder paths to recreate and the order.
+import type { VersionDoc } from '../catalog/version-doc';
+
+export interface PlannedFolder {
+  /** The folder's id in the backup. */
+  sourceId: string;
+  /** Display names from the mailbox root down to the folder itself. */
+  path: string[];
+  /** 'inbox', 'sentitems', …: found by role in the target, whatever its display name there. */
+  wellKnownName?: string;
+}
+
+export interface MailPlan {
+  folders: PlannedFolder[];
+  /** Folder ids whose messages are all restored (the selected folders and their subfolders). */
+  wholeFolders: string[];
+  /** Single messages selected, by item id. */
+  items: string[];
+}
+
+export class UnknownSelection extends Error {}
+
+/**
+ * Selected folders bring their whole subtree; a selected message brings the path of its folder. Parents come before
+ * children so each folder is created under one that exists. Ids not in the recovery point are refused by name.
+ */
+export function planMail(folderDocs: readonly VersionDoc[], selection: { folders: readonly string[]; items: readonly VersionDoc[]; missingItems: readonly string[] }): MailPlan {
+  const byId = new Map(folderDocs.map((f) => [f.itemId, f]));
+  const unknown = [...selection.folders.filter((id) => !byId.has(id)), ...selection.missingItems];
+  if (unknown.length) throw new UnknownSelection(`not in this recovery point: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}`);
+  const children = new Map<string, string[]>();
+  for (const f of folderDocs) {
+    const parent = String(f.props.parentFolderId ?? '');
+    children.set(parent, [...(children.get(parent) ?? []), f.itemId]);
+  }
+  const pathOf = (id: string): string[] => {
+    const out: string[] = [];
+    for (let f = byId.get(id), guard = 0; f && guard < 64; f = byId.get(String(f.props.parentFolderId ?? '')), guard++) out.unshift(String(f.props.displayName ?? ''));
+    return out;
+  };
+  const ancestors = (id: string): string[] => {
+    const out: string[] = [];
+    for (let f = byId.get(id), guard = 0; f && guard < 64; f = byId.get(String(f.props.parentFolderId ?? '')), guard++) out.unshift(f.itemId);
+    return out;
+  };
+  const whole = new Set<string>();
+  const visit = (id: string): void => {
+    if (whole.has(id)) return;
+    whole.add(id);
+    for (const c of children.get(id) ?? []) visit(c);
+  };
+  for (const id of selection.folders) visit(id);
+  const needed = new Set<string>();
+  for (const id of [...whole, ...selection.items.map((m) => String(m.props.parentFolderId ?? ''))]) for (const a of ancestors(id)) needed.add(a);
+  const folders = [...needed].map((id) => {
+    const f = byId.get(id)!;
+    return { sourceId: id, path: pathOf(id), ...(typeof f.props.wellKnownName === 'string' ? { wellKnownName: f.props.wellKnownName } : {}) };
+  }).sort((a, b) => a.path.length - b.path.length || a.path.join('/').localeCompare(b.path.join('/')));
+  const wholeFolders = folders.filter((f) => whole.has(f.sourceId)).map((f) => f.sourceId);
+  return { folders, wholeFolders, items: selection.items.filter((m) => !whole.has(String(m.props.parentFolderId ?? ''))).map((m) => m.itemId) };
+}

@@ -1,0 +1,142 @@
+// Steps of a restore job, each the body of one activity. The plan (which messages, in which folders) is computed
+// once and kept as a blob beside the job, so batches read their slice instead of re-querying the catalog.
+import type { VersionDoc } from '../catalog/version-doc';
+import { openContent } from '../storage/content-reader';
+import type { Services } from '../runtime/services';
+import type { ItemResult, OperationDoc, OperationStatus } from '../operations/operation-store';
+import { alarmFor } from '../backup/failures';
+import { readAll } from '../storage/read-all';
+import { MailRestorer } from './mail-restore';
+import { planMail, PlannedFolder } from './restore-plan';
+import type { RestoreRequest } from './restore-request';
+import { restoreFolderName } from './conflict-names';
+
+export interface RestoreRef { accountId: string; operationId: string }
+
+interface StoredPlan {
+  folders: PlannedFolder[];
+  /** Messages to restore: item id, catalog container and source folder. */
+  items: Array<{ itemId: string; containerId: string; folderId: string }>;
+  /** Source folder id → target folder id, once created. */
+  folderMap?: Record<string, string>;
+}
+
+export const BATCH_SIZE = 50;
+const planBlob = (ref: RestoreRef): string => `exports/operations/${ref.accountId}/${ref.operationId}/plan.json`;
+
+async function operation(s: Services, ref: RestoreRef): Promise<OperationDoc & { request: RestoreRequest }> {
+  const op = await s.operations.find(ref.accountId, ref.operationId);
+  if (!op) throw new Error(`restore ${ref.operationId} not found`);
+  return op as OperationDoc & { request: RestoreRequest };
+}
+
+async function savePlan(s: Services, ref: RestoreRef, plan: StoredPlan): Promise<void> {
+  const body = JSON.stringify(plan);
+  await s.artifacts.getBlockBlobClient(planBlob(ref)).upload(body, Buffer.byteLength(body), { blobHTTPHeaders: { blobContentType: 'application/json' } });
+}
+
+async function loadPlan(s: Services, ref: RestoreRef): Promise<StoredPlan> {
+  return JSON.parse((await s.artifacts.getBlobClient(planBlob(ref)).downloadToBuffer()).toString('utf8')) as StoredPlan;
+}
+
+async function viewAll(s: Services, protectedItemId: string, seq: number, containerId: string): Promise<VersionDoc[]> {
+  return (await s.versions.view(protectedItemId, seq, { containerId, pageSize: 1000 }).fetchAll()).resources;
+}
+
+/** Plans the restore: the folders to recreate and every message, in folder order. Returns the number of batches. */
+export async function planRestore(s: Services, ref: RestoreRef): Promise<{ total: number; batches: number }> {
+  const op = await operation(s, ref);
+  const { protectedItemId, seq, selection } = op.request;
+  const folderDocs = await viewAll(s, protectedItemId, seq, 'folders');
+  const items = (await s.versions.versionsAt(protectedItemId, seq, selection.items)).filter((d) => d.kind === 'message');
+  const found = new Set(items.map((i) => i.itemId));
+  const plan = planMail(folderDocs, { folders: selection.folders, items, missingItems: selection.items.filter((i) => !found.has(i)) });
+  const planned: StoredPlan['items'] = [];
+  for (const folderId of plan.wholeFolders) {
+    for (const m of await viewAll(s, protectedItemId, seq, `messages:${folderId}`)) if (m.kind === 'message') planned.push({ itemId: m.itemId, containerId: m.containerId, folderId });
+  }
+  const chosen = new Set(plan.items);
+  for (const m of items) if (chosen.has(m.itemId)) planned.push({ itemId: m.itemId, containerId: m.containerId, folderId: String(m.props.parentFolderId) });
+  await savePlan(s, ref, { folders: plan.folders, items: planned });
+  await s.operations.update({ ...op, counts: { ...op.counts, total: planned.length } });
+  return { total: planned.length, batches: Math.ceil(planned.length / BATCH_SIZE) };
+}
+
+async function restorer(s: Services, op: OperationDoc & { request: RestoreRequest }, deadline: number): Promise<MailRestorer> {
+  const { target, protectedItemId } = op.request;
+  const item = await s.inventory.getProtectedItem(op.accountId, protectedItemId);
+  const targetAccount = await s.inventory.getAccount(target.type === 'account' ? target.accountId : op.accountId);
+  const graph = await s.graph(targetAccount);
+  const userId = target.type === 'original'
+    ? item.userId
+    : (await graph.get<{ id: string }>(`/users/${encodeURIComponent(target.user)}?$select=id`, { mailbox: 'directory', operation: 'users.list', deadline })).id;
+  return new MailRestorer({
+    graph, userId, original: target.type === 'original', overwrite: target.type === 'original' ? target.overwriteBehavior : 'rename',
+    ...(target.type === 'original' ? {} : { rootName: restoreFolderName(item.address, new Date(op.createdAt)) }),
+    startedAt: new Date(op.createdAt), deadline,
+  });
+}
+
+/** Finds or creates every target folder; the map is kept in the plan for the batches. */
+export async function restoreFolders(s: Services, ref: RestoreRef): Promise<{ failed?: string }> {
+  const op = await operation(s, ref);
+  const plan = await loadPlan(s, ref);
+  try {
+    const r = await restorer(s, op, Date.now() + 240_000);
+    await savePlan(s, ref, { ...plan, folderMap: await r.folders(plan.folders, plan.folderMap ?? {}) });
+    return {};
+  } catch (e) {
+    return { failed: describe(e) };
+  }
+}
+
+function describe(e: unknown): string {
+  const alarm = alarmFor(e, 'mail.write', { kind: 'mailbox', name: 'target' });
+  return alarm ? `${alarm.message} ${alarm.fix}` : (e as Error).message.split('\n')[0]!;
+}
+
+/** Restores one batch; counts it once even when the activity is retried. Returns whether cancellation was asked. */
+export async function restoreBatch(s: Services, ref: RestoreRef & { index: number }): Promise<{ cancelled: boolean }> {
+  const op = await operation(s, ref);
+  if (op.cancelRequested) return { cancelled: true };
+  const plan = await loadPlan(s, ref);
+  const slice = plan.items.slice(ref.index * BATCH_SIZE, (ref.index + 1) * BATCH_SIZE);
+  const { protectedItemId, seq } = op.request;
+  const r = await restorer(s, op, Date.now() + 240_000);
+  const tenantId = (await s.inventory.getAccount(op.accountId)).tenantId;
+  const results: ItemResult[] = [];
+  const docs = new Map((await s.versions.versionsAt(protectedItemId, seq, slice.map((e) => e.itemId))).map((d) => [`${d.containerId}|${d.itemId}`, d]));
+  for (const entry of slice) {
+    const doc = docs.get(`${entry.containerId}|${entry.itemId}`);
+    const folderId = plan.folderMap?.[entry.folderId];
+    if (!doc?.content || !folderId) {
+      results.push({ itemId: entry.itemId, name: String(doc?.props.subject ?? entry.itemId), outcome: 'failed', reason: !doc?.content ? 'its content is not in the backup' : 'its folder could not be restored' });
+      continue;
+    }
+    try {
+      const store = await s.contentStores.forPointer(op.accountId, doc.content);
+      results.push(await r.message(doc, folderId, async () => readAll(await openContent(store, tenantId, doc.content!))));
+    } catch (e) {
+      results.push({ itemId: doc.itemId, name: String(doc.props.subject ?? ''), outcome: 'failed', reason: describe(e) });
+    }
+  }
+  const latest = await operation(s, ref);
+  if ((latest.batchesDone ?? 0) === ref.index) {
+    const counts = { ...latest.counts };
+    for (const x of results) {
+      if (x.outcome === 'failed') counts.failed++;
+      else if (x.outcome === 'skipped') counts.skipped++;
+      else counts.restored++;
+    }
+    await s.operations.update({ ...latest, counts, failures: [...latest.failures, ...results.filter((x) => x.outcome === 'failed')], batchesDone: ref.index + 1 });
+  }
+  return { cancelled: latest.cancelRequested === true };
+}
+
+export async function finishRestore(s: Services, ref: RestoreRef & { cancelled: boolean; failed?: string }): Promise<OperationStatus> {
+  const op = await operation(s, ref);
+  const status: OperationStatus = ref.failed ? 'failed' : ref.cancelled ? 'cancelled' : op.counts.failed > 0 ? 'completedWithWarnings' : 'completed';
+  const message = ref.failed ?? (ref.cancelled ? 'Cancelled on request; cancellation is best-effort: items restored before it took effect stay restored.' : undefined);
+  await s.operations.finish(op, status, s.now(), message);
+  return status;
+}

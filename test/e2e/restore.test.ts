@@ -1,0 +1,156 @@
+import { CosmosClient } from '@azure/cosmos';
+import { control } from '../../local/cli/emulator-control';
+import { LocalApp, startLocalApp } from '../../local/cli/local-app';
+import { VersionStore } from '../../shared/catalog/version-store';
+import type { VersionDoc } from '../../shared/catalog/version-doc';
+import { sha } from '../support/bytes';
+import { freshCatalog } from '../support/catalog';
+import { sharedStack, uniqueName } from '../support/env';
+
+interface Restore { id: string; status: string; counts: { total: number; restored: number; skipped: number; failed: number }; failures: Array<{ reason: string }>; message?: string }
+interface EmuMessage { id: string; subject: string; isRead: boolean; internetMessageId: string; parentFolderId: string; flag: { flagStatus: string }; categories: string[] }
+interface EmuFolder { id: string; displayName: string; parentFolderId: string }
+
+describe('restore of mail through the API (local host + emulator)', () => {
+  let app: LocalApp;
+  let client: CosmosClient;
+  let versions: VersionStore;
+  let accountId: string;
+  let mailboxId: string;
+  let adele: LocalApp['tenant']['users'][number];
+  let bob: LocalApp['tenant']['users'][number];
+  let view: VersionDoc[];
+  let inboxId: string;
+
+  const start = (body: Record<string, unknown>) => app.admin.call<Restore & { error?: { code: string; message: string } }>('POST', `/api/accounts/${accountId}/restores`, body);
+  const finished = async (id: string): Promise<Restore> => {
+    for (const t0 = Date.now(); Date.now() - t0 < 120_000;) {
+      const r = await app.reader.call<Restore>('GET', `/api/accounts/${accountId}/restores/${id}`);
+      if (r.body.status !== 'running') return r.body;
+      await new Promise((res) => setTimeout(res, 200));
+    }
+    throw new Error(`restore ${id} did not finish`);
+  };
+  const restore = async (body: Record<string, unknown>): Promise<Restore> => {
+    const r = await start(body);
+    expect(r.status).toBe(202);
+    return finished(r.body.id);
+  };
+  const folderMessages = async (userId: string, folder: string): Promise<EmuMessage[]> => (await control<EmuMessage[]>(app.emulator, 'GET', `mail/${userId}/folders/${encodeURIComponent(folder)}/messages`)).body;
+  const mime = async (userId: string, id: string): Promise<string> => sha((await control(app.emulator, 'GET', `mail/${userId}/messages/${encodeURIComponent(id)}/mime`)).raw);
+
+  beforeAll(async () => {
+    const catalog = await freshCatalog('restore');
+    client = catalog.client;
+    versions = new VersionStore(catalog.database);
+    app = await startLocalApp({ stack: sharedStack(), cosmosDatabase: catalog.name, taskHub: uniqueName('restore') });
+    [adele, bob] = app.tenant.users.filter((u) => u.licensed) as [typeof adele, typeof bob];
+    const backupApp = app.tenant.apps.find((a) => a.displayName === 'm365-vault backup')!;
+    accountId = (await app.admin.call<{ id: string }>('POST', '/api/accounts', { displayName: 'Contoso', tenantId: app.tenant.tenantId, clientId: backupApp.clientId, credential: { type: 'secret', secretName: 'demo-backup' } })).body.id;
+    const job = await app.admin.call<{ id: string }>('POST', `/api/accounts/${accountId}/jobs`, { name: 'Adele', sources: { scope: 'selected', items: [{ kind: 'mailbox', match: adele.userPrincipalName }] } });
+    const run = await app.admin.call<{ statusQueryGetUri: string }>('POST', `/api/accounts/${accountId}/jobs/${job.body.id}/run`);
+    expect((await app.admin.waitForCompletion<{ status: string }>(run.body.statusQueryGetUri, undefined, 120_000)).output.status).toBe('success');
+    mailboxId = `${accountId}.mailbox.${adele.id}`;
+    view = (await versions.view(mailboxId, 1).fetchAll()).resources;
+    inboxId = view.find((d) => d.kind === 'mailFolder' && d.props.wellKnownName === 'inbox')!.itemId;
+  });
+  afterAll(async () => {
+    await app?.stop();
+    client?.dispose();
+  });
+
+  it('restores deleted messages in place byte for byte, with read state and flags, skipping those still there', async () => {
+    const inbox = await folderMessages(adele.id, 'inbox');
+    const [gone1, gone2] = inbox;
+    const before = new Map([[gone1!.internetMessageId, await mime(adele.id, gone1!.id)], [gone2!.internetMessageId, await mime(adele.id, gone2!.id)]]);
+    await control(app.emulator, 'DELETE', `mail/${adele.id}/messages/${encodeURIComponent(gone1!.id)}`);
+    await control(app.emulator, 'DELETE', `mail/${adele.id}/messages/${encodeURIComponent(gone2!.id)}`);
+
+    const done = await restore({ protectedItemId: mailboxId, seq: 1, selection: { folders: [inboxId] }, target: { type: 'original', overwriteBehavior: 'skip' } });
+    // The Inbox comes with its subfolders.
+    const subtree = new Set([inboxId]);
+    for (let grew = true; grew;) {
+      grew = false;
+      for (const f of view) if (f.kind === 'mailFolder' && subtree.has(String(f.props.parentFolderId)) && !subtree.has(f.itemId)) grew = subtree.add(f.itemId).size > 0;
+    }
+    const total = view.filter((d) => d.kind === 'message' && subtree.has(String(d.props.parentFolderId))).length;
+    expect(total).toBeGreaterThan(inbox.length);
+    expect(done).toMatchObject({ status: 'completed', counts: { total, restored: 2, skipped: total - 2, failed: 0 } });
+    const after = await folderMessages(adele.id, 'inbox');
+    expect(after.length).toBe(inbox.length);
+    for (const original of [gone1!, gone2!]) {
+      const back = after.find((m) => m.internetMessageId === original.internetMessageId)!;
+      expect(await mime(adele.id, back.id)).toBe(before.get(original.internetMessageId));
+      expect(back).toMatchObject({ isRead: original.isRead, flag: original.flag, categories: original.categories, subject: original.subject });
+    }
+  });
+
+  it('overwrites a changed message with its backed-up state, and renames (adds a copy) when asked', async () => {
+    const [first, second] = await folderMessages(adele.id, 'inbox');
+    const backedUp = view.find((d) => d.kind === 'message' && d.props.internetMessageId === first!.internetMessageId)!;
+    await control(app.emulator, 'PATCH', `mail/${adele.id}/messages/${encodeURIComponent(first!.id)}`, { isRead: !backedUp.props.isRead });
+    const count = (await folderMessages(adele.id, 'inbox')).length;
+
+    const over = await restore({ protectedItemId: mailboxId, seq: 1, selection: { items: [backedUp.itemId] }, target: { type: 'original', overwriteBehavior: 'overwrite' } });
+    expect(over).toMatchObject({ status: 'completed', counts: { total: 1, restored: 1 } });
+    const now = await folderMessages(adele.id, 'inbox');
+    expect(now.length).toBe(count);
+    expect(now.filter((m) => m.internetMessageId === first!.internetMessageId).map((m) => m.isRead)).toEqual([backedUp.props.isRead]);
+
+    const copyOf = view.find((d) => d.kind === 'message' && d.props.internetMessageId === second!.internetMessageId)!;
+    const renamed = await restore({ protectedItemId: mailboxId, seq: 1, selection: { items: [copyOf.itemId] }, target: { type: 'original', overwriteBehavior: 'rename' } });
+    expect(renamed.counts).toMatchObject({ restored: 1, failed: 0 });
+    expect((await folderMessages(adele.id, 'inbox')).filter((m) => m.internetMessageId === second!.internetMessageId)).toHaveLength(2);
+  });
+
+  it('restores folders into another mailbox under a folder of their own, hierarchy and bytes intact', async () => {
+    const folders = view.filter((d) => d.kind === 'mailFolder');
+    const topLevel = (f: VersionDoc): boolean => !folders.some((p) => p.itemId === f.props.parentFolderId);
+    const nested = folders.find((f) => folders.some((p) => p.itemId === f.props.parentFolderId && topLevel(p)))!;
+    const parent = folders.find((p) => p.itemId === nested.props.parentFolderId)!;
+    const done = await restore({ protectedItemId: mailboxId, seq: 1, selection: { folders: [parent.itemId, inboxId] }, target: { type: 'mailbox', user: bob.userPrincipalName } });
+    expect(done).toMatchObject({ status: 'completed', counts: { failed: 0 } });
+    const bobFolders = (await control<EmuFolder[]>(app.emulator, 'GET', `mail/${bob.id}/folders`)).body;
+    const root = bobFolders.find((f) => f.displayName.startsWith('Restored ') && f.displayName.endsWith(adele.mail!))!;
+    expect(root).toBeDefined();
+    const restoredParent = bobFolders.find((f) => f.parentFolderId === root.id && f.displayName === parent.props.displayName)!;
+    const restoredNested = bobFolders.find((f) => f.parentFolderId === restoredParent.id && f.displayName === nested.props.displayName)!;
+    expect(restoredNested).toBeDefined();
+    const restoredInbox = bobFolders.find((f) => f.parentFolderId === root.id && f.displayName === 'Inbox')!;
+    const sourceInbox = view.filter((d) => d.kind === 'message' && d.props.parentFolderId === inboxId);
+    const landed = await folderMessages(bob.id, restoredInbox.id);
+    expect(landed.length).toBe(sourceInbox.length);
+    const sample = sourceInbox[0]!;
+    const copy = landed.find((m) => m.internetMessageId === sample.props.internetMessageId)!;
+    const original = (await folderMessages(adele.id, 'inbox')).find((m) => m.internetMessageId === sample.props.internetMessageId)!;
+    expect(await mime(bob.id, copy.id)).toBe(await mime(adele.id, original.id));
+  });
+
+  it('keeps the job rules: one job per account (409), unknown point (404), roles (403), bad input (400), cancel', async () => {
+    const big = await start({ protectedItemId: mailboxId, seq: 1, selection: { folders: view.filter((d) => d.kind === 'mailFolder').map((d) => d.itemId) }, target: { type: 'mailbox', user: bob.userPrincipalName } });
+    expect(big.status).toBe(202);
+    const second = await start({ protectedItemId: mailboxId, seq: 1, selection: { folders: [inboxId] }, target: { type: 'original' } });
+    expect(second.status).toBe(409);
+    expect(second.body.error!.message).toContain(big.body.id);
+    const cancel = await app.admin.call<{ message: string }>('POST', `/api/accounts/${accountId}/restores/${big.body.id}/cancel`);
+    expect(cancel.status).toBe(202);
+    expect(cancel.body.message).toContain('best-effort');
+    const ended = await finished(big.body.id);
+    expect(['cancelled', 'completed']).toContain(ended.status);
+
+    const unknownPoint = await start({ protectedItemId: mailboxId, seq: 99, selection: { folders: [inboxId] }, target: { type: 'original' } });
+    expect(unknownPoint.status).toBe(404);
+    expect(unknownPoint.body.error!.message).toContain('is not a valid recovery point');
+    expect((await app.reader.call('GET', `/api/accounts/${accountId}/restores/no-such-job`)).status).toBe(404);
+    expect((await app.reader.call('POST', `/api/accounts/${accountId}/restores`, { protectedItemId: mailboxId, seq: 1, selection: { folders: [inboxId] }, target: { type: 'original' } })).status).toBe(403);
+    const bad = await start({ protectedItemId: mailboxId, seq: 1, selection: { folders: [] }, target: { type: 'mailbox', user: 'x', overwriteBehavior: 'skip' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error!.message).toContain('body.selection.folders');
+    expect(bad.body.error!.message).toContain('body.target.overwriteBehavior');
+    const ghost = await start({ protectedItemId: mailboxId, seq: 1, selection: { items: ['AAMkNOPE'] }, target: { type: 'original' } });
+    expect(ghost.status).toBe(400);
+    expect(ghost.body.error!.message).toContain('not in this recovery point: AAMkNOPE');
+    const list = await app.reader.call<{ value: Restore[] }>('GET', `/api/accounts/${accountId}/restores`);
+    expect(list.body.value.length).toBeGreaterThanOrEqual(5);
+  });
+});
