@@ -40,6 +40,8 @@ export interface ApiResponse<T> {
   status: number;
   body: T;
   headers: Headers;
+  /** The body's exact bytes (downloads). */
+  raw: Buffer;
 }
 
 export class ApiClient {
@@ -52,14 +54,15 @@ export class ApiClient {
       headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
       ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
     });
-    const text = await res.text();
+    const raw = Buffer.from(await res.arrayBuffer());
+    const text = raw.toString('utf8');
     let parsed: unknown = text;
     try {
       parsed = text ? JSON.parse(text) : undefined;
     } catch {
       // not JSON: keep the text
     }
-    return { status: res.status, body: parsed as T, headers: res.headers };
+    return { status: res.status, body: parsed as T, headers: res.headers, raw };
   }
 
   /** Polls a Durable status URL until the instance ends, reporting each custom status. */

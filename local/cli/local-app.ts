@@ -78,7 +78,11 @@ export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalAp
   };
   const startHost = async (): Promise<StartedChild & { url: string }> => {
     const child = await spawnUntilReady('Functions host', path.join(repoRoot, 'dist/local/host/main.js'), ['--app', repoRoot, '--no-timers'], [/\[host\] listening on (\S+)/], {
-      env: { ...process.env, ...env }, ...(opts.onHostLine ? { onLine: opts.onHostLine } : {}),
+      env: { ...process.env, ...env }, onLine: (line: string) => {
+        opts.onHostLine?.(line);
+        // Debugging a test: M365V_TEST_HOST_LOG=1 shows the host's log.
+        if (process.env.M365V_TEST_HOST_LOG) process.stderr.write(`${line}\n`);
+      },
     });
     return { ...child, url: child.matches[0]![1]! };
   };

@@ -32,7 +32,7 @@ describe('run notifications: pre/post-run webhooks and the e-mail report', () =>
   beforeAll(async () => {
     const catalog = await freshCatalog('notify');
     client = catalog.client;
-    app = await startLocalApp({ stack: sharedStack(), cosmosDatabase: catalog.name, taskHub: uniqueName('notify'), onHostLine: (l) => process.env.M365V_TEST_HOST_LOG && process.stderr.write(`${l}\n`), secrets: { 'hook-signing': SIGNING } });
+    app = await startLocalApp({ stack: sharedStack(), cosmosDatabase: catalog.name, taskHub: uniqueName('notify'), secrets: { 'hook-signing': SIGNING } });
     const backupApp = app.tenant.apps.find((a) => a.displayName === 'm365-vault backup')!;
     accountId = (await app.admin.call<{ id: string }>('POST', '/api/accounts', { displayName: 'Contoso', tenantId: app.tenant.tenantId, clientId: backupApp.clientId, credential: { type: 'secret', secretName: 'demo-backup' } })).body.id;
   });

@@ -152,5 +152,8 @@ describe('restore of mail through the API (local host + emulator)', () => {
     expect(ghost.body.error!.message).toContain('not in this recovery point: AAMkNOPE');
     const list = await app.reader.call<{ value: Restore[] }>('GET', `/api/accounts/${accountId}/restores`);
     expect(list.body.value.length).toBeGreaterThanOrEqual(5);
+    const audit = (await app.admin.call<{ value: Array<{ action: string; subject: { operationId: string } }> }>('GET', `/api/accounts/${accountId}/audit`)).body.value;
+    expect(audit.filter((a) => a.action === 'restore.start').length).toBe(list.body.value.length);
+    expect(audit).toContainEqual(expect.objectContaining({ action: 'restore.cancel', subject: { operationId: big.body.id } }));
   });
 });

@@ -1,0 +1,126 @@
+import { CosmosClient } from '@azure/cosmos';
+import { control } from '../../local/cli/emulator-control';
+import { LocalApp, startLocalApp } from '../../local/cli/local-app';
+import { sha } from '../support/bytes';
+import { freshCatalog } from '../support/catalog';
+import { sharedStack, uniqueName } from '../support/env';
+
+interface Summary { id: string; kind: string; name: string; folderId?: string; from?: string; to?: string[]; validFrom: number; validTo?: number; wellKnownName?: string }
+interface PageOf { value: Summary[]; continuation?: string }
+
+describe('browse, search and download of recovery points', () => {
+  let app: LocalApp;
+  let client: CosmosClient;
+  let accountId: string;
+  let jobId: string;
+  let adele: LocalApp['tenant']['users'][number];
+  let base: string;
+
+  const runJob = async (): Promise<void> => {
+    const run = await app.admin.call<{ statusQueryGetUri: string }>('POST', `/api/accounts/${accountId}/jobs/${jobId}/run`);
+    expect((await app.admin.waitForCompletion<{ status: string }>(run.body.statusQueryGetUri, undefined, 120_000)).output.status).toBe('success');
+  };
+  const all = async (path: string): Promise<Summary[]> => {
+    const out: Summary[] = [];
+    for (let next: string | undefined = ''; next !== undefined;) {
+      const r: { status: number; body: PageOf } = await app.reader.call<PageOf>('GET', `${path}${path.includes('?') ? '&' : '?'}pageSize=7${next ? `&continuation=${next}` : ''}`);
+      expect(r.status).toBe(200);
+      out.push(...r.body.value);
+      next = r.body.continuation;
+    }
+    return out;
+  };
+
+  beforeAll(async () => {
+    const catalog = await freshCatalog('browse');
+    client = catalog.client;
+    app = await startLocalApp({ stack: sharedStack(), cosmosDatabase: catalog.name, taskHub: uniqueName('browse') });
+    adele = app.tenant.users.find((u) => u.licensed)!;
+    const backupApp = app.tenant.apps.find((a) => a.displayName === 'm365-vault backup')!;
+    accountId = (await app.admin.call<{ id: string }>('POST', '/api/accounts', { displayName: 'Contoso', tenantId: app.tenant.tenantId, clientId: backupApp.clientId, credential: { type: 'secret', secretName: 'demo-backup' } })).body.id;
+    jobId = (await app.admin.call<{ id: string }>('POST', `/api/accounts/${accountId}/jobs`, { name: 'Adele', sources: { scope: 'selected', items: [{ kind: 'mailbox', match: adele.userPrincipalName }] } })).body.id;
+    await runJob();
+    base = `/api/accounts/${accountId}/protected-items/${encodeURIComponent(`${accountId}.mailbox.${adele.id}`)}`;
+  });
+  afterAll(async () => {
+    await app?.stop();
+    client?.dispose();
+  });
+
+  it('browses the folder tree and pages through a folder; an older point still shows what it held', async () => {
+    const folders = (await app.reader.call<{ value: Summary[] }>('GET', `${base}/recovery-points/1/folders`)).body.value;
+    const inbox = folders.find((f) => f.wellKnownName === 'inbox')!;
+    expect(inbox.name).toBe('Inbox');
+    // Subfolders show beside the messages, as in the navigation pane of backup consoles.
+    const listed = await all(`${base}/recovery-points/1/items?folderId=${encodeURIComponent(inbox.id)}`);
+    expect(listed.filter((i) => i.kind === 'mailFolder').map((f) => f.id).sort()).toEqual(folders.filter((f) => f.folderId === inbox.id).map((f) => f.id).sort());
+    const items = listed.filter((i) => i.kind === 'message');
+    const live = (await control<Array<{ id: string; subject: string }>>(app.emulator, 'GET', `mail/${adele.id}/folders/inbox/messages`)).body;
+    expect(items.map((i) => i.id).sort()).toEqual(live.map((m) => m.id).sort());
+    expect(new Set(items.map((i) => i.id)).size).toBe(items.length);
+
+    await control(app.emulator, 'DELETE', `mail/${adele.id}/messages/${encodeURIComponent(live[0]!.id)}`);
+    await runJob();
+    expect((await all(`${base}/recovery-points/2/items?folderId=${encodeURIComponent(inbox.id)}`)).length).toBe(listed.length - 1);
+    expect((await all(`${base}/recovery-points/1/items?folderId=${encodeURIComponent(inbox.id)}`)).length).toBe(listed.length);
+  });
+
+  it('searches by subject, by sender or recipient address and by body text, over one point or a range', async () => {
+    const folders = (await app.reader.call<{ value: Summary[] }>('GET', `${base}/recovery-points/1/folders`)).body.value;
+    const inbox = folders.find((f) => f.wellKnownName === 'inbox')!;
+    const sample = (await all(`${base}/recovery-points/2/items?folderId=${encodeURIComponent(inbox.id)}`)).find((i) => i.kind === 'message' && i.from && i.to?.length)!;
+    const word = sample.name.split(/\s+/).find((w) => w.length > 4)!;
+    const bySubject = await all(`${base}/search?q=${encodeURIComponent(word.toUpperCase())}`);
+    expect(bySubject.some((h) => h.id === sample.id)).toBe(true);
+    expect(bySubject.every((h) => h.name.toLowerCase().includes(word.toLowerCase()) || h.from || h.to)).toBe(true);
+    expect((await all(`${base}/search?q=${encodeURIComponent(sample.from!)}`)).some((h) => h.id === sample.id)).toBe(true);
+    expect((await all(`${base}/search?q=${encodeURIComponent(sample.to![0]!)}`)).some((h) => h.id === sample.id)).toBe(true);
+    const added = await control<{ id: string }>(app.emulator, 'POST', `mail/${adele.id}/messages`, { folder: 'inbox', subject: 'Quarterly numbers', body: 'the zebracorn budget is approved' });
+    await runJob();
+    const byBody = await all(`${base}/search?q=zebracorn`);
+    expect(byBody.map((h) => h.id)).toEqual([added.body.id]);
+    expect(await all(`${base}/search?q=zebracorn&fromSeq=1&toSeq=2`)).toEqual([]);
+    expect((await all(`${base}/search?q=zebracorn&fromSeq=3&toSeq=3`)).map((h) => h.validFrom)).toEqual([3]);
+  });
+
+  it('downloads a message as .eml, byte for byte, audited; a reader may not download', async () => {
+    const folders = (await app.reader.call<{ value: Summary[] }>('GET', `${base}/recovery-points/1/folders`)).body.value;
+    const inbox = folders.find((f) => f.wellKnownName === 'inbox')!;
+    const first = (await all(`${base}/recovery-points/3/items?folderId=${encodeURIComponent(inbox.id)}`)).find((i) => i.kind === 'message');
+    const url = `${base}/recovery-points/3/content?itemId=${encodeURIComponent(first!.id)}`;
+    expect((await app.reader.call('GET', url)).status).toBe(403);
+    const r = await app.admin.call<unknown>('GET', url);
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toBe('message/rfc822');
+    expect(r.headers.get('content-disposition')).toMatch(/^attachment; filename=".+\.eml"/);
+    const original = await control(app.emulator, 'GET', `mail/${adele.id}/messages/${encodeURIComponent(first!.id)}/mime`);
+    expect(sha(r.raw)).toBe(sha(original.raw));
+    const audit = await app.admin.call<{ value: Array<{ action: string; principal: { name: string }; subject: { itemId: string; seq: number } }> }>('GET', `/api/accounts/${accountId}/audit`);
+    expect(audit.body.value).toContainEqual(expect.objectContaining({ action: 'download', subject: expect.objectContaining({ itemId: first!.id, seq: 3 }) }));
+    expect((await app.reader.call('GET', `/api/accounts/${accountId}/audit`)).status).toBe(403);
+  });
+
+  it('answers 400/404 for bad or foreign input, never 500', async () => {
+    const other = (await app.admin.call<{ id: string }>('POST', '/api/accounts', { displayName: 'Other', tenantId: app.tenant.tenantId, clientId: app.tenant.apps[0]!.clientId, credential: { type: 'secret', secretName: 'demo-backup' } })).body.id;
+    const foreign = `/api/accounts/${other}/protected-items/${encodeURIComponent(`${accountId}.mailbox.${adele.id}`)}/recovery-points/1/folders`;
+    expect((await app.reader.call('GET', foreign)).status).toBe(404);
+    const cases: Array<[string, number, string]> = [
+      [`${base}/recovery-points/0/folders`, 400, 'path.seq'],
+      [`${base}/recovery-points/abc/folders`, 400, 'path.seq'],
+      [`${base}/recovery-points/77/folders`, 404, 'not a valid recovery point'],
+      [`${base}/recovery-points/1/items`, 400, 'query.folderId'],
+      [`${base}/recovery-points/1/items?folderId=x&pageSize=100000`, 400, 'query.pageSize'],
+      [`${base}/recovery-points/1/items?folderId=x&continuation=%7B%22bad%22`, 400, 'query.continuation'],
+      [`${base}/recovery-points/1/items?folderId=x&continuation=${Buffer.from('{"token":"forged"}').toString('base64url')}`, 400, 'query.continuation'],
+      [`${base}/search?q=a`, 400, 'query.q'],
+      [`${base}/search?q=abc&fromSeq=3&toSeq=1`, 400, 'query.fromSeq'],
+      [`${base}/search?q=${encodeURIComponent("'; DROP --")}`, 200, ''],
+      [`${base}/recovery-points/1/content?itemId=${encodeURIComponent('../../etc/passwd')}`, 404, 'is not in recovery point'],
+    ];
+    for (const [url, status, text] of cases) {
+      const r = await app.admin.call<{ error?: { message: string } }>('GET', url);
+      expect([url, r.status]).toEqual([url, status]);
+      if (text) expect(r.body.error!.message).toContain(text);
+    }
+  });
+});
