@@ -1,19 +1,14 @@
 // Browsing, searching and downloading backed-up items over HTTP. The protected item is read from the caller's
 // account partition first, so a path mixing two accounts is a 404, never a leak.
 import { app, HttpRequest } from '@azure/functions';
-import { z } from 'zod';
+import type { z } from 'zod';
+import { contentQuery, itemsQuery, searchQuery, seqParam } from '../shared/browse/browse-queries';
 import { clientIpOf } from '../shared/audit/audit-log';
 import { BadContinuation, folderItems, folderTree, search } from '../shared/browse/recovery-point-queries';
 import { openContent } from '../shared/storage/content-reader';
 import { services } from '../shared/runtime/services';
 import { errorBody, handle, HttpError, json, parse } from './http/respond';
 
-const seqParam = z.coerce.number().int().min(1).max(1_000_000_000);
-const pageQuery = { pageSize: z.coerce.number().int().min(1).max(500).default(50), continuation: z.string().max(8000).optional() };
-export const itemsQuery = z.object({ folderId: z.string().min(1).max(1024), ...pageQuery });
-export const searchQuery = z.object({ q: z.string().trim().min(2).max(200), fromSeq: seqParam.optional(), toSeq: seqParam.optional(), ...pageQuery })
-  .refine((v) => v.fromSeq === undefined || v.toSeq === undefined || v.fromSeq <= v.toSeq, { message: 'fromSeq must not be after toSeq', path: ['fromSeq'] });
-export const contentQuery = z.object({ itemId: z.string().min(1).max(1024) });
 
 const query = <S extends z.ZodType>(req: HttpRequest, schema: S): z.infer<S> => parse(schema, Object.fromEntries(req.query.entries()), 'query');
 

@@ -10,7 +10,8 @@ export interface ApiOperation {
   /** Below `/api`, with `{name}` path parameters, e.g. `/accounts/{accountId}/restores/{restoreId}`. */
   path: string;
   summary: string;
-  role: Role;
+  /** Undefined: anonymous. */
+  role?: Role;
   query?: z.ZodObject;
   body?: z.ZodType;
   /** Status code → what it means for this operation (the error body is always `{error:{code,message}}`). */

@@ -100,6 +100,13 @@ describe('browse, search and download of recovery points', () => {
     expect((await app.reader.call('GET', `/api/accounts/${accountId}/audit`)).status).toBe(403);
   });
 
+  it('serves its OpenAPI document without a token', async () => {
+    const doc = await app.reader.call<{ openapi: string; paths: Record<string, unknown> }>('GET', '/api/openapi.json', undefined, { token: null });
+    expect(doc.status).toBe(200);
+    expect(doc.body.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.body.paths)).toContain('/api/accounts/{accountId}/restores');
+  });
+
   it('answers 400/404 for bad or foreign input, never 500', async () => {
     const other = (await app.admin.call<{ id: string }>('POST', '/api/accounts', { displayName: 'Other', tenantId: app.tenant.tenantId, clientId: app.tenant.apps[0]!.clientId, credential: { type: 'secret', secretName: 'demo-backup' } })).body.id;
     const foreign = `/api/accounts/${other}/protected-items/${encodeURIComponent(`${accountId}.mailbox.${adele.id}`)}/recovery-points/1/folders`;

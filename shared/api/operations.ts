@@ -1,0 +1,43 @@
+// Every HTTP operation of the product, described once: the OpenAPI document is built from this list and a test
+// checks it against the routes the app registers, so neither can drift from the other.
+import { z } from 'zod';
+import { contentQuery, itemsQuery, searchQuery } from '../browse/browse-queries';
+import { accountInput, jobInput, repositoryInput } from '../inventory/schemas';
+import { restoreRequest } from '../restore/restore-request';
+import type { ApiOperation } from './operation';
+
+const R = 'Backup.Reader' as const;
+const A = 'Backup.Administrator' as const;
+const E = { 400: 'invalid input; the message names each bad field', 401: 'no or invalid bearer token', 403: 'the caller lacks the role' };
+const NF = { 404: 'no such account, job, item or recovery point in this account' };
+const ITEM = '/accounts/{accountId}/protected-items/{itemId}';
+const POINT = `${ITEM}/recovery-points/{seq}`;
+
+export const API_OPERATIONS: ApiOperation[] = [
+  { id: 'health', method: 'GET', path: '/health', summary: 'Liveness probe', responses: { 200: 'the app answers' } },
+  { id: 'openApi', method: 'GET', path: '/openapi.json', summary: 'This document', responses: { 200: 'OpenAPI 3.1' } },
+  { id: 'accountsCreate', method: 'POST', path: '/accounts', summary: 'Add a Microsoft 365 account (a reference to its secret or certificate, never the value)', role: A, body: accountInput, responses: { 201: 'created', ...E } },
+  { id: 'accountsList', method: 'GET', path: '/accounts', summary: 'List accounts', role: R, responses: { 200: 'accounts', ...E } },
+  { id: 'accountsGet', method: 'GET', path: '/accounts/{accountId}', summary: 'One account', role: R, responses: { 200: 'the account', ...E, ...NF } },
+  { id: 'repositoriesCreate', method: 'POST', path: '/accounts/{accountId}/repositories', summary: 'Register a backup repository (checked usable first)', role: A, body: repositoryInput, responses: { 201: 'registered', 409: 'a repository of that name exists', ...E, ...NF } },
+  { id: 'repositoriesList', method: 'GET', path: '/accounts/{accountId}/repositories', summary: 'List repositories', role: R, responses: { 200: 'repositories', ...E, ...NF } },
+  { id: 'jobsCreate', method: 'POST', path: '/accounts/{accountId}/jobs', summary: 'Create a backup job', role: A, body: jobInput.omit({ accountId: true }), responses: { 201: 'created', ...E, ...NF } },
+  { id: 'jobsList', method: 'GET', path: '/accounts/{accountId}/jobs', summary: 'List backup jobs', role: R, responses: { 200: 'jobs', ...E, ...NF } },
+  { id: 'jobsGet', method: 'GET', path: '/accounts/{accountId}/jobs/{jobId}', summary: 'One backup job', role: R, responses: { 200: 'the job', ...E, ...NF } },
+  { id: 'jobsRun', method: 'POST', path: '/accounts/{accountId}/jobs/{jobId}/run', summary: 'Run a backup job now', role: A, responses: { 202: 'started; Durable status URLs', 409: 'the job is already running (the message names the run)', ...E, ...NF } },
+  { id: 'runsList', method: 'GET', path: '/accounts/{accountId}/jobs/{jobId}/runs', summary: 'Runs of a job: status, summary, alarms with cause and fix', role: R, responses: { 200: 'runs', ...E, ...NF } },
+  { id: 'protectedItemsList', method: 'GET', path: '/accounts/{accountId}/protected-items', summary: 'Protected mailboxes and OneDrives', role: R, responses: { 200: 'items', ...E, ...NF } },
+  { id: 'recoveryPointsList', method: 'GET', path: `${ITEM}/recovery-points`, summary: 'Recovery points of a protected item', role: R, responses: { 200: 'recovery points', ...E, ...NF } },
+  { id: 'pointFolders', method: 'GET', path: `${POINT}/folders`, summary: 'Folder tree of a recovery point (mail folders with their role, contact and drive folders)', role: R, responses: { 200: 'folders', ...E, 404: 'not a valid recovery point' } },
+  { id: 'pointItems', method: 'GET', path: `${POINT}/items`, summary: 'Items and subfolders of a folder at a recovery point, paged', role: R, query: itemsQuery, responses: { 200: 'a page; `continuation` asks for the next', ...E, 404: 'not a valid recovery point' } },
+  { id: 'itemSearch', method: 'GET', path: `${ITEM}/search`, summary: 'Search messages of one recovery point or a range by subject, sender or recipient address and body preview', role: R, query: searchQuery, responses: { 200: 'a page of versions, each with the points holding it', ...E, ...NF } },
+  { id: 'itemContent', method: 'GET', path: `${POINT}/content`, summary: 'Download an item: .eml for mail, original bytes for files (audited)', role: A, query: contentQuery, produces: 'message/rfc822, application/octet-stream', responses: { 200: 'the exact backed-up bytes', ...E, 404: 'not a valid recovery point, or the item is not in it' } },
+  { id: 'restoresStart', method: 'POST', path: '/accounts/{accountId}/restores', summary: 'Start a restore job (audited)', role: A, body: restoreRequest, responses: { 202: 'started; follow it with GET', 409: 'another restore or difference job runs for this account (the message names it)', ...E, 404: 'unknown account or protected item, or not a valid recovery point' } },
+  { id: 'restoresList', method: 'GET', path: '/accounts/{accountId}/restores', summary: 'Restore jobs of the last 5 days', role: R, responses: { 200: 'jobs', ...E, ...NF } },
+  { id: 'restoresGet', method: 'GET', path: '/accounts/{accountId}/restores/{restoreId}', summary: 'A restore job: status, counts, failed items with reasons', role: R, responses: { 200: 'the job', ...E, 404: 'unknown job (records are kept 5 days after they end)' } },
+  { id: 'restoresCancel', method: 'POST', path: '/accounts/{accountId}/restores/{restoreId}/cancel', summary: 'Ask a restore job to stop (best-effort; audited)', role: A, responses: { 202: 'cancellation requested, or the job had already ended', ...E, 404: 'unknown job' } },
+  { id: 'auditList', method: 'GET', path: '/accounts/{accountId}/audit', summary: 'Who restored or downloaded what, when, from where', role: A, responses: { 200: 'audit records, newest first', ...E, ...NF } },
+];
+
+/** Used by the document: a generic error body. */
+export const errorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });

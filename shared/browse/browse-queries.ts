@@ -1,0 +1,9 @@
+// Query-string inputs of the browse API, shared by its handlers and its OpenAPI description.
+import { z } from 'zod';
+
+export const seqParam = z.coerce.number().int().min(1).max(1_000_000_000);
+const pageQuery = { pageSize: z.coerce.number().int().min(1).max(500).default(50), continuation: z.string().max(8000).optional() };
+export const itemsQuery = z.object({ folderId: z.string().min(1).max(1024), ...pageQuery });
+export const searchQuery = z.object({ q: z.string().trim().min(2).max(200), fromSeq: seqParam.optional(), toSeq: seqParam.optional(), ...pageQuery })
+  .refine((v) => v.fromSeq === undefined || v.toSeq === undefined || v.fromSeq <= v.toSeq, { message: 'fromSeq must not be after toSeq', path: ['fromSeq'] });
+export const contentQuery = z.object({ itemId: z.string().min(1).max(1024) });
