@@ -43,6 +43,8 @@ function ensureInstalled() {
 }
 
 function build() {
+  // A clean output: compiled files of deleted sources would otherwise still load (the app's main is a glob).
+  fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
   const status = run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
   if (status !== 0) {
     console.error('[setup] TypeScript build failed');
