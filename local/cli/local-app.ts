@@ -23,6 +23,8 @@ export interface LocalApp {
   stack: Stack;
   emulator: M365Emulator;
   tenant: DemoTenant;
+  /** The emulator's other tenants (extraTenants), in order. */
+  otherTenants: DemoTenant[];
   host: StartedChild & { url: string };
   /** API client holding Backup.Administrator. */
   admin: ApiClient;
@@ -38,7 +40,7 @@ export interface LocalAppOptions {
   stack?: Stack;
   cosmosDatabase?: string;
   taskHub?: string;
-  emulator?: Partial<Pick<EmulatorOptions, 'profile' | 'throttle' | 'seed'>>;
+  emulator?: Partial<Pick<EmulatorOptions, 'profile' | 'throttle' | 'seed' | 'extraTenants'>>;
   syncTimeBoxSeconds?: number;
   onHostLine?: (line: string) => void;
   /** More secrets for the app's local secret file (name → value), e.g. a webhook signing secret. */
@@ -51,17 +53,21 @@ export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalAp
   const certDir = path.dirname(stack.cosmosCaCertFile);
   const emulator = await startM365Emulator({ certDir, ...opts.emulator });
   const ca = fs.readFileSync(emulator.caCertFile);
-  const tenant = (await new Promise<DemoTenant>((resolve, reject) => {
-    require('node:https').get(`${emulator.url}/_emulator/tenant`, { ca }, (res: import('node:http').IncomingMessage) => {
+  const summary = (query: string): Promise<DemoTenant> => new Promise<DemoTenant>((resolve, reject) => {
+    require('node:https').get(`${emulator.url}/_emulator/tenant${query}`, { ca }, (res: import('node:http').IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as DemoTenant));
     }).on('error', reject);
-  }));
+  });
+  const tenant = await summary('');
+  const others = await Promise.all(emulator.tenants.slice(1).map((t) => summary(`?tenant=${t.tenantId}`)));
   const backupApp = tenant.apps.find((a) => a.displayName === 'm365-vault backup')!;
+  // Other tenants' backup apps: '<domain label>-backup', e.g. 'fabrikam-backup'.
+  const otherSecrets = Object.fromEntries(others.map((t) => [`${t.domain.split('.')[0]}-backup`, t.apps.find((a) => a.displayName === 'm365-vault backup')!.clientSecret]));
   // One file per app: test files running side by side share the stack's folder.
   const secretsFile = path.join(certDir, `local-secrets-${randomUUID()}.json`);
-  fs.writeFileSync(secretsFile, JSON.stringify({ 'demo-backup': backupApp.clientSecret, ...Object.fromEntries(tenant.apps.map((a) => [a.displayName.replace(/[^a-z0-9]+/gi, '-'), a.clientSecret])), ...opts.secrets }), { mode: 0o600 });
+  fs.writeFileSync(secretsFile, JSON.stringify({ 'demo-backup': backupApp.clientSecret, ...Object.fromEntries(tenant.apps.map((a) => [a.displayName.replace(/[^a-z0-9]+/gi, '-'), a.clientSecret])), ...otherSecrets, ...opts.secrets }), { mode: 0o600 });
   const env: NodeJS.ProcessEnv = {
     ...stack.env,
     ...(opts.cosmosDatabase ? { M365V_COSMOS_DATABASE: opts.cosmosDatabase } : {}),
@@ -92,7 +98,7 @@ export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalAp
     return new ApiClient(host.url, clientCredentials({ authorityHost: emulator.authorityHost, tenantId: tenant.tenantId, clientId: app.clientId, clientSecret: app.clientSecret, scope: `${API_AUDIENCE}/.default`, ca }));
   };
   const app: LocalApp = {
-    stack, emulator, tenant, host, env,
+    stack, emulator, tenant, otherTenants: others, host, env,
     admin: client('m365-vault admin console'),
     reader: client('m365-vault auditor'),
     async killHost() {

@@ -43,7 +43,7 @@ describe('restore of mail through the API (local host + emulator)', () => {
     const catalog = await freshCatalog('restore');
     client = catalog.client;
     versions = new VersionStore(catalog.database);
-    app = await startLocalApp({ stack: sharedStack(), cosmosDatabase: catalog.name, taskHub: uniqueName('restore') });
+    app = await startLocalApp({ stack: sharedStack(), cosmosDatabase: catalog.name, taskHub: uniqueName('restore'), emulator: { extraTenants: [{ seed: 'fabrikam' }] } });
     [adele, bob] = app.tenant.users.filter((u) => u.licensed) as [typeof adele, typeof bob];
     const backupApp = app.tenant.apps.find((a) => a.displayName === 'm365-vault backup')!;
     accountId = (await app.admin.call<{ id: string }>('POST', '/api/accounts', { displayName: 'Contoso', tenantId: app.tenant.tenantId, clientId: backupApp.clientId, credential: { type: 'secret', secretName: 'demo-backup' } })).body.id;
@@ -124,6 +124,22 @@ describe('restore of mail through the API (local host + emulator)', () => {
     const copy = landed.find((m) => m.internetMessageId === sample.props.internetMessageId)!;
     const original = (await folderMessages(adele.id, 'inbox')).find((m) => m.internetMessageId === sample.props.internetMessageId)!;
     expect(await mime(bob.id, copy.id)).toBe(await mime(adele.id, original.id));
+  });
+
+  it('restores into a mailbox of another Microsoft 365 account with that account\'s credentials', async () => {
+    const other = app.otherTenants[0]!;
+    const otherApp = other.apps.find((a) => a.displayName === 'm365-vault backup')!;
+    const target = await app.admin.call<{ id: string }>('POST', '/api/accounts', { displayName: 'Other tenant', tenantId: other.tenantId, clientId: otherApp.clientId, credential: { type: 'secret', secretName: `${other.domain.split('.')[0]}-backup` } });
+    const user = other.users.find((u) => u.licensed)!;
+    const done = await restore({ protectedItemId: mailboxId, seq: 1, selection: { folders: [inboxId] }, target: { type: 'account', accountId: target.body.id, user: user.userPrincipalName } });
+    expect(done).toMatchObject({ status: 'completed', counts: { failed: 0 } });
+    const folders = (await control<EmuFolder[]>(app.emulator, 'GET', `mail/${user.id}/folders?tenant=${other.tenantId}`)).body;
+    const root = folders.find((f) => f.displayName.startsWith('Restored ') && f.displayName.endsWith(adele.mail!))!;
+    const inbox = folders.find((f) => f.parentFolderId === root.id && f.displayName === 'Inbox')!;
+    const landed = (await control<EmuMessage[]>(app.emulator, 'GET', `mail/${user.id}/folders/${encodeURIComponent(inbox.id)}/messages?tenant=${other.tenantId}`)).body;
+    expect(landed.length).toBe(view.filter((d) => d.kind === 'message' && d.props.parentFolderId === inboxId).length);
+    const unknown = await start({ protectedItemId: mailboxId, seq: 1, selection: { folders: [inboxId] }, target: { type: 'account', accountId: 'no-such-account', user: user.userPrincipalName } });
+    expect(unknown.status).toBe(404);
   });
 
   it('keeps the job rules: one job per account (409), unknown point (404), roles (403), bad input (400), cancel', async () => {
