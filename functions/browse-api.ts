@@ -7,7 +7,12 @@ import { clientIpOf } from '../shared/audit/audit-log';
 import { BadContinuation, folderItems, folderTree, search } from '../shared/browse/recovery-point-queries';
 import { openContent } from '../shared/storage/content-reader';
 import { services } from '../shared/runtime/services';
-import { errorBody, handle, HttpError, json, parse } from './http/respond';
+import { body, errorBody, handle, HttpError, json, parse } from './http/respond';
+import { exportEntries, planExport } from '../shared/export/export-selection';
+import { zipStream } from '../shared/export/zip-stream';
+import { selection } from '../shared/restore/restore-request';
+import { UnknownSelection } from '../shared/restore/restore-plan';
+import type { VersionDoc } from '../shared/catalog/version-doc';
 
 
 const query = <S extends z.ZodType>(req: HttpRequest, schema: S): z.infer<S> => parse(schema, Object.fromEntries(req.query.entries()), 'query');
@@ -84,5 +89,27 @@ app.http('itemContent', {
       status: 200, body: body as unknown as AsyncIterable<Uint8Array>,
       headers: { 'content-type': type, 'content-length': String(size), 'content-disposition': `attachment; filename="${name.replace(/[^\x20-\x7e]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}` },
     };
+  }),
+});
+
+app.http('pointExport', {
+  route: `${POINT}/export`, methods: ['POST'], authLevel: 'anonymous',
+  handler: handle('Backup.Administrator', async (req, _ctx, principal) => {
+    const chosen = await body(req, selection);
+    const { s, item, seq } = await scope(req, true);
+    let planned;
+    try {
+      planned = await planExport(s.versions, item.id, seq, chosen);
+    } catch (e) {
+      if (e instanceof UnknownSelection) throw new HttpError(400, 'invalidRequest', `body: ${e.message}`);
+      throw e;
+    }
+    const account = await s.inventory.getAccount(item.accountId);
+    const ip = clientIpOf(req.headers.get('x-forwarded-for'));
+    await s.audit.record({ accountId: item.accountId, action: 'export', principal, ...(ip ? { clientIp: ip } : {}), subject: { protectedItemId: item.id, seq, selection: chosen } }, s.now());
+    const open = async (doc: VersionDoc) => openContent(await s.contentStores.forPointer(item.accountId, doc.content!), account.tenantId, doc.content!);
+    const zip = zipStream(exportEntries({ versions: s.versions, protectedItemId: item.id, seq, open }, planned.plan, planned.singles));
+    const name = fileName(`${item.displayName} ${seq}`, '.zip');
+    return { status: 200, body: zip as unknown as AsyncIterable<Uint8Array>, headers: { 'content-type': 'application/zip', 'content-disposition': `attachment; filename="${name.replace(/[^\x20-\x7e]/g, '_')}"` } };
   }),
 });

@@ -4,7 +4,7 @@ import { app, HttpRequest } from '@azure/functions';
 import * as df from 'durable-functions';
 import { clientIpOf } from '../shared/audit/audit-log';
 import { OperationBusy } from '../shared/operations/operation-store';
-import { planMail, UnknownSelection } from '../shared/restore/restore-plan';
+import { planSelection, UnknownSelection } from '../shared/restore/restore-plan';
 import { restoreRequest } from '../shared/restore/restore-request';
 import { services } from '../shared/runtime/services';
 import { body, errorBody, handle, HttpError, json } from './http/respond';
@@ -33,7 +33,7 @@ df.app.client.http('restoresStart', {
         const folders = (await s.versions.view(item.id, input.seq, { containerId: 'folders', pageSize: 1000 }).fetchAll()).resources;
         const items = (await s.versions.versionsAt(item.id, input.seq, input.selection.items)).filter((d) => d.kind === 'message');
         const found = new Set(items.map((i) => i.itemId));
-        planMail(folders, { folders: input.selection.folders, items, missingItems: input.selection.items.filter((i) => !found.has(i)) });
+        planSelection(folders, { folders: input.selection.folders, items, missingItems: input.selection.items.filter((i) => !found.has(i)) });
       } catch (e) {
         if (e instanceof UnknownSelection) throw new HttpError(400, 'invalidRequest', `body.selection: ${e.message}`);
         throw e;

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { contentQuery, itemsQuery, searchQuery } from '../browse/browse-queries';
 import { accountInput, jobInput, repositoryInput } from '../inventory/schemas';
-import { restoreRequest } from '../restore/restore-request';
+import { restoreRequest, selection } from '../restore/restore-request';
 import type { ApiOperation } from './operation';
 
 const R = 'Backup.Reader' as const;
@@ -32,6 +32,7 @@ export const API_OPERATIONS: ApiOperation[] = [
   { id: 'pointItems', method: 'GET', path: `${POINT}/items`, summary: 'Items and subfolders of a folder at a recovery point, paged', role: R, query: itemsQuery, responses: { 200: 'a page; `continuation` asks for the next', ...E, 404: 'not a valid recovery point' } },
   { id: 'itemSearch', method: 'GET', path: `${ITEM}/search`, summary: 'Search messages of one recovery point or a range by subject, sender or recipient address and body preview', role: R, query: searchQuery, responses: { 200: 'a page of versions, each with the points holding it', ...E, ...NF } },
   { id: 'itemContent', method: 'GET', path: `${POINT}/content`, summary: 'Download an item: .eml for mail, original bytes for files (audited)', role: A, query: contentQuery, produces: 'message/rfc822, application/octet-stream', responses: { 200: 'the exact backed-up bytes', ...E, 404: 'not a valid recovery point, or the item is not in it' } },
+  { id: 'pointExport', method: 'POST', path: `${POINT}/export`, summary: 'Export folders and items of a recovery point as a streamed zip (audited)', role: A, body: selection, produces: 'application/zip', responses: { 200: 'the zip, streamed', ...E, 404: 'not a valid recovery point' } },
   { id: 'restoresStart', method: 'POST', path: '/accounts/{accountId}/restores', summary: 'Start a restore job (audited)', role: A, body: restoreRequest, responses: { 202: 'started; follow it with GET', 409: 'another restore or difference job runs for this account (the message names it)', ...E, 404: 'unknown account or protected item, or not a valid recovery point' } },
   { id: 'restoresList', method: 'GET', path: '/accounts/{accountId}/restores', summary: 'Restore jobs of the last 5 days', role: R, responses: { 200: 'jobs', ...E, ...NF } },
   { id: 'restoresGet', method: 'GET', path: '/accounts/{accountId}/restores/{restoreId}', summary: 'A restore job: status, counts, failed items with reasons', role: R, responses: { 200: 'the job', ...E, 404: 'unknown job (records are kept 5 days after they end)' } },

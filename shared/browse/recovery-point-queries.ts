@@ -77,13 +77,18 @@ async function page(versions: VersionStore, query: string, parameters: SqlParame
   }
 }
 
-/** Mail folders (with role), contact folders and drive folders of a recovery point, for the navigation pane. */
-export async function folderTree(versions: VersionStore, protectedItemId: string, seq: number): Promise<ItemSummary[]> {
+/** Mail folders, contact folders and drive folders of a recovery point. */
+export async function folderVersions(versions: VersionStore, protectedItemId: string, seq: number): Promise<VersionDoc[]> {
   const { resources } = await versions.container.items.query<VersionDoc>({
     query: `SELECT * FROM c WHERE c.protectedItemId = @p AND ${AT} AND (c.kind = 'mailFolder' OR c.kind = 'contactFolder' OR (c.kind = 'driveItem' AND c.props.folder = true))`,
     parameters: [{ name: '@p', value: protectedItemId }, { name: '@s', value: seq }],
   }, { partitionKey: [protectedItemId] }).fetchAll();
-  return resources.map((d) => ({ ...summarize(d), ...(typeof d.props.wellKnownName === 'string' ? { wellKnownName: d.props.wellKnownName } : {}), ...(d.props.root ? { root: true } : {}) }));
+  return resources;
+}
+
+/** The folder tree for the navigation pane, with each mail folder's role. */
+export async function folderTree(versions: VersionStore, protectedItemId: string, seq: number): Promise<ItemSummary[]> {
+  return (await folderVersions(versions, protectedItemId, seq)).map((d) => ({ ...summarize(d), ...(typeof d.props.wellKnownName === 'string' ? { wellKnownName: d.props.wellKnownName } : {}), ...(d.props.root ? { root: true } : {}) }));
 }
 
 /** The items of one folder at a recovery point, paged. */

@@ -1,5 +1,5 @@
-// Which folders and messages a restore touches, from one recovery point's view of a mailbox. Pure: the activity
-// reads the folder versions and the selected items, this decides the folder paths to recreate and the order.
+// Which folders and items a restore or an export touches, from one recovery point's view of a mailbox or drive.
+// Pure: the caller reads the folder versions and the selected items, this decides the folder paths and the order.
 import type { VersionDoc } from '../catalog/version-doc';
 
 export interface PlannedFolder {
@@ -11,11 +11,11 @@ export interface PlannedFolder {
   wellKnownName?: string;
 }
 
-export interface MailPlan {
+export interface SelectionPlan {
   folders: PlannedFolder[];
   /** Folder ids whose messages are all restored (the selected folders and their subfolders). */
   wholeFolders: string[];
-  /** Single messages selected, by item id. */
+  /** Single items selected (not inside a selected folder), by item id. */
   items: string[];
 }
 
@@ -25,23 +25,27 @@ export class UnknownSelection extends Error {}
  * Selected folders bring their whole subtree; a selected message brings the path of its folder. Parents come before
  * children so each folder is created under one that exists. Ids not in the recovery point are refused by name.
  */
-export function planMail(folderDocs: readonly VersionDoc[], selection: { folders: readonly string[]; items: readonly VersionDoc[]; missingItems: readonly string[] }): MailPlan {
+/** A version's folder: mail uses parentFolderId, drives parentId. */
+export const parentOf = (d: VersionDoc): string => String(d.props.parentFolderId ?? d.props.parentId ?? '');
+
+export function planSelection(folderDocs: readonly VersionDoc[], selection: { folders: readonly string[]; items: readonly VersionDoc[]; missingItems: readonly string[] }): SelectionPlan {
   const byId = new Map(folderDocs.map((f) => [f.itemId, f]));
   const unknown = [...selection.folders.filter((id) => !byId.has(id)), ...selection.missingItems];
   if (unknown.length) throw new UnknownSelection(`not in this recovery point: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}`);
   const children = new Map<string, string[]>();
   for (const f of folderDocs) {
-    const parent = String(f.props.parentFolderId ?? '');
+    const parent = parentOf(f);
     children.set(parent, [...(children.get(parent) ?? []), f.itemId]);
   }
   const pathOf = (id: string): string[] => {
     const out: string[] = [];
-    for (let f = byId.get(id), guard = 0; f && guard < 64; f = byId.get(String(f.props.parentFolderId ?? '')), guard++) out.unshift(String(f.props.displayName ?? ''));
+    // A drive's root folder is the drive itself: it adds no path segment.
+    for (let f = byId.get(id), guard = 0; f && guard < 64; f = byId.get(parentOf(f)), guard++) if (!f.props.root) out.unshift(String(f.props.displayName ?? f.props.name ?? ''));
     return out;
   };
   const ancestors = (id: string): string[] => {
     const out: string[] = [];
-    for (let f = byId.get(id), guard = 0; f && guard < 64; f = byId.get(String(f.props.parentFolderId ?? '')), guard++) out.unshift(f.itemId);
+    for (let f = byId.get(id), guard = 0; f && guard < 64; f = byId.get(parentOf(f)), guard++) out.unshift(f.itemId);
     return out;
   };
   const whole = new Set<string>();
@@ -52,11 +56,11 @@ export function planMail(folderDocs: readonly VersionDoc[], selection: { folders
   };
   for (const id of selection.folders) visit(id);
   const needed = new Set<string>();
-  for (const id of [...whole, ...selection.items.map((m) => String(m.props.parentFolderId ?? ''))]) for (const a of ancestors(id)) needed.add(a);
+  for (const id of [...whole, ...selection.items.map(parentOf)]) for (const a of ancestors(id)) needed.add(a);
   const folders = [...needed].map((id) => {
     const f = byId.get(id)!;
     return { sourceId: id, path: pathOf(id), ...(typeof f.props.wellKnownName === 'string' ? { wellKnownName: f.props.wellKnownName } : {}) };
   }).sort((a, b) => a.path.length - b.path.length || a.path.join('/').localeCompare(b.path.join('/')));
   const wholeFolders = folders.filter((f) => whole.has(f.sourceId)).map((f) => f.sourceId);
-  return { folders, wholeFolders, items: selection.items.filter((m) => !whole.has(String(m.props.parentFolderId ?? ''))).map((m) => m.itemId) };
+  return { folders, wholeFolders, items: selection.items.filter((m) => !whole.has(parentOf(m))).map((m) => m.itemId) };
 }

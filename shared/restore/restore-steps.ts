@@ -7,7 +7,7 @@ import type { ItemResult, OperationDoc, OperationStatus } from '../operations/op
 import { alarmFor } from '../backup/failures';
 import { readAll } from '../storage/read-all';
 import { MailRestorer } from './mail-restore';
-import { planMail, PlannedFolder } from './restore-plan';
+import { planSelection, PlannedFolder } from './restore-plan';
 import type { RestoreRequest } from './restore-request';
 import { restoreFolderName } from './conflict-names';
 
@@ -50,7 +50,7 @@ export async function planRestore(s: Services, ref: RestoreRef): Promise<{ total
   const folderDocs = await viewAll(s, protectedItemId, seq, 'folders');
   const items = (await s.versions.versionsAt(protectedItemId, seq, selection.items)).filter((d) => d.kind === 'message');
   const found = new Set(items.map((i) => i.itemId));
-  const plan = planMail(folderDocs, { folders: selection.folders, items, missingItems: selection.items.filter((i) => !found.has(i)) });
+  const plan = planSelection(folderDocs, { folders: selection.folders, items, missingItems: selection.items.filter((i) => !found.has(i)) });
   const planned: StoredPlan['items'] = [];
   for (const folderId of plan.wholeFolders) {
     for (const m of await viewAll(s, protectedItemId, seq, `messages:${folderId}`)) if (m.kind === 'message') planned.push({ itemId: m.itemId, containerId: m.containerId, folderId });

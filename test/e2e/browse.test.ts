@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { CosmosClient } from '@azure/cosmos';
 import { control } from '../../local/cli/emulator-control';
 import { LocalApp, startLocalApp } from '../../local/cli/local-app';
@@ -98,6 +102,33 @@ describe('browse, search and download of recovery points', () => {
     const audit = await app.admin.call<{ value: Array<{ action: string; principal: { name: string }; subject: { itemId: string; seq: number } }> }>('GET', `/api/accounts/${accountId}/audit`);
     expect(audit.body.value).toContainEqual(expect.objectContaining({ action: 'download', subject: expect.objectContaining({ itemId: first!.id, seq: 3 }) }));
     expect((await app.reader.call('GET', `/api/accounts/${accountId}/audit`)).status).toBe(403);
+  });
+
+  it('exports a folder tree and a single item as a zip laid out like the mailbox, bytes intact, audited', async () => {
+    const folders = (await app.reader.call<{ value: Summary[] }>('GET', `${base}/recovery-points/3/folders`)).body.value;
+    const inbox = folders.find((f) => f.wellKnownName === 'inbox')!;
+    const sent = folders.find((f) => f.wellKnownName === 'sentitems')!;
+    const single = (await all(`${base}/recovery-points/3/items?folderId=${encodeURIComponent(sent.id)}`)).find((i) => i.kind === 'message')!;
+    const url = `${base}/recovery-points/3/export`;
+    expect((await app.reader.call('POST', url, { folders: [inbox.id] })).status).toBe(403);
+    expect((await app.admin.call('POST', url, { folders: ['nope'] })).status).toBe(400);
+    const r = await app.admin.call('POST', url, { folders: [inbox.id], items: [single.id] });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toBe('application/zip');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'export-'));
+    fs.writeFileSync(path.join(dir, 'x.zip'), r.raw);
+    expect(execFileSync('unzip', ['-tq', path.join(dir, 'x.zip')]).toString()).toMatch(/No errors detected/);
+    execFileSync('unzip', ['-q', path.join(dir, 'x.zip'), '-d', path.join(dir, 'out')]);
+    const files = (fs.readdirSync(path.join(dir, 'out'), { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(dir, 'out', f)).isFile());
+    const inboxMessages = (await all(`${base}/recovery-points/3/items?folderId=${encodeURIComponent(inbox.id)}`)).filter((i) => i.kind === 'message');
+    expect(files.filter((f) => f.split(path.sep)[0] === 'Inbox' && f.split(path.sep).length === 2).length).toBe(inboxMessages.length);
+    expect(files.some((f) => f.split(path.sep).length === 3)).toBe(true);
+    const singleFile = files.find((f) => f.startsWith(`Sent Items${path.sep}`))!;
+    const original = await control(app.emulator, 'GET', `mail/${adele.id}/messages/${encodeURIComponent(single.id)}/mime`);
+    expect(sha(fs.readFileSync(path.join(dir, 'out', singleFile)))).toBe(sha(original.raw));
+    fs.rmSync(dir, { recursive: true, force: true });
+    const audit = (await app.admin.call<{ value: Array<{ action: string }> }>('GET', `/api/accounts/${accountId}/audit`)).body.value;
+    expect(audit.filter((a) => a.action === 'export')).toHaveLength(1);
   });
 
   it('serves its OpenAPI document without a token', async () => {

@@ -1,0 +1,63 @@
+// The entries of an export: the selected folders (with their subfolders) and items of one recovery point, laid out
+// as the mailbox or drive shows them: "Inbox/Projects/Subject.eml", "Documents/Report.docx". Lazy: folders are
+// paged from the catalog and each entry's bytes are opened only when the zip writer reaches it.
+import type { VersionDoc } from '../catalog/version-doc';
+import type { VersionStore } from '../catalog/version-store';
+import { folderVersions } from '../browse/recovery-point-queries';
+import { freeName } from '../restore/conflict-names';
+import { parentOf, planSelection, SelectionPlan } from '../restore/restore-plan';
+import type { ZipEntry } from './zip-stream';
+
+export interface ExportSource {
+  versions: VersionStore;
+  protectedItemId: string;
+  seq: number;
+  /** Opens a version's content (original bytes). */
+  open(doc: VersionDoc): ReturnType<ZipEntry['open']>;
+}
+
+/** A file name for an item: mail by subject with .eml, files by their name, events and contacts as .json. */
+export function entryName(doc: VersionDoc): string {
+  const base = String(doc.props.subject ?? doc.props.name ?? doc.props.displayName ?? doc.itemId).replace(/[\\/]/g, '_').trim().slice(0, 150) || 'item';
+  if (doc.kind === 'message') return `${base}.eml`;
+  if (doc.kind === 'driveItem') return base;
+  return `${base}.json`;
+}
+
+const entryDate = (doc: VersionDoc): Date => {
+  const t = Date.parse(String(doc.props.receivedDateTime ?? doc.props.lastModifiedDateTime ?? ''));
+  return Number.isNaN(t) ? new Date(0) : new Date(t);
+};
+
+/** Items with content directly inside a folder at the recovery point, page by page. */
+async function* folderContent(src: ExportSource, folderId: string): AsyncGenerator<VersionDoc> {
+  const iterator = src.versions.container.items.query<VersionDoc>({
+    query: 'SELECT * FROM c WHERE c.protectedItemId = @p AND c.validFrom <= @s AND (NOT IS_DEFINED(c.validTo) OR c.validTo > @s) AND (c.props.parentFolderId = @f OR c.props.parentId = @f) AND IS_DEFINED(c.content)',
+    parameters: [{ name: '@p', value: src.protectedItemId }, { name: '@s', value: src.seq }, { name: '@f', value: folderId }],
+  }, { partitionKey: [src.protectedItemId], maxItemCount: 200 });
+  while (iterator.hasMoreResults()) for (const d of (await iterator.fetchNext()).resources) yield d;
+}
+
+export async function* exportEntries(src: ExportSource, plan: SelectionPlan, singles: readonly VersionDoc[]): AsyncGenerator<ZipEntry> {
+  const paths = new Map(plan.folders.map((f) => [f.sourceId, f.path.map((p) => p.replace(/[\\/]/g, '_')).join('/')]));
+  const taken = new Map<string, Set<string>>();
+  const entry = (doc: VersionDoc, folderId: string): ZipEntry => {
+    const dir = paths.get(folderId) ?? '';
+    const names = taken.get(dir) ?? new Set<string>();
+    taken.set(dir, names);
+    const name = freeName(entryName(doc), (n) => names.has(n.toLowerCase()));
+    names.add(name.toLowerCase());
+    return { name: dir ? `${dir}/${name}` : name, modified: entryDate(doc), open: () => src.open(doc) };
+  };
+  for (const folderId of plan.wholeFolders) for await (const doc of folderContent(src, folderId)) yield entry(doc, folderId);
+  const chosen = new Set(plan.items);
+  for (const doc of singles) if (chosen.has(doc.itemId) && doc.content) yield entry(doc, parentOf(doc));
+}
+
+/** Resolves a selection against a recovery point; throws UnknownSelection naming ids the point does not hold. */
+export async function planExport(versions: VersionStore, protectedItemId: string, seq: number, selection: { folders: readonly string[]; items: readonly string[] }): Promise<{ plan: SelectionPlan; singles: VersionDoc[] }> {
+  const folders = await folderVersions(versions, protectedItemId, seq);
+  const singles = (await versions.versionsAt(protectedItemId, seq, selection.items)).filter((d) => d.content);
+  const found = new Set(singles.map((d) => d.itemId));
+  return { plan: planSelection(folders, { folders: selection.folders, items: singles, missingItems: selection.items.filter((i) => !found.has(i)) }), singles };
+}
