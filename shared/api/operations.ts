@@ -5,6 +5,7 @@ import { contentQuery, itemsQuery, searchQuery } from '../browse/browse-queries'
 import { accountInput, jobInput, repositoryInput } from '../inventory/schemas';
 import { restoreRequest, selection } from '../restore/restore-request';
 import type { ApiOperation } from './operation';
+import { differencePageQuery, differenceRequest } from '../difference/difference-request';
 
 const R = 'Backup.Reader' as const;
 const A = 'Backup.Administrator' as const;
@@ -37,6 +38,9 @@ export const API_OPERATIONS: ApiOperation[] = [
   { id: 'restoresList', method: 'GET', path: '/accounts/{accountId}/restores', summary: 'Restore jobs of the last 5 days', role: R, responses: { 200: 'jobs', ...E, ...NF } },
   { id: 'restoresGet', method: 'GET', path: '/accounts/{accountId}/restores/{restoreId}', summary: 'A restore job: status, counts, failed items with reasons', role: R, responses: { 200: 'the job', ...E, 404: 'unknown job (records are kept 5 days after they end)' } },
   { id: 'restoresCancel', method: 'POST', path: '/accounts/{accountId}/restores/{restoreId}/cancel', summary: 'Ask a restore job to stop (best-effort; audited)', role: A, responses: { 202: 'cancellation requested, or the job had already ended', ...E, 404: 'unknown job' } },
+  { id: 'differencesStart', method: 'POST', path: '/accounts/{accountId}/difference-reports', summary: 'Start a difference report between two recovery points of a protected item', role: R, body: differenceRequest, responses: { 202: 'started', 409: 'another restore or difference job runs for this account', ...E, 404: 'unknown protected item, or not a valid recovery point' } },
+  { id: 'differencesList', method: 'GET', path: '/accounts/{accountId}/difference-reports', summary: 'Difference reports of the last 5 days', role: R, responses: { 200: 'reports', ...E, ...NF } },
+  { id: 'differencesGet', method: 'GET', path: '/accounts/{accountId}/difference-reports/{reportId}', summary: 'A difference report: status, counts and a page of added, removed and changed items (with the properties that changed)', role: R, query: differencePageQuery, responses: { 200: 'the report', ...E, 404: 'unknown report (kept 5 days after it ends)' } },
   { id: 'auditList', method: 'GET', path: '/accounts/{accountId}/audit', summary: 'Who restored or downloaded what, when, from where', role: A, responses: { 200: 'audit records, newest first', ...E, ...NF } },
 ];
 

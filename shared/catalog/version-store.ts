@@ -78,6 +78,18 @@ export class VersionStore {
     return resources.map(strip);
   }
 
+  /**
+   * Versions that matter when comparing points `from` < `to`: those valid at `from` or `to` whose interval begins or
+   * ends between them (an item untouched in between has one version spanning both and is left out).
+   */
+  async *changedBetween(protectedItemId: string, from: number, to: number): AsyncGenerator<VersionDoc> {
+    const iterator = this.container.items.query<VersionDoc>({
+      query: 'SELECT * FROM c WHERE c.protectedItemId = @p AND ((c.validFrom > @a AND c.validFrom <= @b) OR (IS_DEFINED(c.validTo) AND c.validTo > @a AND c.validTo <= @b))',
+      parameters: [{ name: '@p', value: protectedItemId }, { name: '@a', value: from }, { name: '@b', value: to }],
+    }, { partitionKey: [protectedItemId], maxItemCount: 1000 });
+    while (iterator.hasMoreResults()) for (const d of (await iterator.fetchNext()).resources) yield strip(d);
+  }
+
   /** The items of a recovery point: versions valid at sequence `seq`, optionally of one container, paged. */
   view(protectedItemId: string, seq: number, opts: { containerId?: string; continuation?: string; pageSize?: number } = {}) {
     const filter = opts.containerId ? ' AND c.containerId = @c' : '';

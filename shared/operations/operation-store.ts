@@ -33,6 +33,8 @@ export interface OperationDoc {
   counts: { total: number; restored: number; skipped: number; failed: number };
   /** Failed items with reasons (all of them: admins need the list); successes are counted, not listed. */
   failures: ItemResult[];
+  /** Difference reports: added / removed / changed counts. */
+  summary?: Record<string, number>;
   message?: string;
   /** Seconds to keep after completion; -1 while running (never expires). */
   ttl: number;

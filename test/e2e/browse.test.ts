@@ -131,6 +131,25 @@ describe('browse, search and download of recovery points', () => {
     expect(audit.filter((a) => a.action === 'export')).toHaveLength(1);
   });
 
+  it('reports the differences between two recovery points as a job (Reader), with the job rules', async () => {
+    const item = `${accountId}.mailbox.${adele.id}`;
+    const started = await app.reader.call<{ id: string }>('POST', `/api/accounts/${accountId}/difference-reports`, { protectedItemId: item, fromSeq: 1, toSeq: 3 });
+    expect(started.status).toBe(202);
+    let report: { status: string; summary?: Record<string, number>; entries?: Array<{ change: string; kind: string; name: string; itemId: string }> } = { status: 'running' };
+    for (const t0 = Date.now(); report.status === 'running' && Date.now() - t0 < 60_000; await new Promise((r) => setTimeout(r, 200))) {
+      report = (await app.reader.call<typeof report>('GET', `/api/accounts/${accountId}/difference-reports/${started.body.id}`)).body;
+    }
+    expect(report.status).toBe('completed');
+    const messages = report.entries!.filter((e) => e.kind === 'message');
+    expect(messages.filter((e) => e.change === 'added').map((e) => e.name)).toEqual(['Quarterly numbers']);
+    expect(messages.filter((e) => e.change === 'removed')).toHaveLength(1);
+    expect(messages.filter((e) => e.change === 'changed')).toEqual([]);
+    expect((await app.reader.call('POST', `/api/accounts/${accountId}/difference-reports`, { protectedItemId: item, fromSeq: 3, toSeq: 1 })).status).toBe(400);
+    expect((await app.reader.call('POST', `/api/accounts/${accountId}/difference-reports`, { protectedItemId: item, fromSeq: 1, toSeq: 9 })).status).toBe(404);
+    expect((await app.reader.call('GET', `/api/accounts/${accountId}/difference-reports/nope`)).status).toBe(404);
+    expect((await app.reader.call<{ value: unknown[] }>('GET', `/api/accounts/${accountId}/difference-reports`)).body.value).toHaveLength(1);
+  });
+
   it('serves its OpenAPI document without a token', async () => {
     const doc = await app.reader.call<{ openapi: string; paths: Record<string, unknown> }>('GET', '/api/openapi.json', undefined, { token: null });
     expect(doc.status).toBe(200);

@@ -1,0 +1,68 @@
+// Difference reports over HTTP (Backup.Reader): what changed in a mailbox or drive between two recovery points.
+// They are jobs like restores: one restore or difference job at a time per account, kept 5 days after they end.
+import { app } from '@azure/functions';
+import * as df from 'durable-functions';
+import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
+import { differencePageQuery, differenceRequest } from '../shared/difference/difference-request';
+import { computeDifferences, DifferenceRef, reportPage } from '../shared/difference/difference-steps';
+import { OperationBusy } from '../shared/operations/operation-store';
+import { services } from '../shared/runtime/services';
+import { body, errorBody, handle, HttpError, json, parse } from './http/respond';
+
+const differenceJob: OrchestrationHandler = function* (ctx: OrchestrationContext) {
+  const r = new df.RetryOptions(5000, 3);
+  yield ctx.df.callActivityWithRetry('differenceCompute', r, ctx.df.getInput());
+};
+df.app.orchestration('differenceJob', differenceJob);
+df.app.activity('differenceCompute', { handler: (input: unknown) => computeDifferences(services(), input as DifferenceRef) });
+
+const notFound = (id: string) => json(404, errorBody('notFound', `Difference report '${id}' does not exist (reports are kept 5 days after they end).`));
+
+df.app.client.http('differencesStart', {
+  route: 'accounts/{accountId}/difference-reports', methods: ['POST'], authLevel: 'anonymous',
+  handler: async (req, client, context) =>
+    handle('Backup.Reader', async (_r, _c, principal) => {
+      const s = services();
+      const accountId = req.params.accountId!;
+      const input = await body(req, differenceRequest);
+      const item = await s.inventory.getProtectedItem(accountId, input.protectedItemId);
+      const points = new Map((await s.points.listPoints(accountId, item.id)).map((p) => [p.seq, p]));
+      for (const seq of [input.fromSeq, input.toSeq]) {
+        const p = points.get(seq);
+        if (!p || p.status === 'running' || p.status === 'failed') return json(404, errorBody('invalidRecoveryPoint', `Recovery point ${seq} of '${item.displayName}' is not a valid recovery point.`));
+      }
+      let op;
+      try {
+        op = await s.operations.start(accountId, 'differenceReport', input, { id: principal.id, name: principal.name }, s.now());
+      } catch (e) {
+        if (e instanceof OperationBusy) return json(409, errorBody('operationRunning', e.message));
+        throw e;
+      }
+      await client.startNew('differenceJob', { instanceId: `difference-${op.id}`, input: { accountId, operationId: op.id } });
+      return json(202, { id: op.id, status: op.status, request: input }, { location: `/api/accounts/${accountId}/difference-reports/${op.id}` });
+    })(req, context),
+});
+
+app.http('differencesList', {
+  route: 'accounts/{accountId}/difference-reports', methods: ['GET'], authLevel: 'anonymous',
+  handler: handle('Backup.Reader', async (req) => {
+    await services().inventory.getAccount(req.params.accountId!);
+    const ops = await services().operations.list(req.params.accountId!, 'differenceReport');
+    return json(200, { value: ops.map((o) => ({ id: o.id, status: o.status, createdAt: o.createdAt, endedAt: o.endedAt, request: o.request, summary: o.summary, message: o.message })) });
+  }),
+});
+
+app.http('differencesGet', {
+  route: 'accounts/{accountId}/difference-reports/{reportId}', methods: ['GET'], authLevel: 'anonymous',
+  handler: handle('Backup.Reader', async (req) => {
+    const s = services();
+    const q = parse(differencePageQuery, Object.fromEntries(req.query.entries()), 'query');
+    const op = await s.operations.find(req.params.accountId!, req.params.reportId!);
+    if (!op || op.kind !== 'differenceReport') return notFound(req.params.reportId!);
+    const head = { id: op.id, status: op.status, createdAt: op.createdAt, ...(op.endedAt ? { endedAt: op.endedAt } : {}), request: op.request, ...(op.summary ? { summary: op.summary } : {}), ...(op.message ? { message: op.message } : {}) };
+    if (op.status !== 'completed') return json(200, head);
+    const page = await reportPage(s, { accountId: op.accountId, operationId: op.id }, q.offset, q.pageSize);
+    if (q.offset > page.total) throw new HttpError(400, 'invalidRequest', `query.offset: the report has ${page.total} entries`);
+    return json(200, { ...head, total: page.total, offset: q.offset, entries: page.value });
+  }),
+});
