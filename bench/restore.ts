@@ -1,0 +1,89 @@
+// `npm run bench:restore -- [--messages N] [--budget B] [--window S] [--search-docs D] [--search-runs R]`: backs up one mailbox of N
+// messages through the local host, then restores its Inbox into another mailbox with Exchange-style throttling on,
+// and prints items/s, MB/s, Graph requests per item and 429s. Then seeds a recovery point of D messages straight into
+// the catalog and times searches over it (subject word, address, body text), p50 / p95.
+import https from 'node:https';
+import fs from 'node:fs';
+import { CosmosClient } from '@azure/cosmos';
+import { control } from '../local/cli/emulator-control';
+import { startLocalApp } from '../local/cli/local-app';
+import { VersionStore } from '../shared/catalog/version-store';
+import type { VersionDoc } from '../shared/catalog/version-doc';
+import { headId } from '../shared/catalog/version-doc';
+import { search } from '../shared/browse/recovery-point-queries';
+
+const arg = (name: string, fallback: number): number => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
+
+async function main(): Promise<void> {
+  const messages = arg('messages', 1000);
+  const budget = arg('budget', 300);
+  const windowSeconds = arg('window', 10);
+  const searchDocs = arg('search-docs', 100_000);
+  const searchRuns = arg('search-runs', 5);
+  const app = await startLocalApp({
+    syncTimeBoxSeconds: 60,
+    emulator: { seed: 'bench', profile: { licensedUsers: 2, sharedMailboxes: 0, messages: { inbox: messages }, filesPerDrive: 0, fileBytes: { min: 1, max: 2 }, attachmentEvery: 4, largeEvery: 0 }, throttle: { concurrency: 4, budget, windowSeconds } },
+  });
+  try {
+    const [source, target] = app.tenant.users.filter((u) => u.licensed);
+    const backupApp = app.tenant.apps.find((a) => a.displayName === 'm365-vault backup')!;
+    const accountId = (await app.admin.call<{ id: string }>('POST', '/api/accounts', { displayName: 'Bench', tenantId: app.tenant.tenantId, clientId: backupApp.clientId, credential: { type: 'secret', secretName: 'demo-backup' } })).body.id;
+    const jobId = (await app.admin.call<{ id: string }>('POST', `/api/accounts/${accountId}/jobs`, { name: 'Bench', sources: { scope: 'selected', items: [{ kind: 'mailbox', match: source!.userPrincipalName }] } })).body.id;
+    const run = await app.admin.call<{ statusQueryGetUri: string }>('POST', `/api/accounts/${accountId}/jobs/${jobId}/run`);
+    const backup = await app.admin.waitForCompletion<{ status: string; bytes: number }>(run.body.statusQueryGetUri, undefined, 3_600_000);
+    const itemId = `${accountId}.mailbox.${source!.id}`;
+    const folders = (await app.reader.call<{ value: Array<{ id: string; wellKnownName?: string }> }>('GET', `/api/accounts/${accountId}/protected-items/${encodeURIComponent(itemId)}/recovery-points/1/folders`)).body.value;
+    const inbox = folders.find((f) => f.wellKnownName === 'inbox')!;
+
+    await control(app.emulator, 'DELETE', 'counters');
+    const t0 = Date.now();
+    const started = await app.admin.call<{ id: string }>('POST', `/api/accounts/${accountId}/restores`, { protectedItemId: itemId, seq: 1, selection: { folders: [inbox.id] }, target: { type: 'mailbox', user: target!.userPrincipalName } });
+    let r: { status: string; counts: { total: number; restored: number; failed: number } } = { status: 'running', counts: { total: 0, restored: 0, failed: 0 } };
+    while (r.status === 'running') {
+      await new Promise((res) => setTimeout(res, 250));
+      r = (await app.reader.call<typeof r>('GET', `/api/accounts/${accountId}/restores/${started.body.id}`)).body;
+    }
+    const seconds = (Date.now() - t0) / 1000;
+    const counters = (await control<{ requests: number; byStatus: Record<string, number> }>(app.emulator, 'GET', 'counters')).body;
+    const mb = backup.output.bytes / 1024 / 1024;
+    console.log(`\nrestore of ${r.counts.total} messages (${mb.toFixed(1)} MB of MIME) into another mailbox; throttle ${budget} requests / ${windowSeconds} s / mailbox, 4 concurrent\n`);
+    console.log('| status | restored | failed | seconds | items/s | MB/s | requests | requests/item | 429s |\n|---|---|---|---|---|---|---|---|---|');
+    console.log(`| ${r.status} | ${r.counts.restored} | ${r.counts.failed} | ${seconds.toFixed(1)} | ${(r.counts.restored / seconds).toFixed(1)} | ${(mb / seconds).toFixed(2)} | ${counters.requests} | ${(counters.requests / Math.max(1, r.counts.total)).toFixed(2)} | ${counters.byStatus['429'] ?? 0} |`);
+
+    // Search latency: a recovery point of `searchDocs` messages written straight into the catalog.
+    const client = new CosmosClient({ endpoint: app.env.M365V_COSMOS_ENDPOINT!, key: app.env.M365V_COSMOS_KEY!, agent: new https.Agent({ ca: fs.readFileSync(app.env.M365V_COSMOS_CA_CERT_FILE!), keepAlive: true }), connectionPolicy: { enableEndpointDiscovery: false } });
+    const versions = new VersionStore(client.database(app.env.M365V_COSMOS_DATABASE!));
+    const pid = 'bench.mailbox.search';
+    const words = ['budget', 'roadmap', 'invoice', 'contract', 'offsite', 'hiring', 'release', 'audit'];
+    const doc = (i: number): VersionDoc => ({
+      id: headId(pid, `messages:f${i % 20}`, `m${i}`), protectedItemId: pid, containerId: `messages:f${i % 20}`, itemId: `m${i}`, kind: 'message', validFrom: 1,
+      props: { subject: `${words[i % words.length]} update ${i}`, from: { emailAddress: { address: `user${i % 500}@contoso.example` } }, toRecipients: [{ emailAddress: { address: `team${i % 50}@contoso.example` } }], bodyPreview: `Notes ${i}: please review the ${words[(i * 7) % words.length]} before Friday. token${i}`, parentFolderId: `f${i % 20}` },
+    });
+    const seedStart = Date.now();
+    for (let i = 0; i < searchDocs; i += 200) await Promise.all(Array.from({ length: Math.min(200, searchDocs - i) }, (_, k) => versions.container.items.create(doc(i + k))));
+    console.log(`\nseeded ${searchDocs} message versions in ${((Date.now() - seedStart) / 1000).toFixed(0)} s`);
+    console.log('\n| search | hits (first page) | p50 ms | p95 ms |\n|---|---|---|---|');
+    for (const [label, q] of [['subject word', 'roadmap'], ['sender address', 'user123@'], ['recipient address', 'team7@'], ['body text (rare)', `token${searchDocs - 1}`]] as const) {
+      const times: number[] = [];
+      let hits = 0;
+      for (let k = 0; k < searchRuns; k++) {
+        const t = Date.now();
+        hits = (await search(versions, pid, { fromSeq: 1, toSeq: 1 }, q, 50)).value.length;
+        times.push(Date.now() - t);
+      }
+      console.log(`| ${label} | ${hits} | ${pct(times, 0.5)} | ${pct(times, 0.95)} |`);
+    }
+    client.dispose();
+  } finally {
+    await app.stop();
+  }
+}
+
+main().catch((e: Error) => {
+  console.error(e);
+  process.exit(1);
+});
