@@ -33,6 +33,14 @@ export function parse<S extends z.ZodType>(schema: S, raw: unknown, where: strin
   throw new HttpError(400, 'invalidRequest', r.error.issues.map((i) => `${[where, ...i.path].join('.')}: ${i.message}`).join('; '));
 }
 
+/** Ids the product issues (GUIDs, `<account>.<kind>.<user>`): anything else cannot name a document, so say so. */
+const PATH_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
+
+function checkPathIds(params: Record<string, string>): void {
+  const bad = Object.entries(params).filter(([name, value]) => name.endsWith('Id') && !PATH_ID.test(value));
+  if (bad.length) throw new HttpError(400, 'invalidRequest', bad.map(([name]) => `path.${name}: not an id this API issues`).join('; '));
+}
+
 type Handler = (request: HttpRequest, context: InvocationContext, principal: Principal) => Promise<HttpResponseInit>;
 
 /**
@@ -45,6 +53,7 @@ export function handle(role: Role, fn: Handler) {
       const authorizer = services().authorizer;
       if (!authorizer) throw new ConfigurationError(['M365V_API_TENANT_ID and M365V_API_AUDIENCE must be set: the API refuses every request without them']);
       const principal = await authorizer.authorize(request.headers.get('authorization'), role);
+      checkPathIds(request.params);
       return await fn(request, context, principal);
     } catch (e) {
       if (e instanceof Unauthorized) {
