@@ -4,7 +4,8 @@ import { accountInput, DEFAULT_REPOSITORY, jobInput, repositoryInput } from '../
 import { repositoryProblem } from '../shared/inventory/repository-check';
 import { repositoryRefs } from '../shared/backup/discovery';
 import { services } from '../shared/runtime/services';
-import { body, handle, HttpError, json } from './http/respond';
+import { body, handle, HttpError, json, parse } from './http/respond';
+import { pointsQuery } from '../shared/browse/browse-queries';
 
 app.http('accountsCreate', {
   route: 'accounts', methods: ['POST'], authLevel: 'anonymous',
@@ -82,7 +83,11 @@ app.http('protectedItemsList', {
 app.http('recoveryPointsList', {
   route: 'accounts/{accountId}/protected-items/{itemId}/recovery-points', methods: ['GET'], authLevel: 'anonymous',
   handler: handle('Backup.Reader', async (req) => {
+    const q = parse(pointsQuery, Object.fromEntries(req.query.entries()), 'query');
     await services().inventory.getProtectedItem(req.params.accountId!, req.params.itemId!);
-    return json(200, { value: await services().points.listPoints(req.params.accountId!, req.params.itemId!) });
+    const from = q.from ? Date.parse(q.from) : -Infinity;
+    const to = q.to ? Date.parse(q.to) : Infinity;
+    const points = (await services().points.listPoints(req.params.accountId!, req.params.itemId!)).filter((p) => Date.parse(p.startedAt) >= from && Date.parse(p.startedAt) <= to);
+    return json(200, { value: points });
   }),
 });

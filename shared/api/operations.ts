@@ -1,7 +1,7 @@
 // Every HTTP operation of the product, described once: the OpenAPI document is built from this list and a test
 // checks it against the routes the app registers, so neither can drift from the other.
 import { z } from 'zod';
-import { contentQuery, itemsQuery, searchQuery } from '../browse/browse-queries';
+import { contentQuery, itemsQuery, pointsQuery, searchQuery } from '../browse/browse-queries';
 import { accountInput, jobInput, repositoryInput } from '../inventory/schemas';
 import { restoreRequest, selection } from '../restore/restore-request';
 import type { ApiOperation } from './operation';
@@ -28,7 +28,7 @@ export const API_OPERATIONS: ApiOperation[] = [
   { id: 'jobsRun', method: 'POST', path: '/accounts/{accountId}/jobs/{jobId}/run', summary: 'Run a backup job now', role: A, responses: { 202: 'started; Durable status URLs', 409: 'the job is already running (the message names the run)', ...E, ...NF } },
   { id: 'runsList', method: 'GET', path: '/accounts/{accountId}/jobs/{jobId}/runs', summary: 'Runs of a job: status, summary, alarms with cause and fix', role: R, responses: { 200: 'runs', ...E, ...NF } },
   { id: 'protectedItemsList', method: 'GET', path: '/accounts/{accountId}/protected-items', summary: 'Protected mailboxes and OneDrives', role: R, responses: { 200: 'items', ...E, ...NF } },
-  { id: 'recoveryPointsList', method: 'GET', path: `${ITEM}/recovery-points`, summary: 'Recovery points of a protected item', role: R, responses: { 200: 'recovery points', ...E, ...NF } },
+  { id: 'recoveryPointsList', method: 'GET', path: `${ITEM}/recovery-points`, summary: 'Recovery points of a protected item, optionally taken between `from` and `to`', role: R, query: pointsQuery, responses: { 200: 'recovery points', ...E, ...NF } },
   { id: 'pointFolders', method: 'GET', path: `${POINT}/folders`, summary: 'Folder tree of a recovery point (mail folders with their role, contact and drive folders)', role: R, responses: { 200: 'folders', ...E, 404: 'not a valid recovery point' } },
   { id: 'pointItems', method: 'GET', path: `${POINT}/items`, summary: 'Items and subfolders of a folder at a recovery point, paged', role: R, query: itemsQuery, responses: { 200: 'a page; `continuation` asks for the next', ...E, 404: 'not a valid recovery point' } },
   { id: 'itemSearch', method: 'GET', path: `${ITEM}/search`, summary: 'Search messages of one recovery point or a range by subject, sender or recipient address and body preview', role: R, query: searchQuery, responses: { 200: 'a page of versions, each with the points holding it', ...E, ...NF } },

@@ -157,6 +157,15 @@ describe('browse, search and download of recovery points', () => {
     expect(Object.keys(doc.body.paths)).toContain('/api/accounts/{accountId}/restores');
   });
 
+  it('lists recovery points taken in a time range', async () => {
+    const points = (await app.reader.call<{ value: Array<{ seq: number; startedAt: string }> }>('GET', `${base}/recovery-points`)).body.value;
+    expect(points.map((p) => p.seq).sort()).toEqual([1, 2, 3]);
+    const second = points.find((p) => p.seq === 2)!;
+    const only = await app.reader.call<{ value: Array<{ seq: number }> }>('GET', `${base}/recovery-points?from=${encodeURIComponent(second.startedAt)}&to=${encodeURIComponent(second.startedAt)}`);
+    expect(only.body.value.map((p) => p.seq)).toEqual([2]);
+    expect((await app.reader.call('GET', `${base}/recovery-points?from=yesterday`)).status).toBe(400);
+  });
+
   it('answers 400/404 for bad or foreign input, never 500', async () => {
     const other = (await app.admin.call<{ id: string }>('POST', '/api/accounts', { displayName: 'Other', tenantId: app.tenant.tenantId, clientId: app.tenant.apps[0]!.clientId, credential: { type: 'secret', secretName: 'demo-backup' } })).body.id;
     const foreign = `/api/accounts/${other}/protected-items/${encodeURIComponent(`${accountId}.mailbox.${adele.id}`)}/recovery-points/1/folders`;
