@@ -87,6 +87,22 @@ describe('browse, search and download of recovery points', () => {
     expect((await all(`${base}/search?q=zebracorn&fromSeq=3&toSeq=3`)).map((h) => h.validFrom)).toEqual([3]);
   });
 
+  it('previews a message: headers, safe body, attachments (Reader)', async () => {
+    const folders = (await app.reader.call<{ value: Summary[] }>('GET', `${base}/recovery-points/3/folders`)).body.value;
+    const inbox = folders.find((f) => f.wellKnownName === 'inbox')!;
+    const messages = (await all(`${base}/recovery-points/3/items?folderId=${encodeURIComponent(inbox.id)}`)).filter((i) => i.kind === 'message');
+    const withAttachment = messages.find((m) => (m as Summary & { hasAttachments?: boolean }).hasAttachments) ?? messages[0]!;
+    const r = await app.reader.call<{ headers: { subject: string }; text: string; html?: string; attachments: Array<{ name: string; size: number }>; truncated: boolean }>('GET', `${base}/recovery-points/3/preview?itemId=${encodeURIComponent(withAttachment.id)}`);
+    expect(r.status).toBe(200);
+    expect(r.body.headers.subject).toBe(withAttachment.name);
+    expect(r.body.text.length + (r.body.html?.length ?? 0)).toBeGreaterThan(0);
+    expect(r.body.html ?? '').not.toMatch(/<script/i);
+    if ((withAttachment as Summary & { hasAttachments?: boolean }).hasAttachments) expect(r.body.attachments.length).toBeGreaterThan(0);
+    expect(r.body.truncated).toBe(false);
+    const folderPreview = await app.reader.call<{ kind: string; properties: { displayName: string } }>('GET', `${base}/recovery-points/3/preview?itemId=${encodeURIComponent(inbox.id)}`);
+    expect(folderPreview.body).toMatchObject({ kind: 'mailFolder', properties: { displayName: 'Inbox' } });
+  });
+
   it('downloads a message as .eml, byte for byte, audited; a reader may not download', async () => {
     const folders = (await app.reader.call<{ value: Summary[] }>('GET', `${base}/recovery-points/1/folders`)).body.value;
     const inbox = folders.find((f) => f.wellKnownName === 'inbox')!;
