@@ -11,6 +11,9 @@ import { VersionStore } from '../shared/catalog/version-store';
 import type { VersionDoc } from '../shared/catalog/version-doc';
 import { headId } from '../shared/catalog/version-doc';
 import { search } from '../shared/browse/recovery-point-queries';
+import { searchTextOf } from '../shared/backup/workloads/mail';
+
+const withSearchText = (props: Record<string, unknown>): Record<string, unknown> => ({ ...props, searchText: searchTextOf(props) });
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -61,7 +64,7 @@ async function main(): Promise<void> {
     const words = ['budget', 'roadmap', 'invoice', 'contract', 'offsite', 'hiring', 'release', 'audit'];
     const doc = (i: number): VersionDoc => ({
       id: headId(pid, `messages:f${i % 20}`, `m${i}`), protectedItemId: pid, containerId: `messages:f${i % 20}`, itemId: `m${i}`, kind: 'message', validFrom: 1,
-      props: { subject: `${words[i % words.length]} update ${i}`, from: { emailAddress: { address: `user${i % 500}@contoso.example` } }, toRecipients: [{ emailAddress: { address: `team${i % 50}@contoso.example` } }], bodyPreview: `Notes ${i}: please review the ${words[(i * 7) % words.length]} before Friday. token${i}`, parentFolderId: `f${i % 20}` },
+      props: withSearchText({ subject: `${words[i % words.length]} update ${i}`, from: { emailAddress: { address: `user${i % 500}@contoso.example` } }, toRecipients: [{ emailAddress: { address: `team${i % 50}@contoso.example` } }], bodyPreview: `Notes ${i}: please review the ${words[(i * 7) % words.length]} before Friday. token${i}`, parentFolderId: `f${i % 20}` }),
     });
     const seedStart = Date.now();
     for (let i = 0; i < searchDocs; i += 200) await Promise.all(Array.from({ length: Math.min(200, searchDocs - i) }, (_, k) => versions.container.items.create(doc(i + k))));

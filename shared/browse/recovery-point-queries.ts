@@ -98,14 +98,12 @@ export function folderItems(versions: VersionStore, protectedItemId: string, seq
 }
 
 /**
- * Messages of recovery points fromSeq..toSeq whose subject, sender or recipient address, or body preview contains
- * `text` (case-insensitive). Each hit is a version: its validFrom/validTo say which of those points hold it.
+ * Messages of recovery points fromSeq..toSeq whose subject, sender or recipient name or address, or body preview
+ * contains `text` (case-insensitive), through the searchText field the backup writes. Each hit is a version: its
+ * validFrom/validTo say which of those points hold it. Unordered, so a page is returned as soon as it is full.
  */
 export function search(versions: VersionStore, protectedItemId: string, range: { fromSeq: number; toSeq: number }, text: string, size: number, continuation?: string): Promise<Page<ItemSummary>> {
-  const hasAddress = (field: string): string => `EXISTS(SELECT VALUE r FROM r IN c.props.${field} WHERE CONTAINS(LOWER(r.emailAddress.address), @q))`;
   return page(versions,
-    `SELECT * FROM c WHERE c.protectedItemId = @p AND c.kind = 'message' AND c.validFrom <= @hi AND (NOT IS_DEFINED(c.validTo) OR c.validTo > @lo) AND (
-      CONTAINS(LOWER(c.props.subject), @q) OR CONTAINS(LOWER(c.props.bodyPreview), @q) OR CONTAINS(LOWER(c.props["from"].emailAddress.address), @q)
-      OR ${hasAddress('toRecipients')} OR ${hasAddress('ccRecipients')} OR ${hasAddress('bccRecipients')}) ORDER BY c.itemId`,
+    "SELECT * FROM c WHERE c.protectedItemId = @p AND c.kind = 'message' AND c.validFrom <= @hi AND (NOT IS_DEFINED(c.validTo) OR c.validTo > @lo) AND CONTAINS(c.props.searchText, @q)",
     [{ name: '@p', value: protectedItemId }, { name: '@lo', value: range.fromSeq }, { name: '@hi', value: range.toSeq }, { name: '@q', value: text.toLowerCase() }], [protectedItemId], size, continuation);
 }

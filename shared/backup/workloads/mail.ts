@@ -35,9 +35,22 @@ export function folderMessages(userId: string, folderId: string): ContainerWorkl
       isRemoved(item)
         ? { kind: 'delete', itemId: item.id }
         : { kind: 'upsert', itemId: item.id, hasContent: true, mutableContent: item.isDraft === true, ...changeKeyOf(item) },
-    props: (item) => pick(item, [...MESSAGE_PROPS, 'lastModifiedDateTime']),
+    props: (item) => ({ ...pick(item, [...MESSAGE_PROPS, 'lastModifiedDateTime']), searchText: searchTextOf(item) }),
     content: (item) => ({ url: `/users/${seg(userId)}/messages/${seg(item.id)}/$value`, mime: true }),
   };
+}
+
+type Recipient = { emailAddress?: { name?: string; address?: string } };
+
+/**
+ * One lower-cased field holding what administrators search by (subject, every sender and recipient name and address,
+ * the body preview), so a search is one CONTAINS over one string per version instead of walking nested arrays.
+ */
+export function searchTextOf(item: Record<string, unknown>): string {
+  const people = ['from', 'sender', 'toRecipients', 'ccRecipients', 'bccRecipients', 'replyTo']
+    .flatMap((k) => (Array.isArray(item[k]) ? (item[k] as Recipient[]) : item[k] ? [item[k] as Recipient] : []))
+    .map((r) => `${r.emailAddress?.name ?? ''} <${r.emailAddress?.address ?? ''}>`);
+  return [item.subject ?? '', ...people, item.bodyPreview ?? ''].join('\n').toLowerCase().slice(0, 4000);
 }
 
 function changeKeyOf(item: Record<string, unknown>): { changeKey?: string } {
