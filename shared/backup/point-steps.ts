@@ -5,6 +5,7 @@ import { VersionStore } from '../catalog/version-store';
 import { logBlobName } from '../catalog/change-log';
 import type { AccountDoc, ProtectedItemDoc } from '../inventory/schemas';
 import type { GraphSession, Services } from '../runtime/services';
+import type { GraphClient } from '../graph/graph-client';
 import { alarmFor } from './failures';
 import type { RunRef } from './run-steps';
 import { syncContainer, SyncCounts } from './sync-container';
@@ -61,7 +62,7 @@ export async function beginPoint(s: Services, ref: PointRef): Promise<{ seq: num
   return { seq };
 }
 
-async function context(s: Services, ref: PointRef): Promise<{ account: AccountDoc; item: ProtectedItemDoc; graph: GraphSession }> {
+async function context(s: Services, ref: PointRef): Promise<{ account: AccountDoc; item: ProtectedItemDoc; graph: GraphClient }> {
   const [account, item] = await Promise.all([s.inventory.getAccount(ref.accountId), s.inventory.getProtectedItem(ref.accountId, ref.protectedItemId)]);
   return { account, item, graph: await s.graph(account) };
 }
