@@ -31,7 +31,10 @@ df.app.client.http('restoresStart', {
       if (input.target.type === 'account') await s.inventory.getAccount(input.target.accountId);
       try {
         const folders = (await s.versions.view(item.id, input.seq, { containerId: 'folders', pageSize: 1000 }).fetchAll()).resources;
-        const items = (await s.versions.versionsAt(item.id, input.seq, input.selection.items)).filter((d) => d.kind === 'message');
+        const selected = await s.versions.versionsAt(item.id, input.seq, input.selection.items);
+        const other = selected.filter((d) => d.kind !== 'message');
+        if (other.length) throw new HttpError(400, 'invalidRequest', `body.selection.items: only messages and mail folders can be restored in this version; ${other.length} selected item(s) are ${[...new Set(other.map((d) => d.kind))].join(', ')} (export or download them instead)`);
+        const items = selected;
         const found = new Set(items.map((i) => i.itemId));
         planSelection(folders, { folders: input.selection.folders, items, missingItems: input.selection.items.filter((i) => !found.has(i)) });
       } catch (e) {

@@ -163,6 +163,10 @@ describe('restore of mail through the API (local host + emulator)', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.error!.message).toContain('body.selection.folders');
     expect(bad.body.error!.message).toContain('body.target.overwriteBehavior');
+    const event = view.find((d) => d.kind === 'event')!;
+    const notYet = await start({ protectedItemId: mailboxId, seq: 1, selection: { items: [event.itemId] }, target: { type: 'original' } });
+    expect(notYet.status).toBe(400);
+    expect(notYet.body.error!.message).toContain('only messages and mail folders can be restored in this version');
     const ghost = await start({ protectedItemId: mailboxId, seq: 1, selection: { items: ['AAMkNOPE'] }, target: { type: 'original' } });
     expect(ghost.status).toBe(400);
     expect(ghost.body.error!.message).toContain('not in this recovery point: AAMkNOPE');
