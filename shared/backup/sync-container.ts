@@ -161,11 +161,20 @@ async function nextVersion(
   return { ...doc, content: stored.pointer };
 }
 
+/**
+ * After a resync, what Graph no longer listed is gone: deleted a slice at a time (each slice logged, then applied),
+ * so memory stays flat however large the container. A fresh query per slice is unaffected by the deletes.
+ */
 async function sweepUnseen(deps: SyncDeps, target: SyncTarget, counts: SyncCounts): Promise<void> {
-  const heads = new Map<string, VersionDoc>();
-  for await (const h of deps.versions.allHeads(target.protectedItemId, target.containerId)) heads.set(h.itemId, h);
-  const records = unseenAfterResync([...heads.values()].map(toHead), target.seq).map((op) => VersionStore.deleteRecord(heads.get(op.itemId)!, target.seq));
-  counts.deleted += records.length;
-  await deps.log.append(logBlobName(target.accountId, target.protectedItemId, target.seq), records);
-  await mapLimit(records, 8, (r) => deps.versions.apply(r as Extract<LogRecord, { t: 'version' }>));
+  for (;;) {
+    const slice = await deps.versions.unseenHeads(target.protectedItemId, target.containerId, target.seq, SWEEP_SLICE);
+    if (slice.length === 0) return;
+    const byId = new Map(slice.map((h) => [h.itemId, h]));
+    const records = unseenAfterResync(slice.map(toHead), target.seq).map((op) => VersionStore.deleteRecord(byId.get(op.itemId)!, target.seq));
+    counts.deleted += records.length;
+    await deps.log.append(logBlobName(target.accountId, target.protectedItemId, target.seq), records);
+    await mapLimit(records, 8, (r) => deps.versions.apply(r as Extract<LogRecord, { t: 'version' }>));
+  }
 }
+
+const SWEEP_SLICE = 500;

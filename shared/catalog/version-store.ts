@@ -44,6 +44,18 @@ export class VersionStore {
     }
   }
 
+  /** Up to `limit` current heads of a container that a resync at `seq` did not see (their mark is older or absent). */
+  async unseenHeads(protectedItemId: string, containerId: string, seq: number, limit: number): Promise<VersionDoc[]> {
+    const { resources } = await this.container.items.query<VersionDoc>(
+      {
+        query: 'SELECT TOP @n * FROM c WHERE c.protectedItemId = @p AND c.containerId = @c AND NOT IS_DEFINED(c.validTo) AND (NOT IS_DEFINED(c.resyncMark) OR c.resyncMark != @s)',
+        parameters: [{ name: '@n', value: limit }, { name: '@p', value: protectedItemId }, { name: '@c', value: containerId }, { name: '@s', value: seq }],
+      },
+      { partitionKey: [protectedItemId, containerId] },
+    ).fetchAll();
+    return resources.map(strip);
+  }
+
   /** The log record that replaces `previous` (if any) with `next` at sequence `seq`. */
   static putRecord(next: VersionDoc, previous: VersionDoc | undefined, seq: number): LogRecord {
     const close = previous && previous.validFrom < seq ? { ...previous, id: closedId(previous.protectedItemId, previous.containerId, previous.itemId, previous.validFrom), validTo: seq } : undefined;

@@ -133,4 +133,17 @@ describe('syncContainer', () => {
   it('does nothing past its deadline but report that it must continue', async () => {
     expect(await syncContainer(deps, target(5), workload, Date.now() - 1)).toMatchObject({ status: 'continue', counts: { pages: 0 } });
   });
+
+  it('sweeps a resynchronised container larger than one slice: every unseen item deleted, the seen one kept', async () => {
+    const big = folderMessages('u1', 'archive');
+    const t = (seq: number): SyncTarget => ({ ...target(seq), containerId: 'archive' });
+    const ids = Array.from({ length: 1100 }, (_, i) => `z${i}`);
+    for (let i = 0; i < ids.length; i += 100) graph.pages.set(i === 0 ? big.initialUrl : `big-${i}`, { value: ids.slice(i, i + 100).map((id) => m(id, `${id}-1`)), ...(i + 100 < ids.length ? { nextLink: `big-${i + 100}` } : { deltaLink: 'big-delta' }) });
+    expect(await syncContainer(deps, t(1), big, far())).toMatchObject({ status: 'done', counts: { written: 1100 } });
+    graph.pages.set('big-delta', new ResyncRequired());
+    graph.pages.set(big.initialUrl, { value: [m('z7', 'z7-1')], deltaLink: 'big-delta-2' });
+    expect(await syncContainer(deps, t(2), big, far())).toMatchObject({ status: 'done', resynced: true, counts: { deleted: 1099 } });
+    const { resources } = await deps.versions.view('acct.mailbox.u1', 2, { containerId: 'archive' }).fetchAll();
+    expect(resources.map((d) => d.itemId)).toEqual(['z7']);
+  });
 });
