@@ -6,6 +6,7 @@ import { clientIpOf } from '../shared/audit/audit-log';
 import { OperationBusy } from '../shared/operations/operation-store';
 import { planSelection, UnknownSelection } from '../shared/restore/restore-plan';
 import { restoreRequest } from '../shared/restore/restore-request';
+import { RESTORABLE } from '../shared/restore/restore-steps';
 import { services } from '../shared/runtime/services';
 import { body, errorBody, handle, HttpError, json } from './http/respond';
 
@@ -32,8 +33,8 @@ df.app.client.http('restoresStart', {
       try {
         const folders = (await s.versions.view(item.id, input.seq, { containerId: 'folders', pageSize: 1000 }).fetchAll()).resources;
         const selected = await s.versions.versionsAt(item.id, input.seq, input.selection.items);
-        const other = selected.filter((d) => d.kind !== 'message');
-        if (other.length) throw new HttpError(400, 'invalidRequest', `body.selection.items: only messages and mail folders can be restored in this version; ${other.length} selected item(s) are ${[...new Set(other.map((d) => d.kind))].join(', ')} (export or download them instead)`);
+        const other = selected.filter((d) => !RESTORABLE.has(d.kind));
+        if (other.length) throw new HttpError(400, 'invalidRequest', `body.selection.items: messages, events, contacts and mail folders can be restored; ${other.length} selected item(s) are ${[...new Set(other.map((d) => d.kind))].join(', ')} (select their messages, or export them)`);
         const items = selected;
         const found = new Set(items.map((i) => i.itemId));
         planSelection(folders, { folders: input.selection.folders, items, missingItems: input.selection.items.filter((i) => !found.has(i)) });

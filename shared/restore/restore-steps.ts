@@ -7,6 +7,7 @@ import type { ItemResult, OperationDoc, OperationStatus } from '../operations/op
 import { alarmFor } from '../backup/failures';
 import { readAll } from '../storage/read-all';
 import { MailRestorer } from './mail-restore';
+import { ItemRestorer } from './item-restore';
 import { planSelection, PlannedFolder } from './restore-plan';
 import type { RestoreRequest } from './restore-request';
 import { restoreFolderName } from './conflict-names';
@@ -48,7 +49,7 @@ export async function planRestore(s: Services, ref: RestoreRef): Promise<{ total
   const op = await operation(s, ref);
   const { protectedItemId, seq, selection } = op.request;
   const folderDocs = await viewAll(s, protectedItemId, seq, 'folders');
-  const items = (await s.versions.versionsAt(protectedItemId, seq, selection.items)).filter((d) => d.kind === 'message');
+  const items = (await s.versions.versionsAt(protectedItemId, seq, selection.items)).filter((d) => RESTORABLE.has(d.kind));
   const found = new Set(items.map((i) => i.itemId));
   const plan = planSelection(folderDocs, { folders: selection.folders, items, missingItems: selection.items.filter((i) => !found.has(i)) });
   const planned: StoredPlan['items'] = [];
@@ -56,13 +57,16 @@ export async function planRestore(s: Services, ref: RestoreRef): Promise<{ total
     for (const m of await viewAll(s, protectedItemId, seq, `messages:${folderId}`)) if (m.kind === 'message') planned.push({ itemId: m.itemId, containerId: m.containerId, folderId });
   }
   const chosen = new Set(plan.items);
-  for (const m of items) if (chosen.has(m.itemId)) planned.push({ itemId: m.itemId, containerId: m.containerId, folderId: String(m.props.parentFolderId) });
+  for (const m of items) if (chosen.has(m.itemId)) planned.push({ itemId: m.itemId, containerId: m.containerId, folderId: m.kind === 'message' ? String(m.props.parentFolderId) : '' });
   await savePlan(s, ref, { folders: plan.folders, items: planned });
   await s.operations.update({ ...op, counts: { ...op.counts, total: planned.length } });
   return { total: planned.length, batches: Math.ceil(planned.length / BATCH_SIZE) };
 }
 
-async function restorer(s: Services, op: OperationDoc & { request: RestoreRequest }, deadline: number): Promise<MailRestorer> {
+/** Kinds a restore handles: messages (with their folders), calendar events and contacts. */
+export const RESTORABLE = new Set<VersionDoc['kind']>(['message', 'event', 'contact']);
+
+async function restorer(s: Services, op: OperationDoc & { request: RestoreRequest }, deadline: number): Promise<{ mail: MailRestorer; items: ItemRestorer }> {
   const { target, protectedItemId } = op.request;
   const item = await s.inventory.getProtectedItem(op.accountId, protectedItemId);
   const targetAccount = await s.inventory.getAccount(target.type === 'account' ? target.accountId : op.accountId);
@@ -70,20 +74,21 @@ async function restorer(s: Services, op: OperationDoc & { request: RestoreReques
   const userId = target.type === 'original'
     ? item.userId
     : (await graph.get<{ id: string }>(`/users/${encodeURIComponent(target.user)}?$select=id`, { mailbox: 'directory', operation: 'users.list', deadline })).id;
-  return new MailRestorer({
-    graph, userId, original: target.type === 'original', overwrite: target.type === 'original' ? target.overwriteBehavior : 'rename',
-    ...(target.type === 'original' ? {} : { rootName: restoreFolderName(item.address, new Date(op.createdAt)) }),
-    startedAt: new Date(op.createdAt), deadline,
-  });
+  const common = { graph, userId, original: target.type === 'original', overwrite: target.type === 'original' ? target.overwriteBehavior : 'rename' as const, startedAt: new Date(op.createdAt), deadline };
+  return {
+    mail: new MailRestorer({ ...common, ...(target.type === 'original' ? {} : { rootName: restoreFolderName(item.address, new Date(op.createdAt)) }) }),
+    items: new ItemRestorer({ ...common, operationId: op.id }),
+  };
 }
 
 /** Finds or creates every target folder; the map is kept in the plan for the batches. */
 export async function restoreFolders(s: Services, ref: RestoreRef): Promise<{ failed?: string }> {
   const op = await operation(s, ref);
   const plan = await loadPlan(s, ref);
+  if (plan.folders.length === 0) return {};
   try {
     const r = await restorer(s, op, Date.now() + 240_000);
-    await savePlan(s, ref, { ...plan, folderMap: await r.folders(plan.folders, plan.folderMap ?? {}) });
+    await savePlan(s, ref, { ...plan, folderMap: await r.mail.folders(plan.folders, plan.folderMap ?? {}) });
     return {};
   } catch (e) {
     return { failed: describe(e) };
@@ -108,14 +113,19 @@ export async function restoreBatch(s: Services, ref: RestoreRef & { index: numbe
   const docs = new Map((await s.versions.versionsAt(protectedItemId, seq, slice.map((e) => e.itemId))).map((d) => [`${d.containerId}|${d.itemId}`, d]));
   for (const entry of slice) {
     const doc = docs.get(`${entry.containerId}|${entry.itemId}`);
-    const folderId = plan.folderMap?.[entry.folderId];
-    if (!doc?.content || !folderId) {
+    const folderId = doc?.kind === 'message' ? plan.folderMap?.[entry.folderId] : '';
+    if (!doc?.content || folderId === undefined) {
       results.push({ itemId: entry.itemId, name: String(doc?.props.subject ?? entry.itemId), outcome: 'failed', reason: !doc?.content ? 'its content is not in the backup' : 'its folder could not be restored' });
       continue;
     }
     try {
       const store = await s.contentStores.forPointer(op.accountId, doc.content);
-      results.push(await r.message(doc, folderId, async () => readAll(await openContent(store, tenantId, doc.content!))));
+      const bytes = async (): Promise<Buffer> => readAll(await openContent(store, tenantId, doc.content!));
+      if (doc.kind === 'message') results.push(await r.mail.message(doc, folderId, bytes));
+      else {
+        const json = JSON.parse((await bytes()).toString('utf8')) as Record<string, unknown>;
+        results.push(doc.kind === 'event' ? await r.items.event(doc.itemId, json) : await r.items.contact(doc.itemId, json));
+      }
     } catch (e) {
       results.push({ itemId: doc.itemId, name: String(doc.props.subject ?? ''), outcome: 'failed', reason: describe(e) });
     }

@@ -126,6 +126,23 @@ describe('restore of mail through the API (local host + emulator)', () => {
     expect(await mime(bob.id, copy.id)).toBe(await mime(adele.id, original.id));
   });
 
+  it('restores a deleted event and contact in place, and skips one that still exists', async () => {
+    const mailbox = app.emulator.tenant().mailbox(adele.id)!;
+    const event = view.find((d) => d.kind === 'event' && d.props.type !== 'occurrence')!;
+    const kept = view.find((d) => d.kind === 'event' && d.itemId !== event.itemId)!;
+    const contact = view.find((d) => d.kind === 'contact')!;
+    await control(app.emulator, 'DELETE', `calendar/${adele.id}/events/${encodeURIComponent(event.itemId)}`);
+    await control(app.emulator, 'DELETE', `contacts/${adele.id}/contacts/${encodeURIComponent(contact.itemId)}`);
+    const done = await restore({ protectedItemId: mailboxId, seq: 1, selection: { items: [event.itemId, contact.itemId, kept.itemId] }, target: { type: 'original', overwriteBehavior: 'skip' } });
+    expect(done).toMatchObject({ status: 'completed', counts: { total: 3, restored: 2, skipped: 1, failed: 0 } });
+    const events = [...mailbox.events.all()];
+    const back = events.find((e) => e.subject === event.props.subject && e.id !== event.itemId && e.transactionId)!;
+    expect(back).toBeDefined();
+    expect(back.start.dateTime.slice(0, 16)).toBe(String((event.props.start as { dateTime: string }).dateTime).slice(0, 16));
+    const contacts = [...mailbox.contacts(mailbox.contactsRootId)!.all()];
+    expect(contacts.some((c) => c.displayName === contact.props.displayName && c.id !== contact.itemId)).toBe(true);
+  });
+
   it('restores into a mailbox of another Microsoft 365 account with that account\'s credentials', async () => {
     const other = app.otherTenants[0]!;
     const otherApp = other.apps.find((a) => a.displayName === 'm365-vault backup')!;
@@ -163,10 +180,9 @@ describe('restore of mail through the API (local host + emulator)', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.error!.message).toContain('body.selection.folders');
     expect(bad.body.error!.message).toContain('body.target.overwriteBehavior');
-    const event = view.find((d) => d.kind === 'event')!;
-    const notYet = await start({ protectedItemId: mailboxId, seq: 1, selection: { items: [event.itemId] }, target: { type: 'original' } });
-    expect(notYet.status).toBe(400);
-    expect(notYet.body.error!.message).toContain('only messages and mail folders can be restored in this version');
+    const folderAsItem = await start({ protectedItemId: mailboxId, seq: 1, selection: { items: [inboxId] }, target: { type: 'original' } });
+    expect(folderAsItem.status).toBe(400);
+    expect(folderAsItem.body.error!.message).toContain('body.selection.items: messages, events, contacts and mail folders can be restored; 1 selected item(s) are mailFolder');
     const ghost = await start({ protectedItemId: mailboxId, seq: 1, selection: { items: ['AAMkNOPE'] }, target: { type: 'original' } });
     expect(ghost.status).toBe(400);
     expect(ghost.body.error!.message).toContain('not in this recovery point: AAMkNOPE');

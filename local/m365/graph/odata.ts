@@ -54,7 +54,10 @@ interface ListToken {
  * One page of a plain (non-delta) collection: `items` from the offset in $skiptoken; the nextLink carries the
  * original query options so the client follows it verbatim.
  */
-export function listPage<T>(ctx: GraphContext, items: readonly T[], opts: { fallback: number; max: number; path?: string }): { page: T[]; nextLink?: string } {
+export function listPage<T>(ctx: GraphContext, all: readonly T[], opts: { fallback: number; max: number; path?: string }): { page: T[]; nextLink?: string } {
+  // Records carry Graph's property names, so $filter applies to them as to the JSON.
+  const filter = filterOf(ctx.query);
+  const items = filter ? all.filter(filter) : all;
   const token = option(ctx.query, '$skiptoken');
   let state: ListToken = { o: 0, q: [...ctx.query].filter(([k]) => k.toLowerCase() !== '$skiptoken').map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&') };
   if (token) {

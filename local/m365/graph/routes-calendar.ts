@@ -58,11 +58,15 @@ interface EventInput {
   importance?: EventRecord['importance'];
   sensitivity?: EventRecord['sensitivity'];
   categories?: string[];
+  transactionId?: string;
 }
 
 async function createEvent(ctx: GraphContext) {
   const mb = mailboxOf(ctx);
   const input = await ctx.json<EventInput>();
+  // transactionId: a client's retry of the same create gets the event the first attempt made.
+  const again = input.transactionId ? [...mb.events.all()].find((e) => e.transactionId === input.transactionId) : undefined;
+  if (again) return created({ '@odata.context': `${ctx.baseUrl}/$metadata#users('${ctx.params.userId}')/events/$entity`, ...eventJson(again) });
   if (!input.start || !input.end) throw new GraphError(400, 'ErrorPropertyValidationFailure', 'The start and end properties are required.');
   const text = input.body?.content ?? '';
   const e = mb.createEvent((id, now) => ({
@@ -73,7 +77,7 @@ async function createEvent(ctx: GraphContext) {
     start: { dateTime: input.start!.dateTime, timeZone: input.start!.timeZone ?? 'UTC' }, end: { dateTime: input.end!.dateTime, timeZone: input.end!.timeZone ?? 'UTC' },
     location: { displayName: input.location?.displayName ?? '', locationType: 'default' }, organizer: { emailAddress: { name: mb.owner.name, address: mb.owner.address } },
     attendees: input.attendees ?? [], recurrence: input.recurrence ?? null, iCalUId: `040000008200E00074C5B7101A82E008${Buffer.from(id).toString('hex').slice(-48).toUpperCase()}`,
-    isOnlineMeeting: false, exceptions: {},
+    isOnlineMeeting: false, exceptions: {}, ...(input.transactionId ? { transactionId: input.transactionId } : {}),
   }));
   return created({ '@odata.context': `${ctx.baseUrl}/$metadata#users('${ctx.params.userId}')/events/$entity`, ...eventJson(e) });
 }

@@ -18,6 +18,8 @@ export interface Recurrence {
 
 export interface EventRecord {
   id: string;
+  /** Set by the client that created the event (retries of that create return this event). */
+  transactionId?: string;
   createdDateTime: string;
   lastModifiedDateTime: string;
   changeKey: string;
