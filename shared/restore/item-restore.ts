@@ -35,24 +35,26 @@ export class ItemRestorer {
     return { mailbox: this.t.userId, operation, deadline: this.t.deadline };
   }
 
-  private async exists(kind: 'event' | 'contact', id: string): Promise<boolean> {
-    if (!this.t.original) return false;
-    const path = `/users/${seg(this.t.userId)}/${kind === 'event' ? 'events' : 'contacts'}/${seg(id)}?$select=id`;
-    return this.t.graph.get(path, this.opts(kind, false)).then(() => true, (e) => (is404(e) ? false : Promise.reject(e)));
+  /**
+   * In place, when the item still exists: skipped, or PATCHed back (overwrite), or undefined to create a copy
+   * beside it (rename). Elsewhere, or when it is gone: undefined.
+   */
+  private async inPlace(kind: 'event' | 'contact', itemId: string, body: Record<string, unknown>, base: Pick<ItemResult, 'itemId' | 'name'>): Promise<{ done?: ItemResult; existed: boolean }> {
+    if (!this.t.original) return { existed: false };
+    const path = `/users/${seg(this.t.userId)}/${kind === 'event' ? 'events' : 'contacts'}/${seg(itemId)}`;
+    const existed = await this.t.graph.get(`${path}?$select=id`, this.opts(kind, false)).then(() => true, (e) => (is404(e) ? false : Promise.reject(e)));
+    if (!existed || this.t.overwrite === 'rename') return { existed };
+    if (this.t.overwrite === 'skip') return { existed, done: { ...base, outcome: 'skipped', reason: `the ${kind} still exists` } };
+    await this.t.graph.send('PATCH', path, body, this.opts(kind, true));
+    return { existed, done: { ...base, outcome: 'overwritten', newId: itemId } };
   }
 
   async event(itemId: string, json: Record<string, unknown>): Promise<ItemResult> {
     const base = { itemId, name: String(json.subject ?? '(no subject)') };
     // calendarView lists a series' occurrences one by one: each comes back as a single event on its own date.
     const body = pickFields(json, json.type === 'seriesMaster' ? EVENT_FIELDS : EVENT_FIELDS.filter((f) => f !== 'recurrence'));
-    const existed = await this.exists('event', itemId);
-    if (existed) {
-      if (this.t.overwrite === 'skip') return { ...base, outcome: 'skipped', reason: 'the event still exists' };
-      if (this.t.overwrite === 'overwrite') {
-        await this.t.graph.send('PATCH', `/users/${seg(this.t.userId)}/events/${seg(itemId)}`, body, this.opts('event', true));
-        return { ...base, outcome: 'overwritten', newId: itemId };
-      }
-    }
+    const { done, existed } = await this.inPlace('event', itemId, body, base);
+    if (done) return done;
     const transactionId = `m365v-${createHash('sha256').update(`${this.t.operationId}\u0000${itemId}`).digest('hex').slice(0, 40)}`;
     const created = await this.t.graph.send<{ id: string }>('POST', `/users/${seg(this.t.userId)}/events`, { ...body, transactionId }, this.opts('event', true));
     return { ...base, outcome: existed ? 'renamed' : 'restored', newId: created.id };
@@ -62,19 +64,12 @@ export class ItemRestorer {
     const name = String(json.displayName ?? json.fileAs ?? '(no name)');
     const base = { itemId, name };
     const body = pickFields(json, CONTACT_FIELDS);
-    const existed = await this.exists('contact', itemId);
-    if (existed) {
-      if (this.t.overwrite === 'skip') return { ...base, outcome: 'skipped', reason: 'the contact still exists' };
-      if (this.t.overwrite === 'overwrite') {
-        await this.t.graph.send('PATCH', `/users/${seg(this.t.userId)}/contacts/${seg(itemId)}`, body, this.opts('contact', true));
-        return { ...base, outcome: 'overwritten', newId: itemId };
-      }
-    }
+    const { done, existed } = await this.inPlace('contact', itemId, body, base);
+    if (done) return done;
     const since = Math.floor(this.t.startedAt.getTime() / 1000) * 1000;
     const same = await this.t.graph.all<{ id: string; createdDateTime: string }>(`/users/${seg(this.t.userId)}/contacts?$filter=displayName eq '${name.replace(/'/g, "''")}'&$select=id,createdDateTime`, this.opts('contact', false));
     const ours = same.find((c) => Date.parse(c.createdDateTime) >= since);
-    if (ours) return { ...base, outcome: existed ? 'renamed' : 'restored', newId: ours.id };
-    const created = await this.t.graph.send<{ id: string }>('POST', `/users/${seg(this.t.userId)}/contacts`, body, this.opts('contact', true));
-    return { ...base, outcome: existed ? 'renamed' : 'restored', newId: created.id };
+    const id = ours?.id ?? (await this.t.graph.send<{ id: string }>('POST', `/users/${seg(this.t.userId)}/contacts`, body, this.opts('contact', true))).id;
+    return { ...base, outcome: existed ? 'renamed' : 'restored', newId: id };
   }
 }

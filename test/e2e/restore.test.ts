@@ -128,8 +128,9 @@ describe('restore of mail through the API (local host + emulator)', () => {
 
   it('restores a deleted event and contact in place, and skips one that still exists', async () => {
     const mailbox = app.emulator.tenant().mailbox(adele.id)!;
-    const event = view.find((d) => d.kind === 'event' && d.props.type !== 'occurrence')!;
-    const kept = view.find((d) => d.kind === 'event' && d.itemId !== event.itemId)!;
+    // A single event to delete, and another one (not part of the same series) that stays.
+    const event = view.find((d) => d.kind === 'event' && d.props.type === 'singleInstance')!;
+    const kept = view.find((d) => d.kind === 'event' && d.itemId !== event.itemId && d.props.seriesMasterId !== event.itemId)!;
     const contact = view.find((d) => d.kind === 'contact')!;
     await control(app.emulator, 'DELETE', `calendar/${adele.id}/events/${encodeURIComponent(event.itemId)}`);
     await control(app.emulator, 'DELETE', `contacts/${adele.id}/contacts/${encodeURIComponent(contact.itemId)}`);
