@@ -83,15 +83,18 @@ export function sanitizeHtml(html: string): string {
   return out;
 }
 
-export function previewMime(raw: Buffer, truncated = false): MessagePreview {
+export interface ReadMessage {
+  /** Header fields of the top-level header block (names lower-cased, values raw). */
+  fields: Array<{ name: string; value: string }>;
+  text?: string;
+  html?: string;
+  attachments: Array<{ name: string; contentType: string; inline: boolean; contentId?: string; bytes: Buffer }>;
+}
+
+/** The decoded bodies and attachments of a message, as a mail client reads them. */
+export function readMessage(raw: Buffer): ReadMessage {
   const top = splitPart(raw);
-  const preview: MessagePreview = {
-    headers: {
-      subject: decodeWords(field(top, 'subject')), from: decodeWords(field(top, 'from')), to: decodeWords(field(top, 'to')),
-      cc: decodeWords(field(top, 'cc')), date: field(top, 'date'), messageId: field(top, 'message-id'),
-    },
-    text: '', attachments: [], truncated,
-  };
+  const out: ReadMessage = { fields: top.fields, attachments: [] };
   const walk = (p: Part, depth: number): void => {
     const { mediaType, params } = parseContentType(field(p, 'content-type') || 'text/plain');
     const boundary = params.get('boundary');
@@ -102,11 +105,29 @@ export function previewMime(raw: Buffer, truncated = false): MessagePreview {
     const disposition = parseContentType(field(p, 'content-disposition') || 'inline');
     const name = decodeWords(disposition.params.get('filename') ?? params.get('name') ?? '');
     const isBody = !name && disposition.mediaType !== 'attachment' && (mediaType === 'text/plain' || mediaType === 'text/html');
-    if (isBody && mediaType === 'text/plain' && !preview.text) preview.text = decodeText(decodeBody(p), params.get('charset'));
-    else if (isBody && mediaType === 'text/html' && preview.html === undefined) preview.html = sanitizeHtml(decodeText(decodeBody(p), params.get('charset')));
-    else if (!isBody) preview.attachments.push({ name: name || `${mediaType.replace('/', '.')}`, contentType: mediaType, size: decodeBody(p).length, inline: disposition.mediaType === 'inline' || !!field(p, 'content-id') });
+    if (isBody && mediaType === 'text/plain' && out.text === undefined) out.text = decodeText(decodeBody(p), params.get('charset'));
+    else if (isBody && mediaType === 'text/html' && out.html === undefined) out.html = decodeText(decodeBody(p), params.get('charset'));
+    else if (!isBody) {
+      const contentId = field(p, 'content-id').replace(/^<|>$/g, '');
+      out.attachments.push({ name: name || mediaType.replace('/', '.'), contentType: mediaType, inline: disposition.mediaType === 'inline' || !!contentId, ...(contentId ? { contentId } : {}), bytes: decodeBody(p) });
+    }
   };
   walk(top, 0);
-  if (!preview.text && preview.html) preview.text = preview.html.replace(/<[^>]+>/g, ' ').replace(/&nbsp;/g, ' ').replace(/\s+/g, ' ').trim();
-  return preview;
+  return out;
+}
+
+export function previewMime(raw: Buffer, truncated = false): MessagePreview {
+  const m = readMessage(raw);
+  const top = { fields: m.fields, body: Buffer.alloc(0) };
+  const html = m.html === undefined ? undefined : sanitizeHtml(m.html);
+  return {
+    headers: {
+      subject: decodeWords(field(top, 'subject')), from: decodeWords(field(top, 'from')), to: decodeWords(field(top, 'to')),
+      cc: decodeWords(field(top, 'cc')), date: field(top, 'date'), messageId: field(top, 'message-id'),
+    },
+    text: m.text ?? (html ? html.replace(/<[^>]+>/g, ' ').replace(/&nbsp;/g, ' ').replace(/\s+/g, ' ').trim() : ''),
+    ...(html !== undefined ? { html } : {}),
+    attachments: m.attachments.map((a) => ({ name: a.name, contentType: a.contentType, size: a.bytes.length, inline: a.inline })),
+    truncated,
+  };
 }

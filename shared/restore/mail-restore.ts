@@ -9,6 +9,12 @@ import type { ItemResult } from '../operations/operation-store';
 import type { OverwriteBehavior } from './restore-request';
 import type { PlannedFolder } from './restore-plan';
 import { freeName } from './conflict-names';
+import { readMessage } from '../mime/preview';
+
+/** Graph takes file attachments up to 3 MB in one request; larger ones go through an upload session. */
+const INLINE_ATTACHMENT_LIMIT = 3 * 1024 * 1024;
+/** Upload session chunks: a multiple of 320 KiB under Graph's 4 MiB per request. */
+const UPLOAD_CHUNK = 9 * 320 * 1024;
 
 export interface MailTarget {
   graph: GraphClient;
@@ -21,6 +27,7 @@ export interface MailTarget {
   rootName?: string;
   /** When the job started: messages created since then in a target folder are this job's. */
   startedAt: Date;
+  mailFormat: 'exactMime' | 'notDraft';
   deadline: number;
 }
 
@@ -116,10 +123,44 @@ export class MailRestorer {
         } else outcome = 'renamed';
       }
     }
+    if (this.t.mailFormat === 'notDraft') return { ...base, outcome, newId: await this.rebuilt(doc, folderPath, await mime()) };
     const created = await this.t.graph.send<{ id: string }>('POST', folderPath, (await mime()).toString('base64'), { ...this.opts(true), headers: { 'content-type': 'text/plain' } });
     const patch: Record<string, unknown> = { isRead: doc.props.isRead === true };
     for (const k of ['flag', 'categories', 'importance'] as const) if (doc.props[k] !== undefined) patch[k] = doc.props[k];
     await this.t.graph.send('PATCH', `/users/${seg(this.t.userId)}/messages/${seg(created.id)}`, patch, this.opts(true));
     return { ...base, outcome, newId: created.id };
+  }
+
+  /**
+   * A non-draft message: created from its Graph properties and the MIME's bodies with PR_MESSAGE_FLAGS (read or not,
+   * never unsent), the original delivery and submit times, then its attachments (small ones inline in one request
+   * each, large ones through an upload session).
+   */
+  private async rebuilt(doc: VersionDoc, folderPath: string, raw: Buffer): Promise<string> {
+    const m = readMessage(raw);
+    const p = doc.props;
+    const times = [['SystemTime 0x0E06', p.receivedDateTime], ['SystemTime 0x0039', p.sentDateTime]].filter(([, v]) => typeof v === 'string');
+    const created = await this.t.graph.send<{ id: string }>('POST', folderPath, {
+      ...Object.fromEntries(['subject', 'from', 'sender', 'toRecipients', 'ccRecipients', 'bccRecipients', 'replyTo', 'importance', 'flag', 'categories', 'internetMessageId', 'inferenceClassification'].filter((k) => p[k] !== undefined && p[k] !== null).map((k) => [k, p[k]])),
+      body: m.html !== undefined ? { contentType: 'html', content: m.html } : { contentType: 'text', content: m.text ?? '' },
+      singleValueExtendedProperties: [{ id: 'Integer 0x0E07', value: p.isRead === true ? '1' : '0' }, ...times.map(([id, value]) => ({ id, value }))],
+    }, this.opts(true));
+    const messagePath = `/users/${seg(this.t.userId)}/messages/${seg(created.id)}`;
+    for (const a of m.attachments) {
+      const meta = { name: a.name, contentType: a.contentType, isInline: a.inline, ...(a.contentId ? { contentId: a.contentId } : {}) };
+      if (a.bytes.length <= INLINE_ATTACHMENT_LIMIT) {
+        await this.t.graph.send('POST', `${messagePath}/attachments`, { '@odata.type': '#microsoft.graph.fileAttachment', ...meta, contentBytes: a.bytes.toString('base64') }, this.opts(true));
+        continue;
+      }
+      const session = await this.t.graph.send<{ uploadUrl: string }>('POST', `${messagePath}/attachments/createUploadSession`, { AttachmentItem: { attachmentType: 'file', name: a.name, size: a.bytes.length, contentType: a.contentType, isInline: a.inline, ...(a.contentId ? { contentId: a.contentId } : {}) } }, this.opts(true));
+      for (let at = 0; at < a.bytes.length; at += UPLOAD_CHUNK) {
+        const chunk = a.bytes.subarray(at, at + UPLOAD_CHUNK);
+        // The upload URL is pre-authenticated: no bearer token goes to it.
+        const res = await fetch(session.uploadUrl, { method: 'PUT', headers: { 'content-range': `bytes ${at}-${at + chunk.length - 1}/${a.bytes.length}`, 'content-type': 'application/octet-stream' }, body: chunk });
+        await res.body?.cancel();
+        if (!res.ok) throw new Error(`attachment '${a.name}' upload answered ${res.status} at byte ${at}`);
+      }
+    }
+    return created.id;
   }
 }

@@ -21,6 +21,12 @@ export const restoreRequest = z.object({
   /** The recovery point: its sequence number for that protected item. */
   seq: z.number().int().min(1),
   selection,
+  /**
+   * exactMime: the backed-up MIME imported as is (bytes identical; Graph makes MIME imports drafts). notDraft: the
+   * message rebuilt from its properties, bodies and attachments with PR_MESSAGE_FLAGS set, so it is an ordinary
+   * received message (not byte-identical: Exchange renders its own MIME).
+   */
+  mailFormat: z.enum(['exactMime', 'notDraft']).default('exactMime'),
   target: z.discriminatedUnion('type', [
     z.object({ type: z.literal('original'), overwriteBehavior: overwriteBehavior.default('rename') }),
     z.object({ type: z.literal('mailbox'), user: z.string().min(1).max(320), overwriteBehavior: z.never({ error: 'overwrite behaviour is not available when restoring to another mailbox or drive' }).optional() }),

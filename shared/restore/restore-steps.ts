@@ -75,8 +75,9 @@ async function restorer(s: Services, op: OperationDoc & { request: RestoreReques
     ? item.userId
     : (await graph.get<{ id: string }>(`/users/${encodeURIComponent(target.user)}?$select=id`, { mailbox: 'directory', operation: 'users.list', deadline })).id;
   const common = { graph, userId, original: target.type === 'original', overwrite: target.type === 'original' ? target.overwriteBehavior : 'rename' as const, startedAt: new Date(op.createdAt), deadline };
+  const mailFormat = op.request.mailFormat ?? 'exactMime';
   return {
-    mail: new MailRestorer({ ...common, ...(target.type === 'original' ? {} : { rootName: restoreFolderName(item.address, new Date(op.createdAt)) }) }),
+    mail: new MailRestorer({ ...common, mailFormat, ...(target.type === 'original' ? {} : { rootName: restoreFolderName(item.address, new Date(op.createdAt)) }) }),
     items: new ItemRestorer({ ...common, operationId: op.id }),
   };
 }

@@ -4,6 +4,7 @@ import { LocalApp, startLocalApp } from '../../local/cli/local-app';
 import { VersionStore } from '../../shared/catalog/version-store';
 import type { VersionDoc } from '../../shared/catalog/version-doc';
 import { sha } from '../support/bytes';
+import { attachment, messageHeaders, mimeBytes, multipart, seededBytes, textPart, withHeaders } from '../support/mime-builder';
 import { freshCatalog } from '../support/catalog';
 import { sharedStack, uniqueName } from '../support/env';
 
@@ -142,6 +143,29 @@ describe('restore of mail through the API (local host + emulator)', () => {
     expect(back.start.dateTime.slice(0, 16)).toBe(String((event.props.start as { dateTime: string }).dateTime).slice(0, 16));
     const contacts = [...mailbox.contacts(mailbox.contactsRootId)!.all()];
     expect(contacts.some((c) => c.displayName === contact.props.displayName && c.id !== contact.itemId)).toBe(true);
+  });
+
+  it('restores as ordinary (not draft) messages when asked: properties, body and attachments, large ones by upload session', async () => {
+    const big = seededBytes('restore-big-attachment', 4 * 1024 * 1024 + 123);
+    const raw = mimeBytes(withHeaders(messageHeaders('Contract with a large annex', 'annex-1'), multipart('mixed', [
+      textPart('text/html; charset=utf-8', '<p>Please find the <b>annex</b> attached.</p>'),
+      attachment('Annex A.pdf', big, 'application/pdf'),
+      attachment('Note.txt', Buffer.from('small note\n'), 'text/plain'),
+    ])));
+    const arrived = await control<{ id: string }>(app.emulator, 'POST', `mail/${adele.id}/messages`, { folder: 'inbox', mime: raw.toString('base64'), isRead: true });
+    const job = (await app.reader.call<{ value: Array<{ id: string }> }>('GET', `/api/accounts/${accountId}/jobs`)).body.value[0]!;
+    const run = await app.admin.call<{ statusQueryGetUri: string }>('POST', `/api/accounts/${accountId}/jobs/${job.id}/run`);
+    await app.admin.waitForCompletion(run.body.statusQueryGetUri, undefined, 120_000);
+    const points = (await app.reader.call<{ value: Array<{ seq: number }> }>('GET', `/api/accounts/${accountId}/protected-items/${encodeURIComponent(mailboxId)}/recovery-points`)).body.value;
+    const seq = Math.max(...points.map((p) => p.seq));
+    const done = await restore({ protectedItemId: mailboxId, seq, selection: { items: [arrived.body.id] }, target: { type: 'mailbox', user: bob.userPrincipalName }, mailFormat: 'notDraft' });
+    expect(done).toMatchObject({ status: 'completed', counts: { restored: 1, failed: 0 } });
+    const bobMailbox = app.emulator.tenant().mailbox(bob.id)!;
+    const restored = [...bobMailbox.folders.all()].flatMap((f) => [...bobMailbox.messages(f).all()]).find((m) => m.content.subject === 'Contract with a large annex')!;
+    expect(restored).toMatchObject({ isDraft: false, isRead: true });
+    expect(restored.content.internetMessageId).toBe('<annex-1@contoso.example>');
+    expect(restored.content.bodyHtml).toContain('<b>annex</b>');
+    expect(restored.content.attachments.map((a) => `${a.name}:${a.size}`).sort()).toEqual([`Annex A.pdf:${big.length}`, 'Note.txt:11']);
   });
 
   it('restores into a mailbox of another Microsoft 365 account with that account\'s credentials', async () => {
