@@ -6,7 +6,7 @@ import { clientIpOf } from '../shared/audit/audit-log';
 import { OperationBusy } from '../shared/operations/operation-store';
 import { planSelection, UnknownSelection } from '../shared/restore/restore-plan';
 import { restoreRequest } from '../shared/restore/restore-request';
-import { RESTORABLE } from '../shared/restore/restore-steps';
+import { RESTORABLE, restoreFolderDocs } from '../shared/restore/restore-steps';
 import { services } from '../shared/runtime/services';
 import { body, errorBody, handle, HttpError, json } from './http/respond';
 
@@ -24,17 +24,16 @@ df.app.client.http('restoresStart', {
       const input = await body(req, restoreRequest);
       await s.inventory.getAccount(accountId);
       const item = await s.inventory.getProtectedItem(accountId, input.protectedItemId);
-      if (item.kind !== 'mailbox') throw new HttpError(400, 'invalidRequest', 'body.protectedItemId: restoring OneDrive files is not available in this version; only mailboxes can be restored');
       const point = (await s.points.listPoints(accountId, item.id)).find((p) => p.seq === input.seq);
       if (!point || point.status === 'running' || point.status === 'failed') {
         return json(404, errorBody('invalidRecoveryPoint', `Recovery point ${input.seq} of '${item.displayName}' is not a valid recovery point.`));
       }
       if (input.target.type === 'account') await s.inventory.getAccount(input.target.accountId);
       try {
-        const folders = (await s.versions.view(item.id, input.seq, { containerId: 'folders', pageSize: 1000 }).fetchAll()).resources;
+        const folders = await restoreFolderDocs(s, item.id, input.seq, item.kind);
         const selected = await s.versions.versionsAt(item.id, input.seq, input.selection.items);
-        const other = selected.filter((d) => !RESTORABLE.has(d.kind));
-        if (other.length) throw new HttpError(400, 'invalidRequest', `body.selection.items: messages, events, contacts and mail folders can be restored; ${other.length} selected item(s) are ${[...new Set(other.map((d) => d.kind))].join(', ')} (select their messages, or export them)`);
+        const other = selected.filter((d) => !RESTORABLE.has(d.kind) || d.props.folder === true);
+        if (other.length) throw new HttpError(400, 'invalidRequest', `body.selection.items: messages, events, contacts and files can be restored as items (folders go in selection.folders); ${other.length} selected item(s) are ${[...new Set(other.map((d) => d.kind))].join(', ')}`);
         const items = selected;
         const found = new Set(items.map((i) => i.itemId));
         planSelection(folders, { folders: input.selection.folders, items, missingItems: input.selection.items.filter((i) => !found.has(i)) });

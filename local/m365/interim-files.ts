@@ -11,6 +11,7 @@ import { input } from './control/routes-core';
 import { deltaResponse } from './graph/delta';
 import { GraphError } from './graph/errors';
 import { GraphContext, GraphResult, ok, registerRoutes } from './graph/router';
+import { listPage } from './graph/odata';
 import { registerHttpRoutes } from './http-routes';
 import type { EmulatorRuntime } from './runtime';
 import { arrayBase, ChangeLog } from './tenant/change-log';
@@ -176,6 +177,10 @@ function userDrive(t: Tenant, user: string): Drive {
 
 registerControlRoutes([
   {
+    method: 'GET', path: '/drive/{user}/items',
+    handler: (ctx) => controlJson(200, [...userDrive(ctx.tenant, ctx.params.user!).items.all()].map((x) => ({ id: x.id, name: x.name, parentId: x.parentId ?? null, size: x.size, folder: !!x.folder, root: !!x.root }))),
+  },
+  {
     method: 'POST', path: '/drive/{user}/files',
     async handler(ctx) {
       const d = userDrive(ctx.tenant, ctx.params.user!);
@@ -218,3 +223,164 @@ registerControlRoutes([
     },
   },
 ]);
+
+// ---- writes: folders, simple upload, upload sessions (what a file restore needs) ----------------------------------
+// Uploaded bytes are kept in memory: fine for tests and demos, not for GB-sized uploads.
+
+const WRITE_FILES = ['Files.ReadWrite.All', 'Sites.ReadWrite.All'];
+const filesWrite = { workload: 'files' as const, permissions: WRITE_FILES, mailbox: (ctx: GraphContext) => ctx.params.driveId! };
+type Conflict = 'fail' | 'replace' | 'rename';
+
+interface UploadSession { tenant: Tenant; driveId: string; parentId: string; name: string; size: number; conflict: Conflict; chunks: Buffer[]; received: number; expires: number }
+const uploads = new WeakMap<EmulatorRuntime, Map<string, UploadSession>>();
+const uploadsOf = (rt: EmulatorRuntime): Map<string, UploadSession> => {
+  let m = uploads.get(rt);
+  if (!m) uploads.set(rt, (m = new Map()));
+  return m;
+};
+
+const conflictOf = (value: unknown): Conflict => {
+  const v = String(value ?? 'fail').toLowerCase();
+  if (v !== 'fail' && v !== 'replace' && v !== 'rename') throw new GraphError(400, 'invalidRequest', `Invalid value for @microsoft.graph.conflictBehavior: '${v}'.`);
+  return v;
+};
+
+/** OneDrive's own copy names: "Report.docx" → "Report 1.docx", "Report 2.docx", … */
+function freeChildName(d: Drive, parentId: string, name: string): string {
+  const taken = new Set([...d.items.all()].filter((x) => x.parentId === parentId).map((x) => x.name.toLowerCase()));
+  if (!taken.has(name.toLowerCase())) return name;
+  const dot = name.lastIndexOf('.');
+  const [stem, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
+  for (let i = 1; ; i++) if (!taken.has(`${stem} ${i}${ext}`.toLowerCase())) return `${stem} ${i}${ext}`;
+}
+
+let created = 0;
+
+/** Creates (or replaces, or renames beside) a child of `parentId`: the outcome of a write under a conflict rule. */
+function place(t: Tenant, d: Drive, parentId: string, name: string, conflict: Conflict, now: number, bytes?: Buffer): { status: number; item: DriveItem } {
+  const parent = d.items.get(parentId);
+  if (!parent || !parent.folder) throw new GraphError(404, 'itemNotFound', 'The resource could not be found.');
+  if (!name || /[\\/:*?"<>|]/.test(name)) throw new GraphError(400, 'invalidRequest', 'The name contains characters OneDrive does not allow.');
+  const at = isoSeconds(now);
+  const existing = [...d.items.all()].find((x) => x.parentId === parentId && x.name.toLowerCase() === name.toLowerCase());
+  if (existing && conflict === 'fail') throw new GraphError(409, 'nameAlreadyExists', 'The specified item name already exists.');
+  if (existing && conflict === 'replace' && bytes && !existing.folder) {
+    const item = { ...existing, content: bytes, size: bytes.length, version: existing.version + 1, lastModifiedDateTime: at };
+    d.items.update(item, ['content']);
+    return { status: 200, item };
+  }
+  const item: DriveItem = {
+    id: `${d.id}!w${++created}${guidOf(t.seed, 'upload', `${created}`).slice(0, 8)}`, name: existing ? freeChildName(d, parentId, name) : name, size: bytes?.length ?? 0, version: 1,
+    createdDateTime: at, lastModifiedDateTime: at, parentId, ...(bytes ? { content: bytes, mimeType: 'application/octet-stream' } : { folder: true }),
+  };
+  d.items.create(item);
+  return { status: 201, item };
+}
+
+/** `{parentId}:/{name}:/{action}` or `{itemId}/{action}` below /drives/{driveId}/items/. */
+function itemPath(rest: string): { parentId: string; name?: string; action: string } {
+  const colon = /^([^:/]+):\/(.+):\/([A-Za-z]+)$/.exec(rest);
+  if (colon) return { parentId: colon[1]!, name: colon[2]!, action: colon[3]! };
+  const plain = /^([^/]+)\/([A-Za-z]+)$/.exec(rest);
+  if (plain) return { parentId: plain[1]!, action: plain[2]! };
+  throw new GraphError(400, 'invalidRequest', `Unsupported segment in '${rest}'.`);
+}
+
+registerRoutes([
+  {
+    method: 'GET', path: '/drives/{driveId}/root', ...files, mailbox: (ctx) => ctx.params.driveId!,
+    handler(ctx) {
+      const d = driveOf(ctx);
+      return ok(itemJson(ctx.emulator, d, d.items.get(`${d.id}!root`)!));
+    },
+  },
+  {
+    method: 'GET', path: '/drives/{driveId}/items/{itemId}/children', ...files, mailbox: (ctx) => ctx.params.driveId!,
+    handler(ctx) {
+      const { d, item } = itemOf(ctx);
+      const { page, nextLink } = listPage(ctx, [...d.items.all()].filter((x) => x.parentId === item.id), { fallback: 200, max: 1000 });
+      return ok({ ...(nextLink ? { '@odata.nextLink': nextLink } : {}), value: page.map((x) => itemJson(ctx.emulator, d, x)) });
+    },
+  },
+  {
+    method: 'POST', path: '/drives/{driveId}/items/{itemId}/children', ...filesWrite,
+    async handler(ctx) {
+      const d = driveOf(ctx);
+      const body = await ctx.json<{ name?: string; folder?: unknown; '@microsoft.graph.conflictBehavior'?: string }>();
+      if (!body.folder) throw new GraphError(400, 'invalidRequest', 'Only folders can be created here; upload files with PUT …/content.');
+      const r = place(ctx.tenant, d, ctx.params.itemId!, body.name ?? '', conflictOf(body['@microsoft.graph.conflictBehavior']), ctx.emulator.clock.now());
+      return { status: 201, json: itemJson(ctx.emulator, d, r.item) };
+    },
+  },
+  {
+    method: 'PUT', path: '/drives/{driveId}/items/{*rest}', ...filesWrite,
+    async handler(ctx) {
+      const d = driveOf(ctx);
+      const p = itemPath(ctx.params.rest!);
+      if (p.action.toLowerCase() !== 'content') throw new GraphError(400, 'invalidRequest', `Unsupported action '${p.action}'.`);
+      const bytes = await ctx.body();
+      if (bytes.length > 250 * 1024 * 1024) throw new GraphError(413, 'requestTooLarge', 'Simple upload is limited to 250 MB; use an upload session.');
+      if (!p.name) {
+        const item = d.items.get(p.parentId);
+        if (!item || item.folder) throw new GraphError(404, 'itemNotFound', 'The resource could not be found.');
+        const next = { ...item, content: bytes, size: bytes.length, version: item.version + 1, lastModifiedDateTime: isoSeconds(ctx.emulator.clock.now()) };
+        d.items.update(next, ['content']);
+        return ok(itemJson(ctx.emulator, d, next));
+      }
+      const r = place(ctx.tenant, d, p.parentId, p.name, conflictOf(ctx.query.get('@microsoft.graph.conflictBehavior')), ctx.emulator.clock.now(), bytes);
+      return { status: r.status, json: itemJson(ctx.emulator, d, r.item) };
+    },
+  },
+  {
+    method: 'POST', path: '/drives/{driveId}/items/{*rest}', ...filesWrite,
+    async handler(ctx) {
+      const d = driveOf(ctx);
+      const p = itemPath(ctx.params.rest!);
+      if (p.action !== 'createUploadSession' || !p.name) throw new GraphError(400, 'invalidRequest', `Unsupported action '${p.action}'.`);
+      if (!d.items.get(p.parentId)?.folder) throw new GraphError(404, 'itemNotFound', 'The resource could not be found.');
+      const body = await ctx.json<{ item?: { '@microsoft.graph.conflictBehavior'?: string }; deferCommit?: boolean }>();
+      const conflict = conflictOf(body.item?.['@microsoft.graph.conflictBehavior'] ?? 'fail');
+      if (conflict === 'fail' && [...d.items.all()].some((x) => x.parentId === p.parentId && x.name.toLowerCase() === p.name!.toLowerCase())) throw new GraphError(409, 'nameAlreadyExists', 'The specified item name already exists.');
+      const id = guidOf(ctx.tenant.seed, 'session', `${ctx.emulator.clock.now()}|${++created}`);
+      const expires = ctx.emulator.clock.now() + URL_SECONDS * 1000;
+      uploadsOf(ctx.emulator).set(id, { tenant: ctx.tenant, driveId: d.id, parentId: p.parentId, name: p.name, size: -1, conflict, chunks: [], received: 0, expires });
+      return ok({ uploadUrl: `${ctx.emulator.origin}/_files/uploads/${id}?authtoken=${ctx.emulator.signUrlToken({ u: id }, URL_SECONDS)}`, expirationDateTime: new Date(expires).toISOString(), nextExpectedRanges: ['0-'] });
+    },
+  },
+]);
+
+const uploadError = (status: number, code: string, message: string): GraphResult => ({ status, json: { error: { code, message } } });
+
+registerHttpRoutes([{
+  method: '*', path: '/_files/uploads/{id}',
+  async handler(ctx) {
+    const rt = ctx.emulator;
+    const claims = rt.verifyUrlToken(ctx.query.get('authtoken') ?? '');
+    const s = uploadsOf(rt).get(ctx.params.id!);
+    if (!claims || claims.u !== ctx.params.id) return uploadError(401, 'unauthenticated', 'The upload URL is invalid or has expired.');
+    if (!s || s.expires < rt.clock.now()) return uploadError(404, 'itemNotFound', 'The upload session was not found or has expired.');
+    if (ctx.method === 'DELETE') {
+      uploadsOf(rt).delete(ctx.params.id!);
+      return { status: 204 };
+    }
+    if (ctx.method === 'GET') return { status: 200, json: { expirationDateTime: new Date(s.expires).toISOString(), nextExpectedRanges: [`${s.received}-`] } };
+    if (ctx.method !== 'PUT') return uploadError(405, 'invalidRequest', 'Use PUT to upload a range.');
+    const chunk = await ctx.body();
+    const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(String(ctx.headers['content-range'] ?? ''));
+    if (!range) return uploadError(400, 'invalidRequest', 'A Content-Range header (bytes start-end/total) is required.');
+    const [start, end, total] = [Number(range[1]), Number(range[2]), Number(range[3])];
+    if (s.size >= 0 && total !== s.size) return uploadError(400, 'invalidRequest', 'The total size changed during the session.');
+    s.size = total;
+    if (start !== s.received) return uploadError(416, 'invalidRange', `Expected the range starting at byte ${s.received}.`);
+    if (end - start + 1 !== chunk.length || end >= total) return uploadError(400, 'invalidRequest', 'The Content-Range does not match the body.');
+    if (end + 1 < total && chunk.length % (320 * 1024) !== 0) return uploadError(400, 'invalidRequest', 'Ranges other than the last must be a multiple of 320 KiB.');
+    if (chunk.length > 60 * 1024 * 1024) return uploadError(413, 'requestTooLarge', 'A range may not exceed 60 MiB.');
+    s.chunks.push(chunk);
+    s.received += chunk.length;
+    if (s.received < total) return { status: 202, json: { expirationDateTime: new Date(s.expires).toISOString(), nextExpectedRanges: [`${s.received}-`] } };
+    uploadsOf(rt).delete(ctx.params.id!);
+    const d = driveById(s.tenant, s.driveId)!;
+    const r = place(s.tenant, d, s.parentId, s.name, s.conflict, rt.clock.now(), Buffer.concat(s.chunks));
+    return { status: r.status, json: itemJson(rt, d, r.item) };
+  },
+}]);

@@ -107,3 +107,12 @@ export function search(versions: VersionStore, protectedItemId: string, range: {
     "SELECT * FROM c WHERE c.protectedItemId = @p AND c.kind = 'message' AND c.validFrom <= @hi AND (NOT IS_DEFINED(c.validTo) OR c.validTo > @lo) AND CONTAINS(c.props.searchText, @q)",
     [{ name: '@p', value: protectedItemId }, { name: '@lo', value: range.fromSeq }, { name: '@hi', value: range.toSeq }, { name: '@q', value: text.toLowerCase() }], [protectedItemId], size, continuation);
 }
+
+/** Items with content directly inside a folder at a recovery point (messages, files), page by page. */
+export async function* contentInFolder(versions: VersionStore, protectedItemId: string, seq: number, folderId: string): AsyncGenerator<VersionDoc> {
+  const iterator = versions.container.items.query<VersionDoc>({
+    query: `SELECT * FROM c WHERE c.protectedItemId = @p AND ${AT} AND (c.props.parentFolderId = @f OR c.props.parentId = @f) AND IS_DEFINED(c.content)`,
+    parameters: [{ name: '@p', value: protectedItemId }, { name: '@s', value: seq }, { name: '@f', value: folderId }],
+  }, { partitionKey: [protectedItemId], maxItemCount: 200 });
+  while (iterator.hasMoreResults()) for (const d of (await iterator.fetchNext()).resources) yield d;
+}

@@ -3,7 +3,7 @@
 // paged from the catalog and each entry's bytes are opened only when the zip writer reaches it.
 import type { VersionDoc } from '../catalog/version-doc';
 import type { VersionStore } from '../catalog/version-store';
-import { folderVersions } from '../browse/recovery-point-queries';
+import { contentInFolder, folderVersions } from '../browse/recovery-point-queries';
 import { freeName } from '../restore/conflict-names';
 import { parentOf, planSelection, SelectionPlan } from '../restore/restore-plan';
 import type { ZipEntry } from './zip-stream';
@@ -29,15 +29,6 @@ const entryDate = (doc: VersionDoc): Date => {
   return Number.isNaN(t) ? new Date(0) : new Date(t);
 };
 
-/** Items with content directly inside a folder at the recovery point, page by page. */
-async function* folderContent(src: ExportSource, folderId: string): AsyncGenerator<VersionDoc> {
-  const iterator = src.versions.container.items.query<VersionDoc>({
-    query: 'SELECT * FROM c WHERE c.protectedItemId = @p AND c.validFrom <= @s AND (NOT IS_DEFINED(c.validTo) OR c.validTo > @s) AND (c.props.parentFolderId = @f OR c.props.parentId = @f) AND IS_DEFINED(c.content)',
-    parameters: [{ name: '@p', value: src.protectedItemId }, { name: '@s', value: src.seq }, { name: '@f', value: folderId }],
-  }, { partitionKey: [src.protectedItemId], maxItemCount: 200 });
-  while (iterator.hasMoreResults()) for (const d of (await iterator.fetchNext()).resources) yield d;
-}
-
 export async function* exportEntries(src: ExportSource, plan: SelectionPlan, singles: readonly VersionDoc[]): AsyncGenerator<ZipEntry> {
   const paths = new Map(plan.folders.map((f) => [f.sourceId, f.path.map((p) => p.replace(/[\\/]/g, '_')).join('/')]));
   const taken = new Map<string, Set<string>>();
@@ -49,7 +40,7 @@ export async function* exportEntries(src: ExportSource, plan: SelectionPlan, sin
     names.add(name.toLowerCase());
     return { name: dir ? `${dir}/${name}` : name, modified: entryDate(doc), open: () => src.open(doc) };
   };
-  for (const folderId of plan.wholeFolders) for await (const doc of folderContent(src, folderId)) yield entry(doc, folderId);
+  for (const folderId of plan.wholeFolders) for await (const doc of contentInFolder(src.versions, src.protectedItemId, src.seq, folderId)) yield entry(doc, folderId);
   const chosen = new Set(plan.items);
   for (const doc of singles) if (chosen.has(doc.itemId) && doc.content) yield entry(doc, parentOf(doc));
 }

@@ -16,3 +16,6 @@ export function restoreFolderName(sourceName: string, restoredAt: Date): string 
   const stamp = restoredAt.toISOString().slice(0, 16).replace('T', ' ');
   return `Restored ${stamp} UTC - ${sourceName}`.slice(0, 255);
 }
+
+/** OneDrive and SharePoint refuse \ / : * ? " < > | in names, and a trailing dot or space. */
+export const driveSafeName = (name: string): string => name.replace(/[\\/:*?"<>|]/g, '-').replace(/[. ]+$/, '') || 'Restored';

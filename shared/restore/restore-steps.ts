@@ -7,14 +7,20 @@ import type { ItemResult, OperationDoc, OperationStatus } from '../operations/op
 import { alarmFor } from '../backup/failures';
 import { readAll } from '../storage/read-all';
 import { MailRestorer } from './mail-restore';
+import { DriveRestorer } from './drive-restore';
+import { contentInFolder, folderVersions } from '../browse/recovery-point-queries';
+import { contentSize } from '../storage/content-reader';
 import { ItemRestorer } from './item-restore';
-import { planSelection, PlannedFolder } from './restore-plan';
+import { parentOf, planSelection, PlannedFolder } from './restore-plan';
 import type { RestoreRequest } from './restore-request';
-import { restoreFolderName } from './conflict-names';
+import { driveSafeName, restoreFolderName } from './conflict-names';
 
 export interface RestoreRef { accountId: string; operationId: string }
 
 interface StoredPlan {
+  kind: 'mailbox' | 'onedrive';
+  /** OneDrive: the drive the backup came from (the target of an in-place restore). */
+  sourceDriveId?: string;
   folders: PlannedFolder[];
   /** Messages to restore: item id, catalog container and source folder. */
   items: Array<{ itemId: string; containerId: string; folderId: string }>;
@@ -44,29 +50,41 @@ async function viewAll(s: Services, protectedItemId: string, seq: number, contai
   return (await s.versions.view(protectedItemId, seq, { containerId, pageSize: 1000 }).fetchAll()).resources;
 }
 
+/** The folders a restore can recreate: a mailbox's mail folders, or a drive's folders (its root included). */
+export async function restoreFolderDocs(s: Services, protectedItemId: string, seq: number, kind: 'mailbox' | 'onedrive'): Promise<VersionDoc[]> {
+  if (kind === 'mailbox') return viewAll(s, protectedItemId, seq, 'folders');
+  return (await folderVersions(s.versions, protectedItemId, seq)).filter((d) => d.kind === 'driveItem');
+}
+
 /** Plans the restore: the folders to recreate and every message, in folder order. Returns the number of batches. */
 export async function planRestore(s: Services, ref: RestoreRef): Promise<{ total: number; batches: number }> {
   const op = await operation(s, ref);
   const { protectedItemId, seq, selection } = op.request;
-  const folderDocs = await viewAll(s, protectedItemId, seq, 'folders');
+  const { kind } = await s.inventory.getProtectedItem(op.accountId, protectedItemId);
+  const folderDocs = await restoreFolderDocs(s, protectedItemId, seq, kind);
   const items = (await s.versions.versionsAt(protectedItemId, seq, selection.items)).filter((d) => RESTORABLE.has(d.kind));
   const found = new Set(items.map((i) => i.itemId));
   const plan = planSelection(folderDocs, { folders: selection.folders, items, missingItems: selection.items.filter((i) => !found.has(i)) });
   const planned: StoredPlan['items'] = [];
   for (const folderId of plan.wholeFolders) {
-    for (const m of await viewAll(s, protectedItemId, seq, `messages:${folderId}`)) if (m.kind === 'message') planned.push({ itemId: m.itemId, containerId: m.containerId, folderId });
+    if (kind === 'mailbox') {
+      for (const m of await viewAll(s, protectedItemId, seq, `messages:${folderId}`)) if (m.kind === 'message') planned.push({ itemId: m.itemId, containerId: m.containerId, folderId });
+    } else {
+      for await (const f of contentInFolder(s.versions, protectedItemId, seq, folderId)) planned.push({ itemId: f.itemId, containerId: f.containerId, folderId });
+    }
   }
   const chosen = new Set(plan.items);
-  for (const m of items) if (chosen.has(m.itemId)) planned.push({ itemId: m.itemId, containerId: m.containerId, folderId: m.kind === 'message' ? String(m.props.parentFolderId) : '' });
-  await savePlan(s, ref, { folders: plan.folders, items: planned });
+  for (const m of items) if (chosen.has(m.itemId)) planned.push({ itemId: m.itemId, containerId: m.containerId, folderId: m.kind === 'message' || m.kind === 'driveItem' ? parentOf(m) : '' });
+  const sourceDriveId = folderDocs.find((d) => d.containerId.startsWith('drive:'))?.containerId.slice('drive:'.length);
+  await savePlan(s, ref, { kind, ...(sourceDriveId ? { sourceDriveId } : {}), folders: plan.folders, items: planned });
   await s.operations.update({ ...op, counts: { ...op.counts, total: planned.length } });
   return { total: planned.length, batches: Math.ceil(planned.length / BATCH_SIZE) };
 }
 
-/** Kinds a restore handles: messages (with their folders), calendar events and contacts. */
-export const RESTORABLE = new Set<VersionDoc['kind']>(['message', 'event', 'contact']);
+/** Kinds a restore handles: messages (with their folders), calendar events, contacts, files (with their folders). */
+export const RESTORABLE = new Set<VersionDoc['kind']>(['message', 'event', 'contact', 'driveItem']);
 
-async function restorer(s: Services, op: OperationDoc & { request: RestoreRequest }, deadline: number): Promise<{ mail: MailRestorer; items: ItemRestorer }> {
+async function restorer(s: Services, op: OperationDoc & { request: RestoreRequest }, deadline: number, plan: StoredPlan): Promise<{ mail: MailRestorer; items: ItemRestorer; drive?: DriveRestorer }> {
   const { target, protectedItemId } = op.request;
   const item = await s.inventory.getProtectedItem(op.accountId, protectedItemId);
   const targetAccount = await s.inventory.getAccount(target.type === 'account' ? target.accountId : op.accountId);
@@ -76,7 +94,13 @@ async function restorer(s: Services, op: OperationDoc & { request: RestoreReques
     : (await graph.get<{ id: string }>(`/users/${encodeURIComponent(target.user)}?$select=id`, { mailbox: 'directory', operation: 'users.list', deadline })).id;
   const common = { graph, userId, original: target.type === 'original', overwrite: target.type === 'original' ? target.overwriteBehavior : 'rename' as const, startedAt: new Date(op.createdAt), deadline };
   const mailFormat = op.request.mailFormat ?? 'exactMime';
+  const drive = plan.kind !== 'onedrive' ? undefined : new DriveRestorer({
+    graph, original: target.type === 'original', overwrite: common.overwrite, startedAt: common.startedAt, deadline,
+    driveId: target.type === 'original' ? plan.sourceDriveId! : (await graph.get<{ id: string }>(`/users/${encodeURIComponent(userId)}/drive?$select=id`, { mailbox: userId, operation: 'files.read', deadline })).id,
+    ...(target.type === 'original' ? {} : { rootName: driveSafeName(restoreFolderName(item.displayName, new Date(op.createdAt))) }),
+  });
   return {
+    ...(drive ? { drive } : {}),
     mail: new MailRestorer({ ...common, mailFormat, ...(target.type === 'original' ? {} : { rootName: restoreFolderName(item.address, new Date(op.createdAt)) }) }),
     items: new ItemRestorer({ ...common, operationId: op.id }),
   };
@@ -88,8 +112,9 @@ export async function restoreFolders(s: Services, ref: RestoreRef): Promise<{ fa
   const plan = await loadPlan(s, ref);
   if (plan.folders.length === 0) return {};
   try {
-    const r = await restorer(s, op, Date.now() + 240_000);
-    await savePlan(s, ref, { ...plan, folderMap: await r.mail.folders(plan.folders, plan.folderMap ?? {}) });
+    const r = await restorer(s, op, Date.now() + 240_000, plan);
+    const folderMap = r.drive ? await r.drive.folders(plan.folders, plan.folderMap ?? {}) : await r.mail.folders(plan.folders, plan.folderMap ?? {});
+    await savePlan(s, ref, { ...plan, folderMap });
     return {};
   } catch (e) {
     return { failed: describe(e) };
@@ -108,13 +133,13 @@ export async function restoreBatch(s: Services, ref: RestoreRef & { index: numbe
   const plan = await loadPlan(s, ref);
   const slice = plan.items.slice(ref.index * BATCH_SIZE, (ref.index + 1) * BATCH_SIZE);
   const { protectedItemId, seq } = op.request;
-  const r = await restorer(s, op, Date.now() + 240_000);
+  const r = await restorer(s, op, Date.now() + 240_000, plan);
   const tenantId = (await s.inventory.getAccount(op.accountId)).tenantId;
   const results: ItemResult[] = [];
   const docs = new Map((await s.versions.versionsAt(protectedItemId, seq, slice.map((e) => e.itemId))).map((d) => [`${d.containerId}|${d.itemId}`, d]));
   for (const entry of slice) {
     const doc = docs.get(`${entry.containerId}|${entry.itemId}`);
-    const folderId = doc?.kind === 'message' ? plan.folderMap?.[entry.folderId] : '';
+    const folderId = doc?.kind === 'message' || doc?.kind === 'driveItem' ? plan.folderMap?.[entry.folderId] : '';
     if (!doc?.content || folderId === undefined) {
       results.push({ itemId: entry.itemId, name: String(doc?.props.subject ?? entry.itemId), outcome: 'failed', reason: !doc?.content ? 'its content is not in the backup' : 'its folder could not be restored' });
       continue;
@@ -123,6 +148,7 @@ export async function restoreBatch(s: Services, ref: RestoreRef & { index: numbe
       const store = await s.contentStores.forPointer(op.accountId, doc.content);
       const bytes = async (): Promise<Buffer> => readAll(await openContent(store, tenantId, doc.content!));
       if (doc.kind === 'message') results.push(await r.mail.message(doc, folderId, bytes));
+      else if (doc.kind === 'driveItem') results.push(await r.drive!.file(doc, folderId!, contentSize(doc.content), () => openContent(store, tenantId, doc.content!)));
       else {
         const json = JSON.parse((await bytes()).toString('utf8')) as Record<string, unknown>;
         results.push(doc.kind === 'event' ? await r.items.event(doc.itemId, json) : await r.items.contact(doc.itemId, json));

@@ -1,4 +1,4 @@
-import { freeName, restoreFolderName } from '../../shared/restore/conflict-names';
+import { driveSafeName, freeName, restoreFolderName } from '../../shared/restore/conflict-names';
 import { restoreRequest } from '../../shared/restore/restore-request';
 
 const base = { protectedItemId: 'a.mailbox.u1', seq: 3, selection: { folders: ['f1'] } };
@@ -31,5 +31,6 @@ describe('conflict names', () => {
   });
   it('names a restore folder after the source and the time', () => {
     expect(restoreFolderName('Inbox', new Date('2026-11-23T10:15:30Z'))).toBe('Restored 2026-11-23 10:15 UTC - Inbox');
+    expect(driveSafeName(restoreFolderName('Adele: "Q3"?', new Date('2026-11-23T10:15:30Z')))).toBe('Restored 2026-11-23 10-15 UTC - Adele- -Q3--');
   });
 });
