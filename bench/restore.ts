@@ -13,7 +13,8 @@ import { headId } from '../shared/catalog/version-doc';
 import { search } from '../shared/browse/recovery-point-queries';
 import { searchTextOf } from '../shared/backup/workloads/mail';
 
-const withSearchText = (props: Record<string, unknown>): Record<string, unknown> => ({ ...props, searchText: searchTextOf(props) });
+/** As the backup writes them: the search field, and ~1 KB of body text. */
+const withSearchText = (props: Record<string, unknown>): Record<string, unknown> => ({ ...props, searchText: searchTextOf(props), bodyText: `${String(props.bodyPreview)} ${'minutes of the weekly sync, action items and owners. '.repeat(18)}`.toLowerCase() });
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { splitMime } from '../mime/split';
+import { BODY_TEXT_PREFIX, bodyTextOf } from '../mime/body-text';
 import type { ContentStore } from '../storage/content-store';
 import { DEFAULT_REPOSITORY } from '../inventory/schemas';
 import type { ContentWriter, StoredContent } from './ports';
@@ -14,9 +15,22 @@ export class BlobContentWriter implements ContentWriter {
 
   async write(tenantId: string, source: Readable | Buffer, opts: { mime: boolean }): Promise<StoredContent> {
     if (opts.mime) {
-      const stream = Buffer.isBuffer(source) ? Readable.from([source]) : source;
+      const prefix: Buffer[] = [];
+      let kept = 0;
+      // Keeps the first bytes for the body text while the whole message streams into storage.
+      const tap = async function* (chunks: AsyncIterable<Buffer> | Iterable<Buffer>): AsyncGenerator<Buffer> {
+        for await (const c of chunks) {
+          if (kept < BODY_TEXT_PREFIX) {
+            const part = c.subarray(0, BODY_TEXT_PREFIX - kept);
+            prefix.push(Buffer.from(part));
+            kept += part.length;
+          }
+          yield c;
+        }
+      };
+      const stream = Readable.from(tap(Buffer.isBuffer(source) ? [source] : (source as AsyncIterable<Buffer>)));
       const { manifest, storedBytes } = await splitMime(tenantId, stream, this.store);
-      return { pointer: { mime: manifest, ...this.where() }, size: manifest.size, storedBytes };
+      return { pointer: { mime: manifest, ...this.where() }, size: manifest.size, storedBytes, bodyText: bodyTextOf(Buffer.concat(prefix)) };
     }
     const r = await this.store.put(tenantId, source);
     return { pointer: { blob: { sha256: r.sha256, size: r.size, encoding: r.encoding }, ...this.where() }, size: r.size, storedBytes: r.storedBytes };

@@ -43,6 +43,8 @@ export interface StoredContent {
   pointer: ContentPointer;
   size: number;
   storedBytes: number;
+  /** Messages: the searchable body text, read from the MIME as it streamed by. */
+  bodyText?: string;
 }
 
 /** Writes content (streamed) into the backup repository, deduplicated per tenant. */

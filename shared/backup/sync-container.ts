@@ -152,13 +152,14 @@ async function nextVersion(
   };
   const source = workload.content(item);
   if (!source) return doc;
-  if (!op.fetchContent && previous?.content) return { ...doc, content: previous.content };
+  // Unchanged content (a read-state or flag change): the stored bytes and the body text carry over.
+  if (!op.fetchContent && previous?.content) return { ...doc, content: previous.content, ...(previous.props.bodyText !== undefined ? { props: { ...doc.props, bodyText: previous.props.bodyText } } : {}) };
   const stream = 'inline' in source ? Buffer.from(JSON.stringify(item)) : await deps.graph.stream(source.url, read);
   const stored = await deps.content.write(target.tenantId, stream, { mime: 'url' in source && source.mime === true });
   counts.contentFetched++;
   counts.bytes += stored.size;
   counts.storedBytes += stored.storedBytes;
-  return { ...doc, content: stored.pointer };
+  return { ...doc, content: stored.pointer, ...(stored.bodyText !== undefined ? { props: { ...doc.props, bodyText: stored.bodyText } } : {}) };
 }
 
 /**

@@ -98,13 +98,14 @@ export function folderItems(versions: VersionStore, protectedItemId: string, seq
 }
 
 /**
- * Messages of recovery points fromSeq..toSeq whose subject, sender or recipient name or address, or body preview
- * contains `text` (case-insensitive), through the searchText field the backup writes. Each hit is a version: its
+ * Messages of recovery points fromSeq..toSeq whose subject, sender or recipient name or address, or body text (its
+ * first 4,000 characters) contains `text` (case-insensitive), through the searchText and bodyText fields the backup
+ * writes. Each hit is a version: its
  * validFrom/validTo say which of those points hold it. Unordered, so a page is returned as soon as it is full.
  */
 export function search(versions: VersionStore, protectedItemId: string, range: { fromSeq: number; toSeq: number }, text: string, size: number, continuation?: string): Promise<Page<ItemSummary>> {
   return page(versions,
-    "SELECT * FROM c WHERE c.protectedItemId = @p AND c.kind = 'message' AND c.validFrom <= @hi AND (NOT IS_DEFINED(c.validTo) OR c.validTo > @lo) AND CONTAINS(c.props.searchText, @q)",
+    "SELECT * FROM c WHERE c.protectedItemId = @p AND c.kind = 'message' AND c.validFrom <= @hi AND (NOT IS_DEFINED(c.validTo) OR c.validTo > @lo) AND (CONTAINS(c.props.searchText, @q) OR CONTAINS(c.props.bodyText, @q))",
     [{ name: '@p', value: protectedItemId }, { name: '@lo', value: range.fromSeq }, { name: '@hi', value: range.toSeq }, { name: '@q', value: text.toLowerCase() }], [protectedItemId], size, continuation);
 }
 

@@ -79,7 +79,7 @@ describe('browse, search and download of recovery points', () => {
     expect(bySubject.every((h) => h.name.toLowerCase().includes(word.toLowerCase()) || h.from || h.to)).toBe(true);
     expect((await all(`${base}/search?q=${encodeURIComponent(sample.from!)}`)).some((h) => h.id === sample.id)).toBe(true);
     expect((await all(`${base}/search?q=${encodeURIComponent(sample.to![0]!)}`)).some((h) => h.id === sample.id)).toBe(true);
-    const added = await control<{ id: string }>(app.emulator, 'POST', `mail/${adele.id}/messages`, { folder: 'inbox', subject: 'Quarterly numbers', body: 'the zebracorn budget is approved' });
+    const added = await control<{ id: string }>(app.emulator, 'POST', `mail/${adele.id}/messages`, { folder: 'inbox', subject: 'Quarterly numbers', body: `${'Lorem ipsum dolor sit amet, consectetur adipiscing elit. '.repeat(12)}In short: the zebracorn budget is approved.` });
     await runJob();
     const byBody = await all(`${base}/search?q=zebracorn`);
     expect(byBody.map((h) => h.id)).toEqual([added.body.id]);
