@@ -4,22 +4,13 @@
 import { createHash } from 'node:crypto';
 import { control } from './emulator-control';
 import { LocalApp, startLocalApp } from './local-app';
+import type { RunSummary } from '../../shared/backup/run-steps';
 
 const step = (text: string): void => console.log(`\n▶ ${text}`);
 const mb = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MB`;
 
-interface RunOutput {
-  runId: string;
-  status: string;
-  items: number;
-  itemsFailed: number;
-  written: number;
-  deleted: number;
-  bytes: number;
-  storedBytes: number;
-  graphRequests: number;
-  throttled: number;
-}
+/** What a backupJob orchestration returns. */
+type RunOutput = RunSummary & { runId: string };
 
 async function runWithProgress(app: LocalApp, accountId: string, jobId: string): Promise<RunOutput> {
   const started = Date.now();
