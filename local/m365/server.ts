@@ -13,7 +13,7 @@ import { emptyCounters } from './graph/counters';
 import { FaultSettings, faultSettingsSchema, parseThrottle, Throttle } from './graph/faults';
 import { dispatchGraph, GraphResult, RouterDeps, ValidateToken } from './graph/router';
 import { matchHttpRoute } from './http-routes';
-import { validateGraphTokenInterim } from './interim-auth';
+import { validateGraphToken } from './auth/routes';
 import { Clock, EmulatorRuntime, systemClock, urlSigner } from './runtime';
 import { ProfileInput, resolveProfile } from './tenant/profile';
 import { rng } from './tenant/seeded';
@@ -95,7 +95,7 @@ export async function startM365Emulator(opts: EmulatorOptions): Promise<M365Emul
     clock, random: faultRandom, tenants, throttle: new Throttle(parseThrottle(opts.throttle ?? {}), clock), faults: faultSettingsSchema.parse(opts.faults ?? {}),
     counters: emptyCounters(), origin: '', ...urlSigner(clock),
   };
-  const deps: RouterDeps = { runtime, validate: opts.validate ?? validateGraphTokenInterim };
+  const deps: RouterDeps = { runtime, validate: opts.validate ?? validateGraphToken };
   const certDir = opts.certDir ?? path.join(os.tmpdir(), 'm365v-emulator');
   const { certFile, keyFile } = await ensureLoopbackCert(certDir);
 

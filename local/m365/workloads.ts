@@ -7,6 +7,6 @@ import './graph/routes-contacts';
 import './control/routes-core';
 import './control/routes-mail';
 import './control/routes-directory';
-import './interim-auth';
-import './interim-files';
+import './auth/routes';
+import './files';
 import './webhook-sink';

@@ -1,14 +1,14 @@
-// Interim Entra ID endpoints and Graph token validation, wired from the first cut's token endpoint until F's
-// auth module (auth/validate-token.ts and its registered routes) lands; then this file goes.
+// Entra ID endpoints (token, JWKS, OpenID and instance discovery, so msal-node never leaves the machine) and the
+// validation of Graph bearer tokens: signature, audience, expiry and tenant.
 import { verify } from 'node:crypto';
-import { issueToken } from './auth/token-endpoint';
-import { GraphError } from './graph/errors';
-import type { Caller, ValidateToken } from './graph/router';
-import { registerHttpRoutes } from './http-routes';
+import { issueToken } from './token-endpoint';
+import { GraphError } from '../graph/errors';
+import type { Caller, ValidateToken } from '../graph/router';
+import { registerHttpRoutes } from '../http-routes';
 
 const GRAPH_AUDIENCES = ['https://graph.microsoft.com', '00000003-0000-0000-c000-000000000000'];
 
-export const validateGraphTokenInterim: ValidateToken = (authorization, tenants, nowMs): Caller => {
+export const validateGraphToken: ValidateToken = (authorization, tenants, nowMs): Caller => {
   const invalid = (message: string): GraphError => new GraphError(401, 'InvalidAuthenticationToken', message, { headers: { 'WWW-Authenticate': 'Bearer realm="", error="invalid_token"' } });
   const token = /^Bearer (.+)$/i.exec(authorization ?? '')?.[1];
   if (!token) throw invalid('Access token is empty.');

@@ -1,8 +1,7 @@
-// Interim OneDrive emulation (the first cut's behaviour on the new router and change log) so the product's OneDrive
-// backups keep working until F's files workload (tenant/drives*.ts, graph/routes-files.ts) lands; then this file and
-// its line in workloads.ts go. Drives of licensed users: a root, two folders and `filesPerDrive` files whose bytes
-// are a function of (seed, drive, item, version); root delta with `token=` links, deletions as a `deleted` facet,
-// 410 + Location; /content → 302 to a pre-authenticated, Range-capable URL.
+// OneDrive: drives of licensed users (a root, two folders and `filesPerDrive` files whose bytes are a function of
+// seed, drive, item and version, so a 1 GB file is never held), root delta with `token=` links, deletions as a
+// `deleted` facet, 410 + Location; /content → 302 to a pre-authenticated, Range-capable URL; and the writes a restore
+// needs: folders, simple upload and upload sessions with conflictBehavior.
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
