@@ -16,6 +16,7 @@ import type { EmulatorRuntime } from './runtime';
 import { arrayBase, ChangeLog } from './tenant/change-log';
 import { isoSeconds } from './tenant/message';
 import { bytesOf, guidOf, pick, rng } from './tenant/seeded';
+import { quickXorHash } from './tenant/quick-xor-hash';
 import { registerTenantExtension, Tenant } from './tenant/tenant';
 
 interface DriveItem {
@@ -34,6 +35,7 @@ interface DriveItem {
 
 interface Drive {
   id: string;
+  tenant: Tenant;
   ownerId: string;
   items: ChangeLog<DriveItem>;
 }
@@ -64,7 +66,7 @@ function driveOfUser(t: Tenant, userId: string): Drive | undefined {
         createdDateTime: at, lastModifiedDateTime: at, parentId: i % 3 === 0 ? `${id}!root` : `${id}!f${1 + (i % 2)}`, mimeType: ext === 'txt' ? 'text/plain' : 'application/octet-stream',
       };
     }));
-    d = { id, ownerId: user.id, items: new ChangeLog(`drives/${id}`, base, t.changes) };
+    d = { id, tenant: t, ownerId: user.id, items: new ChangeLog(`drives/${id}`, base, t.changes) };
     all.set(id, d);
   }
   return d;
@@ -86,13 +88,22 @@ registerTenantExtension((t) => {
 
 const itemBytes = (t: Tenant, d: Drive, item: DriveItem): Iterable<Buffer> => item.content ? [item.content] : bytesOf(`${t.seed}|${d.id}|${item.id}|v${item.version}`, item.size);
 
+/** quickXorHash per (drive, item, version), computed on first use: a lazily generated 1 GB file is hashed once. */
+const hashes = new Map<string, string>();
+function hashOf(d: Drive, item: DriveItem): string {
+  const key = `${d.id}|${item.id}|${item.version}`;
+  let h = hashes.get(key);
+  if (h === undefined) hashes.set(key, (h = quickXorHash(itemBytes(d.tenant, d, item))));
+  return h;
+}
+
 function itemJson(rt: EmulatorRuntime, d: Drive, item: DriveItem): Record<string, unknown> {
   return {
     id: item.id, name: item.name, eTag: `"{${item.id}},${item.version}"`, cTag: `"c:{${item.id}},${item.version}"`, size: item.size,
     createdDateTime: item.createdDateTime, lastModifiedDateTime: item.lastModifiedDateTime,
     parentReference: { driveId: d.id, driveType: 'business', ...(item.parentId ? { id: item.parentId } : {}) },
     ...(item.root ? { root: {} } : {}),
-    ...(item.folder ? { folder: { childCount: [...d.items.all()].filter((x) => x.parentId === item.id).length } } : { file: { mimeType: item.mimeType } }),
+    ...(item.folder ? { folder: { childCount: [...d.items.all()].filter((x) => x.parentId === item.id).length } } : { file: { mimeType: item.mimeType, hashes: { quickXorHash: hashOf(d, item) } } }),
     ...(item.folder ? {} : { '@microsoft.graph.downloadUrl': `${rt.origin}/_content/${rt.signUrlToken({ d: d.id, i: item.id, v: item.version }, URL_SECONDS)}` }),
   };
 }
