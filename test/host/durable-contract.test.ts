@@ -1,20 +1,17 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { stackEnv, uniqueName } from '../support/env';
-import { HostProcess, repoRoot, startHostProcess, waitFor } from '../support/host-process';
+import { uniqueName } from '../support/env';
+import { fixtureHost, repoRoot, waitFor } from '../support/host-process';
 
 const appDir = path.join(repoRoot, 'test/fixtures/host-app');
 
 interface Status { runtimeStatus: string; output: unknown; customStatus: unknown; input: unknown; instanceId: string }
 
 describe('local Functions host: Durable Functions contracts', () => {
-  let host: HostProcess;
-  let fixtureDir: string;
-  let env: NodeJS.ProcessEnv;
+  const fx = fixtureHost(appDir);
 
   const start = async (name: string, input?: unknown, instanceId?: string): Promise<{ id: string; statusQueryGetUri: string }> => {
-    const r = await fetch(`${host.url}/api/start/${name}${instanceId ? `/${instanceId}` : ''}`, { method: 'POST', ...(input !== undefined ? { body: JSON.stringify(input) } : {}) });
+    const r = await fetch(`${fx.host.url}/api/start/${name}${instanceId ? `/${instanceId}` : ''}`, { method: 'POST', ...(input !== undefined ? { body: JSON.stringify(input) } : {}) });
     expect(r.status).toBe(202);
     return (await r.json()) as { id: string; statusQueryGetUri: string };
   };
@@ -25,15 +22,6 @@ describe('local Functions host: Durable Functions contracts', () => {
       return ['Running', 'Pending', 'Suspended'].includes(s.runtimeStatus) ? undefined : s;
     }, timeoutMs, `orchestration at ${uri}`);
 
-  beforeAll(async () => {
-    fixtureDir = fs.mkdtempSync(path.join(os.tmpdir(), 'm365v-host-'));
-    env = { AzureWebJobsStorage: stackEnv('AzureWebJobsStorage'), TASKHUB_NAME: uniqueName('hub'), FIXTURE_DIR: fixtureDir };
-    host = await startHostProcess(appDir, env);
-  });
-  afterAll(async () => {
-    await host?.stop();
-    fs.rmSync(fixtureDir, { recursive: true, force: true });
-  });
 
   it('fans out to 1,000 activities and fans in their results', async () => {
     const { statusQueryGetUri } = await start('fanOut', 1000);
@@ -54,7 +42,7 @@ describe('local Functions host: Durable Functions contracts', () => {
     const { statusQueryGetUri } = await start('retrying', { key: 'never', failures: 99, attempts: 3 });
     const s = await finished(statusQueryGetUri);
     expect(s.output).toMatchObject({ ok: false, error: expect.stringContaining("Activity function 'flaky' failed: attempt 3 failed") });
-    expect(fs.readFileSync(path.join(fixtureDir, 'flaky-never'), 'utf8').trim().split('\n')).toHaveLength(3);
+    expect(fs.readFileSync(path.join(fx.fixtureDir, 'flaky-never'), 'utf8').trim().split('\n')).toHaveLength(3);
   });
 
   it('waits on a durable timer', async () => {
@@ -83,13 +71,13 @@ describe('local Functions host: Durable Functions contracts', () => {
   it('delivers external events and reports custom status, through the real DurableClient', async () => {
     const { id } = await start('approval', undefined, uniqueName('approval'));
     const waiting = await waitFor(async () => {
-      const r = (await (await fetch(`${host.url}/api/client/status/${id}`)).json()) as Status;
+      const r = (await (await fetch(`${fx.host.url}/api/client/status/${id}`)).json()) as Status;
       return r.customStatus === 'waiting' ? r : undefined;
     });
     expect(waiting.runtimeStatus).toBe('Running');
-    expect((await (await fetch(`${host.url}/api/client/running`)).json()) as string[]).toContain(id);
-    expect((await fetch(`${host.url}/api/client/raise/${id}`, { method: 'POST', body: JSON.stringify({ by: 'ops' }) })).status).toBe(202);
-    const done = await fetch(`${host.url}/api/client/wait/${id}`);
+    expect((await (await fetch(`${fx.host.url}/api/client/running`)).json()) as string[]).toContain(id);
+    expect((await fetch(`${fx.host.url}/api/client/raise/${id}`, { method: 'POST', body: JSON.stringify({ by: 'ops' }) })).status).toBe(202);
+    const done = await fetch(`${fx.host.url}/api/client/wait/${id}`);
     expect(done.status).toBe(200);
     expect(await done.json()).toBe('approved by ops');
   });
@@ -97,36 +85,36 @@ describe('local Functions host: Durable Functions contracts', () => {
   it('suspends, resumes, terminates and purges through the real DurableClient', async () => {
     const { id, statusQueryGetUri } = await start('approval');
     await waitFor(async () => ((await status(statusQueryGetUri)).customStatus === 'waiting' ? true : undefined));
-    expect((await fetch(`${host.url}/api/client/suspend/${id}`, { method: 'POST' })).status).toBe(202);
+    expect((await fetch(`${fx.host.url}/api/client/suspend/${id}`, { method: 'POST' })).status).toBe(202);
     await waitFor(async () => ((await status(statusQueryGetUri)).runtimeStatus === 'Suspended' ? true : undefined));
-    expect((await fetch(`${host.url}/api/client/resume/${id}`, { method: 'POST' })).status).toBe(202);
+    expect((await fetch(`${fx.host.url}/api/client/resume/${id}`, { method: 'POST' })).status).toBe(202);
     await waitFor(async () => ((await status(statusQueryGetUri)).runtimeStatus === 'Running' ? true : undefined));
-    expect((await fetch(`${host.url}/api/client/terminate/${id}`, { method: 'POST' })).status).toBe(202);
+    expect((await fetch(`${fx.host.url}/api/client/terminate/${id}`, { method: 'POST' })).status).toBe(202);
     const s = await finished(statusQueryGetUri);
     expect(s).toMatchObject({ runtimeStatus: 'Terminated', output: 'stopped by test' });
-    expect(await (await fetch(`${host.url}/api/client/purge/${id}`, { method: 'POST' })).json()).toEqual({ instancesDeleted: 1 });
+    expect(await (await fetch(`${fx.host.url}/api/client/purge/${id}`, { method: 'POST' })).json()).toEqual({ instancesDeleted: 1 });
     expect((await fetch(statusQueryGetUri)).status).toBe(404);
   });
 
   it('refuses to start an instance id that is running', async () => {
     const id = uniqueName('single');
     await start('approval', undefined, id);
-    const r = await fetch(`${host.url}/runtime/webhooks/durabletask/orchestrators/approval/${id}`, { method: 'POST' });
+    const r = await fetch(`${fx.host.url}/runtime/webhooks/durabletask/orchestrators/approval/${id}`, { method: 'POST' });
     expect(r.status).toBe(409);
-    await fetch(`${host.url}/api/client/terminate/${id}`, { method: 'POST' });
+    await fetch(`${fx.host.url}/api/client/terminate/${id}`, { method: 'POST' });
   });
 
   it('lets exactly one of two simultaneous starts of one instance id win', async () => {
     const id = uniqueName('race');
-    const url = `${host.url}/runtime/webhooks/durabletask/orchestrators/approval/${id}`;
+    const url = `${fx.host.url}/runtime/webhooks/durabletask/orchestrators/approval/${id}`;
     const statuses = (await Promise.all([fetch(url, { method: 'POST' }), fetch(url, { method: 'POST' })])).map((r) => r.status).sort();
     expect(statuses).toEqual([202, 409]);
-    await fetch(`${host.url}/api/client/terminate/${id}`, { method: 'POST' });
+    await fetch(`${fx.host.url}/api/client/terminate/${id}`, { method: 'POST' });
   });
 
   it('fails an orchestration that changes its actions on replay, naming it, the position and both actions', async () => {
     const { id, statusQueryGetUri } = await start('shifty');
-    await waitFor(async () => (fs.existsSync(path.join(fixtureDir, 'flip')) ? true : (fs.writeFileSync(path.join(fixtureDir, 'flip'), ''), true)));
+    await waitFor(async () => (fs.existsSync(path.join(fx.fixtureDir, 'flip')) ? true : (fs.writeFileSync(path.join(fx.fixtureDir, 'flip'), ''), true)));
     const s = await finished(statusQueryGetUri);
     expect(s.runtimeStatus).toBe('Failed');
     expect(String(s.output)).toMatch(/Non-deterministic/);
@@ -134,6 +122,6 @@ describe('local Functions host: Durable Functions contracts', () => {
     expect(String(s.output)).toContain('at action 0 (sequence id 0)');
     expect(String(s.output)).toContain('CallActivity(echo)');
     expect(String(s.output)).toContain('CallActivity(square)');
-    fs.rmSync(path.join(fixtureDir, 'flip'));
+    fs.rmSync(path.join(fx.fixtureDir, 'flip'));
   });
 });

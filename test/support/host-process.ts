@@ -1,5 +1,8 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { spawnUntilReady, StartedChild } from '../../local/stack/child-process';
+import { stackEnv, uniqueName } from './env';
 
 export const repoRoot = path.resolve(__dirname, '../../..');
 export const hostMain = path.join(repoRoot, 'dist/local/host/main.js');
@@ -27,4 +30,22 @@ export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs 
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * A host running `appDir` for one test file: started before its tests with a fresh task hub and fixture folder,
+ * stopped (and the folder removed) after them. Tests that restart the host assign `host` anew.
+ */
+export function fixtureHost(appDir: string): { host: HostProcess; env: NodeJS.ProcessEnv; fixtureDir: string } {
+  const fx = {} as { host: HostProcess; env: NodeJS.ProcessEnv; fixtureDir: string };
+  beforeAll(async () => {
+    fx.fixtureDir = fs.mkdtempSync(path.join(os.tmpdir(), 'm365v-host-'));
+    fx.env = { AzureWebJobsStorage: stackEnv('AzureWebJobsStorage'), TASKHUB_NAME: uniqueName('hub'), FIXTURE_DIR: fx.fixtureDir };
+    fx.host = await startHostProcess(appDir, fx.env);
+  });
+  afterAll(async () => {
+    await fx.host?.stop();
+    fs.rmSync(fx.fixtureDir, { recursive: true, force: true });
+  });
+  return fx;
 }
