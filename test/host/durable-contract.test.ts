@@ -19,7 +19,7 @@ describe('local Functions host: Durable Functions contracts', () => {
   const finished = (uri: string, timeoutMs = 30_000): Promise<Status> =>
     waitFor(async () => {
       const s = await status(uri);
-      return ['Running', 'Pending', 'Suspended'].includes(s.runtimeStatus) ? undefined : s;
+      return ['Running', 'Pending', 'Suspended', 'ContinuedAsNew'].includes(s.runtimeStatus) ? undefined : s;
     }, timeoutMs, `orchestration at ${uri}`);
 
 
