@@ -122,10 +122,9 @@ describe('MIME parser', () => {
 });
 
 describe('laziness', () => {
-  it('serves any message of a 100k-message folder without generating the rest, in little memory', () => {
+  it('serves any message of a 100k-message folder without generating the rest (heap grows by far less than the folder's content)', () => {
     global.gc?.();
     const before = process.memoryUsage().heapUsed;
-    const started = Date.now();
     const tenant = new Tenant({ seed: 'lazy', profile: resolveProfile({ licensedUsers: 2, sharedMailboxes: 0, messages: { inbox: 100_000 }, filesPerDrive: 0, fileBytes: { min: 0, max: 0 }, attachmentEvery: 4, largeEvery: 200 }), now: Date.now });
     const mb = tenant.mailbox(tenant.directory.correspondents()[0]!.id)!;
     const inbox = mb.folder('inbox')!;
@@ -137,9 +136,7 @@ describe('laziness', () => {
     let bytes = 0;
     for (const p of [0, 50_007, 99_999]) bytes += mimeBuffer(messages.itemAt(p)!).length;
     expect(bytes).toBeGreaterThan(3_500_000);
-    const elapsed = Date.now() - started;
     const grown = process.memoryUsage().heapUsed - before;
-    expect(elapsed).toBeLessThan(2_000);
     expect(grown).toBeLessThan(40 * 1024 * 1024);
   });
 });
