@@ -9,4 +9,6 @@ import './control/routes-mail';
 import './control/routes-directory';
 import './auth/routes';
 import './files';
+import './teams';
+import './teams-control';
 import './webhook-sink';

@@ -41,7 +41,8 @@ export function deltaResponse<T extends { id: string }>(ctx: GraphContext, spec:
     const token = decodeDeltaToken(raw);
     if (!token) throw spec.expired();
     if (spec.maxAgeSeconds !== undefined && (token.at ?? 0) + spec.maxAgeSeconds * 1000 < ctx.emulator.clock.now()) throw spec.expired();
-    page = deltaPage(spec.log, token, pageSizeOf(ctx, spec.pageSize.fallback, spec.pageSize.max));
+    // A $top the first request fixed (a round param, e.g. Teams') keeps sizing the pages its links lead to.
+    page = deltaPage(spec.log, token, pageSizeOf(ctx, Number(token.o?.params?.$top) || spec.pageSize.fallback, spec.pageSize.max));
   } else {
     page = deltaPage(spec.log, undefined, pageSizeOf(ctx, spec.pageSize.fallback, spec.pageSize.max), first);
   }
