@@ -8,7 +8,7 @@ import { channelJson, messageJson } from './teams-json';
 import { teamsThrottle } from './teams-throttle';
 import { iso, type ChannelRecord } from './tenant/teams-generate';
 import type { ChannelMessages, TeamStore } from './tenant/teams-store';
-import './tenant/teams-store';
+import './tenant/teams-store'; // registers every tenant's Teams store
 
 function teamOf(ctx: ControlContext): TeamStore {
   const team = ctx.tenant.teams.team(ctx.params.teamId!);

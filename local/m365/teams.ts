@@ -11,7 +11,7 @@ import { admitTeamRequest } from './teams-throttle';
 import type { GroupRecord } from './tenant/directory';
 import { ChannelRecord, ChatMessageRecord, iso, MembershipType, Person } from './tenant/teams-generate';
 import type { ChannelMessages, TeamStore } from './tenant/teams-store';
-import './tenant/teams-store';
+import './tenant/teams-store'; // registers every tenant's Teams store
 
 // Application permissions per the v1.0 reference pages; Group.*/Directory.* only where Graph still accepts them.
 const LEGACY = ['Group.Read.All', 'Group.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
@@ -30,7 +30,7 @@ const MAX_TOP = 50;
 
 const notFound = (what: string): GraphError => new GraphError(404, 'NotFound', what);
 
-export function teamOf(ctx: GraphContext): { group: GroupRecord; team: TeamStore } {
+function teamOf(ctx: GraphContext): { group: GroupRecord; team: TeamStore } {
   const group = ctx.tenant.directory.group(ctx.params.teamId!);
   const team = group && ctx.tenant.teams.team(group.id);
   if (!group || !team) throw notFound(`No team found with Group Id ${ctx.params.teamId}`);
