@@ -1,15 +1,16 @@
-// OneDrive: drives of licensed users (a root, two folders and `filesPerDrive` files whose bytes are a function of
-// seed, drive, item and version, so a 1 GB file is never held), root delta with `token=` links, deletions as a
-// `deleted` facet, 410 + Location; /content → 302 to a pre-authenticated, Range-capable URL; and the writes a restore
-// needs: folders, simple upload and upload sessions with conflictBehavior.
+// Drives: users' OneDrives here, and any other owner's (SharePoint document libraries, sites.ts) through
+// `openDrive` + `registerDriveResolver`. Each drive has a root, two folders and `filesPerDrive` files whose bytes are
+// a function of seed, drive, item and version (a 1 GB file is never held); root delta with `token=` links, deletions
+// as a `deleted` facet, 410 + Location; /content → 302 to a pre-authenticated, Range-capable URL; and the writes a
+// restore needs: folders, simple upload and upload sessions with conflictBehavior.
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { ControlError, controlJson, registerControlRoutes } from './control/registry';
 import { input } from './control/routes-core';
-import { deltaResponse } from './graph/delta';
+import { deltaResponse, resyncChanges } from './graph/delta';
 import { GraphError } from './graph/errors';
-import { GraphContext, GraphResult, ok, registerRoutes } from './graph/router';
+import { GraphContext, GraphResult, ok, registerPathRewrite, registerRoutes } from './graph/router';
 import { listPage } from './graph/odata';
 import { registerHttpRoutes } from './http-routes';
 import type { EmulatorRuntime } from './runtime';
@@ -19,7 +20,7 @@ import { bytesOf, guidOf, pick, rng } from './tenant/seeded';
 import { quickXorHash } from './tenant/quick-xor-hash';
 import { registerTenantExtension, Tenant } from './tenant/tenant';
 
-interface DriveItem {
+export interface DriveItem {
   id: string;
   name: string;
   size: number;
@@ -33,31 +34,54 @@ interface DriveItem {
   content?: Buffer;
 }
 
-interface Drive {
+export interface DriveSpec {
   id: string;
+  driveType: 'business' | 'documentLibrary';
+  /** Throttling key: the drive itself for a OneDrive, its site for a library (SharePoint limits are per site). */
+  key: string;
+  /** The OneDrive's user (expire-tokens for one user expires their drive). */
+  ownerId?: string;
+  siteId?: string;
+  /** Graph properties of the drive besides id and driveType (name, owner, webUrl…). */
+  meta: Record<string, unknown>;
+  /** Names of the two generated folders below the root. */
+  folders: [string, string];
+  /** Throws when the owner refuses the request (a locked site); `write` for anything but GET. */
+  guard?(write: boolean): void;
+}
+
+export interface Drive extends DriveSpec {
   tenant: Tenant;
-  ownerId: string;
   items: ChangeLog<DriveItem>;
 }
 
 const drives = new WeakMap<Tenant, Map<string, Drive>>();
-const READ_FILES = ['Files.Read.All', 'Files.ReadWrite.All', 'Sites.Read.All', 'Sites.ReadWrite.All'];
+/** Every Sites.* application permission that reads, and those that write (Sites.Selected is not emulated). */
+export const SITES_READ = ['Sites.Read.All', 'Sites.ReadWrite.All', 'Sites.Manage.All', 'Sites.FullControl.All'];
+export const SITES_WRITE = ['Sites.ReadWrite.All', 'Sites.Manage.All', 'Sites.FullControl.All'];
+export const FILES_READ = ['Files.Read.All', 'Files.ReadWrite.All', ...SITES_READ];
 const URL_SECONDS = 3600;
 
-const driveIdOf = (t: Tenant, userId: string): string => `b!${guidOf(t.seed, 'drive', userId).replace(/-/g, '')}`;
+/** A drive id of Graph's `b!…` form from its owner's key. */
+export const driveIdOf = (t: Tenant, ownerKey: string): string => `b!${guidOf(t.seed, 'drive', ownerKey).replace(/-/g, '')}`;
 
-function driveOfUser(t: Tenant, userId: string): Drive | undefined {
-  const user = t.user(userId);
-  if (!user?.oneDriveProvisioned) return undefined;
+/** Finds drives of other owners by id (registered by their modules; OneDrives are built in). */
+const resolvers: Array<(t: Tenant, driveId: string) => Drive | undefined> = [];
+export function registerDriveResolver(resolve: (t: Tenant, driveId: string) => Drive | undefined): void {
+  resolvers.push(resolve);
+}
+
+/** The drive with this spec, generated on first use (same spec, same items and bytes). */
+export function openDrive(t: Tenant, spec: DriveSpec): Drive {
   const all = drives.get(t)!;
-  const id = driveIdOf(t, user.id);
-  let d = all.get(id);
+  let d = all.get(spec.id);
   if (!d) {
+    const { id } = spec;
     const n = t.profile.filesPerDrive;
     const at = isoSeconds(t.created);
     const base = arrayBase<DriveItem>(() => Array.from({ length: 3 + n }, (_, i): DriveItem => {
       if (i === 0) return { id: `${id}!root`, name: 'root', size: 0, version: 1, createdDateTime: at, lastModifiedDateTime: at, folder: true, root: true };
-      if (i <= 2) return { id: `${id}!f${i}`, name: i === 1 ? 'Documents' : 'Übersicht 2026', size: 0, version: 1, createdDateTime: at, lastModifiedDateTime: at, parentId: `${id}!root`, folder: true };
+      if (i <= 2) return { id: `${id}!f${i}`, name: spec.folders[i - 1]!, size: 0, version: 1, createdDateTime: at, lastModifiedDateTime: at, parentId: `${id}!root`, folder: true };
       const r = rng(t.seed, id, 'file', i);
       const ext = pick(r, ['docx', 'xlsx', 'pdf', 'txt', 'pptx']);
       const { min, max } = t.profile.fileBytes;
@@ -66,18 +90,32 @@ function driveOfUser(t: Tenant, userId: string): Drive | undefined {
         createdDateTime: at, lastModifiedDateTime: at, parentId: i % 3 === 0 ? `${id}!root` : `${id}!f${1 + (i % 2)}`, mimeType: ext === 'txt' ? 'text/plain' : 'application/octet-stream',
       };
     }));
-    d = { id, tenant: t, ownerId: user.id, items: new ChangeLog(`drives/${id}`, base, t.changes) };
+    d = { ...spec, tenant: t, items: new ChangeLog(`drives/${id}`, base, t.changes) };
     all.set(id, d);
   }
   return d;
 }
 
-function driveById(t: Tenant, driveId: string): Drive | undefined {
+function driveOfUser(t: Tenant, userId: string): Drive | undefined {
+  const user = t.user(userId);
+  if (!user?.oneDriveProvisioned) return undefined;
+  const id = driveIdOf(t, user.id);
+  return openDrive(t, { id, driveType: 'business', key: id, ownerId: user.id, meta: { name: 'OneDrive', owner: { user: { id: user.id, displayName: user.displayName } } }, folders: ['Documents', 'Übersicht 2026'] });
+}
+
+export function driveById(t: Tenant, driveId: string): Drive | undefined {
   const known = drives.get(t)!.get(driveId);
   if (known) return known;
   const owner = [...t.directory.users.all()].find((u) => driveIdOf(t, u.id) === driveId);
-  return owner ? driveOfUser(t, owner.id) : undefined;
+  if (owner) return driveOfUser(t, owner.id);
+  for (const resolve of resolvers) {
+    const d = resolve(t, driveId);
+    if (d) return d;
+  }
+  return undefined;
 }
+
+export const driveJson = (d: Drive): Record<string, unknown> => ({ id: d.id, driveType: d.driveType, ...d.meta });
 
 registerTenantExtension((t) => {
   drives.set(t, new Map());
@@ -101,7 +139,7 @@ function itemJson(rt: EmulatorRuntime, d: Drive, item: DriveItem): Record<string
   return {
     id: item.id, name: item.name, eTag: `"{${item.id}},${item.version}"`, cTag: `"c:{${item.id}},${item.version}"`, size: item.size,
     createdDateTime: item.createdDateTime, lastModifiedDateTime: item.lastModifiedDateTime,
-    parentReference: { driveId: d.id, driveType: 'business', ...(item.parentId ? { id: item.parentId } : {}) },
+    parentReference: { driveId: d.id, driveType: d.driveType, ...(d.siteId ? { siteId: d.siteId } : {}), ...(item.parentId ? { id: item.parentId } : {}) },
     ...(item.root ? { root: {} } : {}),
     ...(item.folder ? { folder: { childCount: [...d.items.all()].filter((x) => x.parentId === item.id).length } } : { file: { mimeType: item.mimeType, hashes: { quickXorHash: hashOf(d, item) } } }),
     ...(item.folder ? {} : { '@microsoft.graph.downloadUrl': `${rt.origin}/_content/${rt.signUrlToken({ d: d.id, i: item.id, v: item.version }, URL_SECONDS)}` }),
@@ -111,8 +149,12 @@ function itemJson(rt: EmulatorRuntime, d: Drive, item: DriveItem): Record<string
 function driveOf(ctx: GraphContext): Drive {
   const d = driveById(ctx.tenant, ctx.params.driveId!);
   if (!d) throw new GraphError(404, 'itemNotFound', 'The resource could not be found.');
+  d.guard?.(ctx.method !== 'GET');
   return d;
 }
+
+/** Throttling key of a drive route: the drive's owner key (a library counts against its site). */
+const driveKey = (ctx: GraphContext): string => driveById(ctx.tenant, ctx.params.driveId!)?.key ?? ctx.params.driveId!;
 
 function itemOf(ctx: GraphContext): { d: Drive; item: DriveItem } {
   const d = driveOf(ctx);
@@ -121,34 +163,45 @@ function itemOf(ctx: GraphContext): { d: Drive; item: DriveItem } {
   return { d, item };
 }
 
-const files = { workload: 'files' as const, permissions: READ_FILES };
+const files = { workload: 'files' as const, permissions: FILES_READ, mailbox: driveKey };
+
+// /users/{id}/drive/… is /drives/{its drive}/… (Graph's alias); an unknown or unlicensed user keeps the path and 404s.
+registerPathRewrite((path, t) => {
+  const m = /^\/users\/([^/]+)\/drive(\/.*)?$/i.exec(path);
+  const d = m && driveOfUser(t, decodeURIComponent(m[1]!));
+  return d ? `/drives/${encodeURIComponent(d.id)}${m[2] ?? ''}` : undefined;
+});
+
+// `items/root` and `root:/{path}:` address the root item, whose id is `{driveId}!root`.
+registerPathRewrite((path) => {
+  const m = /^\/drives\/([^/]+)\/(?:items\/root(?=[/:]|$)|root(?=:))(.*)$/i.exec(path);
+  return m ? `/drives/${m[1]}/items/${m[1]}%21root${m[2]}` : undefined;
+});
 
 registerRoutes([
   {
     method: 'GET', path: '/users/{userId}/drive', ...files, mailbox: (ctx) => ctx.params.userId!,
-    handler(ctx) {
-      const user = ctx.tenant.user(ctx.params.userId!);
-      const d = user && driveOfUser(ctx.tenant, user.id);
-      if (!user || !d) throw new GraphError(404, 'ResourceNotFound', "User's mysite not found.");
-      return ok({ id: d.id, driveType: 'business', name: 'OneDrive', owner: { user: { id: user.id, displayName: user.displayName } } });
+    handler() {
+      throw new GraphError(404, 'ResourceNotFound', "User's mysite not found.");
     },
   },
+  { method: 'GET', path: '/drives/{driveId}', ...files, handler: (ctx) => ok(driveJson(driveOf(ctx))) },
   {
-    method: 'GET', path: '/drives/{driveId}/root/delta', ...files, mailbox: (ctx) => ctx.params.driveId!,
+    method: 'GET', path: '/drives/{driveId}/root/delta', ...files,
     handler(ctx) {
       const d = driveOf(ctx);
       const linkPath = `/drives/${d.id}/root/delta`;
       return deltaResponse(ctx, {
         log: d.items, linkPath, tokenStyle: 'token', context: 'Collection(driveItem)', pageSize: { fallback: 200, max: 1000 }, latest: true,
-        expired: () => new GraphError(410, 'resyncRequired', 'Resync required. Replace any local items with the server\'s version (including deletes) if you\'re sure that the service was up to date with your local changes when you last sync\'d.', { headers: { Location: `${ctx.baseUrl}${linkPath}` }, innerCode: 'resyncChangesApplyDifferences' }),
+        expired: () => resyncChanges(`${ctx.baseUrl}${linkPath}`),
         // OneDrive for Business marks deletions with a `deleted` facet, not @removed, and without the name.
         render: (c) => [c.kind === 'removed' ? { id: c.id, deleted: { state: 'deleted' }, parentReference: { driveId: d.id } } : itemJson(ctx.emulator, d, c.item)],
       });
     },
   },
-  { method: 'GET', path: '/drives/{driveId}/items/{itemId}', ...files, mailbox: (ctx) => ctx.params.driveId!, handler: (ctx) => { const { d, item } = itemOf(ctx); return ok(itemJson(ctx.emulator, d, item)); } },
+  { method: 'GET', path: '/drives/{driveId}/items/{itemId}', ...files, handler: (ctx) => { const { d, item } = itemOf(ctx); return ok(itemJson(ctx.emulator, d, item)); } },
   {
-    method: 'GET', path: '/drives/{driveId}/items/{itemId}/content', ...files, mailbox: (ctx) => ctx.params.driveId!,
+    method: 'GET', path: '/drives/{driveId}/items/{itemId}/content', ...files,
     handler(ctx) {
       const { d, item } = itemOf(ctx);
       if (item.folder) throw new GraphError(404, 'itemNotFound', 'The resource could not be found.');
@@ -179,9 +232,10 @@ registerHttpRoutes([
   },
 ]);
 
-function userDrive(t: Tenant, user: string): Drive {
-  const d = driveOfUser(t, t.user(user)?.id ?? user);
-  if (!d) throw new ControlError(404, `no drive for '${user}'`);
+/** A control call's drive: a user's OneDrive (id or UPN) or any drive by id (e.g. a site's library). */
+function userDrive(t: Tenant, owner: string): Drive {
+  const d = driveOfUser(t, t.user(owner)?.id ?? owner) ?? driveById(t, owner);
+  if (!d) throw new ControlError(404, `no drive for '${owner}'`);
   return d;
 }
 
@@ -237,8 +291,8 @@ registerControlRoutes([
 // ---- writes: folders, simple upload, upload sessions (what a file restore needs) ----------------------------------
 // Uploaded bytes are kept in memory: fine for tests and demos, not for GB-sized uploads.
 
-const WRITE_FILES = ['Files.ReadWrite.All', 'Sites.ReadWrite.All'];
-const filesWrite = { workload: 'files' as const, permissions: WRITE_FILES, mailbox: (ctx: GraphContext) => ctx.params.driveId! };
+const WRITE_FILES = ['Files.ReadWrite.All', ...SITES_WRITE];
+const filesWrite = { workload: 'files' as const, permissions: WRITE_FILES, mailbox: driveKey };
 type Conflict = 'fail' | 'replace' | 'rename';
 
 interface UploadSession { tenant: Tenant; driveId: string; parentId: string; name: string; size: number; conflict: Conflict; chunks: Buffer[]; received: number; expires: number }
@@ -298,14 +352,14 @@ function itemPath(rest: string): { parentId: string; name?: string; action: stri
 
 registerRoutes([
   {
-    method: 'GET', path: '/drives/{driveId}/root', ...files, mailbox: (ctx) => ctx.params.driveId!,
+    method: 'GET', path: '/drives/{driveId}/root', ...files,
     handler(ctx) {
       const d = driveOf(ctx);
       return ok(itemJson(ctx.emulator, d, d.items.get(`${d.id}!root`)!));
     },
   },
   {
-    method: 'GET', path: '/drives/{driveId}/items/{itemId}/children', ...files, mailbox: (ctx) => ctx.params.driveId!,
+    method: 'GET', path: '/drives/{driveId}/items/{itemId}/children', ...files,
     handler(ctx) {
       const { d, item } = itemOf(ctx);
       const { page, nextLink } = listPage(ctx, [...d.items.all()].filter((x) => x.parentId === item.id), { fallback: 200, max: 1000 });

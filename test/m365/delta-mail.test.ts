@@ -1,7 +1,7 @@
 // Message and folder delta as a backup consumes it (graph-semantics.md §0, §1.1, §1.2; acceptance checks 1, 2, 2b,
 // 3), through raw requests and through @microsoft/microsoft-graph-client's PageIterator.
 import { PageCollection, PageIterator } from '@microsoft/microsoft-graph-client';
-import { json, startTestEmulator, TestEmulator } from './support';
+import { followPages, json, startTestEmulator, TestEmulator } from './support';
 
 const PROFILE = { licensedUsers: 2, sharedMailboxes: 0, messages: { inbox: 5, archive: 3, sentitems: 40 }, filesPerDrive: 0, fileBytes: { min: 0, max: 0 }, attachmentEvery: 3, largeEvery: 0 };
 
@@ -10,18 +10,10 @@ describe('mail delta', () => {
   let user: string;
   const inboxDelta = (): string => `/users/${user}/mailFolders/inbox/messages/delta`;
 
-  /** Follows a round to its deltaLink; returns every page. */
+  /** Follows a round to its deltaLink; returns every page, each with exactly one of the two links. */
   async function round(first: string, headers: Record<string, string> = {}): Promise<Array<Record<string, any>>> {
-    const pages: Array<Record<string, any>> = [];
-    let url: string | undefined = first;
-    while (url) {
-      const res = await t.graph('GET', url, { headers });
-      expect(res.status).toBe(200);
-      const page = await json(res);
-      pages.push(page);
-      expect(Object.keys(page).filter((k) => k === '@odata.nextLink' || k === '@odata.deltaLink')).toHaveLength(1);
-      url = page['@odata.nextLink'];
-    }
+    const pages = await followPages(t, first, headers);
+    for (const page of pages) expect(Object.keys(page).filter((k) => k === '@odata.nextLink' || k === '@odata.deltaLink')).toHaveLength(1);
     return pages;
   }
 

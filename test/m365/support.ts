@@ -127,3 +127,17 @@ export async function startTestEmulator(opts: Partial<EmulatorOptions> = {}): Pr
 
 /** Response JSON with a loose type for assertions. */
 export const json = async <T = Record<string, any>>(res: Response): Promise<T> => (await res.json()) as T; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** Follows @odata.nextLink from `first` (a path or a link) to the last page; every page must answer 200. */
+export async function followPages(t: TestEmulator, first: string, headers: Record<string, string> = {}): Promise<Array<Record<string, any>>> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const pages: Array<Record<string, any>> = []; // eslint-disable-line @typescript-eslint/no-explicit-any
+  let url: string | undefined = first;
+  while (url) {
+    const res = await t.graph('GET', url, { headers });
+    expect(res.status).toBe(200);
+    const page = await json(res);
+    pages.push(page);
+    url = page['@odata.nextLink'];
+  }
+  return pages;
+}

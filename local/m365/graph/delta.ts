@@ -81,3 +81,8 @@ function firstOptions<T extends { id: string }>(ctx: GraphContext, spec: DeltaSp
 export const removedEntry = (odataType: string | undefined, id: string, reason: string): Record<string, unknown> => ({
   ...(odataType ? { '@odata.type': odataType } : {}), id, '@removed': { reason },
 });
+
+/** 410 of drive and list delta: start over from `location` (an empty token), the server's version wins. */
+export const resyncChanges = (location: string): GraphError => new GraphError(410, 'resyncRequired',
+  'Resync required. Replace any local items with the server\'s version (including deletes) if you\'re sure that the service was up to date with your local changes when you last sync\'d.',
+  { headers: { Location: location }, innerCode: 'resyncChangesApplyDifferences' });

@@ -73,6 +73,26 @@ export function registerRoutes(routes: RouteSpec[]): void {
   registry.sort((a, b) => b.route.specificity - a.route.specificity);
 }
 
+/** Rewrites a tenant-specific alias to its canonical path (e.g. /sites/root/drive → /drives/{id}), or returns undefined. */
+export type PathRewrite = (path: string, tenant: Tenant) => string | undefined;
+
+const rewrites: PathRewrite[] = [];
+
+/** Adds an alias rewrite: Graph addresses one resource by several paths (site by path, group drive, site drive). */
+export function registerPathRewrite(rewrite: PathRewrite): void {
+  rewrites.push(rewrite);
+}
+
+/** Applies rewrites until none matches (an alias may lead to another: group drive → site drive → drive). */
+function canonicalPath(path: string, tenant: Tenant): string {
+  for (let hops = 0; hops < 8; hops++) {
+    const next = rewrites.reduce<string | undefined>((found, r) => found ?? r(path, tenant), undefined);
+    if (next === undefined) return path;
+    path = next;
+  }
+  return path;
+}
+
 /** /users('x')/mailFolders('inbox') → /users/x/mailFolders/inbox; a trailing () on a function is dropped. */
 export function normalisePath(rawPath: string): string {
   return rawPath.replace(/^\/v1\.0(?=\/|$)/i, '').replace(/\('([^']*)'\)/g, '/$1').replace(/\(\)(?=\/|$)/g, '') || '/';
@@ -132,13 +152,14 @@ export async function dispatchGraph(req: IncomingGraphRequest, deps: RouterDeps)
   return result;
 }
 
-async function pipeline(req: IncomingGraphRequest, deps: RouterDeps, path: string, requestId: string, counted: Parameters<typeof count>[1]): Promise<GraphResult> {
+async function pipeline(req: IncomingGraphRequest, deps: RouterDeps, rawPath: string, requestId: string, counted: Parameters<typeof count>[1]): Promise<GraphResult> {
   const rt = deps.runtime;
   const caller = deps.validate(header(req.headers, 'authorization'), rt.tenants, rt.clock.now());
-  if (/^\/me(\/|$)/i.test(path)) throw new GraphError(400, 'BadRequest', '/me request is only valid with delegated authentication flow.');
+  if (/^\/me(\/|$)/i.test(rawPath)) throw new GraphError(400, 'BadRequest', '/me request is only valid with delegated authentication flow.');
   const tenant = rt.tenants.get(caller.tenantId);
   if (!tenant) throw new GraphError(401, 'InvalidAuthenticationToken', 'Access token validation failure. Invalid audience.');
   const method = req.method.toUpperCase();
+  const path = canonicalPath(rawPath, tenant);
   const hit = matchRoute(method, path);
   if (hit instanceof GraphError) throw hit;
   const { spec, params } = hit;

@@ -34,6 +34,14 @@ export const profileSchema = z.object({
   /** Contact folders below the default one, each with `contactsPerFolder` contacts. */
   contactFolders: z.number().int().min(0).default(1),
   contactsPerFolder: z.number().int().min(0).default(0),
+  /** SharePoint (sites.ts): besides the root site and one team site per Microsoft 365 group, `communication` and
+   * `team` sites tied to no group; `listsPerSite` generic lists of `itemsPerList` items on every site. */
+  sites: z.object({
+    communication: z.number().int().min(0).default(0),
+    team: z.number().int().min(0).default(0),
+    listsPerSite: z.number().int().min(0).default(0),
+    itemsPerList: z.number().int().min(0).default(0),
+  }).default({ communication: 0, team: 0, listsPerSite: 0, itemsPerList: 0 }),
   /** 0: every mailbox has exactly `messages`; 0.5: each mailbox's counts vary ±50% (deterministically). */
   messageVariation: z.number().min(0).max(1).default(0),
   /** Generated mail and events fall in the year before this instant (fixed, so output never depends on today). */
@@ -49,6 +57,7 @@ const PRESETS: Record<'demo' | 'bench', ProfileInput> = {
     filesPerDrive: 8, fileBytes: { min: 2_000, max: 400_000 }, attachmentEvery: 3, largeEvery: 0,
     unlicensedUsers: 1, deletedUsers: 1, groups: { unified: 2, teams: 1, security: 1, membersPerGroup: 3 },
     eventsPerMailbox: 6, recurringEvery: 3, contactsPerMailbox: 4, contactFolders: 1, contactsPerFolder: 2,
+    sites: { communication: 1, team: 1, listsPerSite: 1, itemsPerList: 5 },
   },
   bench: {
     licensedUsers: 300, sharedMailboxes: 10,
@@ -56,6 +65,7 @@ const PRESETS: Record<'demo' | 'bench', ProfileInput> = {
     filesPerDrive: 50, fileBytes: { min: 10_000, max: 2_000_000 }, attachmentEvery: 4, largeEvery: 200,
     unlicensedUsers: 10, formerMailboxUsers: 3, deletedUsers: 5, groups: { unified: 40, teams: 20, security: 20, membersPerGroup: 8 },
     eventsPerMailbox: 40, recurringEvery: 5, contactsPerMailbox: 30, contactFolders: 2, contactsPerFolder: 10, messageVariation: 0.5,
+    sites: { communication: 10, team: 20, listsPerSite: 2, itemsPerList: 200 },
   },
 };
 
