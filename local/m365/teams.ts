@@ -4,7 +4,7 @@
 // app-only tokens may only do in migration mode (Teamwork.Migrate.All). Every call is keyed per team for throttling.
 import { deltaResponse } from './graph/delta';
 import { GraphError, syncStateNotFound } from './graph/errors';
-import { filterOf, listPage, option } from './graph/odata';
+import { applySelect, filterOf, listPage, option, selectOf } from './graph/odata';
 import { created, GraphContext, GraphResult, noContent, ok, registerRoutes, RouteSpec } from './graph/router';
 import { channelJson, memberJson, messageJson, tabJson, teamJson, teamMembers } from './teams-json';
 import { admitTeamRequest } from './teams-throttle';
@@ -162,6 +162,16 @@ function teams(method: RouteSpec['method'], path: string, permissions: string[],
 const CHANNEL = '/teams/{teamId}/channels/{channelId}';
 
 registerRoutes([
+  {
+    // The tenant's teams: only id, displayName and description, as Graph documents; not keyed to one team.
+    method: 'GET', path: '/teams', workload: 'teams', permissions: READ_TEAM.filter((p) => !LEGACY.includes(p)),
+    handler(ctx) {
+      const all = ctx.tenant.teams.all().map((team) => ctx.tenant.directory.group(team.id)!).map((g) => ({ id: g.id, displayName: g.displayName, description: g.description }));
+      const { page, nextLink } = listPage(ctx, all, { fallback: 100, max: 999 });
+      const select = selectOf(ctx.query);
+      return ok({ '@odata.context': `${ctx.baseUrl}/$metadata#teams`, ...(nextLink ? { '@odata.nextLink': nextLink } : {}), value: page.map((x) => applySelect(x, select)) });
+    },
+  },
   teams('GET', '/teams/{teamId}', READ_TEAM, (ctx) => {
     const { group, team } = teamOf(ctx);
     return ok({ '@odata.context': `${ctx.baseUrl}/$metadata#teams/$entity`, ...teamJson(ctx.tenant, group, team) });

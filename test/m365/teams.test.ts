@@ -37,9 +37,11 @@ describe('teams', () => {
   });
   afterAll(() => t?.stop());
 
-  it('finds teams among groups with the resourceProvisioningOptions filter; GET team; 404 NotFound for a group that is not a team', async () => {
+  it('finds teams among groups with the resourceProvisioningOptions filter and in /teams; GET team; 404 NotFound for a group that is not a team', async () => {
     const filtered = await json(await t.graph('GET', `/groups?$filter=${encodeURIComponent("resourceProvisioningOptions/Any(x:x eq 'Team')")}`));
     expect(filtered.value.map((g: Json) => g.id)).toEqual([teamId]);
+    const listed = await json(await t.graph('GET', `/teams?$filter=${encodeURIComponent(`displayName eq '${filtered.value[0].displayName}'`)}`));
+    expect(listed.value).toEqual([{ id: teamId, displayName: filtered.value[0].displayName, description: filtered.value[0].description }]);
     const res = await t.graph('GET', `/teams/${teamId}`);
     expect(res.status).toBe(200);
     const team = await json(res);
