@@ -2,12 +2,14 @@
 // loopback certificate (the package's bundled certificate expired in 2021 and names no loopback address).
 import fs from 'node:fs';
 import { createHttpsServer } from '@vercel/cosmosdb-server';
+import { installLinearScan } from './cosmos-linear-scan';
 
 const [certFile, keyFile, portArg] = process.argv.slice(2);
 if (!certFile || !keyFile) {
   console.error('usage: cosmos-server-main <certFile> <keyFile> [port]');
   process.exit(2);
 }
+if (!installLinearScan()) console.warn('[cosmos] query compiler changed shape: queries stay O(n²) in the container size');
 const server = createHttpsServer({ cert: fs.readFileSync(certFile), key: fs.readFileSync(keyFile) });
 server.listen(Number(portArg ?? 0), '127.0.0.1', () => {
   const address = server.address();
