@@ -3,7 +3,7 @@
 // its root back, edit, soft delete, $filter, 410), $top limits, 404/403/402, migration-mode import vs 403 outside it,
 // the per-team rate limit, and the SDK's PageIterator over a delta round.
 import { PageCollection, PageIterator } from '@microsoft/microsoft-graph-client';
-import { json, startTestEmulator, TestEmulator } from './support';
+import { followPages, json, startTestEmulator, TestEmulator } from './support';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -16,13 +16,7 @@ describe('teams', () => {
 
   /** Pages of one delta round, from its first link to its deltaLink. */
   async function deltaRound(link: string): Promise<{ pages: Json[]; items: Json[]; deltaLink: string }> {
-    const pages: Json[] = [];
-    for (let next: string | undefined = link; next !== undefined;) {
-      const res = await t.graph('GET', next);
-      expect(res.status).toBe(200);
-      pages.push(await json(res));
-      next = pages.at(-1)!['@odata.nextLink'];
-    }
+    const pages = await followPages(t, link);
     return { pages, items: pages.flatMap((p) => p.value), deltaLink: pages.at(-1)!['@odata.deltaLink'] };
   }
 
@@ -95,11 +89,7 @@ describe('teams', () => {
   });
 
   it('lists root messages newest first in pages of $top with $expand=replies; edited and soft-deleted messages; $top over 50 is refused', async () => {
-    const pages: Json[] = [];
-    for (let next: string | undefined = `${messagesOf(general())}?$top=3&$expand=replies`; next;) {
-      pages.push(await json(await t.graph('GET', next)));
-      next = pages.at(-1)!['@odata.nextLink'];
-    }
+    const pages = await followPages(t, `${messagesOf(general())}?$top=3&$expand=replies`);
     expect(pages.length).toBeGreaterThan(1);
     expect(pages[0]!['@odata.nextLink']).toMatch(/\$skiptoken=/);
     const roots = pages.flatMap((p) => p.value) as Json[];
