@@ -84,8 +84,12 @@ export class SiteStore {
     this.host = `${t.domain.split('.')[0]}.sharepoint.com`;
   }
 
+  /** Site ids by generator key: every request resolves its site among all of them, and hashing is the cost. */
+  private readonly ids = new Map<string, string>();
+
   private make(kind: SiteKind, key: string, collectionKey: string, displayName: string, path: string, created: string, extra: Partial<Site> = {}): Site {
-    const id = `${this.host},${guidOf(this.t.seed, 'site-collection', collectionKey)},${guidOf(this.t.seed, 'web', key)}`;
+    let id = this.ids.get(key);
+    if (!id) this.ids.set(key, (id = `${this.host},${guidOf(this.t.seed, 'site-collection', collectionKey)},${guidOf(this.t.seed, 'web', key)}`));
     return { id, kind, name: path.split('/').pop() ?? '', displayName, description: kind === 'group' ? `Team site of ${displayName}` : '', path, createdDateTime: created, ...extra };
   }
 

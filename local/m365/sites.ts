@@ -10,7 +10,7 @@ import type { Site, SiteStore } from './site-model';
 import './site-model';
 import type { Tenant } from './tenant/tenant';
 
-export const siteNotFound = (): GraphError => new GraphError(404, 'itemNotFound', 'Requested site could not be found');
+const siteNotFound = (): GraphError => new GraphError(404, 'itemNotFound', 'Requested site could not be found');
 
 /** The route's site, refused as its lock state demands (`write` for anything but GET). */
 export function siteOf(ctx: GraphContext): Site {
@@ -102,11 +102,13 @@ registerRoutes([
       return ok({ value: ctx.tenant.sites.listsOf(site).flatMap((l) => (l.drive ? [driveJson(l.drive)] : [])) });
     },
   },
-  {
-    // Reached only when the alias found no group site (unknown group, or a group without one, e.g. a security group).
-    method: 'GET', path: '/groups/{groupId}/sites/root', workload: 'sites', permissions: SITES_READ,
-    handler() {
-      throw siteNotFound();
-    },
-  },
+  // Reached only when an alias found nothing to point at: an unknown site, a group without a site (e.g. a security
+  // group), a list that is no library.
+  ...['/groups/{groupId}/sites/root/{*rest}', '/groups/{groupId}/drive/{*rest}', '/sites/{siteId}/drive/{*rest}', '/sites/{siteId}/lists/{listId}/drive/{*rest}']
+    .flatMap((path) => (['GET', 'POST', 'PUT'] as const).map((method) => ({
+      method, path, workload: 'sites' as const, permissions: SITES_READ,
+      handler(): never {
+        throw new GraphError(404, 'itemNotFound', 'The resource could not be found.');
+      },
+    }))),
 ]);

@@ -45,6 +45,12 @@ describe('SharePoint sites', () => {
     expect((await json(missing)).error.code).toBe('itemNotFound');
     const group = site('group');
     expect((await json(await t.graph('GET', `/groups/${group.groupId}/sites/root`))).id).toBe(group.id);
+    const security = (await t.control<{ groups: Array<{ id: string; groupTypes: string[] }> }>('GET', 'tenant')).body.groups.find((g) => !g.groupTypes.length)!;
+    for (const path of [`/groups/${security.id}/sites/root`, `/groups/${security.id}/drive`, `/sites/${host},${team.id.split(',')[2]},${team.id.split(',')[1]}/drive/root/delta`]) {
+      const res = await t.graph('GET', path);
+      expect([path, res.status]).toEqual([path, 404]);
+      expect((await json(res)).error.code).toBe('itemNotFound');
+    }
     const subsites = await json(await t.graph('GET', `/sites/${team.id}/sites`));
     expect(subsites.value.map((s: any) => s.id)).toEqual([site('subsite').id]);
     expect(subsites.value[0].root).toBeUndefined();
