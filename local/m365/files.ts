@@ -13,6 +13,7 @@ import { GraphError } from './graph/errors';
 import { GraphContext, GraphResult, ok, registerPathRewrite, registerRoutes } from './graph/router';
 import { listPage } from './graph/odata';
 import { registerHttpRoutes } from './http-routes';
+import { chargingResourceUnits } from './resource-units';
 import type { EmulatorRuntime } from './runtime';
 import { arrayBase, ChangeLog } from './tenant/change-log';
 import { isoSeconds } from './tenant/message';
@@ -178,7 +179,7 @@ registerPathRewrite((path) => {
   return m ? `/drives/${m[1]}/items/${m[1]}%21root${m[2]}` : undefined;
 });
 
-registerRoutes([
+registerRoutes(chargingResourceUnits([
   {
     method: 'GET', path: '/users/{userId}/drive', ...files, mailbox: (ctx) => ctx.params.userId!,
     handler() {
@@ -208,7 +209,7 @@ registerRoutes([
       return { status: 302, headers: { Location: `${ctx.emulator.origin}/_content/${ctx.emulator.signUrlToken({ d: d.id, i: item.id, v: item.version }, URL_SECONDS)}` } };
     },
   },
-]);
+]));
 
 registerHttpRoutes([
   {
@@ -350,7 +351,7 @@ function itemPath(rest: string): { parentId: string; name?: string; action: stri
   throw new GraphError(400, 'invalidRequest', `Unsupported segment in '${rest}'.`);
 }
 
-registerRoutes([
+registerRoutes(chargingResourceUnits([
   {
     method: 'GET', path: '/drives/{driveId}/root', ...files,
     handler(ctx) {
@@ -411,7 +412,7 @@ registerRoutes([
       return ok({ uploadUrl: `${ctx.emulator.origin}/_files/uploads/${id}?authtoken=${ctx.emulator.signUrlToken({ u: id }, URL_SECONDS)}`, expirationDateTime: new Date(expires).toISOString(), nextExpectedRanges: ['0-'] });
     },
   },
-]);
+]));
 
 const uploadError = (status: number, code: string, message: string): GraphResult => ({ status, json: { error: { code, message } } });
 

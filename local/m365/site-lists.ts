@@ -3,12 +3,12 @@
 // writes a restore needs (create, PATCH fields, DELETE) and listItem delta (`token=` links, token=latest, deletions as
 // a `deleted` facet, 410 + Location). A library's items are its drive's items seen as listItems, read-only here:
 // files go through the drive (files.ts), as Graph requires for creating them.
-import type { DriveItem } from './files';
-import { SITES_WRITE } from './files';
+import { DriveItem, SITES_WRITE } from './files';
 import { deltaResponse, resyncChanges } from './graph/delta';
 import { GraphError } from './graph/errors';
 import { applySelect, listPage, option, selectOf } from './graph/odata';
 import { GraphContext, ok, registerRoutes } from './graph/router';
+import { chargingResourceUnits } from './resource-units';
 import { createItem, GenericList, LIST_COLUMNS, ListItemRecord, Site, SiteList, unknownFields, updateFields } from './site-model';
 import { siteKey, siteOf, sitesRead } from './sites';
 import type { ChangeLog } from './tenant/change-log';
@@ -148,7 +148,7 @@ function selected(ctx: GraphContext, json: Record<string, unknown>): Record<stri
   return applySelect(json, select && expandOf(ctx) ? [...select, 'fields'] : select);
 }
 
-registerRoutes([
+registerRoutes(chargingResourceUnits([
   { method: 'GET', path: '/sites/{siteId}/lists', ...sitesRead, handler: (ctx) => ok({ value: ctx.tenant.sites.listsOf(siteOf(ctx)).map((l) => listJson(ctx, l)) }) },
   { method: 'GET', path: '/sites/{siteId}/lists/{listId}', ...sitesRead, handler: (ctx) => ok(listJson(ctx, listOf(ctx).list)) },
   {
@@ -226,4 +226,4 @@ registerRoutes([
       return { status: 204 };
     },
   },
-]);
+]));

@@ -6,6 +6,7 @@ import { driveJson, FILES_READ, SITES_READ } from './files';
 import { GraphError } from './graph/errors';
 import { listPage, option } from './graph/odata';
 import { GraphContext, ok, registerPathRewrite, registerRoutes } from './graph/router';
+import { chargingResourceUnits } from './resource-units';
 import type { Site, SiteStore } from './site-model';
 import './site-model';
 import type { Tenant } from './tenant/tenant';
@@ -70,7 +71,7 @@ function matchesSearch(s: Site, query: string | undefined): boolean {
   return q === '*' || q === '' || [s.displayName, s.name, s.description].some((v) => v.toLowerCase().includes(q));
 }
 
-registerRoutes([
+registerRoutes(chargingResourceUnits([
   {
     method: 'GET', path: '/sites', workload: 'sites', permissions: SITES_READ,
     handler(ctx) {
@@ -111,4 +112,4 @@ registerRoutes([
         throw new GraphError(404, 'itemNotFound', 'The resource could not be found.');
       },
     }))),
-]);
+]));

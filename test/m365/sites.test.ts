@@ -236,6 +236,24 @@ describe('SharePoint sites', () => {
     }
   });
 
+  it('charges resource units per app and tenant once a budget is set: 429 + Retry-After until the minute has room', async () => {
+    const s = site('team');
+    expect((await t.control('PUT', 'resource-units', { perMinute: 5 })).status).toBe(200);
+    try {
+      expect((await t.graph('GET', `/sites/${s.id}/lists`)).status).toBe(200); // a collection: 2
+      expect((await t.graph('GET', `/sites/${s.id}`)).status).toBe(200); // one item: 1
+      expect((await t.graph('PATCH', `${itemsPath(s)}/8/fields`, { body: { Priority: 2 } })).status).toBe(200); // a write: 2
+      const limited = await t.graph('GET', `/sites/${site('communication').id}/drive/root`);
+      expect(limited.status).toBe(429);
+      expect((await json(limited)).error.code).toBe('TooManyRequests');
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(59);
+      await t.control('POST', 'clock', { advanceSeconds: 60 });
+      expect((await t.graph('GET', `/sites/${s.id}`)).status).toBe(200);
+    } finally {
+      await t.control('PUT', 'resource-units', { perMinute: null });
+    }
+  });
+
   it('iterates a listItem delta round with the SDK PageIterator and resumes from its deltaLink', async () => {
     const s = site('team');
     const client = t.client();
