@@ -122,7 +122,7 @@ describe('MIME parser', () => {
 });
 
 describe('laziness', () => {
-  it('serves any message of a 100k-message folder without generating the rest (heap grows by far less than the folder's content)', () => {
+  it('serves any message of a 100k-message folder without generating the rest (heap grows by far less than the folder content)', () => {
     global.gc?.();
     const before = process.memoryUsage().heapUsed;
     const tenant = new Tenant({ seed: 'lazy', profile: resolveProfile({ licensedUsers: 2, sharedMailboxes: 0, messages: { inbox: 100_000 }, filesPerDrive: 0, fileBytes: { min: 0, max: 0 }, attachmentEvery: 4, largeEvery: 200 }), now: Date.now });
