@@ -122,15 +122,16 @@ function fieldValues(body: unknown): Record<string, unknown> {
   return fields;
 }
 
+/** A list as Graph renders it, with the request's $select. */
 function listJson(ctx: GraphContext, list: SiteList): Record<string, unknown> {
   const eTag = `"${list.id},1"`;
   const siteUrl = ctx.tenant.sites.webUrl(list.site);
-  return {
+  return applySelect({
     '@odata.etag': eTag, createdDateTime: list.createdDateTime, description: '', eTag, id: list.id, lastModifiedDateTime: list.createdDateTime, name: list.name,
     webUrl: list.template === 'documentLibrary' ? `${siteUrl}/${encodeURIComponent(list.name)}` : `${siteUrl}/Lists/${encodeURIComponent(list.name)}`,
     displayName: list.displayName, createdBy: { user: { displayName: 'System Account' } }, parentReference: { siteId: list.site.id },
     list: { contentTypesEnabled: false, hidden: false, template: list.template },
-  };
+  }, selectOf(ctx.query));
 }
 
 function columnJson(ctx: GraphContext, list: SiteList, c: (typeof LIST_COLUMNS)[number]): Record<string, unknown> {

@@ -4,10 +4,10 @@
 // whichever way it is addressed. Every site call checks the site's lock state; SharePoint's limits are keyed per site.
 import { driveJson, FILES_READ, SITES_READ } from './files';
 import { GraphError } from './graph/errors';
-import { listPage, option } from './graph/odata';
-import { GraphContext, ok, registerPathRewrite, registerRoutes } from './graph/router';
+import { applySelect, listPage, option, selectOf } from './graph/odata';
+import { GraphContext, GraphResult, ok, registerPathRewrite, registerRoutes } from './graph/router';
 import { chargingResourceUnits } from './resource-units';
-import type { Site, SiteStore } from './site-model';
+import type { Site } from './site-model';
 import './site-model';
 import type { Tenant } from './tenant/tenant';
 
@@ -26,13 +26,21 @@ export const siteKey = (ctx: GraphContext): string => ctx.tenant.sites.byId(ctx.
 
 export const sitesRead = { workload: 'sites' as const, permissions: SITES_READ, mailbox: siteKey };
 
-export function siteJson(store: SiteStore, s: Site): Record<string, unknown> {
+/** A site as Graph renders it, with the request's $select. */
+function siteJson(ctx: GraphContext, s: Site): Record<string, unknown> {
+  const store = ctx.tenant.sites;
   const collectionRoot = s.kind !== 'subsite';
-  return {
+  return applySelect({
     createdDateTime: s.createdDateTime, description: s.description, id: s.id, lastModifiedDateTime: s.createdDateTime, name: s.name, webUrl: store.webUrl(s),
     displayName: s.displayName, isPersonalSite: false,
     ...(collectionRoot ? { root: {}, siteCollection: { hostname: store.host, ...(s.kind === 'root' ? { root: {} } : {}) } } : {}),
-  };
+  }, selectOf(ctx.query));
+}
+
+/** One page of sites (search, getAllSites). */
+function sitesPage(ctx: GraphContext, sites: Site[]): GraphResult {
+  const { page, nextLink } = listPage(ctx, sites, { fallback: 200, max: 500 });
+  return ok({ ...(nextLink ? { '@odata.nextLink': nextLink } : {}), value: page.map((s) => siteJson(ctx, s)) });
 }
 
 // ---- aliases ---------------------------------------------------------------------------------------------------
@@ -74,26 +82,19 @@ function matchesSearch(s: Site, query: string | undefined): boolean {
 registerRoutes(chargingResourceUnits([
   {
     method: 'GET', path: '/sites', workload: 'sites', permissions: SITES_READ,
-    handler(ctx) {
-      const sites = ctx.tenant.sites.all().filter((s) => matchesSearch(s, option(ctx.query, 'search')));
-      const { page, nextLink } = listPage(ctx, sites, { fallback: 200, max: 500 });
-      return ok({ ...(nextLink ? { '@odata.nextLink': nextLink } : {}), value: page.map((s) => siteJson(ctx.tenant.sites, s)) });
-    },
+    handler: (ctx) => sitesPage(ctx, ctx.tenant.sites.all().filter((s) => matchesSearch(s, option(ctx.query, 'search')))),
   },
   {
     // Site collections only (subsites are reached through /sites/{id}/sites), as getAllSites lists them.
     method: 'GET', path: '/sites/getAllSites', workload: 'sites', permissions: SITES_READ,
-    handler(ctx) {
-      const { page, nextLink } = listPage(ctx, ctx.tenant.sites.all().filter((s) => s.kind !== 'subsite'), { fallback: 200, max: 500 });
-      return ok({ ...(nextLink ? { '@odata.nextLink': nextLink } : {}), value: page.map((s) => siteJson(ctx.tenant.sites, s)) });
-    },
+    handler: (ctx) => sitesPage(ctx, ctx.tenant.sites.all().filter((s) => s.kind !== 'subsite')),
   },
-  { method: 'GET', path: '/sites/{siteId}', ...sitesRead, handler: (ctx) => ok(siteJson(ctx.tenant.sites, siteOf(ctx))) },
+  { method: 'GET', path: '/sites/{siteId}', ...sitesRead, handler: (ctx) => ok(siteJson(ctx, siteOf(ctx))) },
   {
     method: 'GET', path: '/sites/{siteId}/sites', ...sitesRead,
     handler(ctx) {
       const site = siteOf(ctx);
-      return ok({ value: ctx.tenant.sites.all().filter((s) => s.parentId === site.id).map((s) => siteJson(ctx.tenant.sites, s)) });
+      return ok({ value: ctx.tenant.sites.all().filter((s) => s.parentId === site.id).map((s) => siteJson(ctx, s)) });
     },
   },
   {

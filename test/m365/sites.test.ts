@@ -58,8 +58,9 @@ describe('SharePoint sites', () => {
   });
 
   it('enumerates site collections with getAllSites (paged) and finds sites with search', async () => {
-    const pages = await round('/sites/getAllSites?$top=2');
+    const pages = await round('/sites/getAllSites?$top=2&$select=id,webUrl');
     expect(pages).toHaveLength(2);
+    expect(pages.flatMap((p) => p.value.map((v: any) => Object.keys(v).sort().join()))).toEqual(Array(4).fill('id,webUrl'));
     expect(pages.flatMap((p) => p.value.map((s: any) => s.id))).toEqual(sites.filter((s) => s.kind !== 'subsite').map((s) => s.id));
     const found = await json(await t.graph('GET', '/sites?search=apollo'));
     expect(found.value.map((s: any) => s.displayName)).toEqual(['Project Apollo', 'Project Apollo Archive']);
