@@ -1,4 +1,4 @@
-// Drives: users' OneDrives here, and any other owner's (SharePoint document libraries, sites.ts) through
+// Drives: users' OneDrives here, and any other owner's (SharePoint document libraries, site-model.ts) through
 // `openDrive` + `registerDriveResolver`. Each drive has a root, two folders and `filesPerDrive` files whose bytes are
 // a function of seed, drive, item and version (a 1 GB file is never held); root delta with `token=` links, deletions
 // as a `deleted` facet, 410 + Location; /content → 302 to a pre-authenticated, Range-capable URL; and the writes a
@@ -104,7 +104,7 @@ function driveOfUser(t: Tenant, userId: string): Drive | undefined {
   return openDrive(t, { id, driveType: 'business', key: id, ownerId: user.id, meta: { name: 'OneDrive', owner: { user: { id: user.id, displayName: user.displayName } } }, folders: ['Documents', 'Übersicht 2026'] });
 }
 
-export function driveById(t: Tenant, driveId: string): Drive | undefined {
+function driveById(t: Tenant, driveId: string): Drive | undefined {
   const known = drives.get(t)!.get(driveId);
   if (known) return known;
   const owner = [...t.directory.users.all()].find((u) => driveIdOf(t, u.id) === driveId);

@@ -8,7 +8,7 @@ import { applySelect, listPage, option, selectOf } from './graph/odata';
 import { GraphContext, GraphResult, ok, registerPathRewrite, registerRoutes } from './graph/router';
 import { chargingResourceUnits } from './resource-units';
 import type { Site } from './site-model';
-import './site-model';
+import './site-model'; // registers `tenant.sites` and the resolver of library drives
 import type { Tenant } from './tenant/tenant';
 
 const siteNotFound = (): GraphError => new GraphError(404, 'itemNotFound', 'Requested site could not be found');
