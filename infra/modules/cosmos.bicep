@@ -42,11 +42,12 @@ resource sqlContainers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/conta
       // Several paths make a hierarchical partition key (MultiHash, version 2); see PARTITIONING.md.
       partitionKey: { paths: c.partitionKeyPaths, kind: length(c.partitionKeyPaths) > 1 ? 'MultiHash' : 'Hash', version: 2 }
       // Large, never-queried parts (item properties for restore, content pointers) are not indexed: every indexed
-      // path costs RUs on every write.
+      // path costs RUs on every write. Message search seeks the word index (/props/searchTerms/[], under /*) and
+      // checks the phrase in searchText/bodyText on those candidates only, so the long texts are not indexed either.
       indexingPolicy: {
         indexingMode: 'consistent'
         includedPaths: [{ path: '/*' }]
-        excludedPaths: [{ path: '/"_etag"/?' }, { path: '/content/*' }, { path: '/props/bodyPreview/?' }, { path: '/alarms/*' }, { path: '/itemIds/*' }]
+        excludedPaths: [{ path: '/"_etag"/?' }, { path: '/content/*' }, { path: '/props/bodyPreview/?' }, { path: '/props/searchText/?' }, { path: '/props/bodyText/?' }, { path: '/alarms/*' }, { path: '/itemIds/*' }]
       }
     }, c.defaultTtl == null ? {} : { defaultTtl: c.defaultTtl })
   }

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { SqlParameter } from '@azure/cosmos';
 import type { VersionDoc } from '../catalog/version-doc';
 import type { VersionStore } from '../catalog/version-store';
+import { searchPlan, TermCondition } from '../domain/search-terms';
 
 export interface Page<T> { value: T[]; continuation?: string }
 
@@ -97,16 +98,23 @@ export function folderItems(versions: VersionStore, protectedItemId: string, seq
     [{ name: '@p', value: protectedItemId }, { name: '@s', value: seq }, { name: '@f', value: folderId }], [protectedItemId], size, continuation);
 }
 
+/** The index condition on one word, as Cosmos serves it from the range index on /props/searchTerms/[]. */
+const termCondition = (t: TermCondition, param: string): string =>
+  t.whole ? `ARRAY_CONTAINS(c.props.searchTerms, ${param})` : `EXISTS(SELECT VALUE t FROM t IN c.props.searchTerms WHERE STARTSWITH(t, ${param}))`;
+
 /**
- * Messages of recovery points fromSeq..toSeq whose subject, sender or recipient name or address, or body text (its
- * first 4,000 characters) contains `text` (case-insensitive), through the searchText and bodyText fields the backup
- * writes. Each hit is a version: its
- * validFrom/validTo say which of those points hold it. Unordered, so a page is returned as soon as it is full.
+ * Messages of recovery points fromSeq..toSeq matching `text` (see searchPlan for what matches) in their subject,
+ * sender or recipient names or addresses, or body text (its first 4,000 characters). The word index narrows the
+ * versions to candidates; the phrase is checked on those only. Each hit is a version: its validFrom/validTo say
+ * which of those points hold it. Unordered, so Cosmos stops reading as soon as a page is full.
  */
 export function search(versions: VersionStore, protectedItemId: string, range: { fromSeq: number; toSeq: number }, text: string, size: number, continuation?: string): Promise<Page<ItemSummary>> {
+  const plan = searchPlan(text);
+  const terms = plan.terms.map((t, i) => ` AND ${termCondition(t, `@t${i}`)}`).join('');
   return page(versions,
-    "SELECT * FROM c WHERE c.protectedItemId = @p AND c.kind = 'message' AND c.validFrom <= @hi AND (NOT IS_DEFINED(c.validTo) OR c.validTo > @lo) AND (CONTAINS(c.props.searchText, @q) OR CONTAINS(c.props.bodyText, @q))",
-    [{ name: '@p', value: protectedItemId }, { name: '@lo', value: range.fromSeq }, { name: '@hi', value: range.toSeq }, { name: '@q', value: text.toLowerCase() }], [protectedItemId], size, continuation);
+    `SELECT * FROM c WHERE c.protectedItemId = @p AND c.kind = 'message' AND c.validFrom <= @hi AND (NOT IS_DEFINED(c.validTo) OR c.validTo > @lo)${terms} AND (CONTAINS(c.props.searchText, @q) OR CONTAINS(c.props.bodyText, @q))`,
+    [{ name: '@p', value: protectedItemId }, { name: '@lo', value: range.fromSeq }, { name: '@hi', value: range.toSeq }, { name: '@q', value: plan.phrase },
+      ...plan.terms.map((t, i) => ({ name: `@t${i}`, value: t.term }))], [protectedItemId], size, continuation);
 }
 
 /** Items with content directly inside a folder at a recovery point (messages, files), page by page. */

@@ -1,6 +1,7 @@
 import { Container, Database } from '@azure/cosmos';
 import { closedId, headId, VersionDoc } from './version-doc';
 import type { LogRecord } from './change-log';
+import { withSearchTerms } from '../domain/search-terms';
 
 const pk = (d: Pick<VersionDoc, 'protectedItemId' | 'containerId' | 'id'>): [string, string, string] => [d.protectedItemId, d.containerId, d.id];
 
@@ -67,10 +68,15 @@ export class VersionStore {
     return { t: 'version', ...(close ? { close } : {}), drop: { id: headId(previous.protectedItemId, previous.containerId, previous.itemId), protectedItemId: previous.protectedItemId, containerId: previous.containerId } };
   }
 
-  /** Executes version records: the closed copy first, so a crash in between never loses the old state. */
+  /**
+   * Executes version records: the closed copy first, so a crash in between never loses the old state. Every write
+   * of a message (a backup's, a resync sweep's, a rebuild's) derives its search word index here, so the index always
+   * matches the stored text, covers closed copies too, and disappears with its version; it is never logged, so a
+   * rebuild from the change log re-derives it (and gives catalogs written before the index their index).
+   */
   async apply(record: Extract<LogRecord, { t: 'version' }>): Promise<void> {
-    if (record.close) await this.container.items.upsert(record.close);
-    if (record.put) await this.container.items.upsert(record.put);
+    if (record.close) await this.container.items.upsert(indexed(record.close));
+    if (record.put) await this.container.items.upsert(indexed(record.put));
     if (record.drop) {
       try {
         await this.container.item(record.drop.id, pk(record.drop)).delete();
@@ -119,9 +125,12 @@ export class VersionStore {
   }
 }
 
-/** Drops Cosmos system properties so documents compare and re-serialise cleanly. */
+const indexed = (d: VersionDoc): VersionDoc => (d.kind === 'message' ? { ...d, props: withSearchTerms(d.props) } : d);
+
+/** Drops Cosmos system properties so documents compare and re-serialise cleanly, and the derived word index. */
 const SYSTEM_PROPERTIES = ['_rid', '_self', '_etag', '_attachments', '_ts'];
 
 function strip(d: VersionDoc): VersionDoc {
-  return Object.fromEntries(Object.entries(d).filter(([k]) => !SYSTEM_PROPERTIES.includes(k))) as unknown as VersionDoc;
+  const { searchTerms: _derived, ...props } = d.props;
+  return { ...Object.fromEntries(Object.entries(d).filter(([k]) => !SYSTEM_PROPERTIES.includes(k))), props } as unknown as VersionDoc;
 }

@@ -1,10 +1,8 @@
-import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import { CosmosClient, Database } from '@azure/cosmos';
 import { ChangeLog, LogRecord, logBlobName } from '../../shared/catalog/change-log';
 import { VersionDoc } from '../../shared/catalog/version-doc';
 import { VersionStore } from '../../shared/catalog/version-store';
-import { freshCatalog } from '../support/catalog';
-import { stackEnv, uniqueName } from '../support/env';
+import { freshCatalog, freshChangeLog } from '../support/catalog';
 
 const doc = (itemId: string, validFrom: number, subject: string, containerId = 'inbox'): VersionDoc => ({
   id: '', protectedItemId: 'acct.mailbox.u1', containerId, itemId, kind: 'message', validFrom, changeKey: `${itemId}-${validFrom}`, props: { subject },
@@ -19,18 +17,16 @@ describe('VersionStore + ChangeLog', () => {
   let client: CosmosClient;
   let database: Database;
   let store: VersionStore;
-  let logContainer: ContainerClient;
+  let removeLog: () => Promise<void>;
   let log: ChangeLog;
 
   beforeAll(async () => {
     ({ client, database } = await freshCatalog('ver'));
     store = new VersionStore(database);
-    logContainer = BlobServiceClient.fromConnectionString(stackEnv('M365V_STORAGE_CONNECTION_STRING')).getContainerClient(uniqueName('log'));
-    await logContainer.create();
-    log = new ChangeLog(logContainer);
+    ({ log, remove: removeLog } = await freshChangeLog('log'));
   });
   afterAll(async () => {
-    await logContainer.delete();
+    await removeLog();
     client.dispose();
   });
 

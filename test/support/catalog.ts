@@ -3,6 +3,7 @@ import https from 'node:https';
 import { CosmosClient, Database } from '@azure/cosmos';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { provisionStores } from '../../local/stack/provision';
+import { ChangeLog } from '../../shared/catalog/change-log';
 import { stackEnv, uniqueName } from './env';
 
 /** A freshly provisioned catalog database of its own, so test files never see each other's documents. */
@@ -16,4 +17,11 @@ export async function freshCatalog(prefix = 'cat'): Promise<{ client: CosmosClie
   const name = uniqueName(prefix);
   await provisionStores(client, BlobServiceClient.fromConnectionString(stackEnv('M365V_STORAGE_CONNECTION_STRING')), name);
   return { client, database: client.database(name), name };
+}
+
+/** A change log in a blob container of its own; `remove` deletes the container. */
+export async function freshChangeLog(prefix = 'log'): Promise<{ log: ChangeLog; remove: () => Promise<void> }> {
+  const container = BlobServiceClient.fromConnectionString(stackEnv('M365V_STORAGE_CONNECTION_STRING')).getContainerClient(uniqueName(prefix));
+  await container.create();
+  return { log: new ChangeLog(container), remove: async () => void (await container.delete()) };
 }
