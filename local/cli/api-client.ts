@@ -68,9 +68,16 @@ export class ApiClient {
   /** Polls a Durable status URL until the instance ends, reporting each custom status. */
   async waitForCompletion<T = unknown>(statusUrl: string, onStatus?: (customStatus: unknown) => void, timeoutMs = 30 * 60_000): Promise<{ runtimeStatus: string; output: T }> {
     const until = Date.now() + timeoutMs;
-    for (;;) {
-      const res = await fetch(statusUrl);
-      const status = (await res.json()) as { runtimeStatus: string; output: T; customStatus: unknown };
+    for (let failures = 0; ; ) {
+      let status: { runtimeStatus: string; output: T; customStatus: unknown };
+      try {
+        status = (await (await fetch(statusUrl)).json()) as typeof status;
+        failures = 0;
+      } catch (e) {
+        // A status GET is safe to repeat: a keep-alive socket the host closed while this process was busy is no reason to give up.
+        if (++failures > 3) throw e;
+        continue;
+      }
       onStatus?.(status.customStatus);
       if (!['Running', 'Pending', 'ContinuedAsNew'].includes(status.runtimeStatus)) return status;
       if (Date.now() > until) throw new Error(`orchestration still ${status.runtimeStatus} after ${timeoutMs} ms`);

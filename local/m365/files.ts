@@ -18,7 +18,7 @@ import type { EmulatorRuntime } from './runtime';
 import { arrayBase, ChangeLog } from './tenant/change-log';
 import { isoSeconds } from './tenant/message';
 import { bytesOf, guidOf, pick, rng } from './tenant/seeded';
-import { quickXorHash } from './tenant/quick-xor-hash';
+import { QuickXorHash, quickXorHash } from './tenant/quick-xor-hash';
 import { registerTenantExtension, Tenant } from './tenant/tenant';
 
 export interface DriveItem {
@@ -129,11 +129,26 @@ const itemBytes = (t: Tenant, d: Drive, item: DriveItem): Iterable<Buffer> => it
 
 /** quickXorHash per (drive, item, version), computed on first use: a lazily generated 1 GB file is hashed once. */
 const hashes = new Map<string, string>();
+const hashKey = (d: Drive, item: DriveItem): string => `${d.id}|${item.id}|${item.version}`;
 function hashOf(d: Drive, item: DriveItem): string {
-  const key = `${d.id}|${item.id}|${item.version}`;
+  const key = hashKey(d, item);
   let h = hashes.get(key);
   if (h === undefined) hashes.set(key, (h = quickXorHash(itemBytes(d.tenant, d, item))));
   return h;
+}
+
+/** Hashes a large generated file ahead, yielding between chunks: hashed on first listing, it would stall every client for seconds. */
+async function hashAhead(d: Drive, item: DriveItem): Promise<void> {
+  const h = new QuickXorHash();
+  let sinceYield = 0;
+  for (const chunk of itemBytes(d.tenant, d, item)) {
+    h.update(chunk);
+    if ((sinceYield += chunk.length) >= 8 * 1024 * 1024) {
+      sinceYield = 0;
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+  hashes.set(hashKey(d, item), h.digest().toString('base64'));
 }
 
 function itemJson(rt: EmulatorRuntime, d: Drive, item: DriveItem): Record<string, unknown> {
@@ -253,7 +268,9 @@ registerControlRoutes([
       const bytes = content !== undefined ? Buffer.from(content, 'base64') : undefined;
       const now = isoSeconds(ctx.emulator.clock.now());
       const id = `${d.id}!n${ctx.tenant.changes.current() + 1}`;
-      d.items.create({ id, name, size: bytes?.length ?? size ?? 1024, version: 1, createdDateTime: now, lastModifiedDateTime: now, parentId: `${d.id}!root`, mimeType: 'application/octet-stream', ...(bytes ? { content: bytes } : {}) });
+      const item: DriveItem = { id, name, size: bytes?.length ?? size ?? 1024, version: 1, createdDateTime: now, lastModifiedDateTime: now, parentId: `${d.id}!root`, mimeType: 'application/octet-stream', ...(bytes ? { content: bytes } : {}) };
+      if (!bytes) await hashAhead(d, item);
+      d.items.create(item);
       return controlJson(201, { id });
     },
   },
