@@ -14,4 +14,6 @@ import './site-lists';
 import './sites-control';
 import './teams';
 import './teams-control';
+import './group-conversations';
+import './group-conversations-control';
 import './webhook-sink';

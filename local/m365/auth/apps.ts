@@ -15,7 +15,8 @@ export interface AppRegistration {
 
 /** Teams: the team, its channels, members, tabs and channel messages (least privileged, no Group.Read.All). */
 const TEAMS_READ_ROLES = ['Team.ReadBasic.All', 'TeamSettings.Read.All', 'Channel.ReadBasic.All', 'ChannelMember.Read.All', 'TeamMember.Read.All', 'ChannelMessage.Read.All', 'TeamsTab.Read.All'];
-export const BACKUP_READ_ROLES = ['User.Read.All', 'GroupMember.Read.All', 'Mail.Read', 'Calendars.Read', 'Contacts.Read', 'Files.Read.All', 'Sites.Read.All', ...TEAMS_READ_ROLES];
+/** Group conversations: the least-privileged read, not Group.Read.All (which would grant the whole directory's groups). */
+export const BACKUP_READ_ROLES = ['User.Read.All', 'GroupMember.Read.All', 'Mail.Read', 'Calendars.Read', 'Contacts.Read', 'Files.Read.All', 'Sites.Read.All', 'Group-Conversation.Read.All', ...TEAMS_READ_ROLES];
 /** Teamwork.Migrate.All: channels in migration mode and message import, the only app-only way to write messages. */
 export const RESTORE_ROLES = ['Mail.ReadWrite', 'Calendars.ReadWrite', 'Contacts.ReadWrite', 'Files.ReadWrite.All', 'Sites.ReadWrite.All', 'Teamwork.Migrate.All'];
 /** Run reports by e-mail (sendMail from a tenant mailbox). */

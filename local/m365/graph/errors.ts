@@ -34,6 +34,7 @@ export const FORBIDDEN: Record<Workload, { code: string; message: string }> = {
   files: { code: 'accessDenied', message: 'Access denied' },
   sites: { code: 'accessDenied', message: 'Access denied' },
   teams: { code: 'Forbidden', message: 'Missing role permissions on the request. API requires one of the listed roles.' },
+  groupMailbox: { code: 'ErrorAccessDenied', message: 'Access is denied. Check credentials and try again.' },
 };
 
 // Outlook's standard errors, shared by the mail, calendar and contacts handlers.

@@ -1,8 +1,9 @@
 // Shared by the mail, attachment, calendar and contacts routes: resolving the mailbox of /users/{userId} (with
 // Exchange's errors for unknown users and users without a mailbox), folders and messages, and the JSON shapes of
-// mailFolder and message.
+// mailFolder, message and fileAttachment (group posts carry the same attachments).
 import type { FolderRecord, Mailbox } from '../tenant/mailbox';
-import { bodyPreviewOf, htmlBodyOf, MessageRecord } from '../tenant/message';
+import { AttachmentContent, bodyPreviewOf, htmlBodyOf, MessageRecord } from '../tenant/message';
+import { attachmentBytes } from '../tenant/mime-render';
 import { GraphError, itemNotFound, mailboxNotEnabled } from './errors';
 import { applySelect, preferences } from './odata';
 import type { GraphContext } from './router';
@@ -67,6 +68,15 @@ export function messageJson(m: MessageRecord, opts: { select?: readonly string[]
     replyTo: recipients(c.replyTo), flag: { ...m.flag },
   };
   return applySelect(json, opts.select);
+}
+
+/** A file attachment of a message or a group post; `contentBytes` only when asked for (it can be megabytes). */
+export function fileAttachmentJson(id: string, a: AttachmentContent, withBytes: boolean): Record<string, unknown> {
+  return {
+    '@odata.type': '#microsoft.graph.fileAttachment', '@odata.mediaContentType': a.contentType, id, lastModifiedDateTime: a.lastModifiedDateTime,
+    name: a.name, contentType: a.contentType, size: a.size, isInline: a.isInline, contentId: a.contentId ?? null, contentLocation: null,
+    ...(withBytes ? { contentBytes: attachmentBytes(a).toString('base64') } : {}),
+  };
 }
 
 /** Prefer: outlook.body-content-type="text" — and the Preference-Applied header echoing it. */

@@ -11,7 +11,7 @@ import { count } from './counters';
 import { envelope, FORBIDDEN, GraphError, newRequestId } from './errors';
 import { injectedFault, throttled } from './faults';
 
-export type Workload = 'directory' | 'mail' | 'calendar' | 'contacts' | 'files' | 'sites' | 'teams';
+export type Workload = 'directory' | 'mail' | 'calendar' | 'contacts' | 'files' | 'sites' | 'teams' | 'groupMailbox';
 
 export interface Caller {
   tenantId: string;

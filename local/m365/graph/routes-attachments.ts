@@ -7,10 +7,10 @@ import { registerHttpRoutes } from '../http-routes';
 import { ItemKind } from '../tenant/ids';
 import type { Mailbox } from '../tenant/mailbox';
 import { AttachmentContent, isoSeconds, MessageRecord } from '../tenant/message';
-import { attachmentBytes, attachmentChunks } from '../tenant/mime-render';
+import { attachmentChunks } from '../tenant/mime-render';
 import { GraphError, itemNotFound } from './errors';
 import { applySelect, selectOf } from './odata';
-import { byMailbox, MAIL_READ, MAIL_WRITE, mailboxOf, messageOf } from './outlook';
+import { byMailbox, fileAttachmentJson, MAIL_READ, MAIL_WRITE, mailboxOf, messageOf } from './outlook';
 import { created, GraphContext, GraphResult, ok, registerRoutes } from './router';
 
 const MAX_SESSION_BYTES = 150 * 1024 * 1024;
@@ -23,13 +23,8 @@ const attachmentId = (mb: Mailbox, m: MessageRecord, n: number): string => {
   return mb.id(ItemKind.attachment, ref.container, ref.index, ref.serial, n);
 };
 
-function attachmentJson(mb: Mailbox, m: MessageRecord, a: AttachmentContent, n: number, withBytes: boolean): Record<string, unknown> {
-  return {
-    '@odata.type': '#microsoft.graph.fileAttachment', '@odata.mediaContentType': a.contentType, id: attachmentId(mb, m, n), lastModifiedDateTime: a.lastModifiedDateTime,
-    name: a.name, contentType: a.contentType, size: a.size, isInline: a.isInline, contentId: a.contentId ?? null, contentLocation: null,
-    ...(withBytes ? { contentBytes: attachmentBytes(a).toString('base64') } : {}),
-  };
-}
+const attachmentJson = (mb: Mailbox, m: MessageRecord, a: AttachmentContent, n: number, withBytes: boolean): Record<string, unknown> =>
+  fileAttachmentJson(attachmentId(mb, m, n), a, withBytes);
 
 function attachmentOf(ctx: GraphContext): { mb: Mailbox; message: MessageRecord; attachment: AttachmentContent; n: number } {
   const mb = mailboxOf(ctx);

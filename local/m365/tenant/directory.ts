@@ -174,6 +174,22 @@ export class Directory {
     return this.groups.get(id);
   }
 
+  /**
+   * A group's members as first generated (base records; a created group's own members), or a few correspondents
+   * when it has none: content generated for a group (team messages, group conversations) must not change when its
+   * membership changes later.
+   */
+  generatedMembers(group: GroupRecord): UserRecord[] {
+    const index = this.groups.base.indexOf(group.id);
+    const original = index === undefined ? group : this.groups.base.at(index);
+    const userOf = (id: string): UserRecord | undefined => {
+      const i = this.users.base.indexOf(id);
+      return i === undefined ? this.user(id) : this.users.base.at(i);
+    };
+    const members = original.members.map(userOf).filter((u): u is UserRecord => u !== undefined);
+    return members.length ? members : this.correspondents().slice(0, 3);
+  }
+
   setMembers(groupId: string, change: MembershipChange): GroupRecord {
     const g = this.groups.get(groupId);
     if (!g) throw new Error(`no group ${groupId}`);

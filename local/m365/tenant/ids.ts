@@ -12,6 +12,10 @@ export enum ItemKind {
   contact = 6,
   contactFolder = 7,
   calendar = 8,
+  /** A Microsoft 365 group mailbox's conversations, threads and posts (tenant/group-mailbox.ts). */
+  conversation = 9,
+  thread = 10,
+  post = 11,
 }
 
 export interface ItemRef {

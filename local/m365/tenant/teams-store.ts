@@ -3,7 +3,7 @@
 // so posting, editing and soft-deleting go through the tenant's change sequence. A reply's change also updates its
 // root's lastModifiedDateTime, which makes the root reappear in channel message delta, as in Teams.
 import { arrayBase, ChangeLog, SeqClock } from './change-log';
-import type { GroupRecord, UserRecord } from './directory';
+import type { GroupRecord } from './directory';
 import { ChannelRecord, ChatMessageRecord, generateChannels, generateMessages, generateTabs, iso, Person, TabRecord, TeamSeed, threadId } from './teams-generate';
 import { registerTenantExtension, Tenant } from './tenant';
 
@@ -146,20 +146,8 @@ export class TeamsStore {
   }
 
   private seedOf(group: GroupRecord): TeamSeed {
-    // Generation uses the group as first generated (base) so later membership changes do not rewrite history.
-    const dir = this.tenant.directory;
-    const index = dir.groups.base.indexOf(group.id);
-    const original = index === undefined ? group : dir.groups.base.at(index);
-    const userOf = (id: string): UserRecord | undefined => {
-      const i = dir.users.base.indexOf(id);
-      return i === undefined ? dir.user(id) : dir.users.base.at(i);
-    };
-    const person = (u: UserRecord): Person => ({ id: u.id, displayName: u.displayName });
-    const people = original.members.map(userOf).filter((u): u is UserRecord => u !== undefined).map(person);
-    return {
-      seed: this.tenant.seed, domain: this.tenant.domain, teamId: group.id, teamName: group.displayName, teamCreated: group.createdDateTime,
-      people: people.length ? people : dir.correspondents().slice(0, 3).map(person), anchor: this.tenant.anchor,
-    };
+    const people = this.tenant.directory.generatedMembers(group).map((u): Person => ({ id: u.id, displayName: u.displayName }));
+    return { seed: this.tenant.seed, domain: this.tenant.domain, teamId: group.id, teamName: group.displayName, teamCreated: group.createdDateTime, people, anchor: this.tenant.anchor };
   }
 }
 
