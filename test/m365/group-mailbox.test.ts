@@ -68,6 +68,8 @@ describe('group mailbox', () => {
     const expanded = await json(await t.graph('GET', `/groups/${groupId}/threads/${reply.conversationThreadId}/posts/${reply.id}?$expand=inReplyTo`));
     expect(expanded.inReplyTo).toMatchObject({ conversationThreadId: reply.conversationThreadId, id: expect.any(String) });
     expect(Date.parse(expanded.inReplyTo.receivedDateTime)).toBeLessThan(Date.parse(reply.receivedDateTime));
+    const opening = posts.find((p) => p.conversationThreadId === reply.conversationThreadId)!;
+    expect((await json(await t.graph('GET', `/groups/${groupId}/threads/${opening.conversationThreadId}/posts/${opening.id}?$expand=inReplyTo`))).inReplyTo).toBeNull();
     const viaConversation = await json(await t.graph('GET', `/groups/${groupId}/conversations/${reply.conversationId}/threads/${reply.conversationThreadId}/posts/${reply.id}?$select=body`));
     expect(viaConversation).toMatchObject({ id: reply.id, body: reply.body });
     expect(viaConversation.from).toBeUndefined();

@@ -140,7 +140,11 @@ export class GroupMailbox {
   /** Every live thread with its posts. */
   threadViews(): ThreadView[] {
     const byThread = new Map<string, GroupPostRecord[]>();
-    for (const p of this.posts.all()) byThread.set(p.threadId, [...(byThread.get(p.threadId) ?? []), p]);
+    for (const p of this.posts.all()) {
+      const list = byThread.get(p.threadId);
+      if (list) list.push(p);
+      else byThread.set(p.threadId, [p]);
+    }
     return [...this.threads.all()].map((thread) => view(thread, (byThread.get(thread.id) ?? []).sort((a, b) => Date.parse(a.receivedDateTime) - Date.parse(b.receivedDateTime)))).sort(newestFirst);
   }
 
