@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import { createHttpsServer } from '@vercel/cosmosdb-server';
 import { installLinearScan } from './cosmos-linear-scan';
+import { declineQueryPlans } from './cosmos-query-plans';
 
 const [certFile, keyFile, portArg] = process.argv.slice(2);
 if (!certFile || !keyFile) {
@@ -11,6 +12,7 @@ if (!certFile || !keyFile) {
 }
 if (!installLinearScan()) console.warn('[cosmos] query compiler changed shape: queries stay O(n²) in the container size');
 const server = createHttpsServer({ cert: fs.readFileSync(certFile), key: fs.readFileSync(keyFile) });
+declineQueryPlans(server);
 server.listen(Number(portArg ?? 0), '127.0.0.1', () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
