@@ -4,7 +4,7 @@
 // (20,000 documents: 4 s for a query by id; 100,000: past the SDK's 60 s timeout). This rewrites that one
 // expression into its linear equivalent (same rows, same order) as queries compile, so a stand-in query costs one
 // pass over the documents. Local only; Azure's Cosmos DB never sees it.
-import path from 'node:path';
+import { standInModule } from './cosmos-stand-in-modules';
 
 interface CompiledQuery { readonly code: string }
 type Compiler = (sql: string) => CompiledQuery;
@@ -15,11 +15,8 @@ const QUADRATIC_FROM = /\$c\.reduce\(\(\$, (\w+)\) => typeof \1 !== "undefined" 
 export const linearFrom = (code: string): string =>
   code.replace(QUADRATIC_FROM, (_, doc: string, alias: string) => `$c.filter((${doc}) => typeof ${doc} !== "undefined").map((${doc}) => ({ ${alias}: ${doc} }))`);
 
-/** The query compiler the stand-in itself loads (resolved from its own folder, so the same module instance). */
-export function standInCompiler(): Compiler {
-  const server = path.dirname(require.resolve('@vercel/cosmosdb-server/package.json'));
-  return (require(require.resolve('@zeit/cosmosdb-query', { paths: [server] })) as { default: Compiler }).default;
-}
+/** The query compiler the stand-in uses. */
+export const standInCompiler = (): Compiler => standInModule<{ default: Compiler }>('@zeit/cosmosdb-query').default;
 
 /** Makes the stand-in's compiled queries linear; false if the compiler no longer has the expected shape. */
 export function installLinearScan(compile: Compiler = standInCompiler()): boolean {

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import { createHttpsServer } from '@vercel/cosmosdb-server';
 import { installLinearScan } from './cosmos-linear-scan';
 import { declineQueryPlans } from './cosmos-query-plans';
+import { installShortCircuit } from './cosmos-short-circuit';
 
 const [certFile, keyFile, portArg] = process.argv.slice(2);
 if (!certFile || !keyFile) {
@@ -11,6 +12,7 @@ if (!certFile || !keyFile) {
   process.exit(2);
 }
 if (!installLinearScan()) console.warn('[cosmos] query compiler changed shape: queries stay O(n²) in the container size');
+if (!installShortCircuit()) console.warn('[cosmos] query helpers changed shape: AND / OR evaluate both sides');
 const server = createHttpsServer({ cert: fs.readFileSync(certFile), key: fs.readFileSync(keyFile) });
 declineQueryPlans(server);
 server.listen(Number(portArg ?? 0), '127.0.0.1', () => {
