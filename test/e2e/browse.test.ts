@@ -69,7 +69,7 @@ describe('browse, search and download of recovery points', () => {
     expect((await all(`${base}/recovery-points/1/items?folderId=${encodeURIComponent(inbox.id)}`)).length).toBe(listed.length);
   });
 
-  it('searches by subject, by sender or recipient address and by body text, over one point or a range', async () => {
+  it('searches by subject word or word beginning, by sender or recipient address and by body text, over one point or a range', async () => {
     const folders = (await app.reader.call<{ value: Summary[] }>('GET', `${base}/recovery-points/1/folders`)).body.value;
     const inbox = folders.find((f) => f.wellKnownName === 'inbox')!;
     const sample = (await all(`${base}/recovery-points/2/items?folderId=${encodeURIComponent(inbox.id)}`)).find((i) => i.kind === 'message' && i.from && i.to?.length)!;
@@ -77,6 +77,7 @@ describe('browse, search and download of recovery points', () => {
     const bySubject = await all(`${base}/search?q=${encodeURIComponent(word.toUpperCase())}`);
     expect(bySubject.some((h) => h.id === sample.id)).toBe(true);
     expect(bySubject.every((h) => h.name.toLowerCase().includes(word.toLowerCase()) || h.from || h.to)).toBe(true);
+    expect((await all(`${base}/search?q=${encodeURIComponent(word.slice(0, 4))}`)).some((h) => h.id === sample.id)).toBe(true);
     expect((await all(`${base}/search?q=${encodeURIComponent(sample.from!)}`)).some((h) => h.id === sample.id)).toBe(true);
     expect((await all(`${base}/search?q=${encodeURIComponent(sample.to![0]!)}`)).some((h) => h.id === sample.id)).toBe(true);
     const added = await control<{ id: string }>(app.emulator, 'POST', `mail/${adele.id}/messages`, { folder: 'inbox', subject: 'Quarterly numbers', body: `${'Lorem ipsum dolor sit amet, consectetur adipiscing elit. '.repeat(12)}In short: the zebracorn budget is approved.` });
