@@ -101,21 +101,32 @@ async function main(): Promise<void> {
       if (r.status !== 200) throw new Error(`HTTP ${r.status}: ${r.body.toString().slice(0, 200)}`);
       return r.body.length;
     };
-    const nextLinks = new Map<number, string>();
-    const scenarios: Scenario[] = [
-      { name: 'GET message (JSON)', run: async (agent, w) => { const { user, id } = pick(w); return ok(await request(agent, `${graph}/users/${user}/messages/${id}`, { headers: auth })); } },
-      { name: 'GET message $value (MIME)', run: async (agent, w) => { const { user, id } = pick(w); return ok(await request(agent, `${graph}/users/${user}/messages/${id}/$value`, { headers: auth })); } },
-      {
-        name: 'messages delta page (100)',
+    // Delta rounds per client: follow nextLinks, start over at the end (a deltaLink) so every request is a full page.
+    const deltaScenario = (name: string, first: (w: number) => string, headers: Record<string, string> = {}): Scenario => {
+      const nextLinks = new Map<number, string>();
+      return {
+        name,
         run: async (agent, w) => {
-          const link = nextLinks.get(w) ?? `${graph}/users/${mailboxes[w % mailboxes.length]}/mailFolders/inbox/messages/delta?$select=subject,from,receivedDateTime,isRead,flag,categories`;
-          const r = await request(agent, link, { headers: { ...auth, prefer: 'odata.maxpagesize=100' } });
+          const r = await request(agent, nextLinks.get(w) ?? first(w), { headers: { ...auth, ...headers } });
           const page = JSON.parse(r.body.toString()) as { '@odata.nextLink'?: string };
           if (page['@odata.nextLink']) nextLinks.set(w, page['@odata.nextLink']);
           else nextLinks.delete(w);
           return ok(r);
         },
-      },
+      };
+    };
+    const sites = JSON.parse((await control('GET', 'sites')).body.toString()) as Array<{ id: string; lists: Array<{ id: string; template: string; driveId: string | null }> }>;
+    const lists = sites.flatMap((site) => site.lists.filter((l) => l.template === 'genericList').map((l) => `${graph}/sites/${site.id}/lists/${l.id}/items/delta?$expand=fields`));
+    const teams = JSON.parse((await control('GET', 'teams')).body.toString()) as Array<{ id: string; channels: Array<{ id: string }> }>;
+    const channels = teams.flatMap((t) => t.channels.map((c) => `${graph}/teams/${t.id}/channels/${c.id}/messages/delta?$top=50`));
+    await control('PUT', 'teams-throttle', { requestsPerSecond: null });
+    const scenarios: Scenario[] = [
+      { name: 'GET message (JSON)', run: async (agent, w) => { const { user, id } = pick(w); return ok(await request(agent, `${graph}/users/${user}/messages/${id}`, { headers: auth })); } },
+      { name: 'GET message $value (MIME)', run: async (agent, w) => { const { user, id } = pick(w); return ok(await request(agent, `${graph}/users/${user}/messages/${id}/$value`, { headers: auth })); } },
+      deltaScenario('messages delta page (100)', (w) => `${graph}/users/${mailboxes[w % mailboxes.length]}/mailFolders/inbox/messages/delta?$select=subject,from,receivedDateTime,isRead,flag,categories`, { prefer: 'odata.maxpagesize=100' }),
+      deltaScenario('OneDrive delta page', (w) => `${graph}/users/${mailboxes[w % mailboxes.length]}/drive/root/delta`),
+      deltaScenario('list items delta page', (w) => lists[w % lists.length]!),
+      deltaScenario('channel messages delta page (50)', (w) => channels[w % channels.length]!),
     ];
     const rows: Array<Record<string, string | number>> = [];
     for (const s of scenarios) for (const c of clientsList) rows.push(await measure(s, c, ca));
