@@ -9,4 +9,5 @@ module.exports = {
   maxWorkers: 2,
   globalSetup: '<rootDir>/dist/test/support/global-setup.js',
   globalTeardown: '<rootDir>/dist/test/support/global-teardown.js',
+  reporters: ['default', '<rootDir>/dist/test/support/summary-reporter.js'],
 };
