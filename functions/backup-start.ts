@@ -24,9 +24,11 @@ export async function startBackup(client: DurableClient, input: BackupJobInput):
     await client.startNew('backupJob', { instanceId, input });
     return { started: true, instanceId };
   } catch (e) {
-    // Another starter won the race: the instance now exists and runs.
+    // Another starter won the race: the instance exists (the client reports the Durable API's 409 only in its message),
+    // and may even have finished already.
     const raced = await running();
     if (raced) return raced;
+    if (/status code: 409\b/.test((e as Error).message)) return { started: false, instanceId };
     throw e;
   }
 }

@@ -81,7 +81,7 @@ export class ConflictError extends Error {}
 
 export class DurableEngine {
   private readonly instances = new Map<string, Instance>();
-  private readonly starting = new Set<string>();
+  private readonly starting = new Map<string, Promise<string>>();
   private readonly activities: Semaphore;
   private readonly orchestrators: Semaphore;
   private stopped = false;
@@ -96,14 +96,15 @@ export class DurableEngine {
   /** Starts an orchestration; an instance id in use by a running instance is a conflict, a finished one is reused. */
   async start(name: string, instanceId: string | undefined, input: unknown, parent?: { instanceId: string; taskId: number }): Promise<string> {
     const id = instanceId ?? randomUUID().replace(/-/g, '');
-    // Reserve the id before any await, as the storage provider's conditional insert does: of two concurrent starts
-    // of one id, exactly one wins.
-    if (this.starting.has(id)) throw new ConflictError(`An instance with ID '${id}' is being started.`);
-    this.starting.add(id);
+    // Starts of one id take turns, as the storage provider's conditional insert orders them: of two concurrent starts
+    // exactly one wins, and the loser's conflict comes once the winner's instance is visible (Pending), as in Azure.
+    const previous = this.starting.get(id);
+    const turn = (previous ?? Promise.resolve()).catch(() => undefined).then(() => this.startReserved(name, id, input, parent));
+    this.starting.set(id, turn);
     try {
-      return await this.startReserved(name, id, input, parent);
+      return await turn;
     } finally {
-      this.starting.delete(id);
+      if (this.starting.get(id) === turn) this.starting.delete(id);
     }
   }
 
