@@ -106,6 +106,8 @@ export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalAp
       await new Promise((r) => host.child.once('exit', r));
     },
     async restartHost() {
+      // A host still running (not killed first) is stopped: two hosts on one task hub would both run its work.
+      await host.stop();
       host = await startHost();
       app.host = host;
       app.admin = client('m365-vault admin console');
