@@ -24,7 +24,7 @@ const listening = (service: string): RegExp => new RegExp(`Azurite ${service} se
 
 /** Starts Azurite (blob, queue, table) on loopback; port 0 means a free port chosen by the OS. */
 export async function startAzurite(opts: AzuriteOptions): Promise<AzuriteEndpoints> {
-  const script = path.join(path.dirname(require.resolve('azurite/package.json')), 'dist', 'src', 'azurite.js');
+  const script = path.join(__dirname, 'azurite-main.js');
   const args = [
     '--location', opts.dataDir,
     '--blobHost', '127.0.0.1', '--blobPort', String(opts.blobPort ?? 0),
