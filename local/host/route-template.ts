@@ -3,6 +3,8 @@
 export interface CompiledRoute {
   template: string;
   match(path: string): Record<string, string> | null;
+  /** The same, for a path already split into its segments (matching one path against many routes). */
+  matchSegments(parts: readonly string[]): Record<string, string> | null;
   /** More literal segments first, so `jobs/run` wins over `jobs/{id}`. */
   specificity: number;
 }
@@ -12,35 +14,49 @@ const CONSTRAINTS: Record<string, RegExp> = {
   bool: /^(true|false)$/i, alpha: /^[a-z]+$/i, guid: /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i, datetime: /^\d{4}-\d{2}-\d{2}/,
 };
 
+type Segment =
+  | { literal: string }
+  | { name: string; catchAll: boolean; optional: boolean; constraint?: RegExp };
+
+/** A template segment, parsed once: routes are matched on every request. */
+function parseSegment(seg: string): Segment {
+  const m = /^\{(\*)?([A-Za-z_][\w]*)(?::([a-z]+))?(\?)?\}$/.exec(seg);
+  if (!m) return { literal: seg.toLowerCase() };
+  const [, catchAll, name, constraint, optional] = m;
+  return { name: name!, catchAll: !!catchAll, optional: !!optional, ...(constraint && CONSTRAINTS[constraint] ? { constraint: CONSTRAINTS[constraint] } : {}) };
+}
+
+export const pathSegments = (path: string): string[] => path.split('/').filter(Boolean);
+
 export function compileRoute(template: string): CompiledRoute {
-  const segments = template.replace(/^\/+|\/+$/g, '').split('/').filter(Boolean);
-  const literal = segments.filter((s) => !s.startsWith('{')).length;
+  const segments = template.replace(/^\/+|\/+$/g, '').split('/').filter(Boolean).map(parseSegment);
+  const literal = segments.filter((s) => 'literal' in s).length;
   return {
     template,
     specificity: literal * 100 + segments.length,
     match(path) {
-      const parts = path.replace(/^\/+|\/+$/g, '').split('/').filter(Boolean);
+      return this.matchSegments(pathSegments(path));
+    },
+    matchSegments(parts) {
       const params: Record<string, string> = {};
       for (let i = 0; i < segments.length; i++) {
         const seg = segments[i]!;
-        const m = /^\{(\*)?([A-Za-z_][\w]*)(?::([a-z]+))?(\?)?\}$/.exec(seg);
-        if (!m) {
-          if (parts[i]?.toLowerCase() !== seg.toLowerCase()) return null;
+        if ('literal' in seg) {
+          if (parts[i]?.toLowerCase() !== seg.literal) return null;
           continue;
         }
-        const [, catchAll, name, constraint, optional] = m;
-        if (catchAll) {
-          params[name!] = parts.slice(i).map(decodeURIComponent).join('/');
+        if (seg.catchAll) {
+          params[seg.name] = parts.slice(i).map(decodeURIComponent).join('/');
           return params;
         }
         const value = parts[i];
         if (value === undefined) {
-          if (optional && i === segments.length - 1) return params;
+          if (seg.optional && i === segments.length - 1) return params;
           return null;
         }
         const decoded = decodeURIComponent(value);
-        if (constraint && CONSTRAINTS[constraint] && !CONSTRAINTS[constraint].test(decoded)) return null;
-        params[name!] = decoded;
+        if (seg.constraint && !seg.constraint.test(decoded)) return null;
+        params[seg.name] = decoded;
       }
       return parts.length === segments.length ? params : null;
     },

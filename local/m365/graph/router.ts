@@ -4,7 +4,7 @@
 // with request-id/client-request-id, with counters for all of it. Handlers only produce results or throw GraphError.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-import { compileRoute, CompiledRoute } from '../../host/route-template';
+import { compileRoute, CompiledRoute, pathSegments } from '../../host/route-template';
 import type { EmulatorRuntime } from '../runtime';
 import type { Tenant, TenantDirectory } from '../tenant/tenants';
 import { count } from './counters';
@@ -71,6 +71,7 @@ export function registerRoutes(routes: RouteSpec[]): void {
     registry.push({ spec, route: compileRoute(spec.path) });
   }
   registry.sort((a, b) => b.route.specificity - a.route.specificity);
+  byFirstSegment = undefined;
 }
 
 /** Rewrites a tenant-specific alias to its canonical path (e.g. /sites/root/drive → /drives/{id}), or returns undefined. */
@@ -98,10 +99,24 @@ export function normalisePath(rawPath: string): string {
   return rawPath.replace(/^\/v1\.0(?=\/|$)/i, '').replace(/\('([^']*)'\)/g, '/$1').replace(/\(\)(?=\/|$)/g, '') || '/';
 }
 
+/** Routes that can match a path by its first segment (that literal, or a parameter), in registry order; '{' holds
+ * the routes that start with a parameter, for any other first segment. Built once per registration. */
+let byFirstSegment: Map<string, Registered[]> | undefined;
+
+function candidates(first: string): Registered[] {
+  if (!byFirstSegment) {
+    const head = (r: Registered): string => (pathSegments(r.spec.path)[0] ?? '').toLowerCase();
+    const heads = new Set(registry.map(head).map((h) => (h.startsWith('{') ? '{' : h)));
+    byFirstSegment = new Map([...heads].map((h) => [h, registry.filter((r) => head(r) === h || head(r).startsWith('{'))]));
+  }
+  return byFirstSegment.get(first) ?? byFirstSegment.get('{') ?? [];
+}
+
 export function matchRoute(method: string, path: string): { spec: RouteSpec; params: Record<string, string> } | GraphError {
   let pathMatched = false;
-  for (const r of registry) {
-    const params = r.route.match(path);
+  const parts = pathSegments(path);
+  for (const r of candidates(parts[0]?.toLowerCase() ?? '')) {
+    const params = r.route.matchSegments(parts);
     if (!params) continue;
     if (r.spec.method === method) return { spec: r.spec, params };
     pathMatched = true;
