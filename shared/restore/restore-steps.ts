@@ -46,6 +46,20 @@ async function loadPlan(s: Services, ref: RestoreRef): Promise<StoredPlan> {
   return JSON.parse((await s.artifacts.getBlobClient(planBlob(ref)).downloadToBuffer()).toString('utf8')) as StoredPlan;
 }
 
+/**
+ * Marks a batch as begun; false when an earlier attempt already began it (the activity is being retried). Only a
+ * retried batch can find its own messages already in the target, so only it pays for the lookups that find them.
+ */
+async function beginBatch(s: Services, ref: RestoreRef & { index: number }): Promise<boolean> {
+  try {
+    await s.artifacts.getBlockBlobClient(`exports/operations/${ref.accountId}/${ref.operationId}/batch-${ref.index}.begun`).upload('', 0, { conditions: { ifNoneMatch: '*' } });
+    return true;
+  } catch (e) {
+    if ((e as { statusCode?: number }).statusCode === 409 || (e as { statusCode?: number }).statusCode === 412) return false;
+    throw e;
+  }
+}
+
 async function viewAll(s: Services, protectedItemId: string, seq: number, containerId: string): Promise<VersionDoc[]> {
   return (await s.versions.view(protectedItemId, seq, { containerId, pageSize: 1000 }).fetchAll()).resources;
 }
@@ -84,7 +98,7 @@ export async function planRestore(s: Services, ref: RestoreRef): Promise<{ total
 /** Kinds a restore handles: messages (with their folders), calendar events, contacts, files (with their folders). */
 export const RESTORABLE = new Set<VersionDoc['kind']>(['message', 'event', 'contact', 'driveItem']);
 
-async function restorer(s: Services, op: OperationDoc & { request: RestoreRequest }, deadline: number, plan: StoredPlan): Promise<{ mail: MailRestorer; items: ItemRestorer; drive?: DriveRestorer }> {
+async function restorer(s: Services, op: OperationDoc & { request: RestoreRequest }, deadline: number, plan: StoredPlan, firstAttempt = false): Promise<{ mail: MailRestorer; items: ItemRestorer; drive?: DriveRestorer }> {
   const { target, protectedItemId } = op.request;
   const item = await s.inventory.getProtectedItem(op.accountId, protectedItemId);
   const targetAccount = await s.inventory.getAccount(target.type === 'account' ? target.accountId : op.accountId);
@@ -101,7 +115,7 @@ async function restorer(s: Services, op: OperationDoc & { request: RestoreReques
   });
   return {
     ...(drive ? { drive } : {}),
-    mail: new MailRestorer({ ...common, mailFormat, ...(target.type === 'original' ? {} : { rootName: restoreFolderName(item.address, new Date(op.createdAt)) }) }),
+    mail: new MailRestorer({ ...common, mailFormat, firstAttempt, ...(target.type === 'original' ? {} : { rootName: restoreFolderName(item.address, new Date(op.createdAt)) }) }),
     items: new ItemRestorer({ ...common, operationId: op.id }),
   };
 }
@@ -133,7 +147,7 @@ export async function restoreBatch(s: Services, ref: RestoreRef & { index: numbe
   const plan = await loadPlan(s, ref);
   const slice = plan.items.slice(ref.index * BATCH_SIZE, (ref.index + 1) * BATCH_SIZE);
   const { protectedItemId, seq } = op.request;
-  const r = await restorer(s, op, Date.now() + 240_000, plan);
+  const r = await restorer(s, op, Date.now() + 240_000, plan, await beginBatch(s, ref));
   const tenantId = (await s.inventory.getAccount(op.accountId)).tenantId;
   const results: ItemResult[] = [];
   const docs = new Map((await s.versions.versionsAt(protectedItemId, seq, slice.map((e) => e.itemId))).map((d) => [`${d.containerId}|${d.itemId}`, d]));

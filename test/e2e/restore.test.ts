@@ -127,6 +127,35 @@ describe('restore of mail through the API (local host + emulator)', () => {
     expect(await mime(bob.id, copy.id)).toBe(await mime(adele.id, original.id));
   });
 
+  it('creates nothing twice when a restore batch is delivered again (a retried activity)', async () => {
+    const chen = app.tenant.users.find((u) => u.userPrincipalName.startsWith('chen'))!;
+    const first = await restore({ protectedItemId: mailboxId, seq: 1, selection: { folders: [inboxId] }, target: { type: 'mailbox', user: chen.userPrincipalName } });
+    expect(first).toMatchObject({ status: 'completed', counts: { failed: 0 } });
+    const chenFolders = (await control<EmuFolder[]>(app.emulator, 'GET', `mail/${chen.id}/folders`)).body;
+    const restored = new Set([chenFolders.find((f) => f.displayName.startsWith('Restored ') && f.displayName.endsWith(adele.mail!))!.id]);
+    for (let grew = true; grew;) {
+      const before = restored.size;
+      for (const f of chenFolders) if (restored.has(f.parentFolderId)) restored.add(f.id);
+      grew = restored.size > before;
+    }
+    const messagesThere = async (): Promise<number> => (await Promise.all([...restored].map((f) => folderMessages(chen.id, f)))).reduce((n, m) => n + m.length, 0);
+    const landed = await messagesThere();
+    expect(landed).toBe(first.counts.restored);
+    // At-least-once delivery: the first batch runs again, as after a crash before its completion was recorded.
+    await control(app.emulator, 'DELETE', 'counters');
+    const fired = await fetch(`${app.host.url}/admin/functions/restoreBatch`, { method: 'POST', body: JSON.stringify({ input: { accountId, operationId: first.id, index: 0 } }) });
+    expect(fired.status).toBe(202);
+    let requests = 0;
+    for (let quiet = 0; quiet < 5;) {
+      await new Promise((res) => setTimeout(res, 200));
+      const now = (await control<{ requests: number }>(app.emulator, 'GET', 'counters')).body.requests;
+      quiet = now > 0 && now === requests ? quiet + 1 : 0;
+      requests = now;
+    }
+    expect(await messagesThere()).toBe(landed);
+    expect((await app.reader.call<Restore>('GET', `/api/accounts/${accountId}/restores/${first.id}`)).body.counts).toEqual(first.counts);
+  });
+
   it('restores a deleted event and contact in place, and skips one that still exists', async () => {
     const mailbox = app.emulator.tenant().mailbox(adele.id)!;
     // A single event to delete, and another one (not part of the same series) that stays.
