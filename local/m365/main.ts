@@ -20,6 +20,9 @@ async function main(): Promise<void> {
   console.log(`  users         ${users.length} (${users.filter((u) => u.licensed).length} licensed, ${users.filter((u) => u.mailEnabled).length} mailboxes), ${[...t.directory.groups.all()].length} groups`);
   for (const u of users.slice(0, 12)) console.log(`                ${u.userPrincipalName} [${u.kind}${u.mailEnabled ? ', mailbox' : ''}${u.oneDriveProvisioned ? ', OneDrive' : ''}]`);
   if (users.length > 12) console.log(`                … ${users.length - 12} more`);
+  const lists = t.sites.all().reduce((n, site) => n + t.sites.listsOf(site).length, 0);
+  console.log(`  SharePoint    ${t.sites.all().length} sites, ${lists} lists and libraries   (control API: GET /_emulator/sites)`);
+  console.log(`  Teams         ${t.teams.all().length} teams, ${t.teams.all().reduce((n, team) => n + [...team.channels.all()].length, 0)} channels   (control API: GET /_emulator/teams)`);
   const stop = (): void => void em.stop().finally(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
