@@ -29,7 +29,9 @@ interface StoredPlan {
 }
 
 export const BATCH_SIZE = 50;
-const planBlob = (ref: RestoreRef): string => `exports/operations/${ref.accountId}/${ref.operationId}/plan.json`;
+/** A blob beside the job (under exports/, which the storage lifecycle rule deletes after the job records expire). */
+const jobBlob = (ref: RestoreRef, name: string): string => `exports/operations/${ref.accountId}/${ref.operationId}/${name}`;
+const planBlob = (ref: RestoreRef): string => jobBlob(ref, 'plan.json');
 
 async function operation(s: Services, ref: RestoreRef): Promise<OperationDoc & { request: RestoreRequest }> {
   const op = await s.operations.find(ref.accountId, ref.operationId);
@@ -52,7 +54,7 @@ async function loadPlan(s: Services, ref: RestoreRef): Promise<StoredPlan> {
  */
 async function beginBatch(s: Services, ref: RestoreRef & { index: number }): Promise<boolean> {
   try {
-    await s.artifacts.getBlockBlobClient(`exports/operations/${ref.accountId}/${ref.operationId}/batch-${ref.index}.begun`).upload('', 0, { conditions: { ifNoneMatch: '*' } });
+    await s.artifacts.getBlockBlobClient(jobBlob(ref, `batch-${ref.index}.begun`)).upload('', 0, { conditions: { ifNoneMatch: '*' } });
     return true;
   } catch (e) {
     if ((e as { statusCode?: number }).statusCode === 409 || (e as { statusCode?: number }).statusCode === 412) return false;
