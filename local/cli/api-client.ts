@@ -68,20 +68,20 @@ export class ApiClient {
   /** Polls a Durable status URL until the instance ends, reporting each custom status. */
   async waitForCompletion<T = unknown>(statusUrl: string, onStatus?: (customStatus: unknown) => void, timeoutMs = 30 * 60_000): Promise<{ runtimeStatus: string; output: T }> {
     const until = Date.now() + timeoutMs;
-    for (let failures = 0; ; ) {
+    for (let failures = 0; ; await new Promise((r) => setTimeout(r, 500))) {
       let status: { runtimeStatus: string; output: T; customStatus: unknown };
       try {
         status = (await (await fetch(statusUrl)).json()) as typeof status;
         failures = 0;
       } catch (e) {
-        // A status GET is safe to repeat: a keep-alive socket the host closed while this process was busy is no reason to give up.
+        // A status GET is safe to repeat: a keep-alive socket the host closed while this process was busy is no
+        // reason to give up; a host that stays unreachable is.
         if (++failures > 3) throw e;
         continue;
       }
       onStatus?.(status.customStatus);
       if (!['Running', 'Pending', 'ContinuedAsNew'].includes(status.runtimeStatus)) return status;
       if (Date.now() > until) throw new Error(`orchestration still ${status.runtimeStatus} after ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 500));
     }
   }
 }

@@ -7,6 +7,7 @@ import path from 'node:path';
 interface Resultset { find(query: unknown, firstOnly?: boolean): Resultset }
 
 const SELECTIVE = ['name', 'blobName'];
+const AZURITE_DIR = path.dirname(require.resolve('azurite/package.json'));
 
 /** The same query with an equality on a blob or block name as its first key, so LokiJS answers it from that index. */
 export function nameFirst(query: unknown): unknown {
@@ -17,7 +18,7 @@ export function nameFirst(query: unknown): unknown {
 }
 
 function installNameFirst(): void {
-  const loki = require(require.resolve('lokijs', { paths: [path.dirname(require.resolve('azurite/package.json'))] })) as { Resultset: { prototype: Resultset } };
+  const loki = require(require.resolve('lokijs', { paths: [AZURITE_DIR] })) as { Resultset: { prototype: Resultset } };
   const find = loki.Resultset.prototype.find;
   loki.Resultset.prototype.find = function (this: Resultset, query: unknown, firstOnly?: boolean) {
     return find.call(this, nameFirst(query), firstOnly);
@@ -26,5 +27,5 @@ function installNameFirst(): void {
 
 if (require.main === module) {
   installNameFirst();
-  require(path.join(path.dirname(require.resolve('azurite/package.json')), 'dist', 'src', 'azurite.js'));
+  require(path.join(AZURITE_DIR, 'dist', 'src', 'azurite.js'));
 }
