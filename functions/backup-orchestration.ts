@@ -90,7 +90,7 @@ const backupItem: OrchestrationHandler = function* (ctx: OrchestrationContext) {
       else if (listed.retryAfterSeconds > 0) yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + listed.retryAfterSeconds * 1000));
     }
     for (const container of containers ?? []) {
-      const report = { status: 'done' as ContainerResult['report']['status'], written: 0, deleted: 0, bytes: 0, storedBytes: 0, graphRequests: 0, throttled: 0 };
+      const report = { status: 'done' as ContainerResult['report']['status'], written: 0, deleted: 0, bytes: 0, storedBytes: 0, graphRequests: 0, throttled: 0, skipped: 0 };
       let alarm: Alarm | undefined;
       for (;;) {
         if (stopped(ctx, stopAt)) {
@@ -107,6 +107,7 @@ const backupItem: OrchestrationHandler = function* (ctx: OrchestrationContext) {
         report.deleted += step.counts.deleted;
         report.bytes += step.counts.bytes;
         report.storedBytes += step.counts.storedBytes;
+        report.skipped += step.counts.skipped;
         report.graphRequests += step.graph.requests;
         report.throttled += step.graph.throttled;
         if (step.status === 'done') break;

@@ -1,5 +1,5 @@
 // Steps of one protected item's recovery point, each the body of one activity.
-import type { Alarm, Subject } from '../domain/alarms';
+import { Alarm, moreSkippedAlarm, skippedItemAlarm, Subject } from '../domain/alarms';
 import { ContainerReport, pointId, PointStatus, RecoveryPointDoc } from '../catalog/points-store';
 import { VersionStore } from '../catalog/version-store';
 import { logBlobName } from '../catalog/change-log';
@@ -8,7 +8,7 @@ import type { GraphSession, Services } from '../runtime/services';
 import type { GraphClient } from '../graph/graph-client';
 import { alarmFor } from './failures';
 import type { RunRef } from './run-steps';
-import { syncContainer, SyncCounts } from './sync-container';
+import { emptyCounts, syncContainer, SyncCounts } from './sync-container';
 import { driveItems } from './workloads/drive';
 import { folderMessages, mailFolders } from './workloads/mail';
 import { calendarEvents, contactFolders, contacts } from './workloads/calendar-contacts';
@@ -154,13 +154,18 @@ export async function syncStep(s: Services, ref: PointRef & { seq: number; conta
   }
 }
 
-/** A folder deleted in Microsoft 365: every message version in it ends with this recovery point. */
+/**
+ * A folder deleted in Microsoft 365: every message version in it ends with this recovery point, then its cursor and
+ * skipped items go (so later runs stop listing it). A retry after a crash finds the heads already closed.
+ */
 async function sweepRemoved(s: Services, t: ReturnType<typeof target> & { containerId: string }): Promise<SyncCounts> {
   const records = [];
   for await (const h of s.versions.allHeads(t.protectedItemId, t.containerId)) records.push(VersionStore.deleteRecord(h, t.seq));
   await s.log.append(logBlobName(t.accountId, t.protectedItemId, t.seq), records);
   for (const r of records) await s.versions.apply(r as Parameters<VersionStore['apply']>[0]);
-  return { pages: 0, changes: records.length, written: 0, deleted: records.length, unchanged: 0, contentFetched: 0, bytes: 0, storedBytes: 0 };
+  await s.skips.forget(t.protectedItemId, t.containerId);
+  await s.cursors.delete(t.protectedItemId, t.containerId);
+  return { ...emptyCounts(), changes: records.length, deleted: records.length };
 }
 
 export interface ContainerResult {
@@ -169,24 +174,37 @@ export interface ContainerResult {
   alarm?: Alarm;
 }
 
-/** Complete only when every container is; partial when some failed or were stopped; failed when none succeeded. */
-export function pointStatus(results: readonly ContainerResult[], itemFailure: Alarm | undefined): PointStatus {
+/**
+ * Complete only when every container is; partial when some failed or were stopped; failed when none succeeded;
+ * a complete point with skipped items or alarms warns.
+ */
+export function pointStatus(results: readonly ContainerResult[], itemFailure: Alarm | undefined, skipped = 0): PointStatus {
   if (itemFailure) return 'failed';
   if (results.length === 0) return 'success';
   const done = results.filter((r) => r.report.status === 'done').length;
   if (done === 0) return results.some((r) => r.report.status === 'stopped') ? 'stopped' : 'failed';
   if (done < results.length) return 'partial';
-  return results.some((r) => r.alarm) ? 'warning' : 'success';
+  return skipped > 0 || results.some((r) => r.alarm) ? 'warning' : 'success';
 }
+
+/** Alarms name the first skipped items one by one; the point's list holds them all. */
+const NAMED_SKIPS = 20;
 
 export async function commitPoint(s: Services, ref: PointRef & { results: ContainerResult[]; failure?: Alarm }): Promise<PointStatus> {
   const point = await s.points.getPoint(ref.accountId, ref.protectedItemId, ref.runId);
   if (!point) throw new Error(`recovery point of ${ref.protectedItemId} in run ${ref.runId} was not begun`);
-  const status = pointStatus(ref.results, ref.failure);
+  const item = await s.inventory.getProtectedItem(ref.accountId, ref.protectedItemId);
+  const skipped = await s.skips.skippedIn(ref.protectedItemId, point.seq);
+  const status = pointStatus(ref.results, ref.failure, skipped.length);
   const done: RecoveryPointDoc = {
     ...point, status, completedAt: s.now().toISOString(),
     containers: Object.fromEntries(ref.results.map((r) => [r.id, r.report])),
-    alarms: [...(ref.failure ? [ref.failure] : []), ...ref.results.flatMap((r) => (r.alarm ? [r.alarm] : []))],
+    alarms: [
+      ...(ref.failure ? [ref.failure] : []), ...ref.results.flatMap((r) => (r.alarm ? [r.alarm] : [])),
+      ...skipped.slice(0, NAMED_SKIPS).map((k) => skippedItemAlarm(k, subjectOf(item))),
+      ...(skipped.length > NAMED_SKIPS ? [moreSkippedAlarm(skipped.length - NAMED_SKIPS, subjectOf(item))] : []),
+    ],
+    ...(skipped.length ? { skipped: skipped.map((k) => ({ containerId: k.containerId, itemId: k.itemId, name: k.name, code: k.code, reason: k.reason })) } : {}),
   };
   await s.log.append(logBlobName(ref.accountId, ref.protectedItemId, point.seq), [{ t: 'doc', container: 'recoveryPoints', doc: { ...done } }]);
   await s.points.savePoint(done);
@@ -199,5 +217,5 @@ function target(ref: PointRef & { seq: number }, item: ProtectedItemDoc, account
 
 async function deps(s: Services, graph: GraphSession, item: ProtectedItemDoc) {
   const content = new BlobContentWriter(await s.contentStores.get(item.accountId, item.repository), item.repository);
-  return { graph, content, versions: s.versions, cursors: s.cursors, log: s.log, now: s.now };
+  return { graph, content, versions: s.versions, cursors: s.cursors, skips: s.skips, log: s.log, now: s.now };
 }

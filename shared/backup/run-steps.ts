@@ -78,6 +78,8 @@ export interface RunSummary {
   storedBytes: number;
   graphRequests: number;
   throttled: number;
+  /** Items not backed up (named in their recovery points), tried again next run. */
+  skipped: number;
 }
 
 /** A run succeeds when every point did; warns when some points carry warnings or are partial; fails when all failed. */
@@ -111,6 +113,7 @@ export async function finishRun(s: Services, ref: RunRef & { stopped: boolean })
     storedBytes: sum((c) => c.storedBytes),
     graphRequests: sum((c) => c.graphRequests ?? 0),
     throttled: sum((c) => c.throttled ?? 0),
+    skipped: points.reduce((t, p) => t + (p.skipped?.length ?? 0), 0),
   };
   const { status, ...numbers } = summary;
   await s.points.saveRun({ ...run, status, endedAt: s.now().toISOString(), summary: numbers, ...(ref.stopped ? { reason: 'stopped at the schedule\'s end time' } : {}) });

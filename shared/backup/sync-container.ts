@@ -6,9 +6,11 @@ import { CursorState, CursorStore } from '../catalog/cursor-store';
 import { headId, toHead, VersionDoc } from '../catalog/version-doc';
 import { VersionStore } from '../catalog/version-store';
 import { planPage, unseenAfterResync, VersionOp } from '../domain/version-plan';
+import type { SkipInput, SkipStore } from '../catalog/skip-store';
+import { classifyItemFailure, ItemFailure } from './item-failure';
 import { mapLimit } from './map-limit';
 import { ContentWriter, GraphReader, ResyncRequired, WaitRequired } from './ports';
-import type { ContainerWorkload, GraphItem } from './workloads/workload';
+import { ContainerWorkload, GraphItem, itemName } from './workloads/workload';
 
 export interface SyncTarget {
   accountId: string;
@@ -29,6 +31,8 @@ export interface SyncCounts {
   contentFetched: number;
   bytes: number;
   storedBytes: number;
+  /** Items whose content could not be read: kept at their last good version and tried again next run. */
+  skipped: number;
 }
 
 export type SyncOutcome =
@@ -42,24 +46,37 @@ export interface SyncDeps {
   versions: VersionStore;
   cursors: CursorStore;
   log: ChangeLog;
+  skips: SkipStore;
   now(): Date;
   /** Parallel content downloads per container; Graph allows 4 concurrent requests per mailbox. */
   contentConcurrency?: number;
+  /** Reads of one item's content before it is skipped for this run (the pipeline retries each request too). */
+  itemAttempts?: number;
 }
 
-const emptyCounts = (): SyncCounts => ({ pages: 0, changes: 0, written: 0, deleted: 0, unchanged: 0, contentFetched: 0, bytes: 0, storedBytes: 0 });
+export const emptyCounts = (): SyncCounts => ({ pages: 0, changes: 0, written: 0, deleted: 0, unchanged: 0, contentFetched: 0, bytes: 0, storedBytes: 0, skipped: 0 });
 
 export async function syncContainer(deps: SyncDeps, target: SyncTarget, workload: ContainerWorkload, deadline: number): Promise<SyncOutcome> {
   const counts = emptyCounts();
   const read = { mailbox: target.mailbox, operation: workload.operation, deadline };
+  // No cursor: a new container, or a catalog rebuilt from the change log (cursors are not logged). Enumerating it
+  // as a resync costs a new container nothing and makes a rebuilt one record what was deleted meanwhile.
   let cursor: CursorState = (await deps.cursors.get(target.protectedItemId, target.containerId)) ?? {
-    protectedItemId: target.protectedItemId, containerId: target.containerId, phase: 'initial',
+    protectedItemId: target.protectedItemId, containerId: target.containerId, phase: 'resync', resyncSeq: target.seq,
   };
   if (cursor.phase === 'resync' && cursor.resyncSeq !== target.seq) {
     // A resync left unfinished by an earlier run: its marks belong to that run, so enumerate again under this one.
     cursor = { protectedItemId: target.protectedItemId, containerId: target.containerId, phase: 'resync', resyncSeq: target.seq };
   }
   let resynced = false;
+  const pending = await deps.skips.itemIds(target.protectedItemId, target.containerId);
+  if (pending.size > 0) {
+    // Items skipped by an earlier run: their delta changes are consumed, so they are read again by id.
+    const due = (await deps.skips.due(target.protectedItemId, target.containerId, target.seq)).map((d) => d.item);
+    const resync = cursor.phase === 'resync' && cursor.resyncSeq === target.seq;
+    const waited = due.length ? await applyOrWait(deps, target, workload, due, resync, read, counts, pending) : 0;
+    if (waited) return { status: 'wait', counts, retryAfterSeconds: waited };
+  }
   while (deps.now().getTime() < deadline) {
     const url = cursor.nextLink ?? cursor.deltaLink ?? workload.initialUrl;
     let page;
@@ -76,12 +93,8 @@ export async function syncContainer(deps: SyncDeps, target: SyncTarget, workload
     }
     counts.pages++;
     const resync = cursor.phase === 'resync' && cursor.resyncSeq === target.seq;
-    try {
-      await applyPage(deps, target, workload, page.value, resync, read, counts);
-    } catch (e) {
-      if (e instanceof WaitRequired) return { status: 'wait', counts, retryAfterSeconds: e.retryAfterSeconds };
-      throw e;
-    }
+    const waited = await applyOrWait(deps, target, workload, page.value, resync, read, counts, pending);
+    if (waited) return { status: 'wait', counts, retryAfterSeconds: waited };
     if (page.nextLink) {
       cursor = { ...withoutLinks(cursor), nextLink: page.nextLink };
       await deps.cursors.save(cursor, deps.now());
@@ -99,15 +112,35 @@ function withoutLinks(c: CursorState): CursorState {
   return { protectedItemId: c.protectedItemId, containerId: c.containerId, phase: c.phase, ...(c.resyncSeq !== undefined ? { resyncSeq: c.resyncSeq } : {}) };
 }
 
+type Read = { mailbox: string; operation: ContainerWorkload['operation']; deadline: number };
+
+/** Applies a page; returns the seconds Graph asked to wait (0 when applied). */
+async function applyOrWait(
+  deps: SyncDeps, target: SyncTarget, workload: ContainerWorkload, items: GraphItem[], resync: boolean, read: Read, counts: SyncCounts, pending: Set<string>,
+): Promise<number> {
+  try {
+    await applyPage(deps, target, workload, items, resync, read, counts, pending);
+    return 0;
+  } catch (e) {
+    if (e instanceof WaitRequired) return Math.max(e.retryAfterSeconds, 1);
+    throw e;
+  }
+}
+
+/**
+ * Content, then the change log, then the catalog, then the skip records: a crash anywhere redoes the page, whose
+ * writes are idempotent. An item whose content cannot be read never stops the page: gone, it is recorded as
+ * deleted; otherwise it is skipped, keeping its last good version (marked seen, so a resync sweep keeps it).
+ */
 async function applyPage(
-  deps: SyncDeps, target: SyncTarget, workload: ContainerWorkload, items: GraphItem[], resync: boolean,
-  read: { mailbox: string; operation: ContainerWorkload['operation']; deadline: number }, counts: SyncCounts,
+  deps: SyncDeps, target: SyncTarget, workload: ContainerWorkload, items: GraphItem[], resync: boolean, read: Read, counts: SyncCounts, pending: Set<string>,
 ): Promise<void> {
   const changes = items.map((i) => workload.toChange(i));
   counts.changes += changes.length;
   const heads = await deps.versions.heads(target.protectedItemId, target.containerId, [...new Set(changes.map((c) => c.itemId))]);
   const headsForPlan = new Map([...heads].map(([id, d]) => [id, toHead(d)]));
   const plan = planPage(changes, headsForPlan, { seq: target.seq, resync });
+  const skipped: SkipInput[] = [];
 
   const records = await mapLimit(plan, deps.contentConcurrency ?? 4, async (op): Promise<LogRecord | undefined> => {
     const previous = heads.get(op.itemId);
@@ -123,19 +156,67 @@ async function applyPage(
       counts.deleted++;
       return VersionStore.deleteRecord(previous!, target.seq);
     }
-    counts.written++;
     const item = items[op.index]!;
-    const next = await nextVersion(deps, target, workload, item, op, previous, resync, read, counts);
-    return VersionStore.putRecord(next, previous, target.seq);
+    const outcome = await readItem(deps, target, workload, item, op, previous, resync, read, counts);
+    if ('version' in outcome) {
+      counts.written++;
+      return VersionStore.putRecord(outcome.version, previous, target.seq);
+    }
+    if (outcome.failure.kind === 'gone') {
+      if (!previous) return undefined;
+      counts.deleted++;
+      return VersionStore.deleteRecord(previous, target.seq);
+    }
+    counts.skipped++;
+    const f = outcome.failure;
+    skipped.push({
+      protectedItemId: target.protectedItemId, containerId: target.containerId, itemId: item.id, name: itemName(item), item,
+      code: f.code, reason: f.reason, transient: f.kind === 'transient', ...(f.status ? { status: f.status } : {}), ...(f.requestId ? { requestId: f.requestId } : {}),
+    });
+    return previous && resync && previous.resyncMark !== target.seq
+      ? { t: 'version', put: { ...previous, id: headId(target.protectedItemId, target.containerId, op.itemId), resyncMark: target.seq } }
+      : undefined;
   });
   const toWrite = records.filter((r): r is Extract<LogRecord, { t: 'version' }> => r !== undefined && r.t === 'version');
   await deps.log.append(logBlobName(target.accountId, target.protectedItemId, target.seq), toWrite);
   await mapLimit(toWrite, 8, (r) => deps.versions.apply(r));
+  for (const s of skipped) {
+    await deps.skips.record(s, target.seq, deps.now());
+    pending.add(s.itemId);
+  }
+  // Listed again and not skipped this time (stored, unchanged, deleted): no longer owed to anyone.
+  const again = new Set(skipped.map((s) => s.itemId));
+  for (const id of new Set(changes.map((c) => c.itemId))) {
+    if (!pending.has(id) || again.has(id)) continue;
+    await deps.skips.clear(target.protectedItemId, target.containerId, id);
+    pending.delete(id);
+  }
+}
+
+type ReadOutcome = { version: VersionDoc } | { failure: ItemFailure };
+
+/** The item's next version, or why its content could not be had after `itemAttempts` reads. */
+async function readItem(
+  deps: SyncDeps, target: SyncTarget, workload: ContainerWorkload, item: GraphItem, op: Extract<VersionOp, { op: 'put' }>,
+  previous: VersionDoc | undefined, resync: boolean, read: Read, counts: SyncCounts,
+): Promise<ReadOutcome> {
+  const refused = op.fetchContent ? workload.refused?.(item) : undefined;
+  if (refused) return { failure: { kind: 'unreadable', ...refused } };
+  const attempts = deps.itemAttempts ?? 3;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return { version: await nextVersion(deps, target, workload, item, op, previous, resync, read, counts) };
+    } catch (e) {
+      const failure = classifyItemFailure(e);
+      if (!failure) throw e;
+      if (failure.kind !== 'transient' || attempt >= attempts) return { failure };
+    }
+  }
 }
 
 async function nextVersion(
   deps: SyncDeps, target: SyncTarget, workload: ContainerWorkload, item: GraphItem, op: Extract<VersionOp, { op: 'put' }>,
-  previous: VersionDoc | undefined, resync: boolean, read: { mailbox: string; operation: ContainerWorkload['operation']; deadline: number }, counts: SyncCounts,
+  previous: VersionDoc | undefined, resync: boolean, read: Read, counts: SyncCounts,
 ): Promise<VersionDoc> {
   const change = workload.toChange(item);
   const doc: VersionDoc = {

@@ -33,8 +33,16 @@ export class CursorStore {
     await this.container.items.upsert<Cursor>({ ...cursor, id: headId(cursor.protectedItemId, 'cursor', cursor.containerId), updatedAt: now.toISOString() });
   }
 
+  /** Forgets a container that no longer exists (a deleted folder, once its items are recorded as deleted). */
+  async delete(protectedItemId: string, containerId: string): Promise<void> {
+    await this.container.item(headId(protectedItemId, 'cursor', containerId), protectedItemId).delete().catch((e: { code?: number }) => {
+      if (e.code !== 404) throw e;
+    });
+  }
+
+  /** The item's cursors (not the skipped items that share their container). */
   async list(protectedItemId: string): Promise<Cursor[]> {
-    const { resources } = await this.container.items.query<Cursor>({ query: 'SELECT * FROM c WHERE c.protectedItemId = @p', parameters: [{ name: '@p', value: protectedItemId }] }, { partitionKey: protectedItemId }).fetchAll();
+    const { resources } = await this.container.items.query<Cursor>({ query: 'SELECT * FROM c WHERE c.protectedItemId = @p AND NOT IS_DEFINED(c.type)', parameters: [{ name: '@p', value: protectedItemId }] }, { partitionKey: protectedItemId }).fetchAll();
     return resources;
   }
 }

@@ -12,6 +12,16 @@ export interface ContainerReport {
   storedBytes: number;
   graphRequests?: number;
   throttled?: number;
+  skipped?: number;
+}
+
+/** An item the point could not read, by name, with why (the full list; alarms name the first few). */
+export interface SkippedEntry {
+  containerId: string;
+  itemId: string;
+  name: string;
+  code: string;
+  reason: string;
 }
 
 /** One protected item's state in one run. Complete only when every container in it is. */
@@ -27,6 +37,7 @@ export interface RecoveryPointDoc {
   completedAt?: string;
   containers: Record<string, ContainerReport>;
   alarms: Alarm[];
+  skipped?: SkippedEntry[];
 }
 
 export interface RunDoc {

@@ -7,6 +7,7 @@ export type Severity = 'error' | 'warning' | 'info';
 export type AlarmCode =
   | 'graph.permissionMissing' | 'graph.accessDenied' | 'mailbox.notLicensed' | 'onedrive.inaccessible'
   | 'site.locked' | 'site.readOnly' | 'graph.throttled' | 'graph.unavailable' | 'graph.itemGone' | 'graph.resyncRequired'
+  | 'item.skipped' | 'item.skippedMore'
   | 'auth.unknownTenant' | 'auth.unknownApplication' | 'auth.badSecret' | 'auth.secretExpired' | 'auth.badCertificate'
   | 'auth.missingCredential' | 'auth.failed'
   | 'storage.quotaExceeded' | 'storage.immutable' | 'storage.forbidden' | 'storage.unavailable'
@@ -118,14 +119,45 @@ export function classifyGraphFailure(f: GraphFailure): Alarm {
   if (f.status === 404) {
     return {
       ...base, code: 'graph.itemGone', severity: 'info', transient: false,
-      message: `An item of ${who} was deleted while it was being backed up; it is recorded as deleted.`,
-      fix: 'No action needed.',
+      message: `A folder or item of ${who} was deleted or moved while it was being backed up.`,
+      fix: 'No action needed: the next run records it as deleted (or under its new folder).',
     };
   }
   return {
     ...base, code: 'unexpected', severity: 'error', transient: f.status >= 500,
     message: `Microsoft Graph answered HTTP ${f.status}${f.code ? ` (${f.code})` : ''} while trying to ${op.action} for ${who}.`,
     fix: f.status >= 500 ? 'Usually transient: the next run retries.' : 'Check the request id in Application Insights and report it if it persists.',
+  };
+}
+
+export interface SkippedItemFacts {
+  name: string;
+  code: string;
+  reason: string;
+  transient: boolean;
+  requestId?: string;
+}
+
+/** An item one run could not read: named, with the cause, and what keeps it safe meanwhile. */
+export function skippedItemAlarm(item: SkippedItemFacts, subject?: Subject): Alarm {
+  const fix = item.code === 'malwareDetected'
+    ? 'Review the file: a SharePoint administrator can inspect it with Get-SPOMalwareFile -FileUri "<file URL>". Once it is cleaned or released, the next run backs it up.'
+    : item.transient
+      ? 'No action needed: the next run tries it again. If it is skipped run after run, look its request id up in Application Insights and open the item in Outlook or OneDrive: it may be damaged.'
+      : 'The next run tries it again. If it keeps failing, open the item in Outlook or OneDrive: a damaged or blocked item can be saved again as a copy, which is then backed up.';
+  return {
+    code: 'item.skipped', severity: 'warning', transient: item.transient, subject, ...(item.requestId ? { requestId: item.requestId } : {}),
+    message: `'${item.name}' in ${named(subject)} was not backed up: ${item.reason}. Its previous backed-up version, if any, stays in the recovery point.`,
+    fix,
+  };
+}
+
+/** Past the first few, skipped items are counted in one alarm; the recovery point lists every one. */
+export function moreSkippedAlarm(more: number, subject?: Subject): Alarm {
+  return {
+    code: 'item.skippedMore', severity: 'warning', transient: true, subject,
+    message: `${more} more items in ${named(subject)} were not backed up; the recovery point lists each with its reason.`,
+    fix: 'The next run tries them again. See the recovery point\'s skipped list for what each needs.',
   };
 }
 

@@ -8,6 +8,7 @@ import { readSettings, Settings } from '../config/settings';
 import { ChangeLog } from '../catalog/change-log';
 import { createCatalogDatabase } from '../catalog/cosmos-client';
 import { CursorStore } from '../catalog/cursor-store';
+import { SkipStore } from '../catalog/skip-store';
 import { PointsStore } from '../catalog/points-store';
 import { VersionStore } from '../catalog/version-store';
 import { InventoryStore } from '../inventory/inventory-store';
@@ -40,6 +41,7 @@ export interface Services {
   points: PointsStore;
   versions: VersionStore;
   cursors: CursorStore;
+  skips: SkipStore;
   log: ChangeLog;
   contentStore: ContentStore;
   /** Every repository's content store; `contentStore` is the default repository's. */
@@ -72,6 +74,7 @@ export function services(): Services {
     points: new PointsStore(database),
     versions: new VersionStore(database),
     cursors: new CursorStore(database),
+    skips: new SkipStore(database),
     log: new ChangeLog(blobs.getContainerClient('changelog')),
     contentStore,
     contentStores: new ContentStores(blobs, contentStore, (accountId, name) => inventory.getRepository(accountId, name), () => azureCredential(settings)),

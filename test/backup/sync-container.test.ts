@@ -7,6 +7,9 @@ import { SyncDeps, syncContainer, SyncTarget } from '../../shared/backup/sync-co
 import { folderMessages } from '../../shared/backup/workloads/mail';
 import { ChangeLog } from '../../shared/catalog/change-log';
 import { CursorStore } from '../../shared/catalog/cursor-store';
+import { SkipStore } from '../../shared/catalog/skip-store';
+import { GraphRequestError } from '../../shared/graph/graph-errors';
+import { RestError } from '@azure/storage-blob';
 import { VersionStore } from '../../shared/catalog/version-store';
 import { rebuildCatalog } from '../../shared/catalog/rebuild';
 import { ContentStore } from '../../shared/storage/content-store';
@@ -18,7 +21,10 @@ class ScriptedGraph implements GraphReader {
   pages = new Map<string, DeltaPage | Error>();
   mime = new Map<string, string>();
   failStreamOnce = new Set<string>();
+  /** Every read of these messages' MIME fails with the error, until removed. */
+  failStream = new Map<string, Error>();
   streamed: string[] = [];
+  attempts: string[] = [];
 
   async page(url: string): Promise<DeltaPage> {
     const p = this.pages.get(url);
@@ -29,6 +35,9 @@ class ScriptedGraph implements GraphReader {
   async stream(url: string): Promise<Readable> {
     const id = /messages\/([^/]+)\/\$value/.exec(url)![1]!;
     if (this.failStreamOnce.delete(id)) throw new Error('connection reset');
+    this.attempts.push(id);
+    const failure = this.failStream.get(id);
+    if (failure) throw failure;
     this.streamed.push(id);
     return Readable.from([Buffer.from(this.mime.get(id) ?? `MIME of ${id}`)]);
   }
@@ -62,7 +71,7 @@ describe('syncContainer', () => {
     graph = new ScriptedGraph();
     deps = {
       graph, content: new BlobContentWriter(new ContentStore(blobs)), versions: new VersionStore(database),
-      cursors: new CursorStore(database), log: new ChangeLog(logs), now: () => new Date(),
+      cursors: new CursorStore(database), skips: new SkipStore(database), log: new ChangeLog(logs), now: () => new Date(),
     };
   });
   afterAll(async () => {
@@ -145,5 +154,103 @@ describe('syncContainer', () => {
     expect(await syncContainer(deps, t(2), big, far())).toMatchObject({ status: 'done', resynced: true, counts: { deleted: 1099 } });
     const { resources } = await deps.versions.view('acct.mailbox.u1', 2, { containerId: 'archive' }).fetchAll();
     expect(resources.map((d) => d.itemId)).toEqual(['z7']);
+  });
+});
+
+describe('syncContainer with items whose content cannot be read', () => {
+  let client: CosmosClient;
+  let blobs: ContainerClient;
+  let logs: ContainerClient;
+  let graph: ScriptedGraph;
+  let deps: SyncDeps;
+  let skips: SkipStore;
+  const pid = 'acct.mailbox.u2';
+  const box = folderMessages('u2', 'inbox');
+  const target = (seq: number): SyncTarget => ({ accountId: 'acct', tenantId: 't1', protectedItemId: pid, containerId: 'inbox', mailbox: 'u2', seq });
+  const far = (): number => Date.now() + 60_000;
+  const graphError = (status: number, code: string): GraphRequestError => new GraphRequestError({ status, code, operation: 'mail.read', requestId: `req-${code}` });
+  const view = async (seq: number): Promise<string[]> =>
+    (await deps.versions.view(pid, seq).fetchAll()).resources.map((d) => `${d.itemId}:${d.changeKey ?? ''}`).sort();
+
+  beforeAll(async () => {
+    const catalog = await freshCatalog('skips');
+    client = catalog.client;
+    const service = BlobServiceClient.fromConnectionString(stackEnv('M365V_STORAGE_CONNECTION_STRING'));
+    blobs = service.getContainerClient(uniqueName('content'));
+    logs = service.getContainerClient(uniqueName('log'));
+    await Promise.all([blobs.create(), logs.create()]);
+    graph = new ScriptedGraph();
+    skips = new SkipStore(catalog.database);
+    deps = {
+      graph, content: new BlobContentWriter(new ContentStore(blobs)), versions: new VersionStore(catalog.database),
+      cursors: new CursorStore(catalog.database), skips, log: new ChangeLog(logs), now: () => new Date(),
+    };
+  });
+  afterAll(async () => {
+    await Promise.all([blobs.delete(), logs.delete()]);
+    client.dispose();
+  });
+
+  it('skips an item Graph keeps failing, stores the rest, advances the cursor, and names the item with its reason', async () => {
+    graph.pages.set(box.initialUrl, { value: [m('x', 'x1'), m('y', 'y1'), m('z', 'z1'), m('draft', 'd1', { isDraft: true })], deltaLink: 'd-1' });
+    graph.failStream.set('y', graphError(500, 'ErrorInternalServerError'));
+    const r = await syncContainer(deps, target(1), box, far());
+    expect(r).toMatchObject({ status: 'done', counts: { written: 3, skipped: 1 } });
+    // A transient failure is read again within the run before it is skipped (the pipeline retries each read too).
+    expect(graph.attempts.filter((id) => id === 'y')).toHaveLength(3);
+    expect(await view(1)).toEqual(['draft:d1', 'x:x1', 'z:z1']);
+    expect((await deps.cursors.get(pid, 'inbox'))?.deltaLink).toBe('d-1');
+    const [skip] = await skips.skippedIn(pid, 1);
+    expect(skip).toMatchObject({ itemId: 'y', name: 'subject y', transient: true, code: 'ErrorInternalServerError', requestId: 'req-ErrorInternalServerError', attempts: 1 });
+    expect(skip!.reason).toContain('HTTP 500');
+  });
+
+  it('reads a skipped item again next run, although no delta change mentions it, and stores it once readable', async () => {
+    graph.pages.set('d-1', { value: [], deltaLink: 'd-2' });
+    const stillFailing = await syncContainer(deps, target(2), box, far());
+    expect(stillFailing).toMatchObject({ status: 'done', counts: { skipped: 1 } });
+    expect((await skips.skippedIn(pid, 2))[0]).toMatchObject({ itemId: 'y', firstSeq: 1, attempts: 2 });
+    graph.failStream.delete('y');
+    graph.pages.set('d-2', { value: [], deltaLink: 'd-3' });
+    expect(await syncContainer(deps, target(3), box, far())).toMatchObject({ status: 'done', counts: { written: 1, skipped: 0 } });
+    expect(await view(3)).toEqual(['draft:d1', 'x:x1', 'y:y1', 'z:z1']);
+    expect(await skips.itemIds(pid, 'inbox')).toEqual(new Set());
+  });
+
+  it('records an item deleted between the page and its download as deleted, without retrying it', async () => {
+    graph.attempts = [];
+    graph.pages.set('d-3', { value: [m('draft', 'd2', { isDraft: true }), m('gone', 'g1')], deltaLink: 'd-4' });
+    graph.failStream.set('draft', graphError(404, 'ErrorItemNotFound'));
+    graph.failStream.set('gone', graphError(404, 'ErrorItemNotFound'));
+    const r = await syncContainer(deps, target(4), box, far());
+    expect(r).toMatchObject({ status: 'done', counts: { deleted: 1, skipped: 0, written: 0 } });
+    expect(graph.attempts.sort()).toEqual(['draft', 'gone']);
+    expect(await view(4)).toEqual(['x:x1', 'y:y1', 'z:z1']);
+    expect((await deps.cursors.get(pid, 'inbox'))?.deltaLink).toBe('d-4');
+  });
+
+  it('keeps the last good version of an item skipped during a resync, so the sweep does not delete it', async () => {
+    graph.failStream.clear();
+    graph.pages.set('d-4', { value: [m('draft2', 'e1', { isDraft: true })], deltaLink: 'd-5' });
+    await syncContainer(deps, target(5), box, far());
+    graph.attempts = [];
+    graph.pages.set('d-5', new ResyncRequired());
+    graph.pages.set(box.initialUrl, { value: [m('x', 'x1'), m('y', 'y1'), m('draft2', 'e2', { isDraft: true })], deltaLink: 'd-6' });
+    graph.failStream.set('draft2', graphError(403, 'malwareDetected'));
+    const r = await syncContainer(deps, target(6), box, far());
+    // z was deleted during the gap; draft2's new version is unreadable, its old one stays.
+    expect(r).toMatchObject({ status: 'done', resynced: true, counts: { deleted: 1, skipped: 1 } });
+    expect(graph.attempts).toEqual(['draft2']);
+    expect(await view(6)).toEqual(['draft2:e1', 'x:x1', 'y:y1']);
+    expect((await skips.skippedIn(pid, 6))[0]).toMatchObject({ itemId: 'draft2', code: 'malwareDetected', transient: false });
+  });
+
+  it('lets a failure of its own stores or of the container through: the step fails and is retried whole', async () => {
+    graph.pages.set('d-6', { value: [m('w', 'w1')], deltaLink: 'd-7' });
+    graph.failStream.set('w', new RestError('server busy', { statusCode: 503 }));
+    await expect(syncContainer(deps, target(7), box, far())).rejects.toThrow('server busy');
+    graph.failStream.set('w', graphError(403, 'ErrorAccessDenied'));
+    await expect(syncContainer(deps, target(7), box, far())).rejects.toThrow('403');
+    expect((await deps.cursors.get(pid, 'inbox'))?.deltaLink).toBe('d-6');
   });
 });

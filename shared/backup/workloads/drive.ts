@@ -21,8 +21,15 @@ export function driveItems(driveId: string): ContainerWorkload {
       ...(item.file ? { file: pick(item.file as GraphItem, ['mimeType', 'hashes']) } : {}),
     }),
     content: (item) => (item.file ? { url: `/drives/${seg(driveId)}/items/${seg(item.id)}/content` } : null),
+    // The malware facet (driveItem v1.0): SharePoint blocks the download, so none is attempted.
+    refused: (item) => (item.malware ? { code: 'malwareDetected', reason: `Microsoft 365 flagged it as malware${describe(item.malware)} and blocks its download` } : undefined),
   };
 }
+
+const describe = (malware: unknown): string => {
+  const d = (malware as { description?: unknown }).description;
+  return typeof d === 'string' && d ? ` (${d})` : '';
+};
 
 /** Content identity without downloading: Graph's hash when it gives one, else the content tag, with the size. */
 function contentKeyOf(item: GraphItem): string {

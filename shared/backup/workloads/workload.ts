@@ -18,7 +18,15 @@ export interface ContainerWorkload {
    * serialised (events, contacts), or nothing (folders).
    */
   content(item: GraphItem): { url: string; mime?: boolean } | { inline: true } | null;
+  /** Why Microsoft 365 will not serve this item's content, when the listing already says so (a malware facet). */
+  refused?(item: GraphItem): { code: string; reason: string } | undefined;
 }
+
+/** What an administrator recognises an item by in a report: its subject, file name or display name. */
+export const itemName = (item: GraphItem): string => {
+  const name = [item.subject, item.name, item.displayName].find((v) => typeof v === 'string' && v.length > 0);
+  return typeof name === 'string' ? name : `(untitled, id ${item.id})`;
+};
 
 export const pick = (item: GraphItem, keys: readonly string[]): Record<string, unknown> =>
   Object.fromEntries(keys.filter((k) => item[k] !== undefined).map((k) => [k, item[k]]));

@@ -1,0 +1,80 @@
+// Items a backup could not read (malware, refused, kept failing): one document each beside the cursors (same
+// container and partition), holding the Graph item as the delta page listed it so the next run can try it again
+// without a delta change. A skip is cleared when the item is stored or recorded as deleted.
+import { Container, Database } from '@azure/cosmos';
+import { headId } from './version-doc';
+import type { GraphItem } from '../backup/workloads/workload';
+
+export interface SkippedItem {
+  id: string;
+  type: 'skipped';
+  protectedItemId: string;
+  containerId: string;
+  itemId: string;
+  /** What an administrator recognises: the subject or file name. */
+  name: string;
+  code: string;
+  reason: string;
+  transient: boolean;
+  status?: number;
+  requestId?: string;
+  /** The recovery points in which the item was first and last skipped; attempts counts runs, not requests. */
+  firstSeq: number;
+  lastSeq: number;
+  attempts: number;
+  item: GraphItem;
+  updatedAt: string;
+}
+
+export type SkipInput = Pick<SkippedItem, 'protectedItemId' | 'containerId' | 'itemId' | 'name' | 'code' | 'reason' | 'transient' | 'item'> & Partial<Pick<SkippedItem, 'status' | 'requestId'>>;
+
+const skipId = (protectedItemId: string, containerId: string, itemId: string): string => `skip-${headId(protectedItemId, containerId, itemId)}`;
+
+export class SkipStore {
+  private readonly container: Container;
+
+  constructor(database: Database) {
+    this.container = database.container('cursors');
+  }
+
+  /** The container's skipped items not yet tried again in recovery point `seq`. */
+  async due(protectedItemId: string, containerId: string, seq: number): Promise<SkippedItem[]> {
+    return this.query(protectedItemId, 'c.containerId = @c AND c.lastSeq < @s', { '@c': containerId, '@s': seq });
+  }
+
+  /** Ids of the container's skipped items, whatever their point. */
+  async itemIds(protectedItemId: string, containerId: string): Promise<Set<string>> {
+    return new Set((await this.query(protectedItemId, 'c.containerId = @c', { '@c': containerId })).map((s) => s.itemId));
+  }
+
+  /** The items skipped in recovery point `seq`, across containers (what the point reports). */
+  async skippedIn(protectedItemId: string, seq: number): Promise<SkippedItem[]> {
+    return this.query(protectedItemId, 'c.lastSeq = @s', { '@s': seq });
+  }
+
+  /** Records a skip in point `seq`; recording it again in the same point (a redone page) changes nothing. */
+  async record(s: SkipInput, seq: number, now: Date): Promise<void> {
+    const id = skipId(s.protectedItemId, s.containerId, s.itemId);
+    const { resource: prior } = await this.container.item(id, s.protectedItemId).read<SkippedItem>();
+    const attempts = prior ? prior.attempts + (prior.lastSeq < seq ? 1 : 0) : 1;
+    await this.container.items.upsert<SkippedItem>({ ...s, id, type: 'skipped', firstSeq: prior?.firstSeq ?? seq, lastSeq: seq, attempts, updatedAt: now.toISOString() });
+  }
+
+  async clear(protectedItemId: string, containerId: string, itemId: string): Promise<void> {
+    await this.container.item(skipId(protectedItemId, containerId, itemId), protectedItemId).delete().catch((e: { code?: number }) => {
+      if (e.code !== 404) throw e;
+    });
+  }
+
+  /** A container that no longer exists owes nothing. */
+  async forget(protectedItemId: string, containerId: string): Promise<void> {
+    for (const s of await this.query(protectedItemId, 'c.containerId = @c', { '@c': containerId })) await this.clear(protectedItemId, containerId, s.itemId);
+  }
+
+  private async query(protectedItemId: string, where: string, params: Record<string, string | number>): Promise<SkippedItem[]> {
+    const { resources } = await this.container.items
+      .query<SkippedItem>({ query: `SELECT * FROM c WHERE c.type = 'skipped' AND c.protectedItemId = @p AND ${where}`, parameters: [{ name: '@p', value: protectedItemId }, ...Object.entries(params).map(([name, value]) => ({ name, value }))] }, { partitionKey: protectedItemId })
+      .fetchAll();
+    return resources;
+  }
+}
