@@ -2,9 +2,9 @@
 import * as df from 'durable-functions';
 import type { InvocationContext } from '@azure/functions';
 import type { Alarm } from '../shared/domain/alarms';
-import { beginPoint, commitPoint, listContainers, syncStep } from '../shared/backup/point-steps';
+import { beginPoint, commitPoint, leaseItem, listContainers, syncStep } from '../shared/backup/point-steps';
 import { notifyRun, preRunHook } from '../shared/backup/run-notify';
-import { beginRun, discoverItems, finishRun, itemIds, RunRef, runAlarms } from '../shared/backup/run-steps';
+import { beginRun, discoverItems, failRun, finishRun, itemIds, RunRef, runAlarms } from '../shared/backup/run-steps';
 import { services } from '../shared/runtime/services';
 
 type Step<I, O> = (s: ReturnType<typeof services>, input: I) => Promise<O>;
@@ -36,10 +36,18 @@ function alarmingActivity(name: string, step: Step<RunRef, Alarm[]>): void {
 activity('backupBeginRun', beginRun);
 activity('backupDiscover', discoverItems);
 activity('backupItemIds', itemIds);
+activity('backupLeaseItem', leaseItem);
 activity('backupBeginPoint', beginPoint);
 activity('backupListContainers', listContainers);
 activity('backupSyncStep', syncStep);
 activity('backupCommitPoint', commitPoint);
+df.app.activity('backupFailRun', {
+  handler: async (input: unknown, context) => {
+    const ref = input as Parameters<typeof failRun>[1];
+    context.error(`BackupRunFailed ${JSON.stringify({ runId: ref.runId, accountId: ref.accountId, jobId: ref.jobId, reason: ref.message })}`);
+    await failRun(services(), ref);
+  },
+});
 // Webhook deliveries are at least once (an activity retried after a delivery repeats it); receivers dedupe on
 // the x-m365vault-delivery header.
 alarmingActivity('backupPreRunHook', preRunHook);

@@ -3,7 +3,7 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, RetryOptions } from 'durable-functions';
 import type { Alarm } from '../shared/domain/alarms';
-import type { ContainerRef, ContainerResult, ListOutcome, PointRef, StepOutcome } from '../shared/backup/point-steps';
+import type { ContainerRef, ContainerResult, LeaseOutcome, ListOutcome, PointRef, StepOutcome } from '../shared/backup/point-steps';
 import type { RunSummary } from '../shared/backup/run-steps';
 import type { PointStatus } from '../shared/catalog/points-store';
 
@@ -26,6 +26,9 @@ const retry = (): RetryOptions => {
   return r;
 };
 
+/** How often a run waiting for another job's run to finish with an item looks again. */
+const LEASE_POLL_SECONDS = 30;
+
 const stopped = (ctx: OrchestrationContext, stopAt?: string): boolean => stopAt !== undefined && ctx.df.currentUtcDateTime >= new Date(stopAt);
 
 interface LaneInput extends Omit<BackupJobInput, 'trigger'> {
@@ -42,6 +45,17 @@ const backupJob: OrchestrationHandler = function* (ctx: OrchestrationContext) {
   const runId = `${now.toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${ctx.df.newGuid('run').slice(0, 8)}`;
   const ref = { accountId: input.accountId, jobId: input.jobId, runId };
   ctx.df.setCustomStatus({ runId, stage: 'discovering' });
+  try {
+    return yield* runJob(ctx, input, ref);
+  } catch (e) {
+    // A step that failed after its retries: the run ends as failed, saying why, before the instance does.
+    yield ctx.df.callActivityWithRetry('backupFailRun', retry(), { ...ref, trigger: input.trigger, message: (e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 500) });
+    throw e;
+  }
+};
+
+function* runJob(ctx: OrchestrationContext, input: BackupJobInput, ref: { accountId: string; jobId: string; runId: string }): Generator<df.Task, unknown, unknown> {
+  const { runId } = ref;
   const { concurrency } = (yield ctx.df.callActivityWithRetry('backupBeginRun', retry(), { ...ref, trigger: input.trigger })) as { concurrency: number };
   yield ctx.df.callActivityWithRetry('backupPreRunHook', retry(), ref);
   const found = (yield ctx.df.callActivityWithRetry('backupDiscover', retry(), ref)) as { count: number; ids: string[]; failure?: Alarm };
@@ -58,7 +72,7 @@ const backupJob: OrchestrationHandler = function* (ctx: OrchestrationContext) {
   yield ctx.df.callActivityWithRetry('backupNotify', retry(), ref);
   ctx.df.setCustomStatus({ runId, stage: 'finished', total: found.count });
   return { runId, ...summary };
-};
+}
 
 /** One lane of a run's window: its items in order, each as its own sub-orchestration. Returns whether it stopped early. */
 const backupLane: OrchestrationHandler = function* (ctx: OrchestrationContext) {
@@ -80,6 +94,15 @@ const backupItem: OrchestrationHandler = function* (ctx: OrchestrationContext) {
   const { stopAt, ...ref } = input;
   const results: ContainerResult[] = [];
   let failure: Alarm | undefined;
+  // Another job may be backing this item up: wait for its run to finish with it (both jobs then get their point, in
+  // order), polling on a durable timer that costs nothing meanwhile.
+  for (;;) {
+    const lease = (yield ctx.df.callActivityWithRetry('backupLeaseItem', retry(), ref)) as LeaseOutcome;
+    if (lease.held) break;
+    if (stopped(ctx, stopAt)) return { protectedItemId: ref.protectedItemId, status: 'stopped' };
+    ctx.df.setCustomStatus({ waitingFor: lease.holder, until: lease.until });
+    yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + LEASE_POLL_SECONDS * 1000));
+  }
   try {
     const { seq } = (yield ctx.df.callActivityWithRetry('backupBeginPoint', retry(), ref)) as { seq: number };
     let containers: ContainerRef[] | undefined;

@@ -1,10 +1,22 @@
 import type { DurableClient } from 'durable-functions';
+import { ACTIVE_INSTANCE, InstanceState, settleRuns } from '../shared/backup/run-steps';
+import { services } from '../shared/runtime/services';
 import type { BackupJobInput } from './backup-orchestration';
 
 /** One orchestration instance per job: its id is fixed, so a job never runs twice at once. */
 export const backupInstanceId = (jobId: string): string => `backup-${jobId}`;
 
-const ACTIVE = new Set(['Running', 'Pending', 'Suspended', 'ContinuedAsNew']);
+/** The job's instance as the run records need it: status, the run it executes, a failure's reason. */
+async function instanceState(client: DurableClient, jobId: string): Promise<InstanceState | undefined> {
+  const status = await client.getStatus(backupInstanceId(jobId)).catch(() => undefined);
+  if (!status) return undefined;
+  const runId = (status.customStatus as { runId?: string } | undefined)?.runId;
+  return { runtimeStatus: String(status.runtimeStatus), ...(runId ? { runId } : {}), output: status.output };
+}
+
+/** Ends the job's runs its orchestration no longer executes (terminated, failed), before they are listed or succeeded. */
+export const settleJobRuns = (client: DurableClient, accountId: string, jobId: string): Promise<void> =>
+  settleRuns(services(), accountId, jobId, () => instanceState(client, jobId));
 
 export type StartResult = { started: true; instanceId: string } | { started: false; instanceId: string; runId?: string };
 
@@ -12,7 +24,7 @@ export async function startBackup(client: DurableClient, input: BackupJobInput):
   const instanceId = backupInstanceId(input.jobId);
   const running = async (): Promise<StartResult | undefined> => {
     const status = await client.getStatus(instanceId).catch(() => undefined);
-    if (status && ACTIVE.has(String(status.runtimeStatus))) {
+    if (status && ACTIVE_INSTANCE.has(String(status.runtimeStatus))) {
       const runId = (status.customStatus as { runId?: string } | undefined)?.runId;
       return { started: false, instanceId, ...(runId ? { runId } : {}) };
     }
@@ -20,6 +32,7 @@ export async function startBackup(client: DurableClient, input: BackupJobInput):
   };
   const busy = await running();
   if (busy) return busy;
+  await settleJobRuns(client, input.accountId, input.jobId);
   try {
     await client.startNew('backupJob', { instanceId, input });
     return { started: true, instanceId };

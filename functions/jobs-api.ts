@@ -1,8 +1,7 @@
 // Running jobs on demand and following their runs.
-import { app } from '@azure/functions';
 import * as df from 'durable-functions';
 import { services } from '../shared/runtime/services';
-import { startBackup } from './backup-start';
+import { settleJobRuns, startBackup } from './backup-start';
 import { errorBody, handle, json } from './http/respond';
 
 df.app.client.http('jobsRun', {
@@ -16,10 +15,12 @@ df.app.client.http('jobsRun', {
     })(req, context),
 });
 
-app.http('runsList', {
+df.app.client.http('runsList', {
   route: 'accounts/{accountId}/jobs/{jobId}/runs', methods: ['GET'], authLevel: 'anonymous',
-  handler: handle('Backup.Reader', async (req) => {
-    await services().inventory.getJob(req.params.accountId!, req.params.jobId!);
-    return json(200, { value: await services().points.listRuns(req.params.accountId!, req.params.jobId!) });
-  }),
+  handler: async (req, client, context) =>
+    handle('Backup.Reader', async () => {
+      await services().inventory.getJob(req.params.accountId!, req.params.jobId!);
+      await settleJobRuns(client, req.params.accountId!, req.params.jobId!);
+      return json(200, { value: await services().points.listRuns(req.params.accountId!, req.params.jobId!) });
+    })(req, context),
 });

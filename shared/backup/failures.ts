@@ -1,5 +1,6 @@
 import { RestError } from '@azure/storage-blob';
-import { Alarm, classifyAuthFailure, classifyGraphFailure, classifyStorageFailure, Subject } from '../domain/alarms';
+import { Alarm, classifyAuthFailure, classifyGraphFailure, classifyStorageFailure, secretAlarm, Subject } from '../domain/alarms';
+import { SecretUnavailable } from '../secrets/secret-source';
 import type { GraphOperation } from '../domain/graph-permissions';
 
 /** What the Graph client's errors carry; read structurally so this module depends on no client class. */
@@ -14,6 +15,7 @@ const isAuthError = (e: unknown): e is AuthErrorShape => e instanceof Error && (
  * stores), which the caller rethrows so the durable retry policy gets a chance.
  */
 export function alarmFor(e: unknown, operation: GraphOperation, subject: Subject, grantedRoles?: string[]): Alarm | undefined {
+  if (e instanceof SecretUnavailable) return secretAlarm(e.secretName, e.reason, subject);
   if (isAuthError(e)) return classifyAuthFailure(e.aadsts ? `AADSTS${e.aadsts}` : (e.description ?? (e as Error).message), subject);
   if (isGraphError(e)) {
     return classifyGraphFailure({

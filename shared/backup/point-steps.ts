@@ -1,5 +1,5 @@
 // Steps of one protected item's recovery point, each the body of one activity.
-import { Alarm, moreSkippedAlarm, skippedItemAlarm, Subject } from '../domain/alarms';
+import { Alarm, itemBusyAlarm, moreSkippedAlarm, skippedItemAlarm, Subject } from '../domain/alarms';
 import { ContainerReport, pointId, PointStatus, RecoveryPointDoc } from '../catalog/points-store';
 import { VersionStore } from '../catalog/version-store';
 import { logBlobName } from '../catalog/change-log';
@@ -43,11 +43,29 @@ function workloadOf(item: ProtectedItemDoc, c: ContainerRef): ContainerWorkload 
   }
 }
 
+/** How long a lease lasts unrenewed: a safety net only, since an ended run releases its leases (abortRun, commitPoint). */
+export const LEASE_SECONDS = 3600;
+
+export type LeaseOutcome = { held: true } | { held: false; holder: string; until: string };
+
+/** Takes the item for this run, or names the run of another job backing it up now (the caller waits its turn). */
+export async function leaseItem(s: Services, ref: PointRef): Promise<LeaseOutcome> {
+  const now = s.now();
+  return s.inventory.lease(ref.accountId, ref.protectedItemId, ref.runId, now, new Date(now.getTime() + LEASE_SECONDS * 1000));
+}
+
+/** Renews the lease for a step (and a throttling wait after it); an alarm when another run took it meanwhile. */
+async function renewLease(s: Services, ref: PointRef, item: ProtectedItemDoc, extraSeconds = 0): Promise<Alarm | undefined> {
+  const now = s.now();
+  const r = await s.inventory.lease(ref.accountId, ref.protectedItemId, ref.runId, now, new Date(now.getTime() + (LEASE_SECONDS + extraSeconds) * 1000));
+  return r.held ? undefined : itemBusyAlarm(r.holder, subjectOf(item));
+}
+
 /** Allocates the point's sequence once per run: a retried activity finds the point it already began. */
 export async function beginPoint(s: Services, ref: PointRef): Promise<{ seq: number }> {
   const existing = await s.points.getPoint(ref.accountId, ref.protectedItemId, ref.runId);
   if (existing) return { seq: existing.seq };
-  const seq = await s.inventory.nextSeq(ref.accountId, ref.protectedItemId);
+  const seq = await s.inventory.allocateSeq(ref.accountId, ref.protectedItemId, ref.runId);
   const point: RecoveryPointDoc = {
     id: pointId(ref.protectedItemId, ref.runId), accountId: ref.accountId, protectedItemId: ref.protectedItemId, jobId: ref.jobId, runId: ref.runId, seq,
     status: 'running', startedAt: s.now().toISOString(), containers: {}, alarms: [],
@@ -94,7 +112,8 @@ export async function listContainers(s: Services, ref: PointRef & { seq: number 
     let wellKnown = item.wellKnownFolders;
     if (!wellKnown) {
       wellKnown = await resolveWellKnownFolders(ctx.graph, item.userId, deadline);
-      await s.inventory.upsertProtectedItem({ ...item, wellKnownFolders: wellKnown });
+      const resolved = wellKnown;
+      await s.inventory.updateProtectedItem(ref.accountId, ref.protectedItemId, (cur) => ({ ...cur, wellKnownFolders: resolved }));
     }
     for (const [containerId, workload] of [['folders', mailFolders(item.userId, wellKnown)], ['contactFolders', contactFolders(item.userId)]] as const) {
       const outcome = await syncContainer(await deps(s, ctx.graph, item), { ...target(ref, item, ctx.account), containerId }, workload, deadline);
@@ -135,6 +154,8 @@ export async function syncStep(s: Services, ref: PointRef & { seq: number; conta
   const item = await s.inventory.getProtectedItem(ref.accountId, ref.protectedItemId);
   let ctx: Awaited<ReturnType<typeof context>> | undefined;
   try {
+    const lost = await renewLease(s, ref, item);
+    if (lost) return { status: 'failed', alarm: lost };
     ctx = await context(s, ref);
     const before = ctx.graph.stats();
     const deadline = Date.now() + s.settings.M365V_SYNC_TIME_BOX_SECONDS * 1000;
@@ -146,9 +167,9 @@ export async function syncStep(s: Services, ref: PointRef & { seq: number; conta
     const outcome = await syncContainer(await deps(s, ctx.graph, item), t, workloadOf(item, ref.container), deadline);
     const after = ctx.graph.stats();
     const graph = { requests: after.requests - before.requests, throttled: after.throttled - before.throttled };
-    return outcome.status === 'wait'
-      ? { status: 'wait', retryAfterSeconds: outcome.retryAfterSeconds, counts: outcome.counts, graph }
-      : { status: outcome.status, counts: outcome.counts, graph };
+    if (outcome.status !== 'wait') return { status: outcome.status, counts: outcome.counts, graph };
+    await renewLease(s, ref, item, outcome.retryAfterSeconds);
+    return { status: 'wait', retryAfterSeconds: outcome.retryAfterSeconds, counts: outcome.counts, graph };
   } catch (e) {
     return { status: 'failed', alarm: await classify(e, ctx?.graph, item) };
   }
@@ -208,6 +229,7 @@ export async function commitPoint(s: Services, ref: PointRef & { results: Contai
   };
   await s.log.append(logBlobName(ref.accountId, ref.protectedItemId, point.seq), [{ t: 'doc', container: 'recoveryPoints', doc: { ...done } }]);
   await s.points.savePoint(done);
+  await s.inventory.release(ref.accountId, ref.protectedItemId, ref.runId);
   return status;
 }
 

@@ -1,5 +1,5 @@
 // Run-level steps of a backup job, each the body of one activity: idempotent, so a retried activity is harmless.
-import type { Alarm } from '../domain/alarms';
+import { Alarm, runEndedAlarm } from '../domain/alarms';
 import type { RecoveryPointDoc, RunDoc } from '../catalog/points-store';
 import { DEFAULT_REPOSITORY, protectedItemId, ProtectedItemDoc } from '../inventory/schemas';
 import type { Services } from '../runtime/services';
@@ -51,7 +51,7 @@ export async function discoverItems(s: Services, ref: RunRef): Promise<{ count: 
       ...(repository !== DEFAULT_REPOSITORY ? { repository } : {}),
       ...(prior?.wellKnownFolders ? { wellKnownFolders: prior.wellKnownFolders } : {}),
     };
-    await s.inventory.upsertProtectedItem(doc);
+    await s.inventory.recordDiscovered(doc);
     ids.push(id);
   }
   const alarms: Alarm[] = found.unmatched.map((u) => ({
@@ -101,10 +101,15 @@ export async function runAlarms(s: Services, ref: RunRef): Promise<Alarm[]> {
 export async function finishRun(s: Services, ref: RunRef & { stopped: boolean }): Promise<RunSummary> {
   const run = await s.points.getRun(ref.accountId, ref.jobId, ref.runId);
   if (!run) throw new Error(`run ${ref.runId} was not begun`);
-  const points = await s.points.pointsOfRun(ref.accountId, ref.runId);
+  return endRun(s, run, (points) => runStatus(points, run.alarms, ref.stopped), ref.stopped ? { reason: 'stopped at the schedule\'s end time' } : {});
+}
+
+/** Records the run's end with its summary, counted from its recovery points (what was stored, however often retried). */
+async function endRun(s: Services, run: RunDoc, status: (points: RecoveryPointDoc[]) => RunDoc['status'], extra: { alarms?: Alarm[]; reason?: string }): Promise<RunSummary> {
+  const points = await s.points.pointsOfRun(run.accountId, run.id);
   const sum = (f: (c: RecoveryPointDoc['containers'][string]) => number): number => points.reduce((t, p) => t + Object.values(p.containers).reduce((u, c) => u + f(c), 0), 0);
   const summary: RunSummary = {
-    status: runStatus(points, run.alarms, ref.stopped),
+    status: status(points),
     items: points.length,
     itemsFailed: points.filter((p) => p.status === 'failed').length,
     written: sum((c) => c.written),
@@ -115,7 +120,52 @@ export async function finishRun(s: Services, ref: RunRef & { stopped: boolean })
     throttled: sum((c) => c.throttled ?? 0),
     skipped: points.reduce((t, p) => t + (p.skipped?.length ?? 0), 0),
   };
-  const { status, ...numbers } = summary;
-  await s.points.saveRun({ ...run, status, endedAt: s.now().toISOString(), summary: numbers, ...(ref.stopped ? { reason: 'stopped at the schedule\'s end time' } : {}) });
+  const { status: final, ...numbers } = summary;
+  await s.points.saveRun({ ...run, status: final, endedAt: s.now().toISOString(), summary: numbers, alarms: [...run.alarms, ...(extra.alarms ?? [])], ...(extra.reason ? { reason: extra.reason } : {}) });
   return summary;
+}
+
+/**
+ * A run whose orchestration ended abnormally (failed after its retries, terminated): the run and the recovery
+ * points it left open end now, saying why, so nothing shows "running" forever.
+ */
+export async function abortRun(s: Services, run: RunDoc, how: 'failed' | 'terminated', detail: string | undefined): Promise<RunSummary> {
+  for (const p of await s.points.pointsOfRun(run.accountId, run.id)) {
+    if (p.status !== 'running') continue;
+    await s.points.savePoint({ ...p, status: how === 'terminated' ? 'stopped' : 'failed', completedAt: s.now().toISOString() });
+  }
+  await s.inventory.releaseAll(run.accountId, run.id);
+  return endRun(s, run, () => (how === 'terminated' ? 'stopped' : 'failed'), { alarms: [runEndedAlarm(how, detail)], reason: how === 'terminated' ? 'terminated' : 'failed' });
+}
+
+/** The orchestrator's last word when a step failed for good: ends the run (begun or not) as failed. */
+export async function failRun(s: Services, ref: RunRef & { trigger: RunDoc['trigger']; message: string }): Promise<void> {
+  const run = (await s.points.getRun(ref.accountId, ref.jobId, ref.runId))
+    ?? { id: ref.runId, accountId: ref.accountId, jobId: ref.jobId, trigger: ref.trigger, status: 'running' as const, startedAt: s.now().toISOString(), items: 0, alarms: [] };
+  if (run.status === 'running') await abortRun(s, run, 'failed', ref.message);
+}
+
+/** What the job's orchestration instance says now (undefined: it does not exist). */
+export interface InstanceState {
+  runtimeStatus: string;
+  /** The run it is (or was last) executing, from its custom status. */
+  runId?: string;
+  /** A failed instance's reason. */
+  output?: unknown;
+}
+
+export const ACTIVE_INSTANCE = new Set(['Running', 'Pending', 'Suspended', 'ContinuedAsNew']);
+
+/** Ends the job's runs still marked running that its orchestration instance is not running (terminated, failed, gone). */
+export async function settleRuns(s: Services, accountId: string, jobId: string, instance: () => Promise<InstanceState | undefined>): Promise<void> {
+  const open = (await s.points.listRuns(accountId, jobId)).filter((r) => r.status === 'running');
+  if (open.length === 0) return;
+  const state = await instance();
+  for (const run of open) {
+    const own = state?.runId === run.id;
+    if (own && ACTIVE_INSTANCE.has(state.runtimeStatus)) continue;
+    const said = own && state.output !== undefined && state.output !== null ? (typeof state.output === 'string' ? state.output : JSON.stringify(state.output)) : undefined;
+    const detail = said ? said.split('\n')[0]!.slice(0, 500) : undefined;
+    await abortRun(s, run, own && state.runtimeStatus === 'Terminated' ? 'terminated' : 'failed', detail ?? (own ? undefined : 'its orchestration is no longer running it'));
+  }
 }

@@ -7,7 +7,7 @@ export type Severity = 'error' | 'warning' | 'info';
 export type AlarmCode =
   | 'graph.permissionMissing' | 'graph.accessDenied' | 'mailbox.notLicensed' | 'onedrive.inaccessible'
   | 'site.locked' | 'site.readOnly' | 'graph.throttled' | 'graph.unavailable' | 'graph.itemGone' | 'graph.resyncRequired'
-  | 'item.skipped' | 'item.skippedMore'
+  | 'item.skipped' | 'item.skippedMore' | 'secret.unavailable' | 'run.failed' | 'run.terminated' | 'item.busy'
   | 'auth.unknownTenant' | 'auth.unknownApplication' | 'auth.badSecret' | 'auth.secretExpired' | 'auth.badCertificate'
   | 'auth.missingCredential' | 'auth.failed'
   | 'storage.quotaExceeded' | 'storage.immutable' | 'storage.forbidden' | 'storage.unavailable'
@@ -178,6 +178,40 @@ export function classifyAuthFailure(description: string, subject?: Subject): Ala
     code: known?.code ?? 'auth.failed', severity: 'error', transient: false, subject,
     message: known?.message ?? `Signing in to Microsoft Entra ID failed${number ? ` (AADSTS${number})` : ''}.`,
     fix: known?.fix ?? 'Check the account\'s tenant id, client id and credential; look the AADSTS code up in Microsoft\'s reference.',
+  };
+}
+
+/** The account's credential could not be read from the secret store (Key Vault in Azure, a file locally). */
+export function secretAlarm(secretName: string, reason: string, subject?: Subject): Alarm {
+  return {
+    code: 'secret.unavailable', severity: 'error', transient: false, subject,
+    message: `The credential of ${named(subject)} could not be read: secret '${secretName}' is unavailable (${reason}).`,
+    fix: `Store the app's client secret (or PEM certificate) in the deployment's Key Vault under the name '${secretName}', or correct the account's secret name; the function app's managed identity needs the "Key Vault Secrets User" role on the vault. Then re-run the job.`,
+  };
+}
+
+/** Another job's run took the item over while this run was backing it up (this run's lease had expired). */
+export function itemBusyAlarm(holderRunId: string, subject?: Subject): Alarm {
+  return {
+    code: 'item.busy', severity: 'warning', transient: true, subject,
+    message: `${named(subject)} is being backed up by another job's run (${holderRunId}); this run stopped backing it up so the two do not interleave.`,
+    fix: 'No action needed: the next run continues incrementally. If jobs overlap often, schedule the jobs that cover the same mailboxes at different times.',
+  };
+}
+
+/** A run whose orchestration ended without finishing it: failed after its retries, or terminated by an operator. */
+export function runEndedAlarm(how: 'failed' | 'terminated', detail: string | undefined): Alarm {
+  if (how === 'terminated') {
+    return {
+      code: 'run.terminated', severity: 'warning', transient: true,
+      message: `The run was terminated through the Durable Functions API${detail ? ` (${detail})` : ''} before it finished; what it had stored stays in its recovery points.`,
+      fix: 'No action needed if that was intended: the next run continues incrementally. Stop runs through the job\'s schedule end time rather than by terminating them.',
+    };
+  }
+  return {
+    code: 'run.failed', severity: 'error', transient: true,
+    message: `The run failed: ${detail ?? 'its orchestration ended without recording why'}.`,
+    fix: 'The next run retries everything not yet stored. If it fails the same way, look the run id up in Application Insights (traces and exceptions of the function app).',
   };
 }
 

@@ -91,8 +91,39 @@ export class InventoryStore {
     }
   }
 
-  async upsertProtectedItem(doc: ProtectedItemDoc): Promise<void> {
-    await this.container.items.upsert(doc);
+  /**
+   * Records an item discovery found: created when new, otherwise only what discovery knows is changed, under an
+   * ETag, so a concurrent run's sequence, lease or folder map is never overwritten with a stale copy.
+   */
+  async recordDiscovered(doc: ProtectedItemDoc): Promise<void> {
+    try {
+      await this.container.items.create(doc);
+    } catch (e) {
+      if ((e as { code?: number }).code !== 409) throw e;
+      const { displayName, address, lastSeenRunId, repository } = doc;
+      await this.updateProtectedItem(doc.accountId, doc.id, (cur) => {
+        const next: ProtectedItemDoc = { ...cur, displayName, address, lastSeenRunId };
+        if (repository) next.repository = repository;
+        else delete next.repository;
+        return next;
+      });
+    }
+  }
+
+  /** Read-modify-write under the document's ETag, repeated when another writer got there first. `change` may say no (undefined). */
+  async updateProtectedItem<T extends ProtectedItemDoc | undefined>(accountId: string, id: string, change: (doc: ProtectedItemDoc) => T): Promise<T> {
+    for (;;) {
+      const { resource, etag } = await this.container.item(id, accountId).read<ProtectedItemDoc>();
+      if (!resource) throw new NotFound('protected item', id);
+      const next = change(withoutSystem(resource));
+      if (!next) return next;
+      try {
+        await this.container.item(id, accountId).replace(next, { accessCondition: { type: 'IfMatch', condition: etag! } });
+        return next;
+      } catch (e) {
+        if ((e as { code?: number }).code !== 412) throw e;
+      }
+    }
   }
 
   async getProtectedItem(accountId: string, id: string): Promise<ProtectedItemDoc> {
@@ -106,19 +137,40 @@ export class InventoryStore {
     return resources.map(withoutSystem);
   }
 
-  /** Allocates the next recovery-point sequence of an item, with optimistic concurrency. */
-  async nextSeq(accountId: string, id: string): Promise<number> {
-    for (;;) {
-      const { resource, etag } = await this.container.item(id, accountId).read<ProtectedItemDoc>();
-      if (!resource) throw new NotFound('protected item', id);
-      const seq = resource.lastSeq + 1;
-      try {
-        await this.container.item(id, accountId).replace({ ...withoutSystem(resource), lastSeq: seq }, { accessCondition: { type: 'IfMatch', condition: etag } });
-        return seq;
-      } catch (e) {
-        if ((e as { code?: number }).code !== 412) throw e;
-      }
-    }
+  /** The next recovery-point sequence of an item, allocated once per run: a retry after a crash gets the same one. */
+  async allocateSeq(accountId: string, id: string, runId: string): Promise<number> {
+    const doc = await this.updateProtectedItem(accountId, id, (cur) => (cur.lastSeqRunId === runId ? undefined : { ...cur, lastSeq: cur.lastSeq + 1, lastSeqRunId: runId }));
+    return doc ? doc.lastSeq : (await this.getProtectedItem(accountId, id)).lastSeq;
+  }
+
+  /**
+   * Takes (or renews) the item's lease for `runId` until `until`; answers the run holding it instead when another
+   * run's lease has not expired.
+   */
+  async lease(accountId: string, id: string, runId: string, now: Date, until: Date): Promise<{ held: true } | { held: false; holder: string; until: string }> {
+    let busy: { holder: string; until: string } | undefined;
+    await this.updateProtectedItem(accountId, id, (cur) => {
+      busy = cur.lease && cur.lease.runId !== runId && cur.lease.until > now.toISOString() ? { holder: cur.lease.runId, until: cur.lease.until } : undefined;
+      return busy ? undefined : { ...cur, lease: { runId, until: until.toISOString() } };
+    });
+    return busy ? { held: false, ...busy } : { held: true };
+  }
+
+  /** Gives up every lease `runId` still holds in the account (a run that ended abnormally, wherever it stopped). */
+  async releaseAll(accountId: string, runId: string): Promise<void> {
+    const { resources } = await this.container.items
+      .query<{ id: string }>({ query: "SELECT c.id FROM c WHERE c.type = 'protectedItem' AND c.accountId = @a AND c.lease.runId = @r", parameters: [{ name: '@a', value: accountId }, { name: '@r', value: runId }] }, { partitionKey: accountId })
+      .fetchAll();
+    for (const { id } of resources) await this.release(accountId, id, runId);
+  }
+
+  /** Gives the item's lease up if `runId` still holds it. */
+  async release(accountId: string, id: string, runId: string): Promise<void> {
+    await this.updateProtectedItem(accountId, id, (cur) => {
+      if (cur.lease?.runId !== runId) return undefined;
+      const { lease: _released, ...rest } = cur;
+      return rest;
+    });
   }
 
   private async read<T extends object>(what: string, accountId: string, id: string): Promise<T> {

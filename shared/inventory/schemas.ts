@@ -134,6 +134,13 @@ export interface ProtectedItemDoc {
   repository?: string;
   /** Mailboxes: well-known folder name → id, resolved once (Graph v1.0 folders do not carry their role). */
   wellKnownFolders?: Record<string, string>;
+  /** The run that allocated `lastSeq`: a retried allocation by the same run gets the same number back. */
+  lastSeqRunId?: string;
+  /**
+   * The run backing the item up now: two jobs can cover one mailbox, and their syncs must not interleave (they share
+   * cursors, and one's resync sweep would close the other's writes). Renewed by each step; expired, it is free.
+   */
+  lease?: { runId: string; until: string };
 }
 
 export const protectedItemId = (accountId: string, kind: ItemKind, userId: string): string => `${accountId}.${kind}.${userId}`;

@@ -427,6 +427,8 @@ export class DurableEngine {
       status = 'Failed';
       output = failure;
       work.length = 0;
+      // The Functions host logs a failed orchestration; so does this one, or a failure would pass unseen.
+      this.deps.log(`orchestration ${inst.name} (${inst.id}) failed: ${String(failure).slice(0, 2000)}`);
       fresh.push(event(EventType.ExecutionCompleted, now, { OrchestrationStatus: 'Failed', Result: JSON.stringify(failure) }));
     } else if (state.isDone) {
       status = continueAsNew ? 'ContinuedAsNew' : 'Completed';
@@ -513,6 +515,7 @@ export class DurableEngine {
         ev = event(EventType.TaskCompleted, new Date(), { TaskScheduledId: id, Result: result === undefined ? null : JSON.stringify(result) });
       } catch (e) {
         const err = e as Error;
+        this.deps.log(`Executed 'Functions.${name}' (Failed): ${err.message ?? String(e)}`);
         ev = event(EventType.TaskFailed, new Date(), { TaskScheduledId: id, Reason: `Activity function '${name}' failed: ${err.message ?? String(e)}`, Details: err.stack ?? String(e) });
       }
       await this.deliver(inst, `c:${id}`, ev);
