@@ -1,6 +1,8 @@
 // CLI: `node dist/local/host/main.js --app <dir> [--port N] [--no-timers]`. Storage comes from
-// AzureWebJobsStorage, as for the real host. Prints `[host] listening on <url>` once ready.
+// AzureWebJobsStorage, as for the real host; M365V_HOST_MAX_PAYLOAD_BYTES sets the payload guard (0: off).
+// Prints `[host] listening on <url>` once ready.
 import path from 'node:path';
+import { payloadLimit, PAYLOAD_LIMIT_SETTING } from './durable/payload-limits';
 import { startHost } from './server';
 
 async function main(): Promise<void> {
@@ -12,7 +14,10 @@ async function main(): Promise<void> {
   const appDir = path.resolve(value('--app') ?? process.cwd());
   const storage = process.env.AzureWebJobsStorage;
   if (!storage) throw new Error('AzureWebJobsStorage is not set (the local stack provides it)');
-  const host = await startHost({ appDir, port: Number(value('--port') ?? 0), storageConnectionString: storage, timers: !args.includes('--no-timers') });
+  const host = await startHost({
+    appDir, port: Number(value('--port') ?? 0), storageConnectionString: storage, timers: !args.includes('--no-timers'),
+    maxPayloadBytes: payloadLimit(process.env[PAYLOAD_LIMIT_SETTING]),
+  });
   console.log(`[host] listening on ${host.url}`);
   const stop = (): void => {
     void host.stop().finally(() => process.exit(0));

@@ -12,6 +12,7 @@ import { parseNcrontab } from './ncrontab';
 import { DurableEngine, OrchestratorState } from './durable/engine';
 import { clientBindingData, DurableHttpApi } from './durable/http-api';
 import { InstanceStore } from './durable/instance-store';
+import { DEFAULT_MAX_PAYLOAD_BYTES } from './durable/payload-limits';
 
 export interface HostOptions {
   appDir: string;
@@ -19,6 +20,8 @@ export interface HostOptions {
   storageConnectionString: string;
   /** Schedule timer triggers automatically (default true); tests fire them on demand instead. */
   timers?: boolean;
+  /** The payload guard's limit in bytes of JSON (durable/payload-limits.ts): default 45 KB, 0 turns it off. */
+  maxPayloadBytes?: number;
   log?: (line: string) => void;
 }
 
@@ -76,6 +79,7 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
     log: (m) => log(`[durable] ${m}`),
     activityConcurrency: config.maxConcurrentActivityFunctions,
     orchestratorConcurrency: config.maxConcurrentOrchestratorFunctions,
+    maxPayloadBytes: opts.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
     hasOrchestrator: (name) => orchestrators.has(name),
     async runOrchestrator(name, binding) {
       const fn = orchestrators.get(name);

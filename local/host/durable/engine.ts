@@ -6,6 +6,7 @@ import { event, EventType, HistoryEvent, RuntimeStatus, TERMINAL } from './histo
 import { Bookkeeping, InstanceRow, InstanceStore, LogRecord, RetryState } from './instance-store';
 import { Semaphore } from './semaphore';
 import { Action, firstDivergence, flatten, retryDelayMs, signature, SUPPORTED, takesSequenceId } from './actions';
+import { customStatusError, jsonText, oversize } from './payload-limits';
 
 export interface OrchestratorState {
   isDone: boolean;
@@ -24,6 +25,8 @@ export interface EngineDeps {
   log(message: string): void;
   activityConcurrency: number;
   orchestratorConcurrency: number;
+  /** The payload guard's limit in bytes of JSON (payload-limits.ts); 0 turns it off. */
+  maxPayloadBytes: number;
 }
 
 const OUT_OF_PROC = '$OutOfProcData$:';
@@ -360,21 +363,10 @@ export class DurableEngine {
       upperSchemaVersion: 1, upperSchemaVersionNew: 2, longRunningTimerIntervalDuration: '3.00:00:00',
       maximumShortTimerDuration: '10000.00:00:00', defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
     };
-    let state: OrchestratorState;
-    let failure: string | undefined;
-    try {
-      state = await this.deps.runOrchestrator(inst.name, JSON.stringify(binding));
-    } catch (e) {
-      const text = (e as Error).message ?? String(e);
-      const at = text.indexOf(OUT_OF_PROC);
-      if (at < 0) {
-        state = { isDone: false, actions: [[]] };
-        failure = `Orchestrator function '${inst.name}' failed: ${text}`;
-      } else {
-        state = JSON.parse(text.slice(at + OUT_OF_PROC.length)) as OrchestratorState;
-        failure = `Orchestrator function '${inst.name}' failed: ${state.error ?? 'unknown error'}`;
-      }
-    }
+    const tooBig = this.incomingOversize(inst, batch.map((e) => e.event));
+    const ran = tooBig ? { state: { isDone: false, actions: [[]] } as OrchestratorState, failure: tooBig } : await this.invoke(inst.name, binding);
+    const state = ran.state;
+    let failure = ran.failure;
 
     const leaves = flatten((state.actions?.[0] ?? []) as Action[]);
     let continueAsNew: Action | undefined;
@@ -408,6 +400,8 @@ export class DurableEngine {
           continue;
         }
         const sub = a.actionType === 2 || a.actionType === 3;
+        failure = this.oversize(inst, `the input of ${sub ? 'sub-orchestration' : 'activity'} '${a.functionName}'`, sub ? JSON.stringify(a.input ?? null) : jsonText(a.input));
+        if (failure) break;
         const childId = sub ? (a.instanceId || `${inst.executionId}:${id}`) : undefined;
         fresh.push(...this.schedule(inst, sub ? 2 : 0, id, a.functionName!, a.input, childId, work));
         if (a.retryOptions) {
@@ -421,6 +415,11 @@ export class DurableEngine {
       }
     }
 
+    if (!failure && state.isDone) {
+      failure = continueAsNew
+        ? this.oversize(inst, 'the input it continues as new with', jsonText(continueAsNew.input))
+        : this.oversize(inst, 'its output', JSON.stringify(state.output ?? null));
+    }
     let status: RuntimeStatus = 'Running';
     let output: unknown = null;
     if (failure) {
@@ -448,8 +447,48 @@ export class DurableEngine {
     inst.lastUpdated = now;
     await this.saveRow(inst);
     for (const w of work) w();
-    if (TERMINAL.has(status)) await this.finished(inst, continueAsNew);
+    if (TERMINAL.has(status)) await this.finished(inst, status === 'ContinuedAsNew' ? continueAsNew : undefined);
     return true;
+  }
+
+  /** Runs one episode of the orchestrator: its state, and the failure it ended in, if any. */
+  private async invoke(name: string, binding: unknown): Promise<{ state: OrchestratorState; failure?: string }> {
+    let state: OrchestratorState = { isDone: false, actions: [[]] };
+    let failure: string | undefined;
+    try {
+      state = await this.deps.runOrchestrator(name, JSON.stringify(binding));
+    } catch (e) {
+      const text = (e as Error).message ?? String(e);
+      const at = text.indexOf(OUT_OF_PROC);
+      if (at < 0) {
+        failure = `Orchestrator function '${name}' failed: ${text}`;
+      } else {
+        state = JSON.parse(text.slice(at + OUT_OF_PROC.length)) as OrchestratorState;
+        failure = `Orchestrator function '${name}' failed: ${state.error ?? 'unknown error'}`;
+      }
+    }
+    // The extension sets the custom status before it looks at anything else, and rejects one over 16 KB.
+    const statusError = customStatusError(state.customStatus);
+    if (statusError) return { state: { ...state, customStatus: undefined }, failure: `Orchestrator function '${name}' failed: ${statusError}` };
+    return { state, failure };
+  }
+
+  /** A payload this episode would deliver that breaks the guard, described; the orchestration fails on it. */
+  private incomingOversize(inst: Instance, events: HistoryEvent[]): string | undefined {
+    const scheduled = (id: unknown): string => String(inst.history.find((h) => h.EventType === EventType.TaskScheduled && h.EventId === id)?.Name);
+    for (const e of events) {
+      const found = e.EventType === EventType.ExecutionStarted ? this.oversize(inst, 'its input', e.Input as string | null)
+        : e.EventType === EventType.TaskCompleted ? this.oversize(inst, `the result of activity '${scheduled(e.TaskScheduledId)}'`, e.Result as string | null)
+        : e.EventType === EventType.EventRaised ? this.oversize(inst, `the payload of event '${String(e.Name)}'`, e.Input as string | null)
+        : undefined;
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  private oversize(inst: Instance, what: string, json: string | null | undefined): string | undefined {
+    const problem = oversize(what, json, this.deps.maxPayloadBytes);
+    return problem && `Orchestration '${inst.name}' (instance ${inst.id}): ${problem}`;
   }
 
   private schedule(inst: Instance, kind: 0 | 2, id: number, name: string, input: unknown, childId: string | undefined, work: Array<() => void>, retry = false): HistoryEvent[] {

@@ -47,7 +47,17 @@ export interface InstanceRow {
   lastUpdatedTime: string;
 }
 
+/**
+ * A Table string property holds at most 32K UTF-16 characters. Like the provider's tracking store, a longer input or
+ * output goes to a blob beside the history log, and the row keeps its name in `<property>BlobName`.
+ */
+const MAX_PROPERTY_CHARS = 30 * 1024;
+const SPILLABLE = ['input', 'output'] as const;
+
 export class InstanceStore {
+  /** Spilled blobs written by this host: an execution's input never changes, and its output is set once. */
+  private readonly spilled = new Set<string>();
+
   constructor(private readonly blobs: ContainerClient, private readonly table: TableClient) {}
 
   async init(): Promise<void> {
@@ -85,12 +95,21 @@ export class InstanceStore {
   }
 
   async putRow(row: InstanceRow): Promise<void> {
-    await this.table.upsertEntity({ partitionKey: row.instanceId, rowKey: '', ...row }, 'Replace');
+    const entity: Record<string, unknown> = { partitionKey: row.instanceId, rowKey: '', ...row };
+    for (const p of SPILLABLE) {
+      if (row[p].length <= MAX_PROPERTY_CHARS) continue;
+      const name = `${encodeURIComponent(row.instanceId)}/${row.executionId}.${p}.json`;
+      if (!this.spilled.has(name)) await this.blobs.getBlockBlobClient(name).upload(row[p], Buffer.byteLength(row[p]));
+      this.spilled.add(name);
+      entity[p] = '';
+      entity[`${p}BlobName`] = name;
+    }
+    await this.table.upsertEntity(entity as { partitionKey: string; rowKey: string }, 'Replace');
   }
 
   async getRow(instanceId: string): Promise<InstanceRow | undefined> {
     try {
-      return (await this.table.getEntity<InstanceRow>(instanceId, '')) as unknown as InstanceRow;
+      return await this.unspill(await this.table.getEntity<Record<string, unknown>>(instanceId, ''));
     } catch (e) {
       if ((e as { statusCode?: number }).statusCode === 404) return undefined;
       throw e;
@@ -98,7 +117,18 @@ export class InstanceStore {
   }
 
   async *rows(): AsyncGenerator<InstanceRow> {
-    for await (const e of this.table.listEntities<InstanceRow>()) yield e as unknown as InstanceRow;
+    for await (const e of this.table.listEntities<Record<string, unknown>>()) yield await this.unspill(e);
+  }
+
+  private async unspill(entity: Record<string, unknown>): Promise<InstanceRow> {
+    const row = { ...entity };
+    for (const p of SPILLABLE) {
+      const name = row[`${p}BlobName`];
+      if (typeof name !== 'string') continue;
+      row[p] = (await this.blobs.getBlobClient(name).downloadToBuffer()).toString('utf8');
+      delete row[`${p}BlobName`];
+    }
+    return row as unknown as InstanceRow;
   }
 
   async purge(instanceId: string): Promise<boolean> {
