@@ -104,11 +104,13 @@ export async function startM365Emulator(opts: EmulatorOptions): Promise<M365Emul
    * Scripted faults at pre-authenticated URLs (upload sessions, downloads): only rules that name a path apply there,
    * and never to the control API. Returns the error answer, or throws a connection fault after waiting out a hold.
    */
-  async function httpFault(method: string, path: string, template: string, closed: Promise<void>): Promise<GraphResult | 'lose' | undefined> {
+  async function httpFault(method: string, path: string, template: string, closed: Promise<void>, read: () => Promise<Buffer>): Promise<GraphResult | 'lose' | undefined> {
     if (path.startsWith('/_emulator/')) return undefined;
     const fault = scriptedFault(runtime.faults, { method, path, template, connection: true, pathRequired: true });
     if (!fault) return undefined;
     runtime.counters.faulted++;
+    // A range refused or dropped still crossed the wire: the upload counter counts what the client sent.
+    if (method === 'PUT' && (fault instanceof GraphError || fault.action === 'drop')) runtime.counters.uploadBytes += (await read()).length;
     if (fault instanceof GraphError) return { status: fault.status, headers: fault.options.headers ?? {}, json: { error: { code: fault.code, message: fault.message } } };
     if (fault.action === 'hold') {
       runtime.counters.held++;
@@ -132,7 +134,7 @@ export async function startM365Emulator(opts: EmulatorOptions): Promise<M365Emul
       if (hit === undefined) result = { status: 404, json: { error: { code: 'NotFound', message: `No emulated endpoint at ${url.pathname}.` } } };
       else if (hit === 'method') result = { status: 405, json: { error: { code: 'MethodNotAllowed', message: `${method} is not allowed at ${url.pathname}.` } } };
       else {
-        const fault = await httpFault(method, url.pathname, hit.spec.path, closed);
+        const fault = await httpFault(method, url.pathname, hit.spec.path, closed, body.read);
         result = fault && fault !== 'lose' ? fault : await hit.spec.handler({
           method, path: url.pathname, params: hit.params, query: url.searchParams, headers: req.headers, body: body.read,
           json: async <T>() => JSON.parse((await body.read()).toString('utf8')) as T, emulator: runtime,
