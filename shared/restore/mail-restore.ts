@@ -156,13 +156,16 @@ export class MailRestorer {
       const stamped = await this.t.graph.all<{ id: string }>(`${folderPath}?$filter=${stampFilter(key)}&$select=id`, this.opts());
       return { ...(stamped[0] ? { ours: stamped[0].id } : {}), others: [] };
     }
-    const same = await this.t.graph.all<Stamped & { id: string; createdDateTime: string }>(`${folderPath}?$filter=${encodeURIComponent(`internetMessageId eq ${odataString(messageId)}`)}&$select=id,createdDateTime&$expand=${stampExpand}`, this.opts());
+    const byId = encodeURIComponent(`internetMessageId eq ${odataString(messageId)}`);
+    const same = await this.t.graph.all<Stamped & { id: string; createdDateTime: string }>(
+      `${folderPath}?$filter=${byId}&$select=id,createdDateTime&$expand=${stampExpand}`, this.opts());
     const since = Math.floor(this.t.startedAt.getTime() / 1000) * 1000;
     const ours = same.find((m) => stampOf(m) === key)?.id;
     const unfinished = ours || this.t.firstAttempt || this.t.mailFormat !== 'exactMime'
       ? undefined
       : same.find((m) => stampOf(m) === undefined && Date.parse(m.createdDateTime) >= since)?.id;
-    return { ...(ours ? { ours } : {}), ...(unfinished ? { unfinished } : {}), others: same.filter((m) => m.id !== ours && m.id !== unfinished).map((m) => m.id) };
+    const others = same.filter((m) => m.id !== ours && m.id !== unfinished).map((m) => m.id);
+    return { ...(ours ? { ours } : {}), ...(unfinished ? { unfinished } : {}), others };
   }
 
   /** Flags, categories, importance and read state of a MIME import, and the stamp that marks it complete. */
