@@ -109,14 +109,38 @@ describe('restore by identity, after crashes and failed upload ranges (local hos
     await control(app.emulator, 'DELETE', 'faults');
   });
 
-  it('restores two distinct contacts that share a display name, both, once each', async () => {
+  it('restores two distinct contacts that share a display name, both, once each, and nothing again when the batch is redelivered', async () => {
     const twins = view.filter((d) => d.kind === 'contact' && d.props.displayName === 'Sam Twin');
     expect(twins).toHaveLength(2);
-    const done = await restore({ protectedItemId: mailboxId, seq: 1, selection: { items: twins.map((t) => t.itemId) }, target: { type: 'mailbox', user: users.bob.userPrincipalName } });
-    expect(done).toMatchObject({ status: 'completed', counts: { total: 2, restored: 2, failed: 0 } });
+    const event = view.find((d) => d.kind === 'event' && d.props.type === 'singleInstance')!;
+    const done = await restore({ protectedItemId: mailboxId, seq: 1, selection: { items: [...twins.map((t) => t.itemId), event.itemId] }, target: { type: 'mailbox', user: users.bob.userPrincipalName } });
+    expect(done).toMatchObject({ status: 'completed', counts: { total: 3, restored: 3, failed: 0 } });
     const mb = app.emulator.tenant().mailbox(users.bob.id)!;
-    const restored = [...mb.contacts(mb.contactsRootId)!.all()].filter((c) => c.displayName === 'Sam Twin');
-    expect(restored.map((c) => c.emailAddresses[0]?.address).sort()).toEqual(['sam.twin@tailspin.example', 'sam@fabrikam.example']);
+    const twinsThere = (): string[] => [...mb.contacts(mb.contactsRootId)!.all()].filter((c) => c.displayName === 'Sam Twin').map((c) => c.emailAddresses[0]!.address).sort();
+    const eventsThere = (): number => [...mb.events.all()].filter((e) => e.subject === event.props.subject && e.transactionId).length;
+    expect(twinsThere()).toEqual(['sam.twin@tailspin.example', 'sam@fabrikam.example']);
+    expect(eventsThere()).toBe(1);
+    // At-least-once delivery: the batch runs again; its lookups find each item by its stamp.
+    const before = (await control<{ byRoute: Record<string, number> }>(app.emulator, 'GET', 'counters')).body.byRoute;
+    const fired = await fetch(`${app.host.url}/admin/functions/restoreBatch`, { method: 'POST', body: JSON.stringify({ input: { accountId, operationId: done.id, index: 0 } }) });
+    expect(fired.status).toBe(202);
+    const lookups = (c: Record<string, number>): number => (c['GET /users/{userId}/contacts'] ?? 0) + (c['GET /users/{userId}/events'] ?? 0);
+    for (let i = 0; i < 300 && lookups((await control<{ byRoute: Record<string, number> }>(app.emulator, 'GET', 'counters')).body.byRoute) < lookups(before) + 3; i++) {
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    // Then nothing more: a create would follow its lookup at once (bounded wait for the requests to stop).
+    for (let quiet = 0, last = -1; quiet < 5;) {
+      await new Promise((res) => setTimeout(res, 200));
+      const now = (await control<{ requests: number }>(app.emulator, 'GET', 'counters')).body.requests;
+      quiet = now === last ? quiet + 1 : 0;
+      last = now;
+    }
+    const after = (await control<{ byRoute: Record<string, number> }>(app.emulator, 'GET', 'counters')).body.byRoute;
+    expect(lookups(after)).toBe(lookups(before) + 3);
+    expect(after['POST /users/{userId}/contacts'] ?? 0).toBe(before['POST /users/{userId}/contacts'] ?? 0);
+    expect(after['POST /users/{userId}/events'] ?? 0).toBe(before['POST /users/{userId}/events'] ?? 0);
+    expect(twinsThere()).toEqual(['sam.twin@tailspin.example', 'sam@fabrikam.example']);
+    expect(eventsThere()).toBe(1);
   });
 
   /** Three inbox messages with their state, to restore as MIME imports. */
