@@ -448,6 +448,7 @@ registerHttpRoutes([{
     if (ctx.method === 'GET') return { status: 200, json: { expirationDateTime: new Date(s.expires).toISOString(), nextExpectedRanges: [`${s.received}-`] } };
     if (ctx.method !== 'PUT') return uploadError(405, 'invalidRequest', 'Use PUT to upload a range.');
     const chunk = await ctx.body();
+    rt.counters.uploadBytes += chunk.length;
     const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(String(ctx.headers['content-range'] ?? ''));
     if (!range) return uploadError(400, 'invalidRequest', 'A Content-Range header (bytes start-end/total) is required.');
     const [start, end, total] = [Number(range[1]), Number(range[2]), Number(range[3])];

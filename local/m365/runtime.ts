@@ -3,7 +3,7 @@
 // fault settings and counters, and the tenants themselves.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Counters } from './graph/counters';
-import type { FaultSettings, Throttle } from './graph/faults';
+import type { FaultSettings, Holds, Throttle } from './graph/faults';
 import type { TenantDirectory } from './tenant/tenants';
 
 export interface Clock {
@@ -24,6 +24,8 @@ export interface EmulatorRuntime {
   tenants: TenantDirectory;
   throttle: Throttle;
   faults: FaultSettings;
+  /** Requests parked by hold rules (released by DELETE faults). */
+  holds: Holds;
   counters: Counters;
   /** https://127.0.0.1:PORT — the origin every emulated endpoint lives on. */
   origin: string;

@@ -10,7 +10,8 @@ import { pipeline } from 'node:stream/promises';
 import { ensureLoopbackCert } from '../stack/loopback-cert';
 import { dispatchBatch } from './graph/batch';
 import { emptyCounters } from './graph/counters';
-import { FaultSettings, faultSettingsSchema, parseThrottle, Throttle } from './graph/faults';
+import { GraphError } from './graph/errors';
+import { ConnectionFault, FaultSettings, faultSettingsSchema, Holds, parseThrottle, scriptedFault, Throttle } from './graph/faults';
 import { dispatchGraph, GraphResult, RouterDeps, ValidateToken } from './graph/router';
 import { matchHttpRoute } from './http-routes';
 import { validateGraphToken } from './auth/routes';
@@ -92,38 +93,63 @@ export async function startM365Emulator(opts: EmulatorOptions): Promise<M365Emul
   }
   const faultRandom = rng(seed, 'faults');
   const runtime: EmulatorRuntime = {
-    clock, random: faultRandom, tenants, throttle: new Throttle(parseThrottle(opts.throttle ?? {}), clock), faults: faultSettingsSchema.parse(opts.faults ?? {}),
+    clock, random: faultRandom, tenants, throttle: new Throttle(parseThrottle(opts.throttle ?? {}), clock), faults: faultSettingsSchema.parse(opts.faults ?? {}), holds: new Holds(),
     counters: emptyCounters(), origin: '', ...urlSigner(clock),
   };
   const deps: RouterDeps = { runtime, validate: opts.validate ?? validateGraphToken };
   const certDir = opts.certDir ?? path.join(os.tmpdir(), 'm365v-emulator');
   const { certFile, keyFile } = await ensureLoopbackCert(certDir);
 
+  /**
+   * Scripted faults at pre-authenticated URLs (upload sessions, downloads): only rules that name a path apply there,
+   * and never to the control API. Returns the error answer, or throws a connection fault after waiting out a hold.
+   */
+  async function httpFault(method: string, path: string, template: string, closed: Promise<void>, read: () => Promise<Buffer>): Promise<GraphResult | 'lose' | undefined> {
+    if (path.startsWith('/_emulator/')) return undefined;
+    const fault = scriptedFault(runtime.faults, { method, path, template, connection: true, pathRequired: true });
+    if (!fault) return undefined;
+    runtime.counters.faulted++;
+    // A range refused or dropped still crossed the wire: the upload counter counts what the client sent.
+    if (method === 'PUT' && (fault instanceof GraphError || fault.action === 'drop')) runtime.counters.uploadBytes += (await read()).length;
+    if (fault instanceof GraphError) return { status: fault.status, headers: fault.options.headers ?? {}, json: { error: { code: fault.code, message: fault.message } } };
+    if (fault.action === 'hold') {
+      runtime.counters.held++;
+      if (await runtime.holds.wait(closed)) return undefined;
+    }
+    if (fault.action === 'lose') return 'lose';
+    throw new ConnectionFault('drop');
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', runtime.origin);
     const method = (req.method ?? 'GET').toUpperCase();
     const body = bodyReader(req);
+    const closed = new Promise<void>((resolve) => res.once('close', () => resolve()));
     let result: GraphResult;
     if (/^\/v1\.0(\/|$)/i.test(url.pathname)) {
-      const incoming = { method, url, headers: req.headers, body: body.read };
+      const incoming = { method, url, headers: req.headers, body: body.read, closed };
       result = method === 'POST' && /^\/v1\.0\/\$batch\/?$/i.test(url.pathname) ? await dispatchBatch(incoming, deps) : await dispatchGraph(incoming, deps);
     } else {
       const hit = matchHttpRoute(method, url.pathname);
       if (hit === undefined) result = { status: 404, json: { error: { code: 'NotFound', message: `No emulated endpoint at ${url.pathname}.` } } };
       else if (hit === 'method') result = { status: 405, json: { error: { code: 'MethodNotAllowed', message: `${method} is not allowed at ${url.pathname}.` } } };
       else {
-        result = await hit.spec.handler({
+        const fault = await httpFault(method, url.pathname, hit.spec.path, closed, body.read);
+        result = fault && fault !== 'lose' ? fault : await hit.spec.handler({
           method, path: url.pathname, params: hit.params, query: url.searchParams, headers: req.headers, body: body.read,
           json: async <T>() => JSON.parse((await body.read()).toString('utf8')) as T, emulator: runtime,
         });
+        if (fault === 'lose') result.lost = true;
       }
     }
     body.drain();
-    await send(res, result);
+    if (result.lost) res.destroy();
+    else await send(res, result);
   }
 
   const server = https.createServer({ cert: fs.readFileSync(certFile), key: fs.readFileSync(keyFile) }, (req, res) => {
     handle(req, res).catch((e: Error) => {
+      if (e instanceof ConnectionFault) return void res.destroy();
       console.error('[m365] request failed', e);
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { code: 'generalException', message: 'General exception while processing.' } }));

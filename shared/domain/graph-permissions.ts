@@ -18,6 +18,8 @@ export const GRAPH_OPERATIONS = {
   'sites.write': { action: 'restore SharePoint lists and items', anyOf: ['Sites.ReadWrite.All', 'Sites.Manage.All', 'Sites.FullControl.All'] },
   'teams.list': { action: 'list teams and channels', anyOf: ['Team.ReadBasic.All', 'Channel.ReadBasic.All', 'Group.Read.All'] },
   'channelMessages.read': { action: 'read channel messages', anyOf: ['ChannelMessage.Read.All'] },
+  // Not a Graph call: Key Vault reads go through the same pipeline, and its "permission" is the app identity's role.
+  'secrets.read': { action: 'read account credentials from Key Vault', anyOf: ['Key Vault Secrets User'] },
 } as const;
 
 export type GraphOperation = keyof typeof GRAPH_OPERATIONS;

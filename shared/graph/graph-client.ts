@@ -19,6 +19,10 @@ export interface CallOptions {
   /** Epoch ms by which the caller must return. */
   deadline: number;
   headers?: Record<string, string>;
+  /** A pre-authenticated URL (upload session): no bearer token is sent. */
+  anonymous?: boolean;
+  /** Whether a request that may have reached the server can be sent again (see GraphCall). */
+  idempotent?: boolean;
 }
 
 export interface GraphClientOptions extends Omit<PipelineOptions, 'tokens'> {

@@ -1,6 +1,7 @@
 // Restores OneDrive files and folders through Graph: folders found by id or name (created when missing), files
 // uploaded from the backed-up bytes, small ones in one PUT, larger ones streamed through an upload session in
-// 320 KiB-multiple ranges (memory: one range). The overwrite behaviour maps onto Graph's conflictBehavior.
+// 320 KiB-multiple ranges (memory: one range; a failed range resumes where the session says, see upload-session.ts).
+// The overwrite behaviour maps onto Graph's conflictBehavior.
 import type { Readable } from 'node:stream';
 import type { GraphClient } from '../graph/graph-client';
 import { GraphRequestError } from '../graph/graph-errors';
@@ -9,6 +10,7 @@ import type { ItemResult } from '../operations/operation-store';
 import type { OverwriteBehavior } from './restore-request';
 import type { PlannedFolder } from './restore-plan';
 import { readAll } from '../storage/read-all';
+import { putRange, UploadAnswerLost } from '../graph/upload-session';
 
 export interface DriveTarget {
   graph: GraphClient;
@@ -88,9 +90,11 @@ export class DriveRestorer {
     const name = String(doc.props.name ?? doc.itemId);
     const base = { itemId: doc.itemId, name };
     const conflict = this.t.original ? CONFLICT[this.t.overwrite] : 'rename';
-    const existing = await this.t.graph.all<{ id: string; name: string; size?: number; createdDateTime?: string }>(`${this.base()}/${seg(folderId)}/children?$filter=name eq ${odataString(name)}&$select=id,name,size,createdDateTime`, this.opts());
+    const same = (): Promise<Array<{ id: string; size?: number; createdDateTime?: string }>> => this.t.graph.all(`${this.base()}/${seg(folderId)}/children?$filter=name eq ${odataString(name)}&$select=id,name,size,createdDateTime`, this.opts());
     const since = Math.floor(this.t.startedAt.getTime() / 1000) * 1000;
-    const ours = existing.find((c) => c.size === size && Date.parse(c.createdDateTime ?? '') >= since);
+    const oursIn = (found: Awaited<ReturnType<typeof same>>) => found.find((c) => c.size === size && Date.parse(c.createdDateTime ?? '') >= since);
+    const existing = await same();
+    const ours = oursIn(existing);
     if (ours) return { ...base, outcome: 'restored', newId: ours.id };
     const clash = existing.length > 0;
     if (clash && conflict === 'fail') return { ...base, outcome: 'skipped', reason: 'a file of that name is in the folder' };
@@ -101,37 +105,41 @@ export class DriveRestorer {
       return { ...base, outcome, newId: item.id };
     }
     const session = await this.t.graph.send<{ uploadUrl: string }>('POST', `${target}/createUploadSession`, { item: { '@microsoft.graph.conflictBehavior': conflict } }, this.opts(true));
-    return { ...base, outcome, newId: await uploadRanges(session.uploadUrl, await open(), size) };
-  }
-}
-
-/** Streams `source` to a pre-authenticated upload URL (no bearer token goes there), one range in memory at a time. */
-async function uploadRanges(uploadUrl: string, source: Readable, size: number): Promise<string> {
-  let sent = 0;
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  let last: { id?: string } = {};
-  const flush = async (): Promise<void> => {
-    const chunk = Buffer.concat(pending, pendingBytes);
-    pending = [];
-    pendingBytes = 0;
-    const res = await fetch(uploadUrl, { method: 'PUT', headers: { 'content-range': `bytes ${sent}-${sent + chunk.length - 1}/${size}`, 'content-type': 'application/octet-stream' }, body: chunk });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`upload range at byte ${sent} answered ${res.status}: ${text.slice(0, 200)}`);
-    sent += chunk.length;
-    if (sent === size) last = JSON.parse(text) as { id?: string };
-  };
-  for await (const c of source) {
-    let b = Buffer.isBuffer(c) ? c : Buffer.from(c as string);
-    while (b.length > 0) {
-      const take = Math.min(RANGE - pendingBytes, b.length);
-      pending.push(b.subarray(0, take));
-      pendingBytes += take;
-      b = b.subarray(take);
-      if (pendingBytes === RANGE) await flush();
+    try {
+      return { ...base, outcome, newId: await this.uploadRanges(session.uploadUrl, await open(), size) };
+    } catch (e) {
+      // The last range went through but its answer (the new item) was lost: the item is in the folder.
+      const landed = e instanceof UploadAnswerLost ? oursIn(await same()) : undefined;
+      if (landed) return { ...base, outcome, newId: landed.id };
+      throw e;
     }
   }
-  if (pendingBytes > 0) await flush();
-  if (sent !== size || !last.id) throw new Error(`uploaded ${sent} of ${size} bytes`);
-  return last.id;
+
+  /** Streams `source` to the session's upload URL, one range in memory at a time; returns the new item's id. */
+  private async uploadRanges(uploadUrl: string, source: Readable, size: number): Promise<string> {
+    let sent = 0;
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    let last: { id?: unknown } = {};
+    const flush = async (): Promise<void> => {
+      const chunk = Buffer.concat(pending, pendingBytes);
+      pending = [];
+      pendingBytes = 0;
+      last = await putRange(this.t.graph, uploadUrl, chunk, sent, size, this.opts(true));
+      sent += chunk.length;
+    };
+    for await (const c of source) {
+      let b = Buffer.isBuffer(c) ? c : Buffer.from(c as string);
+      while (b.length > 0) {
+        const take = Math.min(RANGE - pendingBytes, b.length);
+        pending.push(b.subarray(0, take));
+        pendingBytes += take;
+        b = b.subarray(take);
+        if (pendingBytes === RANGE) await flush();
+      }
+    }
+    if (pendingBytes > 0) await flush();
+    if (sent !== size || typeof last.id !== 'string') throw new Error(`uploaded ${sent} of ${size} bytes`);
+    return last.id;
+  }
 }

@@ -1,13 +1,14 @@
 // Restores calendar events and contacts from their backed-up Graph JSON: only the properties a client may write are
 // sent. In place, an item that still exists is skipped, overwritten (PATCH back to the backed-up values) or kept
-// beside a restored copy. Retries create nothing twice: events carry a transactionId derived from the job and item,
-// which Graph uses to drop a repeated create; a contact named the same and created since the job started is ours.
-import { createHash } from 'node:crypto';
+// beside a restored copy. Retries create nothing twice: every created item carries the restore stamp (job and
+// source item, restore-stamp.ts) in the create itself, so a retried batch finds it by identity; events also carry
+// it as their transactionId, which Graph uses to drop a repeated create.
 import type { GraphOperation } from '../domain/graph-permissions';
 import type { GraphClient } from '../graph/graph-client';
 import { GraphRequestError } from '../graph/graph-errors';
 import type { ItemResult } from '../operations/operation-store';
 import type { OverwriteBehavior } from './restore-request';
+import { restoreKey, stampFilter, stampProperty } from './restore-stamp';
 
 const EVENT_FIELDS = ['subject', 'body', 'start', 'end', 'location', 'locations', 'attendees', 'isAllDay', 'showAs', 'sensitivity', 'importance', 'categories', 'reminderMinutesBeforeStart', 'isReminderOn', 'responseRequested', 'allowNewTimeProposals', 'hideAttendees', 'recurrence'] as const;
 const CONTACT_FIELDS = ['givenName', 'surname', 'middleName', 'displayName', 'nickName', 'title', 'initials', 'generation', 'jobTitle', 'companyName', 'department', 'officeLocation', 'profession', 'manager', 'assistantName', 'spouseName', 'children', 'emailAddresses', 'imAddresses', 'businessPhones', 'homePhones', 'mobilePhone', 'businessAddress', 'homeAddress', 'otherAddress', 'businessHomePage', 'birthday', 'personalNotes', 'categories', 'fileAs'] as const;
@@ -18,8 +19,9 @@ export interface ItemTarget {
   original: boolean;
   overwrite: OverwriteBehavior;
   operationId: string;
-  startedAt: Date;
   deadline: number;
+  /** The batch's first attempt: none of its items can be this job's own yet, so nothing is looked up. */
+  firstAttempt?: boolean;
 }
 
 const seg = encodeURIComponent;
@@ -49,15 +51,25 @@ export class ItemRestorer {
     return { existed, done: { ...base, outcome: 'overwritten', newId: itemId } };
   }
 
+  /** Creates the item stamped with its restore key, unless a retried batch finds it already created. */
+  private async create(kind: 'event' | 'contact', itemId: string, body: Record<string, unknown>): Promise<string> {
+    const key = restoreKey(this.t.operationId, itemId);
+    const collection = `/users/${seg(this.t.userId)}/${kind === 'event' ? 'events' : 'contacts'}`;
+    if (!this.t.firstAttempt) {
+      const ours = await this.t.graph.all<{ id: string }>(`${collection}?$filter=${stampFilter(key)}&$select=id`, this.opts(kind, false));
+      if (ours[0]) return ours[0].id;
+    }
+    const stamped = { ...body, singleValueExtendedProperties: [stampProperty(key)], ...(kind === 'event' ? { transactionId: key } : {}) };
+    return (await this.t.graph.send<{ id: string }>('POST', collection, stamped, this.opts(kind, true))).id;
+  }
+
   async event(itemId: string, json: Record<string, unknown>): Promise<ItemResult> {
     const base = { itemId, name: String(json.subject ?? '(no subject)') };
     // calendarView lists a series' occurrences one by one: each comes back as a single event on its own date.
     const body = pickFields(json, json.type === 'seriesMaster' ? EVENT_FIELDS : EVENT_FIELDS.filter((f) => f !== 'recurrence'));
     const { done, existed } = await this.inPlace('event', itemId, body, base);
     if (done) return done;
-    const transactionId = `m365v-${createHash('sha256').update(`${this.t.operationId}\u0000${itemId}`).digest('hex').slice(0, 40)}`;
-    const created = await this.t.graph.send<{ id: string }>('POST', `/users/${seg(this.t.userId)}/events`, { ...body, transactionId }, this.opts('event', true));
-    return { ...base, outcome: existed ? 'renamed' : 'restored', newId: created.id };
+    return { ...base, outcome: existed ? 'renamed' : 'restored', newId: await this.create('event', itemId, body) };
   }
 
   async contact(itemId: string, json: Record<string, unknown>): Promise<ItemResult> {
@@ -66,10 +78,6 @@ export class ItemRestorer {
     const body = pickFields(json, CONTACT_FIELDS);
     const { done, existed } = await this.inPlace('contact', itemId, body, base);
     if (done) return done;
-    const since = Math.floor(this.t.startedAt.getTime() / 1000) * 1000;
-    const same = await this.t.graph.all<{ id: string; createdDateTime: string }>(`/users/${seg(this.t.userId)}/contacts?$filter=displayName eq '${name.replace(/'/g, "''")}'&$select=id,createdDateTime`, this.opts('contact', false));
-    const ours = same.find((c) => Date.parse(c.createdDateTime) >= since);
-    const id = ours?.id ?? (await this.t.graph.send<{ id: string }>('POST', `/users/${seg(this.t.userId)}/contacts`, body, this.opts('contact', true))).id;
-    return { ...base, outcome: existed ? 'renamed' : 'restored', newId: id };
+    return { ...base, outcome: existed ? 'renamed' : 'restored', newId: await this.create('contact', itemId, body) };
   }
 }

@@ -1,7 +1,7 @@
 // Restores messages into a mailbox through Graph: folders found by role, id or name (created when missing), each
 // message imported from its backed-up MIME, then its flag, categories, importance and read state set. Re-running a
-// batch after a crash creates nothing twice: a message with the same Internet message id created in the target
-// folder since the job started is this job's own (looked up in place, or when a batch is retried).
+// batch after a crash creates nothing twice and leaves nothing half done: see message() for how a retry finds and
+// completes the copies an earlier attempt made.
 import type { GraphClient } from '../graph/graph-client';
 import { GraphRequestError } from '../graph/graph-errors';
 import type { VersionDoc } from '../catalog/version-doc';
@@ -10,6 +10,8 @@ import type { OverwriteBehavior } from './restore-request';
 import type { PlannedFolder } from './restore-plan';
 import { freeName } from './conflict-names';
 import { readMessage } from '../mime/preview';
+import { putRange, UploadAnswerLost } from '../graph/upload-session';
+import { restoreKey, stampExpand, stampFilter, Stamped, stampOf, stampProperty } from './restore-stamp';
 
 /** Graph takes file attachments up to 3 MB in one request; larger ones go through an upload session. */
 const INLINE_ATTACHMENT_LIMIT = 3 * 1024 * 1024;
@@ -25,8 +27,9 @@ export interface MailTarget {
   overwrite: OverwriteBehavior;
   /** Folder created under the target's root for a restore elsewhere. */
   rootName?: string;
-  /** When the job started: messages created since then in a target folder are this job's. */
+  /** When the job started: an unstamped copy created since then in a target folder is an unfinished one of this job. */
   startedAt: Date;
+  operationId: string;
   mailFormat: 'exactMime' | 'notDraft';
   deadline: number;
   /** The batch's first attempt: none of its messages can be this job's own yet. */
@@ -105,66 +108,129 @@ export class MailRestorer {
     return map;
   }
 
-  /** One message into `folderId` from its MIME (`mime` yields the exact backed-up bytes). */
+  /**
+   * One message into `folderId` from its MIME (`mime` yields the exact backed-up bytes), stamped with its restore key
+   * (restore-stamp.ts). A retried batch finds the copy an earlier attempt made and completes what that attempt may
+   * not have done before it died, so every message ends with its flags, read state and attachments, exactly once.
+   *
+   * exactMime: Graph takes no extended property with a MIME import, so the stamp goes into the PATCH that sets the
+   * flags, right after the create, and marks the copy complete. A crash between the two leaves an unstamped copy:
+   * a retry claims one with the same Internet message id created in the target folder since the job started (the
+   * batch runs its messages in order, so an earlier message of the same id has stamped its copy by then) and sends
+   * the PATCH. notDraft: the stamp and the flags go with the JSON create; the attachments follow, and a retry adds
+   * those missing (an upload session creates its attachment only with its last range, so one present is whole).
+   */
   async message(doc: VersionDoc, folderId: string, mime: () => Promise<Buffer>): Promise<ItemResult> {
     const name = String(doc.props.subject ?? '(no subject)');
     const base = { itemId: doc.itemId, name };
-    const messageId = typeof doc.props.internetMessageId === 'string' ? doc.props.internetMessageId : undefined;
+    const key = restoreKey(this.t.operationId, doc.itemId);
     const folderPath = `/users/${seg(this.t.userId)}/mailFolders/${seg(folderId)}/messages`;
     let outcome: ItemResult['outcome'] = 'restored';
     // Elsewhere than the original location a message found in the folder changes nothing unless it is this job's
     // own, which only a retried batch can meet: a first attempt saves the lookup (a third of the requests).
-    if (messageId && (this.t.original || !this.t.firstAttempt)) {
-      const same = await this.t.graph.all<{ id: string; createdDateTime: string }>(`${folderPath}?$filter=internetMessageId eq ${odataString(messageId)}&$select=id,createdDateTime`, this.opts());
-      const since = Math.floor(this.t.startedAt.getTime() / 1000) * 1000;
-      const ours = same.find((m) => Date.parse(m.createdDateTime) >= since);
-      if (ours) return { ...base, outcome: 'restored', newId: ours.id };
-      if (same.length > 0 && this.t.original) {
+    if (this.t.original || !this.t.firstAttempt) {
+      const { ours, unfinished, others } = await this.copies(folderPath, doc, key);
+      if (ours) return { ...base, outcome, newId: await this.complete(ours, mime) };
+      if (unfinished) return { ...base, outcome, newId: await this.flagged(unfinished, doc, key) };
+      if (others.length > 0 && this.t.original) {
         if (this.t.overwrite === 'skip') return { ...base, outcome: 'skipped', reason: 'a message with the same Internet message id is in the folder' };
         if (this.t.overwrite === 'overwrite') {
-          for (const m of same) await this.t.graph.send('DELETE', `/users/${seg(this.t.userId)}/messages/${seg(m.id)}`, undefined, this.opts(true)).catch((e) => (is404(e) ? undefined : Promise.reject(e)));
+          for (const id of others) await this.t.graph.send('DELETE', `/users/${seg(this.t.userId)}/messages/${seg(id)}`, undefined, this.opts(true)).catch((e) => (is404(e) ? undefined : Promise.reject(e)));
           outcome = 'overwritten';
         } else outcome = 'renamed';
       }
     }
-    if (this.t.mailFormat === 'notDraft') return { ...base, outcome, newId: await this.rebuilt(doc, folderPath, await mime()) };
+    if (this.t.mailFormat === 'notDraft') return { ...base, outcome, newId: await this.rebuilt(doc, folderPath, await mime(), key) };
     const created = await this.t.graph.send<{ id: string }>('POST', folderPath, (await mime()).toString('base64'), { ...this.opts(true), headers: { 'content-type': 'text/plain' } });
-    const patch: Record<string, unknown> = { isRead: doc.props.isRead === true };
+    return { ...base, outcome, newId: await this.flagged(created.id, doc, key) };
+  }
+
+  /**
+   * The copies of a message in the target folder: this job's finished one (stamped with `key`), an unfinished one
+   * of a MIME import (unstamped, created since the job started; never on a batch's first attempt), and the others.
+   * One request: by Internet message id with each copy's stamp, or by the stamp alone when there is no id.
+   */
+  private async copies(folderPath: string, doc: VersionDoc, key: string): Promise<{ ours?: string; unfinished?: string; others: string[] }> {
+    const messageId = typeof doc.props.internetMessageId === 'string' ? doc.props.internetMessageId : undefined;
+    if (!messageId) {
+      const stamped = await this.t.graph.all<{ id: string }>(`${folderPath}?$filter=${stampFilter(key)}&$select=id`, this.opts());
+      return { ...(stamped[0] ? { ours: stamped[0].id } : {}), others: [] };
+    }
+    const byId = encodeURIComponent(`internetMessageId eq ${odataString(messageId)}`);
+    const same = await this.t.graph.all<Stamped & { id: string; createdDateTime: string }>(
+      `${folderPath}?$filter=${byId}&$select=id,createdDateTime&$expand=${stampExpand}`, this.opts());
+    const since = Math.floor(this.t.startedAt.getTime() / 1000) * 1000;
+    const ours = same.find((m) => stampOf(m) === key)?.id;
+    const unfinished = ours || this.t.firstAttempt || this.t.mailFormat !== 'exactMime'
+      ? undefined
+      : same.find((m) => stampOf(m) === undefined && Date.parse(m.createdDateTime) >= since)?.id;
+    const others = same.filter((m) => m.id !== ours && m.id !== unfinished).map((m) => m.id);
+    return { ...(ours ? { ours } : {}), ...(unfinished ? { unfinished } : {}), others };
+  }
+
+  /** Flags, categories, importance and read state of a MIME import, and the stamp that marks it complete. */
+  private async flagged(id: string, doc: VersionDoc, key: string): Promise<string> {
+    const patch: Record<string, unknown> = { isRead: doc.props.isRead === true, singleValueExtendedProperties: [stampProperty(key)] };
     for (const k of ['flag', 'categories', 'importance'] as const) if (doc.props[k] !== undefined) patch[k] = doc.props[k];
-    await this.t.graph.send('PATCH', `/users/${seg(this.t.userId)}/messages/${seg(created.id)}`, patch, this.opts(true));
-    return { ...base, outcome, newId: created.id };
+    await this.t.graph.send('PATCH', `/users/${seg(this.t.userId)}/messages/${seg(id)}`, patch, this.opts(true));
+    return id;
+  }
+
+  /** This job's stamped copy: complete for a MIME import; a rebuilt one gets the attachments it lacks. */
+  private async complete(id: string, mime: () => Promise<Buffer>): Promise<string> {
+    if (this.t.mailFormat !== 'notDraft') return id;
+    const wanted = readMessage(await mime()).attachments;
+    if (wanted.length === 0) return id;
+    const messagePath = `/users/${seg(this.t.userId)}/messages/${seg(id)}`;
+    const present = new Map<string, number>();
+    for (const a of await this.t.graph.all<{ name: string; contentId?: string | null }>(`${messagePath}/attachments?$select=name,contentId`, this.opts())) {
+      present.set(attachmentKey(a), (present.get(attachmentKey(a)) ?? 0) + 1);
+    }
+    for (const a of wanted) {
+      const n = present.get(attachmentKey(a)) ?? 0;
+      if (n > 0) present.set(attachmentKey(a), n - 1);
+      else await this.attach(messagePath, a);
+    }
+    return id;
   }
 
   /**
    * A non-draft message: created from its Graph properties and the MIME's bodies with PR_MESSAGE_FLAGS (read or not,
-   * never unsent), the original delivery and submit times, then its attachments (small ones inline in one request
-   * each, large ones through an upload session).
+   * never unsent), the original delivery and submit times and the restore stamp, then its attachments.
    */
-  private async rebuilt(doc: VersionDoc, folderPath: string, raw: Buffer): Promise<string> {
+  private async rebuilt(doc: VersionDoc, folderPath: string, raw: Buffer, key: string): Promise<string> {
     const m = readMessage(raw);
     const p = doc.props;
     const times = [['SystemTime 0x0E06', p.receivedDateTime], ['SystemTime 0x0039', p.sentDateTime]].filter(([, v]) => typeof v === 'string');
     const created = await this.t.graph.send<{ id: string }>('POST', folderPath, {
       ...Object.fromEntries(['subject', 'from', 'sender', 'toRecipients', 'ccRecipients', 'bccRecipients', 'replyTo', 'importance', 'flag', 'categories', 'internetMessageId', 'inferenceClassification'].filter((k) => p[k] !== undefined && p[k] !== null).map((k) => [k, p[k]])),
       body: m.html !== undefined ? { contentType: 'html', content: m.html } : { contentType: 'text', content: m.text ?? '' },
-      singleValueExtendedProperties: [{ id: 'Integer 0x0E07', value: p.isRead === true ? '1' : '0' }, ...times.map(([id, value]) => ({ id, value }))],
+      singleValueExtendedProperties: [{ id: 'Integer 0x0E07', value: p.isRead === true ? '1' : '0' }, ...times.map(([id, value]) => ({ id, value })), stampProperty(key)],
     }, this.opts(true));
     const messagePath = `/users/${seg(this.t.userId)}/messages/${seg(created.id)}`;
-    for (const a of m.attachments) {
-      const meta = { name: a.name, contentType: a.contentType, isInline: a.inline, ...(a.contentId ? { contentId: a.contentId } : {}) };
-      if (a.bytes.length <= INLINE_ATTACHMENT_LIMIT) {
-        await this.t.graph.send('POST', `${messagePath}/attachments`, { '@odata.type': '#microsoft.graph.fileAttachment', ...meta, contentBytes: a.bytes.toString('base64') }, this.opts(true));
-        continue;
-      }
-      const session = await this.t.graph.send<{ uploadUrl: string }>('POST', `${messagePath}/attachments/createUploadSession`, { AttachmentItem: { attachmentType: 'file', name: a.name, size: a.bytes.length, contentType: a.contentType, isInline: a.inline, ...(a.contentId ? { contentId: a.contentId } : {}) } }, this.opts(true));
-      for (let at = 0; at < a.bytes.length; at += UPLOAD_CHUNK) {
-        const chunk = a.bytes.subarray(at, at + UPLOAD_CHUNK);
-        // The upload URL is pre-authenticated: no bearer token goes to it.
-        const res = await fetch(session.uploadUrl, { method: 'PUT', headers: { 'content-range': `bytes ${at}-${at + chunk.length - 1}/${a.bytes.length}`, 'content-type': 'application/octet-stream' }, body: chunk });
-        await res.body?.cancel();
-        if (!res.ok) throw new Error(`attachment '${a.name}' upload answered ${res.status} at byte ${at}`);
-      }
-    }
+    for (const a of m.attachments) await this.attach(messagePath, a);
     return created.id;
   }
+
+  /** One attachment: inline in one request up to 3 MB, else through an upload session (upload-session.ts). */
+  private async attach(messagePath: string, a: MimeAttachment): Promise<void> {
+    const meta = { name: a.name, contentType: a.contentType, isInline: a.inline, ...(a.contentId ? { contentId: a.contentId } : {}) };
+    if (a.bytes.length <= INLINE_ATTACHMENT_LIMIT) {
+      await this.t.graph.send('POST', `${messagePath}/attachments`, { '@odata.type': '#microsoft.graph.fileAttachment', ...meta, contentBytes: a.bytes.toString('base64') }, this.opts(true));
+      return;
+    }
+    const session = await this.t.graph.send<{ uploadUrl: string }>('POST', `${messagePath}/attachments/createUploadSession`, { AttachmentItem: { attachmentType: 'file', ...meta, size: a.bytes.length } }, this.opts(true));
+    try {
+      for (let at = 0; at < a.bytes.length; at += UPLOAD_CHUNK) await putRange(this.t.graph, session.uploadUrl, a.bytes.subarray(at, at + UPLOAD_CHUNK), at, a.bytes.length, this.opts(true));
+    } catch (e) {
+      // The last range went through but its answer was lost: the attachment is there if the session completed.
+      const names = e instanceof UploadAnswerLost ? await this.t.graph.all<{ name: string; contentId?: string | null }>(`${messagePath}/attachments?$select=name,contentId`, this.opts()) : [];
+      if (!names.some((x) => attachmentKey(x) === attachmentKey(a))) throw e;
+    }
+  }
 }
+
+type MimeAttachment = ReturnType<typeof readMessage>['attachments'][number];
+
+/** What tells a message's attachments apart when comparing a copy with its MIME (Exchange's size is not the bytes'). */
+const attachmentKey = (a: { name: string; contentId?: string | null }): string => `${a.name}\u0000${a.contentId ?? ''}`;

@@ -117,8 +117,8 @@ async function restorer(s: Services, op: OperationDoc & { request: RestoreReques
   });
   return {
     ...(drive ? { drive } : {}),
-    mail: new MailRestorer({ ...common, mailFormat, firstAttempt, ...(target.type === 'original' ? {} : { rootName: restoreFolderName(item.address, new Date(op.createdAt)) }) }),
-    items: new ItemRestorer({ ...common, operationId: op.id }),
+    mail: new MailRestorer({ ...common, operationId: op.id, mailFormat, firstAttempt, ...(target.type === 'original' ? {} : { rootName: restoreFolderName(item.address, new Date(op.createdAt)) }) }),
+    items: new ItemRestorer({ ...common, operationId: op.id, firstAttempt }),
   };
 }
 

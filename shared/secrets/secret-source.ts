@@ -1,9 +1,13 @@
-// Where account credentials come from: Azure Key Vault in Azure (read with the app's managed identity), a local JSON
-// file in development. Values are cached briefly so a rotated secret is picked up within minutes, and never appear
-// in an error: errors name the secret, not its content.
+// Where account credentials come from: Azure Key Vault in Azure (read with the app's managed identity, through the
+// same retrying, throttling-aware pipeline as Graph calls: Key Vault answers 429 with Retry-After under load), a
+// local JSON file in development. Values are cached briefly so a rotated secret is picked up within minutes, and
+// never appear in an error: errors name the secret, not its content.
 import fs from 'node:fs';
 import { DefaultAzureCredential, TokenCredential } from '@azure/identity';
 import type { Settings } from '../config/settings';
+import { GraphRequestError, GraphThrottledError } from '../graph/graph-errors';
+import { HttpPipeline } from '../graph/http-pipeline';
+import { createAgent, httpsTransport, Transport } from '../graph/https-transport';
 
 export class SecretUnavailable extends Error {
   constructor(readonly secretName: string, readonly reason: string) {
@@ -31,15 +35,32 @@ function cached(source: (name: string) => Promise<string>): SecretSource {
   };
 }
 
-export function keyVaultSecrets(vaultUrl: string, credential: TokenCredential): SecretSource {
+/** How long one secret read may keep retrying (throttling, 503s) before it is reported unavailable. */
+const READ_DEADLINE_MS = 60_000;
+
+export function keyVaultSecrets(vaultUrl: string, credential: TokenCredential, transport: Transport = httpsTransport(createAgent())): SecretSource {
+  const pipeline = new HttpPipeline({
+    baseUrl: vaultUrl, transport, userAgent: 'm365-vault',
+    tokens: {
+      async token() {
+        const t = await credential.getToken('https://vault.azure.net/.default');
+        if (!t) throw new Error('no token for Key Vault');
+        return t.token;
+      },
+    },
+  });
   return cached(async (name) => {
-    const token = await credential.getToken('https://vault.azure.net/.default');
-    if (!token) throw new SecretUnavailable(name, 'no token for Key Vault');
-    const res = await fetch(new URL(`/secrets/${encodeURIComponent(name)}?api-version=7.4`, vaultUrl), { headers: { authorization: `Bearer ${token.token}` } });
-    if (res.status === 404) throw new SecretUnavailable(name, 'it does not exist in the Key Vault');
-    if (res.status === 401 || res.status === 403) throw new SecretUnavailable(name, 'the app\'s identity may not read it (grant "Key Vault Secrets User")');
-    if (!res.ok) throw new SecretUnavailable(name, `Key Vault answered HTTP ${res.status}`);
-    return ((await res.json()) as { value: string }).value;
+    try {
+      const call = { url: `/secrets/${encodeURIComponent(name)}?api-version=7.4`, mailbox: 'keyvault', operation: 'secrets.read' as const, deadline: Date.now() + READ_DEADLINE_MS };
+      return (await pipeline.json<{ value: string }>(call)).value;
+    } catch (e) {
+      const status = e instanceof GraphRequestError ? e.status : undefined;
+      if (status === 404) throw new SecretUnavailable(name, 'it does not exist in the Key Vault');
+      if (status === 401 || status === 403) throw new SecretUnavailable(name, 'the app\'s identity may not read it (grant "Key Vault Secrets User")');
+      // A wait longer than the read may take is the caller's to wait out (a durable timer), as for Graph.
+      if (e instanceof GraphThrottledError) throw e;
+      throw new SecretUnavailable(name, status ? `Key Vault answered HTTP ${status}` : (e as Error).message);
+    }
   });
 }
 

@@ -71,6 +71,7 @@ registerControlRoutes([
     method: 'DELETE', path: '/faults',
     handler(ctx) {
       Object.assign(ctx.emulator.faults, { rate503: 0, rate504: 0, rules: [] });
+      ctx.emulator.holds.releaseAll();
       return { status: 204 };
     },
   },

@@ -5,13 +5,17 @@ export interface Counters {
   requests: number;
   throttled: number;
   faulted: number;
+  /** Requests parked by a hold rule. */
+  held: number;
+  /** Bytes received in PUT bodies at upload session URLs (files and attachments), accepted or not. */
+  uploadBytes: number;
   byStatus: Record<string, number>;
   byWorkload: Record<string, number>;
   byRoute: Record<string, number>;
   byMailbox: Record<string, number>;
 }
 
-export const emptyCounters = (): Counters => ({ requests: 0, throttled: 0, faulted: 0, byStatus: {}, byWorkload: {}, byRoute: {}, byMailbox: {} });
+export const emptyCounters = (): Counters => ({ requests: 0, throttled: 0, faulted: 0, held: 0, uploadBytes: 0, byStatus: {}, byWorkload: {}, byRoute: {}, byMailbox: {} });
 
 export function resetCounters(c: Counters): void {
   Object.assign(c, emptyCounters());

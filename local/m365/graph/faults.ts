@@ -3,7 +3,9 @@
 //   `mailboxRequestsPerWindow` requests in any sliding `windowSeconds` window; over either → 429 TooManyRequests with
 //   Retry-After in seconds (for the budget: exactly when the oldest counted request leaves the window);
 // - random 503/504 at configured rates (seeded PRNG, so reproducible);
-// - scripted faults: "the next N requests matching (method, route, mailbox) answer status X".
+// - scripted faults: "the next N requests matching (method, route, mailbox) answer status X", or lose the
+//   connection: before the request is handled (drop), after it was handled (lose: the client never hears of it), or
+//   once the client is gone (hold: parked until the client disconnects, e.g. a killed host, and then never handled).
 import { z } from 'zod';
 import type { Clock } from '../runtime';
 import { GraphError } from './errors';
@@ -86,7 +88,9 @@ export class Throttle {
 }
 
 export const faultRuleSchema = z.object({
-  status: z.number().int().min(400).max(599),
+  /** fail (default): answer `status`; drop, lose, hold: connection faults (see above). */
+  action: z.enum(['fail', 'drop', 'lose', 'hold']).default('fail'),
+  status: z.number().int().min(400).max(599).optional(),
   code: z.string().optional(),
   message: z.string().optional(),
   innerCode: z.string().optional(),
@@ -99,7 +103,9 @@ export const faultRuleSchema = z.object({
   headers: z.record(z.string(), z.string()).optional(),
   /** How many matching requests fail; omitted: all of them until the rule is cleared. */
   times: z.number().int().min(1).optional(),
-});
+  /** How many matching requests pass unharmed before the rule applies (the n+1-th upload range, the second PATCH). */
+  skip: z.number().int().min(1).optional(),
+}).refine((r) => r.action !== 'fail' || r.status !== undefined, { message: 'a fail rule needs a status', path: ['status'] });
 export type FaultRule = z.infer<typeof faultRuleSchema>;
 
 export const faultSettingsSchema = z.object({
@@ -123,22 +129,48 @@ export interface FaultTarget {
   mailbox?: string;
 }
 
-/** The fault this request meets, if any: scripted rules first (consuming one of their `times`), then the rates. */
-export function injectedFault(settings: FaultSettings, random: () => number, req: FaultTarget): GraphError | undefined {
-  const i = settings.rules.findIndex((r) =>
-    (!r.method || r.method.toUpperCase() === req.method)
-    && (!r.mailbox || r.mailbox === req.mailbox)
-    && (!r.path || r.path === req.template || req.path.includes(r.path)));
-  if (i >= 0) {
-    const rule = settings.rules[i]!;
-    if (rule.times !== undefined) {
-      if (rule.times <= 1) settings.rules.splice(i, 1);
-      else rule.times--;
-    }
-    const d = DEFAULT_MESSAGES[rule.status] ?? { code: 'generalException', message: 'Injected fault.' };
-    const headers = { ...(rule.retryAfterSeconds !== undefined ? { 'Retry-After': String(rule.retryAfterSeconds) } : {}), ...rule.headers };
-    return new GraphError(rule.status, rule.code ?? d.code, rule.message ?? d.message, { headers, ...(rule.innerCode ? { innerCode: rule.innerCode } : {}) });
+/** A connection fault: the server closes the connection instead of answering (see the rule actions above). */
+export class ConnectionFault extends Error {
+  constructor(readonly action: 'drop' | 'lose' | 'hold') {
+    super(`injected connection fault: ${action}`);
   }
+}
+
+export type Fault = GraphError | ConnectionFault;
+
+/**
+ * The scripted rule this request meets, if any (consuming one of its `times` or `skip`). Connection faults only
+ * apply to requests with a connection of their own (not the inner requests of a $batch).
+ */
+export function scriptedFault(settings: FaultSettings, req: FaultTarget & { connection: boolean; pathRequired?: boolean }): Fault | undefined {
+  const i = settings.rules.findIndex((r) =>
+    (!req.pathRequired || r.path)
+    && (!r.method || r.method.toUpperCase() === req.method)
+    && (!r.mailbox || r.mailbox === req.mailbox)
+    && (r.action === 'fail' || req.connection)
+    && (!r.path || r.path === req.template || req.path.includes(r.path)));
+  if (i < 0) return undefined;
+  const rule = settings.rules[i]!;
+  if (rule.skip !== undefined) {
+    if (rule.skip <= 1) delete rule.skip;
+    else rule.skip--;
+    return undefined;
+  }
+  if (rule.times !== undefined) {
+    if (rule.times <= 1) settings.rules.splice(i, 1);
+    else rule.times--;
+  }
+  if (rule.action !== 'fail') return new ConnectionFault(rule.action);
+  const status = rule.status!;
+  const d = DEFAULT_MESSAGES[status] ?? { code: 'generalException', message: 'Injected fault.' };
+  const headers = { ...(rule.retryAfterSeconds !== undefined ? { 'Retry-After': String(rule.retryAfterSeconds) } : {}), ...rule.headers };
+  return new GraphError(status, rule.code ?? d.code, rule.message ?? d.message, { headers, ...(rule.innerCode ? { innerCode: rule.innerCode } : {}) });
+}
+
+/** The fault this request meets, if any: scripted rules first, then the rates. */
+export function injectedFault(settings: FaultSettings, random: () => number, req: FaultTarget & { connection: boolean }): Fault | undefined {
+  const scripted = scriptedFault(settings, req);
+  if (scripted) return scripted;
   const roll = random();
   if (roll < settings.rate503) return new GraphError(503, DEFAULT_MESSAGES[503]!.code, DEFAULT_MESSAGES[503]!.message, { headers: { 'Retry-After': '1' } });
   if (roll < settings.rate503 + settings.rate504) return new GraphError(504, DEFAULT_MESSAGES[504]!.code, DEFAULT_MESSAGES[504]!.message);
@@ -147,4 +179,26 @@ export function injectedFault(settings: FaultSettings, random: () => number, req
 
 export function throttled(retryAfterSeconds: number): GraphError {
   return new GraphError(429, 'TooManyRequests', 'Please retry again later.', { innerCode: 'ApplicationThrottled', headers: { 'Retry-After': String(retryAfterSeconds) } });
+}
+
+/** Requests parked by a hold rule: each waits until its client goes away (not handled) or the holds are released. */
+export class Holds {
+  private readonly waiters = new Set<() => void>();
+
+  /** True when released (handle the request), false when the client disconnected first. */
+  wait(closed: Promise<void>): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      const release = (): void => resolve(true);
+      this.waiters.add(release);
+      void closed.then(() => {
+        this.waiters.delete(release);
+        resolve(false);
+      });
+    });
+  }
+
+  releaseAll(): void {
+    for (const w of this.waiters) w();
+    this.waiters.clear();
+  }
 }

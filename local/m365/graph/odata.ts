@@ -54,10 +54,11 @@ interface ListToken {
  * One page of a plain (non-delta) collection: `items` from the offset in $skiptoken; the nextLink carries the
  * original query options so the client follows it verbatim.
  */
-export function listPage<T>(ctx: GraphContext, all: readonly T[], opts: { fallback: number; max: number; path?: string }): { page: T[]; nextLink?: string } {
-  // Records carry Graph's property names, so $filter applies to them as to the JSON.
+export function listPage<T>(ctx: GraphContext, all: readonly T[], opts: { fallback: number; max: number; path?: string; filterView?: (item: T) => unknown }): { page: T[]; nextLink?: string } {
+  // Records carry Graph's property names, so $filter applies to them as to the JSON (or to what filterView adds).
   const filter = filterOf(ctx.query);
-  const items = filter ? all.filter(filter) : all;
+  const view = opts.filterView ?? ((x: T): unknown => x);
+  const items = filter ? all.filter((x) => filter(view(x))) : all;
   const token = option(ctx.query, '$skiptoken');
   let state: ListToken = { o: 0, q: [...ctx.query].filter(([k]) => k.toLowerCase() !== '$skiptoken').map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&') };
   if (token) {
@@ -84,7 +85,7 @@ type Expr =
   | { op: 'startswith'; path: string; value: string }
   | { op: 'any'; path: string; variable: string; expr: Expr };
 
-const TOKEN = /\s*(\(|\)|,|'(?:[^']|'')*'|[A-Za-z_$][\w$/.@]*(?::[A-Za-z_]\w*)?|-?\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:\d\d)?|-?\d+(?:\.\d+)?)/y;
+const TOKEN = /\s*(\(|\)|,|'(?:[^']|'')*'|[A-Za-z_$][\w$/.@]*(?:\s*:\s*[A-Za-z_][\w$/.@]*)?|-?\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:\d\d)?|-?\d+(?:\.\d+)?)/y;
 
 function tokenize(text: string): string[] {
   const out: string[] = [];
@@ -140,8 +141,8 @@ export function parseFilter(text: string): Expr {
     const any = /^(.*)\/any$/i.exec(t);
     if (any) {
       take('(');
-      // "c:c eq 'x'": the lambda variable, then the body, whose first token shares the variable's token.
-      const [variable, first] = take().split(':');
+      // "c:c eq 'x'" or "ep: ep/id eq 'x'": the lambda variable, then the body, whose first token shares its token.
+      const [variable, first] = take().split(/\s*:\s*/);
       if (!variable || !first) throw unsupported(text);
       tokens[--i] = first;
       const expr = or();

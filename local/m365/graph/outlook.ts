@@ -5,6 +5,7 @@ import type { FolderRecord, Mailbox } from '../tenant/mailbox';
 import { AttachmentContent, bodyPreviewOf, htmlBodyOf, MessageRecord } from '../tenant/message';
 import { attachmentBytes } from '../tenant/mime-render';
 import { GraphError, itemNotFound, mailboxNotEnabled } from './errors';
+import { expandedExtended, ExtendedProps } from './extended-properties';
 import { applySelect, preferences } from './odata';
 import type { GraphContext } from './router';
 
@@ -88,22 +89,11 @@ export function bodyPreference(ctx: GraphContext): { bodyType?: 'text' | 'html';
 /** PR_MESSAGE_FLAGS as Exchange computes it: read (1), unsent/draft (8), has attachments (16). */
 export const messageFlags = (m: MessageRecord): number => (m.isRead ? 1 : 0) | (m.isDraft ? 8 : 0) | (m.content.attachments.some((a) => !a.isInline) ? 16 : 0);
 
-/**
- * `$expand=singleValueExtendedProperties($filter=id eq '…')`: the requested properties the item has. There is no
- * way to list all of an item's extended properties in Graph; the same holds here.
- */
-export function extendedProperties(ctx: GraphContext, m: MessageRecord): Record<string, unknown> {
-  const expand = [...ctx.query].find(([k]) => k.toLowerCase() === '$expand')?.[1];
-  const wanted = expand && /singleValueExtendedProperties\(\$filter=(.*)\)/i.exec(expand)?.[1];
-  if (!wanted) return {};
-  const ids = [...wanted.matchAll(/id\s+eq\s+'([^']+)'/gi)].map((x) => x[1]!);
-  const values: Record<string, string> = { ...m.extended, 'Integer 0x0E07': String(messageFlags(m)) };
-  const found = ids.flatMap((id) => {
-    const key = Object.keys(values).find((k) => k.toLowerCase() === id.toLowerCase());
-    return key ? [{ id: key, value: values[key] }] : [];
-  });
-  return { singleValueExtendedProperties: found };
-}
+/** A message's extended properties: those set by clients, and PR_MESSAGE_FLAGS as Exchange computes it. */
+export const messageExtended = (m: MessageRecord): ExtendedProps => ({ ...m.extended, 'Integer 0x0E07': String(messageFlags(m)) });
+
+/** `$expand=singleValueExtendedProperties($filter=id eq '…')` on a message (see extended-properties.ts). */
+export const extendedProperties = (ctx: GraphContext, m: MessageRecord): Record<string, unknown> => expandedExtended(ctx, messageExtended(m));
 
 /** The properties a PATCH body changes; one the emulator does not update is a 400, not silently ignored. */
 export function patchedKeys(input: Record<string, unknown>, allowed: ReadonlySet<string>): string[] {

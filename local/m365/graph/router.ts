@@ -9,7 +9,7 @@ import type { EmulatorRuntime } from '../runtime';
 import type { Tenant, TenantDirectory } from '../tenant/tenants';
 import { count } from './counters';
 import { envelope, FORBIDDEN, GraphError, newRequestId } from './errors';
-import { injectedFault, throttled } from './faults';
+import { ConnectionFault, injectedFault, throttled } from './faults';
 
 export type Workload = 'directory' | 'mail' | 'calendar' | 'contacts' | 'files' | 'sites' | 'teams' | 'groupMailbox';
 
@@ -43,6 +43,8 @@ export interface GraphResult {
   json?: unknown;
   bytes?: Buffer;
   stream?: Readable;
+  /** Handled, but the answer is lost: the server closes the connection instead (an injected fault). */
+  lost?: boolean;
 }
 
 export interface RouteSpec {
@@ -134,6 +136,8 @@ export interface IncomingGraphRequest {
   url: URL;
   headers: IncomingHttpHeaders;
   body(): Promise<Buffer>;
+  /** Settles when the client's connection closes; absent for the inner requests of a $batch. */
+  closed?: Promise<void>;
 }
 
 export interface RouterDeps {
@@ -157,6 +161,10 @@ export async function dispatchGraph(req: IncomingGraphRequest, deps: RouterDeps)
   try {
     result = await pipeline(req, deps, path, requestId, counted);
   } catch (e) {
+    if (e instanceof ConnectionFault) {
+      count(rt.counters, counted);
+      throw e;
+    }
     const err = e instanceof GraphError ? e : new GraphError(500, 'generalException', 'General exception while processing.');
     if (!(e instanceof GraphError)) console.error('[m365] handler failed', e);
     result = { status: err.status, headers: err.options.headers ?? {}, json: envelope(err, { requestId, clientRequestId }, rt.clock.now()) };
@@ -200,10 +208,14 @@ async function pipeline(req: IncomingGraphRequest, deps: RouterDeps, rawPath: st
   if (mailbox && (spec.workload === 'mail' || spec.workload === 'calendar' || spec.workload === 'contacts') && tenant.accessPolicy.denies(caller.appId, mailbox)) {
     throw new GraphError(403, 'ErrorAccessDenied', 'Access to OData is disabled: your organization\'s application access policy blocks this mailbox.');
   }
-  const fault = injectedFault(rt.faults, rt.random, { method, path, template: spec.path, ...(mailbox ? { mailbox } : {}) });
+  const fault = injectedFault(rt.faults, rt.random, { method, path, template: spec.path, connection: !!req.closed, ...(mailbox ? { mailbox } : {}) });
   if (fault) {
     counted.faulted = true;
-    throw fault;
+    if (!(fault instanceof ConnectionFault) || fault.action === 'drop') throw fault;
+    if (fault.action === 'hold') {
+      rt.counters.held++;
+      if (!(await rt.holds.wait(req.closed!))) throw new ConnectionFault('drop');
+    }
   }
   // Exchange-style limits apply per app + mailbox; calls without a mailbox (directory) are not throttled here.
   const lane = mailbox ? rt.throttle.admit(caller.appId, mailbox) : { admitted: true as const, release: () => undefined };
@@ -218,6 +230,7 @@ async function pipeline(req: IncomingGraphRequest, deps: RouterDeps, rawPath: st
     lane.release();
     throw e;
   }
+  if (fault instanceof ConnectionFault && fault.action === 'lose') result.lost = true;
   if (result.stream) {
     result.stream.once('close', lane.release);
     result.stream.once('error', lane.release);

@@ -151,9 +151,11 @@ registerHttpRoutes([
         sessionsOf(rt).delete(ctx.params.sessionId!);
         return { status: 204 };
       }
-      if (ctx.method === 'GET') return { status: 200, json: { expirationDateTime: new Date(session.expires).toISOString(), nextExpectedRanges: [`${session.received}-`] } };
+      // Outlook's sessions give the next start alone ("2097152"), not a "start-end" range (uploadSession resource page).
+      if (ctx.method === 'GET') return { status: 200, json: { expirationDateTime: new Date(session.expires).toISOString(), nextExpectedRanges: [String(session.received)] } };
       if (ctx.method !== 'PUT') return uploadError(405, 'ErrorInvalidRequest', 'Use PUT to upload a chunk.');
       const chunk = await ctx.body();
+      rt.counters.uploadBytes += chunk.length;
       const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(String(ctx.headers['content-range'] ?? ''));
       if (!range) return uploadError(400, 'ErrorInvalidRequest', 'A Content-Range header (bytes start-end/total) is required.');
       const [start, end, total] = [Number(range[1]), Number(range[2]), Number(range[3])];

@@ -8,6 +8,7 @@ import type { Mailbox } from '../tenant/mailbox';
 import { changeKeyOf } from '../tenant/message';
 import { deltaResponse, removedEntry } from './delta';
 import { GraphError, itemNotFound, syncStateNotFound } from './errors';
+import { canonicalFilterIds, expandedExtended, filterable, mergeExtended } from './extended-properties';
 import { applySelect, listPage, option, selectOf } from './odata';
 import { byMailbox, CALENDAR_READ, CALENDAR_WRITE, mailboxOf, patchedKeys } from './outlook';
 import { created, GraphContext, noContent, ok, registerRoutes } from './router';
@@ -16,8 +17,9 @@ const EVENT_TYPE = '#microsoft.graph.event';
 const cal = { workload: 'calendar' as const, mailbox: byMailbox };
 
 export function eventJson(e: EventRecord | EventInstance, select?: readonly string[]): Record<string, unknown> {
-  const { exceptions: _x, ...rest } = e as EventRecord;
+  const { exceptions: _x, extended: _hidden, ...rest } = e as EventRecord;
   void _x;
+  void _hidden;
   const json: Record<string, unknown> = {
     '@odata.etag': `W/"${e.changeKey}"`, ...rest,
     webLink: `https://outlook.office365.com/owa/?itemid=${encodeURIComponent(e.id)}&exvsurl=1&path=/calendar/item`,
@@ -59,6 +61,7 @@ interface EventInput {
   sensitivity?: EventRecord['sensitivity'];
   categories?: string[];
   transactionId?: string;
+  singleValueExtendedProperties?: unknown;
 }
 
 async function createEvent(ctx: GraphContext) {
@@ -68,6 +71,7 @@ async function createEvent(ctx: GraphContext) {
   const again = input.transactionId ? [...mb.events.all()].find((e) => e.transactionId === input.transactionId) : undefined;
   if (again) return created({ '@odata.context': `${ctx.baseUrl}/$metadata#users('${ctx.params.userId}')/events/$entity`, ...eventJson(again) });
   if (!input.start || !input.end) throw new GraphError(400, 'ErrorPropertyValidationFailure', 'The start and end properties are required.');
+  const extended = mergeExtended({}, input.singleValueExtendedProperties);
   const text = input.body?.content ?? '';
   const e = mb.createEvent((id, now) => ({
     id, createdDateTime: now, lastModifiedDateTime: now, changeKey: changeKeyOf(id, now), categories: input.categories ?? [], subject: input.subject ?? '',
@@ -78,11 +82,12 @@ async function createEvent(ctx: GraphContext) {
     location: { displayName: input.location?.displayName ?? '', locationType: 'default' }, organizer: { emailAddress: { name: mb.owner.name, address: mb.owner.address } },
     attendees: input.attendees ?? [], recurrence: input.recurrence ?? null, iCalUId: `040000008200E00074C5B7101A82E008${Buffer.from(id).toString('hex').slice(-48).toUpperCase()}`,
     isOnlineMeeting: false, exceptions: {}, ...(input.transactionId ? { transactionId: input.transactionId } : {}),
+    ...(Object.keys(extended).length ? { extended } : {}),
   }));
   return created({ '@odata.context': `${ctx.baseUrl}/$metadata#users('${ctx.params.userId}')/events/$entity`, ...eventJson(e) });
 }
 
-const EVENT_PATCHABLE = new Set(['subject', 'body', 'start', 'end', 'location', 'attendees', 'recurrence', 'isAllDay', 'showAs', 'importance', 'sensitivity', 'categories']);
+const EVENT_PATCHABLE = new Set(['subject', 'body', 'start', 'end', 'location', 'attendees', 'recurrence', 'isAllDay', 'showAs', 'importance', 'sensitivity', 'categories', 'singleValueExtendedProperties']);
 
 registerRoutes([
   {
@@ -97,8 +102,10 @@ registerRoutes([
     handler(ctx) {
       const mb = mailboxOf(ctx);
       const select = selectOf(ctx.query);
-      const { page, nextLink } = listPage(ctx, [...mb.events.all()], { fallback: 10, max: 1000 });
-      return ok({ '@odata.context': `${ctx.baseUrl}/$metadata#users('${ctx.params.userId}')/events`, ...(nextLink ? { '@odata.nextLink': nextLink } : {}), value: page.map((e) => eventJson(e, select)) });
+      canonicalFilterIds(ctx);
+      const { page, nextLink } = listPage(ctx, [...mb.events.all()], { fallback: 10, max: 1000, filterView: (e) => filterable({ ...e }, e.extended ?? {}) });
+      const value = page.map((e) => ({ ...eventJson(e, select), ...expandedExtended(ctx, e.extended ?? {}) }));
+      return ok({ '@odata.context': `${ctx.baseUrl}/$metadata#users('${ctx.params.userId}')/events`, ...(nextLink ? { '@odata.nextLink': nextLink } : {}), value });
     },
   },
   { method: 'POST', path: '/users/{userId}/events', ...cal, permissions: CALENDAR_WRITE, handler: createEvent },
@@ -111,7 +118,7 @@ registerRoutes([
       if (!hit) throw itemNotFound();
       const json = hit.occurrence === undefined ? hit.event : instancesIn(hit.event, hit.ref, -8.64e15, 8.64e15).find((i) => i.id === ctx.params.eventId);
       if (!json) throw itemNotFound();
-      return ok({ '@odata.context': `${ctx.baseUrl}/$metadata#users('${ctx.params.userId}')/events/$entity`, ...eventJson(json, selectOf(ctx.query)) });
+      return ok({ '@odata.context': `${ctx.baseUrl}/$metadata#users('${ctx.params.userId}')/events/$entity`, ...eventJson(json, selectOf(ctx.query)), ...expandedExtended(ctx, json.extended ?? {}) });
     },
   },
   {
@@ -131,7 +138,9 @@ registerRoutes([
       const input = await ctx.json<Record<string, unknown>>();
       const keys = patchedKeys(input, EVENT_PATCHABLE);
       const now = new Date(ctx.emulator.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
-      const next = { ...e, ...(input as Partial<EventRecord>), lastModifiedDateTime: now, changeKey: changeKeyOf(e.id, now, mb.events.currentSeq()) };
+      const { singleValueExtendedProperties, ...fields } = input;
+      const extended = mergeExtended(e.extended ?? {}, singleValueExtendedProperties);
+      const next = { ...e, ...(fields as Partial<EventRecord>), ...(Object.keys(extended).length ? { extended } : {}), lastModifiedDateTime: now, changeKey: changeKeyOf(e.id, now, mb.events.currentSeq()) };
       next.type = next.recurrence ? 'seriesMaster' : 'singleInstance';
       mb.events.update(next, [...keys, 'lastModifiedDateTime', 'changeKey']);
       return ok(eventJson(next));

@@ -6,6 +6,7 @@ import type { Mailbox } from '../tenant/mailbox';
 import { changeKeyOf } from '../tenant/message';
 import { deltaResponse, removedEntry } from './delta';
 import { GraphError, itemNotFound, syncStateNotFound } from './errors';
+import { canonicalFilterIds, expandedExtended, filterable, mergeExtended } from './extended-properties';
 import { applySelect, listPage, selectOf } from './odata';
 import { byMailbox, CONTACTS_READ, CONTACTS_WRITE, mailboxOf, patchedKeys } from './outlook';
 import { created, GraphContext, GraphResult, noContent, ok, registerRoutes } from './router';
@@ -14,7 +15,11 @@ const CONTACT_TYPE = '#microsoft.graph.contact';
 const FOLDER_TYPE = '#microsoft.graph.contactFolder';
 const contacts = { workload: 'contacts' as const, mailbox: byMailbox };
 
-export const contactJson = (c: ContactRecord, select?: readonly string[]): Record<string, unknown> => applySelect({ '@odata.etag': `W/"${c.changeKey}"`, ...c }, select);
+export function contactJson(c: ContactRecord, select?: readonly string[]): Record<string, unknown> {
+  const { extended: _hidden, ...rest } = c;
+  void _hidden;
+  return applySelect({ '@odata.etag': `W/"${c.changeKey}"`, ...rest }, select);
+}
 const folderJson = (f: ContactFolderRecord, select?: readonly string[]): Record<string, unknown> => applySelect({ ...f }, select);
 
 function contactLog(mb: Mailbox, folderId: string): ChangeLog<ContactRecord> {
@@ -26,8 +31,10 @@ function contactLog(mb: Mailbox, folderId: string): ChangeLog<ContactRecord> {
 function list(ctx: GraphContext, folderId: (mb: Mailbox) => string): GraphResult {
   const mb = mailboxOf(ctx);
   const select = selectOf(ctx.query);
-  const { page, nextLink } = listPage(ctx, [...contactLog(mb, folderId(mb)).all()], { fallback: 10, max: 1000 });
-  return ok({ '@odata.context': `${ctx.baseUrl}/$metadata#users('${ctx.params.userId}')/contacts`, ...(nextLink ? { '@odata.nextLink': nextLink } : {}), value: page.map((c) => contactJson(c, select)) });
+  canonicalFilterIds(ctx);
+  const { page, nextLink } = listPage(ctx, [...contactLog(mb, folderId(mb)).all()], { fallback: 10, max: 1000, filterView: (c) => filterable({ ...c }, c.extended ?? {}) });
+  const value = page.map((c) => ({ ...contactJson(c, select), ...expandedExtended(ctx, c.extended ?? {}) }));
+  return ok({ '@odata.context': `${ctx.baseUrl}/$metadata#users('${ctx.params.userId}')/contacts`, ...(nextLink ? { '@odata.nextLink': nextLink } : {}), value });
 }
 
 function delta(ctx: GraphContext, folderId: (mb: Mailbox) => string, linkPath: string): GraphResult {
@@ -41,11 +48,12 @@ function delta(ctx: GraphContext, folderId: (mb: Mailbox) => string, linkPath: s
 }
 
 const CONTACT_FIELDS = ['displayName', 'givenName', 'surname', 'middleName', 'nickName', 'title', 'jobTitle', 'companyName', 'department', 'officeLocation', 'businessHomePage', 'personalNotes', 'mobilePhone', 'businessPhones', 'homePhones', 'imAddresses', 'emailAddresses', 'businessAddress', 'homeAddress', 'otherAddress', 'birthday', 'categories', 'fileAs'] as const;
-const CONTACT_PATCHABLE: ReadonlySet<string> = new Set(CONTACT_FIELDS);
+const CONTACT_PATCHABLE: ReadonlySet<string> = new Set([...CONTACT_FIELDS, 'singleValueExtendedProperties']);
 
 async function create(ctx: GraphContext, folderId: (mb: Mailbox) => string): Promise<GraphResult> {
   const mb = mailboxOf(ctx);
-  const input = await ctx.json<Partial<ContactRecord>>();
+  const input = await ctx.json<Partial<ContactRecord> & { singleValueExtendedProperties?: unknown }>();
+  const extended = mergeExtended({}, input.singleValueExtendedProperties);
   const target = folderId(mb);
   const c = mb.createContact(target, (id, now) => ({
     id, createdDateTime: now, lastModifiedDateTime: now, changeKey: changeKeyOf(id, now), categories: [], parentFolderId: target, birthday: null,
@@ -54,6 +62,7 @@ async function create(ctx: GraphContext, folderId: (mb: Mailbox) => string): Pro
     businessAddress: {}, homeAddress: {}, otherAddress: {},
     ...Object.fromEntries(CONTACT_FIELDS.filter((k) => input[k] !== undefined).map((k) => [k, input[k]])),
     ...(input.displayName === undefined ? { displayName: [input.givenName, input.surname].filter(Boolean).join(' ') } : {}),
+    ...(Object.keys(extended).length ? { extended } : {}),
   }));
   if (!c) throw itemNotFound();
   return created(contactJson(c));
@@ -117,7 +126,10 @@ registerRoutes([
   { method: 'GET', path: '/users/{userId}/contacts/delta', ...contacts, permissions: CONTACTS_READ, handler: (ctx) => delta(ctx, defaultFolder, `/users/${ctx.params.userId}/contacts/delta`) },
   {
     method: 'GET', path: '/users/{userId}/contacts/{contactId}', ...contacts, permissions: CONTACTS_READ,
-    handler: (ctx) => ok(contactJson(contactOf(mailboxOf(ctx), ctx.params.contactId!).contact, selectOf(ctx.query))),
+    handler(ctx) {
+      const { contact } = contactOf(mailboxOf(ctx), ctx.params.contactId!);
+      return ok({ ...contactJson(contact, selectOf(ctx.query)), ...expandedExtended(ctx, contact.extended ?? {}) });
+    },
   },
   {
     method: 'PATCH', path: '/users/{userId}/contacts/{contactId}', ...contacts, permissions: CONTACTS_WRITE,
@@ -127,7 +139,9 @@ registerRoutes([
       const input = await ctx.json<Record<string, unknown>>();
       const keys = patchedKeys(input, CONTACT_PATCHABLE);
       const now = new Date(ctx.emulator.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
-      const next = { ...contact, ...(input as Partial<ContactRecord>), lastModifiedDateTime: now, changeKey: changeKeyOf(contact.id, now, log.currentSeq()) };
+      const { singleValueExtendedProperties, ...fields } = input;
+      const extended = mergeExtended(contact.extended ?? {}, singleValueExtendedProperties);
+      const next = { ...contact, ...(fields as Partial<ContactRecord>), ...(Object.keys(extended).length ? { extended } : {}), lastModifiedDateTime: now, changeKey: changeKeyOf(contact.id, now, log.currentSeq()) };
       log.update(next, [...keys, 'lastModifiedDateTime', 'changeKey']);
       return ok(contactJson(next));
     },

@@ -9,7 +9,8 @@ import { decodeWords, leafText, mimeHeader, parseAddressList, parseMime } from '
 import { deltaResponse, removedEntry } from './delta';
 import { GraphError, itemNotFound, syncStateNotFound } from './errors';
 import { filterOf, option, pageSizeOf, selectOf } from './odata';
-import { bodyPreference, byMailbox, extendedProperties, folderJson, folderOf, MAIL_READ, MAIL_WRITE, mailboxOf, messageJson, messageOf, patchedKeys } from './outlook';
+import { canonicalFilterIds, filterable, findExtended, mergeExtended } from './extended-properties';
+import { bodyPreference, byMailbox, extendedProperties, folderJson, folderOf, MAIL_READ, MAIL_WRITE, mailboxOf, messageExtended, messageJson, messageOf, patchedKeys } from './outlook';
 import { created, GraphContext, GraphResult, noContent, ok, registerRoutes } from './router';
 
 const MESSAGE_TYPE = '#microsoft.graph.message';
@@ -18,6 +19,7 @@ const mail = { workload: 'mail' as const, mailbox: byMailbox };
 
 /** Pages over folders' messages newest first; the $skiptoken holds (folder, position) so pages stay cheap at 100k. */
 function messageList(ctx: GraphContext, mb: Mailbox, folders: FolderRecord[]): GraphResult {
+  canonicalFilterIds(ctx);
   const select = selectOf(ctx.query);
   const filter = filterOf(ctx.query);
   const size = pageSizeOf(ctx, 10, 1000);
@@ -29,7 +31,7 @@ function messageList(ctx: GraphContext, mb: Mailbox, folders: FolderRecord[]): G
     if (pos < 0) pos = log.positions - 1;
     for (; pos >= 0 && page.length < size; pos--) {
       const m = log.itemAt(pos);
-      if (m && (!filter || filter(messageJson(m)))) page.push(m);
+      if (m && (!filter || filter(filterable(messageJson(m), messageExtended(m))))) page.push(m);
     }
     if (pos < 0) {
       fi++;
@@ -42,7 +44,7 @@ function messageList(ctx: GraphContext, mb: Mailbox, folders: FolderRecord[]): G
   const body = bodyPreference(ctx);
   return ok({
     '@odata.context': `${ctx.baseUrl}/$metadata#users('${ctx.params.userId}')/messages`, ...(next ? { '@odata.nextLink': next } : {}),
-    value: page.map((m) => messageJson(m, { ...(select ? { select } : {}), ...(body.bodyType ? { bodyType: body.bodyType } : {}) })),
+    value: page.map((m) => ({ ...messageJson(m, { ...(select ? { select } : {}), ...(body.bodyType ? { bodyType: body.bodyType } : {}) }), ...extendedProperties(ctx, m) })),
   }, body.headers);
 }
 
@@ -89,8 +91,8 @@ interface MessageInput {
 
 const addresses = (list: JsonRecipient[] | undefined): MailAddress[] => (list ?? []).map((r) => ({ name: r.emailAddress?.name ?? '', address: r.emailAddress?.address ?? '' }));
 
-/** A MAPI extended property by proptag, whatever the id's spelling ("Integer 0x0E07", "integer 0x0e07"). */
-const extended = (props: Record<string, string>, tag: string): string | undefined => Object.entries(props).find(([k]) => k.toLowerCase().endsWith(tag.toLowerCase()))?.[1];
+/** A MAPI extended property by type and proptag, whatever the id's spelling ("Integer 0x0E07", "integer 0xe07"). */
+const extended = (props: Record<string, string>, id: string): string | undefined => findExtended(props, id)?.value;
 
 function conversationOf(subject: string): { conversationId: string; conversationIndex: string } {
   const h = createHash('sha256').update(subject.replace(/^(re|fw|fwd|aw|wg):\s*/gi, '').toLowerCase()).digest();
@@ -102,10 +104,10 @@ function conversationOf(subject: string): { conversationId: string; conversation
  * PR_CLIENT_SUBMIT_TIME (0x0039) and PR_MESSAGE_FLAGS (0x0E07: without it the message is a draft).
  */
 function newRecord(id: string, now: string, folder: FolderRecord, content: MessageContent, input: MessageInput, ext: Record<string, string>, raw?: Buffer): MessageRecord {
-  const flags = extended(ext, '0x0E07');
+  const flags = extended(ext, 'Integer 0x0E07');
   const isDraft = flags === undefined ? true : (Number(flags) & 8) !== 0;
-  const delivered = extended(ext, '0x0E06');
-  const submitted = extended(ext, '0x0039');
+  const delivered = extended(ext, 'SystemTime 0x0E06');
+  const submitted = extended(ext, 'SystemTime 0x0039');
   return {
     id, parentFolderId: folder.id, createdDateTime: now, receivedDateTime: delivered ? isoSeconds(Date.parse(delivered)) : now,
     sentDateTime: submitted ? isoSeconds(Date.parse(submitted)) : raw ? isoSeconds(content.sentAt) : now, lastModifiedDateTime: now, changeKey: changeKeyOf(id, now),
@@ -165,7 +167,7 @@ async function createMessage(ctx: GraphContext, folderIdOrName: string): Promise
     record = mb.createMessage(folder, (id, now) => newRecord(id, now, folder, contentFromMime(raw, id, now), {}, {}, raw));
   } else {
     const input = await ctx.json<MessageInput>();
-    const ext = Object.fromEntries((input.singleValueExtendedProperties ?? []).map((p) => [p.id, String(p.value)]));
+    const ext = mergeExtended({}, input.singleValueExtendedProperties);
     record = mb.createMessage(folder, (id, now) => newRecord(id, now, folder, contentFromJson(input, mb, id, now), input, ext));
   }
   return created({ '@odata.context': `${ctx.baseUrl}/$metadata#users('${ctx.params.userId}')/messages/$entity`, ...messageJson(record) });
@@ -195,15 +197,18 @@ async function sendMail(ctx: GraphContext): Promise<GraphResult> {
   return { status: 202 };
 }
 
-const PATCHABLE = new Set(['isRead', 'flag', 'categories', 'importance', 'inferenceClassification', 'subject']);
+const PATCHABLE = new Set(['isRead', 'flag', 'categories', 'importance', 'inferenceClassification', 'subject', 'singleValueExtendedProperties']);
 
 async function patchMessage(ctx: GraphContext): Promise<GraphResult> {
   const mb = mailboxOf(ctx);
   const { message } = messageOf(mb, ctx.params.messageId!);
   const input = await ctx.json<Record<string, unknown>>();
   const keys = patchedKeys(input, PATCHABLE);
-  const { subject, ...state } = input as Partial<MessageRecord> & { subject?: string };
-  const patch: Partial<MessageRecord> = { ...state, ...(subject !== undefined ? { content: { ...message.content, subject } } : {}) };
+  const { subject, singleValueExtendedProperties, ...state } = input as Partial<MessageRecord> & { subject?: string; singleValueExtendedProperties?: unknown };
+  const patch: Partial<MessageRecord> = {
+    ...state, ...(subject !== undefined ? { content: { ...message.content, subject } } : {}),
+    ...(singleValueExtendedProperties !== undefined ? { extended: mergeExtended(message.extended, singleValueExtendedProperties) } : {}),
+  };
   const next = mb.updateMessage(message.id, patch, keys);
   return ok(messageJson(next!));
 }

@@ -43,6 +43,8 @@ export interface EventRecord {
   recurrence: Recurrence | null;
   iCalUId: string;
   isOnlineMeeting: boolean;
+  /** Single-value extended properties a client set, by id (never rendered; see extended-properties.ts). */
+  extended?: Record<string, string>;
   /** Occurrence number → exception (moved by minutes) or cancellation. Emulator detail, not rendered. */
   exceptions: Record<number, { shiftMinutes?: number; cancelled?: boolean }>;
 }

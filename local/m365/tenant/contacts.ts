@@ -32,6 +32,8 @@ export interface ContactRecord {
   businessAddress: Record<string, string>;
   homeAddress: Record<string, string>;
   otherAddress: Record<string, string>;
+  /** Single-value extended properties a client set, by id (never rendered; see extended-properties.ts). */
+  extended?: Record<string, string>;
 }
 
 export interface ContactFolderRecord {
