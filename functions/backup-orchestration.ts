@@ -84,7 +84,8 @@ const backupLane: OrchestrationHandler = function* (ctx: OrchestrationContext) {
     if (stopped(ctx, input.stopAt)) return true;
     const itemInput: BackupItemInput = { ...ref, protectedItemId: ids[i]!, ...(input.stopAt ? { stopAt: input.stopAt } : {}) };
     ctx.df.setCustomStatus({ current: ids[i], done: (i - input.lane) / input.lanes });
-    yield ctx.df.callSubOrchestrator('backupItem', itemInput, `${input.runId}:item${i}`);
+    const done = (yield ctx.df.callSubOrchestrator('backupItem', itemInput, `${input.runId}:item${i}`)) as { status: string };
+    if (done.status === 'stopped') return true;
   }
   return false;
 };
@@ -99,7 +100,7 @@ const backupItem: OrchestrationHandler = function* (ctx: OrchestrationContext) {
   for (;;) {
     const lease = (yield ctx.df.callActivityWithRetry('backupLeaseItem', retry(), ref)) as LeaseOutcome;
     if (lease.held) break;
-    if (stopped(ctx, stopAt)) return { protectedItemId: ref.protectedItemId, status: 'stopped' };
+    if ('runEnded' in lease || stopped(ctx, stopAt)) return { protectedItemId: ref.protectedItemId, status: 'stopped' };
     ctx.df.setCustomStatus({ waitingFor: lease.holder, until: lease.until });
     yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + LEASE_POLL_SECONDS * 1000));
   }

@@ -46,10 +46,15 @@ function workloadOf(item: ProtectedItemDoc, c: ContainerRef): ContainerWorkload 
 /** How long a lease lasts unrenewed: a safety net only, since an ended run releases its leases (abortRun, commitPoint). */
 export const LEASE_SECONDS = 3600;
 
-export type LeaseOutcome = { held: true } | { held: false; holder: string; until: string };
+export type LeaseOutcome = { held: true } | { held: false; holder: string; until: string } | { held: false; runEnded: true };
 
-/** Takes the item for this run, or names the run of another job backing it up now (the caller waits its turn). */
+/**
+ * Takes the item for this run, or names the run of another job backing it up now (the caller waits its turn). A run
+ * already ended (terminated: Durable does not terminate its sub-orchestrations) takes nothing more.
+ */
 export async function leaseItem(s: Services, ref: PointRef): Promise<LeaseOutcome> {
+  const run = await s.points.getRun(ref.accountId, ref.jobId, ref.runId);
+  if (run && run.status !== 'running') return { held: false, runEnded: true };
   const now = s.now();
   return s.inventory.lease(ref.accountId, ref.protectedItemId, ref.runId, now, new Date(now.getTime() + LEASE_SECONDS * 1000));
 }
@@ -57,7 +62,7 @@ export async function leaseItem(s: Services, ref: PointRef): Promise<LeaseOutcom
 /** Renews the lease for a step (and a throttling wait after it); an alarm when another run took it meanwhile. */
 async function renewLease(s: Services, ref: PointRef, item: ProtectedItemDoc, extraSeconds = 0): Promise<Alarm | undefined> {
   const now = s.now();
-  const r = await s.inventory.lease(ref.accountId, ref.protectedItemId, ref.runId, now, new Date(now.getTime() + (LEASE_SECONDS + extraSeconds) * 1000));
+  const r = await s.inventory.lease(ref.accountId, ref.protectedItemId, ref.runId, now, new Date(now.getTime() + (LEASE_SECONDS + extraSeconds) * 1000), { renewOnly: true });
   return r.held ? undefined : itemBusyAlarm(r.holder, subjectOf(item));
 }
 

@@ -147,10 +147,13 @@ export class InventoryStore {
    * Takes (or renews) the item's lease for `runId` until `until`; answers the run holding it instead when another
    * run's lease has not expired.
    */
-  async lease(accountId: string, id: string, runId: string, now: Date, until: Date): Promise<{ held: true } | { held: false; holder: string; until: string }> {
+  async lease(accountId: string, id: string, runId: string, now: Date, until: Date, opts: { renewOnly?: boolean } = {}): Promise<{ held: true } | { held: false; holder: string; until: string }> {
     let busy: { holder: string; until: string } | undefined;
     await this.updateProtectedItem(accountId, id, (cur) => {
-      busy = cur.lease && cur.lease.runId !== runId && cur.lease.until > now.toISOString() ? { holder: cur.lease.runId, until: cur.lease.until } : undefined;
+      const live = cur.lease && cur.lease.until > now.toISOString() ? cur.lease : undefined;
+      // A renewal never takes a lease back: once released (the run was ended), the item is someone else's.
+      if (opts.renewOnly && live?.runId !== runId) busy = { holder: live?.runId ?? '(none)', until: live?.until ?? now.toISOString() };
+      else busy = live && live.runId !== runId ? { holder: live.runId, until: live.until } : undefined;
       return busy ? undefined : { ...cur, lease: { runId, until: until.toISOString() } };
     });
     return busy ? { held: false, ...busy } : { held: true };

@@ -96,6 +96,27 @@ describe('local Functions host: Durable Functions contracts', () => {
     expect((await fetch(statusQueryGetUri)).status).toBe(404);
   });
 
+  it('discards the result of a child orphaned by a terminated parent when the parent id runs again', async () => {
+    const parent = uniqueName('parent');
+    const [oldChild, newChild] = [uniqueName('oldchild'), uniqueName('newchild')];
+    const statusOf = async (id: string): Promise<Status | undefined> => {
+      const text = await (await fetch(`${fx.host.url}/api/client/status/${id}`)).text();
+      return text ? (JSON.parse(text) as Status) : undefined; // not created yet
+    };
+    const waiting = (id: string) => waitFor(async () => ((await statusOf(id))?.customStatus === 'waiting' ? true : undefined));
+    await start('waitingParent', { child: oldChild }, parent);
+    await waiting(oldChild);
+    // Durable does not terminate sub-orchestrations with their parent: the old child runs on.
+    expect((await fetch(`${fx.host.url}/api/client/terminate/${parent}`, { method: 'POST' })).status).toBe(202);
+    await waitFor(async () => (await statusOf(parent))?.runtimeStatus === 'Terminated' || undefined);
+    const { statusQueryGetUri } = await start('waitingParent', { child: newChild }, parent);
+    await waiting(newChild);
+    expect((await fetch(`${fx.host.url}/api/client/raise/${oldChild}`, { method: 'POST', body: JSON.stringify({ by: 'the old run' }) })).status).toBe(202);
+    await waitFor(async () => (await statusOf(oldChild))?.runtimeStatus === 'Completed' || undefined);
+    expect((await fetch(`${fx.host.url}/api/client/raise/${newChild}`, { method: 'POST', body: JSON.stringify({ by: 'the new run' }) })).status).toBe(202);
+    expect(await finished(statusQueryGetUri)).toMatchObject({ runtimeStatus: 'Completed', output: 'approved by the new run' });
+  });
+
   it('refuses to start an instance id that is running', async () => {
     const id = uniqueName('single');
     await start('approval', undefined, id);

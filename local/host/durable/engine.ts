@@ -76,7 +76,7 @@ class Instance {
     readonly name: string,
     readonly input: unknown,
     readonly createdTime: Date,
-    readonly parent?: { instanceId: string; taskId: number },
+    readonly parent?: { instanceId: string; taskId: number; executionId?: string },
   ) {}
 }
 
@@ -97,7 +97,7 @@ export class DurableEngine {
   // ---- client operations -------------------------------------------------------------------------------------
 
   /** Starts an orchestration; an instance id in use by a running instance is a conflict, a finished one is reused. */
-  async start(name: string, instanceId: string | undefined, input: unknown, parent?: { instanceId: string; taskId: number }): Promise<string> {
+  async start(name: string, instanceId: string | undefined, input: unknown, parent?: { instanceId: string; taskId: number; executionId?: string }): Promise<string> {
     const id = instanceId ?? randomUUID().replace(/-/g, '');
     // Starts of one id take turns, as the storage provider's conditional insert orders them: of two concurrent starts
     // exactly one wins, and the loser's conflict comes once the winner's instance is visible (Pending), as in Azure.
@@ -111,7 +111,7 @@ export class DurableEngine {
     }
   }
 
-  private async startReserved(name: string, id: string, input: unknown, parent?: { instanceId: string; taskId: number }): Promise<string> {
+  private async startReserved(name: string, id: string, input: unknown, parent?: { instanceId: string; taskId: number; executionId?: string }): Promise<string> {
     const existing = this.instances.get(id) ?? (await this.deps.store.getRow(id));
     const existingStatus = existing ? (existing instanceof Instance ? existing.status : existing.runtimeStatus) : undefined;
     if (existingStatus && !TERMINAL.has(existingStatus)) throw new ConflictError(`An instance with ID '${id}' already exists and is ${existingStatus}.`);
@@ -120,7 +120,7 @@ export class DurableEngine {
     this.instances.set(id, inst);
     const started = event(EventType.ExecutionStarted, inst.createdTime, {
       OrchestrationInstance: { InstanceId: id, ExecutionId: inst.executionId }, Name: name, Version: '',
-      Input: input === undefined ? null : JSON.stringify(input), ParentInstance: parent ? { OrchestrationInstance: { InstanceId: parent.instanceId }, TaskScheduleId: parent.taskId } : null,
+      Input: input === undefined ? null : JSON.stringify(input), ParentInstance: parent ? { OrchestrationInstance: { InstanceId: parent.instanceId, ...(parent.executionId ? { ExecutionId: parent.executionId } : {}) }, TaskScheduleId: parent.taskId } : null,
     });
     const startRecord: LogRecord = { r: 'start', name, instanceId: id, executionId: inst.executionId, input, createdTime: inst.createdTime.toISOString(), ...(parent ? { parent } : {}) };
     await this.deps.store.append(id, inst.executionId, [startRecord, { r: 'in', key: 'start', event: started }]);
@@ -221,10 +221,7 @@ export class DurableEngine {
       if (TERMINAL.has(inst.status)) {
         // Finished in its log but not in its row: the host died before reporting it.
         await this.saveRow(inst);
-        if (inst.parent) {
-          const parent = this.instances.get(inst.parent.instanceId);
-          if (parent) await this.notifyParent(parent, inst.parent.taskId, inst.status, inst.output);
-        }
+        await this.reportToParent(inst);
         continue;
       }
       this.redispatch(inst);
@@ -251,7 +248,7 @@ export class DurableEngine {
   private async ensureChild(parent: Instance, taskId: number, name: string, childId: string, input: unknown, restart = false): Promise<void> {
     const child = this.instances.get(childId) ?? (await this.deps.store.getRow(childId));
     if (!child || (restart && TERMINAL.has(child instanceof Instance ? child.status : child.runtimeStatus))) {
-      await this.start(name, childId, input, { instanceId: parent.id, taskId });
+      await this.start(name, childId, input, { instanceId: parent.id, taskId, executionId: parent.executionId });
       return;
     }
     const status = child instanceof Instance ? child.status : child.runtimeStatus;
@@ -529,10 +526,23 @@ export class DurableEngine {
       for (const e of carried) await this.deliver(next, e.key, e.event);
       return;
     }
-    if (inst.parent) {
-      const parent = this.instances.get(inst.parent.instanceId);
-      if (parent) await this.notifyParent(parent, inst.parent.taskId, inst.status, inst.output);
+    await this.reportToParent(inst);
+  }
+
+  /**
+   * A finished sub-orchestration reports to the parent execution that started it, as Durable does: when the parent
+   * instance id now runs a new execution (terminated, then started again), the report is discarded, or an orphaned
+   * child's result would complete the new execution's task of the same sequence number.
+   */
+  private async reportToParent(inst: Instance): Promise<void> {
+    if (!inst.parent) return;
+    const parent = this.instances.get(inst.parent.instanceId);
+    if (!parent) return;
+    if (inst.parent.executionId && inst.parent.executionId !== parent.executionId) {
+      this.deps.log(`discarding the result of ${inst.name} (${inst.id}): its parent ${parent.id} now runs another execution`);
+      return;
     }
+    await this.notifyParent(parent, inst.parent.taskId, inst.status, inst.output);
   }
 
   private async notifyParent(parent: Instance, taskId: number, status: RuntimeStatus, output: unknown): Promise<void> {
