@@ -5,13 +5,15 @@ import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
 import { differencePageQuery, differenceRequest } from '../shared/difference/difference-request';
 import { computeDifferences, DifferenceRef, reportPage } from '../shared/difference/difference-steps';
-import { OperationBusy } from '../shared/operations/operation-store';
 import { services } from '../shared/runtime/services';
 import { body, errorBody, handle, HttpError, json, parse } from './http/respond';
+import { claimed } from './operation-claim';
 
 const differenceJob: OrchestrationHandler = function* (ctx: OrchestrationContext) {
   const r = new df.RetryOptions(5000, 3);
-  yield ctx.df.callActivityWithRetry('differenceCompute', r, ctx.df.getInput());
+  const ref = ctx.df.getInput() as DifferenceRef;
+  if (!(yield* claimed(ctx, ref, r))) return;
+  yield ctx.df.callActivityWithRetry('differenceCompute', r, ref);
 };
 df.app.orchestration('differenceJob', differenceJob);
 df.app.activity('differenceCompute', { handler: (input: unknown) => computeDifferences(services(), input as DifferenceRef) });
@@ -31,14 +33,9 @@ df.app.client.http('differencesStart', {
         const p = points.get(seq);
         if (!p || p.status === 'running' || p.status === 'failed') return json(404, errorBody('invalidRecoveryPoint', `Recovery point ${seq} of '${item.displayName}' is not a valid recovery point.`));
       }
-      let op;
-      try {
-        op = await s.operations.start(accountId, 'differenceReport', input, { id: principal.id, name: principal.name }, s.now());
-      } catch (e) {
-        if (e instanceof OperationBusy) return json(409, errorBody('operationRunning', e.message));
-        throw e;
-      }
-      await client.startNew('differenceJob', { instanceId: `difference-${op.id}`, input: { accountId, operationId: op.id } });
+      const op = await s.operations.launch(accountId, 'differenceReport', input, { id: principal.id, name: principal.name }, s.now(), async (job) => {
+        await client.startNew('differenceJob', { instanceId: `difference-${job.id}`, input: { accountId, operationId: job.id } });
+      });
       return json(202, { id: op.id, status: op.status, request: input }, { location: `/api/accounts/${accountId}/difference-reports/${op.id}` });
     })(req, context),
 });

@@ -3,7 +3,6 @@
 import { app, HttpRequest } from '@azure/functions';
 import * as df from 'durable-functions';
 import { clientIpOf } from '../shared/audit/audit-log';
-import { OperationBusy } from '../shared/operations/operation-store';
 import { planSelection, UnknownSelection } from '../shared/restore/restore-plan';
 import { restoreRequest } from '../shared/restore/restore-request';
 import { RESTORABLE, restoreFolderDocs } from '../shared/restore/restore-steps';
@@ -41,15 +40,10 @@ df.app.client.http('restoresStart', {
         if (e instanceof UnknownSelection) throw new HttpError(400, 'invalidRequest', `body.selection: ${e.message}`);
         throw e;
       }
-      let op;
-      try {
-        op = await s.operations.start(accountId, 'restore', input as unknown as Record<string, unknown>, { id: principal.id, name: principal.name }, s.now());
-      } catch (e) {
-        if (e instanceof OperationBusy) return json(409, errorBody('operationRunning', e.message));
-        throw e;
-      }
-      await s.audit.record({ accountId, action: 'restore.start', principal, ...ip(req), subject: { operationId: op.id, protectedItemId: item.id, seq: input.seq, selection: input.selection, target: input.target } }, s.now());
-      await client.startNew('restoreJob', { instanceId: `restore-${op.id}`, input: { accountId, operationId: op.id } });
+      const op = await s.operations.launch(accountId, 'restore', input as unknown as Record<string, unknown>, { id: principal.id, name: principal.name }, s.now(), async (job) => {
+        await s.audit.record({ accountId, action: 'restore.start', principal, ...ip(req), subject: { operationId: job.id, protectedItemId: item.id, seq: input.seq, selection: input.selection, target: input.target } }, s.now());
+        await client.startNew('restoreJob', { instanceId: `restore-${job.id}`, input: { accountId, operationId: job.id } });
+      });
       return json(202, restoreView(op), { location: `/api/accounts/${accountId}/restores/${op.id}` });
     })(req, context),
 });

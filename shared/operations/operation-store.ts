@@ -1,5 +1,9 @@
 // Restore and difference-report jobs in Cosmos DB (`operations`, partition /accountId). One such job runs at a time
-// per account, guarded by a lock document created only if absent, so two starts racing each other cannot both win.
+// per account, guarded by a lock document written only with conditional writes (create if absent, replace or delete
+// if unchanged since read), so two starts racing each other cannot both win. A new lock holds a start lease: the job
+// record is written after the lock, and the job's orchestration claims the lock (ending the lease) before doing any
+// work. So a start that dies after taking the lock blocks the account only until the lease expires, and a job whose
+// lock was taken over meanwhile never runs. A claimed lock holds while its job's record says running.
 // Finished jobs are kept 5 days (document TTL from completion); running ones never expire.
 import { randomUUID } from 'node:crypto';
 import { Container, Database } from '@azure/cosmos';
@@ -40,13 +44,29 @@ export interface OperationDoc {
   ttl: number;
 }
 
-interface LockDoc { id: 'lock'; accountId: string; type: 'operationLock'; operationId: string; kind: OperationKind; startedAt: string }
+interface LockDoc {
+  id: 'lock';
+  accountId: string;
+  type: 'operationLock';
+  operationId: string;
+  kind: OperationKind;
+  startedAt: string;
+  /** Until the job claims the lock: a start that never launched its job holds the account no longer than this. */
+  leaseUntil?: string;
+}
 
 export const KEEP_SECONDS = 5 * 24 * 3600;
+/** Long enough for a queued orchestration to reach its first activity on a cold or busy app. */
+export const START_LEASE_MS = 10 * 60_000;
+/** Each retry follows another starter's successful write, so running out means heavy churn: answered as busy. */
+const ATTEMPTS = 10;
 const code = (e: unknown): number | undefined => (e as { code?: number }).code;
 
+type Holder = Pick<OperationDoc, 'id' | 'kind' | 'createdAt'>;
+const holderOf = (lock: LockDoc): Holder => ({ id: lock.operationId, kind: lock.kind, createdAt: lock.startedAt });
+
 export class OperationBusy extends Error {
-  constructor(readonly running: Pick<OperationDoc, 'id' | 'kind' | 'createdAt'>) {
+  constructor(readonly running: Holder) {
     super(`Another ${running.kind === 'restore' ? 'restore' : 'difference report'} job (${running.id}, started ${running.createdAt}) is running for this account; only one restore or difference report job can run at a time. Wait for it to finish or cancel it.`);
   }
 }
@@ -58,34 +78,110 @@ export class OperationStore {
     this.container = database.container('operations');
   }
 
-  /** Creates the job and takes the account's lock, or throws OperationBusy naming the job that holds it. */
+  /**
+   * Takes the account's lock (with a start lease) and creates the job, or throws OperationBusy naming the job that
+   * holds the lock. The caller launches the job, whose first step must be `claim`; `launch` does both.
+   */
   async start(accountId: string, kind: OperationKind, request: Record<string, unknown>, requestedBy: OperationDoc['requestedBy'], now: Date): Promise<OperationDoc> {
     const doc: OperationDoc = {
       id: randomUUID(), accountId, type: 'operation', kind, status: 'running', request, requestedBy, createdAt: now.toISOString(),
       counts: { total: 0, restored: 0, skipped: 0, failed: 0 }, failures: [], ttl: -1,
     };
-    const lock: LockDoc = { id: 'lock', accountId, type: 'operationLock', operationId: doc.id, kind, startedAt: doc.createdAt };
-    for (let attempt = 0; ; attempt++) {
+    const lock: LockDoc = {
+      id: 'lock', accountId, type: 'operationLock', operationId: doc.id, kind, startedAt: doc.createdAt,
+      leaseUntil: new Date(now.getTime() + START_LEASE_MS).toISOString(),
+    };
+    const { etag, unclaimed } = await this.acquire(lock, now);
+    try {
+      // A job that never claimed the lock this start took over must not stay 'running' (its claim would fail it too).
+      if (unclaimed) await this.notStarted(unclaimed, now);
+      await this.container.items.create(doc);
+    } catch (e) {
+      await this.release(accountId, etag);
+      throw e;
+    }
+    return doc;
+  }
+
+  /** Starts a job and runs `run` (which launches it); if that fails, the job ends as failed and frees the account. */
+  async launch(accountId: string, kind: OperationKind, request: Record<string, unknown>, requestedBy: OperationDoc['requestedBy'], now: Date, run: (op: OperationDoc) => Promise<void>): Promise<OperationDoc> {
+    const op = await this.start(accountId, kind, request, requestedBy, now);
+    try {
+      await run(op);
+    } catch (e) {
+      await this.finish(op, 'failed', now, 'The job could not be started. Start it again.');
+      throw e;
+    }
+    return op;
+  }
+
+  /**
+   * The job's first step: ends the start lease, so the lock holds until the job ends. False when the job lost its
+   * lock (its lease expired and another job took the account) or has already ended: it must not run, and is failed.
+   */
+  async claim(op: Pick<OperationDoc, 'id' | 'accountId'>, now: Date): Promise<boolean> {
+    for (;;) {
+      const [held, doc] = await Promise.all([this.container.item('lock', op.accountId).read<LockDoc>(), this.find(op.accountId, op.id)]);
+      if (held.resource?.operationId !== op.id || doc?.status !== 'running') {
+        if (doc?.status === 'running') await this.notStarted(doc, now);
+        return false;
+      }
+      if (held.resource.leaseUntil === undefined) return true;
+      const { leaseUntil: _ended, ...claimed } = withoutSystem(held.resource);
       try {
-        await this.container.items.create(lock);
-        break;
+        await this.container.item('lock', op.accountId).replace(claimed, { accessCondition: { type: 'IfMatch', condition: held.etag! } });
+        return true;
       } catch (e) {
-        if (code(e) !== 409 || attempt > 2) throw e;
-        const held = await this.container.item('lock', accountId).read<LockDoc>();
-        if (!held.resource) continue;
-        const holder = await this.find(accountId, held.resource.operationId);
-        // A lock whose job ended (a crash between the end and the release) is stale: take it over, atomically.
-        if (holder?.status === 'running') throw new OperationBusy(holder);
-        try {
-          await this.container.item('lock', accountId).replace(lock, { accessCondition: { type: 'IfMatch', condition: held.etag! } });
-          break;
-        } catch (r) {
-          if (code(r) !== 412) throw r;
-        }
+        if (code(e) !== 412 && code(e) !== 404) throw e;
       }
     }
-    await this.container.items.create(doc);
-    return doc;
+  }
+
+  /** Writes `lock` if the account's lock is absent or stale; returns its ETag, and the unclaimed job it replaced. */
+  private async acquire(lock: LockDoc, now: Date): Promise<{ etag: string; unclaimed?: OperationDoc }> {
+    let seen: LockDoc | undefined;
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      try {
+        return { etag: (await this.container.items.create(lock)).etag };
+      } catch (e) {
+        if (code(e) !== 409) throw e;
+      }
+      const held = await this.container.item('lock', lock.accountId).read<LockDoc>();
+      if (!held.resource) continue;
+      seen = held.resource;
+      const holder = await this.holder(seen, now);
+      if (holder === 'live') throw new OperationBusy(holderOf(seen));
+      try {
+        const { etag } = await this.container.item('lock', lock.accountId).replace(lock, { accessCondition: { type: 'IfMatch', condition: held.etag! } });
+        return { etag, ...(holder ? { unclaimed: holder } : {}) };
+      } catch (e) {
+        if (code(e) !== 412 && code(e) !== 404) throw e;
+      }
+    }
+    throw new OperationBusy(holderOf(seen ?? lock));
+  }
+
+  /** 'live' if the lock still holds; otherwise the holder's record if it is a job left 'running' unclaimed. */
+  private async holder(lock: LockDoc, now: Date): Promise<'live' | OperationDoc | undefined> {
+    const doc = await this.find(lock.accountId, lock.operationId);
+    if (doc && doc.status !== 'running') return undefined;
+    // Within the lease the record may not exist yet (it is written after the lock); after it, one written late
+    // belongs to a job that can no longer claim the lock.
+    if (lock.leaseUntil !== undefined && lock.leaseUntil > now.toISOString()) return 'live';
+    if (!doc) return undefined;
+    return lock.leaseUntil === undefined ? 'live' : doc;
+  }
+
+  private async notStarted(doc: OperationDoc, now: Date): Promise<void> {
+    await this.finish(doc, 'failed', now, `The job did not start within ${START_LEASE_MS / 60_000} minutes. Start it again.`);
+  }
+
+  private async release(accountId: string, etag: string): Promise<void> {
+    try {
+      await this.container.item('lock', accountId).delete({ accessCondition: { type: 'IfMatch', condition: etag } });
+    } catch (e) {
+      if (code(e) !== 404 && code(e) !== 412) throw e;
+    }
   }
 
   async find(accountId: string, id: string): Promise<OperationDoc | undefined> {
@@ -117,13 +213,7 @@ export class OperationStore {
     const done: OperationDoc = { ...doc, status, endedAt: now.toISOString(), ttl: KEEP_SECONDS, ...(message ? { message } : {}) };
     await this.update(done);
     const held = await this.container.item('lock', doc.accountId).read<LockDoc>();
-    if (held.resource?.operationId === doc.id) {
-      try {
-        await this.container.item('lock', doc.accountId).delete({ accessCondition: { type: 'IfMatch', condition: held.etag! } });
-      } catch (e) {
-        if (code(e) !== 404 && code(e) !== 412) throw e;
-      }
-    }
+    if (held.resource?.operationId === doc.id) await this.release(doc.accountId, held.etag!);
     return done;
   }
 }

@@ -167,6 +167,27 @@ describe('browse, search and download of recovery points', () => {
     expect((await app.reader.call<{ value: unknown[] }>('GET', `/api/accounts/${accountId}/difference-reports`)).body.value).toHaveLength(1);
   });
 
+  it('answers simultaneous difference-report starts with one 202 and 409s naming it, never a 500', async () => {
+    const item = `${accountId}.mailbox.${adele.id}`;
+    const failures: string[] = [];
+    for (let round = 0; round < 3; round++) {
+      const answers = await Promise.all(Array.from({ length: 8 }, () =>
+        app.reader.call<{ id?: string; error?: { code: string; message: string } }>('POST', `/api/accounts/${accountId}/difference-reports`, { protectedItemId: item, fromSeq: 1, toSeq: 2 })));
+      const started = answers.filter((a) => a.status === 202);
+      const busy = answers.filter((a) => a.status === 409);
+      if (started.length !== 1 || busy.length !== 7) failures.push(`round ${round}: ${answers.map((a) => a.status).join(',')}`);
+      if (!busy.every((a) => a.body.error?.code === 'operationRunning' && started.every((w) => a.body.error!.message.includes(w.body.id!)))) failures.push(`round ${round}: a 409 does not name the job`);
+      for (const w of started) {
+        let status = 'running';
+        for (let i = 0; status === 'running' && i < 300; i++, await new Promise((r) => setTimeout(r, 200))) {
+          status = (await app.reader.call<{ status: string }>('GET', `/api/accounts/${accountId}/difference-reports/${w.body.id}`)).body.status;
+        }
+        if (status !== 'completed') failures.push(`round ${round}: report ended ${status}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
   it('serves its OpenAPI document without a token', async () => {
     const doc = await app.reader.call<{ openapi: string; paths: Record<string, unknown> }>('GET', '/api/openapi.json', undefined, { token: null });
     expect(doc.status).toBe(200);
