@@ -5,6 +5,7 @@ import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
 import { differencePageQuery, differenceRequest } from '../shared/difference/difference-request';
 import { computeDifferences, DifferenceRef, reportPage } from '../shared/difference/difference-steps';
+import { usablePoint } from '../shared/catalog/usable-point';
 import { services } from '../shared/runtime/services';
 import { body, errorBody, handle, HttpError, json, parse } from './http/respond';
 import { claimed } from './operation-claim';
@@ -28,11 +29,8 @@ df.app.client.http('differencesStart', {
       const accountId = req.params.accountId!;
       const input = await body(req, differenceRequest);
       const item = await s.inventory.getProtectedItem(accountId, input.protectedItemId);
-      const points = new Map((await s.points.listPoints(accountId, item.id)).map((p) => [p.seq, p]));
-      for (const seq of [input.fromSeq, input.toSeq]) {
-        const p = points.get(seq);
-        if (!p || p.status === 'running' || p.status === 'failed') return json(404, errorBody('invalidRecoveryPoint', `Recovery point ${seq} of '${item.displayName}' is not a valid recovery point.`));
-      }
+      const points = await s.points.listPoints(accountId, item.id);
+      for (const seq of [input.fromSeq, input.toSeq]) usablePoint(points, seq, item.displayName);
       const op = await s.operations.launch(accountId, 'differenceReport', input, { id: principal.id, name: principal.name }, s.now(), async (job) => {
         await client.startNew('differenceJob', { instanceId: `difference-${job.id}`, input: { accountId, operationId: job.id } });
       });

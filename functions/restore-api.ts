@@ -7,6 +7,7 @@ import { planSelection, UnknownSelection } from '../shared/restore/restore-plan'
 import { restoreRequest } from '../shared/restore/restore-request';
 import { RESTORABLE, restoreFolderDocs } from '../shared/restore/restore-steps';
 import { services } from '../shared/runtime/services';
+import { usablePoint } from '../shared/catalog/usable-point';
 import { body, errorBody, handle, HttpError, json } from './http/respond';
 
 const restoreView = (op: Awaited<ReturnType<ReturnType<typeof services>['operations']['find']>>) => op && {
@@ -23,10 +24,7 @@ df.app.client.http('restoresStart', {
       const input = await body(req, restoreRequest);
       await s.inventory.getAccount(accountId);
       const item = await s.inventory.getProtectedItem(accountId, input.protectedItemId);
-      const point = (await s.points.listPoints(accountId, item.id)).find((p) => p.seq === input.seq);
-      if (!point || point.status === 'running' || point.status === 'failed') {
-        return json(404, errorBody('invalidRecoveryPoint', `Recovery point ${input.seq} of '${item.displayName}' is not a valid recovery point.`));
-      }
+      usablePoint(await s.points.listPoints(accountId, item.id), input.seq, item.displayName);
       if (input.target.type === 'account') await s.inventory.getAccount(input.target.accountId);
       try {
         const folders = await restoreFolderDocs(s, item.id, input.seq, item.kind);
