@@ -62,6 +62,8 @@ export const START_LEASE_MS = 10 * 60_000;
 const ATTEMPTS = 10;
 const code = (e: unknown): number | undefined => (e as { code?: number }).code;
 
+const keepCancel = (doc: OperationDoc, current: OperationDoc): OperationDoc => (current.cancelRequested ? { ...doc, cancelRequested: true } : doc);
+
 type Holder = Pick<OperationDoc, 'id' | 'kind' | 'createdAt'>;
 const holderOf = (lock: LockDoc): Holder => ({ id: lock.operationId, kind: lock.kind, createdAt: lock.startedAt });
 
@@ -197,23 +199,45 @@ export class OperationStore {
     return resources.map(withoutSystem);
   }
 
+  /** Records a running job's progress; keeps a cancel request made since `doc` was read, and never undoes an end. */
   async update(doc: OperationDoc): Promise<void> {
-    await this.container.items.upsert(doc);
+    await this.write(doc.accountId, doc.id, (current) => (current.status === 'running' ? keepCancel(doc, current) : undefined));
   }
 
   async requestCancel(accountId: string, id: string): Promise<OperationDoc | undefined> {
-    const doc = await this.find(accountId, id);
-    if (!doc) return undefined;
-    if (doc.status === 'running') await this.update({ ...doc, cancelRequested: true });
-    return { ...doc, cancelRequested: doc.status === 'running' };
+    const doc = await this.write(accountId, id, (current) => (current.status === 'running' && !current.cancelRequested ? { ...current, cancelRequested: true } : undefined));
+    return doc && { ...doc, cancelRequested: doc.status === 'running' };
   }
 
-  /** Records the end (kept 5 days from now) and releases the account's lock if this job still holds it. */
+  /**
+   * Records the end (kept 5 days from now) unless the job already ended (the first end stands), and releases the
+   * account's lock if this job still holds it (also when a crash came between the end and the release).
+   */
   async finish(doc: OperationDoc, status: OperationStatus, now: Date, message?: string): Promise<OperationDoc> {
     const done: OperationDoc = { ...doc, status, endedAt: now.toISOString(), ttl: KEEP_SECONDS, ...(message ? { message } : {}) };
-    await this.update(done);
+    const stored = await this.write(doc.accountId, doc.id, (current) => (current.status === 'running' ? keepCancel(done, current) : undefined));
     const held = await this.container.item('lock', doc.accountId).read<LockDoc>();
     if (held.resource?.operationId === doc.id) await this.release(doc.accountId, held.etag!);
-    return done;
+    return stored ?? done;
+  }
+
+  /**
+   * Replaces the job's record with `next(current)` if it is unchanged since read (retrying otherwise); `next`
+   * returning undefined leaves it as it is. Returns the record as it then stands (undefined if there is none).
+   */
+  private async write(accountId: string, id: string, next: (current: OperationDoc) => OperationDoc | undefined): Promise<OperationDoc | undefined> {
+    for (;;) {
+      const { resource, etag } = await this.container.item(id, accountId).read<OperationDoc>();
+      if (!resource || resource.type !== 'operation') return undefined;
+      const current = withoutSystem(resource);
+      const doc = next(current);
+      if (!doc) return current;
+      try {
+        await this.container.item(id, accountId).replace(doc, { accessCondition: { type: 'IfMatch', condition: etag } });
+        return doc;
+      } catch (e) {
+        if (code(e) !== 412) throw e;
+      }
+    }
   }
 }

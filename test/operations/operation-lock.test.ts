@@ -1,5 +1,5 @@
 import { CosmosClient, Database } from '@azure/cosmos';
-import { OperationBusy, OperationDoc, OperationStore } from '../../shared/operations/operation-store';
+import { KEEP_SECONDS, OperationBusy, OperationDoc, OperationStore } from '../../shared/operations/operation-store';
 import { freshCatalog } from '../support/catalog';
 import { pausedWriter } from '../support/paused-writer';
 
@@ -99,5 +99,27 @@ describe('one restore or difference-report job at a time per account', () => {
     expect(listed.map((o) => o.status)).toEqual(['failed']);
     const next = await store.launch('acct-fail', 'restore', {}, by, at(0), async () => undefined);
     expect(next.status).toBe('running');
+  });
+
+  it('never loses a cancel request to a progress update written from an older read', async () => {
+    const op = await store.start('acct-cancel', 'restore', {}, by, at(0));
+    await store.claim(op, at(0));
+    const read = (await store.find('acct-cancel', op.id))!;
+    await store.requestCancel('acct-cancel', op.id);
+    await store.update({ ...read, batchesDone: 1 });
+    expect(await store.find('acct-cancel', op.id)).toMatchObject({ batchesDone: 1, cancelRequested: true });
+    await store.finish(read, 'cancelled', at(1));
+  });
+
+  it('never brings back a job that ended while a cancel request for it was being written', async () => {
+    const op = await store.start('acct-ended', 'restore', {}, by, at(0));
+    await store.claim(op, at(0));
+    const held = pausedWriter(database, 1, 'before');
+    const cancel = new OperationStore(held.database).requestCancel('acct-ended', op.id);
+    await held.paused;
+    await store.finish(op, 'completed', at(1));
+    held.resume();
+    expect(await cancel).toMatchObject({ status: 'completed', cancelRequested: false });
+    expect(await store.find('acct-ended', op.id)).toMatchObject({ status: 'completed', ttl: KEEP_SECONDS });
   });
 });

@@ -4,23 +4,28 @@ type Fn = (...args: unknown[]) => Promise<unknown>;
 
 /**
  * A database whose containers are the real ones, except that the caller is held after its n-th write (create,
- * upsert, replace or delete, whatever the outcome) until `resume` is called: a test places another writer's whole
- * run at that point, which is how it reproduces an interleaving of processes on different machines.
+ * upsert, replace or delete, whatever the outcome), or just before it, until `resume` is called: a test places
+ * another writer's whole run at that point, which is how it reproduces an interleaving of processes on different
+ * machines.
  */
-export function pausedWriter(database: Database, n: number): { database: Database; paused: Promise<void>; resume: () => void } {
+export function pausedWriter(database: Database, n: number, when: 'before' | 'after' = 'after'): { database: Database; paused: Promise<void>; resume: () => void } {
   let writes = 0;
   let reached!: () => void;
   let resume!: () => void;
   const paused = new Promise<void>((r) => (reached = r));
   const go = new Promise<void>((r) => (resume = r));
+  const hold = async (at: 'before' | 'after'): Promise<void> => {
+    if (when !== at || writes !== n) return;
+    reached();
+    await go;
+  };
   const counted = (target: object, method: string) => async (...args: unknown[]) => {
+    writes++;
+    await hold('before');
     try {
       return await (Reflect.get(target, method) as Fn).apply(target, args);
     } finally {
-      if (++writes === n) {
-        reached();
-        await go;
-      }
+      await hold('after');
     }
   };
   const writer = <T extends object>(target: T, methods: string[]): T =>
