@@ -82,6 +82,31 @@ describe('one restore or difference-report job at a time per account', () => {
     expect(await store.claim(second, at(31))).toBe(true);
   });
 
+  it('lets either a late claim or a takeover win, never both, whichever is held before its write', async () => {
+    const outcomes: string[] = [];
+    for (const held of ['claim', 'takeover'] as const) {
+      const accountId = `acct-late-${held}`;
+      const late = await store.start(accountId, 'restore', {}, by, at(0));
+      // Held just before the write that decides: the claim's replace, or the takeover's replace (after its 409).
+      const paused = pausedWriter(database, held === 'claim' ? 1 : 2, 'before');
+      const slow = new OperationStore(paused.database);
+      const first = held === 'claim' ? slow.claim(late, at(20)) : slow.start(accountId, 'restore', {}, by, at(20));
+      const settled = first.then(() => undefined, () => undefined);
+      await Promise.race([paused.paused, settled]);
+      const second = await Promise.allSettled([held === 'claim' ? store.start(accountId, 'restore', {}, by, at(20)) : store.claim(late, at(20))]);
+      paused.resume();
+      const [claim, start] = held === 'claim' ? [...(await Promise.allSettled([first])), ...second] : [...second, ...(await Promise.allSettled([first]))];
+      const claimed = claim!.status === 'fulfilled' && claim!.value === true;
+      const took = start!.status === 'fulfilled';
+      const status = (await store.find(accountId, late.id))?.status;
+      outcomes.push(`${held} held: claimed ${claimed}, taken over ${took}, late job ${status}`);
+    }
+    expect(outcomes).toEqual([
+      'claim held: claimed false, taken over true, late job failed',
+      'takeover held: claimed true, taken over false, late job running',
+    ]);
+  });
+
   it('keeps a claimed job live past its start lease, until it ends', async () => {
     const op = await store.start('acct-long', 'restore', {}, by, at(0));
     expect(await store.claim(op, at(1))).toBe(true);
