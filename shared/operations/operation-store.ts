@@ -85,6 +85,28 @@ export class OperationStore {
    * holds the lock. The caller launches the job, whose first step must be `claim`; `launch` does both.
    */
   async start(accountId: string, kind: OperationKind, request: Record<string, unknown>, requestedBy: OperationDoc['requestedBy'], now: Date): Promise<OperationDoc> {
+    return (await this.begin(accountId, kind, request, requestedBy, now)).doc;
+  }
+
+  /**
+   * Starts a job and runs `run` (which launches it). If that fails, the job ends as failed and frees the account,
+   * unless it claimed the lock meanwhile (launched after all, as a timed-out request may have): it then runs.
+   */
+  async launch(accountId: string, kind: OperationKind, request: Record<string, unknown>, requestedBy: OperationDoc['requestedBy'], now: Date, run: (op: OperationDoc) => Promise<void>): Promise<OperationDoc> {
+    const { doc, etag } = await this.begin(accountId, kind, request, requestedBy, now);
+    try {
+      await run(doc);
+    } catch (e) {
+      // Taking the lock back first means a late claim can no longer succeed once the job is marked failed.
+      if ((await this.release(accountId, etag)) || (await this.lockOf(accountId)).resource?.operationId !== doc.id) {
+        await this.end(doc, 'failed', now, 'The job could not be started. Start it again.');
+      }
+      throw e;
+    }
+    return doc;
+  }
+
+  private async begin(accountId: string, kind: OperationKind, request: Record<string, unknown>, requestedBy: OperationDoc['requestedBy'], now: Date): Promise<{ doc: OperationDoc; etag: string }> {
     const doc: OperationDoc = {
       id: randomUUID(), accountId, type: 'operation', kind, status: 'running', request, requestedBy, createdAt: now.toISOString(),
       counts: { total: 0, restored: 0, skipped: 0, failed: 0 }, failures: [], ttl: -1,
@@ -102,19 +124,7 @@ export class OperationStore {
       await this.release(accountId, etag);
       throw e;
     }
-    return doc;
-  }
-
-  /** Starts a job and runs `run` (which launches it); if that fails, the job ends as failed and frees the account. */
-  async launch(accountId: string, kind: OperationKind, request: Record<string, unknown>, requestedBy: OperationDoc['requestedBy'], now: Date, run: (op: OperationDoc) => Promise<void>): Promise<OperationDoc> {
-    const op = await this.start(accountId, kind, request, requestedBy, now);
-    try {
-      await run(op);
-    } catch (e) {
-      await this.finish(op, 'failed', now, 'The job could not be started. Start it again.');
-      throw e;
-    }
-    return op;
+    return { doc, etag };
   }
 
   /**
@@ -123,7 +133,7 @@ export class OperationStore {
    */
   async claim(op: Pick<OperationDoc, 'id' | 'accountId'>, now: Date): Promise<boolean> {
     for (;;) {
-      const [held, doc] = await Promise.all([this.container.item('lock', op.accountId).read<LockDoc>(), this.find(op.accountId, op.id)]);
+      const [held, doc] = await Promise.all([this.lockOf(op.accountId), this.find(op.accountId, op.id)]);
       if (held.resource?.operationId !== op.id || doc?.status !== 'running') {
         if (doc?.status === 'running') await this.notStarted(doc, now);
         return false;
@@ -148,7 +158,7 @@ export class OperationStore {
       } catch (e) {
         if (code(e) !== 409) throw e;
       }
-      const held = await this.container.item('lock', lock.accountId).read<LockDoc>();
+      const held = await this.lockOf(lock.accountId);
       if (!held.resource) continue;
       seen = held.resource;
       const holder = await this.holder(seen, now);
@@ -178,11 +188,19 @@ export class OperationStore {
     await this.finish(doc, 'failed', now, `The job did not start within ${START_LEASE_MS / 60_000} minutes. Start it again.`);
   }
 
-  private async release(accountId: string, etag: string): Promise<void> {
+  private lockOf(accountId: string) {
+    return this.container.item('lock', accountId).read<LockDoc>();
+  }
+
+  /** Deletes the lock if unchanged since it had `etag`: true when it is gone, false when someone changed it. */
+  private async release(accountId: string, etag: string): Promise<boolean> {
     try {
       await this.container.item('lock', accountId).delete({ accessCondition: { type: 'IfMatch', condition: etag } });
+      return true;
     } catch (e) {
-      if (code(e) !== 404 && code(e) !== 412) throw e;
+      if (code(e) === 412) return false;
+      if (code(e) === 404) return true;
+      throw e;
     }
   }
 
@@ -214,11 +232,15 @@ export class OperationStore {
    * account's lock if this job still holds it (also when a crash came between the end and the release).
    */
   async finish(doc: OperationDoc, status: OperationStatus, now: Date, message?: string): Promise<OperationDoc> {
-    const done: OperationDoc = { ...doc, status, endedAt: now.toISOString(), ttl: KEEP_SECONDS, ...(message ? { message } : {}) };
-    const stored = await this.write(doc.accountId, doc.id, (current) => (current.status === 'running' ? keepCancel(done, current) : undefined));
-    const held = await this.container.item('lock', doc.accountId).read<LockDoc>();
+    const stored = await this.end(doc, status, now, message);
+    const held = await this.lockOf(doc.accountId);
     if (held.resource?.operationId === doc.id) await this.release(doc.accountId, held.etag!);
-    return stored ?? done;
+    return stored;
+  }
+
+  private async end(doc: OperationDoc, status: OperationStatus, now: Date, message?: string): Promise<OperationDoc> {
+    const done: OperationDoc = { ...doc, status, endedAt: now.toISOString(), ttl: KEEP_SECONDS, ...(message ? { message } : {}) };
+    return (await this.write(doc.accountId, doc.id, (current) => (current.status === 'running' ? keepCancel(done, current) : undefined))) ?? done;
   }
 
   /**

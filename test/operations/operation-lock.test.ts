@@ -126,6 +126,16 @@ describe('one restore or difference-report job at a time per account', () => {
     expect(next.status).toBe('running');
   });
 
+  it('leaves a job running when its launch failed after the job claimed its lock (launched after all)', async () => {
+    const timedOut = async (op: OperationDoc): Promise<void> => {
+      await store.claim(op, at(0));
+      throw new Error('orchestration start timed out');
+    };
+    await expect(store.launch('acct-late', 'restore', {}, by, at(0), timedOut)).rejects.toThrow('timed out');
+    expect((await store.list('acct-late', 'restore')).map((o) => o.status)).toEqual(['running']);
+    await expect(store.start('acct-late', 'restore', {}, by, at(30))).rejects.toThrow(OperationBusy);
+  });
+
   it('never loses a cancel request to a progress update written from an older read', async () => {
     const op = await store.start('acct-cancel', 'restore', {}, by, at(0));
     await store.claim(op, at(0));
