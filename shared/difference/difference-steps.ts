@@ -29,7 +29,8 @@ const chunkBlob = (ref: DifferenceRef, index: number): string =>
   `exports/operations/${ref.accountId}/${ref.operationId}/differences/${String(index).padStart(8, '0')}.json`;
 
 export const firstCursor = (ref: DifferenceRef): DifferenceCursor => ({
-  accountId: ref.accountId, operationId: ref.operationId, edge: 'ended', chunks: 0, carried: 0, counts: { added: 0, removed: 0, changed: 0 }, done: false,
+  accountId: ref.accountId, operationId: ref.operationId, edge: 'ended',
+  chunks: 0, carried: 0, counts: { added: 0, removed: 0, changed: 0 }, done: false,
 });
 
 async function readChunk(s: DifferenceServices, ref: DifferenceRef, index: number): Promise<DifferenceEntry[]> {
@@ -38,7 +39,8 @@ async function readChunk(s: DifferenceServices, ref: DifferenceRef, index: numbe
 
 async function writeChunk(s: DifferenceServices, ref: DifferenceRef, index: number, entries: DifferenceEntry[]): Promise<void> {
   const body = JSON.stringify(entries);
-  await s.artifacts.getBlockBlobClient(chunkBlob(ref, index)).upload(body, Buffer.byteLength(body), { blobHTTPHeaders: { blobContentType: 'application/json' } });
+  const headers = { blobHTTPHeaders: { blobContentType: 'application/json' } };
+  await s.artifacts.getBlockBlobClient(chunkBlob(ref, index)).upload(body, Buffer.byteLength(body), headers);
 }
 
 async function requestOf(s: DifferenceServices, ref: DifferenceRef): Promise<DifferenceRequest> {
@@ -79,7 +81,8 @@ export async function endDifferences(s: DifferenceServices, c: DifferenceCursor 
   const op = await s.operations.find(c.accountId, c.operationId);
   if (!op || op.status !== 'running') return;
   if (c.failed || !c.done) {
-    await s.operations.finish(op, 'failed', s.now(), `The difference report failed: ${c.failed ?? 'it did not finish'}. Retry it, or narrow it to fewer recovery points.`);
+    const reason = c.failed ?? 'it did not finish';
+    await s.operations.finish(op, 'failed', s.now(), `The difference report failed: ${reason}. Retry it, or narrow it to fewer recovery points.`);
     return;
   }
   const total = c.counts.added + c.counts.removed + c.counts.changed;

@@ -92,7 +92,10 @@ export class OperationStore {
    * Starts a job and runs `run` (which launches it). If that fails, the job ends as failed and frees the account,
    * unless it claimed the lock meanwhile (launched after all, as a timed-out request may have): it then runs.
    */
-  async launch(accountId: string, kind: OperationKind, request: Record<string, unknown>, requestedBy: OperationDoc['requestedBy'], now: Date, run: (op: OperationDoc) => Promise<void>): Promise<OperationDoc> {
+  async launch(
+    accountId: string, kind: OperationKind, request: Record<string, unknown>, requestedBy: OperationDoc['requestedBy'], now: Date,
+    run: (op: OperationDoc) => Promise<void>,
+  ): Promise<OperationDoc> {
     const { doc, etag } = await this.begin(accountId, kind, request, requestedBy, now);
     try {
       await run(doc);
@@ -106,7 +109,9 @@ export class OperationStore {
     return doc;
   }
 
-  private async begin(accountId: string, kind: OperationKind, request: Record<string, unknown>, requestedBy: OperationDoc['requestedBy'], now: Date): Promise<{ doc: OperationDoc; etag: string }> {
+  private async begin(
+    accountId: string, kind: OperationKind, request: Record<string, unknown>, requestedBy: OperationDoc['requestedBy'], now: Date,
+  ): Promise<{ doc: OperationDoc; etag: string }> {
     const doc: OperationDoc = {
       id: randomUUID(), accountId, type: 'operation', kind, status: 'running', request, requestedBy, createdAt: now.toISOString(),
       counts: { total: 0, restored: 0, skipped: 0, failed: 0 }, failures: [], ttl: -1,
@@ -164,7 +169,8 @@ export class OperationStore {
       const holder = await this.holder(seen, now);
       if (holder === 'live') throw new OperationBusy(holderOf(seen));
       try {
-        const { etag } = await this.container.item('lock', lock.accountId).replace(lock, { accessCondition: { type: 'IfMatch', condition: held.etag! } });
+        const ifMatch = { accessCondition: { type: 'IfMatch', condition: held.etag! } };
+        const { etag } = await this.container.item('lock', lock.accountId).replace(lock, ifMatch);
         return { etag, ...(holder ? { unclaimed: holder } : {}) };
       } catch (e) {
         if (code(e) !== 412 && code(e) !== 404) throw e;
@@ -223,7 +229,8 @@ export class OperationStore {
   }
 
   async requestCancel(accountId: string, id: string): Promise<OperationDoc | undefined> {
-    const doc = await this.write(accountId, id, (current) => (current.status === 'running' && !current.cancelRequested ? { ...current, cancelRequested: true } : undefined));
+    const doc = await this.write(accountId, id, (current) => (
+      current.status === 'running' && !current.cancelRequested ? { ...current, cancelRequested: true } : undefined));
     return doc && { ...doc, cancelRequested: doc.status === 'running' };
   }
 
