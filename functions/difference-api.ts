@@ -8,7 +8,7 @@ import { DifferenceCursor, differenceStep, DifferenceRef, endDifferences, firstC
 import { usablePoint } from '../shared/catalog/usable-point';
 import { services } from '../shared/runtime/services';
 import { body, errorBody, handle, HttpError, json, parse } from './http/respond';
-import { claimed } from './operation-claim';
+import { claimed, operationInstanceId, orchestrationAlive } from './operation-jobs';
 
 /** Steps per orchestration generation: continuing as new keeps the history, and so each replay, short. */
 const STEPS_PER_GENERATION = 50;
@@ -46,9 +46,11 @@ df.app.client.http('differencesStart', {
       const item = await s.inventory.getProtectedItem(accountId, input.protectedItemId);
       const points = await s.points.listPoints(accountId, item.id);
       for (const seq of [input.fromSeq, input.toSeq]) usablePoint(points, seq, item.displayName);
-      const op = await s.operations.launch(accountId, 'differenceReport', input, { id: principal.id, name: principal.name }, s.now(), async (job) => {
-        await client.startNew('differenceJob', { instanceId: `difference-${job.id}`, input: { accountId, operationId: job.id } });
-      });
+      const job = { accountId, kind: 'differenceReport' as const, request: input, requestedBy: { id: principal.id, name: principal.name } };
+      const op = await s.operations.launch(job, s.now(), async (started) => {
+        const instanceId = operationInstanceId(job.kind, started.id);
+        await client.startNew('differenceJob', { instanceId, input: { accountId, operationId: started.id } });
+      }, orchestrationAlive(client));
       return json(202, { id: op.id, status: op.status, request: input }, { location: `/api/accounts/${accountId}/difference-reports/${op.id}` });
     })(req, context),
 });

@@ -8,6 +8,7 @@ import { restoreRequest } from '../shared/restore/restore-request';
 import { RESTORABLE, restoreFolderDocs } from '../shared/restore/restore-steps';
 import { services } from '../shared/runtime/services';
 import { usablePoint } from '../shared/catalog/usable-point';
+import { operationInstanceId, orchestrationAlive } from './operation-jobs';
 import { body, errorBody, handle, HttpError, json } from './http/respond';
 
 const restoreView = (op: Awaited<ReturnType<ReturnType<typeof services>['operations']['find']>>) => op && {
@@ -38,10 +39,11 @@ df.app.client.http('restoresStart', {
         if (e instanceof UnknownSelection) throw new HttpError(400, 'invalidRequest', `body.selection: ${e.message}`);
         throw e;
       }
-      const op = await s.operations.launch(accountId, 'restore', input as unknown as Record<string, unknown>, { id: principal.id, name: principal.name }, s.now(), async (job) => {
-        await s.audit.record({ accountId, action: 'restore.start', principal, ...ip(req), subject: { operationId: job.id, protectedItemId: item.id, seq: input.seq, selection: input.selection, target: input.target } }, s.now());
-        await client.startNew('restoreJob', { instanceId: `restore-${job.id}`, input: { accountId, operationId: job.id } });
-      });
+      const job = { accountId, kind: 'restore' as const, request: input as unknown as Record<string, unknown>, requestedBy: { id: principal.id, name: principal.name } };
+      const op = await s.operations.launch(job, s.now(), async (started) => {
+        await s.audit.record({ accountId, action: 'restore.start', principal, ...ip(req), subject: { operationId: started.id, protectedItemId: item.id, seq: input.seq, selection: input.selection, target: input.target } }, s.now());
+        await client.startNew('restoreJob', { instanceId: operationInstanceId(job.kind, started.id), input: { accountId, operationId: started.id } });
+      }, orchestrationAlive(client));
       return json(202, restoreView(op), { location: `/api/accounts/${accountId}/restores/${op.id}` });
     })(req, context),
 });

@@ -4,7 +4,7 @@ import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, RetryOptions } from 'durable-functions';
 import { finishRestore, planRestore, restoreBatch, restoreFolders, RestoreRef } from '../shared/restore/restore-steps';
 import { services } from '../shared/runtime/services';
-import { claimed } from './operation-claim';
+import { claimed } from './operation-jobs';
 
 const retry = (): RetryOptions => {
   const r = new df.RetryOptions(5000, 4);

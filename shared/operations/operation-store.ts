@@ -62,9 +62,18 @@ export const START_LEASE_MS = 10 * 60_000;
 const ATTEMPTS = 10;
 const code = (e: unknown): number | undefined => (e as { code?: number }).code;
 
+const NOT_STARTED = `The job did not start within ${START_LEASE_MS / 60_000} minutes. Start it again.`;
+interface Stale { doc: OperationDoc; reason: string }
+
 const keepCancel = (doc: OperationDoc, current: OperationDoc): OperationDoc => (current.cancelRequested ? { ...doc, cancelRequested: true } : doc);
 
-type Holder = Pick<OperationDoc, 'id' | 'kind' | 'createdAt'>;
+export type Holder = Pick<OperationDoc, 'id' | 'kind' | 'createdAt'>;
+export interface NewJob { accountId: string; kind: OperationKind; request: Record<string, unknown>; requestedBy: OperationDoc['requestedBy'] }
+/**
+ * Whether a job that claimed its lock still runs (its orchestration is not over): false only when certain. Without
+ * it, a job whose orchestration ended without recording its end would hold the account for good.
+ */
+export type Liveness = (job: Holder) => Promise<boolean>;
 const holderOf = (lock: LockDoc): Holder => ({ id: lock.operationId, kind: lock.kind, createdAt: lock.startedAt });
 
 export class OperationBusy extends Error {
@@ -84,19 +93,17 @@ export class OperationStore {
    * Takes the account's lock (with a start lease) and creates the job, or throws OperationBusy naming the job that
    * holds the lock. The caller launches the job, whose first step must be `claim`; `launch` does both.
    */
-  async start(accountId: string, kind: OperationKind, request: Record<string, unknown>, requestedBy: OperationDoc['requestedBy'], now: Date): Promise<OperationDoc> {
-    return (await this.begin(accountId, kind, request, requestedBy, now)).doc;
+  async start(job: NewJob, now: Date, alive?: Liveness): Promise<OperationDoc> {
+    return (await this.begin(job, now, alive)).doc;
   }
 
   /**
    * Starts a job and runs `run` (which launches it). If that fails, the job ends as failed and frees the account,
    * unless it claimed the lock meanwhile (launched after all, as a timed-out request may have): it then runs.
    */
-  async launch(
-    accountId: string, kind: OperationKind, request: Record<string, unknown>, requestedBy: OperationDoc['requestedBy'], now: Date,
-    run: (op: OperationDoc) => Promise<void>,
-  ): Promise<OperationDoc> {
-    const { doc, etag } = await this.begin(accountId, kind, request, requestedBy, now);
+  async launch(job: NewJob, now: Date, run: (op: OperationDoc) => Promise<void>, alive?: Liveness): Promise<OperationDoc> {
+    const { accountId } = job;
+    const { doc, etag } = await this.begin(job, now, alive);
     try {
       await run(doc);
     } catch (e) {
@@ -109,9 +116,8 @@ export class OperationStore {
     return doc;
   }
 
-  private async begin(
-    accountId: string, kind: OperationKind, request: Record<string, unknown>, requestedBy: OperationDoc['requestedBy'], now: Date,
-  ): Promise<{ doc: OperationDoc; etag: string }> {
+  private async begin(job: NewJob, now: Date, alive?: Liveness): Promise<{ doc: OperationDoc; etag: string }> {
+    const { accountId, kind, request, requestedBy } = job;
     const doc: OperationDoc = {
       id: randomUUID(), accountId, type: 'operation', kind, status: 'running', request, requestedBy, createdAt: now.toISOString(),
       counts: { total: 0, restored: 0, skipped: 0, failed: 0 }, failures: [], ttl: -1,
@@ -120,10 +126,10 @@ export class OperationStore {
       id: 'lock', accountId, type: 'operationLock', operationId: doc.id, kind, startedAt: doc.createdAt,
       leaseUntil: new Date(now.getTime() + START_LEASE_MS).toISOString(),
     };
-    const { etag, unclaimed } = await this.acquire(lock, now);
+    const { etag, stale } = await this.acquire(lock, now, alive);
     try {
-      // A job that never claimed the lock this start took over must not stay 'running' (its claim would fail it too).
-      if (unclaimed) await this.notStarted(unclaimed, now);
+      // The job whose lock this start took over must not stay 'running' (a late claim would fail it too).
+      if (stale) await this.finish(stale.doc, 'failed', now, stale.reason);
       await this.container.items.create(doc);
     } catch (e) {
       await this.release(accountId, etag);
@@ -140,7 +146,7 @@ export class OperationStore {
     for (;;) {
       const [held, doc] = await Promise.all([this.lockOf(op.accountId), this.find(op.accountId, op.id)]);
       if (held.resource?.operationId !== op.id || doc?.status !== 'running') {
-        if (doc?.status === 'running') await this.notStarted(doc, now);
+        if (doc?.status === 'running') await this.finish(doc, 'failed', now, NOT_STARTED);
         return false;
       }
       if (held.resource.leaseUntil === undefined) return true;
@@ -154,8 +160,8 @@ export class OperationStore {
     }
   }
 
-  /** Writes `lock` if the account's lock is absent or stale; returns its ETag, and the unclaimed job it replaced. */
-  private async acquire(lock: LockDoc, now: Date): Promise<{ etag: string; unclaimed?: OperationDoc }> {
+  /** Writes `lock` if the account's lock is absent or stale; returns its ETag, and the job it replaced if running. */
+  private async acquire(lock: LockDoc, now: Date, alive?: Liveness): Promise<{ etag: string; stale?: Stale }> {
     let seen: LockDoc | undefined;
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       try {
@@ -166,12 +172,12 @@ export class OperationStore {
       const held = await this.lockOf(lock.accountId);
       if (!held.resource) continue;
       seen = held.resource;
-      const holder = await this.holder(seen, now);
+      const holder = await this.holder(seen, now, alive);
       if (holder === 'live') throw new OperationBusy(holderOf(seen));
       try {
         const ifMatch = { accessCondition: { type: 'IfMatch', condition: held.etag! } };
         const { etag } = await this.container.item('lock', lock.accountId).replace(lock, ifMatch);
-        return { etag, ...(holder ? { unclaimed: holder } : {}) };
+        return { etag, ...(holder ? { stale: holder } : {}) };
       } catch (e) {
         if (code(e) !== 412 && code(e) !== 404) throw e;
       }
@@ -179,19 +185,17 @@ export class OperationStore {
     throw new OperationBusy(holderOf(seen ?? lock));
   }
 
-  /** 'live' if the lock still holds; otherwise the holder's record if it is a job left 'running' unclaimed. */
-  private async holder(lock: LockDoc, now: Date): Promise<'live' | OperationDoc | undefined> {
+  /** 'live' if the lock still holds; otherwise the holder's record, with why, if it still says running. */
+  private async holder(lock: LockDoc, now: Date, alive?: Liveness): Promise<'live' | Stale | undefined> {
     const doc = await this.find(lock.accountId, lock.operationId);
     if (doc && doc.status !== 'running') return undefined;
     // Within the lease the record may not exist yet (it is written after the lock); after it, one written late
     // belongs to a job that can no longer claim the lock.
     if (lock.leaseUntil !== undefined && lock.leaseUntil > now.toISOString()) return 'live';
     if (!doc) return undefined;
-    return lock.leaseUntil === undefined ? 'live' : doc;
-  }
-
-  private async notStarted(doc: OperationDoc, now: Date): Promise<void> {
-    await this.finish(doc, 'failed', now, `The job did not start within ${START_LEASE_MS / 60_000} minutes. Start it again.`);
+    if (lock.leaseUntil !== undefined) return { doc, reason: NOT_STARTED };
+    if (!alive || (await alive(holderOf(lock)))) return 'live';
+    return { doc, reason: 'The job stopped without recording its end (its orchestration failed or was terminated). Start it again.' };
   }
 
   private lockOf(accountId: string) {

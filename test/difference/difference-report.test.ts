@@ -5,12 +5,13 @@ import { VersionDoc } from '../../shared/catalog/version-doc';
 import { VersionStore } from '../../shared/catalog/version-store';
 import type { DifferenceEntry } from '../../shared/difference/difference';
 import { CHUNK, DifferenceCursor, DifferenceRef, DifferenceServices, differenceStep, endDifferences, firstCursor, reportPage } from '../../shared/difference/difference-steps';
-import { OperationStore } from '../../shared/operations/operation-store';
+import { NewJob, OperationStore } from '../../shared/operations/operation-store';
 import { freshCatalog } from '../support/catalog';
 import { stackEnv, uniqueName } from '../support/env';
 
 const ITEM = 'acct.mailbox.u1';
 const NOW = new Date(Date.UTC(2026, 0, 1));
+const JOB: NewJob = { accountId: 'acct', kind: 'differenceReport', request: {}, requestedBy: { id: 'u', name: 'Reader' } };
 type VersionRecord = Extract<LogRecord, { t: 'version' }>;
 const msg = (i: number, seq: number, props: Record<string, unknown>): VersionDoc => ({
   id: '', protectedItemId: ITEM, containerId: `messages:f${i % 3}`, itemId: `m${i}`, kind: 'message', validFrom: seq, props: { subject: `S${i}`, ...props },
@@ -86,7 +87,7 @@ describe('difference reports: computed and read a page at a time', () => {
   });
 
   const startJob = async (): Promise<DifferenceRef> => {
-    const op = await operations.start(ITEM.split('.')[0]!, 'differenceReport', { protectedItemId: ITEM, fromSeq: 1, toSeq: 2 }, { id: 'u', name: 'Reader' }, NOW);
+    const op = await operations.start({ ...JOB, request: { protectedItemId: ITEM, fromSeq: 1, toSeq: 2 } }, NOW);
     await operations.claim(op, NOW);
     return { accountId: op.accountId, operationId: op.id };
   };
@@ -170,6 +171,6 @@ describe('difference reports: computed and read a page at a time', () => {
     const op = (await operations.find(ref.accountId, ref.operationId))!;
     expect(op.status).toBe('failed');
     expect(op.message).toContain('Service Unavailable');
-    await expect(operations.start(ref.accountId, 'differenceReport', {}, { id: 'u', name: 'Reader' }, NOW)).resolves.toMatchObject({ status: 'running' });
+    await expect(operations.start(JOB, NOW)).resolves.toMatchObject({ status: 'running' });
   });
 });

@@ -1,14 +1,15 @@
 import { CosmosClient, Database } from '@azure/cosmos';
-import { KEEP_SECONDS, OperationBusy, OperationDoc, OperationStore } from '../../shared/operations/operation-store';
+import { KEEP_SECONDS, NewJob, OperationBusy, OperationDoc, OperationKind, OperationStore } from '../../shared/operations/operation-store';
 import { freshCatalog } from '../support/catalog';
 import { pausedWriter } from '../support/paused-writer';
 
 const by = { id: 'u1', name: 'Admin' };
+const job = (accountId: string, kind: OperationKind = 'restore'): NewJob => ({ accountId, kind, request: {}, requestedBy: by });
 const at = (minutes: number): Date => new Date(Date.UTC(2026, 0, 1, 9, minutes));
 
 /** Settles every start; each outcome is the job started, the job named busy, or another error. */
 async function race(store: OperationStore, accountId: string, n: number, now: Date) {
-  const settled = await Promise.allSettled(Array.from({ length: n }, () => store.start(accountId, 'differenceReport', {}, by, now)));
+  const settled = await Promise.allSettled(Array.from({ length: n }, () => store.start(job(accountId, 'differenceReport'), now)));
   const won = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const busy = settled.flatMap((r) => (r.status === 'rejected' && r.reason instanceof OperationBusy ? [r.reason] : []));
   const other = settled.flatMap((r) => (r.status === 'rejected' && !(r.reason instanceof OperationBusy) ? [String(r.reason)] : []));
@@ -52,15 +53,15 @@ describe('one restore or difference-report job at a time per account', () => {
       for (let n = 1; n <= 6; n++) {
         const accountId = `acct-held-${n}-${stale}`;
         if (stale) {
-          const ended = await store.start(accountId, 'restore', {}, by, at(0));
+          const ended = await store.start(job(accountId), at(0));
           await store.claim(ended, at(0));
           await store.update({ ...ended, status: 'completed' });
         }
         const held = pausedWriter(database, n);
-        const first = new OperationStore(held.database).start(accountId, 'restore', {}, by, at(1));
+        const first = new OperationStore(held.database).start(job(accountId), at(1));
         const settled = first.then(() => undefined, () => undefined);
         await Promise.race([held.paused, settled]);
-        const second = await Promise.allSettled([store.start(accountId, 'restore', {}, by, at(1))]);
+        const second = await Promise.allSettled([store.start(job(accountId), at(1))]);
         held.resume();
         const outcomes = [...(await Promise.allSettled([first])), ...second];
         const won = outcomes.flatMap((r) => (r.status === 'fulfilled' ? [r.value.id] : []));
@@ -72,9 +73,9 @@ describe('one restore or difference-report job at a time per account', () => {
   });
 
   it('frees the account when a start dies after taking the lock, once its start lease expires', async () => {
-    const first = await store.start('acct-crash', 'restore', {}, by, at(0));
-    await expect(store.start('acct-crash', 'restore', {}, by, at(1))).rejects.toThrow(OperationBusy);
-    const second = await store.start('acct-crash', 'restore', {}, by, at(30));
+    const first = await store.start(job('acct-crash'), at(0));
+    await expect(store.start(job('acct-crash'), at(1))).rejects.toThrow(OperationBusy);
+    const second = await store.start(job('acct-crash'), at(30));
     expect(second.id).not.toBe(first.id);
     // The job that never started is recorded as failed, and can no longer begin work.
     expect((await store.find('acct-crash', first.id))?.status).toBe('failed');
@@ -86,14 +87,14 @@ describe('one restore or difference-report job at a time per account', () => {
     const outcomes: string[] = [];
     for (const held of ['claim', 'takeover'] as const) {
       const accountId = `acct-late-${held}`;
-      const late = await store.start(accountId, 'restore', {}, by, at(0));
+      const late = await store.start(job(accountId), at(0));
       // Held just before the write that decides: the claim's replace, or the takeover's replace (after its 409).
       const paused = pausedWriter(database, held === 'claim' ? 1 : 2, 'before');
       const slow = new OperationStore(paused.database);
-      const first = held === 'claim' ? slow.claim(late, at(20)) : slow.start(accountId, 'restore', {}, by, at(20));
+      const first = held === 'claim' ? slow.claim(late, at(20)) : slow.start(job(accountId), at(20));
       const settled = first.then(() => undefined, () => undefined);
       await Promise.race([paused.paused, settled]);
-      const second = await Promise.allSettled([held === 'claim' ? store.start(accountId, 'restore', {}, by, at(20)) : store.claim(late, at(20))]);
+      const second = await Promise.allSettled([held === 'claim' ? store.start(job(accountId), at(20)) : store.claim(late, at(20))]);
       paused.resume();
       const [claim, start] = held === 'claim' ? [...(await Promise.allSettled([first])), ...second] : [...second, ...(await Promise.allSettled([first]))];
       const claimed = claim!.status === 'fulfilled' && claim!.value === true;
@@ -108,21 +109,31 @@ describe('one restore or difference-report job at a time per account', () => {
   });
 
   it('keeps a claimed job live past its start lease, until it ends', async () => {
-    const op = await store.start('acct-long', 'restore', {}, by, at(0));
+    const op = await store.start(job('acct-long'), at(0));
     expect(await store.claim(op, at(1))).toBe(true);
-    await expect(store.start('acct-long', 'restore', {}, by, at(59))).rejects.toThrow(OperationBusy);
+    await expect(store.start(job('acct-long'), at(59))).rejects.toThrow(OperationBusy);
     await store.finish(op, 'completed', at(59));
-    await expect(store.start('acct-long', 'restore', {}, by, at(59))).resolves.toMatchObject({ status: 'running' });
+    await expect(store.start(job('acct-long'), at(59))).resolves.toMatchObject({ status: 'running' });
+  });
+
+  it('frees the account when a claimed job\'s orchestration is over but its record still says running', async () => {
+    const op = await store.start(job('acct-dead'), at(0));
+    await store.claim(op, at(0));
+    const running = async (): Promise<boolean> => true;
+    const over = async (holder: { id: string }): Promise<boolean> => holder.id !== op.id;
+    await expect(store.start(job('acct-dead'), at(1), running)).rejects.toThrow(OperationBusy);
+    await expect(store.start(job('acct-dead'), at(1), over)).resolves.toMatchObject({ status: 'running' });
+    expect(await store.find('acct-dead', op.id)).toMatchObject({ status: 'failed', message: expect.stringContaining('stopped without recording its end') });
   });
 
   it('releases the lock when the job cannot be launched after taking it', async () => {
     const launch = async (): Promise<void> => {
       throw new Error('orchestration start failed');
     };
-    await expect(store.launch('acct-fail', 'restore', {}, by, at(0), launch)).rejects.toThrow('orchestration start failed');
+    await expect(store.launch(job('acct-fail'), at(0), launch)).rejects.toThrow('orchestration start failed');
     const listed = await store.list('acct-fail', 'restore');
     expect(listed.map((o) => o.status)).toEqual(['failed']);
-    const next = await store.launch('acct-fail', 'restore', {}, by, at(0), async () => undefined);
+    const next = await store.launch(job('acct-fail'), at(0), async () => undefined);
     expect(next.status).toBe('running');
   });
 
@@ -131,13 +142,13 @@ describe('one restore or difference-report job at a time per account', () => {
       await store.claim(op, at(0));
       throw new Error('orchestration start timed out');
     };
-    await expect(store.launch('acct-late', 'restore', {}, by, at(0), timedOut)).rejects.toThrow('timed out');
+    await expect(store.launch(job('acct-late'), at(0), timedOut)).rejects.toThrow('timed out');
     expect((await store.list('acct-late', 'restore')).map((o) => o.status)).toEqual(['running']);
-    await expect(store.start('acct-late', 'restore', {}, by, at(30))).rejects.toThrow(OperationBusy);
+    await expect(store.start(job('acct-late'), at(30))).rejects.toThrow(OperationBusy);
   });
 
   it('never loses a cancel request to a progress update written from an older read', async () => {
-    const op = await store.start('acct-cancel', 'restore', {}, by, at(0));
+    const op = await store.start(job('acct-cancel'), at(0));
     await store.claim(op, at(0));
     const read = (await store.find('acct-cancel', op.id))!;
     await store.requestCancel('acct-cancel', op.id);
@@ -147,7 +158,7 @@ describe('one restore or difference-report job at a time per account', () => {
   });
 
   it('never brings back a job that ended while a cancel request for it was being written', async () => {
-    const op = await store.start('acct-ended', 'restore', {}, by, at(0));
+    const op = await store.start(job('acct-ended'), at(0));
     await store.claim(op, at(0));
     const held = pausedWriter(database, 1, 'before');
     const cancel = new OperationStore(held.database).requestCancel('acct-ended', op.id);
