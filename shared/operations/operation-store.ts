@@ -3,7 +3,8 @@
 // if unchanged since read), so two starts racing each other cannot both win. A new lock holds a start lease: the job
 // record is written after the lock, and the job's orchestration claims the lock (ending the lease) before doing any
 // work. So a start that dies after taking the lock blocks the account only until the lease expires, and a job whose
-// lock was taken over meanwhile never runs. A claimed lock holds while its job's record says running.
+// lock was taken over meanwhile never runs. A claimed lock holds while its job's record says running and, when the
+// starter can ask (Liveness), its orchestration is not over.
 // Finished jobs are kept 5 days (document TTL from completion); running ones never expire.
 import { randomUUID } from 'node:crypto';
 import { Container, Database } from '@azure/cosmos';
