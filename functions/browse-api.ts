@@ -7,6 +7,7 @@ import { clientIpOf } from '../shared/audit/audit-log';
 import { BadContinuation, folderItems, folderTree, search } from '../shared/browse/recovery-point-queries';
 import { openContent } from '../shared/storage/content-reader';
 import { services } from '../shared/runtime/services';
+import { usablePoint } from '../shared/catalog/usable-point';
 import { body, errorBody, handle, HttpError, json, parse } from './http/respond';
 import { exportEntries, planExport } from '../shared/export/export-selection';
 import { zipStream } from '../shared/export/zip-stream';
@@ -25,8 +26,7 @@ async function scope(req: HttpRequest, withPoint: boolean) {
   const item = await s.inventory.getProtectedItem(req.params.accountId!, req.params.itemId!);
   if (!withPoint) return { s, item, seq: 0 };
   const seq = parse(seqParam, req.params.seq, 'path.seq');
-  const point = (await s.points.listPoints(item.accountId, item.id)).find((p) => p.seq === seq);
-  if (!point || point.status === 'running' || point.status === 'failed') throw new HttpError(404, 'invalidRecoveryPoint', `Recovery point ${seq} of '${item.displayName}' is not a valid recovery point.`);
+  usablePoint(await s.points.listPoints(item.accountId, item.id), seq, item.displayName);
   return { s, item, seq };
 }
 

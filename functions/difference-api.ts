@@ -4,17 +4,35 @@ import { app } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
 import { differencePageQuery, differenceRequest } from '../shared/difference/difference-request';
-import { computeDifferences, DifferenceRef, reportPage } from '../shared/difference/difference-steps';
-import { OperationBusy } from '../shared/operations/operation-store';
+import { DifferenceCursor, differenceStep, DifferenceRef, endDifferences, firstCursor, reportPage } from '../shared/difference/difference-steps';
+import { usablePoint } from '../shared/catalog/usable-point';
 import { services } from '../shared/runtime/services';
 import { body, errorBody, handle, HttpError, json, parse } from './http/respond';
+import { claimed, operationInstanceId, orchestrationAlive } from './operation-jobs';
+
+/** Steps per orchestration generation: continuing as new keeps the history, and so each replay, short. */
+const STEPS_PER_GENERATION = 50;
 
 const differenceJob: OrchestrationHandler = function* (ctx: OrchestrationContext) {
   const r = new df.RetryOptions(5000, 3);
-  yield ctx.df.callActivityWithRetry('differenceCompute', r, ctx.df.getInput());
+  r.backoffCoefficient = 2;
+  const input = ctx.df.getInput() as DifferenceRef | DifferenceCursor;
+  if (!('done' in input) && !(yield* claimed(ctx, input, r))) return;
+  let cursor = 'done' in input ? input : firstCursor(input);
+  let failed: string | undefined;
+  try {
+    for (let step = 0; !cursor.done; step++) {
+      if (step === STEPS_PER_GENERATION) return ctx.df.continueAsNew(cursor);
+      cursor = (yield ctx.df.callActivityWithRetry('differenceStep', r, cursor)) as DifferenceCursor;
+    }
+  } catch (e) {
+    failed = (e as Error).message.split('\n')[0];
+  }
+  yield ctx.df.callActivityWithRetry('differenceEnd', r, { ...cursor, ...(failed ? { failed } : {}) });
 };
 df.app.orchestration('differenceJob', differenceJob);
-df.app.activity('differenceCompute', { handler: (input: unknown) => computeDifferences(services(), input as DifferenceRef) });
+df.app.activity('differenceStep', { handler: (input: unknown) => differenceStep(services(), input as DifferenceCursor) });
+df.app.activity('differenceEnd', { handler: (input: unknown) => endDifferences(services(), input as DifferenceCursor & { failed?: string }) });
 
 const notFound = (id: string) => json(404, errorBody('notFound', `Difference report '${id}' does not exist (reports are kept 5 days after they end).`));
 
@@ -26,19 +44,13 @@ df.app.client.http('differencesStart', {
       const accountId = req.params.accountId!;
       const input = await body(req, differenceRequest);
       const item = await s.inventory.getProtectedItem(accountId, input.protectedItemId);
-      const points = new Map((await s.points.listPoints(accountId, item.id)).map((p) => [p.seq, p]));
-      for (const seq of [input.fromSeq, input.toSeq]) {
-        const p = points.get(seq);
-        if (!p || p.status === 'running' || p.status === 'failed') return json(404, errorBody('invalidRecoveryPoint', `Recovery point ${seq} of '${item.displayName}' is not a valid recovery point.`));
-      }
-      let op;
-      try {
-        op = await s.operations.start(accountId, 'differenceReport', input, { id: principal.id, name: principal.name }, s.now());
-      } catch (e) {
-        if (e instanceof OperationBusy) return json(409, errorBody('operationRunning', e.message));
-        throw e;
-      }
-      await client.startNew('differenceJob', { instanceId: `difference-${op.id}`, input: { accountId, operationId: op.id } });
+      const points = await s.points.listPoints(accountId, item.id);
+      for (const seq of [input.fromSeq, input.toSeq]) usablePoint(points, seq, item.displayName);
+      const job = { accountId, kind: 'differenceReport' as const, request: input, requestedBy: { id: principal.id, name: principal.name } };
+      const op = await s.operations.launch(job, s.now(), async (started) => {
+        const instanceId = operationInstanceId(job.kind, started.id);
+        await client.startNew('differenceJob', { instanceId, input: { accountId, operationId: started.id } });
+      }, orchestrationAlive(client));
       return json(202, { id: op.id, status: op.status, request: input }, { location: `/api/accounts/${accountId}/difference-reports/${op.id}` });
     })(req, context),
 });
@@ -61,8 +73,9 @@ app.http('differencesGet', {
     if (!op || op.kind !== 'differenceReport') return notFound(req.params.reportId!);
     const head = { id: op.id, status: op.status, createdAt: op.createdAt, ...(op.endedAt ? { endedAt: op.endedAt } : {}), request: op.request, ...(op.summary ? { summary: op.summary } : {}), ...(op.message ? { message: op.message } : {}) };
     if (op.status !== 'completed') return json(200, head);
-    const page = await reportPage(s, { accountId: op.accountId, operationId: op.id }, q.offset, q.pageSize);
-    if (q.offset > page.total) throw new HttpError(400, 'invalidRequest', `query.offset: the report has ${page.total} entries`);
-    return json(200, { ...head, total: page.total, offset: q.offset, entries: page.value });
+    const total = op.counts.total;
+    if (q.offset > total) throw new HttpError(400, 'invalidRequest', `query.offset: the report has ${total} entries`);
+    const entries = await reportPage(s, { accountId: op.accountId, operationId: op.id }, total, q.offset, q.pageSize);
+    return json(200, { ...head, total, offset: q.offset, entries });
   }),
 });

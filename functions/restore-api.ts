@@ -3,11 +3,12 @@
 import { app, HttpRequest } from '@azure/functions';
 import * as df from 'durable-functions';
 import { clientIpOf } from '../shared/audit/audit-log';
-import { OperationBusy } from '../shared/operations/operation-store';
 import { planSelection, UnknownSelection } from '../shared/restore/restore-plan';
 import { restoreRequest } from '../shared/restore/restore-request';
 import { RESTORABLE, restoreFolderDocs } from '../shared/restore/restore-steps';
 import { services } from '../shared/runtime/services';
+import { usablePoint } from '../shared/catalog/usable-point';
+import { operationInstanceId, orchestrationAlive } from './operation-jobs';
 import { body, errorBody, handle, HttpError, json } from './http/respond';
 
 const restoreView = (op: Awaited<ReturnType<ReturnType<typeof services>['operations']['find']>>) => op && {
@@ -24,10 +25,7 @@ df.app.client.http('restoresStart', {
       const input = await body(req, restoreRequest);
       await s.inventory.getAccount(accountId);
       const item = await s.inventory.getProtectedItem(accountId, input.protectedItemId);
-      const point = (await s.points.listPoints(accountId, item.id)).find((p) => p.seq === input.seq);
-      if (!point || point.status === 'running' || point.status === 'failed') {
-        return json(404, errorBody('invalidRecoveryPoint', `Recovery point ${input.seq} of '${item.displayName}' is not a valid recovery point.`));
-      }
+      usablePoint(await s.points.listPoints(accountId, item.id), input.seq, item.displayName);
       if (input.target.type === 'account') await s.inventory.getAccount(input.target.accountId);
       try {
         const folders = await restoreFolderDocs(s, item.id, input.seq, item.kind);
@@ -41,15 +39,11 @@ df.app.client.http('restoresStart', {
         if (e instanceof UnknownSelection) throw new HttpError(400, 'invalidRequest', `body.selection: ${e.message}`);
         throw e;
       }
-      let op;
-      try {
-        op = await s.operations.start(accountId, 'restore', input as unknown as Record<string, unknown>, { id: principal.id, name: principal.name }, s.now());
-      } catch (e) {
-        if (e instanceof OperationBusy) return json(409, errorBody('operationRunning', e.message));
-        throw e;
-      }
-      await s.audit.record({ accountId, action: 'restore.start', principal, ...ip(req), subject: { operationId: op.id, protectedItemId: item.id, seq: input.seq, selection: input.selection, target: input.target } }, s.now());
-      await client.startNew('restoreJob', { instanceId: `restore-${op.id}`, input: { accountId, operationId: op.id } });
+      const job = { accountId, kind: 'restore' as const, request: input as unknown as Record<string, unknown>, requestedBy: { id: principal.id, name: principal.name } };
+      const op = await s.operations.launch(job, s.now(), async (started) => {
+        await s.audit.record({ accountId, action: 'restore.start', principal, ...ip(req), subject: { operationId: started.id, protectedItemId: item.id, seq: input.seq, selection: input.selection, target: input.target } }, s.now());
+        await client.startNew('restoreJob', { instanceId: operationInstanceId(job.kind, started.id), input: { accountId, operationId: started.id } });
+      }, orchestrationAlive(client));
       return json(202, restoreView(op), { location: `/api/accounts/${accountId}/restores/${op.id}` });
     })(req, context),
 });

@@ -4,6 +4,7 @@ import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, RetryOptions } from 'durable-functions';
 import { finishRestore, planRestore, restoreBatch, restoreFolders, RestoreRef } from '../shared/restore/restore-steps';
 import { services } from '../shared/runtime/services';
+import { claimed } from './operation-jobs';
 
 const retry = (): RetryOptions => {
   const r = new df.RetryOptions(5000, 4);
@@ -13,6 +14,7 @@ const retry = (): RetryOptions => {
 
 const restoreJob: OrchestrationHandler = function* (ctx: OrchestrationContext) {
   const ref = ctx.df.getInput() as RestoreRef;
+  if (!(yield* claimed(ctx, ref, retry()))) return undefined;
   let cancelled = false;
   let failed: string | undefined;
   try {

@@ -3,7 +3,9 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { z } from 'zod';
 import { ConfigurationError } from '../../shared/config/settings';
+import { InvalidRecoveryPoint } from '../../shared/catalog/usable-point';
 import { NotFound } from '../../shared/inventory/inventory-store';
+import { OperationBusy } from '../../shared/operations/operation-store';
 import { Principal, Role, Unauthorized } from '../../shared/api-auth/authorizer';
 import { services } from '../../shared/runtime/services';
 
@@ -61,6 +63,8 @@ export function handle(role: Role, fn: Handler) {
       }
       if (e instanceof HttpError) return json(e.status, errorBody(e.code, e.message));
       if (e instanceof NotFound) return json(404, errorBody('notFound', e.message));
+      if (e instanceof InvalidRecoveryPoint) return json(404, errorBody('invalidRecoveryPoint', e.message));
+      if (e instanceof OperationBusy) return json(409, errorBody('operationRunning', e.message));
       if (e instanceof ConfigurationError) {
         context.error(e.message);
         return json(503, errorBody('misconfigured', 'The service is not configured correctly; see its logs.'));

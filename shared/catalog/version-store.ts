@@ -2,6 +2,7 @@ import { Container, Database } from '@azure/cosmos';
 import { closedId, headId, VersionDoc } from './version-doc';
 import type { LogRecord } from './change-log';
 import { withSearchTerms } from '../domain/search-terms';
+import type { Edge } from '../difference/difference';
 
 const pk = (d: Pick<VersionDoc, 'protectedItemId' | 'containerId' | 'id'>): [string, string, string] => [d.protectedItemId, d.containerId, d.id];
 
@@ -97,15 +98,19 @@ export class VersionStore {
   }
 
   /**
-   * Versions that matter when comparing points `from` < `to`: those valid at `from` or `to` whose interval begins or
-   * ends between them (an item untouched in between has one version spanning both and is left out).
+   * One page of the versions that end ('ended': valid at `from`, closed by `to`) or start ('started': valid at `to`,
+   * begun after `from`) between points `from` < `to`; an item untouched in between has one version spanning both
+   * and is in neither.
    */
-  async *changedBetween(protectedItemId: string, from: number, to: number): AsyncGenerator<VersionDoc> {
-    const iterator = this.container.items.query<VersionDoc>({
-      query: 'SELECT * FROM c WHERE c.protectedItemId = @p AND ((c.validFrom > @a AND c.validFrom <= @b) OR (IS_DEFINED(c.validTo) AND c.validTo > @a AND c.validTo <= @b))',
+  async edgePage(protectedItemId: string, edge: Edge, from: number, to: number, size: number, continuation?: string): Promise<{ value: VersionDoc[]; continuation?: string }> {
+    const where = edge === 'ended'
+      ? 'c.validFrom <= @a AND IS_DEFINED(c.validTo) AND c.validTo > @a AND c.validTo <= @b'
+      : 'c.validFrom > @a AND c.validFrom <= @b AND (NOT IS_DEFINED(c.validTo) OR c.validTo > @b)';
+    const r = await this.container.items.query<VersionDoc>({
+      query: `SELECT * FROM c WHERE c.protectedItemId = @p AND ${where}`,
       parameters: [{ name: '@p', value: protectedItemId }, { name: '@a', value: from }, { name: '@b', value: to }],
-    }, { partitionKey: [protectedItemId], maxItemCount: 1000 });
-    while (iterator.hasMoreResults()) for (const d of (await iterator.fetchNext()).resources) yield strip(d);
+    }, { partitionKey: [protectedItemId], maxItemCount: size, ...(continuation ? { continuationToken: continuation } : {}) }).fetchNext();
+    return { value: r.resources.map(strip), ...(r.continuationToken ? { continuation: r.continuationToken } : {}) };
   }
 
   /** The items of a recovery point: versions valid at sequence `seq`, optionally of one container, paged. */

@@ -1,5 +1,6 @@
-// What changed in a protected item between two recovery points, from the versions whose validity interval starts
-// or ends between them: O(changes), never a comparison of two full copies. Pure.
+// What changed in a protected item between two recovery points, from the versions whose validity interval ends or
+// starts between them: O(changes), never a comparison of two full copies. Computed a page of versions at a time,
+// each page with the same items' versions at the other point, so no step holds more than a page. Pure.
 import type { VersionDoc } from '../catalog/version-doc';
 
 export interface DifferenceEntry {
@@ -12,34 +13,39 @@ export interface DifferenceEntry {
   contentChanged?: boolean;
 }
 
-const validAt = (d: VersionDoc, seq: number): boolean => d.validFrom <= seq && (d.validTo === undefined || d.validTo > seq);
+/**
+ * 'ended': versions valid at the earlier point that ended by the later one (the item was removed or changed);
+ * 'started': versions valid at the later point that began after the earlier one (added, or the changed item's new
+ * state). A version that began and ended between the points belongs to neither.
+ */
+export type Edge = 'ended' | 'started';
+
+const keyOf = (d: VersionDoc): string => `${d.containerId}\u0000${d.itemId}`;
 const nameOf = (d: VersionDoc): string => String(d.props.subject ?? d.props.displayName ?? d.props.name ?? d.itemId);
 const contentId = (d: VersionDoc): string | undefined => (d.content ? ('mime' in d.content ? d.content.mime.sha256 : d.content.blob.sha256) : undefined);
 
 /** Properties that change on every write without meaning a change the administrator would care about. */
 const NOISE = new Set(['lastModifiedDateTime', 'changeKey', 'cTag', 'eTag', 'totalItemCount', 'unreadItemCount', 'childFolderCount']);
 
-export function differences(versions: readonly VersionDoc[], fromSeq: number, toSeq: number): DifferenceEntry[] {
-  const before = new Map<string, VersionDoc>();
-  const after = new Map<string, VersionDoc>();
-  for (const d of versions) {
-    const key = `${d.containerId}\u0000${d.itemId}`;
-    if (validAt(d, fromSeq)) before.set(key, d);
-    if (validAt(d, toSeq)) after.set(key, d);
-  }
-  const out: DifferenceEntry[] = [];
-  for (const [key, a] of before) {
-    const b = after.get(key);
-    if (!b) {
-      out.push({ itemId: a.itemId, kind: a.kind, name: nameOf(a), change: 'removed' });
-      continue;
-    }
-    if (a.id === b.id && a.validFrom === b.validFrom) continue;
-    const keys = new Set([...Object.keys(a.props), ...Object.keys(b.props)]);
-    const properties = [...keys].filter((k) => !NOISE.has(k) && JSON.stringify(a.props[k]) !== JSON.stringify(b.props[k])).sort();
-    const contentChanged = contentId(a) !== contentId(b);
-    if (properties.length || contentChanged) out.push({ itemId: b.itemId, kind: b.kind, name: nameOf(b), change: 'changed', properties, contentChanged });
-  }
-  for (const [key, b] of after) if (!before.has(key)) out.push({ itemId: b.itemId, kind: b.kind, name: nameOf(b), change: 'added' });
-  return out.sort((x, y) => x.change.localeCompare(y.change) || x.kind.localeCompare(y.kind) || x.name.localeCompare(y.name));
+function changed(a: VersionDoc, b: VersionDoc): DifferenceEntry | undefined {
+  const keys = new Set([...Object.keys(a.props), ...Object.keys(b.props)]);
+  const properties = [...keys].filter((k) => !NOISE.has(k) && JSON.stringify(a.props[k]) !== JSON.stringify(b.props[k])).sort();
+  const contentChanged = contentId(a) !== contentId(b);
+  if (!properties.length && !contentChanged) return undefined;
+  return { itemId: b.itemId, kind: b.kind, name: nameOf(b), change: 'changed', properties, contentChanged };
+}
+
+/**
+ * The entries of one page of an edge, given the versions of the page's items at the other point (the later one
+ * for 'ended', the earlier one for 'started'). An item that changed is reported once, from its 'ended' version.
+ */
+export function pageEntries(edge: Edge, page: readonly VersionDoc[], atOtherPoint: readonly VersionDoc[]): DifferenceEntry[] {
+  const other = new Map(atOtherPoint.map((d) => [keyOf(d), d]));
+  return page.flatMap((d): DifferenceEntry[] => {
+    const counterpart = other.get(keyOf(d));
+    if (edge === 'started') return counterpart ? [] : [{ itemId: d.itemId, kind: d.kind, name: nameOf(d), change: 'added' }];
+    if (!counterpart) return [{ itemId: d.itemId, kind: d.kind, name: nameOf(d), change: 'removed' }];
+    const entry = changed(d, counterpart);
+    return entry ? [entry] : [];
+  });
 }

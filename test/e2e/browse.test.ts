@@ -5,6 +5,7 @@ import path from 'node:path';
 import { CosmosClient } from '@azure/cosmos';
 import { control } from '../../local/cli/emulator-control';
 import { LocalApp, startLocalApp } from '../../local/cli/local-app';
+import { OperationStore } from '../../shared/operations/operation-store';
 import { sha } from '../support/bytes';
 import { freshCatalog } from '../support/catalog';
 import { sharedStack, uniqueName } from '../support/env';
@@ -19,6 +20,7 @@ describe('browse, search and download of recovery points', () => {
   let jobId: string;
   let adele: LocalApp['tenant']['users'][number];
   let base: string;
+  let databaseName: string;
 
   const runJob = async (): Promise<void> => {
     const run = await app.admin.call<{ statusQueryGetUri: string }>('POST', `/api/accounts/${accountId}/jobs/${jobId}/run`);
@@ -38,6 +40,7 @@ describe('browse, search and download of recovery points', () => {
   beforeAll(async () => {
     const catalog = await freshCatalog('browse');
     client = catalog.client;
+    databaseName = catalog.name;
     app = await startLocalApp({ stack: sharedStack(), cosmosDatabase: catalog.name, taskHub: uniqueName('browse') });
     adele = app.tenant.users.find((u) => u.licensed)!;
     const backupApp = app.tenant.apps.find((a) => a.displayName === 'm365-vault backup')!;
@@ -165,6 +168,49 @@ describe('browse, search and download of recovery points', () => {
     expect((await app.reader.call('POST', `/api/accounts/${accountId}/difference-reports`, { protectedItemId: item, fromSeq: 1, toSeq: 9 })).status).toBe(404);
     expect((await app.reader.call('GET', `/api/accounts/${accountId}/difference-reports/nope`)).status).toBe(404);
     expect((await app.reader.call<{ value: unknown[] }>('GET', `/api/accounts/${accountId}/difference-reports`)).body.value).toHaveLength(1);
+  });
+
+  it('answers simultaneous difference-report starts with one 202 and 409s naming it, never a 500', async () => {
+    const item = `${accountId}.mailbox.${adele.id}`;
+    const failures: string[] = [];
+    for (let round = 0; round < 3; round++) {
+      const answers = await Promise.all(Array.from({ length: 8 }, () =>
+        app.reader.call<{ id?: string; error?: { code: string; message: string } }>('POST', `/api/accounts/${accountId}/difference-reports`, { protectedItemId: item, fromSeq: 1, toSeq: 2 })));
+      const started = answers.filter((a) => a.status === 202);
+      const busy = answers.filter((a) => a.status === 409);
+      if (started.length !== 1 || busy.length !== 7) failures.push(`round ${round}: ${answers.map((a) => a.status).join(',')}`);
+      if (!busy.every((a) => a.body.error?.code === 'operationRunning' && started.every((w) => a.body.error!.message.includes(w.body.id!)))) failures.push(`round ${round}: a 409 does not name the job`);
+      for (const w of started) {
+        let status = 'running';
+        for (let i = 0; status === 'running' && i < 300; i++, await new Promise((r) => setTimeout(r, 200))) {
+          status = (await app.reader.call<{ status: string }>('GET', `/api/accounts/${accountId}/difference-reports/${w.body.id}`)).body.status;
+        }
+        if (status !== 'completed') failures.push(`round ${round}: report ended ${status}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('frees the account when a report\'s orchestration is over but its record still says running', async () => {
+    const item = `${accountId}.mailbox.${adele.id}`;
+    const waitEnd = async (id: string): Promise<string> => {
+      let status = 'running';
+      for (let i = 0; status === 'running' && i < 300; i++, await new Promise((r) => setTimeout(r, 200))) {
+        status = (await app.reader.call<{ status: string }>('GET', `/api/accounts/${accountId}/difference-reports/${id}`)).body.status;
+      }
+      return status;
+    };
+    const first = await app.reader.call<{ id: string }>('POST', `/api/accounts/${accountId}/difference-reports`, { protectedItemId: item, fromSeq: 1, toSeq: 2 });
+    expect(await waitEnd(first.body.id)).toBe('completed');
+    // What an end step failing for good (or a terminated instance) leaves: the record running, the lock claimed.
+    const ops = new OperationStore(client.database(databaseName));
+    const record = (await ops.find(accountId, first.body.id))!;
+    await ops.container.items.upsert({ ...record, status: 'running', ttl: -1 });
+    await ops.container.items.upsert({ id: 'lock', accountId, type: 'operationLock', operationId: record.id, kind: record.kind, startedAt: record.createdAt });
+    const next = await app.reader.call<{ id: string }>('POST', `/api/accounts/${accountId}/difference-reports`, { protectedItemId: item, fromSeq: 1, toSeq: 2 });
+    expect(next.status).toBe(202);
+    expect(await ops.find(accountId, first.body.id)).toMatchObject({ status: 'failed', message: expect.stringContaining('stopped without recording its end') });
+    expect(await waitEnd(next.body.id)).toBe('completed');
   });
 
   it('serves its OpenAPI document without a token', async () => {
