@@ -2,7 +2,7 @@
 import * as df from 'durable-functions';
 import type { InvocationContext } from '@azure/functions';
 import type { Alarm } from '../shared/domain/alarms';
-import { beginPoint, commitPoint, leaseItem, listContainers, syncStep } from '../shared/backup/point-steps';
+import { beginPoint, commitPoint, containerPage, leaseItem, listContainers, recordResults, syncStep } from '../shared/backup/point-steps';
 import { notifyRun, preRunHook } from '../shared/backup/run-notify';
 import { beginRun, discoverItems, failRun, finishRun, itemIds, RunRef, runAlarms } from '../shared/backup/run-steps';
 import { services } from '../shared/runtime/services';
@@ -39,7 +39,9 @@ activity('backupItemIds', itemIds);
 activity('backupLeaseItem', leaseItem);
 activity('backupBeginPoint', beginPoint);
 activity('backupListContainers', listContainers);
+activity('backupContainerPage', containerPage);
 activity('backupSyncStep', syncStep);
+activity('backupRecordResults', recordResults);
 activity('backupCommitPoint', commitPoint);
 df.app.activity('backupFailRun', {
   handler: async (input: unknown, context) => {

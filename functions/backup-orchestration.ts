@@ -4,7 +4,7 @@ import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, RetryOptions } from 'durable-functions';
 import type { Alarm } from '../shared/domain/alarms';
 import type { ContainerRef, ContainerResult, LeaseOutcome, ListOutcome, PointRef, StepOutcome } from '../shared/backup/point-steps';
-import type { RunSummary } from '../shared/backup/run-steps';
+import { ITEM_PAGE, RunSummary } from '../shared/backup/run-steps';
 import type { PointStatus } from '../shared/catalog/points-store';
 
 export interface BackupJobInput {
@@ -17,6 +17,10 @@ export interface BackupJobInput {
 
 interface BackupItemInput extends PointRef {
   stopAt?: string;
+  /** Set once the point is begun and its containers listed; `next` is the first container this execution syncs. */
+  seq?: number;
+  count?: number;
+  next?: number;
 }
 
 /** Transient infrastructure failures (our own stores) get retried; Graph failures come back as values. */
@@ -36,8 +40,13 @@ interface LaneInput extends Omit<BackupJobInput, 'trigger'> {
   lane: number;
   lanes: number;
   count: number;
-  firstIds: string[];
+  /** The item index this execution starts at (continue-as-new keeps each execution's history short). */
+  next?: number;
 }
+
+/** Items one lane execution backs up before it continues as new; containers one item execution syncs likewise. */
+const LANE_ITEMS_PER_EXECUTION = 25;
+const CONTAINERS_PER_EXECUTION = 20;
 
 const backupJob: OrchestrationHandler = function* (ctx: OrchestrationContext) {
   const input = ctx.df.getInput() as BackupJobInput;
@@ -58,13 +67,13 @@ function* runJob(ctx: OrchestrationContext, input: BackupJobInput, ref: { accoun
   const { runId } = ref;
   const { concurrency } = (yield ctx.df.callActivityWithRetry('backupBeginRun', retry(), { ...ref, trigger: input.trigger })) as { concurrency: number };
   yield ctx.df.callActivityWithRetry('backupPreRunHook', retry(), ref);
-  const found = (yield ctx.df.callActivityWithRetry('backupDiscover', retry(), ref)) as { count: number; ids: string[]; failure?: Alarm };
+  const found = (yield ctx.df.callActivityWithRetry('backupDiscover', retry(), ref)) as { count: number; failure?: Alarm };
   // A bounded window without re-yielding tasks: `concurrency` lanes, lane k backing up items k, k+n, k+2n, … in
   // priority order, each lane one item at a time. Joined by a single Task.all.
   const lanes = Math.max(1, Math.min(concurrency, found.count));
   ctx.df.setCustomStatus({ runId, stage: 'backing up', total: found.count, lanes });
   const laneTasks = found.count === 0 ? [] : Array.from({ length: lanes }, (_, lane) => {
-    const laneInput: LaneInput = { accountId: input.accountId, jobId: input.jobId, runId, lane, lanes, count: found.count, firstIds: found.ids, ...(input.stopAt ? { stopAt: input.stopAt } : {}) };
+    const laneInput: LaneInput = { accountId: input.accountId, jobId: input.jobId, runId, lane, lanes, count: found.count, ...(input.stopAt ? { stopAt: input.stopAt } : {}) };
     return ctx.df.callSubOrchestrator('backupLane', laneInput, `${ctx.df.instanceId}:${runId}:lane${lane}`);
   });
   const stoppedLanes = laneTasks.length ? ((yield ctx.df.Task.all(laneTasks)) as boolean[]) : [];
@@ -74,80 +83,102 @@ function* runJob(ctx: OrchestrationContext, input: BackupJobInput, ref: { accoun
   return { runId, ...summary };
 }
 
-/** One lane of a run's window: its items in order, each as its own sub-orchestration. Returns whether it stopped early. */
+/**
+ * One lane of a run's window: its items in order, each as its own sub-orchestration, reading the run's item ids a
+ * page at a time. Continues as new every few items so its history stays short. Returns whether it stopped early.
+ */
 const backupLane: OrchestrationHandler = function* (ctx: OrchestrationContext) {
   const input = ctx.df.getInput() as LaneInput;
   const ref = { accountId: input.accountId, jobId: input.jobId, runId: input.runId };
-  const ids = [...input.firstIds];
-  for (let i = input.lane; i < input.count; i += input.lanes) {
-    while (i >= ids.length) ids.push(...((yield ctx.df.callActivityWithRetry('backupItemIds', retry(), { ...ref, offset: ids.length })) as string[]));
+  let page: { offset: number; ids: string[] } | undefined;
+  const first = input.next ?? input.lane;
+  for (let i = first; i < input.count; i += input.lanes) {
+    if (i >= first + LANE_ITEMS_PER_EXECUTION * input.lanes) {
+      ctx.df.continueAsNew({ ...input, next: i });
+      return undefined;
+    }
+    const offset = i - (i % ITEM_PAGE);
+    if (page?.offset !== offset) page = { offset, ids: (yield ctx.df.callActivityWithRetry('backupItemIds', retry(), { ...ref, offset })) as string[] };
     if (stopped(ctx, input.stopAt)) return true;
-    const itemInput: BackupItemInput = { ...ref, protectedItemId: ids[i]!, ...(input.stopAt ? { stopAt: input.stopAt } : {}) };
-    ctx.df.setCustomStatus({ current: ids[i], done: (i - input.lane) / input.lanes });
+    const itemInput: BackupItemInput = { ...ref, protectedItemId: page.ids[i - offset]!, ...(input.stopAt ? { stopAt: input.stopAt } : {}) };
+    ctx.df.setCustomStatus({ current: itemInput.protectedItemId, done: (i - input.lane) / input.lanes });
     const done = (yield ctx.df.callSubOrchestrator('backupItem', itemInput, `${input.runId}:item${i}`)) as { status: string };
     if (done.status === 'stopped') return true;
   }
   return false;
 };
 
+/**
+ * One protected item's recovery point: its lease, its sequence, its containers, then the commit. Containers are
+ * listed into the point and synced a chunk per execution, each chunk's reports recorded before it continues as new:
+ * history and payloads stay small however many folders a mailbox has.
+ */
 const backupItem: OrchestrationHandler = function* (ctx: OrchestrationContext) {
   const input = ctx.df.getInput() as BackupItemInput;
-  const { stopAt, ...ref } = input;
-  const results: ContainerResult[] = [];
+  const { stopAt, seq: begun, count: listed, next = 0, ...ref } = input;
   let failure: Alarm | undefined;
-  // Another job may be backing this item up: wait for its run to finish with it (both jobs then get their point, in
-  // order), polling on a durable timer that costs nothing meanwhile.
-  for (;;) {
-    const lease = (yield ctx.df.callActivityWithRetry('backupLeaseItem', retry(), ref)) as LeaseOutcome;
-    if (lease.held) break;
-    if ('runEnded' in lease || stopped(ctx, stopAt)) return { protectedItemId: ref.protectedItemId, status: 'stopped' };
-    ctx.df.setCustomStatus({ waitingFor: lease.holder, until: lease.until });
-    yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + LEASE_POLL_SECONDS * 1000));
-  }
+  let seq = begun;
+  let count = listed;
   try {
-    const { seq } = (yield ctx.df.callActivityWithRetry('backupBeginPoint', retry(), ref)) as { seq: number };
-    let containers: ContainerRef[] | undefined;
-    while (!containers && !failure) {
-      const listed = (yield ctx.df.callActivityWithRetry('backupListContainers', retry(), { ...ref, seq })) as ListOutcome;
-      if ('containers' in listed) containers = listed.containers;
-      else if ('failure' in listed) failure = listed.failure;
-      else if (listed.retryAfterSeconds > 0) yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + listed.retryAfterSeconds * 1000));
-    }
-    for (const container of containers ?? []) {
-      const report = { status: 'done' as ContainerResult['report']['status'], written: 0, deleted: 0, bytes: 0, storedBytes: 0, graphRequests: 0, throttled: 0, skipped: 0 };
-      let alarm: Alarm | undefined;
+    if (seq === undefined) {
+      // Another job may be backing this item up: wait for its run to finish with it (both jobs then get their
+      // point, in order), polling on a durable timer that costs nothing meanwhile.
       for (;;) {
-        if (stopped(ctx, stopAt)) {
-          report.status = 'stopped';
-          break;
-        }
-        const step = (yield ctx.df.callActivityWithRetry('backupSyncStep', retry(), { ...ref, seq, container })) as StepOutcome;
-        if (step.status === 'failed') {
-          report.status = 'failed';
-          alarm = step.alarm;
-          break;
-        }
-        report.written += step.counts.written;
-        report.deleted += step.counts.deleted;
-        report.bytes += step.counts.bytes;
-        report.storedBytes += step.counts.storedBytes;
-        report.skipped += step.counts.skipped;
-        report.graphRequests += step.graph.requests;
-        report.throttled += step.graph.throttled;
-        if (step.status === 'done') break;
-        // Throttled for longer than an activity may wait: sleep on a durable timer, costing nothing meanwhile.
-        if (step.status === 'wait') yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + step.retryAfterSeconds * 1000));
+        const lease = (yield ctx.df.callActivityWithRetry('backupLeaseItem', retry(), ref)) as LeaseOutcome;
+        if (lease.held) break;
+        if ('runEnded' in lease || stopped(ctx, stopAt)) return { protectedItemId: ref.protectedItemId, status: 'stopped' };
+        ctx.df.setCustomStatus({ waitingFor: lease.holder, until: lease.until });
+        yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + LEASE_POLL_SECONDS * 1000));
       }
-      results.push({ id: container.id, report, ...(alarm ? { alarm } : {}) });
-      // A missing permission or a locked site fails every other container the same way: stop early and say so once.
-      if (alarm && !alarm.transient && alarm.severity === 'error') break;
+      seq = ((yield ctx.df.callActivityWithRetry('backupBeginPoint', retry(), ref)) as { seq: number }).seq;
+    }
+    while (count === undefined && !failure) {
+      const outcome = (yield ctx.df.callActivityWithRetry('backupListContainers', retry(), { ...ref, seq })) as ListOutcome;
+      if ('count' in outcome) count = outcome.count;
+      else if ('failure' in outcome) failure = outcome.failure;
+      else if (outcome.retryAfterSeconds > 0) yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + outcome.retryAfterSeconds * 1000));
+    }
+    if (count !== undefined && next < count && !stopped(ctx, stopAt)) {
+      const end = Math.min(count, next + CONTAINERS_PER_EXECUTION);
+      const containers = (yield ctx.df.callActivityWithRetry('backupContainerPage', retry(), { ...ref, offset: next, limit: end - next })) as ContainerRef[];
+      const results: ContainerResult[] = [];
+      let fatal = false;
+      for (const container of containers) {
+        const result = yield* syncContainerSteps(ctx, { ...ref, seq, container }, stopAt);
+        results.push(result);
+        // A missing permission or a locked site fails every other container the same way: stop early, say so once.
+        fatal = result.alarm !== undefined && !result.alarm.transient && result.alarm.severity === 'error';
+        if (fatal || result.report.status === 'stopped') break;
+      }
+      yield ctx.df.callActivityWithRetry('backupRecordResults', retry(), { ...ref, results });
+      if (!fatal && end < count && !stopped(ctx, stopAt)) {
+        ctx.df.continueAsNew({ ...input, seq, count, next: end });
+        return undefined;
+      }
     }
   } catch (e) {
     failure = { code: 'unexpected', severity: 'error', transient: true, message: `The backup of this item failed unexpectedly: ${(e as Error).message.split('\n')[0]}`, fix: 'The next run retries it. If it repeats, check the run in Application Insights.' };
   }
-  const status = (yield ctx.df.callActivityWithRetry('backupCommitPoint', retry(), { ...ref, results, ...(failure ? { failure } : {}) })) as PointStatus;
+  const status = (yield ctx.df.callActivityWithRetry('backupCommitPoint', retry(), { ...ref, ...(failure ? { failure } : {}) })) as PointStatus;
   return { protectedItemId: ref.protectedItemId, status };
 };
+
+/** One container until it is done, failed, or stopped by the schedule's end; throttling waits on durable timers. */
+function* syncContainerSteps(ctx: OrchestrationContext, step: PointRef & { seq: number; container: ContainerRef }, stopAt: string | undefined): Generator<df.Task, ContainerResult, unknown> {
+  let report: ContainerResult['report'] = { status: 'done', written: 0, deleted: 0, bytes: 0, storedBytes: 0, graphRequests: 0, throttled: 0, skipped: 0 };
+  for (;;) {
+    if (stopped(ctx, stopAt)) return { id: step.container.id, report: { ...report, status: 'stopped' } };
+    const outcome = (yield ctx.df.callActivityWithRetry('backupSyncStep', retry(), step)) as StepOutcome;
+    if (outcome.status === 'failed') return { id: step.container.id, report: { ...report, status: 'failed' }, alarm: outcome.alarm };
+    // Each step reports the container's totals so far, kept with its cursor: work of a step retried after a crash
+    // is counted once.
+    const { written, deleted, bytes, storedBytes, skipped } = outcome.counts;
+    report = { status: 'done', written, deleted, bytes, storedBytes, skipped, graphRequests: outcome.graph.requests, throttled: outcome.graph.throttled };
+    if (outcome.status === 'done') return { id: step.container.id, report };
+    // Throttled for longer than an activity may wait: sleep on a durable timer, costing nothing meanwhile.
+    if (outcome.status === 'wait') yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + outcome.retryAfterSeconds * 1000));
+  }
+}
 
 df.app.orchestration('backupJob', backupJob);
 df.app.orchestration('backupItem', backupItem);

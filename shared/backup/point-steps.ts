@@ -53,10 +53,16 @@ export type LeaseOutcome = { held: true } | { held: false; holder: string; until
  * already ended (terminated: Durable does not terminate its sub-orchestrations) takes nothing more.
  */
 export async function leaseItem(s: Services, ref: PointRef): Promise<LeaseOutcome> {
-  const run = await s.points.getRun(ref.accountId, ref.jobId, ref.runId);
-  if (run && run.status !== 'running') return { held: false, runEnded: true };
+  const ended = async (): Promise<boolean> => (await s.points.getRun(ref.accountId, ref.jobId, ref.runId))?.status !== 'running';
+  if (await ended()) return { held: false, runEnded: true };
   const now = s.now();
-  return s.inventory.lease(ref.accountId, ref.protectedItemId, ref.runId, now, new Date(now.getTime() + LEASE_SECONDS * 1000));
+  const lease = await s.inventory.lease(ref.accountId, ref.protectedItemId, ref.runId, now, new Date(now.getTime() + LEASE_SECONDS * 1000));
+  // Ended while the lease was taken (abortRun ends the run, then releases its leases): give it back.
+  if (lease.held && (await ended())) {
+    await s.inventory.release(ref.accountId, ref.protectedItemId, ref.runId);
+    return { held: false, runEnded: true };
+  }
+  return lease;
 }
 
 /** Renews the lease for a step (and a throttling wait after it); an alarm when another run took it meanwhile. */
@@ -97,7 +103,7 @@ async function classify(e: unknown, graph: GraphSession | undefined, item: Prote
   return alarm;
 }
 
-export type ListOutcome = { containers: ContainerRef[] } | { retryAfterSeconds: number } | { failure: Alarm };
+export type ListOutcome = { count: number } | { retryAfterSeconds: number } | { failure: Alarm };
 
 /**
  * The containers to back up. A mailbox first syncs its mail and contact folder hierarchies (themselves versioned
@@ -112,7 +118,7 @@ export async function listContainers(s: Services, ref: PointRef & { seq: number 
     const deadline = Date.now() + s.settings.M365V_SYNC_TIME_BOX_SECONDS * 1000;
     if (item.kind === 'onedrive') {
       const { id: driveId } = await ctx.graph.get<{ id: string }>(`/users/${encodeURIComponent(item.userId)}/drive?$select=id`, { mailbox: item.userId, operation: 'files.read', deadline });
-      return { containers: [{ id: `drive:${driveId}`, type: 'drive', driveId }] };
+      return await listInto(s, ref, [{ id: `drive:${driveId}`, type: 'drive', driveId }]);
     }
     let wellKnown = item.wellKnownFolders;
     if (!wellKnown) {
@@ -143,12 +149,21 @@ export async function listContainers(s: Services, ref: PointRef & { seq: number 
       const folderScoped = c.containerId.startsWith('messages:') || c.containerId.startsWith('contacts:');
       if (folderScoped && !live.has(c.containerId)) containers.push({ id: c.containerId, type: 'removed' });
     }
-    return { containers };
+    return await listInto(s, ref, containers);
   } catch (e) {
     return { failure: await classify(e, ctx?.graph, item) };
   }
 }
 
+/** Kept in the point, not returned: a mailbox with hundreds of folders would cross Durable's message limit. */
+async function listInto(s: Services, ref: PointRef, containers: ContainerRef[]): Promise<ListOutcome> {
+  const point = await s.points.getPoint(ref.accountId, ref.protectedItemId, ref.runId);
+  if (!point) throw new Error(`recovery point of ${ref.protectedItemId} in run ${ref.runId} was not begun`);
+  await s.points.savePoint({ ...point, containerRefs: containers });
+  return { count: containers.length };
+}
+
+/** Counts and Graph requests are the container's totals in this point so far (each step says them again, grown). */
 export type StepOutcome =
   | { status: 'done' | 'continue'; counts: SyncCounts; graph: { requests: number; throttled: number } }
   | { status: 'wait'; retryAfterSeconds: number; counts: SyncCounts; graph: { requests: number; throttled: number } }
@@ -162,19 +177,17 @@ export async function syncStep(s: Services, ref: PointRef & { seq: number; conta
     const lost = await renewLease(s, ref, item);
     if (lost) return { status: 'failed', alarm: lost };
     ctx = await context(s, ref);
-    const before = ctx.graph.stats();
     const deadline = Date.now() + s.settings.M365V_SYNC_TIME_BOX_SECONDS * 1000;
     const t = { ...target(ref, item, ctx.account), containerId: ref.container.id };
     if (ref.container.type === 'removed') {
       const counts = await sweepRemoved(s, t);
       return { status: 'done', counts, graph: { requests: 0, throttled: 0 } };
     }
-    const outcome = await syncContainer(await deps(s, ctx.graph, item), t, workloadOf(item, ref.container), deadline);
-    const after = ctx.graph.stats();
-    const graph = { requests: after.requests - before.requests, throttled: after.throttled - before.throttled };
-    if (outcome.status !== 'wait') return { status: outcome.status, counts: outcome.counts, graph };
+    // This step's own requests: the client's counters also count concurrent activities of the same worker.
+    const outcome = await syncContainer({ ...(await deps(s, ctx.graph, item)), tally: { requests: 0, throttled: 0 } }, t, workloadOf(item, ref.container), deadline);
+    if (outcome.status !== 'wait') return { status: outcome.status, counts: outcome.counts, graph: outcome.graph };
     await renewLease(s, ref, item, outcome.retryAfterSeconds);
-    return { status: 'wait', retryAfterSeconds: outcome.retryAfterSeconds, counts: outcome.counts, graph };
+    return { status: 'wait', retryAfterSeconds: outcome.retryAfterSeconds, counts: outcome.counts, graph: outcome.graph };
   } catch (e) {
     return { status: 'failed', alarm: await classify(e, ctx?.graph, item) };
   }
@@ -200,6 +213,21 @@ export interface ContainerResult {
   alarm?: Alarm;
 }
 
+/** A page of the containers listed into the point. */
+export async function containerPage(s: Services, ref: PointRef & { offset: number; limit: number }): Promise<ContainerRef[]> {
+  const point = await s.points.getPoint(ref.accountId, ref.protectedItemId, ref.runId);
+  return (point?.containerRefs ?? []).slice(ref.offset, ref.offset + ref.limit);
+}
+
+/** Records a chunk's container reports in the point (a retried recording writes the same values). */
+export async function recordResults(s: Services, ref: PointRef & { results: ContainerResult[] }): Promise<void> {
+  const point = await s.points.getPoint(ref.accountId, ref.protectedItemId, ref.runId);
+  if (!point) throw new Error(`recovery point of ${ref.protectedItemId} in run ${ref.runId} was not begun`);
+  const alarms = { ...point.containerAlarms };
+  for (const r of ref.results) if (r.alarm) alarms[r.id] = r.alarm;
+  await s.points.savePoint({ ...point, containers: { ...point.containers, ...Object.fromEntries(ref.results.map((r) => [r.id, r.report])) }, containerAlarms: alarms });
+}
+
 /**
  * Complete only when every container is; partial when some failed or were stopped; failed when none succeeded;
  * a complete point with skipped items or alarms warns.
@@ -216,17 +244,27 @@ export function pointStatus(results: readonly ContainerResult[], itemFailure: Al
 /** Alarms name the first skipped items one by one; the point's list holds them all. */
 const NAMED_SKIPS = 20;
 
-export async function commitPoint(s: Services, ref: PointRef & { results: ContainerResult[]; failure?: Alarm }): Promise<PointStatus> {
+/**
+ * Ends the point from what its chunks recorded; listed containers never reached (the schedule's end, a failure that
+ * stopped the item early) count as stopped.
+ */
+export async function commitPoint(s: Services, ref: PointRef & { failure?: Alarm }): Promise<PointStatus> {
   const point = await s.points.getPoint(ref.accountId, ref.protectedItemId, ref.runId);
   if (!point) throw new Error(`recovery point of ${ref.protectedItemId} in run ${ref.runId} was not begun`);
   const item = await s.inventory.getProtectedItem(ref.accountId, ref.protectedItemId);
   const skipped = await s.skips.skippedIn(ref.protectedItemId, point.seq);
-  const status = pointStatus(ref.results, ref.failure, skipped.length);
+  // Not reached because a failure stopped the item early: the failure says it all, no 'stopped' entries beside it.
+  const fatal = ref.failure !== undefined || Object.values(point.containerAlarms ?? {}).some((a) => !a.transient && a.severity === 'error');
+  const unreached = fatal ? [] : (point.containerRefs ?? []).filter((c) => !point.containers[c.id]);
+  const stoppedReport: ContainerReport = { status: 'stopped', written: 0, deleted: 0, bytes: 0, storedBytes: 0 };
+  const containers = { ...point.containers, ...Object.fromEntries(unreached.map((c) => [c.id, stoppedReport])) };
+  const results: ContainerResult[] = Object.entries(containers).map(([id, report]) => ({ id, report, ...(point.containerAlarms?.[id] ? { alarm: point.containerAlarms[id] } : {}) }));
+  const status = pointStatus(results, ref.failure, skipped.length);
+  const { containerRefs: _listed, containerAlarms: _recorded, ...rest } = point;
   const done: RecoveryPointDoc = {
-    ...point, status, completedAt: s.now().toISOString(),
-    containers: Object.fromEntries(ref.results.map((r) => [r.id, r.report])),
+    ...rest, status, completedAt: s.now().toISOString(), containers,
     alarms: [
-      ...(ref.failure ? [ref.failure] : []), ...ref.results.flatMap((r) => (r.alarm ? [r.alarm] : [])),
+      ...(ref.failure ? [ref.failure] : []), ...results.flatMap((r) => (r.alarm ? [r.alarm] : [])),
       ...skipped.slice(0, NAMED_SKIPS).map((k) => skippedItemAlarm(k, subjectOf(item))),
       ...(skipped.length > NAMED_SKIPS ? [moreSkippedAlarm(skipped.length - NAMED_SKIPS, subjectOf(item))] : []),
     ],

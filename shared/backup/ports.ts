@@ -9,6 +9,8 @@ export interface ReadOptions {
   operation: GraphOperation;
   /** Epoch ms by which the calling activity must return; waits that would pass it end the activity instead. */
   deadline: number;
+  /** This caller's own request counts (the client is shared by concurrent activities). */
+  tally?: { requests: number; throttled: number };
 }
 
 export interface DeltaPage {

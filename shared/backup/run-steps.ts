@@ -22,8 +22,8 @@ export async function beginRun(s: Services, ref: RunRef & { trigger: RunDoc['tri
   return { concurrency: job.options.concurrency };
 }
 
-/** Lists the tenant's users, resolves the job's sources, records the protected items; returns the first page of ids. */
-export async function discoverItems(s: Services, ref: RunRef): Promise<{ count: number; ids: string[]; failure?: Alarm }> {
+/** Lists the tenant's users, resolves the job's sources, records the protected items in the run (read a page at a time). */
+export async function discoverItems(s: Services, ref: RunRef): Promise<{ count: number; failure?: Alarm }> {
   const [account, job, run] = await Promise.all([s.inventory.getAccount(ref.accountId), s.inventory.getJob(ref.accountId, ref.jobId), s.points.getRun(ref.accountId, ref.jobId, ref.runId)]);
   if (!run) throw new Error(`run ${ref.runId} was not begun`);
   const subject = { kind: 'tenant' as const, name: account.displayName };
@@ -35,7 +35,7 @@ export async function discoverItems(s: Services, ref: RunRef): Promise<{ count: 
     const alarm = alarmFor(e, 'users.list', subject);
     if (!alarm) throw e;
     await s.points.saveRun({ ...run, alarms: [alarm] });
-    return { count: 0, ids: [], failure: alarm };
+    return { count: 0, failure: alarm };
   }
   const found = discover(job.sources, users);
   const existing = new Map((await s.inventory.listProtectedItems(ref.accountId)).map((p) => [p.id, p]));
@@ -60,7 +60,7 @@ export async function discoverItems(s: Services, ref: RunRef): Promise<{ count: 
     fix: 'Check the spelling, or remove the item from the job if the user was deleted.',
   }));
   await s.points.saveRun({ ...run, items: ids.length, itemIds: ids, alarms: [...run.alarms, ...alarms] } as RunDoc);
-  return { count: ids.length, ids: ids.slice(0, ITEM_PAGE) };
+  return { count: ids.length };
 }
 
 export async function itemIds(s: Services, ref: RunRef & { offset: number }): Promise<string[]> {
@@ -134,8 +134,10 @@ export async function abortRun(s: Services, run: RunDoc, how: 'failed' | 'termin
     if (p.status !== 'running') continue;
     await s.points.savePoint({ ...p, status: how === 'terminated' ? 'stopped' : 'failed', completedAt: s.now().toISOString() });
   }
+  // Ended first, then released: an orphaned sub-orchestration that takes a lease meanwhile finds the run ended.
+  const summary = await endRun(s, run, () => (how === 'terminated' ? 'stopped' : 'failed'), { alarms: [runEndedAlarm(how, detail)], reason: how === 'terminated' ? 'terminated' : 'failed' });
   await s.inventory.releaseAll(run.accountId, run.id);
-  return endRun(s, run, () => (how === 'terminated' ? 'stopped' : 'failed'), { alarms: [runEndedAlarm(how, detail)], reason: how === 'terminated' ? 'terminated' : 'failed' });
+  return summary;
 }
 
 /** The orchestrator's last word when a step failed for good: ends the run (begun or not) as failed. */

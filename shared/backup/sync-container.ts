@@ -35,10 +35,16 @@ export interface SyncCounts {
   skipped: number;
 }
 
+/** Counts are the container's totals in this recovery point so far (not this call's), Graph requests included. */
 export type SyncOutcome =
-  | { status: 'done'; counts: SyncCounts; resynced: boolean }
-  | { status: 'continue'; counts: SyncCounts }
-  | { status: 'wait'; counts: SyncCounts; retryAfterSeconds: number };
+  | { status: 'done'; counts: SyncCounts; graph: GraphTally; resynced: boolean }
+  | { status: 'continue'; counts: SyncCounts; graph: GraphTally }
+  | { status: 'wait'; counts: SyncCounts; graph: GraphTally; retryAfterSeconds: number };
+
+export interface GraphTally {
+  requests: number;
+  throttled: number;
+}
 
 export interface SyncDeps {
   graph: GraphReader;
@@ -50,6 +56,8 @@ export interface SyncDeps {
   now(): Date;
   /** Parallel content downloads per container; Graph allows 4 concurrent requests per mailbox. */
   contentConcurrency?: number;
+  /** Counts this sync's Graph requests and throttled answers (the client is shared by concurrent activities). */
+  tally?: { requests: number; throttled: number };
   /** Reads of one item's content before it is skipped for this run (the pipeline retries each request too). */
   itemAttempts?: number;
 }
@@ -57,11 +65,19 @@ export interface SyncDeps {
 export const emptyCounts = (): SyncCounts => ({ pages: 0, changes: 0, written: 0, deleted: 0, unchanged: 0, contentFetched: 0, bytes: 0, storedBytes: 0, skipped: 0 });
 
 export async function syncContainer(deps: SyncDeps, target: SyncTarget, workload: ContainerWorkload, deadline: number): Promise<SyncOutcome> {
-  const counts = emptyCounts();
-  const read = { mailbox: target.mailbox, operation: workload.operation, deadline };
+  const own = deps.tally ?? { requests: 0, throttled: 0 };
+  const read = { mailbox: target.mailbox, operation: workload.operation, deadline, tally: own };
+  const stored = await deps.cursors.get(target.protectedItemId, target.containerId);
+  // Counting goes on from what earlier steps of this point saved with their pages (a retried step included).
+  const { seq: _seq, requests: baseRequests, throttled: baseThrottled, ...base } = stored?.tally?.seq === target.seq ? stored.tally : { ...emptyCounts(), seq: target.seq, requests: 0, throttled: 0 };
+  const counts: SyncCounts = base;
+  const graph = (): GraphTally => ({ requests: baseRequests + own.requests, throttled: baseThrottled + own.throttled });
+  // The step before died mid-page: the page it was applying is applied again, and what it wrote counts now.
+  let redo = stored?.open === true && stored.tally?.seq === target.seq;
+  const save = (c: CursorState, open = true): Promise<void> => deps.cursors.save({ ...withoutTally(c), tally: { seq: target.seq, ...counts, ...graph() }, ...(open ? { open: true } : {}) }, deps.now());
   // No cursor: a new container, or a catalog rebuilt from the change log (cursors are not logged). Enumerating it
   // as a resync costs a new container nothing and makes a rebuilt one record what was deleted meanwhile.
-  let cursor: CursorState = (await deps.cursors.get(target.protectedItemId, target.containerId)) ?? {
+  let cursor: CursorState = stored ? withoutTally(stored) : {
     protectedItemId: target.protectedItemId, containerId: target.containerId, phase: 'resync', resyncSeq: target.seq,
   };
   if (cursor.phase === 'resync' && cursor.resyncSeq !== target.seq) {
@@ -69,13 +85,14 @@ export async function syncContainer(deps: SyncDeps, target: SyncTarget, workload
     cursor = { protectedItemId: target.protectedItemId, containerId: target.containerId, phase: 'resync', resyncSeq: target.seq };
   }
   let resynced = false;
+  await save(cursor);
   const pending = await deps.skips.itemIds(target.protectedItemId, target.containerId);
   if (pending.size > 0) {
     // Items skipped by an earlier run: their delta changes are consumed, so they are read again by id.
     const due = (await deps.skips.due(target.protectedItemId, target.containerId, target.seq)).map((d) => d.item);
     const resync = cursor.phase === 'resync' && cursor.resyncSeq === target.seq;
-    const waited = due.length ? await applyOrWait(deps, target, workload, due, resync, read, counts, pending) : 0;
-    if (waited) return { status: 'wait', counts, retryAfterSeconds: waited };
+    const waited = due.length ? await applyOrWait(deps, target, workload, due, resync, read, counts, pending, false) : 0;
+    if (waited) return { status: 'wait', counts, graph: graph(), retryAfterSeconds: waited };
   }
   while (deps.now().getTime() < deadline) {
     const url = cursor.nextLink ?? cursor.deltaLink ?? workload.initialUrl;
@@ -83,43 +100,55 @@ export async function syncContainer(deps: SyncDeps, target: SyncTarget, workload
     try {
       page = await deps.graph.page(url, read);
     } catch (e) {
-      if (e instanceof WaitRequired) return { status: 'wait', counts, retryAfterSeconds: e.retryAfterSeconds };
+      if (e instanceof WaitRequired) return { status: 'wait', counts, graph: await closed(save, cursor, graph), retryAfterSeconds: e.retryAfterSeconds };
       if (!(e instanceof ResyncRequired)) throw e;
       // Start the round again from scratch; what is already stored is matched, not stored twice.
       cursor = { protectedItemId: target.protectedItemId, containerId: target.containerId, phase: 'resync', resyncSeq: target.seq, ...(e.location ? { nextLink: e.location } : {}) };
-      await deps.cursors.save(cursor, deps.now());
+      await save(cursor);
       resynced = true;
       continue;
     }
     counts.pages++;
     const resync = cursor.phase === 'resync' && cursor.resyncSeq === target.seq;
-    const waited = await applyOrWait(deps, target, workload, page.value, resync, read, counts, pending);
-    if (waited) return { status: 'wait', counts, retryAfterSeconds: waited };
+    const waited = await applyOrWait(deps, target, workload, page.value, resync, read, counts, pending, redo);
+    redo = false;
+    if (waited) return { status: 'wait', counts, graph: await closed(save, cursor, graph), retryAfterSeconds: waited };
     if (page.nextLink) {
       cursor = { ...withoutLinks(cursor), nextLink: page.nextLink };
-      await deps.cursors.save(cursor, deps.now());
+      await save(cursor);
       continue;
     }
     if (resync) await sweepUnseen(deps, target, counts);
     cursor = { protectedItemId: target.protectedItemId, containerId: target.containerId, phase: 'incremental', ...(page.deltaLink ? { deltaLink: page.deltaLink } : {}) };
-    await deps.cursors.save(cursor, deps.now());
-    return { status: 'done', counts, resynced };
+    await save(cursor, false);
+    return { status: 'done', counts, graph: graph(), resynced };
   }
-  return { status: 'continue', counts };
+  return { status: 'continue', counts, graph: await closed(save, cursor, graph) };
+}
+
+/** A step ending on its own (time box, throttling) says so in its cursor, so the next step does not count a redo. */
+async function closed(save: (c: CursorState, open: boolean) => Promise<void>, cursor: CursorState, graph: () => GraphTally): Promise<GraphTally> {
+  await save(cursor, false);
+  return graph();
+}
+
+function withoutTally(c: CursorState): CursorState {
+  const { tally: _tally, open: _open, ...rest } = c;
+  return rest;
 }
 
 function withoutLinks(c: CursorState): CursorState {
   return { protectedItemId: c.protectedItemId, containerId: c.containerId, phase: c.phase, ...(c.resyncSeq !== undefined ? { resyncSeq: c.resyncSeq } : {}) };
 }
 
-type Read = { mailbox: string; operation: ContainerWorkload['operation']; deadline: number };
+type Read = { mailbox: string; operation: ContainerWorkload['operation']; deadline: number; tally?: { requests: number; throttled: number } };
 
 /** Applies a page; returns the seconds Graph asked to wait (0 when applied). */
 async function applyOrWait(
-  deps: SyncDeps, target: SyncTarget, workload: ContainerWorkload, items: GraphItem[], resync: boolean, read: Read, counts: SyncCounts, pending: Set<string>,
+  deps: SyncDeps, target: SyncTarget, workload: ContainerWorkload, items: GraphItem[], resync: boolean, read: Read, counts: SyncCounts, pending: Set<string>, redo: boolean,
 ): Promise<number> {
   try {
-    await applyPage(deps, target, workload, items, resync, read, counts, pending);
+    await applyPage(deps, target, workload, items, resync, read, counts, pending, redo);
     return 0;
   } catch (e) {
     if (e instanceof WaitRequired) return Math.max(e.retryAfterSeconds, 1);
@@ -133,7 +162,7 @@ async function applyOrWait(
  * deleted; otherwise it is skipped, keeping its last good version (marked seen, so a resync sweep keeps it).
  */
 async function applyPage(
-  deps: SyncDeps, target: SyncTarget, workload: ContainerWorkload, items: GraphItem[], resync: boolean, read: Read, counts: SyncCounts, pending: Set<string>,
+  deps: SyncDeps, target: SyncTarget, workload: ContainerWorkload, items: GraphItem[], resync: boolean, read: Read, counts: SyncCounts, pending: Set<string>, redo: boolean,
 ): Promise<void> {
   const changes = items.map((i) => workload.toChange(i));
   counts.changes += changes.length;
@@ -145,7 +174,12 @@ async function applyPage(
   const records = await mapLimit(plan, deps.contentConcurrency ?? 4, async (op): Promise<LogRecord | undefined> => {
     const previous = heads.get(op.itemId);
     if (op.op === 'skip') {
-      counts.unchanged++;
+      if (redo && previous?.validFrom === target.seq) {
+        // Written by the attempt that died on this page: it counts once, now.
+        counts.written++;
+        const size = previous.content ? ('blob' in previous.content ? previous.content.blob.size : previous.content.mime.size) : 0;
+        counts.bytes += size;
+      } else counts.unchanged++;
       return undefined;
     }
     if (op.op === 'mark') {

@@ -11,7 +11,29 @@ export interface Cursor {
   nextLink?: string;
   deltaLink?: string;
   resyncSeq?: number;
+  /**
+   * What the container's sync did so far in recovery point `tally.seq`: saved with each page, so an activity
+   * retried after a crash counts on from there and the run's summary counts every page once.
+   */
+  tally?: CursorTally;
+  /** Set while a sync step runs: found set at the next step's start, the step before died mid-page. */
+  open?: boolean;
   updatedAt: string;
+}
+
+export interface CursorTally {
+  seq: number;
+  pages: number;
+  changes: number;
+  written: number;
+  deleted: number;
+  unchanged: number;
+  contentFetched: number;
+  bytes: number;
+  storedBytes: number;
+  skipped: number;
+  requests: number;
+  throttled: number;
 }
 
 /** A cursor as the sync engine handles it; the store adds the id and timestamp. */

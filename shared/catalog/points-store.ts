@@ -1,5 +1,6 @@
 import { Container, Database } from '@azure/cosmos';
 import type { Alarm } from '../domain/alarms';
+import type { ContainerRef } from '../backup/point-steps';
 import { withoutSystem } from '../inventory/inventory-store';
 
 export type PointStatus = 'running' | 'success' | 'warning' | 'partial' | 'failed' | 'stopped';
@@ -38,6 +39,9 @@ export interface RecoveryPointDoc {
   containers: Record<string, ContainerReport>;
   alarms: Alarm[];
   skipped?: SkippedEntry[];
+  /** While running: the containers listed for the point, and the alarms of those synced so far. */
+  containerRefs?: ContainerRef[];
+  containerAlarms?: Record<string, Alarm>;
 }
 
 export interface RunDoc {

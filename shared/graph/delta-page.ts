@@ -3,7 +3,7 @@
 // SyncStateNotFound, resyncChanges*) raised as GraphResyncRequiredError with the Location to restart from.
 import type { GraphOperation } from '../domain/graph-permissions';
 import { GraphRequestError, GraphResyncRequiredError, isResync } from './graph-errors';
-import type { HttpPipeline } from './http-pipeline';
+import type { HttpPipeline, Tally } from './http-pipeline';
 
 export interface PageOptions {
   mailbox: string;
@@ -12,6 +12,7 @@ export interface PageOptions {
   /** Items per page Graph is asked for (it may send fewer, and empty pages that still carry a nextLink). */
   maxPageSize?: number;
   headers?: Record<string, string>;
+  tally?: Tally;
 }
 
 export interface Page<T> {
@@ -30,7 +31,7 @@ export async function getPage<T>(p: HttpPipeline, urlOrPath: string, o: PageOpti
   const headers = { ...(o.maxPageSize ? { prefer: `odata.maxpagesize=${o.maxPageSize}` } : {}), ...o.headers };
   let body: ODataPage<T>;
   try {
-    body = await p.json<ODataPage<T>>({ url: urlOrPath, mailbox: o.mailbox, operation: o.operation, deadline: o.deadline, headers });
+    body = await p.json<ODataPage<T>>({ url: urlOrPath, mailbox: o.mailbox, operation: o.operation, deadline: o.deadline, headers, ...(o.tally ? { tally: o.tally } : {}) });
   } catch (e) {
     if (e instanceof GraphRequestError && isResync(e.status, e.code, e.innerCode)) throw new GraphResyncRequiredError(e.location, e.code, e.innerCode, e.requestId);
     throw e;

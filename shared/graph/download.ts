@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { GraphOperation } from '../domain/graph-permissions';
 import { GraphRequestError } from './graph-errors';
-import type { HttpPipeline } from './http-pipeline';
+import type { HttpPipeline, Tally } from './http-pipeline';
 
 export interface DownloadOptions {
   mailbox: string;
@@ -13,6 +13,7 @@ export interface DownloadOptions {
   deadline: number;
   /** Inclusive byte range; the download host answers 206 (or 200 with the whole file when it cannot). */
   range?: { start: number; end?: number };
+  tally?: Tally;
 }
 
 export interface Download {
@@ -27,7 +28,7 @@ export interface Download {
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 export async function download(p: HttpPipeline, pathOrUrl: string, o: DownloadOptions): Promise<Download> {
-  const call = { mailbox: o.mailbox, operation: o.operation, deadline: o.deadline };
+  const call = { mailbox: o.mailbox, operation: o.operation, deadline: o.deadline, ...(o.tally ? { tally: o.tally } : {}) };
   const first = await p.send({ ...call, url: pathOrUrl });
   if (!REDIRECTS.has(first.status)) return { status: first.status, headers: first.headers, body: first.body, redirected: false };
   first.body.resume();

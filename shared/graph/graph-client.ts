@@ -9,7 +9,7 @@ import { runBatch } from './batch';
 import type { BatchRequest, BatchResult } from './batch-plan';
 import { getPage, Page, PageOptions } from './delta-page';
 import { Download, download, DownloadOptions } from './download';
-import { GraphStats, HttpPipeline, PipelineOptions } from './http-pipeline';
+import { GraphStats, HttpPipeline, PipelineOptions, Tally } from './http-pipeline';
 import type { TokenProvider } from './token-provider';
 
 export interface CallOptions {
@@ -19,6 +19,8 @@ export interface CallOptions {
   /** Epoch ms by which the caller must return. */
   deadline: number;
   headers?: Record<string, string>;
+  /** Counts this caller's requests apart (see GraphCall.tally). */
+  tally?: Tally;
   /** A pre-authenticated URL (upload session): no bearer token is sent. */
   anonymous?: boolean;
   /** Whether a request that may have reached the server can be sent again (see GraphCall). */

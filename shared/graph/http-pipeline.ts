@@ -27,6 +27,13 @@ export interface GraphCall {
   anonymous?: boolean;
   /** Whether a request that may have reached the server can be sent again (default: GET, HEAD, PUT, DELETE). */
   idempotent?: boolean;
+  /** Counts this caller's requests apart from others sharing the client (concurrent activities in one worker). */
+  tally?: Tally;
+}
+
+export interface Tally {
+  requests: number;
+  throttled: number;
 }
 
 export interface GraphResponse {
@@ -156,6 +163,7 @@ export class HttpPipeline {
         const headers: Record<string, string> = { 'user-agent': this.opts.userAgent, 'client-request-id': clientRequestId, ...call.headers };
         if (!call.anonymous) headers.authorization = `Bearer ${await this.opts.tokens.token()}`;
         this.counters.requests++;
+        if (call.tally) call.tally.requests++;
         res = await this.opts.transport({ method, url, headers, ...(call.body !== undefined ? { body: call.body } : {}) });
       } catch (e) {
         release();
@@ -185,6 +193,7 @@ export class HttpPipeline {
       if (!RETRIABLE_STATUSES.has(status)) throw failure();
       if (status === 429) {
         this.counters.throttled++;
+        if (call.tally) call.tally.throttled++;
         if (retryAfterSeconds !== undefined) this.pause(call.mailbox, retryAfterSeconds);
       } else {
         this.counters.unavailable++;

@@ -86,7 +86,8 @@ describe('syncContainer', () => {
     await expect(syncContainer(deps, target(1), workload, far())).rejects.toThrow('connection reset');
     // The retry resumes at page 2 (page 1 was checkpointed) and redoes it whole.
     const r = await syncContainer(deps, target(1), workload, far());
-    expect(r).toMatchObject({ status: 'done', counts: { pages: 1 } });
+    // Counts are the point's totals: page 1, saved with its cursor before the crash, still counts.
+    expect(r).toMatchObject({ status: 'done', counts: { pages: 2, written: 4 } });
     expect(await view(1)).toEqual(['a:subject a (edited):false', 'b:subject b:false', 'c:subject c:false']);
     const { resources } = await deps.versions.container.items.readAll().fetchAll();
     expect(resources).toHaveLength(3);
@@ -137,6 +138,25 @@ describe('syncContainer', () => {
       expect(b.map(key).sort()).toEqual(a.map(key).sort());
     }
     c2.dispose();
+  });
+
+  it('counts a page whose writes landed before its step died exactly once', async () => {
+    const crashy = folderMessages('u1', 'crashy');
+    const t = (seq: number): SyncTarget => ({ ...target(seq), containerId: 'crashy' });
+    graph.pages.set(crashy.initialUrl, { value: [m('p', 'p1'), m('q', 'q1'), m('r', 'r1')], nextLink: 'crashy-2' });
+    graph.pages.set('crashy-2', { value: [m('s', 's1'), m('t', 't1')], deltaLink: 'crashy-delta' });
+    // The host dies after page 1's versions are written, before its cursor moves on (the second save of the step).
+    let saves = 0;
+    const dying = { ...deps, cursors: Object.assign(Object.create(deps.cursors) as CursorStore, {
+      save: async (c: Parameters<CursorStore['save']>[0], now: Date) => {
+        if (++saves === 2) throw new Error('host killed');
+        return deps.cursors.save(c, now);
+      },
+    }) };
+    await expect(syncContainer(dying, t(1), crashy, far())).rejects.toThrow('host killed');
+    const r = await syncContainer(deps, t(1), crashy, far());
+    expect(r).toMatchObject({ status: 'done', counts: { pages: 2, written: 5, unchanged: 0 } });
+    expect(r.counts.bytes).toBe(['p', 'q', 'r', 's', 't'].reduce((n, id) => n + Buffer.byteLength(`MIME of ${id}`), 0));
   });
 
   it('does nothing past its deadline but report that it must continue', async () => {

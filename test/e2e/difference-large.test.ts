@@ -35,7 +35,7 @@ describe('a difference report larger than one orchestration generation', () => {
     const item = `${accountId}.mailbox.u1`;
     // The catalog as two backups would leave it: every message of point 1 changed (read) by point 2.
     const db = client.database(databaseName);
-    await new InventoryStore(db).upsertProtectedItem({
+    await new InventoryStore(db).recordDiscovered({
       id: item, accountId, type: 'protectedItem', kind: 'mailbox', userId: 'u1', displayName: 'Adele', address: 'adele@contoso.test', lastSeq: 2, firstSeenRunId: 'r1', lastSeenRunId: 'r2',
     });
     const points = new PointsStore(db);

@@ -72,6 +72,21 @@ describe('throttling discipline', () => {
     expect((await first).seconds).toBeGreaterThanOrEqual(2);
   });
 
+  it('counts the requests and 429s of each caller apart from concurrent callers sharing the client', async () => {
+    const client = bed.client();
+    const [mine, theirs] = [{ requests: 0, throttled: 0 }, { requests: 0, throttled: 0 }];
+    const before = client.stats();
+    await fault({ status: 429, path: '/users/{userId}/mailFolders', mailbox: users[0], times: 1, retryAfterSeconds: 0 });
+    await Promise.all([
+      ...Array.from({ length: 3 }, () => client.get(`/users/${users[0]}/mailFolders`, { ...read(users[0]!), tally: mine })),
+      client.page(`/users/${users[1]}/mailFolders/inbox/messages/delta`, { ...read(users[1]!), tally: theirs }),
+      client.stream(`/users/${users[1]}/messages/${encodeURIComponent((await client.get<{ value: Array<{ id: string }> }>(`/users/${users[1]}/messages?$top=1&$select=id`, read(users[1]!))).value[0]!.id)}/$value`, { ...read(users[1]!), tally: theirs }).then((b) => readBody(b)),
+    ]);
+    expect(mine).toEqual({ requests: 4, throttled: 1 });
+    expect(theirs).toEqual({ requests: 2, throttled: 0 });
+    expect(client.stats().requests - before.requests).toBe(7);
+  });
+
   it('backs off with jitter when a 503 carries no Retry-After', async () => {
     const client = bed.client({ backoff: { baseSeconds: 0.2, maxSeconds: 1 } });
     await fault({ status: 503, path: '/users/{userId}/mailFolders', times: 2 });
