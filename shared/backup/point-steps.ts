@@ -81,8 +81,9 @@ export async function beginPoint(s: Services, ref: PointRef): Promise<{ seq: num
     id: pointId(ref.protectedItemId, ref.runId), accountId: ref.accountId, protectedItemId: ref.protectedItemId, jobId: ref.jobId, runId: ref.runId, seq,
     status: 'running', startedAt: s.now().toISOString(), containers: {}, alarms: [],
   };
-  const item = await s.inventory.getProtectedItem(ref.accountId, ref.protectedItemId);
-  // Logged first: the protected item and its point are what a rebuilt catalog browses by.
+  // Logged first: the protected item and its point are what a rebuilt catalog browses by. Not its lease: that is
+  // this run's, and a catalog rebuilt later would hand it back to a run long gone.
+  const { lease: _lease, ...item } = await s.inventory.getProtectedItem(ref.accountId, ref.protectedItemId);
   await s.log.append(logBlobName(ref.accountId, ref.protectedItemId, seq), [
     { t: 'doc', container: 'inventory', doc: { ...item } },
     { t: 'doc', container: 'recoveryPoints', doc: { ...point } },

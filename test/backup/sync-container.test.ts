@@ -107,7 +107,7 @@ describe('syncContainer', () => {
   it('returns to wait when Graph throttles beyond the time box, and resumes where it stopped', async () => {
     graph.pages.set('delta-2', new WaitRequired(120));
     const r = await syncContainer(deps, target(3), workload, far());
-    expect(r).toEqual({ status: 'wait', retryAfterSeconds: 120, counts: expect.objectContaining({ pages: 0 }) });
+    expect(r).toEqual({ status: 'wait', retryAfterSeconds: 120, counts: expect.objectContaining({ pages: 0 }), graph: { requests: 0, throttled: 0 } });
     expect((await deps.cursors.get('acct.mailbox.u1', 'inbox'))?.deltaLink).toBe('delta-2');
     graph.pages.set('delta-2', { value: [], deltaLink: 'delta-3' });
     expect(await syncContainer(deps, target(3), workload, far())).toMatchObject({ status: 'done' });
