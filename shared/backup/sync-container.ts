@@ -147,8 +147,11 @@ type Read = { mailbox: string; operation: ContainerWorkload['operation']; deadli
 async function applyOrWait(
   deps: SyncDeps, target: SyncTarget, workload: ContainerWorkload, items: GraphItem[], resync: boolean, read: Read, counts: SyncCounts, pending: Set<string>, redo: boolean,
 ): Promise<number> {
+  // A page counts once it is applied: one abandoned for a throttling wait is applied, and counted, again later.
+  const page = emptyCounts();
   try {
-    await applyPage(deps, target, workload, items, resync, read, counts, pending, redo);
+    await applyPage(deps, target, workload, items, resync, read, page, pending, redo);
+    for (const k of Object.keys(page) as Array<keyof SyncCounts>) counts[k] += page[k];
     return 0;
   } catch (e) {
     if (e instanceof WaitRequired) return Math.max(e.retryAfterSeconds, 1);
