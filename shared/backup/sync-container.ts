@@ -2,7 +2,7 @@
 // page, within a time box. Per page: content first, then the write-ahead change log, then the catalog, then the
 // cursor. A crash or retry anywhere redoes at most the current page, whose writes are idempotent.
 import { ChangeLog, LogRecord, logBlobName } from '../catalog/change-log';
-import { CursorState, CursorStore } from '../catalog/cursor-store';
+import { CursorState, CursorStore, CursorTally } from '../catalog/cursor-store';
 import { headId, toHead, VersionDoc } from '../catalog/version-doc';
 import { VersionStore } from '../catalog/version-store';
 import { planPage, unseenAfterResync, VersionOp } from '../domain/version-plan';
@@ -22,18 +22,8 @@ export interface SyncTarget {
   seq: number;
 }
 
-export interface SyncCounts {
-  pages: number;
-  changes: number;
-  written: number;
-  deleted: number;
-  unchanged: number;
-  contentFetched: number;
-  bytes: number;
-  storedBytes: number;
-  /** Items whose content could not be read: kept at their last good version and tried again next run. */
-  skipped: number;
-}
+/** What a sync did; the cursor keeps it (with the Graph requests) per recovery point. */
+export type SyncCounts = Omit<CursorTally, 'seq' | 'requests' | 'throttled'>;
 
 /** Counts are the container's totals in this recovery point so far (not this call's), Graph requests included. */
 export type SyncOutcome =

@@ -31,6 +31,7 @@ export interface CursorTally {
   contentFetched: number;
   bytes: number;
   storedBytes: number;
+  /** Items whose content could not be read: kept at their last good version and tried again next run. */
   skipped: number;
   requests: number;
   throttled: number;
