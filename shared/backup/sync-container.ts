@@ -82,7 +82,7 @@ export async function syncContainer(deps: SyncDeps, target: SyncTarget, workload
     const due = (await deps.skips.due(target.protectedItemId, target.containerId, target.seq)).map((d) => d.item);
     const resync = cursor.phase === 'resync' && cursor.resyncSeq === target.seq;
     const waited = due.length ? await applyOrWait(deps, target, workload, due, resync, read, counts, pending, false) : 0;
-    if (waited) return { status: 'wait', counts, graph: graph(), retryAfterSeconds: waited };
+    if (waited) return { status: 'wait', counts, graph: await closed(save, cursor, graph), retryAfterSeconds: waited };
   }
   while (deps.now().getTime() < deadline) {
     const url = cursor.nextLink ?? cursor.deltaLink ?? workload.initialUrl;
@@ -98,11 +98,11 @@ export async function syncContainer(deps: SyncDeps, target: SyncTarget, workload
       resynced = true;
       continue;
     }
-    counts.pages++;
     const resync = cursor.phase === 'resync' && cursor.resyncSeq === target.seq;
     const waited = await applyOrWait(deps, target, workload, page.value, resync, read, counts, pending, redo);
     redo = false;
     if (waited) return { status: 'wait', counts, graph: await closed(save, cursor, graph), retryAfterSeconds: waited };
+    counts.pages++;
     if (page.nextLink) {
       cursor = { ...withoutLinks(cursor), nextLink: page.nextLink };
       await save(cursor);
