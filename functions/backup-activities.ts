@@ -7,11 +7,43 @@ import { notifyRun, preRunHook } from '../shared/backup/run-notify';
 import { beginRun, discoverItems, failRun, finishRun, itemIds, RunRef, runAlarms } from '../shared/backup/run-steps';
 import { services } from '../shared/runtime/services';
 
-type Step<I, O> = (s: ReturnType<typeof services>, input: I) => Promise<O>;
+type Services = ReturnType<typeof services>;
 
-function activity<I, O>(name: string, step: Step<I, O>): void {
-  df.app.activity(name, { handler: (input: unknown) => step(services(), input as I) });
-}
+/**
+ * Every activity of a backup run by name, with its input and result types: the orchestrations call them through
+ * `BackupActivities` (a type), so a renamed activity or a changed payload fails to compile instead of at run time.
+ */
+const steps = {
+  backupBeginRun: beginRun,
+  backupDiscover: discoverItems,
+  backupItemIds: itemIds,
+  backupLeaseItem: leaseItem,
+  backupBeginPoint: beginPoint,
+  backupListContainers: listContainers,
+  backupContainerPage: containerPage,
+  backupSyncStep: syncStep,
+  backupRecordResults: recordResults,
+  backupCommitPoint: commitPoint,
+  // Webhook deliveries are at least once (an activity retried after a delivery repeats it); receivers dedupe on
+  // the x-m365vault-delivery header. Alarms are logged as they are raised.
+  backupPreRunHook: async (s: Services, ref: RunRef, context: InvocationContext) => logAlarms(context, ref, await preRunHook(s, ref)),
+  backupNotify: async (s: Services, ref: RunRef, context: InvocationContext) => logAlarms(context, ref, await notifyRun(s, ref)),
+  backupFailRun: async (s: Services, ref: Parameters<typeof failRun>[1], context: InvocationContext) => {
+    context.error(`BackupRunFailed ${JSON.stringify({ runId: ref.runId, accountId: ref.accountId, jobId: ref.jobId, reason: ref.message })}`);
+    await failRun(s, ref);
+  },
+  backupFinishRun: async (s: Services, ref: Parameters<typeof finishRun>[1], context: InvocationContext) => {
+    const summary = await finishRun(s, ref);
+    logAlarms(context, ref, await runAlarms(s, ref));
+    if (summary.status === 'failed') context.error(`BackupRunFailed ${JSON.stringify({ runId: ref.runId, accountId: ref.accountId, jobId: ref.jobId, items: summary.items, itemsFailed: summary.itemsFailed })}`);
+    return summary;
+  },
+};
+
+export type BackupActivities = typeof steps;
+export type ActivityName = keyof BackupActivities;
+export type ActivityInput<N extends ActivityName> = Parameters<BackupActivities[N]>[1];
+export type ActivityResult<N extends ActivityName> = Awaited<ReturnType<BackupActivities[N]>>;
 
 /** Alarms go to the logs (Application Insights traces) in a fixed shape the alert rules in infra/ match on. */
 function logAlarms(context: InvocationContext, ref: RunRef, alarms: readonly Alarm[]): void {
@@ -23,44 +55,6 @@ function logAlarms(context: InvocationContext, ref: RunRef, alarms: readonly Ala
   }
 }
 
-/** An activity whose alarms are logged as they are raised. */
-function alarmingActivity(name: string, step: Step<RunRef, Alarm[]>): void {
-  df.app.activity(name, {
-    handler: async (input: unknown, context) => {
-      const ref = input as RunRef;
-      logAlarms(context, ref, await step(services(), ref));
-    },
-  });
+for (const [name, step] of Object.entries(steps) as Array<[ActivityName, (s: Services, input: unknown, context: InvocationContext) => Promise<unknown>]>) {
+  df.app.activity(name, { handler: (input: unknown, context) => step(services(), input, context) });
 }
-
-activity('backupBeginRun', beginRun);
-activity('backupDiscover', discoverItems);
-activity('backupItemIds', itemIds);
-activity('backupLeaseItem', leaseItem);
-activity('backupBeginPoint', beginPoint);
-activity('backupListContainers', listContainers);
-activity('backupContainerPage', containerPage);
-activity('backupSyncStep', syncStep);
-activity('backupRecordResults', recordResults);
-activity('backupCommitPoint', commitPoint);
-df.app.activity('backupFailRun', {
-  handler: async (input: unknown, context) => {
-    const ref = input as Parameters<typeof failRun>[1];
-    context.error(`BackupRunFailed ${JSON.stringify({ runId: ref.runId, accountId: ref.accountId, jobId: ref.jobId, reason: ref.message })}`);
-    await failRun(services(), ref);
-  },
-});
-// Webhook deliveries are at least once (an activity retried after a delivery repeats it); receivers dedupe on
-// the x-m365vault-delivery header.
-alarmingActivity('backupPreRunHook', preRunHook);
-alarmingActivity('backupNotify', notifyRun);
-df.app.activity('backupFinishRun', {
-  handler: async (input: unknown, context) => {
-    const s = services();
-    const ref = input as Parameters<typeof finishRun>[1];
-    const summary = await finishRun(s, ref);
-    logAlarms(context, ref, await runAlarms(s, ref));
-    if (summary.status === 'failed') context.error(`BackupRunFailed ${JSON.stringify({ runId: ref.runId, accountId: ref.accountId, jobId: ref.jobId, items: summary.items, itemsFailed: summary.itemsFailed })}`);
-    return summary;
-  },
-});

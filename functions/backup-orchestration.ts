@@ -3,9 +3,9 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, RetryOptions } from 'durable-functions';
 import type { Alarm } from '../shared/domain/alarms';
-import type { ContainerRef, ContainerResult, LeaseOutcome, ListOutcome, PointRef, StepOutcome } from '../shared/backup/point-steps';
-import { ITEM_PAGE, RunSummary } from '../shared/backup/run-steps';
-import type { PointStatus } from '../shared/catalog/points-store';
+import type { ActivityInput, ActivityName, ActivityResult } from './backup-activities';
+import type { ContainerRef, ContainerResult, PointRef } from '../shared/backup/point-steps';
+import { ITEM_PAGE } from '../shared/backup/run-steps';
 
 export interface BackupJobInput {
   accountId: string;
@@ -29,6 +29,11 @@ const retry = (): RetryOptions => {
   r.backoffCoefficient = 2;
   return r;
 };
+
+/** Calls a backup activity by name with its typed input; its result comes back typed (the one cast is here). */
+function* call<N extends ActivityName>(ctx: OrchestrationContext, name: N, input: ActivityInput<N>): Generator<df.Task, ActivityResult<N>, unknown> {
+  return (yield ctx.df.callActivityWithRetry(name, retry(), input)) as ActivityResult<N>;
+}
 
 /** How often a run waiting for another job's run to finish with an item looks again. */
 const LEASE_POLL_SECONDS = 30;
@@ -58,16 +63,16 @@ const backupJob: OrchestrationHandler = function* (ctx: OrchestrationContext) {
     return yield* runJob(ctx, input, ref);
   } catch (e) {
     // A step that failed after its retries: the run ends as failed, saying why, before the instance does.
-    yield ctx.df.callActivityWithRetry('backupFailRun', retry(), { ...ref, trigger: input.trigger, message: (e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 500) });
+    yield* call(ctx, 'backupFailRun', { ...ref, trigger: input.trigger, message: (e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 500) });
     throw e;
   }
 };
 
 function* runJob(ctx: OrchestrationContext, input: BackupJobInput, ref: { accountId: string; jobId: string; runId: string }): Generator<df.Task, unknown, unknown> {
   const { runId } = ref;
-  const { concurrency } = (yield ctx.df.callActivityWithRetry('backupBeginRun', retry(), { ...ref, trigger: input.trigger })) as { concurrency: number };
-  yield ctx.df.callActivityWithRetry('backupPreRunHook', retry(), ref);
-  const found = (yield ctx.df.callActivityWithRetry('backupDiscover', retry(), ref)) as { count: number; failure?: Alarm };
+  const { concurrency } = yield* call(ctx, 'backupBeginRun', { ...ref, trigger: input.trigger });
+  yield* call(ctx, 'backupPreRunHook', ref);
+  const found = yield* call(ctx, 'backupDiscover', ref);
   // A bounded window without re-yielding tasks: `concurrency` lanes, lane k backing up items k, k+n, k+2n, … in
   // priority order, each lane one item at a time. Joined by a single Task.all.
   const lanes = Math.max(1, Math.min(concurrency, found.count));
@@ -77,8 +82,8 @@ function* runJob(ctx: OrchestrationContext, input: BackupJobInput, ref: { accoun
     return ctx.df.callSubOrchestrator('backupLane', laneInput, `${ctx.df.instanceId}:${runId}:lane${lane}`);
   });
   const stoppedLanes = laneTasks.length ? ((yield ctx.df.Task.all(laneTasks)) as boolean[]) : [];
-  const summary = (yield ctx.df.callActivityWithRetry('backupFinishRun', retry(), { ...ref, stopped: stoppedLanes.some(Boolean) })) as RunSummary;
-  yield ctx.df.callActivityWithRetry('backupNotify', retry(), ref);
+  const summary = yield* call(ctx, 'backupFinishRun', { ...ref, stopped: stoppedLanes.some(Boolean) });
+  yield* call(ctx, 'backupNotify', ref);
   ctx.df.setCustomStatus({ runId, stage: 'finished', total: found.count });
   return { runId, ...summary };
 }
@@ -98,7 +103,7 @@ const backupLane: OrchestrationHandler = function* (ctx: OrchestrationContext) {
       return undefined;
     }
     const offset = i - (i % ITEM_PAGE);
-    if (page?.offset !== offset) page = { offset, ids: (yield ctx.df.callActivityWithRetry('backupItemIds', retry(), { ...ref, offset })) as string[] };
+    if (page?.offset !== offset) page = { offset, ids: yield* call(ctx, 'backupItemIds', { ...ref, offset }) };
     if (stopped(ctx, input.stopAt)) return true;
     const itemInput: BackupItemInput = { ...ref, protectedItemId: page.ids[i - offset]!, ...(input.stopAt ? { stopAt: input.stopAt } : {}) };
     ctx.df.setCustomStatus({ current: itemInput.protectedItemId, done: (i - input.lane) / input.lanes });
@@ -124,23 +129,23 @@ const backupItem: OrchestrationHandler = function* (ctx: OrchestrationContext) {
       // Another job may be backing this item up: wait for its run to finish with it (both jobs then get their
       // point, in order), polling on a durable timer that costs nothing meanwhile.
       for (;;) {
-        const lease = (yield ctx.df.callActivityWithRetry('backupLeaseItem', retry(), ref)) as LeaseOutcome;
+        const lease = yield* call(ctx, 'backupLeaseItem', ref);
         if (lease.held) break;
         if ('runEnded' in lease || stopped(ctx, stopAt)) return { protectedItemId: ref.protectedItemId, status: 'stopped' };
         ctx.df.setCustomStatus({ waitingFor: lease.holder, until: lease.until });
         yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + LEASE_POLL_SECONDS * 1000));
       }
-      seq = ((yield ctx.df.callActivityWithRetry('backupBeginPoint', retry(), ref)) as { seq: number }).seq;
+      seq = (yield* call(ctx, 'backupBeginPoint', ref)).seq;
     }
     while (count === undefined && !failure) {
-      const outcome = (yield ctx.df.callActivityWithRetry('backupListContainers', retry(), { ...ref, seq })) as ListOutcome;
+      const outcome = yield* call(ctx, 'backupListContainers', { ...ref, seq });
       if ('count' in outcome) count = outcome.count;
       else if ('failure' in outcome) failure = outcome.failure;
       else if (outcome.retryAfterSeconds > 0) yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + outcome.retryAfterSeconds * 1000));
     }
     if (count !== undefined && next < count && !stopped(ctx, stopAt)) {
       const end = Math.min(count, next + CONTAINERS_PER_EXECUTION);
-      const containers = (yield ctx.df.callActivityWithRetry('backupContainerPage', retry(), { ...ref, offset: next, limit: end - next })) as ContainerRef[];
+      const containers = yield* call(ctx, 'backupContainerPage', { ...ref, offset: next, limit: end - next });
       const results: ContainerResult[] = [];
       let fatal = false;
       for (const container of containers) {
@@ -150,7 +155,7 @@ const backupItem: OrchestrationHandler = function* (ctx: OrchestrationContext) {
         fatal = result.alarm !== undefined && !result.alarm.transient && result.alarm.severity === 'error';
         if (fatal || result.report.status === 'stopped') break;
       }
-      yield ctx.df.callActivityWithRetry('backupRecordResults', retry(), { ...ref, results });
+      yield* call(ctx, 'backupRecordResults', { ...ref, results });
       if (!fatal && end < count && !stopped(ctx, stopAt)) {
         ctx.df.continueAsNew({ ...input, seq, count, next: end });
         return undefined;
@@ -159,7 +164,7 @@ const backupItem: OrchestrationHandler = function* (ctx: OrchestrationContext) {
   } catch (e) {
     failure = { code: 'unexpected', severity: 'error', transient: true, message: `The backup of this item failed unexpectedly: ${(e as Error).message.split('\n')[0]}`, fix: 'The next run retries it. If it repeats, check the run in Application Insights.' };
   }
-  const status = (yield ctx.df.callActivityWithRetry('backupCommitPoint', retry(), { ...ref, ...(failure ? { failure } : {}) })) as PointStatus;
+  const status = yield* call(ctx, 'backupCommitPoint', { ...ref, ...(failure ? { failure } : {}) });
   return { protectedItemId: ref.protectedItemId, status };
 };
 
@@ -168,7 +173,7 @@ function* syncContainerSteps(ctx: OrchestrationContext, step: PointRef & { seq: 
   let report: ContainerResult['report'] = { status: 'done', written: 0, deleted: 0, bytes: 0, storedBytes: 0, graphRequests: 0, throttled: 0, skipped: 0 };
   for (;;) {
     if (stopped(ctx, stopAt)) return { id: step.container.id, report: { ...report, status: 'stopped' } };
-    const outcome = (yield ctx.df.callActivityWithRetry('backupSyncStep', retry(), step)) as StepOutcome;
+    const outcome = yield* call(ctx, 'backupSyncStep', step);
     if (outcome.status === 'failed') return { id: step.container.id, report: { ...report, status: 'failed' }, alarm: outcome.alarm };
     // Each step reports the container's totals so far, kept with its cursor: work of a step retried after a crash
     // is counted once.

@@ -1,47 +1,26 @@
 // Steps of one protected item's recovery point, each the body of one activity.
-import { Alarm, itemBusyAlarm, moreSkippedAlarm, skippedItemAlarm, Subject } from '../domain/alarms';
+import { Alarm, itemBusyAlarm, moreSkippedAlarm, skippedItemAlarm } from '../domain/alarms';
 import { ContainerReport, pointId, PointStatus, RecoveryPointDoc } from '../catalog/points-store';
 import { VersionStore } from '../catalog/version-store';
 import { logBlobName } from '../catalog/change-log';
 import type { AccountDoc, ProtectedItemDoc } from '../inventory/schemas';
-import type { GraphSession, Services } from '../runtime/services';
+import type { Services } from '../runtime/services';
 import type { GraphClient } from '../graph/graph-client';
+import type { GraphSession } from '../graph/graph-session';
 import { alarmFor } from './failures';
 import type { RunRef } from './run-steps';
 import { emptyCounts, syncContainer, SyncCounts } from './sync-container';
-import { driveItems } from './workloads/drive';
-import { folderMessages, mailFolders } from './workloads/mail';
-import { calendarEvents, contactFolders, contacts } from './workloads/calendar-contacts';
-import type { ContainerWorkload } from './workloads/workload';
-import { resolveWellKnownFolders } from './well-known-folders';
+import { kindOf } from './kinds';
+import { ContainerRef, REMOVED } from './kinds/kind';
 import { BlobContentWriter } from './blob-content-writer';
+
+export type { ContainerRef } from './kinds/kind';
 
 export interface PointRef extends RunRef {
   protectedItemId: string;
 }
 
-/** A container as the orchestrator sees it: a small reference, never content. */
-export type ContainerRef =
-  | { id: 'folders'; type: 'mailFolders' }
-  | { id: string; type: 'messages'; folderId: string; name: string }
-  | { id: 'calendar'; type: 'calendar' }
-  | { id: string; type: 'contacts'; folderId?: string }
-  | { id: string; type: 'drive'; driveId: string }
-  | { id: string; type: 'removed' };
-
-const subjectOf = (item: ProtectedItemDoc): Subject => ({ kind: item.kind === 'mailbox' ? 'mailbox' : 'onedrive', name: item.kind === 'mailbox' ? item.address : item.displayName });
-const operationOf = (item: ProtectedItemDoc) => (item.kind === 'mailbox' ? ('mail.read' as const) : ('files.read' as const));
-
-function workloadOf(item: ProtectedItemDoc, c: ContainerRef): ContainerWorkload {
-  switch (c.type) {
-    case 'mailFolders': return mailFolders(item.userId, item.wellKnownFolders);
-    case 'messages': return folderMessages(item.userId, c.folderId);
-    case 'calendar': return calendarEvents(item.userId);
-    case 'contacts': return contacts(item.userId, c.folderId);
-    case 'drive': return driveItems(c.driveId);
-    case 'removed': throw new Error('a removed container has no workload');
-  }
-}
+const subjectOf = (item: ProtectedItemDoc) => kindOf(item).subject(item);
 
 /** How long a lease lasts unrenewed: a safety net only, since an ended run releases its leases (abortRun, commitPoint). */
 export const LEASE_SECONDS = 3600;
@@ -99,58 +78,29 @@ async function context(s: Services, ref: PointRef): Promise<{ account: AccountDo
 
 async function classify(e: unknown, graph: GraphSession | undefined, item: ProtectedItemDoc): Promise<Alarm> {
   const roles = await graph?.grantedRoles().catch(() => undefined);
-  const alarm = alarmFor(e, operationOf(item), subjectOf(item), roles);
+  const alarm = alarmFor(e, kindOf(item).operation, subjectOf(item), roles);
   if (!alarm) throw e;
   return alarm;
 }
 
 export type ListOutcome = { count: number } | { retryAfterSeconds: number } | { failure: Alarm };
 
-/**
- * The containers to back up. A mailbox first syncs its mail and contact folder hierarchies (themselves versioned
- * containers), then gets one container per mail folder, the calendar, the default contacts and each contact folder,
- * plus a 'removed' entry for each folder synced before that no longer exists.
- */
+/** The containers to back up, as the item's kind finds them, kept in the point. */
 export async function listContainers(s: Services, ref: PointRef & { seq: number }): Promise<ListOutcome> {
   let ctx: Awaited<ReturnType<typeof context>> | undefined;
   const item = await s.inventory.getProtectedItem(ref.accountId, ref.protectedItemId);
   try {
     ctx = await context(s, ref);
+    const { account, graph } = ctx;
     const deadline = Date.now() + s.settings.M365V_SYNC_TIME_BOX_SECONDS * 1000;
-    if (item.kind === 'onedrive') {
-      const { id: driveId } = await ctx.graph.get<{ id: string }>(`/users/${encodeURIComponent(item.userId)}/drive?$select=id`, { mailbox: item.userId, operation: 'files.read', deadline });
-      return await listInto(s, ref, [{ id: `drive:${driveId}`, type: 'drive', driveId }]);
-    }
-    let wellKnown = item.wellKnownFolders;
-    if (!wellKnown) {
-      wellKnown = await resolveWellKnownFolders(ctx.graph, item.userId, deadline);
-      const resolved = wellKnown;
-      await s.inventory.updateProtectedItem(ref.accountId, ref.protectedItemId, (cur) => ({ ...cur, wellKnownFolders: resolved }));
-    }
-    for (const [containerId, workload] of [['folders', mailFolders(item.userId, wellKnown)], ['contactFolders', contactFolders(item.userId)]] as const) {
-      const outcome = await syncContainer(await deps(s, ctx.graph, item), { ...target(ref, item, ctx.account), containerId }, workload, deadline);
-      if (outcome.status === 'wait') return { retryAfterSeconds: outcome.retryAfterSeconds };
-      if (outcome.status === 'continue') return { retryAfterSeconds: 0 };
-    }
-    const containers: ContainerRef[] = [];
-    const live = new Set<string>();
-    for await (const f of s.versions.allHeads(ref.protectedItemId, 'folders')) {
-      const id = `messages:${f.itemId}`;
-      live.add(id);
-      containers.push({ id, type: 'messages', folderId: f.itemId, name: String(f.props.displayName ?? '') });
-    }
-    containers.push({ id: 'calendar', type: 'calendar' }, { id: 'contacts', type: 'contacts' });
-    live.add('contacts');
-    for await (const f of s.versions.allHeads(ref.protectedItemId, 'contactFolders')) {
-      const id = `contacts:${f.itemId}`;
-      live.add(id);
-      containers.push({ id, type: 'contacts', folderId: f.itemId });
-    }
-    for (const c of await s.cursors.list(ref.protectedItemId)) {
-      const folderScoped = c.containerId.startsWith('messages:') || c.containerId.startsWith('contacts:');
-      if (folderScoped && !live.has(c.containerId)) containers.push({ id: c.containerId, type: 'removed' });
-    }
-    return await listInto(s, ref, containers);
+    const listed = await kindOf(item).listContainers({
+      item, graph, deadline,
+      syncHierarchy: async (containerId, workload) => syncContainer(await deps(s, graph, item), { ...target(ref, item, account), containerId }, workload, deadline),
+      heads: (containerId) => s.versions.allHeads(ref.protectedItemId, containerId),
+      syncedContainers: async () => (await s.cursors.list(ref.protectedItemId)).map((c) => c.containerId),
+      update: async (change) => void (await s.inventory.updateProtectedItem(ref.accountId, ref.protectedItemId, change)),
+    });
+    return 'containers' in listed ? await listInto(s, ref, listed.containers) : listed;
   } catch (e) {
     return { failure: await classify(e, ctx?.graph, item) };
   }
@@ -180,12 +130,12 @@ export async function syncStep(s: Services, ref: PointRef & { seq: number; conta
     ctx = await context(s, ref);
     const deadline = Date.now() + s.settings.M365V_SYNC_TIME_BOX_SECONDS * 1000;
     const t = { ...target(ref, item, ctx.account), containerId: ref.container.id };
-    if (ref.container.type === 'removed') {
+    if (ref.container.type === REMOVED) {
       const counts = await sweepRemoved(s, t);
       return { status: 'done', counts, graph: { requests: 0, throttled: 0 } };
     }
     // This step's own requests: the client's counters also count concurrent activities of the same worker.
-    const outcome = await syncContainer({ ...(await deps(s, ctx.graph, item)), tally: { requests: 0, throttled: 0 } }, t, workloadOf(item, ref.container), deadline);
+    const outcome = await syncContainer({ ...(await deps(s, ctx.graph, item)), tally: { requests: 0, throttled: 0 } }, t, kindOf(item).workload(item, ref.container), deadline);
     if (outcome.status !== 'wait') return { status: outcome.status, counts: outcome.counts, graph: outcome.graph };
     await renewLease(s, ref, item, outcome.retryAfterSeconds);
     return { status: 'wait', retryAfterSeconds: outcome.retryAfterSeconds, counts: outcome.counts, graph: outcome.graph };

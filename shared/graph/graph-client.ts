@@ -4,7 +4,7 @@
 import type { Readable } from 'node:stream';
 import type { GraphOperation } from '../domain/graph-permissions';
 import type { DeltaPage } from '../backup/ports';
-import type { GraphSession } from '../runtime/services';
+import type { GraphSession } from './graph-session';
 import { runBatch } from './batch';
 import type { BatchRequest, BatchResult } from './batch-plan';
 import { getPage, Page, PageOptions } from './delta-page';

@@ -15,24 +15,11 @@ import { InventoryStore } from '../inventory/inventory-store';
 import type { AccountDoc } from '../inventory/schemas';
 import { azureCredential, createBlobService } from '../storage/blob-service';
 import { ContentStore } from '../storage/content-store';
-import type { GraphReader } from '../backup/ports';
 import { ContentStores } from '../storage/content-stores';
 import { Authorizer } from '../api-auth/authorizer';
 import { graphSessions } from '../graph/session-factory';
 import { createSecretSource, SecretSource } from '../secrets/secret-source';
 import type { GraphClient } from '../graph/graph-client';
-
-export interface GraphSession extends GraphReader {
-  /** The application permissions in the current token, for naming a missing one in alarms. */
-  grantedRoles(): Promise<string[]>;
-  /** Requests sent and throttled responses received since the session was created. */
-  stats(): { requests: number; throttled: number };
-  /** One resource as JSON. */
-  get<T>(path: string, opts: { mailbox: string; operation: import('../domain/graph-permissions').GraphOperation; deadline: number }): Promise<T>;
-  /** Lists a collection, following nextLink to the end. */
-  all<T>(path: string, opts: { mailbox: string; operation: import('../domain/graph-permissions').GraphOperation; deadline: number }): Promise<T[]>;
-}
-
 
 export interface Services {
   settings: Settings;

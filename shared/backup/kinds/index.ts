@@ -1,0 +1,9 @@
+// The registry of protected-item kinds: the one place a new kind is added.
+import type { ItemKind } from '../../inventory/schemas';
+import type { ProtectedKind } from './kind';
+import { mailbox } from './mailbox';
+import { oneDrive } from './onedrive';
+
+const KINDS: Record<ItemKind, ProtectedKind> = { mailbox, onedrive: oneDrive };
+
+export const kindOf = (item: { kind: ItemKind }): ProtectedKind => KINDS[item.kind];
