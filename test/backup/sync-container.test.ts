@@ -5,6 +5,7 @@ import { BlobContentWriter } from '../../shared/backup/blob-content-writer';
 import { DeltaPage, GraphReader, ResyncRequired, WaitRequired } from '../../shared/backup/ports';
 import { SyncDeps, syncContainer, SyncTarget } from '../../shared/backup/sync-container';
 import { folderMessages } from '../../shared/backup/workloads/mail';
+import { driveItems } from '../../shared/backup/workloads/drive';
 import { ChangeLog } from '../../shared/catalog/change-log';
 import { CursorStore } from '../../shared/catalog/cursor-store';
 import { SkipStore } from '../../shared/catalog/skip-store';
@@ -263,6 +264,21 @@ describe('syncContainer with items whose content cannot be read', () => {
     expect(graph.attempts).toEqual(['draft2']);
     expect(await view(6)).toEqual(['draft2:e1', 'x:x1', 'y:y1']);
     expect((await skips.skippedIn(pid, 6))[0]).toMatchObject({ itemId: 'draft2', code: 'malwareDetected', transient: false });
+  });
+
+  it('skips a file the listing flags as malware without downloading it', async () => {
+    const drive = driveItems('d1');
+    const t: SyncTarget = { ...target(1), containerId: 'drive:d1' };
+    graph.attempts = [];
+    graph.pages.set(drive.initialUrl, { value: [
+      { id: 'root', name: 'root', root: {}, folder: {} },
+      { id: 'evil', name: 'invoice.exe', size: 10, file: { hashes: { quickXorHash: 'q' } }, malware: { description: 'Trojan:Win32/Test' } },
+    ], deltaLink: 'drive-delta' });
+    expect(await syncContainer(deps, t, drive, far())).toMatchObject({ status: 'done', counts: { written: 1, skipped: 1 } });
+    expect(graph.attempts).toEqual([]);
+    const [skip] = (await skips.skippedIn(pid, 1)).filter((k) => k.containerId === 'drive:d1');
+    expect(skip).toMatchObject({ itemId: 'evil', name: 'invoice.exe', code: 'malwareDetected', transient: false });
+    expect(skip!.reason).toContain('Trojan:Win32/Test');
   });
 
   it('lets a failure of its own stores or of the container through: the step fails and is retried whole', async () => {

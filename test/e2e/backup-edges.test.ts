@@ -162,6 +162,9 @@ describe('backup edges: bad items, failed and terminated runs, a rebuilt catalog
     expect(latest).not.toContain(gone!.id);
     expect(latest).not.toContain(inFolder.id);
     expect(new Set(latest)).toEqual(new Set(await tenantMessages(user.id)));
+    // The deleted folder's cursor is gone too: later runs stop listing it.
+    const left = await cursors.items.query<{ containerId: string }>({ query: 'SELECT c.containerId FROM c WHERE c.protectedItemId = @p', parameters: [{ name: '@p', value: pid(user.id) }] }).fetchAll();
+    expect(left.resources.map((c) => c.containerId)).not.toContain(`messages:${folder.id}`);
   }, 300_000);
 
   it('backs a mailbox covered by two jobs up in turn when both start together, through a resync: every item once, nothing lost', async () => {
