@@ -14,6 +14,9 @@ import { ItemRestorer } from './item-restore';
 import { parentOf, planSelection, PlannedFolder } from './restore-plan';
 import type { RestoreRequest } from './restore-request';
 import { driveSafeName, restoreFolderName } from './conflict-names';
+import { kindOf } from '../backup/kinds';
+import type { PointView } from '../backup/kinds/kind';
+import type { ItemKind } from '../inventory/schemas';
 
 export interface RestoreRef { accountId: string; operationId: string }
 
@@ -62,14 +65,17 @@ async function beginBatch(s: Services, ref: RestoreRef & { index: number }): Pro
   }
 }
 
-async function viewAll(s: Services, protectedItemId: string, seq: number, containerId: string): Promise<VersionDoc[]> {
-  return (await s.versions.view(protectedItemId, seq, { containerId, pageSize: 1000 }).fetchAll()).resources;
+function pointView(s: Services, protectedItemId: string, seq: number): PointView {
+  return {
+    container: async (containerId) => (await s.versions.view(protectedItemId, seq, { containerId, pageSize: 1000 }).fetchAll()).resources,
+    folders: () => folderVersions(s.versions, protectedItemId, seq),
+    inFolder: (folderId) => contentInFolder(s.versions, protectedItemId, seq, folderId),
+  };
 }
 
-/** The folders a restore can recreate: a mailbox's mail folders, or a drive's folders (its root included). */
-export async function restoreFolderDocs(s: Services, protectedItemId: string, seq: number, kind: 'mailbox' | 'onedrive'): Promise<VersionDoc[]> {
-  if (kind === 'mailbox') return viewAll(s, protectedItemId, seq, 'folders');
-  return (await folderVersions(s.versions, protectedItemId, seq)).filter((d) => d.kind === 'driveItem');
+/** The folders a restore can recreate, as the item's kind has them (a mailbox's mail folders, a drive's folders). */
+export async function restoreFolderDocs(s: Services, protectedItemId: string, seq: number, kind: ItemKind): Promise<VersionDoc[]> {
+  return kindOf({ kind }).restore.folders(pointView(s, protectedItemId, seq));
 }
 
 /** Plans the restore: the folders to recreate and every message, in folder order. Returns the number of batches. */
@@ -82,12 +88,9 @@ export async function planRestore(s: Services, ref: RestoreRef): Promise<{ total
   const found = new Set(items.map((i) => i.itemId));
   const plan = planSelection(folderDocs, { folders: selection.folders, items, missingItems: selection.items.filter((i) => !found.has(i)) });
   const planned: StoredPlan['items'] = [];
+  const view = pointView(s, protectedItemId, seq);
   for (const folderId of plan.wholeFolders) {
-    if (kind === 'mailbox') {
-      for (const m of await viewAll(s, protectedItemId, seq, `messages:${folderId}`)) if (m.kind === 'message') planned.push({ itemId: m.itemId, containerId: m.containerId, folderId });
-    } else {
-      for await (const f of contentInFolder(s.versions, protectedItemId, seq, folderId)) planned.push({ itemId: f.itemId, containerId: f.containerId, folderId });
-    }
+    for await (const d of kindOf({ kind }).restore.folderItems(view, folderId)) planned.push({ itemId: d.itemId, containerId: d.containerId, folderId });
   }
   const chosen = new Set(plan.items);
   for (const m of items) if (chosen.has(m.itemId)) planned.push({ itemId: m.itemId, containerId: m.containerId, folderId: m.kind === 'message' || m.kind === 'driveItem' ? parentOf(m) : '' });

@@ -35,6 +35,22 @@ export interface ListContext {
   update(change: (item: ProtectedItemDoc) => ProtectedItemDoc): Promise<void>;
 }
 
+/** A recovery point's catalog as a restore plans from it. */
+export interface PointView {
+  /** The versions of one container at the point. */
+  container(containerId: string): Promise<VersionDoc[]>;
+  /** Every folder version at the point (mail and contact folders, drive folders). */
+  folders(): Promise<VersionDoc[]>;
+  /** The content versions directly in a folder at the point. */
+  inFolder(folderId: string): AsyncIterable<VersionDoc>;
+}
+
+/** How a restore sees the kind's recovery points: the folders it can recreate and what a whole folder holds. */
+export interface RestoreShape {
+  folders(view: PointView): Promise<VersionDoc[]>;
+  folderItems(view: PointView, folderId: string): AsyncIterable<VersionDoc>;
+}
+
 export type Listed = { containers: ContainerRef[] } | { retryAfterSeconds: number };
 
 export interface ProtectedKind {
@@ -43,6 +59,7 @@ export interface ProtectedKind {
   operation: GraphOperation;
   listContainers(ctx: ListContext): Promise<Listed>;
   workload(item: ProtectedItemDoc, container: ContainerRef): ContainerWorkload;
+  restore: RestoreShape;
 }
 
 /** A listed container of a type the kind does not know: a bug, said plainly. */

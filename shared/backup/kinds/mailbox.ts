@@ -44,4 +44,10 @@ export const mailbox: ProtectedKind = {
     }
     throw unknownContainer('mailbox', c);
   },
+  restore: {
+    folders: (view) => view.container('folders'),
+    async *folderItems(view, folderId) {
+      for (const m of await view.container(`messages:${folderId}`)) if (m.kind === 'message') yield m;
+    },
+  },
 };

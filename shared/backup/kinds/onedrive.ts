@@ -13,4 +13,8 @@ export const oneDrive: ProtectedKind = {
     if (c.type === 'drive' && c.driveId) return driveItems(c.driveId);
     throw unknownContainer('OneDrive', c);
   },
+  restore: {
+    folders: async (view) => (await view.folders()).filter((d) => d.kind === 'driveItem'),
+    folderItems: (view, folderId) => view.inFolder(folderId),
+  },
 };
