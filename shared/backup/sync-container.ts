@@ -9,7 +9,7 @@ import { planPage, unseenAfterResync, VersionOp } from '../domain/version-plan';
 import type { SkipInput, SkipStore } from '../catalog/skip-store';
 import { classifyItemFailure, ItemFailure } from './item-failure';
 import { mapLimit } from './map-limit';
-import { ContentWriter, GraphReader, ResyncRequired, WaitRequired } from './ports';
+import { ContentWriter, GraphReader, ResyncRequired, StoredContent, WaitRequired } from './ports';
 import { ContainerWorkload, GraphItem, itemName } from './workloads/workload';
 
 export interface SyncTarget {
@@ -60,6 +60,8 @@ export interface SyncDeps {
   tally?: { requests: number; throttled: number };
   /** Reads of one item's content before it is skipped for this run (the pipeline retries each request too). */
   itemAttempts?: number;
+  /** Files at least this big are stored across steps (ranged reads from where the last step stopped). */
+  resumableFrom?: number;
 }
 
 export const emptyCounts = (): SyncCounts => ({ pages: 0, changes: 0, written: 0, deleted: 0, unchanged: 0, contentFetched: 0, bytes: 0, storedBytes: 0, skipped: 0 });
@@ -121,6 +123,8 @@ export async function syncContainer(deps: SyncDeps, target: SyncTarget, workload
     if (resync) await sweepUnseen(deps, target, counts);
     cursor = { protectedItemId: target.protectedItemId, containerId: target.containerId, phase: 'incremental', ...(page.deltaLink ? { deltaLink: page.deltaLink } : {}) };
     await save(cursor, false);
+    // A large file still part-way: the next step goes on with it (and reads whatever changed meanwhile).
+    if (await deps.skips.inProgress(target.protectedItemId, target.containerId)) return { status: 'continue', counts, graph: graph() };
     return { status: 'done', counts, graph: graph(), resynced };
   }
   return { status: 'continue', counts, graph: await closed(save, cursor, graph) };
@@ -199,17 +203,23 @@ async function applyPage(
       counts.written++;
       return VersionStore.putRecord(outcome.version, previous, target.seq);
     }
-    if (outcome.failure.kind === 'gone') {
+    const about = { protectedItemId: target.protectedItemId, containerId: target.containerId, itemId: item.id, name: itemName(item), item };
+    if ('staged' in outcome) {
+      // Time is up mid-file: kept like a skipped item, without counting as one, and continued by the next step.
+      const size = Number(item.size);
+      const reason = `a large file still being backed up (${outcome.staged} of ${size} bytes stored); its previous version is kept meanwhile and the next run continues where this one stopped`;
+      skipped.push({ ...about, code: 'stillBackingUp', reason, transient: true, inProgress: true });
+    } else if (outcome.failure.kind === 'gone') {
       if (!previous) return undefined;
       counts.deleted++;
       return VersionStore.deleteRecord(previous, target.seq);
+    } else {
+      counts.skipped++;
+      const f = outcome.failure;
+      skipped.push({
+        ...about, code: f.code, reason: f.reason, transient: f.kind === 'transient', ...(f.status ? { status: f.status } : {}), ...(f.requestId ? { requestId: f.requestId } : {}),
+      });
     }
-    counts.skipped++;
-    const f = outcome.failure;
-    skipped.push({
-      protectedItemId: target.protectedItemId, containerId: target.containerId, itemId: item.id, name: itemName(item), item,
-      code: f.code, reason: f.reason, transient: f.kind === 'transient', ...(f.status ? { status: f.status } : {}), ...(f.requestId ? { requestId: f.requestId } : {}),
-    });
     return previous && resync && previous.resyncMark !== target.seq
       ? { t: 'version', put: { ...previous, id: headId(target.protectedItemId, target.containerId, op.itemId), resyncMark: target.seq } }
       : undefined;
@@ -230,7 +240,12 @@ async function applyPage(
   }
 }
 
-type ReadOutcome = { version: VersionDoc } | { failure: ItemFailure };
+type ReadOutcome = { version: VersionDoc } | { failure: ItemFailure } | { staged: number };
+
+/** A large file whose step ran out of time: this many bytes are staged for the next step. */
+class PartlyStored {
+  constructor(readonly staged: number) {}
+}
 
 /** The item's next version, or why its content could not be had after `itemAttempts` reads. */
 async function readItem(
@@ -244,6 +259,7 @@ async function readItem(
     try {
       return { version: await nextVersion(deps, target, workload, item, op, previous, resync, read, counts) };
     } catch (e) {
+      if (e instanceof PartlyStored) return { staged: e.staged };
       const failure = classifyItemFailure(e);
       if (!failure) throw e;
       if (failure.kind !== 'transient' || attempt >= attempts) return { failure };
@@ -272,8 +288,9 @@ async function nextVersion(
   if (!source) return doc;
   // Unchanged content (a read-state or flag change): the stored bytes and the body text carry over.
   if (!op.fetchContent && previous?.content) return { ...doc, content: previous.content, ...(previous.props.bodyText !== undefined ? { props: { ...doc.props, bodyText: previous.props.bodyText } } : {}) };
-  const stream = 'inline' in source ? Buffer.from(JSON.stringify(item)) : await deps.graph.stream(source.url, read);
-  const stored = await deps.content.write(target.tenantId, stream, { mime: 'url' in source && source.mime === true });
+  const stored = 'url' in source && !source.mime && deps.graph.streamFrom && isLarge(item, deps.resumableFrom)
+    ? await writeLarge(deps, target, item, { url: source.url, version: (change.kind === 'upsert' && change.contentKey) || String(item.eTag) }, read)
+    : await deps.content.write(target.tenantId, 'inline' in source ? Buffer.from(JSON.stringify(item)) : await deps.graph.stream(source.url, read), { mime: 'url' in source && source.mime === true });
   counts.contentFetched++;
   counts.bytes += stored.size;
   counts.storedBytes += stored.storedBytes;
@@ -284,6 +301,23 @@ async function nextVersion(
  * After a resync, what Graph no longer listed is gone: deleted a slice at a time (each slice logged, then applied),
  * so memory stays flat however large the container. A fresh query per slice is unaffected by the deletes.
  */
+const isLarge = (item: GraphItem, from: number | undefined): boolean => from !== undefined && typeof item.size === 'number' && item.size >= from;
+
+/** Stages what this step has time for; throws PartlyStored when the deadline comes before the file's end. */
+async function writeLarge(
+  deps: SyncDeps, target: SyncTarget, item: GraphItem, from: { url: string; version: string }, read: Read,
+): Promise<StoredContent> {
+  const r = await deps.content.writeResumable(target.tenantId, {
+    stagingKey: headId(target.protectedItemId, target.containerId, item.id),
+    versionKey: from.version,
+    size: item.size as number,
+    open: (offset) => deps.graph.streamFrom!(from.url, read, offset),
+    stop: () => deps.now().getTime() >= read.deadline,
+  });
+  if ('staged' in r) throw new PartlyStored(r.staged);
+  return r;
+}
+
 async function sweepUnseen(deps: SyncDeps, target: SyncTarget, counts: SyncCounts): Promise<void> {
   for (;;) {
     const slice = await deps.versions.unseenHeads(target.protectedItemId, target.containerId, target.seq, SWEEP_SLICE);
