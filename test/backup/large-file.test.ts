@@ -15,6 +15,7 @@ import { SkipStore } from '../../shared/catalog/skip-store';
 import { VersionStore } from '../../shared/catalog/version-store';
 import { ContentStore } from '../../shared/storage/content-store';
 import { readAll } from '../../shared/storage/read-all';
+import { sha } from '../support/bytes';
 import { RESUMABLE_BLOCK } from '../../shared/storage/resumable-put';
 import { freshCatalog } from '../support/catalog';
 import { stackEnv, uniqueName } from '../support/env';
@@ -69,7 +70,6 @@ const pseudoRandom = (size: number, seed: string): Buffer => {
   for (let at = 0, n = 0; at < size; at += 32, n++) createHash('sha256').update(`${seed}:${n}`).digest().copy(out, at);
   return out;
 };
-const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const file = (id: string, bytes: Buffer, version = 'v1') => ({ id, name: `${id}.bin`, size: bytes.length, eTag: `${id}-${version}`, file: { hashes: { quickXorHash: `${id}-${version}` } } });
 
 describe('a file larger than one sync step', () => {
