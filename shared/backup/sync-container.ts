@@ -7,6 +7,7 @@ import { headId, toHead, VersionDoc } from '../catalog/version-doc';
 import { VersionStore } from '../catalog/version-store';
 import { planPage, unseenAfterResync, VersionOp } from '../domain/version-plan';
 import type { SkipInput, SkipStore } from '../catalog/skip-store';
+import { STILL_BACKING_UP } from '../domain/alarms';
 import { classifyItemFailure, ItemFailure } from './item-failure';
 import { mapLimit } from './map-limit';
 import { ContentWriter, GraphReader, ResyncRequired, StoredContent, WaitRequired } from './ports';
@@ -206,9 +207,8 @@ async function applyPage(
     const about = { protectedItemId: target.protectedItemId, containerId: target.containerId, itemId: item.id, name: itemName(item), item };
     if ('staged' in outcome) {
       // Time is up mid-file: kept like a skipped item, without counting as one, and continued by the next step.
-      const size = Number(item.size);
-      const reason = `a large file still being backed up (${outcome.staged} of ${size} bytes stored); its previous version is kept meanwhile and the next run continues where this one stopped`;
-      skipped.push({ ...about, code: 'stillBackingUp', reason, transient: true, inProgress: true });
+      const reason = `its download was still under way (${outcome.staged} of ${Number(item.size)} bytes stored)`;
+      skipped.push({ ...about, code: STILL_BACKING_UP, reason, transient: true, inProgress: true });
     } else if (outcome.failure.kind === 'gone') {
       if (!previous) return undefined;
       counts.deleted++;

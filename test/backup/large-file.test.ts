@@ -9,6 +9,7 @@ import { BlobContentWriter } from '../../shared/backup/blob-content-writer';
 import { DeltaPage, GraphReader, RangedBody } from '../../shared/backup/ports';
 import { SyncDeps, syncContainer, SyncTarget } from '../../shared/backup/sync-container';
 import { driveItems } from '../../shared/backup/workloads/drive';
+import { skippedItemAlarm } from '../../shared/domain/alarms';
 import { ChangeLog } from '../../shared/catalog/change-log';
 import { CursorStore } from '../../shared/catalog/cursor-store';
 import { SkipStore } from '../../shared/catalog/skip-store';
@@ -124,6 +125,12 @@ describe('a file larger than one sync step', () => {
     expect(await stored(1, 'big')).toBeUndefined();
     const [pending] = await deps.skips.due(pid, 'drive', 1);
     expect(pending).toMatchObject({ itemId: 'big', inProgress: true, code: 'stillBackingUp' });
+    // Were the run to end now, its point would say so (the previous version, if any, stays).
+    const [reported] = await deps.skips.skippedIn(pid, 1);
+    expect(skippedItemAlarm(reported!)).toMatchObject({
+      severity: 'warning', message: expect.stringContaining(`its download was still under way (${2 * B} of ${big.length} bytes stored)`),
+      fix: expect.stringContaining('the next run continues its download where this run stopped'),
+    });
 
     expect(await step(1)).toMatchObject({ status: 'continue', counts: { skipped: 0 } });
     const last = await step(1);
