@@ -41,6 +41,10 @@ export class BlobContentWriter implements ContentWriter {
     return 'done' in r ? this.stored(r.done) : r;
   }
 
+  abandonResumable(tenantId: string, stagingKey: string): Promise<void> {
+    return this.store.abandonResumable(tenantId, stagingKey);
+  }
+
   private stored(r: PutResult): StoredContent {
     return { pointer: { blob: { sha256: r.sha256, size: r.size, encoding: r.encoding }, ...this.where() }, size: r.size, storedBytes: r.storedBytes };
   }

@@ -150,7 +150,7 @@ type Read = { mailbox: string; operation: ContainerWorkload['operation']; deadli
 
 /** Applies a page; returns the seconds Graph asked to wait (0 when applied). */
 async function applyOrWait(
-  deps: SyncDeps, target: SyncTarget, workload: ContainerWorkload, items: GraphItem[], resync: boolean, read: Read, counts: SyncCounts, pending: Set<string>, redo: boolean,
+  deps: SyncDeps, target: SyncTarget, workload: ContainerWorkload, items: GraphItem[], resync: boolean, read: Read, counts: SyncCounts, pending: Map<string, boolean>, redo: boolean,
 ): Promise<number> {
   // A page counts once it is applied: one abandoned for a throttling wait is applied, and counted, again later.
   const page = emptyCounts();
@@ -170,7 +170,7 @@ async function applyOrWait(
  * deleted; otherwise it is skipped, keeping its last good version (marked seen, so a resync sweep keeps it).
  */
 async function applyPage(
-  deps: SyncDeps, target: SyncTarget, workload: ContainerWorkload, items: GraphItem[], resync: boolean, read: Read, counts: SyncCounts, pending: Set<string>, redo: boolean,
+  deps: SyncDeps, target: SyncTarget, workload: ContainerWorkload, items: GraphItem[], resync: boolean, read: Read, counts: SyncCounts, pending: Map<string, boolean>, redo: boolean,
 ): Promise<void> {
   const changes = items.map((i) => workload.toChange(i));
   counts.changes += changes.length;
@@ -229,12 +229,14 @@ async function applyPage(
   await mapLimit(toWrite, 8, (r) => deps.versions.apply(r));
   for (const s of skipped) {
     await deps.skips.record(s, target.seq, deps.now());
-    pending.add(s.itemId);
+    pending.set(s.itemId, s.inProgress === true);
   }
   // Listed again and not skipped this time (stored, unchanged, deleted): no longer owed to anyone.
   const again = new Set(skipped.map((s) => s.itemId));
   for (const id of new Set(changes.map((c) => c.itemId))) {
     if (!pending.has(id) || again.has(id)) continue;
+    // A file left part-way (now stored otherwise, changed below the threshold, or gone): its staged blocks go.
+    if (pending.get(id)) await deps.content.abandonResumable(target.tenantId, stagingKey(target, id));
     await deps.skips.clear(target.protectedItemId, target.containerId, id);
     pending.delete(id);
   }
@@ -301,6 +303,8 @@ async function nextVersion(
  * After a resync, what Graph no longer listed is gone: deleted a slice at a time (each slice logged, then applied),
  * so memory stays flat however large the container. A fresh query per slice is unaffected by the deletes.
  */
+const stagingKey = (target: SyncTarget, itemId: string): string => headId(target.protectedItemId, target.containerId, itemId);
+
 const isLarge = (item: GraphItem, from: number | undefined): boolean => from !== undefined && typeof item.size === 'number' && item.size >= from;
 
 /** Stages what this step has time for; throws PartlyStored when the deadline comes before the file's end. */
@@ -308,7 +312,7 @@ async function writeLarge(
   deps: SyncDeps, target: SyncTarget, item: GraphItem, from: { url: string; version: string }, read: Read,
 ): Promise<StoredContent> {
   const r = await deps.content.writeResumable(target.tenantId, {
-    stagingKey: headId(target.protectedItemId, target.containerId, item.id),
+    stagingKey: stagingKey(target, item.id),
     versionKey: from.version,
     size: item.size as number,
     open: (offset) => deps.graph.streamFrom!(from.url, read, offset),

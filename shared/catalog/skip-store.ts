@@ -52,9 +52,9 @@ export class SkipStore {
     return (await this.query(protectedItemId, 'c.containerId = @c AND c.inProgress = true', { '@c': containerId })).length > 0;
   }
 
-  /** Ids of the container's skipped items, whatever their point. */
-  async itemIds(protectedItemId: string, containerId: string): Promise<Set<string>> {
-    return new Set((await this.query(protectedItemId, 'c.containerId = @c', { '@c': containerId })).map((s) => s.itemId));
+  /** The container's skipped items, whatever their point: id → whether it is a file in progress. */
+  async itemIds(protectedItemId: string, containerId: string): Promise<Map<string, boolean>> {
+    return new Map((await this.query(protectedItemId, 'c.containerId = @c', { '@c': containerId })).map((s) => [s.itemId, s.inProgress === true]));
   }
 
   /**

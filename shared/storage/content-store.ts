@@ -9,7 +9,7 @@ import { createGunzip, gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { BlockBlobClient, ContainerClient, RestError } from '@azure/storage-blob';
 import { fixedBlocks } from './fixed-blocks';
-import { putResumable, ResumableResult, ResumableSource } from './resumable-put';
+import { abandonResumable, putResumable, ResumableResult, ResumableSource } from './resumable-put';
 import { chooseEncoding, ContentEncoding, Digest, encoder } from './content-codec';
 
 export interface ContentRef {
@@ -111,6 +111,10 @@ export class ContentStore {
   /** A large file, across as many calls as it takes (see resumable-put.ts). */
   putResumable(tenantId: string, source: ResumableSource): Promise<ResumableResult> {
     return putResumable(this.container, tenantId, source);
+  }
+
+  abandonResumable(tenantId: string, stagingKey: string): Promise<void> {
+    return abandonResumable(this.container, tenantId, stagingKey);
   }
 
   /** The original bytes, decoded as they stream. */

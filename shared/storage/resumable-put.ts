@@ -54,13 +54,18 @@ const etagTag = (etag: string | undefined): Buffer =>
 interface Staged { index: number; etag: Buffer; digest: Buffer; size: number; id: string }
 
 /** This version's blocks already in the staging blob (committed by a crashed finish, or not), by index. */
-async function stagedBlocks(staging: BlockBlobClient, tag: Buffer): Promise<Map<number, Staged>> {
+/** Committed and uncommitted blocks; none when nothing was ever staged (404). */
+async function blocksOf(staging: BlockBlobClient): Promise<Array<{ name: string; size: number }>> {
   const list = await staging.getBlockList('all').catch((e: { statusCode?: number }) => {
     if (e.statusCode === 404) return { committedBlocks: [], uncommittedBlocks: [] };
     throw e;
   });
+  return [...(list.committedBlocks ?? []), ...(list.uncommittedBlocks ?? [])];
+}
+
+async function stagedBlocks(staging: BlockBlobClient, tag: Buffer): Promise<Map<number, Staged>> {
   const out = new Map<number, Staged>();
-  for (const b of [...(list.committedBlocks ?? []), ...(list.uncommittedBlocks ?? [])]) {
+  for (const b of await blocksOf(staging)) {
     const raw = Buffer.from(b.name, 'base64');
     if (raw.length !== ID_BYTES || !raw.subarray(0, TAG_BYTES).equals(tag)) continue;
     const index = raw.readUInt32BE(TAG_BYTES + ETAG_BYTES);
@@ -72,9 +77,22 @@ async function stagedBlocks(staging: BlockBlobClient, tag: Buffer): Promise<Map<
 /** A body that ended before the file's size: the connection broke (the caller's retry resumes it). */
 const cutShort = (): Error => Object.assign(new Error('the download ended before the end of the file'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
 
+const stagingBlob = (container: ContainerClient, tenantId: string, key: string): BlockBlobClient =>
+  container.getBlockBlobClient(`${tenantId}/staging/resumable/${createHash('sha256').update(key).digest('hex')}`);
+
+/**
+ * Drops a staging blob's blocks. Uncommitted blocks are not a blob one can delete: committing an empty list
+ * discards them (Azure would otherwise keep them a week), and the empty blob that makes is deleted.
+ */
+export async function abandonResumable(container: ContainerClient, tenantId: string, stagingKey: string): Promise<void> {
+  const staging = stagingBlob(container, tenantId, stagingKey);
+  if ((await blocksOf(staging)).length === 0) return;
+  await staging.commitBlockList([]);
+  await staging.deleteIfExists();
+}
+
 export async function putResumable(container: ContainerClient, tenantId: string, src: ResumableSource): Promise<ResumableResult> {
-  const name = createHash('sha256').update(src.stagingKey).digest('hex');
-  const staging = container.getBlockBlobClient(`${tenantId}/staging/resumable/${name}`);
+  const staging = stagingBlob(container, tenantId, src.stagingKey);
   const tag = createHash('sha256').update(src.versionKey).digest().subarray(0, TAG_BYTES);
   const known = await stagedBlocks(staging, tag);
   // Only a contiguous run from the first block, read from one ETag, counts; after a gap, reading goes on again.

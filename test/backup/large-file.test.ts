@@ -46,7 +46,8 @@ class DriveGraph implements GraphReader {
 
   async streamFrom(url: string, _opts: unknown, from: number): Promise<RangedBody> {
     const id = decodeURIComponent(/items\/([^/]+)\/content/.exec(url)![1]!);
-    const bytes = this.files.get(id)!;
+    const bytes = this.files.get(id);
+    if (!bytes) throw Object.assign(new Error('itemNotFound'), { status: 404, code: 'itemNotFound' });
     this.starts.push([id, from]);
     const self = this;
     // Like SharePoint's, the ETag changes with the file's bytes.
@@ -123,6 +124,7 @@ describe('a file larger than one sync step', () => {
     expect(first).toMatchObject({ status: 'continue', counts: { written: 1, skipped: 0 } });
     expect((await stored(1, 'small'))?.equals(small)).toBe(true);
     expect(await stored(1, 'big')).toBeUndefined();
+    expect(await stagingBlobs()).toHaveLength(1);
     const [pending] = await deps.skips.due(pid, 'drive', 1);
     expect(pending).toMatchObject({ itemId: 'big', inProgress: true, code: 'stillBackingUp' });
     // Were the run to end now, its point would say so (the previous version, if any, stays).
@@ -166,6 +168,19 @@ describe('a file larger than one sync step', () => {
     expect(graph.starts.slice(2, 4)).toEqual([['big', 2 * B], ['big', 0]]);
     expect(sha((await stored(2, 'big'))!)).toBe(sha(v3));
     expect(await stagingBlobs()).toEqual([]);
+  });
+
+  it('drops the staged blocks of a file deleted before it was finished', async () => {
+    const doomed = pseudoRandom(3 * B, 'doomed');
+    graph.files.set('doomed', doomed);
+    graph.pages.set('delta-5', { value: [file('doomed', doomed)], deltaLink: 'delta-6' });
+    expect(await step(3)).toMatchObject({ status: 'continue' });
+    expect(await stagingBlobs()).toHaveLength(1);
+    graph.files.delete('doomed');
+    graph.pages.set('delta-6', { value: [{ id: 'doomed', deleted: { state: 'deleted' } }], deltaLink: 'delta-7' });
+    expect(await step(3)).toMatchObject({ status: 'done', counts: { skipped: 0 } });
+    expect(await stagingBlobs()).toEqual([]);
+    expect(await deps.skips.itemIds(pid, 'drive')).toEqual(new Map());
   });
 
   async function stagingBlobs(): Promise<string[]> {
