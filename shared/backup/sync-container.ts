@@ -299,10 +299,6 @@ async function nextVersion(
   return { ...doc, content: stored.pointer, ...(stored.bodyText !== undefined ? { props: { ...doc.props, bodyText: stored.bodyText } } : {}) };
 }
 
-/**
- * After a resync, what Graph no longer listed is gone: deleted a slice at a time (each slice logged, then applied),
- * so memory stays flat however large the container. A fresh query per slice is unaffected by the deletes.
- */
 const stagingKey = (target: SyncTarget, itemId: string): string => headId(target.protectedItemId, target.containerId, itemId);
 
 const isLarge = (item: GraphItem, from: number | undefined): boolean => from !== undefined && typeof item.size === 'number' && item.size >= from;
@@ -322,6 +318,10 @@ async function writeLarge(
   return r;
 }
 
+/**
+ * After a resync, what Graph no longer listed is gone: deleted a slice at a time (each slice logged, then applied),
+ * so memory stays flat however large the container. A fresh query per slice is unaffected by the deletes.
+ */
 async function sweepUnseen(deps: SyncDeps, target: SyncTarget, counts: SyncCounts): Promise<void> {
   for (;;) {
     const slice = await deps.versions.unseenHeads(target.protectedItemId, target.containerId, target.seq, SWEEP_SLICE);

@@ -53,7 +53,6 @@ const etagTag = (etag: string | undefined): Buffer =>
 
 interface Staged { index: number; etag: Buffer; digest: Buffer; size: number; id: string }
 
-/** This version's blocks already in the staging blob (committed by a crashed finish, or not), by index. */
 /** Committed and uncommitted blocks; none when nothing was ever staged (404). */
 async function blocksOf(staging: BlockBlobClient): Promise<Array<{ name: string; size: number }>> {
   const list = await staging.getBlockList('all').catch((e: { statusCode?: number }) => {
@@ -63,6 +62,7 @@ async function blocksOf(staging: BlockBlobClient): Promise<Array<{ name: string;
   return [...(list.committedBlocks ?? []), ...(list.uncommittedBlocks ?? [])];
 }
 
+/** This version's blocks already in the staging blob (committed by a crashed finish, or not), by index. */
 async function stagedBlocks(staging: BlockBlobClient, tag: Buffer): Promise<Map<number, Staged>> {
   const out = new Map<number, Staged>();
   for (const b of await blocksOf(staging)) {
@@ -81,14 +81,17 @@ const stagingBlob = (container: ContainerClient, tenantId: string, key: string):
   container.getBlockBlobClient(`${tenantId}/staging/resumable/${createHash('sha256').update(key).digest('hex')}`);
 
 /**
- * Drops a staging blob's blocks. Uncommitted blocks are not a blob one can delete: committing an empty list
- * discards them (Azure would otherwise keep them a week), and the empty blob that makes is deleted.
+ * Drops a staging blob and its blocks. Blocks never committed need not make a blob one can delete: committing an
+ * empty list discards them (Azure would otherwise keep them a week), and the empty blob that makes is deleted.
  */
-export async function abandonResumable(container: ContainerClient, tenantId: string, stagingKey: string): Promise<void> {
-  const staging = stagingBlob(container, tenantId, stagingKey);
-  if ((await blocksOf(staging)).length === 0) return;
+async function discard(staging: BlockBlobClient): Promise<void> {
   await staging.commitBlockList([]);
   await staging.deleteIfExists();
+}
+
+export async function abandonResumable(container: ContainerClient, tenantId: string, stagingKey: string): Promise<void> {
+  const staging = stagingBlob(container, tenantId, stagingKey);
+  if ((await blocksOf(staging)).length > 0) await discard(staging);
 }
 
 export async function putResumable(container: ContainerClient, tenantId: string, src: ResumableSource): Promise<ResumableResult> {
@@ -128,8 +131,9 @@ export async function putResumable(container: ContainerClient, tenantId: string,
     if (offset < src.size) throw cutShort();
   }
   const ref: ContentRef = { sha256: treeDigest(src.size, blocks.map((b) => b.digest)), size: src.size, encoding: 'identity' };
-  // Committing only this version's blocks discards any other version's; the staging blob then goes.
+  // Committing only this version's blocks discards any other version's; the staging blob then goes (its blocks
+  // still uncommitted when the content was already stored).
   const done = await publish(container, tenantId, staging, blocks.map((b) => b.id), ref, src.size);
-  await staging.deleteIfExists();
+  await discard(staging);
   return { done };
 }

@@ -170,14 +170,26 @@ describe('a file larger than one sync step', () => {
     expect(await stagingBlobs()).toEqual([]);
   });
 
+  it('names equal large files alike, so a copy is stored once', async () => {
+    const bytes = pseudoRandom(B + 7, 'twin');
+    graph.files.set('twin-a', bytes).set('twin-b', bytes);
+    graph.pages.set('delta-5', { value: [file('twin-a', bytes), file('twin-b', bytes, 'other')], deltaLink: 'delta-6' });
+    const r = await syncContainer(deps, target(3), workload, Number.MAX_SAFE_INTEGER);
+    expect(r).toMatchObject({ status: 'done', counts: { written: 2, storedBytes: bytes.length } });
+    const docs = (await deps.versions.versionsAt(pid, 3, ['twin-a', 'twin-b'])).map((d) => d.content && 'blob' in d.content ? d.content.blob.sha256 : '');
+    expect(docs[0]).toBe(docs[1]);
+    expect(docs[0]).not.toBe(sha(bytes));
+    expect(await stagingBlobs()).toEqual([]);
+  });
+
   it('drops the staged blocks of a file deleted before it was finished', async () => {
     const doomed = pseudoRandom(3 * B, 'doomed');
     graph.files.set('doomed', doomed);
-    graph.pages.set('delta-5', { value: [file('doomed', doomed)], deltaLink: 'delta-6' });
+    graph.pages.set('delta-6', { value: [file('doomed', doomed)], deltaLink: 'delta-7' });
     expect(await step(3)).toMatchObject({ status: 'continue' });
     expect(await stagingBlobs()).toHaveLength(1);
     graph.files.delete('doomed');
-    graph.pages.set('delta-6', { value: [{ id: 'doomed', deleted: { state: 'deleted' } }], deltaLink: 'delta-7' });
+    graph.pages.set('delta-7', { value: [{ id: 'doomed', deleted: { state: 'deleted' } }], deltaLink: 'delta-8' });
     expect(await step(3)).toMatchObject({ status: 'done', counts: { skipped: 0 } });
     expect(await stagingBlobs()).toEqual([]);
     expect(await deps.skips.itemIds(pid, 'drive')).toEqual(new Map());

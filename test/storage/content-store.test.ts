@@ -71,7 +71,8 @@ describe('ContentStore (Azurite)', () => {
     expect(n).toBe(size);
     expect(back.digest('hex')).toBe(first.sha256);
     const staging: string[] = [];
-    for await (const b of container.listBlobsFlat({ prefix: `${tenant}/staging/` })) staging.push(b.name);
+    // Uncommitted blocks too: those of the deduplicated copy were never committed, yet must not linger a week.
+    for await (const b of container.listBlobsFlat({ prefix: `${tenant}/staging/`, includeUncommitedBlobs: true })) staging.push(b.name);
     expect(staging).toEqual([]);
   });
 
