@@ -63,6 +63,6 @@ export interface ContentWriter {
   write(tenantId: string, source: Readable | Buffer, opts: { mime: boolean }): Promise<StoredContent>;
   /** A large file across activities: stored, or how many of its bytes are staged so far. */
   writeResumable(tenantId: string, source: ResumableSource): Promise<StoredContent | { staged: number }>;
-  /** Drops what was staged for a large file that will not be finished (its key as given to writeResumable). */
+  /** Drops a large file's staging, once the catalog records it or it will not be finished (key as given above). */
   abandonResumable(tenantId: string, stagingKey: string): Promise<void>;
 }

@@ -178,6 +178,9 @@ async function applyPage(
   const headsForPlan = new Map([...heads].map(([id, d]) => [id, toHead(d)]));
   const plan = planPage(changes, headsForPlan, { seq: target.seq, resync });
   const skipped: SkipInput[] = [];
+  // Large files stored whole: their staging blobs stay until the catalog has them, so a redone page finds the
+  // bytes staged instead of downloading them again.
+  const finished: string[] = [];
 
   const records = await mapLimit(plan, deps.contentConcurrency ?? 4, async (op): Promise<LogRecord | undefined> => {
     const previous = heads.get(op.itemId);
@@ -201,6 +204,7 @@ async function applyPage(
     const item = items[op.index]!;
     const outcome = await readItem(deps, target, workload, item, op, previous, resync, read, counts);
     if ('version' in outcome) {
+      if (resumable(deps, workload, item)) finished.push(item.id);
       counts.written++;
       return VersionStore.putRecord(outcome.version, previous, target.seq);
     }
@@ -227,6 +231,7 @@ async function applyPage(
   const toWrite = records.filter((r): r is Extract<LogRecord, { t: 'version' }> => r !== undefined && r.t === 'version');
   await deps.log.append(logBlobName(target.accountId, target.protectedItemId, target.seq), toWrite);
   await mapLimit(toWrite, 8, (r) => deps.versions.apply(r));
+  for (const id of finished) await deps.content.abandonResumable(target.tenantId, stagingKey(target, id));
   for (const s of skipped) {
     await deps.skips.record(s, target.seq, deps.now());
     pending.set(s.itemId, s.inProgress === true);
@@ -290,7 +295,7 @@ async function nextVersion(
   if (!source) return doc;
   // Unchanged content (a read-state or flag change): the stored bytes and the body text carry over.
   if (!op.fetchContent && previous?.content) return { ...doc, content: previous.content, ...(previous.props.bodyText !== undefined ? { props: { ...doc.props, bodyText: previous.props.bodyText } } : {}) };
-  const stored = 'url' in source && !source.mime && deps.graph.streamFrom && isLarge(item, deps.resumableFrom)
+  const stored = 'url' in source && resumable(deps, workload, item)
     ? await writeLarge(deps, target, item, { url: source.url, version: (change.kind === 'upsert' && change.contentKey) || String(item.eTag) }, read)
     : await deps.content.write(target.tenantId, 'inline' in source ? Buffer.from(JSON.stringify(item)) : await deps.graph.stream(source.url, read), { mime: 'url' in source && source.mime === true });
   counts.contentFetched++;
@@ -301,7 +306,13 @@ async function nextVersion(
 
 const stagingKey = (target: SyncTarget, itemId: string): string => headId(target.protectedItemId, target.containerId, itemId);
 
-const isLarge = (item: GraphItem, from: number | undefined): boolean => from !== undefined && typeof item.size === 'number' && item.size >= from;
+/** A file (not MIME) big enough to be stored across steps, when the reader can read ranges. */
+function resumable(deps: SyncDeps, workload: ContainerWorkload, item: GraphItem): boolean {
+  const source = workload.content(item);
+  const from = deps.resumableFrom;
+  return source !== null && 'url' in source && !source.mime && deps.graph.streamFrom !== undefined
+    && from !== undefined && typeof item.size === 'number' && item.size >= from;
+}
 
 /** Stages what this step has time for; throws PartlyStored when the deadline comes before the file's end. */
 async function writeLarge(

@@ -81,17 +81,15 @@ const stagingBlob = (container: ContainerClient, tenantId: string, key: string):
   container.getBlockBlobClient(`${tenantId}/staging/resumable/${createHash('sha256').update(key).digest('hex')}`);
 
 /**
- * Drops a staging blob and its blocks. Blocks never committed need not make a blob one can delete: committing an
- * empty list discards them (Azure would otherwise keep them a week), and the empty blob that makes is deleted.
+ * Drops a staging blob and its blocks, once its content is recorded or no longer wanted. Blocks never committed
+ * need not make a blob one can delete: committing an empty list discards them (Azure would otherwise keep them a
+ * week), and the empty blob that makes is deleted.
  */
-async function discard(staging: BlockBlobClient): Promise<void> {
-  await staging.commitBlockList([]);
-  await staging.deleteIfExists();
-}
-
 export async function abandonResumable(container: ContainerClient, tenantId: string, stagingKey: string): Promise<void> {
   const staging = stagingBlob(container, tenantId, stagingKey);
-  if ((await blocksOf(staging)).length > 0) await discard(staging);
+  if ((await blocksOf(staging)).length === 0) return;
+  await staging.commitBlockList([]);
+  await staging.deleteIfExists();
 }
 
 export async function putResumable(container: ContainerClient, tenantId: string, src: ResumableSource): Promise<ResumableResult> {
@@ -131,9 +129,7 @@ export async function putResumable(container: ContainerClient, tenantId: string,
     if (offset < src.size) throw cutShort();
   }
   const ref: ContentRef = { sha256: treeDigest(src.size, blocks.map((b) => b.digest)), size: src.size, encoding: 'identity' };
-  // Committing only this version's blocks discards any other version's; the staging blob then goes (its blocks
-  // still uncommitted when the content was already stored).
-  const done = await publish(container, tenantId, staging, blocks.map((b) => b.id), ref, src.size);
-  await discard(staging);
-  return { done };
+  // Committing only this version's blocks discards any other version's. The staging blob stays until the caller
+  // has recorded the content (abandonResumable): a retry in between finds every block staged and downloads nothing.
+  return { done: await publish(container, tenantId, staging, blocks.map((b) => b.id), ref, src.size) };
 }

@@ -170,13 +170,28 @@ describe('a file larger than one sync step', () => {
     expect(await stagingBlobs()).toEqual([]);
   });
 
+  it('downloads nothing again when a step dies after storing a file but before the catalog recorded it', async () => {
+    const bytes = pseudoRandom(2 * B + 5, 'crash');
+    graph.files.set('crash', bytes);
+    graph.starts = [];
+    graph.pages.set('delta-5', { value: [file('crash', bytes)], deltaLink: 'delta-5c' });
+    const log = deps.log;
+    deps.log = Object.assign(Object.create(log) as ChangeLog, { append: () => Promise.reject(new Error('host killed')) });
+    await expect(syncContainer(deps, target(3), workload, Number.MAX_SAFE_INTEGER)).rejects.toThrow('host killed');
+    deps.log = log;
+    expect(await syncContainer(deps, target(3), workload, Number.MAX_SAFE_INTEGER)).toMatchObject({ status: 'done' });
+    expect(graph.starts).toEqual([['crash', 0]]);
+    expect(sha((await stored(3, 'crash'))!)).toBe(sha(bytes));
+    expect(await stagingBlobs()).toEqual([]);
+  });
+
   it('names equal large files alike, so a copy is stored once', async () => {
     const bytes = pseudoRandom(B + 7, 'twin');
     graph.files.set('twin-a', bytes).set('twin-b', bytes);
-    graph.pages.set('delta-5', { value: [file('twin-a', bytes), file('twin-b', bytes, 'other')], deltaLink: 'delta-6' });
-    const r = await syncContainer(deps, target(3), workload, Number.MAX_SAFE_INTEGER);
+    graph.pages.set('delta-5c', { value: [file('twin-a', bytes), file('twin-b', bytes, 'other')], deltaLink: 'delta-6' });
+    const r = await syncContainer(deps, target(4), workload, Number.MAX_SAFE_INTEGER);
     expect(r).toMatchObject({ status: 'done', counts: { written: 2, storedBytes: bytes.length } });
-    const docs = (await deps.versions.versionsAt(pid, 3, ['twin-a', 'twin-b'])).map((d) => d.content && 'blob' in d.content ? d.content.blob.sha256 : '');
+    const docs = (await deps.versions.versionsAt(pid, 4, ['twin-a', 'twin-b'])).map((d) => d.content && 'blob' in d.content ? d.content.blob.sha256 : '');
     expect(docs[0]).toBe(docs[1]);
     expect(docs[0]).not.toBe(sha(bytes));
     expect(await stagingBlobs()).toEqual([]);
@@ -186,11 +201,11 @@ describe('a file larger than one sync step', () => {
     const doomed = pseudoRandom(3 * B, 'doomed');
     graph.files.set('doomed', doomed);
     graph.pages.set('delta-6', { value: [file('doomed', doomed)], deltaLink: 'delta-7' });
-    expect(await step(3)).toMatchObject({ status: 'continue' });
+    expect(await step(5)).toMatchObject({ status: 'continue' });
     expect(await stagingBlobs()).toHaveLength(1);
     graph.files.delete('doomed');
     graph.pages.set('delta-7', { value: [{ id: 'doomed', deleted: { state: 'deleted' } }], deltaLink: 'delta-8' });
-    expect(await step(3)).toMatchObject({ status: 'done', counts: { skipped: 0 } });
+    expect(await step(5)).toMatchObject({ status: 'done', counts: { skipped: 0 } });
     expect(await stagingBlobs()).toEqual([]);
     expect(await deps.skips.itemIds(pid, 'drive')).toEqual(new Map());
   });
