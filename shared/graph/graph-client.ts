@@ -2,6 +2,7 @@
 // (message MIME, file downloads via their pre-authenticated URL), $batch, the token's granted roles for alarms,
 // and request/throttling counters for run reports and benchmarks. Built on the pipeline's throttling discipline.
 import { Readable } from 'node:stream';
+import { contentChanged } from '../domain/content-changed';
 import type { GraphOperation } from '../domain/graph-permissions';
 import type { DeltaPage, RangedBody } from '../backup/ports';
 import type { GraphSession } from '../runtime/services';
@@ -97,7 +98,7 @@ export class GraphClient implements GraphSession {
       const served = /^bytes (\d+)-/.exec(String(d.headers['content-range'] ?? ''));
       if (from === 0 || Number(served?.[1]) === from) return { body: d.body, ...etag };
       d.body.destroy();
-      throw new Error(`asked for bytes from ${from}, the download host served '${String(d.headers['content-range'])}'`);
+      throw contentChanged(`asked for bytes from ${from}, the download host served '${String(d.headers['content-range'])}'`);
     }
     // A host that ignores Range answers 200 with the whole file: the bytes before `from` are dropped.
     return { body: Readable.from(dropFirst(d.body, from)), ...etag };

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { BlockBlobClient, ContainerClient } from '@azure/storage-blob';
+import { contentChanged } from '../domain/content-changed';
 import { fixedBlocks } from './fixed-blocks';
 import { ContentRef, PutResult, publish } from './content-store';
 
@@ -115,7 +116,7 @@ export async function putResumable(container: ContainerClient, tenantId: string,
     const current = etagTag(etag);
     try {
       for await (const block of fixedBlocks(body, RESUMABLE_BLOCK)) {
-        if (offset + block.length > src.size) throw new Error(`the download holds more than the file's ${src.size} bytes`);
+        if (offset + block.length > src.size) throw contentChanged(`the download holds more than the file's ${src.size} bytes`);
         const digest = createHash('sha256').update(block).digest();
         const id = blockId(tag, current, blocks.length, digest);
         await staging.stageBlock(id, block, block.length);

@@ -210,6 +210,14 @@ describe('a file larger than one sync step', () => {
     expect(await deps.skips.itemIds(pid, 'drive')).toEqual(new Map());
   });
 
+  it('skips a file whose download outgrows its listed size (it changed), without failing the container', async () => {
+    const bytes = pseudoRandom(B + 3, 'grown');
+    graph.files.set('grown', bytes);
+    graph.pages.set('delta-8', { value: [{ ...file('grown', bytes), size: 5 * 1024 * 1024 + 1 }], deltaLink: 'delta-9' });
+    expect(await syncContainer(deps, target(6), workload, Number.MAX_SAFE_INTEGER)).toMatchObject({ status: 'done', counts: { skipped: 1 } });
+    expect(await deps.skips.skippedIn(pid, 6)).toEqual([expect.objectContaining({ itemId: 'grown', code: 'contentChanged', transient: true })]);
+  });
+
   async function stagingBlobs(): Promise<string[]> {
     const names: string[] = [];
     for await (const b of blobs.listBlobsFlat({ prefix: 't1/staging/', includeUncommitedBlobs: true })) names.push(b.name);
