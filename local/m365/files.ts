@@ -245,12 +245,19 @@ registerHttpRoutes([
         if (start >= item.size) return { status: 416, headers: { 'content-range': `bytes */${item.size}` }, json: { error: { code: 'invalidRange', message: 'The requested range is not satisfiable.' } } };
         const end = range[2] ? Math.min(Number(range[2]), item.size - 1) : item.size - 1;
         const headers = { 'content-range': `bytes ${start}-${end}/${item.size}`, 'content-length': String(end - start + 1), 'content-type': 'application/octet-stream', etag };
-        return { status: 206, headers, stream: Readable.from(sliceOf(itemBytes(t, d, item), start, end + 1)) };
+        return { status: 206, headers, stream: Readable.from(served(ctx.emulator.counters, sliceOf(itemBytes(t, d, item), start, end + 1))) };
       }
-      return { status: 200, headers: { 'content-type': 'application/octet-stream', 'content-length': String(item.size), etag }, stream: Readable.from(itemBytes(t, d, item)) };
+      return { status: 200, headers: { 'content-type': 'application/octet-stream', 'content-length': String(item.size), etag }, stream: Readable.from(served(ctx.emulator.counters, itemBytes(t, d, item))) };
     },
   },
 ]);
+
+function* served(counters: { downloadBytes: number }, chunks: Iterable<Buffer>): Generator<Buffer> {
+  for (const c of chunks) {
+    counters.downloadBytes += c.length;
+    yield c;
+  }
+}
 
 /** Bytes [start, end) of a chunked body, without holding more than one chunk. */
 function* sliceOf(chunks: Iterable<Buffer>, start: number, end: number): Generator<Buffer> {
