@@ -42,6 +42,8 @@ export interface LocalAppOptions {
   taskHub?: string;
   emulator?: Partial<Pick<EmulatorOptions, 'profile' | 'throttle' | 'seed' | 'extraTenants'>>;
   syncTimeBoxSeconds?: number;
+  /** M365V_RESUMABLE_FILE_BYTES: files from this size on are downloaded across sync steps. */
+  resumableFileBytes?: number;
   onHostLine?: (line: string) => void;
   /** More secrets for the app's local secret file (name → value), e.g. a webhook signing secret. */
   secrets?: Record<string, string>;
@@ -81,6 +83,7 @@ export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalAp
     M365V_API_TENANT_ID: tenant.tenantId,
     M365V_API_AUDIENCE: API_AUDIENCE,
     M365V_SYNC_TIME_BOX_SECONDS: String(opts.syncTimeBoxSeconds ?? 60),
+    ...(opts.resumableFileBytes ? { M365V_RESUMABLE_FILE_BYTES: String(opts.resumableFileBytes) } : {}),
   };
   const startHost = async (): Promise<StartedChild & { url: string }> => {
     const child = await spawnUntilReady('Functions host', path.join(repoRoot, 'dist/local/host/main.js'), ['--app', repoRoot, '--no-timers'], [/\[host\] listening on (\S+)/], {

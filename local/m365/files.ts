@@ -236,17 +236,40 @@ registerHttpRoutes([
       const d = t && driveById(t, String(claims.d));
       const item = d?.items.get(String(claims.i));
       if (!t || !d || !item || item.folder) return { status: 404, json: { error: { code: 'itemNotFound', message: 'The resource could not be found.' } } };
+      // SharePoint's download host tags the bytes with the file's unique id and version.
+      const etag = `"{${item.id}},${item.version}"`;
       const range = /^bytes=(\d+)-(\d*)$/.exec(String(ctx.headers.range ?? ''));
       if (range) {
-        const all = Buffer.concat([...itemBytes(t, d, item)]);
+        // As SharePoint's download host: 206 with Content-Range, streamed; a start past the end is 416.
         const start = Number(range[1]);
-        const end = range[2] ? Math.min(Number(range[2]), all.length - 1) : all.length - 1;
-        return { status: 206, headers: { 'content-range': `bytes ${start}-${end}/${all.length}`, 'content-type': 'application/octet-stream' }, bytes: all.subarray(start, end + 1) };
+        if (start >= item.size) return { status: 416, headers: { 'content-range': `bytes */${item.size}` }, json: { error: { code: 'invalidRange', message: 'The requested range is not satisfiable.' } } };
+        const end = range[2] ? Math.min(Number(range[2]), item.size - 1) : item.size - 1;
+        const headers = { 'content-range': `bytes ${start}-${end}/${item.size}`, 'content-length': String(end - start + 1), 'content-type': 'application/octet-stream', etag };
+        return { status: 206, headers, stream: Readable.from(served(ctx.emulator.counters, sliceOf(itemBytes(t, d, item), start, end + 1))) };
       }
-      return { status: 200, headers: { 'content-type': 'application/octet-stream', 'content-length': String(item.size) }, stream: Readable.from(itemBytes(t, d, item)) };
+      return { status: 200, headers: { 'content-type': 'application/octet-stream', 'content-length': String(item.size), etag }, stream: Readable.from(served(ctx.emulator.counters, itemBytes(t, d, item))) };
     },
   },
 ]);
+
+function* served(counters: { downloadBytes: number }, chunks: Iterable<Buffer>): Generator<Buffer> {
+  for (const c of chunks) {
+    counters.downloadBytes += c.length;
+    yield c;
+  }
+}
+
+/** Bytes [start, end) of a chunked body, without holding more than one chunk. */
+function* sliceOf(chunks: Iterable<Buffer>, start: number, end: number): Generator<Buffer> {
+  let at = 0;
+  for (const c of chunks) {
+    const from = Math.max(start - at, 0);
+    const to = Math.min(end - at, c.length);
+    if (to > from) yield c.subarray(from, to);
+    at += c.length;
+    if (at >= end) return;
+  }
+}
 
 /** A control call's drive: a user's OneDrive (id or UPN) or any drive by id (e.g. a site's library). */
 function userDrive(t: Tenant, owner: string): Drive {

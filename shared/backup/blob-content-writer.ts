@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import { splitMime } from '../mime/split';
 import { BODY_TEXT_PREFIX, bodyTextOf } from '../mime/body-text';
-import type { ContentStore } from '../storage/content-store';
+import type { ContentStore, PutResult } from '../storage/content-store';
+import type { ResumableSource } from '../storage/resumable-put';
 import { DEFAULT_REPOSITORY } from '../inventory/schemas';
 import type { ContentWriter, StoredContent } from './ports';
 
@@ -32,7 +33,19 @@ export class BlobContentWriter implements ContentWriter {
       const { manifest, storedBytes } = await splitMime(tenantId, stream, this.store);
       return { pointer: { mime: manifest, ...this.where() }, size: manifest.size, storedBytes, bodyText: bodyTextOf(Buffer.concat(prefix)) };
     }
-    const r = await this.store.put(tenantId, source);
+    return this.stored(await this.store.put(tenantId, source));
+  }
+
+  async writeResumable(tenantId: string, source: ResumableSource): Promise<StoredContent | { staged: number }> {
+    const r = await this.store.putResumable(tenantId, source);
+    return 'done' in r ? this.stored(r.done) : r;
+  }
+
+  abandonResumable(tenantId: string, stagingKey: string): Promise<void> {
+    return this.store.abandonResumable(tenantId, stagingKey);
+  }
+
+  private stored(r: PutResult): StoredContent {
     return { pointer: { blob: { sha256: r.sha256, size: r.size, encoding: r.encoding }, ...this.where() }, size: r.size, storedBytes: r.storedBytes };
   }
 

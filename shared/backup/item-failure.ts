@@ -4,6 +4,7 @@
 // an expired token) or our own stores is not an item failure: the caller rethrows it. Modelled on Corso's per-item
 // fault bus (src/pkg/fault): recoverable failures are collected, the rest abort.
 import { RestError } from '@azure/storage-blob';
+import { CONTENT_CHANGED } from '../domain/content-changed';
 import { ResyncRequired, WaitRequired } from './ports';
 
 export type ItemFailure =
@@ -37,6 +38,9 @@ export function classifyItemFailure(e: unknown): ItemFailure | undefined {
     return { kind: 'unreadable', ...detail, reason: `Microsoft Graph refused to serve it (HTTP ${e.status}${e.code ? ` ${e.code}` : ''})` };
   }
   const networkCode = (e as { code?: unknown } | null)?.code;
+  if (e instanceof Error && networkCode === CONTENT_CHANGED) {
+    return { kind: 'transient', code: CONTENT_CHANGED, reason: 'its bytes changed while they were being read (the next listing has the new version)' };
+  }
   if (e instanceof Error && ((typeof networkCode === 'string' && NETWORK_CODES.has(networkCode)) || e.message === 'aborted')) {
     return { kind: 'transient', code: typeof networkCode === 'string' ? networkCode : 'connectionAborted', reason: 'the connection to Microsoft Graph broke while its content was being read' };
   }

@@ -233,5 +233,5 @@ function target(ref: PointRef & { seq: number }, item: ProtectedItemDoc, account
 
 async function deps(s: Services, graph: GraphSession, item: ProtectedItemDoc) {
   const content = new BlobContentWriter(await s.contentStores.get(item.accountId, item.repository), item.repository);
-  return { graph, content, versions: s.versions, cursors: s.cursors, skips: s.skips, log: s.log, now: s.now };
+  return { graph, content, versions: s.versions, cursors: s.cursors, skips: s.skips, log: s.log, now: s.now, resumableFrom: s.settings.M365V_RESUMABLE_FILE_BYTES };
 }

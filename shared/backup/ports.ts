@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { GraphOperation } from '../domain/graph-permissions';
 import type { ContentPointer } from '../catalog/version-doc';
 import type { GraphItem } from './workloads/workload';
+import type { ResumableSource } from '../storage/resumable-put';
 
 export interface ReadOptions {
   /** Throttling key: the mailbox, drive or site the request touches. */
@@ -23,6 +24,14 @@ export interface DeltaPage {
 export interface GraphReader {
   page(url: string, opts: ReadOptions): Promise<DeltaPage>;
   stream(url: string, opts: ReadOptions): Promise<Readable>;
+  /** A file's bytes from byte `from` on (a ranged read); a reader without it stores every file in one go. */
+  streamFrom?(url: string, opts: ReadOptions, from: number): Promise<RangedBody>;
+}
+
+export interface RangedBody {
+  body: Readable;
+  /** The download's ETag: it changes with the file's bytes, so a resumed read can tell it is the same file. */
+  etag?: string;
 }
 
 /** Graph expired the container's delta token (410): the container must be re-enumerated. */
@@ -52,4 +61,8 @@ export interface StoredContent {
 /** Writes content (streamed) into the backup repository, deduplicated per tenant. */
 export interface ContentWriter {
   write(tenantId: string, source: Readable | Buffer, opts: { mime: boolean }): Promise<StoredContent>;
+  /** A large file across activities: stored, or how many of its bytes are staged so far. */
+  writeResumable(tenantId: string, source: ResumableSource): Promise<StoredContent | { staged: number }>;
+  /** Drops a large file's staging, once the catalog records it or it will not be finished (key as given above). */
+  abandonResumable(tenantId: string, stagingKey: string): Promise<void>;
 }

@@ -7,9 +7,10 @@ import { headId, toHead, VersionDoc } from '../catalog/version-doc';
 import { VersionStore } from '../catalog/version-store';
 import { planPage, unseenAfterResync, VersionOp } from '../domain/version-plan';
 import type { SkipInput, SkipStore } from '../catalog/skip-store';
+import { STILL_BACKING_UP } from '../domain/alarms';
 import { classifyItemFailure, ItemFailure } from './item-failure';
 import { mapLimit } from './map-limit';
-import { ContentWriter, GraphReader, ResyncRequired, WaitRequired } from './ports';
+import { ContentWriter, GraphReader, ResyncRequired, StoredContent, WaitRequired } from './ports';
 import { ContainerWorkload, GraphItem, itemName } from './workloads/workload';
 
 export interface SyncTarget {
@@ -50,6 +51,8 @@ export interface SyncDeps {
   tally?: { requests: number; throttled: number };
   /** Reads of one item's content before it is skipped for this run (the pipeline retries each request too). */
   itemAttempts?: number;
+  /** Files at least this big are stored across steps (ranged reads from where the last step stopped). */
+  resumableFrom?: number;
 }
 
 export const emptyCounts = (): SyncCounts => ({ pages: 0, changes: 0, written: 0, deleted: 0, unchanged: 0, contentFetched: 0, bytes: 0, storedBytes: 0, skipped: 0 });
@@ -111,6 +114,8 @@ export async function syncContainer(deps: SyncDeps, target: SyncTarget, workload
     if (resync) await sweepUnseen(deps, target, counts);
     cursor = { protectedItemId: target.protectedItemId, containerId: target.containerId, phase: 'incremental', ...(page.deltaLink ? { deltaLink: page.deltaLink } : {}) };
     await save(cursor, false);
+    // A large file still part-way: the next step goes on with it (and reads whatever changed meanwhile).
+    if (await deps.skips.inProgress(target.protectedItemId, target.containerId)) return { status: 'continue', counts, graph: graph() };
     return { status: 'done', counts, graph: graph(), resynced };
   }
   return { status: 'continue', counts, graph: await closed(save, cursor, graph) };
@@ -135,7 +140,7 @@ type Read = { mailbox: string; operation: ContainerWorkload['operation']; deadli
 
 /** Applies a page; returns the seconds Graph asked to wait (0 when applied). */
 async function applyOrWait(
-  deps: SyncDeps, target: SyncTarget, workload: ContainerWorkload, items: GraphItem[], resync: boolean, read: Read, counts: SyncCounts, pending: Set<string>, redo: boolean,
+  deps: SyncDeps, target: SyncTarget, workload: ContainerWorkload, items: GraphItem[], resync: boolean, read: Read, counts: SyncCounts, pending: Map<string, boolean>, redo: boolean,
 ): Promise<number> {
   // A page counts once it is applied: one abandoned for a throttling wait is applied, and counted, again later.
   const page = emptyCounts();
@@ -155,7 +160,7 @@ async function applyOrWait(
  * deleted; otherwise it is skipped, keeping its last good version (marked seen, so a resync sweep keeps it).
  */
 async function applyPage(
-  deps: SyncDeps, target: SyncTarget, workload: ContainerWorkload, items: GraphItem[], resync: boolean, read: Read, counts: SyncCounts, pending: Set<string>, redo: boolean,
+  deps: SyncDeps, target: SyncTarget, workload: ContainerWorkload, items: GraphItem[], resync: boolean, read: Read, counts: SyncCounts, pending: Map<string, boolean>, redo: boolean,
 ): Promise<void> {
   const changes = items.map((i) => workload.toChange(i));
   counts.changes += changes.length;
@@ -163,6 +168,9 @@ async function applyPage(
   const headsForPlan = new Map([...heads].map(([id, d]) => [id, toHead(d)]));
   const plan = planPage(changes, headsForPlan, { seq: target.seq, resync });
   const skipped: SkipInput[] = [];
+  // Large files stored whole: their staging blobs stay until the catalog has them, so a redone page finds the
+  // bytes staged instead of downloading them again.
+  const finished: string[] = [];
 
   const records = await mapLimit(plan, deps.contentConcurrency ?? 4, async (op): Promise<LogRecord | undefined> => {
     const previous = heads.get(op.itemId);
@@ -186,20 +194,26 @@ async function applyPage(
     const item = items[op.index]!;
     const outcome = await readItem(deps, target, workload, item, op, previous, resync, read, counts);
     if ('version' in outcome) {
+      if (resumable(deps, workload, item)) finished.push(item.id);
       counts.written++;
       return VersionStore.putRecord(outcome.version, previous, target.seq);
     }
-    if (outcome.failure.kind === 'gone') {
+    const about = { protectedItemId: target.protectedItemId, containerId: target.containerId, itemId: item.id, name: itemName(item), item };
+    if ('staged' in outcome) {
+      // Time is up mid-file: kept like a skipped item, without counting as one, and continued by the next step.
+      const reason = `its download was still under way (${outcome.staged} of ${Number(item.size)} bytes stored)`;
+      skipped.push({ ...about, code: STILL_BACKING_UP, reason, transient: true, inProgress: true });
+    } else if (outcome.failure.kind === 'gone') {
       if (!previous) return undefined;
       counts.deleted++;
       return VersionStore.deleteRecord(previous, target.seq);
+    } else {
+      counts.skipped++;
+      const f = outcome.failure;
+      skipped.push({
+        ...about, code: f.code, reason: f.reason, transient: f.kind === 'transient', ...(f.status ? { status: f.status } : {}), ...(f.requestId ? { requestId: f.requestId } : {}),
+      });
     }
-    counts.skipped++;
-    const f = outcome.failure;
-    skipped.push({
-      protectedItemId: target.protectedItemId, containerId: target.containerId, itemId: item.id, name: itemName(item), item,
-      code: f.code, reason: f.reason, transient: f.kind === 'transient', ...(f.status ? { status: f.status } : {}), ...(f.requestId ? { requestId: f.requestId } : {}),
-    });
     return previous && resync && previous.resyncMark !== target.seq
       ? { t: 'version', put: { ...previous, id: headId(target.protectedItemId, target.containerId, op.itemId), resyncMark: target.seq } }
       : undefined;
@@ -207,20 +221,28 @@ async function applyPage(
   const toWrite = records.filter((r): r is Extract<LogRecord, { t: 'version' }> => r !== undefined && r.t === 'version');
   await deps.log.append(logBlobName(target.accountId, target.protectedItemId, target.seq), toWrite);
   await mapLimit(toWrite, 8, (r) => deps.versions.apply(r));
+  for (const id of finished) await deps.content.abandonResumable(target.tenantId, stagingKey(target, id));
   for (const s of skipped) {
     await deps.skips.record(s, target.seq, deps.now());
-    pending.add(s.itemId);
+    pending.set(s.itemId, s.inProgress === true);
   }
   // Listed again and not skipped this time (stored, unchanged, deleted): no longer owed to anyone.
   const again = new Set(skipped.map((s) => s.itemId));
   for (const id of new Set(changes.map((c) => c.itemId))) {
     if (!pending.has(id) || again.has(id)) continue;
+    // A file left part-way (now stored otherwise, changed below the threshold, or gone): its staged blocks go.
+    if (pending.get(id)) await deps.content.abandonResumable(target.tenantId, stagingKey(target, id));
     await deps.skips.clear(target.protectedItemId, target.containerId, id);
     pending.delete(id);
   }
 }
 
-type ReadOutcome = { version: VersionDoc } | { failure: ItemFailure };
+type ReadOutcome = { version: VersionDoc } | { failure: ItemFailure } | { staged: number };
+
+/** A large file whose step ran out of time: this many bytes are staged for the next step. */
+class PartlyStored {
+  constructor(readonly staged: number) {}
+}
 
 /** The item's next version, or why its content could not be had after `itemAttempts` reads. */
 async function readItem(
@@ -234,6 +256,7 @@ async function readItem(
     try {
       return { version: await nextVersion(deps, target, workload, item, op, previous, resync, read, counts) };
     } catch (e) {
+      if (e instanceof PartlyStored) return { staged: e.staged };
       const failure = classifyItemFailure(e);
       if (!failure) throw e;
       if (failure.kind !== 'transient' || attempt >= attempts) return { failure };
@@ -262,12 +285,38 @@ async function nextVersion(
   if (!source) return doc;
   // Unchanged content (a read-state or flag change): the stored bytes and the body text carry over.
   if (!op.fetchContent && previous?.content) return { ...doc, content: previous.content, ...(previous.props.bodyText !== undefined ? { props: { ...doc.props, bodyText: previous.props.bodyText } } : {}) };
-  const stream = 'inline' in source ? Buffer.from(JSON.stringify(item)) : await deps.graph.stream(source.url, read);
-  const stored = await deps.content.write(target.tenantId, stream, { mime: 'url' in source && source.mime === true });
+  const stored = 'url' in source && resumable(deps, workload, item)
+    ? await writeLarge(deps, target, item, { url: source.url, version: (change.kind === 'upsert' && change.contentKey) || String(item.eTag) }, read)
+    : await deps.content.write(target.tenantId, 'inline' in source ? Buffer.from(JSON.stringify(item)) : await deps.graph.stream(source.url, read), { mime: 'url' in source && source.mime === true });
   counts.contentFetched++;
   counts.bytes += stored.size;
   counts.storedBytes += stored.storedBytes;
   return { ...doc, content: stored.pointer, ...(stored.bodyText !== undefined ? { props: { ...doc.props, bodyText: stored.bodyText } } : {}) };
+}
+
+const stagingKey = (target: SyncTarget, itemId: string): string => headId(target.protectedItemId, target.containerId, itemId);
+
+/** A file (not MIME) big enough to be stored across steps, when the reader can read ranges. */
+function resumable(deps: SyncDeps, workload: ContainerWorkload, item: GraphItem): boolean {
+  const source = workload.content(item);
+  const from = deps.resumableFrom;
+  return source !== null && 'url' in source && !source.mime && deps.graph.streamFrom !== undefined
+    && from !== undefined && typeof item.size === 'number' && item.size >= from;
+}
+
+/** Stages what this step has time for; throws PartlyStored when the deadline comes before the file's end. */
+async function writeLarge(
+  deps: SyncDeps, target: SyncTarget, item: GraphItem, from: { url: string; version: string }, read: Read,
+): Promise<StoredContent> {
+  const r = await deps.content.writeResumable(target.tenantId, {
+    stagingKey: stagingKey(target, item.id),
+    versionKey: from.version,
+    size: item.size as number,
+    open: (offset) => deps.graph.streamFrom!(from.url, read, offset),
+    stop: () => deps.now().getTime() >= read.deadline,
+  });
+  if ('staged' in r) throw new PartlyStored(r.staged);
+  return r;
 }
 
 /**

@@ -22,11 +22,16 @@ export interface SkippedItem {
   firstSeq: number;
   lastSeq: number;
   attempts: number;
+  /**
+   * A large file part-way downloaded when its activity's time was up: tried again at every step of the run, not
+   * only once per run, and reported by the point only if the run ends before it is stored.
+   */
+  inProgress?: boolean;
   item: GraphItem;
   updatedAt: string;
 }
 
-export type SkipInput = Pick<SkippedItem, 'protectedItemId' | 'containerId' | 'itemId' | 'name' | 'code' | 'reason' | 'transient' | 'item'> & Partial<Pick<SkippedItem, 'status' | 'requestId'>>;
+export type SkipInput = Pick<SkippedItem, 'protectedItemId' | 'containerId' | 'itemId' | 'name' | 'code' | 'reason' | 'transient' | 'item'> & Partial<Pick<SkippedItem, 'status' | 'requestId' | 'inProgress'>>;
 
 const skipId = (protectedItemId: string, containerId: string, itemId: string): string => `skip-${headId(protectedItemId, containerId, itemId)}`;
 
@@ -37,17 +42,25 @@ export class SkipStore {
     this.container = database.container('cursors');
   }
 
-  /** The container's skipped items not yet tried again in recovery point `seq`. */
+  /** The container's skipped items not yet tried again in recovery point `seq`, and its files in progress. */
   async due(protectedItemId: string, containerId: string, seq: number): Promise<SkippedItem[]> {
-    return this.query(protectedItemId, 'c.containerId = @c AND c.lastSeq < @s', { '@c': containerId, '@s': seq });
+    return this.query(protectedItemId, 'c.containerId = @c AND (c.lastSeq < @s OR c.inProgress = true)', { '@c': containerId, '@s': seq });
   }
 
-  /** Ids of the container's skipped items, whatever their point. */
-  async itemIds(protectedItemId: string, containerId: string): Promise<Set<string>> {
-    return new Set((await this.query(protectedItemId, 'c.containerId = @c', { '@c': containerId })).map((s) => s.itemId));
+  /** Whether the container has a file part-way downloaded (its sync is not done until it is stored). */
+  async inProgress(protectedItemId: string, containerId: string): Promise<boolean> {
+    return (await this.query(protectedItemId, 'c.containerId = @c AND c.inProgress = true', { '@c': containerId })).length > 0;
   }
 
-  /** The items skipped in recovery point `seq`, across containers (what the point reports). */
+  /** The container's skipped items, whatever their point: id → whether it is a file in progress. */
+  async itemIds(protectedItemId: string, containerId: string): Promise<Map<string, boolean>> {
+    return new Map((await this.query(protectedItemId, 'c.containerId = @c', { '@c': containerId })).map((s) => [s.itemId, s.inProgress === true]));
+  }
+
+  /**
+   * The items skipped in recovery point `seq`, across containers (what the point reports once its run ends; a file
+   * still in progress then keeps its previous version, and the next run goes on from where this one stopped).
+   */
   async skippedIn(protectedItemId: string, seq: number): Promise<SkippedItem[]> {
     return this.query(protectedItemId, 'c.lastSeq = @s', { '@s': seq });
   }

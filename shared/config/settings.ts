@@ -26,6 +26,11 @@ export const settingsSchema = z
     M365V_API_AUDIENCE: z.string().min(1).optional(),
     /** How long one sync activity works before checkpointing and handing back to its orchestrator. */
     M365V_SYNC_TIME_BOX_SECONDS: z.coerce.number().int().min(5).max(540).default(240),
+    /**
+     * Files at least this big are downloaded across as many sync activities as they need, each resuming with a
+     * ranged read where the last stopped; smaller ones are read whole (and gzip-compressed when worth it).
+     */
+    M365V_RESUMABLE_FILE_BYTES: z.coerce.number().int().min(1024 * 1024).default(256 * 1024 * 1024),
     /** User-assigned managed identity to use for Azure services. */
     AZURE_CLIENT_ID: z.string().min(1).optional(),
   })

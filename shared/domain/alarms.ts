@@ -138,11 +138,16 @@ export interface SkippedItemFacts {
   requestId?: string;
 }
 
+/** A large file whose download was still under way when its run ended (it goes on from there next run). */
+export const STILL_BACKING_UP = 'stillBackingUp';
+
 /** An item one run could not read: named, with the cause, and what keeps it safe meanwhile. */
 export function skippedItemAlarm(item: SkippedItemFacts, subject?: Subject): Alarm {
   const fix = item.code === 'malwareDetected'
     ? 'Review the file: a SharePoint administrator can inspect it with Get-SPOMalwareFile -FileUri "<file URL>". Once it is cleaned or released, the next run backs it up.'
-    : item.transient
+    : item.code === STILL_BACKING_UP
+      ? 'No action needed: the next run continues its download where this run stopped. If a backup window keeps ending first, widen it.'
+      : item.transient
       ? 'No action needed: the next run tries it again. If it is skipped run after run, look its request id up in Application Insights and open the item in Outlook or OneDrive: it may be damaged.'
       : 'The next run tries it again. If it keeps failing, open the item in Outlook or OneDrive: a damaged or blocked item can be saved again as a copy, which is then backed up.';
   return {

@@ -1,9 +1,10 @@
 // The product's one Microsoft Graph client: JSON reads and writes, delta/collection pages, streamed content
 // (message MIME, file downloads via their pre-authenticated URL), $batch, the token's granted roles for alarms,
 // and request/throttling counters for run reports and benchmarks. Built on the pipeline's throttling discipline.
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import { contentChanged } from '../domain/content-changed';
 import type { GraphOperation } from '../domain/graph-permissions';
-import type { DeltaPage } from '../backup/ports';
+import type { DeltaPage, RangedBody } from '../backup/ports';
 import type { GraphSession } from './graph-session';
 import { runBatch } from './batch';
 import type { BatchRequest, BatchResult } from './batch-plan';
@@ -89,6 +90,20 @@ export class GraphClient implements GraphSession {
     return (await this.download(url, o)).body;
   }
 
+  /** A file's bytes from byte `from` on, with the download's ETag (the sync engine's ranged reads). */
+  async streamFrom(url: string, o: CallOptions, from: number): Promise<RangedBody> {
+    const d = await this.download(url, { ...o, ...(from > 0 ? { range: { start: from } } : {}) });
+    const etag = typeof d.headers.etag === 'string' ? { etag: d.headers.etag } : {};
+    if (from === 0 || d.status === 206) {
+      const served = /^bytes (\d+)-/.exec(String(d.headers['content-range'] ?? ''));
+      if (from === 0 || Number(served?.[1]) === from) return { body: d.body, ...etag };
+      d.body.destroy();
+      throw contentChanged(`asked for bytes from ${from}, the download host served '${String(d.headers['content-range'])}'`);
+    }
+    // A host that ignores Range answers 200 with the whole file: the bytes before `from` are dropped.
+    return { body: Readable.from(dropFirst(d.body, from)), ...etag };
+  }
+
   /** JSON batching; per-item results in request order (see batch.ts for what a throttled item returns). */
   batch(requests: readonly BatchRequest[], o: CallOptions & { maxAttempts?: number }): Promise<BatchResult[]> {
     return runBatch(this.pipeline, requests, o);
@@ -101,5 +116,16 @@ export class GraphClient implements GraphSession {
 
   stats(): GraphStats & { tokenRequests: number } {
     return { ...this.pipeline.stats(), ...this.opts.tokens.stats() };
+  }
+}
+
+async function* dropFirst(body: AsyncIterable<Buffer>, bytes: number): AsyncGenerator<Buffer> {
+  let left = bytes;
+  for await (const chunk of body) {
+    if (left >= chunk.length) left -= chunk.length;
+    else {
+      yield left > 0 ? chunk.subarray(left) : chunk;
+      left = 0;
+    }
   }
 }

@@ -7,7 +7,9 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
-import { ContainerClient, RestError } from '@azure/storage-blob';
+import { BlockBlobClient, ContainerClient, RestError } from '@azure/storage-blob';
+import { fixedBlocks } from './fixed-blocks';
+import { abandonResumable, putResumable, ResumableResult, ResumableSource } from './resumable-put';
 import { chooseEncoding, ContentEncoding, Digest, encoder } from './content-codec';
 
 export interface ContentRef {
@@ -85,8 +87,6 @@ export class ContentStore {
     const blockIds: string[] = [];
     let storedBytes = 0;
     const inFlight = new Set<Promise<void>>();
-    let pending: Buffer[] = [];
-    let pendingBytes = 0;
     const stage = async (block: Buffer): Promise<void> => {
       const id = Buffer.from(String(blockIds.length).padStart(8, '0')).toString('base64');
       blockIds.push(id);
@@ -98,34 +98,23 @@ export class ContentStore {
     };
     try {
       await pipeline(source, digest, encoder(encoding), async (encoded: AsyncIterable<Buffer>) => {
-        for await (const chunk of encoded) {
-          pending.push(chunk);
-          pendingBytes += chunk.length;
-          if (pendingBytes >= BLOCK_SIZE) {
-            const all = Buffer.concat(pending);
-            pending = [all.subarray(BLOCK_SIZE)];
-            pendingBytes = pending[0]!.length;
-            await stage(all.subarray(0, BLOCK_SIZE));
-          }
-        }
-        if (pendingBytes > 0) await stage(Buffer.concat(pending));
+        for await (const block of fixedBlocks(encoded, BLOCK_SIZE)) await stage(block);
         await Promise.all(inFlight);
       });
       const ref: ContentRef = { sha256: digest.hex(), size: digest.bytes, encoding };
-      const target = this.container.getBlockBlobClient(contentBlobName(tenantId, ref.sha256));
-      if (await target.exists()) return { ...ref, storedBytes: 0, deduplicated: true };
-      await staging.commitBlockList(blockIds, { metadata: metadataOf(ref) });
-      try {
-        const copy = await target.beginCopyFromURL(staging.url, { conditions: { ifNoneMatch: '*' } });
-        await copy.pollUntilDone();
-      } catch (e) {
-        if (isConflict(e)) return { ...ref, storedBytes: 0, deduplicated: true };
-        throw e;
-      }
-      return { ...ref, storedBytes, deduplicated: false };
+      return await publish(this.container, tenantId, staging, blockIds, ref, storedBytes);
     } finally {
       await staging.deleteIfExists();
     }
+  }
+
+  /** A large file, across as many calls as it takes (see resumable-put.ts). */
+  putResumable(tenantId: string, source: ResumableSource): Promise<ResumableResult> {
+    return putResumable(this.container, tenantId, source);
+  }
+
+  abandonResumable(tenantId: string, stagingKey: string): Promise<void> {
+    return abandonResumable(this.container, tenantId, stagingKey);
   }
 
   /** The original bytes, decoded as they stream. */
@@ -146,3 +135,23 @@ export class ContentStore {
 }
 
 const metadataOf = (ref: ContentRef): Record<string, string> => ({ sha256: ref.sha256, size: String(ref.size), encoding: ref.encoding });
+
+/**
+ * Commits a staging blob's blocks and copies it server-side under its content name (write-once: content already
+ * there is kept and reported as deduplicated). The caller deletes the staging blob.
+ */
+export async function publish(
+  container: ContainerClient, tenantId: string, staging: BlockBlobClient, blockIds: string[], ref: ContentRef, storedBytes: number,
+): Promise<PutResult> {
+  const target = container.getBlockBlobClient(contentBlobName(tenantId, ref.sha256));
+  if (await target.exists()) return { ...ref, storedBytes: 0, deduplicated: true };
+  await staging.commitBlockList(blockIds, { metadata: metadataOf(ref) });
+  try {
+    const copy = await target.beginCopyFromURL(staging.url, { conditions: { ifNoneMatch: '*' } });
+    await copy.pollUntilDone();
+  } catch (e) {
+    if (isConflict(e)) return { ...ref, storedBytes: 0, deduplicated: true };
+    throw e;
+  }
+  return { ...ref, storedBytes, deduplicated: false };
+}

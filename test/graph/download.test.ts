@@ -53,6 +53,19 @@ describe('downloads', () => {
     expect((await readBody(part.body)).equals(whole.subarray(100, 1124))).toBe(true);
   });
 
+  it('resumes a file from an offset with its ETag, and answers 416 past its end', async () => {
+    const [, file] = await files();
+    const client = bed.client();
+    const url = `/drives/${drive}/items/${file!.id}/content`;
+    const whole = await client.streamFrom(url, read(), 0);
+    const bytes = await readBody(whole.body);
+    const rest = await client.streamFrom(url, read(), 1000);
+    expect((await readBody(rest.body)).equals(bytes.subarray(1000))).toBe(true);
+    expect(rest.etag).toBeDefined();
+    expect(rest.etag).toBe(whole.etag);
+    await expect(client.download(url, { ...read(), range: { start: bytes.length } })).rejects.toMatchObject({ status: 416 });
+  });
+
   it('streams a 256 MB file with flat memory', async () => {
     const size = 256 * 1024 * 1024;
     const created = await bed.t.control<{ id: string }>('POST', `drive/${user}/files`, { name: 'large.bin', size });

@@ -9,13 +9,15 @@ export interface Counters {
   held: number;
   /** Bytes received in PUT bodies at upload session URLs (files and attachments), accepted or not. */
   uploadBytes: number;
+  /** Bytes of file content served at download URLs (ranges included), as they were handed to the connection. */
+  downloadBytes: number;
   byStatus: Record<string, number>;
   byWorkload: Record<string, number>;
   byRoute: Record<string, number>;
   byMailbox: Record<string, number>;
 }
 
-export const emptyCounters = (): Counters => ({ requests: 0, throttled: 0, faulted: 0, held: 0, uploadBytes: 0, byStatus: {}, byWorkload: {}, byRoute: {}, byMailbox: {} });
+export const emptyCounters = (): Counters => ({ requests: 0, throttled: 0, faulted: 0, held: 0, uploadBytes: 0, downloadBytes: 0, byStatus: {}, byWorkload: {}, byRoute: {}, byMailbox: {} });
 
 export function resetCounters(c: Counters): void {
   Object.assign(c, emptyCounters());
