@@ -202,7 +202,7 @@ async function applyPage(
     if ('staged' in outcome) {
       // Time is up mid-file: kept like a skipped item, without counting as one, and continued by the next step.
       const reason = `its download was still under way (${outcome.staged} of ${Number(item.size)} bytes stored)`;
-      skipped.push({ ...about, code: STILL_BACKING_UP, reason, transient: true, inProgress: true });
+      skipped.push({ ...about, code: STILL_BACKING_UP, reason, transient: true, inProgress: true, staged: outcome.staged });
     } else if (outcome.failure.kind === 'gone') {
       if (!previous) return undefined;
       counts.deleted++;
@@ -223,7 +223,8 @@ async function applyPage(
   await mapLimit(toWrite, 8, (r) => deps.versions.apply(r));
   for (const id of finished) await deps.content.abandonResumable(target.tenantId, stagingKey(target, id));
   for (const s of skipped) {
-    await deps.skips.record(s, target.seq, deps.now());
+    if (await deps.skips.record(s, target.seq, deps.now())) counts.skipped++;
+    // Staged blocks stay known even when a file is given up for this run: the next run goes on from them.
     pending.set(s.itemId, s.inProgress === true);
   }
   // Listed again and not skipped this time (stored, unchanged, deleted): no longer owed to anyone.

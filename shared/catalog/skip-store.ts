@@ -3,6 +3,7 @@
 // without a delta change. A skip is cleared when the item is stored or recorded as deleted.
 import { Container, Database } from '@azure/cosmos';
 import { headId } from './version-doc';
+import { CHANGED_WHILE_DOWNLOADING } from '../domain/alarms';
 import type { GraphItem } from '../backup/workloads/workload';
 
 export interface SkippedItem {
@@ -27,11 +28,23 @@ export interface SkippedItem {
    * only once per run, and reported by the point only if the run ends before it is stored.
    */
   inProgress?: boolean;
+  /** In progress: bytes staged at the end of the last step, the most staged in this run, and steps since that grew. */
+  staged?: number;
+  best?: number;
+  stalls?: number;
   item: GraphItem;
   updatedAt: string;
 }
 
-export type SkipInput = Pick<SkippedItem, 'protectedItemId' | 'containerId' | 'itemId' | 'name' | 'code' | 'reason' | 'transient' | 'item'> & Partial<Pick<SkippedItem, 'status' | 'requestId' | 'inProgress'>>;
+export type SkipInput = Pick<SkippedItem, 'protectedItemId' | 'containerId' | 'itemId' | 'name' | 'code' | 'reason' | 'transient' | 'item'> & Partial<Pick<SkippedItem, 'status' | 'requestId' | 'inProgress' | 'staged'>>;
+
+/**
+ * Steps in a row a file in progress may end without having staged more than it once had in this run (it changed
+ * and started over) before the run leaves it to the next: a file that changes faster than it downloads would
+ * otherwise keep its run from ever ending.
+ */
+export const IN_PROGRESS_STALLS = 5;
+
 
 const skipId = (protectedItemId: string, containerId: string, itemId: string): string => `skip-${headId(protectedItemId, containerId, itemId)}`;
 
@@ -65,12 +78,25 @@ export class SkipStore {
     return this.query(protectedItemId, 'c.lastSeq = @s', { '@s': seq });
   }
 
-  /** Records a skip in point `seq`; recording it again in the same point (a redone page) changes nothing. */
-  async record(s: SkipInput, seq: number, now: Date): Promise<void> {
+  /**
+   * Records a skip in point `seq`; recording it again in the same point (a redone page) changes nothing. Returns
+   * whether a file in progress was given up for this run (it kept starting over): it is then an ordinary skip.
+   */
+  async record(s: SkipInput, seq: number, now: Date): Promise<boolean> {
     const id = skipId(s.protectedItemId, s.containerId, s.itemId);
     const { resource: prior } = await this.container.item(id, s.protectedItemId).read<SkippedItem>();
     const attempts = prior ? prior.attempts + (prior.lastSeq < seq ? 1 : 0) : 1;
-    await this.container.items.upsert<SkippedItem>({ ...s, id, type: 'skipped', firstSeq: prior?.firstSeq ?? seq, lastSeq: seq, attempts, updatedAt: now.toISOString() });
+    let entry: SkipInput & Partial<Pick<SkippedItem, 'best' | 'stalls'>> = s;
+    if (s.inProgress && s.staged !== undefined) {
+      const sameRun = prior?.inProgress === true && prior.lastSeq === seq;
+      const best = sameRun ? (prior.best ?? 0) : 0;
+      const stalls = sameRun && s.staged <= best ? (prior.stalls ?? 0) + 1 : 0;
+      entry = stalls >= IN_PROGRESS_STALLS
+        ? { ...s, inProgress: false, code: CHANGED_WHILE_DOWNLOADING, reason: `it kept changing while it was being downloaded (started over ${stalls} times; ${s.staged} bytes stored at the last try), so the next run goes on with it` }
+        : { ...s, best: Math.max(best, s.staged), stalls };
+    }
+    await this.container.items.upsert<SkippedItem>({ ...entry, id, type: 'skipped', firstSeq: prior?.firstSeq ?? seq, lastSeq: seq, attempts, updatedAt: now.toISOString() });
+    return s.inProgress === true && entry.inProgress === false;
   }
 
   async clear(protectedItemId: string, containerId: string, itemId: string): Promise<void> {

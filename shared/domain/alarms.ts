@@ -140,6 +140,8 @@ export interface SkippedItemFacts {
 
 /** A large file whose download was still under way when its run ended (it goes on from there next run). */
 export const STILL_BACKING_UP = 'stillBackingUp';
+/** A large file that kept starting over because it changed while it downloaded: left to the next run. */
+export const CHANGED_WHILE_DOWNLOADING = 'changedWhileDownloading';
 
 /** An item one run could not read: named, with the cause, and what keeps it safe meanwhile. */
 export function skippedItemAlarm(item: SkippedItemFacts, subject?: Subject): Alarm {
@@ -147,6 +149,8 @@ export function skippedItemAlarm(item: SkippedItemFacts, subject?: Subject): Ala
     ? 'Review the file: a SharePoint administrator can inspect it with Get-SPOMalwareFile -FileUri "<file URL>". Once it is cleaned or released, the next run backs it up.'
     : item.code === STILL_BACKING_UP
       ? 'No action needed: the next run continues its download where this run stopped. If a backup window keeps ending first, widen it.'
+      : item.code === CHANGED_WHILE_DOWNLOADING
+      ? 'No action needed if the file settles: the next run goes on with it. A file rewritten all the time (a database, a mailbox archive in use) is better closed during the backup window or excluded from the job.'
       : item.transient
       ? 'No action needed: the next run tries it again. If it is skipped run after run, look its request id up in Application Insights and open the item in Outlook or OneDrive: it may be damaged.'
       : 'The next run tries it again. If it keeps failing, open the item in Outlook or OneDrive: a damaged or blocked item can be saved again as a copy, which is then backed up.';

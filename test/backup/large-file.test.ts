@@ -12,7 +12,7 @@ import { driveItems } from '../../shared/backup/workloads/drive';
 import { skippedItemAlarm } from '../../shared/domain/alarms';
 import { ChangeLog } from '../../shared/catalog/change-log';
 import { CursorStore } from '../../shared/catalog/cursor-store';
-import { SkipStore } from '../../shared/catalog/skip-store';
+import { IN_PROGRESS_STALLS, SkipStore } from '../../shared/catalog/skip-store';
 import { VersionStore } from '../../shared/catalog/version-store';
 import { ContentStore } from '../../shared/storage/content-store';
 import { readAll } from '../../shared/storage/read-all';
@@ -216,6 +216,28 @@ describe('a file larger than one sync step', () => {
     graph.pages.set('delta-8', { value: [{ ...file('grown', bytes), size: 5 * 1024 * 1024 + 1 }], deltaLink: 'delta-9' });
     expect(await syncContainer(deps, target(6), workload, Number.MAX_SAFE_INTEGER)).toMatchObject({ status: 'done', counts: { skipped: 1 } });
     expect(await deps.skips.skippedIn(pid, 6)).toEqual([expect.objectContaining({ itemId: 'grown', code: 'contentChanged', transient: true })]);
+  });
+
+  it('leaves a file that changes at every step to the next run, so its run still ends, and stores it once settled', async () => {
+    let version = 0;
+    const churn = (): Buffer => pseudoRandom(4 * B, `churn-${++version}`);
+    graph.files.set('churn', churn());
+    graph.pages.set('delta-9', { value: [file('churn', graph.files.get('churn')!)], deltaLink: 'delta-10' });
+    graph.pages.set('delta-10', { value: [], deltaLink: 'delta-10' });
+    let r;
+    for (let steps = 0; steps < 3 * IN_PROGRESS_STALLS && r?.status !== 'done'; steps++) {
+      r = await step(7);
+      graph.files.set('churn', churn());
+    }
+    expect(r).toMatchObject({ status: 'done' });
+    const given = (await deps.skips.skippedIn(pid, 7)).find((k) => k.itemId === 'churn');
+    expect(given).toMatchObject({ code: 'changedWhileDownloading', inProgress: false, transient: true });
+    expect(skippedItemAlarm(given!).fix).toContain('excluded from the job');
+    // Settled, the next run stores it.
+    r = undefined;
+    for (let steps = 0; steps < 10 && r?.status !== 'done'; steps++) r = await step(8);
+    expect(r).toMatchObject({ status: 'done' });
+    expect(sha((await stored(8, 'churn'))!)).toBe(sha(graph.files.get('churn')!));
   });
 
   async function stagingBlobs(): Promise<string[]> {
