@@ -1,5 +1,6 @@
 import type { DurableClient } from 'durable-functions';
 import { ACTIVE_INSTANCE, InstanceState, settleRuns } from '../shared/backup/run-steps';
+import type { RunDoc } from '../shared/catalog/points-store';
 import { services } from '../shared/runtime/services';
 import type { BackupJobInput } from './backup-orchestration';
 
@@ -14,8 +15,8 @@ async function instanceState(client: DurableClient, jobId: string): Promise<Inst
   return { runtimeStatus: String(status.runtimeStatus), ...(runId ? { runId } : {}), output: status.output };
 }
 
-/** Ends the job's runs its orchestration no longer executes (terminated, failed), before they are listed or succeeded. */
-export const settleJobRuns = (client: DurableClient, accountId: string, jobId: string): Promise<void> =>
+/** Ends the job's runs its orchestration no longer executes (terminated, failed); returns the job's runs then. */
+export const settleJobRuns = (client: DurableClient, accountId: string, jobId: string): Promise<RunDoc[]> =>
   settleRuns(services(), accountId, jobId, () => instanceState(client, jobId));
 
 export type StartResult = { started: true; instanceId: string } | { started: false; instanceId: string; runId?: string };

@@ -20,7 +20,6 @@ df.app.client.http('runsList', {
   handler: async (req, client, context) =>
     handle('Backup.Reader', async () => {
       await services().inventory.getJob(req.params.accountId!, req.params.jobId!);
-      await settleJobRuns(client, req.params.accountId!, req.params.jobId!);
-      return json(200, { value: await services().points.listRuns(req.params.accountId!, req.params.jobId!) });
+      return json(200, { value: await settleJobRuns(client, req.params.accountId!, req.params.jobId!) });
     })(req, context),
 });

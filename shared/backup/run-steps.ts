@@ -158,10 +158,15 @@ export interface InstanceState {
 
 export const ACTIVE_INSTANCE = new Set(['Running', 'Pending', 'Suspended', 'ContinuedAsNew']);
 
-/** Ends the job's runs still marked running that its orchestration instance is not running (terminated, failed, gone). */
-export async function settleRuns(s: Services, accountId: string, jobId: string, instance: () => Promise<InstanceState | undefined>): Promise<void> {
-  const open = (await s.points.listRuns(accountId, jobId)).filter((r) => r.status === 'running');
-  if (open.length === 0) return;
+/**
+ * Ends the job's runs still marked running that its orchestration instance is not running (terminated, failed,
+ * gone); returns the job's runs as they stand then (read again only when one was ended).
+ */
+export async function settleRuns(s: Services, accountId: string, jobId: string, instance: () => Promise<InstanceState | undefined>): Promise<RunDoc[]> {
+  const runs = await s.points.listRuns(accountId, jobId);
+  const open = runs.filter((r) => r.status === 'running');
+  if (open.length === 0) return runs;
+  let ended = false;
   const state = await instance();
   for (const run of open) {
     const own = state?.runId === run.id;
@@ -169,5 +174,7 @@ export async function settleRuns(s: Services, accountId: string, jobId: string, 
     const said = own && state.output !== undefined && state.output !== null ? (typeof state.output === 'string' ? state.output : JSON.stringify(state.output)) : undefined;
     const detail = said ? said.split('\n')[0]!.slice(0, 500) : undefined;
     await abortRun(s, run, own && state.runtimeStatus === 'Terminated' ? 'terminated' : 'failed', detail ?? (own ? undefined : 'its orchestration is no longer running it'));
+    ended = true;
   }
+  return ended ? s.points.listRuns(accountId, jobId) : runs;
 }

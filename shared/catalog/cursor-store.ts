@@ -6,7 +6,11 @@ export interface Cursor {
   id: string;
   protectedItemId: string;
   containerId: string;
-  /** 'resync' while re-enumerating after the delta token expired; its writes carry resyncMark = resyncSeq. */
+  /**
+   * 'resync' while enumerating a round whose end sweeps what it did not see (a new container, an expired delta
+   * token, a rebuilt catalog); its writes carry resyncMark = resyncSeq. 'initial' is only read: cursors written
+   * before every first round became a resync.
+   */
   phase: 'initial' | 'incremental' | 'resync';
   nextLink?: string;
   deltaLink?: string;

@@ -3,23 +3,18 @@
 // advances with the bytes served (1 ms per KiB), so a step's deadline passes after a known number of blocks.
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
-import { CosmosClient } from '@azure/cosmos';
-import { BlobContentWriter } from '../../shared/backup/blob-content-writer';
+import type { ContainerClient } from '@azure/storage-blob';
 import { DeltaPage, GraphReader, RangedBody } from '../../shared/backup/ports';
 import { SyncDeps, syncContainer, SyncTarget } from '../../shared/backup/sync-container';
 import { driveItems } from '../../shared/backup/workloads/drive';
 import { skippedItemAlarm } from '../../shared/domain/alarms';
-import { ChangeLog } from '../../shared/catalog/change-log';
-import { CursorStore } from '../../shared/catalog/cursor-store';
-import { IN_PROGRESS_STALLS, SkipStore } from '../../shared/catalog/skip-store';
-import { VersionStore } from '../../shared/catalog/version-store';
-import { ContentStore } from '../../shared/storage/content-store';
+import type { ChangeLog } from '../../shared/catalog/change-log';
+import { IN_PROGRESS_STALLS } from '../../shared/catalog/skip-store';
+import type { ContentStore } from '../../shared/storage/content-store';
 import { readAll } from '../../shared/storage/read-all';
 import { sha } from '../support/bytes';
 import { RESUMABLE_BLOCK } from '../../shared/storage/resumable-put';
-import { freshCatalog } from '../support/catalog';
-import { stackEnv, uniqueName } from '../support/env';
+import { SyncBed, syncBed } from '../support/sync-bed';
 
 const B = RESUMABLE_BLOCK;
 const CHUNK = 64 * 1024;
@@ -75,9 +70,8 @@ const pseudoRandom = (size: number, seed: string): Buffer => {
 const file = (id: string, bytes: Buffer, version = 'v1') => ({ id, name: `${id}.bin`, size: bytes.length, eTag: `${id}-${version}`, file: { hashes: { quickXorHash: `${id}-${version}` } } });
 
 describe('a file larger than one sync step', () => {
-  let client: CosmosClient;
+  let bed: SyncBed;
   let blobs: ContainerClient;
-  let logs: ContainerClient;
   let graph: DriveGraph;
   let deps: SyncDeps;
   let store: ContentStore;
@@ -95,23 +89,11 @@ describe('a file larger than one sync step', () => {
   }
 
   beforeAll(async () => {
-    const catalog = await freshCatalog('large');
-    client = catalog.client;
-    const service = BlobServiceClient.fromConnectionString(stackEnv('M365V_STORAGE_CONNECTION_STRING'));
-    blobs = service.getContainerClient(uniqueName('content'));
-    logs = service.getContainerClient(uniqueName('log'));
-    await Promise.all([blobs.create(), logs.create()]);
     graph = new DriveGraph();
-    store = new ContentStore(blobs);
-    deps = {
-      graph, content: new BlobContentWriter(store), versions: new VersionStore(catalog.database), cursors: new CursorStore(catalog.database),
-      skips: new SkipStore(catalog.database), log: new ChangeLog(logs), now: () => new Date(graph.clock), resumableFrom: 5 * 1024 * 1024,
-    };
+    bed = await syncBed('large', graph, { now: () => new Date(graph.clock), resumableFrom: 5 * 1024 * 1024 });
+    ({ deps, blobs, store } = bed);
   });
-  afterAll(async () => {
-    await Promise.all([blobs.delete(), logs.delete()]);
-    client.dispose();
-  });
+  afterAll(() => bed.dispose());
 
   it('finishes over three steps, reading each byte once, with the page\'s other files stored by the first', async () => {
     const big = pseudoRandom(5 * B + 3 * 1024 * 1024, 'big');

@@ -1,21 +1,16 @@
 import { Readable } from 'node:stream';
-import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
-import { CosmosClient, Database } from '@azure/cosmos';
-import { BlobContentWriter } from '../../shared/backup/blob-content-writer';
+import { RestError } from '@azure/storage-blob';
 import { DeltaPage, GraphReader, ResyncRequired, WaitRequired } from '../../shared/backup/ports';
 import { SyncDeps, syncContainer, SyncTarget } from '../../shared/backup/sync-container';
 import { folderMessages } from '../../shared/backup/workloads/mail';
 import { driveItems } from '../../shared/backup/workloads/drive';
-import { ChangeLog } from '../../shared/catalog/change-log';
-import { CursorStore } from '../../shared/catalog/cursor-store';
-import { SkipStore } from '../../shared/catalog/skip-store';
+import type { CursorStore } from '../../shared/catalog/cursor-store';
+import type { SkipStore } from '../../shared/catalog/skip-store';
 import { GraphRequestError } from '../../shared/graph/graph-errors';
-import { RestError } from '@azure/storage-blob';
 import { VersionStore } from '../../shared/catalog/version-store';
 import { rebuildCatalog } from '../../shared/catalog/rebuild';
-import { ContentStore } from '../../shared/storage/content-store';
 import { freshCatalog } from '../support/catalog';
-import { stackEnv, uniqueName } from '../support/env';
+import { SyncBed, syncBed } from '../support/sync-bed';
 
 /** Plays scripted Graph responses for the port; each URL maps to a page or an error, each message to its MIME. */
 class ScriptedGraph implements GraphReader {
@@ -49,10 +44,7 @@ const workload = folderMessages('u1', 'inbox');
 const first = workload.initialUrl;
 
 describe('syncContainer', () => {
-  let client: CosmosClient;
-  let database: Database;
-  let blobs: ContainerClient;
-  let logs: ContainerClient;
+  let bed: SyncBed;
   let graph: ScriptedGraph;
   let deps: SyncDeps;
   const target = (seq: number): SyncTarget => ({ accountId: 'acct', tenantId: 't1', protectedItemId: 'acct.mailbox.u1', containerId: 'inbox', mailbox: 'u1', seq });
@@ -64,21 +56,11 @@ describe('syncContainer', () => {
   }
 
   beforeAll(async () => {
-    ({ client, database } = await freshCatalog('sync'));
-    const service = BlobServiceClient.fromConnectionString(stackEnv('M365V_STORAGE_CONNECTION_STRING'));
-    blobs = service.getContainerClient(uniqueName('content'));
-    logs = service.getContainerClient(uniqueName('log'));
-    await Promise.all([blobs.create(), logs.create()]);
     graph = new ScriptedGraph();
-    deps = {
-      graph, content: new BlobContentWriter(new ContentStore(blobs)), versions: new VersionStore(database),
-      cursors: new CursorStore(database), skips: new SkipStore(database), log: new ChangeLog(logs), now: () => new Date(),
-    };
+    bed = await syncBed('sync', graph);
+    deps = bed.deps;
   });
-  afterAll(async () => {
-    await Promise.all([blobs.delete(), logs.delete()]);
-    client.dispose();
-  });
+  afterAll(() => bed.dispose());
 
   it('stores a full round, keeping the last occurrence of a repeated item, and survives a crash mid-page', async () => {
     graph.pages.set(first, { value: [m('a', 'a1'), m('b', 'b1')], nextLink: 'next-1' });
@@ -179,9 +161,7 @@ describe('syncContainer', () => {
 });
 
 describe('syncContainer with items whose content cannot be read', () => {
-  let client: CosmosClient;
-  let blobs: ContainerClient;
-  let logs: ContainerClient;
+  let bed: SyncBed;
   let graph: ScriptedGraph;
   let deps: SyncDeps;
   let skips: SkipStore;
@@ -194,23 +174,12 @@ describe('syncContainer with items whose content cannot be read', () => {
     (await deps.versions.view(pid, seq).fetchAll()).resources.map((d) => `${d.itemId}:${d.changeKey ?? ''}`).sort();
 
   beforeAll(async () => {
-    const catalog = await freshCatalog('skips');
-    client = catalog.client;
-    const service = BlobServiceClient.fromConnectionString(stackEnv('M365V_STORAGE_CONNECTION_STRING'));
-    blobs = service.getContainerClient(uniqueName('content'));
-    logs = service.getContainerClient(uniqueName('log'));
-    await Promise.all([blobs.create(), logs.create()]);
     graph = new ScriptedGraph();
-    skips = new SkipStore(catalog.database);
-    deps = {
-      graph, content: new BlobContentWriter(new ContentStore(blobs)), versions: new VersionStore(catalog.database),
-      cursors: new CursorStore(catalog.database), skips, log: new ChangeLog(logs), now: () => new Date(),
-    };
+    bed = await syncBed('skips', graph);
+    ({ deps } = bed);
+    skips = bed.deps.skips;
   });
-  afterAll(async () => {
-    await Promise.all([blobs.delete(), logs.delete()]);
-    client.dispose();
-  });
+  afterAll(() => bed.dispose());
 
   it('skips an item Graph keeps failing, stores the rest, advances the cursor, and names the item with its reason', async () => {
     graph.pages.set(box.initialUrl, { value: [m('x', 'x1'), m('y', 'y1'), m('z', 'z1'), m('draft', 'd1', { isDraft: true })], deltaLink: 'd-1' });
