@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import { splitMime } from '../mime/split';
 import { BODY_TEXT_PREFIX, bodyTextOf } from '../mime/body-text';
-import type { ContentStore, PutResult } from '../storage/content-store';
+import type { ContentStore } from '../storage/content-store';
+import type { PutResult } from '../storage/content-publish';
 import type { ResumableSource } from '../storage/resumable-put';
 import { DEFAULT_REPOSITORY } from '../inventory/schemas';
 import type { ContentWriter, StoredContent } from './ports';
