@@ -113,7 +113,7 @@ export interface KindDiscovery {
   /** The job's switch that puts every such item of the account in an account-wide scope. */
   include: keyof JobInput['sources']['include'];
   /** Whether an entry has an item of this kind, for an account-wide scope (a listed selector is taken as asked). */
-  eligible(entry: DirectoryEntry): boolean;
+  eligible: (entry: DirectoryEntry) => boolean;
 }
 
 export interface ProtectedKind {

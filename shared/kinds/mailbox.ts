@@ -9,6 +9,7 @@ import { ItemRestorer } from '../restore/item-restore';
 import { restoreFolderName } from '../restore/conflict-names';
 import { parentOf } from '../restore/restore-plan';
 import { ContainerRef, ProtectedKind, REMOVED, unknownContainer } from './kind';
+import { textOf } from '../domain/text';
 
 /** Containers scoped to a folder: when the folder is gone, so is the container. */
 const FOLDER_SCOPED = ['messages:', 'contacts:'];
@@ -32,7 +33,7 @@ export const mailbox: ProtectedKind = {
       if (outcome.status === 'continue') return { retryAfterSeconds: 0 };
     }
     const containers: ContainerRef[] = [];
-    for await (const f of ctx.heads('folders')) containers.push({ id: `messages:${f.itemId}`, type: 'messages', folderId: f.itemId, name: String(f.props.displayName ?? '') });
+    for await (const f of ctx.heads('folders')) containers.push({ id: `messages:${f.itemId}`, type: 'messages', folderId: f.itemId, name: textOf([f.props.displayName]) });
     containers.push({ id: 'calendar', type: 'calendar' }, { id: 'contacts', type: 'contacts' });
     for await (const f of ctx.heads('contactFolders')) containers.push({ id: `contacts:${f.itemId}`, type: 'contacts', folderId: f.itemId });
     const live = new Set(containers.map((c) => c.id));

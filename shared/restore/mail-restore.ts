@@ -12,6 +12,7 @@ import { freeName } from './conflict-names';
 import { readMessage } from '../mime/preview';
 import { putRange, UploadAnswerLost } from '../graph/upload-session';
 import { restoreKey, stampExpand, stampFilter, Stamped, stampOf, stampProperty } from './restore-stamp';
+import { textOf } from '../domain/text';
 
 /** Graph takes file attachments up to 3 MB in one request; larger ones go through an upload session. */
 const INLINE_ATTACHMENT_LIMIT = 3 * 1024 * 1024;
@@ -121,7 +122,7 @@ export class MailRestorer {
    * those missing (an upload session creates its attachment only with its last range, so one present is whole).
    */
   async message(doc: VersionDoc, folderId: string, mime: () => Promise<Buffer>): Promise<ItemResult> {
-    const name = String(doc.props.subject ?? '(no subject)');
+    const name = textOf([doc.props.subject], '(no subject)');
     const base = { itemId: doc.itemId, name };
     const key = restoreKey(this.t.operationId, doc.itemId);
     const folderPath = `/users/${seg(this.t.userId)}/mailFolders/${seg(folderId)}/messages`;

@@ -14,6 +14,7 @@ import type { Readable } from 'node:stream';
 import { KIND_IDS, kindOf } from '../kinds';
 import type { KindRestorer, PointView } from '../kinds/kind';
 import type { ItemKind } from '../inventory/schemas';
+import { textOf } from '../domain/text';
 
 export interface RestoreRef { accountId: string; operationId: string }
 
@@ -154,7 +155,7 @@ export async function restoreBatch(s: Ports<'artifacts' | 'contentStores' | 'gra
     const doc = docs.get(`${entry.containerId}|${entry.itemId}`);
     const folderId = doc ? (shape.folderOf(doc) ? plan.folderMap?.[entry.folderId] : '') : undefined;
     if (!doc?.content || folderId === undefined) {
-      results.push({ itemId: entry.itemId, name: String(doc?.props.subject ?? entry.itemId), outcome: 'failed', reason: !doc?.content ? 'its content is not in the backup' : 'its folder could not be restored' });
+      results.push({ itemId: entry.itemId, name: textOf([doc?.props.subject], entry.itemId), outcome: 'failed', reason: !doc?.content ? 'its content is not in the backup' : 'its folder could not be restored' });
       continue;
     }
     try {
@@ -162,7 +163,7 @@ export async function restoreBatch(s: Ports<'artifacts' | 'contentStores' | 'gra
       const open = (): Promise<Readable> => openContent(store, tenantId, doc.content!);
       results.push(await r.item(doc, folderId, { size: contentSize(doc.content), open, bytes: async () => readAll(await open()) }));
     } catch (e) {
-      results.push({ itemId: doc.itemId, name: String(doc.props.subject ?? ''), outcome: 'failed', reason: describe(e, plan.kind) });
+      results.push({ itemId: doc.itemId, name: textOf([doc.props.subject]), outcome: 'failed', reason: describe(e, plan.kind) });
     }
   }
   const latest = await operation(s, ref);
