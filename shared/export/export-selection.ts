@@ -8,6 +8,7 @@ import { freeName } from '../restore/conflict-names';
 import { parentOf, planSelection, SelectionPlan } from '../restore/restore-plan';
 import type { ZipEntry } from './zip-stream';
 import { textOf } from '../domain/text';
+import { contentShape } from '../catalog/content-shape';
 
 export interface ExportSource {
   versions: VersionStore;
@@ -19,10 +20,8 @@ export interface ExportSource {
 
 /** A file name for an item: mail by subject with .eml, files by their name, events and contacts as .json. */
 export function entryName(doc: VersionDoc): string {
-  const base = textOf([doc.props.subject, doc.props.name, doc.props.displayName], doc.itemId).replace(/[\\/]/g, '_').trim().slice(0, 150) || 'item';
-  if (doc.kind === 'message') return `${base}.eml`;
-  if (doc.kind === 'driveItem') return base;
-  return `${base}.json`;
+  const { name, extension } = contentShape(doc);
+  return `${name.replace(/[\\/]/g, '_').trim().slice(0, 150) || 'item'}${extension}`;
 }
 
 const entryDate = (doc: VersionDoc): Date => {
