@@ -1,7 +1,7 @@
 // The administrator-facing configuration: Microsoft 365 accounts and backup jobs. Every HTTP input goes through
 // these schemas; an account holds only a *reference* to its secret or certificate, never the value.
 import { z } from 'zod';
-import { schedule } from '../domain/schedule';
+import { schedule, timeZone, weekday } from '../domain/schedule';
 
 const name = z.string().trim().min(1).max(200);
 const secretRef = z.string().regex(/^[A-Za-z0-9-]{1,127}$/, 'must be a Key Vault secret name (letters, digits, hyphens)');
@@ -78,7 +78,11 @@ export const jobInput = z.object({
     keepWeekly: gfs.default(4),
     keepMonthly: gfs.default(12),
     keepYearly: gfs.default(3),
-  }).default({ keepLast: 10, keepDaily: 30, keepWeekly: 4, keepMonthly: 12, keepYearly: 3 }),
+    /** The zone whose calendar days, weeks, months and years the rules count; default: the first schedule's, else UTC. */
+    timeZone: timeZone.optional(),
+    /** Where a week begins for keepWeekly: ISO 8601's Monday unless the job says otherwise. */
+    weekStartsOn: weekday.default('mon'),
+  }).default({ keepLast: 10, keepDaily: 30, keepWeekly: 4, keepMonthly: 12, keepYearly: 3, weekStartsOn: 'mon' }),
   options: z.object({
     /** Protected items backed up at once; each mailbox also stays within Graph's 4 concurrent requests. */
     concurrency: z.number().int().min(1).max(50).default(3),
