@@ -9,7 +9,7 @@ import { createGunzip, gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import type { ContainerClient } from '@azure/storage-blob';
 import { fixedBlocks } from './fixed-blocks';
-import { ContentRef, contentBlobName, isConflict, metadataOf, publish, PutResult } from './content-publish';
+import { claimExisting, ContentRef, contentBlobName, isConflict, metadataOf, publish, PutResult } from './content-publish';
 import { abandonResumable, putResumable, ResumableResult, ResumableSource } from './resumable-put';
 import { chooseEncoding, ContentEncoding, Digest, encoder } from './content-codec';
 
@@ -56,12 +56,15 @@ export class ContentStore {
     const body = encoding === 'gzip' ? gzipSync(bytes) : bytes;
     const blob = this.container.getBlockBlobClient(contentBlobName(tenantId, sha256));
     const ref: ContentRef = { sha256, size: bytes.length, encoding };
-    try {
-      await blob.upload(body, body.length, { conditions: { ifNoneMatch: '*' }, metadata: metadataOf(ref) });
-      return { ...ref, storedBytes: body.length, deduplicated: false };
-    } catch (e) {
-      if (isConflict(e)) return { ...ref, storedBytes: 0, deduplicated: true };
-      throw e;
+    for (;;) {
+      try {
+        await blob.upload(body, body.length, { conditions: { ifNoneMatch: '*' }, metadata: metadataOf(ref) });
+        return { ...ref, storedBytes: body.length, deduplicated: false };
+      } catch (e) {
+        if (!isConflict(e)) throw e;
+        // Already stored: claim it from retention's collector, or write it again if collected in between.
+        if (await claimExisting(blob)) return { ...ref, storedBytes: 0, deduplicated: true };
+      }
     }
   }
 
@@ -106,14 +109,5 @@ export class ContentStore {
     const r = await this.container.getBlobClient(contentBlobName(tenantId, ref.sha256)).download();
     const body = r.readableStreamBody as Readable;
     return ref.encoding === 'gzip' ? body.pipe(createGunzip()) : body;
-  }
-
-  async exists(tenantId: string, sha256: string): Promise<boolean> {
-    return this.container.getBlobClient(contentBlobName(tenantId, sha256)).exists();
-  }
-
-  /** Used by retention's garbage collection once no recovery point references the content any more. */
-  async delete(tenantId: string, sha256: string): Promise<void> {
-    await this.container.getBlobClient(contentBlobName(tenantId, sha256)).deleteIfExists();
   }
 }
