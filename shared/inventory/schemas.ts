@@ -104,12 +104,20 @@ export const jobInput = z.object({
 });
 export type JobInput = z.infer<typeof jobInput>;
 
+/** A litigation hold: retention prunes nothing of what it covers until it is released. */
+export interface Hold {
+  reason: string;
+  by: string;
+  at: string;
+}
+
 export interface AccountDoc extends AccountInput {
   id: string;
   accountId: string;
   type: 'account';
   createdAt: string;
   updatedAt: string;
+  hold?: Hold;
 }
 
 export interface JobDoc extends JobInput {
@@ -145,6 +153,7 @@ export interface ProtectedItemDoc {
    * cursors, and one's resync sweep would close the other's writes). Renewed by each step; expired, it is free.
    */
   lease?: { runId: string; until: string };
+  hold?: Hold;
 }
 
 export const protectedItemId = (accountId: string, kind: ItemKind, userId: string): string => `${accountId}.${kind}.${userId}`;

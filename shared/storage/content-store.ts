@@ -19,7 +19,7 @@ const BLOCK_SIZE = 4 * 1024 * 1024;
 const BLOCKS_IN_FLIGHT = 2;
 
 export class ContentStore {
-  constructor(private readonly container: ContainerClient) {}
+  constructor(readonly container: ContainerClient) {}
 
   async put(tenantId: string, source: Readable | Buffer): Promise<PutResult> {
     const stream = Buffer.isBuffer(source) ? Readable.from([source]) : source;
