@@ -51,14 +51,16 @@ function contentIdOf(url: string): string {
   }
 }
 
+// Their text is dropped with them (sanitize-html keeps the text of other elements it drops): a <title> or an
+// <svg>'s text has no place in a message body, and <noscript> or <template> content is not what a browser shows.
+const NON_TEXT_TAGS = ['script', 'style', 'textarea', 'option', 'xmp', 'noscript', 'noembed', 'noframes', 'title', 'template', 'iframe', 'object', 'applet', 'svg', 'math', 'head', 'select', 'button'];
+
 const TABLE_CELL = ['width', 'height', 'colspan', 'rowspan', 'bgcolor', 'nowrap', 'align', 'valign'];
 
 function options(images: InlineImages): sanitize.IOptions {
   return {
     allowedTags: [...sanitize.defaults.allowedTags, 'img', 'font', 'center', 'big', 'strike', 'tt', 'del', 'ins', 'nobr'],
-    // Their text is dropped with them (the default keeps the text of a dropped element): a <title> or an <svg>'s
-    // text has no place in a message body, and <noscript> or <template> content is not what a browser would show.
-    nonTextTags: ['script', 'style', 'textarea', 'option', 'xmp', 'noscript', 'noembed', 'noframes', 'title', 'template', 'iframe', 'object', 'applet', 'svg', 'math', 'head', 'select', 'button'],
+    nonTextTags: NON_TEXT_TAGS,
     allowedAttributes: {
       '*': ['style', 'title', 'dir', 'lang', 'align', 'valign'],
       a: ['href', 'target', 'rel'],
@@ -99,4 +101,14 @@ function options(images: InlineImages): sanitize.IOptions {
 /** The message HTML with only what is safe to render; `cid:` images become data: URIs of the message's own parts. */
 export function sanitizeMailHtml(html: string, images: InlineImages = new Map()): string {
   return sanitize(html, options(images));
+}
+
+/**
+ * The text of an HTML body on one line (words of adjacent elements kept apart), for search and for the preview of a
+ * message without a plain part. mailparser converts HTML to text only when it is the whole message, not when it
+ * sits in a multipart/related or mixed (Outlook's usual HTML-only mail), so this does it the same way for both.
+ */
+export function htmlText(html: string): string {
+  const escaped = sanitize(html, { allowedTags: [], allowedAttributes: {}, nonTextTags: NON_TEXT_TAGS, textFilter: (text) => `${text} ` });
+  return escaped.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').replace(/\s+/g, ' ').trim();
 }

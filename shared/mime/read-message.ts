@@ -7,6 +7,7 @@
 // splice.ts), which no parser does: parsers decode, and the exact bytes (and their hash) must come back on restore.
 import { once } from 'node:events';
 import { MailParser, type AddressObject, type AttachmentStream, type Headers, type HeaderLines, type MessageText } from 'mailparser';
+import { htmlText } from './html-sanitizer';
 
 export interface AttachmentInfo {
   /** The file name, or the media type with a dot (`image.png`) when the part names none. */
@@ -23,6 +24,7 @@ export interface AttachmentInfo {
 export interface ReadMessage<B extends Buffer | undefined> {
   headers: Headers;
   headerLines: HeaderLines;
+  /** The plain text body, or the HTML's text (htmlText) when there is no plain part. */
   text?: string;
   html?: string;
   attachments: Array<AttachmentInfo & { bytes: B }>;
@@ -36,9 +38,6 @@ export interface ReadOptions {
   /** How many decoded bytes of this attachment to keep; one larger than that keeps none (its size is still known). */
   keep?: (a: Omit<AttachmentInfo, 'size'>) => number;
 }
-
-/** HTML larger than this is not converted to text (mailparser's html-to-text is quadratic in places). */
-const HTML_TO_TEXT_MAX = 2 * 1024 * 1024;
 
 const attachmentInfo = (a: AttachmentStream): Omit<AttachmentInfo, 'size'> => ({
   name: a.filename || a.contentType.replace('/', '.'),
@@ -68,7 +67,7 @@ export function readMessage(source: Buffer | AsyncIterable<Buffer>, opts?: ReadO
 export async function readMessage(source: Buffer | AsyncIterable<Buffer>, opts: ReadOptions | { keep: 'all' } = {}): Promise<ReadMessage<Buffer | undefined>> {
   const keep = opts.keep === 'all' ? () => Number.POSITIVE_INFINITY : (opts.keep ?? (() => 0));
   const cap = 'cap' in opts && opts.cap !== undefined ? opts.cap : Number.POSITIVE_INFINITY;
-  const parser = new MailParser({ skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true, checksumAlgo: false, maxHtmlLengthToParse: HTML_TO_TEXT_MAX });
+  const parser = new MailParser({ skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true, checksumAlgo: false });
   const attachments: Array<Promise<AttachmentInfo & { bytes: Buffer | undefined }>> = [];
   let text: MessageText | undefined;
   parser.on('data', (data: AttachmentStream | MessageText) => {
@@ -103,11 +102,14 @@ export async function readMessage(source: Buffer | AsyncIterable<Buffer>, opts: 
     parser.destroy();
     throw e;
   }
+  // With skipHtmlToText an HTML-only message has an empty text: the plain part is what is not empty.
+  const plain = text?.text?.trim() ? text.text : undefined;
+  const html = text?.html;
   return {
     headers: parser.headers || new Map(),
     headerLines: parser.headerLines || [],
-    ...(text?.text !== undefined ? { text: text.text } : {}),
-    ...(text?.html !== undefined ? { html: text.html } : {}),
+    ...(plain !== undefined ? { text: plain } : html !== undefined ? { text: htmlText(html) } : {}),
+    ...(html !== undefined ? { html } : {}),
     attachments: await Promise.all(attachments),
     truncated,
   };

@@ -46,6 +46,6 @@ describe('message preview', () => {
 
   it('takes a single-part message, and text from HTML when there is no plain part', async () => {
     const only = mimeBytes(withHeaders(['Subject: hi'], textPart('text/html', '<b>Hello</b>&nbsp;there')));
-    expect(await previewMessage(only, 1024)).toMatchObject({ text: 'Hello\u00a0there', html: '<b>Hello</b>\u00a0there', attachments: [] });
+    expect(await previewMessage(only, 1024)).toMatchObject({ text: 'Hello there', html: '<b>Hello</b>\u00a0there', attachments: [] });
   });
 });
