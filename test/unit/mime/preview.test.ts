@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { previewMessage } from '../../../shared/mime/preview';
-import { attachment, base64Part, mimeBytes, multipart, textPart, withHeaders } from '../../support/mime-builder';
+import { attachment, base64Part, messageHeaders, mimeBytes, multipart, renderMime, textPart, withHeaders } from '../../support/mime-builder';
 
 describe('message preview', () => {
   const message = withHeaders(
@@ -42,6 +42,26 @@ describe('message preview', () => {
     expect(p.text).toBe('Grüße, siehe Anhang.');
     expect(p.attachments.map((a) => a.name)).toEqual(['logo.png', 'chart.png']);
     expect(p.attachments[1]!.size).toBeLessThan(64 * 1024);
+  });
+
+  it('counts an attachment without holding it: a 128 MiB one grows memory by far less than its size', async () => {
+    const size = 128 * 1024 * 1024;
+    const big = withHeaders(messageHeaders('big', 'big-1'), multipart('mixed', [textPart('text/plain', 'hello'), {
+      kind: 'leaf', headers: ['Content-Type: application/octet-stream; name="big.bin"', 'Content-Transfer-Encoding: base64', 'Content-Disposition: attachment; filename="big.bin"'],
+      body: { base64Seeded: { seed: 'preview-big', size } }, extractable: true,
+    }]));
+    const before = process.memoryUsage().rss;
+    let peak = 0;
+    // Sampled as the message is read, so a reader that held the attachment would be seen holding it.
+    const source = (async function* () {
+      for (const chunk of renderMime(big)) {
+        peak = Math.max(peak, process.memoryUsage().rss - before);
+        yield chunk;
+      }
+    })();
+    const p = await previewMessage(source, Number.POSITIVE_INFINITY);
+    expect(p.attachments).toEqual([{ name: 'big.bin', contentType: 'application/octet-stream', size, inline: false }]);
+    expect(peak).toBeLessThan(size / 2);
   });
 
   it('takes a single-part message, and text from HTML when there is no plain part', async () => {
