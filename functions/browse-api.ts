@@ -15,6 +15,7 @@ import { selection } from '../shared/restore/restore-request';
 import { UnknownSelection } from '../shared/restore/restore-plan';
 import type { VersionDoc } from '../shared/catalog/version-doc';
 import { previewMessage } from '../shared/mime/preview';
+import { MessageUnreadable } from '../shared/mime/read-message';
 import { attachmentDisposition, CONTENT_SECURITY_HEADERS } from './http/content-headers';
 
 
@@ -130,6 +131,9 @@ app.http('itemPreview', {
     if (doc.kind !== 'message' || !doc.content) return json(200, { kind: doc.kind, properties: doc.props }, CONTENT_SECURITY_HEADERS);
     const account = await s.inventory.getAccount(item.accountId);
     const stream = await openContent(await s.contentStores.forPointer(item.accountId, doc.content), account.tenantId, doc.content);
-    return json(200, { kind: doc.kind, properties: doc.props, ...(await previewMessage(stream, PREVIEW_CAP)) }, CONTENT_SECURITY_HEADERS);
+    const preview = await previewMessage(stream, PREVIEW_CAP).catch((e: unknown) => {
+      throw e instanceof MessageUnreadable ? new HttpError(422, 'unreadableMessage', `${e.message} Download it instead.`) : e;
+    });
+    return json(200, { kind: doc.kind, properties: doc.props, ...preview }, CONTENT_SECURITY_HEADERS);
   }),
 });

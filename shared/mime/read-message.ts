@@ -32,6 +32,14 @@ export interface ReadMessage<B extends Buffer | undefined> {
   truncated: boolean;
 }
 
+/** The parser refused the message (more than 1,000 parts, a header block over 1 MB): it can be stored, not read. */
+export class MessageUnreadable extends Error {
+  constructor(reason: string) {
+    super(`The message cannot be read: ${reason}.`);
+    this.name = 'MessageUnreadable';
+  }
+}
+
 export interface ReadOptions {
   /** Bytes of the source to read at most; the rest is left unread. */
   cap?: number;
@@ -78,7 +86,16 @@ export async function readMessage(source: Buffer | AsyncIterable<Buffer>, opts: 
     const info = attachmentInfo(data);
     attachments.push(drain(data, keep(info)).then((bytes) => ({ ...info, size: data.size ?? 0, bytes })));
   });
-  const ended = once(parser, 'end');
+  // mailparser may emit 'error' more than once (and emits it directly, not by destroying the stream): the first one
+  // fails the read, and the listener stays so a later one cannot go unheard and end the process.
+  let refused: Error | undefined;
+  parser.on('error', (e: Error) => {
+    refused ??= e;
+  });
+  const ended = new Promise<void>((resolve, reject) => {
+    parser.once('end', resolve);
+    parser.once('error', reject);
+  });
   // An error while the source is still being written is raised by the write loop below; this keeps it from
   // also surfacing as an unhandled rejection.
   ended.catch(() => undefined);
@@ -100,7 +117,8 @@ export async function readMessage(source: Buffer | AsyncIterable<Buffer>, opts: 
     await ended;
   } catch (e) {
     parser.destroy();
-    throw e;
+    // The parser's own refusal, as opposed to the source failing (storage, an integrity check).
+    throw refused && e === refused ? new MessageUnreadable(refused.message) : e;
   }
   // With skipHtmlToText an HTML-only message has an empty text: the plain part is what is not empty.
   const plain = text?.text?.trim() ? text.text : undefined;

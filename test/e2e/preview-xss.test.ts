@@ -18,6 +18,7 @@ describe('preview of backed-up mail carrying XSS vectors', () => {
   let accountId: string;
   let base: string;
   const planted = new Map<string, string>();
+  let unreadable: string;
   const logo = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
 
   beforeAll(async () => {
@@ -37,6 +38,8 @@ describe('preview of backed-up mail carrying XSS vectors', () => {
       const arrived = await control<{ id: string }>(app.emulator, 'POST', `mail/${adele.id}/messages`, { folder: 'inbox', mime: raw.toString('base64') });
       planted.set(arrived.body.id, v.name);
     }
+    const many = mimeBytes(withHeaders(messageHeaders('too many parts', 'many-1'), multipart('mixed', Array.from({ length: 1100 }, (_, i) => textPart('text/plain', `part ${i}`)))));
+    unreadable = (await control<{ id: string }>(app.emulator, 'POST', `mail/${adele.id}/messages`, { folder: 'inbox', mime: many.toString('base64') })).body.id;
     const jobId = (await app.admin.call<{ id: string }>('POST', `/api/accounts/${accountId}/jobs`, { name: 'Adele', sources: { scope: 'selected', items: [{ kind: 'mailbox', match: adele.userPrincipalName }] } })).body.id;
     const run = await app.admin.call<{ statusQueryGetUri: string }>('POST', `/api/accounts/${accountId}/jobs/${jobId}/run`);
     expect((await app.admin.waitForCompletion<{ status: string }>(run.body.statusQueryGetUri, undefined, 120_000)).output.status).toBe('success');
@@ -77,5 +80,12 @@ describe('preview of backed-up mail carrying XSS vectors', () => {
     expect(zip.headers.get('content-disposition')).toMatch(/^attachment; /);
     expect(zip.headers.get('content-security-policy')).toMatch(CSP);
     expect(zip.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
+  it('answers 422 naming the reason for a message the parser refuses (it stays downloadable)', async () => {
+    const r = await app.reader.call<{ error: { code: string; message: string } }>('GET', `${base}/preview?itemId=${encodeURIComponent(unreadable)}`);
+    expect(r.status).toBe(422);
+    expect(r.body.error).toEqual({ code: 'unreadableMessage', message: 'The message cannot be read: Max allowed child nodes exceeded. Download it instead.' });
+    expect((await app.admin.call('GET', `${base}/content?itemId=${encodeURIComponent(unreadable)}`)).status).toBe(200);
   });
 });

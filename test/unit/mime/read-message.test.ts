@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
-import { readMessage } from '../../../shared/mime/read-message';
+import { bodyTextOf } from '../../../shared/mime/body-text';
+import { MessageUnreadable, readMessage } from '../../../shared/mime/read-message';
 import { attachedMessage, attachment, base64Part, messageHeaders, mimeBytes, multipart, textPart, withHeaders } from '../../support/mime-builder';
 
 describe('reading a message (mailparser)', () => {
@@ -38,5 +39,19 @@ describe('reading a message (mailparser)', () => {
     expect(m.truncated).toBe(true);
     expect(m.html).toContain('Grüße');
     expect(m.attachments[1]!.size).toBeLessThan(20_000);
+  });
+
+  it('refuses a message beyond the parser\'s limits with MessageUnreadable, which search indexes without body text', async () => {
+    const many = mimeBytes(withHeaders(messageHeaders('many', 'many-1'), multipart('mixed', Array.from({ length: 1100 }, (_, i) => textPart('text/plain', `part ${i}`)))));
+    const err = await readMessage(many).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MessageUnreadable);
+    expect((err as Error).message).toBe('The message cannot be read: Max allowed child nodes exceeded.');
+    expect(await bodyTextOf(many)).toBe('');
+    // A failing source is not the message's fault: its error comes through as it is.
+    const broken = (async function* () {
+      yield many.subarray(0, 100);
+      throw new Error('storage went away');
+    })();
+    await expect(readMessage(broken)).rejects.toThrow('storage went away');
   });
 });
