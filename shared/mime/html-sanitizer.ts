@@ -15,9 +15,12 @@ const INLINE_IMAGE_TYPE = /^image\/(?:png|gif|jpeg|webp|bmp)$/;
 
 /** A data: URI for an inline image part, or undefined for a type that is not shown. */
 export const inlineImageUri = (contentType: string, bytes: Buffer): string | undefined =>
-  INLINE_IMAGE_TYPE.test(contentType.toLowerCase()) ? `data:${contentType.toLowerCase()};base64,${bytes.toString('base64')}` : undefined;
+  INLINE_IMAGE_TYPE.test(contentType.toLowerCase())
+    ? `data:${contentType.toLowerCase()};base64,${bytes.toString('base64')}`
+    : undefined;
 
 /** Characters browsers ignore inside a URL (so `java\tscript:` is `javascript:`), stripped before a scheme is read. */
+// eslint-disable-next-line no-control-regex -- control characters are what this strips
 const stripIgnored = (url: string): string => url.replace(/[\u0000-\u0020\u007f-\u009f]+/g, '');
 
 const DATA_IMAGE = /^data:image\/(?:png|gif|jpeg|webp|bmp);base64,[A-Za-z0-9+/=]*$/i;
@@ -32,15 +35,64 @@ const CSS_VALUE = /^(?:[^\\()@;:<>&]|(?<![\w-])(?:rgba?|hsla?|calc)\([^\\()@;:<>
 
 /** Presentation properties mail uses; anything else (position, behavior, -moz-binding, custom properties) is dropped. */
 const CSS_PROPERTIES = [
-  'color', 'background-color', 'font', 'font-family', 'font-size', 'font-style', 'font-weight', 'font-variant', 'line-height', 'letter-spacing', 'word-spacing',
-  'text-align', 'text-decoration', 'text-indent', 'text-transform', 'vertical-align', 'white-space', 'word-break', 'word-wrap', 'overflow-wrap', 'direction',
-  'margin', 'margin-top', 'margin-right', 'margin-bottom', 'margin-left', 'padding', 'padding-top', 'padding-right', 'padding-bottom', 'padding-left',
-  'border', 'border-top', 'border-right', 'border-bottom', 'border-left', 'border-color', 'border-style', 'border-width', 'border-radius', 'border-collapse', 'border-spacing',
-  'width', 'height', 'max-width', 'min-width', 'max-height', 'min-height', 'display', 'float', 'clear', 'list-style-type', 'table-layout',
+  'color',
+  'background-color',
+  'font',
+  'font-family',
+  'font-size',
+  'font-style',
+  'font-weight',
+  'font-variant',
+  'line-height',
+  'letter-spacing',
+  'word-spacing',
+  'text-align',
+  'text-decoration',
+  'text-indent',
+  'text-transform',
+  'vertical-align',
+  'white-space',
+  'word-break',
+  'word-wrap',
+  'overflow-wrap',
+  'direction',
+  'margin',
+  'margin-top',
+  'margin-right',
+  'margin-bottom',
+  'margin-left',
+  'padding',
+  'padding-top',
+  'padding-right',
+  'padding-bottom',
+  'padding-left',
+  'border',
+  'border-top',
+  'border-right',
+  'border-bottom',
+  'border-left',
+  'border-color',
+  'border-style',
+  'border-width',
+  'border-radius',
+  'border-collapse',
+  'border-spacing',
+  'width',
+  'height',
+  'max-width',
+  'min-width',
+  'max-height',
+  'min-height',
+  'display',
+  'float',
+  'clear',
+  'list-style-type',
+  'table-layout',
 ];
 
 /** Old Outlook writes `FONT-SIZE: 10pt`; the allow-list is lower-case, so property names are lower-cased first. */
-const lowerCaseProperties = (style: string): string => style.replace(/(^|;)\s*([A-Za-z-]+)\s*:/g, (_, sep: string, prop: string) => `${sep}${prop.toLowerCase()}:`);
+const lowerCaseProperties = (style: string): string =>
+  style.replace(/(^|;)\s*([A-Za-z-]+)\s*:/g, (_, sep: string, prop: string) => `${sep}${prop.toLowerCase()}:`);
 
 /** `cid:logo%40x` names the part with Content-ID <logo@x> (RFC 2392); a malformed escape is taken literally. */
 function contentIdOf(url: string): string {
@@ -53,21 +105,58 @@ function contentIdOf(url: string): string {
 
 // Their text is dropped with them (sanitize-html keeps the text of other elements it drops): a <title> or an
 // <svg>'s text has no place in a message body, and <noscript> or <template> content is not what a browser shows.
-const NON_TEXT_TAGS = ['script', 'style', 'textarea', 'option', 'xmp', 'noscript', 'noembed', 'noframes', 'title', 'template', 'iframe', 'object', 'applet', 'svg', 'math', 'head', 'select', 'button'];
+const NON_TEXT_TAGS = [
+  'script',
+  'style',
+  'textarea',
+  'option',
+  'xmp',
+  'noscript',
+  'noembed',
+  'noframes',
+  'title',
+  'template',
+  'iframe',
+  'object',
+  'applet',
+  'svg',
+  'math',
+  'head',
+  'select',
+  'button',
+];
 
 const TABLE_CELL = ['width', 'height', 'colspan', 'rowspan', 'bgcolor', 'nowrap', 'align', 'valign'];
 
 function options(images: InlineImages): sanitize.IOptions {
   return {
-    allowedTags: [...sanitize.defaults.allowedTags, 'img', 'font', 'center', 'big', 'strike', 'tt', 'del', 'ins', 'nobr'],
+    allowedTags: [
+      ...sanitize.defaults.allowedTags,
+      'img',
+      'font',
+      'center',
+      'big',
+      'strike',
+      'tt',
+      'del',
+      'ins',
+      'nobr',
+    ],
     nonTextTags: NON_TEXT_TAGS,
     allowedAttributes: {
       '*': ['style', 'title', 'dir', 'lang', 'align', 'valign'],
       a: ['href', 'target', 'rel'],
       img: ['src', 'alt', 'width', 'height', 'border', 'hspace', 'vspace', 'data-blocked-src'],
       table: ['width', 'height', 'border', 'cellpadding', 'cellspacing', 'bgcolor'],
-      td: TABLE_CELL, th: TABLE_CELL, tr: ['bgcolor', 'height'], col: ['span', 'width'], colgroup: ['span', 'width'],
-      font: ['color', 'face', 'size'], ol: ['start', 'type'], ul: ['type'], li: ['value'],
+      td: TABLE_CELL,
+      th: TABLE_CELL,
+      tr: ['bgcolor', 'height'],
+      col: ['span', 'width'],
+      colgroup: ['span', 'width'],
+      font: ['color', 'face', 'size'],
+      ol: ['start', 'type'],
+      ul: ['type'],
+      li: ['value'],
     },
     // Checked again after the transforms below, which already keep only these.
     allowedSchemes: ['http', 'https', 'mailto', 'tel'],
@@ -75,12 +164,18 @@ function options(images: InlineImages): sanitize.IOptions {
     allowProtocolRelative: false,
     allowedStyles: { '*': Object.fromEntries(CSS_PROPERTIES.map((p) => [p, [CSS_VALUE]])) },
     transformTags: {
-      '*': (tagName, attribs) => ({ tagName, attribs: attribs.style === undefined ? attribs : { ...attribs, style: lowerCaseProperties(attribs.style) } }),
+      '*': (tagName, attribs) => ({
+        tagName,
+        attribs: attribs.style === undefined ? attribs : { ...attribs, style: lowerCaseProperties(attribs.style) },
+      }),
       a: (tagName, attribs) => {
         const { href, ...rest } = attribs;
         const url = href === undefined ? '' : stripIgnored(href);
         // Links open outside the console, and the page they open learns nothing about it.
-        return { tagName, attribs: LINK_SCHEME.test(url) ? { ...rest, href: url, target: '_blank', rel: 'noopener noreferrer' } : rest };
+        return {
+          tagName,
+          attribs: LINK_SCHEME.test(url) ? { ...rest, href: url, target: '_blank', rel: 'noopener noreferrer' } : rest,
+        };
       },
       img: (tagName, attribs) => {
         const { src, 'data-blocked-src': _ignored, ...rest } = attribs;
@@ -91,7 +186,11 @@ function options(images: InlineImages): sanitize.IOptions {
         // Remote images stay unloaded, as mail clients show them until the user asks: the address is kept inert so a
         // console can offer it. Browsers read `\` as `/`, so `\\host` is a remote image too.
         const remote = url.replace(/\\/g, '/');
-        if (/^(?:https?:)?\/\//i.test(remote)) return { tagName, attribs: { ...rest, 'data-blocked-src': remote.startsWith('//') ? `https:${remote}` : remote } };
+        if (/^(?:https?:)?\/\//i.test(remote))
+          return {
+            tagName,
+            attribs: { ...rest, 'data-blocked-src': remote.startsWith('//') ? `https:${remote}` : remote },
+          };
         return { tagName, attribs: rest };
       },
     },
@@ -109,6 +208,11 @@ export function sanitizeMailHtml(html: string, images: InlineImages = new Map())
  * sits in a multipart/related or mixed (Outlook's usual HTML-only mail), so this does it the same way for both.
  */
 export function htmlText(html: string): string {
-  const escaped = sanitize(html, { allowedTags: [], allowedAttributes: {}, nonTextTags: NON_TEXT_TAGS, textFilter: (text) => `${text} ` });
+  const escaped = sanitize(html, {
+    allowedTags: [],
+    allowedAttributes: {},
+    nonTextTags: NON_TEXT_TAGS,
+    textFilter: (text) => `${text} `,
+  });
   return escaped.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').replace(/\s+/g, ' ').trim();
 }

@@ -6,7 +6,15 @@
 // This is for reading content, not for storing it. Backups split a message byte for byte (split.ts, scanner.ts,
 // splice.ts), which no parser does: parsers decode, and the exact bytes (and their hash) must come back on restore.
 import { once } from 'node:events';
-import { MailParser, type AddressObject, type AttachmentStream, type Headers, type HeaderLines, type MessageText } from 'mailparser';
+import {
+  MailParser,
+  type AddressObject,
+  type AttachmentStream,
+  type HeaderLines,
+  type Headers,
+  type HeaderValue,
+  type MessageText,
+} from 'mailparser';
 import { htmlText } from './html-sanitizer';
 
 export interface AttachmentInfo {
@@ -71,11 +79,23 @@ async function drain(a: AttachmentStream, limit: number): Promise<Buffer | undef
 /** The whole message, every attachment's bytes kept: for restores that recreate a message from its parts. */
 export function readMessage(source: Buffer, opts: { keep: 'all' }): Promise<ReadMessage<Buffer>>;
 /** The message up to `cap` bytes, keeping only the attachments `keep` allows (none by default). */
-export function readMessage(source: Buffer | AsyncIterable<Buffer>, opts?: ReadOptions): Promise<ReadMessage<Buffer | undefined>>;
-export async function readMessage(source: Buffer | AsyncIterable<Buffer>, opts: ReadOptions | { keep: 'all' } = {}): Promise<ReadMessage<Buffer | undefined>> {
+export function readMessage(
+  source: Buffer | AsyncIterable<Buffer>,
+  opts?: ReadOptions,
+): Promise<ReadMessage<Buffer | undefined>>;
+export async function readMessage(
+  source: Buffer | AsyncIterable<Buffer>,
+  opts: ReadOptions | { keep: 'all' } = {},
+): Promise<ReadMessage<Buffer | undefined>> {
   const keep = opts.keep === 'all' ? () => Number.POSITIVE_INFINITY : (opts.keep ?? (() => 0));
   const cap = 'cap' in opts && opts.cap !== undefined ? opts.cap : Number.POSITIVE_INFINITY;
-  const parser = new MailParser({ skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true, checksumAlgo: false });
+  const parser = new MailParser({
+    skipHtmlToText: true,
+    skipTextToHtml: true,
+    skipTextLinks: true,
+    skipImageLinks: true,
+    checksumAlgo: false,
+  });
   const attachments: Array<Promise<AttachmentInfo & { bytes: Buffer | undefined }>> = [];
   let text: MessageText | undefined;
   parser.on('data', (data: AttachmentStream | MessageText) => {
@@ -124,7 +144,7 @@ export async function readMessage(source: Buffer | AsyncIterable<Buffer>, opts: 
   const plain = text?.text?.trim() ? text.text : undefined;
   const html = text?.html;
   return {
-    headers: parser.headers || new Map(),
+    headers: parser.headers || new Map<string, HeaderValue>(),
     headerLines: parser.headerLines || [],
     ...(plain !== undefined ? { text: plain } : html !== undefined ? { text: htmlText(html) } : {}),
     ...(html !== undefined ? { html } : {}),
@@ -136,11 +156,25 @@ export async function readMessage(source: Buffer | AsyncIterable<Buffer>, opts: 
 /** An address header as one line (`"Name" <a@b>, c@d`), empty when absent. */
 export function addressLine(headers: Headers, name: 'from' | 'to' | 'cc'): string {
   const value = headers.get(name) as AddressObject | AddressObject[] | undefined;
-  return value === undefined ? '' : [value].flat().map((v) => v.text).join(', ');
+  return value === undefined
+    ? ''
+    : [value]
+        .flat()
+        .map((v) => v.text)
+        .join(', ');
+}
+
+/** A decoded text header (Subject, Message-ID), empty when absent. */
+export function textHeader(headers: Headers, name: 'subject' | 'message-id'): string {
+  const value = headers.get(name);
+  return typeof value === 'string' ? value : '';
 }
 
 /** A header's value as written (unfolded, not interpreted): mailparser turns an unreadable Date into "now". */
 export function rawHeader(lines: HeaderLines, name: string): string {
   const line = lines.find((l) => l.key === name)?.line ?? '';
-  return line.slice(line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim();
+  return line
+    .slice(line.indexOf(':') + 1)
+    .replace(/\r?\n[ \t]+/g, ' ')
+    .trim();
 }

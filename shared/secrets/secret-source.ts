@@ -12,7 +12,10 @@ import type { Settings } from '../config/settings';
 import { GraphThrottledError } from '../graph/graph-errors';
 
 export class SecretUnavailable extends Error {
-  constructor(readonly secretName: string, readonly reason: string) {
+  constructor(
+    readonly secretName: string,
+    readonly reason: string,
+  ) {
     super(`Secret '${secretName}' is unavailable: ${reason}`);
     this.name = 'SecretUnavailable';
   }
@@ -48,7 +51,8 @@ const longWaitsToTheCaller = (deadlineMs: number): PipelinePolicy => ({
   async sendRequest(request, next) {
     const response = await next(request);
     const seconds = Number(response.headers.get('retry-after'));
-    if ((response.status === 429 || response.status === 503) && seconds * 1000 > deadlineMs) throw new GraphThrottledError(seconds, response.status, 'secrets.read');
+    if ((response.status === 429 || response.status === 503) && seconds * 1000 > deadlineMs)
+      throw new GraphThrottledError(seconds, response.status, 'secrets.read');
     return response;
   },
 });
@@ -65,7 +69,11 @@ export interface KeyVaultOptions {
   readDeadlineMs?: number;
 }
 
-export function keyVaultSecrets(vaultUrl: string, credential: TokenCredential, opts: KeyVaultOptions = {}): SecretSource {
+export function keyVaultSecrets(
+  vaultUrl: string,
+  credential: TokenCredential,
+  opts: KeyVaultOptions = {},
+): SecretSource {
   const deadlineMs = opts.readDeadlineMs ?? 60_000;
   const client = new SecretClient(vaultUrl, credential, {
     ...(opts.agent ? { agent: opts.agent } : {}),
@@ -82,11 +90,24 @@ export function keyVaultSecrets(vaultUrl: string, credential: TokenCredential, o
       if (e instanceof SecretUnavailable || e instanceof GraphThrottledError) throw e;
       const status = e instanceof RestError ? e.statusCode : undefined;
       if (status === 404) throw new SecretUnavailable(name, 'it does not exist in the Key Vault');
-      if (status === 401 || status === 403) throw new SecretUnavailable(name, 'the app\'s identity may not read it (grant "Key Vault Secrets User")');
+      if (status === 401 || status === 403)
+        throw new SecretUnavailable(name, 'the app\'s identity may not read it (grant "Key Vault Secrets User")');
       // Still throttled after the SDK's retries: the caller waits (a durable timer) as asked, or a minute.
-      if (status === 429) throw new GraphThrottledError(Number((e as RestError).response?.headers.get('retry-after')) || 60, 429, 'secrets.read');
+      if (status === 429)
+        throw new GraphThrottledError(
+          Number((e as RestError).response?.headers.get('retry-after')) || 60,
+          429,
+          'secrets.read',
+        );
       // Never the SDK's error itself: a RestError would be taken for a storage failure (backup/failures.ts).
-      throw new SecretUnavailable(name, status ? `Key Vault answered HTTP ${status}` : (e as Error).name === 'AbortError' ? `Key Vault did not answer within ${deadlineMs / 1000} s` : (e as Error).message);
+      throw new SecretUnavailable(
+        name,
+        status
+          ? `Key Vault answered HTTP ${status}`
+          : (e as Error).name === 'AbortError'
+            ? `Key Vault did not answer within ${deadlineMs / 1000} s`
+            : (e as Error).message,
+      );
     }
   });
 }
@@ -108,8 +129,14 @@ export function fileSecrets(file: string): SecretSource {
 
 export function createSecretSource(settings: Settings): SecretSource {
   if (settings.M365V_KEYVAULT_URL) {
-    return keyVaultSecrets(settings.M365V_KEYVAULT_URL, new DefaultAzureCredential(settings.AZURE_CLIENT_ID ? { managedIdentityClientId: settings.AZURE_CLIENT_ID } : {}));
+    return keyVaultSecrets(
+      settings.M365V_KEYVAULT_URL,
+      new DefaultAzureCredential(settings.AZURE_CLIENT_ID ? { managedIdentityClientId: settings.AZURE_CLIENT_ID } : {}),
+    );
   }
   if (settings.M365V_LOCAL_SECRETS_FILE) return fileSecrets(settings.M365V_LOCAL_SECRETS_FILE);
-  return { get: async (name) => Promise.reject(new SecretUnavailable(name, 'neither M365V_KEYVAULT_URL nor M365V_LOCAL_SECRETS_FILE is set')) };
+  return {
+    get: async (name) =>
+      Promise.reject(new SecretUnavailable(name, 'neither M365V_KEYVAULT_URL nor M365V_LOCAL_SECRETS_FILE is set')),
+  };
 }
