@@ -32,7 +32,7 @@ export class BlobContentWriter implements ContentWriter {
       };
       const stream = Readable.from(tap(Buffer.isBuffer(source) ? [source] : (source as AsyncIterable<Buffer>)));
       const { manifest, storedBytes } = await splitMime(tenantId, stream, this.store);
-      return { pointer: { mime: manifest, ...this.where() }, size: manifest.size, storedBytes, bodyText: bodyTextOf(Buffer.concat(prefix)) };
+      return { pointer: { mime: manifest, ...this.where() }, size: manifest.size, storedBytes, bodyText: await bodyTextOf(Buffer.concat(prefix)) };
     }
     return this.stored(await this.store.put(tenantId, source));
   }
