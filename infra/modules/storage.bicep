@@ -71,6 +71,13 @@ resource contentWorm 'Microsoft.Storage/storageAccounts/blobServices/containers/
   properties: { immutabilityPeriodSinceCreationInDays: immutabilityDays, allowProtectedAppendWrites: false }
 }
 
+// Large objects are staged here, then copied under their hash into 'content': outside the WORM container, so an
+// abandoned upload never becomes immutable there (and is not kept twice), and a lifecycle rule clears leftovers.
+resource staging 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: backupBlobs
+  name: 'staging'
+}
+
 resource changelog 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
   parent: backupBlobs
   name: 'changelog'
@@ -94,6 +101,26 @@ resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05
           definition: {
             filters: { blobTypes: ['blockBlob'], prefixMatch: ['content/'] }
             actions: { baseBlob: { tierToCool: { daysAfterCreationGreaterThan: coolAfterDays } } }
+          }
+        }
+        {
+          // Retention deletes content no version references; with versioning on, the deleted blob lives on as a
+          // previous version, which this removes once the soft-delete window (14 days) has passed.
+          name: 'content-versions-expire'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: { blobTypes: ['blockBlob'], prefixMatch: ['content/'] }
+            actions: { version: { delete: { daysAfterCreationGreaterThan: 14 } } }
+          }
+        }
+        {
+          name: 'staging-expire'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: { blobTypes: ['blockBlob'], prefixMatch: ['staging/'] }
+            actions: { baseBlob: { delete: { daysSinceModificationGreaterThan: 7 } } }
           }
         }
         {

@@ -3,7 +3,7 @@ import { CosmosClient, PartitionKeyDefinition, PartitionKeyDefinitionVersion, Pa
 import layout from '../../shared/catalog/containers.json';
 
 /** Blob containers the product writes to; in Azure, infra/ creates them. */
-export const BLOB_CONTAINERS = ['content', 'changelog', 'exports'] as const;
+export const BLOB_CONTAINERS = ['content', 'staging', 'changelog', 'exports'] as const;
 
 export function partitionKeyOf(paths: string[]): PartitionKeyDefinition {
   return paths.length > 1

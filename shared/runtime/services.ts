@@ -52,7 +52,7 @@ export function services(): Services {
   const { database } = createCatalogDatabase(settings);
   const blobs = createBlobService(settings);
   const inventory = new InventoryStore(database);
-  const contentStore = new ContentStore(blobs.getContainerClient('content'));
+  const contentStore = new ContentStore(blobs.getContainerClient('content'), blobs.getContainerClient('staging'));
   const secrets = createSecretSource(settings);
   cached = {
     settings,

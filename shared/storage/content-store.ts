@@ -19,7 +19,14 @@ const BLOCK_SIZE = 4 * 1024 * 1024;
 const BLOCKS_IN_FLIGHT = 2;
 
 export class ContentStore {
-  constructor(readonly container: ContainerClient) {}
+  /**
+   * `staging` holds large objects while they upload, before the server-side copy under their hash: a container of
+   * its own in the deployment's account (outside content's WORM policy); a registered repository stages in itself.
+   */
+  constructor(
+    readonly container: ContainerClient,
+    private readonly staging: ContainerClient = container,
+  ) {}
 
   async put(tenantId: string, source: Readable | Buffer): Promise<PutResult> {
     const stream = Buffer.isBuffer(source) ? Readable.from([source]) : source;
@@ -69,7 +76,7 @@ export class ContentStore {
   }
 
   private async putLarge(tenantId: string, source: Readable, encoding: ContentEncoding): Promise<PutResult> {
-    const staging = this.container.getBlockBlobClient(`${tenantId}/staging/${randomUUID()}`);
+    const staging = this.staging.getBlockBlobClient(`${tenantId}/staging/${randomUUID()}`);
     const digest = new Digest();
     const blockIds: string[] = [];
     let storedBytes = 0;
@@ -97,11 +104,11 @@ export class ContentStore {
 
   /** A large file, across as many calls as it takes (see resumable-put.ts). */
   putResumable(tenantId: string, source: ResumableSource): Promise<ResumableResult> {
-    return putResumable(this.container, tenantId, source);
+    return putResumable(this.container, this.staging, tenantId, source);
   }
 
   abandonResumable(tenantId: string, stagingKey: string): Promise<void> {
-    return abandonResumable(this.container, tenantId, stagingKey);
+    return abandonResumable(this.staging, tenantId, stagingKey);
   }
 
   /** The original bytes, decoded as they stream. */

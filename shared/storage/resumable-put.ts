@@ -93,8 +93,8 @@ export async function abandonResumable(container: ContainerClient, tenantId: str
   await staging.deleteIfExists();
 }
 
-export async function putResumable(container: ContainerClient, tenantId: string, src: ResumableSource): Promise<ResumableResult> {
-  const staging = stagingBlob(container, tenantId, src.stagingKey);
+export async function putResumable(container: ContainerClient, stagingContainer: ContainerClient, tenantId: string, src: ResumableSource): Promise<ResumableResult> {
+  const staging = stagingBlob(stagingContainer, tenantId, src.stagingKey);
   const tag = createHash('sha256').update(src.versionKey).digest().subarray(0, TAG_BYTES);
   const known = await stagedBlocks(staging, tag);
   // Only a contiguous run from the first block, read from one ETag, counts; after a gap, reading goes on again.

@@ -48,7 +48,8 @@ describe('syncContainer', () => {
   let graph: ScriptedGraph;
   let deps: SyncDeps;
   const target = (seq: number): SyncTarget => ({ accountId: 'acct', tenantId: 't1', protectedItemId: 'acct.mailbox.u1', containerId: 'inbox', mailbox: 'u1', seq });
-  const far = (): number => Date.now() + 60_000;
+  // A deadline no step reaches however slow the machine: only the test that passes a past one sees a time-out.
+  const far = (): number => Date.now() + 3_600_000;
 
   async function view(seq: number): Promise<string[]> {
     const { resources } = await deps.versions.view('acct.mailbox.u1', seq).fetchAll();
@@ -168,7 +169,8 @@ describe('syncContainer with items whose content cannot be read', () => {
   const pid = 'acct.mailbox.u2';
   const box = folderMessages('u2', 'inbox');
   const target = (seq: number): SyncTarget => ({ accountId: 'acct', tenantId: 't1', protectedItemId: pid, containerId: 'inbox', mailbox: 'u2', seq });
-  const far = (): number => Date.now() + 60_000;
+  // A deadline no step reaches however slow the machine: only the test that passes a past one sees a time-out.
+  const far = (): number => Date.now() + 3_600_000;
   const graphError = (status: number, code: string): GraphRequestError => new GraphRequestError({ status, code, operation: 'mail.read', requestId: `req-${code}` });
   const view = async (seq: number): Promise<string[]> =>
     (await deps.versions.view(pid, seq).fetchAll()).resources.map((d) => `${d.itemId}:${d.changeKey ?? ''}`).sort();
