@@ -102,9 +102,9 @@ registerControlRoutes([
     async handler(ctx) {
       // Registering an application in the tenant (its service principal too), with app roles on the product's API
       // and the security groups its service principal is a member of.
-      const { displayName, apiRoles, groups } = await input(ctx, z.object({ displayName: z.string().min(1), apiRoles: z.array(z.string()).default([]), groups: z.array(z.string()).default([]) }));
+      const { displayName, graphRoles, apiRoles, groups } = await input(ctx, z.object({ displayName: z.string().min(1), graphRoles: z.array(z.string()).default([]), apiRoles: z.array(z.string()).default([]), groups: z.array(z.string()).default([]) }));
       if (ctx.tenant.apps.some((a) => a.displayName === displayName)) throw new ControlError(409, `an app named '${displayName}' exists`);
-      const app = { ...appRegistration(ctx.tenant.seed, displayName, [], apiRoles), groups };
+      const app = { ...appRegistration(ctx.tenant.seed, displayName, graphRoles, apiRoles), groups };
       ctx.tenant.apps.push(app);
       return controlJson(201, { clientId: app.clientId, objectId: app.objectId, displayName, clientSecret: app.secrets[0]!.value });
     },
