@@ -125,6 +125,18 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
     });
   });
 
+  // A request the HTTP parser refuses (headers over Node's 16 KiB limit, a malformed request line) gets its 431/400
+  // and a clean close, as from Azure's front end. Node's default destroys the socket at once, which can reset the
+  // connection before the client has read the answer.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: import('node:stream').Duplex) => {
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    socket.on('data', () => undefined);
+    socket.end(`HTTP/1.1 ${err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  });
+
   interface Reply {
     status: number;
     headers: http.OutgoingHttpHeaders;

@@ -46,10 +46,10 @@ const leaks = (body: unknown): string[] => LEAKS.filter((re) => re.test(JSON.str
 /** A 400 says where the problem is: the body, a query parameter or a path parameter. */
 const namesField = (message: string): boolean => message.split('; ').every((part) => /^(body|query\.|path\.)/.test(part));
 
-/** A raw request (fetch would normalise the path), answering status and body text. */
+/** A raw request (fetch would normalise the path) on a connection of its own, answering status and body text. */
 function raw(base: string, method: string, path: string, headers: Record<string, string> = {}, body?: Buffer): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(`${base}${path}`, { method, headers: { ...headers, ...(body ? { 'content-length': String(body.length) } : {}) } }, (res) => {
+    const req = http.request(`${base}${path}`, { method, agent: false, headers: { ...headers, ...(body ? { 'content-length': String(body.length) } : {}) } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
@@ -134,6 +134,12 @@ describe('API fuzzing: hostile input never gets a 500 nor leaves a partial write
     expect([exportUnknown.status, exportUnknown.body.error.message]).toEqual([400, 'body.items[0]: not in this recovery point; body.items[1]: not in this recovery point']);
     const content = await app.admin.call<{ error: { message: string } }>('GET', `${ITEM()}/recovery-points/1/content?itemId=${encodeURIComponent('AAMkAAAunknown=')}`);
     expect([content.status, content.body.error.message]).toEqual([404, 'query.itemId: no such item in recovery point 1.']);
+  });
+
+  it('says a repository cannot be reached without naming the addresses it tried', async () => {
+    const res = await app.admin.call<{ error: { message: string } }>('POST', `/api/accounts/${accountId}/repositories`, { name: 'probe', displayName: 'Probe', blobEndpoint: 'http://127.0.0.1:9/devstoreaccount1', container: 'probe' });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/^body\.container: the Blob endpoint could not be reached \(\w+\)$/);
   });
 
   it('answers a path whose percent-escapes do not decode with 400 before authentication, as Azure does', async () => {
