@@ -5,6 +5,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
+import os from 'node:os';
 import path from 'node:path';
 
 interface Reply {
@@ -32,7 +33,7 @@ function request(agent: https.Agent, url: string, opts: { method?: string; heade
 
 async function startEmulator(): Promise<{ child: ChildProcess; url: string; ca: Buffer }> {
   const main = path.resolve(__dirname, '../local/m365/main.js');
-  const certDir = path.join(require('node:os').tmpdir(), 'm365v-bench-emulator');
+  const certDir = path.join(os.tmpdir(), 'm365v-bench-emulator');
   const child = spawn(process.execPath, [main, '--profile', 'bench', '--seed', 'bench', '--cert-dir', certDir], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
@@ -131,7 +132,7 @@ async function main(): Promise<void> {
     const rows: Array<Record<string, string | number>> = [];
     for (const s of scenarios) for (const c of clientsList) rows.push(await measure(s, c, ca));
     const cols = Object.keys(rows[0]!);
-    console.log(`\nemulator throughput: bench profile, throttling lifted, keep-alive, ${seconds} s per row, node ${process.version}, ${require('node:os').cpus().length} CPUs\n`);
+    console.log(`\nemulator throughput: bench profile, throttling lifted, keep-alive, ${seconds} s per row, node ${process.version}, ${os.cpus().length} CPUs\n`);
     console.log(`| ${cols.join(' | ')} |\n|${cols.map(() => '---').join('|')}|`);
     for (const r of rows) console.log(`| ${cols.map((c) => r[c]).join(' | ')} |`);
   } finally {

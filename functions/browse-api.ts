@@ -13,8 +13,9 @@ import { zipStream } from '../shared/export/zip-stream';
 import { selection } from '../shared/restore/restore-request';
 import { UnknownSelection } from '../shared/restore/restore-plan';
 import type { VersionDoc } from '../shared/catalog/version-doc';
-import { previewMime } from '../shared/mime/preview';
-import { readCapped } from '../shared/storage/read-all';
+import { previewMessage } from '../shared/mime/preview';
+import { MessageUnreadable } from '../shared/mime/read-message';
+import { attachmentDisposition, CONTENT_SECURITY_HEADERS } from './http/content-headers';
 
 
 const query = <S extends z.ZodType>(req: HttpRequest, schema: S): z.infer<S> => parse(schema, Object.fromEntries(req.query.entries()), 'query');
@@ -89,7 +90,7 @@ app.http('itemContent', {
     const body = await openContent(await s.contentStores.forPointer(item.accountId, doc.content), account.tenantId, doc.content);
     return {
       status: 200, body: body as unknown as AsyncIterable<Uint8Array>,
-      headers: { 'content-type': type, 'content-length': String(size), 'content-disposition': `attachment; filename="${name.replace(/[^\x20-\x7e]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}` },
+      headers: { 'content-type': type, 'content-length': String(size), 'content-disposition': attachmentDisposition(name), ...CONTENT_SECURITY_HEADERS },
     };
   }),
 });
@@ -111,11 +112,12 @@ app.http('pointExport', {
     const open = async (doc: VersionDoc) => openContent(await s.contentStores.forPointer(item.accountId, doc.content!), account.tenantId, doc.content!);
     const zip = zipStream(exportEntries({ versions: s.versions, protectedItemId: item.id, seq, open }, planned.plan, planned.singles));
     const name = fileName(`${item.displayName} ${seq}`, '.zip');
-    return { status: 200, body: zip as unknown as AsyncIterable<Uint8Array>, headers: { 'content-type': 'application/zip', 'content-disposition': `attachment; filename="${name.replace(/[^\x20-\x7e]/g, '_')}"` } };
+    return { status: 200, body: zip as unknown as AsyncIterable<Uint8Array>, headers: { 'content-type': 'application/zip', 'content-disposition': attachmentDisposition(name), ...CONTENT_SECURITY_HEADERS } };
   }),
 });
 
-/** Previews read at most this much of a message: headers, bodies and the attachment list come first in practice. */
+/** Previews read at most this much of a message (streamed; attachments are counted, not held): headers, bodies and
+ * the attachment list come first in practice. */
 const PREVIEW_CAP = 8 * 1024 * 1024;
 
 app.http('itemPreview', {
@@ -125,10 +127,12 @@ app.http('itemPreview', {
     const { s, item, seq } = await scope(req, true);
     const [doc] = await s.versions.versionsAt(item.id, seq, [itemId]);
     if (!doc) return notInPoint(seq);
-    if (doc.kind !== 'message' || !doc.content) return json(200, { kind: doc.kind, properties: doc.props });
+    if (doc.kind !== 'message' || !doc.content) return json(200, { kind: doc.kind, properties: doc.props }, CONTENT_SECURITY_HEADERS);
     const account = await s.inventory.getAccount(item.accountId);
     const stream = await openContent(await s.contentStores.forPointer(item.accountId, doc.content), account.tenantId, doc.content);
-    const { bytes, truncated } = await readCapped(stream, PREVIEW_CAP);
-    return json(200, { kind: doc.kind, properties: doc.props, ...previewMime(bytes, truncated) });
+    const preview = await previewMessage(stream, PREVIEW_CAP).catch((e: unknown) => {
+      throw e instanceof MessageUnreadable ? new HttpError(422, 'unreadableMessage', `${e.message} Download it instead.`) : e;
+    });
+    return json(200, { kind: doc.kind, properties: doc.props, ...preview }, CONTENT_SECURITY_HEADERS);
   }),
 });

@@ -12,7 +12,7 @@ export function control<T = unknown>(emulator: M365Emulator, method: string, pat
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
         const raw = Buffer.concat(chunks);
-        let parsed: unknown = undefined;
+        let parsed: unknown;
         try {
           parsed = raw.length ? JSON.parse(raw.toString('utf8')) : undefined;
         } catch {

@@ -3,6 +3,8 @@
 // the end-to-end tests, so both exercise exactly the same wiring.
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import https from 'node:https';
+import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { spawnUntilReady, StartedChild } from '../stack/child-process';
 import { Stack, startStack } from '../stack/stack';
@@ -63,7 +65,7 @@ export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalAp
   const emulator = await startM365Emulator({ certDir, ...opts.emulator });
   const ca = fs.readFileSync(emulator.caCertFile);
   const summary = (query: string): Promise<DemoTenant> => new Promise<DemoTenant>((resolve, reject) => {
-    require('node:https').get(`${emulator.url}/_emulator/tenant${query}`, { ca }, (res: import('node:http').IncomingMessage) => {
+    https.get(`${emulator.url}/_emulator/tenant${query}`, { ca }, (res: IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as DemoTenant));

@@ -47,7 +47,7 @@ export function parseNcrontab(expression: string): CronSchedule {
     try {
       return parseField(f, i);
     } catch (e) {
-      throw new Error(`NCRONTAB "${expression}", field ${i + 1}: ${(e as Error).message}`);
+      throw new Error(`NCRONTAB "${expression}", field ${i + 1}: ${(e as Error).message}`, { cause: e });
     }
   });
   const [sec, min, hour, day, month, dow] = sets as [Set<number>, Set<number>, Set<number>, Set<number>, Set<number>, Set<number>];

@@ -18,7 +18,9 @@ export function nameFirst(query: unknown): unknown {
 }
 
 function installNameFirst(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- Azurite's own copy, resolved at run time
   const loki = require(require.resolve('lokijs', { paths: [AZURITE_DIR] })) as { Resultset: { prototype: Resultset } };
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called with the result set as `this` below
   const find = loki.Resultset.prototype.find;
   loki.Resultset.prototype.find = function (this: Resultset, query: unknown, firstOnly?: boolean) {
     return find.call(this, nameFirst(query), firstOnly);
@@ -27,5 +29,6 @@ function installNameFirst(): void {
 
 if (require.main === module) {
   installNameFirst();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- starts Azurite in this process, after the patch
   require(path.join(AZURITE_DIR, 'dist', 'src', 'azurite.js'));
 }

@@ -45,5 +45,5 @@ export async function startAzurite(opts: AzuriteOptions): Promise<AzuriteEndpoin
     `QueueEndpoint=${queue}`,
     `TableEndpoint=${table}`,
   ].join(';') + ';';
-  return { blobUrl: blob!, queueUrl: queue!, tableUrl: table!, connectionString, stop: started.stop };
+  return { blobUrl: blob!, queueUrl: queue!, tableUrl: table!, connectionString, stop: () => started.stop() };
 }

@@ -23,6 +23,7 @@ export function installLinearScan(compile: Compiler = standInCompiler()): boolea
   const installed = (): boolean => compile('SELECT * FROM c').code.includes('$c.filter(');
   if (installed()) return true;
   const proto = Object.getPrototypeOf(compile('SELECT * FROM c')) as object;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called with the compiled query as `this` below
   const original = Object.getOwnPropertyDescriptor(proto, 'code')?.get;
   if (!original) return false;
   Object.defineProperty(proto, 'code', { configurable: true, get(this: CompiledQuery) { return linearFrom(original.call(this) as string); } });

@@ -19,5 +19,5 @@ export async function startCosmos(opts: { dataDir: string; port?: number }): Pro
   const started = await spawnUntilReady('Cosmos DB server', script, [certFile, keyFile, String(opts.port ?? 0)], [
     /\[cosmos\] listening on (https:\/\/\S+)/,
   ]);
-  return { endpoint: started.matches[0]![1]!, key: COSMOS_EMULATOR_KEY, caCertFile: certFile, stop: started.stop };
+  return { endpoint: started.matches[0]![1]!, key: COSMOS_EMULATOR_KEY, caCertFile: certFile, stop: () => started.stop() };
 }

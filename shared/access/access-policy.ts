@@ -22,7 +22,11 @@ export const hasAppRole = (p: Principal, required: Role): boolean => p.roles.som
 /** The grants that name this caller: its object id, or one of the groups its token lists. */
 export function grantsOf(p: Principal, grants: readonly GrantDoc[]): GrantDoc[] {
   const groups = new Set(p.groups.map((g) => g.toLowerCase()));
-  return grants.filter((g) => (g.principalType === 'group' ? groups.has(g.principalId.toLowerCase()) : g.principalId.toLowerCase() === p.id.toLowerCase()));
+  return grants.filter((g) =>
+    g.principalType === 'group'
+      ? groups.has(g.principalId.toLowerCase())
+      : g.principalId.toLowerCase() === p.id.toLowerCase(),
+  );
 }
 
 const describeRoles = (p: Principal, mine: readonly GrantDoc[]): string => {
@@ -31,13 +35,21 @@ const describeRoles = (p: Principal, mine: readonly GrantDoc[]): string => {
 };
 
 /** May the caller act with `required` on the account whose grants are `grants`? */
-export function accountDecision(p: Principal, required: Role, accountId: string, grants: readonly GrantDoc[]): Decision {
+export function accountDecision(
+  p: Principal,
+  required: Role,
+  accountId: string,
+  grants: readonly GrantDoc[],
+): Decision {
   if (hasAppRole(p, required)) return { allowed: true, via: 'appRole' };
   const mine = grantsOf(p, grants);
   if (mine.some((g) => satisfies(ROLE_OF[g.role], required))) return { allowed: true, via: 'grant' };
   const need = `${required.replace('Backup.', '')} on account '${accountId}' (or the ${required} app role)`;
   if (p.groupsOverage && grants.some((g) => g.principalType === 'group')) {
-    return { allowed: false, message: `This operation requires ${need}. ${p.name} is in too many groups for the token to list them (group overage), so group grants cannot be checked: grant the user directly, or configure the API's app registration to emit only groups assigned to the application.` };
+    return {
+      allowed: false,
+      message: `This operation requires ${need}. ${p.name} is in too many groups for the token to list them (group overage), so group grants cannot be checked: grant the user directly, or configure the API's app registration to emit only groups assigned to the application.`,
+    };
   }
   return { allowed: false, message: `This operation requires ${need}; ${p.name} has ${describeRoles(p, mine)}.` };
 }
@@ -45,5 +57,8 @@ export function accountDecision(p: Principal, required: Role, accountId: string,
 /** Operations on no single account (adding accounts, managing grants) need the app role itself. */
 export function globalDecision(p: Principal, required: Role): Decision {
   if (hasAppRole(p, required)) return { allowed: true, via: 'appRole' };
-  return { allowed: false, message: `This operation requires the ${required} app role, which holds for every account; ${p.name} has ${p.roles.length ? p.roles.join(', ') : 'no app role'}.` };
+  return {
+    allowed: false,
+    message: `This operation requires the ${required} app role, which holds for every account; ${p.name} has ${p.roles.length ? p.roles.join(', ') : 'no app role'}.`,
+  };
 }

@@ -23,9 +23,12 @@ export class AccountAccess {
 
   /** Throws a 403 naming what is missing unless the caller holds `required` for the request. */
   async require(principal: Principal, required: Role, req: AccessRequest): Promise<void> {
-    const decision: Decision = req.accountId && req.scope !== 'global'
-      ? (hasAppRole(principal, required) ? { allowed: true, via: 'appRole' } : accountDecision(principal, required, req.accountId, await this.deps.grants.list(req.accountId)))
-      : globalDecision(principal, required);
+    const decision: Decision =
+      req.accountId && req.scope !== 'global'
+        ? hasAppRole(principal, required)
+          ? { allowed: true, via: 'appRole' }
+          : accountDecision(principal, required, req.accountId, await this.deps.grants.list(req.accountId))
+        : globalDecision(principal, required);
     if (decision.allowed) return;
     if (req.accountId) await this.recordDenial(principal, required, req.accountId, req);
     throw new Unauthorized(403, decision.message);
@@ -37,7 +40,12 @@ export class AccountAccess {
     return this.deps.grants.accountsGranted([principal.id, ...principal.groups]);
   }
 
-  private async recordDenial(principal: Principal, required: Role, accountId: string, req: AccessRequest): Promise<void> {
+  private async recordDenial(
+    principal: Principal,
+    required: Role,
+    accountId: string,
+    req: AccessRequest,
+  ): Promise<void> {
     // Only real accounts get a trail: a refused caller must not be able to create audit partitions at will.
     try {
       await this.deps.inventory.getAccount(accountId);
@@ -45,6 +53,15 @@ export class AccountAccess {
       if (e instanceof NotFound) return;
       throw e;
     }
-    await this.deps.audit.record({ accountId, action: 'access.denied', principal, ...(req.clientIp ? { clientIp: req.clientIp } : {}), subject: { operation: req.operation, requiredRole: required } }, this.deps.now());
+    await this.deps.audit.record(
+      {
+        accountId,
+        action: 'access.denied',
+        principal,
+        ...(req.clientIp ? { clientIp: req.clientIp } : {}),
+        subject: { operation: req.operation, requiredRole: required },
+      },
+      this.deps.now(),
+    );
   }
 }

@@ -14,7 +14,13 @@ export class GrantStore {
 
   async list(accountId: string): Promise<GrantDoc[]> {
     const { resources } = await this.container.items
-      .query<GrantDoc>({ query: "SELECT * FROM c WHERE c.type = 'grant' AND c.accountId = @a", parameters: [{ name: '@a', value: accountId }] }, { partitionKey: accountId })
+      .query<GrantDoc>(
+        {
+          query: "SELECT * FROM c WHERE c.type = 'grant' AND c.accountId = @a",
+          parameters: [{ name: '@a', value: accountId }],
+        },
+        { partitionKey: accountId },
+      )
       .fetchAll();
     return resources.map(withoutSystem);
   }
@@ -22,7 +28,10 @@ export class GrantStore {
   /** Accounts on which any of these object ids (a caller's own and its groups') holds a grant. */
   async accountsGranted(principalIds: readonly string[]): Promise<string[]> {
     const { resources } = await this.container.items
-      .query<{ accountId: string }>({ query: "SELECT c.accountId FROM c WHERE c.type = 'grant' AND ARRAY_CONTAINS(@ids, c.principalId)", parameters: [{ name: '@ids', value: principalIds.map((i) => i.toLowerCase()) }] })
+      .query<{ accountId: string }>({
+        query: "SELECT c.accountId FROM c WHERE c.type = 'grant' AND ARRAY_CONTAINS(@ids, c.principalId)",
+        parameters: [{ name: '@ids', value: principalIds.map((i) => i.toLowerCase()) }],
+      })
       .fetchAll();
     return [...new Set(resources.map((r) => r.accountId))];
   }
@@ -33,8 +42,22 @@ export class GrantStore {
   }
 
   /** Sets (creates or replaces) a principal's grant on an account. */
-  async put(accountId: string, principalId: string, input: GrantInput, by: { id: string; name: string }, now: Date): Promise<GrantDoc> {
-    const grant: GrantDoc = { ...input, id: grantDocId(principalId), accountId, type: 'grant', principalId: principalId.toLowerCase(), grantedBy: by, grantedAt: now.toISOString() };
+  async put(
+    accountId: string,
+    principalId: string,
+    input: GrantInput,
+    by: { id: string; name: string },
+    now: Date,
+  ): Promise<GrantDoc> {
+    const grant: GrantDoc = {
+      ...input,
+      id: grantDocId(principalId),
+      accountId,
+      type: 'grant',
+      principalId: principalId.toLowerCase(),
+      grantedBy: by,
+      grantedAt: now.toISOString(),
+    };
     await this.container.items.upsert(grant);
     return grant;
   }

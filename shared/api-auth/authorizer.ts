@@ -19,7 +19,10 @@ export interface Principal {
 }
 
 export class Unauthorized extends Error {
-  constructor(readonly status: 401 | 403, message: string) {
+  constructor(
+    readonly status: 401 | 403,
+    message: string,
+  ) {
     super(message);
     this.name = 'Unauthorized';
   }
@@ -52,21 +55,34 @@ const KEYS_COOLDOWN_MS = 30_000;
 
 /** jose errors that say the token is bad; any other failure is about fetching the keys. */
 const TOKEN_FAULTS = new Set([
-  errors.JWTClaimValidationFailed.code, errors.JWTExpired.code, errors.JWTInvalid.code, errors.JWSInvalid.code,
-  errors.JWSSignatureVerificationFailed.code, errors.JOSEAlgNotAllowed.code, errors.JOSENotSupported.code,
-  errors.JWKSNoMatchingKey.code, errors.JWKSMultipleMatchingKeys.code,
+  errors.JWTClaimValidationFailed.code,
+  errors.JWTExpired.code,
+  errors.JWTInvalid.code,
+  errors.JWSInvalid.code,
+  errors.JWSSignatureVerificationFailed.code,
+  errors.JOSEAlgNotAllowed.code,
+  errors.JOSENotSupported.code,
+  errors.JWKSNoMatchingKey.code,
+  errors.JWKSMultipleMatchingKeys.code,
 ]);
 
 /** Why a token was refused, in words an operator can act on; never the token's content. */
 function reason(e: errors.JOSEError): string {
   if (e instanceof errors.JWTExpired) return 'the token has expired';
   if (e instanceof errors.JWTClaimValidationFailed) {
-    const claim: Record<string, string> = { aud: 'the token is for another audience', iss: 'the token was issued by another tenant or authority', nbf: 'the token is not valid yet', typ: 'the token is not an access token (typ)' };
+    const claim: Record<string, string> = {
+      aud: 'the token is for another audience',
+      iss: 'the token was issued by another tenant or authority',
+      nbf: 'the token is not valid yet',
+      typ: 'the token is not an access token (typ)',
+    };
     return claim[e.claim] ?? `the token's '${e.claim}' claim is missing or invalid`;
   }
-  if (e instanceof errors.JOSEAlgNotAllowed || e instanceof errors.JOSENotSupported) return 'the token is not signed with RS256';
+  if (e instanceof errors.JOSEAlgNotAllowed || e instanceof errors.JOSENotSupported)
+    return 'the token is not signed with RS256';
   if (e instanceof errors.JWSSignatureVerificationFailed) return 'the token signature is invalid';
-  if (e instanceof errors.JWKSNoMatchingKey || e instanceof errors.JWKSMultipleMatchingKeys) return 'the token is signed with a key Microsoft Entra ID does not publish';
+  if (e instanceof errors.JWKSNoMatchingKey || e instanceof errors.JWKSMultipleMatchingKeys)
+    return 'the token is signed with a key Microsoft Entra ID does not publish';
   return 'the token is malformed';
 }
 
@@ -77,16 +93,28 @@ export class Authorizer {
   constructor(private readonly opts: AuthorizerOptions) {
     const authority = opts.authorityHost.replace(/\/$/, '');
     const tenant = opts.tenantId.toLowerCase();
-    this.keys = opts.keys ?? createRemoteJWKSet(new URL(`${authority}/${tenant}/discovery/v2.0/keys`), { cacheMaxAge: KEYS_MAX_AGE_MS, cooldownDuration: KEYS_COOLDOWN_MS });
+    this.keys =
+      opts.keys ??
+      createRemoteJWKSet(new URL(`${authority}/${tenant}/discovery/v2.0/keys`), {
+        cacheMaxAge: KEYS_MAX_AGE_MS,
+        cooldownDuration: KEYS_COOLDOWN_MS,
+      });
     // v1.0 tokens (sts.windows.net) and v2.0 tokens, from the public cloud or the configured authority (sovereign
     // clouds, the local emulator): all of this one tenant.
-    this.issuers = [...new Set([`https://sts.windows.net/${tenant}/`, `https://login.microsoftonline.com/${tenant}/v2.0`, `${authority}/${tenant}/v2.0`])];
+    this.issuers = [
+      ...new Set([
+        `https://sts.windows.net/${tenant}/`,
+        `https://login.microsoftonline.com/${tenant}/v2.0`,
+        `${authority}/${tenant}/v2.0`,
+      ]),
+    ];
   }
 
   /** Verifies the bearer token; 401 names what is wrong with it. */
   async authenticate(authorization: string | null | undefined): Promise<Principal> {
     const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
-    if (!token) throw new Unauthorized(401, 'Send an Entra ID access token for this API as "Authorization: Bearer <token>".');
+    if (!token)
+      throw new Unauthorized(401, 'Send an Entra ID access token for this API as "Authorization: Bearer <token>".');
     let claims: JWTPayload;
     try {
       ({ payload: claims } = await jwtVerify(token, this.keys, {
@@ -100,16 +128,28 @@ export class Authorizer {
         currentDate: new Date((this.opts.now ?? Date.now)()),
       }));
     } catch (e) {
-      if (e instanceof errors.JOSEError && TOKEN_FAULTS.has(e.code)) throw new Unauthorized(401, `The access token was rejected: ${reason(e)}.`);
+      if (e instanceof errors.JOSEError && TOKEN_FAULTS.has(e.code))
+        throw new Unauthorized(401, `The access token was rejected: ${reason(e)}.`);
       throw new SigningKeysUnavailable(e instanceof errors.JOSEError ? e.code : (e as Error).name);
     }
     // The issuer names the tenant; `tid` must say the same, or the token mixes two tenants' claims.
-    if (String(claims.tid).toLowerCase() !== this.opts.tenantId.toLowerCase()) throw new Unauthorized(401, 'The access token was rejected: its tenant (tid) is not the tenant that issued it.');
-    const roles = (Array.isArray(claims.roles) ? claims.roles : []).filter((r): r is Role => r === 'Backup.Reader' || r === 'Backup.Administrator');
+    if (String(claims.tid).toLowerCase() !== this.opts.tenantId.toLowerCase())
+      throw new Unauthorized(401, 'The access token was rejected: its tenant (tid) is not the tenant that issued it.');
+    const roles = (Array.isArray(claims.roles) ? claims.roles : []).filter(
+      (r): r is Role => r === 'Backup.Reader' || r === 'Backup.Administrator',
+    );
     const claimNames = claims._claim_names as Record<string, unknown> | undefined;
     return {
       id: String(claims.oid),
-      name: String(claims.preferred_username ?? claims.upn ?? claims.name ?? claims.app_displayname ?? claims.azp ?? claims.appid ?? claims.oid),
+      name: String(
+        claims.preferred_username ??
+          claims.upn ??
+          claims.name ??
+          claims.app_displayname ??
+          claims.azp ??
+          claims.appid ??
+          claims.oid,
+      ),
       tenantId: String(claims.tid),
       roles,
       groups: Array.isArray(claims.groups) ? claims.groups.filter((g): g is string => typeof g === 'string') : [],

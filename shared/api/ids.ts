@@ -14,4 +14,8 @@ export const entraObjectId = z.uuid('must be an Entra object id (a GUID)');
  * Ids Microsoft Graph issues for folders and items: base64 or base64url of Exchange entry ids (with `=` padding),
  * OneDrive item ids. They only ever reach a query as parameters, but nothing else has their shape.
  */
-export const graphId = z.string().min(1).max(1024).regex(/^[A-Za-z0-9+/=_!.-]+$/, 'not a Microsoft Graph id');
+export const graphId = z
+  .string()
+  .min(1)
+  .max(1024)
+  .regex(/^[A-Za-z0-9+/=_!.-]+$/, 'not a Microsoft Graph id');

@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import { splitMime } from '../mime/split';
 import { BODY_TEXT_PREFIX, bodyTextOf } from '../mime/body-text';
-import type { ContentStore, PutResult } from '../storage/content-store';
+import type { ContentStore } from '../storage/content-store';
+import type { PutResult } from '../storage/content-publish';
 import type { ResumableSource } from '../storage/resumable-put';
 import { DEFAULT_REPOSITORY } from '../inventory/schemas';
 import type { ContentWriter, StoredContent } from './ports';
@@ -31,7 +32,7 @@ export class BlobContentWriter implements ContentWriter {
       };
       const stream = Readable.from(tap(Buffer.isBuffer(source) ? [source] : (source as AsyncIterable<Buffer>)));
       const { manifest, storedBytes } = await splitMime(tenantId, stream, this.store);
-      return { pointer: { mime: manifest, ...this.where() }, size: manifest.size, storedBytes, bodyText: bodyTextOf(Buffer.concat(prefix)) };
+      return { pointer: { mime: manifest, ...this.where() }, size: manifest.size, storedBytes, bodyText: await bodyTextOf(Buffer.concat(prefix)) };
     }
     return this.stored(await this.store.put(tenantId, source));
   }

@@ -1,16 +1,8 @@
-// Which protected items a job covers, from the tenant's users. Pure: the activity pages /users and calls this.
+// Which protected items a job covers, from the tenant's directories. Pure: the activity reads the directories the
+// job's kinds name (directoryFor) and calls this; what makes an entry an item is each kind's (kinds/*.ts).
 import type { JobInput, ItemKind } from '../inventory/schemas';
-
-export interface DirectoryUser {
-  id: string;
-  displayName?: string | null;
-  userPrincipalName?: string | null;
-  mail?: string | null;
-  /** 'Guest' users have a mail address (their external one) but no mailbox in this tenant. */
-  userType?: string | null;
-  /** Licences assigned; OneDrive exists only for licensed users. Shared mailboxes have none but do have mail. */
-  assignedLicenses?: unknown[] | null;
-}
+import type { Directory, DirectoryEntry, DirectorySourceId } from './directory';
+import { KIND_IDS, kindOf } from '../kinds';
 
 export interface DiscoveredItem {
   kind: ItemKind;
@@ -23,53 +15,66 @@ export interface DiscoveredItem {
 
 export interface Discovery {
   items: DiscoveredItem[];
-  /** Selectors of the job that matched no user. */
+  /** Selectors of the job that matched no entry. */
   unmatched: Array<{ kind: ItemKind; match: string }>;
 }
 
 const norm = (s: string | null | undefined): string => (s ?? '').trim().toLowerCase();
 
-function matches(user: DirectoryUser, match: string): boolean {
+function matches(entry: DirectoryEntry, match: string): boolean {
   const m = norm(match);
-  return [user.id, user.userPrincipalName, user.mail, user.displayName].some((v) => norm(v) === m);
+  return [entry.id, entry.userPrincipalName, entry.mail, entry.displayName].some((v) => norm(v) === m);
 }
 
-function toItem(kind: ItemKind, user: DirectoryUser, explicit: boolean): DiscoveredItem {
-  const address = user.mail ?? user.userPrincipalName ?? user.id;
-  return { kind, userId: user.id, displayName: user.displayName ?? address, address, explicit };
+function toItem(kind: ItemKind, entry: DirectoryEntry, explicit: boolean): DiscoveredItem {
+  const address = entry.mail ?? entry.userPrincipalName ?? entry.id;
+  return { kind, userId: entry.id, displayName: entry.displayName ?? address, address, explicit };
 }
+
+const kindsOf = (sources: JobInput['sources']): ItemKind[] =>
+  KIND_IDS.filter((k) => sources.items.some((s) => s.kind === k) || (sources.scope === 'account' && sources.include[kindOf({ kind: k }).discovery.include]));
+
+/** The directories a job's discovery reads: those of the kinds it selects or includes. */
+export function directoriesFor(sources: JobInput['sources']): DirectorySourceId[] {
+  return [...new Set(kindsOf(sources).map((k) => kindOf({ kind: k }).discovery.source))];
+}
+
+const entriesOf = (directory: Directory, kind: ItemKind): readonly DirectoryEntry[] => directory[kindOf({ kind }).discovery.source] ?? [];
 
 /**
- * Selected items come first, in the job's priority order; an account-wide scope then adds every mailbox (users with
- * a mail address, shared mailboxes included, guests not) and every OneDrive (licensed users), each once, minus exclusions.
+ * Selected items come first, in the job's priority order; an account-wide scope then adds, kind by kind, every
+ * entry the kind finds eligible, each once, minus exclusions.
  */
-export function discover(sources: JobInput['sources'], users: readonly DirectoryUser[]): Discovery {
+export function discover(sources: JobInput['sources'], directory: Directory): Discovery {
   const items: DiscoveredItem[] = [];
   const seen = new Set<string>();
-  const excluded = (kind: ItemKind, u: DirectoryUser): boolean => sources.exclude.some((x) => x.kind === kind && matches(u, x.match));
-  const add = (kind: ItemKind, u: DirectoryUser, explicit: boolean): void => {
-    const key = `${kind}:${u.id}`;
-    if (seen.has(key) || excluded(kind, u)) return;
+  const excluded = (kind: ItemKind, e: DirectoryEntry): boolean => sources.exclude.some((x) => x.kind === kind && matches(e, x.match));
+  const add = (kind: ItemKind, e: DirectoryEntry, explicit: boolean): void => {
+    const key = `${kind}:${e.id}`;
+    if (seen.has(key) || excluded(kind, e)) return;
     seen.add(key);
-    items.push(toItem(kind, u, explicit));
+    items.push(toItem(kind, e, explicit));
   };
   const unmatched: Discovery['unmatched'] = [];
   for (const sel of sources.items) {
-    const found = users.filter((u) => matches(u, sel.match));
+    const found = entriesOf(directory, sel.kind).filter((e) => matches(e, sel.match));
     if (found.length === 0) unmatched.push({ kind: sel.kind, match: sel.match });
-    for (const u of found) add(sel.kind, u, true);
+    for (const e of found) add(sel.kind, e, true);
   }
   if (sources.scope === 'account') {
-    const byName = [...users].sort((a, b) => norm(a.displayName).localeCompare(norm(b.displayName)));
-    if (sources.include.mailboxes) for (const u of byName) if (u.mail && u.userType !== 'Guest') add('mailbox', u, false);
-    if (sources.include.oneDrives) for (const u of byName) if ((u.assignedLicenses?.length ?? 0) > 0) add('onedrive', u, false);
+    for (const kind of KIND_IDS) {
+      const { include, eligible } = kindOf({ kind }).discovery;
+      if (!sources.include[include]) continue;
+      const byName = [...entriesOf(directory, kind)].sort((a, b) => norm(a.displayName).localeCompare(norm(b.displayName)));
+      for (const e of byName) if (eligible(e)) add(kind, e, false);
+    }
   }
   return { items, unmatched };
 }
 
 /** The repository an item's content goes to: the first override that matches it, else the job's. */
-export function repositoryFor(destination: JobInput['destination'], kind: ItemKind, user: DirectoryUser): string {
-  return destination.overrides.find((o) => o.kind === kind && matches(user, o.match))?.repository ?? destination.repository;
+export function repositoryFor(destination: JobInput['destination'], kind: ItemKind, entry: DirectoryEntry): string {
+  return destination.overrides.find((o) => o.kind === kind && matches(entry, o.match))?.repository ?? destination.repository;
 }
 
 /** Every repository a job's destination names, with where (for a 400 naming the field). */

@@ -4,17 +4,17 @@ import { ContainerReport, pointId, PointStatus, RecoveryPointDoc } from '../cata
 import { VersionStore } from '../catalog/version-store';
 import { logBlobName } from '../catalog/change-log';
 import type { AccountDoc, ProtectedItemDoc } from '../inventory/schemas';
-import type { Services } from '../runtime/services';
+import type { Ports } from '../runtime/services';
 import type { GraphClient } from '../graph/graph-client';
 import type { GraphSession } from '../graph/graph-session';
 import { alarmFor } from './failures';
 import type { RunRef } from './run-steps';
 import { emptyCounts, syncContainer, SyncCounts } from './sync-container';
-import { kindOf } from './kinds';
-import { ContainerRef, REMOVED } from './kinds/kind';
+import { kindOf } from '../kinds';
+import { ContainerRef, REMOVED } from '../kinds/kind';
 import { BlobContentWriter } from './blob-content-writer';
 
-export type { ContainerRef } from './kinds/kind';
+export type { ContainerRef } from '../kinds/kind';
 
 export interface PointRef extends RunRef {
   protectedItemId: string;
@@ -31,7 +31,7 @@ export type LeaseOutcome = { held: true } | { held: false; holder: string; until
  * Takes the item for this run, or names the run of another job backing it up now (the caller waits its turn). A run
  * already ended (terminated: Durable does not terminate its sub-orchestrations) takes nothing more.
  */
-export async function leaseItem(s: Services, ref: PointRef): Promise<LeaseOutcome> {
+export async function leaseItem(s: Ports<'inventory' | 'now' | 'points'>, ref: PointRef): Promise<LeaseOutcome> {
   const ended = async (): Promise<boolean> => (await s.points.getRun(ref.accountId, ref.jobId, ref.runId))?.status !== 'running';
   if (await ended()) return { held: false, runEnded: true };
   const now = s.now();
@@ -45,14 +45,14 @@ export async function leaseItem(s: Services, ref: PointRef): Promise<LeaseOutcom
 }
 
 /** Renews the lease for a step (and a throttling wait after it); an alarm when another run took it meanwhile. */
-async function renewLease(s: Services, ref: PointRef, item: ProtectedItemDoc, extraSeconds = 0): Promise<Alarm | undefined> {
+async function renewLease(s: Ports<'inventory' | 'now'>, ref: PointRef, item: ProtectedItemDoc, extraSeconds = 0): Promise<Alarm | undefined> {
   const now = s.now();
   const r = await s.inventory.lease(ref.accountId, ref.protectedItemId, ref.runId, now, new Date(now.getTime() + (LEASE_SECONDS + extraSeconds) * 1000), { renewOnly: true });
   return r.held ? undefined : itemBusyAlarm(r.holder, subjectOf(item));
 }
 
 /** Allocates the point's sequence once per run: a retried activity finds the point it already began. */
-export async function beginPoint(s: Services, ref: PointRef): Promise<{ seq: number }> {
+export async function beginPoint(s: Ports<'inventory' | 'log' | 'now' | 'points'>, ref: PointRef): Promise<{ seq: number }> {
   const existing = await s.points.getPoint(ref.accountId, ref.protectedItemId, ref.runId);
   if (existing) return { seq: existing.seq };
   const seq = await s.inventory.allocateSeq(ref.accountId, ref.protectedItemId, ref.runId);
@@ -71,7 +71,7 @@ export async function beginPoint(s: Services, ref: PointRef): Promise<{ seq: num
   return { seq };
 }
 
-async function context(s: Services, ref: PointRef): Promise<{ account: AccountDoc; item: ProtectedItemDoc; graph: GraphClient }> {
+async function context(s: Ports<'graph' | 'inventory'>, ref: PointRef): Promise<{ account: AccountDoc; item: ProtectedItemDoc; graph: GraphClient }> {
   const [account, item] = await Promise.all([s.inventory.getAccount(ref.accountId), s.inventory.getProtectedItem(ref.accountId, ref.protectedItemId)]);
   return { account, item, graph: await s.graph(account) };
 }
@@ -86,7 +86,7 @@ async function classify(e: unknown, graph: GraphSession | undefined, item: Prote
 export type ListOutcome = { count: number } | { retryAfterSeconds: number } | { failure: Alarm };
 
 /** The containers to back up, as the item's kind finds them, kept in the point. */
-export async function listContainers(s: Services, ref: PointRef & { seq: number }): Promise<ListOutcome> {
+export async function listContainers(s: Ports<'contentStores' | 'cursors' | 'graph' | 'inventory' | 'log' | 'now' | 'points' | 'settings' | 'skips' | 'versions'>, ref: PointRef & { seq: number }): Promise<ListOutcome> {
   let ctx: Awaited<ReturnType<typeof context>> | undefined;
   const item = await s.inventory.getProtectedItem(ref.accountId, ref.protectedItemId);
   try {
@@ -107,7 +107,7 @@ export async function listContainers(s: Services, ref: PointRef & { seq: number 
 }
 
 /** Kept in the point, not returned: a mailbox with hundreds of folders would cross Durable's message limit. */
-async function listInto(s: Services, ref: PointRef, containers: ContainerRef[]): Promise<ListOutcome> {
+async function listInto(s: Ports<'points'>, ref: PointRef, containers: ContainerRef[]): Promise<ListOutcome> {
   const point = await s.points.getPoint(ref.accountId, ref.protectedItemId, ref.runId);
   if (!point) throw new Error(`recovery point of ${ref.protectedItemId} in run ${ref.runId} was not begun`);
   await s.points.savePoint({ ...point, containerRefs: containers });
@@ -121,7 +121,7 @@ export type StepOutcome =
   | { status: 'failed'; alarm: Alarm };
 
 /** Works on one container until it is done, the time box ends, or Graph asks to wait longer than the box allows. */
-export async function syncStep(s: Services, ref: PointRef & { seq: number; container: ContainerRef }): Promise<StepOutcome> {
+export async function syncStep(s: Ports<'contentStores' | 'cursors' | 'graph' | 'inventory' | 'log' | 'now' | 'settings' | 'skips' | 'versions'>, ref: PointRef & { seq: number; container: ContainerRef }): Promise<StepOutcome> {
   const item = await s.inventory.getProtectedItem(ref.accountId, ref.protectedItemId);
   let ctx: Awaited<ReturnType<typeof context>> | undefined;
   try {
@@ -148,7 +148,7 @@ export async function syncStep(s: Services, ref: PointRef & { seq: number; conta
  * A folder deleted in Microsoft 365: every message version in it ends with this recovery point, then its cursor and
  * skipped items go (so later runs stop listing it). A retry after a crash finds the heads already closed.
  */
-async function sweepRemoved(s: Services, t: ReturnType<typeof target> & { containerId: string }): Promise<SyncCounts> {
+async function sweepRemoved(s: Ports<'cursors' | 'log' | 'skips' | 'versions'>, t: ReturnType<typeof target> & { containerId: string }): Promise<SyncCounts> {
   const records = [];
   for await (const h of s.versions.allHeads(t.protectedItemId, t.containerId)) records.push(VersionStore.deleteRecord(h, t.seq));
   await s.log.append(logBlobName(t.accountId, t.protectedItemId, t.seq), records);
@@ -165,13 +165,13 @@ export interface ContainerResult {
 }
 
 /** A page of the containers listed into the point. */
-export async function containerPage(s: Services, ref: PointRef & { offset: number; limit: number }): Promise<ContainerRef[]> {
+export async function containerPage(s: Ports<'points'>, ref: PointRef & { offset: number; limit: number }): Promise<ContainerRef[]> {
   const point = await s.points.getPoint(ref.accountId, ref.protectedItemId, ref.runId);
   return (point?.containerRefs ?? []).slice(ref.offset, ref.offset + ref.limit);
 }
 
 /** Records a chunk's container reports in the point (a retried recording writes the same values). */
-export async function recordResults(s: Services, ref: PointRef & { results: ContainerResult[] }): Promise<void> {
+export async function recordResults(s: Ports<'points'>, ref: PointRef & { results: ContainerResult[] }): Promise<void> {
   const point = await s.points.getPoint(ref.accountId, ref.protectedItemId, ref.runId);
   if (!point) throw new Error(`recovery point of ${ref.protectedItemId} in run ${ref.runId} was not begun`);
   const alarms = { ...point.containerAlarms };
@@ -199,7 +199,7 @@ const NAMED_SKIPS = 20;
  * Ends the point from what its chunks recorded; listed containers never reached (the schedule's end, a failure that
  * stopped the item early) count as stopped.
  */
-export async function commitPoint(s: Services, ref: PointRef & { failure?: Alarm }): Promise<PointStatus> {
+export async function commitPoint(s: Ports<'inventory' | 'log' | 'now' | 'points' | 'skips'>, ref: PointRef & { failure?: Alarm }): Promise<PointStatus> {
   const point = await s.points.getPoint(ref.accountId, ref.protectedItemId, ref.runId);
   if (!point) throw new Error(`recovery point of ${ref.protectedItemId} in run ${ref.runId} was not begun`);
   const item = await s.inventory.getProtectedItem(ref.accountId, ref.protectedItemId);
@@ -231,7 +231,7 @@ function target(ref: PointRef & { seq: number }, item: ProtectedItemDoc, account
   return { accountId: ref.accountId, tenantId: account.tenantId, protectedItemId: ref.protectedItemId, mailbox: item.userId, seq: ref.seq };
 }
 
-async function deps(s: Services, graph: GraphSession, item: ProtectedItemDoc) {
+async function deps(s: Ports<'contentStores' | 'cursors' | 'log' | 'now' | 'settings' | 'skips' | 'versions'>, graph: GraphSession, item: ProtectedItemDoc) {
   const content = new BlobContentWriter(await s.contentStores.get(item.accountId, item.repository), item.repository);
   return { graph, content, versions: s.versions, cursors: s.cursors, skips: s.skips, log: s.log, now: s.now, resumableFrom: s.settings.M365V_RESUMABLE_FILE_BYTES };
 }

@@ -1,7 +1,7 @@
 // The run's conversations with the outside world: the pre-run webhook, then the post-run webhook and the e-mail
 // report. None of them changes what was backed up: a failure becomes a warning alarm on the run, said once.
 import type { Alarm } from '../domain/alarms';
-import type { Services } from '../runtime/services';
+import type { Ports } from '../runtime/services';
 import type { AccountDoc, JobDoc } from '../inventory/schemas';
 import type { RunDoc } from '../catalog/points-store';
 import { reportMail, runPayload, RunEvent } from '../notify/run-report';
@@ -16,13 +16,13 @@ const shown = (url: string): string => {
   return `${u.origin}${u.pathname}`;
 };
 
-async function load(s: Services, ref: RunRef): Promise<{ account: AccountDoc; job: JobDoc; run: RunDoc }> {
+async function load(s: Ports<'inventory' | 'points'>, ref: RunRef): Promise<{ account: AccountDoc; job: JobDoc; run: RunDoc }> {
   const [account, job, run] = await Promise.all([s.inventory.getAccount(ref.accountId), s.inventory.getJob(ref.accountId, ref.jobId), s.points.getRun(ref.accountId, ref.jobId, ref.runId)]);
   if (!run) throw new Error(`run ${ref.runId} was not begun`);
   return { account, job, run };
 }
 
-async function webhook(s: Services, event: RunEvent, url: string, ctx: { account: AccountDoc; job: JobDoc; run: RunDoc }, alarms: readonly Alarm[]): Promise<Alarm | undefined> {
+async function webhook(s: Ports<'secrets'>, event: RunEvent, url: string, ctx: { account: AccountDoc; job: JobDoc; run: RunDoc }, alarms: readonly Alarm[]): Promise<Alarm | undefined> {
   const secretName = ctx.job.options.webhooks.signingSecretName;
   const signingSecret = secretName ? await s.secrets.get(secretName) : undefined;
   const r = await callWebhook(url, runPayload(event, ctx.account, ctx.job, ctx.run, alarms), { deliveryId: `${ctx.run.id}:${event}`, ...(signingSecret ? { signingSecret } : {}) });
@@ -35,7 +35,7 @@ async function webhook(s: Services, event: RunEvent, url: string, ctx: { account
   };
 }
 
-async function record(s: Services, ref: RunRef, alarms: Alarm[]): Promise<Alarm[]> {
+async function record(s: Ports<'points'>, ref: RunRef, alarms: Alarm[]): Promise<Alarm[]> {
   if (alarms.length === 0) return alarms;
   const run = await s.points.getRun(ref.accountId, ref.jobId, ref.runId);
   if (run) await s.points.saveRun({ ...run, alarms: [...run.alarms, ...alarms] });
@@ -43,7 +43,7 @@ async function record(s: Services, ref: RunRef, alarms: Alarm[]): Promise<Alarm[
 }
 
 /** Before discovery: tells the pre-run receiver the run is starting. Returns the alarms it raised. */
-export async function preRunHook(s: Services, ref: RunRef): Promise<Alarm[]> {
+export async function preRunHook(s: Ports<'inventory' | 'points' | 'secrets'>, ref: RunRef): Promise<Alarm[]> {
   const ctx = await load(s, ref);
   const url = ctx.job.options.webhooks.preRun;
   if (!url) return [];
@@ -52,7 +52,7 @@ export async function preRunHook(s: Services, ref: RunRef): Promise<Alarm[]> {
 }
 
 /** After the run is finished: post-run webhook and e-mail report, each with every alarm of the run. */
-export async function notifyRun(s: Services, ref: RunRef): Promise<Alarm[]> {
+export async function notifyRun(s: Ports<'graph' | 'inventory' | 'points' | 'secrets'>, ref: RunRef): Promise<Alarm[]> {
   const ctx = await load(s, ref);
   const { webhooks, reportRecipients, reportSender } = ctx.job.options;
   if (!webhooks.postRun && reportRecipients.length === 0) return [];

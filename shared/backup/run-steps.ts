@@ -2,8 +2,10 @@
 import { Alarm, runEndedAlarm } from '../domain/alarms';
 import type { RecoveryPointDoc, RunDoc } from '../catalog/points-store';
 import { DEFAULT_REPOSITORY, protectedItemId, ProtectedItemDoc } from '../inventory/schemas';
-import type { Services } from '../runtime/services';
-import { discover, DirectoryUser, repositoryFor } from './discovery';
+import type { Ports } from '../runtime/services';
+import { directoriesFor, discover, repositoryFor } from './discovery';
+import { Directory, DirectoryEntry, DIRECTORY_SOURCES } from './directory';
+import { kindOf } from '../kinds';
 import { alarmFor } from './failures';
 
 export interface RunRef {
@@ -14,7 +16,7 @@ export interface RunRef {
 
 export const ITEM_PAGE = 200;
 
-export async function beginRun(s: Services, ref: RunRef & { trigger: RunDoc['trigger'] }): Promise<{ concurrency: number }> {
+export async function beginRun(s: Ports<'inventory' | 'now' | 'points'>, ref: RunRef & { trigger: RunDoc['trigger'] }): Promise<{ concurrency: number }> {
   const job = await s.inventory.getJob(ref.accountId, ref.jobId);
   if (!(await s.points.getRun(ref.accountId, ref.jobId, ref.runId))) {
     await s.points.saveRun({ id: ref.runId, accountId: ref.accountId, jobId: ref.jobId, trigger: ref.trigger, status: 'running', startedAt: s.now().toISOString(), items: 0, alarms: [] });
@@ -22,27 +24,31 @@ export async function beginRun(s: Services, ref: RunRef & { trigger: RunDoc['tri
   return { concurrency: job.options.concurrency };
 }
 
-/** Lists the tenant's users, resolves the job's sources, records the protected items in the run (read a page at a time). */
-export async function discoverItems(s: Services, ref: RunRef): Promise<{ count: number; failure?: Alarm }> {
+/** Reads the directories the job's kinds come from, resolves its sources, records the protected items in the run. */
+export async function discoverItems(s: Ports<'graph' | 'inventory' | 'points'>, ref: RunRef): Promise<{ count: number; failure?: Alarm }> {
   const [account, job, run] = await Promise.all([s.inventory.getAccount(ref.accountId), s.inventory.getJob(ref.accountId, ref.jobId), s.points.getRun(ref.accountId, ref.jobId, ref.runId)]);
   if (!run) throw new Error(`run ${ref.runId} was not begun`);
   const subject = { kind: 'tenant' as const, name: account.displayName };
-  let users: DirectoryUser[];
-  try {
-    const graph = await s.graph(account);
-    users = await graph.all<DirectoryUser>('/users?$select=id,displayName,userPrincipalName,mail,userType,assignedLicenses&$top=999', { mailbox: 'directory', operation: 'users.list', deadline: Date.now() + 300_000 });
-  } catch (e) {
-    const alarm = alarmFor(e, 'users.list', subject);
-    if (!alarm) throw e;
-    await s.points.saveRun({ ...run, alarms: [alarm] });
-    return { count: 0, failure: alarm };
+  const directory: Directory = {};
+  for (const id of directoriesFor(job.sources)) {
+    const { path, operation } = DIRECTORY_SOURCES[id];
+    try {
+      const graph = await s.graph(account);
+      directory[id] = await graph.all<DirectoryEntry>(path, { mailbox: 'directory', operation, deadline: Date.now() + 300_000 });
+    } catch (e) {
+      const alarm = alarmFor(e, operation, subject);
+      if (!alarm) throw e;
+      await s.points.saveRun({ ...run, alarms: [alarm] });
+      return { count: 0, failure: alarm };
+    }
   }
-  const found = discover(job.sources, users);
+  const found = discover(job.sources, directory);
   const existing = new Map((await s.inventory.listProtectedItems(ref.accountId)).map((p) => [p.id, p]));
   const ids: string[] = [];
-  const userById = new Map(users.map((u) => [u.id, u]));
+  const entries = new Map(Object.entries(directory).flatMap(([source, list]) => list.map((e) => [`${source}|${e.id}`, e] as const)));
   for (const item of found.items) {
-    const repository = repositoryFor(job.destination, item.kind, userById.get(item.userId)!);
+    const entry = entries.get(`${kindOf(item).discovery.source}|${item.userId}`)!;
+    const repository = repositoryFor(job.destination, item.kind, entry);
     const id = protectedItemId(ref.accountId, item.kind, item.userId);
     const prior = existing.get(id);
     const doc: ProtectedItemDoc = {
@@ -56,14 +62,14 @@ export async function discoverItems(s: Services, ref: RunRef): Promise<{ count: 
   }
   const alarms: Alarm[] = found.unmatched.map((u) => ({
     code: 'job.itemNotFound', severity: 'warning', transient: false, subject,
-    message: `The job lists ${u.kind} '${u.match}', but no user of the tenant matches it.`,
+    message: `The job lists ${u.kind} '${u.match}', but nothing in the tenant's directory matches it.`,
     fix: 'Check the spelling, or remove the item from the job if the user was deleted.',
   }));
   await s.points.saveRun({ ...run, items: ids.length, itemIds: ids, alarms: [...run.alarms, ...alarms] } as RunDoc);
   return { count: ids.length };
 }
 
-export async function itemIds(s: Services, ref: RunRef & { offset: number }): Promise<string[]> {
+export async function itemIds(s: Ports<'points'>, ref: RunRef & { offset: number }): Promise<string[]> {
   const run = await s.points.getRun(ref.accountId, ref.jobId, ref.runId);
   return (run?.itemIds ?? []).slice(ref.offset, ref.offset + ITEM_PAGE);
 }
@@ -92,20 +98,20 @@ export function runStatus(points: readonly RecoveryPointDoc[], runAlarms: readon
 }
 
 /** Every alarm of a run: its own (discovery) and its recovery points', each said once. */
-export async function runAlarms(s: Services, ref: RunRef): Promise<Alarm[]> {
+export async function runAlarms(s: Ports<'points'>, ref: RunRef): Promise<Alarm[]> {
   const run = await s.points.getRun(ref.accountId, ref.jobId, ref.runId);
   const points = await s.points.pointsOfRun(ref.accountId, ref.runId);
   return [...(run?.alarms ?? []), ...points.flatMap((p) => p.alarms)];
 }
 
-export async function finishRun(s: Services, ref: RunRef & { stopped: boolean }): Promise<RunSummary> {
+export async function finishRun(s: Ports<'now' | 'points'>, ref: RunRef & { stopped: boolean }): Promise<RunSummary> {
   const run = await s.points.getRun(ref.accountId, ref.jobId, ref.runId);
   if (!run) throw new Error(`run ${ref.runId} was not begun`);
   return endRun(s, run, (points) => runStatus(points, run.alarms, ref.stopped), ref.stopped ? { reason: 'stopped at the schedule\'s end time' } : {});
 }
 
 /** Records the run's end with its summary, counted from its recovery points (what was stored, however often retried). */
-async function endRun(s: Services, run: RunDoc, status: (points: RecoveryPointDoc[]) => RunDoc['status'], extra: { alarms?: Alarm[]; reason?: string }): Promise<RunSummary> {
+async function endRun(s: Ports<'now' | 'points'>, run: RunDoc, status: (points: RecoveryPointDoc[]) => RunDoc['status'], extra: { alarms?: Alarm[]; reason?: string }): Promise<RunSummary> {
   const points = await s.points.pointsOfRun(run.accountId, run.id);
   const sum = (f: (c: RecoveryPointDoc['containers'][string]) => number): number => points.reduce((t, p) => t + Object.values(p.containers).reduce((u, c) => u + f(c), 0), 0);
   const summary: RunSummary = {
@@ -129,7 +135,7 @@ async function endRun(s: Services, run: RunDoc, status: (points: RecoveryPointDo
  * A run whose orchestration ended abnormally (failed after its retries, terminated): the run and the recovery
  * points it left open end now, saying why, so nothing shows "running" forever.
  */
-export async function abortRun(s: Services, run: RunDoc, how: 'failed' | 'terminated', detail: string | undefined): Promise<RunSummary> {
+export async function abortRun(s: Ports<'inventory' | 'now' | 'points'>, run: RunDoc, how: 'failed' | 'terminated', detail: string | undefined): Promise<RunSummary> {
   for (const p of await s.points.pointsOfRun(run.accountId, run.id)) {
     if (p.status !== 'running') continue;
     await s.points.savePoint({ ...p, status: how === 'terminated' ? 'stopped' : 'failed', completedAt: s.now().toISOString() });
@@ -141,7 +147,7 @@ export async function abortRun(s: Services, run: RunDoc, how: 'failed' | 'termin
 }
 
 /** The orchestrator's last word when a step failed for good: ends the run (begun or not) as failed. */
-export async function failRun(s: Services, ref: RunRef & { trigger: RunDoc['trigger']; message: string }): Promise<void> {
+export async function failRun(s: Ports<'inventory' | 'now' | 'points'>, ref: RunRef & { trigger: RunDoc['trigger']; message: string }): Promise<void> {
   const run = (await s.points.getRun(ref.accountId, ref.jobId, ref.runId))
     ?? { id: ref.runId, accountId: ref.accountId, jobId: ref.jobId, trigger: ref.trigger, status: 'running' as const, startedAt: s.now().toISOString(), items: 0, alarms: [] };
   if (run.status === 'running') await abortRun(s, run, 'failed', ref.message);
@@ -162,7 +168,7 @@ export const ACTIVE_INSTANCE = new Set(['Running', 'Pending', 'Suspended', 'Cont
  * Ends the job's runs still marked running that its orchestration instance is not running (terminated, failed,
  * gone); returns the job's runs as they stand then (read again only when one was ended).
  */
-export async function settleRuns(s: Services, accountId: string, jobId: string, instance: () => Promise<InstanceState | undefined>): Promise<RunDoc[]> {
+export async function settleRuns(s: Ports<'inventory' | 'now' | 'points'>, accountId: string, jobId: string, instance: () => Promise<InstanceState | undefined>): Promise<RunDoc[]> {
   const runs = await s.points.listRuns(accountId, jobId);
   const open = runs.filter((r) => r.status === 'running');
   if (open.length === 0) return runs;

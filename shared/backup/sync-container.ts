@@ -240,9 +240,11 @@ async function applyPage(
 
 type ReadOutcome = { version: VersionDoc } | { failure: ItemFailure } | { staged: number };
 
-/** A large file whose step ran out of time: this many bytes are staged for the next step. */
-class PartlyStored {
-  constructor(readonly staged: number) {}
+/** A large file whose step ran out of time: this many bytes are staged for the next step (control flow, not a fault). */
+class PartlyStored extends Error {
+  constructor(readonly staged: number) {
+    super(`${staged} bytes staged; the rest in the next step`);
+  }
 }
 
 /** The item's next version, or why its content could not be had after `itemAttempts` reads. */

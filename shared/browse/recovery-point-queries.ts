@@ -6,6 +6,7 @@ import type { SqlParameter } from '@azure/cosmos';
 import type { VersionDoc } from '../catalog/version-doc';
 import type { VersionStore } from '../catalog/version-store';
 import { searchPlan, TermCondition } from '../domain/search-terms';
+import { textOf } from '../domain/text';
 
 export interface Page<T> { value: T[]; continuation?: string }
 
@@ -33,11 +34,11 @@ export function summarize(d: VersionDoc): ItemSummary {
   const p = d.props;
   const to = Array.isArray(p.toRecipients) ? p.toRecipients.map(address).filter((a): a is string => !!a) : undefined;
   return {
-    id: d.itemId, kind: d.kind, name: String(p.subject ?? p.displayName ?? p.name ?? ''),
-    ...(p.parentFolderId ?? p.parentId ? { folderId: String(p.parentFolderId ?? p.parentId) } : {}),
+    id: d.itemId, kind: d.kind, name: textOf([p.subject, p.displayName, p.name]),
+    ...(p.parentFolderId ?? p.parentId ? { folderId: textOf([p.parentFolderId, p.parentId]) } : {}),
     ...(address(p.from) ? { from: address(p.from)! } : {}),
     ...(to?.length ? { to } : {}),
-    ...(p.receivedDateTime ?? p.lastModifiedDateTime ? { date: String(p.receivedDateTime ?? p.lastModifiedDateTime) } : {}),
+    ...(p.receivedDateTime ?? p.lastModifiedDateTime ? { date: textOf([p.receivedDateTime, p.lastModifiedDateTime]) } : {}),
     ...(typeof p.size === 'number' ? { size: p.size } : d.content ? { size: 'mime' in d.content ? d.content.mime.size : d.content.blob.size } : {}),
     ...(typeof p.isRead === 'boolean' ? { isRead: p.isRead } : {}),
     ...(typeof p.hasAttachments === 'boolean' ? { hasAttachments: p.hasAttachments } : {}),

@@ -6,7 +6,9 @@ import type { VersionDoc } from './version-doc';
 
 export type LogRecord =
   | { t: 'version'; close?: VersionDoc; put?: VersionDoc; drop?: { id: string; protectedItemId: string; containerId: string } }
-  | { t: 'doc'; container: 'inventory' | 'recoveryPoints' | 'runs'; doc: Record<string, unknown> & { id: string } };
+  | { t: 'doc'; container: 'inventory' | 'recoveryPoints' | 'runs'; doc: Record<string, unknown> & { id: string } }
+  /** A document removed (a recovery point retention pruned), with its full partition key. */
+  | { t: 'dropDoc'; container: 'recoveryPoints'; id: string; partitionKey: string[] };
 
 /** Appends are limited to 4 MiB each; stay well below. */
 const MAX_APPEND = 2 * 1024 * 1024;

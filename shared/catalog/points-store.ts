@@ -3,7 +3,8 @@ import type { Alarm } from '../domain/alarms';
 import type { ContainerRef } from '../backup/point-steps';
 import { withoutSystem } from '../inventory/inventory-store';
 
-export type PointStatus = 'running' | 'success' | 'warning' | 'partial' | 'failed' | 'stopped';
+/** `pruning`: chosen by retention, refused by the APIs, removed once no operation reads it (retention/COLLECTION.md). */
+export type PointStatus = 'running' | 'success' | 'warning' | 'partial' | 'failed' | 'stopped' | 'pruning';
 
 export interface ContainerReport {
   status: 'done' | 'failed' | 'stopped';
@@ -36,6 +37,8 @@ export interface RecoveryPointDoc {
   status: PointStatus;
   startedAt: string;
   completedAt?: string;
+  /** When retention chose the point (status `pruning`). */
+  prunedAt?: string;
   containers: Record<string, ContainerReport>;
   alarms: Alarm[];
   skipped?: SkippedEntry[];
@@ -79,6 +82,12 @@ export class PointsStore {
 
   async savePoint(doc: RecoveryPointDoc): Promise<void> {
     await this.points.items.upsert(doc);
+  }
+
+  async deletePoint(doc: Pick<RecoveryPointDoc, 'id' | 'accountId' | 'protectedItemId'>): Promise<void> {
+    await this.points.item(doc.id, [doc.accountId, doc.protectedItemId]).delete().catch((e: { code?: number }) => {
+      if (e.code !== 404) throw e;
+    });
   }
 
   async listPoints(accountId: string, protectedItemId: string): Promise<RecoveryPointDoc[]> {

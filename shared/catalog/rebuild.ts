@@ -48,6 +48,10 @@ export async function rebuildCatalog(log: ChangeLog, database: Database, opts: {
             pending.push({ protectedItemId: v.protectedItemId, containerId: v.containerId });
           }
         }
+      } else if (record.t === 'dropDoc') {
+        await database.container(record.container).item(record.id, record.partitionKey).delete().catch((e: { code?: number }) => {
+          if (e.code !== 404) throw e;
+        });
       } else {
         await database.container(record.container).items.upsert(record.doc);
         report.documents++;

@@ -1,8 +1,11 @@
 // Which recovery points may be browsed, searched, exported, restored or compared: one rule for every API.
 import type { PointStatus, RecoveryPointDoc } from './points-store';
 
-/** A point still being written is incomplete and a failed one holds nothing dependable; every other outcome is kept. */
-const UNUSABLE: ReadonlySet<PointStatus> = new Set(['running', 'failed']);
+/**
+ * A point still being written is incomplete, a failed one holds nothing dependable, and one retention chose is on
+ * its way out (no new operation may start from it); every other outcome is usable.
+ */
+const UNUSABLE: ReadonlySet<PointStatus> = new Set(['running', 'failed', 'pruning']);
 
 export class InvalidRecoveryPoint extends Error {
   constructor(seq: number, itemName: string) {

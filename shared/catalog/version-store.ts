@@ -58,6 +58,30 @@ export class VersionStore {
     return resources.map(strip);
   }
 
+  /**
+   * Up to `limit` closed versions valid only strictly between two consecutive remaining points `after` and `upTo`
+   * (`after < validFrom`, `validTo <= upTo`): no remaining point sees them. Retention deletes them and asks again.
+   */
+  async unseenBetween(protectedItemId: string, after: number, upTo: number, limit: number): Promise<Array<Pick<VersionDoc, 'id' | 'protectedItemId' | 'containerId'>>> {
+    const { resources } = await this.container.items.query<Pick<VersionDoc, 'id' | 'protectedItemId' | 'containerId'>>({
+      query: 'SELECT TOP @n c.id, c.protectedItemId, c.containerId FROM c WHERE c.protectedItemId = @p AND IS_DEFINED(c.validTo) AND c.validFrom > @a AND c.validTo <= @b',
+      parameters: [{ name: '@n', value: limit }, { name: '@p', value: protectedItemId }, { name: '@a', value: after }, { name: '@b', value: upTo }],
+    }).fetchAll();
+    return resources;
+  }
+
+  /** Content pointers of every version of a protected item (retention's marking), a page at a time. */
+  async *contentPointers(protectedItemId: string, pageSize = 1000): AsyncGenerator<Array<NonNullable<VersionDoc['content']>>> {
+    const query = this.container.items.query<{ content: NonNullable<VersionDoc['content']> }>(
+      { query: 'SELECT c.content FROM c WHERE c.protectedItemId = @p AND IS_DEFINED(c.content)', parameters: [{ name: '@p', value: protectedItemId }] },
+      { maxItemCount: pageSize },
+    );
+    while (query.hasMoreResults()) {
+      const { resources } = await query.fetchNext();
+      if (resources.length) yield resources.map((r) => r.content);
+    }
+  }
+
   /** The log record that replaces `previous` (if any) with `next` at sequence `seq`. */
   static putRecord(next: VersionDoc, previous: VersionDoc | undefined, seq: number): LogRecord {
     const close = previous && previous.validFrom < seq ? { ...previous, id: closedId(previous.protectedItemId, previous.containerId, previous.itemId, previous.validFrom), validTo: seq } : undefined;

@@ -38,6 +38,11 @@ export const settingsSchema = z
      * ranged read where the last stopped; smaller ones are read whole (and gzip-compressed when worth it).
      */
     M365V_RESUMABLE_FILE_BYTES: z.coerce.number().int().min(1024 * 1024).default(256 * 1024 * 1024),
+    /**
+     * Retention's grace period: a point it chose is removed, and content it condemned is deleted, only this long
+     * after. Must exceed the longest backup step (shared/retention/COLLECTION.md); a day by default.
+     */
+    M365V_RETENTION_GRACE_SECONDS: z.coerce.number().int().min(0).default(86_400),
     /** User-assigned managed identity to use for Azure services. */
     AZURE_CLIENT_ID: z.string().min(1).optional(),
   })

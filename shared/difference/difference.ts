@@ -2,6 +2,7 @@
 // starts between them: O(changes), never a comparison of two full copies. Computed a page of versions at a time,
 // each page with the same items' versions at the other point, so no step holds more than a page. Pure.
 import type { VersionDoc } from '../catalog/version-doc';
+import { textOf } from '../domain/text';
 
 export interface DifferenceEntry {
   itemId: string;
@@ -21,7 +22,7 @@ export interface DifferenceEntry {
 export type Edge = 'ended' | 'started';
 
 const keyOf = (d: VersionDoc): string => `${d.containerId}\u0000${d.itemId}`;
-const nameOf = (d: VersionDoc): string => String(d.props.subject ?? d.props.displayName ?? d.props.name ?? d.itemId);
+const nameOf = (d: VersionDoc): string => textOf([d.props.subject, d.props.displayName, d.props.name], d.itemId);
 const contentId = (d: VersionDoc): string | undefined => (d.content ? ('mime' in d.content ? d.content.mime.sha256 : d.content.blob.sha256) : undefined);
 
 /** Properties that change on every write without meaning a change the administrator would care about. */

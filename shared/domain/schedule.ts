@@ -5,9 +5,9 @@ import { z } from 'zod';
 import { addDays, daysInMonth, instantOf, isValidTimeZone, wallClockAt } from './zoned-time';
 
 const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour)');
-const weekdays = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
-const weekday = z.enum(weekdays);
-const timeZone = z.string().refine(isValidTimeZone, 'must be an IANA time zone such as Europe/Berlin');
+export const weekdays = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+export const weekday = z.enum(weekdays);
+export const timeZone = z.string().refine(isValidTimeZone, 'must be an IANA time zone such as Europe/Berlin');
 const effectiveFrom = z.iso.date().optional();
 
 const timed = {

@@ -7,6 +7,8 @@ import { contentInFolder, folderVersions } from '../browse/recovery-point-querie
 import { freeName } from '../restore/conflict-names';
 import { parentOf, planSelection, SelectionPlan } from '../restore/restore-plan';
 import type { ZipEntry } from './zip-stream';
+import { textOf } from '../domain/text';
+import { contentShape } from '../catalog/content-shape';
 
 export interface ExportSource {
   versions: VersionStore;
@@ -18,14 +20,12 @@ export interface ExportSource {
 
 /** A file name for an item: mail by subject with .eml, files by their name, events and contacts as .json. */
 export function entryName(doc: VersionDoc): string {
-  const base = String(doc.props.subject ?? doc.props.name ?? doc.props.displayName ?? doc.itemId).replace(/[\\/]/g, '_').trim().slice(0, 150) || 'item';
-  if (doc.kind === 'message') return `${base}.eml`;
-  if (doc.kind === 'driveItem') return base;
-  return `${base}.json`;
+  const { name, extension } = contentShape(doc);
+  return `${name.replace(/[\\/]/g, '_').trim().slice(0, 150) || 'item'}${extension}`;
 }
 
 const entryDate = (doc: VersionDoc): Date => {
-  const t = Date.parse(String(doc.props.receivedDateTime ?? doc.props.lastModifiedDateTime ?? ''));
+  const t = Date.parse(textOf([doc.props.receivedDateTime, doc.props.lastModifiedDateTime]));
   return Number.isNaN(t) ? new Date(0) : new Date(t);
 };
 

@@ -22,6 +22,7 @@ function dosDateTime(d: Date): [number, number] {
 
 /** Names come from user data (subjects, file names): no absolute paths, no '..', no control characters. */
 export function safeEntryName(name: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is replaced
   const parts = name.replace(/\\/g, '/').split('/').map((p) => p.replace(/[\u0000-\u001f<>:"|?*]/g, '_').trim()).filter((p) => p && p !== '.' && p !== '..');
   return parts.join('/') || 'unnamed';
 }

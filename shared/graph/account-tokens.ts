@@ -28,7 +28,9 @@ export class AccountTokens implements AppTokenSource {
   /** The provider of the current credential; the first read's failure (no credential at all) is the caller's. */
   current(): Promise<TokenProvider> {
     if (this.provider && this.opts.now() - this.readAt < this.opts.ttlMs) return Promise.resolve(this.provider);
-    this.reading ??= this.refresh().finally(() => { this.reading = undefined; });
+    this.reading ??= this.refresh().finally(() => {
+      this.reading = undefined;
+    });
     return this.reading;
   }
 

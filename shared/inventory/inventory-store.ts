@@ -27,6 +27,14 @@ export class InventoryStore {
     return doc;
   }
 
+  /** Sets or clears the account's litigation hold (undefined releases it). */
+  async setAccountHold(accountId: string, hold: AccountDoc['hold'], now: Date): Promise<AccountDoc> {
+    const { hold: _old, ...cur } = await this.getAccount(accountId);
+    const next: AccountDoc = { ...cur, ...(hold ? { hold } : {}), updatedAt: now.toISOString() };
+    await this.container.items.upsert(next);
+    return next;
+  }
+
   async getAccount(accountId: string): Promise<AccountDoc> {
     return this.read<AccountDoc>('account', accountId, accountId);
   }

@@ -1,7 +1,7 @@
 // The administrator-facing configuration: Microsoft 365 accounts and backup jobs. Every HTTP input goes through
 // these schemas; an account holds only a *reference* to its secret or certificate, never the value.
 import { z } from 'zod';
-import { schedule } from '../domain/schedule';
+import { schedule, timeZone, weekday } from '../domain/schedule';
 import { productId } from '../api/ids';
 
 const name = z.string().trim().min(1).max(200);
@@ -79,7 +79,11 @@ export const jobInput = z.object({
     keepWeekly: gfs.default(4),
     keepMonthly: gfs.default(12),
     keepYearly: gfs.default(3),
-  }).default({ keepLast: 10, keepDaily: 30, keepWeekly: 4, keepMonthly: 12, keepYearly: 3 }),
+    /** The zone whose calendar days, weeks, months and years the rules count; default: the first schedule's, else UTC. */
+    timeZone: timeZone.optional(),
+    /** Where a week begins for keepWeekly: ISO 8601's Monday unless the job says otherwise. */
+    weekStartsOn: weekday.default('mon'),
+  }).default({ keepLast: 10, keepDaily: 30, keepWeekly: 4, keepMonthly: 12, keepYearly: 3, weekStartsOn: 'mon' }),
   options: z.object({
     /** Protected items backed up at once; each mailbox also stays within Graph's 4 concurrent requests. */
     concurrency: z.number().int().min(1).max(50).default(3),
@@ -101,12 +105,20 @@ export const jobInput = z.object({
 });
 export type JobInput = z.infer<typeof jobInput>;
 
+/** A litigation hold: retention prunes nothing of what it covers until it is released. */
+export interface Hold {
+  reason: string;
+  by: string;
+  at: string;
+}
+
 export interface AccountDoc extends AccountInput {
   id: string;
   accountId: string;
   type: 'account';
   createdAt: string;
   updatedAt: string;
+  hold?: Hold;
 }
 
 export interface JobDoc extends JobInput {
@@ -142,6 +154,7 @@ export interface ProtectedItemDoc {
    * cursors, and one's resync sweep would close the other's writes). Renewed by each step; expired, it is free.
    */
   lease?: { runId: string; until: string };
+  hold?: Hold;
 }
 
 export const protectedItemId = (accountId: string, kind: ItemKind, userId: string): string => `${accountId}.${kind}.${userId}`;

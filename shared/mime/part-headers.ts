@@ -11,7 +11,7 @@ export interface PartHeaders {
 }
 
 /** Unfolded fields of a header block, in order, names lower-cased. Lines without a colon are ignored. */
-export function headerFields(block: Buffer): Array<{ name: string; value: string }> {
+function headerFields(block: Buffer): Array<{ name: string; value: string }> {
   const text = block.toString('latin1').replace(/\r?\n(?=[ \t])/g, '');
   const fields: Array<{ name: string; value: string }> = [];
   for (const line of text.split(/\r?\n/)) {

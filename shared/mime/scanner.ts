@@ -4,6 +4,10 @@
 // A part's extracted body runs from just after its header block to just before the line break that precedes the
 // next delimiter (RFC 2046: that line break belongs to the delimiter), so the same encoded attachment gives the same
 // bytes in every message. Anything the scanner cannot read as well-formed MIME simply stays in the skeleton.
+//
+// Hand-written on purpose, unlike the reading of messages (read-message.ts, mailparser): MIME parsers decode, and
+// none gives each input byte's place, which is what storing an attachment once and restoring the exact original
+// bytes (and their sha256) needs. Its header reading (part-headers.ts) only finds boundaries and encodings.
 import { z } from 'zod';
 import { parsePartHeaders } from './part-headers';
 

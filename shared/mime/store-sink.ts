@@ -2,7 +2,8 @@
 // producing, with backpressure, and a storage failure surfaces in the writer instead of leaving it waiting.
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
-import type { ContentStore, PutResult } from '../storage/content-store';
+import type { ContentStore } from '../storage/content-store';
+import type { PutResult } from '../storage/content-publish';
 
 export class StoreSink {
   private readonly stream = new PassThrough();

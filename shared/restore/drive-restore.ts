@@ -11,6 +11,7 @@ import type { OverwriteBehavior } from './restore-request';
 import type { PlannedFolder } from './restore-plan';
 import { readAll } from '../storage/read-all';
 import { putRange, UploadAnswerLost } from '../graph/upload-session';
+import { textOf } from '../domain/text';
 
 export interface DriveTarget {
   graph: GraphClient;
@@ -73,7 +74,10 @@ export class DriveRestorer {
         continue;
       }
       if (this.t.original) {
-        const same = await this.t.graph.get<{ id: string }>(`${this.base()}/${seg(f.sourceId)}?$select=id`, this.opts()).catch((e) => (status(e) === 404 ? undefined : Promise.reject(e)));
+        const same = await this.t.graph.get<{ id: string }>(`${this.base()}/${seg(f.sourceId)}?$select=id`, this.opts()).catch((e: unknown) => {
+          if (status(e) === 404) return undefined;
+          throw e;
+        });
         if (same) {
           map[f.sourceId] = same.id;
           continue;
@@ -87,7 +91,7 @@ export class DriveRestorer {
 
   /** One file into `folderId`. A retried upload finds its own file (same name and size, created since the job began). */
   async file(doc: VersionDoc, folderId: string, size: number, open: () => Promise<Readable>): Promise<ItemResult> {
-    const name = String(doc.props.name ?? doc.itemId);
+    const name = textOf([doc.props.name], doc.itemId);
     const base = { itemId: doc.itemId, name };
     const conflict = this.t.original ? CONFLICT[this.t.overwrite] : 'rename';
     const same = (): Promise<Array<{ id: string; size?: number; createdDateTime?: string }>> => this.t.graph.all(`${this.base()}/${seg(folderId)}/children?$filter=name eq ${odataString(name)}&$select=id,name,size,createdDateTime`, this.opts());

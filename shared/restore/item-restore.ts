@@ -9,6 +9,7 @@ import { GraphRequestError } from '../graph/graph-errors';
 import type { ItemResult } from '../operations/operation-store';
 import type { OverwriteBehavior } from './restore-request';
 import { restoreKey, stampFilter, stampProperty } from './restore-stamp';
+import { textOf } from '../domain/text';
 
 const EVENT_FIELDS = ['subject', 'body', 'start', 'end', 'location', 'locations', 'attendees', 'isAllDay', 'showAs', 'sensitivity', 'importance', 'categories', 'reminderMinutesBeforeStart', 'isReminderOn', 'responseRequested', 'allowNewTimeProposals', 'hideAttendees', 'recurrence'] as const;
 const CONTACT_FIELDS = ['givenName', 'surname', 'middleName', 'displayName', 'nickName', 'title', 'initials', 'generation', 'jobTitle', 'companyName', 'department', 'officeLocation', 'profession', 'manager', 'assistantName', 'spouseName', 'children', 'emailAddresses', 'imAddresses', 'businessPhones', 'homePhones', 'mobilePhone', 'businessAddress', 'homeAddress', 'otherAddress', 'businessHomePage', 'birthday', 'personalNotes', 'categories', 'fileAs'] as const;
@@ -44,7 +45,10 @@ export class ItemRestorer {
   private async inPlace(kind: 'event' | 'contact', itemId: string, body: Record<string, unknown>, base: Pick<ItemResult, 'itemId' | 'name'>): Promise<{ done?: ItemResult; existed: boolean }> {
     if (!this.t.original) return { existed: false };
     const path = `/users/${seg(this.t.userId)}/${kind === 'event' ? 'events' : 'contacts'}/${seg(itemId)}`;
-    const existed = await this.t.graph.get(`${path}?$select=id`, this.opts(kind, false)).then(() => true, (e) => (is404(e) ? false : Promise.reject(e)));
+    const existed = await this.t.graph.get(`${path}?$select=id`, this.opts(kind, false)).then(() => true, (e: unknown) => {
+      if (is404(e)) return false;
+      throw e;
+    });
     if (!existed || this.t.overwrite === 'rename') return { existed };
     if (this.t.overwrite === 'skip') return { existed, done: { ...base, outcome: 'skipped', reason: `the ${kind} still exists` } };
     await this.t.graph.send('PATCH', path, body, this.opts(kind, true));
@@ -64,7 +68,7 @@ export class ItemRestorer {
   }
 
   async event(itemId: string, json: Record<string, unknown>): Promise<ItemResult> {
-    const base = { itemId, name: String(json.subject ?? '(no subject)') };
+    const base = { itemId, name: textOf([json.subject], '(no subject)') };
     // calendarView lists a series' occurrences one by one: each comes back as a single event on its own date.
     const body = pickFields(json, json.type === 'seriesMaster' ? EVENT_FIELDS : EVENT_FIELDS.filter((f) => f !== 'recurrence'));
     const { done, existed } = await this.inPlace('event', itemId, body, base);
@@ -73,7 +77,7 @@ export class ItemRestorer {
   }
 
   async contact(itemId: string, json: Record<string, unknown>): Promise<ItemResult> {
-    const name = String(json.displayName ?? json.fileAs ?? '(no name)');
+    const name = textOf([json.displayName, json.fileAs], '(no name)');
     const base = { itemId, name };
     const body = pickFields(json, CONTACT_FIELDS);
     const { done, existed } = await this.inPlace('contact', itemId, body, base);

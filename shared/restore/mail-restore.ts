@@ -9,9 +9,10 @@ import type { ItemResult } from '../operations/operation-store';
 import type { OverwriteBehavior } from './restore-request';
 import type { PlannedFolder } from './restore-plan';
 import { freeName } from './conflict-names';
-import { readMessage } from '../mime/preview';
+import { readMessage, type AttachmentInfo } from '../mime/read-message';
 import { putRange, UploadAnswerLost } from '../graph/upload-session';
 import { restoreKey, stampExpand, stampFilter, Stamped, stampOf, stampProperty } from './restore-stamp';
+import { textOf } from '../domain/text';
 
 /** Graph takes file attachments up to 3 MB in one request; larger ones go through an upload session. */
 const INLINE_ATTACHMENT_LIMIT = 3 * 1024 * 1024;
@@ -121,7 +122,7 @@ export class MailRestorer {
    * those missing (an upload session creates its attachment only with its last range, so one present is whole).
    */
   async message(doc: VersionDoc, folderId: string, mime: () => Promise<Buffer>): Promise<ItemResult> {
-    const name = String(doc.props.subject ?? '(no subject)');
+    const name = textOf([doc.props.subject], '(no subject)');
     const base = { itemId: doc.itemId, name };
     const key = restoreKey(this.t.operationId, doc.itemId);
     const folderPath = `/users/${seg(this.t.userId)}/mailFolders/${seg(folderId)}/messages`;
@@ -179,7 +180,7 @@ export class MailRestorer {
   /** This job's stamped copy: complete for a MIME import; a rebuilt one gets the attachments it lacks. */
   private async complete(id: string, mime: () => Promise<Buffer>): Promise<string> {
     if (this.t.mailFormat !== 'notDraft') return id;
-    const wanted = readMessage(await mime()).attachments;
+    const wanted = (await readMessage(await mime(), { keep: 'all' })).attachments;
     if (wanted.length === 0) return id;
     const messagePath = `/users/${seg(this.t.userId)}/messages/${seg(id)}`;
     const present = new Map<string, number>();
@@ -199,7 +200,7 @@ export class MailRestorer {
    * never unsent), the original delivery and submit times and the restore stamp, then its attachments.
    */
   private async rebuilt(doc: VersionDoc, folderPath: string, raw: Buffer, key: string): Promise<string> {
-    const m = readMessage(raw);
+    const m = await readMessage(raw, { keep: 'all' });
     const p = doc.props;
     const times = [['SystemTime 0x0E06', p.receivedDateTime], ['SystemTime 0x0039', p.sentDateTime]].filter(([, v]) => typeof v === 'string');
     const created = await this.t.graph.send<{ id: string }>('POST', folderPath, {
@@ -230,7 +231,7 @@ export class MailRestorer {
   }
 }
 
-type MimeAttachment = ReturnType<typeof readMessage>['attachments'][number];
+type MimeAttachment = AttachmentInfo & { bytes: Buffer };
 
 /** What tells a message's attachments apart when comparing a copy with its MIME (Exchange's size is not the bytes'). */
 const attachmentKey = (a: { name: string; contentId?: string | null }): string => `${a.name}\u0000${a.contentId ?? ''}`;

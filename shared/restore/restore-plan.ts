@@ -1,6 +1,7 @@
 // Which folders and items a restore or an export touches, from one recovery point's view of a mailbox or drive.
 // Pure: the caller reads the folder versions and the selected items, this decides the folder paths and the order.
 import type { VersionDoc } from '../catalog/version-doc';
+import { textOf } from '../domain/text';
 
 export interface PlannedFolder {
   /** The folder's id in the backup. */
@@ -41,7 +42,7 @@ export class UnknownSelection extends Error {
  * children so each folder is created under one that exists. Ids not in the recovery point are refused by name.
  */
 /** A version's folder: mail uses parentFolderId, drives parentId. */
-export const parentOf = (d: VersionDoc): string => String(d.props.parentFolderId ?? d.props.parentId ?? '');
+export const parentOf = (d: VersionDoc): string => textOf([d.props.parentFolderId, d.props.parentId]);
 
 export function planSelection(folderDocs: readonly VersionDoc[], selection: { folders: readonly string[]; items: readonly VersionDoc[]; missingItems: readonly string[] }): SelectionPlan {
   const byId = new Map(folderDocs.map((f) => [f.itemId, f]));
@@ -55,7 +56,7 @@ export function planSelection(folderDocs: readonly VersionDoc[], selection: { fo
   const pathOf = (id: string): string[] => {
     const out: string[] = [];
     // A drive's root folder is the drive itself: it adds no path segment.
-    for (let f = byId.get(id), guard = 0; f && guard < 64; f = byId.get(parentOf(f)), guard++) if (!f.props.root) out.unshift(String(f.props.displayName ?? f.props.name ?? ''));
+    for (let f = byId.get(id), guard = 0; f && guard < 64; f = byId.get(parentOf(f)), guard++) if (!f.props.root) out.unshift(textOf([f.props.displayName, f.props.name]));
     return out;
   };
   const ancestors = (id: string): string[] => {

@@ -2,33 +2,33 @@
 // once and kept as a blob beside the job, so batches read their slice instead of re-querying the catalog.
 import type { VersionDoc } from '../catalog/version-doc';
 import { openContent } from '../storage/content-reader';
-import type { Services } from '../runtime/services';
+import type { Ports } from '../runtime/services';
 import type { ItemResult, OperationDoc, OperationStatus } from '../operations/operation-store';
 import { alarmFor } from '../backup/failures';
 import { readAll } from '../storage/read-all';
-import { MailRestorer } from './mail-restore';
-import { DriveRestorer } from './drive-restore';
 import { contentInFolder, folderVersions } from '../browse/recovery-point-queries';
 import { contentSize } from '../storage/content-reader';
-import { ItemRestorer } from './item-restore';
-import { parentOf, planSelection, PlannedFolder } from './restore-plan';
+import { planSelection, PlannedFolder } from './restore-plan';
 import type { RestoreRequest } from './restore-request';
-import { driveSafeName, restoreFolderName } from './conflict-names';
-import { kindOf } from '../backup/kinds';
-import type { PointView } from '../backup/kinds/kind';
+import type { Readable } from 'node:stream';
+import { KIND_IDS, kindOf } from '../kinds';
+import type { KindRestorer, PointView } from '../kinds/kind';
 import type { ItemKind } from '../inventory/schemas';
+import { textOf } from '../domain/text';
 
 export interface RestoreRef { accountId: string; operationId: string }
 
 interface StoredPlan {
-  kind: 'mailbox' | 'onedrive';
-  /** OneDrive: the drive the backup came from (the target of an in-place restore). */
-  sourceDriveId?: string;
+  kind: ItemKind;
+  /** What the kind keeps of the backup's folders for its restorer (RestoreShape.details). */
+  details: Record<string, string>;
   folders: PlannedFolder[];
-  /** Messages to restore: item id, catalog container and source folder. */
+  /** Versions to restore: item id, catalog container and source folder. */
   items: Array<{ itemId: string; containerId: string; folderId: string }>;
   /** Source folder id → target folder id, once created. */
   folderMap?: Record<string, string>;
+  /** Plans written before `details`: the drive an in-place OneDrive restore targets. */
+  sourceDriveId?: string;
 }
 
 export const BATCH_SIZE = 50;
@@ -36,18 +36,18 @@ export const BATCH_SIZE = 50;
 const jobBlob = (ref: RestoreRef, name: string): string => `exports/operations/${ref.accountId}/${ref.operationId}/${name}`;
 const planBlob = (ref: RestoreRef): string => jobBlob(ref, 'plan.json');
 
-async function operation(s: Services, ref: RestoreRef): Promise<OperationDoc & { request: RestoreRequest }> {
+async function operation(s: Ports<'operations'>, ref: RestoreRef): Promise<OperationDoc & { request: RestoreRequest }> {
   const op = await s.operations.find(ref.accountId, ref.operationId);
   if (!op) throw new Error(`restore ${ref.operationId} not found`);
   return op as OperationDoc & { request: RestoreRequest };
 }
 
-async function savePlan(s: Services, ref: RestoreRef, plan: StoredPlan): Promise<void> {
+async function savePlan(s: Ports<'artifacts'>, ref: RestoreRef, plan: StoredPlan): Promise<void> {
   const body = JSON.stringify(plan);
   await s.artifacts.getBlockBlobClient(planBlob(ref)).upload(body, Buffer.byteLength(body), { blobHTTPHeaders: { blobContentType: 'application/json' } });
 }
 
-async function loadPlan(s: Services, ref: RestoreRef): Promise<StoredPlan> {
+async function loadPlan(s: Ports<'artifacts'>, ref: RestoreRef): Promise<StoredPlan> {
   return JSON.parse((await s.artifacts.getBlobClient(planBlob(ref)).downloadToBuffer()).toString('utf8')) as StoredPlan;
 }
 
@@ -55,7 +55,7 @@ async function loadPlan(s: Services, ref: RestoreRef): Promise<StoredPlan> {
  * Marks a batch as begun; false when an earlier attempt already began it (the activity is being retried). Only a
  * retried batch can find its own messages already in the target, so only it pays for the lookups that find them.
  */
-async function beginBatch(s: Services, ref: RestoreRef & { index: number }): Promise<boolean> {
+async function beginBatch(s: Ports<'artifacts'>, ref: RestoreRef & { index: number }): Promise<boolean> {
   try {
     await s.artifacts.getBlockBlobClient(jobBlob(ref, `batch-${ref.index}.begun`)).upload('', 0, { conditions: { ifNoneMatch: '*' } });
     return true;
@@ -65,7 +65,7 @@ async function beginBatch(s: Services, ref: RestoreRef & { index: number }): Pro
   }
 }
 
-function pointView(s: Services, protectedItemId: string, seq: number): PointView {
+function pointView(s: Ports<'versions'>, protectedItemId: string, seq: number): PointView {
   return {
     container: async (containerId) => (await s.versions.view(protectedItemId, seq, { containerId, pageSize: 1000 }).fetchAll()).resources,
     folders: () => folderVersions(s.versions, protectedItemId, seq),
@@ -74,106 +74,96 @@ function pointView(s: Services, protectedItemId: string, seq: number): PointView
 }
 
 /** The folders a restore can recreate, as the item's kind has them (a mailbox's mail folders, a drive's folders). */
-export async function restoreFolderDocs(s: Services, protectedItemId: string, seq: number, kind: ItemKind): Promise<VersionDoc[]> {
+export async function restoreFolderDocs(s: Ports<'versions'>, protectedItemId: string, seq: number, kind: ItemKind): Promise<VersionDoc[]> {
   return kindOf({ kind }).restore.folders(pointView(s, protectedItemId, seq));
 }
 
 /** Plans the restore: the folders to recreate and every message, in folder order. Returns the number of batches. */
-export async function planRestore(s: Services, ref: RestoreRef): Promise<{ total: number; batches: number }> {
+export async function planRestore(s: Ports<'artifacts' | 'inventory' | 'operations' | 'versions'>, ref: RestoreRef): Promise<{ total: number; batches: number }> {
   const op = await operation(s, ref);
   const { protectedItemId, seq, selection } = op.request;
   const { kind } = await s.inventory.getProtectedItem(op.accountId, protectedItemId);
   const folderDocs = await restoreFolderDocs(s, protectedItemId, seq, kind);
-  const items = (await s.versions.versionsAt(protectedItemId, seq, selection.items)).filter((d) => RESTORABLE.has(d.kind));
+  const shape = kindOf({ kind }).restore;
+  const items = (await s.versions.versionsAt(protectedItemId, seq, selection.items)).filter((d) => shape.restorable.has(d.kind));
   const found = new Set(items.map((i) => i.itemId));
   const plan = planSelection(folderDocs, { folders: selection.folders, items, missingItems: selection.items.filter((i) => !found.has(i)) });
   const planned: StoredPlan['items'] = [];
   const view = pointView(s, protectedItemId, seq);
   for (const folderId of plan.wholeFolders) {
-    for await (const d of kindOf({ kind }).restore.folderItems(view, folderId)) planned.push({ itemId: d.itemId, containerId: d.containerId, folderId });
+    for await (const d of shape.folderItems(view, folderId)) planned.push({ itemId: d.itemId, containerId: d.containerId, folderId });
   }
   const chosen = new Set(plan.items);
-  for (const m of items) if (chosen.has(m.itemId)) planned.push({ itemId: m.itemId, containerId: m.containerId, folderId: m.kind === 'message' || m.kind === 'driveItem' ? parentOf(m) : '' });
-  const sourceDriveId = folderDocs.find((d) => d.containerId.startsWith('drive:'))?.containerId.slice('drive:'.length);
-  await savePlan(s, ref, { kind, ...(sourceDriveId ? { sourceDriveId } : {}), folders: plan.folders, items: planned });
+  for (const m of items) if (chosen.has(m.itemId)) planned.push({ itemId: m.itemId, containerId: m.containerId, folderId: shape.folderOf(m) });
+  await savePlan(s, ref, { kind, details: shape.details(folderDocs), folders: plan.folders, items: planned });
   await s.operations.update({ ...op, counts: { ...op.counts, total: planned.length } });
   return { total: planned.length, batches: Math.ceil(planned.length / BATCH_SIZE) };
 }
 
-/** Kinds a restore handles: messages (with their folders), calendar events, contacts, files (with their folders). */
-export const RESTORABLE = new Set<VersionDoc['kind']>(['message', 'event', 'contact', 'driveItem']);
+/** Version kinds some kind restores as items (messages, events, contacts, files). */
+export const RESTORABLE = new Set<VersionDoc['kind']>(KIND_IDS.flatMap((k) => [...kindOf({ kind: k }).restore.restorable]));
 
-async function restorer(s: Services, op: OperationDoc & { request: RestoreRequest }, deadline: number, plan: StoredPlan, firstAttempt = false): Promise<{ mail: MailRestorer; items: ItemRestorer; drive?: DriveRestorer }> {
+/** The kind's restorer for the job's target: the target user is resolved here, the same for every kind. */
+async function restorer(s: Ports<'graph' | 'inventory'>, op: OperationDoc & { request: RestoreRequest }, deadline: number, plan: StoredPlan, firstAttempt = false): Promise<KindRestorer> {
   const { target, protectedItemId } = op.request;
   const item = await s.inventory.getProtectedItem(op.accountId, protectedItemId);
   const targetAccount = await s.inventory.getAccount(target.type === 'account' ? target.accountId : op.accountId);
   const graph = await s.graph(targetAccount);
-  const userId = target.type === 'original'
+  const original = target.type === 'original';
+  const userId = original
     ? item.userId
     : (await graph.get<{ id: string }>(`/users/${encodeURIComponent(target.user)}?$select=id`, { mailbox: 'directory', operation: 'users.list', deadline })).id;
-  const common = { graph, userId, original: target.type === 'original', overwrite: target.type === 'original' ? target.overwriteBehavior : 'rename' as const, startedAt: new Date(op.createdAt), deadline };
-  const mailFormat = op.request.mailFormat ?? 'exactMime';
-  const drive = plan.kind !== 'onedrive' ? undefined : new DriveRestorer({
-    graph, original: target.type === 'original', overwrite: common.overwrite, startedAt: common.startedAt, deadline,
-    driveId: target.type === 'original' ? plan.sourceDriveId! : (await graph.get<{ id: string }>(`/users/${encodeURIComponent(userId)}/drive?$select=id`, { mailbox: userId, operation: 'files.read', deadline })).id,
-    ...(target.type === 'original' ? {} : { rootName: driveSafeName(restoreFolderName(item.displayName, new Date(op.createdAt))) }),
-  });
-  return {
-    ...(drive ? { drive } : {}),
-    mail: new MailRestorer({ ...common, operationId: op.id, mailFormat, firstAttempt, ...(target.type === 'original' ? {} : { rootName: restoreFolderName(item.address, new Date(op.createdAt)) }) }),
-    items: new ItemRestorer({ ...common, operationId: op.id, firstAttempt }),
-  };
+  return kindOf(plan).restore.restorer(
+    { graph, userId, original, overwrite: original ? target.overwriteBehavior : 'rename', startedAt: new Date(op.createdAt), deadline, operationId: op.id, mailFormat: op.request.mailFormat ?? 'exactMime', firstAttempt },
+    { item, details: plan.details ?? (plan.sourceDriveId ? { driveId: plan.sourceDriveId } : {}) },
+  );
 }
 
 /** Finds or creates every target folder; the map is kept in the plan for the batches. */
-export async function restoreFolders(s: Services, ref: RestoreRef): Promise<{ failed?: string }> {
+export async function restoreFolders(s: Ports<'artifacts' | 'graph' | 'inventory' | 'operations'>, ref: RestoreRef): Promise<{ failed?: string }> {
   const op = await operation(s, ref);
   const plan = await loadPlan(s, ref);
   if (plan.folders.length === 0) return {};
   try {
     const r = await restorer(s, op, Date.now() + 240_000, plan);
-    const folderMap = r.drive ? await r.drive.folders(plan.folders, plan.folderMap ?? {}) : await r.mail.folders(plan.folders, plan.folderMap ?? {});
+    const folderMap = await r.folders(plan.folders, plan.folderMap ?? {});
     await savePlan(s, ref, { ...plan, folderMap });
     return {};
   } catch (e) {
-    return { failed: describe(e) };
+    return { failed: describe(e, plan.kind) };
   }
 }
 
-function describe(e: unknown): string {
-  const alarm = alarmFor(e, 'mail.write', { kind: 'mailbox', name: 'target' });
+function describe(e: unknown, kind: ItemKind): string {
+  const alarm = alarmFor(e, kindOf({ kind }).restore.writeOperation, { kind, name: 'target' });
   return alarm ? `${alarm.message} ${alarm.fix}` : (e as Error).message.split('\n')[0]!;
 }
 
 /** Restores one batch; counts it once even when the activity is retried. Returns whether cancellation was asked. */
-export async function restoreBatch(s: Services, ref: RestoreRef & { index: number }): Promise<{ cancelled: boolean }> {
+export async function restoreBatch(s: Ports<'artifacts' | 'contentStores' | 'graph' | 'inventory' | 'operations' | 'versions'>, ref: RestoreRef & { index: number }): Promise<{ cancelled: boolean }> {
   const op = await operation(s, ref);
   if (op.cancelRequested) return { cancelled: true };
   const plan = await loadPlan(s, ref);
   const slice = plan.items.slice(ref.index * BATCH_SIZE, (ref.index + 1) * BATCH_SIZE);
   const { protectedItemId, seq } = op.request;
   const r = await restorer(s, op, Date.now() + 240_000, plan, await beginBatch(s, ref));
+  const shape = kindOf(plan).restore;
   const tenantId = (await s.inventory.getAccount(op.accountId)).tenantId;
   const results: ItemResult[] = [];
   const docs = new Map((await s.versions.versionsAt(protectedItemId, seq, slice.map((e) => e.itemId))).map((d) => [`${d.containerId}|${d.itemId}`, d]));
   for (const entry of slice) {
     const doc = docs.get(`${entry.containerId}|${entry.itemId}`);
-    const folderId = doc?.kind === 'message' || doc?.kind === 'driveItem' ? plan.folderMap?.[entry.folderId] : '';
+    const folderId = doc ? (shape.folderOf(doc) ? plan.folderMap?.[entry.folderId] : '') : undefined;
     if (!doc?.content || folderId === undefined) {
-      results.push({ itemId: entry.itemId, name: String(doc?.props.subject ?? entry.itemId), outcome: 'failed', reason: !doc?.content ? 'its content is not in the backup' : 'its folder could not be restored' });
+      results.push({ itemId: entry.itemId, name: textOf([doc?.props.subject], entry.itemId), outcome: 'failed', reason: !doc?.content ? 'its content is not in the backup' : 'its folder could not be restored' });
       continue;
     }
     try {
       const store = await s.contentStores.forPointer(op.accountId, doc.content);
-      const bytes = async (): Promise<Buffer> => readAll(await openContent(store, tenantId, doc.content!));
-      if (doc.kind === 'message') results.push(await r.mail.message(doc, folderId, bytes));
-      else if (doc.kind === 'driveItem') results.push(await r.drive!.file(doc, folderId!, contentSize(doc.content), () => openContent(store, tenantId, doc.content!)));
-      else {
-        const json = JSON.parse((await bytes()).toString('utf8')) as Record<string, unknown>;
-        results.push(doc.kind === 'event' ? await r.items.event(doc.itemId, json) : await r.items.contact(doc.itemId, json));
-      }
+      const open = (): Promise<Readable> => openContent(store, tenantId, doc.content!);
+      results.push(await r.item(doc, folderId, { size: contentSize(doc.content), open, bytes: async () => readAll(await open()) }));
     } catch (e) {
-      results.push({ itemId: doc.itemId, name: String(doc.props.subject ?? ''), outcome: 'failed', reason: describe(e) });
+      results.push({ itemId: doc.itemId, name: textOf([doc.props.subject]), outcome: 'failed', reason: describe(e, plan.kind) });
     }
   }
   const latest = await operation(s, ref);
@@ -189,7 +179,7 @@ export async function restoreBatch(s: Services, ref: RestoreRef & { index: numbe
   return { cancelled: latest.cancelRequested === true };
 }
 
-export async function finishRestore(s: Services, ref: RestoreRef & { cancelled: boolean; failed?: string }): Promise<OperationStatus> {
+export async function finishRestore(s: Ports<'now' | 'operations'>, ref: RestoreRef & { cancelled: boolean; failed?: string }): Promise<OperationStatus> {
   const op = await operation(s, ref);
   const status: OperationStatus = ref.failed ? 'failed' : ref.cancelled ? 'cancelled' : op.counts.failed > 0 ? 'completedWithWarnings' : 'completed';
   const message = ref.failed ?? (ref.cancelled ? 'Cancelled on request; cancellation is best-effort: items restored before it took effect stay restored.' : undefined);

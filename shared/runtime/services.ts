@@ -87,3 +87,6 @@ export function services(): Services {
   };
   return cached;
 }
+
+/** The part of the runtime a step uses: each step names its ports, so what it can reach is what it says. */
+export type Ports<K extends keyof Services> = Pick<Services, K>;

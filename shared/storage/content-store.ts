@@ -7,35 +7,19 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
-import { BlockBlobClient, ContainerClient, RestError } from '@azure/storage-blob';
+import type { ContainerClient } from '@azure/storage-blob';
 import { fixedBlocks } from './fixed-blocks';
+import { claimExisting, ContentRef, contentBlobName, isConflict, metadataOf, publish, PutResult } from './content-publish';
 import { abandonResumable, putResumable, ResumableResult, ResumableSource } from './resumable-put';
 import { chooseEncoding, ContentEncoding, Digest, encoder } from './content-codec';
-
-export interface ContentRef {
-  sha256: string;
-  /** Size of the original bytes. */
-  size: number;
-  encoding: ContentEncoding;
-}
-
-export interface PutResult extends ContentRef {
-  /** Bytes written to storage by this call (0 when the content was already stored). */
-  storedBytes: number;
-  deduplicated: boolean;
-}
 
 /** Objects up to this size are hashed in memory and written with one conditional request. */
 const SMALL_LIMIT = 4 * 1024 * 1024;
 const BLOCK_SIZE = 4 * 1024 * 1024;
 const BLOCKS_IN_FLIGHT = 2;
 
-export const contentBlobName = (tenantId: string, sha256: string): string => `${tenantId}/sha256/${sha256.slice(0, 2)}/${sha256}`;
-
-const isConflict = (e: unknown): boolean => e instanceof RestError && (e.statusCode === 409 || e.statusCode === 412);
-
 export class ContentStore {
-  constructor(private readonly container: ContainerClient) {}
+  constructor(readonly container: ContainerClient) {}
 
   async put(tenantId: string, source: Readable | Buffer): Promise<PutResult> {
     const stream = Buffer.isBuffer(source) ? Readable.from([source]) : source;
@@ -72,12 +56,15 @@ export class ContentStore {
     const body = encoding === 'gzip' ? gzipSync(bytes) : bytes;
     const blob = this.container.getBlockBlobClient(contentBlobName(tenantId, sha256));
     const ref: ContentRef = { sha256, size: bytes.length, encoding };
-    try {
-      await blob.upload(body, body.length, { conditions: { ifNoneMatch: '*' }, metadata: metadataOf(ref) });
-      return { ...ref, storedBytes: body.length, deduplicated: false };
-    } catch (e) {
-      if (isConflict(e)) return { ...ref, storedBytes: 0, deduplicated: true };
-      throw e;
+    for (;;) {
+      try {
+        await blob.upload(body, body.length, { conditions: { ifNoneMatch: '*' }, metadata: metadataOf(ref) });
+        return { ...ref, storedBytes: body.length, deduplicated: false };
+      } catch (e) {
+        if (!isConflict(e)) throw e;
+        // Already stored: claim it from retention's collector, or write it again if collected in between.
+        if (await claimExisting(blob)) return { ...ref, storedBytes: 0, deduplicated: true };
+      }
     }
   }
 
@@ -123,35 +110,4 @@ export class ContentStore {
     const body = r.readableStreamBody as Readable;
     return ref.encoding === 'gzip' ? body.pipe(createGunzip()) : body;
   }
-
-  async exists(tenantId: string, sha256: string): Promise<boolean> {
-    return this.container.getBlobClient(contentBlobName(tenantId, sha256)).exists();
-  }
-
-  /** Used by retention's garbage collection once no recovery point references the content any more. */
-  async delete(tenantId: string, sha256: string): Promise<void> {
-    await this.container.getBlobClient(contentBlobName(tenantId, sha256)).deleteIfExists();
-  }
-}
-
-const metadataOf = (ref: ContentRef): Record<string, string> => ({ sha256: ref.sha256, size: String(ref.size), encoding: ref.encoding });
-
-/**
- * Commits a staging blob's blocks and copies it server-side under its content name (write-once: content already
- * there is kept and reported as deduplicated). The caller deletes the staging blob.
- */
-export async function publish(
-  container: ContainerClient, tenantId: string, staging: BlockBlobClient, blockIds: string[], ref: ContentRef, storedBytes: number,
-): Promise<PutResult> {
-  const target = container.getBlockBlobClient(contentBlobName(tenantId, ref.sha256));
-  if (await target.exists()) return { ...ref, storedBytes: 0, deduplicated: true };
-  await staging.commitBlockList(blockIds, { metadata: metadataOf(ref) });
-  try {
-    const copy = await target.beginCopyFromURL(staging.url, { conditions: { ifNoneMatch: '*' } });
-    await copy.pollUntilDone();
-  } catch (e) {
-    if (isConflict(e)) return { ...ref, storedBytes: 0, deduplicated: true };
-    throw e;
-  }
-  return { ...ref, storedBytes, deduplicated: false };
 }

@@ -5,12 +5,12 @@ export async function readAll(s: AsyncIterable<unknown>): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-/** The first `cap` bytes of a stream (then it is closed): for previews that must not load a 150 MB message. */
+/** The first `cap` bytes of a stream, and whether there was more (then it is closed): for bounded request bodies. */
 export async function readCapped(s: AsyncIterable<unknown> & { destroy?: () => void }, cap: number): Promise<{ bytes: Buffer; truncated: boolean }> {
   const parts: Buffer[] = [];
   let size = 0;
   for await (const c of s) {
-    const b = Buffer.isBuffer(c) ? c : Buffer.from(c as string);
+    const b = Buffer.isBuffer(c) ? c : Buffer.from(c as Uint8Array);
     parts.push(b);
     size += b.length;
     if (size > cap) {

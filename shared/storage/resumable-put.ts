@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream';
 import type { BlockBlobClient, ContainerClient } from '@azure/storage-blob';
 import { contentChanged } from '../domain/content-changed';
 import { fixedBlocks } from './fixed-blocks';
-import { ContentRef, PutResult, publish } from './content-store';
+import { ContentRef, PutResult, publish } from './content-publish';
 
 /** Fixed, so equal files get equal names; 8 MiB × Azure's 50,000 blocks per blob covers OneDrive's 250 GB limit. */
 export const RESUMABLE_BLOCK = 8 * 1024 * 1024;

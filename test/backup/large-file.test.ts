@@ -44,21 +44,22 @@ class DriveGraph implements GraphReader {
     const bytes = this.files.get(id);
     if (!bytes) throw Object.assign(new Error('itemNotFound'), { status: 404, code: 'itemNotFound' });
     this.starts.push([id, from]);
-    const self = this;
     // Like SharePoint's, the ETag changes with the file's bytes.
-    return { etag: `"{${id}},${sha(bytes).slice(0, 12)}"`, body: Readable.from((function* () {
-      for (let at = from; at < bytes.length; at += CHUNK) {
-        const limit = self.breakAfter.get(id);
-        if (limit !== undefined && at >= limit) {
-          self.breakAfter.delete(id);
-          throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
-        }
-        const chunk = bytes.subarray(at, Math.min(at + CHUNK, bytes.length));
-        self.served.set(id, (self.served.get(id) ?? 0) + chunk.length);
-        self.clock += chunk.length / 1024;
-        yield chunk;
+    return { etag: `"{${id}},${sha(bytes).slice(0, 12)}"`, body: Readable.from(this.chunks(id, bytes, from)) };
+  }
+
+  private *chunks(id: string, bytes: Buffer, from: number): Generator<Buffer> {
+    for (let at = from; at < bytes.length; at += CHUNK) {
+      const limit = this.breakAfter.get(id);
+      if (limit !== undefined && at >= limit) {
+        this.breakAfter.delete(id);
+        throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
       }
-    })()) };
+      const chunk = bytes.subarray(at, Math.min(at + CHUNK, bytes.length));
+      this.served.set(id, (this.served.get(id) ?? 0) + chunk.length);
+      this.clock += chunk.length / 1024;
+      yield chunk;
+    }
   }
 }
 

@@ -10,7 +10,7 @@ const doc = (itemId: string, validFrom: number, subject: string, containerId = '
 
 async function viewOf(store: VersionStore, seq: number): Promise<string[]> {
   const { resources } = await store.view('acct.mailbox.u1', seq).fetchAll();
-  return resources.map((d) => `${d.itemId}:${d.props.subject}`).sort();
+  return resources.map((d) => `${d.itemId}:${String(d.props.subject)}`).sort();
 }
 
 describe('VersionStore + ChangeLog', () => {

@@ -37,7 +37,7 @@ describe('backup edges: bad items, failed and terminated runs, a rebuilt catalog
     } catch (e) {
       const { resources } = await database.container('inventory').items.query("SELECT c.id, c.lease, c.lastSeq, c.lastSeqRunId FROM c WHERE c.type = 'protectedItem'").fetchAll();
       // What a stuck run waits for: its status, and who holds each item's lease.
-      throw new Error(`${(e as Error).message}; last status ${JSON.stringify(last)}; items ${JSON.stringify(resources)}`);
+      throw new Error(`${(e as Error).message}; last status ${JSON.stringify(last)}; items ${JSON.stringify(resources)}`, { cause: e });
     }
   };
   const runs = async (jobId: string, account = accountId): Promise<Run[]> =>

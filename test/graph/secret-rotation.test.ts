@@ -28,19 +28,50 @@ class VaultSecret implements SecretSource {
 }
 
 const TTL = 60_000;
-const secretsSent = (from: number): string[] => bed.sent.slice(from).filter((s) => s.method === 'POST' && new URL(s.url).pathname.endsWith('/oauth2/v2.0/token')).map((s) => new URLSearchParams(s.body).get('client_secret') ?? '');
+const secretsSent = (from: number): string[] =>
+  bed.sent
+    .slice(from)
+    .filter((s) => s.method === 'POST' && new URL(s.url).pathname.endsWith('/oauth2/v2.0/token'))
+    .map((s) => new URLSearchParams(s.body).get('client_secret') ?? '');
 
 async function setUp() {
   const name = uniqueName('rotating app');
-  const app = (await bed.t.control<{ clientId: string; clientSecret: string }>('POST', 'apps', { displayName: name, graphRoles: ['User.Read.All'] })).body;
+  const app = (
+    await bed.t.control<{ clientId: string; clientSecret: string }>('POST', 'apps', {
+      displayName: name,
+      graphRoles: ['User.Read.All'],
+    })
+  ).body;
   const vault = new VaultSecret(app.clientSecret);
   let clock = 1_000_000;
-  const settings = { M365V_GRAPH_BASE_URL: bed.t.em.graphBaseUrl, M365V_AUTHORITY_HOST: bed.t.em.authorityHost } as Settings;
+  const settings = {
+    M365V_GRAPH_BASE_URL: bed.t.em.graphBaseUrl,
+    M365V_AUTHORITY_HOST: bed.t.em.authorityHost,
+  } as Settings;
   const sessions = graphSessions(settings, vault, { now: () => clock, credentialTtlMs: TTL, transport: bed.transport });
-  const account = { id: uniqueName('account'), tenantId: bed.t.em.tenantId, clientId: app.clientId, credential: { type: 'secret', secretName: 'customer-backup' } } as AccountDoc;
-  const users = async () => (await sessions(account)).get<{ value: unknown[] }>('/users?$top=1', { mailbox: 'directory', operation: 'users.list', deadline: later() });
-  const secrets = (body: { add?: string; remove?: string }) => bed.t.control('POST', `apps/${app.clientId}/secrets`, body);
-  return { app, vault, users, secrets, advance: (ms: number) => { clock += ms; } };
+  const account = {
+    id: uniqueName('account'),
+    tenantId: bed.t.em.tenantId,
+    clientId: app.clientId,
+    credential: { type: 'secret', secretName: 'customer-backup' },
+  } as AccountDoc;
+  const users = async () =>
+    (await sessions(account)).get<{ value: unknown[] }>('/users?$top=1', {
+      mailbox: 'directory',
+      operation: 'users.list',
+      deadline: later(),
+    });
+  const secrets = (body: { add?: string; remove?: string }) =>
+    bed.t.control('POST', `apps/${app.clientId}/secrets`, body);
+  return {
+    app,
+    vault,
+    users,
+    secrets,
+    advance: (ms: number) => {
+      clock += ms;
+    },
+  };
 }
 
 describe('a rotated client secret', () => {
@@ -98,12 +129,33 @@ describe('a revoked or expired client secret', () => {
     // Entra ID keeps honouring a token it issued until it expires, as Graph does here.
     await expect(users()).resolves.toBeDefined();
     // An hour on (msal's cache and the emulator both read Date; only Date is faked, I/O and timers stay real).
-    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'hrtime', 'performance'], now: Date.now() + 3600_000 });
+    jest.useFakeTimers({
+      doNotFake: [
+        'nextTick',
+        'setImmediate',
+        'clearImmediate',
+        'setTimeout',
+        'clearTimeout',
+        'setInterval',
+        'clearInterval',
+        'queueMicrotask',
+        'hrtime',
+        'performance',
+      ],
+      now: Date.now() + 3600_000,
+    });
     advance(3600_000);
-    const failure = await users().then(() => undefined, (e: unknown) => e);
+    const failure = await users().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(failure).toMatchObject({ name: 'GraphAuthError', aadsts: '7000215' });
     const alarm = alarmFor(failure, 'users.list', { kind: 'tenant', name: 'Customer' });
-    expect(alarm).toMatchObject({ code: 'auth.badSecret', severity: 'error', fix: expect.stringContaining('Store the secret\'s Value') });
+    expect(alarm).toMatchObject({
+      code: 'auth.badSecret',
+      severity: 'error',
+      fix: expect.stringContaining("Store the secret's Value"),
+    });
     expect(JSON.stringify(alarm)).not.toContain(app.clientSecret);
 
     await secrets({ add: 'fixed-secret' });
@@ -115,10 +167,19 @@ describe('a revoked or expired client secret', () => {
   it('ends in the secret-expired alarm when Key Vault holds a secret past its end date', async () => {
     const { app, vault, users, advance } = await setUp();
     await users();
-    bed.t.em.tenant().apps.find((a) => a.clientId === app.clientId)!.secrets.push({ value: 'expired-secret', expiresAt: new Date('2020-01-01T00:00:00Z') });
+    bed.t.em
+      .tenant()
+      .apps.find((a) => a.clientId === app.clientId)!
+      .secrets.push({ value: 'expired-secret', expiresAt: new Date('2020-01-01T00:00:00Z') });
     vault.value = 'expired-secret';
     advance(TTL + 1);
-    const failure = await users().then(() => undefined, (e: unknown) => e);
-    expect(alarmFor(failure, 'users.list', { kind: 'tenant', name: 'Customer' })).toMatchObject({ code: 'auth.secretExpired', fix: expect.stringContaining('Create a new client secret') });
+    const failure = await users().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(alarmFor(failure, 'users.list', { kind: 'tenant', name: 'Customer' })).toMatchObject({
+      code: 'auth.secretExpired',
+      fix: expect.stringContaining('Create a new client secret'),
+    });
   });
 });

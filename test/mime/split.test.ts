@@ -6,7 +6,8 @@ import type { MimeManifest } from '../../shared/mime/manifest';
 import { openMime } from '../../shared/mime/open';
 import { MimeIntegrityError } from '../../shared/mime/splice';
 import { splitMime } from '../../shared/mime/split';
-import { ContentStore, contentBlobName } from '../../shared/storage/content-store';
+import { ContentStore } from '../../shared/storage/content-store';
+import { contentBlobName } from '../../shared/storage/content-publish';
 import { stackEnv, uniqueName } from '../support/env';
 import { readAll, sha } from '../support/bytes';
 import {

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
-import { ContentStore, contentBlobName } from '../../shared/storage/content-store';
+import { ContentStore } from '../../shared/storage/content-store';
+import { contentBlobName } from '../../shared/storage/content-publish';
 import { RESUMABLE_BLOCK } from '../../shared/storage/resumable-put';
 import { stackEnv, uniqueName } from '../support/env';
 import { readAll, sha } from '../support/bytes';

@@ -17,8 +17,20 @@ const jwk = (key: KeyObject, kid: string) => ({ ...key.export({ format: 'jwk' })
 
 const now = 1_800_000_000;
 
-function sign(claims: Record<string, unknown>, opts: { kid?: string; key?: KeyObject; typ?: string } = {}): Promise<string> {
-  return new SignJWT({ aud: audience, iss: `https://sts.windows.net/${tenant}/`, tid: tenant, oid: 'o1', iat: now - 10, nbf: now - 10, exp: now + 3600, ...claims })
+function sign(
+  claims: Record<string, unknown>,
+  opts: { kid?: string; key?: KeyObject; typ?: string } = {},
+): Promise<string> {
+  return new SignJWT({
+    aud: audience,
+    iss: `https://sts.windows.net/${tenant}/`,
+    tid: tenant,
+    oid: 'o1',
+    iat: now - 10,
+    nbf: now - 10,
+    exp: now + 3600,
+    ...claims,
+  })
     .setProtectedHeader({ alg: 'RS256', kid: opts.kid ?? 'k1', typ: opts.typ ?? 'JWT' })
     .sign(opts.key ?? k1.privateKey);
 }
@@ -44,45 +56,98 @@ describe('API token validation', () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    authorizer = new Authorizer({ authorityHost: base, tenantId: tenant, audiences: [audience, apiClientId], now: () => now * 1000 });
+    authorizer = new Authorizer({
+      authorityHost: base,
+      tenantId: tenant,
+      audiences: [audience, apiClientId],
+      now: () => now * 1000,
+    });
   });
   afterAll(() => new Promise((r) => server.close(r)));
 
-  const reject = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as Unauthorized);
+  const reject = (p: Promise<unknown>) =>
+    p.then(
+      () => undefined,
+      (e: unknown) => e as Unauthorized,
+    );
 
   it('admits an Entra ID access token and reads who it is, its app roles and its groups', async () => {
-    const t = await sign({ roles: ['Backup.Reader', 'Other.Role'], preferred_username: 'ops@contoso.example', groups: ['g1', 'g2'] });
-    expect(await authorizer.authenticate(`Bearer ${t}`)).toEqual({ id: 'o1', name: 'ops@contoso.example', tenantId: tenant, roles: ['Backup.Reader'], groups: ['g1', 'g2'], groupsOverage: false });
+    const t = await sign({
+      roles: ['Backup.Reader', 'Other.Role'],
+      preferred_username: 'ops@contoso.example',
+      groups: ['g1', 'g2'],
+    });
+    expect(await authorizer.authenticate(`Bearer ${t}`)).toEqual({
+      id: 'o1',
+      name: 'ops@contoso.example',
+      tenantId: tenant,
+      roles: ['Backup.Reader'],
+      groups: ['g1', 'g2'],
+      groupsOverage: false,
+    });
   });
 
   it('accepts v2.0 tokens (client id audience, v2.0 issuer) and an audience array naming the API', async () => {
-    await expect(authorizer.authenticate(`Bearer ${await sign({ aud: apiClientId, iss: `https://login.microsoftonline.com/${tenant}/v2.0` })}`)).resolves.toMatchObject({ id: 'o1' });
-    await expect(authorizer.authenticate(`Bearer ${await sign({ aud: ['https://graph.microsoft.com', audience] })}`)).resolves.toMatchObject({ id: 'o1' });
+    await expect(
+      authorizer.authenticate(
+        `Bearer ${await sign({ aud: apiClientId, iss: `https://login.microsoftonline.com/${tenant}/v2.0` })}`,
+      ),
+    ).resolves.toMatchObject({ id: 'o1' });
+    await expect(
+      authorizer.authenticate(`Bearer ${await sign({ aud: ['https://graph.microsoft.com', audience] })}`),
+    ).resolves.toMatchObject({ id: 'o1' });
   });
 
   it('notices group overage (the groups did not fit in the token)', async () => {
-    const t = await sign({ _claim_names: { groups: 'src1' }, _claim_sources: { src1: { endpoint: 'https://graph.microsoft.com/v1.0/users/o1/getMemberObjects' } } });
+    const t = await sign({
+      _claim_names: { groups: 'src1' },
+      _claim_sources: { src1: { endpoint: 'https://graph.microsoft.com/v1.0/users/o1/getMemberObjects' } },
+    });
     expect(await authorizer.authenticate(`Bearer ${t}`)).toMatchObject({ groups: [], groupsOverage: true });
   });
 
   it('tolerates a minute of clock skew, not more', async () => {
     await expect(authorizer.authenticate(`Bearer ${await sign({ exp: now - 50 })}`)).resolves.toBeDefined();
     await expect(authorizer.authenticate(`Bearer ${await sign({ nbf: now + 50 })}`)).resolves.toBeDefined();
-    expect(await reject(authorizer.authenticate(`Bearer ${await sign({ exp: now - 70 })}`))).toMatchObject({ status: 401 });
+    expect(await reject(authorizer.authenticate(`Bearer ${await sign({ exp: now - 70 })}`))).toMatchObject({
+      status: 401,
+    });
   });
 
   it.each([
     ['no header', async () => undefined, /Bearer/],
     ['an expired token', async () => `Bearer ${await sign({ exp: now - 3600 })}`, /expired/],
     ['a token not valid yet', async () => `Bearer ${await sign({ nbf: now + 600 })}`, /not valid yet/],
-    ['a token for another audience', async () => `Bearer ${await sign({ aud: 'https://graph.microsoft.com' })}`, /another audience/],
-    ['a token of another tenant', async () => `Bearer ${await sign({ iss: 'https://sts.windows.net/22222222-2222-2222-2222-222222222222/', tid: '22222222-2222-2222-2222-222222222222' })}`, /another tenant/],
-    ['a tid that is not the issuer\'s tenant', async () => `Bearer ${await sign({ tid: '22222222-2222-2222-2222-222222222222' })}`, /tenant \(tid\)/],
+    [
+      'a token for another audience',
+      async () => `Bearer ${await sign({ aud: 'https://graph.microsoft.com' })}`,
+      /another audience/,
+    ],
+    [
+      'a token of another tenant',
+      async () =>
+        `Bearer ${await sign({ iss: 'https://sts.windows.net/22222222-2222-2222-2222-222222222222/', tid: '22222222-2222-2222-2222-222222222222' })}`,
+      /another tenant/,
+    ],
+    [
+      "a tid that is not the issuer's tenant",
+      async () => `Bearer ${await sign({ tid: '22222222-2222-2222-2222-222222222222' })}`,
+      /tenant \(tid\)/,
+    ],
     ['a token without tid', async () => `Bearer ${await sign({ tid: undefined })}`, /'tid' claim/],
     ['a token without oid', async () => `Bearer ${await sign({ oid: undefined })}`, /'oid' claim/],
-    ['a forged signature', async () => `Bearer ${await sign({ roles: ['Backup.Administrator'] }, { key: k2.privateKey })}`, /signature/],
+    [
+      'a forged signature',
+      async () => `Bearer ${await sign({ roles: ['Backup.Administrator'] }, { key: k2.privateKey })}`,
+      /signature/,
+    ],
     ['alg none', async () => `Bearer ${unsigned({ alg: 'none', typ: 'JWT' }, {})}`, /RS256/],
-    ['HS256 signed with the public key', async () => `Bearer ${await new SignJWT({ aud: audience, iss: `https://sts.windows.net/${tenant}/`, tid: tenant, oid: 'o1', exp: now + 3600, roles: ['Backup.Administrator'] }).setProtectedHeader({ alg: 'HS256', kid: 'k1', typ: 'JWT' }).sign(new Uint8Array(k1.publicKey.export({ type: 'spki', format: 'pem' }) as Buffer))}`, /RS256/],
+    [
+      'HS256 signed with the public key',
+      async () =>
+        `Bearer ${await new SignJWT({ aud: audience, iss: `https://sts.windows.net/${tenant}/`, tid: tenant, oid: 'o1', exp: now + 3600, roles: ['Backup.Administrator'] }).setProtectedHeader({ alg: 'HS256', kid: 'k1', typ: 'JWT' }).sign(new Uint8Array(k1.publicKey.export({ type: 'spki', format: 'pem' }) as Buffer))}`,
+      /RS256/,
+    ],
     ['another JOSE type than an access token', async () => `Bearer ${await sign({}, { typ: 'dpop+jwt' })}`, /typ/],
     ['garbage', async () => 'Bearer abc.def', /malformed/],
   ])('refuses %s with 401', async (_what, header, message) => {
@@ -96,13 +161,32 @@ describe('API token validation', () => {
     afterEach(() => jest.useRealTimers());
     // jose's key cache and cooldown run on Date.now: only Date is faked, network and timers stay real.
     const fakeDate = (at: number) => {
-      jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'hrtime', 'performance'], now: at });
+      jest.useFakeTimers({
+        doNotFake: [
+          'nextTick',
+          'setImmediate',
+          'clearImmediate',
+          'setTimeout',
+          'clearTimeout',
+          'setInterval',
+          'clearInterval',
+          'queueMicrotask',
+          'hrtime',
+          'performance',
+        ],
+        now: at,
+      });
     };
 
     it('are fetched once, refetched once for an unknown key id within the cooldown, and a rolled-over key is accepted after it', async () => {
       const t0 = Date.now();
       fakeDate(t0);
-      const fresh = new Authorizer({ authorityHost: base, tenantId: tenant, audiences: [audience], now: () => now * 1000 });
+      const fresh = new Authorizer({
+        authorityHost: base,
+        tenantId: tenant,
+        audiences: [audience],
+        now: () => now * 1000,
+      });
       const before = fetches;
       for (let i = 0; i < 5; i++) await fresh.authenticate(`Bearer ${await sign({})}`);
       expect(fetches - before).toBe(1);
@@ -115,14 +199,20 @@ describe('API token validation', () => {
       jest.setSystemTime(t0 + 31_000);
       await expect(fresh.authenticate(rolled)).resolves.toMatchObject({ id: 'o1' });
       expect(fetches - before).toBe(2);
-      for (let i = 0; i < 5; i++) await reject(fresh.authenticate(`Bearer ${await sign({}, { kid: `forged-${i}`, key: k2.privateKey })}`));
+      for (let i = 0; i < 5; i++)
+        await reject(fresh.authenticate(`Bearer ${await sign({}, { kid: `forged-${i}`, key: k2.privateKey })}`));
       expect(fetches - before).toBe(2);
     });
 
     it('unavailable is a failure of ours (503), not a rejected token', async () => {
       available = false;
       try {
-        const blind = new Authorizer({ authorityHost: base, tenantId: tenant, audiences: [audience], now: () => now * 1000 });
+        const blind = new Authorizer({
+          authorityHost: base,
+          tenantId: tenant,
+          audiences: [audience],
+          now: () => now * 1000,
+        });
         await expect(blind.authenticate(`Bearer ${await sign({})}`)).rejects.toBeInstanceOf(SigningKeysUnavailable);
       } finally {
         available = true;

@@ -1,4 +1,5 @@
 import { ContainerWorkload, GraphItem, pick, seg } from './workload';
+import { textOf } from '../../domain/text';
 
 /** A whole drive (OneDrive or library) through one root delta; items are tracked by id, never by path. */
 export function driveItems(driveId: string): ContainerWorkload {
@@ -35,5 +36,5 @@ const describe = (malware: unknown): string => {
 function contentKeyOf(item: GraphItem): string {
   const hashes = (item.file as { hashes?: Record<string, string> }).hashes ?? {};
   const marker = hashes.sha256Hash ?? hashes.quickXorHash ?? (typeof item.cTag === 'string' ? item.cTag : item.eTag);
-  return `${String(marker)}:${String(item.size ?? '')}`;
+  return `${String(marker)}:${textOf([item.size])}`;
 }

@@ -1,7 +1,8 @@
-import { discover, DirectoryUser, repositoryFor, repositoryRefs } from '../../../shared/backup/discovery';
+import { directoriesFor, discover, repositoryFor, repositoryRefs } from '../../../shared/backup/discovery';
+import type { DirectoryEntry } from '../../../shared/backup/directory';
 import { jobInput } from '../../../shared/inventory/schemas';
 
-const users: DirectoryUser[] = [
+const users: DirectoryEntry[] = [
   { id: 'u1', displayName: 'Adele Vance', userPrincipalName: 'adele@contoso.example', mail: 'adele@contoso.example', assignedLicenses: [{}] },
   { id: 'u2', displayName: 'Bob Kelly', userPrincipalName: 'bob@contoso.example', mail: 'bob@contoso.example', assignedLicenses: [{}] },
   { id: 'u3', displayName: 'Info Desk', userPrincipalName: 'info@contoso.example', mail: 'info@contoso.example', assignedLicenses: [] },
@@ -12,18 +13,24 @@ const sources = (s: unknown) => jobInput.shape.sources.parse(s);
 
 describe('discover', () => {
   it('covers every mailbox (shared ones too, not guests with an external address) and every licensed OneDrive of the account', () => {
-    const d = discover(sources({ scope: 'account' }), users);
+    const d = discover(sources({ scope: 'account' }), { users });
     expect(d.items.map((i) => `${i.kind}:${i.userId}`)).toEqual(['mailbox:u1', 'mailbox:u2', 'mailbox:u3', 'onedrive:u1', 'onedrive:u2']);
     expect(d.items.every((i) => !i.explicit)).toBe(true);
   });
   it('puts selected items first, in priority order, matched by name, address or id, without duplicates', () => {
-    const d = discover(sources({ scope: 'account', include: { mailboxes: true, oneDrives: false }, items: [{ kind: 'mailbox', match: 'BOB KELLY' }, { kind: 'onedrive', match: 'adele@contoso.example' }] }), users);
+    const d = discover(sources({ scope: 'account', include: { mailboxes: true, oneDrives: false }, items: [{ kind: 'mailbox', match: 'BOB KELLY' }, { kind: 'onedrive', match: 'adele@contoso.example' }] }), { users });
     expect(d.items.map((i) => `${i.kind}:${i.userId}:${i.explicit}`)).toEqual(['mailbox:u2:true', 'onedrive:u1:true', 'mailbox:u1:false', 'mailbox:u3:false']);
   });
   it('applies exclusions and reports selectors that match nobody', () => {
-    const d = discover(sources({ scope: 'selected', items: [{ kind: 'mailbox', match: 'u3' }, { kind: 'mailbox', match: 'ghost@contoso.example' }], exclude: [{ kind: 'mailbox', match: 'info@contoso.example' }] }), users);
+    const d = discover(sources({ scope: 'selected', items: [{ kind: 'mailbox', match: 'u3' }, { kind: 'mailbox', match: 'ghost@contoso.example' }], exclude: [{ kind: 'mailbox', match: 'info@contoso.example' }] }), { users });
     expect(d.items).toEqual([]);
     expect(d.unmatched).toEqual([{ kind: 'mailbox', match: 'ghost@contoso.example' }]);
+  });
+  it('reads only the directories of the kinds a job selects or includes', () => {
+    expect(directoriesFor(sources({ scope: 'account' }))).toEqual(['users']);
+    expect(directoriesFor(sources({ scope: 'account', include: { mailboxes: false, oneDrives: false } }))).toEqual([]);
+    expect(directoriesFor(sources({ scope: 'selected', items: [{ kind: 'onedrive', match: 'u1' }] }))).toEqual(['users']);
+    expect(discover(sources({ scope: 'account' }), {})).toEqual({ items: [], unmatched: [] });
   });
   it('requires items when the scope is "selected"', () => {
     const r = jobInput.shape.sources.safeParse({ scope: 'selected' });

@@ -1,0 +1,71 @@
+// Retention over HTTP: start a run now (Administrator, audited), follow runs and their per-item reports (Reader),
+// and put an account or a protected item on litigation hold or release it (Administrator, audited).
+import type { HttpRequest } from '@azure/functions';
+import { app } from '@azure/functions';
+import * as df from 'durable-functions';
+import { z } from 'zod';
+import { getRetentionRun, listRetentionRuns, retentionItemReports } from '../shared/retention/retention-steps';
+import { services } from '../shared/runtime/services';
+import { body, clientIp, handle, HttpError, json } from './http/respond';
+import { retentionInstanceId, type RetentionInput } from './retention-orchestration';
+
+df.app.client.http('retentionStart', {
+  route: 'accounts/{accountId}/retention-runs', methods: ['POST'], authLevel: 'anonymous',
+  handler: async (req, client, context) =>
+    handle('Backup.Administrator', async (_r, _c, principal) => {
+      const s = services();
+      const accountId = req.params.accountId!;
+      await s.inventory.getAccount(accountId);
+      const now = s.now();
+      const runId = `${now.toISOString().replace(/[-:.]/g, '').slice(0, 15)}-manual`;
+      await s.audit.record({ accountId, action: 'retention.start', principal, ...clientIp(req), subject: { runId } }, now);
+      const input: RetentionInput = { accountId, runId, trigger: 'manual', requestedBy: { id: principal.id, name: principal.name } };
+      await client.startNew('retentionJob', { instanceId: retentionInstanceId(accountId, runId), input });
+      return json(202, { id: runId, status: 'running' }, { location: `/api/accounts/${accountId}/retention-runs/${runId}` });
+    })(req, context),
+});
+
+app.http('retentionRunsList', {
+  route: 'accounts/{accountId}/retention-runs', methods: ['GET'], authLevel: 'anonymous',
+  handler: handle('Backup.Reader', async (req) => {
+    await services().inventory.getAccount(req.params.accountId!);
+    return json(200, { value: await listRetentionRuns(services(), req.params.accountId!) });
+  }),
+});
+
+app.http('retentionRunsGet', {
+  route: 'accounts/{accountId}/retention-runs/{runId}', methods: ['GET'], authLevel: 'anonymous',
+  handler: handle('Backup.Reader', async (req) => {
+    const ref = { accountId: req.params.accountId!, runId: req.params.runId! };
+    const run = await getRetentionRun(services(), ref);
+    if (!run) throw new HttpError(404, 'notFound', `No retention run '${ref.runId}' in this account.`);
+    const items = [];
+    for await (const r of retentionItemReports(services(), ref)) items.push(r);
+    return json(200, { ...run, items });
+  }),
+});
+
+const holdInput = z.object({ reason: z.string().trim().min(1).max(500) });
+
+/** PUT sets the hold (the reason is required), DELETE releases it; both audited. */
+async function changeHold(req: HttpRequest, principal: { id: string; name: string; tenantId: string }, target: 'account' | 'item'): Promise<ReturnType<typeof json>> {
+  const s = services();
+  const accountId = req.params.accountId!;
+  const now = s.now();
+  const hold = req.method === 'PUT' ? { reason: (await body(req, holdInput)).reason, by: principal.name, at: now.toISOString() } : undefined;
+  const subject = target === 'account' ? { scope: 'account' } : { protectedItemId: req.params.itemId! };
+  await s.audit.record({ accountId, action: hold ? 'hold.set' : 'hold.release', principal, ...clientIp(req), subject: { ...subject, ...(hold ? { reason: hold.reason } : {}) } }, now);
+  if (target === 'account') return json(200, { hold: (await s.inventory.setAccountHold(accountId, hold, now)).hold ?? null });
+  const item = await s.inventory.updateProtectedItem(accountId, req.params.itemId!, ({ hold: _old, ...cur }) => ({ ...cur, ...(hold ? { hold } : {}) }));
+  return json(200, { hold: item.hold ?? null });
+}
+
+app.http('accountHold', {
+  route: 'accounts/{accountId}/hold', methods: ['PUT', 'DELETE'], authLevel: 'anonymous',
+  handler: handle('Backup.Administrator', async (req, _c, principal) => changeHold(req, principal, 'account')),
+});
+
+app.http('protectedItemHold', {
+  route: 'accounts/{accountId}/protected-items/{itemId}/hold', methods: ['PUT', 'DELETE'], authLevel: 'anonymous',
+  handler: handle('Backup.Administrator', async (req, _c, principal) => changeHold(req, principal, 'item')),
+});

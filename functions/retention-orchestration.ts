@@ -1,0 +1,124 @@
+// Durable wiring of retention runs: a daily timer starts one per account, and administrators start one on demand
+// (retention-api.ts). Orchestrators only decide what runs next; every step is an activity over shared/retention.
+// Payloads are ids and counts; each execution prunes one page of items, then continues as new (bounded history).
+import * as df from 'durable-functions';
+import type { OrchestrationContext, OrchestrationHandler, RetryOptions } from 'durable-functions';
+import type { InvocationContext } from '@azure/functions';
+import {
+  beginRetention, emptyTotals, finishRetention, ITEM_PAGE, RetentionRef, RetentionRunDoc, RetentionTotals, retentionCollect, retentionItemIds, retentionMark, retentionPruneItem, SLICES,
+} from '../shared/retention/retention-steps';
+import { services } from '../shared/runtime/services';
+
+type Services = ReturnType<typeof services>;
+
+const steps = {
+  retentionBegin: beginRetention,
+  retentionItemIds,
+  retentionPruneItem,
+  retentionMark,
+  retentionCollect,
+  retentionFinish: async (s: Services, ref: Parameters<typeof finishRetention>[1], context: InvocationContext) => {
+    const run = await finishRetention(s, ref);
+    // The shape the alert rules read (infra/): one line per run, and the storage-limit alarm when content was locked.
+    context.log(`RetentionRun ${JSON.stringify({ accountId: run.accountId, runId: run.id, status: run.status, ...run.totals })}`);
+    if (run.totals.blobsLocked > 0) {
+      context.warn(`VaultAlarm ${JSON.stringify({
+        severity: 'warning', code: 'repository.storageLimit', accountId: run.accountId, runId: run.id,
+        message: `The backup repository hit a storage API limit: ${run.totals.blobsLocked} content blob(s) retention freed could not be deleted (${run.locked?.[0]?.reason ?? 'refused'}).`,
+        fix: 'Content under an immutability policy or legal hold is deleted by a later run once it unlocks; if the repository is not meant to be immutable, check its policies, and check the storage account is enabled and reachable by the app.',
+      })}`);
+    }
+    return run.status;
+  },
+};
+
+type Activities = typeof steps;
+type Name = keyof Activities;
+
+const retry = (): RetryOptions => {
+  const r = new df.RetryOptions(5000, 4);
+  r.backoffCoefficient = 2;
+  return r;
+};
+
+function* call<N extends Name>(ctx: OrchestrationContext, name: N, input: Parameters<Activities[N]>[1]): Generator<df.Task, Awaited<ReturnType<Activities[N]>>, unknown> {
+  return (yield ctx.df.callActivityWithRetry(name, retry(), input)) as Awaited<ReturnType<Activities[N]>>;
+}
+
+export interface RetentionInput extends RetentionRef {
+  trigger: RetentionRunDoc['trigger'];
+  requestedBy?: RetentionRunDoc['requestedBy'];
+  /** Where a continued execution resumes: the next page of items to prune. */
+  offset?: number;
+  totals?: RetentionTotals;
+}
+
+/** Items pruned at once, and collection slices at once. */
+const FAN_OUT = 4;
+
+const retentionJob: OrchestrationHandler = function* (ctx: OrchestrationContext) {
+  const input = ctx.df.getInput() as RetentionInput;
+  const ref: RetentionRef = { accountId: input.accountId, runId: input.runId };
+  const totals = input.totals ?? emptyTotals();
+  const locked: NonNullable<RetentionRunDoc['locked']> = [];
+  try {
+    if (input.offset === undefined) yield* call(ctx, 'retentionBegin', { ...ref, trigger: input.trigger, ...(input.requestedBy ? { requestedBy: input.requestedBy } : {}) });
+    const offset = input.offset ?? 0;
+    const ids = yield* call(ctx, 'retentionItemIds', { ...ref, offset });
+    for (let i = 0; i < ids.length; i += FAN_OUT) {
+      const tasks = ids.slice(i, i + FAN_OUT).map((protectedItemId) => ctx.df.callActivityWithRetry('retentionPruneItem', retry(), { ...ref, protectedItemId }));
+      for (const r of (yield ctx.df.Task.all(tasks)) as Array<Awaited<ReturnType<Activities['retentionPruneItem']>>>) {
+        totals.items++;
+        totals.pointsMarked += r.marked.length;
+        totals.pointsRemoved += r.removed.length;
+        totals.versionsRemoved += r.versionsRemoved;
+        if (r.skipped) totals.itemsSkipped++;
+      }
+    }
+    if (ids.length === ITEM_PAGE) {
+      ctx.df.continueAsNew({ ...input, offset: offset + ITEM_PAGE, totals });
+      return;
+    }
+    while (!(yield* call(ctx, 'retentionMark', ref)).done);
+    for (let i = 0; i < SLICES.length; i += FAN_OUT) {
+      const tasks = SLICES.slice(i, i + FAN_OUT).map((slice) => ctx.df.callActivityWithRetry('retentionCollect', retry(), { ...ref, slice }));
+      for (const r of (yield ctx.df.Task.all(tasks)) as Array<Awaited<ReturnType<Activities['retentionCollect']>>>) {
+        totals.blobsScanned += r.scanned;
+        totals.blobsCondemned += r.condemned;
+        totals.blobsRevived += r.revived;
+        totals.blobsDeleted += r.deleted;
+        totals.bytesFreed += r.deletedBytes;
+        totals.blobsLocked += r.locked.length;
+        locked.push(...r.locked);
+      }
+    }
+    return yield* call(ctx, 'retentionFinish', { ...ref, totals, locked: locked.slice(0, 20) });
+  } catch (e) {
+    return yield* call(ctx, 'retentionFinish', { ...ref, totals, locked, failed: (e as Error).message.split('\n')[0]! });
+  }
+};
+
+for (const [name, step] of Object.entries(steps) as Array<[Name, (s: Services, input: unknown, context: InvocationContext) => Promise<unknown>]>) {
+  df.app.activity(name, { handler: (input: unknown, context) => step(services(), input, context) });
+}
+df.app.orchestration('retentionJob', retentionJob);
+
+/** One scheduled run per account per day: the instance id is the day's, so a second start the same day is a no-op. */
+export const retentionInstanceId = (accountId: string, runId: string): string => `retention-${accountId}-${runId}`;
+
+df.app.client.timer('retentionScheduler', {
+  // 02:30 UTC daily: after most nightly backups have begun, before the working day in Europe and the Americas.
+  schedule: '0 30 2 * * *',
+  handler: async (_timer, client, context) => {
+    const day = new Date().toISOString().slice(0, 10).replace(/-/g, '');
+    for (const account of await services().inventory.listAccounts()) {
+      const runId = `${day}-daily`;
+      const instanceId = retentionInstanceId(account.id, runId);
+      const existing = await client.getStatus(instanceId).catch(() => undefined);
+      if (existing?.runtimeStatus) continue;
+      const input: RetentionInput = { accountId: account.id, runId, trigger: 'schedule' };
+      await client.startNew('retentionJob', { instanceId, input });
+      context.log(`retention run ${runId} started for account ${account.id}`);
+    }
+  },
+});

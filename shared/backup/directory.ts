@@ -1,0 +1,30 @@
+// The tenant directories protected items are found in. Each kind names the one its items come from, so a run reads
+// each directory once, whatever the number of kinds that share it (a user has a mailbox and a OneDrive).
+import type { GraphOperation } from '../domain/graph-permissions';
+
+/** An entry of a directory listing: the fields discovery matches selectors on and decides eligibility from. */
+export interface DirectoryEntry {
+  id: string;
+  displayName?: string | null;
+  userPrincipalName?: string | null;
+  mail?: string | null;
+  /** 'Guest' users have a mail address (their external one) but no mailbox in this tenant. */
+  userType?: string | null;
+  /** Licences assigned; OneDrive exists only for licensed users. Shared mailboxes have none but do have mail. */
+  assignedLicenses?: unknown[] | null;
+}
+
+export interface DirectorySource {
+  /** The first page's path; every page is read (nextLink). */
+  path: string;
+  operation: GraphOperation;
+}
+
+export const DIRECTORY_SOURCES = {
+  users: { path: '/users?$select=id,displayName,userPrincipalName,mail,userType,assignedLicenses&$top=999', operation: 'users.list' },
+} as const satisfies Record<string, DirectorySource>;
+
+export type DirectorySourceId = keyof typeof DIRECTORY_SOURCES;
+
+/** Each directory a job needs, listed once. */
+export type Directory = Partial<Record<DirectorySourceId, DirectoryEntry[]>>;

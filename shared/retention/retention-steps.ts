@@ -1,0 +1,199 @@
+// Steps of a retention run of one account, each the body of one activity: prune each protected item (prune-item.ts),
+// mark the content the tenant's versions still reference, and collect the rest slice by slice (collector.ts).
+// Idempotent: a retried step or a re-run of the same run redoes nothing harmful. Results are small; per-item
+// reports go to a blob beside the run.
+import type { ContainerClient } from '@azure/storage-blob';
+import type { Ports } from '../runtime/services';
+import { DEFAULT_REPOSITORY } from '../inventory/schemas';
+import { withoutSystem } from '../inventory/inventory-store';
+import { collect, CollectReport, referencedHashes } from './collector';
+import { bitsFor, MarkSet } from './mark-set';
+import { ItemRetentionReport, pruneItem } from './prune-item';
+
+export interface RetentionRef {
+  accountId: string;
+  runId: string;
+}
+
+export interface RetentionTotals {
+  items: number;
+  pointsMarked: number;
+  pointsRemoved: number;
+  versionsRemoved: number;
+  itemsSkipped: number;
+  blobsScanned: number;
+  blobsCondemned: number;
+  blobsRevived: number;
+  blobsDeleted: number;
+  bytesFreed: number;
+  blobsLocked: number;
+}
+
+export const emptyTotals = (): RetentionTotals => ({
+  items: 0, pointsMarked: 0, pointsRemoved: 0, versionsRemoved: 0, itemsSkipped: 0,
+  blobsScanned: 0, blobsCondemned: 0, blobsRevived: 0, blobsDeleted: 0, bytesFreed: 0, blobsLocked: 0,
+});
+
+export interface RetentionRunDoc {
+  id: string;
+  accountId: string;
+  /** Retention runs sit beside backup runs in the `runs` container, under a job id of their own. */
+  jobId: typeof RETENTION_JOB;
+  type: 'retention';
+  trigger: 'schedule' | 'manual';
+  requestedBy?: { id: string; name: string };
+  status: 'running' | 'success' | 'warning' | 'failed';
+  startedAt: string;
+  endedAt?: string;
+  totals: RetentionTotals;
+  /** Content Storage would not let go (immutability, legal hold, refusal), a sample with reasons. */
+  locked?: Array<{ sha256: string; reason: string }>;
+  message?: string;
+}
+
+export const RETENTION_JOB = '_retention';
+/** Protected items per page of a run (one orchestration execution prunes one page, then continues as new). */
+export const ITEM_PAGE = 100;
+/** Collection works in 16 slices, by the first hex digit of the content hash. */
+export const SLICES = '0123456789abcdef'.split('');
+
+const runBlob = (ref: RetentionRef, name: string): string => `retention/${ref.accountId}/${ref.runId}/${name}`;
+
+export async function getRetentionRun(s: Ports<'points'>, ref: RetentionRef): Promise<RetentionRunDoc | undefined> {
+  const { resource } = await s.points.runs.item(ref.runId, [ref.accountId, RETENTION_JOB]).read<RetentionRunDoc>();
+  return resource?.type === 'retention' ? withoutSystem(resource) : undefined;
+}
+
+export async function listRetentionRuns(s: Ports<'points'>, accountId: string): Promise<RetentionRunDoc[]> {
+  const { resources } = await s.points.runs.items
+    .query<RetentionRunDoc>({ query: 'SELECT * FROM c WHERE c.accountId = @a AND c.jobId = @j ORDER BY c.startedAt DESC', parameters: [{ name: '@a', value: accountId }, { name: '@j', value: RETENTION_JOB }] }, { partitionKey: [accountId, RETENTION_JOB] })
+    .fetchAll();
+  return resources.map(withoutSystem);
+}
+
+export async function beginRetention(s: Ports<'points' | 'now'>, ref: RetentionRef & Pick<RetentionRunDoc, 'trigger' | 'requestedBy'>): Promise<void> {
+  if (await getRetentionRun(s, ref)) return;
+  const doc: RetentionRunDoc = {
+    id: ref.runId, accountId: ref.accountId, jobId: RETENTION_JOB, type: 'retention', trigger: ref.trigger, status: 'running',
+    startedAt: s.now().toISOString(), totals: emptyTotals(), ...(ref.requestedBy ? { requestedBy: ref.requestedBy } : {}),
+  };
+  await s.points.runs.items.upsert(doc);
+}
+
+export async function retentionItemIds(s: Ports<'inventory'>, ref: RetentionRef & { offset: number }): Promise<string[]> {
+  const items = await s.inventory.listProtectedItems(ref.accountId);
+  return items.map((i) => i.id).sort().slice(ref.offset, ref.offset + ITEM_PAGE);
+}
+
+/** Prunes one item and files its report beside the run (appended: a retried step may file it twice, harmlessly). */
+export async function retentionPruneItem(
+  s: Ports<'inventory' | 'points' | 'versions' | 'operations' | 'log' | 'artifacts' | 'settings' | 'now'>,
+  ref: RetentionRef & { protectedItemId: string },
+): Promise<Pick<ItemRetentionReport, 'marked' | 'removed' | 'versionsRemoved'> & { skipped: boolean }> {
+  const report = await pruneItem(s, ref, { graceMs: s.settings.M365V_RETENTION_GRACE_SECONDS * 1000 });
+  const line = Buffer.from(JSON.stringify(report) + '\n');
+  const blob = s.artifacts.getAppendBlobClient(runBlob(ref, 'items.jsonl'));
+  await blob.createIfNotExists({ blobHTTPHeaders: { blobContentType: 'application/x-ndjson' } });
+  await blob.appendBlock(line, line.length);
+  return { marked: report.marked, removed: report.removed, versionsRemoved: report.versionsRemoved, skipped: report.skipped !== undefined };
+}
+
+/** Per-item reports of a run, as filed. */
+export async function* retentionItemReports(s: Ports<'artifacts'>, ref: RetentionRef): AsyncGenerator<ItemRetentionReport> {
+  const blob = s.artifacts.getBlobClient(runBlob(ref, 'items.jsonl'));
+  if (!(await blob.exists())) return;
+  const text = (await blob.downloadToBuffer()).toString('utf8');
+  const seen = new Set<string>();
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    const r = JSON.parse(line) as ItemRetentionReport;
+    if (seen.has(r.protectedItemId)) continue;
+    seen.add(r.protectedItemId);
+    yield r;
+  }
+}
+
+interface MarkState {
+  startedAt: string;
+  /** Protected items of the tenant's accounts, in order, and how many are marked. */
+  done: number;
+}
+
+/**
+ * Marks the content every version of the tenant's protected items references (all of the tenant's accounts, all
+ * repositories: a hash referenced in one repository keeps its namesake in another, which only delays collection).
+ * Works for about `timeBoxSeconds`, then checkpoints; `done` once every item is marked.
+ */
+export async function retentionMark(s: Ports<'inventory' | 'versions' | 'artifacts' | 'settings' | 'now'>, ref: RetentionRef): Promise<{ done: boolean }> {
+  const stateBlob = s.artifacts.getBlockBlobClient(runBlob(ref, 'marks.json'));
+  const bitsBlob = s.artifacts.getBlockBlobClient(runBlob(ref, 'marks.bin'));
+  const items = await tenantItems(s, ref.accountId);
+  let state: MarkState;
+  let marks: MarkSet;
+  if (await stateBlob.exists()) {
+    state = JSON.parse((await stateBlob.downloadToBuffer()).toString('utf8')) as MarkState;
+    if (state.done >= items.length) return { done: true };
+    marks = MarkSet.from(await bitsBlob.downloadToBuffer());
+  } else {
+    // The marking's start: versions written before it are seen (COLLECTION.md, section 2).
+    state = { startedAt: s.now().toISOString(), done: 0 };
+    marks = MarkSet.empty(bitsFor(items.length * 2000));
+  }
+  const until = Date.now() + s.settings.M365V_SYNC_TIME_BOX_SECONDS * 1000;
+  while (state.done < items.length && Date.now() < until) {
+    for await (const page of s.versions.contentPointers(items[state.done]!)) for (const pointer of page) for (const h of referencedHashes(pointer)) marks.add(h);
+    state.done++;
+  }
+  // Bits first: a state blob never names more items than the bits hold.
+  await bitsBlob.uploadData(marks.bits);
+  const body = JSON.stringify(state);
+  await stateBlob.upload(body, Buffer.byteLength(body));
+  return { done: state.done >= items.length };
+}
+
+async function tenantItems(s: Ports<'inventory'>, accountId: string): Promise<string[]> {
+  const { tenantId } = await s.inventory.getAccount(accountId);
+  const accounts = (await s.inventory.listAccounts()).filter((a) => a.tenantId === tenantId);
+  const ids: string[] = [];
+  for (const a of accounts) for (const item of await s.inventory.listProtectedItems(a.id)) ids.push(item.id);
+  return ids.sort();
+}
+
+/** The content containers the account's repositories use, each once. */
+async function contentContainers(s: Ports<'inventory' | 'contentStores'>, accountId: string): Promise<ContainerClient[]> {
+  const names = [DEFAULT_REPOSITORY, ...(await s.inventory.listRepositories(accountId)).map((r) => r.name)];
+  const byUrl = new Map<string, ContainerClient>();
+  for (const name of names) {
+    const { container } = await s.contentStores.get(accountId, name);
+    byUrl.set(container.url, container);
+  }
+  return [...byUrl.values()];
+}
+
+/** Collects one slice of the tenant's content in every container the account uses, against the finished marking. */
+export async function retentionCollect(s: Ports<'inventory' | 'contentStores' | 'artifacts' | 'settings' | 'now'>, ref: RetentionRef & { slice: string }): Promise<Omit<CollectReport, 'locked'> & { locked: CollectReport['locked'] }> {
+  const state = JSON.parse((await s.artifacts.getBlobClient(runBlob(ref, 'marks.json')).downloadToBuffer()).toString('utf8')) as MarkState;
+  const marks = MarkSet.from(await s.artifacts.getBlobClient(runBlob(ref, 'marks.bin')).downloadToBuffer());
+  const { tenantId } = await s.inventory.getAccount(ref.accountId);
+  const total: CollectReport = { scanned: 0, condemned: 0, revived: 0, deleted: 0, deletedBytes: 0, locked: [] };
+  for (const container of await contentContainers(s, ref.accountId)) {
+    const r = await collect(container, marks, { tenantId, prefix: ref.slice, markStartedAt: new Date(state.startedAt), graceMs: s.settings.M365V_RETENTION_GRACE_SECONDS * 1000, now: s.now() });
+    total.scanned += r.scanned;
+    total.condemned += r.condemned;
+    total.revived += r.revived;
+    total.deleted += r.deleted;
+    total.deletedBytes += r.deletedBytes;
+    total.locked.push(...r.locked);
+  }
+  // A sample is enough for the report; the count is exact.
+  return { ...total, locked: total.locked.slice(0, 20) };
+}
+
+export async function finishRetention(s: Ports<'points' | 'now'>, ref: RetentionRef & { totals: RetentionTotals; locked: RetentionRunDoc['locked']; failed?: string }): Promise<RetentionRunDoc> {
+  const run = await getRetentionRun(s, ref);
+  if (!run) throw new Error(`retention run ${ref.runId} was not begun`);
+  const status: RetentionRunDoc['status'] = ref.failed ? 'failed' : ref.totals.blobsLocked > 0 || ref.totals.itemsSkipped > 0 ? 'warning' : 'success';
+  const done: RetentionRunDoc = { ...run, status, endedAt: s.now().toISOString(), totals: ref.totals, ...(ref.locked?.length ? { locked: ref.locked } : {}), ...(ref.failed ? { message: ref.failed } : {}) };
+  await s.points.runs.items.upsert(done);
+  return done;
+}
