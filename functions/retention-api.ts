@@ -6,7 +6,7 @@ import * as df from 'durable-functions';
 import { z } from 'zod';
 import { getRetentionRun, listRetentionRuns, retentionItemReports } from '../shared/retention/retention-steps';
 import { services } from '../shared/runtime/services';
-import { body, clientIp, handle, HttpError, json } from './http/respond';
+import { body, clientIp, errorBody, handle, HttpError, json } from './http/respond';
 import { retentionInstanceId, type RetentionInput } from './retention-orchestration';
 
 df.app.client.http('retentionStart', {
@@ -20,7 +20,13 @@ df.app.client.http('retentionStart', {
       const runId = `${now.toISOString().replace(/[-:.]/g, '').slice(0, 15)}-manual`;
       await s.audit.record({ accountId, action: 'retention.start', principal, ...clientIp(req), subject: { runId } }, now);
       const input: RetentionInput = { accountId, runId, trigger: 'manual', requestedBy: { id: principal.id, name: principal.name } };
-      await client.startNew('retentionJob', { instanceId: retentionInstanceId(accountId, runId), input });
+      try {
+        await client.startNew('retentionJob', { instanceId: retentionInstanceId(accountId, runId), input });
+      } catch (e) {
+        // Run ids are per second: a second start within it (the Durable API's 409) names the run that exists.
+        if (!/status code: 409\b/.test((e as Error).message)) throw e;
+        return json(409, errorBody('retentionRunning', `Retention run '${runId}' of this account has just started; follow it at /api/accounts/${accountId}/retention-runs/${runId}.`));
+      }
       return json(202, { id: runId, status: 'running' }, { location: `/api/accounts/${accountId}/retention-runs/${runId}` });
     })(req, context),
 });

@@ -96,7 +96,7 @@ export function handle(role: Role, fn: Handler, opts: HandleOptions = {}) {
       checkPathIds(request.params);
       if (opts.access !== 'listing') {
         const accountId = request.params.accountId;
-        await s.access.require(principal, role, { ...(accountId ? { accountId } : {}), scope: opts.access === 'global' ? 'global' : 'account', operation: context.functionName, ...clientIp(request) });
+        await s.access.require(principal, role, { ...(accountId ? { accountId } : {}), scope: opts.access === 'global' ? 'global' : 'account', operation: context.functionName, method: request.method, ...clientIp(request) });
       }
       return await fn(request, context, principal);
     } catch (e) {

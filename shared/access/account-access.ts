@@ -13,8 +13,9 @@ export interface AccessRequest {
   accountId?: string;
   /** 'global': the app role itself is required even on an account (managing grants). */
   scope?: 'account' | 'global';
-  /** For the audit trail: the operation id and the caller's address. */
+  /** For the audit trail: the function, the HTTP method and the caller's address. */
   operation: string;
+  method?: string;
   clientIp?: string;
 }
 
@@ -59,7 +60,7 @@ export class AccountAccess {
         action: 'access.denied',
         principal,
         ...(req.clientIp ? { clientIp: req.clientIp } : {}),
-        subject: { operation: req.operation, requiredRole: required },
+        subject: { operation: req.operation, ...(req.method ? { method: req.method } : {}), requiredRole: required },
       },
       this.deps.now(),
     );

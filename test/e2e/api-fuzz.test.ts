@@ -93,7 +93,7 @@ describe('API fuzzing: hostile input never gets a 500 nor leaves a partial write
     const failures: string[] = [];
     let calls = 0;
     for (const op of API_OPERATIONS) {
-      if (op.id === 'jobsRun') continue; // valid without a body: it would legitimately start runs
+      if (op.id === 'jobsRun' || op.id === 'retentionStart') continue; // valid without a body: they would legitimately start runs
       for (let round = 0; round < 25; round++) {
         const real: Record<string, string> = { accountId, itemId: encodeURIComponent(itemId), seq: '1', jobId, restoreId: 'x', reportId: 'x' };
         const path = op.path.replace(/\{(\w+)\}/g, (_, name: string) => (r() < 0.6 ? real[name] ?? 'x' : encodeURIComponent(String(pick(r, HOSTILE)) || 'x')));
@@ -134,6 +134,12 @@ describe('API fuzzing: hostile input never gets a 500 nor leaves a partial write
     expect([exportUnknown.status, exportUnknown.body.error.message]).toEqual([400, 'body.items[0]: not in this recovery point; body.items[1]: not in this recovery point']);
     const content = await app.admin.call<{ error: { message: string } }>('GET', `${ITEM()}/recovery-points/1/content?itemId=${encodeURIComponent('AAMkAAAunknown=')}`);
     expect([content.status, content.body.error.message]).toEqual([404, 'query.itemId: no such item in recovery point 1.']);
+  });
+
+  it('answers retention runs started at once (one run id per second) with 202 or 409, never 500', async () => {
+    const starts = await Promise.all([1, 2, 3].map(() => app.admin.call('POST', `/api/accounts/${accountId}/retention-runs`)));
+    expect(starts.map((r) => r.status).filter((s) => s !== 202 && s !== 409)).toEqual([]);
+    expect(starts.some((r) => r.status === 202)).toBe(true);
   });
 
   it('says a repository cannot be reached without naming the addresses it tried', async () => {
