@@ -3,12 +3,11 @@
 import { app, HttpRequest } from '@azure/functions';
 import type { z } from 'zod';
 import { contentQuery, itemsQuery, searchQuery, seqParam } from '../shared/browse/browse-queries';
-import { clientIpOf } from '../shared/audit/audit-log';
 import { BadContinuation, folderItems, folderTree, search } from '../shared/browse/recovery-point-queries';
 import { openContent } from '../shared/storage/content-reader';
 import { services } from '../shared/runtime/services';
 import { usablePoint } from '../shared/catalog/usable-point';
-import { body, errorBody, handle, HttpError, json, parse } from './http/respond';
+import { body, clientIp, errorBody, handle, HttpError, json, parse, unknownSelection } from './http/respond';
 import { exportEntries, planExport } from '../shared/export/export-selection';
 import { zipStream } from '../shared/export/zip-stream';
 import { selection } from '../shared/restore/restore-request';
@@ -69,6 +68,8 @@ app.http('itemSearch', {
   }),
 });
 
+const notInPoint = (seq: number) => json(404, errorBody('notFound', `query.itemId: no such item in recovery point ${seq}.`));
+
 /** "Quarterly report: Q3/2026" → "Quarterly report_ Q3_2026.eml": safe in every file system and header. */
 const fileName = (name: string, ext: string): string => `${(name.replace(/[\\/:*?"<>|\u0000-\u001f]/g, '_').trim().slice(0, 120) || 'item')}${ext}`;
 
@@ -78,11 +79,10 @@ app.http('itemContent', {
     const { itemId } = query(req, contentQuery);
     const { s, item, seq } = await scope(req, true);
     const [doc] = await s.versions.versionsAt(item.id, seq, [itemId]);
-    if (!doc) return json(404, errorBody('notFound', `Item '${itemId}' is not in recovery point ${seq}.`));
-    if (!doc.content) return json(404, errorBody('noContent', `Item '${itemId}' is a ${doc.kind} without content to download.`));
+    if (!doc) return notInPoint(seq);
+    if (!doc.content) return json(404, errorBody('noContent', `query.itemId: the item is a ${doc.kind} without content to download.`));
     const account = await s.inventory.getAccount(item.accountId);
-    const ip = clientIpOf(req.headers.get('x-forwarded-for'));
-    await s.audit.record({ accountId: item.accountId, action: 'download', principal, ...(ip ? { clientIp: ip } : {}), subject: { protectedItemId: item.id, seq, itemId, kind: doc.kind } }, s.now());
+    await s.audit.record({ accountId: item.accountId, action: 'download', principal, ...clientIp(req), subject: { protectedItemId: item.id, seq, itemId, kind: doc.kind } }, s.now());
     const mail = doc.kind === 'message';
     const type = mail ? 'message/rfc822' : doc.kind === 'driveItem' ? String((doc.props.file as { mimeType?: string } | undefined)?.mimeType ?? 'application/octet-stream') : 'application/json';
     const name = fileName(String(doc.props.subject ?? doc.props.name ?? doc.props.displayName ?? doc.itemId), mail ? '.eml' : doc.kind === 'driveItem' ? '' : '.json');
@@ -104,12 +104,11 @@ app.http('pointExport', {
     try {
       planned = await planExport(s.versions, item.id, seq, chosen);
     } catch (e) {
-      if (e instanceof UnknownSelection) throw new HttpError(400, 'invalidRequest', `body: ${e.message}`);
+      if (e instanceof UnknownSelection) throw unknownSelection(e, chosen, 'body');
       throw e;
     }
     const account = await s.inventory.getAccount(item.accountId);
-    const ip = clientIpOf(req.headers.get('x-forwarded-for'));
-    await s.audit.record({ accountId: item.accountId, action: 'export', principal, ...(ip ? { clientIp: ip } : {}), subject: { protectedItemId: item.id, seq, selection: chosen } }, s.now());
+    await s.audit.record({ accountId: item.accountId, action: 'export', principal, ...clientIp(req), subject: { protectedItemId: item.id, seq, selection: chosen } }, s.now());
     const open = async (doc: VersionDoc) => openContent(await s.contentStores.forPointer(item.accountId, doc.content!), account.tenantId, doc.content!);
     const zip = zipStream(exportEntries({ versions: s.versions, protectedItemId: item.id, seq, open }, planned.plan, planned.singles));
     const name = fileName(`${item.displayName} ${seq}`, '.zip');
@@ -127,7 +126,7 @@ app.http('itemPreview', {
     const { itemId } = query(req, contentQuery);
     const { s, item, seq } = await scope(req, true);
     const [doc] = await s.versions.versionsAt(item.id, seq, [itemId]);
-    if (!doc) return json(404, errorBody('notFound', `Item '${itemId}' is not in recovery point ${seq}.`));
+    if (!doc) return notInPoint(seq);
     if (doc.kind !== 'message' || !doc.content) return json(200, { kind: doc.kind, properties: doc.props }, CONTENT_SECURITY_HEADERS);
     const account = await s.inventory.getAccount(item.accountId);
     const stream = await openContent(await s.contentStores.forPointer(item.accountId, doc.content), account.tenantId, doc.content);

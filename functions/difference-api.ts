@@ -34,7 +34,7 @@ df.app.orchestration('differenceJob', differenceJob);
 df.app.activity('differenceStep', { handler: (input: unknown) => differenceStep(services(), input as DifferenceCursor) });
 df.app.activity('differenceEnd', { handler: (input: unknown) => endDifferences(services(), input as DifferenceCursor & { failed?: string }) });
 
-const notFound = (id: string) => json(404, errorBody('notFound', `Difference report '${id}' does not exist (reports are kept 5 days after they end).`));
+const notFound = () => json(404, errorBody('notFound', 'path.reportId: no such difference report in this account (reports are kept 5 days after they end).'));
 
 df.app.client.http('differencesStart', {
   route: 'accounts/{accountId}/difference-reports', methods: ['POST'], authLevel: 'anonymous',
@@ -70,7 +70,7 @@ app.http('differencesGet', {
     const s = services();
     const q = parse(differencePageQuery, Object.fromEntries(req.query.entries()), 'query');
     const op = await s.operations.find(req.params.accountId!, req.params.reportId!);
-    if (!op || op.kind !== 'differenceReport') return notFound(req.params.reportId!);
+    if (!op || op.kind !== 'differenceReport') return notFound();
     const head = { id: op.id, status: op.status, createdAt: op.createdAt, ...(op.endedAt ? { endedAt: op.endedAt } : {}), request: op.request, ...(op.summary ? { summary: op.summary } : {}), ...(op.message ? { message: op.message } : {}) };
     if (op.status !== 'completed') return json(200, head);
     const total = op.counts.total;

@@ -14,7 +14,13 @@ app.http('accountsCreate', {
 
 app.http('accountsList', {
   route: 'accounts', methods: ['GET'], authLevel: 'anonymous',
-  handler: handle('Backup.Reader', async () => json(200, { value: await services().inventory.listAccounts() })),
+  // Every caller may list; each sees the accounts an app role or a grant lets it read, and no other.
+  handler: handle('Backup.Reader', async (_req, _ctx, principal) => {
+    const s = services();
+    const visible = await s.access.visibleAccounts(principal);
+    const accounts = await s.inventory.listAccounts();
+    return json(200, { value: visible === 'all' ? accounts : accounts.filter((a) => visible.includes(a.id)) });
+  }, { access: 'listing' }),
 });
 
 app.http('accountsGet', {

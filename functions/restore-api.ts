@@ -1,15 +1,14 @@
 // Restore jobs over HTTP: start (Administrator), follow (Reader), cancel (Administrator). Everything is checked before
 // a job record exists, so a refused request leaves nothing behind.
-import { app, HttpRequest } from '@azure/functions';
+import { app } from '@azure/functions';
 import * as df from 'durable-functions';
-import { clientIpOf } from '../shared/audit/audit-log';
 import { planSelection, UnknownSelection } from '../shared/restore/restore-plan';
 import { restoreRequest } from '../shared/restore/restore-request';
 import { RESTORABLE, restoreFolderDocs } from '../shared/restore/restore-steps';
 import { services } from '../shared/runtime/services';
 import { usablePoint } from '../shared/catalog/usable-point';
 import { operationInstanceId, orchestrationAlive } from './operation-jobs';
-import { body, errorBody, handle, HttpError, json } from './http/respond';
+import { body, clientIp, errorBody, handle, HttpError, json, unknownSelection } from './http/respond';
 
 const restoreView = (op: Awaited<ReturnType<ReturnType<typeof services>['operations']['find']>>) => op && {
   id: op.id, status: op.status, createdAt: op.createdAt, ...(op.endedAt ? { endedAt: op.endedAt } : {}), requestedBy: op.requestedBy.name,
@@ -26,7 +25,11 @@ df.app.client.http('restoresStart', {
       await s.inventory.getAccount(accountId);
       const item = await s.inventory.getProtectedItem(accountId, input.protectedItemId);
       usablePoint(await s.points.listPoints(accountId, item.id), input.seq, item.displayName);
-      if (input.target.type === 'account') await s.inventory.getAccount(input.target.accountId);
+      if (input.target.type === 'account') {
+        // Writing into another account is acting on it: the caller needs Administrator there too.
+        await s.access.require(principal, 'Backup.Administrator', { accountId: input.target.accountId, operation: 'restoresStart', ...clientIp(req) });
+        await s.inventory.getAccount(input.target.accountId);
+      }
       try {
         const folders = await restoreFolderDocs(s, item.id, input.seq, item.kind);
         const selected = await s.versions.versionsAt(item.id, input.seq, input.selection.items);
@@ -36,22 +39,19 @@ df.app.client.http('restoresStart', {
         const found = new Set(items.map((i) => i.itemId));
         planSelection(folders, { folders: input.selection.folders, items, missingItems: input.selection.items.filter((i) => !found.has(i)) });
       } catch (e) {
-        if (e instanceof UnknownSelection) throw new HttpError(400, 'invalidRequest', `body.selection: ${e.message}`);
+        if (e instanceof UnknownSelection) throw unknownSelection(e, input.selection, 'body.selection');
         throw e;
       }
       const job = { accountId, kind: 'restore' as const, request: input as unknown as Record<string, unknown>, requestedBy: { id: principal.id, name: principal.name } };
       const op = await s.operations.launch(job, s.now(), async (started) => {
-        await s.audit.record({ accountId, action: 'restore.start', principal, ...ip(req), subject: { operationId: started.id, protectedItemId: item.id, seq: input.seq, selection: input.selection, target: input.target } }, s.now());
+        await s.audit.record({ accountId, action: 'restore.start', principal, ...clientIp(req), subject: { operationId: started.id, protectedItemId: item.id, seq: input.seq, selection: input.selection, target: input.target } }, s.now());
         await client.startNew('restoreJob', { instanceId: operationInstanceId(job.kind, started.id), input: { accountId, operationId: started.id } });
       }, orchestrationAlive(client));
       return json(202, restoreView(op), { location: `/api/accounts/${accountId}/restores/${op.id}` });
     })(req, context),
 });
 
-const ip = (req: HttpRequest): { clientIp?: string } => {
-  const v = clientIpOf(req.headers.get('x-forwarded-for'));
-  return v ? { clientIp: v } : {};
-};
+const notFound = () => json(404, errorBody('notFound', 'path.restoreId: no such restore job in this account (job records are kept 5 days after they end).'));
 
 app.http('restoresList', {
   route: 'accounts/{accountId}/restores', methods: ['GET'], authLevel: 'anonymous',
@@ -65,7 +65,7 @@ app.http('restoresGet', {
   route: 'accounts/{accountId}/restores/{restoreId}', methods: ['GET'], authLevel: 'anonymous',
   handler: handle('Backup.Reader', async (req) => {
     const op = await services().operations.find(req.params.accountId!, req.params.restoreId!);
-    if (!op || op.kind !== 'restore') return json(404, errorBody('notFound', `Restore job '${req.params.restoreId}' does not exist (job records are kept 5 days after they end).`));
+    if (!op || op.kind !== 'restore') return notFound();
     return json(200, restoreView(op));
   }),
 });
@@ -75,8 +75,8 @@ app.http('restoresCancel', {
   handler: handle('Backup.Administrator', async (req, _c, principal) => {
     const s = services();
     const op = await s.operations.requestCancel(req.params.accountId!, req.params.restoreId!);
-    if (!op || op.kind !== 'restore') return json(404, errorBody('notFound', `Restore job '${req.params.restoreId}' does not exist (job records are kept 5 days after they end).`));
-    await s.audit.record({ accountId: op.accountId, action: 'restore.cancel', principal, ...ip(req), subject: { operationId: op.id } }, s.now());
+    if (!op || op.kind !== 'restore') return notFound();
+    await s.audit.record({ accountId: op.accountId, action: 'restore.cancel', principal, ...clientIp(req), subject: { operationId: op.id } }, s.now());
     return json(202, { ...restoreView(op), message: op.status === 'running' ? 'Cancellation requested. It is best-effort: the batch in progress finishes, and items restored before it took effect stay restored.' : `The job has already ended (${op.status}).` });
   }),
 });

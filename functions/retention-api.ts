@@ -4,16 +4,10 @@ import type { HttpRequest } from '@azure/functions';
 import { app } from '@azure/functions';
 import * as df from 'durable-functions';
 import { z } from 'zod';
-import { clientIpOf } from '../shared/audit/audit-log';
 import { getRetentionRun, listRetentionRuns, retentionItemReports } from '../shared/retention/retention-steps';
 import { services } from '../shared/runtime/services';
-import { body, handle, HttpError, json } from './http/respond';
+import { body, clientIp, errorBody, handle, HttpError, json } from './http/respond';
 import { retentionInstanceId, type RetentionInput } from './retention-orchestration';
-
-const ip = (req: HttpRequest): { clientIp?: string } => {
-  const v = clientIpOf(req.headers.get('x-forwarded-for'));
-  return v ? { clientIp: v } : {};
-};
 
 df.app.client.http('retentionStart', {
   route: 'accounts/{accountId}/retention-runs', methods: ['POST'], authLevel: 'anonymous',
@@ -24,9 +18,15 @@ df.app.client.http('retentionStart', {
       await s.inventory.getAccount(accountId);
       const now = s.now();
       const runId = `${now.toISOString().replace(/[-:.]/g, '').slice(0, 15)}-manual`;
-      await s.audit.record({ accountId, action: 'retention.start', principal, ...ip(req), subject: { runId } }, now);
+      await s.audit.record({ accountId, action: 'retention.start', principal, ...clientIp(req), subject: { runId } }, now);
       const input: RetentionInput = { accountId, runId, trigger: 'manual', requestedBy: { id: principal.id, name: principal.name } };
-      await client.startNew('retentionJob', { instanceId: retentionInstanceId(accountId, runId), input });
+      try {
+        await client.startNew('retentionJob', { instanceId: retentionInstanceId(accountId, runId), input });
+      } catch (e) {
+        // Run ids are per second: a second start within it (the Durable API's 409) names the run that exists.
+        if (!/status code: 409\b/.test((e as Error).message)) throw e;
+        return json(409, errorBody('retentionRunning', `Retention run '${runId}' of this account has just started; follow it at /api/accounts/${accountId}/retention-runs/${runId}.`));
+      }
       return json(202, { id: runId, status: 'running' }, { location: `/api/accounts/${accountId}/retention-runs/${runId}` });
     })(req, context),
 });
@@ -60,7 +60,7 @@ async function changeHold(req: HttpRequest, principal: { id: string; name: strin
   const now = s.now();
   const hold = req.method === 'PUT' ? { reason: (await body(req, holdInput)).reason, by: principal.name, at: now.toISOString() } : undefined;
   const subject = target === 'account' ? { scope: 'account' } : { protectedItemId: req.params.itemId! };
-  await s.audit.record({ accountId, action: hold ? 'hold.set' : 'hold.release', principal, ...ip(req), subject: { ...subject, ...(hold ? { reason: hold.reason } : {}) } }, now);
+  await s.audit.record({ accountId, action: hold ? 'hold.set' : 'hold.release', principal, ...clientIp(req), subject: { ...subject, ...(hold ? { reason: hold.reason } : {}) } }, now);
   if (target === 'account') return json(200, { hold: (await s.inventory.setAccountHold(accountId, hold, now)).hold ?? null });
   const item = await s.inventory.updateProtectedItem(accountId, req.params.itemId!, ({ hold: _old, ...cur }) => ({ ...cur, ...(hold ? { hold } : {}) }));
   return json(200, { hold: item.hold ?? null });

@@ -8,6 +8,7 @@ m365-vault is deployed. To protect a Microsoft 365 tenant:
      restore: Mail.ReadWrite, Calendars.ReadWrite, Contacts.ReadWrite, Files.ReadWrite.All, Sites.ReadWrite.All
      reports: Mail.Send (only to e-mail run reports from a tenant mailbox)
 2. Store its client secret (or a PEM with certificate and private key) in Key Vault $env:M365V_KEYVAULT_URL.
-3. Register the API app ($env:M365V_API_AUDIENCE) with app roles Backup.Reader and Backup.Administrator.
+3. Register the API app ($env:M365V_API_AUDIENCE) with app roles Backup.Reader and Backup.Administrator (every
+   account); operators of one account get a grant instead: PUT /api/accounts/<account>/grants/<object id>.
 4. Add the account and a job through the API at $env:AZURE_FUNCTION_URL/api (see README).
 "@

@@ -12,6 +12,7 @@ m365-vault is deployed. To protect a Microsoft 365 tenant:
 2. Store its client secret (or a PEM with certificate and private key) in Key Vault ${M365V_KEYVAULT_URL:-<see outputs>}:
      az keyvault secret set --vault-name <vault> --name contoso-backup --file secret.txt
 3. Register the API app (Application ID URI ${M365V_API_AUDIENCE:-api://m365-vault}) with app roles
-   Backup.Reader and Backup.Administrator, and assign them to administrators.
+   Backup.Reader and Backup.Administrator, and assign them to administrators (every account). Operators of one
+   account get a grant instead: PUT /api/accounts/<account>/grants/<object id> (README, Roles per account).
 4. Add the account and a job through the API at ${AZURE_FUNCTION_URL:-<function url>}/api (see README).
 TEXT

@@ -47,11 +47,11 @@ export interface ApiResponse<T> {
 export class ApiClient {
   constructor(readonly baseUrl: string, private readonly tokens?: TokenSource) {}
 
-  async call<T = unknown>(method: string, path: string, body?: unknown, opts: { token?: string | null } = {}): Promise<ApiResponse<T>> {
+  async call<T = unknown>(method: string, path: string, body?: unknown, opts: { token?: string | null; headers?: Record<string, string> } = {}): Promise<ApiResponse<T>> {
     const token = opts.token === undefined ? await this.tokens?.token() : opts.token;
     const res = await fetch(new URL(path, this.baseUrl), {
       method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...opts.headers },
       ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
     });
     const raw = Buffer.from(await res.arrayBuffer());

@@ -11,13 +11,14 @@ import { Stack, startStack } from '../stack/stack';
 import { startM365Emulator, M365Emulator, EmulatorOptions } from '../m365/server';
 import { API_AUDIENCE } from '../m365/auth/apps';
 import { ApiClient, clientCredentials } from './api-client';
+import { control } from './emulator-control';
 
 export const repoRoot = path.resolve(__dirname, '../../..');
 
 export interface DemoTenant {
   tenantId: string;
   domain: string;
-  apps: Array<{ clientId: string; displayName: string; clientSecret: string; graphRoles: string[] }>;
+  apps: Array<{ clientId: string; objectId: string; displayName: string; clientSecret: string; graphRoles: string[] }>;
   users: Array<{ id: string; displayName: string; userPrincipalName: string; mail: string | null; licensed: boolean }>;
 }
 
@@ -32,6 +33,12 @@ export interface LocalApp {
   admin: ApiClient;
   /** API client holding Backup.Reader only. */
   reader: ApiClient;
+  /**
+   * Registers another app in the (first) tenant and answers an API client signing in as it, with the object id of
+   * its service principal (what per-account grants name): an operator with these app roles (none: grants only) and
+   * membership in these security groups. Bound to the running host (ask again after restartHost).
+   */
+  apiClientFor(displayName: string, opts?: { apiRoles?: string[]; groups?: string[] }): Promise<{ client: ApiClient; objectId: string }>;
   env: NodeJS.ProcessEnv;
   restartHost(): Promise<void>;
   killHost(): Promise<void>;
@@ -106,6 +113,12 @@ export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalAp
     stack, emulator, tenant, otherTenants: others, host, env,
     admin: client('m365-vault admin console'),
     reader: client('m365-vault auditor'),
+    async apiClientFor(displayName, o = {}) {
+      const r = await control<{ clientId: string; objectId: string; clientSecret: string; error?: string }>(emulator, 'POST', 'apps', { displayName, apiRoles: o.apiRoles ?? [], groups: o.groups ?? [] });
+      if (r.status !== 201) throw new Error(`registering app '${displayName}' failed: ${r.body.error ?? r.status}`);
+      const tokens = clientCredentials({ authorityHost: emulator.authorityHost, tenantId: tenant.tenantId, clientId: r.body.clientId, clientSecret: r.body.clientSecret, scope: `${API_AUDIENCE}/.default`, ca });
+      return { client: new ApiClient(host.url, tokens), objectId: r.body.objectId };
+    },
     async killHost() {
       host.child.kill('SIGKILL');
       await new Promise((r) => host.child.once('exit', r));

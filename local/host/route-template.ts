@@ -28,6 +28,19 @@ function parseSegment(seg: string): Segment {
 
 export const pathSegments = (path: string): string[] => path.split('/').filter(Boolean);
 
+/**
+ * Whether a path holds a percent-escape that does not decode (`%zz`, a lone `%`, `%C0%AF`, which is not UTF-8).
+ * Azure's front end answers such a request 400 before any function runs; matching would otherwise throw.
+ */
+export function malformedPath(path: string): boolean {
+  try {
+    for (const segment of pathSegments(path)) decodeURIComponent(segment);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 export function compileRoute(template: string): CompiledRoute {
   const segments = template.replace(/^\/+|\/+$/g, '').split('/').filter(Boolean).map(parseSegment);
   const literal = segments.filter((s) => 'literal' in s).length;

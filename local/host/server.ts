@@ -7,7 +7,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { loadApp } from './app-loader';
 import type { RegisteredFunction } from './core-shim';
 import { fromTypedData, invokeFunction, runAppHook, RpcTypedData, toTypedData } from './invoke';
-import { compileRoute, CompiledRoute } from './route-template';
+import { compileRoute, CompiledRoute, malformedPath } from './route-template';
 import { parseNcrontab } from './ncrontab';
 import { DurableEngine, OrchestratorState } from './durable/engine';
 import { clientBindingData, DurableHttpApi } from './durable/http-api';
@@ -125,6 +125,18 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
     });
   });
 
+  // A request the HTTP parser refuses (headers over Node's 16 KiB limit, a malformed request line) gets its 431/400
+  // and a clean close, as from Azure's front end. Node's default destroys the socket at once, which can reset the
+  // connection before the client has read the answer.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: import('node:stream').Duplex) => {
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    socket.on('data', () => undefined);
+    socket.end(`HTTP/1.1 ${err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  });
+
   interface Reply {
     status: number;
     headers: http.OutgoingHttpHeaders;
@@ -134,6 +146,7 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
   async function route(req: http.IncomingMessage, body: Buffer): Promise<Reply> {
     const url = new URL(req.url ?? '/', baseUrl);
     const method = (req.method ?? 'GET').toUpperCase();
+    if (malformedPath(url.pathname)) return { status: 400, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'Bad Request - Invalid URL' };
     const durable = DURABLE_PREFIXES.find((p) => url.pathname.startsWith(p));
     if (durable) {
       const query = new URLSearchParams(url.searchParams);
@@ -157,6 +170,9 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
     if (!hit) return { status: 405, headers: { Allow: [...new Set(candidates.flatMap((c) => c.h.methods))].join(', ') } };
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    // As App Service's front end does: the connection's address (ip:port) appended to whatever the caller sent.
+    const peer = req.socket.remoteAddress ?? '';
+    headers['x-forwarded-for'] = [headers['x-forwarded-for'], `${peer.includes(':') ? `[${peer}]` : peer}:${req.socket.remotePort ?? 0}`].filter(Boolean).join(', ');
     const rpcHttp = { method, url: url.href, headers, query: Object.fromEntries(url.searchParams), params: hit.params, body: { bytes: body } };
     const fn = hit.h.fn;
     const result = await invokeFunction(registry, fn, [{ name: fn.triggerName, data: { http: rpcHttp } }, ...clientInputs(fn)], invokeLog);

@@ -10,6 +10,13 @@ const schemaOf = (s: z.ZodType): Json => {
   return rest;
 };
 
+function requirement(op: ApiOperation): string {
+  const role = `${op.role}${op.role === 'Backup.Reader' ? ' (or Backup.Administrator)' : ''}`;
+  if (op.access === 'global') return `Requires the app role ${role}.`;
+  if (op.access === 'listing') return 'Any caller; the answer holds what its app role or grants let it read.';
+  return `Requires the app role ${role}, or a grant of ${op.role!.replace('Backup.', '')}${op.role === 'Backup.Reader' ? ' or Administrator' : ''} on the account.`;
+}
+
 function operationObject(op: ApiOperation): Json {
   const pathParams = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
   const query = op.query ? Object.entries((schemaOf(op.query).properties ?? {}) as Record<string, Json>).map(([name, schema]) => ({ name, in: 'query', required: ((schemaOf(op.query!).required ?? []) as string[]).includes(name), schema })) : [];
@@ -17,14 +24,14 @@ function operationObject(op: ApiOperation): Json {
   return {
     operationId: op.id,
     summary: op.summary,
-    ...(op.role ? { security: [{ entra: [] }], 'x-required-role': op.role, description: `Requires the app role ${op.role}${op.role === 'Backup.Reader' ? ' (or Backup.Administrator)' : ''}.` } : { security: [] }),
+    ...(op.role ? { security: [{ entra: [] }], 'x-required-role': op.role, ...(op.access ? { 'x-access': op.access } : {}), description: requirement(op) } : { security: [] }),
     parameters: [...pathParams, ...query],
     ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(op.body) } } } } : {}),
     responses: Object.fromEntries(Object.entries(op.responses).map(([code, text]) => [code, {
       description: text,
       ...(Number(code) >= 400 ? { content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }
         : Number(code) === success && op.produces ? { content: Object.fromEntries(op.produces.split(',').map((t) => [t.trim(), { schema: { type: 'string', format: 'binary' } }])) }
-          : Number(code) === success ? { content: { 'application/json': { schema: op.result ? schemaOf(op.result) : { type: 'object' } } } } : {}),
+          : Number(code) === success && Number(code) !== 204 ? { content: { 'application/json': { schema: op.result ? schemaOf(op.result) : { type: 'object' } } } } : {}),
     }])),
   };
 }

@@ -12,6 +12,11 @@ export interface ApiOperation {
   summary: string;
   /** Undefined: anonymous. */
   role?: Role;
+  /**
+   * Who holds `role`: on an account's routes, the app role or a grant on that account (default); 'global': the app
+   * role only (managing grants, adding accounts); 'listing': any caller, who sees what it may read.
+   */
+  access?: 'global' | 'listing';
   query?: z.ZodObject;
   body?: z.ZodType;
   /** Status code → what it means for this operation (the error body is always `{error:{code,message}}`). */

@@ -6,10 +6,11 @@ import { accountInput, jobInput, repositoryInput } from '../inventory/schemas';
 import { restoreRequest, selection } from '../restore/restore-request';
 import type { ApiOperation } from './operation';
 import { differencePageQuery, differenceRequest } from '../difference/difference-request';
+import { grantInput } from '../access/grants';
 
 const R = 'Backup.Reader' as const;
 const A = 'Backup.Administrator' as const;
-const E = { 400: 'invalid input; the message names each bad field', 401: 'no or invalid bearer token', 403: 'the caller lacks the role' };
+const E = { 400: 'invalid input; the message names each bad field', 401: 'no or invalid bearer token', 403: 'the caller lacks the role (an app role, or a grant on this account)', 413: 'the body is larger than 4 MiB' };
 const NF = { 404: 'no such account, job, item or recovery point in this account' };
 const ITEM = '/accounts/{accountId}/protected-items/{itemId}';
 const POINT = `${ITEM}/recovery-points/{seq}`;
@@ -17,8 +18,8 @@ const POINT = `${ITEM}/recovery-points/{seq}`;
 export const API_OPERATIONS: ApiOperation[] = [
   { id: 'health', method: 'GET', path: '/health', summary: 'Liveness probe', responses: { 200: 'the app answers' } },
   { id: 'openApi', method: 'GET', path: '/openapi.json', summary: 'This document', responses: { 200: 'OpenAPI 3.1' } },
-  { id: 'accountsCreate', method: 'POST', path: '/accounts', summary: 'Add a Microsoft 365 account (a reference to its secret or certificate, never the value)', role: A, body: accountInput, responses: { 201: 'created', ...E } },
-  { id: 'accountsList', method: 'GET', path: '/accounts', summary: 'List accounts', role: R, responses: { 200: 'accounts', ...E } },
+  { id: 'accountsCreate', method: 'POST', path: '/accounts', summary: 'Add a Microsoft 365 account (a reference to its secret or certificate, never the value)', role: A, access: 'global', body: accountInput, responses: { 201: 'created', ...E } },
+  { id: 'accountsList', method: 'GET', path: '/accounts', summary: 'List the accounts the caller may read (all of them with an app role, else those granted to it or its groups)', role: R, access: 'listing', responses: { 200: 'accounts', ...E } },
   { id: 'accountsGet', method: 'GET', path: '/accounts/{accountId}', summary: 'One account', role: R, responses: { 200: 'the account', ...E, ...NF } },
   { id: 'repositoriesCreate', method: 'POST', path: '/accounts/{accountId}/repositories', summary: 'Register a backup repository (checked usable first)', role: A, body: repositoryInput, responses: { 201: 'registered', 409: 'a repository of that name exists', ...E, ...NF } },
   { id: 'repositoriesList', method: 'GET', path: '/accounts/{accountId}/repositories', summary: 'List repositories', role: R, responses: { 200: 'repositories', ...E, ...NF } },
@@ -27,7 +28,7 @@ export const API_OPERATIONS: ApiOperation[] = [
   { id: 'jobsGet', method: 'GET', path: '/accounts/{accountId}/jobs/{jobId}', summary: 'One backup job', role: R, responses: { 200: 'the job', ...E, ...NF } },
   { id: 'jobsRun', method: 'POST', path: '/accounts/{accountId}/jobs/{jobId}/run', summary: 'Run a backup job now', role: A, responses: { 202: 'started; Durable status URLs', 409: 'the job is already running (the message names the run)', ...E, ...NF } },
   { id: 'runsList', method: 'GET', path: '/accounts/{accountId}/jobs/{jobId}/runs', summary: 'Runs of a job: status, summary, alarms with cause and fix', role: R, responses: { 200: 'runs', ...E, ...NF } },
-  { id: 'retentionStart', method: 'POST', path: '/accounts/{accountId}/retention-runs', summary: 'Apply the jobs\' retention now: prune recovery points, then collect content no version references (audited)', role: A, responses: { 202: 'started; follow it with GET', ...E, ...NF } },
+  { id: 'retentionStart', method: 'POST', path: '/accounts/{accountId}/retention-runs', summary: 'Apply the jobs\' retention now: prune recovery points, then collect content no version references (audited)', role: A, responses: { 202: 'started; follow it with GET', 409: 'a run of this account started within the same second (the message names it)', ...E, ...NF } },
   { id: 'retentionRunsList', method: 'GET', path: '/accounts/{accountId}/retention-runs', summary: 'Retention runs: what was pruned, freed, skipped', role: R, responses: { 200: 'runs', ...E, ...NF } },
   { id: 'retentionRunsGet', method: 'GET', path: '/accounts/{accountId}/retention-runs/{runId}', summary: 'A retention run with each item\'s report: points kept (by which rule), marked, removed, skipped and why', role: R, responses: { 200: 'the run', ...E, 404: 'no such run' } },
   { id: 'accountHold', method: 'PUT', path: '/accounts/{accountId}/hold', summary: 'Put the account on litigation hold: retention prunes none of its points until released (audited)', role: A, body: z.object({ reason: z.string() }), responses: { 200: 'the hold', ...E, ...NF } },
@@ -49,7 +50,10 @@ export const API_OPERATIONS: ApiOperation[] = [
   { id: 'differencesStart', method: 'POST', path: '/accounts/{accountId}/difference-reports', summary: 'Start a difference report between two recovery points of a protected item', role: R, body: differenceRequest, responses: { 202: 'started', 409: 'another restore or difference job runs for this account', ...E, 404: 'unknown protected item, or not a valid recovery point' } },
   { id: 'differencesList', method: 'GET', path: '/accounts/{accountId}/difference-reports', summary: 'Difference reports of the last 5 days', role: R, responses: { 200: 'reports', ...E, ...NF } },
   { id: 'differencesGet', method: 'GET', path: '/accounts/{accountId}/difference-reports/{reportId}', summary: 'A difference report: status, counts and a page of its entries (removed and changed items, with the properties that changed, then added ones)', role: R, query: differencePageQuery, responses: { 200: 'the report', ...E, 404: 'unknown report (kept 5 days after it ends)' } },
-  { id: 'auditList', method: 'GET', path: '/accounts/{accountId}/audit', summary: 'Who restored or downloaded what, when, from where', role: A, responses: { 200: 'audit records, newest first', ...E, ...NF } },
+  { id: 'grantsList', method: 'GET', path: '/accounts/{accountId}/grants', summary: 'Per-account grants: users, groups and service principals (by Entra object id) that may read or administer this account only', role: A, access: 'global', responses: { 200: 'grants', ...E, ...NF } },
+  { id: 'grantsSet', method: 'PUT', path: '/accounts/{accountId}/grants/{principalId}', summary: 'Grant a user, group or service principal (Entra object id) Reader or Administrator on this account, replacing its grant (audited)', role: A, access: 'global', body: grantInput, responses: { 200: 'replaced', 201: 'granted', ...E, ...NF } },
+  { id: 'grantsRemove', method: 'DELETE', path: '/accounts/{accountId}/grants/{principalId}', summary: 'Withdraw a principal\'s grant on this account (audited)', role: A, access: 'global', responses: { 204: 'withdrawn', ...E, 404: 'no such account, or the principal holds no grant on it' } },
+  { id: 'auditList', method: 'GET', path: '/accounts/{accountId}/audit', summary: 'Who restored, exported or downloaded what, who changed grants and who was refused, when, from where', role: A, responses: { 200: 'audit records, newest first', ...E, ...NF } },
 ];
 
 /** Used by the document: a generic error body. */

@@ -22,8 +22,15 @@ export const settingsSchema = z
     M365V_AUTHORITY_HOST: url.default('https://login.microsoftonline.com'),
     /** PEM file of a self-signed certificate the Graph/Entra endpoints present (Microsoft 365 emulator only). */
     M365V_GRAPH_CA_CERT_FILE: z.string().min(1).optional(),
-    M365V_API_TENANT_ID: z.string().min(1).optional(),
+    /** The tenant of the API's app registration, as a GUID: token issuers and `tid` name it so. */
+    M365V_API_TENANT_ID: z.guid('must be the tenant id (a GUID)').optional(),
+    /** Accepted token audiences, comma-separated: the Application ID URI (v1.0 tokens) and/or the client id (v2.0). */
     M365V_API_AUDIENCE: z.string().min(1).optional(),
+    /**
+     * Proxies of the deployment's own in front of the Function App (Front Door, API Management): the audit trail
+     * records the X-Forwarded-For entry this many hops before the last, the one such a proxy appended.
+     */
+    M365V_TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(5).default(0),
     /** How long one sync activity works before checkpointing and handing back to its orchestrator. */
     M365V_SYNC_TIME_BOX_SECONDS: z.coerce.number().int().min(5).max(540).default(240),
     /**

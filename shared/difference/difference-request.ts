@@ -1,8 +1,9 @@
 // Inputs of the difference-report API, shared by its handlers and its OpenAPI description.
 import { z } from 'zod';
+import { productId } from '../api/ids';
 
 export const differenceRequest = z.object({
-  protectedItemId: z.string().min(1).max(1024),
+  protectedItemId: productId,
   fromSeq: z.number().int().min(1),
   toSeq: z.number().int().min(1),
 }).refine((r) => r.fromSeq < r.toSeq, { message: 'fromSeq must be an earlier recovery point than toSeq', path: ['fromSeq'] });

@@ -11,7 +11,7 @@ import type { BatchRequest, BatchResult } from './batch-plan';
 import { getPage, Page, PageOptions } from './delta-page';
 import { Download, download, DownloadOptions } from './download';
 import { GraphStats, HttpPipeline, PipelineOptions, Tally } from './http-pipeline';
-import type { TokenProvider } from './token-provider';
+import type { AppTokenSource } from './token-provider';
 
 export interface CallOptions {
   /** Throttling key: the mailbox, drive or site the request touches. */
@@ -29,7 +29,7 @@ export interface CallOptions {
 }
 
 export interface GraphClientOptions extends Omit<PipelineOptions, 'tokens'> {
-  tokens: TokenProvider;
+  tokens: AppTokenSource;
   /** Page size asked for by page() (delta rounds of the backup). */
   pageSize?: number;
 }

@@ -38,10 +38,17 @@ function certificateAuth(c: Extract<Credential, { certificatePem: string }>): No
   return { ...(c.thumbprint === 'sha1' ? { thumbprint } : { thumbprintSha256: thumbprint }), privateKey: c.privateKeyPem, x5c: c.certificatePem };
 }
 
+/** What a Graph client needs of its sign-in: tokens, the roles they carry, and how many token requests were sent. */
+export interface AppTokenSource {
+  token(): Promise<string>;
+  roles(): Promise<string[]>;
+  stats(): { tokenRequests: number };
+}
+
 /** Distinguishes credentials without keeping them: a rotated secret or certificate gets a new msal application. */
 const fingerprint = (c: Credential): string => createHash('sha256').update(JSON.stringify(c)).digest('hex');
 
-export class TokenProvider {
+export class TokenProvider implements AppTokenSource {
   private readonly app: ConfidentialClientApplication;
   private readonly secret: string | undefined;
   private tokenRequests = 0;

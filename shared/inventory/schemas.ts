@@ -2,6 +2,7 @@
 // these schemas; an account holds only a *reference* to its secret or certificate, never the value.
 import { z } from 'zod';
 import { schedule, timeZone, weekday } from '../domain/schedule';
+import { productId } from '../api/ids';
 
 const name = z.string().trim().min(1).max(200);
 const secretRef = z.string().regex(/^[A-Za-z0-9-]{1,127}$/, 'must be a Key Vault secret name (letters, digits, hyphens)');
@@ -55,7 +56,7 @@ const gfs = z.number().int().min(0).max(10_000);
 
 export const jobInput = z.object({
   name,
-  accountId: z.string().min(1).max(100),
+  accountId: productId,
   enabled: z.boolean().default(true),
   sources: z.object({
     /** The whole account (everything it holds, now and later), or the items listed, in priority order. */

@@ -20,7 +20,22 @@ export interface SelectionPlan {
   items: string[];
 }
 
-export class UnknownSelection extends Error {}
+/** Selected ids a recovery point does not hold; the message names none (they are the caller's input). */
+export class UnknownSelection extends Error {
+  constructor(readonly folders: readonly string[], readonly items: readonly string[]) {
+    super(`${folders.length + items.length} selected folder(s) or item(s) are not in this recovery point`);
+    this.name = 'UnknownSelection';
+  }
+
+  /** Where the unknown ids are in the selection (`folders[2]`, `items[0]`), the first `max` of them. */
+  fields(selection: { folders: readonly string[]; items: readonly string[] }, max = 5): string[] {
+    const at = (list: readonly string[], unknown: readonly string[], name: string): string[] => {
+      const bad = new Set(unknown);
+      return list.flatMap((id, i) => (bad.has(id) ? [`${name}[${i}]`] : []));
+    };
+    return [...at(selection.folders, this.folders, 'folders'), ...at(selection.items, this.items, 'items')].slice(0, max);
+  }
+}
 
 /**
  * Selected folders bring their whole subtree; a selected message brings the path of its folder. Parents come before
@@ -31,8 +46,8 @@ export const parentOf = (d: VersionDoc): string => textOf([d.props.parentFolderI
 
 export function planSelection(folderDocs: readonly VersionDoc[], selection: { folders: readonly string[]; items: readonly VersionDoc[]; missingItems: readonly string[] }): SelectionPlan {
   const byId = new Map(folderDocs.map((f) => [f.itemId, f]));
-  const unknown = [...selection.folders.filter((id) => !byId.has(id)), ...selection.missingItems];
-  if (unknown.length) throw new UnknownSelection(`not in this recovery point: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}`);
+  const unknownFolders = selection.folders.filter((id) => !byId.has(id));
+  if (unknownFolders.length || selection.missingItems.length) throw new UnknownSelection(unknownFolders, selection.missingItems);
   const children = new Map<string, string[]>();
   for (const f of folderDocs) {
     const parent = parentOf(f);

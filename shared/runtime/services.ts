@@ -17,6 +17,8 @@ import { azureCredential, createBlobService } from '../storage/blob-service';
 import { ContentStore } from '../storage/content-store';
 import { ContentStores } from '../storage/content-stores';
 import { Authorizer } from '../api-auth/authorizer';
+import { GrantStore } from '../access/grant-store';
+import { AccountAccess } from '../access/account-access';
 import { graphSessions } from '../graph/session-factory';
 import { createSecretSource, SecretSource } from '../secrets/secret-source';
 import type { GraphClient } from '../graph/graph-client';
@@ -37,6 +39,9 @@ export interface Services {
   secrets: SecretSource;
   /** Undefined when the API's tenant and audience are not configured: the API then refuses every request. */
   authorizer: Authorizer | undefined;
+  /** Per-account grants, and the enforcement of app roles and grants on every API request. */
+  grants: GrantStore;
+  access: AccountAccess;
   operations: OperationStore;
   audit: AuditLog;
   /** Operation artifacts (restore plans, reports): the `exports` container, expired by a lifecycle rule. */
@@ -54,6 +59,9 @@ export function services(): Services {
   const inventory = new InventoryStore(database);
   const contentStore = new ContentStore(blobs.getContainerClient('content'), blobs.getContainerClient('staging'));
   const secrets = createSecretSource(settings);
+  const audit = new AuditLog(database);
+  const grants = new GrantStore(database);
+  const now = (): Date => new Date();
   cached = {
     settings,
     database,
@@ -68,12 +76,14 @@ export function services(): Services {
     graph: graphSessions(settings, secrets),
     secrets,
     authorizer: settings.M365V_API_TENANT_ID && settings.M365V_API_AUDIENCE
-      ? new Authorizer({ authorityHost: settings.M365V_AUTHORITY_HOST, tenantId: settings.M365V_API_TENANT_ID, audience: settings.M365V_API_AUDIENCE })
+      ? new Authorizer({ authorityHost: settings.M365V_AUTHORITY_HOST, tenantId: settings.M365V_API_TENANT_ID, audiences: settings.M365V_API_AUDIENCE.split(',').map((a) => a.trim()).filter(Boolean) })
       : undefined,
+    grants,
+    access: new AccountAccess({ grants, audit, inventory, now }),
     operations: new OperationStore(database),
-    audit: new AuditLog(database),
+    audit,
     artifacts: blobs.getContainerClient('exports'),
-    now: () => new Date(),
+    now,
   };
   return cached;
 }

@@ -244,7 +244,8 @@ describe('browse, search and download of recovery points', () => {
       [`${base}/search?q=a`, 400, 'query.q'],
       [`${base}/search?q=abc&fromSeq=3&toSeq=1`, 400, 'query.fromSeq'],
       [`${base}/search?q=${encodeURIComponent("'; DROP --")}`, 200, ''],
-      [`${base}/recovery-points/1/content?itemId=${encodeURIComponent('../../etc/passwd')}`, 404, 'is not in recovery point'],
+      [`${base}/recovery-points/1/content?itemId=${encodeURIComponent('../../etc/passwd')}`, 404, 'query.itemId: no such item in recovery point 1'],
+      [`${base}/recovery-points/1/content?itemId=${encodeURIComponent('a#b')}`, 400, 'query.itemId: not a Microsoft Graph id'],
     ];
     for (const [url, status, text] of cases) {
       const r = await app.admin.call<{ error?: { message: string } }>('GET', url);

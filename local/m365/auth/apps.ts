@@ -4,6 +4,8 @@ import { guidOf } from '../tenant/seeded';
 
 export interface AppRegistration {
   clientId: string;
+  /** The object id of the app's service principal in the tenant: the `oid` of its app-only tokens (not the client id). */
+  objectId: string;
   displayName: string;
   secrets: Array<{ value: string; expiresAt: Date }>;
   /** PEM public keys of uploaded certificates, by SHA-1 and SHA-256 thumbprint (base64url). */
@@ -11,6 +13,11 @@ export interface AppRegistration {
   graphRoles: Set<string>;
   /** Roles on other resource apps, by audience (e.g. api://m365-vault → Backup.Administrator). */
   apiRoles: Map<string, Set<string>>;
+  /**
+   * Security groups the service principal is a member of: tokens for the product's API list them in `groups`, as an
+   * app registration with groupMembershipClaims "SecurityGroup" gets them (past 200, an overage reference instead).
+   */
+  groups: string[];
 }
 
 /** Teams: the team, its channels, members, tabs and channel messages (least privileged, no Group.Read.All). */
@@ -22,18 +29,26 @@ export const RESTORE_ROLES = ['Mail.ReadWrite', 'Calendars.ReadWrite', 'Contacts
 /** Run reports by e-mail (sendMail from a tenant mailbox). */
 export const NOTIFY_ROLES = ['Mail.Send'];
 export const API_AUDIENCE = 'api://m365-vault';
+/** Resource apps registered in every emulated tenant besides Graph: an app may get a token for them without a role. */
+export const REGISTERED_RESOURCES = [API_AUDIENCE];
 
-/** Demo credentials are derived from the seed: printed by `npm run emulator`, never real secrets. */
-export function demoApps(seed: string): AppRegistration[] {
-  const far = new Date('2099-01-01T00:00:00Z');
-  const app = (name: string, graphRoles: string[], apiRoles: string[] = []): AppRegistration => ({
+/** An app registration with a client secret; its ids are derived from the seed and its name. */
+export function appRegistration(seed: string, name: string, graphRoles: readonly string[], apiRoles: readonly string[] = []): AppRegistration {
+  return {
     clientId: guidOf(seed, 'app', name),
+    objectId: guidOf(seed, 'servicePrincipal', name),
     displayName: name,
-    secrets: [{ value: `emu~${guidOf(seed, 'secret', name).replace(/-/g, '')}`, expiresAt: far }],
+    secrets: [{ value: `emu~${guidOf(seed, 'secret', name).replace(/-/g, '')}`, expiresAt: new Date('2099-01-01T00:00:00Z') }],
     certificates: [],
     graphRoles: new Set(graphRoles),
     apiRoles: new Map(apiRoles.length ? [[API_AUDIENCE, new Set(apiRoles)]] : []),
-  });
+    groups: [],
+  };
+}
+
+/** Demo credentials are derived from the seed: printed by `npm run emulator`, never real secrets. */
+export function demoApps(seed: string): AppRegistration[] {
+  const app = (name: string, graphRoles: string[], apiRoles: string[] = []): AppRegistration => appRegistration(seed, name, graphRoles, apiRoles);
   return [
     app('m365-vault backup', [...BACKUP_READ_ROLES, ...RESTORE_ROLES, ...NOTIFY_ROLES]),
     app('m365-vault read-only backup', BACKUP_READ_ROLES),

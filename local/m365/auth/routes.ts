@@ -39,7 +39,14 @@ registerHttpRoutes([
       return { status: reply.status, json: reply.body, headers: { 'cache-control': 'no-store' } };
     },
   },
-  { method: 'GET', path: '/{tenant}/discovery/v2.0/keys', handler: (ctx) => ({ status: 200, json: { keys: ctx.emulator.tenants.signingKeys.map((k) => k.publicJwk) } }) },
+  {
+    // The keys are shared by every tenant; each tenant's document names its own v2.0 issuer beside them, as Entra's do.
+    method: 'GET', path: '/{tenant}/discovery/v2.0/keys',
+    handler(ctx) {
+      const tid = ctx.emulator.tenants.get(ctx.params.tenant!)?.id ?? ctx.params.tenant!;
+      return { status: 200, json: { keys: ctx.emulator.tenants.signingKeys.map((k) => ({ ...k.publicJwk, issuer: `${ctx.emulator.origin}/${tid}/v2.0` })) } };
+    },
+  },
   {
     method: 'GET', path: '/{tenant}/v2.0/.well-known/openid-configuration',
     handler(ctx) {

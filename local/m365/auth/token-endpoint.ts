@@ -2,7 +2,7 @@
 // assertion, RS256 access tokens whose `roles` claim lists the app's granted permissions, and AADSTS errors with
 // the real shapes and numbers.
 import { createPublicKey, createSign, KeyObject, randomUUID, verify } from 'node:crypto';
-import type { AppRegistration } from './apps';
+import { AppRegistration, REGISTERED_RESOURCES } from './apps';
 
 export interface SigningKey {
   kid: string;
@@ -64,6 +64,15 @@ function checkAssertion(assertion: string, app: AppRegistration, tokenUrl: strin
   return undefined;
 }
 
+/** JWTs carry at most 200 groups; past that Entra ID sends a reference to Graph instead (group overage). */
+const MAX_TOKEN_GROUPS = 200;
+
+function groupsClaim(tenantId: string, app: AppRegistration): Record<string, unknown> {
+  if (!app.groups.length) return {};
+  if (app.groups.length <= MAX_TOKEN_GROUPS) return { groups: [...app.groups] };
+  return { _claim_names: { groups: 'src1' }, _claim_sources: { src1: { endpoint: `https://graph.windows.net/${tenantId}/servicePrincipals/${app.objectId}/getMemberObjects` } } };
+}
+
 /** Handles a token request. `tokenUrl` is this endpoint's own URL (a certificate assertion's audience). */
 export function issueToken(tenant: TokenTenant | undefined, tenantSegment: string, form: URLSearchParams, basicAuth: { id: string; secret: string } | undefined, key: SigningKey, tokenUrl: string, now = new Date()): TokenReply {
   if (!tenant) return aadError(400, 'invalid_request', 90002, `Tenant '${tenantSegment}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
@@ -89,12 +98,14 @@ export function issueToken(tenant: TokenTenant | undefined, tenantSegment: strin
   }
   const resource = scopes[0]!.slice(0, -'/.default'.length);
   const graph = GRAPH_AUDIENCES.includes(resource);
+  // A registered resource issues tokens to any app of the tenant, without `roles` when none is assigned (the resource
+  // decides what that allows); only an unknown resource is an error.
+  if (!graph && !REGISTERED_RESOURCES.includes(resource) && !app.apiRoles.has(resource)) return aadError(400, 'invalid_resource', 500011, `The resource principal named ${resource} was not found in the tenant named ${tenant.domain}.`);
   const roles = graph ? [...app.graphRoles] : [...(app.apiRoles.get(resource) ?? [])];
-  if (!graph && !app.apiRoles.has(resource)) return aadError(400, 'invalid_resource', 500011, `The resource principal named ${resource} was not found in the tenant named ${tenant.domain}.`);
   const claims = {
     aud: graph ? 'https://graph.microsoft.com' : resource, iss: `https://sts.windows.net/${tenant.id}/`, iat: nowS, nbf: nowS, exp: nowS + 3599,
-    aio: randomUUID(), app_displayname: app.displayName, appid: app.clientId, azp: app.clientId, idtyp: 'app', oid: app.clientId, sub: app.clientId,
-    tid: tenant.id, ver: '1.0', ...(roles.length ? { roles } : {}),
+    aio: randomUUID(), app_displayname: app.displayName, appid: app.clientId, azp: app.clientId, idtyp: 'app', oid: app.objectId, sub: app.objectId,
+    tid: tenant.id, ver: '1.0', ...(roles.length ? { roles } : {}), ...(graph ? {} : groupsClaim(tenant.id, app)),
   };
   return { status: 200, body: { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: signJwt(key, claims) } };
 }

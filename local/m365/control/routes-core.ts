@@ -5,12 +5,13 @@ import { z } from 'zod';
 import { resetCounters } from '../graph/counters';
 import { faultRuleSchema, faultSettingsSchema, parseThrottle } from '../graph/faults';
 import type { Tenant } from '../tenant/tenants';
+import { appRegistration } from '../auth/apps';
 import { ControlError, controlJson, registerControlRoutes } from './registry';
 
 export function tenantSummary(t: Tenant): Record<string, unknown> {
   return {
     tenantId: t.id, domain: t.domain,
-    apps: t.apps.map((a) => ({ clientId: a.clientId, displayName: a.displayName, clientSecret: a.secrets[0]?.value, graphRoles: [...a.graphRoles], apiRoles: Object.fromEntries([...a.apiRoles].map(([k, v]) => [k, [...v]])) })),
+    apps: t.apps.map((a) => ({ clientId: a.clientId, objectId: a.objectId, displayName: a.displayName, clientSecret: a.secrets[0]?.value, graphRoles: [...a.graphRoles], apiRoles: Object.fromEntries([...a.apiRoles].map(([k, v]) => [k, [...v]])) })),
     users: [...t.directory.users.all()].map((u) => ({ id: u.id, displayName: u.displayName, userPrincipalName: u.userPrincipalName, mail: u.mail, licensed: u.licensed, mailEnabled: u.mailEnabled, oneDriveProvisioned: u.oneDriveProvisioned, kind: u.kind })),
     deletedUsers: t.directory.users.softDeleted().map((u) => ({ id: u.id, displayName: u.displayName, userPrincipalName: u.userPrincipalName })),
     groups: [...t.directory.groups.all()].map((g) => ({ id: g.id, displayName: g.displayName, mail: g.mail, groupTypes: g.groupTypes, resourceProvisioningOptions: g.resourceProvisioningOptions, members: g.members })),
@@ -94,6 +95,30 @@ registerControlRoutes([
       grant.forEach((r) => app.graphRoles.add(r));
       revoke.forEach((r) => app.graphRoles.delete(r));
       return controlJson(200, { graphRoles: [...app.graphRoles] });
+    },
+  },
+  {
+    method: 'POST', path: '/apps',
+    async handler(ctx) {
+      // Registering an application in the tenant (its service principal too), with app roles on the product's API
+      // and the security groups its service principal is a member of.
+      const { displayName, graphRoles, apiRoles, groups } = await input(ctx, z.object({ displayName: z.string().min(1), graphRoles: z.array(z.string()).default([]), apiRoles: z.array(z.string()).default([]), groups: z.array(z.string()).default([]) }));
+      if (ctx.tenant.apps.some((a) => a.displayName === displayName)) throw new ControlError(409, `an app named '${displayName}' exists`);
+      const app = { ...appRegistration(ctx.tenant.seed, displayName, graphRoles, apiRoles), groups };
+      ctx.tenant.apps.push(app);
+      return controlJson(201, { clientId: app.clientId, objectId: app.objectId, displayName, clientSecret: app.secrets[0]!.value });
+    },
+  },
+  {
+    method: 'POST', path: '/apps/{clientId}/secrets',
+    async handler(ctx) {
+      // Certificates & secrets: add a client secret (rotation) or remove one (revocation).
+      const app = ctx.tenant.apps.find((a) => a.clientId === ctx.params.clientId);
+      if (!app) throw new ControlError(404, `no app ${ctx.params.clientId}`);
+      const { add, remove } = await input(ctx, z.object({ add: z.string().min(1).optional(), remove: z.string().min(1).optional() }));
+      if (add) app.secrets.push({ value: add, expiresAt: new Date('2099-01-01T00:00:00Z') });
+      if (remove) app.secrets = app.secrets.filter((s) => s.value !== remove);
+      return { status: 204 };
     },
   },
   {

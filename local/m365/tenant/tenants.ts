@@ -9,14 +9,14 @@ export interface SigningKey {
   kid: string;
   privateKey: KeyObject;
   publicKey: KeyObject;
-  /** Public JWK with kid, use, alg and x5t, as published at discovery/v2.0/keys. */
-  publicJwk: JsonWebKey & { kid: string; use: string; alg: string; x5t: string };
+  /** Public JWK with kid, use and x5t and no alg, as Entra ID publishes its keys at discovery/v2.0/keys. */
+  publicJwk: JsonWebKey & { kid: string; use: string; x5t: string };
 }
 
 export function newSigningKey(): SigningKey {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const kid = createHash('sha1').update(publicKey.export({ type: 'spki', format: 'der' })).digest('base64url');
-  return { kid, privateKey, publicKey, publicJwk: { ...publicKey.export({ format: 'jwk' }), kid, use: 'sig', alg: 'RS256', x5t: kid } };
+  return { kid, privateKey, publicKey, publicJwk: { ...publicKey.export({ format: 'jwk' }), kid, use: 'sig', x5t: kid } };
 }
 
 export class TenantDirectory {

@@ -1,5 +1,5 @@
 import { parseNcrontab } from '../../../local/host/ncrontab';
-import { compileRoute } from '../../../local/host/route-template';
+import { compileRoute, malformedPath } from '../../../local/host/route-template';
 import { expandMain } from '../../../local/host/app-loader';
 import path from 'node:path';
 
@@ -24,6 +24,10 @@ describe('route templates', () => {
     expect(compileRoute('api/items/{id:int}/{name?}').match('api/items/x')).toBeNull();
     expect(compileRoute('api/files/{*path}').match('api/files/a/b%20c.txt')).toEqual({ path: 'a/b c.txt' });
     expect(compileRoute('api/a/{b}').match('api/a/b/c')).toBeNull();
+  });
+  it('tells a path with a percent-escape that does not decode (answered 400, as Azure does)', () => {
+    for (const bad of ['api/accounts/%C0%AF', 'api/accounts/%zz', 'api/accounts/%', 'api/%E2%82']) expect(malformedPath(bad)).toBe(true);
+    for (const good of ['api/accounts/a%2Fb', 'api/accounts/%C3%A9', 'api/accounts/plain']) expect(malformedPath(good)).toBe(false);
   });
   it('ranks literal routes above parameterised ones', () => {
     expect(compileRoute('api/jobs/run').specificity).toBeGreaterThan(compileRoute('api/jobs/{id}').specificity);
