@@ -1,7 +1,7 @@
 // Per-account grants over HTTP: who, besides the holders of the app roles, may read or administer one account.
 // Managing them takes the Backup.Administrator app role itself (an account's own administrators cannot widen their
 // access); every change is written to the account's audit trail before it is made.
-import { app } from '@azure/functions';
+import { app, type HttpRequest } from '@azure/functions';
 import { grantInput, grantPrincipalParam } from '../shared/access/grants';
 import { services } from '../shared/runtime/services';
 import { body, clientIp, errorBody, handle, json, parse } from './http/respond';
@@ -23,6 +23,15 @@ app.http('grantsList', {
   ),
 });
 
+/** The account (404 if none) and the principal of a grant route, with the grant it holds now. */
+async function grantOf(req: HttpRequest) {
+  const s = services();
+  const principalId = parse(grantPrincipalParam, req.params.principalId, 'path.principalId');
+  const accountId = req.params.accountId!;
+  await s.inventory.getAccount(accountId);
+  return { s, accountId, principalId, current: await s.grants.get(accountId, principalId) };
+}
+
 app.http('grantsSet', {
   route: GRANT,
   methods: ['PUT'],
@@ -30,12 +39,8 @@ app.http('grantsSet', {
   handler: handle(
     'Backup.Administrator',
     async (req, _ctx, principal) => {
-      const s = services();
-      const principalId = parse(grantPrincipalParam, req.params.principalId, 'path.principalId');
       const input = await body(req, grantInput);
-      const accountId = req.params.accountId!;
-      await s.inventory.getAccount(accountId);
-      const before = await s.grants.get(accountId, principalId);
+      const { s, accountId, principalId, current: before } = await grantOf(req);
       await s.audit.record(
         {
           accountId,
@@ -67,11 +72,7 @@ app.http('grantsRemove', {
   handler: handle(
     'Backup.Administrator',
     async (req, _ctx, principal) => {
-      const s = services();
-      const principalId = parse(grantPrincipalParam, req.params.principalId, 'path.principalId');
-      const accountId = req.params.accountId!;
-      await s.inventory.getAccount(accountId);
-      const current = await s.grants.get(accountId, principalId);
+      const { s, accountId, principalId, current } = await grantOf(req);
       if (!current) return json(404, errorBody('notFound', 'path.principalId: holds no grant on this account.'));
       await s.audit.record(
         {

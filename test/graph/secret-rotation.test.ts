@@ -7,6 +7,7 @@ import { graphSessions } from '../../shared/graph/session-factory';
 import type { AccountDoc } from '../../shared/inventory/schemas';
 import { SecretSource, SecretUnavailable } from '../../shared/secrets/secret-source';
 import { GraphTestBed, later, startGraphTestBed, uniqueName } from './support';
+import { fakeDateOnly } from '../support/fake-date';
 
 let bed: GraphTestBed;
 beforeAll(async () => {
@@ -129,21 +130,7 @@ describe('a revoked or expired client secret', () => {
     // Entra ID keeps honouring a token it issued until it expires, as Graph does here.
     await expect(users()).resolves.toBeDefined();
     // An hour on (msal's cache and the emulator both read Date; only Date is faked, I/O and timers stay real).
-    jest.useFakeTimers({
-      doNotFake: [
-        'nextTick',
-        'setImmediate',
-        'clearImmediate',
-        'setTimeout',
-        'clearTimeout',
-        'setInterval',
-        'clearInterval',
-        'queueMicrotask',
-        'hrtime',
-        'performance',
-      ],
-      now: Date.now() + 3600_000,
-    });
+    fakeDateOnly(Date.now() + 3600_000);
     advance(3600_000);
     const failure = await users().then(
       () => undefined,

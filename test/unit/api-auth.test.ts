@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { generateKeyPairSync, KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { Authorizer, SigningKeysUnavailable, Unauthorized } from '../../shared/api-auth/authorizer';
+import { fakeDateOnly } from '../support/fake-date';
 
 const tenant = '11111111-2222-3333-4444-555555555555';
 const audience = 'api://m365-vault';
@@ -160,27 +161,10 @@ describe('API token validation', () => {
   describe('signing keys', () => {
     afterEach(() => jest.useRealTimers());
     // jose's key cache and cooldown run on Date.now: only Date is faked, network and timers stay real.
-    const fakeDate = (at: number) => {
-      jest.useFakeTimers({
-        doNotFake: [
-          'nextTick',
-          'setImmediate',
-          'clearImmediate',
-          'setTimeout',
-          'clearTimeout',
-          'setInterval',
-          'clearInterval',
-          'queueMicrotask',
-          'hrtime',
-          'performance',
-        ],
-        now: at,
-      });
-    };
 
     it('are fetched once, refetched once for an unknown key id within the cooldown, and a rolled-over key is accepted after it', async () => {
       const t0 = Date.now();
-      fakeDate(t0);
+      fakeDateOnly(t0);
       const fresh = new Authorizer({
         authorityHost: base,
         tenantId: tenant,
