@@ -16,6 +16,7 @@ import { UnknownSelection } from '../shared/restore/restore-plan';
 import type { VersionDoc } from '../shared/catalog/version-doc';
 import { previewMime } from '../shared/mime/preview';
 import { readCapped } from '../shared/storage/read-all';
+import { paced } from './http/paced-body';
 
 
 const query = <S extends z.ZodType>(req: HttpRequest, schema: S): z.infer<S> => parse(schema, Object.fromEntries(req.query.entries()), 'query');
@@ -73,7 +74,7 @@ const fileName = (name: string, ext: string): string => `${(name.replace(/[\\/:*
 
 app.http('itemContent', {
   route: `${POINT}/content`, methods: ['GET'], authLevel: 'anonymous',
-  handler: handle('Backup.Administrator', async (req, _ctx, principal) => {
+  handler: handle('Backup.Administrator', async (req, ctx, principal) => {
     const { itemId } = query(req, contentQuery);
     const { s, item, seq } = await scope(req, true);
     const [doc] = await s.versions.versionsAt(item.id, seq, [itemId]);
@@ -88,7 +89,7 @@ app.http('itemContent', {
     const size = 'mime' in doc.content ? doc.content.mime.size : doc.content.blob.size;
     const body = await openContent(await s.contentStores.forPointer(item.accountId, doc.content), account.tenantId, doc.content);
     return {
-      status: 200, body: body as unknown as AsyncIterable<Uint8Array>,
+      status: 200, body: paced(ctx.invocationId, body),
       headers: { 'content-type': type, 'content-length': String(size), 'content-disposition': `attachment; filename="${name.replace(/[^\x20-\x7e]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}` },
     };
   }),
@@ -96,7 +97,7 @@ app.http('itemContent', {
 
 app.http('pointExport', {
   route: `${POINT}/export`, methods: ['POST'], authLevel: 'anonymous',
-  handler: handle('Backup.Administrator', async (req, _ctx, principal) => {
+  handler: handle('Backup.Administrator', async (req, ctx, principal) => {
     const chosen = await body(req, selection);
     const { s, item, seq } = await scope(req, true);
     let planned;
@@ -112,7 +113,7 @@ app.http('pointExport', {
     const open = async (doc: VersionDoc) => openContent(await s.contentStores.forPointer(item.accountId, doc.content!), account.tenantId, doc.content!);
     const zip = zipStream(exportEntries({ versions: s.versions, protectedItemId: item.id, seq, open }, planned.plan, planned.singles));
     const name = fileName(`${item.displayName} ${seq}`, '.zip');
-    return { status: 200, body: zip as unknown as AsyncIterable<Uint8Array>, headers: { 'content-type': 'application/zip', 'content-disposition': `attachment; filename="${name.replace(/[^\x20-\x7e]/g, '_')}"` } };
+    return { status: 200, body: paced(ctx.invocationId, zip), headers: { 'content-type': 'application/zip', 'content-disposition': `attachment; filename="${name.replace(/[^\x20-\x7e]/g, '_')}"` } };
   }),
 });
 

@@ -38,6 +38,16 @@ export function parse<S extends z.ZodType>(schema: S, raw: unknown, where: strin
 /** Ids the product issues (GUIDs, `<account>.<kind>.<user>`): anything else cannot name a document, so say so. */
 const PATH_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
 
+/**
+ * The route's own parameters. With HTTP streaming, `request.params` is built from the host's binding data, which
+ * also holds every query parameter and the top-level string fields of a JSON body; only the route's names are path.
+ */
+export function routeParams(request: HttpRequest, context: InvocationContext): Record<string, string> {
+  const route = String((context.options.trigger as { route?: unknown }).route ?? '');
+  const names = [...route.matchAll(/\{\*?([A-Za-z_]\w*)[^}]*\}/g)].map((m) => m[1]!);
+  return Object.fromEntries(names.filter((n) => request.params[n] !== undefined).map((n) => [n, request.params[n]!]));
+}
+
 function checkPathIds(params: Record<string, string>): void {
   const bad = Object.entries(params).filter(([name, value]) => name.endsWith('Id') && !PATH_ID.test(value));
   if (bad.length) throw new HttpError(400, 'invalidRequest', bad.map(([name]) => `path.${name}: not an id this API issues`).join('; '));
@@ -55,7 +65,7 @@ export function handle(role: Role, fn: Handler) {
       const authorizer = services().authorizer;
       if (!authorizer) throw new ConfigurationError(['M365V_API_TENANT_ID and M365V_API_AUDIENCE must be set: the API refuses every request without them']);
       const principal = await authorizer.authorize(request.headers.get('authorization'), role);
-      checkPathIds(request.params);
+      checkPathIds(routeParams(request, context));
       return await fn(request, context, principal);
     } catch (e) {
       if (e instanceof Unauthorized) {

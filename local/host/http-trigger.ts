@@ -4,11 +4,10 @@
 //   inside the gRPC invocation (RpcHttp), and @azure/functions reads the response body whole (`arrayBuffer()`)
 //   before it returns it the same way. Every byte is in worker memory at once, so bodies over a limit are refused.
 // - streamed (the worker runs @azure/functions' HTTP proxy and reported its URL): the invocation carries an empty
-//   RpcHttp plus trigger metadata (Headers, Query, route params), and the request itself is forwarded to the worker's
-//   proxy with `x-ms-invocation-id`, as the host's YARP forwarder does; the proxy's response streams back.
+//   RpcHttp plus the HTTP binding data as trigger metadata (bindingData below), and the request itself is forwarded to
+//   the worker's proxy with `x-ms-invocation-id`, as the host's YARP forwarder does; the proxy's response streams back.
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { Transform, TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { CoreRegistry, RegisteredFunction } from './core-shim';
 import { invokeFunction, Logger, RpcHttpResponse, RpcTypedData } from './invoke';
@@ -123,23 +122,41 @@ function forwardable(headers: http.IncomingHttpHeaders): http.OutgoingHttpHeader
   return Object.fromEntries(Object.entries(headers).filter(([k, v]) => v !== undefined && !HOP_BY_HOP.has(k) && !named.has(k)));
 }
 
-/** Counts bytes through; past `limit` it fails with BodyTooLarge. */
-class Limit extends Transform {
-  private seen = 0;
-  constructor(private readonly limit: number) {
-    super();
+/**
+ * The trigger metadata the host sends with a proxied invocation: its HTTP binding data, which holds the top-level
+ * properties of a JSON body, every query parameter but `code` and the route parameters (in that order, later ones
+ * winning), and the `Query` and `Headers` collections (WebJobs.Extensions.Http, GetRequestBindingData). Strings travel
+ * as strings, anything else as JSON. @azure/functions builds `request.params` from every string among them, so with
+ * streaming on a handler sees query parameters and JSON body fields in `params` too, not only route parameters.
+ */
+export function bindingData(url: URL, params: Record<string, string>, headers: Record<string, string>, body: Buffer): Record<string, RpcTypedData> {
+  const typed = (v: unknown): RpcTypedData => (typeof v === 'string' ? { string: v } : { json: JSON.stringify(v) });
+  const out: Record<string, RpcTypedData> = {};
+  if (body.length > 0) {
+    try {
+      const parsed: unknown = JSON.parse(body.toString('utf8'));
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) for (const [k, v] of Object.entries(parsed)) out[k] = typed(v);
+    } catch {
+      // not JSON: no binding data from the body
+    }
   }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.seen += chunk.length;
-    done(this.seen > this.limit ? new BodyTooLarge(`the request body is over ${this.limit} bytes`) : null, chunk);
-  }
+  for (const [k, v] of url.searchParams) if (k.toLowerCase() !== 'code') out[k] = { string: v };
+  for (const [k, v] of Object.entries(params)) out[k] = { string: v };
+  out.Query = { json: JSON.stringify(Object.fromEntries(url.searchParams)) };
+  out.Headers = { json: JSON.stringify(headers) };
+  return out;
 }
 
 export async function invokeStreamed(call: HttpCall, req: http.IncomingMessage, res: http.ServerResponse, httpUri: string): Promise<void> {
   const { url, method, fn, limits } = call;
-  if (Number(req.headers['content-length'] ?? 0) > limits.maxRequestBodyBytes) {
-    req.resume();
-    return tooLarge(res, call, 'the declared request body', `${req.headers['content-length']} bytes`, limits.maxRequestBodyBytes, REQUEST_LIMIT_SETTING);
+  // The host reads a request body whole to compute the binding data, then forwards it: an upload is held by the
+  // host (up to its limit), never by the worker.
+  let body: Buffer;
+  try {
+    body = await readBody(req, limits.maxRequestBodyBytes);
+  } catch (e) {
+    if (!(e instanceof BodyTooLarge)) throw e;
+    return tooLarge(res, call, 'the request body', `over ${limits.maxRequestBodyBytes} bytes`, limits.maxRequestBodyBytes, REQUEST_LIMIT_SETTING);
   }
   const invocationId = randomUUID();
   const headers = flatHeaders(req);
@@ -147,13 +164,13 @@ export async function invokeStreamed(call: HttpCall, req: http.IncomingMessage, 
     method,
     headers: {
       ...forwardable(req.headers),
+      ...(body.length || req.headers['content-length'] !== undefined ? { 'content-length': String(body.length) } : {}),
       'x-ms-invocation-id': invocationId,
       'x-forwarded-host': req.headers.host ?? url.host,
       'x-forwarded-proto': url.protocol.replace(':', ''),
       'x-forwarded-for': [req.headers['x-forwarded-for'], req.socket.remoteAddress].filter(Boolean).join(', '),
     },
   });
-  forwarded.flushHeaders();
   // The client going away cancels the forwarded request, as the host's forwarder does.
   res.once('close', () => {
     if (!res.writableFinished) forwarded.destroy();
@@ -165,21 +182,14 @@ export async function invokeStreamed(call: HttpCall, req: http.IncomingMessage, 
       pipeline(proxied, res).then(resolve, reject);
     });
   });
-  const sent = pipeline(req, new Limit(limits.maxRequestBodyBytes), forwarded);
-  const triggerMetadata: Record<string, RpcTypedData> = {
-    Headers: { json: JSON.stringify(headers) },
-    Query: { json: JSON.stringify(Object.fromEntries(url.searchParams)) },
-    ...Object.fromEntries(Object.entries(call.params).map(([k, v]) => [k, { string: v }])),
-  };
+  forwarded.end(body);
+  const triggerMetadata = bindingData(url, call.params, headers, body);
   const invoked = invokeFunction(call.registry, fn, [{ name: fn.triggerName, data: { http: {} } }, ...call.extraInputs], call.log, triggerMetadata, invocationId);
-  const [upload, invocation, response] = await Promise.allSettled([sent, invoked, responded]);
-  if (upload.status === 'rejected' && upload.reason instanceof BodyTooLarge && !res.headersSent) {
-    forwarded.destroy();
-    return tooLarge(res, call, 'the request body', `over ${limits.maxRequestBodyBytes} bytes`, limits.maxRequestBodyBytes, REQUEST_LIMIT_SETTING);
-  }
+  const [invocation, response] = await Promise.allSettled([invoked, responded]);
   const failed = [invocation, response].find((r) => r.status === 'rejected');
   if (!failed) return;
   forwarded.destroy();
+  if (res.destroyed && !res.writableFinished) return call.hostLog(`[host] ${method} ${url.pathname} (${fn.metadata.name}): the client went away before the response ended`);
   call.hostLog(`[host] ${method} ${url.pathname} (${fn.metadata.name}) failed: ${String((failed.reason as Error)?.stack ?? failed.reason)}`);
   // Before the response started: a 500, as for a failed buffered invocation. After: the client sees the transfer cut.
   if (!res.headersSent) reply(res, 500);
