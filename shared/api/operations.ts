@@ -6,6 +6,7 @@ import { accountInput, jobInput, repositoryInput } from '../inventory/schemas';
 import { restoreRequest, selection } from '../restore/restore-request';
 import type { ApiOperation } from './operation';
 import { differencePageQuery, differenceRequest } from '../difference/difference-request';
+import { blobExportRequest } from '../export/export-request';
 
 const R = 'Backup.Reader' as const;
 const A = 'Backup.Administrator' as const;
@@ -36,6 +37,8 @@ export const API_OPERATIONS: ApiOperation[] = [
   { id: 'itemPreview', method: 'GET', path: `${POINT}/preview`, summary: 'Preview an item: message headers, text and sanitized HTML body (scripts, handlers, active content and remote images removed), attachment list; other kinds: their properties', role: R, query: contentQuery, responses: { 200: 'the preview', ...E, 404: 'not a valid recovery point, or the item is not in it' } },
   { id: 'itemContent', method: 'GET', path: `${POINT}/content`, summary: 'Download an item: .eml for mail, original bytes for files (audited)', role: A, query: contentQuery, produces: 'message/rfc822, application/octet-stream', responses: { 200: 'the exact backed-up bytes', ...E, 404: 'not a valid recovery point, or the item is not in it' } },
   { id: 'pointExport', method: 'POST', path: `${POINT}/export`, summary: 'Export folders and items of a recovery point as a streamed zip (audited)', role: A, body: selection, produces: 'application/zip', responses: { 200: 'the zip, streamed', ...E, 404: 'not a valid recovery point' } },
+  { id: 'exportsStart', method: 'POST', path: `${POINT}/exports`, summary: 'Export folders and items of a recovery point into Blob Storage as a zip, by a job (audited): for selections too large for one streamed response', role: A, body: blobExportRequest, responses: { 202: 'started; `Location` names the export job (GET /accounts/{accountId}/exports/{exportId})', ...E, 404: 'not a valid recovery point' } },
+  { id: 'exportsGet', method: 'GET', path: '/accounts/{accountId}/exports/{exportId}', summary: 'An export job: status, entries and bytes written; once completed, a read link to the zip valid one hour, minted anew (and audited) at each read', role: A, responses: { 200: 'the job (with `download.url` and `download.expiresAt` once completed)', ...E, 404: 'unknown export (kept 5 days after it ends)' } },
   { id: 'restoresStart', method: 'POST', path: '/accounts/{accountId}/restores', summary: 'Start a restore job (audited)', role: A, body: restoreRequest, responses: { 202: 'started; follow it with GET', 409: 'another restore or difference job runs for this account (the message names it)', ...E, 404: 'unknown account or protected item, or not a valid recovery point' } },
   { id: 'restoresList', method: 'GET', path: '/accounts/{accountId}/restores', summary: 'Restore jobs of the last 5 days', role: R, responses: { 200: 'jobs', ...E, ...NF } },
   { id: 'restoresGet', method: 'GET', path: '/accounts/{accountId}/restores/{restoreId}', summary: 'A restore job: status, counts, failed items with reasons', role: R, responses: { 200: 'the job', ...E, 404: 'unknown job (records are kept 5 days after they end)' } },

@@ -6,7 +6,7 @@ import type { Principal } from '../api-auth/authorizer';
 
 export interface AuditEntry {
   accountId: string;
-  action: 'restore.start' | 'restore.cancel' | 'export' | 'download' | 'backup.run';
+  action: 'restore.start' | 'restore.cancel' | 'export' | 'export.link' | 'download' | 'backup.run';
   principal: Pick<Principal, 'id' | 'name' | 'tenantId'>;
   /** The caller's address as the front end saw it (x-forwarded-for first hop), if known. */
   clientIp?: string;
