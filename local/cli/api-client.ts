@@ -62,13 +62,18 @@ export interface ApiResponse<T> {
 export class ApiClient {
   constructor(readonly baseUrl: string, private readonly tokens?: TokenSource) {}
 
-  async call<T = unknown>(method: string, path: string, body?: unknown, opts: { token?: string | null } = {}): Promise<ApiResponse<T>> {
+  /** The response as it arrives, its body unread (downloads to stream). */
+  async request(method: string, path: string, body?: unknown, opts: { token?: string | null } = {}): Promise<Response> {
     const token = opts.token === undefined ? await this.tokens?.token() : opts.token;
-    const res = await fetch(new URL(path, this.baseUrl), {
+    return fetch(new URL(path, this.baseUrl), {
       method,
       headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
       ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
     });
+  }
+
+  async call<T = unknown>(method: string, path: string, body?: unknown, opts: { token?: string | null } = {}): Promise<ApiResponse<T>> {
+    const res = await this.request(method, path, body, opts);
     const raw = Buffer.from(await res.arrayBuffer());
     const text = raw.toString('utf8');
     let parsed: unknown = text;
