@@ -27,7 +27,7 @@ async function digest(body: AsyncIterable<Uint8Array>, file?: string): Promise<{
   for await (const chunk of body) {
     hash.update(chunk);
     bytes += chunk.length;
-    if (out && !out.write(chunk)) await new Promise((r) => out.once('drain', r));
+    if (out && !out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
   }
   if (out) await new Promise<void>((r) => out.end(() => r()));
   return { sha: hash.digest('hex'), bytes };
