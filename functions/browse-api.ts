@@ -3,7 +3,7 @@
 import { app, HttpRequest } from '@azure/functions';
 import type { z } from 'zod';
 import { contentQuery, itemsQuery, searchQuery } from '../shared/browse/browse-queries';
-import { clientIpOf } from '../shared/audit/audit-log';
+import { clientIp } from './http/client-ip';
 import { BadContinuation, folderItems, folderTree, search } from '../shared/browse/recovery-point-queries';
 import { openContent } from '../shared/storage/content-reader';
 import { body, errorBody, handle, HttpError, json, parse } from './http/respond';
@@ -68,8 +68,7 @@ app.http('itemContent', {
     if (!doc) return json(404, errorBody('notFound', `Item '${itemId}' is not in recovery point ${seq}.`));
     if (!doc.content) return json(404, errorBody('noContent', `Item '${itemId}' is a ${doc.kind} without content to download.`));
     const account = await s.inventory.getAccount(item.accountId);
-    const ip = clientIpOf(req.headers.get('x-forwarded-for'));
-    await s.audit.record({ accountId: item.accountId, action: 'download', principal, ...(ip ? { clientIp: ip } : {}), subject: { protectedItemId: item.id, seq, itemId, kind: doc.kind } }, s.now());
+    await s.audit.record({ accountId: item.accountId, action: 'download', principal, ...clientIp(req), subject: { protectedItemId: item.id, seq, itemId, kind: doc.kind } }, s.now());
     const mail = doc.kind === 'message';
     const type = mail ? 'message/rfc822' : doc.kind === 'driveItem' ? String((doc.props.file as { mimeType?: string } | undefined)?.mimeType ?? 'application/octet-stream') : 'application/json';
     const name = fileName(String(doc.props.subject ?? doc.props.name ?? doc.props.displayName ?? doc.itemId), mail ? '.eml' : doc.kind === 'driveItem' ? '' : '.json');
@@ -88,8 +87,7 @@ app.http('pointExport', {
     const chosen = await body(req, selection);
     const { s, item, seq } = await scope(req, true);
     const entries = await selectedEntries(item, seq, chosen);
-    const ip = clientIpOf(req.headers.get('x-forwarded-for'));
-    await s.audit.record({ accountId: item.accountId, action: 'export', principal, ...(ip ? { clientIp: ip } : {}), subject: { protectedItemId: item.id, seq, selection: chosen } }, s.now());
+    await s.audit.record({ accountId: item.accountId, action: 'export', principal, ...clientIp(req), subject: { protectedItemId: item.id, seq, selection: chosen } }, s.now());
     return { status: 200, body: paced(ctx.invocationId, zipStream(entries)), headers: { 'content-type': 'application/zip', 'content-disposition': attachment(exportFileName(item, seq)) } };
   }),
 });

@@ -2,10 +2,10 @@
 // the finished job gives a read link valid one hour, minted anew (and audited) at each read. For selections too large
 // for one streamed response (POST …/export), which must start within the front end's 230 s and lasts as long as one
 // connection does.
-import { app, HttpRequest } from '@azure/functions';
+import { app } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
-import { clientIpOf } from '../shared/audit/audit-log';
+import { clientIp } from './http/client-ip';
 import { endExport, exportBlobName, ExportCursor, exportStep, firstExportCursor, StoredExportRequest } from '../shared/export/blob-export';
 import { readLink } from '../shared/export/download-link';
 import { blobExportRequest } from '../shared/export/export-request';
@@ -42,11 +42,6 @@ df.app.activity('exportStep', {
 });
 df.app.activity('exportEnd', { handler: (input: unknown) => endExport(services(), input as ExportCursor & { failed?: string }) });
 
-const ip = (req: HttpRequest): { clientIp?: string } => {
-  const v = clientIpOf(req.headers.get('x-forwarded-for'));
-  return v ? { clientIp: v } : {};
-};
-
 const exportView = (op: OperationDoc) => ({
   id: op.id, status: op.status, createdAt: op.createdAt, ...(op.endedAt ? { endedAt: op.endedAt } : {}), requestedBy: op.requestedBy.name,
   request: op.request, ...(op.summary ? { summary: op.summary } : {}), ...(op.message ? { message: op.message } : {}),
@@ -62,7 +57,7 @@ df.app.client.http('exportsStart', {
       const request: StoredExportRequest = { ...input, protectedItemId: item.id, seq };
       const job = { accountId: item.accountId, kind: 'export' as const, request: request as unknown as Record<string, unknown>, requestedBy: { id: principal.id, name: principal.name } };
       const op = await s.operations.create(job, s.now(), async (started) => {
-        await s.audit.record({ accountId: item.accountId, action: 'export', principal, ...ip(req), subject: { operationId: started.id, protectedItemId: item.id, seq, selection: { folders: input.folders, items: input.items }, delivery: input.delivery } }, s.now());
+        await s.audit.record({ accountId: item.accountId, action: 'export', principal, ...clientIp(req), subject: { operationId: started.id, protectedItemId: item.id, seq, selection: { folders: input.folders, items: input.items }, delivery: input.delivery } }, s.now());
         await client.startNew('exportJob', { instanceId: operationInstanceId('export', started.id), input: firstExportCursor({ accountId: item.accountId, operationId: started.id }) });
       });
       return json(202, exportView(op), { location: `/api/accounts/${item.accountId}/exports/${op.id}` });
@@ -77,7 +72,7 @@ app.http('exportsGet', {
     if (!op || op.kind !== 'export') return json(404, errorBody('notFound', `Export '${req.params.exportId}' does not exist (export jobs are kept 5 days after they end).`));
     if (op.status !== 'completed') return json(200, exportView(op));
     const link = await readLink(s.artifacts, exportBlobName({ accountId: op.accountId, operationId: op.id }), s.now());
-    await s.audit.record({ accountId: op.accountId, action: 'export.link', principal, ...ip(req), subject: { operationId: op.id, expiresAt: link.expiresAt } }, s.now());
+    await s.audit.record({ accountId: op.accountId, action: 'export.link', principal, ...clientIp(req), subject: { operationId: op.id, expiresAt: link.expiresAt } }, s.now());
     return json(200, { ...exportView(op), download: { url: link.url, expiresAt: link.expiresAt } });
   }),
 });

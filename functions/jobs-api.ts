@@ -1,20 +1,14 @@
 // Running jobs on demand and following their runs. Callers follow a run through the product's own run route, which
 // checks their role; the Durable extension's management URLs (which carry its system key, valid for every instance
 // of the task hub) never leave the app.
-import type { HttpRequest } from '@azure/functions';
 import * as df from 'durable-functions';
-import { clientIpOf } from '../shared/audit/audit-log';
+import { clientIp } from './http/client-ip';
 import { ACTIVE_INSTANCE, runView } from '../shared/backup/run-steps';
 import { services } from '../shared/runtime/services';
 import { instanceState, settleJobRun, settleJobRuns, startBackup } from './backup-start';
 import { errorBody, handle, json } from './http/respond';
 
 const runPath = (accountId: string, jobId: string, runId: string): string => `/api/accounts/${accountId}/jobs/${jobId}/runs/${runId}`;
-
-const ip = (req: HttpRequest): { clientIp?: string } => {
-  const v = clientIpOf(req.headers.get('x-forwarded-for'));
-  return v ? { clientIp: v } : {};
-};
 
 df.app.client.http('jobsRun', {
   route: 'accounts/{accountId}/jobs/{jobId}/run', methods: ['POST'], authLevel: 'anonymous',
@@ -23,7 +17,7 @@ df.app.client.http('jobsRun', {
       const s = services();
       const job = await s.inventory.getJob(req.params.accountId!, req.params.jobId!);
       const r = await startBackup(client, { accountId: job.accountId, jobId: job.id, trigger: 'manual' }, (runId) =>
-        s.audit.record({ accountId: job.accountId, action: 'backup.run', principal, ...ip(req), subject: { jobId: job.id, runId } }, s.now()).then(() => undefined));
+        s.audit.record({ accountId: job.accountId, action: 'backup.run', principal, ...clientIp(req), subject: { jobId: job.id, runId } }, s.now()).then(() => undefined));
       if (!r.started) {
         return json(409, errorBody('jobRunning', `Job '${job.name}' is already running${r.runId ? ` (run ${r.runId})` : ''}; wait for it to finish.`), r.runId ? { location: runPath(job.accountId, job.id, r.runId) } : undefined);
       }

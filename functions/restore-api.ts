@@ -1,8 +1,8 @@
 // Restore jobs over HTTP: start (Administrator), follow (Reader), cancel (Administrator). Everything is checked before
 // a job record exists, so a refused request leaves nothing behind.
-import { app, HttpRequest } from '@azure/functions';
+import { app } from '@azure/functions';
 import * as df from 'durable-functions';
-import { clientIpOf } from '../shared/audit/audit-log';
+import { clientIp } from './http/client-ip';
 import { planSelection, UnknownSelection } from '../shared/restore/restore-plan';
 import { restoreRequest } from '../shared/restore/restore-request';
 import { RESTORABLE, restoreFolderDocs } from '../shared/restore/restore-steps';
@@ -41,17 +41,12 @@ df.app.client.http('restoresStart', {
       }
       const job = { accountId, kind: 'restore' as const, request: input as unknown as Record<string, unknown>, requestedBy: { id: principal.id, name: principal.name } };
       const op = await s.operations.launch(job, s.now(), async (started) => {
-        await s.audit.record({ accountId, action: 'restore.start', principal, ...ip(req), subject: { operationId: started.id, protectedItemId: item.id, seq: input.seq, selection: input.selection, target: input.target } }, s.now());
+        await s.audit.record({ accountId, action: 'restore.start', principal, ...clientIp(req), subject: { operationId: started.id, protectedItemId: item.id, seq: input.seq, selection: input.selection, target: input.target } }, s.now());
         await client.startNew('restoreJob', { instanceId: operationInstanceId(job.kind, started.id), input: { accountId, operationId: started.id } });
       }, orchestrationAlive(client));
       return json(202, restoreView(op), { location: `/api/accounts/${accountId}/restores/${op.id}` });
     })(req, context),
 });
-
-const ip = (req: HttpRequest): { clientIp?: string } => {
-  const v = clientIpOf(req.headers.get('x-forwarded-for'));
-  return v ? { clientIp: v } : {};
-};
 
 app.http('restoresList', {
   route: 'accounts/{accountId}/restores', methods: ['GET'], authLevel: 'anonymous',
@@ -76,7 +71,7 @@ app.http('restoresCancel', {
     const s = services();
     const op = await s.operations.requestCancel(req.params.accountId!, req.params.restoreId!);
     if (!op || op.kind !== 'restore') return json(404, errorBody('notFound', `Restore job '${req.params.restoreId}' does not exist (job records are kept 5 days after they end).`));
-    await s.audit.record({ accountId: op.accountId, action: 'restore.cancel', principal, ...ip(req), subject: { operationId: op.id } }, s.now());
+    await s.audit.record({ accountId: op.accountId, action: 'restore.cancel', principal, ...clientIp(req), subject: { operationId: op.id } }, s.now());
     return json(202, { ...restoreView(op), message: op.status === 'running' ? 'Cancellation requested. It is best-effort: the batch in progress finishes, and items restored before it took effect stay restored.' : `The job has already ended (${op.status}).` });
   }),
 });
