@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DurableClient } from 'durable-functions';
-import { ACTIVE_INSTANCE, InstanceState, runIdOf, settleRun, settleRuns } from '../shared/backup/run-steps';
+import { ACTIVE_INSTANCE, InstanceState, runIdOf, settleRuns } from '../shared/backup/run-steps';
 import type { RunDoc } from '../shared/catalog/points-store';
 import { services } from '../shared/runtime/services';
 import type { BackupJobInput } from './backup-orchestration';
@@ -22,10 +22,6 @@ export async function instanceState(client: DurableClient, jobId: string): Promi
 /** Ends the job's runs its orchestration no longer executes (terminated, failed); returns the job's runs then. */
 export const settleJobRuns = (client: DurableClient, accountId: string, jobId: string): Promise<RunDoc[]> =>
   settleRuns(services(), accountId, jobId, () => instanceState(client, jobId));
-
-/** One run, settled the same way; undefined when it has no record. */
-export const settleJobRun = (client: DurableClient, accountId: string, jobId: string, runId: string): Promise<RunDoc | undefined> =>
-  settleRun(services(), { accountId, jobId, runId }, () => instanceState(client, jobId));
 
 export type StartResult = { started: true; instanceId: string; runId: string } | { started: false; instanceId: string; runId?: string };
 

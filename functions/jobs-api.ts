@@ -3,9 +3,9 @@
 // of the task hub) never leave the app.
 import * as df from 'durable-functions';
 import { clientIp } from './http/client-ip';
-import { ACTIVE_INSTANCE, runView } from '../shared/backup/run-steps';
+import { ACTIVE_INSTANCE, runView, settleRun, settleRuns } from '../shared/backup/run-steps';
 import { services } from '../shared/runtime/services';
-import { instanceState, settleJobRun, settleJobRuns, startBackup } from './backup-start';
+import { instanceState, startBackup } from './backup-start';
 import { errorBody, handle, json } from './http/respond';
 
 const runPath = (accountId: string, jobId: string, runId: string): string => `/api/accounts/${accountId}/jobs/${jobId}/runs/${runId}`;
@@ -29,8 +29,10 @@ df.app.client.http('runsList', {
   route: 'accounts/{accountId}/jobs/{jobId}/runs', methods: ['GET'], authLevel: 'anonymous',
   handler: async (req, client, context) =>
     handle('Backup.Reader', async () => {
-      await services().inventory.getJob(req.params.accountId!, req.params.jobId!);
-      return json(200, { value: (await settleJobRuns(client, req.params.accountId!, req.params.jobId!)).map(runView) });
+      const { accountId, jobId } = req.params as { accountId: string; jobId: string };
+      await services().inventory.getJob(accountId, jobId);
+      const state = await instanceState(client, jobId);
+      return json(200, { value: (await settleRuns(services(), accountId, jobId, async () => state)).map((r) => runView(r, state)) });
     })(req, context),
 });
 
@@ -40,10 +42,10 @@ df.app.client.http('runsGet', {
     handle('Backup.Reader', async () => {
       const { accountId, jobId, runId } = req.params as { accountId: string; jobId: string; runId: string };
       await services().inventory.getJob(accountId, jobId);
-      const run = await settleJobRun(client, accountId, jobId, runId);
-      if (run) return json(200, runView(run));
-      // Started, but its orchestration has not written the run's record yet.
       const state = await instanceState(client, jobId);
+      const run = await settleRun(services(), { accountId, jobId, runId }, async () => state);
+      if (run) return json(200, runView(run, state));
+      // Started, but its orchestration has not written the run's record yet.
       if (state?.runId === runId && ACTIVE_INSTANCE.has(state.runtimeStatus)) return json(200, { id: runId, accountId, jobId, status: 'running', items: 0, alarms: [] });
       return json(404, errorBody('notFound', `Run '${runId}' of job '${jobId}' does not exist.`));
     })(req, context),

@@ -17,8 +17,15 @@ export const ITEM_PAGE = 200;
 /** A run's id: when it was asked for (sortable) and 8 characters of a GUID, e.g. `20261123T101500-3f9c2a71`. */
 export const runIdOf = (at: Date, guid: string): string => `${at.toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${guid.replace(/-/g, '').slice(0, 8)}`;
 
-/** A run as the API shows it: its record without the item list the orchestrator pages through. */
-export const runView = ({ itemIds: _paged, ...run }: RunDoc): Omit<RunDoc, 'itemIds'> => run;
+/**
+ * A run as the API shows it: its record without the item list the orchestrator pages through. It says running until
+ * the orchestration executing it has ended: after recording the run's end, it still sends the run's notifications,
+ * whose failures add alarms, so a client waiting for the end sees the run as it stays.
+ */
+export function runView({ itemIds: _paged, ...run }: RunDoc, instance: InstanceState | undefined): Omit<RunDoc, 'itemIds'> {
+  const finishing = run.status !== 'running' && instance?.runId === run.id && ACTIVE_INSTANCE.has(instance.runtimeStatus);
+  return finishing ? { ...run, status: 'running' } : run;
+}
 
 export async function beginRun(s: Services, ref: RunRef & { trigger: RunDoc['trigger'] }): Promise<{ concurrency: number }> {
   const job = await s.inventory.getJob(ref.accountId, ref.jobId);
