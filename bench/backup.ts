@@ -42,11 +42,9 @@ async function main(): Promise<void> {
       await control(app.emulator, 'DELETE', 'counters');
       peak = 0;
       const t0 = Date.now();
-      const r = await app.admin.call<{ statusQueryGetUri: string }>('POST', `/api/accounts/${account.body.id}/jobs/${job.body.id}/run`);
-      const done = await app.admin.waitForCompletion<Record<string, number | string>>(r.body.statusQueryGetUri, undefined, 3_600_000);
+      const o = await app.admin.runJob(account.body.id, job.body.id, 3_600_000);
       const seconds = (Date.now() - t0) / 1000;
       const counters = (await control<{ requests: number; throttled: number; byStatus: Record<string, number> }>(app.emulator, 'GET', 'counters')).body;
-      const o = done.output;
       const available = mailboxes * budget * Math.max(1, seconds / windowSeconds);
       return {
         run: label, status: String(o.status), items: Number(o.written), seconds: seconds.toFixed(1), 'items/s': (Number(o.written) / seconds).toFixed(1),

@@ -39,7 +39,7 @@ function measure(s: Status): Measure {
 }
 
 async function status(app: LocalApp, instanceId: string): Promise<Status> {
-  const r = await fetch(`${app.host.url}/runtime/webhooks/durabletask/instances/${encodeURIComponent(instanceId)}?showHistory=true`);
+  const r = await fetch(app.durable(`instances/${encodeURIComponent(instanceId)}?showHistory=true`));
   return (await r.json()) as Status;
 }
 
@@ -61,11 +61,10 @@ async function main(): Promise<void> {
     const account = await app.admin.call<{ id: string }>('POST', '/api/accounts', { displayName: 'Payloads', tenantId: app.tenant.tenantId, clientId: backupApp.clientId, credential: { type: 'secret', secretName: 'demo-backup' } });
     const job = await app.admin.call<{ id: string }>('POST', `/api/accounts/${account.body.id}/jobs`, { name: 'Payloads', sources: { scope: 'account', include: { mailboxes: true, oneDrives: false } }, options: { concurrency: 1 } });
     const jobInstance = `backup-${job.body.id}`;
-    /** Runs the job to its end; its run id comes from the custom status, which a failed run keeps. */
-    const run = async (): Promise<{ runtimeStatus: string; output: unknown; runId: string }> => {
-      const r = await app.admin.call<{ statusQueryGetUri: string }>('POST', `/api/accounts/${account.body.id}/jobs/${job.body.id}/run`);
-      const done = await app.admin.waitForCompletion(r.body.statusQueryGetUri, undefined, 3_600_000);
-      return { ...done, runId: ((await status(app, jobInstance)).customStatus as { runId: string }).runId };
+    /** Runs the job to its end; then its instance as the Durable API shows it (with the system key). */
+    const run = async (): Promise<Status & { runId: string }> => {
+      const { runId } = await app.admin.runJob(account.body.id, job.body.id, 3_600_000);
+      return { ...(await status(app, jobInstance)), runId };
     };
     const rows: string[] = [];
     let created = 0;

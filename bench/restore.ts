@@ -93,8 +93,7 @@ async function main(): Promise<void> {
     const backupApp = app.tenant.apps.find((a) => a.displayName === 'm365-vault backup')!;
     const accountId = (await app.admin.call<{ id: string }>('POST', '/api/accounts', { displayName: 'Bench', tenantId: app.tenant.tenantId, clientId: backupApp.clientId, credential: { type: 'secret', secretName: 'demo-backup' } })).body.id;
     const jobId = (await app.admin.call<{ id: string }>('POST', `/api/accounts/${accountId}/jobs`, { name: 'Bench', sources: { scope: 'selected', items: [{ kind: 'mailbox', match: source!.userPrincipalName }] } })).body.id;
-    const run = await app.admin.call<{ statusQueryGetUri: string }>('POST', `/api/accounts/${accountId}/jobs/${jobId}/run`);
-    const backup = await app.admin.waitForCompletion<{ status: string; bytes: number }>(run.body.statusQueryGetUri, undefined, 3_600_000);
+    const backup = await app.admin.runJob(accountId, jobId, 3_600_000);
     const itemId = `${accountId}.mailbox.${source!.id}`;
     const folders = (await app.reader.call<{ value: Array<{ id: string; wellKnownName?: string }> }>('GET', `/api/accounts/${accountId}/protected-items/${encodeURIComponent(itemId)}/recovery-points/1/folders`)).body.value;
     const inbox = folders.find((f) => f.wellKnownName === 'inbox')!;
@@ -109,7 +108,7 @@ async function main(): Promise<void> {
     }
     const seconds = (Date.now() - t0) / 1000;
     const counters = (await control<{ requests: number; byStatus: Record<string, number> }>(app.emulator, 'GET', 'counters')).body;
-    const mb = backup.output.bytes / 1024 / 1024;
+    const mb = (backup.bytes ?? 0) / 1024 / 1024;
     console.log(`\nrestore of ${r.counts.total} messages (${mb.toFixed(1)} MB of MIME) into another mailbox; throttle ${budget} requests / ${windowSeconds} s / mailbox, 4 concurrent\n`);
     console.log('| status | restored | failed | seconds | items/s | MB/s | requests | requests/item | 429s |\n|---|---|---|---|---|---|---|---|---|');
     console.log(`| ${r.status} | ${r.counts.restored} | ${r.counts.failed} | ${seconds.toFixed(1)} | ${(r.counts.restored / seconds).toFixed(1)} | ${(mb / seconds).toFixed(2)} | ${counters.requests} | ${(counters.requests / Math.max(1, r.counts.total)).toFixed(2)} | ${counters.byStatus['429'] ?? 0} |`);

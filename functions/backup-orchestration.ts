@@ -5,7 +5,7 @@ import type { OrchestrationContext, OrchestrationHandler, RetryOptions } from 'd
 import type { Alarm } from '../shared/domain/alarms';
 import type { ActivityInput, ActivityName, ActivityResult } from './backup-activities';
 import type { ContainerRef, ContainerResult, PointRef } from '../shared/backup/point-steps';
-import { ITEM_PAGE } from '../shared/backup/run-steps';
+import { ITEM_PAGE, runIdOf } from '../shared/backup/run-steps';
 
 export interface BackupJobInput {
   accountId: string;
@@ -13,6 +13,8 @@ export interface BackupJobInput {
   trigger: 'schedule' | 'manual' | 'chained';
   /** The schedule's end time: the run stops starting new work then. */
   stopAt?: string;
+  /** Chosen by the starter, so the API can name the run at once; instances started before it existed derive one. */
+  runId?: string;
 }
 
 interface BackupItemInput extends PointRef {
@@ -56,7 +58,7 @@ const CONTAINERS_PER_EXECUTION = 20;
 const backupJob: OrchestrationHandler = function* (ctx: OrchestrationContext) {
   const input = ctx.df.getInput() as BackupJobInput;
   const now = ctx.df.currentUtcDateTime;
-  const runId = `${now.toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${ctx.df.newGuid('run').slice(0, 8)}`;
+  const runId = input.runId ?? runIdOf(now, ctx.df.newGuid('run'));
   const ref = { accountId: input.accountId, jobId: input.jobId, runId };
   ctx.df.setCustomStatus({ runId, stage: 'discovering' });
   try {

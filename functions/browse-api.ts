@@ -2,33 +2,26 @@
 // account partition first, so a path mixing two accounts is a 404, never a leak.
 import { app, HttpRequest } from '@azure/functions';
 import type { z } from 'zod';
-import { contentQuery, itemsQuery, searchQuery, seqParam } from '../shared/browse/browse-queries';
+import { contentQuery, itemsQuery, searchQuery } from '../shared/browse/browse-queries';
 import { BadContinuation, folderItems, folderTree, search } from '../shared/browse/recovery-point-queries';
 import { openContent } from '../shared/storage/content-reader';
-import { services } from '../shared/runtime/services';
-import { usablePoint } from '../shared/catalog/usable-point';
-import { body, clientIp, errorBody, handle, HttpError, json, parse, unknownSelection } from './http/respond';
-import { exportEntries, planExport } from '../shared/export/export-selection';
+import { body, clientIp, errorBody, handle, HttpError, json, parse } from './http/respond';
+import { exportFileName } from '../shared/export/blob-export';
+import { attachment, fileName } from '../shared/export/export-request';
 import { zipStream } from '../shared/export/zip-stream';
 import { selection } from '../shared/restore/restore-request';
-import { UnknownSelection } from '../shared/restore/restore-plan';
-import type { VersionDoc } from '../shared/catalog/version-doc';
 import { previewMessage } from '../shared/mime/preview';
 import { MessageUnreadable } from '../shared/mime/read-message';
-import { attachmentDisposition, CONTENT_SECURITY_HEADERS } from './http/content-headers';
+import { CONTENT_SECURITY_HEADERS } from './http/content-headers';
+import { paced } from './http/paced-body';
+import { pointScope, selectedEntries } from './http/point-scope';
 
 
 const query = <S extends z.ZodType>(req: HttpRequest, schema: S): z.infer<S> => parse(schema, Object.fromEntries(req.query.entries()), 'query');
 
-/** The protected item (404 outside the caller's account) and, when asked, one of its usable recovery points. */
-async function scope(req: HttpRequest, withPoint: boolean) {
-  const s = services();
-  const item = await s.inventory.getProtectedItem(req.params.accountId!, req.params.itemId!);
-  if (!withPoint) return { s, item, seq: 0 };
-  const seq = parse(seqParam, req.params.seq, 'path.seq');
-  usablePoint(await s.points.listPoints(item.accountId, item.id), seq, item.displayName);
-  return { s, item, seq };
-}
+const scope = pointScope;
+
+const notInPoint = (seq: number) => json(404, errorBody('notFound', `query.itemId: no such item in recovery point ${seq}.`));
 
 const paged = async <T>(run: () => Promise<T>): Promise<T> => {
   try {
@@ -68,14 +61,9 @@ app.http('itemSearch', {
   }),
 });
 
-const notInPoint = (seq: number) => json(404, errorBody('notFound', `query.itemId: no such item in recovery point ${seq}.`));
-
-/** "Quarterly report: Q3/2026" → "Quarterly report_ Q3_2026.eml": safe in every file system and header. */
-const fileName = (name: string, ext: string): string => `${(name.replace(/[\\/:*?"<>|\u0000-\u001f]/g, '_').trim().slice(0, 120) || 'item')}${ext}`;
-
 app.http('itemContent', {
   route: `${POINT}/content`, methods: ['GET'], authLevel: 'anonymous',
-  handler: handle('Backup.Administrator', async (req, _ctx, principal) => {
+  handler: handle('Backup.Administrator', async (req, ctx, principal) => {
     const { itemId } = query(req, contentQuery);
     const { s, item, seq } = await scope(req, true);
     const [doc] = await s.versions.versionsAt(item.id, seq, [itemId]);
@@ -89,30 +77,20 @@ app.http('itemContent', {
     const size = 'mime' in doc.content ? doc.content.mime.size : doc.content.blob.size;
     const body = await openContent(await s.contentStores.forPointer(item.accountId, doc.content), account.tenantId, doc.content);
     return {
-      status: 200, body: body as unknown as AsyncIterable<Uint8Array>,
-      headers: { 'content-type': type, 'content-length': String(size), 'content-disposition': attachmentDisposition(name), ...CONTENT_SECURITY_HEADERS },
+      status: 200, body: paced(ctx.invocationId, body),
+      headers: { 'content-type': type, 'content-length': String(size), 'content-disposition': attachment(name), ...CONTENT_SECURITY_HEADERS },
     };
   }),
 });
 
 app.http('pointExport', {
   route: `${POINT}/export`, methods: ['POST'], authLevel: 'anonymous',
-  handler: handle('Backup.Administrator', async (req, _ctx, principal) => {
+  handler: handle('Backup.Administrator', async (req, ctx, principal) => {
     const chosen = await body(req, selection);
     const { s, item, seq } = await scope(req, true);
-    let planned;
-    try {
-      planned = await planExport(s.versions, item.id, seq, chosen);
-    } catch (e) {
-      if (e instanceof UnknownSelection) throw unknownSelection(e, chosen, 'body');
-      throw e;
-    }
-    const account = await s.inventory.getAccount(item.accountId);
+    const entries = await selectedEntries(item, seq, chosen);
     await s.audit.record({ accountId: item.accountId, action: 'export', principal, ...clientIp(req), subject: { protectedItemId: item.id, seq, selection: chosen } }, s.now());
-    const open = async (doc: VersionDoc) => openContent(await s.contentStores.forPointer(item.accountId, doc.content!), account.tenantId, doc.content!);
-    const zip = zipStream(exportEntries({ versions: s.versions, protectedItemId: item.id, seq, open }, planned.plan, planned.singles));
-    const name = fileName(`${item.displayName} ${seq}`, '.zip');
-    return { status: 200, body: zip as unknown as AsyncIterable<Uint8Array>, headers: { 'content-type': 'application/zip', 'content-disposition': attachmentDisposition(name), ...CONTENT_SECURITY_HEADERS } };
+    return { status: 200, body: paced(ctx.invocationId, zipStream(entries)), headers: { 'content-type': 'application/zip', 'content-disposition': attachment(exportFileName(item, seq)), ...CONTENT_SECURITY_HEADERS } };
   }),
 });
 

@@ -8,7 +8,7 @@ import { services } from '../shared/runtime/services';
 export interface OperationRef { accountId: string; operationId: string }
 
 export const operationInstanceId = (kind: OperationKind, operationId: string): string =>
-  `${kind === 'restore' ? 'restore' : 'difference'}-${operationId}`;
+  `${kind === 'differenceReport' ? 'difference' : kind}-${operationId}`;
 
 df.app.activity('operationClaim', {
   handler: (input: unknown) => {

@@ -10,6 +10,8 @@ import { usablePoint } from '../shared/catalog/usable-point';
 import { operationInstanceId, orchestrationAlive } from './operation-jobs';
 import { body, clientIp, errorBody, handle, HttpError, json, unknownSelection } from './http/respond';
 
+const notFound = () => json(404, errorBody('notFound', 'path.restoreId: no such restore job in this account (job records are kept 5 days after they end).'));
+
 const restoreView = (op: Awaited<ReturnType<ReturnType<typeof services>['operations']['find']>>) => op && {
   id: op.id, status: op.status, createdAt: op.createdAt, ...(op.endedAt ? { endedAt: op.endedAt } : {}), requestedBy: op.requestedBy.name,
   request: op.request, counts: op.counts, failures: op.failures, ...(op.message ? { message: op.message } : {}), ...(op.cancelRequested ? { cancelRequested: true } : {}),
@@ -50,8 +52,6 @@ df.app.client.http('restoresStart', {
       return json(202, restoreView(op), { location: `/api/accounts/${accountId}/restores/${op.id}` });
     })(req, context),
 });
-
-const notFound = () => json(404, errorBody('notFound', 'path.restoreId: no such restore job in this account (job records are kept 5 days after they end).'));
 
 app.http('restoresList', {
   route: 'accounts/{accountId}/restores', methods: ['GET'], authLevel: 'anonymous',

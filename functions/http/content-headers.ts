@@ -6,7 +6,3 @@ export const CONTENT_SECURITY_HEADERS = {
     "default-src 'none'; img-src data: cid:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; sandbox",
   'x-content-type-options': 'nosniff',
 } as const;
-
-/** `Content-Disposition: attachment` with an ASCII fallback name and the UTF-8 one (RFC 6266). */
-export const attachmentDisposition = (name: string): string =>
-  `attachment; filename="${name.replace(/[^\x20-\x7e]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`;

@@ -60,6 +60,16 @@ export function unknownSelection(e: UnknownSelection, selection: { folders: read
   return new HttpError(400, 'invalidRequest', `${fields.map((f) => `${where}.${f}: not in this recovery point`).join('; ')}${more > 0 ? `; and ${more} more` : ''}`);
 }
 
+/**
+ * The route's own parameters. With HTTP streaming, `request.params` is built from the host's binding data, which
+ * also holds every query parameter and the top-level string fields of a JSON body; only the route's names are path.
+ */
+export function routeParams(request: HttpRequest, context: InvocationContext): Record<string, string> {
+  const route = String((context.options.trigger as { route?: unknown }).route ?? '');
+  const names = [...route.matchAll(/\{\*?([A-Za-z_]\w*)[^}]*\}/g)].map((m) => m[1]!);
+  return Object.fromEntries(names.filter((n) => request.params[n] !== undefined).map((n) => [n, request.params[n]!]));
+}
+
 /** Ids in the path are ids the product issues (GUIDs, `<account>.<kind>.<user>`): anything else names no document. */
 function checkPathIds(params: Record<string, string>): void {
   const bad = Object.entries(params).filter(([name, value]) => name.endsWith('Id') && !PRODUCT_ID.test(value));
@@ -93,9 +103,10 @@ export function handle(role: Role, fn: Handler, opts: HandleOptions = {}) {
       const s = services();
       if (!s.authorizer) throw new ConfigurationError(['M365V_API_TENANT_ID and M365V_API_AUDIENCE must be set: the API refuses every request without them']);
       const principal = await s.authorizer.authenticate(request.headers.get('authorization'));
-      checkPathIds(request.params);
+      const params = routeParams(request, context);
+      checkPathIds(params);
       if (opts.access !== 'listing') {
-        const accountId = request.params.accountId;
+        const accountId = params.accountId;
         await s.access.require(principal, role, { ...(accountId ? { accountId } : {}), scope: opts.access === 'global' ? 'global' : 'account', operation: context.functionName, method: request.method, ...clientIp(request) });
       }
       return await fn(request, context, principal);

@@ -11,6 +11,7 @@ param appInsightsName string
 var roles = {
   blobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
   blobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
+  blobDelegator: 'db58b8e5-c6ad-4a2a-8342-4190687cbf4a'
   queueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   tableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
@@ -34,10 +35,13 @@ resource hostRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for p
 }]
 
 // Backup repository: read and write content; no management-plane rights (immutability cannot be lifted by the app).
-resource backupRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for p in principals: {
-  name: guid(backupStorage.id, p.id, roles.blobDataContributor)
+// Storage Blob Delegator lets the identity ask for user delegation keys (generateUserDelegationKey, an account-level
+// action), which sign the one-hour read links to blob exports. Data Contributor at the account includes it too; the
+// explicit grant keeps the links working if the data role is ever narrowed to containers.
+resource backupRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for pair in flatten(map(principals, p => map([roles.blobDataContributor, roles.blobDelegator], r => { principal: p, role: r }))): {
+  name: guid(backupStorage.id, pair.principal.id, pair.role)
   scope: backupStorage
-  properties: { roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.blobDataContributor), principalId: p.id, principalType: p.type }
+  properties: { roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', pair.role), principalId: pair.principal.id, principalType: pair.principal.type }
 }]
 
 resource vaultRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for pair in flatten(map(principals, p => map([roles.keyVaultSecretsUser, roles.keyVaultCertificateUser], r => { principal: p, role: r }))): {

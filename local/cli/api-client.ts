@@ -1,7 +1,22 @@
 // A small client for the product's HTTP API as an administrator uses it: bearer token from Entra ID (here the
-// emulator's token endpoint, whose certificate is trusted through `ca`), JSON in and out, and the durable status
-// URL followed to completion.
+// emulator's token endpoint, whose certificate is trusted through `ca`), JSON in and out, and a started run followed
+// through the product's own run route to its end.
 import https from 'node:https';
+import type { Alarm } from '../../shared/domain/alarms';
+import type { RunSummary } from '../../shared/backup/run-steps';
+
+/** A run as GET …/runs/{runId} shows it. */
+export interface RunState {
+  id: string;
+  status: string;
+  summary?: Omit<RunSummary, 'status'>;
+  alarms: Alarm[];
+  reason?: string;
+}
+
+/** How a run ended: its id, status, alarms and summary figures side by side. */
+export type RunOutcome = Partial<Omit<RunSummary, 'status'>> & { runId: string; status: string; alarms: Alarm[] };
+export const outcomeOf = (run: RunState): RunOutcome => ({ runId: run.id, status: run.status, alarms: run.alarms, ...run.summary });
 
 function postForm(url: string, form: URLSearchParams, ca?: Buffer): Promise<{ status: number; body: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
@@ -47,13 +62,18 @@ export interface ApiResponse<T> {
 export class ApiClient {
   constructor(readonly baseUrl: string, private readonly tokens?: TokenSource) {}
 
-  async call<T = unknown>(method: string, path: string, body?: unknown, opts: { token?: string | null; headers?: Record<string, string> } = {}): Promise<ApiResponse<T>> {
+  /** The response as it arrives, its body unread (downloads to stream). */
+  async request(method: string, path: string, body?: unknown, opts: { token?: string | null; headers?: Record<string, string> } = {}): Promise<Response> {
     const token = opts.token === undefined ? await this.tokens?.token() : opts.token;
-    const res = await fetch(new URL(path, this.baseUrl), {
+    return fetch(new URL(path, this.baseUrl), {
       method,
       headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...opts.headers },
       ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
     });
+  }
+
+  async call<T = unknown>(method: string, path: string, body?: unknown, opts: { token?: string | null; headers?: Record<string, string> } = {}): Promise<ApiResponse<T>> {
+    const res = await this.request(method, path, body, opts);
     const raw = Buffer.from(await res.arrayBuffer());
     const text = raw.toString('utf8');
     let parsed: unknown = text;
@@ -65,23 +85,36 @@ export class ApiClient {
     return { status: res.status, body: parsed as T, headers: res.headers, raw };
   }
 
-  /** Polls a Durable status URL until the instance ends, reporting each custom status. */
-  async waitForCompletion<T = unknown>(statusUrl: string, onStatus?: (customStatus: unknown) => void, timeoutMs = 30 * 60_000): Promise<{ runtimeStatus: string; output: T }> {
+  /** Runs a job now and waits for its run to end (`onStatus` sees the run at each poll). */
+  async runJob(accountId: string, jobId: string, timeoutMs?: number, onStatus?: (run: RunState) => void): Promise<RunOutcome> {
+    const started = await this.call<{ id: string }>('POST', `/api/accounts/${accountId}/jobs/${jobId}/run`);
+    if (started.status !== 202) throw new Error(`run request answered ${started.status}: ${JSON.stringify(started.body)}`);
+    return outcomeOf(await this.waitForRun<RunState>(started, onStatus, timeoutMs));
+  }
+
+  /**
+   * Follows an operation the API started (a job's run): polls the route its 202 named in `Location` until its status
+   * is no longer `running`, reporting each state read. Takes the 202 itself or the route.
+   */
+  async waitForRun<T extends { status: string }>(started: ApiResponse<unknown> | string, onStatus?: (state: T) => void, timeoutMs = 30 * 60_000): Promise<T> {
+    const location = typeof started === 'string' ? started : started.headers.get('location');
+    if (!location) throw new Error(`no Location to follow (status ${typeof started === 'string' ? '' : started.status}: ${typeof started === 'string' ? '' : JSON.stringify(started.body)})`);
     const until = Date.now() + timeoutMs;
     for (let failures = 0; ; await new Promise((r) => setTimeout(r, 500))) {
-      let status: { runtimeStatus: string; output: T; customStatus: unknown };
+      let state: ApiResponse<T>;
       try {
-        status = (await (await fetch(statusUrl)).json()) as typeof status;
+        state = await this.call<T>('GET', location);
         failures = 0;
       } catch (e) {
-        // A status GET is safe to repeat: a keep-alive socket the host closed while this process was busy is no
-        // reason to give up; a host that stays unreachable is.
+        // A GET is safe to repeat: a keep-alive socket the host closed while this process was busy is no reason to
+        // give up; a host that stays unreachable is.
         if (++failures > 3) throw e;
         continue;
       }
-      onStatus?.(status.customStatus);
-      if (!['Running', 'Pending', 'ContinuedAsNew'].includes(status.runtimeStatus)) return status;
-      if (Date.now() > until) throw new Error(`orchestration still ${status.runtimeStatus} after ${timeoutMs} ms`);
+      if (state.status !== 200) throw new Error(`GET ${location} answered ${state.status}: ${JSON.stringify(state.body)}`);
+      onStatus?.(state.body);
+      if (state.body.status !== 'running') return state.body;
+      if (Date.now() > until) throw new Error(`${location} still running after ${timeoutMs} ms`);
     }
   }
 }

@@ -1,7 +1,7 @@
 // Starts the whole product locally: the stack (or reuses one), the Microsoft 365 emulator on the stack's loopback
 // certificate, and the Functions host with the product app configured against both. Used by `npm start` and by
 // the end-to-end tests, so both exercise exactly the same wiring.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
@@ -12,6 +12,7 @@ import { startM365Emulator, M365Emulator, EmulatorOptions } from '../m365/server
 import { API_AUDIENCE } from '../m365/auth/apps';
 import { ApiClient, clientCredentials } from './api-client';
 import { control } from './emulator-control';
+import { SYSTEM_KEY_SETTING, webhookUrl } from '../host/durable/http-api';
 
 export const repoRoot = path.resolve(__dirname, '../../..');
 
@@ -40,6 +41,11 @@ export interface LocalApp {
    */
   apiClientFor(displayName: string, opts?: { apiRoles?: string[]; groups?: string[] }): Promise<{ client: ApiClient; objectId: string }>;
   env: NodeJS.ProcessEnv;
+  /**
+   * A URL of the Durable extension's HTTP API (below /runtime/webhooks/durabletask/) with its system key, as an
+   * operator holding the key calls it; the product's API never hands these out.
+   */
+  durable(path: string): string;
   restartHost(): Promise<void>;
   killHost(): Promise<void>;
   stop(): Promise<void>;
@@ -92,6 +98,8 @@ export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalAp
     M365V_API_TENANT_ID: tenant.tenantId,
     M365V_API_AUDIENCE: API_AUDIENCE,
     M365V_SYNC_TIME_BOX_SECONDS: String(opts.syncTimeBoxSeconds ?? 60),
+    // Fixed for the app's lifetime, so it holds across host restarts; known here only, as the key is in Azure.
+    [SYSTEM_KEY_SETTING]: randomBytes(24).toString('base64url'),
     ...(opts.resumableFileBytes ? { M365V_RESUMABLE_FILE_BYTES: String(opts.resumableFileBytes) } : {}),
   };
   const startHost = async (): Promise<StartedChild & { url: string }> => {
@@ -111,6 +119,7 @@ export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalAp
   };
   const app: LocalApp = {
     stack, emulator, tenant, otherTenants: others, host, env,
+    durable: (p) => webhookUrl(host.url, p, String(env[SYSTEM_KEY_SETTING])),
     admin: client('m365-vault admin console'),
     reader: client('m365-vault auditor'),
     async apiClientFor(displayName, o = {}) {

@@ -4,24 +4,20 @@
 import { createHash } from 'node:crypto';
 import { control } from './emulator-control';
 import { LocalApp, startLocalApp } from './local-app';
-import type { RunSummary } from '../../shared/backup/run-steps';
+import { outcomeOf, RunOutcome, RunState } from './api-client';
 
 const step = (text: string): void => console.log(`\n▶ ${text}`);
 const mb = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MB`;
 
-/** What a backupJob orchestration returns. */
-type RunOutput = RunSummary & { runId: string };
-
-async function runWithProgress(app: LocalApp, accountId: string, jobId: string): Promise<RunOutput> {
+async function runWithProgress(app: LocalApp, accountId: string, jobId: string): Promise<RunOutcome> {
   const started = Date.now();
-  const r = await app.admin.call<{ statusQueryGetUri: string }>('POST', `/api/accounts/${accountId}/jobs/${jobId}/run`);
+  const r = await app.admin.call<RunState>('POST', `/api/accounts/${accountId}/jobs/${jobId}/run`);
   if (r.status !== 202) throw new Error(`run request answered ${r.status}: ${JSON.stringify(r.body)}`);
   const reported = new Set<string>();
-  let runId: string | undefined;
+  const runId = r.body.id;
   const names = new Map<string, string>();
   let polling = Promise.resolve();
   const report = async (): Promise<void> => {
-    if (!runId) return;
     const items = await app.reader.call<{ value: Array<{ id: string; kind: string; address: string; displayName: string }> }>('GET', `/api/accounts/${accountId}/protected-items`);
     for (const i of items.body.value ?? []) names.set(i.id, `${i.kind === 'mailbox' ? 'mailbox ' : 'OneDrive'} ${i.kind === 'mailbox' ? i.address : i.displayName}`);
     for (const [id, name] of names) {
@@ -38,14 +34,12 @@ async function runWithProgress(app: LocalApp, accountId: string, jobId: string):
   const poll = setInterval(() => {
     polling = polling.then(report).catch(() => undefined);
   }, 300);
-  const done = await app.admin.waitForCompletion<RunOutput>(r.body.statusQueryGetUri, (custom) => {
-    runId ??= (custom as { runId?: string } | null)?.runId;
-  });
+  const run = await app.admin.waitForRun<RunState>(r);
   clearInterval(poll);
   await polling;
   await report();
-  if (done.runtimeStatus !== 'Completed') throw new Error(`the backup orchestration ended ${done.runtimeStatus}: ${JSON.stringify(done.output)}`);
-  const o = done.output;
+  if (!run.summary) throw new Error(`the run ended ${run.status}${run.reason ? ` (${run.reason})` : ''}: ${run.alarms.map((a) => a.message).join('; ')}`);
+  const o = outcomeOf(run) as Required<RunOutcome>;
   console.log(`  run ${o.runId}: ${o.status}; ${o.items} items (${o.itemsFailed} failed), ${o.written} versions written, ${o.deleted} deletions recorded`);
   console.log(`  ${mb(o.bytes)} backed up, ${mb(o.storedBytes)} stored (dedup + compression ${(o.bytes / Math.max(1, o.storedBytes)).toFixed(2)}×); ${o.graphRequests} Graph requests, ${o.throttled} throttled; ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return o;

@@ -31,12 +31,12 @@ export async function runAppHook(registry: CoreRegistry, name: 'appStart' | 'app
 
 export async function invokeFunction(
   registry: CoreRegistry, fn: RegisteredFunction, inputData: Array<{ name: string; data: RpcTypedData }>, log: Logger,
-  triggerMetadata: Record<string, RpcTypedData> = {},
+  triggerMetadata: Record<string, RpcTypedData> = {}, invocationId: string = randomUUID(),
 ): Promise<InvocationResult> {
   const model = registry.programmingModel;
   if (!model) throw new Error('the app registered no programming model (is @azure/functions loaded?)');
   const coreCtx: Record<string, unknown> = {
-    invocationId: randomUUID(),
+    invocationId,
     request: { inputData, triggerMetadata },
     metadata: fn.metadata,
     state: undefined,
@@ -59,6 +59,14 @@ export async function invokeFunction(
   await runHooks(registry, 'postInvocation', post);
   if (post.error) throw post.error;
   return invocationModel.getResponse(context, post.result) as Promise<InvocationResult>;
+}
+
+/**
+ * The worker's init step: the programming model reports its capabilities. With `app.setup({ enableHttpStream: true })`
+ * @azure/functions starts its HTTP proxy here and reports its URL as `HttpUri`; setup is locked from then on.
+ */
+export async function workerCapabilities(registry: CoreRegistry): Promise<Record<string, string>> {
+  return (await registry.programmingModel?.getCapabilities?.({})) ?? {};
 }
 
 /** Encodes a value the way the host sends binding data: strings as strings, everything else as JSON. */

@@ -1,8 +1,12 @@
 // CLI: `node dist/local/host/main.js --app <dir> [--port N] [--no-timers]`. Storage comes from
-// AzureWebJobsStorage, as for the real host; M365V_HOST_MAX_PAYLOAD_BYTES sets the payload guard (0: off).
+// AzureWebJobsStorage, as for the real host; M365V_HOST_MAX_PAYLOAD_BYTES sets the payload guard (0: off);
+// FUNCTIONS_REQUEST_BODY_SIZE_LIMIT and M365V_HOST_MAX_BUFFERED_BODY_BYTES the HTTP body limits (http-trigger.ts);
+// M365V_HOST_DURABLE_SYSTEM_KEY the Durable webhooks' system key (random when unset; never printed).
 // Prints `[host] listening on <url>` once ready.
 import path from 'node:path';
 import { payloadLimit, PAYLOAD_LIMIT_SETTING } from './durable/payload-limits';
+import { SYSTEM_KEY_SETTING } from './durable/http-api';
+import { httpLimitsFrom } from './http-trigger';
 import { startHost } from './server';
 
 async function main(): Promise<void> {
@@ -16,7 +20,8 @@ async function main(): Promise<void> {
   if (!storage) throw new Error('AzureWebJobsStorage is not set (the local stack provides it)');
   const host = await startHost({
     appDir, port: Number(value('--port') ?? 0), storageConnectionString: storage, timers: !args.includes('--no-timers'),
-    maxPayloadBytes: payloadLimit(process.env[PAYLOAD_LIMIT_SETTING]),
+    maxPayloadBytes: payloadLimit(process.env[PAYLOAD_LIMIT_SETTING]), http: httpLimitsFrom(process.env),
+    ...(process.env[SYSTEM_KEY_SETTING] ? { durableSystemKey: process.env[SYSTEM_KEY_SETTING] } : {}),
   });
   console.log(`[host] listening on ${host.url}`);
   const stop = (): void => {

@@ -1,16 +1,18 @@
 // The local Functions host: loads the app, serves its HTTP triggers under the route prefix, runs its timers, and
 // hosts Durable Functions (engine + Durable HTTP API) on Azure Storage (Azurite locally).
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TableClient } from '@azure/data-tables';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { loadApp } from './app-loader';
 import type { RegisteredFunction } from './core-shim';
-import { fromTypedData, invokeFunction, runAppHook, RpcTypedData, toTypedData } from './invoke';
+import { fromTypedData, invokeFunction, runAppHook, RpcTypedData, toTypedData, workerCapabilities } from './invoke';
+import { BodyTooLarge, DEFAULT_BUFFERED_LIMIT, DEFAULT_REQUEST_LIMIT, HttpCall, HttpLimits, invokeBuffered, invokeStreamed, readBody, reply } from './http-trigger';
 import { compileRoute, CompiledRoute, malformedPath } from './route-template';
 import { parseNcrontab } from './ncrontab';
 import { DurableEngine, OrchestratorState } from './durable/engine';
-import { clientBindingData, DurableHttpApi } from './durable/http-api';
+import { clientBindingData, DurableEndpoints, DurableHttpApi, hasSystemKey, WEBHOOKS_PATH } from './durable/http-api';
 import { InstanceStore } from './durable/instance-store';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from './durable/payload-limits';
 
@@ -22,11 +24,18 @@ export interface HostOptions {
   timers?: boolean;
   /** The payload guard's limit in bytes of JSON (durable/payload-limits.ts): default 45 KB, 0 turns it off. */
   maxPayloadBytes?: number;
+  /** The Durable extension's system key, required on its public webhooks; a random one when omitted. */
+  durableSystemKey?: string;
+  /** Request and buffered-body limits (http-trigger.ts); Azure's 100 MB request limit and the same buffered guard by default. */
+  http?: Partial<HttpLimits>;
   log?: (line: string) => void;
 }
 
 export interface RunningHost {
   url: string;
+  durableSystemKey: string;
+  /** Whether the app enabled HTTP streaming (the worker reported its proxy's URL). */
+  httpStream: boolean;
   functions: string[];
   fireFunction(name: string, input?: unknown): Promise<void>;
   stop(): Promise<void>;
@@ -38,7 +47,9 @@ interface HttpFunction {
   methods: string[];
 }
 
-const DURABLE_PREFIXES = ['/runtime/webhooks/durabletask/', '/durabletask/'];
+/** The extension's public webhooks; its rpc API (`/durabletask/`) is served only on a loopback listener of its own. */
+const WEBHOOKS = WEBHOOKS_PATH;
+const RPC = '/durabletask/';
 
 export async function startHost(opts: HostOptions): Promise<RunningHost> {
   const log = opts.log ?? ((line: string) => console.log(line));
@@ -69,10 +80,13 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
   await store.init();
 
   let baseUrl = '';
+  const endpoints: DurableEndpoints = { baseUrl: '', systemKey: opts.durableSystemKey || randomBytes(32).toString('base64url'), rpcBaseUrl: '' };
   const clientInputs = (fn: RegisteredFunction): Array<{ name: string; data: RpcTypedData }> =>
     Object.entries(fn.metadata.bindings)
       .filter(([, b]) => b.direction === 'in' && b.type === 'durableClient')
-      .map(([name]) => ({ name, data: { string: JSON.stringify(clientBindingData(baseUrl, hub)) } }));
+      .map(([name]) => ({ name, data: { string: JSON.stringify(clientBindingData(endpoints, hub)) } }));
+  const limits: HttpLimits = { maxRequestBodyBytes: opts.http?.maxRequestBodyBytes ?? DEFAULT_REQUEST_LIMIT, maxBufferedBodyBytes: opts.http?.maxBufferedBodyBytes ?? DEFAULT_BUFFERED_LIMIT };
+  const httpUri = (await workerCapabilities(registry)).HttpUri;
 
   const engine = new DurableEngine({
     store,
@@ -94,7 +108,7 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
       return fromTypedData(result.returnValue);
     },
   });
-  const durableApi = new DurableHttpApi(engine, hub, (name) => orchestrators.has(name));
+  const durableApi = new DurableHttpApi(engine, hub, (name) => orchestrators.has(name), () => endpoints);
 
   async function fireTimer(fn: RegisteredFunction, last: Date | null, next: Date | null, isPastDue = false): Promise<void> {
     const payload = { Schedule: { AdjustForDST: true }, ScheduleStatus: { Last: (last ?? new Date(0)).toISOString(), Next: (next ?? new Date()).toISOString(), LastUpdated: new Date().toISOString() }, IsPastDue: isPastDue };
@@ -108,23 +122,21 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
     await invokeFunction(registry, fn, [{ name: fn.triggerName, data: toTypedData(input) }, ...clientInputs(fn)], invokeLog);
   }
 
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      void route(req, Buffer.concat(chunks))
-        .then((r) => {
-          res.writeHead(r.status, r.headers);
-          res.end(r.body);
-        })
-        .catch((e: Error) => {
-          log(`[host] ${req.method} ${req.url} failed: ${e.stack ?? e.message}`);
-          if (!res.headersSent) res.writeHead(500);
-          res.end();
-        });
-    });
-  });
+  const failed = (req: http.IncomingMessage, res: http.ServerResponse) => (e: Error): void => {
+    log(`[host] ${req.method} ${req.url} failed: ${e.stack ?? e.message}`);
+    if (!res.headersSent) res.writeHead(500);
+    res.end();
+  };
 
+  async function durable(req: http.IncomingMessage, res: http.ServerResponse, path: string, url: URL): Promise<void> {
+    const query = new URLSearchParams(url.searchParams);
+    const token = req.headers['x-ms-continuation-token'];
+    if (typeof token === 'string') query.set('continuationToken', token);
+    const r = await durableApi.handle((req.method ?? 'GET').toUpperCase(), path, query, await readBody(req, limits.maxRequestBodyBytes));
+    reply(res, r.status, { ...(r.body !== undefined ? { 'content-type': 'application/json; charset=utf-8' } : {}), ...r.headers }, r.body !== undefined ? JSON.stringify(r.body) : undefined);
+  }
+
+  const server = http.createServer((req, res) => void serve(req, res).catch(failed(req, res)));
   // A request the HTTP parser refuses (headers over Node's 16 KiB limit, a malformed request line) gets its 431/400
   // and a clean close, as from Azure's front end. Node's default destroys the socket at once, which can reset the
   // connection before the client has read the answer.
@@ -136,58 +148,60 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
     socket.on('data', () => undefined);
     socket.end(`HTTP/1.1 ${err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   });
+  // The worker's own channel to the extension (rpcBaseUrl): reachable from this machine only, without a key, like
+  // the loopback endpoint the extension opens beside the Functions host in Azure.
+  const rpcServer = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', endpoints.rpcBaseUrl);
+    const run = url.pathname.startsWith(RPC) ? durable(req, res, url.pathname.slice(RPC.length), url) : Promise.resolve(reply(res, 404));
+    void run.catch(failed(req, res));
+  });
 
-  interface Reply {
-    status: number;
-    headers: http.OutgoingHttpHeaders;
-    body?: Buffer | string;
-  }
-
-  async function route(req: http.IncomingMessage, body: Buffer): Promise<Reply> {
+  async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', baseUrl);
     const method = (req.method ?? 'GET').toUpperCase();
-    if (malformedPath(url.pathname)) return { status: 400, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'Bad Request - Invalid URL' };
-    const durable = DURABLE_PREFIXES.find((p) => url.pathname.startsWith(p));
-    if (durable) {
-      const query = new URLSearchParams(url.searchParams);
-      const token = req.headers['x-ms-continuation-token'];
-      if (typeof token === 'string') query.set('continuationToken', token);
-      const r = await durableApi.handle(method, url.pathname.slice(durable.length), query, body, baseUrl);
-      return { status: r.status, headers: { ...(r.body !== undefined ? { 'content-type': 'application/json; charset=utf-8' } : {}), ...r.headers }, ...(r.body !== undefined ? { body: JSON.stringify(r.body) } : {}) };
+    if (malformedPath(url.pathname)) {
+      req.resume();
+      return reply(res, 400, { 'content-type': 'text/plain; charset=utf-8' }, 'Bad Request - Invalid URL');
     }
-    const admin = /^\/admin\/functions\/([^/]+)$/.exec(url.pathname);
-    if (admin && method === 'POST') {
-      const name = decodeURIComponent(admin[1]!);
-      if (!registry.functions.has(name)) return { status: 404, headers: {} };
-      const parsed = body.length ? (JSON.parse(body.toString('utf8')) as { input?: unknown }) : {};
-      void fireFunction(name, parsed.input).catch((e: Error) => log(`[host] ${name} failed: ${e.message}`));
-      return { status: 202, headers: {} };
+    try {
+      if (url.pathname.startsWith(WEBHOOKS)) {
+        if (!hasSystemKey(url.searchParams, req.headers['x-functions-key'], endpoints.systemKey)) {
+          req.resume();
+          return reply(res, 401);
+        }
+        return await durable(req, res, url.pathname.slice(WEBHOOKS.length), url);
+      }
+      const admin = /^\/admin\/functions\/([^/]+)$/.exec(url.pathname);
+      if (admin && method === 'POST') {
+        const name = decodeURIComponent(admin[1]!);
+        const body = await readBody(req, limits.maxRequestBodyBytes);
+        if (!registry.functions.has(name)) return reply(res, 404);
+        const parsed = body.length ? (JSON.parse(body.toString('utf8')) as { input?: unknown }) : {};
+        void fireFunction(name, parsed.input).catch((e: Error) => log(`[host] ${name} failed: ${e.message}`));
+        return reply(res, 202);
+      }
+    } catch (e) {
+      if (e instanceof BodyTooLarge) return reply(res, 413);
+      throw e;
     }
     const path = url.pathname.replace(/^\/+/, '');
     const candidates = httpFns.map((h) => ({ h, params: h.route.match(path) })).filter((c) => c.params !== null);
-    if (candidates.length === 0) return { status: 404, headers: {} };
-    const hit = candidates.find((c) => c.h.methods.includes(method));
-    if (!hit) return { status: 405, headers: { Allow: [...new Set(candidates.flatMap((c) => c.h.methods))].join(', ') } };
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-    // As App Service's front end does: the connection's address (ip:port) appended to whatever the caller sent.
-    const peer = req.socket.remoteAddress ?? '';
-    headers['x-forwarded-for'] = [headers['x-forwarded-for'], `${peer.includes(':') ? `[${peer}]` : peer}:${req.socket.remotePort ?? 0}`].filter(Boolean).join(', ');
-    const rpcHttp = { method, url: url.href, headers, query: Object.fromEntries(url.searchParams), params: hit.params, body: { bytes: body } };
-    const fn = hit.h.fn;
-    const result = await invokeFunction(registry, fn, [{ name: fn.triggerName, data: { http: rpcHttp } }, ...clientInputs(fn)], invokeLog);
-    const out = (result.returnValue as { http?: import('./invoke').RpcHttpResponse } | undefined)?.http ?? (result.outputData?.find((o) => (o.data as { http?: unknown } | null)?.http)?.data as { http?: import('./invoke').RpcHttpResponse } | undefined)?.http;
-    if (!out) return { status: 204, headers: {} };
-    const responseHeaders: http.OutgoingHttpHeaders = { ...(out.headers ?? {}) };
-    const cookies = (out.cookies ?? []).map(cookieHeader);
-    if (cookies.length) responseHeaders['set-cookie'] = cookies;
-    const bytes = out.body?.bytes ? Buffer.from(out.body.bytes) : out.body?.string !== undefined ? Buffer.from(out.body.string) : Buffer.alloc(0);
-    return { status: Number(out.statusCode ?? 200), headers: responseHeaders, body: bytes };
+    if (candidates.length === 0 || !candidates.some((c) => c.h.methods.includes(method))) {
+      req.resume();
+      if (candidates.length === 0) return reply(res, 404);
+      return reply(res, 405, { Allow: [...new Set(candidates.flatMap((c) => c.h.methods))].join(', ') });
+    }
+    const hit = candidates.find((c) => c.h.methods.includes(method))!;
+    const call: HttpCall = { registry, fn: hit.h.fn, params: hit.params!, url, method, extraInputs: clientInputs(hit.h.fn), limits, log: invokeLog, hostLog: log };
+    await (httpUri ? invokeStreamed(call, req, res, httpUri) : invokeBuffered(call, req, res));
   }
 
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => rpcServer.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   baseUrl = `http://127.0.0.1:${port}`;
+  endpoints.baseUrl = baseUrl;
+  endpoints.rpcBaseUrl = `http://127.0.0.1:${(rpcServer.address() as AddressInfo).port}${RPC}`;
   process.env.WEBSITE_HOSTNAME = `127.0.0.1:${port}`;
 
   await runAppHook(registry, 'appStart', opts.appDir);
@@ -215,32 +229,20 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
 
   log(`[host] loaded ${files.length} file(s), ${fns.length} function(s): ${fns.map((f) => `${f.metadata.name} (${f.triggerType})`).join(', ')}`);
   if (recovered) log(`[host] resumed ${recovered} unfinished orchestration(s)`);
+  log(httpUri ? `[host] HTTP streaming on: requests and responses go through the worker's proxy at ${httpUri}` : `[host] HTTP streaming off: bodies cross the worker boundary whole (at most ${limits.maxBufferedBodyBytes || limits.maxRequestBodyBytes} bytes)`);
   for (const h of httpFns) log(`[host] ${h.methods.join(',')} ${baseUrl}/${h.route.template}`);
 
   return {
     url: baseUrl,
+    durableSystemKey: endpoints.systemKey,
+    httpStream: httpUri !== undefined,
     functions: fns.map((f) => f.metadata.name),
     fireFunction,
     async stop() {
       timers.forEach(clearTimeout);
       engine.stop();
       await runAppHook(registry, 'appTerminate', opts.appDir);
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.all([server, rpcServer].map((srv) => new Promise<void>((resolve) => srv.close(() => resolve()))));
     },
   };
-}
-
-function cookieHeader(c: Record<string, unknown>): string {
-  const v = (x: unknown): unknown => (x && typeof x === 'object' && 'value' in (x as object) ? (x as { value: unknown }).value : x);
-  const parts = [`${String(c.name)}=${String(c.value)}`];
-  if (v(c.domain)) parts.push(`Domain=${String(v(c.domain))}`);
-  if (v(c.path)) parts.push(`Path=${String(v(c.path))}`);
-  const expires = v(c.expires) as { seconds?: number } | undefined;
-  if (expires && typeof expires === 'object' && expires.seconds) parts.push(`Expires=${new Date(Number(expires.seconds) * 1000).toUTCString()}`);
-  if (v(c.maxAge)) parts.push(`Max-Age=${String(v(c.maxAge))}`);
-  if (v(c.secure)) parts.push('Secure');
-  if (v(c.httpOnly)) parts.push('HttpOnly');
-  const sameSite = ['', 'Lax', 'Strict', 'None'][Number(c.sameSite ?? 0)];
-  if (sameSite) parts.push(`SameSite=${sameSite}`);
-  return parts.join('; ');
 }

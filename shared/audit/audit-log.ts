@@ -8,7 +8,7 @@ import type { Principal } from '../api-auth/authorizer';
 
 export interface AuditEntry {
   accountId: string;
-  action: 'restore.start' | 'restore.cancel' | 'export' | 'download' | 'retention.start' | 'hold.set' | 'hold.release' | 'grant.set' | 'grant.remove' | 'access.denied';
+  action: 'restore.start' | 'restore.cancel' | 'export' | 'export.link' | 'download' | 'backup.run' | 'retention.start' | 'hold.set' | 'hold.release' | 'grant.set' | 'grant.remove' | 'access.denied';
   principal: Pick<Principal, 'id' | 'name' | 'tenantId'>;
   /** The caller's address as the platform's front end saw it (see clientIpOf), if known. */
   clientIp?: string;

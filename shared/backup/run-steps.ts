@@ -16,6 +16,19 @@ export interface RunRef {
 
 export const ITEM_PAGE = 200;
 
+/** A run's id: when it was asked for (sortable) and 8 characters of a GUID, e.g. `20261123T101500-3f9c2a71`. */
+export const runIdOf = (at: Date, guid: string): string => `${at.toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${guid.replace(/-/g, '').slice(0, 8)}`;
+
+/**
+ * A run as the API shows it: its record without the item list the orchestrator pages through. It says running until
+ * the orchestration executing it has ended: after recording the run's end, it still sends the run's notifications,
+ * whose failures add alarms, so a client waiting for the end sees the run as it stays.
+ */
+export function runView({ itemIds: _paged, ...run }: RunDoc, instance: InstanceState | undefined): Omit<RunDoc, 'itemIds'> {
+  const finishing = run.status !== 'running' && instance?.runId === run.id && ACTIVE_INSTANCE.has(instance.runtimeStatus);
+  return finishing ? { ...run, status: 'running' } : run;
+}
+
 export async function beginRun(s: Ports<'inventory' | 'now' | 'points'>, ref: RunRef & { trigger: RunDoc['trigger'] }): Promise<{ concurrency: number }> {
   const job = await s.inventory.getJob(ref.accountId, ref.jobId);
   if (!(await s.points.getRun(ref.accountId, ref.jobId, ref.runId))) {
@@ -164,14 +177,10 @@ export interface InstanceState {
 
 export const ACTIVE_INSTANCE = new Set(['Running', 'Pending', 'Suspended', 'ContinuedAsNew']);
 
-/**
- * Ends the job's runs still marked running that its orchestration instance is not running (terminated, failed,
- * gone); returns the job's runs as they stand then (read again only when one was ended).
- */
-export async function settleRuns(s: Ports<'inventory' | 'now' | 'points'>, accountId: string, jobId: string, instance: () => Promise<InstanceState | undefined>): Promise<RunDoc[]> {
-  const runs = await s.points.listRuns(accountId, jobId);
+/** Ends those of `runs` still marked running that the job's instance is not running; true if it ended one. */
+async function settleOpen(s: Ports<'inventory' | 'now' | 'points'>, runs: readonly RunDoc[], instance: () => Promise<InstanceState | undefined>): Promise<boolean> {
   const open = runs.filter((r) => r.status === 'running');
-  if (open.length === 0) return runs;
+  if (open.length === 0) return false;
   let ended = false;
   const state = await instance();
   for (const run of open) {
@@ -182,5 +191,20 @@ export async function settleRuns(s: Ports<'inventory' | 'now' | 'points'>, accou
     await abortRun(s, run, own && state.runtimeStatus === 'Terminated' ? 'terminated' : 'failed', detail ?? (own ? undefined : 'its orchestration is no longer running it'));
     ended = true;
   }
-  return ended ? s.points.listRuns(accountId, jobId) : runs;
+  return ended;
+}
+
+/**
+ * Ends the job's runs still marked running that its orchestration instance is not running (terminated, failed,
+ * gone); returns the job's runs as they stand then (read again only when one was ended).
+ */
+export async function settleRuns(s: Ports<'inventory' | 'now' | 'points'>, accountId: string, jobId: string, instance: () => Promise<InstanceState | undefined>): Promise<RunDoc[]> {
+  const runs = await s.points.listRuns(accountId, jobId);
+  return (await settleOpen(s, runs, instance)) ? s.points.listRuns(accountId, jobId) : runs;
+}
+
+/** The same for one run: undefined when it has no record (yet: its orchestration writes it in its first step). */
+export async function settleRun(s: Ports<'inventory' | 'now' | 'points'>, ref: RunRef, instance: () => Promise<InstanceState | undefined>): Promise<RunDoc | undefined> {
+  const run = await s.points.getRun(ref.accountId, ref.jobId, ref.runId);
+  return run && (await settleOpen(s, [run], instance)) ? s.points.getRun(ref.accountId, ref.jobId, ref.runId) : run;
 }

@@ -32,66 +32,84 @@ const VERSION = 45; // ZIP64
 const DEFLATE = 8;
 const MAX32 = 0xffffffff;
 
+/** Entry names as they go into one archive: sanitised, and a second 'a.eml' becomes 'a (2).eml' (two mails, one subject). */
+export class ZipNames {
+  private readonly used = new Set<string>();
+
+  take(raw: string): string {
+    let name = safeEntryName(raw);
+    for (let i = 2; this.used.has(name.toLowerCase()); i++) name = name.replace(/(\.[^./]*)?$/, (ext) => ` (${i})${ext}`);
+    this.used.add(name.toLowerCase());
+    return name;
+  }
+}
+
+/**
+ * One entry at `offset` in the archive: yields its local header, its deflated bytes as they stream and its data
+ * descriptor; returns its central-directory record.
+ */
+export async function* entryBytes(entry: ZipEntry, name: string, offset: number): AsyncGenerator<Buffer, Buffer> {
+  const nameBytes = Buffer.from(name, 'utf8');
+  const [time, date] = dosDateTime(entry.modified);
+  yield Buffer.concat([
+    u32(0x04034b50), u16(VERSION), u16(FLAGS), u16(DEFLATE), u16(time), u16(date), u32(0), u32(MAX32), u32(MAX32),
+    u16(nameBytes.length), u16(20), nameBytes, u16(0x0001), u16(16), u64(0), u64(0),
+  ]);
+  let crc = 0;
+  let size = 0;
+  let compressed = 0;
+  const deflate = createDeflateRaw({ level: constants.Z_DEFAULT_COMPRESSION });
+  const source = await entry.open();
+  source.on('data', (chunk: Buffer) => {
+    crc = crc32(chunk, crc);
+    size += chunk.length;
+  });
+  source.once('error', (e) => deflate.destroy(e));
+  source.pipe(deflate);
+  for await (const chunk of deflate as AsyncIterable<Buffer>) {
+    compressed += chunk.length;
+    yield chunk;
+  }
+  yield Buffer.concat([u32(0x08074b50), u32(crc), u64(compressed), u64(size)]);
+  return Buffer.concat([
+    u32(0x02014b50), u16((3 << 8) | VERSION), u16(VERSION), u16(FLAGS), u16(DEFLATE), u16(time), u16(date), u32(crc), u32(MAX32), u32(MAX32),
+    u16(nameBytes.length), u16(28), u16(0), u16(0), u16(0), u32((0o100644 << 16) >>> 0), u32(MAX32), nameBytes,
+    u16(0x0001), u16(24), u64(size), u64(compressed), u64(offset),
+  ]);
+}
+
+/** What follows the central directory: the ZIP64 end record and locator, and the classic end record. */
+export function endOfCentralDirectory(count: number, cdOffset: number, cdSize: number): Buffer {
+  const zip64End = cdOffset + cdSize;
+  return Buffer.concat([
+    u32(0x06064b50), u64(44), u16((3 << 8) | VERSION), u16(VERSION), u32(0), u32(0), u64(count), u64(count), u64(cdSize), u64(cdOffset),
+    u32(0x07064b50), u32(0), u64(zip64End), u32(1),
+    u32(0x06054b50), u16(0), u16(0), u16(Math.min(count, 0xffff)), u16(Math.min(count, 0xffff)), u32(Math.min(cdSize, MAX32)), u32(MAX32), u16(0),
+  ]);
+}
+
 export function zipStream(entries: AsyncIterable<ZipEntry> | Iterable<ZipEntry>): Readable {
   async function* generate(): AsyncGenerator<Buffer> {
+    const names = new ZipNames();
     const central: Buffer[] = [];
     let offset = 0;
-    let count = 0;
-    const used = new Set<string>();
     for await (const entry of entries) {
-      let name = safeEntryName(entry.name);
-      // Two items can share a name (two mails with one subject); keep both.
-      for (let i = 2; used.has(name.toLowerCase()); i++) name = name.replace(/(\.[^./]*)?$/, (ext) => ` (${i})${ext}`);
-      used.add(name.toLowerCase());
-      const nameBytes = Buffer.from(name, 'utf8');
-      const [time, date] = dosDateTime(entry.modified);
-      const localOffset = offset;
-      const header = Buffer.concat([
-        u32(0x04034b50), u16(VERSION), u16(FLAGS), u16(DEFLATE), u16(time), u16(date), u32(0), u32(MAX32), u32(MAX32),
-        u16(nameBytes.length), u16(20), nameBytes, u16(0x0001), u16(16), u64(0), u64(0),
-      ]);
-      yield header;
-      offset += header.length;
-
-      let crc = 0;
-      let size = 0;
-      let compressed = 0;
-      const deflate = createDeflateRaw({ level: constants.Z_DEFAULT_COMPRESSION });
-      const source = await entry.open();
-      source.on('data', (chunk: Buffer) => {
-        crc = crc32(chunk, crc);
-        size += chunk.length;
-      });
-      source.once('error', (e) => deflate.destroy(e));
-      source.pipe(deflate);
-      for await (const chunk of deflate as AsyncIterable<Buffer>) {
-        compressed += chunk.length;
-        yield chunk;
+      const bytes = entryBytes(entry, names.take(entry.name), offset);
+      for (let next = await bytes.next(); ; next = await bytes.next()) {
+        if (next.done) {
+          central.push(next.value);
+          break;
+        }
+        offset += next.value.length;
+        yield next.value;
       }
-      offset += compressed;
-      const descriptor = Buffer.concat([u32(0x08074b50), u32(crc), u64(compressed), u64(size)]);
-      yield descriptor;
-      offset += descriptor.length;
-
-      central.push(Buffer.concat([
-        u32(0x02014b50), u16((3 << 8) | VERSION), u16(VERSION), u16(FLAGS), u16(DEFLATE), u16(time), u16(date), u32(crc), u32(MAX32), u32(MAX32),
-        u16(nameBytes.length), u16(28), u16(0), u16(0), u16(0), u32((0o100644 << 16) >>> 0), u32(MAX32), nameBytes,
-        u16(0x0001), u16(24), u64(size), u64(compressed), u64(localOffset),
-      ]));
-      count++;
     }
-    const cdOffset = offset;
     let cdSize = 0;
     for (const c of central) {
       yield c;
       cdSize += c.length;
     }
-    const zip64End = offset + cdSize;
-    yield Buffer.concat([
-      u32(0x06064b50), u64(44), u16((3 << 8) | VERSION), u16(VERSION), u32(0), u32(0), u64(count), u64(count), u64(cdSize), u64(cdOffset),
-      u32(0x07064b50), u32(0), u64(zip64End), u32(1),
-      u32(0x06054b50), u16(0), u16(0), u16(Math.min(count, 0xffff)), u16(Math.min(count, 0xffff)), u32(Math.min(cdSize, MAX32)), u32(MAX32), u16(0),
-    ]);
+    yield endOfCentralDirectory(central.length, offset, cdSize);
   }
   return Readable.from(generate(), { objectMode: false });
 }

@@ -5,12 +5,13 @@
 // work. So a start that dies after taking the lock blocks the account only until the lease expires, and a job whose
 // lock was taken over meanwhile never runs. A claimed lock holds while its job's record says running and, when the
 // starter can ask (Liveness), its orchestration is not over.
-// Finished jobs are kept 5 days (document TTL from completion); running ones never expire.
+// Finished jobs are kept 5 days (document TTL from completion); running ones never expire. Exports only read, so they
+// take no lock (`create`): any number may run beside a restore.
 import { randomUUID } from 'node:crypto';
 import { Container, Database } from '@azure/cosmos';
 import { withoutSystem } from '../inventory/inventory-store';
 
-export type OperationKind = 'restore' | 'differenceReport';
+export type OperationKind = 'restore' | 'differenceReport' | 'export';
 export type OperationStatus = 'running' | 'completed' | 'completedWithWarnings' | 'failed' | 'cancelled';
 
 export interface ItemResult {
@@ -117,12 +118,29 @@ export class OperationStore {
     return doc;
   }
 
-  private async begin(job: NewJob, now: Date, alive?: Liveness): Promise<{ doc: OperationDoc; etag: string }> {
-    const { accountId, kind, request, requestedBy } = job;
-    const doc: OperationDoc = {
+  /** Creates a job that holds no lock and runs `run` (which launches it); a launch that fails ends it as failed. */
+  async create(job: NewJob, now: Date, run: (op: OperationDoc) => Promise<void>): Promise<OperationDoc> {
+    const doc = this.newDoc(job, now);
+    await this.container.items.create(doc);
+    try {
+      await run(doc);
+    } catch (e) {
+      await this.end(doc, 'failed', now, 'The job could not be started. Start it again.');
+      throw e;
+    }
+    return doc;
+  }
+
+  private newDoc({ accountId, kind, request, requestedBy }: NewJob, now: Date): OperationDoc {
+    return {
       id: randomUUID(), accountId, type: 'operation', kind, status: 'running', request, requestedBy, createdAt: now.toISOString(),
       counts: { total: 0, restored: 0, skipped: 0, failed: 0 }, failures: [], ttl: -1,
     };
+  }
+
+  private async begin(job: NewJob, now: Date, alive?: Liveness): Promise<{ doc: OperationDoc; etag: string }> {
+    const { accountId, kind } = job;
+    const doc = this.newDoc(job, now);
     const lock: LockDoc = {
       id: 'lock', accountId, type: 'operationLock', operationId: doc.id, kind, startedAt: doc.createdAt,
       leaseUntil: new Date(now.getTime() + START_LEASE_MS).toISOString(),

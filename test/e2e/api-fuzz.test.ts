@@ -78,8 +78,7 @@ describe('API fuzzing: hostile input never gets a 500 nor leaves a partial write
     accountId = (await app.admin.call<{ id: string }>('POST', '/api/accounts', { displayName: 'Contoso', tenantId: app.tenant.tenantId, clientId: backupApp.clientId, credential: { type: 'secret', secretName: 'demo-backup' } })).body.id;
     const adele = app.tenant.users.find((u) => u.licensed)!;
     jobId = (await app.admin.call<{ id: string }>('POST', `/api/accounts/${accountId}/jobs`, { name: 'Adele', sources: { scope: 'selected', items: [{ kind: 'mailbox', match: adele.userPrincipalName }] } })).body.id;
-    const run = await app.admin.call<{ statusQueryGetUri: string }>('POST', `/api/accounts/${accountId}/jobs/${jobId}/run`);
-    await app.admin.waitForCompletion(run.body.statusQueryGetUri, undefined, 120_000);
+    await app.admin.runJob(accountId, jobId, 120_000);
     itemId = `${accountId}.mailbox.${adele.id}`;
   });
   afterAll(async () => {

@@ -1,4 +1,5 @@
 import { CosmosClient } from '@azure/cosmos';
+import type { RunState } from '../../local/cli/api-client';
 import { LocalApp, startLocalApp } from '../../local/cli/local-app';
 import { VersionStore } from '../../shared/catalog/version-store';
 import { freshCatalog } from '../support/catalog';
@@ -41,12 +42,13 @@ describe('backup survives the host being killed mid-run', () => {
     }
     await app.killHost();
     await app.restartHost();
-    const done = await app.admin.waitForCompletion<{ status: string; items: number; written: number }>(`${app.host.url}/runtime/webhooks/durabletask/instances/${r.body.id}`, undefined, 180_000);
-    expect(done).toMatchObject({ runtimeStatus: 'Completed', output: { status: 'success', items: 2 } });
+    // The run's route is the product's: it outlives the host that answered the start.
+    const done = await app.admin.waitForRun<RunState>(r, undefined, 180_000);
+    expect(done).toMatchObject({ id: r.body.id, status: 'success', summary: { items: 2 } });
     // The summary counts the work done before the kill once: as many writes as the first points hold versions
     // (folders are listed, not counted), and each item's point is number 1 (a retried allocation gets the same).
     const { resources: stored } = await versions.container.items.query({ query: "SELECT VALUE COUNT(1) FROM c WHERE c.validFrom = 1 AND c.kind != 'mailFolder' AND c.kind != 'contactFolder'" }).fetchAll();
-    expect(done.output.written).toBe(stored[0]);
+    expect(done.summary!.written).toBe(stored[0]);
     for (const u of users) {
       const { resources } = await versions.view(pid(u), 1).fetchAll();
       const messages = resources.filter((d) => d.kind === 'message');

@@ -1,6 +1,7 @@
 import { CosmosClient, Database } from '@azure/cosmos';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { control } from '../../local/cli/emulator-control';
+import { ApiResponse, outcomeOf, RunOutcome, RunState } from '../../local/cli/api-client';
 import { LocalApp, startLocalApp } from '../../local/cli/local-app';
 import { ChangeLog } from '../../shared/catalog/change-log';
 import { rebuildCatalog } from '../../shared/catalog/rebuild';
@@ -10,7 +11,6 @@ import { sharedStack, stackEnv, uniqueName } from '../support/env';
 
 interface Point { status: string; seq: number; runId: string; alarms: Array<{ code: string; message: string; fix: string }>; skipped?: Array<{ itemId: string; name: string; reason: string }> }
 interface Run { id: string; status: string; endedAt?: string; summary?: Record<string, number>; alarms: Array<{ code: string; message: string; fix: string }> }
-interface Started { id: string; statusQueryGetUri: string; terminatePostUri: string }
 
 describe('backup edges: bad items, failed and terminated runs, a rebuilt catalog, overlapping jobs', () => {
   let app: LocalApp;
@@ -25,15 +25,15 @@ describe('backup edges: bad items, failed and terminated runs, a rebuilt catalog
     expect(r.status).toBe(201);
     return r.body.id;
   };
-  const start = async (jobId: string, account = accountId): Promise<Started> => {
-    const r = await app.admin.call<Started>('POST', `/api/accounts/${account}/jobs/${jobId}/run`);
+  const start = async (jobId: string, account = accountId): Promise<ApiResponse<RunState>> => {
+    const r = await app.admin.call<RunState>('POST', `/api/accounts/${account}/jobs/${jobId}/run`);
     expect(r.status).toBe(202);
-    return r.body;
+    return r;
   };
-  const run = async (jobId: string, account = accountId): Promise<{ runtimeStatus: string; output: Record<string, unknown> }> => {
+  const run = async (jobId: string, account = accountId): Promise<RunOutcome> => {
     let last: unknown;
     try {
-      return await app.admin.waitForCompletion((await start(jobId, account)).statusQueryGetUri, (c) => (last = c), 180_000);
+      return outcomeOf(await app.admin.waitForRun<RunState>(await start(jobId, account), (c) => (last = c), 180_000));
     } catch (e) {
       const { resources } = await database.container('inventory').items.query("SELECT c.id, c.lease, c.lastSeq, c.lastSeqRunId FROM c WHERE c.type = 'protectedItem'").fetchAll();
       // What a stuck run waits for: its status, and who holds each item's lease.
@@ -77,7 +77,7 @@ describe('backup edges: bad items, failed and terminated runs, a rebuilt catalog
     const [bad] = (await control<Array<{ id: string; subject: string }>>(app.emulator, 'GET', `mail/${user.id}/folders/${encodeURIComponent(inbox.id)}/messages`)).body;
     await control(app.emulator, 'PUT', 'faults', { rules: [{ status: 400, code: 'ErrorCorruptData', path: `/messages/${encodeURIComponent(bad!.id)}/$value` }] });
     const first = await run(jobId);
-    expect(first.output).toMatchObject({ status: 'warning', skipped: 1, itemsFailed: 0 });
+    expect(first).toMatchObject({ status: 'warning', skipped: 1, itemsFailed: 0 });
     const [p1] = await points(user.id);
     expect(p1).toMatchObject({ status: 'warning', skipped: [{ itemId: bad!.id, name: bad!.subject }] });
     expect(p1!.skipped![0]!.reason).toContain('ErrorCorruptData');
@@ -89,7 +89,7 @@ describe('backup edges: bad items, failed and terminated runs, a rebuilt catalog
     expect(new Set(stored)).toEqual(new Set((await tenantMessages(user.id)).filter((id) => id !== bad!.id)));
     await control(app.emulator, 'PUT', 'faults', { rules: [] });
     const second = await run(jobId);
-    expect(second.output).toMatchObject({ status: 'success', skipped: 0 });
+    expect(second).toMatchObject({ status: 'success', skipped: 0 });
     const [p2] = await points(user.id);
     expect(await messagesAt(user.id, p2!.seq)).toContain(bad!.id);
   });
@@ -99,7 +99,7 @@ describe('backup edges: bad items, failed and terminated runs, a rebuilt catalog
     const other = (await app.admin.call<{ id: string }>('POST', '/api/accounts', { displayName: 'No secret', tenantId: app.tenant.tenantId, clientId: backupApp.clientId, credential: { type: 'secret', secretName: 'not-stored-anywhere' } })).body.id;
     const jobId = await createJob({ name: 'Missing secret', sources: { scope: 'account', include: { mailboxes: true, oneDrives: false } } }, other);
     for (let attempt = 0; attempt < 2; attempt++) {
-      expect((await run(jobId, other)).output).toMatchObject({ status: 'failed' });
+      expect(await run(jobId, other)).toMatchObject({ status: 'failed' });
     }
     const listed = await runs(jobId, other);
     expect(listed).toHaveLength(2);
@@ -116,25 +116,26 @@ describe('backup edges: bad items, failed and terminated runs, a rebuilt catalog
     const jobId = await createJob({ name: 'Terminated', sources: { scope: 'account', include: { mailboxes: true, oneDrives: true } } });
     await control(app.emulator, 'PUT', 'throttle', { budget: 5, windowSeconds: 1 });
     const started = await start(jobId);
-    // Terminate once the run has begun (its record exists), as an operator would through the Durable API.
+    // Terminate once the run has begun (its record exists), as an operator holding the system key would through the
+    // Durable API (the product's API hands out no such URL).
     for (let i = 0; i < 200 && (await runs(jobId)).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
-    expect((await fetch(started.terminatePostUri.replace('{text}', 'operator'), { method: 'POST' })).status).toBe(202);
-    const ended = await app.admin.waitForCompletion(started.statusQueryGetUri, undefined, 60_000);
-    expect(ended.runtimeStatus).toBe('Terminated');
+    expect((await fetch(app.durable(`instances/backup-${jobId}/terminate?reason=operator`), { method: 'POST' })).status).toBe(202);
+    expect(await app.admin.waitForRun(started, undefined, 60_000)).toMatchObject({ id: started.body.id, status: 'stopped' });
+    expect(((await (await fetch(app.durable(`instances/backup-${jobId}`))).json()) as { runtimeStatus: string }).runtimeStatus).toBe('Terminated');
     const [terminated] = await runs(jobId);
     expect(terminated).toMatchObject({ status: 'stopped', endedAt: expect.any(String) });
     expect(terminated!.alarms.map((a) => a.code)).toContain('run.terminated');
     await control(app.emulator, 'PUT', 'throttle', { budget: 10_000, windowSeconds: 600 });
     // The leases of the terminated run's items were released: the next run does not wait an hour for them.
     const next = await run(jobId);
-    expect({ output: next.output, alarms: (await runs(jobId))[0]!.alarms.map((a) => a.code) }).toMatchObject({ output: { status: 'success' }, alarms: [] });
+    expect({ status: next.status, alarms: (await runs(jobId))[0]!.alarms.map((a) => a.code) }).toMatchObject({ status: 'success', alarms: [] });
     expect((await runs(jobId)).map((r) => r.status)).toEqual(['success', 'stopped']);
   });
 
   it('records deletions made while the catalog was being rebuilt from the change log', async () => {
     const user = app.tenant.users.filter((u) => u.licensed)[1]!;
     const jobId = await createJob({ name: 'Rebuild', sources: { scope: 'selected', items: [{ kind: 'mailbox', match: user.userPrincipalName }] } });
-    expect((await run(jobId)).output).toMatchObject({ status: 'success' });
+    expect(await run(jobId)).toMatchObject({ status: 'success' });
     // The catalog is lost and rebuilt from the log: cursors are not in the log, so they are gone.
     const cursors = database.container('cursors');
     const { resources } = await cursors.items.query<{ id: string }>({ query: 'SELECT c.id FROM c WHERE c.protectedItemId = @p', parameters: [{ name: '@p', value: pid(user.id) }] }).fetchAll();
@@ -149,7 +150,7 @@ describe('backup edges: bad items, failed and terminated runs, a rebuilt catalog
     const folder = (await control<{ id: string }>(app.emulator, 'POST', `mail/${user.id}/folders`, { displayName: 'Projects' })).body;
     const moved = (await control<Array<{ id: string }>>(app.emulator, 'GET', `mail/${user.id}/folders/${encodeURIComponent(sent.id)}/messages`)).body[0]!;
     const inFolder = (await control<{ id: string }>(app.emulator, 'POST', `mail/${user.id}/messages/${encodeURIComponent(moved.id)}/move`, { to: folder.id })).body;
-    expect((await run(jobId)).output).toMatchObject({ status: 'success' });
+    expect(await run(jobId)).toMatchObject({ status: 'success' });
     expect(await messagesAt(user.id, (await points(user.id))[0]!.seq)).toContain(inFolder.id);
     // Rebuilt again (the folder's cursor too is lost), then the message and the folder are deleted.
     const again = await cursors.items.query<{ id: string }>({ query: 'SELECT c.id FROM c WHERE c.protectedItemId = @p', parameters: [{ name: '@p', value: pid(user.id) }] }).fetchAll();
@@ -157,7 +158,7 @@ describe('backup edges: bad items, failed and terminated runs, a rebuilt catalog
     await rebuildCatalog(log, database, { accountId });
     await control(app.emulator, 'DELETE', `mail/${user.id}/messages/${encodeURIComponent(gone!.id)}`);
     await control(app.emulator, 'DELETE', `mail/${user.id}/folders/${encodeURIComponent(folder.id)}`);
-    expect((await run(jobId)).output).toMatchObject({ status: 'success' });
+    expect(await run(jobId)).toMatchObject({ status: 'success' });
     const latest = await messagesAt(user.id, (await points(user.id))[0]!.seq);
     expect(latest).not.toContain(gone!.id);
     expect(latest).not.toContain(inFolder.id);
@@ -174,8 +175,8 @@ describe('backup edges: bad items, failed and terminated runs, a rebuilt catalog
     await control(app.emulator, 'POST', 'expire-tokens', { userId: user.id });
     const before = (await points(user.id))[0]!.seq;
     const [a, b] = await Promise.all([start(whole), start(chosen)]);
-    const done = await Promise.all([a, b].map((s) => app.admin.waitForCompletion<{ status: string }>(s.statusQueryGetUri, undefined, 180_000)));
-    expect(done.map((d) => d.output.status)).toEqual(['success', 'success']);
+    const done = await Promise.all([a, b].map((s) => app.admin.waitForRun<RunState>(s, undefined, 180_000)));
+    expect(done.map((d) => d.status)).toEqual(['success', 'success']);
     const ps = (await points(user.id)).filter((p) => p.seq > before);
     expect(ps.map((p) => p.seq).sort()).toEqual([before + 1, before + 2]);
     const tenant = new Set(await tenantMessages(user.id));

@@ -36,8 +36,7 @@ describe('backup of a file larger than the resumable threshold (local host + emu
     const backupApp = app.tenant.apps.find((a) => a.displayName === 'm365-vault backup')!;
     accountId = (await app.admin.call<{ id: string }>('POST', '/api/accounts', { displayName: 'Contoso', tenantId: app.tenant.tenantId, clientId: backupApp.clientId, credential: { type: 'secret', secretName: 'demo-backup' } })).body.id;
     const job = await app.admin.call<{ id: string }>('POST', `/api/accounts/${accountId}/jobs`, { name: 'Adele', sources: { scope: 'selected', items: [{ kind: 'onedrive', match: adele.userPrincipalName }] } });
-    const run = await app.admin.call<{ statusQueryGetUri: string }>('POST', `/api/accounts/${accountId}/jobs/${job.body.id}/run`);
-    expect((await app.admin.waitForCompletion<{ status: string }>(run.body.statusQueryGetUri, undefined, 300_000)).output.status).toBe('success');
+    expect((await app.admin.runJob(accountId, job.body.id, 300_000)).status).toBe('success');
 
     const driveId = `${accountId}.onedrive.${adele.id}`;
     const [doc] = await new VersionStore(database).versionsAt(driveId, 1, [fileId]);
@@ -60,13 +59,13 @@ describe('backup of a file larger than the resumable threshold (local host + emu
     const served = async (): Promise<number> => (await control<{ downloadBytes: number }>(app.emulator, 'GET', 'counters')).body.downloadBytes;
     await control(app.emulator, 'DELETE', 'counters');
     const run = await app.admin.call<{ id: string }>('POST', `/api/accounts/${accountId}/jobs/${job.body.id}/run`);
+    expect(run.status).toBe(202);
     // Killed once a third of the file has been served: the blocks staged by then survive the host.
     for (let i = 0; i < 2000 && (await served()) < bigSize / 3; i++) await new Promise((res) => setTimeout(res, 20));
     expect(await served()).toBeLessThan(bigSize);
     await app.killHost();
     await app.restartHost();
-    const status = `${app.host.url}/runtime/webhooks/durabletask/instances/${run.body.id}`;
-    expect((await app.admin.waitForCompletion<{ status: string }>(status, undefined, 300_000)).output.status).toBe('success');
+    expect((await app.admin.waitForRun(run, undefined, 300_000)).status).toBe('success');
     // What the kill cost (beyond the drive's other files, served too) is bounded by the blocks in flight then.
     const others = await driveBytesBesides(diego.id, fileId);
     const again = (await served()) - bigSize - others;

@@ -1,5 +1,6 @@
 import { CosmosClient } from '@azure/cosmos';
 import { control } from '../../local/cli/emulator-control';
+import type { RunOutcome } from '../../local/cli/api-client';
 import { LocalApp, startLocalApp } from '../../local/cli/local-app';
 import { signBody } from '../../shared/notify/webhook';
 import { freshCatalog } from '../support/catalog';
@@ -19,11 +20,7 @@ describe('run notifications: pre/post-run webhooks and the e-mail report', () =>
     expect(r.status).toBe(201);
     return r.body.id;
   };
-  const run = async (jobId: string): Promise<{ output: { runId: string; status: string } }> => {
-    const r = await app.admin.call<{ statusQueryGetUri: string }>('POST', `/api/accounts/${accountId}/jobs/${jobId}/run`);
-    expect(r.status).toBe(202);
-    return app.admin.waitForCompletion(r.body.statusQueryGetUri, undefined, 120_000);
-  };
+  const run = (jobId: string): Promise<RunOutcome> => app.admin.runJob(accountId, jobId, 120_000);
   const runDoc = async (jobId: string, runId: string): Promise<Run> =>
     (await app.reader.call<{ value: Array<Run & { id: string }> }>('GET', `/api/accounts/${accountId}/jobs/${jobId}/runs`)).body.value.find((r) => r.id === runId)!;
   const deliveries = async (name: string): Promise<Delivery[]> => (await control<{ deliveries: Delivery[] }>(app.emulator, 'GET', `webhooks/${name}`)).body.deliveries;
@@ -48,25 +45,25 @@ describe('run notifications: pre/post-run webhooks and the e-mail report', () =>
       webhooks: { preRun: `${app.emulator.url}/_webhooks/pre`, postRun: `${app.emulator.url}/_webhooks/post?token=receiver-secret`, signingSecretName: 'hook-signing' },
     });
     const done = await run(jobId);
-    expect(done.output.status).toBe('success');
+    expect(done.status).toBe('success');
 
     const [pre] = await deliveries('pre');
     const [post] = await deliveries('post');
-    expect(JSON.parse(pre!.body)).toMatchObject({ event: 'backup.run.starting', job: { id: jobId, name: 'Shared mailbox nightly' }, run: { id: done.output.runId, status: 'running' } });
+    expect(JSON.parse(pre!.body)).toMatchObject({ event: 'backup.run.starting', job: { id: jobId, name: 'Shared mailbox nightly' }, run: { id: done.runId, status: 'running' } });
     const payload = JSON.parse(post!.body);
-    expect(payload).toMatchObject({ event: 'backup.run.finished', account: { id: accountId, tenantId: app.tenant.tenantId }, run: { id: done.output.runId, status: 'success', alarms: [] } });
+    expect(payload).toMatchObject({ event: 'backup.run.finished', account: { id: accountId, tenantId: app.tenant.tenantId }, run: { id: done.runId, status: 'success', alarms: [] } });
     expect(payload.run.summary.items).toBe(1);
     for (const d of [pre!, post!]) {
       expect(d.headers['x-m365vault-signature']).toBe(signBody(d.body, SIGNING));
-      expect(d.headers['x-m365vault-delivery']).toMatch(new RegExp(`^${done.output.runId}:backup\\.run\\.`));
+      expect(d.headers['x-m365vault-delivery']).toMatch(new RegExp(`^${done.runId}:backup\\.run\\.`));
     }
 
     const report = (await inbox(adele.id)).find((m) => m.subject === '[Success] Shared mailbox nightly')!;
     expect(report).toBeDefined();
     expect(report.isRead).toBe(false);
-    expect(report.body.content).toContain(done.output.runId);
+    expect(report.body.content).toContain(done.runId);
     expect(report.body.content).toContain('No warnings or errors.');
-    expect((await runDoc(jobId, done.output.runId)).alarms).toEqual([]);
+    expect((await runDoc(jobId, done.runId)).alarms).toEqual([]);
   });
 
   it('says so, without failing the backup, when a receiver refuses or the app may not send mail', async () => {
@@ -81,8 +78,8 @@ describe('run notifications: pre/post-run webhooks and the e-mail report', () =>
     // Tokens are cached by the running host: the revocation reaches it with the next token, as in Entra.
     await app.restartHost();
     const done = await run(jobId);
-    expect(done.output.status).toBe('success');
-    const r = await runDoc(jobId, done.output.runId);
+    expect(done.status).toBe('success');
+    const r = await runDoc(jobId, done.runId);
     const hook = r.alarms.find((a) => a.code === 'notify.webhookFailed')!;
     expect(hook).toMatchObject({ severity: 'warning' });
     expect(hook.message).toContain('answered 503');

@@ -60,9 +60,8 @@ describe('backup repositories: per-item destination overrides', () => {
       destination: { overrides: [{ kind: 'mailbox', match: bob!.userPrincipalName, repository: 'archive' }] },
     });
     expect(job.status).toBe(201);
-    const started = await app.admin.call<{ statusQueryGetUri: string }>('POST', `/api/accounts/${accountId}/jobs/${job.body.id}/run`);
-    const done = await app.admin.waitForCompletion(started.body.statusQueryGetUri, undefined, 120_000);
-    expect(done.output).toMatchObject({ status: 'success', items: 2 });
+    const done = await app.admin.runJob(accountId, job.body.id, 120_000);
+    expect(done).toMatchObject({ status: 'success', items: 2 });
 
     const archive = new ContentStore(blobs.getContainerClient(containerName));
     const standard = new ContentStore(blobs.getContainerClient('content'));

@@ -1,5 +1,6 @@
 import { CosmosClient } from '@azure/cosmos';
 import { BlobServiceClient } from '@azure/storage-blob';
+import type { RunOutcome } from '../../local/cli/api-client';
 import { LocalApp, startLocalApp } from '../../local/cli/local-app';
 import { VersionStore } from '../../shared/catalog/version-store';
 import { openContent } from '../../shared/storage/content-reader';
@@ -17,11 +18,7 @@ describe('backup end to end (local host + Microsoft 365 emulator + stack)', () =
   let jobId: string;
 
 
-  const runJob = async (): Promise<{ runtimeStatus: string; output: Record<string, unknown> }> => {
-    const r = await app.admin.call<{ statusQueryGetUri: string }>('POST', `/api/accounts/${accountId}/jobs/${jobId}/run`);
-    expect(r.status).toBe(202);
-    return app.admin.waitForCompletion(r.body.statusQueryGetUri, undefined, 120_000);
-  };
+  const runJob = (): Promise<RunOutcome> => app.admin.runJob(accountId, jobId, 120_000);
 
   beforeAll(async () => {
     const catalog = await freshCatalog('e2e');
@@ -45,9 +42,8 @@ describe('backup end to end (local host + Microsoft 365 emulator + stack)', () =
 
   it('backs up every mailbox and OneDrive of the account, with byte-identical MIME', async () => {
     const done = await runJob();
-    expect(done.runtimeStatus).toBe('Completed');
-    expect(done.output).toMatchObject({ status: 'success', items: 9, itemsFailed: 0 });
-    expect(done.output.written).toBeGreaterThan(100);
+    expect(done).toMatchObject({ status: 'success', items: 9, itemsFailed: 0 });
+    expect(done.written).toBeGreaterThan(100);
 
     const items = await app.reader.call<{ value: Array<{ id: string; kind: string; userId: string; address: string }> }>('GET', `/api/accounts/${accountId}/protected-items`);
     const adele = app.tenant.users.find((u) => u.userPrincipalName.startsWith('adele'))!;
@@ -83,10 +79,10 @@ describe('backup end to end (local host + Microsoft 365 emulator + stack)', () =
     const file = await control<{ id: string }>(app.emulator, 'POST', `drive/${adele.id}/files`, { name: 'added.txt', content: Buffer.from('added after the full backup\n').toString('base64') });
 
     const done = await runJob();
-    expect(done.output).toMatchObject({ status: 'success', items: 9 });
+    expect(done).toMatchObject({ status: 'success', items: 9 });
     // New message, edited one, moved one arriving in Archive (its old id leaves Inbox), one deleted, one new file.
-    expect(done.output.written).toBe(4);
-    expect(done.output.deleted).toBe(2);
+    expect(done.written).toBe(4);
+    expect(done.deleted).toBe(2);
 
     const after = (await versions.view(mailboxId, 2).fetchAll()).resources.filter((d) => d.kind === 'message');
     const byId = new Map(after.map((d) => [d.itemId, d]));

@@ -23,8 +23,7 @@ describe('browse, search and download of recovery points', () => {
   let databaseName: string;
 
   const runJob = async (): Promise<void> => {
-    const run = await app.admin.call<{ statusQueryGetUri: string }>('POST', `/api/accounts/${accountId}/jobs/${jobId}/run`);
-    expect((await app.admin.waitForCompletion<{ status: string }>(run.body.statusQueryGetUri, undefined, 120_000)).output.status).toBe('success');
+    expect((await app.admin.runJob(accountId, jobId, 120_000)).status).toBe('success');
   };
   const all = async (path: string): Promise<Summary[]> => {
     const out: Summary[] = [];

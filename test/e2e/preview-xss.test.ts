@@ -87,14 +87,7 @@ describe('preview of backed-up mail carrying XSS vectors', () => {
         sources: { scope: 'selected', items: [{ kind: 'mailbox', match: adele.userPrincipalName }] },
       })
     ).body.id;
-    const run = await app.admin.call<{ statusQueryGetUri: string }>(
-      'POST',
-      `/api/accounts/${accountId}/jobs/${jobId}/run`,
-    );
-    expect(
-      (await app.admin.waitForCompletion<{ status: string }>(run.body.statusQueryGetUri, undefined, 120_000)).output
-        .status,
-    ).toBe('success');
+    expect((await app.admin.runJob(accountId, jobId, 120_000)).status).toBe('success');
     base = `/api/accounts/${accountId}/protected-items/${encodeURIComponent(`${accountId}.mailbox.${adele.id}`)}/recovery-points/1`;
   });
   afterAll(async () => {

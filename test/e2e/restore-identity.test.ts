@@ -95,8 +95,7 @@ describe('restore by identity, after crashes and failed upload ranges (local hos
     const backupApp = app.tenant.apps.find((a) => a.displayName === 'm365-vault backup')!;
     accountId = (await app.admin.call<{ id: string }>('POST', '/api/accounts', { displayName: 'Contoso', tenantId: app.tenant.tenantId, clientId: backupApp.clientId, credential: { type: 'secret', secretName: 'demo-backup' } })).body.id;
     const job = await app.admin.call<{ id: string }>('POST', `/api/accounts/${accountId}/jobs`, { name: 'Adele', sources: { scope: 'selected', items: [{ kind: 'mailbox', match: adele.userPrincipalName }, { kind: 'onedrive', match: adele.userPrincipalName }] } });
-    const run = await app.admin.call<{ statusQueryGetUri: string }>('POST', `/api/accounts/${accountId}/jobs/${job.body.id}/run`);
-    expect((await app.admin.waitForCompletion<{ status: string }>(run.body.statusQueryGetUri, undefined, 180_000)).output.status).toBe('success');
+    expect((await app.admin.runJob(accountId, job.body.id, 180_000)).status).toBe('success');
     mailboxId = `${accountId}.mailbox.${adele.id}`;
     driveItemId = `${accountId}.onedrive.${adele.id}`;
     view = (await new VersionStore(catalog.database).view(mailboxId, 1).fetchAll()).resources;

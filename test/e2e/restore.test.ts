@@ -49,8 +49,7 @@ describe('restore of mail through the API (local host + emulator)', () => {
     const backupApp = app.tenant.apps.find((a) => a.displayName === 'm365-vault backup')!;
     accountId = (await app.admin.call<{ id: string }>('POST', '/api/accounts', { displayName: 'Contoso', tenantId: app.tenant.tenantId, clientId: backupApp.clientId, credential: { type: 'secret', secretName: 'demo-backup' } })).body.id;
     const job = await app.admin.call<{ id: string }>('POST', `/api/accounts/${accountId}/jobs`, { name: 'Adele', sources: { scope: 'selected', items: [{ kind: 'mailbox', match: adele.userPrincipalName }] } });
-    const run = await app.admin.call<{ statusQueryGetUri: string }>('POST', `/api/accounts/${accountId}/jobs/${job.body.id}/run`);
-    expect((await app.admin.waitForCompletion<{ status: string }>(run.body.statusQueryGetUri, undefined, 120_000)).output.status).toBe('success');
+    expect((await app.admin.runJob(accountId, job.body.id, 120_000)).status).toBe('success');
     mailboxId = `${accountId}.mailbox.${adele.id}`;
     view = (await versions.view(mailboxId, 1).fetchAll()).resources;
     inboxId = view.find((d) => d.kind === 'mailFolder' && d.props.wellKnownName === 'inbox')!.itemId;
@@ -183,8 +182,7 @@ describe('restore of mail through the API (local host + emulator)', () => {
     ])));
     const arrived = await control<{ id: string }>(app.emulator, 'POST', `mail/${adele.id}/messages`, { folder: 'inbox', mime: raw.toString('base64'), isRead: true });
     const job = (await app.reader.call<{ value: Array<{ id: string }> }>('GET', `/api/accounts/${accountId}/jobs`)).body.value[0]!;
-    const run = await app.admin.call<{ statusQueryGetUri: string }>('POST', `/api/accounts/${accountId}/jobs/${job.id}/run`);
-    await app.admin.waitForCompletion(run.body.statusQueryGetUri, undefined, 120_000);
+    await app.admin.runJob(accountId, job.id, 120_000);
     const points = (await app.reader.call<{ value: Array<{ seq: number }> }>('GET', `/api/accounts/${accountId}/protected-items/${encodeURIComponent(mailboxId)}/recovery-points`)).body.value;
     const seq = Math.max(...points.map((p) => p.seq));
     const done = await restore({ protectedItemId: mailboxId, seq, selection: { items: [arrived.body.id] }, target: { type: 'mailbox', user: bob.userPrincipalName }, mailFormat: 'notDraft' });
@@ -203,8 +201,7 @@ describe('restore of mail through the API (local host + emulator)', () => {
     const bytesOf = async (userId: string, id: string): Promise<string> => sha((await control(app.emulator, 'GET', `drive/${userId}/files/${encodeURIComponent(id)}/content`)).raw);
     const big = await control<{ id: string }>(app.emulator, 'POST', `drive/${adele.id}/files`, { name: 'Big deck.pptx', size: 6 * 1024 * 1024 + 77 });
     const job = await app.admin.call<{ id: string }>('POST', `/api/accounts/${accountId}/jobs`, { name: 'Adele OneDrive', sources: { scope: 'selected', items: [{ kind: 'onedrive', match: adele.userPrincipalName }] } });
-    const run = await app.admin.call<{ statusQueryGetUri: string }>('POST', `/api/accounts/${accountId}/jobs/${job.body.id}/run`);
-    expect((await app.admin.waitForCompletion<{ status: string }>(run.body.statusQueryGetUri, undefined, 120_000)).output.status).toBe('success');
+    expect((await app.admin.runJob(accountId, job.body.id, 120_000)).status).toBe('success');
     const driveItem = `${accountId}.onedrive.${adele.id}`;
     const before = await tree(adele.id);
     const documents = before.find((e) => e.folder && e.name === 'Documents')!;

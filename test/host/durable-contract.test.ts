@@ -117,20 +117,42 @@ describe('local Functions host: Durable Functions contracts', () => {
     expect(await finished(statusQueryGetUri)).toMatchObject({ runtimeStatus: 'Completed', output: 'approved by the new run' });
   });
 
+  it('guards its Durable HTTP API with the system key, as Azure does, and serves the rpc API only off the public port', async () => {
+    const { id, statusQueryGetUri } = await start('approval', undefined, uniqueName('keyed'));
+    const key = String(fx.env.M365V_HOST_DURABLE_SYSTEM_KEY);
+    // The management URLs a client binding builds carry the key (this is why they must never reach API callers).
+    expect(new URL(statusQueryGetUri).searchParams.get('code')).toBe(key);
+    expect((await fetch(statusQueryGetUri)).status).toBe(202);
+    const bare = `${fx.host.url}/runtime/webhooks/durabletask`;
+    const refused = [
+      fetch(`${bare}/instances`), fetch(`${bare}/instances/${id}`), fetch(`${bare}/instances/${id}?code=wrong`),
+      fetch(`${bare}/instances/${id}?code=${key.slice(1)}`), fetch(`${bare}/instances/${id}/terminate?reason=x`, { method: 'POST' }),
+      fetch(`${bare}/instances/${id}/raiseEvent/approve`, { method: 'POST', body: '{}' }), fetch(`${bare}/instances/${id}`, { method: 'DELETE' }),
+      fetch(`${bare}/orchestrators/approval`, { method: 'POST' }), fetch(`${bare}/instances/${id}`, { headers: { 'x-functions-key': 'wrong' } }),
+    ];
+    expect((await Promise.all(refused)).map((r) => r.status)).toEqual(refused.map(() => 401));
+    expect((await fetch(`${bare}/instances/${id}`, { headers: { 'x-functions-key': key } })).status).toBe(202);
+    // Nothing reached the instance: it still waits.
+    expect(((await status(statusQueryGetUri)) as Status).runtimeStatus).toBe('Running');
+    // The worker's channel (rpcBaseUrl) is not on the public port, so it cannot bypass the key.
+    expect((await fetch(`${fx.host.url}/durabletask/instances/${id}`)).status).toBe(404);
+    await fetch(`${fx.host.url}/api/client/terminate/${id}`, { method: 'POST' });
+  });
+
   it('refuses to start an instance id that is running', async () => {
     const id = uniqueName('single');
     await start('approval', undefined, id);
-    const r = await fetch(`${fx.host.url}/runtime/webhooks/durabletask/orchestrators/approval/${id}`, { method: 'POST' });
+    const r = await fetch(fx.webhook(`orchestrators/approval/${id}`), { method: 'POST' });
     expect(r.status).toBe(409);
     await fetch(`${fx.host.url}/api/client/terminate/${id}`, { method: 'POST' });
   });
 
   it('lets exactly one of two simultaneous starts of one instance id win, the loser seeing the winner', async () => {
     const id = uniqueName('race');
-    const url = `${fx.host.url}/runtime/webhooks/durabletask/orchestrators/approval/${id}`;
+    const url = fx.webhook(`orchestrators/approval/${id}`);
     const lose = async (r: Response): Promise<number> => {
       // As with the storage provider's conditional insert, a conflict means the winner's instance can be read.
-      if (r.status === 409) expect((await fetch(`${fx.host.url}/runtime/webhooks/durabletask/instances/${id}`)).status).toBe(202);
+      if (r.status === 409) expect((await fetch(fx.webhook(`instances/${id}`))).status).toBe(202);
       return r.status;
     };
     const statuses = (await Promise.all([fetch(url, { method: 'POST' }).then(lose), fetch(url, { method: 'POST' }).then(lose)])).sort();

@@ -53,7 +53,7 @@ describe('local Functions host: HTTP, timers, crash recovery', () => {
     fx.host = await startHostProcess(appDir, fx.env);
     expect(fx.host.lines.join('\n')).toMatch(/resumed \d+ unfinished orchestration/);
     const status = await waitFor(async () => {
-      const s = (await (await fetch(`${fx.host.url}/runtime/webhooks/durabletask/instances/${id}`)).json()) as { runtimeStatus: string; output: number[] };
+      const s = (await (await fetch(fx.webhook(`instances/${id}`))).json()) as { runtimeStatus: string; output: number[] };
       return s.runtimeStatus === 'Completed' ? s : undefined;
     }, 60_000, 'the resumed orchestration');
     expect(status.output).toEqual(Array.from({ length: steps }, (_, i) => i));

@@ -5,7 +5,6 @@ import { fixtureHost, repoRoot, startHostProcess, waitFor } from '../support/hos
 // The host runs with the setting unset: the guard is on by default, at the provider's 45 KB.
 delete process.env[PAYLOAD_LIMIT_SETTING];
 const LIMIT = 45 * 1024;
-const durable = '/runtime/webhooks/durabletask';
 
 interface Status { runtimeStatus: string; output: unknown; customStatus: unknown; input?: unknown }
 
@@ -13,7 +12,7 @@ describe('local Functions host: payload limits', () => {
   const fx = fixtureHost(path.join(repoRoot, 'test/fixtures/host-app'));
 
   const start = async (name: string, input: unknown): Promise<{ id: string; statusQueryGetUri: string; sendEventPostUri: string }> => {
-    const r = await fetch(`${fx.host.url}${durable}/orchestrators/${name}`, { method: 'POST', body: JSON.stringify(input) });
+    const r = await fetch(fx.webhook(`orchestrators/${name}`), { method: 'POST', body: JSON.stringify(input) });
     expect(r.status).toBe(202);
     return (await r.json()) as { id: string; statusQueryGetUri: string; sendEventPostUri: string };
   };
@@ -74,7 +73,7 @@ describe('local Functions host: payload limits', () => {
     await finished(second.statusQueryGetUri);
     await fx.host.stop();
     fx.host = await startHostProcess(path.join(repoRoot, 'test/fixtures/host-app'), fx.env);
-    const status = async (id: string): Promise<Status> => (await (await fetch(`${fx.host.url}${durable}/instances/${id}`)).json()) as Status;
+    const status = async (id: string): Promise<Status> => (await (await fetch(fx.webhook(`instances/${id}`))).json()) as Status;
     expect(await status(first.id)).toMatchObject({ runtimeStatus: 'Completed', input: big, output: LIMIT });
     expect(await status(second.id)).toMatchObject({ runtimeStatus: 'Completed', output: big });
   });

@@ -49,6 +49,14 @@ describe('infrastructure templates (structural checks; no Bicep compiler runs he
     for (const c of layout.containers) expect(all).not.toContain(`'${c.name}'`);
   });
 
+  it('lets the app sign user delegation SAS links on the backup account (export downloads)', () => {
+    const rbac = read('modules/rbac.bicep');
+    // Storage Blob Delegator (generateUserDelegationKey) and Data Contributor (read the blob the link names), both
+    // at the storage account: the key is an account-level action.
+    expect(rbac).toContain("blobDelegator: 'db58b8e5-c6ad-4a2a-8342-4190687cbf4a'");
+    expect(rbac).toMatch(/resource backupRoles [^\n]*\[roles\.blobDataContributor, roles\.blobDelegator\][\s\S]*?scope: backupStorage\n/);
+  });
+
   it('declares the function app service for azd', () => {
     const yaml = fs.readFileSync(path.join(root, 'azure.yaml'), 'utf8');
     expect(yaml).toMatch(/services:\s*\n\s+api:\s*\n(\s+\w+: .*\n)*\s+host: function/);

@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnUntilReady, StartedChild } from '../../local/stack/child-process';
+import { SYSTEM_KEY_SETTING, webhookUrl } from '../../local/host/durable/http-api';
 import { stackEnv, uniqueName } from './env';
 
 export const repoRoot = path.resolve(__dirname, '../../..');
@@ -36,11 +38,19 @@ export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs 
  * A host running `appDir` for one test file: started before its tests with a fresh task hub and fixture folder,
  * stopped (and the folder removed) after them. Tests that restart the host assign `host` anew.
  */
-export function fixtureHost(appDir: string): { host: HostProcess; env: NodeJS.ProcessEnv; fixtureDir: string } {
-  const fx = {} as { host: HostProcess; env: NodeJS.ProcessEnv; fixtureDir: string };
+export interface FixtureHost {
+  host: HostProcess;
+  env: NodeJS.ProcessEnv;
+  fixtureDir: string;
+  /** A Durable webhook URL (below /runtime/webhooks/durabletask/) carrying the host's system key. */
+  webhook(path: string): string;
+}
+
+export function fixtureHost(appDir: string, extraEnv: NodeJS.ProcessEnv = {}): FixtureHost {
+  const fx = { webhook: (p: string) => webhookUrl(fx.host.url, p, String(fx.env[SYSTEM_KEY_SETTING])) } as FixtureHost;
   beforeAll(async () => {
     fx.fixtureDir = fs.mkdtempSync(path.join(os.tmpdir(), 'm365v-host-'));
-    fx.env = { AzureWebJobsStorage: stackEnv('AzureWebJobsStorage'), TASKHUB_NAME: uniqueName('hub'), FIXTURE_DIR: fx.fixtureDir };
+    fx.env = { AzureWebJobsStorage: stackEnv('AzureWebJobsStorage'), TASKHUB_NAME: uniqueName('hub'), FIXTURE_DIR: fx.fixtureDir, [SYSTEM_KEY_SETTING]: randomBytes(24).toString('base64url'), ...extraEnv };
     fx.host = await startHostProcess(appDir, fx.env);
   });
   afterAll(async () => {

@@ -1,5 +1,7 @@
-// The Durable HTTP API, served under /runtime/webhooks/durabletask/ and /durabletask/ (rpcBaseUrl), with the status
-// codes and body shapes the real DurableClient expects.
+// The Durable HTTP API, served under /runtime/webhooks/durabletask/ (public, behind the extension's system key) and
+// /durabletask/ (rpcBaseUrl, on a loopback listener of its own), with the status codes and body shapes the real
+// DurableClient expects.
+import { timingSafeEqual } from 'node:crypto';
 import type { HistoryEvent } from './history';
 import { TERMINAL } from './history';
 import { ConflictError, DurableEngine } from './engine';
@@ -11,9 +13,35 @@ export interface ApiResponse {
   body?: unknown;
 }
 
+/** The setting that fixes the system key (the host makes a random one when it is unset). */
+export const SYSTEM_KEY_SETTING = 'M365V_HOST_DURABLE_SYSTEM_KEY';
+export const WEBHOOKS_PATH = '/runtime/webhooks/durabletask/';
+
+/** A webhook URL with the system key, as an operator who holds it calls the API (`path` below the webhooks root). */
+export const webhookUrl = (hostUrl: string, path: string, systemKey: string): string =>
+  `${hostUrl}${WEBHOOKS_PATH}${path.replace(/^\//, '')}${path.includes('?') ? '&' : '?'}code=${encodeURIComponent(systemKey)}`;
+
+/** Where the API is reached and with which key: the public base URL, the system key, the worker-only rpc base URL. */
+export interface DurableEndpoints {
+  baseUrl: string;
+  systemKey: string;
+  rpcBaseUrl: string;
+}
+
+/**
+ * Like the Functions host, the webhooks accept the extension's system key (`durabletask_extension`) as `code` in the
+ * query or as the `x-functions-key` header; anything else is a 401.
+ */
+export function hasSystemKey(query: URLSearchParams, headerKey: string | string[] | undefined, systemKey: string): boolean {
+  const given = query.get('code') ?? (typeof headerKey === 'string' ? headerKey : undefined);
+  if (given === undefined) return false;
+  const [a, b] = [Buffer.from(given), Buffer.from(systemKey)];
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 /** The durableClient binding data, as the extension's BindingHelper builds it. */
-export function clientBindingData(baseUrl: string, hub: string): Record<string, unknown> {
-  const q = `taskHub=${encodeURIComponent(hub)}&connection=Storage&code=local`;
+export function clientBindingData({ baseUrl, systemKey, rpcBaseUrl }: DurableEndpoints, hub: string): Record<string, unknown> {
+  const q = `taskHub=${encodeURIComponent(hub)}&connection=Storage&code=${encodeURIComponent(systemKey)}`;
   const webhooks = `${baseUrl}/runtime/webhooks/durabletask`;
   const instance = `${webhooks}/instances/INSTANCEID`;
   return {
@@ -35,15 +63,15 @@ export function clientBindingData(baseUrl: string, hub: string): Record<string, 
     },
     baseUrl: webhooks,
     requiredQueryStringParameters: q,
-    rpcBaseUrl: `${baseUrl}/durabletask/`,
+    rpcBaseUrl,
   };
 }
 
 const toSeconds = (iso: string): string => `${iso.slice(0, 19)}Z`;
 const parse = (text: string): unknown => (text ? JSON.parse(text) : null);
 
-function managementPayload(baseUrl: string, hub: string, id: string): Record<string, string> {
-  const urls = clientBindingData(baseUrl, hub).managementUrls as Record<string, string>;
+function managementPayload(endpoints: DurableEndpoints, hub: string, id: string): Record<string, string> {
+  const urls = clientBindingData(endpoints, hub).managementUrls as Record<string, string>;
   const out: Record<string, string> = { id };
   for (const k of ['statusQueryGetUri', 'sendEventPostUri', 'terminatePostUri', 'purgeHistoryDeleteUri', 'restartPostUri', 'suspendPostUri', 'resumePostUri']) {
     out[k] = urls[k]!.replace('INSTANCEID', encodeURIComponent(id));
@@ -61,10 +89,13 @@ function statusBody(row: InstanceRow & { history?: HistoryEvent[] }, showInput: 
 }
 
 export class DurableHttpApi {
-  constructor(private readonly engine: DurableEngine, private readonly hub: string, private readonly hasOrchestrator: (name: string) => boolean) {}
+  constructor(
+    private readonly engine: DurableEngine, private readonly hub: string, private readonly hasOrchestrator: (name: string) => boolean,
+    private readonly endpoints: () => DurableEndpoints,
+  ) {}
 
   /** `path` is what follows the durabletask prefix, e.g. `instances/abc/raiseEvent/approve`. */
-  async handle(method: string, path: string, query: URLSearchParams, body: Buffer, baseUrl: string): Promise<ApiResponse> {
+  async handle(method: string, path: string, query: URLSearchParams, body: Buffer): Promise<ApiResponse> {
     const seg = path.split('/').filter(Boolean).map(decodeURIComponent);
     const input = (): unknown => (body.length ? JSON.parse(body.toString('utf8')) : undefined);
 
@@ -72,7 +103,7 @@ export class DurableHttpApi {
       if (!this.hasOrchestrator(seg[1])) return { status: 400, body: { message: `The function '${seg[1]}' doesn't exist, is disabled, or is not an orchestrator function.` } };
       try {
         const id = await this.engine.start(seg[1], seg[2], input());
-        const payload = managementPayload(baseUrl, this.hub, id);
+        const payload = managementPayload(this.endpoints(), this.hub, id);
         return { status: 202, headers: { Location: payload.statusQueryGetUri!, 'Retry-After': '10' }, body: payload };
       } catch (e) {
         if (e instanceof ConflictError) return { status: 409, body: { message: e.message } };
@@ -96,7 +127,7 @@ export class DurableHttpApi {
       const failedAs500 = row.runtimeStatus === 'Failed' && query.get('returnInternalServerErrorOnFailure') === 'true';
       return {
         status: running ? 202 : failedAs500 ? 500 : 200,
-        headers: running ? { Location: managementPayload(baseUrl, this.hub, id).statusQueryGetUri!, 'Retry-After': '5' } : {},
+        headers: running ? { Location: managementPayload(this.endpoints(), this.hub, id).statusQueryGetUri!, 'Retry-After': '5' } : {},
         body: statusBody(row, query.get('showInput') !== 'false', query.get('showHistory') === 'true'),
       };
     }
