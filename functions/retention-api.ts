@@ -4,7 +4,7 @@ import type { HttpRequest } from '@azure/functions';
 import { app } from '@azure/functions';
 import * as df from 'durable-functions';
 import { z } from 'zod';
-import { getRetentionRun, listRetentionRuns, retentionItemReports } from '../shared/retention/retention-steps';
+import { beginRetention, getRetentionRun, listRetentionRuns, retentionItemReports } from '../shared/retention/retention-steps';
 import { services } from '../shared/runtime/services';
 import { body, clientIp, errorBody, handle, HttpError, json } from './http/respond';
 import { retentionInstanceId, type RetentionInput } from './retention-orchestration';
@@ -20,6 +20,8 @@ df.app.client.http('retentionStart', {
       const runId = `${now.toISOString().replace(/[-:.]/g, '').slice(0, 15)}-manual`;
       await s.audit.record({ accountId, action: 'retention.start', principal, ...clientIp(req), subject: { runId } }, now);
       const input: RetentionInput = { accountId, runId, trigger: 'manual', requestedBy: { id: principal.id, name: principal.name } };
+      // The run's record exists before its orchestration starts, so the Location answers from the first poll.
+      await beginRetention(s, input);
       try {
         await client.startNew('retentionJob', { instanceId: retentionInstanceId(accountId, runId), input });
       } catch (e) {

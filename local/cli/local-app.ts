@@ -57,6 +57,8 @@ export interface LocalAppOptions {
   taskHub?: string;
   emulator?: Partial<Pick<EmulatorOptions, 'profile' | 'throttle' | 'seed' | 'extraTenants'>>;
   syncTimeBoxSeconds?: number;
+  /** M365V_RETENTION_GRACE_SECONDS: how long retention waits before removing what it chose (a day by default). */
+  retentionGraceSeconds?: number;
   /** M365V_RESUMABLE_FILE_BYTES: files from this size on are downloaded across sync steps. */
   resumableFileBytes?: number;
   onHostLine?: (line: string) => void;
@@ -98,6 +100,7 @@ export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalAp
     M365V_API_TENANT_ID: tenant.tenantId,
     M365V_API_AUDIENCE: API_AUDIENCE,
     M365V_SYNC_TIME_BOX_SECONDS: String(opts.syncTimeBoxSeconds ?? 60),
+    ...(opts.retentionGraceSeconds !== undefined ? { M365V_RETENTION_GRACE_SECONDS: String(opts.retentionGraceSeconds) } : {}),
     // Fixed for the app's lifetime, so it holds across host restarts; known here only, as the key is in Azure.
     [SYSTEM_KEY_SETTING]: randomBytes(24).toString('base64url'),
     ...(opts.resumableFileBytes ? { M365V_RESUMABLE_FILE_BYTES: String(opts.resumableFileBytes) } : {}),
