@@ -39,8 +39,8 @@ app.http('grantsSet', {
   handler: handle(
     'Backup.Administrator',
     async (req, _ctx, principal) => {
-      const input = await body(req, grantInput);
       const { s, accountId, principalId, current: before } = await grantOf(req);
+      const input = await body(req, grantInput);
       await s.audit.record(
         {
           accountId,
