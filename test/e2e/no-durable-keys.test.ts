@@ -76,6 +76,10 @@ describe('no Durable management key reaches an API caller', () => {
     const exportId = await started(`${point}/exports`, { folders: [inbox] });
     await app.admin.waitForRun(`/api/accounts/${accountId}/exports/${exportId}`, undefined, 120_000);
 
+    const retentionId = await started(`/api/accounts/${accountId}/retention-runs`, undefined);
+    await app.admin.waitForRun(`/api/accounts/${accountId}/retention-runs/${retentionId}`, undefined, 120_000);
+    const grantee = '33333333-3333-4333-8333-333333333333';
+
     // A good call for every route the document lists; one missing here fails the test, so new routes are covered.
     const good: Record<string, Call> = {
       'GET /health': { method: 'GET', path: '/api/health' },
@@ -109,6 +113,16 @@ describe('no Durable management key reaches an API caller', () => {
       'GET /accounts/{accountId}/difference-reports': { method: 'GET', path: `/api/accounts/${accountId}/difference-reports` },
       'GET /accounts/{accountId}/difference-reports/{reportId}': { method: 'GET', path: `/api/accounts/${accountId}/difference-reports/${reportId}` },
       'GET /accounts/{accountId}/audit': { method: 'GET', path: `/api/accounts/${accountId}/audit` },
+      'POST /accounts/{accountId}/retention-runs': { method: 'POST', path: `/api/accounts/${accountId}/retention-runs` },
+      'GET /accounts/{accountId}/retention-runs': { method: 'GET', path: `/api/accounts/${accountId}/retention-runs` },
+      'GET /accounts/{accountId}/retention-runs/{runId}': { method: 'GET', path: `/api/accounts/${accountId}/retention-runs/${retentionId}` },
+      'PUT /accounts/{accountId}/hold': { method: 'PUT', path: `/api/accounts/${accountId}/hold`, body: { reason: 'Case 1' } },
+      'DELETE /accounts/{accountId}/hold': { method: 'DELETE', path: `/api/accounts/${accountId}/hold` },
+      'PUT /accounts/{accountId}/protected-items/{itemId}/hold': { method: 'PUT', path: `/api/accounts/${accountId}/protected-items/${encodeURIComponent(itemId)}/hold`, body: { reason: 'Case 2' } },
+      'DELETE /accounts/{accountId}/protected-items/{itemId}/hold': { method: 'DELETE', path: `/api/accounts/${accountId}/protected-items/${encodeURIComponent(itemId)}/hold` },
+      'GET /accounts/{accountId}/grants': { method: 'GET', path: `/api/accounts/${accountId}/grants` },
+      'PUT /accounts/{accountId}/grants/{principalId}': { method: 'PUT', path: `/api/accounts/${accountId}/grants/${grantee}`, body: { role: 'Reader', principalType: 'user' } },
+      'DELETE /accounts/{accountId}/grants/{principalId}': { method: 'DELETE', path: `/api/accounts/${accountId}/grants/${grantee}` },
     };
     const doc = (await app.reader.call<{ paths: Record<string, Record<string, unknown>> }>('GET', '/api/openapi.json')).body;
     const routes = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p.replace(/^\/api/, '')}`));
