@@ -3,7 +3,7 @@
 // Retry-After in their headers); up to 4 run at once; dependsOn orders them and a failed dependency gives 424;
 // responses come back in completion order, to be matched by id.
 import { count } from './counters';
-import { envelope, GraphError, newRequestId } from './errors';
+import { envelope, errorResult, GraphError, newRequestId } from './errors';
 import { dispatchGraph, GraphResult, IncomingGraphRequest, RouterDeps } from './router';
 
 const MAX_REQUESTS = 20;
@@ -119,7 +119,7 @@ export async function dispatchBatch(req: IncomingGraphRequest, deps: RouterDeps)
     result = { status: 200, json: { responses: order } };
   } catch (e) {
     const err = e instanceof GraphError ? e : new GraphError(500, 'generalException', 'General exception while processing.');
-    result = { status: err.status, headers: err.options.headers ?? {}, json: envelope(err, { requestId, clientRequestId }, rt.clock.now()) };
+    result = errorResult(err, { requestId, clientRequestId }, rt.clock.now());
   }
   count(rt.counters, { status: result.status, route: 'POST /$batch' });
   result.headers = { ...result.headers, 'request-id': requestId, 'client-request-id': clientRequestId };
