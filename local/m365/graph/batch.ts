@@ -2,6 +2,7 @@
 // request runs through the full pipeline (auth, permissions, throttling: several can get their own 429 with
 // Retry-After in their headers); up to 4 run at once; dependsOn orders them and a failed dependency gives 424;
 // responses come back in completion order, to be matched by id.
+import type { IncomingHttpHeaders } from 'node:http';
 import { count } from './counters';
 import { envelope, errorResult, GraphError, newRequestId } from './errors';
 import { dispatchGraph, GraphResult, IncomingGraphRequest, RouterDeps } from './router';
@@ -70,8 +71,13 @@ const CANONICAL: Record<string, string> = { 'content-type': 'Content-Type', 'ret
 const canonical = (h: Record<string, string>): Record<string, string> => Object.fromEntries(Object.entries(h).map(([k, v]) => [CANONICAL[k.toLowerCase()] ?? k, v]));
 
 async function runOne(item: BatchItem, outer: IncomingGraphRequest, deps: RouterDeps): Promise<ItemResponse> {
-  const headers = { ...outer.headers, ...Object.fromEntries(Object.entries(item.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])) };
-  delete headers['content-length'];
+  // The batch's authorization carries over; its body headers and preferences do not (Prefer applies to the request
+  // that carries it, so each item names its own: outlook-immutable-id, json-batching).
+  const { 'content-length': _length, 'content-type': _type, prefer: _prefer, ...inherited } = outer.headers;
+  void _length;
+  void _type;
+  void _prefer;
+  const headers: IncomingHttpHeaders = { ...inherited, ...Object.fromEntries(Object.entries(item.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])) };
   const type = String(headers['content-type'] ?? '');
   const body = item.body === undefined
     ? Buffer.alloc(0)
