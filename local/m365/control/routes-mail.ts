@@ -39,6 +39,9 @@ function contactFolderOf(mb: Mailbox, idOrName?: string): string {
   return f.id;
 }
 
+/** A message as Graph renders it (REST id), with its immutable id beside (what a product asking for those stores). */
+const withImmutableId = (m: MessageRecord): Record<string, unknown> => ({ ...messageJson(m), immutableId: immutableIdOf(m) });
+
 const arrival = z.object({
   folder: z.string().default('inbox'),
   subject: z.string().default('New message'),
@@ -85,7 +88,7 @@ registerControlRoutes([
       return controlJson(201, { id: m.id, immutableId: immutableIdOf(m), parentFolderId: m.parentFolderId });
     },
   },
-  { method: 'GET', path: '/mail/{user}/messages/{id}', handler: (ctx) => controlJson(200, messageJson(messageOf(mailboxOf(ctx), ctx.params.id!))) },
+  { method: 'GET', path: '/mail/{user}/messages/{id}', handler: (ctx) => controlJson(200, withImmutableId(messageOf(mailboxOf(ctx), ctx.params.id!))) },
   {
     method: 'GET', path: '/mail/{user}/messages/{id}/mime',
     handler(ctx) {
@@ -131,7 +134,7 @@ registerControlRoutes([
     method: 'GET', path: '/mail/{user}/folders/{id}/messages',
     handler(ctx) {
       const mb = mailboxOf(ctx);
-      return controlJson(200, [...mb.messages(folderOf(mb, ctx.params.id!)).all()].map((m) => messageJson(m)));
+      return controlJson(200, [...mb.messages(folderOf(mb, ctx.params.id!)).all()].map(withImmutableId));
     },
   },
   {
