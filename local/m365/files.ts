@@ -11,7 +11,8 @@ import { input } from './control/routes-core';
 import { deltaResponse, resyncChanges } from './graph/delta';
 import { GraphError } from './graph/errors';
 import { GraphContext, GraphResult, ok, registerPathRewrite, registerRoutes } from './graph/router';
-import { listPage } from './graph/odata';
+import { applySelect, listPage } from './graph/odata';
+import { selectFor } from './graph/schema';
 import { registerHttpRoutes } from './http-routes';
 import { chargingResourceUnits } from './resource-units';
 import type { EmulatorRuntime } from './runtime';
@@ -188,9 +189,9 @@ registerPathRewrite((path, t) => {
   return d ? `/drives/${encodeURIComponent(d.id)}${m[2] ?? ''}` : undefined;
 });
 
-// `items/root` and `root:/{path}:` address the root item, whose id is `{driveId}!root`.
+// `items/root`, `root:/{path}:` and `root/children` address the root item, whose id is `{driveId}!root`.
 registerPathRewrite((path) => {
-  const m = /^\/drives\/([^/]+)\/(?:items\/root(?=[/:]|$)|root(?=:))(.*)$/i.exec(path);
+  const m = /^\/drives\/([^/]+)\/(?:items\/root(?=[/:]|$)|root(?=:|\/children$))(.*)$/i.exec(path);
   return m ? `/drives/${m[1]}/items/${m[1]}%21root${m[2]}` : undefined;
 });
 
@@ -208,14 +209,14 @@ registerRoutes(chargingResourceUnits([
       const d = driveOf(ctx);
       const linkPath = `/drives/${d.id}/root/delta`;
       return deltaResponse(ctx, {
-        log: d.items, linkPath, tokenStyle: 'token', context: 'Collection(driveItem)', pageSize: { fallback: 200, max: 1000 }, latest: true,
+        log: d.items, linkPath, tokenStyle: 'token', context: 'Collection(driveItem)', pageSize: { fallback: 200, max: 1000 }, latest: true, selectType: 'driveItem',
         expired: () => resyncChanges(`${ctx.baseUrl}${linkPath}`),
         // OneDrive for Business marks deletions with a `deleted` facet, not @removed, and without the name.
-        render: (c) => [c.kind === 'removed' ? { id: c.id, deleted: { state: 'deleted' }, parentReference: { driveId: d.id } } : itemJson(ctx.emulator, d, c.item)],
+        render: (c, o) => [c.kind === 'removed' ? { id: c.id, deleted: { state: 'deleted' }, parentReference: { driveId: d.id } } : applySelect(itemJson(ctx.emulator, d, c.item), o.select)],
       });
     },
   },
-  { method: 'GET', path: '/drives/{driveId}/items/{itemId}', ...files, handler: (ctx) => { const { d, item } = itemOf(ctx); return ok(itemJson(ctx.emulator, d, item)); } },
+  { method: 'GET', path: '/drives/{driveId}/items/{itemId}', ...files, handler: (ctx) => { const { d, item } = itemOf(ctx); return ok(applySelect(itemJson(ctx.emulator, d, item), selectFor(ctx, 'driveItem'))); } },
   {
     method: 'GET', path: '/drives/{driveId}/items/{itemId}/content', ...files,
     handler(ctx) {
@@ -382,6 +383,12 @@ function place(t: Tenant, d: Drive, parentId: string, name: string, conflict: Co
   return { status: 201, item };
 }
 
+/** Every item below a folder, deepest first. */
+function descendantsOf(d: Drive, folderId: string): DriveItem[] {
+  const children = [...d.items.all()].filter((x) => x.parentId === folderId);
+  return children.flatMap((c) => [...(c.folder ? descendantsOf(d, c.id) : []), c]);
+}
+
 /** `{parentId}:/{name}:/{action}` or `{itemId}/{action}` below /drives/{driveId}/items/. */
 function itemPath(rest: string): { parentId: string; name?: string; action: string } {
   const colon = /^([^:/]+):\/(.+):\/([A-Za-z]+)$/.exec(rest);
@@ -396,15 +403,16 @@ registerRoutes(chargingResourceUnits([
     method: 'GET', path: '/drives/{driveId}/root', ...files,
     handler(ctx) {
       const d = driveOf(ctx);
-      return ok(itemJson(ctx.emulator, d, d.items.get(`${d.id}!root`)!));
+      return ok(applySelect(itemJson(ctx.emulator, d, d.items.get(`${d.id}!root`)!), selectFor(ctx, 'driveItem')));
     },
   },
   {
     method: 'GET', path: '/drives/{driveId}/items/{itemId}/children', ...files,
     handler(ctx) {
       const { d, item } = itemOf(ctx);
+      const select = selectFor(ctx, 'driveItem');
       const { page, nextLink } = listPage(ctx, [...d.items.all()].filter((x) => x.parentId === item.id), { fallback: 200, max: 1000 });
-      return ok({ ...(nextLink ? { '@odata.nextLink': nextLink } : {}), value: page.map((x) => itemJson(ctx.emulator, d, x)) });
+      return ok({ ...(nextLink ? { '@odata.nextLink': nextLink } : {}), value: page.map((x) => applySelect(itemJson(ctx.emulator, d, x), select)) });
     },
   },
   {
@@ -415,6 +423,20 @@ registerRoutes(chargingResourceUnits([
       if (!body.folder) throw new GraphError(400, 'invalidRequest', 'Only folders can be created here; upload files with PUT …/content.');
       const r = place(ctx.tenant, d, ctx.params.itemId!, body.name ?? '', conflictOf(body['@microsoft.graph.conflictBehavior']), ctx.emulator.clock.now());
       return { status: 201, json: itemJson(ctx.emulator, d, r.item) };
+    },
+  },
+  {
+    // To the recycle bin: the item and everything below it leave the drive, and delta reports each as deleted.
+    method: 'DELETE', path: '/drives/{driveId}/items/{itemId}', ...filesWrite,
+    handler(ctx) {
+      const { d, item } = itemOf(ctx);
+      if (item.root) throw new GraphError(403, 'accessDenied', 'The root of a drive cannot be deleted.');
+      const ifMatch = ctx.headers['if-match'];
+      if (typeof ifMatch === 'string' && ifMatch !== '*' && ifMatch !== `"{${item.id}},${item.version}"` && ifMatch !== `"c:{${item.id}},${item.version}"`) {
+        throw new GraphError(412, 'resourceModified', 'ETag does not match current item\'s value');
+      }
+      for (const gone of [...descendantsOf(d, item.id), item]) d.items.remove(gone.id);
+      return { status: 204 };
     },
   },
   {

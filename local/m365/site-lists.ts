@@ -7,6 +7,7 @@ import { DriveItem, SITES_WRITE } from './files';
 import { deltaResponse, resyncChanges } from './graph/delta';
 import { GraphError } from './graph/errors';
 import { applySelect, listPage, option, selectOf } from './graph/odata';
+import { selectFor } from './graph/schema';
 import { GraphContext, ok, registerRoutes } from './graph/router';
 import { chargingResourceUnits } from './resource-units';
 import { createItem, GenericList, LIST_COLUMNS, ListItemRecord, Site, SiteList, unknownFields, updateFields } from './site-model';
@@ -131,7 +132,7 @@ function listJson(ctx: GraphContext, list: SiteList): Record<string, unknown> {
     webUrl: list.template === 'documentLibrary' ? `${siteUrl}/${encodeURIComponent(list.name)}` : `${siteUrl}/Lists/${encodeURIComponent(list.name)}`,
     displayName: list.displayName, createdBy: { user: { displayName: 'System Account' } }, parentReference: { siteId: list.site.id },
     list: { contentTypesEnabled: false, hidden: false, template: list.template },
-  }, selectOf(ctx.query));
+  }, selectFor(ctx, 'list'));
 }
 
 function columnJson(ctx: GraphContext, list: SiteList, c: (typeof LIST_COLUMNS)[number]): Record<string, unknown> {

@@ -4,7 +4,8 @@
 // whichever way it is addressed. Every site call checks the site's lock state; SharePoint's limits are keyed per site.
 import { driveJson, FILES_READ, SITES_READ } from './files';
 import { GraphError } from './graph/errors';
-import { applySelect, listPage, option, selectOf } from './graph/odata';
+import { applySelect, listPage, option } from './graph/odata';
+import { selectFor } from './graph/schema';
 import { GraphContext, GraphResult, ok, registerPathRewrite, registerRoutes } from './graph/router';
 import { chargingResourceUnits } from './resource-units';
 import type { Site } from './site-model';
@@ -34,7 +35,7 @@ function siteJson(ctx: GraphContext, s: Site): Record<string, unknown> {
     createdDateTime: s.createdDateTime, description: s.description, id: s.id, lastModifiedDateTime: s.createdDateTime, name: s.name, webUrl: store.webUrl(s),
     displayName: s.displayName, isPersonalSite: false,
     ...(collectionRoot ? { root: {}, siteCollection: { hostname: store.host, ...(s.kind === 'root' ? { root: {} } : {}) } } : {}),
-  }, selectOf(ctx.query));
+  }, selectFor(ctx, 'site'));
 }
 
 /** One page of sites (search, getAllSites). */

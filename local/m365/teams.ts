@@ -6,6 +6,7 @@ import { deltaResponse } from './graph/delta';
 import { GraphError, syncStateNotFound } from './graph/errors';
 import { applySelect, filterOf, listPage, option, selectOf } from './graph/odata';
 import { created, GraphContext, GraphResult, noContent, ok, registerRoutes, RouteSpec } from './graph/router';
+import { selectFor } from './graph/schema';
 import { channelJson, memberJson, messageJson, tabJson, teamJson, teamMembers } from './teams-json';
 import { admitTeamRequest } from './teams-throttle';
 import type { GroupRecord } from './tenant/directory';
@@ -78,7 +79,8 @@ function messagePage(ctx: GraphContext, contextUrl: string, items: ChatMessageRe
   const newest = [...items].sort((a, b) => Date.parse(b.createdDateTime) - Date.parse(a.createdDateTime) || Number(b.id) - Number(a.id));
   const { page, nextLink } = listPage(ctx, newest, { fallback: 20, max: MAX_TOP });
   const withReplies = expands(option(ctx.query, '$expand'), 'replies');
-  return ok({ '@odata.context': contextUrl, ...(nextLink ? { '@odata.nextLink': nextLink } : {}), value: page.map((m) => render(m, withReplies)) });
+  const select = selectFor(ctx, 'chatMessage');
+  return ok({ '@odata.context': contextUrl, ...(nextLink ? { '@odata.nextLink': nextLink } : {}), value: page.map((m) => applySelect(render(m, withReplies) as Record<string, unknown>, select)) });
 }
 
 /** The sender of an imported message: `from.user` (id required; the directory's name when the id is a user). */
@@ -219,10 +221,13 @@ registerRoutes([
     checkTop(ctx);
     const filter = option(ctx.query, '$filter');
     if (filter !== undefined) modifiedSince(filter);
+    const skip = option(ctx.query, '$skip');
+    if (skip !== undefined && !/^\d+$/.test(skip)) throw new GraphError(400, 'BadRequest', `Invalid $skip value '${skip}': it must be a non-negative integer.`);
     const log = messages.roots;
     return deltaResponse(ctx, {
       log, linkPath: `/teams/${team.id}/channels/${channel.id}/messages/delta`, context: 'Collection(chatMessage)', pageSize: { fallback: 20, max: MAX_TOP },
-      noSelect: true, roundParams: ['$top', '$filter', '$expand'], expired: () => syncStateNotFound(log.generation),
+      // $skip: "how many messages to skip at the beginning of the list" (chatmessage-delta), i.e. of the first round.
+      noSelect: true, selectType: 'chatMessage', roundParams: ['$top', '$filter', '$expand', '$skip'], expired: () => syncStateNotFound(log.generation),
       // Root messages only; $filter keeps the reply chains changed after its instant (the root carries the chain's time).
       render: (c, o) => {
         const since = o.params?.$filter === undefined ? undefined : modifiedSince(o.params.$filter);
@@ -234,7 +239,7 @@ registerRoutes([
   teams('GET', `${CHANNEL}/messages/{messageId}`, READ_MESSAGES, (ctx) => {
     const { team, channel, messages, root } = rootOf(ctx);
     const withReplies = expands(option(ctx.query, '$expand'), 'replies');
-    return ok({ '@odata.context': channelContext(ctx, team.id, channel.id, '/messages/$entity'), ...messageJson(ctx.tenant, team.id, channel.id, root, withReplies ? messages.repliesOf(root.id) : undefined) });
+    return ok({ '@odata.context': channelContext(ctx, team.id, channel.id, '/messages/$entity'), ...applySelect(messageJson(ctx.tenant, team.id, channel.id, root, withReplies ? messages.repliesOf(root.id) : undefined), selectFor(ctx, 'chatMessage')) });
   }),
   teams('GET', `${CHANNEL}/messages/{messageId}/replies`, READ_MESSAGES, (ctx) => {
     const { team, channel, messages, root } = rootOf(ctx);
@@ -245,7 +250,7 @@ registerRoutes([
     const { team, channel, messages, root } = rootOf(ctx);
     const reply = messages.replies.get(ctx.params.replyId!);
     if (!reply || reply.replyToId !== root.id) throw notFound('Message not found.');
-    return ok({ '@odata.context': channelContext(ctx, team.id, channel.id, `/messages('${root.id}')/replies/$entity`), ...messageJson(ctx.tenant, team.id, channel.id, reply) });
+    return ok({ '@odata.context': channelContext(ctx, team.id, channel.id, `/messages('${root.id}')/replies/$entity`), ...applySelect(messageJson(ctx.tenant, team.id, channel.id, reply), selectFor(ctx, 'chatMessage')) });
   }),
   teams('POST', `${CHANNEL}/completeMigration`, MIGRATE, (ctx) => {
     const { team, channel } = channelOf(ctx);

@@ -4,6 +4,7 @@ import './graph/routes-mail';
 import './graph/routes-attachments';
 import './graph/routes-calendar';
 import './graph/routes-contacts';
+import './graph/routes-translate-ids';
 import './control/routes-core';
 import './control/routes-mail';
 import './control/routes-directory';

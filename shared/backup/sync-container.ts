@@ -67,18 +67,24 @@ export async function syncContainer(deps: SyncDeps, target: SyncTarget, workload
   const graph = (): GraphTally => ({ requests: baseRequests + own.requests, throttled: baseThrottled + own.throttled });
   // The step before died mid-page: the page it was applying is applied again, and what it wrote counts now.
   let redo = stored?.open === true && stored.tally?.seq === target.seq;
-  const save = (c: CursorState, open = true): Promise<void> => deps.cursors.save({ ...withoutTally(c), tally: { seq: target.seq, ...counts, ...graph() }, ...(open ? { open: true } : {}) }, deps.now());
+  const idType = workload.immutableIds ? { idType: 'immutable' as const } : {};
+  const save = (c: CursorState, open = true): Promise<void> => deps.cursors.save({ ...withoutTally(c), ...idType, tally: { seq: target.seq, ...counts, ...graph() }, ...(open ? { open: true } : {}) }, deps.now());
   // No cursor: a new container, or a catalog rebuilt from the change log (cursors are not logged). Enumerating it
   // as a resync costs a new container nothing and makes a rebuilt one record what was deleted meanwhile.
   let cursor: CursorState = stored ? withoutTally(stored) : {
     protectedItemId: target.protectedItemId, containerId: target.containerId, phase: 'resync', resyncSeq: target.seq,
   };
-  if (cursor.phase === 'resync' && cursor.resyncSeq !== target.seq) {
+  // Catalogued under REST ids before the product asked for immutable ones: the container becomes a new baseline (see
+  // README, "Outlook ids"). Its items come again under their immutable ids, and the sweep closes the REST-id heads.
+  const migrating = stored !== undefined && workload.immutableIds === true && stored.idType !== 'immutable';
+  if ((cursor.phase === 'resync' && cursor.resyncSeq !== target.seq) || migrating) {
     // A resync left unfinished by an earlier run: its marks belong to that run, so enumerate again under this one.
     cursor = { protectedItemId: target.protectedItemId, containerId: target.containerId, phase: 'resync', resyncSeq: target.seq };
   }
   let resynced = false;
   await save(cursor);
+  // Items skipped before are named by their REST ids: the new baseline lists each of them again.
+  if (migrating) await deps.skips.forget(target.protectedItemId, target.containerId);
   const pending = await deps.skips.itemIds(target.protectedItemId, target.containerId);
   if (pending.size > 0) {
     // Items skipped by an earlier run: their delta changes are consumed, so they are read again by id.
@@ -165,7 +171,11 @@ async function applyPage(
   const changes = items.map((i) => workload.toChange(i));
   counts.changes += changes.length;
   const heads = await deps.versions.heads(target.protectedItemId, target.containerId, [...new Set(changes.map((c) => c.itemId))]);
+  // An item whose id survives moves and has no head here may have come from another folder: its versions are there.
+  const arrived = workload.immutableIds ? [...new Set(changes.filter((c) => c.kind === 'upsert' && !heads.has(c.itemId)).map((c) => c.itemId))] : [];
+  const elsewhere = await deps.versions.latestElsewhere(target.protectedItemId, target.containerId, arrived);
   const headsForPlan = new Map([...heads].map(([id, d]) => [id, toHead(d)]));
+  for (const [id, d] of elsewhere) headsForPlan.set(id, { ...toHead(d), elsewhere: true });
   const plan = planPage(changes, headsForPlan, { seq: target.seq, resync });
   const skipped: SkipInput[] = [];
   // Large files stored whole: their staging blobs stay until the catalog has them, so a redone page finds the
@@ -173,7 +183,9 @@ async function applyPage(
   const finished: string[] = [];
 
   const records = await mapLimit(plan, deps.contentConcurrency ?? 4, async (op): Promise<LogRecord | undefined> => {
-    const previous = heads.get(op.itemId);
+    const own = heads.get(op.itemId);
+    // What a write starts from: this container's head, or the version in the folder the item moved from.
+    const previous = own ?? (op.op === 'put' ? elsewhere.get(op.itemId) : undefined);
     if (op.op === 'skip') {
       if (redo && previous?.validFrom === target.seq) {
         // Written by the attempt that died on this page: it counts once, now.
@@ -196,6 +208,8 @@ async function applyPage(
     if ('version' in outcome) {
       if (resumable(deps, workload, item)) finished.push(item.id);
       counts.written++;
+      // Moved in while still current in its old folder: closed there by this write, counted as its old folder would.
+      if (previous && previous.containerId !== target.containerId && previous.validTo === undefined) counts.deleted++;
       return VersionStore.putRecord(outcome.version, previous, target.seq);
     }
     const about = { protectedItemId: target.protectedItemId, containerId: target.containerId, itemId: item.id, name: itemName(item), item };
@@ -204,9 +218,9 @@ async function applyPage(
       const reason = `its download was still under way (${outcome.staged} of ${Number(item.size)} bytes stored)`;
       skipped.push({ ...about, code: STILL_BACKING_UP, reason, transient: true, inProgress: true, staged: outcome.staged });
     } else if (outcome.failure.kind === 'gone') {
-      if (!previous) return undefined;
+      if (!own) return undefined;
       counts.deleted++;
-      return VersionStore.deleteRecord(previous, target.seq);
+      return VersionStore.deleteRecord(own, target.seq);
     } else {
       counts.skipped++;
       const f = outcome.failure;
@@ -214,8 +228,8 @@ async function applyPage(
         ...about, code: f.code, reason: f.reason, transient: f.kind === 'transient', ...(f.status ? { status: f.status } : {}), ...(f.requestId ? { requestId: f.requestId } : {}),
       });
     }
-    return previous && resync && previous.resyncMark !== target.seq
-      ? { t: 'version', put: { ...previous, id: headId(target.protectedItemId, target.containerId, op.itemId), resyncMark: target.seq } }
+    return own && resync && own.resyncMark !== target.seq
+      ? { t: 'version', put: { ...own, id: headId(target.protectedItemId, target.containerId, op.itemId), resyncMark: target.seq } }
       : undefined;
   });
   const toWrite = records.filter((r): r is Extract<LogRecord, { t: 'version' }> => r !== undefined && r.t === 'version');

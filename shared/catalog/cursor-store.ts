@@ -22,6 +22,11 @@ export interface Cursor {
   tally?: CursorTally;
   /** Set while a sync step runs: found set at the next step's start, the step before died mid-page. */
   open?: boolean;
+  /**
+   * 'immutable' once the container's items are catalogued under Outlook immutable ids; absent on a cursor written
+   * before them, whose container is then enumerated again as a new baseline (its REST-id heads are swept).
+   */
+  idType?: 'immutable';
   updatedAt: string;
 }
 

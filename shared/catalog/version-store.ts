@@ -31,6 +31,25 @@ export class VersionStore {
     return out;
   }
 
+  /**
+   * The latest version, in any other container of the protected item, of each of these items: where an item whose
+   * id survives moves (Outlook immutable ids) was before, whether its version there is still current or was closed
+   * when its old folder reported it gone. One query over the protected item's partitions.
+   */
+  async latestElsewhere(protectedItemId: string, containerId: string, itemIds: readonly string[]): Promise<Map<string, VersionDoc>> {
+    const out = new Map<string, VersionDoc>();
+    if (itemIds.length === 0) return out;
+    const { resources } = await this.container.items.query<VersionDoc>({
+      query: 'SELECT * FROM c WHERE c.protectedItemId = @p AND c.containerId != @c AND ARRAY_CONTAINS(@ids, c.itemId)',
+      parameters: [{ name: '@p', value: protectedItemId }, { name: '@c', value: containerId }, { name: '@ids', value: [...itemIds] }],
+    }, { partitionKey: [protectedItemId] }).fetchAll();
+    for (const d of resources) {
+      const seen = out.get(d.itemId);
+      if (!seen || d.validFrom > seen.validFrom) out.set(d.itemId, strip(d));
+    }
+    return out;
+  }
+
   /** Every current head of a container (for a resync's final sweep). */
   async *allHeads(protectedItemId: string, containerId: string): AsyncGenerator<VersionDoc> {
     const iterator = this.container.items.query<VersionDoc>(
@@ -82,10 +101,19 @@ export class VersionStore {
     }
   }
 
-  /** The log record that replaces `previous` (if any) with `next` at sequence `seq`. */
+  /**
+   * The log record that replaces `previous` (if any) with `next` at sequence `seq`. A previous version in another
+   * container is an item that moved: its head there is closed and dropped by the same record; one already closed
+   * (its old folder reported it gone first) only lends its content.
+   */
   static putRecord(next: VersionDoc, previous: VersionDoc | undefined, seq: number): LogRecord {
-    const close = previous && previous.validFrom < seq ? { ...previous, id: closedId(previous.protectedItemId, previous.containerId, previous.itemId, previous.validFrom), validTo: seq } : undefined;
-    return { t: 'version', ...(close ? { close } : {}), put: { ...next, id: headId(next.protectedItemId, next.containerId, next.itemId) } };
+    const current = previous && previous.validTo === undefined ? previous : undefined;
+    const close = current && current.validFrom < seq ? { ...current, id: closedId(current.protectedItemId, current.containerId, current.itemId, current.validFrom), validTo: seq } : undefined;
+    const moved = current && current.containerId !== next.containerId;
+    return {
+      t: 'version', ...(close ? { close } : {}), put: { ...next, id: headId(next.protectedItemId, next.containerId, next.itemId) },
+      ...(moved ? { drop: { id: headId(current.protectedItemId, current.containerId, current.itemId), protectedItemId: current.protectedItemId, containerId: current.containerId } } : {}),
+    };
   }
 
   static deleteRecord(previous: VersionDoc, seq: number): LogRecord {
@@ -94,14 +122,15 @@ export class VersionStore {
   }
 
   /**
-   * Executes version records: the closed copy first, so a crash in between never loses the old state. Every write
+   * Executes version records: the closed copy first, so a crash in between never loses the old state, then the drop,
+   * then the new head: a move redone after a crash between them finds the closed copy (and its content) instead of
+   * the item being current in two folders at once. Every write
    * of a message (a backup's, a resync sweep's, a rebuild's) derives its search word index here, so the index always
    * matches the stored text, covers closed copies too, and disappears with its version; it is never logged, so a
    * rebuild from the change log re-derives it (and gives catalogs written before the index their index).
    */
   async apply(record: Extract<LogRecord, { t: 'version' }>): Promise<void> {
     if (record.close) await this.container.items.upsert(indexed(record.close));
-    if (record.put) await this.container.items.upsert(indexed(record.put));
     if (record.drop) {
       try {
         await this.container.item(record.drop.id, pk(record.drop)).delete();
@@ -109,6 +138,7 @@ export class VersionStore {
         if ((e as { code?: number }).code !== 404) throw e;
       }
     }
+    if (record.put) await this.container.items.upsert(indexed(record.put));
   }
 
   /** The versions of the given items valid at sequence `seq` (any container of the protected item), in one query. */

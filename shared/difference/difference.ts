@@ -21,7 +21,9 @@ export interface DifferenceEntry {
  */
 export type Edge = 'ended' | 'started';
 
-const keyOf = (d: VersionDoc): string => `${d.containerId}\u0000${d.itemId}`;
+// Items are told apart by kind and id across containers: an Outlook item that moved to another folder keeps its id
+// (immutable ids), so the move is one changed item (parentFolderId), not one removed and one added.
+const keyOf = (d: VersionDoc): string => `${d.kind}\u0000${d.itemId}`;
 const nameOf = (d: VersionDoc): string => textOf([d.props.subject, d.props.displayName, d.props.name], d.itemId);
 const contentId = (d: VersionDoc): string | undefined => (d.content ? ('mime' in d.content ? d.content.mime.sha256 : d.content.blob.sha256) : undefined);
 

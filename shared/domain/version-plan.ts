@@ -11,6 +11,12 @@ export interface Head {
   hasContent: boolean;
   /** Set during a full resynchronisation to the run's sequence when the item was seen. */
   resyncMark?: number;
+  /**
+   * The item's latest version is in another container of the protected item: it moved (its Outlook immutable id
+   * stayed). Its content carries over; the version there is closed by the write here, whichever folder's sync sees
+   * the move first.
+   */
+  elsewhere?: true;
 }
 
 export type Change =
@@ -51,8 +57,11 @@ export function planPage(changes: readonly Change[], heads: ReadonlyMap<string, 
     // A head written by this very run is rewritten in place: its state was never part of a finished recovery point.
     const closeFrom = head && head.validFrom < opts.seq ? head.validFrom : undefined;
     if (change.kind === 'delete') {
-      return head ? { op: 'delete', itemId: change.itemId, ...(closeFrom !== undefined ? { closeFrom } : {}) } : { op: 'skip', itemId: change.itemId };
+      // Removed from here: a version elsewhere is that folder's to close (the item may live on there).
+      return head && !head.elsewhere ? { op: 'delete', itemId: change.itemId, ...(closeFrom !== undefined ? { closeFrom } : {}) } : { op: 'skip', itemId: change.itemId };
     }
+    // Arrived from another container: always written here (its change key may not have moved), never downloaded again for that.
+    if (head?.elsewhere) return { op: 'put', itemId: change.itemId, index, fetchContent: needsContent(change, head) };
     if (head && change.changeKey !== undefined && change.changeKey === head.changeKey) {
       return opts.resync && head.resyncMark !== opts.seq ? { op: 'mark', itemId: change.itemId } : { op: 'skip', itemId: change.itemId };
     }

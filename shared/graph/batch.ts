@@ -6,6 +6,7 @@ import type { GraphOperation } from '../domain/graph-permissions';
 import { GraphRequestError, GraphThrottledError, parseEnvelope } from './graph-errors';
 import { BatchRequest, BatchResult, correlate, encodeBatch, longestRetryAfter, requestsToRetry, splitIntoBatches } from './batch-plan';
 import type { HttpPipeline } from './http-pipeline';
+import { withOutlookIds } from './outlook-ids';
 import { readBody } from './https-transport';
 import { parseRetryAfter } from './retry-policy';
 
@@ -27,7 +28,8 @@ async function runOne(p: HttpPipeline, batch: BatchRequest[], o: BatchOptions): 
   let pending = batch;
   for (let attempt = 1; pending.length; attempt++) {
     const res = await p.send({
-      method: 'POST', url: '/$batch', headers: { 'content-type': 'application/json' }, body: encodeBatch(pending),
+      // Each item carries its own Prefer: Graph does not apply the batch's to the requests inside it.
+      method: 'POST', url: '/$batch', headers: { 'content-type': 'application/json' }, body: encodeBatch(pending.map((r) => ({ ...r, headers: withOutlookIds(o.operation, r.headers) }))),
       mailbox: o.mailbox, operation: o.operation, deadline: o.deadline, slots: pending.length, idempotent: readOnly,
     });
     const items = correlate(pending, JSON.parse((await readBody(res.body)).toString('utf8')));

@@ -8,6 +8,7 @@ import type { GraphOperation } from '../domain/graph-permissions';
 import { GraphRequestError, GraphThrottledError, parseEnvelope } from './graph-errors';
 import { headerOf, readBody, Transport } from './https-transport';
 import { KeyedSemaphore } from './keyed-semaphore';
+import { withOutlookIds } from './outlook-ids';
 import { BackoffSettings, decideRetry, parseRetryAfter, RETRIABLE_STATUSES } from './retry-policy';
 
 export interface GraphCall {
@@ -160,7 +161,8 @@ export class HttpPipeline {
       const started = Date.now();
       let res: IncomingMessage;
       try {
-        const headers: Record<string, string> = { 'user-agent': this.opts.userAgent, 'client-request-id': clientRequestId, ...call.headers };
+        // Pre-authenticated URLs are not Graph: no Graph preference goes there either.
+        const headers: Record<string, string> = { 'user-agent': this.opts.userAgent, 'client-request-id': clientRequestId, ...(call.anonymous ? call.headers : withOutlookIds(call.operation, call.headers)) };
         if (!call.anonymous) headers.authorization = `Bearer ${await this.opts.tokens.token()}`;
         this.counters.requests++;
         if (call.tally) call.tally.requests++;

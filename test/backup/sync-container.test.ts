@@ -1,6 +1,5 @@
-import { Readable } from 'node:stream';
 import { RestError } from '@azure/storage-blob';
-import { DeltaPage, GraphReader, ResyncRequired, WaitRequired } from '../../shared/backup/ports';
+import { ResyncRequired, WaitRequired } from '../../shared/backup/ports';
 import { SyncDeps, syncContainer, SyncTarget } from '../../shared/backup/sync-container';
 import { folderMessages } from '../../shared/backup/workloads/mail';
 import { driveItems } from '../../shared/backup/workloads/drive';
@@ -11,35 +10,8 @@ import { VersionStore } from '../../shared/catalog/version-store';
 import { rebuildCatalog } from '../../shared/catalog/rebuild';
 import { freshCatalog } from '../support/catalog';
 import { SyncBed, syncBed } from '../support/sync-bed';
+import { m, ScriptedGraph } from '../support/scripted-graph';
 
-/** Plays scripted Graph responses for the port; each URL maps to a page or an error, each message to its MIME. */
-class ScriptedGraph implements GraphReader {
-  pages = new Map<string, DeltaPage | Error>();
-  mime = new Map<string, string>();
-  failStreamOnce = new Set<string>();
-  /** Every read of these messages' MIME fails with the error, until removed. */
-  failStream = new Map<string, Error>();
-  streamed: string[] = [];
-  attempts: string[] = [];
-
-  async page(url: string): Promise<DeltaPage> {
-    const p = this.pages.get(url);
-    if (!p) throw new Error(`unscripted ${url}`);
-    if (p instanceof Error) throw p;
-    return p;
-  }
-  async stream(url: string): Promise<Readable> {
-    const id = /messages\/([^/]+)\/\$value/.exec(url)![1]!;
-    if (this.failStreamOnce.delete(id)) throw new Error('connection reset');
-    this.attempts.push(id);
-    const failure = this.failStream.get(id);
-    if (failure) throw failure;
-    this.streamed.push(id);
-    return Readable.from([Buffer.from(this.mime.get(id) ?? `MIME of ${id}`)]);
-  }
-}
-
-const m = (id: string, changeKey: string, extra: Record<string, unknown> = {}) => ({ id, changeKey, subject: `subject ${id}`, isRead: false, isDraft: false, ...extra });
 const workload = folderMessages('u1', 'inbox');
 const first = workload.initialUrl;
 

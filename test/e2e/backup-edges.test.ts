@@ -50,7 +50,8 @@ describe('backup edges: bad items, failed and terminated runs, a rebuilt catalog
   const tenantMessages = async (userId: string): Promise<string[]> => {
     const folders = (await control<Array<{ id: string }>>(app.emulator, 'GET', `mail/${userId}/folders`)).body;
     const ids: string[] = [];
-    for (const f of folders) ids.push(...(await control<Array<{ id: string }>>(app.emulator, 'GET', `mail/${userId}/folders/${encodeURIComponent(f.id)}/messages`)).body.map((m) => m.id));
+    // The product catalogues messages under their immutable ids.
+    for (const f of folders) ids.push(...(await control<Array<{ immutableId: string }>>(app.emulator, 'GET', `mail/${userId}/folders/${encodeURIComponent(f.id)}/messages`)).body.map((m) => m.immutableId));
     return ids;
   };
 
@@ -74,24 +75,24 @@ describe('backup edges: bad items, failed and terminated runs, a rebuilt catalog
     const user = app.tenant.users.find((u) => u.licensed)!;
     const jobId = await createJob({ name: 'Bad item', sources: { scope: 'selected', items: [{ kind: 'mailbox', match: user.userPrincipalName }] } });
     const inbox = (await control<Array<{ id: string; displayName: string }>>(app.emulator, 'GET', `mail/${user.id}/folders`)).body.find((f) => f.displayName === 'Inbox')!;
-    const [bad] = (await control<Array<{ id: string; subject: string }>>(app.emulator, 'GET', `mail/${user.id}/folders/${encodeURIComponent(inbox.id)}/messages`)).body;
-    await control(app.emulator, 'PUT', 'faults', { rules: [{ status: 400, code: 'ErrorCorruptData', path: `/messages/${encodeURIComponent(bad!.id)}/$value` }] });
+    const [bad] = (await control<Array<{ immutableId: string; subject: string }>>(app.emulator, 'GET', `mail/${user.id}/folders/${encodeURIComponent(inbox.id)}/messages`)).body;
+    await control(app.emulator, 'PUT', 'faults', { rules: [{ status: 400, code: 'ErrorCorruptData', path: `/messages/${encodeURIComponent(bad!.immutableId)}/$value` }] });
     const first = await run(jobId);
     expect(first).toMatchObject({ status: 'warning', skipped: 1, itemsFailed: 0 });
     const [p1] = await points(user.id);
-    expect(p1).toMatchObject({ status: 'warning', skipped: [{ itemId: bad!.id, name: bad!.subject }] });
+    expect(p1).toMatchObject({ status: 'warning', skipped: [{ itemId: bad!.immutableId, name: bad!.subject }] });
     expect(p1!.skipped![0]!.reason).toContain('ErrorCorruptData');
     const alarm = p1!.alarms.find((a) => a.code === 'item.skipped')!;
     expect(alarm.message).toContain(bad!.subject);
     expect(alarm.fix).toMatch(/next run/);
     // Every other message of the mailbox is in the point.
     const stored = await messagesAt(user.id, p1!.seq);
-    expect(new Set(stored)).toEqual(new Set((await tenantMessages(user.id)).filter((id) => id !== bad!.id)));
+    expect(new Set(stored)).toEqual(new Set((await tenantMessages(user.id)).filter((id) => id !== bad!.immutableId)));
     await control(app.emulator, 'PUT', 'faults', { rules: [] });
     const second = await run(jobId);
     expect(second).toMatchObject({ status: 'success', skipped: 0 });
     const [p2] = await points(user.id);
-    expect(await messagesAt(user.id, p2!.seq)).toContain(bad!.id);
+    expect(await messagesAt(user.id, p2!.seq)).toContain(bad!.immutableId);
   });
 
   it('ends a run whose credential is missing from the secret store as failed, naming the secret and the fix', async () => {
@@ -146,22 +147,22 @@ describe('backup edges: bad items, failed and terminated runs, a rebuilt catalog
     const folders = (await control<Array<{ id: string; displayName: string }>>(app.emulator, 'GET', `mail/${user.id}/folders`)).body;
     const inbox = folders.find((f) => f.displayName === 'Inbox')!;
     const sent = folders.find((f) => f.displayName === 'Sent Items')!;
-    const [gone] = (await control<Array<{ id: string }>>(app.emulator, 'GET', `mail/${user.id}/folders/${encodeURIComponent(inbox.id)}/messages`)).body;
+    const [gone] = (await control<Array<{ immutableId: string }>>(app.emulator, 'GET', `mail/${user.id}/folders/${encodeURIComponent(inbox.id)}/messages`)).body;
     const folder = (await control<{ id: string }>(app.emulator, 'POST', `mail/${user.id}/folders`, { displayName: 'Projects' })).body;
     const moved = (await control<Array<{ id: string }>>(app.emulator, 'GET', `mail/${user.id}/folders/${encodeURIComponent(sent.id)}/messages`)).body[0]!;
-    const inFolder = (await control<{ id: string }>(app.emulator, 'POST', `mail/${user.id}/messages/${encodeURIComponent(moved.id)}/move`, { to: folder.id })).body;
+    const inFolder = (await control<{ immutableId: string }>(app.emulator, 'POST', `mail/${user.id}/messages/${encodeURIComponent(moved.id)}/move`, { to: folder.id })).body;
     expect(await run(jobId)).toMatchObject({ status: 'success' });
-    expect(await messagesAt(user.id, (await points(user.id))[0]!.seq)).toContain(inFolder.id);
+    expect(await messagesAt(user.id, (await points(user.id))[0]!.seq)).toContain(inFolder.immutableId);
     // Rebuilt again (the folder's cursor too is lost), then the message and the folder are deleted.
     const again = await cursors.items.query<{ id: string }>({ query: 'SELECT c.id FROM c WHERE c.protectedItemId = @p', parameters: [{ name: '@p', value: pid(user.id) }] }).fetchAll();
     for (const c of again.resources) await cursors.item(c.id, pid(user.id)).delete();
     await rebuildCatalog(log, database, { accountId });
-    await control(app.emulator, 'DELETE', `mail/${user.id}/messages/${encodeURIComponent(gone!.id)}`);
+    await control(app.emulator, 'DELETE', `mail/${user.id}/messages/${encodeURIComponent(gone!.immutableId)}`);
     await control(app.emulator, 'DELETE', `mail/${user.id}/folders/${encodeURIComponent(folder.id)}`);
     expect(await run(jobId)).toMatchObject({ status: 'success' });
     const latest = await messagesAt(user.id, (await points(user.id))[0]!.seq);
-    expect(latest).not.toContain(gone!.id);
-    expect(latest).not.toContain(inFolder.id);
+    expect(latest).not.toContain(gone!.immutableId);
+    expect(latest).not.toContain(inFolder.immutableId);
     expect(new Set(latest)).toEqual(new Set(await tenantMessages(user.id)));
     // The deleted folder's cursor is gone too: later runs stop listing it.
     const left = await cursors.items.query<{ containerId: string }>({ query: 'SELECT c.containerId FROM c WHERE c.protectedItemId = @p', parameters: [{ name: '@p', value: pid(user.id) }] }).fetchAll();

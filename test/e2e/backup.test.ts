@@ -74,22 +74,30 @@ describe('backup end to end (local host + Microsoft 365 emulator + stack)', () =
     expect(toDelete).toBeDefined();
     await control(app.emulator, 'POST', `mail/${adele.id}/messages`, { folder: 'inbox', subject: 'Brand new after the full backup' });
     await control(app.emulator, 'PATCH', `mail/${adele.id}/messages/${encodeURIComponent(toEdit!.itemId)}`, { isRead: !toEdit!.props.isRead });
-    const moved = await control<{ id: string }>(app.emulator, 'POST', `mail/${adele.id}/messages/${encodeURIComponent(toMove!.itemId)}/move`, { to: 'archive' });
+    const moved = await control<{ id: string; immutableId: string }>(app.emulator, 'POST', `mail/${adele.id}/messages/${encodeURIComponent(toMove!.itemId)}/move`, { to: 'archive' });
+    expect(moved.body.immutableId).toBe(toMove!.itemId);
     await control(app.emulator, 'DELETE', `mail/${adele.id}/messages/${encodeURIComponent(toDelete!.itemId)}`);
     const file = await control<{ id: string }>(app.emulator, 'POST', `drive/${adele.id}/files`, { name: 'added.txt', content: Buffer.from('added after the full backup\n').toString('base64') });
+    await control(app.emulator, 'DELETE', 'counters');
 
     const done = await runJob();
     expect(done).toMatchObject({ status: 'success', items: 9 });
-    // New message, edited one, moved one arriving in Archive (its old id leaves Inbox), one deleted, one new file.
+    // New message, edited one, moved one now in Archive (its Inbox version closed), one deleted, one new file; the
+    // MIME of the new message is the only one downloaded.
     expect(done.written).toBe(4);
     expect(done.deleted).toBe(2);
+    const counters = (await control<{ byRoute: Record<string, number> }>(app.emulator, 'GET', 'counters')).body;
+    expect(counters.byRoute['GET /users/{userId}/messages/{messageId}/$value']).toBe(1);
 
     const after = (await versions.view(mailboxId, 2).fetchAll()).resources.filter((d) => d.kind === 'message');
     const byId = new Map(after.map((d) => [d.itemId, d]));
     expect(after.length).toBe(before.length + 1 - 1);
     expect(byId.has(toDelete!.itemId)).toBe(false);
-    expect(byId.has(toMove!.itemId)).toBe(false);
-    expect(byId.get(moved.body.id)?.props.subject).toBe(toMove!.props.subject);
+    // The moved message is the same catalog item, its immutable id kept: in Archive now, with the content it had.
+    const archived = byId.get(toMove!.itemId)!;
+    expect(archived.props.subject).toBe(toMove!.props.subject);
+    expect(archived.containerId).not.toBe(toMove!.containerId);
+    expect(archived.content).toEqual(toMove!.content);
     expect(byId.get(toEdit!.itemId)?.props.isRead).toBe(!toEdit!.props.isRead);
     expect(after.some((d) => d.props.subject === 'Brand new after the full backup')).toBe(true);
     // The first recovery point still shows the mailbox as it was.

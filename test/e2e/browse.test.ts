@@ -61,11 +61,11 @@ describe('browse, search and download of recovery points', () => {
     const listed = await all(`${base}/recovery-points/1/items?folderId=${encodeURIComponent(inbox.id)}`);
     expect(listed.filter((i) => i.kind === 'mailFolder').map((f) => f.id).sort()).toEqual(folders.filter((f) => f.folderId === inbox.id).map((f) => f.id).sort());
     const items = listed.filter((i) => i.kind === 'message');
-    const live = (await control<Array<{ id: string; subject: string }>>(app.emulator, 'GET', `mail/${adele.id}/folders/inbox/messages`)).body;
-    expect(items.map((i) => i.id).sort()).toEqual(live.map((m) => m.id).sort());
+    const live = (await control<Array<{ immutableId: string; subject: string }>>(app.emulator, 'GET', `mail/${adele.id}/folders/inbox/messages`)).body;
+    expect(items.map((i) => i.id).sort()).toEqual(live.map((m) => m.immutableId).sort());
     expect(new Set(items.map((i) => i.id)).size).toBe(items.length);
 
-    await control(app.emulator, 'DELETE', `mail/${adele.id}/messages/${encodeURIComponent(live[0]!.id)}`);
+    await control(app.emulator, 'DELETE', `mail/${adele.id}/messages/${encodeURIComponent(live[0]!.immutableId)}`);
     await runJob();
     expect((await all(`${base}/recovery-points/2/items?folderId=${encodeURIComponent(inbox.id)}`)).length).toBe(listed.length - 1);
     expect((await all(`${base}/recovery-points/1/items?folderId=${encodeURIComponent(inbox.id)}`)).length).toBe(listed.length);
@@ -82,10 +82,10 @@ describe('browse, search and download of recovery points', () => {
     expect((await all(`${base}/search?q=${encodeURIComponent(word.slice(0, 4))}`)).some((h) => h.id === sample.id)).toBe(true);
     expect((await all(`${base}/search?q=${encodeURIComponent(sample.from!)}`)).some((h) => h.id === sample.id)).toBe(true);
     expect((await all(`${base}/search?q=${encodeURIComponent(sample.to![0]!)}`)).some((h) => h.id === sample.id)).toBe(true);
-    const added = await control<{ id: string }>(app.emulator, 'POST', `mail/${adele.id}/messages`, { folder: 'inbox', subject: 'Quarterly numbers', body: `${'Lorem ipsum dolor sit amet, consectetur adipiscing elit. '.repeat(12)}In short: the zebracorn budget is approved.` });
+    const added = await control<{ immutableId: string }>(app.emulator, 'POST', `mail/${adele.id}/messages`, { folder: 'inbox', subject: 'Quarterly numbers', body: `${'Lorem ipsum dolor sit amet, consectetur adipiscing elit. '.repeat(12)}In short: the zebracorn budget is approved.` });
     await runJob();
     const byBody = await all(`${base}/search?q=zebracorn`);
-    expect(byBody.map((h) => h.id)).toEqual([added.body.id]);
+    expect(byBody.map((h) => h.id)).toEqual([added.body.immutableId]);
     expect(await all(`${base}/search?q=zebracorn&fromSeq=1&toSeq=2`)).toEqual([]);
     expect((await all(`${base}/search?q=zebracorn&fromSeq=3&toSeq=3`)).map((h) => h.validFrom)).toEqual([3]);
   });

@@ -180,12 +180,12 @@ describe('restore of mail through the API (local host + emulator)', () => {
       attachment('Annex A.pdf', big, 'application/pdf'),
       attachment('Note.txt', Buffer.from('small note\n'), 'text/plain'),
     ])));
-    const arrived = await control<{ id: string }>(app.emulator, 'POST', `mail/${adele.id}/messages`, { folder: 'inbox', mime: raw.toString('base64'), isRead: true });
+    const arrived = await control<{ immutableId: string }>(app.emulator, 'POST', `mail/${adele.id}/messages`, { folder: 'inbox', mime: raw.toString('base64'), isRead: true });
     const job = (await app.reader.call<{ value: Array<{ id: string }> }>('GET', `/api/accounts/${accountId}/jobs`)).body.value[0]!;
     await app.admin.runJob(accountId, job.id, 120_000);
     const points = (await app.reader.call<{ value: Array<{ seq: number }> }>('GET', `/api/accounts/${accountId}/protected-items/${encodeURIComponent(mailboxId)}/recovery-points`)).body.value;
     const seq = Math.max(...points.map((p) => p.seq));
-    const done = await restore({ protectedItemId: mailboxId, seq, selection: { items: [arrived.body.id] }, target: { type: 'mailbox', user: bob.userPrincipalName }, mailFormat: 'notDraft' });
+    const done = await restore({ protectedItemId: mailboxId, seq, selection: { items: [arrived.body.immutableId] }, target: { type: 'mailbox', user: bob.userPrincipalName }, mailFormat: 'notDraft' });
     expect(done).toMatchObject({ status: 'completed', counts: { restored: 1, failed: 0 } });
     const bobMailbox = app.emulator.tenant().mailbox(bob.id)!;
     const restored = [...bobMailbox.folders.all()].flatMap((f) => [...bobMailbox.messages(f).all()]).find((m) => m.content.subject === 'Contract with a large annex')!;

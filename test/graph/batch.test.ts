@@ -43,6 +43,22 @@ describe('$batch', () => {
     expect(client.stats()).toMatchObject({ requests: 4, batchedRequests: 45, throttled: 0 });
   });
 
+  it('asks for immutable ids in every Outlook item of a batch (Graph does not apply the batch\'s Prefer to them), and gets them', async () => {
+    const client = bed.client();
+    const since = bed.sent.length;
+    const results = await client.batch([
+      { id: 'a', method: 'GET', url: `/users/${user}/mailFolders/inbox/messages?$top=1&$select=id` },
+      { id: 'b', method: 'GET', url: `/users/${user}/mailFolders/inbox/messages?$top=1&$select=id`, headers: { Prefer: 'outlook.body-content-type="text"' } },
+    ], read());
+    const sent = JSON.parse(bed.sent.slice(since).find((x) => x.url.endsWith('/$batch'))!.body!) as { requests: Array<{ headers?: Record<string, string> }> };
+    expect(sent.requests.map((r) => r.headers?.Prefer)).toEqual(['IdType="ImmutableId"', 'outlook.body-content-type="text", IdType="ImmutableId"']);
+    expect(results.map((r) => ((r.body as { value: Array<{ id: string }> }).value[0]!.id).slice(0, 4))).toEqual(['AAkA', 'AAkA']);
+    // A file request is not an Outlook one: nothing is added.
+    const files = bed.sent.length;
+    await client.batch([{ id: 'f', method: 'GET', url: `/users/${user}/drive?$select=id` }], { ...read(), operation: 'files.read' });
+    expect((JSON.parse(bed.sent.slice(files).find((x) => x.url.endsWith('/$batch'))!.body!) as { requests: Array<{ headers?: unknown }> }).requests[0]!.headers).toBeUndefined();
+  });
+
   it('resends only the items Graph throttled, after their Retry-After', async () => {
     const client = bed.client();
     await fault({ status: 429, path: '/users/{userId}/messages/{messageId}/$value', times: 3, retryAfterSeconds: 1 });

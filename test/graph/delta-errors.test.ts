@@ -41,7 +41,8 @@ describe('delta pages', () => {
       const page: Page<{ id: string; subject?: string }> = await client.getPage(url, { ...read(), maxPageSize: 5 });
       const sent = bed.sent.slice(since).find((s) => s.url.includes('/messages/delta'))!;
       if (/^https:/.test(url)) expect(sent.url).toBe(url);
-      expect(sent.headers.prefer).toBe('odata.maxpagesize=5');
+      // A mail read: the page size and immutable ids, in one Prefer header (shared/graph/outlook-ids.ts).
+      expect(sent.headers.prefer).toBe('odata.maxpagesize=5, IdType="ImmutableId"');
       expect(page.value.length).toBeLessThanOrEqual(5);
       seen.push(...page.value.map((m) => m.id));
       pages++;

@@ -9,7 +9,7 @@ import { registerHttpRoutes } from '../http-routes';
 const GRAPH_AUDIENCES = ['https://graph.microsoft.com', '00000003-0000-0000-c000-000000000000'];
 
 export const validateGraphToken: ValidateToken = (authorization, tenants, nowMs): Caller => {
-  const invalid = (message: string): GraphError => new GraphError(401, 'InvalidAuthenticationToken', message, { headers: { 'WWW-Authenticate': 'Bearer realm="", error="invalid_token"' } });
+  const invalid = (message: string): GraphError => new GraphError(401, 'InvalidAuthenticationToken', message);
   const token = /^Bearer (.+)$/i.exec(authorization ?? '')?.[1];
   if (!token) throw invalid('Access token is empty.');
   const [h, p, s] = token.split('.');

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { messageJson, folderJson } from '../graph/outlook';
 import { toDateTimeTimeZone } from '../tenant/calendar';
-import type { Mailbox } from '../tenant/mailbox';
+import { immutableIdOf, Mailbox } from '../tenant/mailbox';
 import { changeKeyOf, MessageRecord } from '../tenant/message';
 import { mimeBuffer } from '../tenant/mime-render';
 import { decodeWords, leafText, mimeHeader, parseAddressList, parseMime } from '../tenant/mime-parse';
@@ -30,6 +30,17 @@ const folderOf = (mb: Mailbox, idOrName: string) => {
   if (!f) throw new ControlError(404, `no folder '${idOrName}'`);
   return f;
 };
+
+/** A contact folder by id or name; none (or 'contacts') is the default Contacts folder. */
+function contactFolderOf(mb: Mailbox, idOrName?: string): string {
+  if (!idOrName || idOrName.toLowerCase() === 'contacts') return mb.contactsRootId;
+  const f = [...mb.contactFolders.all()].find((x) => x.id === idOrName || x.displayName.toLowerCase() === idOrName.toLowerCase());
+  if (!f) throw new ControlError(404, `no contact folder '${idOrName}'`);
+  return f.id;
+}
+
+/** A message as Graph renders it (REST id), with its immutable id beside (what a product asking for those stores). */
+const withImmutableId = (m: MessageRecord): Record<string, unknown> => ({ ...messageJson(m), immutableId: immutableIdOf(m) });
 
 const arrival = z.object({
   folder: z.string().default('inbox'),
@@ -74,10 +85,10 @@ registerControlRoutes([
     method: 'POST', path: '/mail/{user}/messages',
     async handler(ctx) {
       const m = arrive(mailboxOf(ctx), await input(ctx, arrival));
-      return controlJson(201, { id: m.id, parentFolderId: m.parentFolderId });
+      return controlJson(201, { id: m.id, immutableId: immutableIdOf(m), parentFolderId: m.parentFolderId });
     },
   },
-  { method: 'GET', path: '/mail/{user}/messages/{id}', handler: (ctx) => controlJson(200, messageJson(messageOf(mailboxOf(ctx), ctx.params.id!))) },
+  { method: 'GET', path: '/mail/{user}/messages/{id}', handler: (ctx) => controlJson(200, withImmutableId(messageOf(mailboxOf(ctx), ctx.params.id!))) },
   {
     method: 'GET', path: '/mail/{user}/messages/{id}/mime',
     handler(ctx) {
@@ -109,7 +120,7 @@ registerControlRoutes([
       const mb = mailboxOf(ctx);
       const { to } = await input(ctx, z.object({ to: z.string() }));
       const moved = mb.moveMessage(messageOf(mb, ctx.params.id!).id, folderOf(mb, to))!;
-      return controlJson(200, { id: moved.id, parentFolderId: moved.parentFolderId });
+      return controlJson(200, { id: moved.id, immutableId: immutableIdOf(moved), parentFolderId: moved.parentFolderId });
     },
   },
   {
@@ -123,7 +134,7 @@ registerControlRoutes([
     method: 'GET', path: '/mail/{user}/folders/{id}/messages',
     handler(ctx) {
       const mb = mailboxOf(ctx);
-      return controlJson(200, [...mb.messages(folderOf(mb, ctx.params.id!)).all()].map((m) => messageJson(m)));
+      return controlJson(200, [...mb.messages(folderOf(mb, ctx.params.id!)).all()].map(withImmutableId));
     },
   },
   {
@@ -202,8 +213,7 @@ registerControlRoutes([
     async handler(ctx) {
       const mb = mailboxOf(ctx);
       const b = await input(ctx, z.object({ folder: z.string().optional(), displayName: z.string().min(1), email: z.string().optional() }));
-      const folderId = b.folder ? [...mb.contactFolders.all()].find((f) => f.id === b.folder || f.displayName.toLowerCase() === b.folder!.toLowerCase())?.id : mb.contactsRootId;
-      if (!folderId) throw new ControlError(404, `no contact folder '${b.folder}'`);
+      const folderId = contactFolderOf(mb, b.folder);
       const [givenName, ...rest] = b.displayName.split(' ');
       const c = mb.createContact(folderId, (id, now) => ({
         id, createdDateTime: now, lastModifiedDateTime: now, changeKey: changeKeyOf(id, now), categories: [], parentFolderId: folderId, birthday: null, fileAs: b.displayName,
@@ -211,7 +221,17 @@ registerControlRoutes([
         department: null, officeLocation: null, businessHomePage: null, personalNotes: '', mobilePhone: null, businessPhones: [], homePhones: [], imAddresses: [],
         emailAddresses: b.email ? [{ name: b.displayName, address: b.email }] : [], businessAddress: {}, homeAddress: {}, otherAddress: {},
       }))!;
-      return controlJson(201, { id: c.id });
+      return controlJson(201, { id: c.id, immutableId: immutableIdOf(c) });
+    },
+  },
+  {
+    method: 'POST', path: '/contacts/{user}/contacts/{id}/move',
+    async handler(ctx) {
+      const mb = mailboxOf(ctx);
+      const { to } = await input(ctx, z.object({ to: z.string() }));
+      const moved = mb.moveContact(ctx.params.id!, contactFolderOf(mb, to));
+      if (!moved) throw new ControlError(404, `no contact '${ctx.params.id}'`);
+      return controlJson(200, { id: moved.id, immutableId: immutableIdOf(moved), parentFolderId: moved.parentFolderId });
     },
   },
   {

@@ -2,8 +2,9 @@
 // request runs through the full pipeline (auth, permissions, throttling: several can get their own 429 with
 // Retry-After in their headers); up to 4 run at once; dependsOn orders them and a failed dependency gives 424;
 // responses come back in completion order, to be matched by id.
+import type { IncomingHttpHeaders } from 'node:http';
 import { count } from './counters';
-import { envelope, GraphError, newRequestId } from './errors';
+import { envelope, errorResult, GraphError, newRequestId } from './errors';
 import { dispatchGraph, GraphResult, IncomingGraphRequest, RouterDeps } from './router';
 
 const MAX_REQUESTS = 20;
@@ -70,8 +71,13 @@ const CANONICAL: Record<string, string> = { 'content-type': 'Content-Type', 'ret
 const canonical = (h: Record<string, string>): Record<string, string> => Object.fromEntries(Object.entries(h).map(([k, v]) => [CANONICAL[k.toLowerCase()] ?? k, v]));
 
 async function runOne(item: BatchItem, outer: IncomingGraphRequest, deps: RouterDeps): Promise<ItemResponse> {
-  const headers = { ...outer.headers, ...Object.fromEntries(Object.entries(item.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])) };
-  delete headers['content-length'];
+  // The batch's authorization carries over; its body headers and preferences do not (Prefer applies to the request
+  // that carries it, so each item names its own: outlook-immutable-id, json-batching).
+  const { 'content-length': _length, 'content-type': _type, prefer: _prefer, ...inherited } = outer.headers;
+  void _length;
+  void _type;
+  void _prefer;
+  const headers: IncomingHttpHeaders = { ...inherited, ...Object.fromEntries(Object.entries(item.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])) };
   const type = String(headers['content-type'] ?? '');
   const body = item.body === undefined
     ? Buffer.alloc(0)
@@ -119,7 +125,7 @@ export async function dispatchBatch(req: IncomingGraphRequest, deps: RouterDeps)
     result = { status: 200, json: { responses: order } };
   } catch (e) {
     const err = e instanceof GraphError ? e : new GraphError(500, 'generalException', 'General exception while processing.');
-    result = { status: err.status, headers: err.options.headers ?? {}, json: envelope(err, { requestId, clientRequestId }, rt.clock.now()) };
+    result = errorResult(err, { requestId, clientRequestId }, rt.clock.now());
   }
   count(rt.counters, { status: result.status, route: 'POST /$batch' });
   result.headers = { ...result.headers, 'request-id': requestId, 'client-request-id': clientRequestId };

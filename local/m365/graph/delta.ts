@@ -5,6 +5,7 @@
 import { ChangeLog, DeltaChange, DeltaOptions, DeltaToken, decodeDeltaToken, deltaPage, encodeDeltaToken, latestToken } from '../tenant/change-log';
 import { GraphError } from './errors';
 import { option, pageSizeOf, selectOf } from './odata';
+import { SelectableType, selectFor } from './schema';
 import { GraphContext, GraphResult, ok } from './router';
 
 export interface DeltaSpec<T extends { id: string }> {
@@ -25,26 +26,31 @@ export interface DeltaSpec<T extends { id: string }> {
   roundParams?: string[];
   /** Ignore $select (calendarView delta does not support it). */
   noSelect?: boolean;
+  /** The type $select names properties of (checked: an unknown one is a 400); unchecked when absent. */
+  selectType?: SelectableType;
   /** Token lifetime (directory: 7 days); older tokens are expired. Outlook tokens have none (evicted via control). */
   maxAgeSeconds?: number;
+  /** Page sizes count rendered entries (a series' instances), not changes: a change may be split across pages. */
+  countEntries?: boolean;
 }
 
 export function deltaResponse<T extends { id: string }>(ctx: GraphContext, spec: DeltaSpec<T>): GraphResult {
   const style = spec.tokenStyle ?? 'odata';
   const raw = style === 'odata' ? option(ctx.query, '$skiptoken') ?? option(ctx.query, '$deltatoken') : option(ctx.query, 'token');
   const first = firstOptions(ctx, spec);
+  const token = raw !== undefined && raw !== 'latest' ? decodeDeltaToken(raw) : undefined;
+  const weigh = spec.countEntries ? (c: DeltaChange<T>): number => spec.render(c, (token ? token.o : first) ?? {}).length : undefined;
   let page: ReturnType<typeof deltaPage<T>>;
   if (raw === 'latest') {
     if (!spec.latest) throw spec.expired();
     page = { expired: false, changes: [], delta: latestToken(spec.log as unknown as ChangeLog<{ id: string }>, first) };
   } else if (raw !== undefined) {
-    const token = decodeDeltaToken(raw);
     if (!token) throw spec.expired();
     if (spec.maxAgeSeconds !== undefined && (token.at ?? 0) + spec.maxAgeSeconds * 1000 < ctx.emulator.clock.now()) throw spec.expired();
     // A $top the first request fixed (a round param, e.g. Teams') keeps sizing the pages its links lead to.
-    page = deltaPage(spec.log, token, pageSizeOf(ctx, Number(token.o?.params?.$top) || spec.pageSize.fallback, spec.pageSize.max));
+    page = deltaPage(spec.log, token, pageSizeOf(ctx, Number(token.o?.params?.$top) || spec.pageSize.fallback, spec.pageSize.max), undefined, weigh);
   } else {
-    page = deltaPage(spec.log, undefined, pageSizeOf(ctx, spec.pageSize.fallback, spec.pageSize.max), first);
+    page = deltaPage(spec.log, undefined, pageSizeOf(ctx, spec.pageSize.fallback, spec.pageSize.max), first, weigh);
   }
   if (page.expired) throw spec.expired();
   const options = (page.next ?? page.delta)?.o ?? {};
@@ -56,12 +62,14 @@ export function deltaResponse<T extends { id: string }>(ctx: GraphContext, spec:
   return ok({
     '@odata.context': `${ctx.baseUrl}/$metadata#${spec.context}`,
     ...(page.next ? { '@odata.nextLink': link('next', stamp(page.next)) } : { '@odata.deltaLink': link('delta', stamp(page.delta!)) }),
-    value: page.changes.flatMap((c) => spec.render(c, options)),
+    value: page.changes.flatMap((c) => (c.slice ? spec.render(c, options).slice(c.slice.from, c.slice.to) : spec.render(c, options))),
   });
 }
 
 function firstOptions<T extends { id: string }>(ctx: GraphContext, spec: DeltaSpec<T>): DeltaOptions | undefined {
-  const select = spec.noSelect ? undefined : selectOf(ctx.query);
+  // Checked even where it is then ignored: the name is parsed against the type before the function runs.
+  const selected = spec.selectType ? selectFor(ctx, spec.selectType) : selectOf(ctx.query);
+  const select = spec.noSelect ? undefined : selected;
   const changeType = option(ctx.query, 'changeType');
   if (changeType && !['created', 'updated', 'deleted'].includes(changeType)) throw new GraphError(400, 'ErrorInvalidUrlQuery', `The value '${changeType}' of the changeType parameter is invalid.`);
   const params: Record<string, string> = {};

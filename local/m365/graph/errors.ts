@@ -25,6 +25,16 @@ export function envelope(e: GraphError, ids: { requestId: string; clientRequestI
 
 export const newRequestId = (): string => randomUUID();
 
+/** What Graph answers every 401 with: where to sign in, and Microsoft Graph's own app id as the resource. */
+export const BEARER_CHALLENGE = 'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"';
+
+/** The status, headers and envelope of a Graph error (a 401 also carries the challenge). */
+export const errorResult = (e: GraphError, ids: { requestId: string; clientRequestId: string }, nowMs: number): { status: number; headers: Record<string, string>; json: unknown } => ({
+  status: e.status,
+  headers: { ...e.options.headers, ...(e.status === 401 ? { 'WWW-Authenticate': BEARER_CHALLENGE } : {}) },
+  json: envelope(e, ids, nowMs),
+});
+
 /** The 403 each workload answers when the app lacks the permission (the message names nothing secret). */
 export const FORBIDDEN: Record<Workload, { code: string; message: string }> = {
   directory: { code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.' },

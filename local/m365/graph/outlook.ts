@@ -1,7 +1,7 @@
 // Shared by the mail, attachment, calendar and contacts routes: resolving the mailbox of /users/{userId} (with
 // Exchange's errors for unknown users and users without a mailbox), folders and messages, and the JSON shapes of
 // mailFolder, message and fileAttachment (group posts carry the same attachments).
-import type { FolderRecord, Mailbox } from '../tenant/mailbox';
+import { FolderRecord, immutableIdOf, Mailbox } from '../tenant/mailbox';
 import { AttachmentContent, bodyPreviewOf, htmlBodyOf, MessageRecord } from '../tenant/message';
 import { attachmentBytes } from '../tenant/mime-render';
 import { GraphError, itemNotFound, mailboxNotEnabled } from './errors';
@@ -53,12 +53,21 @@ export function folderJson(mb: Mailbox, f: FolderRecord, select?: readonly strin
 
 const WEB = 'https://outlook.office365.com/owa/';
 
-export function messageJson(m: MessageRecord, opts: { select?: readonly string[]; bodyType?: 'text' | 'html' } = {}): Record<string, unknown> {
+/**
+ * `Prefer: IdType="ImmutableId"`: ids of messages, attachments, events and contacts in the immutable form. It applies
+ * to the request that carries it only (a $batch item needs its own); folder ids have one form (outlook-immutable-id).
+ */
+export const wantsImmutableIds = (ctx: Pick<GraphContext, 'headers'>): boolean => (preferences(ctx).get('idtype') ?? '').toLowerCase() === 'immutableid';
+
+/** The id of an Outlook item in the form the request asked for. */
+export const outlookId = (item: { id: string; immutableId?: string }, immutable: boolean): string => (immutable ? immutableIdOf(item) : item.id);
+
+export function messageJson(m: MessageRecord, opts: { select?: readonly string[]; bodyType?: 'text' | 'html'; immutableIds?: boolean } = {}): Record<string, unknown> {
   const c = m.content;
   const recipients = (list: typeof c.to): unknown[] => list.map((a) => ({ emailAddress: { name: a.name, address: a.address } }));
   const json: Record<string, unknown> = {
     '@odata.etag': `W/"${m.changeKey}"`,
-    id: m.id, createdDateTime: m.createdDateTime, lastModifiedDateTime: m.lastModifiedDateTime, changeKey: m.changeKey, categories: m.categories,
+    id: outlookId(m, opts.immutableIds === true), createdDateTime: m.createdDateTime, lastModifiedDateTime: m.lastModifiedDateTime, changeKey: m.changeKey, categories: m.categories,
     receivedDateTime: m.receivedDateTime, sentDateTime: m.sentDateTime, hasAttachments: c.attachments.some((a) => !a.isInline),
     internetMessageId: c.internetMessageId, subject: c.subject, bodyPreview: bodyPreviewOf(c), importance: m.importance, parentFolderId: m.parentFolderId,
     conversationId: m.conversationId, conversationIndex: m.conversationIndex, isDeliveryReceiptRequested: false, isReadReceiptRequested: false,

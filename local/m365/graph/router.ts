@@ -8,7 +8,7 @@ import { compileRoute, CompiledRoute, pathSegments } from '../../host/route-temp
 import type { EmulatorRuntime } from '../runtime';
 import type { Tenant, TenantDirectory } from '../tenant/tenants';
 import { count } from './counters';
-import { envelope, FORBIDDEN, GraphError, newRequestId } from './errors';
+import { errorResult, FORBIDDEN, GraphError, newRequestId } from './errors';
 import { ConnectionFault, injectedFault, throttled } from './faults';
 
 export type Workload = 'directory' | 'mail' | 'calendar' | 'contacts' | 'files' | 'sites' | 'teams' | 'groupMailbox';
@@ -167,7 +167,7 @@ export async function dispatchGraph(req: IncomingGraphRequest, deps: RouterDeps)
     }
     const err = e instanceof GraphError ? e : new GraphError(500, 'generalException', 'General exception while processing.');
     if (!(e instanceof GraphError)) console.error('[m365] handler failed', e);
-    result = { status: err.status, headers: err.options.headers ?? {}, json: envelope(err, { requestId, clientRequestId }, rt.clock.now()) };
+    result = errorResult(err, { requestId, clientRequestId }, rt.clock.now());
   }
   counted.status = result.status;
   count(rt.counters, counted);

@@ -4,13 +4,13 @@
 import { Readable } from 'node:stream';
 import type { EmulatorRuntime } from '../runtime';
 import { registerHttpRoutes } from '../http-routes';
-import { ItemKind } from '../tenant/ids';
-import type { Mailbox } from '../tenant/mailbox';
+import { decodeAnyItemId, decodeItemId, encodeItemId, ItemKind, ItemRef } from '../tenant/ids';
+import { immutableIdOf, Mailbox } from '../tenant/mailbox';
 import { AttachmentContent, isoSeconds, MessageRecord } from '../tenant/message';
 import { attachmentChunks } from '../tenant/mime-render';
 import { GraphError, itemNotFound } from './errors';
 import { applySelect, selectOf } from './odata';
-import { byMailbox, fileAttachmentJson, MAIL_READ, MAIL_WRITE, mailboxOf, messageOf } from './outlook';
+import { byMailbox, fileAttachmentJson, MAIL_READ, MAIL_WRITE, mailboxOf, messageOf, wantsImmutableIds } from './outlook';
 import { created, GraphContext, GraphResult, ok, registerRoutes } from './router';
 
 const MAX_SESSION_BYTES = 150 * 1024 * 1024;
@@ -18,21 +18,23 @@ const MAX_INLINE_BYTES = 3 * 1024 * 1024;
 const SESSION_SECONDS = 15 * 60;
 const mail = { workload: 'mail' as const, mailbox: byMailbox };
 
-const attachmentId = (mb: Mailbox, m: MessageRecord, n: number): string => {
-  const ref = mb.refOf(m.id)!;
-  return mb.id(ItemKind.attachment, ref.container, ref.index, ref.serial, n);
-};
+/** The message's id fields in either form: attachment ids are the message's with their number (immutable too). */
+const messageRef = (m: MessageRecord, immutable: boolean): ItemRef => (immutable ? decodeAnyItemId(immutableIdOf(m))!.ref : decodeItemId(m.id)!);
 
-const attachmentJson = (mb: Mailbox, m: MessageRecord, a: AttachmentContent, n: number, withBytes: boolean): Record<string, unknown> =>
-  fileAttachmentJson(attachmentId(mb, m, n), a, withBytes);
+const attachmentId = (m: MessageRecord, n: number, immutable = false): string =>
+  encodeItemId({ ...messageRef(m, immutable), kind: ItemKind.attachment, sub: n }, immutable);
+
+const attachmentJson = (m: MessageRecord, a: AttachmentContent, n: number, withBytes: boolean, immutable: boolean): Record<string, unknown> =>
+  fileAttachmentJson(attachmentId(m, n, immutable), a, withBytes);
 
 function attachmentOf(ctx: GraphContext): { mb: Mailbox; message: MessageRecord; attachment: AttachmentContent; n: number } {
   const mb = mailboxOf(ctx);
   const { message } = messageOf(mb, ctx.params.messageId!);
-  const ref = mb.refOf(ctx.params.attachmentId!);
-  const mref = mb.refOf(message.id)!;
+  const hit = decodeAnyItemId(ctx.params.attachmentId!);
+  const mref = hit && messageRef(message, hit.immutable);
+  const ref = hit?.ref;
   const n = ref?.sub ?? 0;
-  const attachment = ref && ref.kind === ItemKind.attachment && ref.container === mref.container && ref.index === mref.index && ref.serial === mref.serial ? message.content.attachments[n - 1] : undefined;
+  const attachment = ref && mref && ref.kind === ItemKind.attachment && ref.mailbox.equals(mref.mailbox) && ref.container === mref.container && ref.index === mref.index && ref.serial === mref.serial ? message.content.attachments[n - 1] : undefined;
   if (!attachment) throw itemNotFound();
   return { mb, message, attachment, n };
 }
@@ -75,16 +77,16 @@ registerRoutes([
       const withBytes = !select || select.includes('contentBytes');
       return ok({
         '@odata.context': `${ctx.baseUrl}/$metadata#users('${ctx.params.userId}')/messages('${message.id}')/attachments`,
-        value: message.content.attachments.map((a, i) => applySelect(attachmentJson(mb, message, a, i + 1, withBytes), select)),
+        value: message.content.attachments.map((a, i) => applySelect(attachmentJson(message, a, i + 1, withBytes, wantsImmutableIds(ctx)), select)),
       });
     },
   },
   {
     method: 'GET', path: '/users/{userId}/messages/{messageId}/attachments/{attachmentId}', ...mail, permissions: MAIL_READ,
     handler(ctx) {
-      const { mb, message, attachment, n } = attachmentOf(ctx);
+      const { message, attachment, n } = attachmentOf(ctx);
       const select = selectOf(ctx.query);
-      return ok(applySelect(attachmentJson(mb, message, attachment, n, !select || select.includes('contentBytes')), select));
+      return ok(applySelect(attachmentJson(message, attachment, n, !select || select.includes('contentBytes'), wantsImmutableIds(ctx)), select));
     },
   },
   {
@@ -108,7 +110,7 @@ registerRoutes([
         ...(input.contentId ? { contentId: input.contentId } : {}), lastModifiedDateTime: isoSeconds(ctx.emulator.clock.now()), source: { bytes },
       };
       const n = attach(mb, message, a);
-      return created(attachmentJson(mb, mb.findMessage(message.id)!.message, a, n, false));
+      return created(attachmentJson(mb.findMessage(message.id)!.message, a, n, false, wantsImmutableIds(ctx)));
     },
   },
   {
@@ -123,7 +125,8 @@ registerRoutes([
       const now = ctx.emulator.clock.now();
       const id = Buffer.from(`${message.id}|${now}|${Math.random()}`).toString('base64url').slice(-32);
       sessionsOf(ctx.emulator).set(id, {
-        userId: mb.user.id, messageId: message.id, name: item.name, contentType: item.contentType ?? 'application/octet-stream', isInline: item.isInline ?? false,
+        // By its immutable id: the session still finds the message if it moves meanwhile.
+        userId: mb.user.id, messageId: immutableIdOf(message), name: item.name, contentType: item.contentType ?? 'application/octet-stream', isInline: item.isInline ?? false,
         ...(item.contentId ? { contentId: item.contentId } : {}), size: item.size, received: 0, chunks: [], expires: now + SESSION_SECONDS * 1000,
       });
       const token = ctx.emulator.signUrlToken({ s: id }, SESSION_SECONDS);
@@ -177,8 +180,8 @@ registerHttpRoutes([
         name: session.name, contentType: session.contentType, size: bytes.length, isInline: session.isInline, ...(session.contentId ? { contentId: session.contentId } : {}),
         lastModifiedDateTime: isoSeconds(rt.clock.now()), source: { bytes },
       });
-      const attId = attachmentId(mb, message, n);
-      return { status: 201, headers: { Location: `${rt.origin}/v1.0/Users('${session.userId}')/Messages('${session.messageId}')/Attachments('${attId}')` } };
+      const attId = attachmentId(message, n);
+      return { status: 201, headers: { Location: `${rt.origin}/v1.0/Users('${session.userId}')/Messages('${message.id}')/Attachments('${attId}')` } };
     },
   },
 ]);

@@ -3,25 +3,28 @@
 // event create / update / delete.
 import { EventInstance, EventRecord, fromDateTimeTimeZone, instanceIdsIn, instancesIn } from '../tenant/calendar';
 import type { DeltaChange } from '../tenant/change-log';
-import { ItemKind } from '../tenant/ids';
+import { immutableOf, ItemKind } from '../tenant/ids';
 import type { Mailbox } from '../tenant/mailbox';
 import { changeKeyOf } from '../tenant/message';
 import { deltaResponse, removedEntry } from './delta';
 import { GraphError, itemNotFound, syncStateNotFound } from './errors';
 import { canonicalFilterIds, expandedExtended, filterable, mergeExtended } from './extended-properties';
-import { applySelect, listPage, option, selectOf } from './odata';
-import { byMailbox, CALENDAR_READ, CALENDAR_WRITE, mailboxOf, patchedKeys } from './outlook';
+import { applySelect, listPage, option } from './odata';
+import { byMailbox, CALENDAR_READ, CALENDAR_WRITE, mailboxOf, patchedKeys, wantsImmutableIds } from './outlook';
+import { selectFor } from './schema';
 import { created, GraphContext, noContent, ok, registerRoutes } from './router';
 
 const EVENT_TYPE = '#microsoft.graph.event';
 const cal = { workload: 'calendar' as const, mailbox: byMailbox };
 
-export function eventJson(e: EventRecord | EventInstance, select?: readonly string[]): Record<string, unknown> {
+/** An event or instance as Graph renders it; with immutable ids its id and seriesMasterId take that form (events never move here: one calendar). */
+export function eventJson(e: EventRecord | EventInstance, select?: readonly string[], immutableIds = false): Record<string, unknown> {
   const { exceptions: _x, extended: _hidden, ...rest } = e as EventRecord;
   void _x;
   void _hidden;
+  const ids = immutableIds ? { id: immutableOf(e.id), ...('seriesMasterId' in e && e.seriesMasterId ? { seriesMasterId: immutableOf(e.seriesMasterId) } : {}) } : {};
   const json: Record<string, unknown> = {
-    '@odata.etag': `W/"${e.changeKey}"`, ...rest,
+    '@odata.etag': `W/"${e.changeKey}"`, ...rest, ...ids,
     webLink: `https://outlook.office365.com/owa/?itemid=${encodeURIComponent(e.id)}&exvsurl=1&path=/calendar/item`,
   };
   return applySelect(json, select);
@@ -69,7 +72,7 @@ async function createEvent(ctx: GraphContext) {
   const input = await ctx.json<EventInput>();
   // transactionId: a client's retry of the same create gets the event the first attempt made.
   const again = input.transactionId ? [...mb.events.all()].find((e) => e.transactionId === input.transactionId) : undefined;
-  if (again) return created({ '@odata.context': `${ctx.baseUrl}/$metadata#users('${ctx.params.userId}')/events/$entity`, ...eventJson(again) });
+  if (again) return created({ '@odata.context': `${ctx.baseUrl}/$metadata#users('${ctx.params.userId}')/events/$entity`, ...eventJson(again, undefined, wantsImmutableIds(ctx)) });
   if (!input.start || !input.end) throw new GraphError(400, 'ErrorPropertyValidationFailure', 'The start and end properties are required.');
   const extended = mergeExtended({}, input.singleValueExtendedProperties);
   const text = input.body?.content ?? '';
@@ -84,7 +87,7 @@ async function createEvent(ctx: GraphContext) {
     isOnlineMeeting: false, exceptions: {}, ...(input.transactionId ? { transactionId: input.transactionId } : {}),
     ...(Object.keys(extended).length ? { extended } : {}),
   }));
-  return created({ '@odata.context': `${ctx.baseUrl}/$metadata#users('${ctx.params.userId}')/events/$entity`, ...eventJson(e) });
+  return created({ '@odata.context': `${ctx.baseUrl}/$metadata#users('${ctx.params.userId}')/events/$entity`, ...eventJson(e, undefined, wantsImmutableIds(ctx)) });
 }
 
 const EVENT_PATCHABLE = new Set(['subject', 'body', 'start', 'end', 'location', 'attendees', 'recurrence', 'isAllDay', 'showAs', 'importance', 'sensitivity', 'categories', 'singleValueExtendedProperties']);
@@ -101,10 +104,10 @@ registerRoutes([
     method: 'GET', path: '/users/{userId}/events', ...cal, permissions: CALENDAR_READ,
     handler(ctx) {
       const mb = mailboxOf(ctx);
-      const select = selectOf(ctx.query);
+      const select = selectFor(ctx, 'event');
       canonicalFilterIds(ctx);
       const { page, nextLink } = listPage(ctx, [...mb.events.all()], { fallback: 10, max: 1000, filterView: (e) => filterable({ ...e }, e.extended ?? {}) });
-      const value = page.map((e) => ({ ...eventJson(e, select), ...expandedExtended(ctx, e.extended ?? {}) }));
+      const value = page.map((e) => ({ ...eventJson(e, select, wantsImmutableIds(ctx)), ...expandedExtended(ctx, e.extended ?? {}) }));
       return ok({ '@odata.context': `${ctx.baseUrl}/$metadata#users('${ctx.params.userId}')/events`, ...(nextLink ? { '@odata.nextLink': nextLink } : {}), value });
     },
   },
@@ -116,9 +119,10 @@ registerRoutes([
       const mb = mailboxOf(ctx);
       const hit = mb.findEvent(ctx.params.eventId!);
       if (!hit) throw itemNotFound();
-      const json = hit.occurrence === undefined ? hit.event : instancesIn(hit.event, hit.ref, -8.64e15, 8.64e15).find((i) => i.id === ctx.params.eventId);
+      const restId = mb.restIdOf(ctx.params.eventId!);
+      const json = hit.occurrence === undefined ? hit.event : instancesIn(hit.event, hit.ref, -8.64e15, 8.64e15).find((i) => i.id === restId);
       if (!json) throw itemNotFound();
-      return ok({ '@odata.context': `${ctx.baseUrl}/$metadata#users('${ctx.params.userId}')/events/$entity`, ...eventJson(json, selectOf(ctx.query)), ...expandedExtended(ctx, json.extended ?? {}) });
+      return ok({ '@odata.context': `${ctx.baseUrl}/$metadata#users('${ctx.params.userId}')/events/$entity`, ...eventJson(json, selectFor(ctx, 'event'), wantsImmutableIds(ctx)), ...expandedExtended(ctx, json.extended ?? {}) });
     },
   },
   {
@@ -127,7 +131,8 @@ registerRoutes([
       const mb = mailboxOf(ctx);
       const e = eventOf(mb, ctx.params.eventId!);
       const { from, to } = windowOf(ctx);
-      return ok({ value: instancesIn(e, mb.refOf(e.id)!, from, to).map((i) => eventJson(i, selectOf(ctx.query))) });
+      const select = selectFor(ctx, 'event');
+      return ok({ value: instancesIn(e, mb.refOf(e.id)!, from, to).map((i) => eventJson(i, select, wantsImmutableIds(ctx))) });
     },
   },
   {
@@ -143,7 +148,7 @@ registerRoutes([
       const next = { ...e, ...(fields as Partial<EventRecord>), ...(Object.keys(extended).length ? { extended } : {}), lastModifiedDateTime: now, changeKey: changeKeyOf(e.id, now, mb.events.currentSeq()) };
       next.type = next.recurrence ? 'seriesMaster' : 'singleInstance';
       mb.events.update(next, [...keys, 'lastModifiedDateTime', 'changeKey']);
-      return ok(eventJson(next));
+      return ok(eventJson(next, undefined, wantsImmutableIds(ctx)));
     },
   },
   {
@@ -159,9 +164,9 @@ registerRoutes([
     handler(ctx) {
       const mb = mailboxOf(ctx);
       const { from, to } = windowOf(ctx);
-      const select = selectOf(ctx.query);
+      const select = selectFor(ctx, 'event');
       const { page, nextLink } = listPage(ctx, instancesOf(mb, from, to), { fallback: 10, max: 1000 });
-      return ok({ '@odata.context': `${ctx.baseUrl}/$metadata#users('${ctx.params.userId}')/calendarView`, ...(nextLink ? { '@odata.nextLink': nextLink } : {}), value: page.map((i) => eventJson(i, select)) });
+      return ok({ '@odata.context': `${ctx.baseUrl}/$metadata#users('${ctx.params.userId}')/calendarView`, ...(nextLink ? { '@odata.nextLink': nextLink } : {}), value: page.map((i) => eventJson(i, select, wantsImmutableIds(ctx))) });
     },
   },
   {
@@ -170,20 +175,23 @@ registerRoutes([
       const mb = mailboxOf(ctx);
       const first = option(ctx.query, '$skiptoken') ?? option(ctx.query, '$deltatoken');
       if (!first) windowOf(ctx);
+      const immutableIds = wantsImmutableIds(ctx);
       return deltaResponse(ctx, {
         log: mb.events, linkPath: `/users/${ctx.params.userId}/calendarView/delta`, context: 'Collection(event)', pageSize: { fallback: 100, max: 1000 },
-        roundParams: ['startDateTime', 'endDateTime'], noSelect: true, expired: () => syncStateNotFound(mb.events.generation),
+        // Prefer: odata.maxpagesize counts what a page holds: occurrences and exceptions, not series.
+        roundParams: ['startDateTime', 'endDateTime'], noSelect: true, countEntries: true, expired: () => syncStateNotFound(mb.events.generation),
         render: (c: DeltaChange<EventRecord>, o) => {
           const { from, to } = windowOf(ctx, o.params);
           const ref = mb.refOf(c.id)!;
+          const id = (restId: string): string => (immutableIds ? immutableOf(restId) : restId);
           if (c.kind === 'removed') {
             const ids = instanceIdsIn(c.item, ref, from, to);
-            return (ids.length ? ids : [c.id]).map((id) => removedEntry(EVENT_TYPE, id, 'deleted'));
+            return (ids.length ? ids : [c.id]).map((x) => removedEntry(EVENT_TYPE, id(x), 'deleted'));
           }
           const instances = instancesIn(c.item, ref, from, to);
           // A change to an event outside the window is reported as a removal: the client filters by its own range.
-          if (!instances.length) return c.initial ? [] : [removedEntry(EVENT_TYPE, c.id, 'deleted')];
-          return instances.map((i) => ({ '@odata.type': EVENT_TYPE, ...eventJson(i) }));
+          if (!instances.length) return c.initial ? [] : [removedEntry(EVENT_TYPE, id(c.id), 'deleted')];
+          return instances.map((i) => ({ '@odata.type': EVENT_TYPE, ...eventJson(i, undefined, immutableIds) }));
         },
       });
     },

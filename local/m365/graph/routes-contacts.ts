@@ -8,17 +8,19 @@ import { deltaResponse, removedEntry } from './delta';
 import { GraphError, itemNotFound, syncStateNotFound } from './errors';
 import { canonicalFilterIds, expandedExtended, filterable, mergeExtended } from './extended-properties';
 import { applySelect, listPage, selectOf } from './odata';
-import { byMailbox, CONTACTS_READ, CONTACTS_WRITE, mailboxOf, patchedKeys } from './outlook';
+import { byMailbox, CONTACTS_READ, CONTACTS_WRITE, mailboxOf, outlookId, patchedKeys, wantsImmutableIds } from './outlook';
+import { selectFor } from './schema';
 import { created, GraphContext, GraphResult, noContent, ok, registerRoutes } from './router';
 
 const CONTACT_TYPE = '#microsoft.graph.contact';
 const FOLDER_TYPE = '#microsoft.graph.contactFolder';
 const contacts = { workload: 'contacts' as const, mailbox: byMailbox };
 
-export function contactJson(c: ContactRecord, select?: readonly string[]): Record<string, unknown> {
-  const { extended: _hidden, ...rest } = c;
+export function contactJson(c: ContactRecord, select?: readonly string[], immutableIds = false): Record<string, unknown> {
+  const { extended: _hidden, immutableId: _kept, ...rest } = c;
   void _hidden;
-  return applySelect({ '@odata.etag': `W/"${c.changeKey}"`, ...rest }, select);
+  void _kept;
+  return applySelect({ '@odata.etag': `W/"${c.changeKey}"`, ...rest, id: outlookId(c, immutableIds) }, select);
 }
 const folderJson = (f: ContactFolderRecord, select?: readonly string[]): Record<string, unknown> => applySelect({ ...f }, select);
 
@@ -30,20 +32,21 @@ function contactLog(mb: Mailbox, folderId: string): ChangeLog<ContactRecord> {
 
 function list(ctx: GraphContext, folderId: (mb: Mailbox) => string): GraphResult {
   const mb = mailboxOf(ctx);
-  const select = selectOf(ctx.query);
+  const select = selectFor(ctx, 'contact');
   canonicalFilterIds(ctx);
   const { page, nextLink } = listPage(ctx, [...contactLog(mb, folderId(mb)).all()], { fallback: 10, max: 1000, filterView: (c) => filterable({ ...c }, c.extended ?? {}) });
-  const value = page.map((c) => ({ ...contactJson(c, select), ...expandedExtended(ctx, c.extended ?? {}) }));
+  const value = page.map((c) => ({ ...contactJson(c, select, wantsImmutableIds(ctx)), ...expandedExtended(ctx, c.extended ?? {}) }));
   return ok({ '@odata.context': `${ctx.baseUrl}/$metadata#users('${ctx.params.userId}')/contacts`, ...(nextLink ? { '@odata.nextLink': nextLink } : {}), value });
 }
 
 function delta(ctx: GraphContext, folderId: (mb: Mailbox) => string, linkPath: string): GraphResult {
   const mb = mailboxOf(ctx);
   const log = contactLog(mb, folderId(mb));
+  const immutableIds = wantsImmutableIds(ctx);
   return deltaResponse(ctx, {
-    log, linkPath, context: 'Collection(contact)', pageSize: { fallback: 100, max: 1000 }, roundParams: ['changeType'],
+    log, linkPath, context: 'Collection(contact)', pageSize: { fallback: 100, max: 1000 }, roundParams: ['changeType'], selectType: 'contact',
     expired: () => syncStateNotFound(log.generation),
-    render: (c, o) => [c.kind === 'removed' ? removedEntry(CONTACT_TYPE, c.id, 'deleted') : { '@odata.type': CONTACT_TYPE, ...contactJson(c.item, o.select) }],
+    render: (c, o) => [c.kind === 'removed' ? removedEntry(CONTACT_TYPE, outlookId(c.item, immutableIds), 'deleted') : { '@odata.type': CONTACT_TYPE, ...contactJson(c.item, o.select, immutableIds) }],
   });
 }
 
@@ -65,7 +68,7 @@ async function create(ctx: GraphContext, folderId: (mb: Mailbox) => string): Pro
     ...(Object.keys(extended).length ? { extended } : {}),
   }));
   if (!c) throw itemNotFound();
-  return created(contactJson(c));
+  return created(contactJson(c, undefined, wantsImmutableIds(ctx)));
 }
 
 function contactOf(mb: Mailbox, id: string): { contact: ContactRecord; log: ChangeLog<ContactRecord> } {
@@ -128,7 +131,7 @@ registerRoutes([
     method: 'GET', path: '/users/{userId}/contacts/{contactId}', ...contacts, permissions: CONTACTS_READ,
     handler(ctx) {
       const { contact } = contactOf(mailboxOf(ctx), ctx.params.contactId!);
-      return ok({ ...contactJson(contact, selectOf(ctx.query)), ...expandedExtended(ctx, contact.extended ?? {}) });
+      return ok({ ...contactJson(contact, selectFor(ctx, 'contact'), wantsImmutableIds(ctx)), ...expandedExtended(ctx, contact.extended ?? {}) });
     },
   },
   {
@@ -143,7 +146,7 @@ registerRoutes([
       const extended = mergeExtended(contact.extended ?? {}, singleValueExtendedProperties);
       const next = { ...contact, ...(fields as Partial<ContactRecord>), ...(Object.keys(extended).length ? { extended } : {}), lastModifiedDateTime: now, changeKey: changeKeyOf(contact.id, now, log.currentSeq()) };
       log.update(next, [...keys, 'lastModifiedDateTime', 'changeKey']);
-      return ok(contactJson(next));
+      return ok(contactJson(next, undefined, wantsImmutableIds(ctx)));
     },
   },
   {

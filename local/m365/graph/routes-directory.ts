@@ -5,7 +5,8 @@ import type { ChangeLog, DeltaChange, DeltaOptions } from '../tenant/change-log'
 import type { GroupRecord, MembershipChange, UserRecord } from '../tenant/directory';
 import { deltaResponse, removedEntry } from './delta';
 import { GraphError } from './errors';
-import { applySelect, filterOf, listPage, preferences, selectOf } from './odata';
+import { applySelect, filterOf, listPage, preferences } from './odata';
+import { SelectableType, selectFor } from './schema';
 import { GraphContext, GraphResult, ok, registerRoutes } from './router';
 
 const READ_USERS = ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
@@ -53,18 +54,18 @@ const relevant = <T>(c: DeltaChange<T>, o: DeltaOptions): boolean =>
   c.kind !== 'updated' || c.props === 'all' || !o.select || o.select.some((s) => (c.props as Set<string>).has(s));
 
 /** A plain directory collection: $filter on the full objects, paging, $select on the page. */
-function collection<T>(ctx: GraphContext, context: string, items: Iterable<T>, render: (x: T, select?: readonly string[]) => Record<string, unknown>, full: (x: T) => unknown): GraphResult {
-  const select = selectOf(ctx.query);
+function collection<T>(ctx: GraphContext, type: SelectableType, context: string, items: Iterable<T>, render: (x: T, select?: readonly string[]) => Record<string, unknown>, full: (x: T) => unknown): GraphResult {
+  const select = selectFor(ctx, type);
   const filter = filterOf(ctx.query);
   const { page, nextLink } = listPage(ctx, [...items].filter((x) => !filter || filter(full(x))), { fallback: 100, max: 999 });
   return ok({ '@odata.context': `${ctx.baseUrl}/$metadata#${context}${select ? `(${select.join(',')})` : ''}`, ...(nextLink ? { '@odata.nextLink': nextLink } : {}), value: page.map((x) => render(x, select)) });
 }
 
 /** Users or groups delta: @removed with the reason, $select-aware updates, Prefer: return=minimal. */
-function directoryDelta<T extends { id: string }>(ctx: GraphContext, log: ChangeLog<T>, linkPath: string, render: (c: DeltaChange<T>, o: DeltaOptions) => Record<string, unknown>): GraphResult {
+function directoryDelta<T extends { id: string }>(ctx: GraphContext, type: SelectableType, log: ChangeLog<T>, linkPath: string, render: (c: DeltaChange<T>, o: DeltaOptions) => Record<string, unknown>): GraphResult {
   const minimal = preferences(ctx).get('return') === 'minimal';
   return deltaResponse(ctx, {
-    log, linkPath, context: linkPath.split('/')[1]!, pageSize: { fallback: 100, max: 999 }, latest: true, maxAgeSeconds: 7 * 86_400,
+    log, linkPath, selectType: type, context: linkPath.split('/')[1]!, pageSize: { fallback: 100, max: 999 }, latest: true, maxAgeSeconds: 7 * 86_400,
     expired: () => new GraphError(410, 'resyncRequired', 'The delta token is no longer valid. Start a full synchronization from the Location header.', { headers: { Location: `${ctx.baseUrl}${linkPath}?$deltatoken=` } }),
     render: (c, o) => {
       if (c.kind === 'removed') return [removedEntry(undefined, c.id, c.reason!)];
@@ -73,33 +74,34 @@ function directoryDelta<T extends { id: string }>(ctx: GraphContext, log: Change
   });
 }
 
-const entity = (ctx: GraphContext, context: string, json: Record<string, unknown>): GraphResult => {
-  const select = selectOf(ctx.query);
-  return ok({ '@odata.context': `${ctx.baseUrl}/$metadata#${context}${select ? `(${select.join(',')})` : ''}/$entity`, ...json });
+const entity = (ctx: GraphContext, type: SelectableType, context: string, json: (select?: readonly string[]) => Record<string, unknown>): GraphResult => {
+  const select = selectFor(ctx, type);
+  return ok({ '@odata.context': `${ctx.baseUrl}/$metadata#${context}${select ? `(${select.join(',')})` : ''}/$entity`, ...json(select) });
 };
 
 registerRoutes([
-  { method: 'GET', path: '/users', workload: 'directory', permissions: READ_USERS, handler: (ctx) => collection(ctx, 'users', ctx.tenant.directory.users.all(), userJson, (u) => userJson(u, USER_PROPS)) },
-  { method: 'GET', path: '/users/delta', workload: 'directory', permissions: READ_USERS, handler: (ctx) => directoryDelta(ctx, ctx.tenant.directory.users, '/users/delta', (c, o) => userJson(c.item, o.select)) },
-  { method: 'GET', path: '/users/{userId}', workload: 'directory', permissions: READ_USERS, handler: (ctx) => entity(ctx, 'users', userJson(userOf(ctx), selectOf(ctx.query))) },
+  { method: 'GET', path: '/users', workload: 'directory', permissions: READ_USERS, handler: (ctx) => collection(ctx, 'user', 'users', ctx.tenant.directory.users.all(), userJson, (u) => userJson(u, USER_PROPS)) },
+  { method: 'GET', path: '/users/delta', workload: 'directory', permissions: READ_USERS, handler: (ctx) => directoryDelta(ctx, 'user', ctx.tenant.directory.users, '/users/delta', (c, o) => userJson(c.item, o.select)) },
+  { method: 'GET', path: '/users/{userId}', workload: 'directory', permissions: READ_USERS, handler: (ctx) => entity(ctx, 'user', 'users', (select) => userJson(userOf(ctx), select)) },
   {
     method: 'GET', path: '/directory/deletedItems/microsoft.graph.user', workload: 'directory', permissions: READ_USERS,
-    handler: (ctx) => collection(ctx, 'directoryObjects/microsoft.graph.user', ctx.tenant.directory.users.softDeleted(), userJson, (u) => userJson(u, USER_PROPS)),
+    handler: (ctx) => collection(ctx, 'user', 'directoryObjects/microsoft.graph.user', ctx.tenant.directory.users.softDeleted(), userJson, (u) => userJson(u, USER_PROPS)),
   },
-  { method: 'GET', path: '/groups', workload: 'directory', permissions: READ_GROUPS, handler: (ctx) => collection(ctx, 'groups', ctx.tenant.directory.groups.all(), groupJson, (g) => groupJson(g)) },
+  { method: 'GET', path: '/groups', workload: 'directory', permissions: READ_GROUPS, handler: (ctx) => collection(ctx, 'group', 'groups', ctx.tenant.directory.groups.all(), groupJson, (g) => groupJson(g)) },
   {
     method: 'GET', path: '/groups/delta', workload: 'directory', permissions: READ_GROUPS,
-    handler: (ctx) => directoryDelta(ctx, ctx.tenant.directory.groups, '/groups/delta', (c, o) => {
-      const json = groupJson(c.item, o.select?.filter((s) => s !== 'members'));
-      return o.select?.includes('members') ? { ...json, 'members@delta': membersDelta(c) } : json;
+    // Without $select Graph returns every property and members@delta; with one, members@delta only if it names members.
+    handler: (ctx) => directoryDelta(ctx, 'group', ctx.tenant.directory.groups, '/groups/delta', (c, o) => {
+      const json = groupJson(c.item, o.select?.filter((s) => s.toLowerCase() !== 'members'));
+      return !o.select || o.select.some((s) => s.toLowerCase() === 'members') ? { ...json, 'members@delta': membersDelta(c) } : json;
     }),
   },
-  { method: 'GET', path: '/groups/{groupId}', workload: 'directory', permissions: READ_GROUPS, handler: (ctx) => entity(ctx, 'groups', groupJson(groupOf(ctx), selectOf(ctx.query))) },
+  { method: 'GET', path: '/groups/{groupId}', workload: 'directory', permissions: READ_GROUPS, handler: (ctx) => entity(ctx, 'group', 'groups', (select) => groupJson(groupOf(ctx), select)) },
   {
     method: 'GET', path: '/groups/{groupId}/members', workload: 'directory', permissions: READ_GROUPS,
     handler(ctx) {
       const members = groupOf(ctx).members.map((id) => ctx.tenant.directory.users.get(id)).filter((u): u is UserRecord => u !== undefined);
-      return collection(ctx, 'directoryObjects', members, (u, select) => ({ '@odata.type': '#microsoft.graph.user', ...userJson(u, select) }), (u) => userJson(u, USER_PROPS));
+      return collection(ctx, 'user', 'directoryObjects', members, (u, select) => ({ '@odata.type': '#microsoft.graph.user', ...userJson(u, select) }), (u) => userJson(u, USER_PROPS));
     },
   },
 ]);

@@ -8,9 +8,10 @@ import { mimeStream } from '../tenant/mime-render';
 import { decodeWords, leafText, mimeHeader, parseAddressList, parseMime } from '../tenant/mime-parse';
 import { deltaResponse, removedEntry } from './delta';
 import { GraphError, itemNotFound, syncStateNotFound } from './errors';
-import { filterOf, option, pageSizeOf, selectOf } from './odata';
+import { filterOf, option, pageSizeOf } from './odata';
+import { selectFor } from './schema';
 import { canonicalFilterIds, filterable, findExtended, mergeExtended } from './extended-properties';
-import { bodyPreference, byMailbox, extendedProperties, folderJson, folderOf, MAIL_READ, MAIL_WRITE, mailboxOf, messageExtended, messageJson, messageOf, patchedKeys } from './outlook';
+import { bodyPreference, byMailbox, extendedProperties, folderJson, folderOf, MAIL_READ, MAIL_WRITE, mailboxOf, messageExtended, messageJson, messageOf, outlookId, patchedKeys, wantsImmutableIds } from './outlook';
 import { created, GraphContext, GraphResult, noContent, ok, registerRoutes } from './router';
 
 const MESSAGE_TYPE = '#microsoft.graph.message';
@@ -20,7 +21,7 @@ const mail = { workload: 'mail' as const, mailbox: byMailbox };
 /** Pages over folders' messages newest first; the $skiptoken holds (folder, position) so pages stay cheap at 100k. */
 function messageList(ctx: GraphContext, mb: Mailbox, folders: FolderRecord[]): GraphResult {
   canonicalFilterIds(ctx);
-  const select = selectOf(ctx.query);
+  const select = selectFor(ctx, 'message');
   const filter = filterOf(ctx.query);
   const size = pageSizeOf(ctx, 10, 1000);
   const token = option(ctx.query, '$skiptoken');
@@ -41,11 +42,17 @@ function messageList(ctx: GraphContext, mb: Mailbox, folders: FolderRecord[]): G
   const more = fi < folders.length;
   const rest = [...ctx.query].filter(([k]) => k.toLowerCase() !== '$skiptoken').map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
   const next = more ? `${ctx.baseUrl}${ctx.path}?${rest ? `${rest}&` : ''}$skiptoken=${Buffer.from(JSON.stringify([fi, pos])).toString('base64url')}` : undefined;
-  const body = bodyPreference(ctx);
+  const opts = renderOptions(ctx, select);
   return ok({
     '@odata.context': `${ctx.baseUrl}/$metadata#users('${ctx.params.userId}')/messages`, ...(next ? { '@odata.nextLink': next } : {}),
-    value: page.map((m) => ({ ...messageJson(m, { ...(select ? { select } : {}), ...(body.bodyType ? { bodyType: body.bodyType } : {}) }), ...extendedProperties(ctx, m) })),
-  }, body.headers);
+    value: page.map((m) => ({ ...messageJson(m, opts), ...extendedProperties(ctx, m) })),
+  }, bodyPreference(ctx).headers);
+}
+
+/** How a request asks messages to be rendered: $select, Prefer outlook.body-content-type and IdType. */
+function renderOptions(ctx: GraphContext, select?: readonly string[]): Parameters<typeof messageJson>[1] {
+  const body = bodyPreference(ctx);
+  return { ...(select ? { select } : {}), ...(body.bodyType ? { bodyType: body.bodyType } : {}), immutableIds: wantsImmutableIds(ctx) };
 }
 
 /**
@@ -57,14 +64,16 @@ function messageDelta(ctx: GraphContext): GraphResult {
   const folder = folderOf(mb, ctx.params.folderId!);
   const log = mb.messages(folder);
   let filter: ((m: unknown) => boolean) | undefined | null = null;
+  // The id form is the request's own (Prefer is not carried in the tokens): links work with both (outlook-immutable-id).
+  const immutableIds = wantsImmutableIds(ctx);
   return deltaResponse(ctx, {
     log, linkPath: `/users/${ctx.params.userId}/mailFolders('${folder.id}')/messages/delta`, context: 'Collection(message)', pageSize: { fallback: 10, max: 1000 },
-    roundParams: ['changeType', '$filter'], expired: () => syncStateNotFound(log.generation),
+    roundParams: ['changeType', '$filter'], selectType: 'message', expired: () => syncStateNotFound(log.generation),
     render: (c: DeltaChange<MessageRecord>, o) => {
-      if (c.kind === 'removed') return [removedEntry(MESSAGE_TYPE, c.id, 'deleted')];
+      if (c.kind === 'removed') return [removedEntry(MESSAGE_TYPE, outlookId(c.item, immutableIds), 'deleted')];
       if (filter === null) filter = o.params?.$filter ? filterOf(new URLSearchParams({ $filter: o.params.$filter })) : undefined;
       if (filter && !filter(c.item)) return [];
-      return [{ '@odata.type': MESSAGE_TYPE, ...messageJson(c.item, o.select ? { select: o.select } : {}) }];
+      return [{ '@odata.type': MESSAGE_TYPE, ...messageJson(c.item, { ...(o.select ? { select: o.select } : {}), immutableIds }) }];
     },
   });
 }
@@ -170,7 +179,7 @@ async function createMessage(ctx: GraphContext, folderIdOrName: string): Promise
     const ext = mergeExtended({}, input.singleValueExtendedProperties);
     record = mb.createMessage(folder, (id, now) => newRecord(id, now, folder, contentFromJson(input, mb, id, now), input, ext));
   }
-  return created({ '@odata.context': `${ctx.baseUrl}/$metadata#users('${ctx.params.userId}')/messages/$entity`, ...messageJson(record) });
+  return created({ '@odata.context': `${ctx.baseUrl}/$metadata#users('${ctx.params.userId}')/messages/$entity`, ...messageJson(record, { immutableIds: wantsImmutableIds(ctx) }) });
 }
 
 /**
@@ -210,7 +219,7 @@ async function patchMessage(ctx: GraphContext): Promise<GraphResult> {
     ...(singleValueExtendedProperties !== undefined ? { extended: mergeExtended(message.extended, singleValueExtendedProperties) } : {}),
   };
   const next = mb.updateMessage(message.id, patch, keys);
-  return ok(messageJson(next!));
+  return ok(messageJson(next!, { immutableIds: wantsImmutableIds(ctx) }));
 }
 
 async function moveOrCopy(ctx: GraphContext, copy: boolean): Promise<GraphResult> {
@@ -219,18 +228,20 @@ async function moveOrCopy(ctx: GraphContext, copy: boolean): Promise<GraphResult
   const { destinationId } = await ctx.json<{ destinationId?: string }>();
   if (!destinationId) throw new GraphError(400, 'ErrorInvalidRequest', "The 'destinationId' parameter is required.");
   const dest = folderOf(mb, destinationId);
+  // A copy is a new item: a new id in either form. A move keeps the immutable id.
+  const { immutableId: _original, ...source } = message;
+  void _original;
   const moved = copy
-    ? mb.createMessage(dest, (id, now) => ({ ...message, id, parentFolderId: dest.id, createdDateTime: now, lastModifiedDateTime: now, changeKey: changeKeyOf(id, now) }))
+    ? mb.createMessage(dest, (id, now) => ({ ...source, id, parentFolderId: dest.id, createdDateTime: now, lastModifiedDateTime: now, changeKey: changeKeyOf(id, now) }))
     : mb.moveMessage(message.id, dest)!;
-  return created(messageJson(moved));
+  return created(messageJson(moved, { immutableIds: wantsImmutableIds(ctx) }));
 }
 
 function getMessage(ctx: GraphContext): GraphResult {
   const mb = mailboxOf(ctx);
   const { message } = messageOf(mb, ctx.params.messageId!);
-  const select = selectOf(ctx.query);
-  const body = bodyPreference(ctx);
-  return ok({ '@odata.context': `${ctx.baseUrl}/$metadata#users('${ctx.params.userId}')/messages/$entity`, ...messageJson(message, { ...(select ? { select } : {}), ...(body.bodyType ? { bodyType: body.bodyType } : {}) }), ...extendedProperties(ctx, message) }, body.headers);
+  const opts = renderOptions(ctx, selectFor(ctx, 'message'));
+  return ok({ '@odata.context': `${ctx.baseUrl}/$metadata#users('${ctx.params.userId}')/messages/$entity`, ...messageJson(message, opts), ...extendedProperties(ctx, message) }, bodyPreference(ctx).headers);
 }
 
 function messageValue(ctx: GraphContext): GraphResult {
@@ -240,7 +251,7 @@ function messageValue(ctx: GraphContext): GraphResult {
 
 function folderList(ctx: GraphContext, parentId: (mb: Mailbox) => string): GraphResult {
   const mb = mailboxOf(ctx);
-  const select = selectOf(ctx.query);
+  const select = selectFor(ctx, 'mailFolder');
   const filter = filterOf(ctx.query);
   const folders = mb.childFolders(parentId(mb)).filter((f) => !filter || filter(folderJson(mb, f)));
   const size = pageSizeOf(ctx, 10, 1000);
@@ -273,7 +284,7 @@ registerRoutes([
     handler(ctx) {
       const mb = mailboxOf(ctx);
       return deltaResponse(ctx, {
-        log: mb.folders, linkPath: `/users/${ctx.params.userId}/mailFolders/delta`, context: 'Collection(mailFolder)', pageSize: { fallback: 100, max: 1000 },
+        log: mb.folders, linkPath: `/users/${ctx.params.userId}/mailFolders/delta`, context: 'Collection(mailFolder)', pageSize: { fallback: 100, max: 1000 }, selectType: 'mailFolder',
         expired: () => syncStateNotFound(mb.folders.generation),
         render: (c, o) => [c.kind === 'removed' ? removedEntry(FOLDER_TYPE, c.id, 'deleted') : { '@odata.type': FOLDER_TYPE, ...folderJson(mb, c.item, o.select) }],
       });
@@ -283,7 +294,7 @@ registerRoutes([
     method: 'GET', path: '/users/{userId}/mailFolders/{folderId}', ...mail, permissions: MAIL_READ,
     handler(ctx) {
       const mb = mailboxOf(ctx);
-      return ok({ '@odata.context': `${ctx.baseUrl}/$metadata#users('${ctx.params.userId}')/mailFolders/$entity`, ...folderJson(mb, folderOf(mb, ctx.params.folderId!), selectOf(ctx.query)) });
+      return ok({ '@odata.context': `${ctx.baseUrl}/$metadata#users('${ctx.params.userId}')/mailFolders/$entity`, ...folderJson(mb, folderOf(mb, ctx.params.folderId!), selectFor(ctx, 'mailFolder')) });
     },
   },
   { method: 'GET', path: '/users/{userId}/mailFolders/{folderId}/childFolders', ...mail, permissions: MAIL_READ, handler: (ctx) => folderList(ctx, (mb) => folderOf(mb, ctx.params.folderId!).id) },

@@ -207,6 +207,11 @@ export interface DeltaToken {
   p?: number;
   /** Change round: last sequence delivered. */
   a?: number;
+  /**
+   * A change whose entries a page split (a series' instances): its first `i` entries were delivered. `s` is its
+   * sequence, so a change that changed again meanwhile is delivered whole where it now belongs.
+   */
+  u?: { id: string; s: number; i: number };
   o?: DeltaOptions;
   /** When the token was issued (emulator clock, ms): for resources whose tokens have a lifetime. */
   at?: number;
@@ -236,6 +241,8 @@ export interface DeltaChange<T> {
   details: unknown[];
   /** Part of an initial round (the current state), not a change since a token. */
   initial?: true;
+  /** Only entries [from, to) of the change's rendering belong to this page (a page split it). */
+  slice?: { from: number; to?: number };
 }
 
 export type DeltaPage<T> =
@@ -246,42 +253,65 @@ export type DeltaPage<T> =
 export const latestToken = (log: ChangeLog<{ id: string }>, o?: DeltaOptions): DeltaToken => ({ k: log.key, g: log.generation, s: log.currentSeq(), ...(o ? { o } : {}) });
 
 /**
- * One page of a delta round. `size` bounds the positions (initial round) or entries (change round) a page covers, so
- * a page whose positions were all deleted, or whose entries the changeType filter dropped, is empty and still
- * carries a nextLink — as Graph's can.
+ * One page of a delta round. `size` bounds the entries a page holds: one per position (initial round) or change
+ * (change round), or with `weigh` as many as the change renders to (a series is its instances), a change split
+ * across pages when it renders more than a page has room for. A deleted position, or a change the changeType filter
+ * or the rendering drops, still counts one, so a page of them is empty and still carries a nextLink — as Graph's can.
  */
-export function deltaPage<T extends { id: string }>(log: ChangeLog<T>, token: DeltaToken | undefined, size: number, first?: DeltaOptions): DeltaPage<T> {
+export function deltaPage<T extends { id: string }>(
+  log: ChangeLog<T>, token: DeltaToken | undefined, size: number, first?: DeltaOptions, weigh: (c: DeltaChange<T>) => number = () => 1,
+): DeltaPage<T> {
   if (token && (token.k !== log.key || token.g !== log.generation)) return { expired: true };
   const o = token ? token.o : first;
   const keep = { k: log.key, g: log.generation, ...(o ? { o } : {}) };
+  const changes: DeltaChange<T>[] = [];
+  let room = size;
+  /** Adds what fits of a change; the entries of it still to come when it does not fit whole. */
+  const take = (change: DeltaChange<T>, done: number): number | undefined => {
+    const left = weigh(change) - done;
+    if (left > room) {
+      changes.push({ ...change, slice: { from: done, to: done + room } });
+      const upTo = done + room;
+      room = 0;
+      return upTo;
+    }
+    if (left > 0) changes.push(done ? { ...change, slice: { from: done } } : change);
+    room -= Math.max(1, left);
+    return undefined;
+  };
   if (!token || token.p !== undefined) {
     const baseline = token?.s ?? log.currentSeq();
-    const from = token?.p ?? 0;
-    const end = Math.min(log.positions, from + size);
-    const changes: DeltaChange<T>[] = [];
-    for (let p = from; p < end; p++) {
+    // A round's $skip (a round parameter, Teams') leaves out the first positions of the initial round.
+    for (let p = token?.p ?? Number(o?.params?.$skip ?? 0); p < log.positions; p++) {
+      if (room <= 0) return { expired: false, changes, next: { ...keep, s: baseline, p } };
       const item = log.itemAt(p);
-      if (item) changes.push({ kind: 'created', id: item.id, item, props: 'all', details: [], initial: true });
+      if (!item) {
+        room--;
+        continue;
+      }
+      const done = token?.u && token.p === p && token.u.id === item.id ? token.u.i : 0;
+      // changeType limits later rounds only; the initial round is the current state.
+      const upTo = take({ kind: 'created', id: item.id, item, props: 'all', details: [], initial: true }, done);
+      if (upTo !== undefined) return { expired: false, changes, next: { ...keep, s: baseline, p, u: { id: item.id, s: 0, i: upTo } } };
     }
-    // changeType limits later rounds only; the initial round is the current state.
-    return end < log.positions ? { expired: false, changes, next: { ...keep, s: baseline, p: end } } : { expired: false, changes, delta: { ...keep, s: baseline } };
+    return { expired: false, changes, delta: { ...keep, s: baseline } };
   }
   const after = token.a ?? token.s;
-  const changes: DeltaChange<T>[] = [];
-  let considered = 0;
   let last = after;
-  let more = false;
   for (const e of log.changedAfter(after)) {
-    if (considered === size) {
-      more = true;
-      break;
-    }
-    considered++;
-    last = e.seq;
+    if (room <= 0) return { expired: false, changes, next: { ...keep, s: token.s, a: last } };
     const change = toChange(e, token.s);
-    if (change && (!o?.changeType || o.changeType === (change.kind === 'removed' ? 'deleted' : change.kind))) changes.push(change);
+    if (!change || (o?.changeType && o.changeType !== (change.kind === 'removed' ? 'deleted' : change.kind))) {
+      room--;
+      last = e.seq;
+      continue;
+    }
+    const done = token.u && token.u.id === e.id && token.u.s === e.seq ? token.u.i : 0;
+    const upTo = take(change, done);
+    if (upTo !== undefined) return { expired: false, changes, next: { ...keep, s: token.s, a: last, u: { id: e.id, s: e.seq, i: upTo } } };
+    last = e.seq;
   }
-  return more ? { expired: false, changes, next: { ...keep, s: token.s, a: last } } : { expired: false, changes, delta: { ...keep, s: Math.max(last, log.currentSeq()) } };
+  return { expired: false, changes, delta: { ...keep, s: Math.max(last, log.currentSeq()) } };
 }
 
 function toChange<T extends { id: string }>(e: Entry<T>, baseline: number): DeltaChange<T> | undefined {

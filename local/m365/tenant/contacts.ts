@@ -5,6 +5,8 @@ import { between, pick, rng } from './seeded';
 
 export interface ContactRecord {
   id: string;
+  /** Set once the contact moved: the immutable id it was created with (tenant/ids.ts). */
+  immutableId?: string;
   createdDateTime: string;
   lastModifiedDateTime: string;
   changeKey: string;

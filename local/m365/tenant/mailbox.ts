@@ -4,7 +4,7 @@
 import { arrayBase, BaseItems, ChangeLog, noBaseItems, SeqClock } from './change-log';
 import { ContactFolderRecord, ContactRecord, generateContact } from './contacts';
 import { EventRecord, generateEvent } from './calendar';
-import { decodeItemId, encodeItemId, ItemKind, ItemRef, mailboxKeyOf } from './ids';
+import { decodeAnyItemId, decodeItemId, encodeItemId, immutableOf, ItemKind, ItemRef, mailboxKeyOf } from './ids';
 import { changeKeyOf, generatedUnread, generatedUnreadCount, generateMessage, isoSeconds, MailAddress, MessageRecord } from './message';
 import type { Profile } from './profile';
 import { rng } from './seeded';
@@ -64,6 +64,8 @@ export class Mailbox {
   private readonly sizeFactor: number;
   /** Serial numbers for ids of created items (folders, messages, events, contacts). */
   private serial = 0;
+  /** Immutable id → current REST id, for the items that moved (the others' REST id is their immutable id decoded). */
+  private readonly moved = new Map<string, string>();
 
   constructor(private readonly ctx: MailboxContext, readonly user: UserRecord) {
     this.key = mailboxKeyOf(ctx.seed, user.id);
@@ -102,10 +104,17 @@ export class Mailbox {
     return encodeItemId(this.ref(kind, container, index, serial, sub));
   }
 
-  /** The reference inside one of this mailbox's ids, or undefined (another mailbox's id, or not an id at all). */
+  /** The reference inside one of this mailbox's ids (REST or immutable), or undefined (another mailbox's, or no id). */
   refOf(id: string): ItemRef | undefined {
-    const ref = decodeItemId(id);
+    const ref = decodeItemId(this.restIdOf(id));
     return ref && ref.mailbox.equals(this.key) ? ref : undefined;
+  }
+
+  /** The item's current REST id for either form of its id (Graph accepts both in a request, whatever Prefer says). */
+  restIdOf(id: string): string {
+    const hit = decodeAnyItemId(id);
+    if (!hit?.immutable || !hit.ref.mailbox.equals(this.key)) return id;
+    return this.moved.get(id) ?? encodeItemId(hit.ref);
   }
 
   nextSerial(): number {
@@ -185,7 +194,8 @@ export class Mailbox {
   }
 
   /** A message anywhere in the mailbox: its id names its folder. */
-  findMessage(id: string): { message: MessageRecord; folder: FolderRecord; log: ChangeLog<MessageRecord> } | undefined {
+  findMessage(anyId: string): { message: MessageRecord; folder: FolderRecord; log: ChangeLog<MessageRecord> } | undefined {
+    const id = this.restIdOf(anyId);
     const ref = this.refOf(id);
     if (!ref || ref.kind !== ItemKind.message) return undefined;
     const folder = [this.root, ...this.folders.all()].find((f) => f.index === ref.container);
@@ -213,17 +223,23 @@ export class Mailbox {
     return next;
   }
 
-  /** Moves a message: Exchange gives it a new id in the new folder; the old id stops resolving. */
+  /**
+   * Moves a message: Exchange gives it a new REST id in the new folder (the old one stops resolving) and keeps its
+   * immutable id.
+   */
   moveMessage(id: string, dest: FolderRecord): MessageRecord | undefined {
     const hit = this.findMessage(id);
     if (!hit) return undefined;
-    hit.log.remove(id);
-    return this.createMessage(dest, (newId, now) => ({ ...hit.message, id: newId, parentFolderId: dest.id, lastModifiedDateTime: now, changeKey: changeKeyOf(newId, now) }));
+    hit.log.remove(hit.message.id);
+    const immutableId = immutableIdOf(hit.message);
+    const moved = this.createMessage(dest, (newId, now) => ({ ...hit.message, id: newId, immutableId, parentFolderId: dest.id, lastModifiedDateTime: now, changeKey: changeKeyOf(newId, now) }));
+    this.moved.set(immutableId, moved.id);
+    return moved;
   }
 
   deleteMessage(id: string): boolean {
     const hit = this.findMessage(id);
-    return hit ? hit.log.remove(id) !== undefined : false;
+    return hit ? hit.log.remove(hit.message.id) !== undefined : false;
   }
 
   // ---- calendar ----
@@ -270,13 +286,26 @@ export class Mailbox {
     return log;
   }
 
-  findContact(id: string): { contact: ContactRecord; log: ChangeLog<ContactRecord> } | undefined {
+  findContact(anyId: string): { contact: ContactRecord; log: ChangeLog<ContactRecord> } | undefined {
+    const id = this.restIdOf(anyId);
     const ref = this.refOf(id);
     if (!ref || ref.kind !== ItemKind.contact) return undefined;
     const folderId = ref.container === DEFAULT_CONTACTS ? this.contactsRootId : [...this.contactFolders.all()].find((f) => this.refOf(f.id)?.container === ref.container)?.id;
     const log = folderId ? this.contacts(folderId) : undefined;
     const contact = log?.get(id);
     return contact && log ? { contact, log } : undefined;
+  }
+
+  /** Moves a contact to another contact folder (as a user does in Outlook): a new REST id, the same immutable id. */
+  moveContact(id: string, folderId: string): ContactRecord | undefined {
+    const hit = this.findContact(id);
+    const dest = this.contactFolder(folderId);
+    if (!hit || !dest) return undefined;
+    hit.log.remove(hit.contact.id);
+    const immutableId = immutableIdOf(hit.contact);
+    const moved = this.createContact(dest.id, (newId, now) => ({ ...hit.contact, id: newId, immutableId, parentFolderId: dest.id, lastModifiedDateTime: now, changeKey: changeKeyOf(newId, now) }))!;
+    this.moved.set(immutableId, moved.id);
+    return moved;
   }
 
   createContactFolder(displayName: string): ContactFolderRecord {
@@ -296,3 +325,6 @@ export class Mailbox {
     return c;
   }
 }
+
+/** An item's immutable id: kept from its creation through moves, or its REST id's fields under the immutable marker. */
+export const immutableIdOf = (item: { id: string; immutableId?: string }): string => item.immutableId ?? immutableOf(item.id);

@@ -40,6 +40,8 @@ export interface MessageContent {
 
 export interface MessageRecord {
   id: string;
+  /** Set once the message moved: the immutable id it was created with (tenant/ids.ts). */
+  immutableId?: string;
   parentFolderId: string;
   createdDateTime: string;
   receivedDateTime: string;

@@ -17,6 +17,7 @@ export function calendarEvents(userId: string): ContainerWorkload {
     toChange: (item) => (isRemoved(item) ? { kind: 'delete', itemId: item.id } : { kind: 'upsert', itemId: item.id, hasContent: true, mutableContent: true, ...changeKeyOf(item) }),
     props: (item) => pick(item, ['subject', 'start', 'end', 'isAllDay', 'organizer', 'location', 'type', 'seriesMasterId', 'recurrence', 'showAs', 'sensitivity', 'categories', 'lastModifiedDateTime']),
     content: () => ({ inline: true }),
+    immutableIds: true,
   };
 }
 
@@ -30,6 +31,7 @@ export function contacts(userId: string, folderId?: string): ContainerWorkload {
     toChange: (item) => (isRemoved(item) ? { kind: 'delete', itemId: item.id } : { kind: 'upsert', itemId: item.id, hasContent: true, mutableContent: true, ...changeKeyOf(item) }),
     props: (item) => pick(item, ['displayName', 'givenName', 'surname', 'emailAddresses', 'companyName', 'parentFolderId', 'lastModifiedDateTime']),
     content: () => ({ inline: true }),
+    immutableIds: true,
   };
 }
 

@@ -37,6 +37,7 @@ export function folderMessages(userId: string, folderId: string): ContainerWorkl
         : { kind: 'upsert', itemId: item.id, hasContent: true, mutableContent: item.isDraft === true, ...changeKeyOf(item) },
     props: (item) => ({ ...pick(item, [...MESSAGE_PROPS, 'lastModifiedDateTime']), searchText: searchTextOf(item) }),
     content: (item) => ({ url: `/users/${seg(userId)}/messages/${seg(item.id)}/$value`, mime: true }),
+    immutableIds: true,
   };
 }
 

@@ -20,6 +20,11 @@ export interface ContainerWorkload {
   content(item: GraphItem): { url: string; mime?: boolean } | { inline: true } | null;
   /** Why Microsoft 365 will not serve this item's content, when the listing already says so (a malware facet). */
   refused?(item: GraphItem): { code: string; reason: string } | undefined;
+  /**
+   * Items carry Outlook immutable ids (shared/graph/outlook-ids.ts): an item keeps its id when it moves to another
+   * container of the protected item, where its history goes on, and a cursor from before them (REST ids) is started over.
+   */
+  immutableIds?: true;
 }
 
 /** What an administrator recognises an item by in a report: its subject, file name or display name. */

@@ -46,8 +46,8 @@ describe('differences between two recovery points', () => {
     expect(differences(versions, 2, 3).map((d) => `${d.change}:${d.itemId}`)).toEqual(['changed:kept-changed', 'removed:transient']);
   });
 
-  it('reports an item that moved to another container as removed there and added here', () => {
-    const moved = [v('m', 1, 2, { subject: 'Moved' }), { ...v('m', 2, undefined, { subject: 'Moved' }), containerId: 'messages:archive' }];
-    expect(differences(moved, 1, 2).map((d) => d.change)).toEqual(['added', 'removed']);
+  it('reports an item that moved to another container (its immutable id kept) as one changed item, its folder the change', () => {
+    const moved = [v('m', 1, 2, { subject: 'Moved', parentFolderId: 'inbox' }), { ...v('m', 2, undefined, { subject: 'Moved', parentFolderId: 'archive' }), containerId: 'messages:archive' }];
+    expect(differences(moved, 1, 2)).toEqual([{ itemId: 'm', kind: 'message', name: 'Moved', change: 'changed', properties: ['parentFolderId'], contentChanged: false }]);
   });
 });

@@ -34,6 +34,12 @@ describe('planPage', () => {
   it('ignores deletion of an item never stored', () => {
     expect(planPage([{ kind: 'delete', itemId: 'zz' }], heads(), opts)).toEqual([{ op: 'skip', itemId: 'zz' }]);
   });
+  it('writes an item that moved in from another container without its content, whatever its change key, and leaves its old version alone on a removal', () => {
+    const moved = heads({ itemId: 'a', validFrom: 2, changeKey: 'k1', hasContent: true, elsewhere: true });
+    expect(planPage([msg('a', 'k1')], moved, opts)).toEqual([{ op: 'put', itemId: 'a', index: 0, fetchContent: false }]);
+    expect(planPage([msg('a', 'k2', { mutableContent: true })], moved, { seq: 5, resync: true })).toEqual([{ op: 'put', itemId: 'a', index: 0, fetchContent: true }]);
+    expect(planPage([{ kind: 'delete', itemId: 'a' }], moved, opts)).toEqual([{ op: 'skip', itemId: 'a' }]);
+  });
   it('marks unchanged items seen during a resync, once', () => {
     const h = heads({ itemId: 'a', validFrom: 2, changeKey: 'k1', hasContent: true }, { itemId: 'b', validFrom: 2, changeKey: 'k1', hasContent: true, resyncMark: 5 });
     expect(planPage([msg('a', 'k1'), msg('b', 'k1')], h, { seq: 5, resync: true })).toEqual([{ op: 'mark', itemId: 'a' }, { op: 'skip', itemId: 'b' }]);
