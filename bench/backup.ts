@@ -26,7 +26,19 @@ async function main(): Promise<void> {
     syncTimeBoxSeconds: 60,
     emulator: {
       seed: 'bench',
-      profile: { licensedUsers: mailboxes, sharedMailboxes: 0, messages: { inbox: Math.round(messages * 0.6), sentitems: Math.round(messages * 0.2), archive: messages - Math.round(messages * 0.6) - Math.round(messages * 0.2) }, filesPerDrive: 0, fileBytes: { min: 1, max: 2 }, attachmentEvery: 4, largeEvery: 0 },
+      profile: {
+        licensedUsers: mailboxes,
+        sharedMailboxes: 0,
+        messages: {
+          inbox: Math.round(messages * 0.6),
+          sentitems: Math.round(messages * 0.2),
+          archive: messages - Math.round(messages * 0.6) - Math.round(messages * 0.2),
+        },
+        filesPerDrive: 0,
+        fileBytes: { min: 1, max: 2 },
+        attachmentEvery: 4,
+        largeEvery: 0,
+      },
       throttle: { concurrency: 4, budget, windowSeconds },
     },
   });
@@ -35,21 +47,48 @@ async function main(): Promise<void> {
   const sampler = setInterval(() => (peak = Math.max(peak, rssOf(pid))), 100);
   try {
     const backupApp = app.tenant.apps.find((a) => a.displayName === 'm365-vault backup')!;
-    const account = await app.admin.call<{ id: string }>('POST', '/api/accounts', { displayName: 'Bench', tenantId: app.tenant.tenantId, clientId: backupApp.clientId, credential: { type: 'secret', secretName: 'demo-backup' } });
-    if (fileMb > 0) await control(app.emulator, 'POST', `drive/${app.tenant.users.find((u) => u.licensed)!.id}/files`, { name: 'large.bin', size: fileMb * 1024 * 1024 });
-    const job = await app.admin.call<{ id: string }>('POST', `/api/accounts/${account.body.id}/jobs`, { name: 'Bench', sources: { scope: 'account', include: { mailboxes: true, oneDrives: fileMb > 0 } }, options: { concurrency: mailboxes } });
+    const account = await app.admin.call<{ id: string }>('POST', '/api/accounts', {
+      displayName: 'Bench',
+      tenantId: app.tenant.tenantId,
+      clientId: backupApp.clientId,
+      credential: { type: 'secret', secretName: 'demo-backup' },
+    });
+    if (fileMb > 0)
+      await control(app.emulator, 'POST', `drive/${app.tenant.users.find((u) => u.licensed)!.id}/files`, {
+        name: 'large.bin',
+        size: fileMb * 1024 * 1024,
+      });
+    const job = await app.admin.call<{ id: string }>('POST', `/api/accounts/${account.body.id}/jobs`, {
+      name: 'Bench',
+      sources: { scope: 'account', include: { mailboxes: true, oneDrives: fileMb > 0 } },
+      options: { concurrency: mailboxes },
+    });
     const run = async (label: string): Promise<Record<string, number | string>> => {
       await control(app.emulator, 'DELETE', 'counters');
       peak = 0;
       const t0 = Date.now();
       const o = await app.admin.runJob(account.body.id, job.body.id, 3_600_000);
       const seconds = (Date.now() - t0) / 1000;
-      const counters = (await control<{ requests: number; throttled: number; byStatus: Record<string, number> }>(app.emulator, 'GET', 'counters')).body;
+      const counters = (
+        await control<{ requests: number; throttled: number; byStatus: Record<string, number> }>(
+          app.emulator,
+          'GET',
+          'counters',
+        )
+      ).body;
       const available = mailboxes * budget * Math.max(1, seconds / windowSeconds);
       return {
-        run: label, status: String(o.status), items: Number(o.written), seconds: seconds.toFixed(1), 'items/s': (Number(o.written) / seconds).toFixed(1),
-        'MB/s': (Number(o.bytes) / 1024 / 1024 / seconds).toFixed(2), requests: counters.requests, 'requests/item': (counters.requests / Math.max(1, Number(o.written))).toFixed(2),
-        '429s': counters.byStatus['429'] ?? 0, 'budget used': `${Math.min(100, (100 * (counters.requests - (counters.byStatus['429'] ?? 0))) / available).toFixed(0)} %`, 'peak RSS': `${(peak / 1024 / 1024).toFixed(0)} MB`,
+        run: label,
+        status: String(o.status),
+        items: Number(o.written),
+        seconds: seconds.toFixed(1),
+        'items/s': (Number(o.written) / seconds).toFixed(1),
+        'MB/s': (Number(o.bytes) / 1024 / 1024 / seconds).toFixed(2),
+        requests: counters.requests,
+        'requests/item': (counters.requests / Math.max(1, Number(o.written))).toFixed(2),
+        '429s': counters.byStatus['429'] ?? 0,
+        'budget used': `${Math.min(100, (100 * (counters.requests - (counters.byStatus['429'] ?? 0))) / available).toFixed(0)} %`,
+        'peak RSS': `${(peak / 1024 / 1024).toFixed(0)} MB`,
       };
     };
     const full = await run('full');
@@ -59,15 +98,20 @@ async function main(): Promise<void> {
     for (const u of tenantMailboxes) {
       const mb = app.emulator.tenant().mailbox(u.id)!;
       const ids = [...mb.messages(mb.folder('inbox')!).all()].slice(0, perMailbox).map((m) => m.id);
-      for (const id of ids) await control(app.emulator, 'PATCH', `mail/${u.id}/messages/${encodeURIComponent(id)}`, { isRead: true });
+      for (const id of ids)
+        await control(app.emulator, 'PATCH', `mail/${u.id}/messages/${encodeURIComponent(id)}`, { isRead: true });
     }
     const incremental = await run('1 % incremental');
     const rows = [full, incremental];
     const cols = Object.keys(full);
-    console.log(`\n${mailboxes} mailboxes × ${messages} messages${fileMb ? ` + a ${fileMb} MiB file` : ''}; throttle ${budget} requests / ${windowSeconds} s / mailbox, 4 concurrent\n`);
+    console.log(
+      `\n${mailboxes} mailboxes × ${messages} messages${fileMb ? ` + a ${fileMb} MiB file` : ''}; throttle ${budget} requests / ${windowSeconds} s / mailbox, 4 concurrent\n`,
+    );
     console.log(`| ${cols.join(' | ')} |\n|${cols.map(() => '---').join('|')}|`);
     for (const r of rows) console.log(`| ${cols.map((c) => r[c]).join(' | ')} |`);
-    console.log(`\nincremental / full requests: ${((100 * Number(incremental.requests)) / Number(full.requests)).toFixed(2)} %`);
+    console.log(
+      `\nincremental / full requests: ${((100 * Number(incremental.requests)) / Number(full.requests)).toFixed(2)} %`,
+    );
   } finally {
     clearInterval(sampler);
     await app.stop();

@@ -10,11 +10,21 @@ import { DEFAULT_MAX_PAYLOAD_BYTES, jsonText, PAYLOAD_LIMIT_SETTING } from '../l
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1]! : fallback;
+  return i >= 0 ? process.argv[i + 1] : fallback;
 };
 
-interface Status { runtimeStatus: string; output: unknown; customStatus: unknown; historyEvents: HistoryEvent[] }
-interface Measure { events: number; episodes: number; historyBytes: number; payloads: Map<string, number> }
+interface Status {
+  runtimeStatus: string;
+  output: unknown;
+  customStatus: unknown;
+  historyEvents: HistoryEvent[];
+}
+interface Measure {
+  events: number;
+  episodes: number;
+  historyBytes: number;
+  payloads: Map<string, number>;
+}
 
 /** The largest payload of each kind and function in one instance's history. */
 function measure(s: Status): Measure {
@@ -25,17 +35,26 @@ function measure(s: Status): Measure {
     payloads.set(what, Math.max(payloads.get(what) ?? 0, Buffer.byteLength(jsonText(json))));
   };
   for (const e of s.historyEvents) {
-    if (e.EventType === EventType.TaskScheduled || e.EventType === EventType.SubOrchestrationInstanceCreated) names.set(e.EventId, String(e.Name));
+    if (e.EventType === EventType.TaskScheduled || e.EventType === EventType.SubOrchestrationInstanceCreated)
+      names.set(e.EventId, String(e.Name));
     if (e.EventType === EventType.ExecutionStarted) note('input', e.Input);
     if (e.EventType === EventType.TaskScheduled) note(`input of activity ${String(e.Name)}`, e.Input);
-    if (e.EventType === EventType.TaskCompleted) note(`result of activity ${names.get(e.TaskScheduledId as number)}`, e.Result);
-    if (e.EventType === EventType.SubOrchestrationInstanceCreated) note(`input of sub-orchestration ${String(e.Name)}`, e.Input);
-    if (e.EventType === EventType.SubOrchestrationInstanceCompleted) note(`output of sub-orchestration ${names.get(e.TaskScheduledId as number)}`, e.Result);
+    if (e.EventType === EventType.TaskCompleted)
+      note(`result of activity ${names.get(e.TaskScheduledId as number)}`, e.Result);
+    if (e.EventType === EventType.SubOrchestrationInstanceCreated)
+      note(`input of sub-orchestration ${String(e.Name)}`, e.Input);
+    if (e.EventType === EventType.SubOrchestrationInstanceCompleted)
+      note(`output of sub-orchestration ${names.get(e.TaskScheduledId as number)}`, e.Result);
     if (e.EventType === EventType.ExecutionCompleted) note('output', e.Result);
   }
   note('custom status', s.customStatus === null ? null : JSON.stringify(s.customStatus));
   const history = JSON.stringify(s.historyEvents);
-  return { events: s.historyEvents.length, episodes: s.historyEvents.filter((e) => e.EventType === EventType.OrchestratorStarted).length, historyBytes: Buffer.byteLength(history), payloads };
+  return {
+    events: s.historyEvents.length,
+    episodes: s.historyEvents.filter((e) => e.EventType === EventType.OrchestratorStarted).length,
+    historyBytes: Buffer.byteLength(history),
+    payloads,
+  };
 }
 
 async function status(app: LocalApp, instanceId: string): Promise<Status> {
@@ -50,16 +69,33 @@ async function main(): Promise<void> {
     emulator: {
       seed: 'payloads',
       profile: {
-        licensedUsers: 1, sharedMailboxes: 0, messages: { inbox: 2 }, filesPerDrive: 0, fileBytes: { min: 1, max: 2 }, attachmentEvery: 0, largeEvery: 0,
-        eventsPerMailbox: 1, contactsPerMailbox: 1, contactFolders: 0,
+        licensedUsers: 1,
+        sharedMailboxes: 0,
+        messages: { inbox: 2 },
+        filesPerDrive: 0,
+        fileBytes: { min: 1, max: 2 },
+        attachmentEvery: 0,
+        largeEvery: 0,
+        eventsPerMailbox: 1,
+        contactsPerMailbox: 1,
+        contactFolders: 0,
       },
     },
   });
   try {
     const user = app.tenant.users.find((u) => u.licensed)!;
     const backupApp = app.tenant.apps.find((a) => a.displayName === 'm365-vault backup')!;
-    const account = await app.admin.call<{ id: string }>('POST', '/api/accounts', { displayName: 'Payloads', tenantId: app.tenant.tenantId, clientId: backupApp.clientId, credential: { type: 'secret', secretName: 'demo-backup' } });
-    const job = await app.admin.call<{ id: string }>('POST', `/api/accounts/${account.body.id}/jobs`, { name: 'Payloads', sources: { scope: 'account', include: { mailboxes: true, oneDrives: false } }, options: { concurrency: 1 } });
+    const account = await app.admin.call<{ id: string }>('POST', '/api/accounts', {
+      displayName: 'Payloads',
+      tenantId: app.tenant.tenantId,
+      clientId: backupApp.clientId,
+      credential: { type: 'secret', secretName: 'demo-backup' },
+    });
+    const job = await app.admin.call<{ id: string }>('POST', `/api/accounts/${account.body.id}/jobs`, {
+      name: 'Payloads',
+      sources: { scope: 'account', include: { mailboxes: true, oneDrives: false } },
+      options: { concurrency: 1 },
+    });
     const jobInstance = `backup-${job.body.id}`;
     /** Runs the job to its end; then its instance as the Durable API shows it (with the system key). */
     const run = async (): Promise<Status & { runId: string }> => {
@@ -69,22 +105,35 @@ async function main(): Promise<void> {
     const rows: string[] = [];
     let created = 0;
     for (const target of targets) {
-      for (; created < target; created++) await control(app.emulator, 'POST', `mail/${user.id}/folders`, { displayName: `Project ${created + 1} – customer correspondence` });
+      for (; created < target; created++)
+        await control(app.emulator, 'POST', `mail/${user.id}/folders`, {
+          displayName: `Project ${created + 1} – customer correspondence`,
+        });
       const t0 = Date.now();
       const done = await run();
       const seconds = ((Date.now() - t0) / 1000).toFixed(1);
       const { runId } = done;
-      const instances = { backupJob: jobInstance, backupLane: `${jobInstance}:${runId}:lane0`, backupItem: `${runId}:item0` };
+      const instances = {
+        backupJob: jobInstance,
+        backupLane: `${jobInstance}:${runId}:lane0`,
+        backupItem: `${runId}:item0`,
+      };
       for (const [name, id] of Object.entries(instances)) {
         const m = measure(await status(app, id));
-        rows.push(`| ${target} | ${name} | ${m.events} | ${m.episodes} | ${(m.historyBytes / 1024).toFixed(1)} KB | ${name === 'backupJob' ? `${seconds} s` : ''} |`);
+        rows.push(
+          `| ${target} | ${name} | ${m.events} | ${m.episodes} | ${(m.historyBytes / 1024).toFixed(1)} KB | ${name === 'backupJob' ? `${seconds} s` : ''} |`,
+        );
         for (const [what, bytes] of [...m.payloads].sort((a, b) => b[1] - a[1]).slice(0, 3)) {
-          rows.push(`| | | ${what} | | ${(bytes / 1024).toFixed(1)} KB | ${bytes > DEFAULT_MAX_PAYLOAD_BYTES ? '**over 45 KB**' : ''} |`);
+          rows.push(
+            `| | | ${what} | | ${(bytes / 1024).toFixed(1)} KB | ${bytes > DEFAULT_MAX_PAYLOAD_BYTES ? '**over 45 KB**' : ''} |`,
+          );
         }
       }
     }
     console.log(`\nOne mailbox; mail folders created on top of the emulator's well-known ones. Guard off.\n`);
-    console.log('| folders | instance / largest payloads | history events | episodes | size | |\n|---|---|---|---|---|---|');
+    console.log(
+      '| folders | instance / largest payloads | history events | episodes | size | |\n|---|---|---|---|---|---|',
+    );
     for (const r of rows) console.log(r);
 
     process.env[PAYLOAD_LIMIT_SETTING] = String(DEFAULT_MAX_PAYLOAD_BYTES);
@@ -92,7 +141,9 @@ async function main(): Promise<void> {
     const guarded = await run();
     const item = await status(app, `${guarded.runId}:item0`);
     const text = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v)).slice(0, 400);
-    console.log(`\nWith the guard on (${DEFAULT_MAX_PAYLOAD_BYTES} bytes): backupJob ${guarded.runtimeStatus}: ${text(guarded.output)}`);
+    console.log(
+      `\nWith the guard on (${DEFAULT_MAX_PAYLOAD_BYTES} bytes): backupJob ${guarded.runtimeStatus}: ${text(guarded.output)}`,
+    );
     console.log(`backupItem ${item.runtimeStatus}: ${text(item.output)}`);
   } finally {
     await app.stop();

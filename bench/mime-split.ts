@@ -10,7 +10,16 @@ import { startAzurite } from '../local/stack/azurite';
 import { MimeScanner } from '../shared/mime/scanner';
 import { splitMime } from '../shared/mime/split';
 import { ContentStore } from '../shared/storage/content-store';
-import { attachment, messageHeaders, mimeBytes, MimeNode, multipart, seededBytes, textPart, withHeaders } from '../test/support/mime-builder';
+import {
+  attachment,
+  messageHeaders,
+  mimeBytes,
+  MimeNode,
+  multipart,
+  seededBytes,
+  textPart,
+  withHeaders,
+} from '../test/support/mime-builder';
 
 const MiB = 1024 * 1024;
 const rate = (bytes: number, ms: number): string => `${(bytes / MiB / (ms / 1000)).toFixed(0)} MiB/s`;
@@ -42,11 +51,22 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }>
 }
 
 async function main(): Promise<void> {
-  const withAttachment = mimeBytes(withHeaders(messageHeaders('Big', 'big'), multipart('mixed', [textPart('text/plain', 'hi'), attachment('big.bin', seededBytes('big', 64 * MiB))])));
+  const withAttachment = mimeBytes(
+    withHeaders(
+      messageHeaders('Big', 'big'),
+      multipart('mixed', [textPart('text/plain', 'hi'), attachment('big.bin', seededBytes('big', 64 * MiB))]),
+    ),
+  );
   // Worst case for the scanner: every line of a long text body starts with '-' and must be checked as a delimiter.
-  const dashes = mimeBytes(multipart('mixed', [textPart('text/plain', '- an item of a long list, not a boundary\n'.repeat(500_000))]));
-  console.log(`scanner, 64 MiB attachment (${(withAttachment.length / MiB).toFixed(0)} MiB MIME): ${scannerRate(withAttachment)}`);
-  console.log(`scanner, ${(dashes.length / MiB).toFixed(0)} MiB of text lines all starting with '-': ${scannerRate(dashes)}`);
+  const dashes = mimeBytes(
+    multipart('mixed', [textPart('text/plain', '- an item of a long list, not a boundary\n'.repeat(500_000))]),
+  );
+  console.log(
+    `scanner, 64 MiB attachment (${(withAttachment.length / MiB).toFixed(0)} MiB MIME): ${scannerRate(withAttachment)}`,
+  );
+  console.log(
+    `scanner, ${(dashes.length / MiB).toFixed(0)} MiB of text lines all starting with '-': ${scannerRate(dashes)}`,
+  );
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'm365v-bench-mime-'));
   const azurite = await startAzurite({ dataDir: dir });
@@ -56,11 +76,20 @@ async function main(): Promise<void> {
     const store = new ContentStore(container);
     const whole = await timed(() => store.put('whole', Readable.from(chunks(withAttachment))));
     const split = await timed(() => splitMime('split', Readable.from(chunks(withAttachment)), store));
-    console.log(`store a ${(withAttachment.length / MiB).toFixed(0)} MiB message: whole ${rate(withAttachment.length, whole.ms)}, split ${rate(withAttachment.length, split.ms)} (Azurite on this machine)`);
+    console.log(
+      `store a ${(withAttachment.length / MiB).toFixed(0)} MiB message: whole ${rate(withAttachment.length, whole.ms)}, split ${rate(withAttachment.length, split.ms)} (Azurite on this machine)`,
+    );
 
     const deck = seededBytes('deck', 2 * MiB);
     const messages: MimeNode[] = Array.from({ length: 50 }, (_, i) =>
-      withHeaders(messageHeaders(`Deck ${i}`, `deck${i}`), multipart('mixed', [textPart('text/plain', `reply ${i} `.repeat(200)), attachment('deck.pptx', deck), attachment(`own-${i}.pdf`, seededBytes(`own${i}`, 100 * 1024))])),
+      withHeaders(
+        messageHeaders(`Deck ${i}`, `deck${i}`),
+        multipart('mixed', [
+          textPart('text/plain', `reply ${i} `.repeat(200)),
+          attachment('deck.pptx', deck),
+          attachment(`own-${i}.pdf`, seededBytes(`own${i}`, 100 * 1024)),
+        ]),
+      ),
     );
     let original = 0;
     let storedWhole = 0;

@@ -17,43 +17,89 @@ import { search } from '../shared/browse/recovery-point-queries';
 import { searchTextOf } from '../shared/backup/workloads/mail';
 
 /** As the backup writes them: the search field, and ~1 KB of body text. */
-const withSearchText = (props: Record<string, unknown>): Record<string, unknown> => ({ ...props, searchText: searchTextOf(props), bodyText: `${String(props.bodyPreview)} ${'minutes of the weekly sync, action items and owners. '.repeat(18)}`.toLowerCase() });
+const withSearchText = (props: Record<string, unknown>): Record<string, unknown> => ({
+  ...props,
+  searchText: searchTextOf(props),
+  bodyText:
+    `${String(props.bodyPreview)} ${'minutes of the weekly sync, action items and owners. '.repeat(18)}`.toLowerCase(),
+});
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 };
-const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
+const pct = (xs: number[], p: number): number =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
 
 const SEED_BATCH = 1000;
 const SEED_CALLS = 10;
 
 /** Search latency: a recovery point of `searchDocs` messages written straight into the catalog, as backups store them. */
-async function searchLatency(env: Record<string, string | undefined>, searchDocs: number, searchRuns: number): Promise<void> {
-  const client = new CosmosClient({ endpoint: env.M365V_COSMOS_ENDPOINT!, key: env.M365V_COSMOS_KEY!, agent: new https.Agent({ ca: fs.readFileSync(env.M365V_COSMOS_CA_CERT_FILE!), keepAlive: true }), connectionPolicy: { enableEndpointDiscovery: false } });
+async function searchLatency(
+  env: Record<string, string | undefined>,
+  searchDocs: number,
+  searchRuns: number,
+): Promise<void> {
+  const client = new CosmosClient({
+    endpoint: env.M365V_COSMOS_ENDPOINT!,
+    key: env.M365V_COSMOS_KEY!,
+    agent: new https.Agent({ ca: fs.readFileSync(env.M365V_COSMOS_CA_CERT_FILE!), keepAlive: true }),
+    connectionPolicy: { enableEndpointDiscovery: false },
+  });
   try {
     const versions = new VersionStore(client.database(env.M365V_COSMOS_DATABASE!));
     const pid = 'bench.mailbox.search';
     const words = ['budget', 'roadmap', 'invoice', 'contract', 'offsite', 'hiring', 'release', 'audit'];
-    const doc = (i: number): VersionDoc => indexed({
-      id: headId(pid, `messages:f${i % 20}`, `m${i}`), protectedItemId: pid, containerId: `messages:f${i % 20}`, itemId: `m${i}`, kind: 'message', validFrom: 1,
-      props: withSearchText({ subject: `${words[i % words.length]} update ${i}`, from: { emailAddress: { address: `user${i % 500}@contoso.example` } }, toRecipients: [{ emailAddress: { address: `team${i % 50}@contoso.example` } }], bodyPreview: `Notes ${i}: please review the ${words[(i * 7) % words.length]} before Friday. token${i}`, parentFolderId: `f${i % 20}` }),
-    });
+    const doc = (i: number): VersionDoc =>
+      indexed({
+        id: headId(pid, `messages:f${i % 20}`, `m${i}`),
+        protectedItemId: pid,
+        containerId: `messages:f${i % 20}`,
+        itemId: `m${i}`,
+        kind: 'message',
+        validFrom: 1,
+        props: withSearchText({
+          subject: `${words[i % words.length]} update ${i}`,
+          from: { emailAddress: { address: `user${i % 500}@contoso.example` } },
+          toRecipients: [{ emailAddress: { address: `team${i % 50}@contoso.example` } }],
+          bodyPreview: `Notes ${i}: please review the ${words[(i * 7) % words.length]} before Friday. token${i}`,
+          parentFolderId: `f${i % 20}`,
+        }),
+      });
     const seedStart = Date.now();
     const seed = async (from: number): Promise<void> => {
-      const docs = Array.from({ length: Math.max(0, Math.min(SEED_BATCH, searchDocs - from)) }, (_, k) => doc(from + k));
+      const docs = Array.from({ length: Math.max(0, Math.min(SEED_BATCH, searchDocs - from)) }, (_, k) =>
+        doc(from + k),
+      );
       if (docs.length === 0) return;
-      const results = await versions.container.items.executeBulkOperations(docs.map((d) => ({ operationType: 'Upsert' as const, partitionKey: [d.protectedItemId, d.containerId, d.id], resourceBody: d as unknown as JSONObject })));
+      const results = await versions.container.items.executeBulkOperations(
+        docs.map((d) => ({
+          operationType: 'Upsert' as const,
+          partitionKey: [d.protectedItemId, d.containerId, d.id],
+          resourceBody: d as unknown as JSONObject,
+        })),
+      );
       const failed = results.find((r) => r.error || (r.response?.statusCode ?? 0) >= 300);
       if (failed) throw new Error(`seeding failed: ${failed.error?.message ?? failed.response?.statusCode}`);
     };
     // The SDK's bulk executor pauses between the batches of one call; several calls at once keep Cosmos busy.
-    for (let i = 0; i < searchDocs; i += SEED_BATCH * SEED_CALLS) await Promise.all(Array.from({ length: SEED_CALLS }, (_, j) => seed(i + j * SEED_BATCH)));
-    console.log(`\nseeded ${searchDocs} message versions in ${((Date.now() - seedStart) / 1000).toFixed(0)} s (bulk upserts, ${SEED_CALLS} calls of ${SEED_BATCH} at a time)`);
-    console.log(`\n| search (page of 50, ${searchRuns} runs) | query | hits | p50 ms | p95 ms |\n|---|---|---|---|---|`);
+    for (let i = 0; i < searchDocs; i += SEED_BATCH * SEED_CALLS)
+      await Promise.all(Array.from({ length: SEED_CALLS }, (_, j) => seed(i + j * SEED_BATCH)));
+    console.log(
+      `\nseeded ${searchDocs} message versions in ${((Date.now() - seedStart) / 1000).toFixed(0)} s (bulk upserts, ${SEED_CALLS} calls of ${SEED_BATCH} at a time)`,
+    );
+    console.log(
+      `\n| search (page of 50, ${searchRuns} runs) | query | hits | p50 ms | p95 ms |\n|---|---|---|---|---|`,
+    );
     const secondPage = (await search(versions, pid, { fromSeq: 1, toSeq: 1 }, 'roadmap', 50)).continuation;
-    const queries: Array<[label: string, q: string, continuation?: string]> = [['subject word', 'roadmap'], ['subject word, next page', 'roadmap', secondPage],
-      ['sender address', 'user123@contoso.example'], ['recipient address', 'team7@'], ['body text (rare word)', `token${searchDocs - 1}`], ['body phrase', 'weekly sync']];
+    const queries: Array<[label: string, q: string, continuation?: string]> = [
+      ['subject word', 'roadmap'],
+      ['subject word, next page', 'roadmap', secondPage],
+      ['sender address', 'user123@contoso.example'],
+      ['recipient address', 'team7@'],
+      ['body text (rare word)', `token${searchDocs - 1}`],
+      ['body phrase', 'weekly sync'],
+    ];
     for (const [label, q, continuation] of queries) {
       const times: number[] = [];
       let hits = 0;
@@ -86,32 +132,77 @@ async function main(): Promise<void> {
   }
   const app = await startLocalApp({
     syncTimeBoxSeconds: 60,
-    emulator: { seed: 'bench', profile: { licensedUsers: 2, sharedMailboxes: 0, messages: { inbox: messages }, filesPerDrive: 0, fileBytes: { min: 1, max: 2 }, attachmentEvery: 4, largeEvery: 0 }, throttle: { concurrency: 4, budget, windowSeconds } },
+    emulator: {
+      seed: 'bench',
+      profile: {
+        licensedUsers: 2,
+        sharedMailboxes: 0,
+        messages: { inbox: messages },
+        filesPerDrive: 0,
+        fileBytes: { min: 1, max: 2 },
+        attachmentEvery: 4,
+        largeEvery: 0,
+      },
+      throttle: { concurrency: 4, budget, windowSeconds },
+    },
   });
   try {
     const [source, target] = app.tenant.users.filter((u) => u.licensed);
     const backupApp = app.tenant.apps.find((a) => a.displayName === 'm365-vault backup')!;
-    const accountId = (await app.admin.call<{ id: string }>('POST', '/api/accounts', { displayName: 'Bench', tenantId: app.tenant.tenantId, clientId: backupApp.clientId, credential: { type: 'secret', secretName: 'demo-backup' } })).body.id;
-    const jobId = (await app.admin.call<{ id: string }>('POST', `/api/accounts/${accountId}/jobs`, { name: 'Bench', sources: { scope: 'selected', items: [{ kind: 'mailbox', match: source!.userPrincipalName }] } })).body.id;
+    const accountId = (
+      await app.admin.call<{ id: string }>('POST', '/api/accounts', {
+        displayName: 'Bench',
+        tenantId: app.tenant.tenantId,
+        clientId: backupApp.clientId,
+        credential: { type: 'secret', secretName: 'demo-backup' },
+      })
+    ).body.id;
+    const jobId = (
+      await app.admin.call<{ id: string }>('POST', `/api/accounts/${accountId}/jobs`, {
+        name: 'Bench',
+        sources: { scope: 'selected', items: [{ kind: 'mailbox', match: source.userPrincipalName }] },
+      })
+    ).body.id;
     const backup = await app.admin.runJob(accountId, jobId, 3_600_000);
-    const itemId = `${accountId}.mailbox.${source!.id}`;
-    const folders = (await app.reader.call<{ value: Array<{ id: string; wellKnownName?: string }> }>('GET', `/api/accounts/${accountId}/protected-items/${encodeURIComponent(itemId)}/recovery-points/1/folders`)).body.value;
+    const itemId = `${accountId}.mailbox.${source.id}`;
+    const folders = (
+      await app.reader.call<{ value: Array<{ id: string; wellKnownName?: string }> }>(
+        'GET',
+        `/api/accounts/${accountId}/protected-items/${encodeURIComponent(itemId)}/recovery-points/1/folders`,
+      )
+    ).body.value;
     const inbox = folders.find((f) => f.wellKnownName === 'inbox')!;
 
     await control(app.emulator, 'DELETE', 'counters');
     const t0 = Date.now();
-    const started = await app.admin.call<{ id: string }>('POST', `/api/accounts/${accountId}/restores`, { protectedItemId: itemId, seq: 1, selection: { folders: [inbox.id] }, target: { type: 'mailbox', user: target!.userPrincipalName } });
-    let r: { status: string; counts: { total: number; restored: number; failed: number } } = { status: 'running', counts: { total: 0, restored: 0, failed: 0 } };
+    const started = await app.admin.call<{ id: string }>('POST', `/api/accounts/${accountId}/restores`, {
+      protectedItemId: itemId,
+      seq: 1,
+      selection: { folders: [inbox.id] },
+      target: { type: 'mailbox', user: target.userPrincipalName },
+    });
+    let r: { status: string; counts: { total: number; restored: number; failed: number } } = {
+      status: 'running',
+      counts: { total: 0, restored: 0, failed: 0 },
+    };
     while (r.status === 'running') {
       await new Promise((res) => setTimeout(res, 250));
       r = (await app.reader.call<typeof r>('GET', `/api/accounts/${accountId}/restores/${started.body.id}`)).body;
     }
     const seconds = (Date.now() - t0) / 1000;
-    const counters = (await control<{ requests: number; byStatus: Record<string, number> }>(app.emulator, 'GET', 'counters')).body;
+    const counters = (
+      await control<{ requests: number; byStatus: Record<string, number> }>(app.emulator, 'GET', 'counters')
+    ).body;
     const mb = (backup.bytes ?? 0) / 1024 / 1024;
-    console.log(`\nrestore of ${r.counts.total} messages (${mb.toFixed(1)} MB of MIME) into another mailbox; throttle ${budget} requests / ${windowSeconds} s / mailbox, 4 concurrent\n`);
-    console.log('| status | restored | failed | seconds | items/s | MB/s | requests | requests/item | 429s |\n|---|---|---|---|---|---|---|---|---|');
-    console.log(`| ${r.status} | ${r.counts.restored} | ${r.counts.failed} | ${seconds.toFixed(1)} | ${(r.counts.restored / seconds).toFixed(1)} | ${(mb / seconds).toFixed(2)} | ${counters.requests} | ${(counters.requests / Math.max(1, r.counts.total)).toFixed(2)} | ${counters.byStatus['429'] ?? 0} |`);
+    console.log(
+      `\nrestore of ${r.counts.total} messages (${mb.toFixed(1)} MB of MIME) into another mailbox; throttle ${budget} requests / ${windowSeconds} s / mailbox, 4 concurrent\n`,
+    );
+    console.log(
+      '| status | restored | failed | seconds | items/s | MB/s | requests | requests/item | 429s |\n|---|---|---|---|---|---|---|---|---|',
+    );
+    console.log(
+      `| ${r.status} | ${r.counts.restored} | ${r.counts.failed} | ${seconds.toFixed(1)} | ${(r.counts.restored / seconds).toFixed(1)} | ${(mb / seconds).toFixed(2)} | ${counters.requests} | ${(counters.requests / Math.max(1, r.counts.total)).toFixed(2)} | ${counters.byStatus['429'] ?? 0} |`,
+    );
 
     await searchLatency(app.env, searchDocs, searchRuns);
   } finally {

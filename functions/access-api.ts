@@ -16,8 +16,8 @@ app.http('grantsList', {
     'Backup.Administrator',
     async (req) => {
       const s = services();
-      await s.inventory.getAccount(req.params.accountId!);
-      return json(200, { value: await s.grants.list(req.params.accountId!) });
+      await s.inventory.getAccount(req.params.accountId);
+      return json(200, { value: await s.grants.list(req.params.accountId) });
     },
     { access: 'global' },
   ),
@@ -27,7 +27,7 @@ app.http('grantsList', {
 async function grantOf(req: HttpRequest) {
   const s = services();
   const principalId = parse(grantPrincipalParam, req.params.principalId, 'path.principalId');
-  const accountId = req.params.accountId!;
+  const accountId = req.params.accountId;
   await s.inventory.getAccount(accountId);
   return { s, accountId, principalId, current: await s.grants.get(accountId, principalId) };
 }

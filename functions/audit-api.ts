@@ -4,9 +4,11 @@ import { services } from '../shared/runtime/services';
 import { handle, json } from './http/respond';
 
 app.http('auditList', {
-  route: 'accounts/{accountId}/audit', methods: ['GET'], authLevel: 'anonymous',
+  route: 'accounts/{accountId}/audit',
+  methods: ['GET'],
+  authLevel: 'anonymous',
   handler: handle('Backup.Administrator', async (req) => {
-    await services().inventory.getAccount(req.params.accountId!);
-    return json(200, { value: await services().audit.list(req.params.accountId!) });
+    await services().inventory.getAccount(req.params.accountId);
+    return json(200, { value: await services().audit.list(req.params.accountId) });
   }),
 });

@@ -2,7 +2,15 @@
 import * as df from 'durable-functions';
 import type { InvocationContext } from '@azure/functions';
 import type { Alarm } from '../shared/domain/alarms';
-import { beginPoint, commitPoint, containerPage, leaseItem, listContainers, recordResults, syncStep } from '../shared/backup/point-steps';
+import {
+  beginPoint,
+  commitPoint,
+  containerPage,
+  leaseItem,
+  listContainers,
+  recordResults,
+  syncStep,
+} from '../shared/backup/point-steps';
 import { notifyRun, preRunHook } from '../shared/backup/run-notify';
 import { beginRun, discoverItems, failRun, finishRun, itemIds, RunRef, runAlarms } from '../shared/backup/run-steps';
 import { services } from '../shared/runtime/services';
@@ -26,16 +34,23 @@ const steps = {
   backupCommitPoint: commitPoint,
   // Webhook deliveries are at least once (an activity retried after a delivery repeats it); receivers dedupe on
   // the x-m365vault-delivery header. Alarms are logged as they are raised.
-  backupPreRunHook: async (s: Services, ref: RunRef, context: InvocationContext) => logAlarms(context, ref, await preRunHook(s, ref)),
-  backupNotify: async (s: Services, ref: RunRef, context: InvocationContext) => logAlarms(context, ref, await notifyRun(s, ref)),
+  backupPreRunHook: async (s: Services, ref: RunRef, context: InvocationContext) =>
+    logAlarms(context, ref, await preRunHook(s, ref)),
+  backupNotify: async (s: Services, ref: RunRef, context: InvocationContext) =>
+    logAlarms(context, ref, await notifyRun(s, ref)),
   backupFailRun: async (s: Services, ref: Parameters<typeof failRun>[1], context: InvocationContext) => {
-    context.error(`BackupRunFailed ${JSON.stringify({ runId: ref.runId, accountId: ref.accountId, jobId: ref.jobId, reason: ref.message })}`);
+    context.error(
+      `BackupRunFailed ${JSON.stringify({ runId: ref.runId, accountId: ref.accountId, jobId: ref.jobId, reason: ref.message })}`,
+    );
     await failRun(s, ref);
   },
   backupFinishRun: async (s: Services, ref: Parameters<typeof finishRun>[1], context: InvocationContext) => {
     const summary = await finishRun(s, ref);
     logAlarms(context, ref, await runAlarms(s, ref));
-    if (summary.status === 'failed') context.error(`BackupRunFailed ${JSON.stringify({ runId: ref.runId, accountId: ref.accountId, jobId: ref.jobId, items: summary.items, itemsFailed: summary.itemsFailed })}`);
+    if (summary.status === 'failed')
+      context.error(
+        `BackupRunFailed ${JSON.stringify({ runId: ref.runId, accountId: ref.accountId, jobId: ref.jobId, items: summary.items, itemsFailed: summary.itemsFailed })}`,
+      );
     return summary;
   },
 };
@@ -55,6 +70,8 @@ function logAlarms(context: InvocationContext, ref: RunRef, alarms: readonly Ala
   }
 }
 
-for (const [name, step] of Object.entries(steps) as Array<[ActivityName, (s: Services, input: unknown, context: InvocationContext) => Promise<unknown>]>) {
+for (const [name, step] of Object.entries(steps) as Array<
+  [ActivityName, (s: Services, input: unknown, context: InvocationContext) => Promise<unknown>]
+>) {
   df.app.activity(name, { handler: (input: unknown, context) => step(services(), input, context) });
 }

@@ -33,14 +33,19 @@ const retry = (): RetryOptions => {
 };
 
 /** Calls a backup activity by name with its typed input; its result comes back typed (the one cast is here). */
-function* call<N extends ActivityName>(ctx: OrchestrationContext, name: N, input: ActivityInput<N>): Generator<df.Task, ActivityResult<N>, unknown> {
+function* call<N extends ActivityName>(
+  ctx: OrchestrationContext,
+  name: N,
+  input: ActivityInput<N>,
+): Generator<df.Task, ActivityResult<N>, unknown> {
   return (yield ctx.df.callActivityWithRetry(name, retry(), input)) as ActivityResult<N>;
 }
 
 /** How often a run waiting for another job's run to finish with an item looks again. */
 const LEASE_POLL_SECONDS = 30;
 
-const stopped = (ctx: OrchestrationContext, stopAt?: string): boolean => stopAt !== undefined && ctx.df.currentUtcDateTime >= new Date(stopAt);
+const stopped = (ctx: OrchestrationContext, stopAt?: string): boolean =>
+  stopAt !== undefined && ctx.df.currentUtcDateTime >= new Date(stopAt);
 
 interface LaneInput extends Omit<BackupJobInput, 'trigger'> {
   runId: string;
@@ -65,12 +70,20 @@ const backupJob: OrchestrationHandler = function* (ctx: OrchestrationContext) {
     return yield* runJob(ctx, input, ref);
   } catch (e) {
     // A step that failed after its retries: the run ends as failed, saying why, before the instance does.
-    yield* call(ctx, 'backupFailRun', { ...ref, trigger: input.trigger, message: (e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 500) });
+    yield* call(ctx, 'backupFailRun', {
+      ...ref,
+      trigger: input.trigger,
+      message: (e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 500),
+    });
     throw e;
   }
 };
 
-function* runJob(ctx: OrchestrationContext, input: BackupJobInput, ref: { accountId: string; jobId: string; runId: string }): Generator<df.Task, unknown, unknown> {
+function* runJob(
+  ctx: OrchestrationContext,
+  input: BackupJobInput,
+  ref: { accountId: string; jobId: string; runId: string },
+): Generator<df.Task, unknown, unknown> {
   const { runId } = ref;
   const { concurrency } = yield* call(ctx, 'backupBeginRun', { ...ref, trigger: input.trigger });
   yield* call(ctx, 'backupPreRunHook', ref);
@@ -79,10 +92,21 @@ function* runJob(ctx: OrchestrationContext, input: BackupJobInput, ref: { accoun
   // priority order, each lane one item at a time. Joined by a single Task.all.
   const lanes = Math.max(1, Math.min(concurrency, found.count));
   ctx.df.setCustomStatus({ runId, stage: 'backing up', total: found.count, lanes });
-  const laneTasks = found.count === 0 ? [] : Array.from({ length: lanes }, (_, lane) => {
-    const laneInput: LaneInput = { accountId: input.accountId, jobId: input.jobId, runId, lane, lanes, count: found.count, ...(input.stopAt ? { stopAt: input.stopAt } : {}) };
-    return ctx.df.callSubOrchestrator('backupLane', laneInput, `${ctx.df.instanceId}:${runId}:lane${lane}`);
-  });
+  const laneTasks =
+    found.count === 0
+      ? []
+      : Array.from({ length: lanes }, (_, lane) => {
+          const laneInput: LaneInput = {
+            accountId: input.accountId,
+            jobId: input.jobId,
+            runId,
+            lane,
+            lanes,
+            count: found.count,
+            ...(input.stopAt ? { stopAt: input.stopAt } : {}),
+          };
+          return ctx.df.callSubOrchestrator('backupLane', laneInput, `${ctx.df.instanceId}:${runId}:lane${lane}`);
+        });
   const stoppedLanes = laneTasks.length ? ((yield ctx.df.Task.all(laneTasks)) as boolean[]) : [];
   const summary = yield* call(ctx, 'backupFinishRun', { ...ref, stopped: stoppedLanes.some(Boolean) });
   yield* call(ctx, 'backupNotify', ref);
@@ -107,9 +131,15 @@ const backupLane: OrchestrationHandler = function* (ctx: OrchestrationContext) {
     const offset = i - (i % ITEM_PAGE);
     if (page?.offset !== offset) page = { offset, ids: yield* call(ctx, 'backupItemIds', { ...ref, offset }) };
     if (stopped(ctx, input.stopAt)) return true;
-    const itemInput: BackupItemInput = { ...ref, protectedItemId: page.ids[i - offset]!, ...(input.stopAt ? { stopAt: input.stopAt } : {}) };
+    const itemInput: BackupItemInput = {
+      ...ref,
+      protectedItemId: page.ids[i - offset],
+      ...(input.stopAt ? { stopAt: input.stopAt } : {}),
+    };
     ctx.df.setCustomStatus({ current: itemInput.protectedItemId, done: (i - input.lane) / input.lanes });
-    const done = (yield ctx.df.callSubOrchestrator('backupItem', itemInput, `${input.runId}:item${i}`)) as { status: string };
+    const done = (yield ctx.df.callSubOrchestrator('backupItem', itemInput, `${input.runId}:item${i}`)) as {
+      status: string;
+    };
     if (done.status === 'stopped') return true;
   }
   return false;
@@ -133,7 +163,8 @@ const backupItem: OrchestrationHandler = function* (ctx: OrchestrationContext) {
       for (;;) {
         const lease = yield* call(ctx, 'backupLeaseItem', ref);
         if (lease.held) break;
-        if ('runEnded' in lease || stopped(ctx, stopAt)) return { protectedItemId: ref.protectedItemId, status: 'stopped' };
+        if ('runEnded' in lease || stopped(ctx, stopAt))
+          return { protectedItemId: ref.protectedItemId, status: 'stopped' };
         ctx.df.setCustomStatus({ waitingFor: lease.holder, until: lease.until });
         yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + LEASE_POLL_SECONDS * 1000));
       }
@@ -143,7 +174,8 @@ const backupItem: OrchestrationHandler = function* (ctx: OrchestrationContext) {
       const outcome = yield* call(ctx, 'backupListContainers', { ...ref, seq });
       if ('count' in outcome) count = outcome.count;
       else if ('failure' in outcome) failure = outcome.failure;
-      else if (outcome.retryAfterSeconds > 0) yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + outcome.retryAfterSeconds * 1000));
+      else if (outcome.retryAfterSeconds > 0)
+        yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + outcome.retryAfterSeconds * 1000));
     }
     if (count !== undefined && next < count && !stopped(ctx, stopAt)) {
       const end = Math.min(count, next + CONTAINERS_PER_EXECUTION);
@@ -164,26 +196,56 @@ const backupItem: OrchestrationHandler = function* (ctx: OrchestrationContext) {
       }
     }
   } catch (e) {
-    failure = { code: 'unexpected', severity: 'error', transient: true, message: `The backup of this item failed unexpectedly: ${(e as Error).message.split('\n')[0]}`, fix: 'The next run retries it. If it repeats, check the run in Application Insights.' };
+    failure = {
+      code: 'unexpected',
+      severity: 'error',
+      transient: true,
+      message: `The backup of this item failed unexpectedly: ${(e as Error).message.split('\n')[0]}`,
+      fix: 'The next run retries it. If it repeats, check the run in Application Insights.',
+    };
   }
   const status = yield* call(ctx, 'backupCommitPoint', { ...ref, ...(failure ? { failure } : {}) });
   return { protectedItemId: ref.protectedItemId, status };
 };
 
 /** One container until it is done, failed, or stopped by the schedule's end; throttling waits on durable timers. */
-function* syncContainerSteps(ctx: OrchestrationContext, step: PointRef & { seq: number; container: ContainerRef }, stopAt: string | undefined): Generator<df.Task, ContainerResult, unknown> {
-  let report: ContainerResult['report'] = { status: 'done', written: 0, deleted: 0, bytes: 0, storedBytes: 0, graphRequests: 0, throttled: 0, skipped: 0 };
+function* syncContainerSteps(
+  ctx: OrchestrationContext,
+  step: PointRef & { seq: number; container: ContainerRef },
+  stopAt: string | undefined,
+): Generator<df.Task, ContainerResult, unknown> {
+  let report: ContainerResult['report'] = {
+    status: 'done',
+    written: 0,
+    deleted: 0,
+    bytes: 0,
+    storedBytes: 0,
+    graphRequests: 0,
+    throttled: 0,
+    skipped: 0,
+  };
   for (;;) {
     if (stopped(ctx, stopAt)) return { id: step.container.id, report: { ...report, status: 'stopped' } };
     const outcome = yield* call(ctx, 'backupSyncStep', step);
-    if (outcome.status === 'failed') return { id: step.container.id, report: { ...report, status: 'failed' }, alarm: outcome.alarm };
+    if (outcome.status === 'failed')
+      return { id: step.container.id, report: { ...report, status: 'failed' }, alarm: outcome.alarm };
     // Each step reports the container's totals so far, kept with its cursor: work of a step retried after a crash
     // is counted once.
     const { written, deleted, bytes, storedBytes, skipped } = outcome.counts;
-    report = { status: 'done', written, deleted, bytes, storedBytes, skipped, graphRequests: outcome.graph.requests, throttled: outcome.graph.throttled };
+    report = {
+      status: 'done',
+      written,
+      deleted,
+      bytes,
+      storedBytes,
+      skipped,
+      graphRequests: outcome.graph.requests,
+      throttled: outcome.graph.throttled,
+    };
     if (outcome.status === 'done') return { id: step.container.id, report };
     // Throttled for longer than an activity may wait: sleep on a durable timer, costing nothing meanwhile.
-    if (outcome.status === 'wait') yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + outcome.retryAfterSeconds * 1000));
+    if (outcome.status === 'wait')
+      yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + outcome.retryAfterSeconds * 1000));
   }
 }
 

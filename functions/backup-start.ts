@@ -15,7 +15,9 @@ export const backupInstanceId = (jobId: string): string => `backup-${jobId}`;
 export async function instanceState(client: DurableClient, jobId: string): Promise<InstanceState | undefined> {
   const status = await client.getStatus(backupInstanceId(jobId)).catch(() => undefined);
   if (!status) return undefined;
-  const runId = (status.customStatus as { runId?: string } | undefined)?.runId ?? (status.input as Partial<BackupJobInput> | undefined)?.runId;
+  const runId =
+    (status.customStatus as { runId?: string } | undefined)?.runId ??
+    (status.input as Partial<BackupJobInput> | undefined)?.runId;
   return { runtimeStatus: String(status.runtimeStatus), ...(runId ? { runId } : {}), output: status.output };
 }
 
@@ -23,18 +25,25 @@ export async function instanceState(client: DurableClient, jobId: string): Promi
 export const settleJobRuns = (client: DurableClient, accountId: string, jobId: string): Promise<RunDoc[]> =>
   settleRuns(services(), accountId, jobId, () => instanceState(client, jobId));
 
-export type StartResult = { started: true; instanceId: string; runId: string } | { started: false; instanceId: string; runId?: string };
+export type StartResult =
+  { started: true; instanceId: string; runId: string } | { started: false; instanceId: string; runId?: string };
 
 /**
  * Starts the job's run unless one runs. The run's id is chosen here, so the caller can name the run before its
  * orchestration has written anything; `beforeStart` runs just before the start (an audit record, say).
  */
-export async function startBackup(client: DurableClient, input: Omit<BackupJobInput, 'runId'>, beforeStart?: (runId: string) => Promise<void>): Promise<StartResult> {
+export async function startBackup(
+  client: DurableClient,
+  input: Omit<BackupJobInput, 'runId'>,
+  beforeStart?: (runId: string) => Promise<void>,
+): Promise<StartResult> {
   const instanceId = backupInstanceId(input.jobId);
   const running = async (): Promise<StartResult | undefined> => {
     const status = await client.getStatus(instanceId).catch(() => undefined);
     if (status && ACTIVE_INSTANCE.has(String(status.runtimeStatus))) {
-      const runId = (status.customStatus as { runId?: string } | undefined)?.runId ?? (status.input as Partial<BackupJobInput> | undefined)?.runId;
+      const runId =
+        (status.customStatus as { runId?: string } | undefined)?.runId ??
+        (status.input as Partial<BackupJobInput> | undefined)?.runId;
       return { started: false, instanceId, ...(runId ? { runId } : {}) };
     }
     return undefined;

@@ -14,14 +14,16 @@ import { previewMessage } from '../shared/mime/preview';
 import { MessageUnreadable } from '../shared/mime/read-message';
 import { CONTENT_SECURITY_HEADERS } from './http/content-headers';
 import { paced } from './http/paced-body';
+import { contentShape } from '../shared/catalog/content-shape';
 import { pointScope, selectedEntries } from './http/point-scope';
 
-
-const query = <S extends z.ZodType>(req: HttpRequest, schema: S): z.infer<S> => parse(schema, Object.fromEntries(req.query.entries()), 'query');
+const query = <S extends z.ZodType>(req: HttpRequest, schema: S): z.infer<S> =>
+  parse(schema, Object.fromEntries(req.query.entries()), 'query');
 
 const scope = pointScope;
 
-const notInPoint = (seq: number) => json(404, errorBody('notFound', `query.itemId: no such item in recovery point ${seq}.`));
+const notInPoint = (seq: number) =>
+  json(404, errorBody('notFound', `query.itemId: no such item in recovery point ${seq}.`));
 
 const paged = async <T>(run: () => Promise<T>): Promise<T> => {
   try {
@@ -35,7 +37,9 @@ const paged = async <T>(run: () => Promise<T>): Promise<T> => {
 const POINT = 'accounts/{accountId}/protected-items/{itemId}/recovery-points/{seq}';
 
 app.http('pointFolders', {
-  route: `${POINT}/folders`, methods: ['GET'], authLevel: 'anonymous',
+  route: `${POINT}/folders`,
+  methods: ['GET'],
+  authLevel: 'anonymous',
   handler: handle('Backup.Reader', async (req) => {
     const { s, item, seq } = await scope(req, true);
     return json(200, { value: await folderTree(s.versions, item.id, seq) });
@@ -43,7 +47,9 @@ app.http('pointFolders', {
 });
 
 app.http('pointItems', {
-  route: `${POINT}/items`, methods: ['GET'], authLevel: 'anonymous',
+  route: `${POINT}/items`,
+  methods: ['GET'],
+  authLevel: 'anonymous',
   handler: handle('Backup.Reader', async (req) => {
     const q = query(req, itemsQuery);
     const { s, item, seq } = await scope(req, true);
@@ -52,7 +58,9 @@ app.http('pointItems', {
 });
 
 app.http('itemSearch', {
-  route: 'accounts/{accountId}/protected-items/{itemId}/search', methods: ['GET'], authLevel: 'anonymous',
+  route: 'accounts/{accountId}/protected-items/{itemId}/search',
+  methods: ['GET'],
+  authLevel: 'anonymous',
   handler: handle('Backup.Reader', async (req) => {
     const q = query(req, searchQuery);
     const { s, item } = await scope(req, false);
@@ -62,35 +70,76 @@ app.http('itemSearch', {
 });
 
 app.http('itemContent', {
-  route: `${POINT}/content`, methods: ['GET'], authLevel: 'anonymous',
+  route: `${POINT}/content`,
+  methods: ['GET'],
+  authLevel: 'anonymous',
   handler: handle('Backup.Administrator', async (req, ctx, principal) => {
     const { itemId } = query(req, contentQuery);
     const { s, item, seq } = await scope(req, true);
     const [doc] = await s.versions.versionsAt(item.id, seq, [itemId]);
     if (!doc) return notInPoint(seq);
-    if (!doc.content) return json(404, errorBody('noContent', `query.itemId: the item is a ${doc.kind} without content to download.`));
+    if (!doc.content)
+      return json(404, errorBody('noContent', `query.itemId: the item is a ${doc.kind} without content to download.`));
     const account = await s.inventory.getAccount(item.accountId);
-    await s.audit.record({ accountId: item.accountId, action: 'download', principal, ...clientIp(req), subject: { protectedItemId: item.id, seq, itemId, kind: doc.kind } }, s.now());
-    const mail = doc.kind === 'message';
-    const type = mail ? 'message/rfc822' : doc.kind === 'driveItem' ? String((doc.props.file as { mimeType?: string } | undefined)?.mimeType ?? 'application/octet-stream') : 'application/json';
-    const name = fileName(String(doc.props.subject ?? doc.props.name ?? doc.props.displayName ?? doc.itemId), mail ? '.eml' : doc.kind === 'driveItem' ? '' : '.json');
+    await s.audit.record(
+      {
+        accountId: item.accountId,
+        action: 'download',
+        principal,
+        ...clientIp(req),
+        subject: { protectedItemId: item.id, seq, itemId, kind: doc.kind },
+      },
+      s.now(),
+    );
+    const shape = contentShape(doc);
+    const type = shape.mimeType;
+    const name = fileName(shape.name, shape.extension);
     const size = 'mime' in doc.content ? doc.content.mime.size : doc.content.blob.size;
-    const body = await openContent(await s.contentStores.forPointer(item.accountId, doc.content), account.tenantId, doc.content);
+    const body = await openContent(
+      await s.contentStores.forPointer(item.accountId, doc.content),
+      account.tenantId,
+      doc.content,
+    );
     return {
-      status: 200, body: paced(ctx.invocationId, body),
-      headers: { 'content-type': type, 'content-length': String(size), 'content-disposition': attachment(name), ...CONTENT_SECURITY_HEADERS },
+      status: 200,
+      body: paced(ctx.invocationId, body),
+      headers: {
+        'content-type': type,
+        'content-length': String(size),
+        'content-disposition': attachment(name),
+        ...CONTENT_SECURITY_HEADERS,
+      },
     };
   }),
 });
 
 app.http('pointExport', {
-  route: `${POINT}/export`, methods: ['POST'], authLevel: 'anonymous',
+  route: `${POINT}/export`,
+  methods: ['POST'],
+  authLevel: 'anonymous',
   handler: handle('Backup.Administrator', async (req, ctx, principal) => {
     const chosen = await body(req, selection);
     const { s, item, seq } = await scope(req, true);
     const entries = await selectedEntries(item, seq, chosen);
-    await s.audit.record({ accountId: item.accountId, action: 'export', principal, ...clientIp(req), subject: { protectedItemId: item.id, seq, selection: chosen } }, s.now());
-    return { status: 200, body: paced(ctx.invocationId, zipStream(entries)), headers: { 'content-type': 'application/zip', 'content-disposition': attachment(exportFileName(item, seq)), ...CONTENT_SECURITY_HEADERS } };
+    await s.audit.record(
+      {
+        accountId: item.accountId,
+        action: 'export',
+        principal,
+        ...clientIp(req),
+        subject: { protectedItemId: item.id, seq, selection: chosen },
+      },
+      s.now(),
+    );
+    return {
+      status: 200,
+      body: paced(ctx.invocationId, zipStream(entries)),
+      headers: {
+        'content-type': 'application/zip',
+        'content-disposition': attachment(exportFileName(item, seq)),
+        ...CONTENT_SECURITY_HEADERS,
+      },
+    };
   }),
 });
 
@@ -99,17 +148,26 @@ app.http('pointExport', {
 const PREVIEW_CAP = 8 * 1024 * 1024;
 
 app.http('itemPreview', {
-  route: `${POINT}/preview`, methods: ['GET'], authLevel: 'anonymous',
+  route: `${POINT}/preview`,
+  methods: ['GET'],
+  authLevel: 'anonymous',
   handler: handle('Backup.Reader', async (req) => {
     const { itemId } = query(req, contentQuery);
     const { s, item, seq } = await scope(req, true);
     const [doc] = await s.versions.versionsAt(item.id, seq, [itemId]);
     if (!doc) return notInPoint(seq);
-    if (doc.kind !== 'message' || !doc.content) return json(200, { kind: doc.kind, properties: doc.props }, CONTENT_SECURITY_HEADERS);
+    if (doc.kind !== 'message' || !doc.content)
+      return json(200, { kind: doc.kind, properties: doc.props }, CONTENT_SECURITY_HEADERS);
     const account = await s.inventory.getAccount(item.accountId);
-    const stream = await openContent(await s.contentStores.forPointer(item.accountId, doc.content), account.tenantId, doc.content);
+    const stream = await openContent(
+      await s.contentStores.forPointer(item.accountId, doc.content),
+      account.tenantId,
+      doc.content,
+    );
     const preview = await previewMessage(stream, PREVIEW_CAP).catch((e: unknown) => {
-      throw e instanceof MessageUnreadable ? new HttpError(422, 'unreadableMessage', `${e.message} Download it instead.`) : e;
+      throw e instanceof MessageUnreadable
+        ? new HttpError(422, 'unreadableMessage', `${e.message} Download it instead.`)
+        : e;
     });
     return json(200, { kind: doc.kind, properties: doc.props, ...preview }, CONTENT_SECURITY_HEADERS);
   }),

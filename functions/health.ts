@@ -2,6 +2,8 @@
 import { app, HttpResponseInit } from '@azure/functions';
 
 app.http('health', {
-  route: 'health', methods: ['GET'], authLevel: 'anonymous',
+  route: 'health',
+  methods: ['GET'],
+  authLevel: 'anonymous',
   handler: async (): Promise<HttpResponseInit> => ({ status: 200, jsonBody: { status: 'ok' } }),
 });

@@ -5,7 +5,10 @@ import type { DurableClient, OrchestrationContext, RetryOptions, Task } from 'du
 import type { Liveness, OperationKind } from '../shared/operations/operation-store';
 import { services } from '../shared/runtime/services';
 
-export interface OperationRef { accountId: string; operationId: string }
+export interface OperationRef {
+  accountId: string;
+  operationId: string;
+}
 
 export const operationInstanceId = (kind: OperationKind, operationId: string): string =>
   `${kind === 'differenceReport' ? 'difference' : kind}-${operationId}`;
@@ -18,7 +21,11 @@ df.app.activity('operationClaim', {
 });
 
 /** Yields whether the job holds its lock; a job that does not must end without a step. */
-export function* claimed(ctx: OrchestrationContext, ref: OperationRef, retry: RetryOptions): Generator<Task, boolean, unknown> {
+export function* claimed(
+  ctx: OrchestrationContext,
+  ref: OperationRef,
+  retry: RetryOptions,
+): Generator<Task, boolean, unknown> {
   return (yield ctx.df.callActivityWithRetry('operationClaim', retry, ref)) as boolean;
 }
 
@@ -29,10 +36,12 @@ const OVER = new Set(['Completed', 'Failed', 'Terminated', 'Canceled']);
  * A job is over when its orchestration says so, or no longer exists (purged: it ran, since it claimed its lock); a
  * status that cannot be read (an outage) counts as running. The client reports a 404 only in its message.
  */
-export const orchestrationAlive = (client: DurableClient): Liveness => async (job) => {
-  try {
-    return !OVER.has(String((await client.getStatus(operationInstanceId(job.kind, job.id))).runtimeStatus));
-  } catch (e) {
-    return !/HTTP 404 response/.test((e as Error).message);
-  }
-};
+export const orchestrationAlive =
+  (client: DurableClient): Liveness =>
+  async (job) => {
+    try {
+      return !OVER.has(String((await client.getStatus(operationInstanceId(job.kind, job.id))).runtimeStatus));
+    } catch (e) {
+      return !/HTTP 404 response/.test((e as Error).message);
+    }
+  };

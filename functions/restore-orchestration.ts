@@ -23,16 +23,26 @@ const restoreJob: OrchestrationHandler = function* (ctx: OrchestrationContext) {
     failed = folders.failed;
     for (let index = 0; index < batches && !failed && !cancelled; index++) {
       ctx.df.setCustomStatus({ batch: index + 1, batches });
-      cancelled = ((yield ctx.df.callActivityWithRetry('restoreBatch', retry(), { ...ref, index })) as { cancelled: boolean }).cancelled;
+      cancelled = (
+        (yield ctx.df.callActivityWithRetry('restoreBatch', retry(), { ...ref, index })) as { cancelled: boolean }
+      ).cancelled;
     }
   } catch (e) {
     failed = `The restore failed unexpectedly: ${(e as Error).message.split('\n')[0]}`;
   }
-  return yield ctx.df.callActivityWithRetry('restoreFinish', retry(), { ...ref, cancelled, ...(failed ? { failed } : {}) });
+  return (yield ctx.df.callActivityWithRetry('restoreFinish', retry(), {
+    ...ref,
+    cancelled,
+    ...(failed ? { failed } : {}),
+  })) as unknown;
 };
 
 df.app.orchestration('restoreJob', restoreJob);
 df.app.activity('restorePlan', { handler: (input: unknown) => planRestore(services(), input as RestoreRef) });
 df.app.activity('restoreFolders', { handler: (input: unknown) => restoreFolders(services(), input as RestoreRef) });
-df.app.activity('restoreBatch', { handler: (input: unknown) => restoreBatch(services(), input as RestoreRef & { index: number }) });
-df.app.activity('restoreFinish', { handler: (input: unknown) => finishRestore(services(), input as RestoreRef & { cancelled: boolean; failed?: string }) });
+df.app.activity('restoreBatch', {
+  handler: (input: unknown) => restoreBatch(services(), input as RestoreRef & { index: number }),
+});
+df.app.activity('restoreFinish', {
+  handler: (input: unknown) => finishRestore(services(), input as RestoreRef & { cancelled: boolean; failed?: string }),
+});

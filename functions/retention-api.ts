@@ -4,22 +4,37 @@ import type { HttpRequest } from '@azure/functions';
 import { app } from '@azure/functions';
 import * as df from 'durable-functions';
 import { z } from 'zod';
-import { beginRetention, getRetentionRun, listRetentionRuns, retentionItemReports } from '../shared/retention/retention-steps';
+import {
+  beginRetention,
+  getRetentionRun,
+  listRetentionRuns,
+  retentionItemReports,
+} from '../shared/retention/retention-steps';
 import { services } from '../shared/runtime/services';
 import { body, clientIp, errorBody, handle, HttpError, json } from './http/respond';
 import { retentionInstanceId, type RetentionInput } from './retention-orchestration';
 
 df.app.client.http('retentionStart', {
-  route: 'accounts/{accountId}/retention-runs', methods: ['POST'], authLevel: 'anonymous',
+  route: 'accounts/{accountId}/retention-runs',
+  methods: ['POST'],
+  authLevel: 'anonymous',
   handler: async (req, client, context) =>
     handle('Backup.Administrator', async (_r, _c, principal) => {
       const s = services();
-      const accountId = req.params.accountId!;
+      const accountId = req.params.accountId;
       await s.inventory.getAccount(accountId);
       const now = s.now();
       const runId = `${now.toISOString().replace(/[-:.]/g, '').slice(0, 15)}-manual`;
-      await s.audit.record({ accountId, action: 'retention.start', principal, ...clientIp(req), subject: { runId } }, now);
-      const input: RetentionInput = { accountId, runId, trigger: 'manual', requestedBy: { id: principal.id, name: principal.name } };
+      await s.audit.record(
+        { accountId, action: 'retention.start', principal, ...clientIp(req), subject: { runId } },
+        now,
+      );
+      const input: RetentionInput = {
+        accountId,
+        runId,
+        trigger: 'manual',
+        requestedBy: { id: principal.id, name: principal.name },
+      };
       // The run's record exists before its orchestration starts, so the Location answers from the first poll.
       await beginRetention(s, input);
       try {
@@ -27,24 +42,38 @@ df.app.client.http('retentionStart', {
       } catch (e) {
         // Run ids are per second: a second start within it (the Durable API's 409) names the run that exists.
         if (!/status code: 409\b/.test((e as Error).message)) throw e;
-        return json(409, errorBody('retentionRunning', `Retention run '${runId}' of this account has just started; follow it at /api/accounts/${accountId}/retention-runs/${runId}.`));
+        return json(
+          409,
+          errorBody(
+            'retentionRunning',
+            `Retention run '${runId}' of this account has just started; follow it at /api/accounts/${accountId}/retention-runs/${runId}.`,
+          ),
+        );
       }
-      return json(202, { id: runId, status: 'running' }, { location: `/api/accounts/${accountId}/retention-runs/${runId}` });
+      return json(
+        202,
+        { id: runId, status: 'running' },
+        { location: `/api/accounts/${accountId}/retention-runs/${runId}` },
+      );
     })(req, context),
 });
 
 app.http('retentionRunsList', {
-  route: 'accounts/{accountId}/retention-runs', methods: ['GET'], authLevel: 'anonymous',
+  route: 'accounts/{accountId}/retention-runs',
+  methods: ['GET'],
+  authLevel: 'anonymous',
   handler: handle('Backup.Reader', async (req) => {
-    await services().inventory.getAccount(req.params.accountId!);
-    return json(200, { value: await listRetentionRuns(services(), req.params.accountId!) });
+    await services().inventory.getAccount(req.params.accountId);
+    return json(200, { value: await listRetentionRuns(services(), req.params.accountId) });
   }),
 });
 
 app.http('retentionRunsGet', {
-  route: 'accounts/{accountId}/retention-runs/{runId}', methods: ['GET'], authLevel: 'anonymous',
+  route: 'accounts/{accountId}/retention-runs/{runId}',
+  methods: ['GET'],
+  authLevel: 'anonymous',
   handler: handle('Backup.Reader', async (req) => {
-    const ref = { accountId: req.params.accountId!, runId: req.params.runId! };
+    const ref = { accountId: req.params.accountId, runId: req.params.runId };
     const run = await getRetentionRun(services(), ref);
     if (!run) throw new HttpError(404, 'notFound', `No retention run '${ref.runId}' in this account.`);
     const items = [];
@@ -56,24 +85,48 @@ app.http('retentionRunsGet', {
 const holdInput = z.object({ reason: z.string().trim().min(1).max(500) });
 
 /** PUT sets the hold (the reason is required), DELETE releases it; both audited. */
-async function changeHold(req: HttpRequest, principal: { id: string; name: string; tenantId: string }, target: 'account' | 'item'): Promise<ReturnType<typeof json>> {
+async function changeHold(
+  req: HttpRequest,
+  principal: { id: string; name: string; tenantId: string },
+  target: 'account' | 'item',
+): Promise<ReturnType<typeof json>> {
   const s = services();
-  const accountId = req.params.accountId!;
+  const accountId = req.params.accountId;
   const now = s.now();
-  const hold = req.method === 'PUT' ? { reason: (await body(req, holdInput)).reason, by: principal.name, at: now.toISOString() } : undefined;
-  const subject = target === 'account' ? { scope: 'account' } : { protectedItemId: req.params.itemId! };
-  await s.audit.record({ accountId, action: hold ? 'hold.set' : 'hold.release', principal, ...clientIp(req), subject: { ...subject, ...(hold ? { reason: hold.reason } : {}) } }, now);
-  if (target === 'account') return json(200, { hold: (await s.inventory.setAccountHold(accountId, hold, now)).hold ?? null });
-  const item = await s.inventory.updateProtectedItem(accountId, req.params.itemId!, ({ hold: _old, ...cur }) => ({ ...cur, ...(hold ? { hold } : {}) }));
+  const hold =
+    req.method === 'PUT'
+      ? { reason: (await body(req, holdInput)).reason, by: principal.name, at: now.toISOString() }
+      : undefined;
+  const subject = target === 'account' ? { scope: 'account' } : { protectedItemId: req.params.itemId };
+  await s.audit.record(
+    {
+      accountId,
+      action: hold ? 'hold.set' : 'hold.release',
+      principal,
+      ...clientIp(req),
+      subject: { ...subject, ...(hold ? { reason: hold.reason } : {}) },
+    },
+    now,
+  );
+  if (target === 'account')
+    return json(200, { hold: (await s.inventory.setAccountHold(accountId, hold, now)).hold ?? null });
+  const item = await s.inventory.updateProtectedItem(accountId, req.params.itemId, ({ hold: _old, ...cur }) => ({
+    ...cur,
+    ...(hold ? { hold } : {}),
+  }));
   return json(200, { hold: item.hold ?? null });
 }
 
 app.http('accountHold', {
-  route: 'accounts/{accountId}/hold', methods: ['PUT', 'DELETE'], authLevel: 'anonymous',
+  route: 'accounts/{accountId}/hold',
+  methods: ['PUT', 'DELETE'],
+  authLevel: 'anonymous',
   handler: handle('Backup.Administrator', async (req, _c, principal) => changeHold(req, principal, 'account')),
 });
 
 app.http('protectedItemHold', {
-  route: 'accounts/{accountId}/protected-items/{itemId}/hold', methods: ['PUT', 'DELETE'], authLevel: 'anonymous',
+  route: 'accounts/{accountId}/protected-items/{itemId}/hold',
+  methods: ['PUT', 'DELETE'],
+  authLevel: 'anonymous',
   handler: handle('Backup.Administrator', async (req, _c, principal) => changeHold(req, principal, 'item')),
 });

@@ -5,7 +5,18 @@ import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, RetryOptions } from 'durable-functions';
 import type { InvocationContext } from '@azure/functions';
 import {
-  beginRetention, emptyTotals, finishRetention, ITEM_PAGE, RetentionRef, RetentionRunDoc, RetentionTotals, retentionCollect, retentionItemIds, retentionMark, retentionPruneItem, SLICES,
+  beginRetention,
+  emptyTotals,
+  finishRetention,
+  ITEM_PAGE,
+  RetentionRef,
+  RetentionRunDoc,
+  RetentionTotals,
+  retentionCollect,
+  retentionItemIds,
+  retentionMark,
+  retentionPruneItem,
+  SLICES,
 } from '../shared/retention/retention-steps';
 import { services } from '../shared/runtime/services';
 
@@ -20,13 +31,20 @@ const steps = {
   retentionFinish: async (s: Services, ref: Parameters<typeof finishRetention>[1], context: InvocationContext) => {
     const run = await finishRetention(s, ref);
     // The shape the alert rules read (infra/): one line per run, and the storage-limit alarm when content was locked.
-    context.log(`RetentionRun ${JSON.stringify({ accountId: run.accountId, runId: run.id, status: run.status, ...run.totals })}`);
+    context.log(
+      `RetentionRun ${JSON.stringify({ accountId: run.accountId, runId: run.id, status: run.status, ...run.totals })}`,
+    );
     if (run.totals.blobsLocked > 0) {
-      context.warn(`VaultAlarm ${JSON.stringify({
-        severity: 'warning', code: 'repository.storageLimit', accountId: run.accountId, runId: run.id,
-        message: `The backup repository hit a storage API limit: ${run.totals.blobsLocked} content blob(s) retention freed could not be deleted (${run.locked?.[0]?.reason ?? 'refused'}).`,
-        fix: 'Content under an immutability policy or legal hold is deleted by a later run once it unlocks; if the repository is not meant to be immutable, check its policies, and check the storage account is enabled and reachable by the app.',
-      })}`);
+      context.warn(
+        `VaultAlarm ${JSON.stringify({
+          severity: 'warning',
+          code: 'repository.storageLimit',
+          accountId: run.accountId,
+          runId: run.id,
+          message: `The backup repository hit a storage API limit: ${run.totals.blobsLocked} content blob(s) retention freed could not be deleted (${run.locked?.[0]?.reason ?? 'refused'}).`,
+          fix: 'Content under an immutability policy or legal hold is deleted by a later run once it unlocks; if the repository is not meant to be immutable, check its policies, and check the storage account is enabled and reachable by the app.',
+        })}`,
+      );
     }
     return run.status;
   },
@@ -41,7 +59,11 @@ const retry = (): RetryOptions => {
   return r;
 };
 
-function* call<N extends Name>(ctx: OrchestrationContext, name: N, input: Parameters<Activities[N]>[1]): Generator<df.Task, Awaited<ReturnType<Activities[N]>>, unknown> {
+function* call<N extends Name>(
+  ctx: OrchestrationContext,
+  name: N,
+  input: Parameters<Activities[N]>[1],
+): Generator<df.Task, Awaited<ReturnType<Activities[N]>>, unknown> {
   return (yield ctx.df.callActivityWithRetry(name, retry(), input)) as Awaited<ReturnType<Activities[N]>>;
 }
 
@@ -62,11 +84,20 @@ const retentionJob: OrchestrationHandler = function* (ctx: OrchestrationContext)
   const totals = input.totals ?? emptyTotals();
   const locked: NonNullable<RetentionRunDoc['locked']> = [];
   try {
-    if (input.offset === undefined) yield* call(ctx, 'retentionBegin', { ...ref, trigger: input.trigger, ...(input.requestedBy ? { requestedBy: input.requestedBy } : {}) });
+    if (input.offset === undefined)
+      yield* call(ctx, 'retentionBegin', {
+        ...ref,
+        trigger: input.trigger,
+        ...(input.requestedBy ? { requestedBy: input.requestedBy } : {}),
+      });
     const offset = input.offset ?? 0;
     const ids = yield* call(ctx, 'retentionItemIds', { ...ref, offset });
     for (let i = 0; i < ids.length; i += FAN_OUT) {
-      const tasks = ids.slice(i, i + FAN_OUT).map((protectedItemId) => ctx.df.callActivityWithRetry('retentionPruneItem', retry(), { ...ref, protectedItemId }));
+      const tasks = ids
+        .slice(i, i + FAN_OUT)
+        .map((protectedItemId) =>
+          ctx.df.callActivityWithRetry('retentionPruneItem', retry(), { ...ref, protectedItemId }),
+        );
       for (const r of (yield ctx.df.Task.all(tasks)) as Array<Awaited<ReturnType<Activities['retentionPruneItem']>>>) {
         totals.items++;
         totals.pointsMarked += r.marked.length;
@@ -81,7 +112,9 @@ const retentionJob: OrchestrationHandler = function* (ctx: OrchestrationContext)
     }
     while (!(yield* call(ctx, 'retentionMark', ref)).done);
     for (let i = 0; i < SLICES.length; i += FAN_OUT) {
-      const tasks = SLICES.slice(i, i + FAN_OUT).map((slice) => ctx.df.callActivityWithRetry('retentionCollect', retry(), { ...ref, slice }));
+      const tasks = SLICES.slice(i, i + FAN_OUT).map((slice) =>
+        ctx.df.callActivityWithRetry('retentionCollect', retry(), { ...ref, slice }),
+      );
       for (const r of (yield ctx.df.Task.all(tasks)) as Array<Awaited<ReturnType<Activities['retentionCollect']>>>) {
         totals.blobsScanned += r.scanned;
         totals.blobsCondemned += r.condemned;
@@ -94,11 +127,18 @@ const retentionJob: OrchestrationHandler = function* (ctx: OrchestrationContext)
     }
     return yield* call(ctx, 'retentionFinish', { ...ref, totals, locked: locked.slice(0, 20) });
   } catch (e) {
-    return yield* call(ctx, 'retentionFinish', { ...ref, totals, locked, failed: (e as Error).message.split('\n')[0]! });
+    return yield* call(ctx, 'retentionFinish', {
+      ...ref,
+      totals,
+      locked,
+      failed: (e as Error).message.split('\n')[0],
+    });
   }
 };
 
-for (const [name, step] of Object.entries(steps) as Array<[Name, (s: Services, input: unknown, context: InvocationContext) => Promise<unknown>]>) {
+for (const [name, step] of Object.entries(steps) as Array<
+  [Name, (s: Services, input: unknown, context: InvocationContext) => Promise<unknown>]
+>) {
   df.app.activity(name, { handler: (input: unknown, context) => step(services(), input, context) });
 }
 df.app.orchestration('retentionJob', retentionJob);

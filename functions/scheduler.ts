@@ -16,14 +16,28 @@ df.app.client.timer('backupScheduler', {
       for (const sched of j.schedules) {
         if (sched.kind !== 'afterJob' || lastRuns.has(sched.jobId)) continue;
         const last = (await s.points.listRuns(j.accountId, sched.jobId)).find((r) => r.endedAt);
-        if (last?.endedAt) lastRuns.set(sched.jobId, { jobId: sched.jobId, outcome: last.status as RunOutcome, endedAt: new Date(last.endedAt) });
+        if (last?.endedAt)
+          lastRuns.set(sched.jobId, {
+            jobId: sched.jobId,
+            outcome: last.status as RunOutcome,
+            endedAt: new Date(last.endedAt),
+          });
       }
     }
     for (const job of jobs) {
       const due = dueStart(job, now, (id) => lastRuns.get(id));
       if (!due || !(await s.inventory.markScheduled(job, due.scheduledFor))) continue;
-      const r = await startBackup(client, { accountId: job.accountId, jobId: job.id, trigger: due.trigger, ...(due.stopAt ? { stopAt: due.stopAt.toISOString() } : {}) });
-      context.log(r.started ? `started job ${job.id} for ${due.scheduledFor.toISOString()}` : `job ${job.id} still running; occurrence ${due.scheduledFor.toISOString()} skipped`);
+      const r = await startBackup(client, {
+        accountId: job.accountId,
+        jobId: job.id,
+        trigger: due.trigger,
+        ...(due.stopAt ? { stopAt: due.stopAt.toISOString() } : {}),
+      });
+      context.log(
+        r.started
+          ? `started job ${job.id} for ${due.scheduledFor.toISOString()}`
+          : `job ${job.id} still running; occurrence ${due.scheduledFor.toISOString()} skipped`,
+      );
     }
   },
 });

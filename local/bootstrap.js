@@ -45,10 +45,32 @@ function ensureInstalled() {
 function build() {
   // A clean output: compiled files of deleted sources would otherwise still load (the app's main is a glob).
   fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
-  const status = run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
+  const status = run(process.execPath, [
+    path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'),
+    '-p',
+    'tsconfig.json',
+  ]);
   if (status !== 0) {
     console.error('[setup] TypeScript build failed');
     process.exit(status);
+  }
+}
+
+/** The formatter and the linter (type-checked rules) over every source: a test run fails on either, as on a test. */
+function lint() {
+  for (const [name, args] of [
+    [
+      'Prettier',
+      [path.join(root, 'node_modules', 'prettier', 'bin', 'prettier.cjs'), '--check', '.', '--log-level', 'warn'],
+    ],
+    ['ESLint', [path.join(root, 'node_modules', 'eslint', 'bin', 'eslint.js'), '.', '--max-warnings', '0']],
+  ]) {
+    console.log(`[test] ${name} ...`);
+    const status = run(process.execPath, args);
+    if (status !== 0) {
+      console.error(`[test] ${name} found problems: run \`npm run format\` (then fix what remains by hand)`);
+      process.exit(status);
+    }
   }
 }
 
@@ -59,6 +81,7 @@ if (!verb || !(verb in commands)) {
 }
 ensureInstalled();
 build();
+if (verb === 'test') lint();
 const target = verb === 'bench' ? [`dist/bench/${rest.shift()}.js`] : commands[verb];
 const status = run(process.execPath, ['--enable-source-maps', ...target, ...rest]);
 process.exit(status);

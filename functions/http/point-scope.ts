@@ -13,7 +13,7 @@ import { parse, unknownSelection } from './respond';
  */
 export async function pointScope(req: HttpRequest, withPoint: boolean) {
   const s = services();
-  const item = await s.inventory.getProtectedItem(req.params.accountId!, req.params.itemId!);
+  const item = await s.inventory.getProtectedItem(req.params.accountId, req.params.itemId);
   if (!withPoint) return { s, item, seq: 0 };
   const seq = parse(seqParam, req.params.seq, 'path.seq');
   usablePoint(await s.points.listPoints(item.accountId, item.id), seq, item.displayName);
@@ -21,7 +21,11 @@ export async function pointScope(req: HttpRequest, withPoint: boolean) {
 }
 
 /** The zip entries of a selection; ids the recovery point does not hold are a 400 naming them. */
-export async function selectedEntries(item: ProtectedItemDoc, seq: number, selection: { folders: readonly string[]; items: readonly string[] }) {
+export async function selectedEntries(
+  item: ProtectedItemDoc,
+  seq: number,
+  selection: { folders: readonly string[]; items: readonly string[] },
+) {
   try {
     return await exportSource(services(), item, seq, selection);
   } catch (e) {

@@ -11,15 +11,24 @@ import { Principal, Role, SigningKeysUnavailable, Unauthorized } from '../../sha
 import { PRODUCT_ID } from '../../shared/api/ids';
 import { clientIpOf } from '../../shared/audit/audit-log';
 import { services } from '../../shared/runtime/services';
+import { textOf } from '../../shared/domain/text';
 import { readCapped } from '../../shared/storage/read-all';
 
 export class HttpError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
 
-export const json = (status: number, body: unknown, headers?: Record<string, string>): HttpResponseInit => ({ status, jsonBody: body, ...(headers ? { headers } : {}) });
+export const json = (status: number, body: unknown, headers?: Record<string, string>): HttpResponseInit => ({
+  status,
+  jsonBody: body,
+  ...(headers ? { headers } : {}),
+});
 export const errorBody = (code: string, message: string) => ({ error: { code, message } });
 
 /**
@@ -30,9 +39,12 @@ export const MAX_JSON_BODY_BYTES = 4 * 1024 * 1024;
 
 /** Parses a JSON body with a schema; the 400 names every bad field. */
 export async function body<S extends z.ZodType>(request: HttpRequest, schema: S): Promise<z.infer<S>> {
-  const tooLarge = (): HttpError => new HttpError(413, 'payloadTooLarge', `body: larger than the ${MAX_JSON_BODY_BYTES} bytes this API accepts.`);
+  const tooLarge = (): HttpError =>
+    new HttpError(413, 'payloadTooLarge', `body: larger than the ${MAX_JSON_BODY_BYTES} bytes this API accepts.`);
   if (Number(request.headers.get('content-length') ?? 0) > MAX_JSON_BODY_BYTES) throw tooLarge();
-  const read = request.body ? await readCapped(request.body as unknown as AsyncIterable<Uint8Array>, MAX_JSON_BODY_BYTES) : { bytes: Buffer.alloc(0), truncated: false };
+  const read = request.body
+    ? await readCapped(request.body, MAX_JSON_BODY_BYTES)
+    : { bytes: Buffer.alloc(0), truncated: false };
   if (read.truncated) throw tooLarge();
   let raw: unknown;
   try {
@@ -44,20 +56,36 @@ export async function body<S extends z.ZodType>(request: HttpRequest, schema: S)
 }
 
 /** `body.selection.items[3]`: where a bad value is, as a caller would write it. */
-const fieldPath = (where: string, path: readonly PropertyKey[]): string => path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : `${out}.${String(key)}`), where);
+const fieldPath = (where: string, path: readonly PropertyKey[]): string =>
+  path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : `${out}.${String(key)}`), where);
 
 /** zod's messages say what was expected, never the value received: the caller's input is not echoed. */
 export function parse<S extends z.ZodType>(schema: S, raw: unknown, where: string): z.infer<S> {
   const r = schema.safeParse(raw);
   if (r.success) return r.data;
-  throw new HttpError(400, 'invalidRequest', r.error.issues.slice(0, 20).map((i) => `${fieldPath(where, i.path)}: ${i.message}`).join('; '));
+  throw new HttpError(
+    400,
+    'invalidRequest',
+    r.error.issues
+      .slice(0, 20)
+      .map((i) => `${fieldPath(where, i.path)}: ${i.message}`)
+      .join('; '),
+  );
 }
 
 /** A selection naming folders or items a recovery point does not hold: the 400 says where they are, not what. */
-export function unknownSelection(e: UnknownSelection, selection: { folders: readonly string[]; items: readonly string[] }, where: string): HttpError {
+export function unknownSelection(
+  e: UnknownSelection,
+  selection: { folders: readonly string[]; items: readonly string[] },
+  where: string,
+): HttpError {
   const fields = e.fields(selection);
   const more = e.folders.length + e.items.length - fields.length;
-  return new HttpError(400, 'invalidRequest', `${fields.map((f) => `${where}.${f}: not in this recovery point`).join('; ')}${more > 0 ? `; and ${more} more` : ''}`);
+  return new HttpError(
+    400,
+    'invalidRequest',
+    `${fields.map((f) => `${where}.${f}: not in this recovery point`).join('; ')}${more > 0 ? `; and ${more} more` : ''}`,
+  );
 }
 
 /**
@@ -65,15 +93,20 @@ export function unknownSelection(e: UnknownSelection, selection: { folders: read
  * also holds every query parameter and the top-level string fields of a JSON body; only the route's names are path.
  */
 export function routeParams(request: HttpRequest, context: InvocationContext): Record<string, string> {
-  const route = String((context.options.trigger as { route?: unknown }).route ?? '');
-  const names = [...route.matchAll(/\{\*?([A-Za-z_]\w*)[^}]*\}/g)].map((m) => m[1]!);
-  return Object.fromEntries(names.filter((n) => request.params[n] !== undefined).map((n) => [n, request.params[n]!]));
+  const route = textOf([(context.options.trigger as { route?: unknown }).route]);
+  const names = [...route.matchAll(/\{\*?([A-Za-z_]\w*)[^}]*\}/g)].map((m) => m[1]);
+  return Object.fromEntries(names.filter((n) => request.params[n] !== undefined).map((n) => [n, request.params[n]]));
 }
 
 /** Ids in the path are ids the product issues (GUIDs, `<account>.<kind>.<user>`): anything else names no document. */
 function checkPathIds(params: Record<string, string>): void {
   const bad = Object.entries(params).filter(([name, value]) => name.endsWith('Id') && !PRODUCT_ID.test(value));
-  if (bad.length) throw new HttpError(400, 'invalidRequest', bad.map(([name]) => `path.${name}: not an id this API issues`).join('; '));
+  if (bad.length)
+    throw new HttpError(
+      400,
+      'invalidRequest',
+      bad.map(([name]) => `path.${name}: not an id this API issues`).join('; '),
+    );
 }
 
 /** The caller's address as the platform's front end (and the deployment's own trusted proxies) recorded it. */
@@ -101,22 +134,37 @@ export function handle(role: Role, fn: Handler, opts: HandleOptions = {}) {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     try {
       const s = services();
-      if (!s.authorizer) throw new ConfigurationError(['M365V_API_TENANT_ID and M365V_API_AUDIENCE must be set: the API refuses every request without them']);
+      if (!s.authorizer)
+        throw new ConfigurationError([
+          'M365V_API_TENANT_ID and M365V_API_AUDIENCE must be set: the API refuses every request without them',
+        ]);
       const principal = await s.authorizer.authenticate(request.headers.get('authorization'));
       const params = routeParams(request, context);
       checkPathIds(params);
       if (opts.access !== 'listing') {
         const accountId = params.accountId;
-        await s.access.require(principal, role, { ...(accountId ? { accountId } : {}), scope: opts.access === 'global' ? 'global' : 'account', operation: context.functionName, method: request.method, ...clientIp(request) });
+        await s.access.require(principal, role, {
+          ...(accountId ? { accountId } : {}),
+          scope: opts.access === 'global' ? 'global' : 'account',
+          operation: context.functionName,
+          method: request.method,
+          ...clientIp(request),
+        });
       }
       return await fn(request, context, principal);
     } catch (e) {
       if (e instanceof Unauthorized) {
-        return json(e.status, errorBody(e.status === 401 ? 'unauthenticated' : 'forbidden', e.message), e.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : undefined);
+        return json(
+          e.status,
+          errorBody(e.status === 401 ? 'unauthenticated' : 'forbidden', e.message),
+          e.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : undefined,
+        );
       }
       if (e instanceof SigningKeysUnavailable) {
         context.error(e.message);
-        return json(503, errorBody('unavailable', 'The access token cannot be checked right now; retry later.'), { 'retry-after': '30' });
+        return json(503, errorBody('unavailable', 'The access token cannot be checked right now; retry later.'), {
+          'retry-after': '30',
+        });
       }
       if (e instanceof HttpError) return json(e.status, errorBody(e.code, e.message));
       if (e instanceof NotFound) return json(404, errorBody('notFound', e.message));

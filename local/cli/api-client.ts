@@ -16,16 +16,38 @@ export interface RunState {
 
 /** How a run ended: its id, status, alarms and summary figures side by side. */
 export type RunOutcome = Partial<Omit<RunSummary, 'status'>> & { runId: string; status: string; alarms: Alarm[] };
-export const outcomeOf = (run: RunState): RunOutcome => ({ runId: run.id, status: run.status, alarms: run.alarms, ...run.summary });
+export const outcomeOf = (run: RunState): RunOutcome => ({
+  runId: run.id,
+  status: run.status,
+  alarms: run.alarms,
+  ...run.summary,
+});
 
-function postForm(url: string, form: URLSearchParams, ca?: Buffer): Promise<{ status: number; body: Record<string, unknown> }> {
+function postForm(
+  url: string,
+  form: URLSearchParams,
+  ca?: Buffer,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const payload = form.toString();
-    const req = https.request(url, { method: 'POST', ...(ca ? { ca } : {}), headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(payload) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown> }));
-    });
+    const req = https.request(
+      url,
+      {
+        method: 'POST',
+        ...(ca ? { ca } : {}),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(payload) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>,
+          }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(payload);
   });
@@ -36,15 +58,32 @@ export interface TokenSource {
 }
 
 /** Client-credentials token for the product's API, cached until shortly before expiry. */
-export function clientCredentials(opts: { authorityHost: string; tenantId: string; clientId: string; clientSecret: string; scope: string; ca?: Buffer }): TokenSource {
+export function clientCredentials(opts: {
+  authorityHost: string;
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  scope: string;
+  ca?: Buffer;
+}): TokenSource {
   let cached: { value: string; until: number } | undefined;
   return {
     async token() {
       if (cached && Date.now() < cached.until) return cached.value;
       const url = `${opts.authorityHost.replace(/\/$/, '')}/${opts.tenantId}/oauth2/v2.0/token`;
-      const res = await postForm(url, new URLSearchParams({ grant_type: 'client_credentials', client_id: opts.clientId, client_secret: opts.clientSecret, scope: opts.scope }), opts.ca);
+      const res = await postForm(
+        url,
+        new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: opts.clientId,
+          client_secret: opts.clientSecret,
+          scope: opts.scope,
+        }),
+        opts.ca,
+      );
       const body = res.body as { access_token?: string; expires_in?: number; error_description?: string };
-      if (res.status !== 200 || !body.access_token) throw new Error(`token request failed: ${body.error_description?.split('\r\n')[0] ?? res.status}`);
+      if (res.status !== 200 || !body.access_token)
+        throw new Error(`token request failed: ${body.error_description?.split('\r\n')[0] ?? res.status}`);
       cached = { value: body.access_token, until: Date.now() + ((body.expires_in ?? 3600) - 300) * 1000 };
       return cached.value;
     },
@@ -60,19 +99,36 @@ export interface ApiResponse<T> {
 }
 
 export class ApiClient {
-  constructor(readonly baseUrl: string, private readonly tokens?: TokenSource) {}
+  constructor(
+    readonly baseUrl: string,
+    private readonly tokens?: TokenSource,
+  ) {}
 
   /** The response as it arrives, its body unread (downloads to stream). */
-  async request(method: string, path: string, body?: unknown, opts: { token?: string | null; headers?: Record<string, string> } = {}): Promise<Response> {
+  async request(
+    method: string,
+    path: string,
+    body?: unknown,
+    opts: { token?: string | null; headers?: Record<string, string> } = {},
+  ): Promise<Response> {
     const token = opts.token === undefined ? await this.tokens?.token() : opts.token;
     return fetch(new URL(path, this.baseUrl), {
       method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...opts.headers },
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...opts.headers,
+      },
       ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
     });
   }
 
-  async call<T = unknown>(method: string, path: string, body?: unknown, opts: { token?: string | null; headers?: Record<string, string> } = {}): Promise<ApiResponse<T>> {
+  async call<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    opts: { token?: string | null; headers?: Record<string, string> } = {},
+  ): Promise<ApiResponse<T>> {
     const res = await this.request(method, path, body, opts);
     const raw = Buffer.from(await res.arrayBuffer());
     const text = raw.toString('utf8');
@@ -86,9 +142,15 @@ export class ApiClient {
   }
 
   /** Runs a job now and waits for its run to end (`onStatus` sees the run at each poll). */
-  async runJob(accountId: string, jobId: string, timeoutMs?: number, onStatus?: (run: RunState) => void): Promise<RunOutcome> {
+  async runJob(
+    accountId: string,
+    jobId: string,
+    timeoutMs?: number,
+    onStatus?: (run: RunState) => void,
+  ): Promise<RunOutcome> {
     const started = await this.call<{ id: string }>('POST', `/api/accounts/${accountId}/jobs/${jobId}/run`);
-    if (started.status !== 202) throw new Error(`run request answered ${started.status}: ${JSON.stringify(started.body)}`);
+    if (started.status !== 202)
+      throw new Error(`run request answered ${started.status}: ${JSON.stringify(started.body)}`);
     return outcomeOf(await this.waitForRun<RunState>(started, onStatus, timeoutMs));
   }
 
@@ -96,9 +158,16 @@ export class ApiClient {
    * Follows an operation the API started (a job's run): polls the route its 202 named in `Location` until its status
    * is no longer `running`, reporting each state read. Takes the 202 itself or the route.
    */
-  async waitForRun<T extends { status: string }>(started: ApiResponse<unknown> | string, onStatus?: (state: T) => void, timeoutMs = 30 * 60_000): Promise<T> {
+  async waitForRun<T extends { status: string }>(
+    started: ApiResponse<unknown> | string,
+    onStatus?: (state: T) => void,
+    timeoutMs = 30 * 60_000,
+  ): Promise<T> {
     const location = typeof started === 'string' ? started : started.headers.get('location');
-    if (!location) throw new Error(`no Location to follow (status ${typeof started === 'string' ? '' : started.status}: ${typeof started === 'string' ? '' : JSON.stringify(started.body)})`);
+    if (!location)
+      throw new Error(
+        `no Location to follow (status ${typeof started === 'string' ? '' : started.status}: ${typeof started === 'string' ? '' : JSON.stringify(started.body)})`,
+      );
     const until = Date.now() + timeoutMs;
     for (let failures = 0; ; await new Promise((r) => setTimeout(r, 500))) {
       let state: ApiResponse<T>;
@@ -111,7 +180,8 @@ export class ApiClient {
         if (++failures > 3) throw e;
         continue;
       }
-      if (state.status !== 200) throw new Error(`GET ${location} answered ${state.status}: ${JSON.stringify(state.body)}`);
+      if (state.status !== 200)
+        throw new Error(`GET ${location} answered ${state.status}: ${JSON.stringify(state.body)}`);
       onStatus?.(state.body);
       if (state.body.status !== 'running') return state.body;
       if (Date.now() > until) throw new Error(`${location} still running after ${timeoutMs} ms`);

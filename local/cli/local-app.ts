@@ -39,7 +39,10 @@ export interface LocalApp {
    * its service principal (what per-account grants name): an operator with these app roles (none: grants only) and
    * membership in these security groups. Bound to the running host (ask again after restartHost).
    */
-  apiClientFor(displayName: string, opts?: { apiRoles?: string[]; groups?: string[] }): Promise<{ client: ApiClient; objectId: string }>;
+  apiClientFor(
+    displayName: string,
+    opts?: { apiRoles?: string[]; groups?: string[] },
+  ): Promise<{ client: ApiClient; objectId: string }>;
   env: NodeJS.ProcessEnv;
   /**
    * A URL of the Durable extension's HTTP API (below /runtime/webhooks/durabletask/) with its system key, as an
@@ -72,21 +75,38 @@ export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalAp
   const certDir = path.dirname(stack.cosmosCaCertFile);
   const emulator = await startM365Emulator({ certDir, ...opts.emulator });
   const ca = fs.readFileSync(emulator.caCertFile);
-  const summary = (query: string): Promise<DemoTenant> => new Promise<DemoTenant>((resolve, reject) => {
-    https.get(`${emulator.url}/_emulator/tenant${query}`, { ca }, (res: IncomingMessage) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as DemoTenant));
-    }).on('error', reject);
-  });
+  const summary = (query: string): Promise<DemoTenant> =>
+    new Promise<DemoTenant>((resolve, reject) => {
+      https
+        .get(`${emulator.url}/_emulator/tenant${query}`, { ca }, (res: IncomingMessage) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as DemoTenant));
+        })
+        .on('error', reject);
+    });
   const tenant = await summary('');
   const others = await Promise.all(emulator.tenants.slice(1).map((t) => summary(`?tenant=${t.tenantId}`)));
   const backupApp = tenant.apps.find((a) => a.displayName === 'm365-vault backup')!;
   // Other tenants' backup apps: '<domain label>-backup', e.g. 'fabrikam-backup'.
-  const otherSecrets = Object.fromEntries(others.map((t) => [`${t.domain.split('.')[0]}-backup`, t.apps.find((a) => a.displayName === 'm365-vault backup')!.clientSecret]));
+  const otherSecrets = Object.fromEntries(
+    others.map((t) => [
+      `${t.domain.split('.')[0]}-backup`,
+      t.apps.find((a) => a.displayName === 'm365-vault backup')!.clientSecret,
+    ]),
+  );
   // One file per app: test files running side by side share the stack's folder.
   const secretsFile = path.join(certDir, `local-secrets-${randomUUID()}.json`);
-  fs.writeFileSync(secretsFile, JSON.stringify({ 'demo-backup': backupApp.clientSecret, ...Object.fromEntries(tenant.apps.map((a) => [a.displayName.replace(/[^a-z0-9]+/gi, '-'), a.clientSecret])), ...otherSecrets, ...opts.secrets }), { mode: 0o600 });
+  fs.writeFileSync(
+    secretsFile,
+    JSON.stringify({
+      'demo-backup': backupApp.clientSecret,
+      ...Object.fromEntries(tenant.apps.map((a) => [a.displayName.replace(/[^a-z0-9]+/gi, '-'), a.clientSecret])),
+      ...otherSecrets,
+      ...opts.secrets,
+    }),
+    { mode: 0o600 },
+  );
   const env: NodeJS.ProcessEnv = {
     ...stack.env,
     ...(opts.cosmosDatabase ? { M365V_COSMOS_DATABASE: opts.cosmosDatabase } : {}),
@@ -100,35 +120,71 @@ export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalAp
     M365V_API_TENANT_ID: tenant.tenantId,
     M365V_API_AUDIENCE: API_AUDIENCE,
     M365V_SYNC_TIME_BOX_SECONDS: String(opts.syncTimeBoxSeconds ?? 60),
-    ...(opts.retentionGraceSeconds !== undefined ? { M365V_RETENTION_GRACE_SECONDS: String(opts.retentionGraceSeconds) } : {}),
+    ...(opts.retentionGraceSeconds !== undefined
+      ? { M365V_RETENTION_GRACE_SECONDS: String(opts.retentionGraceSeconds) }
+      : {}),
     // Fixed for the app's lifetime, so it holds across host restarts; known here only, as the key is in Azure.
     [SYSTEM_KEY_SETTING]: randomBytes(24).toString('base64url'),
     ...(opts.resumableFileBytes ? { M365V_RESUMABLE_FILE_BYTES: String(opts.resumableFileBytes) } : {}),
   };
   const startHost = async (): Promise<StartedChild & { url: string }> => {
-    const child = await spawnUntilReady('Functions host', path.join(repoRoot, 'dist/local/host/main.js'), ['--app', repoRoot, '--no-timers'], [/\[host\] listening on (\S+)/], {
-      env: { ...process.env, ...env }, onLine: (line: string) => {
-        opts.onHostLine?.(line);
-        // Debugging a test: M365V_TEST_HOST_LOG=1 shows the host's log.
-        if (process.env.M365V_TEST_HOST_LOG) process.stderr.write(`${line}\n`);
+    const child = await spawnUntilReady(
+      'Functions host',
+      path.join(repoRoot, 'dist/local/host/main.js'),
+      ['--app', repoRoot, '--no-timers'],
+      [/\[host\] listening on (\S+)/],
+      {
+        env: { ...process.env, ...env },
+        onLine: (line: string) => {
+          opts.onHostLine?.(line);
+          // Debugging a test: M365V_TEST_HOST_LOG=1 shows the host's log.
+          if (process.env.M365V_TEST_HOST_LOG) process.stderr.write(`${line}\n`);
+        },
       },
-    });
-    return { ...child, url: child.matches[0]![1]! };
+    );
+    return { ...child, url: child.matches[0][1] };
   };
   let host = await startHost();
   const client = (name: string): ApiClient => {
     const app = tenant.apps.find((a) => a.displayName === name)!;
-    return new ApiClient(host.url, clientCredentials({ authorityHost: emulator.authorityHost, tenantId: tenant.tenantId, clientId: app.clientId, clientSecret: app.clientSecret, scope: `${API_AUDIENCE}/.default`, ca }));
+    return new ApiClient(
+      host.url,
+      clientCredentials({
+        authorityHost: emulator.authorityHost,
+        tenantId: tenant.tenantId,
+        clientId: app.clientId,
+        clientSecret: app.clientSecret,
+        scope: `${API_AUDIENCE}/.default`,
+        ca,
+      }),
+    );
   };
   const app: LocalApp = {
-    stack, emulator, tenant, otherTenants: others, host, env,
+    stack,
+    emulator,
+    tenant,
+    otherTenants: others,
+    host,
+    env,
     durable: (p) => webhookUrl(host.url, p, String(env[SYSTEM_KEY_SETTING])),
     admin: client('m365-vault admin console'),
     reader: client('m365-vault auditor'),
     async apiClientFor(displayName, o = {}) {
-      const r = await control<{ clientId: string; objectId: string; clientSecret: string; error?: string }>(emulator, 'POST', 'apps', { displayName, apiRoles: o.apiRoles ?? [], groups: o.groups ?? [] });
+      const r = await control<{ clientId: string; objectId: string; clientSecret: string; error?: string }>(
+        emulator,
+        'POST',
+        'apps',
+        { displayName, apiRoles: o.apiRoles ?? [], groups: o.groups ?? [] },
+      );
       if (r.status !== 201) throw new Error(`registering app '${displayName}' failed: ${r.body.error ?? r.status}`);
-      const tokens = clientCredentials({ authorityHost: emulator.authorityHost, tenantId: tenant.tenantId, clientId: r.body.clientId, clientSecret: r.body.clientSecret, scope: `${API_AUDIENCE}/.default`, ca });
+      const tokens = clientCredentials({
+        authorityHost: emulator.authorityHost,
+        tenantId: tenant.tenantId,
+        clientId: r.body.clientId,
+        clientSecret: r.body.clientSecret,
+        scope: `${API_AUDIENCE}/.default`,
+        ca,
+      });
       return { client: new ApiClient(host.url, tokens), objectId: r.body.objectId };
     },
     async killHost() {

@@ -16,9 +16,12 @@ async function main(): Promise<void> {
   const started = Date.now();
   const report = await rebuildCatalog(log, database, {
     ...(accountId ? { accountId } : {}),
-    onProgress: (r) => process.stdout.write(`\r[rebuild] ${r.logs} logs, ${r.versionRecords} version records, ${r.documents} documents`),
+    onProgress: (r) =>
+      process.stdout.write(`\r[rebuild] ${r.logs} logs, ${r.versionRecords} version records, ${r.documents} documents`),
   });
-  process.stdout.write(`\n[rebuild] done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${JSON.stringify(report)}\n`);
+  process.stdout.write(
+    `\n[rebuild] done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${JSON.stringify(report)}\n`,
+  );
   client.dispose();
 }
 

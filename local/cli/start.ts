@@ -18,17 +18,27 @@ async function runWithProgress(app: LocalApp, accountId: string, jobId: string):
   const names = new Map<string, string>();
   let polling = Promise.resolve();
   const report = async (): Promise<void> => {
-    const items = await app.reader.call<{ value: Array<{ id: string; kind: string; address: string; displayName: string }> }>('GET', `/api/accounts/${accountId}/protected-items`);
-    for (const i of items.body.value ?? []) names.set(i.id, `${i.kind === 'mailbox' ? 'mailbox ' : 'OneDrive'} ${i.kind === 'mailbox' ? i.address : i.displayName}`);
+    const items = await app.reader.call<{
+      value: Array<{ id: string; kind: string; address: string; displayName: string }>;
+    }>('GET', `/api/accounts/${accountId}/protected-items`);
+    for (const i of items.body.value ?? [])
+      names.set(
+        i.id,
+        `${i.kind === 'mailbox' ? 'mailbox ' : 'OneDrive'} ${i.kind === 'mailbox' ? i.address : i.displayName}`,
+      );
     for (const [id, name] of names) {
-        if (reported.has(id)) continue;
-        const points = await app.reader.call<{ value: Array<{ runId: string; status: string; containers: Record<string, { written: number; bytes: number }> }> }>('GET', `/api/accounts/${accountId}/protected-items/${encodeURIComponent(id)}/recovery-points`);
-        const p = points.body.value?.find((x) => x.runId === runId && x.status !== 'running');
-        if (!p) continue;
-        reported.add(id);
-        const written = Object.values(p.containers).reduce((t, c) => t + c.written, 0);
-        const bytes = Object.values(p.containers).reduce((t, c) => t + c.bytes, 0);
-        console.log(`  ${p.status === 'success' ? '✔' : '⚠'} ${name.padEnd(48)} ${String(written).padStart(4)} changes  ${mb(bytes).padStart(8)}  ${p.status}`);
+      if (reported.has(id)) continue;
+      const points = await app.reader.call<{
+        value: Array<{ runId: string; status: string; containers: Record<string, { written: number; bytes: number }> }>;
+      }>('GET', `/api/accounts/${accountId}/protected-items/${encodeURIComponent(id)}/recovery-points`);
+      const p = points.body.value?.find((x) => x.runId === runId && x.status !== 'running');
+      if (!p) continue;
+      reported.add(id);
+      const written = Object.values(p.containers).reduce((t, c) => t + c.written, 0);
+      const bytes = Object.values(p.containers).reduce((t, c) => t + c.bytes, 0);
+      console.log(
+        `  ${p.status === 'success' ? '✔' : '⚠'} ${name.padEnd(48)} ${String(written).padStart(4)} changes  ${mb(bytes).padStart(8)}  ${p.status}`,
+      );
     }
   };
   const poll = setInterval(() => {
@@ -38,40 +48,99 @@ async function runWithProgress(app: LocalApp, accountId: string, jobId: string):
   clearInterval(poll);
   await polling;
   await report();
-  if (!run.summary) throw new Error(`the run ended ${run.status}${run.reason ? ` (${run.reason})` : ''}: ${run.alarms.map((a) => a.message).join('; ')}`);
+  if (!run.summary)
+    throw new Error(
+      `the run ended ${run.status}${run.reason ? ` (${run.reason})` : ''}: ${run.alarms.map((a) => a.message).join('; ')}`,
+    );
   const o = outcomeOf(run) as Required<RunOutcome>;
-  console.log(`  run ${o.runId}: ${o.status}; ${o.items} items (${o.itemsFailed} failed), ${o.written} versions written, ${o.deleted} deletions recorded`);
-  console.log(`  ${mb(o.bytes)} backed up, ${mb(o.storedBytes)} stored (dedup + compression ${(o.bytes / Math.max(1, o.storedBytes)).toFixed(2)}×); ${o.graphRequests} Graph requests, ${o.throttled} throttled; ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `  run ${o.runId}: ${o.status}; ${o.items} items (${o.itemsFailed} failed), ${o.written} versions written, ${o.deleted} deletions recorded`,
+  );
+  console.log(
+    `  ${mb(o.bytes)} backed up, ${mb(o.storedBytes)} stored (dedup + compression ${(o.bytes / Math.max(1, o.storedBytes)).toFixed(2)}×); ${o.graphRequests} Graph requests, ${o.throttled} throttled; ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
   return o;
 }
 
 /** Deletes a folder's messages, restores the folder in place through the API with progress, and checks the bytes. */
 async function restoreDemo(app: LocalApp, accountId: string, user: LocalApp['tenant']['users'][number]): Promise<void> {
   const itemId = `${accountId}.mailbox.${user.id}`;
-  const points = (await app.reader.call<{ value: Array<{ seq: number }> }>('GET', `/api/accounts/${accountId}/protected-items/${encodeURIComponent(itemId)}/recovery-points`)).body.value;
+  const points = (
+    await app.reader.call<{ value: Array<{ seq: number }> }>(
+      'GET',
+      `/api/accounts/${accountId}/protected-items/${encodeURIComponent(itemId)}/recovery-points`,
+    )
+  ).body.value;
   const seq = Math.max(...points.map((p) => p.seq));
-  const folders = (await app.reader.call<{ value: Array<{ id: string; name: string; folderId?: string; wellKnownName?: string }> }>('GET', `/api/accounts/${accountId}/protected-items/${encodeURIComponent(itemId)}/recovery-points/${seq}/folders`)).body.value;
+  const folders = (
+    await app.reader.call<{ value: Array<{ id: string; name: string; folderId?: string; wellKnownName?: string }> }>(
+      'GET',
+      `/api/accounts/${accountId}/protected-items/${encodeURIComponent(itemId)}/recovery-points/${seq}/folders`,
+    )
+  ).body.value;
   const inbox = folders.find((f) => f.wellKnownName === 'inbox')!;
   const folder = folders.find((f) => f.folderId === inbox.id) ?? inbox;
-  const messages = (await control<Array<{ id: string; internetMessageId: string }>>(app.emulator, 'GET', `mail/${user.id}/folders/${encodeURIComponent(folder.id)}/messages`)).body;
+  const messages = (
+    await control<Array<{ id: string; internetMessageId: string }>>(
+      app.emulator,
+      'GET',
+      `mail/${user.id}/folders/${encodeURIComponent(folder.id)}/messages`,
+    )
+  ).body;
   const before = new Map<string, string>();
   for (const m of messages) {
-    before.set(m.internetMessageId, createHash('sha256').update((await control(app.emulator, 'GET', `mail/${user.id}/messages/${encodeURIComponent(m.id)}/mime`)).raw).digest('hex'));
+    before.set(
+      m.internetMessageId,
+      createHash('sha256')
+        .update((await control(app.emulator, 'GET', `mail/${user.id}/messages/${encodeURIComponent(m.id)}/mime`)).raw)
+        .digest('hex'),
+    );
     await control(app.emulator, 'DELETE', `mail/${user.id}/messages/${encodeURIComponent(m.id)}`);
   }
-  console.log(`  deleted ${messages.length} messages from '${folder.name}'; restoring recovery point ${seq} (original location, skip what is there)`);
-  const started = await app.admin.call<{ id: string; error?: { message: string } }>('POST', `/api/accounts/${accountId}/restores`, { protectedItemId: itemId, seq, selection: { folders: [folder.id] }, target: { type: 'original', overwriteBehavior: 'skip' } });
+  console.log(
+    `  deleted ${messages.length} messages from '${folder.name}'; restoring recovery point ${seq} (original location, skip what is there)`,
+  );
+  const started = await app.admin.call<{ id: string; error?: { message: string } }>(
+    'POST',
+    `/api/accounts/${accountId}/restores`,
+    {
+      protectedItemId: itemId,
+      seq,
+      selection: { folders: [folder.id] },
+      target: { type: 'original', overwriteBehavior: 'skip' },
+    },
+  );
   if (started.status !== 202) throw new Error(`restore: ${started.status} ${started.body.error?.message ?? ''}`);
-  let r: { status: string; counts: { total: number; restored: number; skipped: number; failed: number } } = { status: 'running', counts: { total: 0, restored: 0, skipped: 0, failed: 0 } };
+  let r: { status: string; counts: { total: number; restored: number; skipped: number; failed: number } } = {
+    status: 'running',
+    counts: { total: 0, restored: 0, skipped: 0, failed: 0 },
+  };
   while (r.status === 'running') {
     await new Promise((res) => setTimeout(res, 200));
     r = (await app.reader.call<typeof r>('GET', `/api/accounts/${accountId}/restores/${started.body.id}`)).body;
-    process.stdout.write(`\r  restore ${started.body.id.slice(0, 8)}: ${r.status} ${r.counts.restored}/${r.counts.total} restored, ${r.counts.skipped} skipped, ${r.counts.failed} failed   `);
+    process.stdout.write(
+      `\r  restore ${started.body.id.slice(0, 8)}: ${r.status} ${r.counts.restored}/${r.counts.total} restored, ${r.counts.skipped} skipped, ${r.counts.failed} failed   `,
+    );
   }
-  const back = (await control<Array<{ id: string; internetMessageId: string }>>(app.emulator, 'GET', `mail/${user.id}/folders/${encodeURIComponent(folder.id)}/messages`)).body;
+  const back = (
+    await control<Array<{ id: string; internetMessageId: string }>>(
+      app.emulator,
+      'GET',
+      `mail/${user.id}/folders/${encodeURIComponent(folder.id)}/messages`,
+    )
+  ).body;
   let identical = 0;
-  for (const m of back) if (before.get(m.internetMessageId) === createHash('sha256').update((await control(app.emulator, 'GET', `mail/${user.id}/messages/${encodeURIComponent(m.id)}/mime`)).raw).digest('hex')) identical++;
-  console.log(`\n  ${back.length} of ${messages.length} messages are back in '${folder.name}', ${identical} byte-identical to what was deleted`);
+  for (const m of back)
+    if (
+      before.get(m.internetMessageId) ===
+      createHash('sha256')
+        .update((await control(app.emulator, 'GET', `mail/${user.id}/messages/${encodeURIComponent(m.id)}/mime`)).raw)
+        .digest('hex')
+    )
+      identical++;
+  console.log(
+    `\n  ${back.length} of ${messages.length} messages are back in '${folder.name}', ${identical} byte-identical to what was deleted`,
+  );
   if (identical !== messages.length) throw new Error('the restore did not bring every message back intact');
 }
 
@@ -83,38 +152,67 @@ async function main(): Promise<void> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
-    console.log(`  host      ${app.host.url}\n  emulator  ${app.emulator.url} (tenant ${app.tenant.domain})\n  blob      ${app.stack.blobUrl}\n  cosmos    ${app.stack.cosmosEndpoint}`);
+    console.log(
+      `  host      ${app.host.url}\n  emulator  ${app.emulator.url} (tenant ${app.tenant.domain})\n  blob      ${app.stack.blobUrl}\n  cosmos    ${app.stack.cosmosEndpoint}`,
+    );
 
     step('registering the Microsoft 365 account and a backup job through the API');
     const backupApp = app.tenant.apps.find((a) => a.displayName === 'm365-vault backup')!;
     const account = await app.admin.call<{ id: string }>('POST', '/api/accounts', {
-      displayName: `Demo tenant ${app.tenant.domain}`, tenantId: app.tenant.tenantId, clientId: backupApp.clientId, credential: { type: 'secret', secretName: 'demo-backup' },
+      displayName: `Demo tenant ${app.tenant.domain}`,
+      tenantId: app.tenant.tenantId,
+      clientId: backupApp.clientId,
+      credential: { type: 'secret', secretName: 'demo-backup' },
     });
     if (account.status !== 201) throw new Error(`account: ${account.status} ${JSON.stringify(account.body)}`);
     const job = await app.admin.call<{ id: string }>('POST', `/api/accounts/${account.body.id}/jobs`, {
-      name: 'Whole tenant, nightly', sources: { scope: 'account' },
-      schedules: [{ kind: 'daily', timeZone: 'Europe/Berlin', startAt: '22:00', endAt: '06:00', days: ['mon', 'tue', 'wed', 'thu', 'fri'] }],
+      name: 'Whole tenant, nightly',
+      sources: { scope: 'account' },
+      schedules: [
+        {
+          kind: 'daily',
+          timeZone: 'Europe/Berlin',
+          startAt: '22:00',
+          endAt: '06:00',
+          days: ['mon', 'tue', 'wed', 'thu', 'fri'],
+        },
+      ],
       options: { concurrency: 3 },
     });
     if (job.status !== 201) throw new Error(`job: ${job.status} ${JSON.stringify(job.body)}`);
-    console.log(`  account ${account.body.id}\n  job     ${job.body.id} (weekdays 22:00 Europe/Berlin, run now on demand)`);
+    console.log(
+      `  account ${account.body.id}\n  job     ${job.body.id} (weekdays 22:00 Europe/Berlin, run now on demand)`,
+    );
 
     step('full backup');
     await runWithProgress(app, account.body.id, job.body.id);
 
     step('users change the tenant: new mail in two mailboxes, a moved message, a new file');
     const [adele, bob] = app.tenant.users.filter((u) => u.licensed);
-    await control(app.emulator, 'POST', `mail/${adele!.id}/messages`, { folder: 'inbox', subject: 'Offsite agenda (new today)' });
-    const added = await control<{ id: string }>(app.emulator, 'POST', `mail/${bob!.id}/messages`, { folder: 'inbox', subject: 'Invoice 4711' });
-    await control(app.emulator, 'POST', `mail/${bob!.id}/messages/${encodeURIComponent(added.body.id)}/move`, { to: 'archive' });
-    await control(app.emulator, 'POST', `drive/${adele!.id}/files`, { name: 'Offsite agenda.txt', content: Buffer.from('Day 1: strategy\nDay 2: planning\n').toString('base64') });
-    console.log(`  ${adele!.userPrincipalName}: 1 new message, 1 new file; ${bob!.userPrincipalName}: 1 new message, moved to Archive`);
+    await control(app.emulator, 'POST', `mail/${adele.id}/messages`, {
+      folder: 'inbox',
+      subject: 'Offsite agenda (new today)',
+    });
+    const added = await control<{ id: string }>(app.emulator, 'POST', `mail/${bob.id}/messages`, {
+      folder: 'inbox',
+      subject: 'Invoice 4711',
+    });
+    await control(app.emulator, 'POST', `mail/${bob.id}/messages/${encodeURIComponent(added.body.id)}/move`, {
+      to: 'archive',
+    });
+    await control(app.emulator, 'POST', `drive/${adele.id}/files`, {
+      name: 'Offsite agenda.txt',
+      content: Buffer.from('Day 1: strategy\nDay 2: planning\n').toString('base64'),
+    });
+    console.log(
+      `  ${adele.userPrincipalName}: 1 new message, 1 new file; ${bob.userPrincipalName}: 1 new message, moved to Archive`,
+    );
 
     step('incremental backup (delta: only the changes travel)');
     await runWithProgress(app, account.body.id, job.body.id);
 
-    step(`an accident: ${adele!.userPrincipalName} empties a folder; restore it from the latest recovery point`);
-    await restoreDemo(app, account.body.id, adele!);
+    step(`an accident: ${adele.userPrincipalName} empties a folder; restore it from the latest recovery point`);
+    await restoreDemo(app, account.body.id, adele);
 
     step(`done in ${((Date.now() - started) / 1000).toFixed(1)} s; stopping`);
   } finally {

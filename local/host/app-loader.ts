@@ -27,9 +27,22 @@ function timeSpanMs(span: string | undefined): number | undefined {
   return (((Number(m[1] ?? 0) * 24 + Number(m[2])) * 60 + Number(m[3])) * 60 + Number(m[4])) * 1000;
 }
 
+/** The parts of host.json the local host reads. */
+interface HostJson {
+  functionTimeout?: string;
+  extensions?: {
+    http?: { routePrefix?: string };
+    durableTask?: {
+      hubName?: string;
+      maxConcurrentActivityFunctions?: number;
+      maxConcurrentOrchestratorFunctions?: number;
+    };
+  };
+}
+
 export function readHostConfig(appDir: string): HostConfig {
   const file = path.join(appDir, 'host.json');
-  const host = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, any>) : {};
+  const host = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as HostJson) : {};
   const durable = host.extensions?.durableTask ?? {};
   return {
     routePrefix: host.extensions?.http?.routePrefix ?? 'api',
@@ -43,7 +56,7 @@ export function readHostConfig(appDir: string): HostConfig {
 function globToRegex(glob: string): RegExp {
   let re = '';
   for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
+    const c = glob[i];
     if (glob.startsWith('**/', i)) {
       re += '(?:.*/)?';
       i += 2;
@@ -62,7 +75,13 @@ export function expandMain(appDir: string, main: string): string[] {
   const pattern = main.replace(/^\.\//, '');
   if (!/[*?]/.test(pattern)) return [path.join(appDir, pattern)];
   const segments = pattern.split('/');
-  const base = path.join(appDir, ...segments.slice(0, segments.findIndex((s) => /[*?]/.test(s))));
+  const base = path.join(
+    appDir,
+    ...segments.slice(
+      0,
+      segments.findIndex((s) => /[*?]/.test(s)),
+    ),
+  );
   const regex = globToRegex(pattern);
   const out: string[] = [];
   const walk = (dir: string): void => {
@@ -81,13 +100,16 @@ export function loadApp(appDir: string): LoadedApp {
   const registry = installCoreShim();
   const settingsFile = path.join(appDir, 'local.settings.json');
   if (fs.existsSync(settingsFile)) {
-    const values = (JSON.parse(fs.readFileSync(settingsFile, 'utf8')) as { Values?: Record<string, string> }).Values ?? {};
+    const values =
+      (JSON.parse(fs.readFileSync(settingsFile, 'utf8')) as { Values?: Record<string, string> }).Values ?? {};
     for (const [k, v] of Object.entries(values)) if (process.env[k] === undefined) process.env[k] = v;
   }
   const config = readHostConfig(appDir);
   const pkg = JSON.parse(fs.readFileSync(path.join(appDir, 'package.json'), 'utf8')) as { main?: string };
   const files = expandMain(appDir, pkg.main ?? 'index.js');
-  if (files.length === 0) throw new Error(`package.json main "${pkg.main}" matches no file under ${appDir} (build the app first)`);
+  if (files.length === 0)
+    throw new Error(`package.json main "${pkg.main}" matches no file under ${appDir} (build the app first)`);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loading the app's compiled files, as the worker does
   for (const f of files) require(f);
   return { registry, config, files };
 }

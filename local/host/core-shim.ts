@@ -60,10 +60,18 @@ export function installCoreShim(): CoreRegistry {
     version: '3.10.1',
     hostVersion: '4.1040.0',
     registerFunction(metadata: FunctionMetadata, callback: FunctionCallback) {
-      const trigger = Object.entries(metadata.bindings).find(([, b]) => b.direction === 'in' && /trigger$/i.test(b.type));
+      const trigger = Object.entries(metadata.bindings).find(
+        ([, b]) => b.direction === 'in' && /trigger$/i.test(b.type),
+      );
       if (!trigger) throw new Error(`function ${metadata.name} has no trigger binding`);
-      if (registry.functions.has(metadata.name)) throw new Error(`A function with the name "${metadata.name}" has already been registered.`);
-      registry.functions.set(metadata.name, { metadata, callback, triggerName: trigger[0], triggerType: trigger[1].type });
+      if (registry.functions.has(metadata.name))
+        throw new Error(`A function with the name "${metadata.name}" has already been registered.`);
+      registry.functions.set(metadata.name, {
+        metadata,
+        callback,
+        triggerName: trigger[0],
+        triggerType: trigger[1].type,
+      });
       return new Disposable(() => registry.functions.delete(metadata.name));
     },
     setProgrammingModel(model: ProgrammingModel) {
@@ -83,7 +91,10 @@ export function installCoreShim(): CoreRegistry {
     },
     Disposable,
   };
-  const mod = Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string; _cache: Record<string, unknown> };
+  const mod = Module as unknown as {
+    _resolveFilename: (request: string, ...rest: unknown[]) => string;
+    _cache: Record<string, unknown>;
+  };
   const original = mod._resolveFilename;
   mod._resolveFilename = function resolve(request: string, ...rest: unknown[]) {
     return request === VIRTUAL_ID ? VIRTUAL_ID : original.call(this, request, ...rest);

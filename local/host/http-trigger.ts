@@ -23,7 +23,10 @@ export const DEFAULT_BUFFERED_LIMIT = 104_857_600;
 export function byteSetting(name: string, value: string | undefined, fallback: number, min = 0): number {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < min) throw new Error(`${name} must be a whole number of bytes${min === 0 ? ' (0 turns the guard off)' : ''}, not '${value}'`);
+  if (!Number.isSafeInteger(n) || n < min)
+    throw new Error(
+      `${name} must be a whole number of bytes${min === 0 ? ' (0 turns the guard off)' : ''}, not '${value}'`,
+    );
   return n;
 }
 
@@ -74,7 +77,12 @@ export async function readBody(req: http.IncomingMessage, limit: number): Promis
 const forwardedFor = (req: http.IncomingMessage): string => {
   const peer = req.socket.remoteAddress ?? '';
   const sent = req.headers['x-forwarded-for'];
-  return [Array.isArray(sent) ? sent.join(', ') : sent, `${peer.includes(':') ? `[${peer}]` : peer}:${req.socket.remotePort ?? 0}`].filter(Boolean).join(', ');
+  return [
+    Array.isArray(sent) ? sent.join(', ') : sent,
+    `${peer.includes(':') ? `[${peer}]` : peer}:${req.socket.remotePort ?? 0}`,
+  ]
+    .filter(Boolean)
+    .join(', ');
 };
 
 const flatHeaders = (req: http.IncomingMessage): Record<string, string> => {
@@ -84,36 +92,78 @@ const flatHeaders = (req: http.IncomingMessage): Record<string, string> => {
   return out;
 };
 
-export function reply(res: http.ServerResponse, status: number, headers: http.OutgoingHttpHeaders = {}, body?: Buffer | string): void {
+export function reply(
+  res: http.ServerResponse,
+  status: number,
+  headers: http.OutgoingHttpHeaders = {},
+  body?: Buffer | string,
+): void {
   res.writeHead(status, headers);
   res.end(body);
 }
 
-const tooLarge = (res: http.ServerResponse, call: HttpCall, what: string, size: string, limit: number, setting: string): void => {
-  call.hostLog(`[host] ${call.method} ${call.url.pathname} (${call.fn.metadata.name}): ${what} is ${size}, over ${limit} bytes (${setting}); answered 413`);
+const tooLarge = (
+  res: http.ServerResponse,
+  call: HttpCall,
+  what: string,
+  size: string,
+  limit: number,
+  setting: string,
+): void => {
+  call.hostLog(
+    `[host] ${call.method} ${call.url.pathname} (${call.fn.metadata.name}): ${what} is ${size}, over ${limit} bytes (${setting}); answered 413`,
+  );
   reply(res, 413, { 'content-type': 'text/plain; charset=utf-8' }, `Request body too large (over ${limit} bytes).`);
 };
 
-export async function invokeBuffered(call: HttpCall, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+export async function invokeBuffered(
+  call: HttpCall,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): Promise<void> {
   const { maxRequestBodyBytes, maxBufferedBodyBytes } = call.limits;
-  const bufferedLimit = maxBufferedBodyBytes > 0 ? Math.min(maxBufferedBodyBytes, maxRequestBodyBytes) : maxRequestBodyBytes;
+  const bufferedLimit =
+    maxBufferedBodyBytes > 0 ? Math.min(maxBufferedBodyBytes, maxRequestBodyBytes) : maxRequestBodyBytes;
   let body: Buffer;
   try {
     body = await readBody(req, bufferedLimit);
   } catch (e) {
     if (!(e instanceof BodyTooLarge)) throw e;
-    const setting = bufferedLimit < maxRequestBodyBytes ? `${BUFFERED_LIMIT_SETTING}: without app.setup({ enableHttpStream: true }) it would reach the worker whole` : REQUEST_LIMIT_SETTING;
+    const setting =
+      bufferedLimit < maxRequestBodyBytes
+        ? `${BUFFERED_LIMIT_SETTING}: without app.setup({ enableHttpStream: true }) it would reach the worker whole`
+        : REQUEST_LIMIT_SETTING;
     return tooLarge(res, call, 'the request body', `over ${bufferedLimit} bytes`, bufferedLimit, setting);
   }
   const { url, method, fn } = call;
-  const rpcHttp = { method, url: url.href, headers: flatHeaders(req), query: Object.fromEntries(url.searchParams), params: call.params, body: { bytes: body } };
-  const result = await invokeFunction(call.registry, fn, [{ name: fn.triggerName, data: { http: rpcHttp } }, ...call.extraInputs], call.log);
-  const out = (result.returnValue as { http?: RpcHttpResponse } | undefined)?.http ?? (result.outputData?.find((o) => (o.data as { http?: unknown } | null)?.http)?.data as { http?: RpcHttpResponse } | undefined)?.http;
+  const rpcHttp = {
+    method,
+    url: url.href,
+    headers: flatHeaders(req),
+    query: Object.fromEntries(url.searchParams),
+    params: call.params,
+    body: { bytes: body },
+  };
+  const result = await invokeFunction(
+    call.registry,
+    fn,
+    [{ name: fn.triggerName, data: { http: rpcHttp } }, ...call.extraInputs],
+    call.log,
+  );
+  const out =
+    result.returnValue?.http ??
+    (result.outputData?.find((o) => o.data?.http)?.data as { http?: RpcHttpResponse } | undefined)?.http;
   if (!out) return reply(res, 204);
-  const bytes = out.body?.bytes ? Buffer.from(out.body.bytes) : out.body?.string !== undefined ? Buffer.from(out.body.string) : Buffer.alloc(0);
+  const bytes = out.body?.bytes
+    ? Buffer.from(out.body.bytes)
+    : out.body?.string !== undefined
+      ? Buffer.from(out.body.string)
+      : Buffer.alloc(0);
   if (maxBufferedBodyBytes > 0 && bytes.length > maxBufferedBodyBytes) {
-    call.hostLog(`[host] ${method} ${url.pathname} (${fn.metadata.name}): the response body is ${bytes.length} bytes, over the local host's limit of ${maxBufferedBodyBytes} (${BUFFERED_LIMIT_SETTING}). `
-      + 'Without app.setup({ enableHttpStream: true }), @azure/functions reads a response body whole into worker memory and sends it to the host in one gRPC message; stream it instead. Answered 500.');
+    call.hostLog(
+      `[host] ${method} ${url.pathname} (${fn.metadata.name}): the response body is ${bytes.length} bytes, over the local host's limit of ${maxBufferedBodyBytes} (${BUFFERED_LIMIT_SETTING}). ` +
+        'Without app.setup({ enableHttpStream: true }), @azure/functions reads a response body whole into worker memory and sends it to the host in one gRPC message; stream it instead. Answered 500.',
+    );
     return reply(res, 500);
   }
   const headers: http.OutgoingHttpHeaders = { ...(out.headers ?? {}) };
@@ -123,11 +173,28 @@ export async function invokeBuffered(call: HttpCall, req: http.IncomingMessage, 
 }
 
 /** Hop-by-hop headers a forwarding proxy does not pass on (RFC 9110 §7.6.1), as YARP drops them. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+]);
 
 function forwardable(headers: http.IncomingHttpHeaders): http.OutgoingHttpHeaders {
-  const named = new Set(String(headers.connection ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean));
-  return Object.fromEntries(Object.entries(headers).filter(([k, v]) => v !== undefined && !HOP_BY_HOP.has(k) && !named.has(k)));
+  const named = new Set(
+    String(headers.connection ?? '')
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean),
+  );
+  return Object.fromEntries(
+    Object.entries(headers).filter(([k, v]) => v !== undefined && !HOP_BY_HOP.has(k) && !named.has(k)),
+  );
 }
 
 /**
@@ -137,13 +204,19 @@ function forwardable(headers: http.IncomingHttpHeaders): http.OutgoingHttpHeader
  * as strings, anything else as JSON. @azure/functions builds `request.params` from every string among them, so with
  * streaming on a handler sees query parameters and JSON body fields in `params` too, not only route parameters.
  */
-export function bindingData(url: URL, params: Record<string, string>, headers: Record<string, string>, body: Buffer): Record<string, RpcTypedData> {
+export function bindingData(
+  url: URL,
+  params: Record<string, string>,
+  headers: Record<string, string>,
+  body: Buffer,
+): Record<string, RpcTypedData> {
   const typed = (v: unknown): RpcTypedData => (typeof v === 'string' ? { string: v } : { json: JSON.stringify(v) });
   const out: Record<string, RpcTypedData> = {};
   if (body.length > 0) {
     try {
       const parsed: unknown = JSON.parse(body.toString('utf8'));
-      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) for (const [k, v] of Object.entries(parsed)) out[k] = typed(v);
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+        for (const [k, v] of Object.entries(parsed)) out[k] = typed(v);
     } catch {
       // not JSON: no binding data from the body
     }
@@ -155,7 +228,12 @@ export function bindingData(url: URL, params: Record<string, string>, headers: R
   return out;
 }
 
-export async function invokeStreamed(call: HttpCall, req: http.IncomingMessage, res: http.ServerResponse, httpUri: string): Promise<void> {
+export async function invokeStreamed(
+  call: HttpCall,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  httpUri: string,
+): Promise<void> {
   const { url, method, fn, limits } = call;
   // The host reads a request body whole to compute the binding data, then forwards it: an upload is held by the
   // host (up to its limit), never by the worker.
@@ -164,7 +242,14 @@ export async function invokeStreamed(call: HttpCall, req: http.IncomingMessage, 
     body = await readBody(req, limits.maxRequestBodyBytes);
   } catch (e) {
     if (!(e instanceof BodyTooLarge)) throw e;
-    return tooLarge(res, call, 'the request body', `over ${limits.maxRequestBodyBytes} bytes`, limits.maxRequestBodyBytes, REQUEST_LIMIT_SETTING);
+    return tooLarge(
+      res,
+      call,
+      'the request body',
+      `over ${limits.maxRequestBodyBytes} bytes`,
+      limits.maxRequestBodyBytes,
+      REQUEST_LIMIT_SETTING,
+    );
   }
   const invocationId = randomUUID();
   const headers = flatHeaders(req);
@@ -192,25 +277,38 @@ export async function invokeStreamed(call: HttpCall, req: http.IncomingMessage, 
   });
   forwarded.end(body);
   const triggerMetadata = bindingData(url, call.params, headers, body);
-  const invoked = invokeFunction(call.registry, fn, [{ name: fn.triggerName, data: { http: {} } }, ...call.extraInputs], call.log, triggerMetadata, invocationId);
+  const invoked = invokeFunction(
+    call.registry,
+    fn,
+    [{ name: fn.triggerName, data: { http: {} } }, ...call.extraInputs],
+    call.log,
+    triggerMetadata,
+    invocationId,
+  );
   const [invocation, response] = await Promise.allSettled([invoked, responded]);
   const failed = [invocation, response].find((r) => r.status === 'rejected');
   if (!failed) return;
   forwarded.destroy();
-  if (res.destroyed && !res.writableFinished) return call.hostLog(`[host] ${method} ${url.pathname} (${fn.metadata.name}): the client went away before the response ended`);
-  call.hostLog(`[host] ${method} ${url.pathname} (${fn.metadata.name}) failed: ${String((failed.reason as Error)?.stack ?? failed.reason)}`);
+  if (res.destroyed && !res.writableFinished)
+    return call.hostLog(
+      `[host] ${method} ${url.pathname} (${fn.metadata.name}): the client went away before the response ended`,
+    );
+  call.hostLog(
+    `[host] ${method} ${url.pathname} (${fn.metadata.name}) failed: ${String((failed.reason as Error)?.stack ?? failed.reason)}`,
+  );
   // Before the response started: a 500, as for a failed buffered invocation. After: the client sees the transfer cut.
   if (!res.headersSent) reply(res, 500);
   else res.destroy();
 }
 
 export function cookieHeader(c: Record<string, unknown>): string {
-  const v = (x: unknown): unknown => (x && typeof x === 'object' && 'value' in (x as object) ? (x as { value: unknown }).value : x);
+  const v = (x: unknown): unknown => (x && typeof x === 'object' && 'value' in x ? x.value : x);
   const parts = [`${String(c.name)}=${String(c.value)}`];
   if (v(c.domain)) parts.push(`Domain=${String(v(c.domain))}`);
   if (v(c.path)) parts.push(`Path=${String(v(c.path))}`);
   const expires = v(c.expires) as { seconds?: number } | undefined;
-  if (expires && typeof expires === 'object' && expires.seconds) parts.push(`Expires=${new Date(Number(expires.seconds) * 1000).toUTCString()}`);
+  if (expires && typeof expires === 'object' && expires.seconds)
+    parts.push(`Expires=${new Date(Number(expires.seconds) * 1000).toUTCString()}`);
   if (v(c.maxAge)) parts.push(`Max-Age=${String(v(c.maxAge))}`);
   if (v(c.secure)) parts.push('Secure');
   if (v(c.httpOnly)) parts.push('HttpOnly');

@@ -3,7 +3,14 @@
 import { randomUUID } from 'node:crypto';
 import type { CoreRegistry, RegisteredFunction } from './core-shim';
 
-export type RpcTypedData = { string?: string; json?: string; bytes?: Uint8Array; int?: number | string; double?: number; http?: unknown } | null;
+export type RpcTypedData = {
+  string?: string;
+  json?: string;
+  bytes?: Uint8Array;
+  int?: number | string;
+  double?: number;
+  http?: unknown;
+} | null;
 
 export interface InvocationResult {
   returnValue?: RpcTypedData & { http?: RpcHttpResponse };
@@ -25,13 +32,21 @@ async function runHooks(registry: CoreRegistry, name: string, context: Record<st
   for (const hook of registry.hooks.get(name) ?? []) await hook(context);
 }
 
-export async function runAppHook(registry: CoreRegistry, name: 'appStart' | 'appTerminate', appDir: string): Promise<void> {
+export async function runAppHook(
+  registry: CoreRegistry,
+  name: 'appStart' | 'appTerminate',
+  appDir: string,
+): Promise<void> {
   await runHooks(registry, name, { hookData: appHookData, appHookData, functionAppDirectory: appDir });
 }
 
 export async function invokeFunction(
-  registry: CoreRegistry, fn: RegisteredFunction, inputData: Array<{ name: string; data: RpcTypedData }>, log: Logger,
-  triggerMetadata: Record<string, RpcTypedData> = {}, invocationId: string = randomUUID(),
+  registry: CoreRegistry,
+  fn: RegisteredFunction,
+  inputData: Array<{ name: string; data: RpcTypedData }>,
+  log: Logger,
+  triggerMetadata: Record<string, RpcTypedData> = {},
+  invocationId: string = randomUUID(),
 ): Promise<InvocationResult> {
   const model = registry.programmingModel;
   if (!model) throw new Error('the app registered no programming model (is @azure/functions loaded?)');
@@ -40,7 +55,8 @@ export async function invokeFunction(
     request: { inputData, triggerMetadata },
     metadata: fn.metadata,
     state: undefined,
-    log: (level: string, category: string, message: string) => log(level, category === 'system' ? `${fn.metadata.name} (system)` : fn.metadata.name, message),
+    log: (level: string, category: string, message: string) =>
+      log(level, category === 'system' ? `${fn.metadata.name} (system)` : fn.metadata.name, message),
   };
   const invocationModel = model.getInvocationModel(coreCtx);
   const { context, inputs } = await invocationModel.getArguments();
@@ -49,7 +65,14 @@ export async function invokeFunction(
   coreCtx.state = 'preInvocationHooks';
   await runHooks(registry, 'preInvocation', pre);
   coreCtx.state = 'invocation';
-  const post: Record<string, unknown> = { hookData, appHookData, invocationContext: context, inputs: pre.inputs, result: undefined, error: undefined };
+  const post: Record<string, unknown> = {
+    hookData,
+    appHookData,
+    invocationContext: context,
+    inputs: pre.inputs,
+    result: undefined,
+    error: undefined,
+  };
   try {
     post.result = await invocationModel.invokeFunction(context, pre.inputs, pre.functionCallback);
   } catch (e) {
@@ -57,7 +80,7 @@ export async function invokeFunction(
   }
   coreCtx.state = 'postInvocationHooks';
   await runHooks(registry, 'postInvocation', post);
-  if (post.error) throw post.error;
+  if (post.error) throw post.error as Error;
   return invocationModel.getResponse(context, post.result) as Promise<InvocationResult>;
 }
 
@@ -70,7 +93,8 @@ export async function workerCapabilities(registry: CoreRegistry): Promise<Record
 }
 
 /** Encodes a value the way the host sends binding data: strings as strings, everything else as JSON. */
-export const toTypedData = (value: unknown): RpcTypedData => (typeof value === 'string' ? { string: value } : { json: JSON.stringify(value ?? null) });
+export const toTypedData = (value: unknown): RpcTypedData =>
+  typeof value === 'string' ? { string: value } : { json: JSON.stringify(value ?? null) };
 
 /** Decodes a function's RpcTypedData return value. */
 export function fromTypedData(data: RpcTypedData | undefined): unknown {

@@ -19,8 +19,12 @@ async function main(): Promise<void> {
   const storage = process.env.AzureWebJobsStorage;
   if (!storage) throw new Error('AzureWebJobsStorage is not set (the local stack provides it)');
   const host = await startHost({
-    appDir, port: Number(value('--port') ?? 0), storageConnectionString: storage, timers: !args.includes('--no-timers'),
-    maxPayloadBytes: payloadLimit(process.env[PAYLOAD_LIMIT_SETTING]), http: httpLimitsFrom(process.env),
+    appDir,
+    port: Number(value('--port') ?? 0),
+    storageConnectionString: storage,
+    timers: !args.includes('--no-timers'),
+    maxPayloadBytes: payloadLimit(process.env[PAYLOAD_LIMIT_SETTING]),
+    http: httpLimitsFrom(process.env),
     ...(process.env[SYSTEM_KEY_SETTING] ? { durableSystemKey: process.env[SYSTEM_KEY_SETTING] } : {}),
   });
   console.log(`[host] listening on ${host.url}`);

@@ -3,10 +3,18 @@
 // emulated).
 
 const FIELDS = [
-  { min: 0, max: 59 }, { min: 0, max: 59 }, { min: 0, max: 23 }, { min: 1, max: 31 }, { min: 1, max: 12 }, { min: 0, max: 6 },
+  { min: 0, max: 59 },
+  { min: 0, max: 59 },
+  { min: 0, max: 23 },
+  { min: 1, max: 31 },
+  { min: 1, max: 12 },
+  { min: 0, max: 6 },
 ] as const;
 const NAMES: Array<Record<string, number>> = [
-  {}, {}, {}, {},
+  {},
+  {},
+  {},
+  {},
   { jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, oct: 10, nov: 11, dec: 12 },
   { sun: 0, mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6 },
 ];
@@ -17,11 +25,12 @@ export interface CronSchedule {
 }
 
 function parseField(text: string, index: number): Set<number> {
-  const { min, max } = FIELDS[index]!;
+  const { min, max } = FIELDS[index];
   const values = new Set<number>();
   const value = (v: string): number => {
-    const n = NAMES[index]![v.toLowerCase()] ?? Number(v);
-    if (!Number.isInteger(n) || n < min || n > (index === 5 ? 7 : max)) throw new Error(`"${v}" is out of range ${min}-${max}`);
+    const n = NAMES[index][v.toLowerCase()] ?? Number(v);
+    if (!Number.isInteger(n) || n < min || n > (index === 5 ? 7 : max))
+      throw new Error(`"${v}" is out of range ${min}-${max}`);
     return index === 5 && n === 7 ? 0 : n;
   };
   for (const part of text.split(',')) {
@@ -31,8 +40,8 @@ function parseField(text: string, index: number): Set<number> {
     let lo: number = min;
     let hi: number = max;
     if (range !== '*') {
-      const [a, b] = range!.split('-');
-      lo = value(a!);
+      const [a, b] = range.split('-');
+      lo = value(a);
       hi = b === undefined ? (stepText === undefined ? lo : max) : value(b);
     }
     for (let n = lo; n <= hi; n += step) values.add(n);
@@ -42,7 +51,10 @@ function parseField(text: string, index: number): Set<number> {
 
 export function parseNcrontab(expression: string): CronSchedule {
   const fields = expression.trim().split(/\s+/);
-  if (fields.length !== 6) throw new Error(`"${expression}" is not a six-field NCRONTAB expression ({second} {minute} {hour} {day} {month} {day-of-week})`);
+  if (fields.length !== 6)
+    throw new Error(
+      `"${expression}" is not a six-field NCRONTAB expression ({second} {minute} {hour} {day} {month} {day-of-week})`,
+    );
   const sets = fields.map((f, i) => {
     try {
       return parseField(f, i);
@@ -50,7 +62,14 @@ export function parseNcrontab(expression: string): CronSchedule {
       throw new Error(`NCRONTAB "${expression}", field ${i + 1}: ${(e as Error).message}`, { cause: e });
     }
   });
-  const [sec, min, hour, day, month, dow] = sets as [Set<number>, Set<number>, Set<number>, Set<number>, Set<number>, Set<number>];
+  const [sec, min, hour, day, month, dow] = sets as [
+    Set<number>,
+    Set<number>,
+    Set<number>,
+    Set<number>,
+    Set<number>,
+    Set<number>,
+  ];
   const dayRestricted = fields[3] !== '*';
   const dowRestricted = fields[5] !== '*';
   const dayMatches = (d: Date): boolean => {

@@ -10,20 +10,30 @@ export interface CompiledRoute {
 }
 
 const CONSTRAINTS: Record<string, RegExp> = {
-  int: /^-?\d+$/, long: /^-?\d+$/, double: /^-?\d+(\.\d+)?$/, float: /^-?\d+(\.\d+)?$/, decimal: /^-?\d+(\.\d+)?$/,
-  bool: /^(true|false)$/i, alpha: /^[a-z]+$/i, guid: /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i, datetime: /^\d{4}-\d{2}-\d{2}/,
+  int: /^-?\d+$/,
+  long: /^-?\d+$/,
+  double: /^-?\d+(\.\d+)?$/,
+  float: /^-?\d+(\.\d+)?$/,
+  decimal: /^-?\d+(\.\d+)?$/,
+  bool: /^(true|false)$/i,
+  alpha: /^[a-z]+$/i,
+  guid: /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i,
+  datetime: /^\d{4}-\d{2}-\d{2}/,
 };
 
-type Segment =
-  | { literal: string }
-  | { name: string; catchAll: boolean; optional: boolean; constraint?: RegExp };
+type Segment = { literal: string } | { name: string; catchAll: boolean; optional: boolean; constraint?: RegExp };
 
 /** A template segment, parsed once: routes are matched on every request. */
 function parseSegment(seg: string): Segment {
   const m = /^\{(\*)?([A-Za-z_][\w]*)(?::([a-z]+))?(\?)?\}$/.exec(seg);
   if (!m) return { literal: seg.toLowerCase() };
   const [, catchAll, name, constraint, optional] = m;
-  return { name: name!, catchAll: !!catchAll, optional: !!optional, ...(constraint && CONSTRAINTS[constraint] ? { constraint: CONSTRAINTS[constraint] } : {}) };
+  return {
+    name: name,
+    catchAll: !!catchAll,
+    optional: !!optional,
+    ...(constraint && CONSTRAINTS[constraint] ? { constraint: CONSTRAINTS[constraint] } : {}),
+  };
 }
 
 export const pathSegments = (path: string): string[] => path.split('/').filter(Boolean);
@@ -42,7 +52,11 @@ export function malformedPath(path: string): boolean {
 }
 
 export function compileRoute(template: string): CompiledRoute {
-  const segments = template.replace(/^\/+|\/+$/g, '').split('/').filter(Boolean).map(parseSegment);
+  const segments = template
+    .replace(/^\/+|\/+$/g, '')
+    .split('/')
+    .filter(Boolean)
+    .map(parseSegment);
   const literal = segments.filter((s) => 'literal' in s).length;
   return {
     template,
@@ -53,7 +67,7 @@ export function compileRoute(template: string): CompiledRoute {
     matchSegments(parts) {
       const params: Record<string, string> = {};
       for (let i = 0; i < segments.length; i++) {
-        const seg = segments[i]!;
+        const seg = segments[i];
         if ('literal' in seg) {
           if (parts[i]?.toLowerCase() !== seg.literal) return null;
           continue;

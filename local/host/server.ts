@@ -8,12 +8,23 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { loadApp } from './app-loader';
 import type { RegisteredFunction } from './core-shim';
 import { fromTypedData, invokeFunction, runAppHook, RpcTypedData, toTypedData, workerCapabilities } from './invoke';
-import { BodyTooLarge, DEFAULT_BUFFERED_LIMIT, DEFAULT_REQUEST_LIMIT, HttpCall, HttpLimits, invokeBuffered, invokeStreamed, readBody, reply } from './http-trigger';
+import {
+  BodyTooLarge,
+  DEFAULT_BUFFERED_LIMIT,
+  DEFAULT_REQUEST_LIMIT,
+  HttpCall,
+  HttpLimits,
+  invokeBuffered,
+  invokeStreamed,
+  readBody,
+  reply,
+} from './http-trigger';
 import { compileRoute, CompiledRoute, malformedPath } from './route-template';
 import { parseNcrontab } from './ncrontab';
 import { DurableEngine, OrchestratorState } from './durable/engine';
 import { clientBindingData, DurableEndpoints, DurableHttpApi, hasSystemKey, WEBHOOKS_PATH } from './durable/http-api';
 import { InstanceStore } from './durable/instance-store';
+import { textOf } from '../../shared/domain/text';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from './durable/payload-limits';
 
 export interface HostOptions {
@@ -55,37 +66,55 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
   const log = opts.log ?? ((line: string) => console.log(line));
   const { registry, config, files } = loadApp(opts.appDir);
   registry.logSink = (level, category, message) => log(`[${category}] ${level}: ${message}`);
-  const invokeLog = (level: string, fnName: string, message: string): void => log(`[${fnName}] ${level === 'information' ? '' : `${level}: `}${message}`);
+  const invokeLog = (level: string, fnName: string, message: string): void =>
+    log(`[${fnName}] ${level === 'information' ? '' : `${level}: `}${message}`);
 
   const fns = [...registry.functions.values()];
   const byType = (type: string): RegisteredFunction[] => fns.filter((f) => f.triggerType === type);
   const orchestrators = new Map(byType('orchestrationTrigger').map((f) => [f.metadata.name, f]));
   const activities = new Map(byType('activityTrigger').map((f) => [f.metadata.name, f]));
-  const httpFns: HttpFunction[] = byType('httpTrigger').map((fn) => {
-    const trigger = fn.metadata.bindings[fn.triggerName]!;
-    return {
-      fn,
-      route: compileRoute(`${config.routePrefix ? `${config.routePrefix}/` : ''}${String(trigger.route ?? fn.metadata.name)}`),
-      methods: ((trigger.methods as string[] | undefined) ?? ['GET', 'POST']).map((m) => m.toUpperCase()),
-    };
-  }).sort((a, b) => b.route.specificity - a.route.specificity);
+  const httpFns: HttpFunction[] = byType('httpTrigger')
+    .map((fn) => {
+      const trigger = fn.metadata.bindings[fn.triggerName];
+      return {
+        fn,
+        route: compileRoute(
+          `${config.routePrefix ? `${config.routePrefix}/` : ''}${textOf([trigger.route], fn.metadata.name)}`,
+        ),
+        methods: ((trigger.methods as string[] | undefined) ?? ['GET', 'POST']).map((m) => m.toUpperCase()),
+      };
+    })
+    .sort((a, b) => b.route.specificity - a.route.specificity);
   const timerFns = byType('timerTrigger');
   for (const f of fns) {
-    if (!['orchestrationTrigger', 'activityTrigger', 'httpTrigger', 'timerTrigger'].includes(f.triggerType)) log(`[host] ${f.metadata.name}: ${f.triggerType} is not supported by the local host; skipped`);
+    if (!['orchestrationTrigger', 'activityTrigger', 'httpTrigger', 'timerTrigger'].includes(f.triggerType))
+      log(`[host] ${f.metadata.name}: ${f.triggerType} is not supported by the local host; skipped`);
   }
 
   const hub = config.hubName.replace(/[^A-Za-z0-9]/g, '') || 'TestHubName';
   const service = BlobServiceClient.fromConnectionString(opts.storageConnectionString);
-  const store = new InstanceStore(service.getContainerClient(`${hub.toLowerCase()}-history`.slice(0, 63)), TableClient.fromConnectionString(opts.storageConnectionString, `${hub}Instances`, { allowInsecureConnection: true }));
+  const store = new InstanceStore(
+    service.getContainerClient(`${hub.toLowerCase()}-history`.slice(0, 63)),
+    TableClient.fromConnectionString(opts.storageConnectionString, `${hub}Instances`, {
+      allowInsecureConnection: true,
+    }),
+  );
   await store.init();
 
   let baseUrl = '';
-  const endpoints: DurableEndpoints = { baseUrl: '', systemKey: opts.durableSystemKey || randomBytes(32).toString('base64url'), rpcBaseUrl: '' };
+  const endpoints: DurableEndpoints = {
+    baseUrl: '',
+    systemKey: opts.durableSystemKey || randomBytes(32).toString('base64url'),
+    rpcBaseUrl: '',
+  };
   const clientInputs = (fn: RegisteredFunction): Array<{ name: string; data: RpcTypedData }> =>
     Object.entries(fn.metadata.bindings)
       .filter(([, b]) => b.direction === 'in' && b.type === 'durableClient')
       .map(([name]) => ({ name, data: { string: JSON.stringify(clientBindingData(endpoints, hub)) } }));
-  const limits: HttpLimits = { maxRequestBodyBytes: opts.http?.maxRequestBodyBytes ?? DEFAULT_REQUEST_LIMIT, maxBufferedBodyBytes: opts.http?.maxBufferedBodyBytes ?? DEFAULT_BUFFERED_LIMIT };
+  const limits: HttpLimits = {
+    maxRequestBodyBytes: opts.http?.maxRequestBodyBytes ?? DEFAULT_REQUEST_LIMIT,
+    maxBufferedBodyBytes: opts.http?.maxBufferedBodyBytes ?? DEFAULT_BUFFERED_LIMIT,
+  };
   const httpUri = (await workerCapabilities(registry)).HttpUri;
 
   const engine = new DurableEngine({
@@ -97,43 +126,94 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
     hasOrchestrator: (name) => orchestrators.has(name),
     async runOrchestrator(name, binding) {
       const fn = orchestrators.get(name);
-      if (!fn) throw new Error(`The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.`);
-      const result = await invokeFunction(registry, fn, [{ name: fn.triggerName, data: { string: binding } }], invokeLog);
+      if (!fn)
+        throw new Error(`The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.`);
+      const result = await invokeFunction(
+        registry,
+        fn,
+        [{ name: fn.triggerName, data: { string: binding } }],
+        invokeLog,
+      );
       return fromTypedData(result.returnValue) as OrchestratorState;
     },
     async runActivity(name, input) {
       const fn = activities.get(name);
       if (!fn) throw new Error(`The function '${name}' doesn't exist, is disabled, or is not an activity function.`);
-      const result = await invokeFunction(registry, fn, [{ name: fn.triggerName, data: toTypedData(input) }, ...clientInputs(fn)], invokeLog);
+      const result = await invokeFunction(
+        registry,
+        fn,
+        [{ name: fn.triggerName, data: toTypedData(input) }, ...clientInputs(fn)],
+        invokeLog,
+      );
       return fromTypedData(result.returnValue);
     },
   });
-  const durableApi = new DurableHttpApi(engine, hub, (name) => orchestrators.has(name), () => endpoints);
+  const durableApi = new DurableHttpApi(
+    engine,
+    hub,
+    (name) => orchestrators.has(name),
+    () => endpoints,
+  );
 
-  async function fireTimer(fn: RegisteredFunction, last: Date | null, next: Date | null, isPastDue = false): Promise<void> {
-    const payload = { Schedule: { AdjustForDST: true }, ScheduleStatus: { Last: (last ?? new Date(0)).toISOString(), Next: (next ?? new Date()).toISOString(), LastUpdated: new Date().toISOString() }, IsPastDue: isPastDue };
-    await invokeFunction(registry, fn, [{ name: fn.triggerName, data: { json: JSON.stringify(payload) } }, ...clientInputs(fn)], invokeLog);
+  async function fireTimer(
+    fn: RegisteredFunction,
+    last: Date | null,
+    next: Date | null,
+    isPastDue = false,
+  ): Promise<void> {
+    const payload = {
+      Schedule: { AdjustForDST: true },
+      ScheduleStatus: {
+        Last: (last ?? new Date(0)).toISOString(),
+        Next: (next ?? new Date()).toISOString(),
+        LastUpdated: new Date().toISOString(),
+      },
+      IsPastDue: isPastDue,
+    };
+    await invokeFunction(
+      registry,
+      fn,
+      [{ name: fn.triggerName, data: { json: JSON.stringify(payload) } }, ...clientInputs(fn)],
+      invokeLog,
+    );
   }
 
   async function fireFunction(name: string, input?: unknown): Promise<void> {
     const fn = registry.functions.get(name);
     if (!fn) throw new Error(`no function named ${name}`);
     if (fn.triggerType === 'timerTrigger') return fireTimer(fn, null, null);
-    await invokeFunction(registry, fn, [{ name: fn.triggerName, data: toTypedData(input) }, ...clientInputs(fn)], invokeLog);
+    await invokeFunction(
+      registry,
+      fn,
+      [{ name: fn.triggerName, data: toTypedData(input) }, ...clientInputs(fn)],
+      invokeLog,
+    );
   }
 
-  const failed = (req: http.IncomingMessage, res: http.ServerResponse) => (e: Error): void => {
-    log(`[host] ${req.method} ${req.url} failed: ${e.stack ?? e.message}`);
-    if (!res.headersSent) res.writeHead(500);
-    res.end();
-  };
+  const failed =
+    (req: http.IncomingMessage, res: http.ServerResponse) =>
+    (e: Error): void => {
+      log(`[host] ${req.method} ${req.url} failed: ${e.stack ?? e.message}`);
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    };
 
   async function durable(req: http.IncomingMessage, res: http.ServerResponse, path: string, url: URL): Promise<void> {
     const query = new URLSearchParams(url.searchParams);
     const token = req.headers['x-ms-continuation-token'];
     if (typeof token === 'string') query.set('continuationToken', token);
-    const r = await durableApi.handle((req.method ?? 'GET').toUpperCase(), path, query, await readBody(req, limits.maxRequestBodyBytes));
-    reply(res, r.status, { ...(r.body !== undefined ? { 'content-type': 'application/json; charset=utf-8' } : {}), ...r.headers }, r.body !== undefined ? JSON.stringify(r.body) : undefined);
+    const r = await durableApi.handle(
+      (req.method ?? 'GET').toUpperCase(),
+      path,
+      query,
+      await readBody(req, limits.maxRequestBodyBytes),
+    );
+    reply(
+      res,
+      r.status,
+      { ...(r.body !== undefined ? { 'content-type': 'application/json; charset=utf-8' } : {}), ...r.headers },
+      r.body !== undefined ? JSON.stringify(r.body) : undefined,
+    );
   }
 
   const server = http.createServer((req, res) => void serve(req, res).catch(failed(req, res)));
@@ -146,13 +226,17 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
       return;
     }
     socket.on('data', () => undefined);
-    socket.end(`HTTP/1.1 ${err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    socket.end(
+      `HTTP/1.1 ${err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+    );
   });
   // The worker's own channel to the extension (rpcBaseUrl): reachable from this machine only, without a key, like
   // the loopback endpoint the extension opens beside the Functions host in Azure.
   const rpcServer = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', endpoints.rpcBaseUrl);
-    const run = url.pathname.startsWith(RPC) ? durable(req, res, url.pathname.slice(RPC.length), url) : Promise.resolve(reply(res, 404));
+    const run = url.pathname.startsWith(RPC)
+      ? durable(req, res, url.pathname.slice(RPC.length), url)
+      : Promise.resolve(reply(res, 404));
     void run.catch(failed(req, res));
   });
 
@@ -173,7 +257,7 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
       }
       const admin = /^\/admin\/functions\/([^/]+)$/.exec(url.pathname);
       if (admin && method === 'POST') {
-        const name = decodeURIComponent(admin[1]!);
+        const name = decodeURIComponent(admin[1]);
         const body = await readBody(req, limits.maxRequestBodyBytes);
         if (!registry.functions.has(name)) return reply(res, 404);
         const parsed = body.length ? (JSON.parse(body.toString('utf8')) as { input?: unknown }) : {};
@@ -192,7 +276,17 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
       return reply(res, 405, { Allow: [...new Set(candidates.flatMap((c) => c.h.methods))].join(', ') });
     }
     const hit = candidates.find((c) => c.h.methods.includes(method))!;
-    const call: HttpCall = { registry, fn: hit.h.fn, params: hit.params!, url, method, extraInputs: clientInputs(hit.h.fn), limits, log: invokeLog, hostLog: log };
+    const call: HttpCall = {
+      registry,
+      fn: hit.h.fn,
+      params: hit.params!,
+      url,
+      method,
+      extraInputs: clientInputs(hit.h.fn),
+      limits,
+      log: invokeLog,
+      hostLog: log,
+    };
     await (httpUri ? invokeStreamed(call, req, res, httpUri) : invokeBuffered(call, req, res));
   }
 
@@ -210,26 +304,42 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
   const timers: NodeJS.Timeout[] = [];
   if (opts.timers !== false) {
     for (const fn of timerFns) {
-      const trigger = fn.metadata.bindings[fn.triggerName]!;
+      const trigger = fn.metadata.bindings[fn.triggerName];
       const expression = String(trigger.schedule).replace(/^%([^%]+)%$/, (_, n: string) => process.env[n] ?? '');
       const schedule = parseNcrontab(expression);
       let last: Date | null = null;
       const arm = (): void => {
         const next = schedule.next(new Date());
-        timers.push(setTimeout(() => {
-          void fireTimer(fn, last, schedule.next(next)).catch((e: Error) => log(`[host] timer ${fn.metadata.name} failed: ${e.message}`));
-          last = next;
-          arm();
-        }, Math.min(next.getTime() - Date.now(), 2 ** 31 - 1)));
+        timers.push(
+          setTimeout(
+            () => {
+              void fireTimer(fn, last, schedule.next(next)).catch((e: Error) =>
+                log(`[host] timer ${fn.metadata.name} failed: ${e.message}`),
+              );
+              last = next;
+              arm();
+            },
+            Math.min(next.getTime() - Date.now(), 2 ** 31 - 1),
+          ),
+        );
       };
       arm();
-      if (trigger.runOnStartup) void fireTimer(fn, null, schedule.next(new Date())).catch((e: Error) => log(`[host] timer ${fn.metadata.name} failed: ${e.message}`));
+      if (trigger.runOnStartup)
+        void fireTimer(fn, null, schedule.next(new Date())).catch((e: Error) =>
+          log(`[host] timer ${fn.metadata.name} failed: ${e.message}`),
+        );
     }
   }
 
-  log(`[host] loaded ${files.length} file(s), ${fns.length} function(s): ${fns.map((f) => `${f.metadata.name} (${f.triggerType})`).join(', ')}`);
+  log(
+    `[host] loaded ${files.length} file(s), ${fns.length} function(s): ${fns.map((f) => `${f.metadata.name} (${f.triggerType})`).join(', ')}`,
+  );
   if (recovered) log(`[host] resumed ${recovered} unfinished orchestration(s)`);
-  log(httpUri ? `[host] HTTP streaming on: requests and responses go through the worker's proxy at ${httpUri}` : `[host] HTTP streaming off: bodies cross the worker boundary whole (at most ${limits.maxBufferedBodyBytes || limits.maxRequestBodyBytes} bytes)`);
+  log(
+    httpUri
+      ? `[host] HTTP streaming on: requests and responses go through the worker's proxy at ${httpUri}`
+      : `[host] HTTP streaming off: bodies cross the worker boundary whole (at most ${limits.maxBufferedBodyBytes || limits.maxRequestBodyBytes} bytes)`,
+  );
   for (const h of httpFns) log(`[host] ${h.methods.join(',')} ${baseUrl}/${h.route.template}`);
 
   return {

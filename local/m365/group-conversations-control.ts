@@ -10,7 +10,7 @@ import { isoSeconds } from './tenant/message';
 import './tenant/group-mailbox'; // registers every tenant's group mailboxes
 
 function mailboxOf(ctx: ControlContext): GroupMailbox {
-  const mb = ctx.tenant.groupMailboxes.of(ctx.params.groupId!);
+  const mb = ctx.tenant.groupMailboxes.of(ctx.params.groupId);
   if (!mb) throw new ControlError(404, `no Microsoft 365 group '${ctx.params.groupId}'`);
   return mb;
 }
@@ -19,7 +19,13 @@ const POST = z.object({
   body: z.string(),
   /** Sender: a user id or UPN; the group's first member by default. */
   from: z.string().optional(),
-  attachment: z.object({ name: z.string().min(1), contentType: z.string().default('application/octet-stream'), contentBase64: z.string() }).optional(),
+  attachment: z
+    .object({
+      name: z.string().min(1),
+      contentType: z.string().default('application/octet-stream'),
+      contentBase64: z.string(),
+    })
+    .optional(),
 });
 
 function newPost(ctx: ControlContext, mb: GroupMailbox, b: z.infer<typeof POST>): NewPost {
@@ -27,8 +33,21 @@ function newPost(ctx: ControlContext, mb: GroupMailbox, b: z.infer<typeof POST>)
   if (!sender) throw new ControlError(404, `no user '${b.from}'`);
   const bytes = b.attachment && Buffer.from(b.attachment.contentBase64, 'base64');
   return {
-    from: { name: sender.displayName, address: sender.mail ?? sender.userPrincipalName }, body: b.body,
-    attachments: b.attachment && bytes ? [{ name: b.attachment.name, contentType: b.attachment.contentType, size: bytes.length, isInline: false, lastModifiedDateTime: isoSeconds(ctx.emulator.clock.now()), source: { bytes } }] : [],
+    from: { name: sender.displayName, address: sender.mail ?? sender.userPrincipalName },
+    body: b.body,
+    attachments:
+      b.attachment && bytes
+        ? [
+            {
+              name: b.attachment.name,
+              contentType: b.attachment.contentType,
+              size: bytes.length,
+              isInline: false,
+              lastModifiedDateTime: isoSeconds(ctx.emulator.clock.now()),
+              source: { bytes },
+            },
+          ]
+        : [],
   };
 }
 
@@ -36,17 +55,34 @@ const MAILBOX = '/group-mailbox/{groupId}';
 
 registerControlRoutes([
   {
-    method: 'GET', path: `${MAILBOX}/conversations`,
-    handler: (ctx) => controlJson(200, mailboxOf(ctx).conversations().map((c) => ({
-      id: c.id, topic: c.topic, lastDeliveredDateTime: c.lastDeliveredDateTime,
-      threads: c.threads.map((t) => ({
-        id: t.thread.id, lastDeliveredDateTime: t.lastDeliveredDateTime,
-        posts: t.posts.map((p) => ({ id: p.id, from: p.from.address, receivedDateTime: p.receivedDateTime, inReplyTo: p.inReplyTo, attachments: p.attachments.length })),
-      })),
-    }))),
+    method: 'GET',
+    path: `${MAILBOX}/conversations`,
+    handler: (ctx) =>
+      controlJson(
+        200,
+        mailboxOf(ctx)
+          .conversations()
+          .map((c) => ({
+            id: c.id,
+            topic: c.topic,
+            lastDeliveredDateTime: c.lastDeliveredDateTime,
+            threads: c.threads.map((t) => ({
+              id: t.thread.id,
+              lastDeliveredDateTime: t.lastDeliveredDateTime,
+              posts: t.posts.map((p) => ({
+                id: p.id,
+                from: p.from.address,
+                receivedDateTime: p.receivedDateTime,
+                inReplyTo: p.inReplyTo,
+                attachments: p.attachments.length,
+              })),
+            })),
+          })),
+      ),
   },
   {
-    method: 'POST', path: `${MAILBOX}/conversations`,
+    method: 'POST',
+    path: `${MAILBOX}/conversations`,
     async handler(ctx) {
       const mb = mailboxOf(ctx);
       const b = await input(ctx, POST.extend({ topic: z.string().min(1) }));
@@ -55,31 +91,36 @@ registerControlRoutes([
     },
   },
   {
-    method: 'POST', path: `${MAILBOX}/threads/{threadId}/posts`,
+    method: 'POST',
+    path: `${MAILBOX}/threads/{threadId}/posts`,
     async handler(ctx) {
       const mb = mailboxOf(ctx);
       const b = await input(ctx, POST.extend({ inReplyTo: z.string().optional() }));
-      const view = mb.thread(ctx.params.threadId!);
+      const view = mb.thread(ctx.params.threadId);
       if (!view) throw new ControlError(404, `no thread '${ctx.params.threadId}'`);
       // A reply answers the named post, else the thread's latest, as a mail client's Reply would.
       const inReplyTo = b.inReplyTo ?? view.posts.at(-1)?.id ?? null;
-      if (inReplyTo !== null && !view.posts.some((p) => p.id === inReplyTo)) throw new ControlError(404, `no post '${inReplyTo}' in the thread`);
+      if (inReplyTo !== null && !view.posts.some((p) => p.id === inReplyTo))
+        throw new ControlError(404, `no post '${inReplyTo}' in the thread`);
       const post = mb.post(view.thread.id, { ...newPost(ctx, mb, b), inReplyTo })!;
       return controlJson(201, { id: post.id });
     },
   },
   {
-    method: 'DELETE', path: `${MAILBOX}/threads/{threadId}`,
+    method: 'DELETE',
+    path: `${MAILBOX}/threads/{threadId}`,
     handler(ctx) {
-      if (!mailboxOf(ctx).deleteThread(ctx.params.threadId!)) throw new ControlError(404, `no thread '${ctx.params.threadId}'`);
+      if (!mailboxOf(ctx).deleteThread(ctx.params.threadId))
+        throw new ControlError(404, `no thread '${ctx.params.threadId}'`);
       return { status: 204 };
     },
   },
   {
-    method: 'GET', path: `${MAILBOX}/posts/{postId}`,
+    method: 'GET',
+    path: `${MAILBOX}/posts/{postId}`,
     handler(ctx) {
       const mb = mailboxOf(ctx);
-      const post = mb.posts.get(ctx.params.postId!);
+      const post = mb.posts.get(ctx.params.postId);
       if (!post) throw new ControlError(404, `no post '${ctx.params.postId}'`);
       return controlJson(200, { ...postJson(mb, post, { attachments: true }), inReplyToId: post.inReplyTo });
     },

@@ -5,7 +5,10 @@ import { compileRoute, CompiledRoute } from '../host/route-template';
 import type { GraphContext, GraphResult } from './graph/router';
 
 /** What a non-Graph handler gets: the request, without Graph's caller and tenant. */
-export type HttpContext = Pick<GraphContext, 'method' | 'path' | 'params' | 'query' | 'headers' | 'body' | 'json' | 'emulator'>;
+export type HttpContext = Pick<
+  GraphContext,
+  'method' | 'path' | 'params' | 'query' | 'headers' | 'body' | 'json' | 'emulator'
+>;
 
 export interface HttpRouteSpec {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE' | '*';
@@ -22,7 +25,10 @@ export function registerHttpRoutes(routes: HttpRouteSpec[]): void {
 }
 
 /** The route for a request: 'method' when only the path matched, undefined when nothing did. */
-export function matchHttpRoute(method: string, path: string): { spec: HttpRouteSpec; params: Record<string, string> } | 'method' | undefined {
+export function matchHttpRoute(
+  method: string,
+  path: string,
+): { spec: HttpRouteSpec; params: Record<string, string> } | 'method' | undefined {
   let pathOnly = false;
   for (const r of registry) {
     const params = r.route.match(path);

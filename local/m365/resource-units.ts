@@ -47,8 +47,8 @@ export function chargingResourceUnits(routes: RouteSpec[]): RouteSpec[] {
       if (total >= s.perMinute) {
         // The request whose leaving the window brings the total under the budget decides the wait.
         let i = 0;
-        while (total >= s.perMinute) total -= spent[i++]!.cost;
-        throw throttled(Math.max(1, Math.ceil((spent[i - 1]!.at + 60_000 - now) / 1000)));
+        while (total >= s.perMinute) total -= spent[i++].cost;
+        throw throttled(Math.max(1, Math.ceil((spent[i - 1].at + 60_000 - now) / 1000)));
       }
       const result = await route.handler(ctx);
       spent.push({ at: now, cost: costOf(ctx, result) });
@@ -58,9 +58,14 @@ export function chargingResourceUnits(routes: RouteSpec[]): RouteSpec[] {
 }
 
 registerControlRoutes([
-  { method: 'GET', path: '/resource-units', handler: (ctx) => controlJson(200, { perMinute: stateOf(ctx.emulator).perMinute }) },
   {
-    method: 'PUT', path: '/resource-units',
+    method: 'GET',
+    path: '/resource-units',
+    handler: (ctx) => controlJson(200, { perMinute: stateOf(ctx.emulator).perMinute }),
+  },
+  {
+    method: 'PUT',
+    path: '/resource-units',
     async handler(ctx) {
       const s = stateOf(ctx.emulator);
       ({ perMinute: s.perMinute } = await input(ctx, z.object({ perMinute: z.number().int().min(1).nullable() })));

@@ -35,11 +35,16 @@ export interface EmulatorRuntime {
   verifyUrlToken(token: string): Record<string, unknown> | undefined;
 }
 
-export function urlSigner(clock: Clock, secret = randomBytes(32)): Pick<EmulatorRuntime, 'signUrlToken' | 'verifyUrlToken'> {
+export function urlSigner(
+  clock: Clock,
+  secret = randomBytes(32),
+): Pick<EmulatorRuntime, 'signUrlToken' | 'verifyUrlToken'> {
   const mac = (body: string): Buffer => createHmac('sha256', secret).update(body).digest();
   return {
     signUrlToken(claims, ttlSeconds) {
-      const body = Buffer.from(JSON.stringify({ ...claims, exp: clock.now() + ttlSeconds * 1000 })).toString('base64url');
+      const body = Buffer.from(JSON.stringify({ ...claims, exp: clock.now() + ttlSeconds * 1000 })).toString(
+        'base64url',
+      );
       return `${body}.${mac(body).toString('base64url')}`;
     },
     verifyUrlToken(token) {

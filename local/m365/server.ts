@@ -11,7 +11,15 @@ import { ensureLoopbackCert } from '../stack/loopback-cert';
 import { dispatchBatch } from './graph/batch';
 import { emptyCounters } from './graph/counters';
 import { GraphError } from './graph/errors';
-import { ConnectionFault, FaultSettings, faultSettingsSchema, Holds, parseThrottle, scriptedFault, Throttle } from './graph/faults';
+import {
+  ConnectionFault,
+  FaultSettings,
+  faultSettingsSchema,
+  Holds,
+  parseThrottle,
+  scriptedFault,
+  Throttle,
+} from './graph/faults';
 import { dispatchGraph, GraphResult, RouterDeps, ValidateToken } from './graph/router';
 import { matchHttpRoute } from './http-routes';
 import { validateGraphToken } from './auth/routes';
@@ -59,10 +67,20 @@ export interface M365Emulator {
 }
 
 function send(res: ServerResponse, r: GraphResult): Promise<void> {
-  const headers: Record<string, string> = { ...(r.json !== undefined ? { 'content-type': 'application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8' } : {}), ...r.headers };
+  const headers: Record<string, string> = {
+    ...(r.json !== undefined
+      ? {
+          'content-type':
+            'application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8',
+        }
+      : {}),
+    ...r.headers,
+  };
   if (r.stream) {
     res.writeHead(r.status, headers);
-    return pipeline(r.stream, res).catch(() => { res.destroy(); });
+    return pipeline(r.stream, res).catch(() => {
+      res.destroy();
+    });
   }
   const payload = r.bytes ?? (r.json !== undefined ? Buffer.from(JSON.stringify(r.json)) : Buffer.alloc(0));
   res.writeHead(r.status, { ...headers, 'content-length': String(payload.length) });
@@ -73,14 +91,17 @@ function send(res: ServerResponse, r: GraphResult): Promise<void> {
 function bodyReader(req: IncomingMessage): { read(): Promise<Buffer>; drain(): void } {
   let reading: Promise<Buffer> | undefined;
   return {
-    read: () => (reading ??= new Promise<Buffer>((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => resolve(Buffer.concat(chunks)));
-      req.on('error', reject);
-    })),
+    read: () =>
+      (reading ??= new Promise<Buffer>((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => resolve(Buffer.concat(chunks)));
+        req.on('error', reject);
+      })),
     // An unread body must still be consumed for the connection to be reused.
-    drain: () => { if (!reading) req.resume(); },
+    drain: () => {
+      if (!reading) req.resume();
+    },
   };
 }
 
@@ -89,12 +110,19 @@ export async function startM365Emulator(opts: EmulatorOptions): Promise<M365Emul
   const seed = opts.seed ?? 'contoso';
   const tenants = new TenantDirectory();
   for (const spec of [{ seed, profile: opts.profile }, ...(opts.extraTenants ?? [])]) {
-    tenants.add(new Tenant({ seed: spec.seed, profile: resolveProfile(spec.profile), now: clock.now }));
+    tenants.add(new Tenant({ seed: spec.seed, profile: resolveProfile(spec.profile), now: clock.now.bind(clock) }));
   }
   const faultRandom = rng(seed, 'faults');
   const runtime: EmulatorRuntime = {
-    clock, random: faultRandom, tenants, throttle: new Throttle(parseThrottle(opts.throttle ?? {}), clock), faults: faultSettingsSchema.parse(opts.faults ?? {}), holds: new Holds(),
-    counters: emptyCounters(), origin: '', ...urlSigner(clock),
+    clock,
+    random: faultRandom,
+    tenants,
+    throttle: new Throttle(parseThrottle(opts.throttle ?? {}), clock),
+    faults: faultSettingsSchema.parse(opts.faults ?? {}),
+    holds: new Holds(),
+    counters: emptyCounters(),
+    origin: '',
+    ...urlSigner(clock),
   };
   const deps: RouterDeps = { runtime, validate: opts.validate ?? validateGraphToken };
   const certDir = opts.certDir ?? path.join(os.tmpdir(), 'm365v-emulator');
@@ -104,14 +132,26 @@ export async function startM365Emulator(opts: EmulatorOptions): Promise<M365Emul
    * Scripted faults at pre-authenticated URLs (upload sessions, downloads): only rules that name a path apply there,
    * and never to the control API. Returns the error answer, or throws a connection fault after waiting out a hold.
    */
-  async function httpFault(method: string, path: string, template: string, closed: Promise<void>, read: () => Promise<Buffer>): Promise<GraphResult | 'lose' | undefined> {
+  async function httpFault(
+    method: string,
+    path: string,
+    template: string,
+    closed: Promise<void>,
+    read: () => Promise<Buffer>,
+  ): Promise<GraphResult | 'lose' | undefined> {
     if (path.startsWith('/_emulator/')) return undefined;
     const fault = scriptedFault(runtime.faults, { method, path, template, connection: true, pathRequired: true });
     if (!fault) return undefined;
     runtime.counters.faulted++;
     // A range refused or dropped still crossed the wire: the upload counter counts what the client sent.
-    if (method === 'PUT' && (fault instanceof GraphError || fault.action === 'drop')) runtime.counters.uploadBytes += (await read()).length;
-    if (fault instanceof GraphError) return { status: fault.status, headers: fault.options.headers ?? {}, json: { error: { code: fault.code, message: fault.message } } };
+    if (method === 'PUT' && (fault instanceof GraphError || fault.action === 'drop'))
+      runtime.counters.uploadBytes += (await read()).length;
+    if (fault instanceof GraphError)
+      return {
+        status: fault.status,
+        headers: fault.options.headers ?? {},
+        json: { error: { code: fault.code, message: fault.message } },
+      };
     if (fault.action === 'hold') {
       runtime.counters.held++;
       if (await runtime.holds.wait(closed)) return undefined;
@@ -127,18 +167,38 @@ export async function startM365Emulator(opts: EmulatorOptions): Promise<M365Emul
     const closed = new Promise<void>((resolve) => res.once('close', () => resolve()));
     let result: GraphResult;
     if (/^\/v1\.0(\/|$)/i.test(url.pathname)) {
-      const incoming = { method, url, headers: req.headers, body: body.read, closed };
-      result = method === 'POST' && /^\/v1\.0\/\$batch\/?$/i.test(url.pathname) ? await dispatchBatch(incoming, deps) : await dispatchGraph(incoming, deps);
+      const incoming = { method, url, headers: req.headers, body: body.read.bind(body), closed };
+      result =
+        method === 'POST' && /^\/v1\.0\/\$batch\/?$/i.test(url.pathname)
+          ? await dispatchBatch(incoming, deps)
+          : await dispatchGraph(incoming, deps);
     } else {
       const hit = matchHttpRoute(method, url.pathname);
-      if (hit === undefined) result = { status: 404, json: { error: { code: 'NotFound', message: `No emulated endpoint at ${url.pathname}.` } } };
-      else if (hit === 'method') result = { status: 405, json: { error: { code: 'MethodNotAllowed', message: `${method} is not allowed at ${url.pathname}.` } } };
+      if (hit === undefined)
+        result = {
+          status: 404,
+          json: { error: { code: 'NotFound', message: `No emulated endpoint at ${url.pathname}.` } },
+        };
+      else if (hit === 'method')
+        result = {
+          status: 405,
+          json: { error: { code: 'MethodNotAllowed', message: `${method} is not allowed at ${url.pathname}.` } },
+        };
       else {
-        const fault = await httpFault(method, url.pathname, hit.spec.path, closed, body.read);
-        result = fault && fault !== 'lose' ? fault : await hit.spec.handler({
-          method, path: url.pathname, params: hit.params, query: url.searchParams, headers: req.headers, body: body.read,
-          json: async <T>() => JSON.parse((await body.read()).toString('utf8')) as T, emulator: runtime,
-        });
+        const fault = await httpFault(method, url.pathname, hit.spec.path, closed, body.read.bind(body));
+        result =
+          fault && fault !== 'lose'
+            ? fault
+            : await hit.spec.handler({
+                method,
+                path: url.pathname,
+                params: hit.params,
+                query: url.searchParams,
+                headers: req.headers,
+                body: body.read.bind(body),
+                json: async <T>() => JSON.parse((await body.read()).toString('utf8')) as T,
+                emulator: runtime,
+              });
         if (fault === 'lose') result.lost = true;
       }
     }
@@ -159,10 +219,20 @@ export async function startM365Emulator(opts: EmulatorOptions): Promise<M365Emul
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
   runtime.origin = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    url: runtime.origin, graphBaseUrl: `${runtime.origin}/v1.0`, authorityHost: runtime.origin, caCertFile: certFile, tenantId: tenants.primary.id,
+    url: runtime.origin,
+    graphBaseUrl: `${runtime.origin}/v1.0`,
+    authorityHost: runtime.origin,
+    caCertFile: certFile,
+    tenantId: tenants.primary.id,
     tenants: tenants.list().map((t) => ({
-      tenantId: t.id, domain: t.domain,
-      apps: t.apps.map((a) => ({ clientId: a.clientId, displayName: a.displayName, ...(a.secrets[0] ? { clientSecret: a.secrets[0].value } : {}), roles: [...a.graphRoles] })),
+      tenantId: t.id,
+      domain: t.domain,
+      apps: t.apps.map((a) => ({
+        clientId: a.clientId,
+        displayName: a.displayName,
+        ...(a.secrets[0] ? { clientSecret: a.secrets[0].value } : {}),
+        roles: [...a.graphRoles],
+      })),
     })),
     tenant(idOrDomain) {
       const t = idOrDomain ? tenants.get(idOrDomain) : tenants.primary;
@@ -170,9 +240,10 @@ export async function startM365Emulator(opts: EmulatorOptions): Promise<M365Emul
       return t;
     },
     runtime,
-    stop: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -57,8 +57,18 @@ export type GenericList = SiteList & { items: ChangeLog<ListItemRecord> };
 
 /** Columns of the generated generic lists (Graph columnDefinition type facets); only these are writable. */
 export const LIST_COLUMNS: ReadonlyArray<{ name: string; facet: Record<string, unknown> }> = [
-  { name: 'Title', facet: { text: { allowMultipleLines: false, appendChangesToExistingText: false, linesForEditing: 0, maxLength: 255 } } },
-  { name: 'Status', facet: { choice: { allowTextEntry: false, choices: ['Not started', 'In progress', 'Done'], displayAs: 'dropDownMenu' } } },
+  {
+    name: 'Title',
+    facet: {
+      text: { allowMultipleLines: false, appendChangesToExistingText: false, linesForEditing: 0, maxLength: 255 },
+    },
+  },
+  {
+    name: 'Status',
+    facet: {
+      choice: { allowTextEntry: false, choices: ['Not started', 'In progress', 'Done'], displayAs: 'dropDownMenu' },
+    },
+  },
   { name: 'Priority', facet: { number: { decimalPlaces: 'none', displayAs: 'number', maximum: 3, minimum: 1 } } },
   { name: 'DueDate', facet: { dateTime: { displayAs: 'default', format: 'dateOnly' } } },
   { name: 'Done', facet: { boolean: {} } },
@@ -87,10 +97,31 @@ export class SiteStore {
   /** Site ids by generator key: every request resolves its site among all of them, and hashing is the cost. */
   private readonly ids = new Map<string, string>();
 
-  private make(kind: SiteKind, key: string, collectionKey: string, displayName: string, path: string, created: string, extra: Partial<Site> = {}): Site {
+  private make(
+    kind: SiteKind,
+    key: string,
+    collectionKey: string,
+    displayName: string,
+    path: string,
+    created: string,
+    extra: Partial<Site> = {},
+  ): Site {
     let id = this.ids.get(key);
-    if (!id) this.ids.set(key, (id = `${this.host},${guidOf(this.t.seed, 'site-collection', collectionKey)},${guidOf(this.t.seed, 'web', key)}`));
-    return { id, kind, name: path.split('/').pop() ?? '', displayName, description: kind === 'group' ? `Team site of ${displayName}` : '', path, createdDateTime: created, ...extra };
+    if (!id)
+      this.ids.set(
+        key,
+        (id = `${this.host},${guidOf(this.t.seed, 'site-collection', collectionKey)},${guidOf(this.t.seed, 'web', key)}`),
+      );
+    return {
+      id,
+      kind,
+      name: path.split('/').pop() ?? '',
+      displayName,
+      description: kind === 'group' ? `Team site of ${displayName}` : '',
+      path,
+      createdDateTime: created,
+      ...extra,
+    };
   }
 
   root(): Site {
@@ -99,19 +130,40 @@ export class SiteStore {
 
   /** Team sites of the Microsoft 365 groups that exist now (created and deleted groups included). */
   private groupSites(): Site[] {
-    return [...this.t.directory.groups.all()].filter((g) => g.groupTypes.includes('Unified'))
-      .map((g) => this.make('group', `group:${g.id}`, `group:${g.id}`, g.displayName, `/sites/${g.mailNickname}`, g.createdDateTime, { groupId: g.id }));
+    return [...this.t.directory.groups.all()]
+      .filter((g) => g.groupTypes.includes('Unified'))
+      .map((g) =>
+        this.make(
+          'group',
+          `group:${g.id}`,
+          `group:${g.id}`,
+          g.displayName,
+          `/sites/${g.mailNickname}`,
+          g.createdDateTime,
+          { groupId: g.id },
+        ),
+      );
   }
 
   private standalone(): Site[] {
     if (this.standaloneSites) return this.standaloneSites;
     const p = this.t.profile.sites;
     const at = (i: number): string => isoSeconds(this.t.created.getTime() - (90 - i) * 86_400_000);
-    const named = (names: string[], i: number): string => `${names[i % names.length]}${i >= names.length ? ` ${Math.floor(i / names.length) + 1}` : ''}`;
+    const named = (names: string[], i: number): string =>
+      `${names[i % names.length]}${i >= names.length ? ` ${Math.floor(i / names.length) + 1}` : ''}`;
     const sites: Site[] = [];
     for (let i = 0; i < p.communication; i++) {
       const name = named(COMMUNICATION_NAMES, i);
-      sites.push(this.make('communication', `communication:${i}`, `communication:${i}`, name, `/sites/${mailNickname(name)}`, at(i)));
+      sites.push(
+        this.make(
+          'communication',
+          `communication:${i}`,
+          `communication:${i}`,
+          name,
+          `/sites/${mailNickname(name)}`,
+          at(i),
+        ),
+      );
     }
     for (let i = 0; i < p.team; i++) {
       const name = named(TEAM_NAMES, i);
@@ -119,7 +171,12 @@ export class SiteStore {
     }
     // One subsite, so /sites/{id}/sites has something to enumerate.
     const parent = sites.find((s) => s.kind === 'team');
-    if (parent) sites.push(this.make('subsite', 'subsite:0', 'team:0', `${parent.displayName} Archive`, `${parent.path}/archive`, at(50), { parentId: parent.id }));
+    if (parent)
+      sites.push(
+        this.make('subsite', 'subsite:0', 'team:0', `${parent.displayName} Archive`, `${parent.path}/archive`, at(50), {
+          parentId: parent.id,
+        }),
+      );
     return (this.standaloneSites = sites);
   }
 
@@ -145,7 +202,7 @@ export class SiteStore {
   }
 
   private collectionId(site: Site): string {
-    return site.id.split(',')[1]!;
+    return site.id.split(',')[1];
   }
 
   state(site: Site): { lockState: LockState; archived: boolean } {
@@ -160,9 +217,11 @@ export class SiteStore {
   /** Throws what SharePoint answers on a locked or archived site: 423 for everything, or 403 for writes when read-only. */
   guard(site: Site, write: boolean): void {
     const s = this.state(site);
-    if (s.archived || s.lockState === 'noAccess') throw new GraphError(423, 'notAllowed', LOCKED, { innerCode: 'resourceLocked' });
+    if (s.archived || s.lockState === 'noAccess')
+      throw new GraphError(423, 'notAllowed', LOCKED, { innerCode: 'resourceLocked' });
     // Unverified: no source shows Graph's answer to a write on a ReadOnly site (README, deviations).
-    if (write && s.lockState === 'readOnly') throw new GraphError(403, 'accessDenied', 'Resource is temporarily read-only.', { innerCode: 'serviceReadOnly' });
+    if (write && s.lockState === 'readOnly')
+      throw new GraphError(403, 'accessDenied', 'Resource is temporarily read-only.', { innerCode: 'serviceReadOnly' });
   }
 
   webUrl(site: Site): string {
@@ -177,18 +236,31 @@ export class SiteStore {
       const list = this.list(site, 'documentLibrary', name, displayName);
       const group = site.groupId ? this.t.directory.group(site.groupId) : undefined;
       list.drive = openDrive(this.t, {
-        id: driveIdOf(this.t, `library:${list.id}`), driveType: 'documentLibrary', key: site.id, siteId: site.id,
+        id: driveIdOf(this.t, `library:${list.id}`),
+        driveType: 'documentLibrary',
+        key: site.id,
+        siteId: site.id,
         meta: {
-          name: displayName, description: '', createdDateTime: list.createdDateTime, lastModifiedDateTime: list.createdDateTime, webUrl: `${this.webUrl(site)}/${encodeURIComponent(name)}`,
-          owner: group ? { group: { id: group.id, displayName: group.displayName, email: group.mail } } : { user: { displayName: 'System Account' } },
+          name: displayName,
+          description: '',
+          createdDateTime: list.createdDateTime,
+          lastModifiedDateTime: list.createdDateTime,
+          webUrl: `${this.webUrl(site)}/${encodeURIComponent(name)}`,
+          owner: group
+            ? { group: { id: group.id, displayName: group.displayName, email: group.mail } }
+            : { user: { displayName: 'System Account' } },
         },
-        folders: ['General', 'Archive 2025'], guard: (write) => this.guard(site, write),
+        folders: ['General', 'Archive 2025'],
+        guard: (write) => this.guard(site, write),
       });
       return list;
     };
-    lists = [library('Shared Documents', 'Documents'), ...(site.kind === 'team' ? [library('Project Files', 'Project Files')] : [])];
+    lists = [
+      library('Shared Documents', 'Documents'),
+      ...(site.kind === 'team' ? [library('Project Files', 'Project Files')] : []),
+    ];
     for (let i = 0; i < this.t.profile.sites.listsPerSite; i++) {
-      const name = LIST_NAMES[i % LIST_NAMES.length]! + (i >= LIST_NAMES.length ? ` ${i}` : '');
+      const name = LIST_NAMES[i % LIST_NAMES.length] + (i >= LIST_NAMES.length ? ` ${i}` : '');
       const list = this.list(site, 'genericList', name, name);
       list.items = new ChangeLog(`lists/${list.id}`, this.itemBase(list), this.t.changes);
       lists.push(list);
@@ -198,7 +270,14 @@ export class SiteStore {
   }
 
   private list(site: Site, template: SiteList['template'], name: string, displayName: string): SiteList {
-    return { id: guidOf(this.t.seed, 'list', site.id, name), name, displayName, template, site, createdDateTime: site.createdDateTime };
+    return {
+      id: guidOf(this.t.seed, 'list', site.id, name),
+      name,
+      displayName,
+      template,
+      site,
+      createdDateTime: site.createdDateTime,
+    };
   }
 
   /** Items 1…itemsPerList, generated on demand from their number. */
@@ -212,8 +291,18 @@ export class SiteStore {
         const at = isoSeconds(this.t.anchor.getTime() - (n - i) * 3_600_000);
         const status = pick(r, ['Not started', 'In progress', 'Done']);
         return {
-          id: String(i + 1), version: 1, createdDateTime: at, lastModifiedDateTime: at, author: between(r, 0, 50),
-          fields: { Title: `${pick(r, TASKS)} ${pick(r, THINGS)} ${i + 1}`, Status: status, Priority: between(r, 1, 3), DueDate: `${due}T00:00:00Z`, Done: status === 'Done' },
+          id: String(i + 1),
+          version: 1,
+          createdDateTime: at,
+          lastModifiedDateTime: at,
+          author: between(r, 0, 50),
+          fields: {
+            Title: `${pick(r, TASKS)} ${pick(r, THINGS)} ${i + 1}`,
+            Status: status,
+            Priority: between(r, 1, 3),
+            DueDate: `${due}T00:00:00Z`,
+            Done: status === 'Done',
+          },
         };
       },
       indexOf: (id) => (/^[1-9]\d*$/.test(id) && Number(id) <= n ? Number(id) - 1 : undefined),
@@ -223,12 +312,15 @@ export class SiteStore {
   /** A list of the site by id or by name/title (Graph accepts both). */
   listOf(site: Site, idOrName: string): SiteList | undefined {
     const key = idOrName.toLowerCase();
-    return this.listsOf(site).find((l) => l.id === key || l.name.toLowerCase() === key || l.displayName.toLowerCase() === key);
+    return this.listsOf(site).find(
+      (l) => l.id === key || l.name.toLowerCase() === key || l.displayName.toLowerCase() === key,
+    );
   }
 
   /** The library whose drive has this id (drive resolver for /drives/{id}). */
   libraryDrive(driveId: string): Drive | undefined {
-    for (const site of this.all()) for (const list of this.listsOf(site)) if (list.drive?.id === driveId) return list.drive;
+    for (const site of this.all())
+      for (const list of this.listsOf(site)) if (list.drive?.id === driveId) return list.drive;
     return undefined;
   }
 
@@ -239,19 +331,37 @@ export class SiteStore {
 }
 
 /** Names of fields that are not writable columns of a generic list (an item write naming one is refused). */
-export const unknownFields = (fields: Record<string, unknown>): string[] => Object.keys(fields).filter((k) => !LIST_COLUMNS.some((c) => c.name === k));
+export const unknownFields = (fields: Record<string, unknown>): string[] =>
+  Object.keys(fields).filter((k) => !LIST_COLUMNS.some((c) => c.name === k));
 
 /** Adds an item (ids continue after the highest ever given, as SharePoint's do). */
 export function createItem(list: GenericList, fields: Record<string, unknown>, now: number): ListItemRecord {
   const at = isoSeconds(now);
-  const item: ListItemRecord = { id: String(list.items.positions + 1), fields, version: 1, createdDateTime: at, lastModifiedDateTime: at, author: 0 };
+  const item: ListItemRecord = {
+    id: String(list.items.positions + 1),
+    fields,
+    version: 1,
+    createdDateTime: at,
+    lastModifiedDateTime: at,
+    author: 0,
+  };
   list.items.create(item);
   return item;
 }
 
 /** Sets field values; a new version of the item. */
-export function updateFields(list: GenericList, item: ListItemRecord, fields: Record<string, unknown>, now: number): ListItemRecord {
-  const next = { ...item, fields: { ...item.fields, ...fields }, version: item.version + 1, lastModifiedDateTime: isoSeconds(now) };
+export function updateFields(
+  list: GenericList,
+  item: ListItemRecord,
+  fields: Record<string, unknown>,
+  now: number,
+): ListItemRecord {
+  const next = {
+    ...item,
+    fields: { ...item.fields, ...fields },
+    version: item.version + 1,
+    lastModifiedDateTime: isoSeconds(now),
+  };
   list.items.update(next, Object.keys(fields));
   return next;
 }

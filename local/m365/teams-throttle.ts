@@ -32,6 +32,6 @@ export function admitTeamRequest(rt: EmulatorRuntime, app: string, teamId: strin
   const now = rt.clock.now();
   const times = (s.lanes.get(key) ?? []).filter((at) => at > now - 1000);
   s.lanes.set(key, times);
-  if (times.length >= limit) throw throttled(Math.max(1, Math.ceil((times[0]! + 1000 - now) / 1000)));
+  if (times.length >= limit) throw throttled(Math.max(1, Math.ceil((times[0] + 1000 - now) / 1000)));
   times.push(now);
 }

@@ -4,7 +4,9 @@
 // first makes that lookup a binary search; the conjunction, and so the rows found, are the same. Local only.
 import path from 'node:path';
 
-interface Resultset { find(query: unknown, firstOnly?: boolean): Resultset }
+interface Resultset {
+  find(query: unknown, firstOnly?: boolean): Resultset;
+}
 
 const SELECTIVE = ['name', 'blobName'];
 const AZURITE_DIR = path.dirname(require.resolve('azurite/package.json'));

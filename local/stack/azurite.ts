@@ -20,30 +20,46 @@ export interface AzuriteOptions {
   tablePort?: number;
 }
 
-const listening = (service: string): RegExp => new RegExp(`Azurite ${service} service is successfully listening at (http://\\S+)`);
+const listening = (service: string): RegExp =>
+  new RegExp(`Azurite ${service} service is successfully listening at (http://\\S+)`);
 
 /** Starts Azurite (blob, queue, table) on loopback; port 0 means a free port chosen by the OS. */
 export async function startAzurite(opts: AzuriteOptions): Promise<AzuriteEndpoints> {
   const script = path.join(__dirname, 'azurite-main.js');
   const args = [
-    '--location', opts.dataDir,
-    '--blobHost', '127.0.0.1', '--blobPort', String(opts.blobPort ?? 0),
-    '--queueHost', '127.0.0.1', '--queuePort', String(opts.queuePort ?? 0),
-    '--tableHost', '127.0.0.1', '--tablePort', String(opts.tablePort ?? 0),
+    '--location',
+    opts.dataDir,
+    '--blobHost',
+    '127.0.0.1',
+    '--blobPort',
+    String(opts.blobPort ?? 0),
+    '--queueHost',
+    '127.0.0.1',
+    '--queuePort',
+    String(opts.queuePort ?? 0),
+    '--tableHost',
+    '127.0.0.1',
+    '--tablePort',
+    String(opts.tablePort ?? 0),
     // Newer SDKs send API versions Azurite does not know yet; it would reject them with 400.
     '--skipApiVersionCheck',
     '--loose',
     '--disableTelemetry',
   ];
-  const started = await spawnUntilReady('Azurite', script, args, [listening('Blob'), listening('Queue'), listening('Table')]);
+  const started = await spawnUntilReady('Azurite', script, args, [
+    listening('Blob'),
+    listening('Queue'),
+    listening('Table'),
+  ]);
   const [blob, queue, table] = started.matches.map((m) => `${m[1]}/${AZURITE_ACCOUNT}`);
-  const connectionString = [
-    'DefaultEndpointsProtocol=http',
-    `AccountName=${AZURITE_ACCOUNT}`,
-    `AccountKey=${AZURITE_KEY}`,
-    `BlobEndpoint=${blob}`,
-    `QueueEndpoint=${queue}`,
-    `TableEndpoint=${table}`,
-  ].join(';') + ';';
-  return { blobUrl: blob!, queueUrl: queue!, tableUrl: table!, connectionString, stop: () => started.stop() };
+  const connectionString =
+    [
+      'DefaultEndpointsProtocol=http',
+      `AccountName=${AZURITE_ACCOUNT}`,
+      `AccountKey=${AZURITE_KEY}`,
+      `BlobEndpoint=${blob}`,
+      `QueueEndpoint=${queue}`,
+      `TableEndpoint=${table}`,
+    ].join(';') + ';';
+  return { blobUrl: blob, queueUrl: queue, tableUrl: table, connectionString, stop: () => started.stop() };
 }

@@ -30,10 +30,19 @@ export interface SpawnOptions {
   onLine?: (line: string) => void;
 }
 
-export function spawnUntilReady(name: string, script: string, args: string[], ready: RegExp[], opts: SpawnOptions = {}): Promise<StartedChild> {
+export function spawnUntilReady(
+  name: string,
+  script: string,
+  args: string[],
+  ready: RegExp[],
+  opts: SpawnOptions = {},
+): Promise<StartedChild> {
   installExitHook();
   const timeoutMs = opts.timeoutMs ?? 60_000;
-  const child = spawn(process.execPath, ['--enable-source-maps', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env });
+  const child = spawn(process.execPath, ['--enable-source-maps', script, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: opts.env ?? process.env,
+  });
   children.add(child);
   child.once('exit', () => children.delete(child));
   const matches: RegExpMatchArray[] = [];

@@ -6,14 +6,21 @@
 // pass over the documents. Local only; Azure's Cosmos DB never sees it.
 import { standInModule } from './cosmos-stand-in-modules';
 
-interface CompiledQuery { readonly code: string }
+interface CompiledQuery {
+  readonly code: string;
+}
 type Compiler = (sql: string) => CompiledQuery;
 
-const QUADRATIC_FROM = /\$c\.reduce\(\(\$, (\w+)\) => typeof \1 !== "undefined" \? \[\.\.\.\$, \{\s*(\w+): \1\s*\}\] : \$, \[\]\)/g;
+const QUADRATIC_FROM =
+  /\$c\.reduce\(\(\$, (\w+)\) => typeof \1 !== "undefined" \? \[\.\.\.\$, \{\s*(\w+): \1\s*\}\] : \$, \[\]\)/g;
 
 /** The compiled query with its root FROM collected in one pass; code without that shape is returned unchanged. */
 export const linearFrom = (code: string): string =>
-  code.replace(QUADRATIC_FROM, (_, doc: string, alias: string) => `$c.filter((${doc}) => typeof ${doc} !== "undefined").map((${doc}) => ({ ${alias}: ${doc} }))`);
+  code.replace(
+    QUADRATIC_FROM,
+    (_, doc: string, alias: string) =>
+      `$c.filter((${doc}) => typeof ${doc} !== "undefined").map((${doc}) => ({ ${alias}: ${doc} }))`,
+  );
 
 /** The query compiler the stand-in uses. */
 export const standInCompiler = (): Compiler => standInModule<{ default: Compiler }>('@zeit/cosmosdb-query').default;
@@ -26,6 +33,11 @@ export function installLinearScan(compile: Compiler = standInCompiler()): boolea
   // eslint-disable-next-line @typescript-eslint/unbound-method -- called with the compiled query as `this` below
   const original = Object.getOwnPropertyDescriptor(proto, 'code')?.get;
   if (!original) return false;
-  Object.defineProperty(proto, 'code', { configurable: true, get(this: CompiledQuery) { return linearFrom(original.call(this) as string); } });
+  Object.defineProperty(proto, 'code', {
+    configurable: true,
+    get(this: CompiledQuery) {
+      return linearFrom(original.call(this) as string);
+    },
+  });
   return installed();
 }

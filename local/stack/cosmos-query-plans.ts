@@ -11,8 +11,11 @@ export function declineQueryPlans(server: Server): void {
   const handlers = server.listeners('request') as Listener[];
   server.removeAllListeners('request');
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    if (String(req.headers['x-ms-cosmos-is-query-plan-request']).toLowerCase() !== 'true') return handlers.forEach((h) => h(req, res));
+    if (String(req.headers['x-ms-cosmos-is-query-plan-request']).toLowerCase() !== 'true')
+      return handlers.forEach((h) => h(req, res));
     req.resume();
-    res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 'BadRequest', message: 'the local Cosmos DB stand-in serves no query plans' }));
+    res
+      .writeHead(400, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ code: 'BadRequest', message: 'the local Cosmos DB stand-in serves no query plans' }));
   });
 }

@@ -11,7 +11,8 @@ if (!certFile || !keyFile) {
   console.error('usage: cosmos-server-main <certFile> <keyFile> [port]');
   process.exit(2);
 }
-if (!installLinearScan()) console.warn('[cosmos] query compiler changed shape: queries stay O(n²) in the container size');
+if (!installLinearScan())
+  console.warn('[cosmos] query compiler changed shape: queries stay O(n²) in the container size');
 if (!installShortCircuit()) console.warn('[cosmos] query helpers changed shape: AND / OR evaluate both sides');
 const server = createHttpsServer({ cert: fs.readFileSync(certFile), key: fs.readFileSync(keyFile) });
 declineQueryPlans(server);

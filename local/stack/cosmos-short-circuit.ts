@@ -5,13 +5,25 @@
 // subquery over an array) on the documents it rejects. Same results: the helpers' three-valued logic is kept.
 import { standInModule } from './cosmos-stand-in-modules';
 
-type Node = { type?: string; callee?: Node; object?: Node; property?: Node; name?: string; arguments?: Node[] } & Record<string, unknown>;
+type Node = {
+  type?: string;
+  callee?: Node;
+  object?: Node;
+  property?: Node;
+  name?: string;
+  arguments?: Node[];
+} & Record<string, unknown>;
 type Helpers = Record<string, (...args: unknown[]) => unknown>;
 
 const LAZY: Record<string, string> = { and: 'andThen', or: 'orElse' };
 
 const helperCall = (n: Node): string | undefined =>
-  n.type === 'CallExpression' && n.callee?.type === 'MemberExpression' && n.callee.object?.name === '$h' && n.arguments?.length === 2 ? LAZY[n.callee.property?.name ?? ''] : undefined;
+  n.type === 'CallExpression' &&
+  n.callee?.type === 'MemberExpression' &&
+  n.callee.object?.name === '$h' &&
+  n.arguments?.length === 2
+    ? LAZY[n.callee.property?.name ?? '']
+    : undefined;
 
 /** The compiled query's syntax tree with every $h.and(a, b) / $h.or(a, b) as $h.andThen(a, () => b) / $h.orElse(a, () => b). */
 export function shortCircuit<T>(node: T): T {
@@ -21,7 +33,11 @@ export function shortCircuit<T>(node: T): T {
   const lazy = helperCall(n);
   if (lazy) {
     const [left, right] = n.arguments!.map(shortCircuit);
-    return { ...n, callee: { ...n.callee!, property: { type: 'Identifier', name: lazy } }, arguments: [left, { type: 'ArrowFunctionExpression', params: [], body: right, async: false, expression: true }] } as T;
+    return {
+      ...n,
+      callee: { ...n.callee!, property: { type: 'Identifier', name: lazy } },
+      arguments: [left, { type: 'ArrowFunctionExpression', params: [], body: right, async: false, expression: true }],
+    } as T;
   }
   return Object.fromEntries(Object.entries(n).map(([k, v]) => [k, shortCircuit(v)])) as T;
 }

@@ -15,7 +15,11 @@ export function partitionKeyOf(paths: string[]): PartitionKeyDefinition {
  * Creates the database, containers and blob containers the app needs, as infra/ does in Azure (the app's managed
  * identity has data-plane rights only, so the product itself never creates them). Idempotent.
  */
-export async function provisionStores(cosmos: CosmosClient, blobs: BlobServiceClient, databaseId = layout.database): Promise<void> {
+export async function provisionStores(
+  cosmos: CosmosClient,
+  blobs: BlobServiceClient,
+  databaseId = layout.database,
+): Promise<void> {
   const { database } = await cosmos.databases.createIfNotExists({ id: databaseId });
   for (const c of layout.containers) {
     await database.containers.createIfNotExists({

@@ -38,7 +38,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'm365v-stack-'));
   fs.mkdirSync(dataDir, { recursive: true });
   const [azurite, cosmos] = await Promise.all([
-    startAzurite({ dataDir: path.join(dataDir, 'azurite'), blobPort: opts.ports?.blob, queuePort: opts.ports?.queue, tablePort: opts.ports?.table }),
+    startAzurite({
+      dataDir: path.join(dataDir, 'azurite'),
+      blobPort: opts.ports?.blob,
+      queuePort: opts.ports?.queue,
+      tablePort: opts.ports?.table,
+    }),
     startCosmos({ dataDir, port: opts.ports?.cosmos }),
   ]);
   const stop = async (): Promise<void> => {

@@ -8,7 +8,19 @@ import type { Principal } from '../api-auth/authorizer';
 
 export interface AuditEntry {
   accountId: string;
-  action: 'restore.start' | 'restore.cancel' | 'export' | 'export.link' | 'download' | 'backup.run' | 'retention.start' | 'hold.set' | 'hold.release' | 'grant.set' | 'grant.remove' | 'access.denied';
+  action:
+    | 'restore.start'
+    | 'restore.cancel'
+    | 'export'
+    | 'export.link'
+    | 'download'
+    | 'backup.run'
+    | 'retention.start'
+    | 'hold.set'
+    | 'hold.release'
+    | 'grant.set'
+    | 'grant.remove'
+    | 'access.denied';
   principal: Pick<Principal, 'id' | 'name' | 'tenantId'>;
   /** The caller's address as the platform's front end saw it (see clientIpOf), if known. */
   clientIp?: string;
@@ -25,13 +37,26 @@ export class AuditLog {
 
   async record(entry: AuditEntry, now: Date): Promise<string> {
     const id = randomUUID();
-    await this.container.items.create({ id, type: 'audit', at: now.toISOString(), ...entry, principal: { id: entry.principal.id, name: entry.principal.name, tenantId: entry.principal.tenantId } });
+    await this.container.items.create({
+      id,
+      type: 'audit',
+      at: now.toISOString(),
+      ...entry,
+      principal: { id: entry.principal.id, name: entry.principal.name, tenantId: entry.principal.tenantId },
+    });
     return id;
   }
 
   async list(accountId: string): Promise<Array<AuditEntry & { id: string; at: string }>> {
     const { resources } = await this.container.items
-      .query<AuditEntry & { id: string; at: string }>({ query: 'SELECT c.id, c.at, c.accountId, c.action, c.principal, c.clientIp, c.subject FROM c WHERE c.accountId = @a ORDER BY c.at DESC', parameters: [{ name: '@a', value: accountId }] }, { partitionKey: accountId })
+      .query<AuditEntry & { id: string; at: string }>(
+        {
+          query:
+            'SELECT c.id, c.at, c.accountId, c.action, c.principal, c.clientIp, c.subject FROM c WHERE c.accountId = @a ORDER BY c.at DESC',
+          parameters: [{ name: '@a', value: accountId }],
+        },
+        { partitionKey: accountId },
+      )
       .fetchAll();
     return resources;
   }
@@ -45,7 +70,10 @@ export class AuditLog {
  * Azure's front end writes `ip:port`; the port is dropped. Anything not an IP address is not recorded.
  */
 export function clientIpOf(forwardedFor: string | null | undefined, trustedHops = 0): string | undefined {
-  const hops = (forwardedFor ?? '').split(',').map((h) => h.trim()).filter(Boolean);
+  const hops = (forwardedFor ?? '')
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean);
   const hop = hops[hops.length - 1 - trustedHops];
   if (!hop) return undefined;
   const address = /^\[([^\]]+)\](?::\d+)?$/.exec(hop)?.[1] ?? (isIP(hop) ? hop : hop.replace(/:\d+$/, ''));

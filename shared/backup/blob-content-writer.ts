@@ -13,7 +13,10 @@ import type { ContentWriter, StoredContent } from './ports';
  */
 export class BlobContentWriter implements ContentWriter {
   /** `repository`: the store's repository name, recorded in each pointer unless it is the default one. */
-  constructor(private readonly store: ContentStore, private readonly repository?: string) {}
+  constructor(
+    private readonly store: ContentStore,
+    private readonly repository?: string,
+  ) {}
 
   async write(tenantId: string, source: Readable | Buffer, opts: { mime: boolean }): Promise<StoredContent> {
     if (opts.mime) {
@@ -32,7 +35,12 @@ export class BlobContentWriter implements ContentWriter {
       };
       const stream = Readable.from(tap(Buffer.isBuffer(source) ? [source] : (source as AsyncIterable<Buffer>)));
       const { manifest, storedBytes } = await splitMime(tenantId, stream, this.store);
-      return { pointer: { mime: manifest, ...this.where() }, size: manifest.size, storedBytes, bodyText: await bodyTextOf(Buffer.concat(prefix)) };
+      return {
+        pointer: { mime: manifest, ...this.where() },
+        size: manifest.size,
+        storedBytes,
+        bodyText: await bodyTextOf(Buffer.concat(prefix)),
+      };
     }
     return this.stored(await this.store.put(tenantId, source));
   }
@@ -47,7 +55,11 @@ export class BlobContentWriter implements ContentWriter {
   }
 
   private stored(r: PutResult): StoredContent {
-    return { pointer: { blob: { sha256: r.sha256, size: r.size, encoding: r.encoding }, ...this.where() }, size: r.size, storedBytes: r.storedBytes };
+    return {
+      pointer: { blob: { sha256: r.sha256, size: r.size, encoding: r.encoding }, ...this.where() },
+      size: r.size,
+      storedBytes: r.storedBytes,
+    };
   }
 
   private where(): { repository?: string } {

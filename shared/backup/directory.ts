@@ -21,7 +21,10 @@ export interface DirectorySource {
 }
 
 export const DIRECTORY_SOURCES = {
-  users: { path: '/users?$select=id,displayName,userPrincipalName,mail,userType,assignedLicenses&$top=999', operation: 'users.list' },
+  users: {
+    path: '/users?$select=id,displayName,userPrincipalName,mail,userType,assignedLicenses&$top=999',
+    operation: 'users.list',
+  },
 } as const satisfies Record<string, DirectorySource>;
 
 export type DirectorySourceId = keyof typeof DIRECTORY_SOURCES;

@@ -32,14 +32,19 @@ function toItem(kind: ItemKind, entry: DirectoryEntry, explicit: boolean): Disco
 }
 
 const kindsOf = (sources: JobInput['sources']): ItemKind[] =>
-  KIND_IDS.filter((k) => sources.items.some((s) => s.kind === k) || (sources.scope === 'account' && sources.include[kindOf({ kind: k }).discovery.include]));
+  KIND_IDS.filter(
+    (k) =>
+      sources.items.some((s) => s.kind === k) ||
+      (sources.scope === 'account' && sources.include[kindOf({ kind: k }).discovery.include]),
+  );
 
 /** The directories a job's discovery reads: those of the kinds it selects or includes. */
 export function directoriesFor(sources: JobInput['sources']): DirectorySourceId[] {
   return [...new Set(kindsOf(sources).map((k) => kindOf({ kind: k }).discovery.source))];
 }
 
-const entriesOf = (directory: Directory, kind: ItemKind): readonly DirectoryEntry[] => directory[kindOf({ kind }).discovery.source] ?? [];
+const entriesOf = (directory: Directory, kind: ItemKind): readonly DirectoryEntry[] =>
+  directory[kindOf({ kind }).discovery.source] ?? [];
 
 /**
  * Selected items come first, in the job's priority order; an account-wide scope then adds, kind by kind, every
@@ -48,7 +53,8 @@ const entriesOf = (directory: Directory, kind: ItemKind): readonly DirectoryEntr
 export function discover(sources: JobInput['sources'], directory: Directory): Discovery {
   const items: DiscoveredItem[] = [];
   const seen = new Set<string>();
-  const excluded = (kind: ItemKind, e: DirectoryEntry): boolean => sources.exclude.some((x) => x.kind === kind && matches(e, x.match));
+  const excluded = (kind: ItemKind, e: DirectoryEntry): boolean =>
+    sources.exclude.some((x) => x.kind === kind && matches(e, x.match));
   const add = (kind: ItemKind, e: DirectoryEntry, explicit: boolean): void => {
     const key = `${kind}:${e.id}`;
     if (seen.has(key) || excluded(kind, e)) return;
@@ -65,7 +71,9 @@ export function discover(sources: JobInput['sources'], directory: Directory): Di
     for (const kind of KIND_IDS) {
       const { include, eligible } = kindOf({ kind }).discovery;
       if (!sources.include[include]) continue;
-      const byName = [...entriesOf(directory, kind)].sort((a, b) => norm(a.displayName).localeCompare(norm(b.displayName)));
+      const byName = [...entriesOf(directory, kind)].sort((a, b) =>
+        norm(a.displayName).localeCompare(norm(b.displayName)),
+      );
       for (const e of byName) if (eligible(e)) add(kind, e, false);
     }
   }
@@ -74,10 +82,15 @@ export function discover(sources: JobInput['sources'], directory: Directory): Di
 
 /** The repository an item's content goes to: the first override that matches it, else the job's. */
 export function repositoryFor(destination: JobInput['destination'], kind: ItemKind, entry: DirectoryEntry): string {
-  return destination.overrides.find((o) => o.kind === kind && matches(entry, o.match))?.repository ?? destination.repository;
+  return (
+    destination.overrides.find((o) => o.kind === kind && matches(entry, o.match))?.repository ?? destination.repository
+  );
 }
 
 /** Every repository a job's destination names, with where (for a 400 naming the field). */
 export function repositoryRefs(destination: JobInput['destination']): Array<{ path: string; name: string }> {
-  return [{ path: 'destination.repository', name: destination.repository }, ...destination.overrides.map((o, i) => ({ path: `destination.overrides.${i}.repository`, name: o.repository }))];
+  return [
+    { path: 'destination.repository', name: destination.repository },
+    ...destination.overrides.map((o, i) => ({ path: `destination.overrides.${i}.repository`, name: o.repository })),
+  ];
 }

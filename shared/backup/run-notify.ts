@@ -16,19 +16,37 @@ const shown = (url: string): string => {
   return `${u.origin}${u.pathname}`;
 };
 
-async function load(s: Ports<'inventory' | 'points'>, ref: RunRef): Promise<{ account: AccountDoc; job: JobDoc; run: RunDoc }> {
-  const [account, job, run] = await Promise.all([s.inventory.getAccount(ref.accountId), s.inventory.getJob(ref.accountId, ref.jobId), s.points.getRun(ref.accountId, ref.jobId, ref.runId)]);
+async function load(
+  s: Ports<'inventory' | 'points'>,
+  ref: RunRef,
+): Promise<{ account: AccountDoc; job: JobDoc; run: RunDoc }> {
+  const [account, job, run] = await Promise.all([
+    s.inventory.getAccount(ref.accountId),
+    s.inventory.getJob(ref.accountId, ref.jobId),
+    s.points.getRun(ref.accountId, ref.jobId, ref.runId),
+  ]);
   if (!run) throw new Error(`run ${ref.runId} was not begun`);
   return { account, job, run };
 }
 
-async function webhook(s: Ports<'secrets'>, event: RunEvent, url: string, ctx: { account: AccountDoc; job: JobDoc; run: RunDoc }, alarms: readonly Alarm[]): Promise<Alarm | undefined> {
+async function webhook(
+  s: Ports<'secrets'>,
+  event: RunEvent,
+  url: string,
+  ctx: { account: AccountDoc; job: JobDoc; run: RunDoc },
+  alarms: readonly Alarm[],
+): Promise<Alarm | undefined> {
   const secretName = ctx.job.options.webhooks.signingSecretName;
   const signingSecret = secretName ? await s.secrets.get(secretName) : undefined;
-  const r = await callWebhook(url, runPayload(event, ctx.account, ctx.job, ctx.run, alarms), { deliveryId: `${ctx.run.id}:${event}`, ...(signingSecret ? { signingSecret } : {}) });
+  const r = await callWebhook(url, runPayload(event, ctx.account, ctx.job, ctx.run, alarms), {
+    deliveryId: `${ctx.run.id}:${event}`,
+    ...(signingSecret ? { signingSecret } : {}),
+  });
   if (r.ok) return undefined;
   return {
-    code: 'notify.webhookFailed', severity: 'warning', transient: true,
+    code: 'notify.webhookFailed',
+    severity: 'warning',
+    transient: true,
     subject: { kind: 'tenant', name: ctx.account.displayName },
     message: `The ${event === 'backup.run.starting' ? 'pre-run' : 'post-run'} webhook ${shown(url)} failed: ${r.error}. The backup itself ${event === 'backup.run.starting' ? 'went ahead' : 'is not affected'}.`,
     fix: 'Check that the receiver is up, answers 2xx within 10 seconds over HTTPS with a publicly trusted certificate, and accepts POST.',
@@ -66,15 +84,34 @@ export async function notifyRun(s: Ports<'graph' | 'inventory' | 'points' | 'sec
     const mail = reportMail(runPayload('backup.run.finished', ctx.account, ctx.job, ctx.run, alarms));
     try {
       const graph = await s.graph(ctx.account);
-      await graph.send('POST', `/users/${encodeURIComponent(reportSender)}/sendMail`, {
-        message: { subject: mail.subject, body: { contentType: 'HTML', content: mail.html }, toRecipients: reportRecipients.map((address) => ({ emailAddress: { address } })) },
-        saveToSentItems: true,
-      }, { mailbox: reportSender, operation: 'mail.send', deadline: Date.now() + 60_000 });
+      await graph.send(
+        'POST',
+        `/users/${encodeURIComponent(reportSender)}/sendMail`,
+        {
+          message: {
+            subject: mail.subject,
+            body: { contentType: 'HTML', content: mail.html },
+            toRecipients: reportRecipients.map((address) => ({ emailAddress: { address } })),
+          },
+          saveToSentItems: true,
+        },
+        { mailbox: reportSender, operation: 'mail.send', deadline: Date.now() + 60_000 },
+      );
     } catch (e) {
       const graph = await s.graph(ctx.account).catch(() => undefined);
-      const cause = alarmFor(e, 'mail.send', { kind: 'mailbox', name: reportSender }, await graph?.grantedRoles().catch(() => undefined));
+      const cause = alarmFor(
+        e,
+        'mail.send',
+        { kind: 'mailbox', name: reportSender },
+        await graph?.grantedRoles().catch(() => undefined),
+      );
       if (!cause) throw e;
-      raised.push({ ...cause, code: 'notify.reportNotSent', severity: 'warning', message: `The run report was not sent from ${reportSender}: ${cause.message}` });
+      raised.push({
+        ...cause,
+        code: 'notify.reportNotSent',
+        severity: 'warning',
+        message: `The run report was not sent from ${reportSender}: ${cause.message}`,
+      });
     }
   }
   return record(s, ref, raised);

@@ -17,29 +17,53 @@ export interface RunRef {
 export const ITEM_PAGE = 200;
 
 /** A run's id: when it was asked for (sortable) and 8 characters of a GUID, e.g. `20261123T101500-3f9c2a71`. */
-export const runIdOf = (at: Date, guid: string): string => `${at.toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${guid.replace(/-/g, '').slice(0, 8)}`;
+export const runIdOf = (at: Date, guid: string): string =>
+  `${at.toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${guid.replace(/-/g, '').slice(0, 8)}`;
 
 /**
  * A run as the API shows it: its record without the item list the orchestrator pages through. It says running until
  * the orchestration executing it has ended: after recording the run's end, it still sends the run's notifications,
  * whose failures add alarms, so a client waiting for the end sees the run as it stays.
  */
-export function runView({ itemIds: _paged, ...run }: RunDoc, instance: InstanceState | undefined): Omit<RunDoc, 'itemIds'> {
-  const finishing = run.status !== 'running' && instance?.runId === run.id && ACTIVE_INSTANCE.has(instance.runtimeStatus);
+export function runView(
+  { itemIds: _paged, ...run }: RunDoc,
+  instance: InstanceState | undefined,
+): Omit<RunDoc, 'itemIds'> {
+  const finishing =
+    run.status !== 'running' && instance?.runId === run.id && ACTIVE_INSTANCE.has(instance.runtimeStatus);
   return finishing ? { ...run, status: 'running' } : run;
 }
 
-export async function beginRun(s: Ports<'inventory' | 'now' | 'points'>, ref: RunRef & { trigger: RunDoc['trigger'] }): Promise<{ concurrency: number }> {
+export async function beginRun(
+  s: Ports<'inventory' | 'now' | 'points'>,
+  ref: RunRef & { trigger: RunDoc['trigger'] },
+): Promise<{ concurrency: number }> {
   const job = await s.inventory.getJob(ref.accountId, ref.jobId);
   if (!(await s.points.getRun(ref.accountId, ref.jobId, ref.runId))) {
-    await s.points.saveRun({ id: ref.runId, accountId: ref.accountId, jobId: ref.jobId, trigger: ref.trigger, status: 'running', startedAt: s.now().toISOString(), items: 0, alarms: [] });
+    await s.points.saveRun({
+      id: ref.runId,
+      accountId: ref.accountId,
+      jobId: ref.jobId,
+      trigger: ref.trigger,
+      status: 'running',
+      startedAt: s.now().toISOString(),
+      items: 0,
+      alarms: [],
+    });
   }
   return { concurrency: job.options.concurrency };
 }
 
 /** Reads the directories the job's kinds come from, resolves its sources, records the protected items in the run. */
-export async function discoverItems(s: Ports<'graph' | 'inventory' | 'points'>, ref: RunRef): Promise<{ count: number; failure?: Alarm }> {
-  const [account, job, run] = await Promise.all([s.inventory.getAccount(ref.accountId), s.inventory.getJob(ref.accountId, ref.jobId), s.points.getRun(ref.accountId, ref.jobId, ref.runId)]);
+export async function discoverItems(
+  s: Ports<'graph' | 'inventory' | 'points'>,
+  ref: RunRef,
+): Promise<{ count: number; failure?: Alarm }> {
+  const [account, job, run] = await Promise.all([
+    s.inventory.getAccount(ref.accountId),
+    s.inventory.getJob(ref.accountId, ref.jobId),
+    s.points.getRun(ref.accountId, ref.jobId, ref.runId),
+  ]);
   if (!run) throw new Error(`run ${ref.runId} was not begun`);
   const subject = { kind: 'tenant' as const, name: account.displayName };
   const directory: Directory = {};
@@ -47,7 +71,11 @@ export async function discoverItems(s: Ports<'graph' | 'inventory' | 'points'>, 
     const { path, operation } = DIRECTORY_SOURCES[id];
     try {
       const graph = await s.graph(account);
-      directory[id] = await graph.all<DirectoryEntry>(path, { mailbox: 'directory', operation, deadline: Date.now() + 300_000 });
+      directory[id] = await graph.all<DirectoryEntry>(path, {
+        mailbox: 'directory',
+        operation,
+        deadline: Date.now() + 300_000,
+      });
     } catch (e) {
       const alarm = alarmFor(e, operation, subject);
       if (!alarm) throw e;
@@ -58,15 +86,25 @@ export async function discoverItems(s: Ports<'graph' | 'inventory' | 'points'>, 
   const found = discover(job.sources, directory);
   const existing = new Map((await s.inventory.listProtectedItems(ref.accountId)).map((p) => [p.id, p]));
   const ids: string[] = [];
-  const entries = new Map(Object.entries(directory).flatMap(([source, list]) => list.map((e) => [`${source}|${e.id}`, e] as const)));
+  const entries = new Map(
+    Object.entries(directory).flatMap(([source, list]) => list.map((e) => [`${source}|${e.id}`, e] as const)),
+  );
   for (const item of found.items) {
     const entry = entries.get(`${kindOf(item).discovery.source}|${item.userId}`)!;
     const repository = repositoryFor(job.destination, item.kind, entry);
     const id = protectedItemId(ref.accountId, item.kind, item.userId);
     const prior = existing.get(id);
     const doc: ProtectedItemDoc = {
-      id, accountId: ref.accountId, type: 'protectedItem', kind: item.kind, userId: item.userId, displayName: item.displayName, address: item.address,
-      lastSeq: prior?.lastSeq ?? 0, firstSeenRunId: prior?.firstSeenRunId ?? ref.runId, lastSeenRunId: ref.runId,
+      id,
+      accountId: ref.accountId,
+      type: 'protectedItem',
+      kind: item.kind,
+      userId: item.userId,
+      displayName: item.displayName,
+      address: item.address,
+      lastSeq: prior?.lastSeq ?? 0,
+      firstSeenRunId: prior?.firstSeenRunId ?? ref.runId,
+      lastSeenRunId: ref.runId,
       ...(repository !== DEFAULT_REPOSITORY ? { repository } : {}),
       ...(prior?.wellKnownFolders ? { wellKnownFolders: prior.wellKnownFolders } : {}),
     };
@@ -74,11 +112,14 @@ export async function discoverItems(s: Ports<'graph' | 'inventory' | 'points'>, 
     ids.push(id);
   }
   const alarms: Alarm[] = found.unmatched.map((u) => ({
-    code: 'job.itemNotFound', severity: 'warning', transient: false, subject,
+    code: 'job.itemNotFound',
+    severity: 'warning',
+    transient: false,
+    subject,
     message: `The job lists ${u.kind} '${u.match}', but nothing in the tenant's directory matches it.`,
     fix: 'Check the spelling, or remove the item from the job if the user was deleted.',
   }));
-  await s.points.saveRun({ ...run, items: ids.length, itemIds: ids, alarms: [...run.alarms, ...alarms] } as RunDoc);
+  await s.points.saveRun({ ...run, items: ids.length, itemIds: ids, alarms: [...run.alarms, ...alarms] });
   return { count: ids.length };
 }
 
@@ -102,7 +143,11 @@ export interface RunSummary {
 }
 
 /** A run succeeds when every point did; warns when some points carry warnings or are partial; fails when all failed. */
-export function runStatus(points: readonly RecoveryPointDoc[], runAlarms: readonly Alarm[], stopped: boolean): RunDoc['status'] {
+export function runStatus(
+  points: readonly RecoveryPointDoc[],
+  runAlarms: readonly Alarm[],
+  stopped: boolean,
+): RunDoc['status'] {
   if (stopped) return 'stopped';
   if (runAlarms.some((a) => a.severity === 'error') && points.length === 0) return 'failed';
   if (points.length > 0 && points.every((p) => p.status === 'failed')) return 'failed';
@@ -120,13 +165,24 @@ export async function runAlarms(s: Ports<'points'>, ref: RunRef): Promise<Alarm[
 export async function finishRun(s: Ports<'now' | 'points'>, ref: RunRef & { stopped: boolean }): Promise<RunSummary> {
   const run = await s.points.getRun(ref.accountId, ref.jobId, ref.runId);
   if (!run) throw new Error(`run ${ref.runId} was not begun`);
-  return endRun(s, run, (points) => runStatus(points, run.alarms, ref.stopped), ref.stopped ? { reason: 'stopped at the schedule\'s end time' } : {});
+  return endRun(
+    s,
+    run,
+    (points) => runStatus(points, run.alarms, ref.stopped),
+    ref.stopped ? { reason: "stopped at the schedule's end time" } : {},
+  );
 }
 
 /** Records the run's end with its summary, counted from its recovery points (what was stored, however often retried). */
-async function endRun(s: Ports<'now' | 'points'>, run: RunDoc, status: (points: RecoveryPointDoc[]) => RunDoc['status'], extra: { alarms?: Alarm[]; reason?: string }): Promise<RunSummary> {
+async function endRun(
+  s: Ports<'now' | 'points'>,
+  run: RunDoc,
+  status: (points: RecoveryPointDoc[]) => RunDoc['status'],
+  extra: { alarms?: Alarm[]; reason?: string },
+): Promise<RunSummary> {
   const points = await s.points.pointsOfRun(run.accountId, run.id);
-  const sum = (f: (c: RecoveryPointDoc['containers'][string]) => number): number => points.reduce((t, p) => t + Object.values(p.containers).reduce((u, c) => u + f(c), 0), 0);
+  const sum = (f: (c: RecoveryPointDoc['containers'][string]) => number): number =>
+    points.reduce((t, p) => t + Object.values(p.containers).reduce((u, c) => u + f(c), 0), 0);
   const summary: RunSummary = {
     status: status(points),
     items: points.length,
@@ -140,7 +196,14 @@ async function endRun(s: Ports<'now' | 'points'>, run: RunDoc, status: (points: 
     skipped: points.reduce((t, p) => t + (p.skipped?.length ?? 0), 0),
   };
   const { status: final, ...numbers } = summary;
-  await s.points.saveRun({ ...run, status: final, endedAt: s.now().toISOString(), summary: numbers, alarms: [...run.alarms, ...(extra.alarms ?? [])], ...(extra.reason ? { reason: extra.reason } : {}) });
+  await s.points.saveRun({
+    ...run,
+    status: final,
+    endedAt: s.now().toISOString(),
+    summary: numbers,
+    alarms: [...run.alarms, ...(extra.alarms ?? [])],
+    ...(extra.reason ? { reason: extra.reason } : {}),
+  });
   return summary;
 }
 
@@ -148,21 +211,44 @@ async function endRun(s: Ports<'now' | 'points'>, run: RunDoc, status: (points: 
  * A run whose orchestration ended abnormally (failed after its retries, terminated): the run and the recovery
  * points it left open end now, saying why, so nothing shows "running" forever.
  */
-export async function abortRun(s: Ports<'inventory' | 'now' | 'points'>, run: RunDoc, how: 'failed' | 'terminated', detail: string | undefined): Promise<RunSummary> {
+export async function abortRun(
+  s: Ports<'inventory' | 'now' | 'points'>,
+  run: RunDoc,
+  how: 'failed' | 'terminated',
+  detail: string | undefined,
+): Promise<RunSummary> {
   for (const p of await s.points.pointsOfRun(run.accountId, run.id)) {
     if (p.status !== 'running') continue;
-    await s.points.savePoint({ ...p, status: how === 'terminated' ? 'stopped' : 'failed', completedAt: s.now().toISOString() });
+    await s.points.savePoint({
+      ...p,
+      status: how === 'terminated' ? 'stopped' : 'failed',
+      completedAt: s.now().toISOString(),
+    });
   }
   // Ended first, then released: an orphaned sub-orchestration that takes a lease meanwhile finds the run ended.
-  const summary = await endRun(s, run, () => (how === 'terminated' ? 'stopped' : 'failed'), { alarms: [runEndedAlarm(how, detail)], reason: how === 'terminated' ? 'terminated' : 'failed' });
+  const summary = await endRun(s, run, () => (how === 'terminated' ? 'stopped' : 'failed'), {
+    alarms: [runEndedAlarm(how, detail)],
+    reason: how === 'terminated' ? 'terminated' : 'failed',
+  });
   await s.inventory.releaseAll(run.accountId, run.id);
   return summary;
 }
 
 /** The orchestrator's last word when a step failed for good: ends the run (begun or not) as failed. */
-export async function failRun(s: Ports<'inventory' | 'now' | 'points'>, ref: RunRef & { trigger: RunDoc['trigger']; message: string }): Promise<void> {
-  const run = (await s.points.getRun(ref.accountId, ref.jobId, ref.runId))
-    ?? { id: ref.runId, accountId: ref.accountId, jobId: ref.jobId, trigger: ref.trigger, status: 'running' as const, startedAt: s.now().toISOString(), items: 0, alarms: [] };
+export async function failRun(
+  s: Ports<'inventory' | 'now' | 'points'>,
+  ref: RunRef & { trigger: RunDoc['trigger']; message: string },
+): Promise<void> {
+  const run = (await s.points.getRun(ref.accountId, ref.jobId, ref.runId)) ?? {
+    id: ref.runId,
+    accountId: ref.accountId,
+    jobId: ref.jobId,
+    trigger: ref.trigger,
+    status: 'running' as const,
+    startedAt: s.now().toISOString(),
+    items: 0,
+    alarms: [],
+  };
   if (run.status === 'running') await abortRun(s, run, 'failed', ref.message);
 }
 
@@ -178,7 +264,11 @@ export interface InstanceState {
 export const ACTIVE_INSTANCE = new Set(['Running', 'Pending', 'Suspended', 'ContinuedAsNew']);
 
 /** Ends those of `runs` still marked running that the job's instance is not running; true if it ended one. */
-async function settleOpen(s: Ports<'inventory' | 'now' | 'points'>, runs: readonly RunDoc[], instance: () => Promise<InstanceState | undefined>): Promise<boolean> {
+async function settleOpen(
+  s: Ports<'inventory' | 'now' | 'points'>,
+  runs: readonly RunDoc[],
+  instance: () => Promise<InstanceState | undefined>,
+): Promise<boolean> {
   const open = runs.filter((r) => r.status === 'running');
   if (open.length === 0) return false;
   let ended = false;
@@ -186,9 +276,19 @@ async function settleOpen(s: Ports<'inventory' | 'now' | 'points'>, runs: readon
   for (const run of open) {
     const own = state?.runId === run.id;
     if (own && ACTIVE_INSTANCE.has(state.runtimeStatus)) continue;
-    const said = own && state.output !== undefined && state.output !== null ? (typeof state.output === 'string' ? state.output : JSON.stringify(state.output)) : undefined;
-    const detail = said ? said.split('\n')[0]!.slice(0, 500) : undefined;
-    await abortRun(s, run, own && state.runtimeStatus === 'Terminated' ? 'terminated' : 'failed', detail ?? (own ? undefined : 'its orchestration is no longer running it'));
+    const said =
+      own && state.output !== undefined && state.output !== null
+        ? typeof state.output === 'string'
+          ? state.output
+          : JSON.stringify(state.output)
+        : undefined;
+    const detail = said ? said.split('\n')[0].slice(0, 500) : undefined;
+    await abortRun(
+      s,
+      run,
+      own && state.runtimeStatus === 'Terminated' ? 'terminated' : 'failed',
+      detail ?? (own ? undefined : 'its orchestration is no longer running it'),
+    );
     ended = true;
   }
   return ended;
@@ -198,13 +298,22 @@ async function settleOpen(s: Ports<'inventory' | 'now' | 'points'>, runs: readon
  * Ends the job's runs still marked running that its orchestration instance is not running (terminated, failed,
  * gone); returns the job's runs as they stand then (read again only when one was ended).
  */
-export async function settleRuns(s: Ports<'inventory' | 'now' | 'points'>, accountId: string, jobId: string, instance: () => Promise<InstanceState | undefined>): Promise<RunDoc[]> {
+export async function settleRuns(
+  s: Ports<'inventory' | 'now' | 'points'>,
+  accountId: string,
+  jobId: string,
+  instance: () => Promise<InstanceState | undefined>,
+): Promise<RunDoc[]> {
   const runs = await s.points.listRuns(accountId, jobId);
   return (await settleOpen(s, runs, instance)) ? s.points.listRuns(accountId, jobId) : runs;
 }
 
 /** The same for one run: undefined when it has no record (yet: its orchestration writes it in its first step). */
-export async function settleRun(s: Ports<'inventory' | 'now' | 'points'>, ref: RunRef, instance: () => Promise<InstanceState | undefined>): Promise<RunDoc | undefined> {
+export async function settleRun(
+  s: Ports<'inventory' | 'now' | 'points'>,
+  ref: RunRef,
+  instance: () => Promise<InstanceState | undefined>,
+): Promise<RunDoc | undefined> {
   const run = await s.points.getRun(ref.accountId, ref.jobId, ref.runId);
   return run && (await settleOpen(s, [run], instance)) ? s.points.getRun(ref.accountId, ref.jobId, ref.runId) : run;
 }

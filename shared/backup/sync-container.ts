@@ -55,31 +55,72 @@ export interface SyncDeps {
   resumableFrom?: number;
 }
 
-export const emptyCounts = (): SyncCounts => ({ pages: 0, changes: 0, written: 0, deleted: 0, unchanged: 0, contentFetched: 0, bytes: 0, storedBytes: 0, skipped: 0 });
+export const emptyCounts = (): SyncCounts => ({
+  pages: 0,
+  changes: 0,
+  written: 0,
+  deleted: 0,
+  unchanged: 0,
+  contentFetched: 0,
+  bytes: 0,
+  storedBytes: 0,
+  skipped: 0,
+});
 
-export async function syncContainer(deps: SyncDeps, target: SyncTarget, workload: ContainerWorkload, deadline: number): Promise<SyncOutcome> {
+export async function syncContainer(
+  deps: SyncDeps,
+  target: SyncTarget,
+  workload: ContainerWorkload,
+  deadline: number,
+): Promise<SyncOutcome> {
   const own = deps.tally ?? { requests: 0, throttled: 0 };
   const read = { mailbox: target.mailbox, operation: workload.operation, deadline, tally: own };
   const stored = await deps.cursors.get(target.protectedItemId, target.containerId);
   // Counting goes on from what earlier steps of this point saved with their pages (a retried step included).
-  const { seq: _seq, requests: baseRequests, throttled: baseThrottled, ...base } = stored?.tally?.seq === target.seq ? stored.tally : { ...emptyCounts(), seq: target.seq, requests: 0, throttled: 0 };
+  const {
+    seq: _seq,
+    requests: baseRequests,
+    throttled: baseThrottled,
+    ...base
+  } = stored?.tally?.seq === target.seq
+    ? stored.tally
+    : { ...emptyCounts(), seq: target.seq, requests: 0, throttled: 0 };
   const counts: SyncCounts = base;
   const graph = (): GraphTally => ({ requests: baseRequests + own.requests, throttled: baseThrottled + own.throttled });
   // The step before died mid-page: the page it was applying is applied again, and what it wrote counts now.
   let redo = stored?.open === true && stored.tally?.seq === target.seq;
   const idType = workload.immutableIds ? { idType: 'immutable' as const } : {};
-  const save = (c: CursorState, open = true): Promise<void> => deps.cursors.save({ ...withoutTally(c), ...idType, tally: { seq: target.seq, ...counts, ...graph() }, ...(open ? { open: true } : {}) }, deps.now());
+  const save = (c: CursorState, open = true): Promise<void> =>
+    deps.cursors.save(
+      {
+        ...withoutTally(c),
+        ...idType,
+        tally: { seq: target.seq, ...counts, ...graph() },
+        ...(open ? { open: true } : {}),
+      },
+      deps.now(),
+    );
   // No cursor: a new container, or a catalog rebuilt from the change log (cursors are not logged). Enumerating it
   // as a resync costs a new container nothing and makes a rebuilt one record what was deleted meanwhile.
-  let cursor: CursorState = stored ? withoutTally(stored) : {
-    protectedItemId: target.protectedItemId, containerId: target.containerId, phase: 'resync', resyncSeq: target.seq,
-  };
+  let cursor: CursorState = stored
+    ? withoutTally(stored)
+    : {
+        protectedItemId: target.protectedItemId,
+        containerId: target.containerId,
+        phase: 'resync',
+        resyncSeq: target.seq,
+      };
   // Catalogued under REST ids before the product asked for immutable ones: the container becomes a new baseline (see
   // README, "Outlook ids"). Its items come again under their immutable ids, and the sweep closes the REST-id heads.
   const migrating = stored !== undefined && workload.immutableIds === true && stored.idType !== 'immutable';
   if ((cursor.phase === 'resync' && cursor.resyncSeq !== target.seq) || migrating) {
     // A resync left unfinished by an earlier run: its marks belong to that run, so enumerate again under this one.
-    cursor = { protectedItemId: target.protectedItemId, containerId: target.containerId, phase: 'resync', resyncSeq: target.seq };
+    cursor = {
+      protectedItemId: target.protectedItemId,
+      containerId: target.containerId,
+      phase: 'resync',
+      resyncSeq: target.seq,
+    };
   }
   let resynced = false;
   await save(cursor);
@@ -90,7 +131,9 @@ export async function syncContainer(deps: SyncDeps, target: SyncTarget, workload
     // Items skipped by an earlier run: their delta changes are consumed, so they are read again by id.
     const due = (await deps.skips.due(target.protectedItemId, target.containerId, target.seq)).map((d) => d.item);
     const resync = cursor.phase === 'resync' && cursor.resyncSeq === target.seq;
-    const waited = due.length ? await applyOrWait(deps, target, workload, due, resync, read, counts, pending, false) : 0;
+    const waited = due.length
+      ? await applyOrWait(deps, target, workload, due, resync, read, counts, pending, false)
+      : 0;
     if (waited) return { status: 'wait', counts, graph: await closed(save, cursor, graph), retryAfterSeconds: waited };
   }
   while (deps.now().getTime() < deadline) {
@@ -99,10 +142,22 @@ export async function syncContainer(deps: SyncDeps, target: SyncTarget, workload
     try {
       page = await deps.graph.page(url, read);
     } catch (e) {
-      if (e instanceof WaitRequired) return { status: 'wait', counts, graph: await closed(save, cursor, graph), retryAfterSeconds: e.retryAfterSeconds };
+      if (e instanceof WaitRequired)
+        return {
+          status: 'wait',
+          counts,
+          graph: await closed(save, cursor, graph),
+          retryAfterSeconds: e.retryAfterSeconds,
+        };
       if (!(e instanceof ResyncRequired)) throw e;
       // Start the round again from scratch; what is already stored is matched, not stored twice.
-      cursor = { protectedItemId: target.protectedItemId, containerId: target.containerId, phase: 'resync', resyncSeq: target.seq, ...(e.location ? { nextLink: e.location } : {}) };
+      cursor = {
+        protectedItemId: target.protectedItemId,
+        containerId: target.containerId,
+        phase: 'resync',
+        resyncSeq: target.seq,
+        ...(e.location ? { nextLink: e.location } : {}),
+      };
       await save(cursor);
       resynced = true;
       continue;
@@ -118,17 +173,27 @@ export async function syncContainer(deps: SyncDeps, target: SyncTarget, workload
       continue;
     }
     if (resync) await sweepUnseen(deps, target, counts);
-    cursor = { protectedItemId: target.protectedItemId, containerId: target.containerId, phase: 'incremental', ...(page.deltaLink ? { deltaLink: page.deltaLink } : {}) };
+    cursor = {
+      protectedItemId: target.protectedItemId,
+      containerId: target.containerId,
+      phase: 'incremental',
+      ...(page.deltaLink ? { deltaLink: page.deltaLink } : {}),
+    };
     await save(cursor, false);
     // A large file still part-way: the next step goes on with it (and reads whatever changed meanwhile).
-    if (await deps.skips.inProgress(target.protectedItemId, target.containerId)) return { status: 'continue', counts, graph: graph() };
+    if (await deps.skips.inProgress(target.protectedItemId, target.containerId))
+      return { status: 'continue', counts, graph: graph() };
     return { status: 'done', counts, graph: graph(), resynced };
   }
   return { status: 'continue', counts, graph: await closed(save, cursor, graph) };
 }
 
 /** A step ending on its own (time box, throttling) says so in its cursor, so the next step does not count a redo. */
-async function closed(save: (c: CursorState, open: boolean) => Promise<void>, cursor: CursorState, graph: () => GraphTally): Promise<GraphTally> {
+async function closed(
+  save: (c: CursorState, open: boolean) => Promise<void>,
+  cursor: CursorState,
+  graph: () => GraphTally,
+): Promise<GraphTally> {
   await save(cursor, false);
   return graph();
 }
@@ -139,14 +204,32 @@ function withoutTally(c: CursorState): CursorState {
 }
 
 function withoutLinks(c: CursorState): CursorState {
-  return { protectedItemId: c.protectedItemId, containerId: c.containerId, phase: c.phase, ...(c.resyncSeq !== undefined ? { resyncSeq: c.resyncSeq } : {}) };
+  return {
+    protectedItemId: c.protectedItemId,
+    containerId: c.containerId,
+    phase: c.phase,
+    ...(c.resyncSeq !== undefined ? { resyncSeq: c.resyncSeq } : {}),
+  };
 }
 
-type Read = { mailbox: string; operation: ContainerWorkload['operation']; deadline: number; tally?: { requests: number; throttled: number } };
+type Read = {
+  mailbox: string;
+  operation: ContainerWorkload['operation'];
+  deadline: number;
+  tally?: { requests: number; throttled: number };
+};
 
 /** Applies a page; returns the seconds Graph asked to wait (0 when applied). */
 async function applyOrWait(
-  deps: SyncDeps, target: SyncTarget, workload: ContainerWorkload, items: GraphItem[], resync: boolean, read: Read, counts: SyncCounts, pending: Map<string, boolean>, redo: boolean,
+  deps: SyncDeps,
+  target: SyncTarget,
+  workload: ContainerWorkload,
+  items: GraphItem[],
+  resync: boolean,
+  read: Read,
+  counts: SyncCounts,
+  pending: Map<string, boolean>,
+  redo: boolean,
 ): Promise<number> {
   // A page counts once it is applied: one abandoned for a throttling wait is applied, and counted, again later.
   const page = emptyCounts();
@@ -166,13 +249,25 @@ async function applyOrWait(
  * deleted; otherwise it is skipped, keeping its last good version (marked seen, so a resync sweep keeps it).
  */
 async function applyPage(
-  deps: SyncDeps, target: SyncTarget, workload: ContainerWorkload, items: GraphItem[], resync: boolean, read: Read, counts: SyncCounts, pending: Map<string, boolean>, redo: boolean,
+  deps: SyncDeps,
+  target: SyncTarget,
+  workload: ContainerWorkload,
+  items: GraphItem[],
+  resync: boolean,
+  read: Read,
+  counts: SyncCounts,
+  pending: Map<string, boolean>,
+  redo: boolean,
 ): Promise<void> {
   const changes = items.map((i) => workload.toChange(i));
   counts.changes += changes.length;
-  const heads = await deps.versions.heads(target.protectedItemId, target.containerId, [...new Set(changes.map((c) => c.itemId))]);
+  const heads = await deps.versions.heads(target.protectedItemId, target.containerId, [
+    ...new Set(changes.map((c) => c.itemId)),
+  ]);
   // An item whose id survives moves and has no head here may have come from another folder: its versions are there.
-  const arrived = workload.immutableIds ? [...new Set(changes.filter((c) => c.kind === 'upsert' && !heads.has(c.itemId)).map((c) => c.itemId))] : [];
+  const arrived = workload.immutableIds
+    ? [...new Set(changes.filter((c) => c.kind === 'upsert' && !heads.has(c.itemId)).map((c) => c.itemId))]
+    : [];
   const elsewhere = await deps.versions.latestElsewhere(target.protectedItemId, target.containerId, arrived);
   const headsForPlan = new Map([...heads].map(([id, d]) => [id, toHead(d)]));
   for (const [id, d] of elsewhere) headsForPlan.set(id, { ...toHead(d), elsewhere: true });
@@ -190,20 +285,31 @@ async function applyPage(
       if (redo && previous?.validFrom === target.seq) {
         // Written by the attempt that died on this page: it counts once, now.
         counts.written++;
-        const size = previous.content ? ('blob' in previous.content ? previous.content.blob.size : previous.content.mime.size) : 0;
+        const size = previous.content
+          ? 'blob' in previous.content
+            ? previous.content.blob.size
+            : previous.content.mime.size
+          : 0;
         counts.bytes += size;
       } else counts.unchanged++;
       return undefined;
     }
     if (op.op === 'mark') {
       counts.unchanged++;
-      return { t: 'version', put: { ...previous!, id: headId(target.protectedItemId, target.containerId, op.itemId), resyncMark: target.seq } };
+      return {
+        t: 'version',
+        put: {
+          ...previous!,
+          id: headId(target.protectedItemId, target.containerId, op.itemId),
+          resyncMark: target.seq,
+        },
+      };
     }
     if (op.op === 'delete') {
       counts.deleted++;
       return VersionStore.deleteRecord(previous!, target.seq);
     }
-    const item = items[op.index]!;
+    const item = items[op.index];
     const outcome = await readItem(deps, target, workload, item, op, previous, resync, read, counts);
     if ('version' in outcome) {
       if (resumable(deps, workload, item)) finished.push(item.id);
@@ -212,11 +318,24 @@ async function applyPage(
       if (previous && previous.containerId !== target.containerId && previous.validTo === undefined) counts.deleted++;
       return VersionStore.putRecord(outcome.version, previous, target.seq);
     }
-    const about = { protectedItemId: target.protectedItemId, containerId: target.containerId, itemId: item.id, name: itemName(item), item };
+    const about = {
+      protectedItemId: target.protectedItemId,
+      containerId: target.containerId,
+      itemId: item.id,
+      name: itemName(item),
+      item,
+    };
     if ('staged' in outcome) {
       // Time is up mid-file: kept like a skipped item, without counting as one, and continued by the next step.
       const reason = `its download was still under way (${outcome.staged} of ${Number(item.size)} bytes stored)`;
-      skipped.push({ ...about, code: STILL_BACKING_UP, reason, transient: true, inProgress: true, staged: outcome.staged });
+      skipped.push({
+        ...about,
+        code: STILL_BACKING_UP,
+        reason,
+        transient: true,
+        inProgress: true,
+        staged: outcome.staged,
+      });
     } else if (outcome.failure.kind === 'gone') {
       if (!own) return undefined;
       counts.deleted++;
@@ -225,14 +344,24 @@ async function applyPage(
       counts.skipped++;
       const f = outcome.failure;
       skipped.push({
-        ...about, code: f.code, reason: f.reason, transient: f.kind === 'transient', ...(f.status ? { status: f.status } : {}), ...(f.requestId ? { requestId: f.requestId } : {}),
+        ...about,
+        code: f.code,
+        reason: f.reason,
+        transient: f.kind === 'transient',
+        ...(f.status ? { status: f.status } : {}),
+        ...(f.requestId ? { requestId: f.requestId } : {}),
       });
     }
     return own && resync && own.resyncMark !== target.seq
-      ? { t: 'version', put: { ...own, id: headId(target.protectedItemId, target.containerId, op.itemId), resyncMark: target.seq } }
+      ? {
+          t: 'version',
+          put: { ...own, id: headId(target.protectedItemId, target.containerId, op.itemId), resyncMark: target.seq },
+        }
       : undefined;
   });
-  const toWrite = records.filter((r): r is Extract<LogRecord, { t: 'version' }> => r !== undefined && r.t === 'version');
+  const toWrite = records.filter(
+    (r): r is Extract<LogRecord, { t: 'version' }> => r !== undefined && r.t === 'version',
+  );
   await deps.log.append(logBlobName(target.accountId, target.protectedItemId, target.seq), toWrite);
   await mapLimit(toWrite, 8, (r) => deps.versions.apply(r));
   for (const id of finished) await deps.content.abandonResumable(target.tenantId, stagingKey(target, id));
@@ -263,8 +392,15 @@ class PartlyStored extends Error {
 
 /** The item's next version, or why its content could not be had after `itemAttempts` reads. */
 async function readItem(
-  deps: SyncDeps, target: SyncTarget, workload: ContainerWorkload, item: GraphItem, op: Extract<VersionOp, { op: 'put' }>,
-  previous: VersionDoc | undefined, resync: boolean, read: Read, counts: SyncCounts,
+  deps: SyncDeps,
+  target: SyncTarget,
+  workload: ContainerWorkload,
+  item: GraphItem,
+  op: Extract<VersionOp, { op: 'put' }>,
+  previous: VersionDoc | undefined,
+  resync: boolean,
+  read: Read,
+  counts: SyncCounts,
 ): Promise<ReadOutcome> {
   const refused = op.fetchContent ? workload.refused?.(item) : undefined;
   if (refused) return { failure: { kind: 'unreadable', ...refused } };
@@ -282,8 +418,15 @@ async function readItem(
 }
 
 async function nextVersion(
-  deps: SyncDeps, target: SyncTarget, workload: ContainerWorkload, item: GraphItem, op: Extract<VersionOp, { op: 'put' }>,
-  previous: VersionDoc | undefined, resync: boolean, read: Read, counts: SyncCounts,
+  deps: SyncDeps,
+  target: SyncTarget,
+  workload: ContainerWorkload,
+  item: GraphItem,
+  op: Extract<VersionOp, { op: 'put' }>,
+  previous: VersionDoc | undefined,
+  resync: boolean,
+  read: Read,
+  counts: SyncCounts,
 ): Promise<VersionDoc> {
   const change = workload.toChange(item);
   const doc: VersionDoc = {
@@ -301,29 +444,61 @@ async function nextVersion(
   const source = workload.content(item);
   if (!source) return doc;
   // Unchanged content (a read-state or flag change): the stored bytes and the body text carry over.
-  if (!op.fetchContent && previous?.content) return { ...doc, content: previous.content, ...(previous.props.bodyText !== undefined ? { props: { ...doc.props, bodyText: previous.props.bodyText } } : {}) };
-  const stored = 'url' in source && resumable(deps, workload, item)
-    ? await writeLarge(deps, target, item, { url: source.url, version: (change.kind === 'upsert' && change.contentKey) || String(item.eTag) }, read)
-    : await deps.content.write(target.tenantId, 'inline' in source ? Buffer.from(JSON.stringify(item)) : await deps.graph.stream(source.url, read), { mime: 'url' in source && source.mime === true });
+  if (!op.fetchContent && previous?.content)
+    return {
+      ...doc,
+      content: previous.content,
+      ...(previous.props.bodyText !== undefined ? { props: { ...doc.props, bodyText: previous.props.bodyText } } : {}),
+    };
+  const stored =
+    'url' in source && resumable(deps, workload, item)
+      ? await writeLarge(
+          deps,
+          target,
+          item,
+          { url: source.url, version: (change.kind === 'upsert' && change.contentKey) || String(item.eTag) },
+          read,
+        )
+      : await deps.content.write(
+          target.tenantId,
+          'inline' in source ? Buffer.from(JSON.stringify(item)) : await deps.graph.stream(source.url, read),
+          { mime: 'url' in source && source.mime === true },
+        );
   counts.contentFetched++;
   counts.bytes += stored.size;
   counts.storedBytes += stored.storedBytes;
-  return { ...doc, content: stored.pointer, ...(stored.bodyText !== undefined ? { props: { ...doc.props, bodyText: stored.bodyText } } : {}) };
+  return {
+    ...doc,
+    content: stored.pointer,
+    ...(stored.bodyText !== undefined ? { props: { ...doc.props, bodyText: stored.bodyText } } : {}),
+  };
 }
 
-const stagingKey = (target: SyncTarget, itemId: string): string => headId(target.protectedItemId, target.containerId, itemId);
+const stagingKey = (target: SyncTarget, itemId: string): string =>
+  headId(target.protectedItemId, target.containerId, itemId);
 
 /** A file (not MIME) big enough to be stored across steps, when the reader can read ranges. */
 function resumable(deps: SyncDeps, workload: ContainerWorkload, item: GraphItem): boolean {
   const source = workload.content(item);
   const from = deps.resumableFrom;
-  return source !== null && 'url' in source && !source.mime && deps.graph.streamFrom !== undefined
-    && from !== undefined && typeof item.size === 'number' && item.size >= from;
+  return (
+    source !== null &&
+    'url' in source &&
+    !source.mime &&
+    deps.graph.streamFrom !== undefined &&
+    from !== undefined &&
+    typeof item.size === 'number' &&
+    item.size >= from
+  );
 }
 
 /** Stages what this step has time for; throws PartlyStored when the deadline comes before the file's end. */
 async function writeLarge(
-  deps: SyncDeps, target: SyncTarget, item: GraphItem, from: { url: string; version: string }, read: Read,
+  deps: SyncDeps,
+  target: SyncTarget,
+  item: GraphItem,
+  from: { url: string; version: string },
+  read: Read,
 ): Promise<StoredContent> {
   const r = await deps.content.writeResumable(target.tenantId, {
     stagingKey: stagingKey(target, item.id),
@@ -345,7 +520,9 @@ async function sweepUnseen(deps: SyncDeps, target: SyncTarget, counts: SyncCount
     const slice = await deps.versions.unseenHeads(target.protectedItemId, target.containerId, target.seq, SWEEP_SLICE);
     if (slice.length === 0) return;
     const byId = new Map(slice.map((h) => [h.itemId, h]));
-    const records = unseenAfterResync(slice.map(toHead), target.seq).map((op) => VersionStore.deleteRecord(byId.get(op.itemId)!, target.seq));
+    const records = unseenAfterResync(slice.map(toHead), target.seq).map((op) =>
+      VersionStore.deleteRecord(byId.get(op.itemId)!, target.seq),
+    );
     counts.deleted += records.length;
     await deps.log.append(logBlobName(target.accountId, target.protectedItemId, target.seq), records);
     await mapLimit(records, 8, (r) => deps.versions.apply(r as Extract<LogRecord, { t: 'version' }>));

@@ -3,12 +3,29 @@
 import type { GraphClient } from '../graph/graph-client';
 import { GraphRequestError } from '../graph/graph-errors';
 
-export const WELL_KNOWN_FOLDERS = ['msgfolderroot', 'inbox', 'sentitems', 'drafts', 'deleteditems', 'junkemail', 'archive', 'outbox'] as const;
+export const WELL_KNOWN_FOLDERS = [
+  'msgfolderroot',
+  'inbox',
+  'sentitems',
+  'drafts',
+  'deleteditems',
+  'junkemail',
+  'archive',
+  'outbox',
+] as const;
 
 /** Well-known name → folder id; a folder the mailbox lacks (no archive yet, say) is left out. */
-export async function resolveWellKnownFolders(graph: Pick<GraphClient, 'batch'>, userId: string, deadline: number): Promise<Record<string, string>> {
+export async function resolveWellKnownFolders(
+  graph: Pick<GraphClient, 'batch'>,
+  userId: string,
+  deadline: number,
+): Promise<Record<string, string>> {
   const results = await graph.batch(
-    WELL_KNOWN_FOLDERS.map((name) => ({ id: name, method: 'GET', url: `/users/${encodeURIComponent(userId)}/mailFolders/${name}?$select=id` })),
+    WELL_KNOWN_FOLDERS.map((name) => ({
+      id: name,
+      method: 'GET',
+      url: `/users/${encodeURIComponent(userId)}/mailFolders/${name}?$select=id`,
+    })),
     { mailbox: userId, operation: 'mail.read', deadline },
   );
   const found: Record<string, string> = {};
@@ -16,7 +33,12 @@ export async function resolveWellKnownFolders(graph: Pick<GraphClient, 'batch'>,
     if (r.status === 200) found[r.id] = (r.body as { id: string }).id;
     else if (r.status !== 404) {
       const error = (r.body as { error?: { code?: string; message?: string } } | undefined)?.error;
-      throw new GraphRequestError({ status: r.status, operation: 'mail.read', ...(error?.code ? { code: error.code } : {}), ...(error?.message ? { graphMessage: error.message } : {}) });
+      throw new GraphRequestError({
+        status: r.status,
+        operation: 'mail.read',
+        ...(error?.code ? { code: error.code } : {}),
+        ...(error?.message ? { graphMessage: error.message } : {}),
+      });
     }
   }
   return found;

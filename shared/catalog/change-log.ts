@@ -5,7 +5,12 @@ import { ContainerClient, RestError } from '@azure/storage-blob';
 import type { VersionDoc } from './version-doc';
 
 export type LogRecord =
-  | { t: 'version'; close?: VersionDoc; put?: VersionDoc; drop?: { id: string; protectedItemId: string; containerId: string } }
+  | {
+      t: 'version';
+      close?: VersionDoc;
+      put?: VersionDoc;
+      drop?: { id: string; protectedItemId: string; containerId: string };
+    }
   | { t: 'doc'; container: 'inventory' | 'recoveryPoints' | 'runs'; doc: Record<string, unknown> & { id: string } }
   /** A document removed (a recovery point retention pruned), with its full partition key. */
   | { t: 'dropDoc'; container: 'recoveryPoints'; id: string; partitionKey: string[] };

@@ -16,7 +16,11 @@ export function createCatalogDatabase(settings: Settings): { client: CosmosClien
     endpoint: settings.M365V_COSMOS_ENDPOINT,
     ...(settings.M365V_COSMOS_KEY
       ? { key: settings.M365V_COSMOS_KEY }
-      : { aadCredentials: new DefaultAzureCredential(settings.AZURE_CLIENT_ID ? { managedIdentityClientId: settings.AZURE_CLIENT_ID } : {}) }),
+      : {
+          aadCredentials: new DefaultAzureCredential(
+            settings.AZURE_CLIENT_ID ? { managedIdentityClientId: settings.AZURE_CLIENT_ID } : {},
+          ),
+        }),
     ...(agent ? { agent, connectionPolicy: { enableEndpointDiscovery: false } } : {}),
   });
   return { client, database: client.database(settings.M365V_COSMOS_DATABASE) };

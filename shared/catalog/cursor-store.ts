@@ -57,24 +57,41 @@ export class CursorStore {
   }
 
   async get(protectedItemId: string, containerId: string): Promise<Cursor | undefined> {
-    const { resource } = await this.container.item(headId(protectedItemId, 'cursor', containerId), protectedItemId).read<Cursor>();
+    const { resource } = await this.container
+      .item(headId(protectedItemId, 'cursor', containerId), protectedItemId)
+      .read<Cursor>();
     return resource ?? undefined;
   }
 
   async save(cursor: CursorState, now: Date): Promise<void> {
-    await this.container.items.upsert<Cursor>({ ...cursor, id: headId(cursor.protectedItemId, 'cursor', cursor.containerId), updatedAt: now.toISOString() });
+    await this.container.items.upsert<Cursor>({
+      ...cursor,
+      id: headId(cursor.protectedItemId, 'cursor', cursor.containerId),
+      updatedAt: now.toISOString(),
+    });
   }
 
   /** Forgets a container that no longer exists (a deleted folder, once its items are recorded as deleted). */
   async delete(protectedItemId: string, containerId: string): Promise<void> {
-    await this.container.item(headId(protectedItemId, 'cursor', containerId), protectedItemId).delete().catch((e: { code?: number }) => {
-      if (e.code !== 404) throw e;
-    });
+    await this.container
+      .item(headId(protectedItemId, 'cursor', containerId), protectedItemId)
+      .delete()
+      .catch((e: { code?: number }) => {
+        if (e.code !== 404) throw e;
+      });
   }
 
   /** The item's cursors (not the skipped items that share their container). */
   async list(protectedItemId: string): Promise<Cursor[]> {
-    const { resources } = await this.container.items.query<Cursor>({ query: 'SELECT * FROM c WHERE c.protectedItemId = @p AND NOT IS_DEFINED(c.type)', parameters: [{ name: '@p', value: protectedItemId }] }, { partitionKey: protectedItemId }).fetchAll();
+    const { resources } = await this.container.items
+      .query<Cursor>(
+        {
+          query: 'SELECT * FROM c WHERE c.protectedItemId = @p AND NOT IS_DEFINED(c.type)',
+          parameters: [{ name: '@p', value: protectedItemId }],
+        },
+        { partitionKey: protectedItemId },
+      )
+      .fetchAll();
     return resources;
   }
 }

@@ -76,7 +76,9 @@ export class PointsStore {
   }
 
   async getPoint(accountId: string, protectedItemId: string, runId: string): Promise<RecoveryPointDoc | undefined> {
-    const { resource } = await this.points.item(pointId(protectedItemId, runId), [accountId, protectedItemId]).read<RecoveryPointDoc>();
+    const { resource } = await this.points
+      .item(pointId(protectedItemId, runId), [accountId, protectedItemId])
+      .read<RecoveryPointDoc>();
     return resource ? withoutSystem(resource) : undefined;
   }
 
@@ -85,21 +87,39 @@ export class PointsStore {
   }
 
   async deletePoint(doc: Pick<RecoveryPointDoc, 'id' | 'accountId' | 'protectedItemId'>): Promise<void> {
-    await this.points.item(doc.id, [doc.accountId, doc.protectedItemId]).delete().catch((e: { code?: number }) => {
-      if (e.code !== 404) throw e;
-    });
+    await this.points
+      .item(doc.id, [doc.accountId, doc.protectedItemId])
+      .delete()
+      .catch((e: { code?: number }) => {
+        if (e.code !== 404) throw e;
+      });
   }
 
   async listPoints(accountId: string, protectedItemId: string): Promise<RecoveryPointDoc[]> {
     const { resources } = await this.points.items
-      .query<RecoveryPointDoc>({ query: 'SELECT * FROM c WHERE c.accountId = @a AND c.protectedItemId = @p ORDER BY c.seq DESC', parameters: [{ name: '@a', value: accountId }, { name: '@p', value: protectedItemId }] }, { partitionKey: [accountId, protectedItemId] })
+      .query<RecoveryPointDoc>(
+        {
+          query: 'SELECT * FROM c WHERE c.accountId = @a AND c.protectedItemId = @p ORDER BY c.seq DESC',
+          parameters: [
+            { name: '@a', value: accountId },
+            { name: '@p', value: protectedItemId },
+          ],
+        },
+        { partitionKey: [accountId, protectedItemId] },
+      )
       .fetchAll();
     return resources.map(withoutSystem);
   }
 
   async pointsOfRun(accountId: string, runId: string): Promise<RecoveryPointDoc[]> {
     const { resources } = await this.points.items
-      .query<RecoveryPointDoc>({ query: 'SELECT * FROM c WHERE c.accountId = @a AND c.runId = @r', parameters: [{ name: '@a', value: accountId }, { name: '@r', value: runId }] })
+      .query<RecoveryPointDoc>({
+        query: 'SELECT * FROM c WHERE c.accountId = @a AND c.runId = @r',
+        parameters: [
+          { name: '@a', value: accountId },
+          { name: '@r', value: runId },
+        ],
+      })
       .fetchAll();
     return resources.map(withoutSystem);
   }
@@ -115,7 +135,16 @@ export class PointsStore {
 
   async listRuns(accountId: string, jobId: string): Promise<RunDoc[]> {
     const { resources } = await this.runs.items
-      .query<RunDoc>({ query: 'SELECT * FROM c WHERE c.accountId = @a AND c.jobId = @j ORDER BY c.startedAt DESC', parameters: [{ name: '@a', value: accountId }, { name: '@j', value: jobId }] }, { partitionKey: [accountId, jobId] })
+      .query<RunDoc>(
+        {
+          query: 'SELECT * FROM c WHERE c.accountId = @a AND c.jobId = @j ORDER BY c.startedAt DESC',
+          parameters: [
+            { name: '@a', value: accountId },
+            { name: '@j', value: jobId },
+          ],
+        },
+        { partitionKey: [accountId, jobId] },
+      )
       .fetchAll();
     return resources.map(withoutSystem);
   }

@@ -14,7 +14,11 @@ export interface RebuildReport {
   containers: number;
 }
 
-export async function rebuildCatalog(log: ChangeLog, database: Database, opts: { accountId?: string; onProgress?: (r: RebuildReport) => void; now?: () => Date } = {}): Promise<RebuildReport> {
+export async function rebuildCatalog(
+  log: ChangeLog,
+  database: Database,
+  opts: { accountId?: string; onProgress?: (r: RebuildReport) => void; now?: () => Date } = {},
+): Promise<RebuildReport> {
   const versions = new VersionStore(database);
   const cursors = new CursorStore(database);
   const report: RebuildReport = { logs: 0, versionRecords: 0, documents: 0, containers: 0 };
@@ -49,9 +53,13 @@ export async function rebuildCatalog(log: ChangeLog, database: Database, opts: {
           }
         }
       } else if (record.t === 'dropDoc') {
-        await database.container(record.container).item(record.id, record.partitionKey).delete().catch((e: { code?: number }) => {
-          if (e.code !== 404) throw e;
-        });
+        await database
+          .container(record.container)
+          .item(record.id, record.partitionKey)
+          .delete()
+          .catch((e: { code?: number }) => {
+            if (e.code !== 404) throw e;
+          });
       } else {
         await database.container(record.container).items.upsert(record.doc);
         report.documents++;

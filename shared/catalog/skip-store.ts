@@ -36,7 +36,11 @@ export interface SkippedItem {
   updatedAt: string;
 }
 
-export type SkipInput = Pick<SkippedItem, 'protectedItemId' | 'containerId' | 'itemId' | 'name' | 'code' | 'reason' | 'transient' | 'item'> & Partial<Pick<SkippedItem, 'status' | 'requestId' | 'inProgress' | 'staged'>>;
+export type SkipInput = Pick<
+  SkippedItem,
+  'protectedItemId' | 'containerId' | 'itemId' | 'name' | 'code' | 'reason' | 'transient' | 'item'
+> &
+  Partial<Pick<SkippedItem, 'status' | 'requestId' | 'inProgress' | 'staged'>>;
 
 /**
  * Steps in a row a file in progress may end without having staged more than it once had in this run (it changed
@@ -45,8 +49,8 @@ export type SkipInput = Pick<SkippedItem, 'protectedItemId' | 'containerId' | 'i
  */
 export const IN_PROGRESS_STALLS = 5;
 
-
-const skipId = (protectedItemId: string, containerId: string, itemId: string): string => `skip-${headId(protectedItemId, containerId, itemId)}`;
+const skipId = (protectedItemId: string, containerId: string, itemId: string): string =>
+  `skip-${headId(protectedItemId, containerId, itemId)}`;
 
 export class SkipStore {
   private readonly container: Container;
@@ -57,17 +61,28 @@ export class SkipStore {
 
   /** The container's skipped items not yet tried again in recovery point `seq`, and its files in progress. */
   async due(protectedItemId: string, containerId: string, seq: number): Promise<SkippedItem[]> {
-    return this.query(protectedItemId, 'c.containerId = @c AND (c.lastSeq < @s OR c.inProgress = true)', { '@c': containerId, '@s': seq });
+    return this.query(protectedItemId, 'c.containerId = @c AND (c.lastSeq < @s OR c.inProgress = true)', {
+      '@c': containerId,
+      '@s': seq,
+    });
   }
 
   /** Whether the container has a file part-way downloaded (its sync is not done until it is stored). */
   async inProgress(protectedItemId: string, containerId: string): Promise<boolean> {
-    return (await this.query(protectedItemId, 'c.containerId = @c AND c.inProgress = true', { '@c': containerId })).length > 0;
+    return (
+      (await this.query(protectedItemId, 'c.containerId = @c AND c.inProgress = true', { '@c': containerId })).length >
+      0
+    );
   }
 
   /** The container's skipped items, whatever their point: id → whether it is a file in progress. */
   async itemIds(protectedItemId: string, containerId: string): Promise<Map<string, boolean>> {
-    return new Map((await this.query(protectedItemId, 'c.containerId = @c', { '@c': containerId })).map((s) => [s.itemId, s.inProgress === true]));
+    return new Map(
+      (await this.query(protectedItemId, 'c.containerId = @c', { '@c': containerId })).map((s) => [
+        s.itemId,
+        s.inProgress === true,
+      ]),
+    );
   }
 
   /**
@@ -91,28 +106,59 @@ export class SkipStore {
       const sameRun = prior?.inProgress === true && prior.lastSeq === seq;
       const best = sameRun ? (prior.best ?? 0) : 0;
       const stalls = sameRun && s.staged <= best ? (prior.stalls ?? 0) + 1 : 0;
-      entry = stalls >= IN_PROGRESS_STALLS
-        ? { ...s, inProgress: false, code: CHANGED_WHILE_DOWNLOADING, reason: `it kept changing while it was being downloaded (started over ${stalls} times; ${s.staged} bytes stored at the last try), so the next run goes on with it` }
-        : { ...s, best: Math.max(best, s.staged), stalls };
+      entry =
+        stalls >= IN_PROGRESS_STALLS
+          ? {
+              ...s,
+              inProgress: false,
+              code: CHANGED_WHILE_DOWNLOADING,
+              reason: `it kept changing while it was being downloaded (started over ${stalls} times; ${s.staged} bytes stored at the last try), so the next run goes on with it`,
+            }
+          : { ...s, best: Math.max(best, s.staged), stalls };
     }
-    await this.container.items.upsert<SkippedItem>({ ...entry, id, type: 'skipped', firstSeq: prior?.firstSeq ?? seq, lastSeq: seq, attempts, updatedAt: now.toISOString() });
+    await this.container.items.upsert<SkippedItem>({
+      ...entry,
+      id,
+      type: 'skipped',
+      firstSeq: prior?.firstSeq ?? seq,
+      lastSeq: seq,
+      attempts,
+      updatedAt: now.toISOString(),
+    });
     return s.inProgress === true && entry.inProgress === false;
   }
 
   async clear(protectedItemId: string, containerId: string, itemId: string): Promise<void> {
-    await this.container.item(skipId(protectedItemId, containerId, itemId), protectedItemId).delete().catch((e: { code?: number }) => {
-      if (e.code !== 404) throw e;
-    });
+    await this.container
+      .item(skipId(protectedItemId, containerId, itemId), protectedItemId)
+      .delete()
+      .catch((e: { code?: number }) => {
+        if (e.code !== 404) throw e;
+      });
   }
 
   /** A container that no longer exists owes nothing. */
   async forget(protectedItemId: string, containerId: string): Promise<void> {
-    for (const s of await this.query(protectedItemId, 'c.containerId = @c', { '@c': containerId })) await this.clear(protectedItemId, containerId, s.itemId);
+    for (const s of await this.query(protectedItemId, 'c.containerId = @c', { '@c': containerId }))
+      await this.clear(protectedItemId, containerId, s.itemId);
   }
 
-  private async query(protectedItemId: string, where: string, params: Record<string, string | number>): Promise<SkippedItem[]> {
+  private async query(
+    protectedItemId: string,
+    where: string,
+    params: Record<string, string | number>,
+  ): Promise<SkippedItem[]> {
     const { resources } = await this.container.items
-      .query<SkippedItem>({ query: `SELECT * FROM c WHERE c.type = 'skipped' AND c.protectedItemId = @p AND ${where}`, parameters: [{ name: '@p', value: protectedItemId }, ...Object.entries(params).map(([name, value]) => ({ name, value }))] }, { partitionKey: protectedItemId })
+      .query<SkippedItem>(
+        {
+          query: `SELECT * FROM c WHERE c.type = 'skipped' AND c.protectedItemId = @p AND ${where}`,
+          parameters: [
+            { name: '@p', value: protectedItemId },
+            ...Object.entries(params).map(([name, value]) => ({ name, value })),
+          ],
+        },
+        { partitionKey: protectedItemId },
+      )
       .fetchAll();
     return resources;
   }

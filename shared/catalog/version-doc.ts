@@ -6,8 +6,7 @@ export type ItemKind = 'mailFolder' | 'message' | 'event' | 'contactFolder' | 'c
 
 /** Where a version's content lives: a content blob, or a split MIME message (skeleton + deduplicated parts). */
 export type ContentPointer = (
-  | { blob: { sha256: string; size: number; encoding: 'gzip' | 'identity' } }
-  | { mime: MimeManifest }
+  { blob: { sha256: string; size: number; encoding: 'gzip' | 'identity' } } | { mime: MimeManifest }
 ) & {
   /** The repository holding the bytes; absent: 'default'. */
   repository?: string;
@@ -35,7 +34,8 @@ export interface VersionDoc {
  */
 export const headId = (protectedItemId: string, containerId: string, itemId: string): string =>
   createHash('sha256').update(`${protectedItemId}\u0000${containerId}\u0000${itemId}`).digest('base64url').slice(0, 32);
-export const closedId = (protectedItemId: string, containerId: string, itemId: string, validFrom: number): string => `${headId(protectedItemId, containerId, itemId)}@${validFrom}`;
+export const closedId = (protectedItemId: string, containerId: string, itemId: string, validFrom: number): string =>
+  `${headId(protectedItemId, containerId, itemId)}@${validFrom}`;
 
 export function toHead(doc: VersionDoc): Head {
   return {

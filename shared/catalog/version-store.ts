@@ -4,7 +4,11 @@ import type { LogRecord } from './change-log';
 import { withSearchTerms } from '../domain/search-terms';
 import type { Edge } from '../difference/difference';
 
-const pk = (d: Pick<VersionDoc, 'protectedItemId' | 'containerId' | 'id'>): [string, string, string] => [d.protectedItemId, d.containerId, d.id];
+const pk = (d: Pick<VersionDoc, 'protectedItemId' | 'containerId' | 'id'>): [string, string, string] => [
+  d.protectedItemId,
+  d.containerId,
+  d.id,
+];
 
 /** Cosmos operations on item versions; what to write is decided by the pure planner and logged before writing. */
 export class VersionStore {
@@ -15,14 +19,22 @@ export class VersionStore {
   }
 
   /** Current heads of the given items of one container, in one query. */
-  async heads(protectedItemId: string, containerId: string, itemIds: readonly string[]): Promise<Map<string, VersionDoc>> {
+  async heads(
+    protectedItemId: string,
+    containerId: string,
+    itemIds: readonly string[],
+  ): Promise<Map<string, VersionDoc>> {
     const out = new Map<string, VersionDoc>();
     if (itemIds.length === 0) return out;
     const { resources } = await this.container.items
       .query<VersionDoc>(
         {
           query: 'SELECT * FROM c WHERE c.protectedItemId = @p AND c.containerId = @c AND ARRAY_CONTAINS(@ids, c.id)',
-          parameters: [{ name: '@p', value: protectedItemId }, { name: '@c', value: containerId }, { name: '@ids', value: itemIds.map((i) => headId(protectedItemId, containerId, i)) }],
+          parameters: [
+            { name: '@p', value: protectedItemId },
+            { name: '@c', value: containerId },
+            { name: '@ids', value: itemIds.map((i) => headId(protectedItemId, containerId, i)) },
+          ],
         },
         { partitionKey: [protectedItemId, containerId] },
       )
@@ -36,13 +48,27 @@ export class VersionStore {
    * id survives moves (Outlook immutable ids) was before, whether its version there is still current or was closed
    * when its old folder reported it gone. One query over the protected item's partitions.
    */
-  async latestElsewhere(protectedItemId: string, containerId: string, itemIds: readonly string[]): Promise<Map<string, VersionDoc>> {
+  async latestElsewhere(
+    protectedItemId: string,
+    containerId: string,
+    itemIds: readonly string[],
+  ): Promise<Map<string, VersionDoc>> {
     const out = new Map<string, VersionDoc>();
     if (itemIds.length === 0) return out;
-    const { resources } = await this.container.items.query<VersionDoc>({
-      query: 'SELECT * FROM c WHERE c.protectedItemId = @p AND c.containerId != @c AND ARRAY_CONTAINS(@ids, c.itemId)',
-      parameters: [{ name: '@p', value: protectedItemId }, { name: '@c', value: containerId }, { name: '@ids', value: [...itemIds] }],
-    }, { partitionKey: [protectedItemId] }).fetchAll();
+    const { resources } = await this.container.items
+      .query<VersionDoc>(
+        {
+          query:
+            'SELECT * FROM c WHERE c.protectedItemId = @p AND c.containerId != @c AND ARRAY_CONTAINS(@ids, c.itemId)',
+          parameters: [
+            { name: '@p', value: protectedItemId },
+            { name: '@c', value: containerId },
+            { name: '@ids', value: [...itemIds] },
+          ],
+        },
+        { partitionKey: [protectedItemId] },
+      )
+      .fetchAll();
     for (const d of resources) {
       const seen = out.get(d.itemId);
       if (!seen || d.validFrom > seen.validFrom) out.set(d.itemId, strip(d));
@@ -55,7 +81,10 @@ export class VersionStore {
     const iterator = this.container.items.query<VersionDoc>(
       {
         query: 'SELECT * FROM c WHERE c.protectedItemId = @p AND c.containerId = @c AND NOT IS_DEFINED(c.validTo)',
-        parameters: [{ name: '@p', value: protectedItemId }, { name: '@c', value: containerId }],
+        parameters: [
+          { name: '@p', value: protectedItemId },
+          { name: '@c', value: containerId },
+        ],
       },
       { partitionKey: [protectedItemId, containerId], maxItemCount: 500 },
     );
@@ -67,13 +96,21 @@ export class VersionStore {
 
   /** Up to `limit` current heads of a container that a resync at `seq` did not see (their mark is older or absent). */
   async unseenHeads(protectedItemId: string, containerId: string, seq: number, limit: number): Promise<VersionDoc[]> {
-    const { resources } = await this.container.items.query<VersionDoc>(
-      {
-        query: 'SELECT TOP @n * FROM c WHERE c.protectedItemId = @p AND c.containerId = @c AND NOT IS_DEFINED(c.validTo) AND (NOT IS_DEFINED(c.resyncMark) OR c.resyncMark != @s)',
-        parameters: [{ name: '@n', value: limit }, { name: '@p', value: protectedItemId }, { name: '@c', value: containerId }, { name: '@s', value: seq }],
-      },
-      { partitionKey: [protectedItemId, containerId] },
-    ).fetchAll();
+    const { resources } = await this.container.items
+      .query<VersionDoc>(
+        {
+          query:
+            'SELECT TOP @n * FROM c WHERE c.protectedItemId = @p AND c.containerId = @c AND NOT IS_DEFINED(c.validTo) AND (NOT IS_DEFINED(c.resyncMark) OR c.resyncMark != @s)',
+          parameters: [
+            { name: '@n', value: limit },
+            { name: '@p', value: protectedItemId },
+            { name: '@c', value: containerId },
+            { name: '@s', value: seq },
+          ],
+        },
+        { partitionKey: [protectedItemId, containerId] },
+      )
+      .fetchAll();
     return resources.map(strip);
   }
 
@@ -81,18 +118,37 @@ export class VersionStore {
    * Up to `limit` closed versions valid only strictly between two consecutive remaining points `after` and `upTo`
    * (`after < validFrom`, `validTo <= upTo`): no remaining point sees them. Retention deletes them and asks again.
    */
-  async unseenBetween(protectedItemId: string, after: number, upTo: number, limit: number): Promise<Array<Pick<VersionDoc, 'id' | 'protectedItemId' | 'containerId'>>> {
-    const { resources } = await this.container.items.query<Pick<VersionDoc, 'id' | 'protectedItemId' | 'containerId'>>({
-      query: 'SELECT TOP @n c.id, c.protectedItemId, c.containerId FROM c WHERE c.protectedItemId = @p AND IS_DEFINED(c.validTo) AND c.validFrom > @a AND c.validTo <= @b',
-      parameters: [{ name: '@n', value: limit }, { name: '@p', value: protectedItemId }, { name: '@a', value: after }, { name: '@b', value: upTo }],
-    }).fetchAll();
+  async unseenBetween(
+    protectedItemId: string,
+    after: number,
+    upTo: number,
+    limit: number,
+  ): Promise<Array<Pick<VersionDoc, 'id' | 'protectedItemId' | 'containerId'>>> {
+    const { resources } = await this.container.items
+      .query<Pick<VersionDoc, 'id' | 'protectedItemId' | 'containerId'>>({
+        query:
+          'SELECT TOP @n c.id, c.protectedItemId, c.containerId FROM c WHERE c.protectedItemId = @p AND IS_DEFINED(c.validTo) AND c.validFrom > @a AND c.validTo <= @b',
+        parameters: [
+          { name: '@n', value: limit },
+          { name: '@p', value: protectedItemId },
+          { name: '@a', value: after },
+          { name: '@b', value: upTo },
+        ],
+      })
+      .fetchAll();
     return resources;
   }
 
   /** Content pointers of every version of a protected item (retention's marking), a page at a time. */
-  async *contentPointers(protectedItemId: string, pageSize = 1000): AsyncGenerator<Array<NonNullable<VersionDoc['content']>>> {
+  async *contentPointers(
+    protectedItemId: string,
+    pageSize = 1000,
+  ): AsyncGenerator<Array<NonNullable<VersionDoc['content']>>> {
     const query = this.container.items.query<{ content: NonNullable<VersionDoc['content']> }>(
-      { query: 'SELECT c.content FROM c WHERE c.protectedItemId = @p AND IS_DEFINED(c.content)', parameters: [{ name: '@p', value: protectedItemId }] },
+      {
+        query: 'SELECT c.content FROM c WHERE c.protectedItemId = @p AND IS_DEFINED(c.content)',
+        parameters: [{ name: '@p', value: protectedItemId }],
+      },
       { maxItemCount: pageSize },
     );
     while (query.hasMoreResults()) {
@@ -108,17 +164,49 @@ export class VersionStore {
    */
   static putRecord(next: VersionDoc, previous: VersionDoc | undefined, seq: number): LogRecord {
     const current = previous && previous.validTo === undefined ? previous : undefined;
-    const close = current && current.validFrom < seq ? { ...current, id: closedId(current.protectedItemId, current.containerId, current.itemId, current.validFrom), validTo: seq } : undefined;
+    const close =
+      current && current.validFrom < seq
+        ? {
+            ...current,
+            id: closedId(current.protectedItemId, current.containerId, current.itemId, current.validFrom),
+            validTo: seq,
+          }
+        : undefined;
     const moved = current && current.containerId !== next.containerId;
     return {
-      t: 'version', ...(close ? { close } : {}), put: { ...next, id: headId(next.protectedItemId, next.containerId, next.itemId) },
-      ...(moved ? { drop: { id: headId(current.protectedItemId, current.containerId, current.itemId), protectedItemId: current.protectedItemId, containerId: current.containerId } } : {}),
+      t: 'version',
+      ...(close ? { close } : {}),
+      put: { ...next, id: headId(next.protectedItemId, next.containerId, next.itemId) },
+      ...(moved
+        ? {
+            drop: {
+              id: headId(current.protectedItemId, current.containerId, current.itemId),
+              protectedItemId: current.protectedItemId,
+              containerId: current.containerId,
+            },
+          }
+        : {}),
     };
   }
 
   static deleteRecord(previous: VersionDoc, seq: number): LogRecord {
-    const close = previous.validFrom < seq ? { ...previous, id: closedId(previous.protectedItemId, previous.containerId, previous.itemId, previous.validFrom), validTo: seq } : undefined;
-    return { t: 'version', ...(close ? { close } : {}), drop: { id: headId(previous.protectedItemId, previous.containerId, previous.itemId), protectedItemId: previous.protectedItemId, containerId: previous.containerId } };
+    const close =
+      previous.validFrom < seq
+        ? {
+            ...previous,
+            id: closedId(previous.protectedItemId, previous.containerId, previous.itemId, previous.validFrom),
+            validTo: seq,
+          }
+        : undefined;
+    return {
+      t: 'version',
+      ...(close ? { close } : {}),
+      drop: {
+        id: headId(previous.protectedItemId, previous.containerId, previous.itemId),
+        protectedItemId: previous.protectedItemId,
+        containerId: previous.containerId,
+      },
+    };
   }
 
   /**
@@ -144,10 +232,20 @@ export class VersionStore {
   /** The versions of the given items valid at sequence `seq` (any container of the protected item), in one query. */
   async versionsAt(protectedItemId: string, seq: number, itemIds: readonly string[]): Promise<VersionDoc[]> {
     if (itemIds.length === 0) return [];
-    const { resources } = await this.container.items.query<VersionDoc>({
-      query: 'SELECT * FROM c WHERE c.protectedItemId = @p AND ARRAY_CONTAINS(@ids, c.itemId) AND c.validFrom <= @s AND (NOT IS_DEFINED(c.validTo) OR c.validTo > @s)',
-      parameters: [{ name: '@p', value: protectedItemId }, { name: '@ids', value: [...itemIds] }, { name: '@s', value: seq }],
-    }, { partitionKey: [protectedItemId] }).fetchAll();
+    const { resources } = await this.container.items
+      .query<VersionDoc>(
+        {
+          query:
+            'SELECT * FROM c WHERE c.protectedItemId = @p AND ARRAY_CONTAINS(@ids, c.itemId) AND c.validFrom <= @s AND (NOT IS_DEFINED(c.validTo) OR c.validTo > @s)',
+          parameters: [
+            { name: '@p', value: protectedItemId },
+            { name: '@ids', value: [...itemIds] },
+            { name: '@s', value: seq },
+          ],
+        },
+        { partitionKey: [protectedItemId] },
+      )
+      .fetchAll();
     return resources.map(strip);
   }
 
@@ -156,24 +254,53 @@ export class VersionStore {
    * begun after `from`) between points `from` < `to`; an item untouched in between has one version spanning both
    * and is in neither.
    */
-  async edgePage(protectedItemId: string, edge: Edge, from: number, to: number, size: number, continuation?: string): Promise<{ value: VersionDoc[]; continuation?: string }> {
-    const where = edge === 'ended'
-      ? 'c.validFrom <= @a AND IS_DEFINED(c.validTo) AND c.validTo > @a AND c.validTo <= @b'
-      : 'c.validFrom > @a AND c.validFrom <= @b AND (NOT IS_DEFINED(c.validTo) OR c.validTo > @b)';
-    const r = await this.container.items.query<VersionDoc>({
-      query: `SELECT * FROM c WHERE c.protectedItemId = @p AND ${where}`,
-      parameters: [{ name: '@p', value: protectedItemId }, { name: '@a', value: from }, { name: '@b', value: to }],
-    }, { partitionKey: [protectedItemId], maxItemCount: size, ...(continuation ? { continuationToken: continuation } : {}) }).fetchNext();
+  async edgePage(
+    protectedItemId: string,
+    edge: Edge,
+    from: number,
+    to: number,
+    size: number,
+    continuation?: string,
+  ): Promise<{ value: VersionDoc[]; continuation?: string }> {
+    const where =
+      edge === 'ended'
+        ? 'c.validFrom <= @a AND IS_DEFINED(c.validTo) AND c.validTo > @a AND c.validTo <= @b'
+        : 'c.validFrom > @a AND c.validFrom <= @b AND (NOT IS_DEFINED(c.validTo) OR c.validTo > @b)';
+    const r = await this.container.items
+      .query<VersionDoc>(
+        {
+          query: `SELECT * FROM c WHERE c.protectedItemId = @p AND ${where}`,
+          parameters: [
+            { name: '@p', value: protectedItemId },
+            { name: '@a', value: from },
+            { name: '@b', value: to },
+          ],
+        },
+        {
+          partitionKey: [protectedItemId],
+          maxItemCount: size,
+          ...(continuation ? { continuationToken: continuation } : {}),
+        },
+      )
+      .fetchNext();
     return { value: r.resources.map(strip), ...(r.continuationToken ? { continuation: r.continuationToken } : {}) };
   }
 
   /** The items of a recovery point: versions valid at sequence `seq`, optionally of one container, paged. */
-  view(protectedItemId: string, seq: number, opts: { containerId?: string; continuation?: string; pageSize?: number } = {}) {
+  view(
+    protectedItemId: string,
+    seq: number,
+    opts: { containerId?: string; continuation?: string; pageSize?: number } = {},
+  ) {
     const filter = opts.containerId ? ' AND c.containerId = @c' : '';
     return this.container.items.query<VersionDoc>(
       {
         query: `SELECT * FROM c WHERE c.protectedItemId = @p${filter} AND c.validFrom <= @s AND (NOT IS_DEFINED(c.validTo) OR c.validTo > @s)`,
-        parameters: [{ name: '@p', value: protectedItemId }, { name: '@s', value: seq }, ...(opts.containerId ? [{ name: '@c', value: opts.containerId }] : [])],
+        parameters: [
+          { name: '@p', value: protectedItemId },
+          { name: '@s', value: seq },
+          ...(opts.containerId ? [{ name: '@c', value: opts.containerId }] : []),
+        ],
       },
       {
         partitionKey: opts.containerId ? [protectedItemId, opts.containerId] : [protectedItemId],
@@ -185,12 +312,16 @@ export class VersionStore {
 }
 
 /** A version as stored: a message with its search word index. */
-export const indexed = (d: VersionDoc): VersionDoc => (d.kind === 'message' ? { ...d, props: withSearchTerms(d.props) } : d);
+export const indexed = (d: VersionDoc): VersionDoc =>
+  d.kind === 'message' ? { ...d, props: withSearchTerms(d.props) } : d;
 
 /** Drops Cosmos system properties so documents compare and re-serialise cleanly, and the derived word index. */
 const SYSTEM_PROPERTIES = ['_rid', '_self', '_etag', '_attachments', '_ts'];
 
 function strip(d: VersionDoc): VersionDoc {
   const { searchTerms: _derived, ...props } = d.props;
-  return { ...Object.fromEntries(Object.entries(d).filter(([k]) => !SYSTEM_PROPERTIES.includes(k))), props } as unknown as VersionDoc;
+  return {
+    ...Object.fromEntries(Object.entries(d).filter(([k]) => !SYSTEM_PROPERTIES.includes(k))),
+    props,
+  } as unknown as VersionDoc;
 }

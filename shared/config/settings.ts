@@ -37,7 +37,11 @@ export const settingsSchema = z
      * Files at least this big are downloaded across as many sync activities as they need, each resuming with a
      * ranged read where the last stopped; smaller ones are read whole (and gzip-compressed when worth it).
      */
-    M365V_RESUMABLE_FILE_BYTES: z.coerce.number().int().min(1024 * 1024).default(256 * 1024 * 1024),
+    M365V_RESUMABLE_FILE_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024 * 1024)
+      .default(256 * 1024 * 1024),
     /**
      * Retention's grace period: a point it chose is removed, and content it condemned is deleted, only this long
      * after. Must exceed the longest backup step (shared/retention/COLLECTION.md); a day by default.

@@ -5,8 +5,15 @@
 import type { Services } from '../runtime/services';
 import { DifferenceEntry, Edge, pageEntries } from './difference';
 
-export interface DifferenceRef { accountId: string; operationId: string }
-export interface DifferenceRequest { protectedItemId: string; fromSeq: number; toSeq: number }
+export interface DifferenceRef {
+  accountId: string;
+  operationId: string;
+}
+export interface DifferenceRequest {
+  protectedItemId: string;
+  fromSeq: number;
+  toSeq: number;
+}
 export type DifferenceServices = Pick<Services, 'versions' | 'operations' | 'artifacts' | 'now'>;
 
 /** Where the computation stands: everything a step needs besides the job's record, whatever the report's size. */
@@ -29,15 +36,27 @@ const chunkBlob = (ref: DifferenceRef, index: number): string =>
   `exports/operations/${ref.accountId}/${ref.operationId}/differences/${String(index).padStart(8, '0')}.json`;
 
 export const firstCursor = (ref: DifferenceRef): DifferenceCursor => ({
-  accountId: ref.accountId, operationId: ref.operationId, edge: 'ended',
-  chunks: 0, carried: 0, counts: { added: 0, removed: 0, changed: 0 }, done: false,
+  accountId: ref.accountId,
+  operationId: ref.operationId,
+  edge: 'ended',
+  chunks: 0,
+  carried: 0,
+  counts: { added: 0, removed: 0, changed: 0 },
+  done: false,
 });
 
 async function readChunk(s: DifferenceServices, ref: DifferenceRef, index: number): Promise<DifferenceEntry[]> {
-  return JSON.parse((await s.artifacts.getBlobClient(chunkBlob(ref, index)).downloadToBuffer()).toString('utf8')) as DifferenceEntry[];
+  return JSON.parse(
+    (await s.artifacts.getBlobClient(chunkBlob(ref, index)).downloadToBuffer()).toString('utf8'),
+  ) as DifferenceEntry[];
 }
 
-async function writeChunk(s: DifferenceServices, ref: DifferenceRef, index: number, entries: DifferenceEntry[]): Promise<void> {
+async function writeChunk(
+  s: DifferenceServices,
+  ref: DifferenceRef,
+  index: number,
+  entries: DifferenceEntry[],
+): Promise<void> {
   const body = JSON.stringify(entries);
   const headers = { blobHTTPHeaders: { blobContentType: 'application/json' } };
   await s.artifacts.getBlockBlobClient(chunkBlob(ref, index)).upload(body, Buffer.byteLength(body), headers);
@@ -57,21 +76,29 @@ export async function differenceStep(s: DifferenceServices, c: DifferenceCursor)
   const req = await requestOf(s, c);
   const page = await s.versions.edgePage(req.protectedItemId, c.edge, req.fromSeq, req.toSeq, PAGE, c.continuation);
   const other = c.edge === 'ended' ? req.toSeq : req.fromSeq;
-  const atOther = await s.versions.versionsAt(req.protectedItemId, other, [...new Set(page.value.map((d) => d.itemId))]);
+  const atOther = await s.versions.versionsAt(req.protectedItemId, other, [
+    ...new Set(page.value.map((d) => d.itemId)),
+  ]);
   const entries = pageEntries(c.edge, page.value, atOther);
   const counts = { ...c.counts };
   for (const e of entries) counts[e.change]++;
   let { chunks, carried } = c;
   if (entries.length) {
     const pending = [...(carried ? (await readChunk(s, c, chunks)).slice(0, carried) : []), ...entries];
-    for (let i = 0; i < pending.length; i += CHUNK) await writeChunk(s, c, chunks + i / CHUNK, pending.slice(i, i + CHUNK));
+    for (let i = 0; i < pending.length; i += CHUNK)
+      await writeChunk(s, c, chunks + i / CHUNK, pending.slice(i, i + CHUNK));
     chunks += Math.floor(pending.length / CHUNK);
     carried = pending.length % CHUNK;
   }
   const edge: Edge = !page.continuation && c.edge === 'ended' ? 'started' : c.edge;
   const { continuation: _read, ...rest } = c;
   return {
-    ...rest, edge, chunks, carried, counts, done: !page.continuation && c.edge === 'started',
+    ...rest,
+    edge,
+    chunks,
+    carried,
+    counts,
+    done: !page.continuation && c.edge === 'started',
     ...(page.continuation ? { continuation: page.continuation } : {}),
   };
 }
@@ -82,7 +109,12 @@ export async function endDifferences(s: DifferenceServices, c: DifferenceCursor 
   if (!op || op.status !== 'running') return;
   if (c.failed || !c.done) {
     const reason = c.failed ?? 'it did not finish';
-    await s.operations.finish(op, 'failed', s.now(), `The difference report failed: ${reason}. Retry it, or narrow it to fewer recovery points.`);
+    await s.operations.finish(
+      op,
+      'failed',
+      s.now(),
+      `The difference report failed: ${reason}. Retry it, or narrow it to fewer recovery points.`,
+    );
     return;
   }
   const total = c.counts.added + c.counts.removed + c.counts.changed;
@@ -90,7 +122,13 @@ export async function endDifferences(s: DifferenceServices, c: DifferenceCursor 
 }
 
 /** Entries [offset, offset + size) of a completed report of `total` entries, reading only the chunks they span. */
-export async function reportPage(s: DifferenceServices, ref: DifferenceRef, total: number, offset: number, size: number): Promise<DifferenceEntry[]> {
+export async function reportPage(
+  s: DifferenceServices,
+  ref: DifferenceRef,
+  total: number,
+  offset: number,
+  size: number,
+): Promise<DifferenceEntry[]> {
   const end = Math.min(total, offset + size);
   const out: DifferenceEntry[] = [];
   for (let index = Math.floor(offset / CHUNK); index * CHUNK < end; index++) {

@@ -5,13 +5,36 @@ import { GRAPH_OPERATIONS, GraphOperation, missingPermission } from './graph-per
 export type Severity = 'error' | 'warning' | 'info';
 
 export type AlarmCode =
-  | 'graph.permissionMissing' | 'graph.accessDenied' | 'mailbox.notLicensed' | 'onedrive.inaccessible'
-  | 'site.locked' | 'site.readOnly' | 'graph.throttled' | 'graph.unavailable' | 'graph.itemGone' | 'graph.resyncRequired'
-  | 'item.skipped' | 'item.skippedMore' | 'secret.unavailable' | 'run.failed' | 'run.terminated' | 'item.busy'
-  | 'auth.unknownTenant' | 'auth.unknownApplication' | 'auth.badSecret' | 'auth.secretExpired' | 'auth.badCertificate'
-  | 'auth.missingCredential' | 'auth.failed'
-  | 'storage.quotaExceeded' | 'storage.immutable' | 'storage.forbidden' | 'storage.unavailable'
-  | 'job.itemNotFound' | 'notify.webhookFailed' | 'notify.reportNotSent'
+  | 'graph.permissionMissing'
+  | 'graph.accessDenied'
+  | 'mailbox.notLicensed'
+  | 'onedrive.inaccessible'
+  | 'site.locked'
+  | 'site.readOnly'
+  | 'graph.throttled'
+  | 'graph.unavailable'
+  | 'graph.itemGone'
+  | 'graph.resyncRequired'
+  | 'item.skipped'
+  | 'item.skippedMore'
+  | 'secret.unavailable'
+  | 'run.failed'
+  | 'run.terminated'
+  | 'item.busy'
+  | 'auth.unknownTenant'
+  | 'auth.unknownApplication'
+  | 'auth.badSecret'
+  | 'auth.secretExpired'
+  | 'auth.badCertificate'
+  | 'auth.missingCredential'
+  | 'auth.failed'
+  | 'storage.quotaExceeded'
+  | 'storage.immutable'
+  | 'storage.forbidden'
+  | 'storage.unavailable'
+  | 'job.itemNotFound'
+  | 'notify.webhookFailed'
+  | 'notify.reportNotSent'
   | 'unexpected';
 
 export interface Subject {
@@ -56,7 +79,10 @@ export function classifyGraphFailure(f: GraphFailure): Alarm {
   if (f.status === 429 || f.status === 503 || f.status === 504 || f.status === 509) {
     const throttled = f.status === 429 || eq(f.code, 'TooManyRequests') || eq(f.code, 'activityLimitReached');
     return {
-      ...base, code: throttled ? 'graph.throttled' : 'graph.unavailable', severity: 'warning', transient: true,
+      ...base,
+      code: throttled ? 'graph.throttled' : 'graph.unavailable',
+      severity: 'warning',
+      transient: true,
       retryAfterSeconds: f.retryAfterSeconds,
       message: throttled
         ? `Microsoft Graph throttled requests to ${who}${f.retryAfterSeconds ? ` for ${f.retryAfterSeconds} s` : ''} while trying to ${op.action}.`
@@ -68,28 +94,44 @@ export function classifyGraphFailure(f: GraphFailure): Alarm {
   }
   if (f.status === 423 || (f.status === 403 && eq(f.code, 'notAllowed'))) {
     return {
-      ...base, code: 'site.locked', severity: 'error', transient: false,
+      ...base,
+      code: 'site.locked',
+      severity: 'error',
+      transient: false,
       message: `Access to ${who}${f.subject?.url ? ` (${f.subject.url})` : ''} has been blocked (site lock state NoAccess). Please contact your Microsoft 365 administrator to resolve this problem.`,
       fix: 'A SharePoint administrator checks it with `Get-SPOSite -Identity "<SiteURL>" | Select Url, LockState` and unlocks it with `Set-SPOSite -Identity "<SiteURL>" -LockState Unlock`; if a site-closure policy locked it, reopen it there. Then re-run the job.',
     };
   }
   if (eq(f.code, 'serviceReadOnly') || eq(f.innerCode, 'serviceReadOnly')) {
     return {
-      ...base, code: 'site.readOnly', severity: 'error', transient: false,
+      ...base,
+      code: 'site.readOnly',
+      severity: 'error',
+      transient: false,
       message: `${who} is read-only (site lock state ReadOnly), so the product cannot ${op.action}.`,
       fix: 'Backups still read it; to restore into it, a SharePoint administrator runs `Set-SPOSite -Identity "<SiteURL>" -LockState Unlock`, or restore to another location.',
     };
   }
   if (eq(f.code, 'MailboxNotEnabledForRESTAPI') || eq(f.code, 'MailboxNotSupportedForRESTAPI')) {
     return {
-      ...base, code: 'mailbox.notLicensed', severity: 'warning', transient: false,
+      ...base,
+      code: 'mailbox.notLicensed',
+      severity: 'warning',
+      transient: false,
       message: `${who} has no Exchange Online mailbox the product can read: it is unlicensed, inactive, soft-deleted or hosted on-premises.`,
       fix: 'Assign an Exchange Online licence if the mailbox should be protected, or remove it from the job. Shared mailboxes need no licence but must exist in Exchange Online.',
     };
   }
-  if (f.operation === 'files.read' && f.subject?.kind === 'onedrive' && (f.status === 404 || eq(f.code, 'ResourceNotFound'))) {
+  if (
+    f.operation === 'files.read' &&
+    f.subject?.kind === 'onedrive' &&
+    (f.status === 404 || eq(f.code, 'ResourceNotFound'))
+  ) {
     return {
-      ...base, code: 'onedrive.inaccessible', severity: 'warning', transient: false,
+      ...base,
+      code: 'onedrive.inaccessible',
+      severity: 'warning',
+      transient: false,
       message: `The ${f.subject.name} OneDrive is inaccessible. Make sure the OneDrive is available. If it was deleted, edit the job and remove this OneDrive.`,
       fix: 'Check in the Microsoft 365 admin center that the user has a OneDrive licence and that the OneDrive was provisioned (the user signed in once) and not deleted.',
     };
@@ -98,35 +140,54 @@ export function classifyGraphFailure(f: GraphFailure): Alarm {
     const missing = f.grantedRoles ? missingPermission(f.operation, f.grantedRoles) : op.anyOf[0];
     if (missing) {
       return {
-        ...base, code: 'graph.permissionMissing', severity: 'error', transient: false, permission: missing,
+        ...base,
+        code: 'graph.permissionMissing',
+        severity: 'error',
+        transient: false,
+        permission: missing,
         message: `Microsoft Graph denied the request to ${op.action} for ${who}: the application lacks the ${missing} permission.`,
         fix: `In Microsoft Entra admin center → App registrations → the backup app → API permissions, add the Microsoft Graph application permission ${missing} and grant admin consent. Tokens pick it up within an hour.`,
       };
     }
     return {
-      ...base, code: 'graph.accessDenied', severity: 'error', transient: false,
+      ...base,
+      code: 'graph.accessDenied',
+      severity: 'error',
+      transient: false,
       message: `Microsoft Graph denied the request to ${op.action} for ${who} although the application holds ${op.anyOf.find((p) => f.grantedRoles?.includes(p))}.`,
       fix: 'An Exchange application access policy (New-ApplicationAccessPolicy / RBAC for Applications) or a Conditional Access policy excludes this mailbox or site from the app. Add it to the allowed scope, then re-run the job.',
     };
   }
   if (f.status === 410 || eq(f.code, 'syncStateNotFound') || eq(f.code, 'resyncRequired')) {
     return {
-      ...base, code: 'graph.resyncRequired', severity: 'info', transient: true,
+      ...base,
+      code: 'graph.resyncRequired',
+      severity: 'info',
+      transient: true,
       message: `Microsoft Graph expired the change-tracking token of ${who}; the container is being re-synchronised in full.`,
       fix: 'No action needed: already-stored content is not stored again.',
     };
   }
   if (f.status === 404) {
     return {
-      ...base, code: 'graph.itemGone', severity: 'info', transient: false,
+      ...base,
+      code: 'graph.itemGone',
+      severity: 'info',
+      transient: false,
       message: `A folder or item of ${who} was deleted or moved while it was being backed up.`,
       fix: 'No action needed: the next run records it as deleted (or under its new folder).',
     };
   }
   return {
-    ...base, code: 'unexpected', severity: 'error', transient: f.status >= 500,
+    ...base,
+    code: 'unexpected',
+    severity: 'error',
+    transient: f.status >= 500,
     message: `Microsoft Graph answered HTTP ${f.status}${f.code ? ` (${f.code})` : ''} while trying to ${op.action} for ${who}.`,
-    fix: f.status >= 500 ? 'Usually transient: the next run retries.' : 'Check the request id in Application Insights and report it if it persists.',
+    fix:
+      f.status >= 500
+        ? 'Usually transient: the next run retries.'
+        : 'Check the request id in Application Insights and report it if it persists.',
   };
 }
 
@@ -145,17 +206,22 @@ export const CHANGED_WHILE_DOWNLOADING = 'changedWhileDownloading';
 
 /** An item one run could not read: named, with the cause, and what keeps it safe meanwhile. */
 export function skippedItemAlarm(item: SkippedItemFacts, subject?: Subject): Alarm {
-  const fix = item.code === 'malwareDetected'
-    ? 'Review the file: a SharePoint administrator can inspect it with Get-SPOMalwareFile -FileUri "<file URL>". Once it is cleaned or released, the next run backs it up.'
-    : item.code === STILL_BACKING_UP
-      ? 'No action needed: the next run continues its download where this run stopped. If a backup window keeps ending first, widen it.'
-      : item.code === CHANGED_WHILE_DOWNLOADING
-      ? 'No action needed if the file settles: the next run goes on with it. A file rewritten all the time (a database, a mailbox archive in use) is better closed during the backup window or excluded from the job.'
-      : item.transient
-      ? 'No action needed: the next run tries it again. If it is skipped run after run, look its request id up in Application Insights and open the item in Outlook or OneDrive: it may be damaged.'
-      : 'The next run tries it again. If it keeps failing, open the item in Outlook or OneDrive: a damaged or blocked item can be saved again as a copy, which is then backed up.';
+  const fix =
+    item.code === 'malwareDetected'
+      ? 'Review the file: a SharePoint administrator can inspect it with Get-SPOMalwareFile -FileUri "<file URL>". Once it is cleaned or released, the next run backs it up.'
+      : item.code === STILL_BACKING_UP
+        ? 'No action needed: the next run continues its download where this run stopped. If a backup window keeps ending first, widen it.'
+        : item.code === CHANGED_WHILE_DOWNLOADING
+          ? 'No action needed if the file settles: the next run goes on with it. A file rewritten all the time (a database, a mailbox archive in use) is better closed during the backup window or excluded from the job.'
+          : item.transient
+            ? 'No action needed: the next run tries it again. If it is skipped run after run, look its request id up in Application Insights and open the item in Outlook or OneDrive: it may be damaged.'
+            : 'The next run tries it again. If it keeps failing, open the item in Outlook or OneDrive: a damaged or blocked item can be saved again as a copy, which is then backed up.';
   return {
-    code: 'item.skipped', severity: 'warning', transient: item.transient, subject, ...(item.requestId ? { requestId: item.requestId } : {}),
+    code: 'item.skipped',
+    severity: 'warning',
+    transient: item.transient,
+    subject,
+    ...(item.requestId ? { requestId: item.requestId } : {}),
     message: `'${item.name}' in ${named(subject)} was not backed up: ${item.reason}. Its previous backed-up version, if any, stays in the recovery point.`,
     fix,
   };
@@ -164,19 +230,46 @@ export function skippedItemAlarm(item: SkippedItemFacts, subject?: Subject): Ala
 /** Past the first few, skipped items are counted in one alarm; the recovery point lists every one. */
 export function moreSkippedAlarm(more: number, subject?: Subject): Alarm {
   return {
-    code: 'item.skippedMore', severity: 'warning', transient: true, subject,
+    code: 'item.skippedMore',
+    severity: 'warning',
+    transient: true,
+    subject,
     message: `${more} more items in ${named(subject)} were not backed up; the recovery point lists each with its reason.`,
-    fix: 'The next run tries them again. See the recovery point\'s skipped list for what each needs.',
+    fix: "The next run tries them again. See the recovery point's skipped list for what each needs.",
   };
 }
 
 const AADSTS_ALARMS: Record<string, { code: AlarmCode; message: string; fix: string }> = {
-  '90002': { code: 'auth.unknownTenant', message: 'Microsoft Entra ID does not know the tenant id of this Microsoft 365 account.', fix: 'Check the account\'s tenant id (a GUID or the tenant\'s .onmicrosoft.com domain) in the account settings.' },
-  '700016': { code: 'auth.unknownApplication', message: 'The client id of this Microsoft 365 account is not an application registered or consented in the tenant.', fix: 'Copy the Application (client) ID from the app registration\'s Overview page into the account settings, and make sure an administrator consented to the app in this tenant.' },
-  '7000215': { code: 'auth.badSecret', message: 'Microsoft Entra ID rejected the client secret of this Microsoft 365 account.', fix: 'Store the secret\'s Value (not its Secret ID) again; create a new secret under Certificates & secrets if the value is lost.' },
-  '7000222': { code: 'auth.secretExpired', message: 'The client secret of this Microsoft 365 account has expired.', fix: 'Create a new client secret under the app registration\'s Certificates & secrets and store its value; consider a certificate instead.' },
-  '700027': { code: 'auth.badCertificate', message: 'Microsoft Entra ID could not verify the certificate of this Microsoft 365 account.', fix: 'Upload the certificate (public part) to the app registration\'s Certificates & secrets and store the matching private key; check it has not expired.' },
-  '7000218': { code: 'auth.missingCredential', message: 'No client secret or certificate was sent for this Microsoft 365 account.', fix: 'Configure a client secret or certificate for the account.' },
+  '90002': {
+    code: 'auth.unknownTenant',
+    message: 'Microsoft Entra ID does not know the tenant id of this Microsoft 365 account.',
+    fix: "Check the account's tenant id (a GUID or the tenant's .onmicrosoft.com domain) in the account settings.",
+  },
+  '700016': {
+    code: 'auth.unknownApplication',
+    message: 'The client id of this Microsoft 365 account is not an application registered or consented in the tenant.',
+    fix: "Copy the Application (client) ID from the app registration's Overview page into the account settings, and make sure an administrator consented to the app in this tenant.",
+  },
+  '7000215': {
+    code: 'auth.badSecret',
+    message: 'Microsoft Entra ID rejected the client secret of this Microsoft 365 account.',
+    fix: "Store the secret's Value (not its Secret ID) again; create a new secret under Certificates & secrets if the value is lost.",
+  },
+  '7000222': {
+    code: 'auth.secretExpired',
+    message: 'The client secret of this Microsoft 365 account has expired.',
+    fix: "Create a new client secret under the app registration's Certificates & secrets and store its value; consider a certificate instead.",
+  },
+  '700027': {
+    code: 'auth.badCertificate',
+    message: 'Microsoft Entra ID could not verify the certificate of this Microsoft 365 account.',
+    fix: "Upload the certificate (public part) to the app registration's Certificates & secrets and store the matching private key; check it has not expired.",
+  },
+  '7000218': {
+    code: 'auth.missingCredential',
+    message: 'No client secret or certificate was sent for this Microsoft 365 account.',
+    fix: 'Configure a client secret or certificate for the account.',
+  },
 };
 
 /** Classifies a token-endpoint failure by its AADSTS number (the HTTP status varies; the number does not). */
@@ -184,16 +277,24 @@ export function classifyAuthFailure(description: string, subject?: Subject): Ala
   const number = /AADSTS(\d+)/.exec(description)?.[1];
   const known = number ? AADSTS_ALARMS[number] : undefined;
   return {
-    code: known?.code ?? 'auth.failed', severity: 'error', transient: false, subject,
+    code: known?.code ?? 'auth.failed',
+    severity: 'error',
+    transient: false,
+    subject,
     message: known?.message ?? `Signing in to Microsoft Entra ID failed${number ? ` (AADSTS${number})` : ''}.`,
-    fix: known?.fix ?? 'Check the account\'s tenant id, client id and credential; look the AADSTS code up in Microsoft\'s reference.',
+    fix:
+      known?.fix ??
+      "Check the account's tenant id, client id and credential; look the AADSTS code up in Microsoft's reference.",
   };
 }
 
 /** The account's credential could not be read from the secret store (Key Vault in Azure, a file locally). */
 export function secretAlarm(secretName: string, reason: string, subject?: Subject): Alarm {
   return {
-    code: 'secret.unavailable', severity: 'error', transient: false, subject,
+    code: 'secret.unavailable',
+    severity: 'error',
+    transient: false,
+    subject,
     message: `The credential of ${named(subject)} could not be read: secret '${secretName}' is unavailable (${reason}).`,
     fix: `Store the app's client secret (or PEM certificate) in the deployment's Key Vault under the name '${secretName}', or correct the account's secret name; the function app's managed identity needs the "Key Vault Secrets User" role on the vault. Then re-run the job.`,
   };
@@ -202,7 +303,10 @@ export function secretAlarm(secretName: string, reason: string, subject?: Subjec
 /** Another job's run took the item over while this run was backing it up (this run's lease had expired). */
 export function itemBusyAlarm(holderRunId: string, subject?: Subject): Alarm {
   return {
-    code: 'item.busy', severity: 'warning', transient: true, subject,
+    code: 'item.busy',
+    severity: 'warning',
+    transient: true,
+    subject,
     message: `${named(subject)} is being backed up by another job's run (${holderRunId}); this run stopped backing it up so the two do not interleave.`,
     fix: 'No action needed: the next run continues incrementally. If jobs overlap often, schedule the jobs that cover the same mailboxes at different times.',
   };
@@ -212,13 +316,17 @@ export function itemBusyAlarm(holderRunId: string, subject?: Subject): Alarm {
 export function runEndedAlarm(how: 'failed' | 'terminated', detail: string | undefined): Alarm {
   if (how === 'terminated') {
     return {
-      code: 'run.terminated', severity: 'warning', transient: true,
+      code: 'run.terminated',
+      severity: 'warning',
+      transient: true,
       message: `The run was terminated through the Durable Functions API${detail ? ` (${detail})` : ''} before it finished; what it had stored stays in its recovery points.`,
-      fix: 'No action needed if that was intended: the next run continues incrementally. Stop runs through the job\'s schedule end time rather than by terminating them.',
+      fix: "No action needed if that was intended: the next run continues incrementally. Stop runs through the job's schedule end time rather than by terminating them.",
     };
   }
   return {
-    code: 'run.failed', severity: 'error', transient: true,
+    code: 'run.failed',
+    severity: 'error',
+    transient: true,
     message: `The run failed: ${detail ?? 'its orchestration ended without recording why'}.`,
     fix: 'The next run retries everything not yet stored. If it fails the same way, look the run id up in Application Insights (traces and exceptions of the function app).',
   };
@@ -227,17 +335,53 @@ export function runEndedAlarm(how: 'failed' | 'terminated', detail: string | und
 /** Classifies an Azure Storage failure of the backup repository by its error code. */
 export function classifyStorageFailure(status: number, code: string | undefined, subject?: Subject): Alarm {
   const base = { subject, severity: 'error' as const };
-  if (code === 'BlobImmutableDueToPolicy' || code === 'BlobImmutableDueToLegalHold' || code === 'ContainerImmutableDueToPolicy' || code?.startsWith('ImmutabilityPolicy')) {
-    return { ...base, code: 'storage.immutable', transient: false, message: `The backup repository refused the change: an immutability policy or legal hold protects it (${code}).`, fix: 'Expected for immutable repositories: retention cannot delete data before its immutability period ends. If this blocks new backups, check the container\'s immutability policy in the storage account.' };
+  if (
+    code === 'BlobImmutableDueToPolicy' ||
+    code === 'BlobImmutableDueToLegalHold' ||
+    code === 'ContainerImmutableDueToPolicy' ||
+    code?.startsWith('ImmutabilityPolicy')
+  ) {
+    return {
+      ...base,
+      code: 'storage.immutable',
+      transient: false,
+      message: `The backup repository refused the change: an immutability policy or legal hold protects it (${code}).`,
+      fix: "Expected for immutable repositories: retention cannot delete data before its immutability period ends. If this blocks new backups, check the container's immutability policy in the storage account.",
+    };
   }
   if (code === 'AccountLimitExceeded' || code === 'AccountIsDisabled' || status === 507) {
-    return { ...base, code: 'storage.quotaExceeded', transient: false, message: `The backup repository's storage account cannot accept more data (${code ?? status}).`, fix: 'Check the storage account\'s capacity and limits in the Azure portal, free space through retention, or raise the quota.' };
+    return {
+      ...base,
+      code: 'storage.quotaExceeded',
+      transient: false,
+      message: `The backup repository's storage account cannot accept more data (${code ?? status}).`,
+      fix: "Check the storage account's capacity and limits in the Azure portal, free space through retention, or raise the quota.",
+    };
   }
   if (status === 403) {
-    return { ...base, code: 'storage.forbidden', transient: false, message: `The backup repository denied access (${code ?? 'HTTP 403'}).`, fix: 'Grant the function app\'s managed identity the Storage Blob Data Contributor role on the backup storage account (azd provisions it), and check its firewall allows the app.' };
+    return {
+      ...base,
+      code: 'storage.forbidden',
+      transient: false,
+      message: `The backup repository denied access (${code ?? 'HTTP 403'}).`,
+      fix: "Grant the function app's managed identity the Storage Blob Data Contributor role on the backup storage account (azd provisions it), and check its firewall allows the app.",
+    };
   }
   if (status === 503 || status === 500 || code === 'ServerBusy' || code === 'OperationTimedOut') {
-    return { ...base, code: 'storage.unavailable', severity: 'warning', transient: true, message: `The backup repository is busy or unavailable (${code ?? status}).`, fix: 'Usually transient; the job retries. If it persists, check the storage account\'s health and scalability targets.' };
+    return {
+      ...base,
+      code: 'storage.unavailable',
+      severity: 'warning',
+      transient: true,
+      message: `The backup repository is busy or unavailable (${code ?? status}).`,
+      fix: "Usually transient; the job retries. If it persists, check the storage account's health and scalability targets.",
+    };
   }
-  return { ...base, code: 'unexpected', transient: status >= 500, message: `The backup repository answered HTTP ${status}${code ? ` (${code})` : ''}.`, fix: 'Check the request in Application Insights.' };
+  return {
+    ...base,
+    code: 'unexpected',
+    transient: status >= 500,
+    message: `The backup repository answered HTTP ${status}${code ? ` (${code})` : ''}.`,
+    fix: 'Check the request in Application Insights.',
+  };
 }

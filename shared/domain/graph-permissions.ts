@@ -3,7 +3,10 @@
 
 export const GRAPH_OPERATIONS = {
   'users.list': { action: 'list users', anyOf: ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All'] },
-  'groups.list': { action: 'list groups and memberships', anyOf: ['GroupMember.Read.All', 'Group.Read.All', 'Directory.Read.All'] },
+  'groups.list': {
+    action: 'list groups and memberships',
+    anyOf: ['GroupMember.Read.All', 'Group.Read.All', 'Directory.Read.All'],
+  },
   'mail.read': { action: 'read mail folders and messages', anyOf: ['Mail.Read', 'Mail.ReadWrite'] },
   'mail.write': { action: 'restore mail', anyOf: ['Mail.ReadWrite'] },
   'mail.send': { action: 'send run reports by e-mail', anyOf: ['Mail.Send'] },
@@ -11,12 +14,27 @@ export const GRAPH_OPERATIONS = {
   'calendars.write': { action: 'restore calendar events', anyOf: ['Calendars.ReadWrite'] },
   'contacts.read': { action: 'read contacts', anyOf: ['Contacts.Read', 'Contacts.ReadWrite'] },
   'contacts.write': { action: 'restore contacts', anyOf: ['Contacts.ReadWrite'] },
-  'mailboxSettings.read': { action: 'read mailbox settings', anyOf: ['MailboxSettings.Read', 'MailboxSettings.ReadWrite'] },
-  'files.read': { action: 'read OneDrive and library files', anyOf: ['Files.Read.All', 'Files.ReadWrite.All', 'Sites.Read.All', 'Sites.ReadWrite.All'] },
+  'mailboxSettings.read': {
+    action: 'read mailbox settings',
+    anyOf: ['MailboxSettings.Read', 'MailboxSettings.ReadWrite'],
+  },
+  'files.read': {
+    action: 'read OneDrive and library files',
+    anyOf: ['Files.Read.All', 'Files.ReadWrite.All', 'Sites.Read.All', 'Sites.ReadWrite.All'],
+  },
   'files.write': { action: 'restore files', anyOf: ['Files.ReadWrite.All', 'Sites.ReadWrite.All'] },
-  'sites.read': { action: 'read SharePoint sites and lists', anyOf: ['Sites.Read.All', 'Sites.ReadWrite.All', 'Sites.FullControl.All'] },
-  'sites.write': { action: 'restore SharePoint lists and items', anyOf: ['Sites.ReadWrite.All', 'Sites.Manage.All', 'Sites.FullControl.All'] },
-  'teams.list': { action: 'list teams and channels', anyOf: ['Team.ReadBasic.All', 'Channel.ReadBasic.All', 'Group.Read.All'] },
+  'sites.read': {
+    action: 'read SharePoint sites and lists',
+    anyOf: ['Sites.Read.All', 'Sites.ReadWrite.All', 'Sites.FullControl.All'],
+  },
+  'sites.write': {
+    action: 'restore SharePoint lists and items',
+    anyOf: ['Sites.ReadWrite.All', 'Sites.Manage.All', 'Sites.FullControl.All'],
+  },
+  'teams.list': {
+    action: 'list teams and channels',
+    anyOf: ['Team.ReadBasic.All', 'Channel.ReadBasic.All', 'Group.Read.All'],
+  },
   'channelMessages.read': { action: 'read channel messages', anyOf: ['ChannelMessage.Read.All'] },
   // Not a Graph call: Key Vault reads go through the same pipeline, and its "permission" is the app identity's role.
   'secrets.read': { action: 'read account credentials from Key Vault', anyOf: ['Key Vault Secrets User'] },

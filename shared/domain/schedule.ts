@@ -21,7 +21,10 @@ const timed = {
 export const dailySchedule = z.object({
   kind: z.literal('daily'),
   ...timed,
-  days: z.array(weekday).min(1).default([...weekdays]),
+  days: z
+    .array(weekday)
+    .min(1)
+    .default([...weekdays]),
 });
 
 export const monthlySchedule = z.object({
@@ -40,8 +43,15 @@ export const periodicSchedule = z.object({
   kind: z.literal('periodic'),
   ...timed,
   endAt: clockTime,
-  everyMinutes: z.number().int().min(5).max(24 * 60),
-  days: z.array(weekday).min(1).default([...weekdays]),
+  everyMinutes: z
+    .number()
+    .int()
+    .min(5)
+    .max(24 * 60),
+  days: z
+    .array(weekday)
+    .min(1)
+    .default([...weekdays]),
 });
 
 export const afterJobSchedule = z.object({
@@ -50,11 +60,21 @@ export const afterJobSchedule = z.object({
   onSuccess: z.boolean().default(true),
   onFailure: z.boolean().default(false),
   onStopped: z.boolean().default(false),
-  delayMinutes: z.number().int().min(0).max(7 * 24 * 60).default(0),
+  delayMinutes: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 24 * 60)
+    .default(0),
   effectiveFrom,
 });
 
-export const schedule = z.discriminatedUnion('kind', [dailySchedule, monthlySchedule, periodicSchedule, afterJobSchedule]);
+export const schedule = z.discriminatedUnion('kind', [
+  dailySchedule,
+  monthlySchedule,
+  periodicSchedule,
+  afterJobSchedule,
+]);
 export type Schedule = z.infer<typeof schedule>;
 export type TimedSchedule = Exclude<Schedule, { kind: 'afterJob' }>;
 
@@ -79,14 +99,16 @@ function monthlyMatches(s: z.infer<typeof monthlySchedule>, d: Day): boolean {
   if ('day' in s.on) return d.day === (s.on.day === 'last' ? last : Math.min(s.on.day, last));
   if (d.weekday !== weekdays.indexOf(s.on.weekday)) return false;
   const ordinal = Math.ceil(d.day / 7);
-  return s.on.week === 'last' ? d.day + 7 > last : ordinal === ['first', 'second', 'third', 'fourth'].indexOf(s.on.week) + 1;
+  return s.on.week === 'last'
+    ? d.day + 7 > last
+    : ordinal === ['first', 'second', 'third', 'fourth'].indexOf(s.on.week) + 1;
 }
 
 /** Start times (minutes after midnight) the schedule has on a given local day. */
 function startsOn(s: TimedSchedule, d: Day): number[] {
   if (!isEffective(s, d)) return [];
   if (s.kind === 'monthly') return monthlyMatches(s, d) ? [minutesOf(s.startAt)] : [];
-  if (!s.days.includes(weekdays[d.weekday]!)) return [];
+  if (!s.days.includes(weekdays[d.weekday])) return [];
   if (s.kind === 'daily') return [minutesOf(s.startAt)];
   const start = minutesOf(s.startAt);
   let end = minutesOf(s.endAt);
@@ -121,7 +143,14 @@ export function latestOccurrence(s: TimedSchedule, notBefore: Date, notAfter: Da
     const starts = startsOn(s, d).sort((a, b) => b - a);
     for (const minute of starts) {
       const shifted = addDays(d.year, d.month, d.day, Math.floor(minute / 1440));
-      const at = instantOf(shifted.year, shifted.month, shifted.day, Math.floor((minute % 1440) / 60), minute % 60, s.timeZone);
+      const at = instantOf(
+        shifted.year,
+        shifted.month,
+        shifted.day,
+        Math.floor((minute % 1440) / 60),
+        minute % 60,
+        s.timeZone,
+      );
       if (at > notAfter) continue;
       if (at <= notBefore) return null;
       const stopAt = stopFor(s, d, at);
@@ -136,7 +165,10 @@ export function latestOccurrence(s: TimedSchedule, notBefore: Date, notAfter: Da
 export type RunOutcome = 'success' | 'warning' | 'failed' | 'stopped';
 
 /** When a chained job should start after another job's run ended, or null when the outcome does not qualify. */
-export function chainedStart(s: z.infer<typeof afterJobSchedule>, previous: { jobId: string; outcome: RunOutcome; endedAt: Date }): Date | null {
+export function chainedStart(
+  s: z.infer<typeof afterJobSchedule>,
+  previous: { jobId: string; outcome: RunOutcome; endedAt: Date },
+): Date | null {
   if (previous.jobId !== s.jobId) return null;
   const qualifies =
     ((previous.outcome === 'success' || previous.outcome === 'warning') && s.onSuccess) ||

@@ -15,18 +15,22 @@ const WORD = /[\p{L}\p{M}\p{N}]+/gu;
 /** The distinct lower-cased words of the texts, each cut to TERM_MAX characters. */
 export function searchTermsOf(...texts: ReadonlyArray<string | undefined>): string[] {
   const terms = new Set<string>();
-  for (const text of texts) for (const [word] of (text ?? '').toLowerCase().matchAll(WORD)) terms.add(word.slice(0, TERM_MAX));
+  for (const text of texts)
+    for (const [word] of (text ?? '').toLowerCase().matchAll(WORD)) terms.add(word.slice(0, TERM_MAX));
   return [...terms];
 }
 
 /** A message version's props with its word index, derived from the texts the backup stored. */
 export function withSearchTerms(props: Record<string, unknown>): Record<string, unknown> {
-  const text = (k: string): string | undefined => (typeof props[k] === 'string' ? (props[k] as string) : undefined);
+  const text = (k: string): string | undefined => (typeof props[k] === 'string' ? props[k] : undefined);
   return { ...props, searchTerms: searchTermsOf(text('searchText'), text('bodyText')) };
 }
 
 /** An index condition: a message must have this word (`whole`) or a word beginning with it. */
-export interface TermCondition { term: string; whole: boolean }
+export interface TermCondition {
+  term: string;
+  whole: boolean;
+}
 
 export interface SearchPlan {
   /** The query as the stored texts hold it (lower case, runs of white space as one): it must occur in one of them. */
@@ -51,6 +55,9 @@ export function searchPlan(query: string): SearchPlan {
   }));
   const [first, ...rest] = words;
   if (!first) return { phrase, terms: [] };
-  const longest = rest.reduce<TermCondition | undefined>((best, w) => (w.term.length > (best?.term.length ?? first.term.length) ? w : best), undefined);
+  const longest = rest.reduce<TermCondition | undefined>(
+    (best, w) => (w.term.length > (best?.term.length ?? first.term.length) ? w : best),
+    undefined,
+  );
   return { phrase, terms: longest ? [first, longest] : [first] };
 }

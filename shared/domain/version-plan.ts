@@ -20,7 +20,14 @@ export interface Head {
 }
 
 export type Change =
-  | { kind: 'upsert'; itemId: string; changeKey?: string; contentKey?: string; mutableContent?: boolean; hasContent: boolean }
+  | {
+      kind: 'upsert';
+      itemId: string;
+      changeKey?: string;
+      contentKey?: string;
+      mutableContent?: boolean;
+      hasContent: boolean;
+    }
   | { kind: 'delete'; itemId: string };
 
 export type VersionOp =
@@ -40,7 +47,7 @@ export interface PlanOptions {
 export function lastOccurrences(changes: readonly Change[]): Array<{ change: Change; index: number }> {
   const last = new Map<string, number>();
   changes.forEach((c, i) => last.set(c.itemId, i));
-  return [...last.values()].sort((a, b) => a - b).map((index) => ({ change: changes[index]!, index }));
+  return [...last.values()].sort((a, b) => a - b).map((index) => ({ change: changes[index], index }));
 }
 
 function needsContent(change: Extract<Change, { kind: 'upsert' }>, head: Head | undefined): boolean {
@@ -58,14 +65,24 @@ export function planPage(changes: readonly Change[], heads: ReadonlyMap<string, 
     const closeFrom = head && head.validFrom < opts.seq ? head.validFrom : undefined;
     if (change.kind === 'delete') {
       // Removed from here: a version elsewhere is that folder's to close (the item may live on there).
-      return head && !head.elsewhere ? { op: 'delete', itemId: change.itemId, ...(closeFrom !== undefined ? { closeFrom } : {}) } : { op: 'skip', itemId: change.itemId };
+      return head && !head.elsewhere
+        ? { op: 'delete', itemId: change.itemId, ...(closeFrom !== undefined ? { closeFrom } : {}) }
+        : { op: 'skip', itemId: change.itemId };
     }
     // Arrived from another container: always written here (its change key may not have moved), never downloaded again for that.
     if (head?.elsewhere) return { op: 'put', itemId: change.itemId, index, fetchContent: needsContent(change, head) };
     if (head && change.changeKey !== undefined && change.changeKey === head.changeKey) {
-      return opts.resync && head.resyncMark !== opts.seq ? { op: 'mark', itemId: change.itemId } : { op: 'skip', itemId: change.itemId };
+      return opts.resync && head.resyncMark !== opts.seq
+        ? { op: 'mark', itemId: change.itemId }
+        : { op: 'skip', itemId: change.itemId };
     }
-    return { op: 'put', itemId: change.itemId, index, ...(closeFrom !== undefined ? { closeFrom } : {}), fetchContent: needsContent(change, head) };
+    return {
+      op: 'put',
+      itemId: change.itemId,
+      index,
+      ...(closeFrom !== undefined ? { closeFrom } : {}),
+      fetchContent: needsContent(change, head),
+    };
   });
 }
 
@@ -76,7 +93,8 @@ export function planPage(changes: readonly Change[], heads: ReadonlyMap<string, 
 export function unseenAfterResync(heads: Iterable<Head>, seq: number): VersionOp[] {
   const ops: VersionOp[] = [];
   for (const h of heads) {
-    if (h.resyncMark !== seq) ops.push({ op: 'delete', itemId: h.itemId, ...(h.validFrom < seq ? { closeFrom: h.validFrom } : {}) });
+    if (h.resyncMark !== seq)
+      ops.push({ op: 'delete', itemId: h.itemId, ...(h.validFrom < seq ? { closeFrom: h.validFrom } : {}) });
   }
   return ops;
 }

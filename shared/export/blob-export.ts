@@ -12,24 +12,44 @@ import { exportEntries, planExport } from './export-selection';
 import { attachment, BlobExportRequest, fileName } from './export-request';
 import type { ZipEntry } from './zip-stream';
 
-export type ExportServices = Pick<Services, 'versions' | 'inventory' | 'contentStores' | 'operations' | 'artifacts' | 'now'>;
+export type ExportServices = Pick<
+  Services,
+  'versions' | 'inventory' | 'contentStores' | 'operations' | 'artifacts' | 'now'
+>;
 
-export interface ExportRef { accountId: string; operationId: string }
-export interface ExportCursor extends ExportRef { zip: ZipCursor; done: boolean }
+export interface ExportRef {
+  accountId: string;
+  operationId: string;
+}
+export interface ExportCursor extends ExportRef {
+  zip: ZipCursor;
+  done: boolean;
+}
 /** What an export job records as its request. */
 export type StoredExportRequest = BlobExportRequest & { protectedItemId: string; seq: number };
 
 export const firstExportCursor = (ref: ExportRef): ExportCursor => ({ ...ref, zip: ZIP_START, done: false });
-export const exportBlobName = (ref: ExportRef): string => `exports/operations/${ref.accountId}/${ref.operationId}/export.zip`;
-export const exportFileName = (item: Pick<ProtectedItemDoc, 'displayName'>, seq: number): string => fileName(`${item.displayName} ${seq}`, '.zip');
+export const exportBlobName = (ref: ExportRef): string =>
+  `exports/operations/${ref.accountId}/${ref.operationId}/export.zip`;
+export const exportFileName = (item: Pick<ProtectedItemDoc, 'displayName'>, seq: number): string =>
+  fileName(`${item.displayName} ${seq}`, '.zip');
 
 /**
  * The zip entries of a selection of one recovery point, each opened from the repository holding it only when the
  * zip writer reaches it. Throws UnknownSelection naming ids the point does not hold.
  */
-export async function exportSource(s: Pick<Services, 'versions' | 'inventory' | 'contentStores'>, item: ProtectedItemDoc, seq: number, selection: { folders: readonly string[]; items: readonly string[] }): Promise<AsyncGenerator<ZipEntry>> {
-  const [account, planned] = await Promise.all([s.inventory.getAccount(item.accountId), planExport(s.versions, item.id, seq, selection)]);
-  const open = async (doc: VersionDoc) => openContent(await s.contentStores.forPointer(item.accountId, doc.content!), account.tenantId, doc.content!);
+export async function exportSource(
+  s: Pick<Services, 'versions' | 'inventory' | 'contentStores'>,
+  item: ProtectedItemDoc,
+  seq: number,
+  selection: { folders: readonly string[]; items: readonly string[] },
+): Promise<AsyncGenerator<ZipEntry>> {
+  const [account, planned] = await Promise.all([
+    s.inventory.getAccount(item.accountId),
+    planExport(s.versions, item.id, seq, selection),
+  ]);
+  const open = async (doc: VersionDoc) =>
+    openContent(await s.contentStores.forPointer(item.accountId, doc.content!), account.tenantId, doc.content!);
   return exportEntries({ versions: s.versions, protectedItemId: item.id, seq, open }, planned.plan, planned.singles);
 }
 
@@ -48,7 +68,13 @@ export async function exportStep(s: ExportServices, cursor: ExportCursor, more: 
   const blob = s.artifacts.getBlockBlobClient(exportBlobName(cursor));
   const sink: BlockSink = {
     stage: async (id, body) => void (await blob.stageBlock(id, body, body.length)),
-    commit: async (ids) => void (await blob.commitBlockList(ids, { blobHTTPHeaders: { blobContentType: 'application/zip', blobContentDisposition: attachment(exportFileName(item, seq)) } })),
+    commit: async (ids) =>
+      void (await blob.commitBlockList(ids, {
+        blobHTTPHeaders: {
+          blobContentType: 'application/zip',
+          blobContentDisposition: attachment(exportFileName(item, seq)),
+        },
+      })),
   };
   const { cursor: zip, done } = await zipStep(await exportSource(s, item, seq, op.request), cursor.zip, sink, more);
   await s.operations.update({ ...op, summary: { entries: zip.entries, bytes: zip.offset } });
@@ -60,9 +86,18 @@ export async function endExport(s: ExportServices, cursor: ExportCursor & { fail
   const op = await exportJob(s, cursor);
   if (op.status !== 'running') return;
   if (cursor.failed || !cursor.done) {
-    await s.operations.finish(op, 'failed', s.now(), cursor.failed ?? 'The export stopped before it was complete. Start it again.');
+    await s.operations.finish(
+      op,
+      'failed',
+      s.now(),
+      cursor.failed ?? 'The export stopped before it was complete. Start it again.',
+    );
     return;
   }
   const { contentLength } = await s.artifacts.getBlobClient(exportBlobName(cursor)).getProperties();
-  await s.operations.finish({ ...op, summary: { entries: cursor.zip.entries, bytes: contentLength ?? 0 } }, 'completed', s.now());
+  await s.operations.finish(
+    { ...op, summary: { entries: cursor.zip.entries, bytes: contentLength ?? 0 } },
+    'completed',
+    s.now(),
+  );
 }

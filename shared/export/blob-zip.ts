@@ -31,7 +31,8 @@ const BLOCK_BYTES = 8 * 1024 * 1024;
 const DIRECTORY_BYTES_PER_STEP = 8 * 1024 * 1024;
 
 /** Equal-length ids (the service requires it within a blob): d = entry data, c = directory, e = end records. */
-const blockId = (kind: 'd' | 'c' | 'e', n: number): string => Buffer.from(`${kind}${String(n).padStart(9, '0')}`).toString('base64');
+const blockId = (kind: 'd' | 'c' | 'e', n: number): string =>
+  Buffer.from(`${kind}${String(n).padStart(9, '0')}`).toString('base64');
 
 export class ExportTooLarge extends Error {}
 
@@ -40,7 +41,12 @@ export class ExportTooLarge extends Error {}
  * after the last one it stages the end records and commits the blob. Returns where it stopped and whether the zip is
  * complete. The archive is byte for byte what zipStream writes from the same entries.
  */
-export async function zipStep(entries: AsyncIterable<ZipEntry> | Iterable<ZipEntry>, cursor: ZipCursor, sink: BlockSink, more: () => boolean): Promise<{ cursor: ZipCursor; done: boolean }> {
+export async function zipStep(
+  entries: AsyncIterable<ZipEntry> | Iterable<ZipEntry>,
+  cursor: ZipCursor,
+  sink: BlockSink,
+  more: () => boolean,
+): Promise<{ cursor: ZipCursor; done: boolean }> {
   const names = new ZipNames();
   const source = (async function* () {
     yield* entries;
@@ -48,14 +54,18 @@ export async function zipStep(entries: AsyncIterable<ZipEntry> | Iterable<ZipEnt
   // Entries already written: only their names are taken again, so later ones are renamed as before.
   for (let i = 0; i < cursor.entries; i++) {
     const skipped = await source.next();
-    if (skipped.done) throw new Error(`the export lists ${i} entries now, ${cursor.entries} before: its recovery point changed`);
+    if (skipped.done)
+      throw new Error(`the export lists ${i} entries now, ${cursor.entries} before: its recovery point changed`);
     names.take(skipped.value.name);
   }
   const next = { ...cursor };
   let block: Buffer[] = [];
   let blockBytes = 0;
   const stage = async (kind: 'd' | 'c', body: Buffer): Promise<void> => {
-    if (next.dataBlocks + next.directoryBlocks + 2 > MAX_BLOCKS) throw new ExportTooLarge(`The export needs more than ${MAX_BLOCKS} blocks (about ${(MAX_BLOCKS * BLOCK_BYTES) / 2 ** 30} GiB); export fewer folders at a time.`);
+    if (next.dataBlocks + next.directoryBlocks + 2 > MAX_BLOCKS)
+      throw new ExportTooLarge(
+        `The export needs more than ${MAX_BLOCKS} blocks (about ${(MAX_BLOCKS * BLOCK_BYTES) / 2 ** 30} GiB); export fewer folders at a time.`,
+      );
     await sink.stage(blockId(kind, kind === 'd' ? next.dataBlocks++ : next.directoryBlocks++), body);
   };
   const flush = async (): Promise<void> => {

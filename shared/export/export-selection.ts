@@ -29,7 +29,11 @@ const entryDate = (doc: VersionDoc): Date => {
   return Number.isNaN(t) ? new Date(0) : new Date(t);
 };
 
-export async function* exportEntries(src: ExportSource, plan: SelectionPlan, singles: readonly VersionDoc[]): AsyncGenerator<ZipEntry> {
+export async function* exportEntries(
+  src: ExportSource,
+  plan: SelectionPlan,
+  singles: readonly VersionDoc[],
+): AsyncGenerator<ZipEntry> {
   const paths = new Map(plan.folders.map((f) => [f.sourceId, f.path.map((p) => p.replace(/[\\/]/g, '_')).join('/')]));
   const taken = new Map<string, Set<string>>();
   const entry = (doc: VersionDoc, folderId: string): ZipEntry => {
@@ -40,15 +44,29 @@ export async function* exportEntries(src: ExportSource, plan: SelectionPlan, sin
     names.add(name.toLowerCase());
     return { name: dir ? `${dir}/${name}` : name, modified: entryDate(doc), open: () => src.open(doc) };
   };
-  for (const folderId of plan.wholeFolders) for await (const doc of contentInFolder(src.versions, src.protectedItemId, src.seq, folderId)) yield entry(doc, folderId);
+  for (const folderId of plan.wholeFolders)
+    for await (const doc of contentInFolder(src.versions, src.protectedItemId, src.seq, folderId))
+      yield entry(doc, folderId);
   const chosen = new Set(plan.items);
   for (const doc of singles) if (chosen.has(doc.itemId) && doc.content) yield entry(doc, parentOf(doc));
 }
 
 /** Resolves a selection against a recovery point; throws UnknownSelection naming ids the point does not hold. */
-export async function planExport(versions: VersionStore, protectedItemId: string, seq: number, selection: { folders: readonly string[]; items: readonly string[] }): Promise<{ plan: SelectionPlan; singles: VersionDoc[] }> {
+export async function planExport(
+  versions: VersionStore,
+  protectedItemId: string,
+  seq: number,
+  selection: { folders: readonly string[]; items: readonly string[] },
+): Promise<{ plan: SelectionPlan; singles: VersionDoc[] }> {
   const folders = await folderVersions(versions, protectedItemId, seq);
   const singles = (await versions.versionsAt(protectedItemId, seq, selection.items)).filter((d) => d.content);
   const found = new Set(singles.map((d) => d.itemId));
-  return { plan: planSelection(folders, { folders: selection.folders, items: singles, missingItems: selection.items.filter((i) => !found.has(i)) }), singles };
+  return {
+    plan: planSelection(folders, {
+      folders: selection.folders,
+      items: singles,
+      missingItems: selection.items.filter((i) => !found.has(i)),
+    }),
+    singles,
+  };
 }

@@ -11,19 +11,38 @@ export interface ZipEntry {
   open(): Promise<Readable>;
 }
 
-const u16 = (n: number): Buffer => { const b = Buffer.alloc(2); b.writeUInt16LE(n); return b; };
-const u32 = (n: number): Buffer => { const b = Buffer.alloc(4); b.writeUInt32LE(n >>> 0); return b; };
-const u64 = (n: number): Buffer => { const b = Buffer.alloc(8); b.writeBigUInt64LE(BigInt(n)); return b; };
+const u16 = (n: number): Buffer => {
+  const b = Buffer.alloc(2);
+  b.writeUInt16LE(n);
+  return b;
+};
+const u32 = (n: number): Buffer => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(n >>> 0);
+  return b;
+};
+const u64 = (n: number): Buffer => {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64LE(BigInt(n));
+  return b;
+};
 
 function dosDateTime(d: Date): [number, number] {
   const year = Math.max(1980, d.getUTCFullYear());
-  return [(d.getUTCHours() << 11) | (d.getUTCMinutes() << 5) | Math.floor(d.getUTCSeconds() / 2), ((year - 1980) << 9) | ((d.getUTCMonth() + 1) << 5) | d.getUTCDate()];
+  return [
+    (d.getUTCHours() << 11) | (d.getUTCMinutes() << 5) | Math.floor(d.getUTCSeconds() / 2),
+    ((year - 1980) << 9) | ((d.getUTCMonth() + 1) << 5) | d.getUTCDate(),
+  ];
 }
 
 /** Names come from user data (subjects, file names): no absolute paths, no '..', no control characters. */
 export function safeEntryName(name: string): string {
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is replaced
-  const parts = name.replace(/\\/g, '/').split('/').map((p) => p.replace(/[\u0000-\u001f<>:"|?*]/g, '_').trim()).filter((p) => p && p !== '.' && p !== '..');
+  const parts = name
+    .replace(/\\/g, '/')
+    .split('/')
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what is replaced
+    .map((p) => p.replace(/[\u0000-\u001f<>:"|?*]/g, '_').trim())
+    .filter((p) => p && p !== '.' && p !== '..');
   return parts.join('/') || 'unnamed';
 }
 
@@ -38,7 +57,8 @@ export class ZipNames {
 
   take(raw: string): string {
     let name = safeEntryName(raw);
-    for (let i = 2; this.used.has(name.toLowerCase()); i++) name = name.replace(/(\.[^./]*)?$/, (ext) => ` (${i})${ext}`);
+    for (let i = 2; this.used.has(name.toLowerCase()); i++)
+      name = name.replace(/(\.[^./]*)?$/, (ext) => ` (${i})${ext}`);
     this.used.add(name.toLowerCase());
     return name;
   }
@@ -52,8 +72,22 @@ export async function* entryBytes(entry: ZipEntry, name: string, offset: number)
   const nameBytes = Buffer.from(name, 'utf8');
   const [time, date] = dosDateTime(entry.modified);
   yield Buffer.concat([
-    u32(0x04034b50), u16(VERSION), u16(FLAGS), u16(DEFLATE), u16(time), u16(date), u32(0), u32(MAX32), u32(MAX32),
-    u16(nameBytes.length), u16(20), nameBytes, u16(0x0001), u16(16), u64(0), u64(0),
+    u32(0x04034b50),
+    u16(VERSION),
+    u16(FLAGS),
+    u16(DEFLATE),
+    u16(time),
+    u16(date),
+    u32(0),
+    u32(MAX32),
+    u32(MAX32),
+    u16(nameBytes.length),
+    u16(20),
+    nameBytes,
+    u16(0x0001),
+    u16(16),
+    u64(0),
+    u64(0),
   ]);
   let crc = 0;
   let size = 0;
@@ -72,9 +106,29 @@ export async function* entryBytes(entry: ZipEntry, name: string, offset: number)
   }
   yield Buffer.concat([u32(0x08074b50), u32(crc), u64(compressed), u64(size)]);
   return Buffer.concat([
-    u32(0x02014b50), u16((3 << 8) | VERSION), u16(VERSION), u16(FLAGS), u16(DEFLATE), u16(time), u16(date), u32(crc), u32(MAX32), u32(MAX32),
-    u16(nameBytes.length), u16(28), u16(0), u16(0), u16(0), u32((0o100644 << 16) >>> 0), u32(MAX32), nameBytes,
-    u16(0x0001), u16(24), u64(size), u64(compressed), u64(offset),
+    u32(0x02014b50),
+    u16((3 << 8) | VERSION),
+    u16(VERSION),
+    u16(FLAGS),
+    u16(DEFLATE),
+    u16(time),
+    u16(date),
+    u32(crc),
+    u32(MAX32),
+    u32(MAX32),
+    u16(nameBytes.length),
+    u16(28),
+    u16(0),
+    u16(0),
+    u16(0),
+    u32((0o100644 << 16) >>> 0),
+    u32(MAX32),
+    nameBytes,
+    u16(0x0001),
+    u16(24),
+    u64(size),
+    u64(compressed),
+    u64(offset),
   ]);
 }
 
@@ -82,9 +136,28 @@ export async function* entryBytes(entry: ZipEntry, name: string, offset: number)
 export function endOfCentralDirectory(count: number, cdOffset: number, cdSize: number): Buffer {
   const zip64End = cdOffset + cdSize;
   return Buffer.concat([
-    u32(0x06064b50), u64(44), u16((3 << 8) | VERSION), u16(VERSION), u32(0), u32(0), u64(count), u64(count), u64(cdSize), u64(cdOffset),
-    u32(0x07064b50), u32(0), u64(zip64End), u32(1),
-    u32(0x06054b50), u16(0), u16(0), u16(Math.min(count, 0xffff)), u16(Math.min(count, 0xffff)), u32(Math.min(cdSize, MAX32)), u32(MAX32), u16(0),
+    u32(0x06064b50),
+    u64(44),
+    u16((3 << 8) | VERSION),
+    u16(VERSION),
+    u32(0),
+    u32(0),
+    u64(count),
+    u64(count),
+    u64(cdSize),
+    u64(cdOffset),
+    u32(0x07064b50),
+    u32(0),
+    u64(zip64End),
+    u32(1),
+    u32(0x06054b50),
+    u16(0),
+    u16(0),
+    u16(Math.min(count, 0xffff)),
+    u16(Math.min(count, 0xffff)),
+    u32(Math.min(cdSize, MAX32)),
+    u32(MAX32),
+    u16(0),
   ]);
 }
 

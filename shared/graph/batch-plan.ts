@@ -55,7 +55,8 @@ export function splitIntoBatches(requests: readonly BatchRequest[], max = MAX_BA
   const batches: BatchRequest[][] = [];
   let current: BatchRequest[] = [];
   for (const group of components.values()) {
-    if (group.length > max) throw new Error(`${group.length} batch requests are linked by dependsOn; at most ${max} fit in one batch`);
+    if (group.length > max)
+      throw new Error(`${group.length} batch requests are linked by dependsOn; at most ${max} fit in one batch`);
     if (current.length + group.length > max) {
       batches.push(current);
       current = [];
@@ -66,30 +67,43 @@ export function splitIntoBatches(requests: readonly BatchRequest[], max = MAX_BA
   return batches;
 }
 
-const hasHeader = (h: Record<string, string> | undefined, name: string): boolean => Object.keys(h ?? {}).some((k) => k.toLowerCase() === name);
+const hasHeader = (h: Record<string, string> | undefined, name: string): boolean =>
+  Object.keys(h ?? {}).some((k) => k.toLowerCase() === name);
 
 /** The $batch request body; a body needs a Content-Type, and bytes travel base64-encoded. */
 export function encodeBatch(requests: readonly BatchRequest[]): string {
   return JSON.stringify({
     requests: requests.map((r) => {
       const bytes = Buffer.isBuffer(r.body) || r.body instanceof Uint8Array;
-      const headers = r.body === undefined || hasHeader(r.headers, 'content-type')
-        ? r.headers
-        : { ...r.headers, 'Content-Type': bytes ? 'application/octet-stream' : 'application/json' };
+      const headers =
+        r.body === undefined || hasHeader(r.headers, 'content-type')
+          ? r.headers
+          : { ...r.headers, 'Content-Type': bytes ? 'application/octet-stream' : 'application/json' };
       return {
-        id: r.id, method: r.method, url: r.url,
+        id: r.id,
+        method: r.method,
+        url: r.url,
         ...(headers ? { headers } : {}),
-        ...(r.body !== undefined ? { body: bytes ? Buffer.from(r.body as Uint8Array).toString('base64') : r.body } : {}),
+        ...(r.body !== undefined
+          ? { body: bytes ? Buffer.from(r.body as Uint8Array).toString('base64') : r.body }
+          : {}),
         ...(r.dependsOn?.length ? { dependsOn: r.dependsOn } : {}),
       };
     }),
   });
 }
 
-interface RawItem { id?: unknown; status?: unknown; headers?: unknown; body?: unknown }
+interface RawItem {
+  id?: unknown;
+  status?: unknown;
+  headers?: unknown;
+  body?: unknown;
+}
 
 function decodeItem(raw: RawItem): BatchResult {
-  const headers = Object.fromEntries(Object.entries((raw.headers ?? {}) as Record<string, unknown>).map(([k, v]) => [k.toLowerCase(), String(v)]));
+  const headers = Object.fromEntries(
+    Object.entries((raw.headers ?? {}) as Record<string, unknown>).map(([k, v]) => [k.toLowerCase(), String(v)]),
+  );
   const type = headers['content-type'] ?? '';
   const body = typeof raw.body === 'string' && !/json/i.test(type) ? Buffer.from(raw.body, 'base64') : raw.body;
   return { id: String(raw.id), status: Number(raw.status), headers, ...(body !== undefined ? { body } : {}) };
@@ -124,15 +138,20 @@ export function requestsToRetry(sent: readonly BatchRequest[], results: readonly
       }
     }
   }
-  return sent.filter((r) => retry.has(key(r.id))).map((r) => {
-    const deps = (r.dependsOn ?? []).filter((d) => retry.has(key(d)));
-    const { dependsOn: _dropped, ...rest } = r;
-    return deps.length ? { ...rest, dependsOn: deps } : rest;
-  });
+  return sent
+    .filter((r) => retry.has(key(r.id)))
+    .map((r) => {
+      const deps = (r.dependsOn ?? []).filter((d) => retry.has(key(d)));
+      const { dependsOn: _dropped, ...rest } = r;
+      return deps.length ? { ...rest, dependsOn: deps } : rest;
+    });
 }
 
 /** The longest Retry-After among retriable items (Graph puts it in each item's headers); undefined if none has one. */
 export function longestRetryAfter(results: readonly BatchResult[], nowMs: number): number | undefined {
-  const waits = results.filter((r) => RETRIABLE_STATUSES.has(r.status)).map((r) => parseRetryAfter(r.headers['retry-after'], nowMs)).filter((w): w is number => w !== undefined);
+  const waits = results
+    .filter((r) => RETRIABLE_STATUSES.has(r.status))
+    .map((r) => parseRetryAfter(r.headers['retry-after'], nowMs))
+    .filter((w): w is number => w !== undefined);
   return waits.length ? Math.max(...waits) : undefined;
 }

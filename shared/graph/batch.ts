@@ -4,7 +4,15 @@
 // bound stops the retries keeps its 429/503/504 answer and Retry-After header, so the caller keeps what succeeded.
 import type { GraphOperation } from '../domain/graph-permissions';
 import { GraphRequestError, GraphThrottledError, parseEnvelope } from './graph-errors';
-import { BatchRequest, BatchResult, correlate, encodeBatch, longestRetryAfter, requestsToRetry, splitIntoBatches } from './batch-plan';
+import {
+  BatchRequest,
+  BatchResult,
+  correlate,
+  encodeBatch,
+  longestRetryAfter,
+  requestsToRetry,
+  splitIntoBatches,
+} from './batch-plan';
 import type { HttpPipeline } from './http-pipeline';
 import { withOutlookIds } from './outlook-ids';
 import { readBody } from './https-transport';
@@ -29,8 +37,15 @@ async function runOne(p: HttpPipeline, batch: BatchRequest[], o: BatchOptions): 
   for (let attempt = 1; pending.length; attempt++) {
     const res = await p.send({
       // Each item carries its own Prefer: Graph does not apply the batch's to the requests inside it.
-      method: 'POST', url: '/$batch', headers: { 'content-type': 'application/json' }, body: encodeBatch(pending.map((r) => ({ ...r, headers: withOutlookIds(o.operation, r.headers) }))),
-      mailbox: o.mailbox, operation: o.operation, deadline: o.deadline, slots: pending.length, idempotent: readOnly,
+      method: 'POST',
+      url: '/$batch',
+      headers: { 'content-type': 'application/json' },
+      body: encodeBatch(pending.map((r) => ({ ...r, headers: withOutlookIds(o.operation, r.headers) }))),
+      mailbox: o.mailbox,
+      operation: o.operation,
+      deadline: o.deadline,
+      slots: pending.length,
+      idempotent: readOnly,
     });
     const items = correlate(pending, JSON.parse((await readBody(res.body)).toString('utf8')));
     for (const item of items) results.set(item.id.toLowerCase(), item);
@@ -47,8 +62,22 @@ async function runOne(p: HttpPipeline, batch: BatchRequest[], o: BatchOptions): 
     const status = (throttled ?? items.find((i) => i.status >= 500))?.status ?? 429;
     try {
       await p.retryOrThrow(
-        { method: 'POST', target: '/$batch', mailbox: o.mailbox, operation: o.operation, attempt, clientRequestId: '', ...(res.requestId ? { requestId: res.requestId } : {}) },
-        { maxAttempts: o.maxAttempts ?? 6, deadline: o.deadline, status, resent: again.length, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) },
+        {
+          method: 'POST',
+          target: '/$batch',
+          mailbox: o.mailbox,
+          operation: o.operation,
+          attempt,
+          clientRequestId: '',
+          ...(res.requestId ? { requestId: res.requestId } : {}),
+        },
+        {
+          maxAttempts: o.maxAttempts ?? 6,
+          deadline: o.deadline,
+          status,
+          resent: again.length,
+          ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
+        },
         () => new StopRetrying(),
       );
     } catch (e) {
@@ -61,7 +90,11 @@ async function runOne(p: HttpPipeline, batch: BatchRequest[], o: BatchOptions): 
 }
 
 /** Sends the requests in as few $batch calls as the 20-per-batch limit allows; results in request order. */
-export async function runBatch(p: HttpPipeline, requests: readonly BatchRequest[], o: BatchOptions): Promise<BatchResult[]> {
+export async function runBatch(
+  p: HttpPipeline,
+  requests: readonly BatchRequest[],
+  o: BatchOptions,
+): Promise<BatchResult[]> {
   const out: BatchResult[] = [];
   for (const batch of splitIntoBatches(requests)) out.push(...(await runOne(p, batch, o)));
   return out;
@@ -72,7 +105,13 @@ export function itemError(r: BatchResult, operation: GraphOperation): GraphReque
   if (r.status < 400) return undefined;
   const e = parseEnvelope(r.body);
   return new GraphRequestError({
-    status: r.status, operation, code: e.code, innerCode: e.innerCode, graphMessage: e.message, requestId: r.headers['request-id'] ?? e.requestId,
-    retryAfterSeconds: parseRetryAfter(r.headers['retry-after'], Date.now()), location: r.headers.location,
+    status: r.status,
+    operation,
+    code: e.code,
+    innerCode: e.innerCode,
+    graphMessage: e.message,
+    requestId: r.headers['request-id'] ?? e.requestId,
+    retryAfterSeconds: parseRetryAfter(r.headers['retry-after'], Date.now()),
+    location: r.headers.location,
   });
 }

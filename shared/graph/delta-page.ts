@@ -31,9 +31,17 @@ export async function getPage<T>(p: HttpPipeline, urlOrPath: string, o: PageOpti
   const headers = { ...(o.maxPageSize ? { prefer: `odata.maxpagesize=${o.maxPageSize}` } : {}), ...o.headers };
   let body: ODataPage<T>;
   try {
-    body = await p.json<ODataPage<T>>({ url: urlOrPath, mailbox: o.mailbox, operation: o.operation, deadline: o.deadline, headers, ...(o.tally ? { tally: o.tally } : {}) });
+    body = await p.json<ODataPage<T>>({
+      url: urlOrPath,
+      mailbox: o.mailbox,
+      operation: o.operation,
+      deadline: o.deadline,
+      headers,
+      ...(o.tally ? { tally: o.tally } : {}),
+    });
   } catch (e) {
-    if (e instanceof GraphRequestError && isResync(e.status, e.code, e.innerCode)) throw new GraphResyncRequiredError(e.location, e.code, e.innerCode, e.requestId);
+    if (e instanceof GraphRequestError && isResync(e.status, e.code, e.innerCode))
+      throw new GraphResyncRequiredError(e.location, e.code, e.innerCode, e.requestId);
     throw e;
   }
   return {

@@ -28,13 +28,31 @@ export interface Download {
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 export async function download(p: HttpPipeline, pathOrUrl: string, o: DownloadOptions): Promise<Download> {
-  const call = { mailbox: o.mailbox, operation: o.operation, deadline: o.deadline, ...(o.tally ? { tally: o.tally } : {}) };
+  const call = {
+    mailbox: o.mailbox,
+    operation: o.operation,
+    deadline: o.deadline,
+    ...(o.tally ? { tally: o.tally } : {}),
+  };
   const first = await p.send({ ...call, url: pathOrUrl });
-  if (!REDIRECTS.has(first.status)) return { status: first.status, headers: first.headers, body: first.body, redirected: false };
+  if (!REDIRECTS.has(first.status))
+    return { status: first.status, headers: first.headers, body: first.body, redirected: false };
   first.body.resume();
   const location = first.headers.location;
-  if (!location) throw new GraphRequestError({ status: first.status, code: 'redirectWithoutLocation', graphMessage: 'Graph redirected without a Location.', requestId: first.requestId, operation: o.operation });
+  if (!location)
+    throw new GraphRequestError({
+      status: first.status,
+      code: 'redirectWithoutLocation',
+      graphMessage: 'Graph redirected without a Location.',
+      requestId: first.requestId,
+      operation: o.operation,
+    });
   const range = o.range ? { range: `bytes=${o.range.start}-${o.range.end ?? ''}` } : undefined;
-  const res = await p.send({ ...call, url: new URL(location, p.url(pathOrUrl)).href, anonymous: true, ...(range ? { headers: range } : {}) });
+  const res = await p.send({
+    ...call,
+    url: new URL(location, p.url(pathOrUrl)).href,
+    anonymous: true,
+    ...(range ? { headers: range } : {}),
+  });
   return { status: res.status, headers: res.headers, body: res.body, redirected: true };
 }

@@ -53,8 +53,10 @@ export class GraphClient implements GraphSession {
   send<T>(method: 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, body: unknown, o: CallOptions): Promise<T> {
     const raw = typeof body === 'string' || Buffer.isBuffer(body);
     return this.pipeline.json<T>({
-      ...o, method, url: path,
-      ...(body === undefined ? {} : { body: raw ? (body as string | Buffer) : JSON.stringify(body) }),
+      ...o,
+      method,
+      url: path,
+      ...(body === undefined ? {} : { body: raw ? body : JSON.stringify(body) }),
       headers: { ...(body === undefined || raw ? {} : { 'content-type': 'application/json' }), ...o.headers },
     });
   }
@@ -98,7 +100,9 @@ export class GraphClient implements GraphSession {
       const served = /^bytes (\d+)-/.exec(String(d.headers['content-range'] ?? ''));
       if (from === 0 || Number(served?.[1]) === from) return { body: d.body, ...etag };
       d.body.destroy();
-      throw contentChanged(`asked for bytes from ${from}, the download host served '${String(d.headers['content-range'])}'`);
+      throw contentChanged(
+        `asked for bytes from ${from}, the download host served '${String(d.headers['content-range'])}'`,
+      );
     }
     // A host that ignores Range answers 200 with the whole file: the bytes before `from` are dropped.
     return { body: Readable.from(dropFirst(d.body, from)), ...etag };

@@ -33,7 +33,9 @@ export class GraphRequestError extends Error implements GraphErrorFields {
 
   constructor(f: GraphErrorFields) {
     const code = [f.code, f.innerCode].filter(Boolean).join('/');
-    super(`Microsoft Graph answered ${f.status}${code ? ` ${code}` : ''} to ${f.operation}${f.graphMessage ? `: ${f.graphMessage}` : ''}${f.requestId ? ` (request-id ${f.requestId})` : ''}`);
+    super(
+      `Microsoft Graph answered ${f.status}${code ? ` ${code}` : ''} to ${f.operation}${f.graphMessage ? `: ${f.graphMessage}` : ''}${f.requestId ? ` (request-id ${f.requestId})` : ''}`,
+    );
     this.name = 'GraphRequestError';
     this.status = f.status;
     this.code = f.code;
@@ -52,7 +54,12 @@ export class GraphRequestError extends Error implements GraphErrorFields {
  * durable timer. A `WaitRequired` so the sync engine's existing hand-off applies.
  */
 export class GraphThrottledError extends WaitRequired {
-  constructor(retryAfterSeconds: number, readonly status: number, readonly operation: GraphOperation, readonly requestId?: string) {
+  constructor(
+    retryAfterSeconds: number,
+    readonly status: number,
+    readonly operation: GraphOperation,
+    readonly requestId?: string,
+  ) {
     super(retryAfterSeconds);
     this.name = 'GraphThrottledError';
   }
@@ -60,7 +67,12 @@ export class GraphThrottledError extends WaitRequired {
 
 /** The delta token is no longer valid (410, SyncStateNotFound, resyncChanges*): re-enumerate the container. */
 export class GraphResyncRequiredError extends ResyncRequired {
-  constructor(location: string | undefined, readonly code?: string, readonly innerCode?: string, readonly requestId?: string) {
+  constructor(
+    location: string | undefined,
+    readonly code?: string,
+    readonly innerCode?: string,
+    readonly requestId?: string,
+  ) {
     super(location);
     this.name = 'GraphResyncRequiredError';
   }
@@ -68,13 +80,24 @@ export class GraphResyncRequiredError extends ResyncRequired {
 
 /** Signing in to Microsoft Entra ID failed; `aadsts` is the error number (7000215, 700016, ...). */
 export class GraphAuthError extends Error {
-  constructor(readonly aadsts: string | undefined, message: string, readonly error?: string, readonly correlationId?: string) {
+  constructor(
+    readonly aadsts: string | undefined,
+    message: string,
+    readonly error?: string,
+    readonly correlationId?: string,
+  ) {
     super(message);
     this.name = 'GraphAuthError';
   }
 }
 
-interface Envelope { code?: unknown; message?: unknown; innerError?: unknown; innererror?: unknown; 'request-id'?: unknown }
+interface Envelope {
+  code?: unknown;
+  message?: unknown;
+  innerError?: unknown;
+  innererror?: unknown;
+  'request-id'?: unknown;
+}
 
 export interface ParsedEnvelope {
   code?: string;
@@ -100,7 +123,11 @@ export function parseEnvelope(body: unknown): ParsedEnvelope {
   if (!error || typeof error !== 'object') return {};
   let innerCode: string | undefined;
   let requestId: string | undefined;
-  for (let inner = (error.innerError ?? error.innererror) as Envelope | undefined, depth = 0; inner && typeof inner === 'object' && depth < 16; depth++) {
+  for (
+    let inner = (error.innerError ?? error.innererror) as Envelope | undefined, depth = 0;
+    inner && typeof inner === 'object' && depth < 16;
+    depth++
+  ) {
     innerCode = str(inner.code) ?? innerCode;
     requestId ??= str(inner['request-id']);
     inner = (inner.innerError ?? inner.innererror) as Envelope | undefined;
@@ -114,5 +141,12 @@ const RESYNC_CODES = ['syncstatenotfound', 'resyncrequired', 'syncstateinvalid']
 export function isResync(status: number, code: string | undefined, innerCode: string | undefined): boolean {
   const c = (code ?? '').toLowerCase();
   const i = (innerCode ?? '').toLowerCase();
-  return status === 410 || RESYNC_CODES.includes(c) || RESYNC_CODES.includes(i) || i.startsWith('resyncchanges') || i.startsWith('resyncapply') || i.startsWith('resyncupload');
+  return (
+    status === 410 ||
+    RESYNC_CODES.includes(c) ||
+    RESYNC_CODES.includes(i) ||
+    i.startsWith('resyncchanges') ||
+    i.startsWith('resyncapply') ||
+    i.startsWith('resyncupload')
+  );
 }

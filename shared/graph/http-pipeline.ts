@@ -99,7 +99,15 @@ export class HttpPipeline {
   private readonly semaphore: KeyedSemaphore;
   /** A 429 for a mailbox holds every request to it until Retry-After passes, not only the one that got it. */
   private readonly pausedUntil = new Map<string, number>();
-  private readonly counters: GraphStats = { requests: 0, batchedRequests: 0, throttled: 0, unavailable: 0, retries: 0, handedBack: 0, waitedSeconds: 0 };
+  private readonly counters: GraphStats = {
+    requests: 0,
+    batchedRequests: 0,
+    throttled: 0,
+    unavailable: 0,
+    retries: 0,
+    handedBack: 0,
+    waitedSeconds: 0,
+  };
 
   constructor(private readonly opts: PipelineOptions) {
     this.semaphore = new KeyedSemaphore(opts.perMailbox ?? 4);
@@ -145,7 +153,9 @@ export class HttpPipeline {
   }
 
   url(pathOrUrl: string): string {
-    return /^https?:\/\//i.test(pathOrUrl) ? pathOrUrl : `${this.opts.baseUrl.replace(/\/$/, '')}/${pathOrUrl.replace(/^\//, '')}`;
+    return /^https?:\/\//i.test(pathOrUrl)
+      ? pathOrUrl
+      : `${this.opts.baseUrl.replace(/\/$/, '')}/${pathOrUrl.replace(/^\//, '')}`;
   }
 
   /** Sends with the throttling discipline; resolves any status below 400 (3xx included: redirects are the caller's). */
@@ -162,11 +172,20 @@ export class HttpPipeline {
       let res: IncomingMessage;
       try {
         // Pre-authenticated URLs are not Graph: no Graph preference goes there either.
-        const headers: Record<string, string> = { 'user-agent': this.opts.userAgent, 'client-request-id': clientRequestId, ...(call.anonymous ? call.headers : withOutlookIds(call.operation, call.headers)) };
+        const headers: Record<string, string> = {
+          'user-agent': this.opts.userAgent,
+          'client-request-id': clientRequestId,
+          ...(call.anonymous ? call.headers : withOutlookIds(call.operation, call.headers)),
+        };
         if (!call.anonymous) headers.authorization = `Bearer ${await this.opts.tokens.token()}`;
         this.counters.requests++;
         if (call.tally) call.tally.requests++;
-        res = await this.opts.transport({ method, url, headers, ...(call.body !== undefined ? { body: call.body } : {}) });
+        res = await this.opts.transport({
+          method,
+          url,
+          headers,
+          ...(call.body !== undefined ? { body: call.body } : {}),
+        });
       } catch (e) {
         release();
         const code = (e as NodeJS.ErrnoException).code;
@@ -188,10 +207,18 @@ export class HttpPipeline {
       release();
       const envelope = parseEnvelope(body);
       const retryAfterSeconds = parseRetryAfter(res.headers['retry-after'], Date.now());
-      const failure = (): GraphRequestError => new GraphRequestError({
-        status, operation: call.operation, code: envelope.code, innerCode: envelope.innerCode, graphMessage: envelope.message,
-        requestId: requestId ?? envelope.requestId, clientRequestId, retryAfterSeconds, location: headerOf(res, 'location'),
-      });
+      const failure = (): GraphRequestError =>
+        new GraphRequestError({
+          status,
+          operation: call.operation,
+          code: envelope.code,
+          innerCode: envelope.innerCode,
+          graphMessage: envelope.message,
+          requestId: requestId ?? envelope.requestId,
+          clientRequestId,
+          retryAfterSeconds,
+          location: headerOf(res, 'location'),
+        });
       if (!RETRIABLE_STATUSES.has(status)) throw failure();
       if (status === 429) {
         this.counters.throttled++;
@@ -200,7 +227,11 @@ export class HttpPipeline {
       } else {
         this.counters.unavailable++;
       }
-      await this.retryOrThrow({ ...entry, status, requestId }, { maxAttempts, deadline: call.deadline, status, retryAfterSeconds }, failure);
+      await this.retryOrThrow(
+        { ...entry, status, requestId },
+        { maxAttempts, deadline: call.deadline, status, retryAfterSeconds },
+        failure,
+      );
     }
   }
 
@@ -215,8 +246,18 @@ export class HttpPipeline {
    * After a retriable answer (or a network failure, status 0) to `resent` requests (default 1): waits, or throws — GraphThrottledError when the wait
    * would pass the deadline, the failure itself when the attempts are spent.
    */
-  async retryOrThrow(entry: Omit<GraphLogEntry, 'event'>, a: { maxAttempts: number; deadline: number; status: number; retryAfterSeconds?: number; resent?: number }, failure: () => Error): Promise<void> {
-    const d = decideRetry({ ...a, attempt: entry.attempt, nowMs: Date.now(), random: Math.random(), ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}) });
+  async retryOrThrow(
+    entry: Omit<GraphLogEntry, 'event'>,
+    a: { maxAttempts: number; deadline: number; status: number; retryAfterSeconds?: number; resent?: number },
+    failure: () => Error,
+  ): Promise<void> {
+    const d = decideRetry({
+      ...a,
+      attempt: entry.attempt,
+      nowMs: Date.now(),
+      random: Math.random(),
+      ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}),
+    });
     if (d.kind === 'fail') throw failure();
     this.opts.log?.({ ...entry, event: d.kind === 'handBack' ? 'handBack' : 'retry', waitSeconds: d.waitSeconds });
     if (d.kind === 'handBack') {

@@ -22,13 +22,24 @@ export function createAgent(caFile?: string): https.Agent {
 
 /** `idleTimeoutMs`: a socket silent that long (no headers, no body bytes) fails the request. */
 export function httpsTransport(agent: https.Agent, idleTimeoutMs = 120_000): Transport {
-  return (r) => new Promise<IncomingMessage>((resolve, reject) => {
-    const body = r.body === undefined ? undefined : Buffer.from(r.body);
-    const req = https.request(r.url, { method: r.method, agent, headers: { ...r.headers, ...(body ? { 'content-length': String(body.length) } : {}) } }, resolve);
-    req.setTimeout(idleTimeoutMs, () => req.destroy(Object.assign(new Error(`no response within ${idleTimeoutMs} ms`), { code: 'ETIMEDOUT' })));
-    req.on('error', reject);
-    req.end(body);
-  });
+  return (r) =>
+    new Promise<IncomingMessage>((resolve, reject) => {
+      const body = r.body === undefined ? undefined : Buffer.from(r.body);
+      const req = https.request(
+        r.url,
+        {
+          method: r.method,
+          agent,
+          headers: { ...r.headers, ...(body ? { 'content-length': String(body.length) } : {}) },
+        },
+        resolve,
+      );
+      req.setTimeout(idleTimeoutMs, () =>
+        req.destroy(Object.assign(new Error(`no response within ${idleTimeoutMs} ms`), { code: 'ETIMEDOUT' })),
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
 }
 
 /** Reads a (small) response body: error envelopes, JSON pages. Content is streamed, never read with this. */

@@ -25,7 +25,8 @@ export class KeyedSemaphore {
     let lane = this.lanes.get(key);
     if (!lane) this.lanes.set(key, (lane = { held: 0, queue: [] }));
     const l = lane;
-    if (l.queue.length || l.held + n > this.limit) await new Promise<void>((grant) => l.queue.push({ slots: n, grant }));
+    if (l.queue.length || l.held + n > this.limit)
+      await new Promise<void>((grant) => l.queue.push({ slots: n, grant }));
     else l.held += n;
     let released = false;
     return () => {
@@ -42,7 +43,7 @@ export class KeyedSemaphore {
   }
 
   private grantWaiting(key: string, l: Lane): void {
-    while (l.queue.length && l.held + l.queue[0]!.slots <= this.limit) {
+    while (l.queue.length && l.held + l.queue[0].slots <= this.limit) {
       const w = l.queue.shift()!;
       l.held += w.slots;
       w.grant();

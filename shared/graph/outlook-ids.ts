@@ -9,11 +9,14 @@ export const IMMUTABLE_IDS = 'IdType="ImmutableId"';
 const OUTLOOK = /^(mail|calendars|contacts)\./;
 
 /** The headers of a request for `operation`, with IdType="ImmutableId" joined to its Prefer when it reads or writes Outlook items. */
-export function withOutlookIds(operation: GraphOperation, headers?: Record<string, string>): Record<string, string> | undefined {
+export function withOutlookIds(
+  operation: GraphOperation,
+  headers?: Record<string, string>,
+): Record<string, string> | undefined {
   if (!OUTLOOK.test(operation)) return headers;
   const name = Object.keys(headers ?? {}).find((k) => k.toLowerCase() === 'prefer');
   if (!name) return { ...headers, Prefer: IMMUTABLE_IDS };
   // Several preferences share one header, comma-separated (RFC 7240).
-  const prefer = headers![name]!;
+  const prefer = headers![name];
   return /idtype\s*=/i.test(prefer) ? headers : { ...headers, [name]: `${prefer}, ${IMMUTABLE_IDS}` };
 }

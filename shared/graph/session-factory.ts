@@ -36,8 +36,10 @@ function productVersion(): string {
 /** Failures, retries and hand-backs with their request ids; successful responses would flood the traces. */
 function logNotable(e: GraphLogEntry): void {
   if (e.event === 'response' && (e.status ?? 0) < 400) return;
-  console.log(`[graph] ${e.event} ${e.status ?? ''} ${e.method} ${e.target} op=${e.operation} mailbox=${e.mailbox} attempt=${e.attempt}`
-    + `${e.waitSeconds !== undefined ? ` wait=${e.waitSeconds.toFixed(2)}s` : ''}${e.error ? ` error=${e.error}` : ''} request-id=${e.requestId ?? '-'} client-request-id=${e.clientRequestId}`);
+  console.log(
+    `[graph] ${e.event} ${e.status ?? ''} ${e.method} ${e.target} op=${e.operation} mailbox=${e.mailbox} attempt=${e.attempt}` +
+      `${e.waitSeconds !== undefined ? ` wait=${e.waitSeconds.toFixed(2)}s` : ''}${e.error ? ` error=${e.error}` : ''} request-id=${e.requestId ?? '-'} client-request-id=${e.clientRequestId}`,
+  );
 }
 
 /** How long a client uses the credential it read before reading it again (a cache hit in the secret source, mostly). */
@@ -50,26 +52,50 @@ export interface GraphSessionOptions {
   transport?: Transport;
 }
 
-export function graphSessions(settings: Settings, secrets: SecretSource, opts: GraphSessionOptions = {}): (account: AccountDoc) => Promise<GraphClient> {
+export function graphSessions(
+  settings: Settings,
+  secrets: SecretSource,
+  opts: GraphSessionOptions = {},
+): (account: AccountDoc) => Promise<GraphClient> {
   const transport = opts.transport ?? httpsTransport(createAgent(settings.M365V_GRAPH_CA_CERT_FILE));
   const agentString = userAgent(productVersion());
   const clients = new Map<string, GraphClient>();
   return async (account) => {
-    const secretName = account.credential.type === 'secret' ? account.credential.secretName : account.credential.certificateName;
+    const secretName =
+      account.credential.type === 'secret' ? account.credential.secretName : account.credential.certificateName;
     const key = [account.id, account.tenantId, account.clientId, account.credential.type, secretName].join('|');
     const cached = clients.get(key);
     if (cached) return cached;
-    const read = async (): Promise<Credential> => (account.credential.type === 'secret' ? { clientSecret: await secrets.get(secretName) } : splitPem(await secrets.get(secretName)));
+    const read = async (): Promise<Credential> =>
+      account.credential.type === 'secret'
+        ? { clientSecret: await secrets.get(secretName) }
+        : splitPem(await secrets.get(secretName));
     const tokens = new AccountTokens({
       read,
-      providerFor: (credential) => tokenProviderFor({ authorityHost: settings.M365V_AUTHORITY_HOST, tenantId: account.tenantId, clientId: account.clientId, credential, transport }),
+      providerFor: (credential) =>
+        tokenProviderFor({
+          authorityHost: settings.M365V_AUTHORITY_HOST,
+          tenantId: account.tenantId,
+          clientId: account.clientId,
+          credential,
+          transport,
+        }),
       now: opts.now ?? Date.now,
       ttlMs: opts.credentialTtlMs ?? CREDENTIAL_TTL_MS,
-      onStaleCredential: (e) => console.warn(`[graph] re-reading the credential '${secretName}' of account ${account.id} failed; the one read before stays in use: ${e.message}`),
+      onStaleCredential: (e) =>
+        console.warn(
+          `[graph] re-reading the credential '${secretName}' of account ${account.id} failed; the one read before stays in use: ${e.message}`,
+        ),
     });
     // A credential that cannot be read at all fails here, as before: the caller's alarm names the secret.
     await tokens.current();
-    const client = new GraphClient({ baseUrl: settings.M365V_GRAPH_BASE_URL, tokens, transport, userAgent: agentString, log: logNotable });
+    const client = new GraphClient({
+      baseUrl: settings.M365V_GRAPH_BASE_URL,
+      tokens,
+      transport,
+      userAgent: agentString,
+      log: logNotable,
+    });
     clients.set(key, client);
     return client;
   };

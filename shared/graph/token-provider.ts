@@ -3,7 +3,14 @@
 // or certificate (thumbprint computed from the certificate; SHA-256 preferred). Sign-in failures become a
 // GraphAuthError with the AADSTS number, never the secret or the request.
 import { createHash, X509Certificate } from 'node:crypto';
-import { AuthenticationResult, ConfidentialClientApplication, INetworkModule, NetworkRequestOptions, NetworkResponse, NodeAuthOptions } from '@azure/msal-node';
+import {
+  AuthenticationResult,
+  ConfidentialClientApplication,
+  INetworkModule,
+  NetworkRequestOptions,
+  NetworkResponse,
+  NodeAuthOptions,
+} from '@azure/msal-node';
 import { GraphAuthError } from './graph-errors';
 import { readBody, Transport } from './https-transport';
 
@@ -13,7 +20,10 @@ export type Credential =
   | { certificatePem: string; privateKeyPem: string; thumbprint?: 'sha256' | 'sha1' };
 
 /** Authority options for clouds msal cannot discover on its own (e.g. the local emulator's offline metadata). */
-export type AuthorityOptions = Pick<NodeAuthOptions, 'knownAuthorities' | 'authorityMetadata' | 'cloudDiscoveryMetadata'>;
+export type AuthorityOptions = Pick<
+  NodeAuthOptions,
+  'knownAuthorities' | 'authorityMetadata' | 'cloudDiscoveryMetadata'
+>;
 
 export interface TokenProviderOptions {
   authorityHost: string;
@@ -32,10 +42,18 @@ export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 /** msal's codes for "no answer": the token request, or the authority's metadata, could not be fetched. */
 const UNREACHABLE = ['network_error', 'endpoints_resolution_error'];
 
-function certificateAuth(c: Extract<Credential, { certificatePem: string }>): NonNullable<NodeAuthOptions['clientCertificate']> {
+function certificateAuth(
+  c: Extract<Credential, { certificatePem: string }>,
+): NonNullable<NodeAuthOptions['clientCertificate']> {
   const der = new X509Certificate(c.certificatePem).raw;
-  const thumbprint = createHash(c.thumbprint === 'sha1' ? 'sha1' : 'sha256').update(der).digest('hex');
-  return { ...(c.thumbprint === 'sha1' ? { thumbprint } : { thumbprintSha256: thumbprint }), privateKey: c.privateKeyPem, x5c: c.certificatePem };
+  const thumbprint = createHash(c.thumbprint === 'sha1' ? 'sha1' : 'sha256')
+    .update(der)
+    .digest('hex');
+  return {
+    ...(c.thumbprint === 'sha1' ? { thumbprint } : { thumbprintSha256: thumbprint }),
+    privateKey: c.privateKeyPem,
+    x5c: c.certificatePem,
+  };
 }
 
 /** What a Graph client needs of its sign-in: tokens, the roles they carry, and how many token requests were sent. */
@@ -59,8 +77,13 @@ export class TokenProvider implements AppTokenSource {
     this.secret = 'clientSecret' in opts.credential ? opts.credential.clientSecret : undefined;
     this.app = new ConfidentialClientApplication({
       auth: {
-        clientId: opts.clientId, authority, knownAuthorities: [new URL(authority).host], ...opts.authority,
-        ...('clientSecret' in opts.credential ? { clientSecret: opts.credential.clientSecret } : { clientCertificate: certificateAuth(opts.credential) }),
+        clientId: opts.clientId,
+        authority,
+        knownAuthorities: [new URL(authority).host],
+        ...opts.authority,
+        ...('clientSecret' in opts.credential
+          ? { clientSecret: opts.credential.clientSecret }
+          : { clientCertificate: certificateAuth(opts.credential) }),
       },
       system: { networkClient: this.network(), loggerOptions: { piiLoggingEnabled: false } },
     });
@@ -70,7 +93,9 @@ export class TokenProvider implements AppTokenSource {
   token(): Promise<string> {
     // Concurrent callers share one acquisition: msal's cache is only filled once its request returns, and a burst
     // of first calls must not become a burst of token requests.
-    this.pending ??= this.acquire().finally(() => { this.pending = undefined; });
+    this.pending ??= this.acquire().finally(() => {
+      this.pending = undefined;
+    });
     return this.pending;
   }
 
@@ -102,9 +127,18 @@ export class TokenProvider implements AppTokenSource {
   }
 
   private network(): INetworkModule {
-    const send = async <T>(method: 'GET' | 'POST', url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> => {
+    const send = async <T>(
+      method: 'GET' | 'POST',
+      url: string,
+      options?: NetworkRequestOptions,
+    ): Promise<NetworkResponse<T>> => {
       if (method === 'POST' && /\/oauth2\/v2\.0\/token$/.test(new URL(url).pathname)) this.tokenRequests++;
-      const res = await this.opts.transport({ method, url, headers: options?.headers ?? {}, ...(options?.body ? { body: options.body } : {}) });
+      const res = await this.opts.transport({
+        method,
+        url,
+        headers: options?.headers ?? {},
+        ...(options?.body ? { body: options.body } : {}),
+      });
       const text = (await readBody(res, 1024 * 1024)).toString('utf8');
       let body: unknown = {};
       try {
@@ -112,9 +146,16 @@ export class TokenProvider implements AppTokenSource {
       } catch {
         // An HTML error page from a proxy: msal reports the status.
       }
-      return { status: res.statusCode ?? 0, headers: Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, String(v)])), body: body as T };
+      return {
+        status: res.statusCode ?? 0,
+        headers: Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, String(v)])),
+        body: body as T,
+      };
     };
-    return { sendGetRequestAsync: (url, o) => send('GET', url, o), sendPostRequestAsync: (url, o) => send('POST', url, o) };
+    return {
+      sendGetRequestAsync: (url, o) => send('GET', url, o),
+      sendPostRequestAsync: (url, o) => send('POST', url, o),
+    };
   }
 
   /**
@@ -122,11 +163,21 @@ export class TokenProvider implements AppTokenSource {
    * be reached or failed on its side, a plain Error the caller's retry policy handles.
    */
   private signInFailure(e: unknown): Error {
-    const err = e as { errorCode?: string; errorMessage?: string; errorNo?: string | number; correlationId?: string; status?: number; message?: string };
+    const err = e as {
+      errorCode?: string;
+      errorMessage?: string;
+      errorNo?: string | number;
+      correlationId?: string;
+      status?: number;
+      message?: string;
+    };
     const text = `${err.errorMessage ?? ''} ${err.message ?? ''}`;
-    const aadsts = err.errorNo !== undefined && err.errorNo !== '' ? String(err.errorNo) : /AADSTS(\d+)/.exec(text)?.[1];
+    const aadsts =
+      err.errorNo !== undefined && err.errorNo !== '' ? String(err.errorNo) : /AADSTS(\d+)/.exec(text)?.[1];
     if (!aadsts && (UNREACHABLE.includes(err.errorCode ?? '') || (err.status ?? 0) >= 500)) {
-      return new Error(`Microsoft Entra ID could not be reached at the authority host or failed (${err.errorCode ?? 'no answer'}${err.status ? `, HTTP ${err.status}` : ''}); retry later.`);
+      return new Error(
+        `Microsoft Entra ID could not be reached at the authority host or failed (${err.errorCode ?? 'no answer'}${err.status ? `, HTTP ${err.status}` : ''}); retry later.`,
+      );
     }
     // Entra's description names the problem ("Invalid client secret provided. ..."); keep its first sentence only,
     // and never let a credential through even if a proxy echoed it.
@@ -146,7 +197,12 @@ const providers = new Map<string, { credential: string; provider: TokenProvider 
  * session of the same (authority host, tenant, client id), replaced only when its credential changes.
  */
 export function tokenProviderFor(opts: TokenProviderOptions): TokenProvider {
-  const key = [opts.authorityHost.replace(/\/$/, '').toLowerCase(), opts.tenantId.toLowerCase(), opts.clientId.toLowerCase(), opts.scope ?? GRAPH_SCOPE].join('|');
+  const key = [
+    opts.authorityHost.replace(/\/$/, '').toLowerCase(),
+    opts.tenantId.toLowerCase(),
+    opts.clientId.toLowerCase(),
+    opts.scope ?? GRAPH_SCOPE,
+  ].join('|');
   const credential = fingerprint(opts.credential);
   const known = providers.get(key);
   if (known?.credential === credential) return known.provider;

@@ -36,13 +36,23 @@ async function nextExpected(graph: GraphClient, uploadUrl: string, o: CallOption
  * Sends bytes `start`… of `total` (the whole of `chunk`) and returns the session's JSON answer to the range that
  * completed it (`{}` when the answer to an accepted range was lost mid-upload).
  */
-export async function putRange(graph: GraphClient, uploadUrl: string, chunk: Buffer, start: number, total: number, o: CallOptions): Promise<Record<string, unknown>> {
+export async function putRange(
+  graph: GraphClient,
+  uploadUrl: string,
+  chunk: Buffer,
+  start: number,
+  total: number,
+  o: CallOptions,
+): Promise<Record<string, unknown>> {
   const end = start + chunk.length;
   let from = start;
-  for (let failures = 0; ; ) {
+  for (let failures = 0; ;) {
     try {
       return await graph.send<Record<string, unknown>>('PUT', uploadUrl, chunk.subarray(from - start), {
-        ...o, anonymous: true, idempotent: false, headers: { 'content-range': `bytes ${from}-${end - 1}/${total}`, 'content-type': 'application/octet-stream' },
+        ...o,
+        anonymous: true,
+        idempotent: false,
+        headers: { 'content-range': `bytes ${from}-${end - 1}/${total}`, 'content-type': 'application/octet-stream' },
       });
     } catch (e) {
       if (!fateUnknown(e) || ++failures > MAX_RESUMES) throw e;

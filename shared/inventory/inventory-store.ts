@@ -1,12 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { Container, Database } from '@azure/cosmos';
-import { AccountDoc, AccountInput, JobDoc, JobInput, ProtectedItemDoc, RepositoryDoc, RepositoryInput } from './schemas';
+import {
+  AccountDoc,
+  AccountInput,
+  JobDoc,
+  JobInput,
+  ProtectedItemDoc,
+  RepositoryDoc,
+  RepositoryInput,
+} from './schemas';
 
 const SYSTEM = new Set(['_rid', '_self', '_etag', '_attachments', '_ts']);
-export const withoutSystem = <T>(d: T): T => Object.fromEntries(Object.entries(d as object).filter(([k]) => !SYSTEM.has(k))) as T;
+export const withoutSystem = <T>(d: T): T =>
+  Object.fromEntries(Object.entries(d as object).filter(([k]) => !SYSTEM.has(k))) as T;
 
 export class NotFound extends Error {
-  constructor(readonly what: string, readonly id: string) {
+  constructor(
+    readonly what: string,
+    readonly id: string,
+  ) {
     super(`${what} '${id}' does not exist`);
     this.name = 'NotFound';
   }
@@ -22,7 +34,14 @@ export class InventoryStore {
 
   async createAccount(input: AccountInput, now: Date): Promise<AccountDoc> {
     const id = randomUUID();
-    const doc: AccountDoc = { ...input, id, accountId: id, type: 'account', createdAt: now.toISOString(), updatedAt: now.toISOString() };
+    const doc: AccountDoc = {
+      ...input,
+      id,
+      accountId: id,
+      type: 'account',
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+    };
     await this.container.items.create(doc);
     return doc;
   }
@@ -40,13 +59,21 @@ export class InventoryStore {
   }
 
   async listAccounts(): Promise<AccountDoc[]> {
-    const { resources } = await this.container.items.query<AccountDoc>({ query: "SELECT * FROM c WHERE c.type = 'account'" }).fetchAll();
+    const { resources } = await this.container.items
+      .query<AccountDoc>({ query: "SELECT * FROM c WHERE c.type = 'account'" })
+      .fetchAll();
     return resources.map(withoutSystem);
   }
 
   async createJob(input: JobInput, now: Date): Promise<JobDoc> {
     await this.getAccount(input.accountId);
-    const doc: JobDoc = { ...input, id: randomUUID(), type: 'job', createdAt: now.toISOString(), updatedAt: now.toISOString() };
+    const doc: JobDoc = {
+      ...input,
+      id: randomUUID(),
+      type: 'job',
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+    };
     await this.container.items.create(doc);
     return doc;
   }
@@ -54,7 +81,13 @@ export class InventoryStore {
   /** 409 (Cosmos conflict) when the account already has a repository of that name. */
   async createRepository(accountId: string, input: RepositoryInput, now: Date): Promise<RepositoryDoc> {
     await this.getAccount(accountId);
-    const doc: RepositoryDoc = { ...input, id: `repository.${input.name}`, accountId, type: 'repository', createdAt: now.toISOString() };
+    const doc: RepositoryDoc = {
+      ...input,
+      id: `repository.${input.name}`,
+      accountId,
+      type: 'repository',
+      createdAt: now.toISOString(),
+    };
     await this.container.items.create(doc);
     return doc;
   }
@@ -65,7 +98,13 @@ export class InventoryStore {
 
   async listRepositories(accountId: string): Promise<RepositoryDoc[]> {
     const { resources } = await this.container.items
-      .query<RepositoryDoc>({ query: "SELECT * FROM c WHERE c.type = 'repository' AND c.accountId = @a", parameters: [{ name: '@a', value: accountId }] }, { partitionKey: accountId })
+      .query<RepositoryDoc>(
+        {
+          query: "SELECT * FROM c WHERE c.type = 'repository' AND c.accountId = @a",
+          parameters: [{ name: '@a', value: accountId }],
+        },
+        { partitionKey: accountId },
+      )
       .fetchAll();
     return resources.map(withoutSystem);
   }
@@ -78,7 +117,10 @@ export class InventoryStore {
     const { resources } = await this.container.items
       .query<JobDoc>(
         accountId
-          ? { query: "SELECT * FROM c WHERE c.type = 'job' AND c.accountId = @a", parameters: [{ name: '@a', value: accountId }] }
+          ? {
+              query: "SELECT * FROM c WHERE c.type = 'job' AND c.accountId = @a",
+              parameters: [{ name: '@a', value: accountId }],
+            }
           : { query: "SELECT * FROM c WHERE c.type = 'job'" },
         accountId ? { partitionKey: accountId } : {},
       )
@@ -89,9 +131,15 @@ export class InventoryStore {
   /** Records the schedule occurrence a job was started for; fails if another scheduler got there first. */
   async markScheduled(job: JobDoc & { _etag?: string }, scheduledFor: Date): Promise<boolean> {
     const { resource, etag } = await this.container.item(job.id, job.accountId).read<JobDoc>();
-    if (!resource || (resource.lastScheduledFor && resource.lastScheduledFor >= scheduledFor.toISOString())) return false;
+    if (!resource || (resource.lastScheduledFor && resource.lastScheduledFor >= scheduledFor.toISOString()))
+      return false;
     try {
-      await this.container.item(job.id, job.accountId).replace({ ...withoutSystem(resource), lastScheduledFor: scheduledFor.toISOString() }, { accessCondition: { type: 'IfMatch', condition: etag } });
+      await this.container
+        .item(job.id, job.accountId)
+        .replace(
+          { ...withoutSystem(resource), lastScheduledFor: scheduledFor.toISOString() },
+          { accessCondition: { type: 'IfMatch', condition: etag } },
+        );
       return true;
     } catch (e) {
       if ((e as { code?: number }).code === 412) return false;
@@ -119,14 +167,20 @@ export class InventoryStore {
   }
 
   /** Read-modify-write under the document's ETag, repeated when another writer got there first. `change` may say no (undefined). */
-  async updateProtectedItem<T extends ProtectedItemDoc | undefined>(accountId: string, id: string, change: (doc: ProtectedItemDoc) => T): Promise<T> {
+  async updateProtectedItem<T extends ProtectedItemDoc | undefined>(
+    accountId: string,
+    id: string,
+    change: (doc: ProtectedItemDoc) => T,
+  ): Promise<T> {
     for (;;) {
       const { resource, etag } = await this.container.item(id, accountId).read<ProtectedItemDoc>();
       if (!resource) throw new NotFound('protected item', id);
       const next = change(withoutSystem(resource));
       if (!next) return next;
       try {
-        await this.container.item(id, accountId).replace(next, { accessCondition: { type: 'IfMatch', condition: etag! } });
+        await this.container
+          .item(id, accountId)
+          .replace(next, { accessCondition: { type: 'IfMatch', condition: etag } });
         return next;
       } catch (e) {
         if ((e as { code?: number }).code !== 412) throw e;
@@ -140,14 +194,22 @@ export class InventoryStore {
 
   async listProtectedItems(accountId: string): Promise<ProtectedItemDoc[]> {
     const { resources } = await this.container.items
-      .query<ProtectedItemDoc>({ query: "SELECT * FROM c WHERE c.type = 'protectedItem' AND c.accountId = @a", parameters: [{ name: '@a', value: accountId }] }, { partitionKey: accountId })
+      .query<ProtectedItemDoc>(
+        {
+          query: "SELECT * FROM c WHERE c.type = 'protectedItem' AND c.accountId = @a",
+          parameters: [{ name: '@a', value: accountId }],
+        },
+        { partitionKey: accountId },
+      )
       .fetchAll();
     return resources.map(withoutSystem);
   }
 
   /** The next recovery-point sequence of an item, allocated once per run: a retry after a crash gets the same one. */
   async allocateSeq(accountId: string, id: string, runId: string): Promise<number> {
-    const doc = await this.updateProtectedItem(accountId, id, (cur) => (cur.lastSeqRunId === runId ? undefined : { ...cur, lastSeq: cur.lastSeq + 1, lastSeqRunId: runId }));
+    const doc = await this.updateProtectedItem(accountId, id, (cur) =>
+      cur.lastSeqRunId === runId ? undefined : { ...cur, lastSeq: cur.lastSeq + 1, lastSeqRunId: runId },
+    );
     return doc ? doc.lastSeq : (await this.getProtectedItem(accountId, id)).lastSeq;
   }
 
@@ -155,12 +217,20 @@ export class InventoryStore {
    * Takes (or renews) the item's lease for `runId` until `until`; answers the run holding it instead when another
    * run's lease has not expired.
    */
-  async lease(accountId: string, id: string, runId: string, now: Date, until: Date, opts: { renewOnly?: boolean } = {}): Promise<{ held: true } | { held: false; holder: string; until: string }> {
+  async lease(
+    accountId: string,
+    id: string,
+    runId: string,
+    now: Date,
+    until: Date,
+    opts: { renewOnly?: boolean } = {},
+  ): Promise<{ held: true } | { held: false; holder: string; until: string }> {
     let busy: { holder: string; until: string } | undefined;
     await this.updateProtectedItem(accountId, id, (cur) => {
       const live = cur.lease && cur.lease.until > now.toISOString() ? cur.lease : undefined;
       // A renewal never takes a lease back: once released (the run was ended), the item is someone else's.
-      if (opts.renewOnly && live?.runId !== runId) busy = { holder: live?.runId ?? '(none)', until: live?.until ?? now.toISOString() };
+      if (opts.renewOnly && live?.runId !== runId)
+        busy = { holder: live?.runId ?? '(none)', until: live?.until ?? now.toISOString() };
       else busy = live && live.runId !== runId ? { holder: live.runId, until: live.until } : undefined;
       return busy ? undefined : { ...cur, lease: { runId, until: until.toISOString() } };
     });
@@ -170,7 +240,16 @@ export class InventoryStore {
   /** Gives up every lease `runId` still holds in the account (a run that ended abnormally, wherever it stopped). */
   async releaseAll(accountId: string, runId: string): Promise<void> {
     const { resources } = await this.container.items
-      .query<{ id: string }>({ query: "SELECT c.id FROM c WHERE c.type = 'protectedItem' AND c.accountId = @a AND c.lease.runId = @r", parameters: [{ name: '@a', value: accountId }, { name: '@r', value: runId }] }, { partitionKey: accountId })
+      .query<{ id: string }>(
+        {
+          query: "SELECT c.id FROM c WHERE c.type = 'protectedItem' AND c.accountId = @a AND c.lease.runId = @r",
+          parameters: [
+            { name: '@a', value: accountId },
+            { name: '@r', value: runId },
+          ],
+        },
+        { partitionKey: accountId },
+      )
       .fetchAll();
     for (const { id } of resources) await this.release(accountId, id, runId);
   }

@@ -9,9 +9,12 @@ export async function repositoryProblem(container: ContainerClient): Promise<str
     return undefined;
   } catch (e) {
     // The error code only: a network error's message names the addresses it tried, which the caller must not learn.
-    if (!(e instanceof RestError)) return `the Blob endpoint could not be reached (${(e as NodeJS.ErrnoException).code ?? (e as Error).name})`;
-    if (e.statusCode === 404) return `container '${container.containerName}' does not exist in that storage account; create it first`;
-    if (e.statusCode === 403 || e.statusCode === 401) return 'the storage account refused access: grant the Function App\'s managed identity the Storage Blob Data Contributor role on it';
+    if (!(e instanceof RestError))
+      return `the Blob endpoint could not be reached (${(e as NodeJS.ErrnoException).code ?? (e as Error).name})`;
+    if (e.statusCode === 404)
+      return `container '${container.containerName}' does not exist in that storage account; create it first`;
+    if (e.statusCode === 403 || e.statusCode === 401)
+      return "the storage account refused access: grant the Function App's managed identity the Storage Blob Data Contributor role on it";
     return `the storage account answered ${e.statusCode ?? 'an error'}${e.code ? ` (${e.code})` : ''}`;
   }
 }

@@ -5,12 +5,17 @@ import { schedule, timeZone, weekday } from '../domain/schedule';
 import { productId } from '../api/ids';
 
 const name = z.string().trim().min(1).max(200);
-const secretRef = z.string().regex(/^[A-Za-z0-9-]{1,127}$/, 'must be a Key Vault secret name (letters, digits, hyphens)');
+const secretRef = z
+  .string()
+  .regex(/^[A-Za-z0-9-]{1,127}$/, 'must be a Key Vault secret name (letters, digits, hyphens)');
 
 export const accountInput = z.object({
   displayName: name,
   /** The Microsoft 365 tenant: its GUID or a verified domain such as contoso.onmicrosoft.com. */
-  tenantId: z.union([z.uuid(), z.string().regex(/^(?=.{4,253}$)([a-z0-9-]+\.)+[a-z]{2,}$/i, 'must be a tenant GUID or domain')]),
+  tenantId: z.union([
+    z.uuid(),
+    z.string().regex(/^(?=.{4,253}$)([a-z0-9-]+\.)+[a-z]{2,}$/i, 'must be a tenant GUID or domain'),
+  ]),
   clientId: z.uuid(),
   credential: z.discriminatedUnion('type', [
     z.object({ type: z.literal('secret'), secretName: secretRef }),
@@ -21,7 +26,9 @@ export const accountInput = z.object({
 export type AccountInput = z.infer<typeof accountInput>;
 
 /** A backup repository's name: 'default' is the deployment's own backup storage account. */
-export const repositoryName = z.string().regex(/^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$/, 'must be 3-40 lowercase letters, digits or hyphens');
+export const repositoryName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$/, 'must be 3-40 lowercase letters, digits or hyphens');
 export const DEFAULT_REPOSITORY = 'default';
 
 /**
@@ -29,10 +36,20 @@ export const DEFAULT_REPOSITORY = 'default';
  * Function App's managed identity needs Storage Blob Data Contributor on it.
  */
 export const repositoryInput = z.object({
-  name: repositoryName.refine((n) => n !== DEFAULT_REPOSITORY, 'is reserved for the deployment\'s own backup storage'),
+  name: repositoryName.refine((n) => n !== DEFAULT_REPOSITORY, "is reserved for the deployment's own backup storage"),
   displayName: name,
-  blobEndpoint: z.url({ protocol: /^https?$/ }).refine((u) => u.startsWith('https:') || /^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(u), 'must be https (http only for a local emulator)'),
-  container: z.string().regex(/^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, 'must be a Blob container name (3-63 lowercase letters, digits, single hyphens)'),
+  blobEndpoint: z
+    .url({ protocol: /^https?$/ })
+    .refine(
+      (u) => u.startsWith('https:') || /^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(u),
+      'must be https (http only for a local emulator)',
+    ),
+  container: z
+    .string()
+    .regex(
+      /^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/,
+      'must be a Blob container name (3-63 lowercase letters, digits, single hyphens)',
+    ),
 });
 export type RepositoryInput = z.infer<typeof repositoryInput>;
 
@@ -58,50 +75,74 @@ export const jobInput = z.object({
   name,
   accountId: productId,
   enabled: z.boolean().default(true),
-  sources: z.object({
-    /** The whole account (everything it holds, now and later), or the items listed, in priority order. */
-    scope: z.enum(['account', 'selected']),
-    include: z.object({ mailboxes: z.boolean().default(true), oneDrives: z.boolean().default(true) }).default({ mailboxes: true, oneDrives: true }),
-    items: z.array(itemSelector).max(5000).default([]),
-    exclude: z.array(itemSelector).max(5000).default([]),
-  }).refine((s) => s.scope === 'account' || s.items.length > 0, { message: 'list at least one item when scope is "selected"', path: ['items'] }),
+  sources: z
+    .object({
+      /** The whole account (everything it holds, now and later), or the items listed, in priority order. */
+      scope: z.enum(['account', 'selected']),
+      include: z
+        .object({ mailboxes: z.boolean().default(true), oneDrives: z.boolean().default(true) })
+        .default({ mailboxes: true, oneDrives: true }),
+      items: z.array(itemSelector).max(5000).default([]),
+      exclude: z.array(itemSelector).max(5000).default([]),
+    })
+    .refine((s) => s.scope === 'account' || s.items.length > 0, {
+      message: 'list at least one item when scope is "selected"',
+      path: ['items'],
+    }),
   /** Where content goes: a repository for the job, and per-item overrides (first match wins). */
-  destination: z.object({
-    repository: repositoryName.default(DEFAULT_REPOSITORY),
-    overrides: z.array(itemSelector.extend({ repository: repositoryName })).max(5000).default([]),
-  }).default({ repository: DEFAULT_REPOSITORY, overrides: [] }),
+  destination: z
+    .object({
+      repository: repositoryName.default(DEFAULT_REPOSITORY),
+      overrides: z
+        .array(itemSelector.extend({ repository: repositoryName }))
+        .max(5000)
+        .default([]),
+    })
+    .default({ repository: DEFAULT_REPOSITORY, overrides: [] }),
   /** No schedule: the job runs on demand only. */
   schedules: z.array(schedule).max(10).default([]),
   /** Grandfather-father-son retention, stored now and applied by retention runs. */
-  retention: z.object({
-    keepLast: gfs.default(10),
-    keepDaily: gfs.default(30),
-    keepWeekly: gfs.default(4),
-    keepMonthly: gfs.default(12),
-    keepYearly: gfs.default(3),
-    /** The zone whose calendar days, weeks, months and years the rules count; default: the first schedule's, else UTC. */
-    timeZone: timeZone.optional(),
-    /** Where a week begins for keepWeekly: ISO 8601's Monday unless the job says otherwise. */
-    weekStartsOn: weekday.default('mon'),
-  }).default({ keepLast: 10, keepDaily: 30, keepWeekly: 4, keepMonthly: 12, keepYearly: 3, weekStartsOn: 'mon' }),
-  options: z.object({
-    /** Protected items backed up at once; each mailbox also stays within Graph's 4 concurrent requests. */
-    concurrency: z.number().int().min(1).max(50).default(3),
-    reportRecipients: z.array(z.email()).max(50).default([]),
-    /** The tenant mailbox the report is sent from (through Graph sendMail; the app needs Mail.Send). */
-    reportSender: z.email().optional(),
-    /**
-     * HTTPS webhooks called before and after each run, in place of the pre/post scripts of server products: a
-     * serverless deployment has no machine to run a script on.
-     */
-    webhooks: z.object({
-      preRun: z.url({ protocol: /^https$/ }).optional(),
-      postRun: z.url({ protocol: /^https$/ }).optional(),
-      /** Key Vault secret whose value signs each delivery (HMAC-SHA256 of the body in x-m365vault-signature). */
-      signingSecretName: z.string().regex(/^[0-9A-Za-z-]{1,127}$/, 'a Key Vault secret name').optional(),
-    }).default({}),
-  }).default({ concurrency: 3, reportRecipients: [], webhooks: {} })
-    .refine((o) => o.reportRecipients.length === 0 || o.reportSender !== undefined, { message: 'reportSender is required when reportRecipients are given', path: ['reportSender'] }),
+  retention: z
+    .object({
+      keepLast: gfs.default(10),
+      keepDaily: gfs.default(30),
+      keepWeekly: gfs.default(4),
+      keepMonthly: gfs.default(12),
+      keepYearly: gfs.default(3),
+      /** The zone whose calendar days, weeks, months and years the rules count; default: the first schedule's, else UTC. */
+      timeZone: timeZone.optional(),
+      /** Where a week begins for keepWeekly: ISO 8601's Monday unless the job says otherwise. */
+      weekStartsOn: weekday.default('mon'),
+    })
+    .default({ keepLast: 10, keepDaily: 30, keepWeekly: 4, keepMonthly: 12, keepYearly: 3, weekStartsOn: 'mon' }),
+  options: z
+    .object({
+      /** Protected items backed up at once; each mailbox also stays within Graph's 4 concurrent requests. */
+      concurrency: z.number().int().min(1).max(50).default(3),
+      reportRecipients: z.array(z.email()).max(50).default([]),
+      /** The tenant mailbox the report is sent from (through Graph sendMail; the app needs Mail.Send). */
+      reportSender: z.email().optional(),
+      /**
+       * HTTPS webhooks called before and after each run, in place of the pre/post scripts of server products: a
+       * serverless deployment has no machine to run a script on.
+       */
+      webhooks: z
+        .object({
+          preRun: z.url({ protocol: /^https$/ }).optional(),
+          postRun: z.url({ protocol: /^https$/ }).optional(),
+          /** Key Vault secret whose value signs each delivery (HMAC-SHA256 of the body in x-m365vault-signature). */
+          signingSecretName: z
+            .string()
+            .regex(/^[0-9A-Za-z-]{1,127}$/, 'a Key Vault secret name')
+            .optional(),
+        })
+        .default({}),
+    })
+    .default({ concurrency: 3, reportRecipients: [], webhooks: {} })
+    .refine((o) => o.reportRecipients.length === 0 || o.reportSender !== undefined, {
+      message: 'reportSender is required when reportRecipients are given',
+      path: ['reportSender'],
+    }),
 });
 export type JobInput = z.infer<typeof jobInput>;
 
@@ -157,4 +198,5 @@ export interface ProtectedItemDoc {
   hold?: Hold;
 }
 
-export const protectedItemId = (accountId: string, kind: ItemKind, userId: string): string => `${accountId}.${kind}.${userId}`;
+export const protectedItemId = (accountId: string, kind: ItemKind, userId: string): string =>
+  `${accountId}.${kind}.${userId}`;

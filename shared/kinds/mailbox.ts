@@ -27,15 +27,25 @@ export const mailbox: ProtectedKind = {
       await ctx.update((cur) => ({ ...cur, wellKnownFolders: resolved }));
       wellKnown = resolved;
     }
-    for (const [containerId, workload] of [['folders', mailFolders(item.userId, wellKnown)], ['contactFolders', contactFolders(item.userId)]] as const) {
+    for (const [containerId, workload] of [
+      ['folders', mailFolders(item.userId, wellKnown)],
+      ['contactFolders', contactFolders(item.userId)],
+    ] as const) {
       const outcome = await ctx.syncHierarchy(containerId, workload);
       if (outcome.status === 'wait') return { retryAfterSeconds: outcome.retryAfterSeconds };
       if (outcome.status === 'continue') return { retryAfterSeconds: 0 };
     }
     const containers: ContainerRef[] = [];
-    for await (const f of ctx.heads('folders')) containers.push({ id: `messages:${f.itemId}`, type: 'messages', folderId: f.itemId, name: textOf([f.props.displayName]) });
+    for await (const f of ctx.heads('folders'))
+      containers.push({
+        id: `messages:${f.itemId}`,
+        type: 'messages',
+        folderId: f.itemId,
+        name: textOf([f.props.displayName]),
+      });
     containers.push({ id: 'calendar', type: 'calendar' }, { id: 'contacts', type: 'contacts' });
-    for await (const f of ctx.heads('contactFolders')) containers.push({ id: `contacts:${f.itemId}`, type: 'contacts', folderId: f.itemId });
+    for await (const f of ctx.heads('contactFolders'))
+      containers.push({ id: `contacts:${f.itemId}`, type: 'contacts', folderId: f.itemId });
     const live = new Set(containers.map((c) => c.id));
     for (const id of await ctx.syncedContainers()) {
       if (FOLDER_SCOPED.some((p) => id.startsWith(p)) && !live.has(id)) containers.push({ id, type: REMOVED });
@@ -44,10 +54,15 @@ export const mailbox: ProtectedKind = {
   },
   workload(item, c) {
     switch (c.type) {
-      case 'mailFolders': return mailFolders(item.userId, item.wellKnownFolders);
-      case 'messages': if (c.folderId) return folderMessages(item.userId, c.folderId); break;
-      case 'calendar': return calendarEvents(item.userId);
-      case 'contacts': return contacts(item.userId, c.folderId);
+      case 'mailFolders':
+        return mailFolders(item.userId, item.wellKnownFolders);
+      case 'messages':
+        if (c.folderId) return folderMessages(item.userId, c.folderId);
+        break;
+      case 'calendar':
+        return calendarEvents(item.userId);
+      case 'contacts':
+        return contacts(item.userId, c.folderId);
     }
     throw unknownContainer('mailbox', c);
   },
@@ -61,7 +76,10 @@ export const mailbox: ProtectedKind = {
     details: () => ({}),
     writeOperation: 'mail.write',
     async restorer(t, { item }) {
-      const mail = new MailRestorer({ ...t, ...(t.original ? {} : { rootName: restoreFolderName(item.address, t.startedAt) }) });
+      const mail = new MailRestorer({
+        ...t,
+        ...(t.original ? {} : { rootName: restoreFolderName(item.address, t.startedAt) }),
+      });
       const others = new ItemRestorer(t);
       return {
         folders: (planned, known) => mail.folders(planned, known),

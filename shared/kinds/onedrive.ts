@@ -11,7 +11,10 @@ export const oneDrive: ProtectedKind = {
   // OneDrive exists only for licensed users.
   discovery: { source: 'users', include: 'oneDrives', eligible: (u) => (u.assignedLicenses?.length ?? 0) > 0 },
   async listContainers({ item, graph, deadline }) {
-    const { id: driveId } = await graph.get<{ id: string }>(`/users/${encodeURIComponent(item.userId)}/drive?$select=id`, { mailbox: item.userId, operation: 'files.read', deadline });
+    const { id: driveId } = await graph.get<{ id: string }>(
+      `/users/${encodeURIComponent(item.userId)}/drive?$select=id`,
+      { mailbox: item.userId, operation: 'files.read', deadline },
+    );
     return { containers: [{ id: `drive:${driveId}`, type: 'drive', driveId }] };
   },
   workload(_item, c) {
@@ -32,9 +35,19 @@ export const oneDrive: ProtectedKind = {
     async restorer(t, { item, details }) {
       const driveId = t.original
         ? details.driveId
-        : (await t.graph.get<{ id: string }>(`/users/${encodeURIComponent(t.userId)}/drive?$select=id`, { mailbox: t.userId, operation: 'files.read', deadline: t.deadline })).id;
+        : (
+            await t.graph.get<{ id: string }>(`/users/${encodeURIComponent(t.userId)}/drive?$select=id`, {
+              mailbox: t.userId,
+              operation: 'files.read',
+              deadline: t.deadline,
+            })
+          ).id;
       if (!driveId) throw new Error('the recovery point names no drive to restore into');
-      const drive = new DriveRestorer({ ...t, driveId, ...(t.original ? {} : { rootName: driveSafeName(restoreFolderName(item.displayName, t.startedAt)) }) });
+      const drive = new DriveRestorer({
+        ...t,
+        driveId,
+        ...(t.original ? {} : { rootName: driveSafeName(restoreFolderName(item.displayName, t.startedAt)) }),
+      });
       return {
         folders: (planned, known) => drive.folders(planned, known),
         item: (doc, folderId, content) => drive.file(doc, folderId, content.size, () => content.open()),

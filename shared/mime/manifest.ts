@@ -24,11 +24,17 @@ export const mimeManifestSchema = z
     let previous = 0;
     let total = m.skeleton.size;
     for (const [i, p] of m.parts.entries()) {
-      if (p.offset < previous || p.offset > m.skeleton.size) ctx.addIssue({ code: 'custom', path: ['parts', i, 'offset'], message: 'offsets must be ascending and within the skeleton' });
+      if (p.offset < previous || p.offset > m.skeleton.size)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['parts', i, 'offset'],
+          message: 'offsets must be ascending and within the skeleton',
+        });
       previous = p.offset;
       total += p.ref.size;
     }
-    if (total !== m.size) ctx.addIssue({ code: 'custom', path: ['size'], message: 'size must equal the skeleton plus its parts' });
+    if (total !== m.size)
+      ctx.addIssue({ code: 'custom', path: ['size'], message: 'size must equal the skeleton plus its parts' });
   });
 
 export type MimeManifest = z.infer<typeof mimeManifestSchema>;

@@ -18,7 +18,10 @@ async function* verified(tenantId: string, manifest: unknown, store: ContentStor
     yield chunk;
   }
   const sha256 = hash.digest('hex');
-  if (size !== m.size || sha256 !== m.sha256) throw new MimeIntegrityError(`reassembled MIME does not match its manifest: ${size} bytes with sha256 ${sha256}, expected ${m.size} bytes with sha256 ${m.sha256}`);
+  if (size !== m.size || sha256 !== m.sha256)
+    throw new MimeIntegrityError(
+      `reassembled MIME does not match its manifest: ${size} bytes with sha256 ${sha256}, expected ${m.size} bytes with sha256 ${m.sha256}`,
+    );
 }
 
 /** The original message bytes; the stream errors (MimeIntegrityError) if storage returned anything else. */

@@ -28,7 +28,7 @@ function stripComments(value: string): string {
   let depth = 0;
   let quoted = false;
   for (let i = 0; i < value.length; i++) {
-    const c = value[i]!;
+    const c = value[i];
     if (c === '\\' && (quoted || depth > 0)) {
       if (depth === 0) out += c + (value[i + 1] ?? '');
       i++;
@@ -57,7 +57,10 @@ export function parseContentType(value: string): { mediaType: string; params: Ma
     if (eq < 0) break;
     // A stray token without '=' (`; foo; boundary=x`) is skipped: the name is what follows the last ';'.
     const rawName = text.slice(i, eq);
-    const name = rawName.slice(rawName.lastIndexOf(';') + 1).trim().toLowerCase();
+    const name = rawName
+      .slice(rawName.lastIndexOf(';') + 1)
+      .trim()
+      .toLowerCase();
     let j = eq + 1;
     while (text[j] === ' ' || text[j] === '\t') j++;
     let paramValue = '';
@@ -82,7 +85,8 @@ export function parsePartHeaders(block: Buffer): PartHeaders {
   let transferEncoding: string | undefined;
   for (const f of headerFields(block)) {
     if (f.name === 'content-type' && contentType === undefined) contentType = f.value;
-    else if (f.name === 'content-transfer-encoding' && transferEncoding === undefined) transferEncoding = stripComments(f.value).trim().toLowerCase();
+    else if (f.name === 'content-transfer-encoding' && transferEncoding === undefined)
+      transferEncoding = stripComments(f.value).trim().toLowerCase();
   }
   const parsed = contentType === undefined ? undefined : parseContentType(contentType);
   const boundary = parsed?.params.get('boundary');

@@ -12,16 +12,21 @@ import { z } from 'zod';
 import { parsePartHeaders } from './part-headers';
 
 export type ScanEvent =
-  | { type: 'skeleton'; bytes: Buffer }
-  | { type: 'partStart' }
-  | { type: 'part'; bytes: Buffer }
-  | { type: 'partEnd' };
+  { type: 'skeleton'; bytes: Buffer } | { type: 'partStart' } | { type: 'part'; bytes: Buffer } | { type: 'partEnd' };
 
 export const scanOptionsSchema = z.object({
   /** A leaf body is extracted once it reaches this many bytes; smaller bodies stay in the skeleton. */
-  thresholdBytes: z.number().int().positive().default(32 * 1024),
+  thresholdBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(32 * 1024),
   /** A header block larger than this is not parsed: its part (and anything inside) stays in the skeleton. */
-  maxHeaderBytes: z.number().int().positive().default(256 * 1024),
+  maxHeaderBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(256 * 1024),
   /** A line longer than this (line break included) is never a delimiter, so it is never held back whole. */
   maxLineBytes: z.number().int().min(80).default(1024),
   /** Multiparts nested deeper than this are kept whole in the skeleton. */
@@ -221,10 +226,11 @@ export class MimeScanner {
     const line = data.subarray(i, end);
     const complete = lf >= 0 || eof;
     // The cap is applied the same way to whole and partial lines, so the decision never depends on chunking.
-    if (line.length > this.opts.maxLineBytes || (!complete && line.length >= this.opts.maxLineBytes)) return { kind: 'no' };
+    if (line.length > this.opts.maxLineBytes || (!complete && line.length >= this.opts.maxLineBytes))
+      return { kind: 'no' };
     let more = false;
     for (let depth = this.stack.length - 1; depth >= 0; depth--) {
-      const m = matchDelimiter(line, this.stack[depth]!.delimiter, complete);
+      const m = matchDelimiter(line, this.stack[depth].delimiter, complete);
       if (m === 'open' || m === 'close') return { kind: 'delimiter', depth, close: m === 'close', end };
       if (m === 'more') more = true;
     }
@@ -238,7 +244,7 @@ export class MimeScanner {
     this.skeleton(data.subarray(i, m.end));
     // A delimiter of an outer multipart also ends every multipart nested inside it (RFC 2046 §5.1.2).
     this.stack.length = m.depth + 1;
-    const digest = this.stack[m.depth]!.digest;
+    const digest = this.stack[m.depth].digest;
     this.resetHeader();
     this.atLineStart = true;
     if (m.close) {
@@ -273,7 +279,8 @@ export class MimeScanner {
       this.inDigest = false;
       return;
     }
-    const extractable = encoding === 'base64' || (top !== 'text' && top !== 'message' && IDENTITY_ENCODINGS.has(encoding));
+    const extractable =
+      encoding === 'base64' || (top !== 'text' && top !== 'message' && IDENTITY_ENCODINGS.has(encoding));
     if (extractable) this.leaf = { held: [], heldBytes: 0, extracting: false };
   }
 
@@ -323,7 +330,11 @@ export class MimeScanner {
   private emit(type: 'skeleton' | 'part', bytes: Buffer): void {
     if (bytes.length === 0) return;
     const last = this.out[this.out.length - 1];
-    if (last?.type === type && last.bytes.buffer === bytes.buffer && last.bytes.byteOffset + last.bytes.length === bytes.byteOffset) {
+    if (
+      last?.type === type &&
+      last.bytes.buffer === bytes.buffer &&
+      last.bytes.byteOffset + last.bytes.length === bytes.byteOffset
+    ) {
       last.bytes = Buffer.from(bytes.buffer, last.bytes.byteOffset, last.bytes.length + bytes.length);
     } else this.out.push({ type, bytes });
   }

@@ -28,21 +28,28 @@ async function* readPart(part: SplicedPart, index: number): AsyncGenerator<Buffe
 }
 
 /** Parts are opened one at a time, when the skeleton reaches their offset (offsets ascending). */
-export async function* spliceParts(skeleton: Chunks, skeletonSize: number, parts: readonly SplicedPart[]): AsyncGenerator<Buffer> {
+export async function* spliceParts(
+  skeleton: Chunks,
+  skeletonSize: number,
+  parts: readonly SplicedPart[],
+): AsyncGenerator<Buffer> {
   let pos = 0;
   let next = 0;
   async function* partsHere(): AsyncGenerator<Buffer> {
-    while (next < parts.length && parts[next]!.offset === pos) {
+    while (next < parts.length && parts[next].offset === pos) {
       next++;
-      yield* readPart(parts[next - 1]!, next - 1);
+      yield* readPart(parts[next - 1], next - 1);
     }
   }
   for await (const chunk of skeleton) {
     let rest = chunk;
     while (rest.length > 0) {
       yield* partsHere();
-      const take = Math.min(rest.length, next < parts.length ? parts[next]!.offset - pos : rest.length);
-      if (take <= 0) throw new MimeIntegrityError(`part ${next} has offset ${parts[next]!.offset}, before the skeleton position ${pos}`);
+      const take = Math.min(rest.length, next < parts.length ? parts[next].offset - pos : rest.length);
+      if (take <= 0)
+        throw new MimeIntegrityError(
+          `part ${next} has offset ${parts[next].offset}, before the skeleton position ${pos}`,
+        );
       yield rest.subarray(0, take);
       pos += take;
       rest = rest.subarray(take);
@@ -50,5 +57,6 @@ export async function* spliceParts(skeleton: Chunks, skeletonSize: number, parts
   }
   yield* partsHere();
   if (pos !== skeletonSize) throw new MimeIntegrityError(`skeleton has ${pos} bytes, ${skeletonSize} recorded`);
-  if (next < parts.length) throw new MimeIntegrityError(`skeleton ended before part ${next} (offset ${parts[next]!.offset})`);
+  if (next < parts.length)
+    throw new MimeIntegrityError(`skeleton ended before part ${next} (offset ${parts[next].offset})`);
 }

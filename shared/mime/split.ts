@@ -14,7 +14,12 @@ export interface MimeSplit {
   storedBytes: number;
 }
 
-export async function splitMime(tenantId: string, source: Readable, store: ContentStore, opts?: ScanOptionsInput): Promise<MimeSplit> {
+export async function splitMime(
+  tenantId: string,
+  source: Readable,
+  store: ContentStore,
+  opts?: ScanOptionsInput,
+): Promise<MimeSplit> {
   const scanner = new MimeScanner(opts);
   const hash = createHash('sha256');
   let size = 0;
@@ -51,8 +56,14 @@ export async function splitMime(tenantId: string, source: Readable, store: Conte
     await apply(scanner.end());
     const s = await skeleton.end();
     storedBytes += s.storedBytes;
-    const manifest: MimeManifest = { sha256: hash.digest('hex'), size, skeleton: { sha256: s.sha256, size: s.size, encoding: s.encoding }, parts };
-    if (parts.reduce((n, p) => n + p.ref.size, s.size) !== size) throw new Error(`MIME split lost bytes: ${size} read, skeleton and parts hold a different total`);
+    const manifest: MimeManifest = {
+      sha256: hash.digest('hex'),
+      size,
+      skeleton: { sha256: s.sha256, size: s.size, encoding: s.encoding },
+      parts,
+    };
+    if (parts.reduce((n, p) => n + p.ref.size, s.size) !== size)
+      throw new Error(`MIME split lost bytes: ${size} read, skeleton and parts hold a different total`);
     return { manifest, storedBytes };
   } catch (e) {
     const cause = e instanceof Error ? e : new Error(String(e));

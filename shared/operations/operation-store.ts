@@ -65,12 +65,21 @@ const ATTEMPTS = 10;
 const code = (e: unknown): number | undefined => (e as { code?: number }).code;
 
 const NOT_STARTED = `The job did not start within ${START_LEASE_MS / 60_000} minutes. Start it again.`;
-interface Stale { doc: OperationDoc; reason: string }
+interface Stale {
+  doc: OperationDoc;
+  reason: string;
+}
 
-const keepCancel = (doc: OperationDoc, current: OperationDoc): OperationDoc => (current.cancelRequested ? { ...doc, cancelRequested: true } : doc);
+const keepCancel = (doc: OperationDoc, current: OperationDoc): OperationDoc =>
+  current.cancelRequested ? { ...doc, cancelRequested: true } : doc;
 
 export type Holder = Pick<OperationDoc, 'id' | 'kind' | 'createdAt'>;
-export interface NewJob { accountId: string; kind: OperationKind; request: Record<string, unknown>; requestedBy: OperationDoc['requestedBy'] }
+export interface NewJob {
+  accountId: string;
+  kind: OperationKind;
+  request: Record<string, unknown>;
+  requestedBy: OperationDoc['requestedBy'];
+}
 /**
  * Whether a job that claimed its lock still runs (its orchestration is not over): false only when certain. Without
  * it, a job whose orchestration ended without recording its end would hold the account for good.
@@ -80,7 +89,9 @@ const holderOf = (lock: LockDoc): Holder => ({ id: lock.operationId, kind: lock.
 
 export class OperationBusy extends Error {
   constructor(readonly running: Holder) {
-    super(`Another ${running.kind === 'restore' ? 'restore' : 'difference report'} job (${running.id}, started ${running.createdAt}) is running for this account; only one restore or difference report job can run at a time. Wait for it to finish or cancel it.`);
+    super(
+      `Another ${running.kind === 'restore' ? 'restore' : 'difference report'} job (${running.id}, started ${running.createdAt}) is running for this account; only one restore or difference report job can run at a time. Wait for it to finish or cancel it.`,
+    );
   }
 }
 
@@ -103,7 +114,12 @@ export class OperationStore {
    * Starts a job and runs `run` (which launches it). If that fails, the job ends as failed and frees the account,
    * unless it claimed the lock meanwhile (launched after all, as a timed-out request may have): it then runs.
    */
-  async launch(job: NewJob, now: Date, run: (op: OperationDoc) => Promise<void>, alive?: Liveness): Promise<OperationDoc> {
+  async launch(
+    job: NewJob,
+    now: Date,
+    run: (op: OperationDoc) => Promise<void>,
+    alive?: Liveness,
+  ): Promise<OperationDoc> {
     const { accountId } = job;
     const { doc, etag } = await this.begin(job, now, alive);
     try {
@@ -133,8 +149,17 @@ export class OperationStore {
 
   private newDoc({ accountId, kind, request, requestedBy }: NewJob, now: Date): OperationDoc {
     return {
-      id: randomUUID(), accountId, type: 'operation', kind, status: 'running', request, requestedBy, createdAt: now.toISOString(),
-      counts: { total: 0, restored: 0, skipped: 0, failed: 0 }, failures: [], ttl: -1,
+      id: randomUUID(),
+      accountId,
+      type: 'operation',
+      kind,
+      status: 'running',
+      request,
+      requestedBy,
+      createdAt: now.toISOString(),
+      counts: { total: 0, restored: 0, skipped: 0, failed: 0 },
+      failures: [],
+      ttl: -1,
     };
   }
 
@@ -142,7 +167,12 @@ export class OperationStore {
     const { accountId, kind } = job;
     const doc = this.newDoc(job, now);
     const lock: LockDoc = {
-      id: 'lock', accountId, type: 'operationLock', operationId: doc.id, kind, startedAt: doc.createdAt,
+      id: 'lock',
+      accountId,
+      type: 'operationLock',
+      operationId: doc.id,
+      kind,
+      startedAt: doc.createdAt,
       leaseUntil: new Date(now.getTime() + START_LEASE_MS).toISOString(),
     };
     const { etag, stale } = await this.acquire(lock, now, alive);
@@ -171,7 +201,9 @@ export class OperationStore {
       if (held.resource.leaseUntil === undefined) return true;
       const { leaseUntil: _ended, ...claimed } = withoutSystem(held.resource);
       try {
-        await this.container.item('lock', op.accountId).replace(claimed, { accessCondition: { type: 'IfMatch', condition: held.etag! } });
+        await this.container
+          .item('lock', op.accountId)
+          .replace(claimed, { accessCondition: { type: 'IfMatch', condition: held.etag } });
         return true;
       } catch (e) {
         if (code(e) !== 412 && code(e) !== 404) throw e;
@@ -194,7 +226,7 @@ export class OperationStore {
       const holder = await this.holder(seen, now, alive);
       if (holder === 'live') throw new OperationBusy(holderOf(seen));
       try {
-        const ifMatch = { accessCondition: { type: 'IfMatch', condition: held.etag! } };
+        const ifMatch = { accessCondition: { type: 'IfMatch', condition: held.etag } };
         const { etag } = await this.container.item('lock', lock.accountId).replace(lock, ifMatch);
         return { etag, ...(holder ? { stale: holder } : {}) };
       } catch (e) {
@@ -214,7 +246,10 @@ export class OperationStore {
     if (!doc) return undefined;
     if (lock.leaseUntil !== undefined) return { doc, reason: NOT_STARTED };
     if (!alive || (await alive(holderOf(lock)))) return 'live';
-    return { doc, reason: 'The job stopped without recording its end (its orchestration failed or was terminated). Start it again.' };
+    return {
+      doc,
+      reason: 'The job stopped without recording its end (its orchestration failed or was terminated). Start it again.',
+    };
   }
 
   private lockOf(accountId: string) {
@@ -241,19 +276,32 @@ export class OperationStore {
 
   async list(accountId: string, kind: OperationKind): Promise<OperationDoc[]> {
     const { resources } = await this.container.items
-      .query<OperationDoc>({ query: "SELECT * FROM c WHERE c.type = 'operation' AND c.accountId = @a AND c.kind = @k ORDER BY c.createdAt DESC", parameters: [{ name: '@a', value: accountId }, { name: '@k', value: kind }] }, { partitionKey: accountId })
+      .query<OperationDoc>(
+        {
+          query:
+            "SELECT * FROM c WHERE c.type = 'operation' AND c.accountId = @a AND c.kind = @k ORDER BY c.createdAt DESC",
+          parameters: [
+            { name: '@a', value: accountId },
+            { name: '@k', value: kind },
+          ],
+        },
+        { partitionKey: accountId },
+      )
       .fetchAll();
     return resources.map(withoutSystem);
   }
 
   /** Records a running job's progress; keeps a cancel request made since `doc` was read, and never undoes an end. */
   async update(doc: OperationDoc): Promise<void> {
-    await this.write(doc.accountId, doc.id, (current) => (current.status === 'running' ? keepCancel(doc, current) : undefined));
+    await this.write(doc.accountId, doc.id, (current) =>
+      current.status === 'running' ? keepCancel(doc, current) : undefined,
+    );
   }
 
   async requestCancel(accountId: string, id: string): Promise<OperationDoc | undefined> {
-    const doc = await this.write(accountId, id, (current) => (
-      current.status === 'running' && !current.cancelRequested ? { ...current, cancelRequested: true } : undefined));
+    const doc = await this.write(accountId, id, (current) =>
+      current.status === 'running' && !current.cancelRequested ? { ...current, cancelRequested: true } : undefined,
+    );
     return doc && { ...doc, cancelRequested: doc.status === 'running' };
   }
 
@@ -264,20 +312,34 @@ export class OperationStore {
   async finish(doc: OperationDoc, status: OperationStatus, now: Date, message?: string): Promise<OperationDoc> {
     const stored = await this.end(doc, status, now, message);
     const held = await this.lockOf(doc.accountId);
-    if (held.resource?.operationId === doc.id) await this.release(doc.accountId, held.etag!);
+    if (held.resource?.operationId === doc.id) await this.release(doc.accountId, held.etag);
     return stored;
   }
 
   private async end(doc: OperationDoc, status: OperationStatus, now: Date, message?: string): Promise<OperationDoc> {
-    const done: OperationDoc = { ...doc, status, endedAt: now.toISOString(), ttl: KEEP_SECONDS, ...(message ? { message } : {}) };
-    return (await this.write(doc.accountId, doc.id, (current) => (current.status === 'running' ? keepCancel(done, current) : undefined))) ?? done;
+    const done: OperationDoc = {
+      ...doc,
+      status,
+      endedAt: now.toISOString(),
+      ttl: KEEP_SECONDS,
+      ...(message ? { message } : {}),
+    };
+    return (
+      (await this.write(doc.accountId, doc.id, (current) =>
+        current.status === 'running' ? keepCancel(done, current) : undefined,
+      )) ?? done
+    );
   }
 
   /**
    * Replaces the job's record with `next(current)` if it is unchanged since read (retrying otherwise); `next`
    * returning undefined leaves it as it is. Returns the record as it then stands (undefined if there is none).
    */
-  private async write(accountId: string, id: string, next: (current: OperationDoc) => OperationDoc | undefined): Promise<OperationDoc | undefined> {
+  private async write(
+    accountId: string,
+    id: string,
+    next: (current: OperationDoc) => OperationDoc | undefined,
+  ): Promise<OperationDoc | undefined> {
     for (;;) {
       const { resource, etag } = await this.container.item(id, accountId).read<OperationDoc>();
       if (!resource || resource.type !== 'operation') return undefined;
@@ -285,7 +347,9 @@ export class OperationStore {
       const doc = next(current);
       if (!doc) return current;
       try {
-        await this.container.item(id, accountId).replace(doc, { accessCondition: { type: 'IfMatch', condition: etag } });
+        await this.container
+          .item(id, accountId)
+          .replace(doc, { accessCondition: { type: 'IfMatch', condition: etag } });
         return doc;
       } catch (e) {
         if (code(e) !== 412) throw e;

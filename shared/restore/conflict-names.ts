@@ -18,4 +18,5 @@ export function restoreFolderName(sourceName: string, restoredAt: Date): string 
 }
 
 /** OneDrive and SharePoint refuse \ / : * ? " < > | in names, and a trailing dot or space. */
-export const driveSafeName = (name: string): string => name.replace(/[\\/:*?"<>|]/g, '-').replace(/[. ]+$/, '') || 'Restored';
+export const driveSafeName = (name: string): string =>
+  name.replace(/[\\/:*?"<>|]/g, '-').replace(/[. ]+$/, '') || 'Restored';

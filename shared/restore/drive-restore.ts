@@ -38,7 +38,11 @@ export class DriveRestorer {
   constructor(private readonly t: DriveTarget) {}
 
   private opts(write = false) {
-    return { mailbox: this.t.driveId, operation: write ? ('files.write' as const) : ('files.read' as const), deadline: this.t.deadline };
+    return {
+      mailbox: this.t.driveId,
+      operation: write ? ('files.write' as const) : ('files.read' as const),
+      deadline: this.t.deadline,
+    };
   }
 
   private base(): string {
@@ -46,7 +50,10 @@ export class DriveRestorer {
   }
 
   private async child(parentId: string, name: string): Promise<{ id: string; folder?: unknown } | undefined> {
-    const found = await this.t.graph.all<{ id: string; name: string; folder?: unknown }>(`${this.base()}/${seg(parentId)}/children?$filter=name eq ${odataString(name)}&$select=id,name,folder`, this.opts());
+    const found = await this.t.graph.all<{ id: string; name: string; folder?: unknown }>(
+      `${this.base()}/${seg(parentId)}/children?$filter=name eq ${odataString(name)}&$select=id,name,folder`,
+      this.opts(),
+    );
     return found.find((c) => c.name.toLowerCase() === name.toLowerCase());
   }
 
@@ -54,7 +61,14 @@ export class DriveRestorer {
     const existing = await this.child(parentId, name);
     if (existing?.folder) return existing.id;
     try {
-      return (await this.t.graph.send<{ id: string }>('POST', `${this.base()}/${seg(parentId)}/children`, { name, folder: {}, '@microsoft.graph.conflictBehavior': existing ? 'rename' : 'fail' }, this.opts(true))).id;
+      return (
+        await this.t.graph.send<{ id: string }>(
+          'POST',
+          `${this.base()}/${seg(parentId)}/children`,
+          { name, folder: {}, '@microsoft.graph.conflictBehavior': existing ? 'rename' : 'fail' },
+          this.opts(true),
+        )
+      ).id;
     } catch (e) {
       const raced = status(e) === 409 ? await this.child(parentId, name) : undefined;
       if (raced?.folder) return raced.id;
@@ -65,7 +79,8 @@ export class DriveRestorer {
   /** Target folder ids by source folder id, parents first: the folder itself if it still exists, else by name. */
   async folders(planned: readonly PlannedFolder[], known: Record<string, string>): Promise<Record<string, string>> {
     const map = { ...known };
-    const top = (await this.t.graph.get<{ id: string }>(`/drives/${seg(this.t.driveId)}/root?$select=id`, this.opts())).id;
+    const top = (await this.t.graph.get<{ id: string }>(`/drives/${seg(this.t.driveId)}/root?$select=id`, this.opts()))
+      .id;
     const root = this.t.rootName ? await this.folder(top, this.t.rootName) : top;
     for (const f of planned) {
       if (map[f.sourceId]) continue;
@@ -74,17 +89,21 @@ export class DriveRestorer {
         continue;
       }
       if (this.t.original) {
-        const same = await this.t.graph.get<{ id: string }>(`${this.base()}/${seg(f.sourceId)}?$select=id`, this.opts()).catch((e: unknown) => {
-          if (status(e) === 404) return undefined;
-          throw e;
-        });
+        const same = await this.t.graph
+          .get<{ id: string }>(`${this.base()}/${seg(f.sourceId)}?$select=id`, this.opts())
+          .catch((e: unknown) => {
+            if (status(e) === 404) return undefined;
+            throw e;
+          });
         if (same) {
           map[f.sourceId] = same.id;
           continue;
         }
       }
-      const parent = planned.find((p) => p.path.length === f.path.length - 1 && p.path.every((n, i) => n === f.path[i]));
-      map[f.sourceId] = await this.folder(parent ? map[parent.sourceId]! : root, f.path[f.path.length - 1]!);
+      const parent = planned.find(
+        (p) => p.path.length === f.path.length - 1 && p.path.every((n, i) => n === f.path[i]),
+      );
+      map[f.sourceId] = await this.folder(parent ? map[parent.sourceId] : root, f.path[f.path.length - 1]);
     }
     return map;
   }
@@ -94,21 +113,37 @@ export class DriveRestorer {
     const name = textOf([doc.props.name], doc.itemId);
     const base = { itemId: doc.itemId, name };
     const conflict = this.t.original ? CONFLICT[this.t.overwrite] : 'rename';
-    const same = (): Promise<Array<{ id: string; size?: number; createdDateTime?: string }>> => this.t.graph.all(`${this.base()}/${seg(folderId)}/children?$filter=name eq ${odataString(name)}&$select=id,name,size,createdDateTime`, this.opts());
+    const same = (): Promise<Array<{ id: string; size?: number; createdDateTime?: string }>> =>
+      this.t.graph.all(
+        `${this.base()}/${seg(folderId)}/children?$filter=name eq ${odataString(name)}&$select=id,name,size,createdDateTime`,
+        this.opts(),
+      );
     const since = Math.floor(this.t.startedAt.getTime() / 1000) * 1000;
-    const oursIn = (found: Awaited<ReturnType<typeof same>>) => found.find((c) => c.size === size && Date.parse(c.createdDateTime ?? '') >= since);
+    const oursIn = (found: Awaited<ReturnType<typeof same>>) =>
+      found.find((c) => c.size === size && Date.parse(c.createdDateTime ?? '') >= since);
     const existing = await same();
     const ours = oursIn(existing);
     if (ours) return { ...base, outcome: 'restored', newId: ours.id };
     const clash = existing.length > 0;
-    if (clash && conflict === 'fail') return { ...base, outcome: 'skipped', reason: 'a file of that name is in the folder' };
+    if (clash && conflict === 'fail')
+      return { ...base, outcome: 'skipped', reason: 'a file of that name is in the folder' };
     const outcome: ItemResult['outcome'] = !clash ? 'restored' : conflict === 'replace' ? 'overwritten' : 'renamed';
     const target = `${this.base()}/${seg(folderId)}:/${seg(name)}:`;
     if (size <= SIMPLE_UPLOAD_LIMIT) {
-      const item = await this.t.graph.send<{ id: string }>('PUT', `${target}/content?@microsoft.graph.conflictBehavior=${conflict}`, await readAll(await open()), { ...this.opts(true), headers: { 'content-type': 'application/octet-stream' } });
+      const item = await this.t.graph.send<{ id: string }>(
+        'PUT',
+        `${target}/content?@microsoft.graph.conflictBehavior=${conflict}`,
+        await readAll(await open()),
+        { ...this.opts(true), headers: { 'content-type': 'application/octet-stream' } },
+      );
       return { ...base, outcome, newId: item.id };
     }
-    const session = await this.t.graph.send<{ uploadUrl: string }>('POST', `${target}/createUploadSession`, { item: { '@microsoft.graph.conflictBehavior': conflict } }, this.opts(true));
+    const session = await this.t.graph.send<{ uploadUrl: string }>(
+      'POST',
+      `${target}/createUploadSession`,
+      { item: { '@microsoft.graph.conflictBehavior': conflict } },
+      this.opts(true),
+    );
     try {
       return { ...base, outcome, newId: await this.uploadRanges(session.uploadUrl, await open(), size) };
     } catch (e) {

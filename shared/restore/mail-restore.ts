@@ -40,22 +40,41 @@ export interface MailTarget {
 const seg = encodeURIComponent;
 const odataString = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 const is404 = (e: unknown): boolean => e instanceof GraphRequestError && e.status === 404;
+/** For a lookup: what is not there is undefined; any other failure stays one. */
+const unless404 = (e: unknown): undefined => {
+  if (is404(e)) return undefined;
+  throw e;
+};
 
 export class MailRestorer {
   constructor(private readonly t: MailTarget) {}
 
   private opts(write = false) {
-    return { mailbox: this.t.userId, operation: write ? ('mail.write' as const) : ('mail.read' as const), deadline: this.t.deadline };
+    return {
+      mailbox: this.t.userId,
+      operation: write ? ('mail.write' as const) : ('mail.read' as const),
+      deadline: this.t.deadline,
+    };
   }
 
   private async child(parentId: string, name: string): Promise<string | undefined> {
-    const found = await this.t.graph.all<{ id: string }>(`/users/${seg(this.t.userId)}/mailFolders/${seg(parentId)}/childFolders?$filter=displayName eq ${odataString(name)}&$select=id,displayName`, this.opts());
+    const found = await this.t.graph.all<{ id: string }>(
+      `/users/${seg(this.t.userId)}/mailFolders/${seg(parentId)}/childFolders?$filter=displayName eq ${odataString(name)}&$select=id,displayName`,
+      this.opts(),
+    );
     return found[0]?.id;
   }
 
   private async create(parentId: string, name: string): Promise<string> {
     try {
-      return (await this.t.graph.send<{ id: string }>('POST', `/users/${seg(this.t.userId)}/mailFolders/${seg(parentId)}/childFolders`, { displayName: name }, this.opts(true))).id;
+      return (
+        await this.t.graph.send<{ id: string }>(
+          'POST',
+          `/users/${seg(this.t.userId)}/mailFolders/${seg(parentId)}/childFolders`,
+          { displayName: name },
+          this.opts(true),
+        )
+      ).id;
     } catch (e) {
       // Created meanwhile (a retried activity, a user): use it.
       if (e instanceof GraphRequestError && e.status === 409) {
@@ -67,7 +86,12 @@ export class MailRestorer {
   }
 
   private async root(): Promise<string> {
-    const top = (await this.t.graph.get<{ id: string }>(`/users/${seg(this.t.userId)}/mailFolders/msgfolderroot?$select=id`, this.opts())).id;
+    const top = (
+      await this.t.graph.get<{ id: string }>(
+        `/users/${seg(this.t.userId)}/mailFolders/msgfolderroot?$select=id`,
+        this.opts(),
+      )
+    ).id;
     if (!this.t.rootName) return top;
     return (await this.child(top, this.t.rootName)) ?? this.create(top, this.t.rootName);
   }
@@ -81,20 +105,30 @@ export class MailRestorer {
     const root = await this.root();
     for (const f of planned) {
       if (map[f.sourceId]) continue;
-      const parentSource = planned.find((p) => p.path.length === f.path.length - 1 && p.path.every((n, i) => n === f.path[i]));
-      const parent = parentSource ? map[parentSource.sourceId]! : root;
-      const name = f.path[f.path.length - 1]!;
+      const parentSource = planned.find(
+        (p) => p.path.length === f.path.length - 1 && p.path.every((n, i) => n === f.path[i]),
+      );
+      const parent = parentSource ? map[parentSource.sourceId] : root;
+      const name = f.path[f.path.length - 1];
       if (this.t.original) {
-        const same = await this.t.graph.get<{ id: string }>(`/users/${seg(this.t.userId)}/mailFolders/${seg(f.sourceId)}?$select=id`, this.opts()).catch((e) => (is404(e) ? undefined : Promise.reject(e)));
+        const same = await this.t.graph
+          .get<{ id: string }>(`/users/${seg(this.t.userId)}/mailFolders/${seg(f.sourceId)}?$select=id`, this.opts())
+          .catch(unless404);
         if (same) {
           map[f.sourceId] = same.id;
           continue;
         }
       }
       if (f.wellKnownName && !parentSource) {
-        const role = this.t.original || !this.t.rootName
-          ? await this.t.graph.get<{ id: string }>(`/users/${seg(this.t.userId)}/mailFolders/${f.wellKnownName}?$select=id`, this.opts()).catch((e) => (is404(e) ? undefined : Promise.reject(e)))
-          : undefined;
+        const role =
+          this.t.original || !this.t.rootName
+            ? await this.t.graph
+                .get<{ id: string }>(
+                  `/users/${seg(this.t.userId)}/mailFolders/${f.wellKnownName}?$select=id`,
+                  this.opts(),
+                )
+                .catch(unless404)
+            : undefined;
         if (role) {
           map[f.sourceId] = role.id;
           continue;
@@ -102,8 +136,18 @@ export class MailRestorer {
       }
       const existing = await this.child(parent, name);
       if (existing && this.t.original && this.t.overwrite === 'rename') {
-        const siblings = new Set((await this.t.graph.all<{ displayName: string }>(`/users/${seg(this.t.userId)}/mailFolders/${seg(parent)}/childFolders?$select=displayName`, this.opts())).map((c) => c.displayName.toLowerCase()));
-        map[f.sourceId] = await this.create(parent, freeName(name, (n) => siblings.has(n.toLowerCase())));
+        const siblings = new Set(
+          (
+            await this.t.graph.all<{ displayName: string }>(
+              `/users/${seg(this.t.userId)}/mailFolders/${seg(parent)}/childFolders?$select=displayName`,
+              this.opts(),
+            )
+          ).map((c) => c.displayName.toLowerCase()),
+        );
+        map[f.sourceId] = await this.create(
+          parent,
+          freeName(name, (n) => siblings.has(n.toLowerCase())),
+        );
       } else map[f.sourceId] = existing ?? (await this.create(parent, name));
     }
     return map;
@@ -134,15 +178,27 @@ export class MailRestorer {
       if (ours) return { ...base, outcome, newId: await this.complete(ours, mime) };
       if (unfinished) return { ...base, outcome, newId: await this.flagged(unfinished, doc, key) };
       if (others.length > 0 && this.t.original) {
-        if (this.t.overwrite === 'skip') return { ...base, outcome: 'skipped', reason: 'a message with the same Internet message id is in the folder' };
+        if (this.t.overwrite === 'skip')
+          return {
+            ...base,
+            outcome: 'skipped',
+            reason: 'a message with the same Internet message id is in the folder',
+          };
         if (this.t.overwrite === 'overwrite') {
-          for (const id of others) await this.t.graph.send('DELETE', `/users/${seg(this.t.userId)}/messages/${seg(id)}`, undefined, this.opts(true)).catch((e) => (is404(e) ? undefined : Promise.reject(e)));
+          for (const id of others)
+            await this.t.graph
+              .send('DELETE', `/users/${seg(this.t.userId)}/messages/${seg(id)}`, undefined, this.opts(true))
+              .catch(unless404);
           outcome = 'overwritten';
         } else outcome = 'renamed';
       }
     }
-    if (this.t.mailFormat === 'notDraft') return { ...base, outcome, newId: await this.rebuilt(doc, folderPath, await mime(), key) };
-    const created = await this.t.graph.send<{ id: string }>('POST', folderPath, (await mime()).toString('base64'), { ...this.opts(true), headers: { 'content-type': 'text/plain' } });
+    if (this.t.mailFormat === 'notDraft')
+      return { ...base, outcome, newId: await this.rebuilt(doc, folderPath, await mime(), key) };
+    const created = await this.t.graph.send<{ id: string }>('POST', folderPath, (await mime()).toString('base64'), {
+      ...this.opts(true),
+      headers: { 'content-type': 'text/plain' },
+    });
     return { ...base, outcome, newId: await this.flagged(created.id, doc, key) };
   }
 
@@ -151,28 +207,42 @@ export class MailRestorer {
    * of a MIME import (unstamped, created since the job started; never on a batch's first attempt), and the others.
    * One request: by Internet message id with each copy's stamp, or by the stamp alone when there is no id.
    */
-  private async copies(folderPath: string, doc: VersionDoc, key: string): Promise<{ ours?: string; unfinished?: string; others: string[] }> {
+  private async copies(
+    folderPath: string,
+    doc: VersionDoc,
+    key: string,
+  ): Promise<{ ours?: string; unfinished?: string; others: string[] }> {
     const messageId = typeof doc.props.internetMessageId === 'string' ? doc.props.internetMessageId : undefined;
     if (!messageId) {
-      const stamped = await this.t.graph.all<{ id: string }>(`${folderPath}?$filter=${stampFilter(key)}&$select=id`, this.opts());
+      const stamped = await this.t.graph.all<{ id: string }>(
+        `${folderPath}?$filter=${stampFilter(key)}&$select=id`,
+        this.opts(),
+      );
       return { ...(stamped[0] ? { ours: stamped[0].id } : {}), others: [] };
     }
     const byId = encodeURIComponent(`internetMessageId eq ${odataString(messageId)}`);
     const same = await this.t.graph.all<Stamped & { id: string; createdDateTime: string }>(
-      `${folderPath}?$filter=${byId}&$select=id,createdDateTime&$expand=${stampExpand}`, this.opts());
+      `${folderPath}?$filter=${byId}&$select=id,createdDateTime&$expand=${stampExpand}`,
+      this.opts(),
+    );
     const since = Math.floor(this.t.startedAt.getTime() / 1000) * 1000;
     const ours = same.find((m) => stampOf(m) === key)?.id;
-    const unfinished = ours || this.t.firstAttempt || this.t.mailFormat !== 'exactMime'
-      ? undefined
-      : same.find((m) => stampOf(m) === undefined && Date.parse(m.createdDateTime) >= since)?.id;
+    const unfinished =
+      ours || this.t.firstAttempt || this.t.mailFormat !== 'exactMime'
+        ? undefined
+        : same.find((m) => stampOf(m) === undefined && Date.parse(m.createdDateTime) >= since)?.id;
     const others = same.filter((m) => m.id !== ours && m.id !== unfinished).map((m) => m.id);
     return { ...(ours ? { ours } : {}), ...(unfinished ? { unfinished } : {}), others };
   }
 
   /** Flags, categories, importance and read state of a MIME import, and the stamp that marks it complete. */
   private async flagged(id: string, doc: VersionDoc, key: string): Promise<string> {
-    const patch: Record<string, unknown> = { isRead: doc.props.isRead === true, singleValueExtendedProperties: [stampProperty(key)] };
-    for (const k of ['flag', 'categories', 'importance'] as const) if (doc.props[k] !== undefined) patch[k] = doc.props[k];
+    const patch: Record<string, unknown> = {
+      isRead: doc.props.isRead === true,
+      singleValueExtendedProperties: [stampProperty(key)],
+    };
+    for (const k of ['flag', 'categories', 'importance'] as const)
+      if (doc.props[k] !== undefined) patch[k] = doc.props[k];
     await this.t.graph.send('PATCH', `/users/${seg(this.t.userId)}/messages/${seg(id)}`, patch, this.opts(true));
     return id;
   }
@@ -184,7 +254,10 @@ export class MailRestorer {
     if (wanted.length === 0) return id;
     const messagePath = `/users/${seg(this.t.userId)}/messages/${seg(id)}`;
     const present = new Map<string, number>();
-    for (const a of await this.t.graph.all<{ name: string; contentId?: string | null }>(`${messagePath}/attachments?$select=name,contentId`, this.opts())) {
+    for (const a of await this.t.graph.all<{ name: string; contentId?: string | null }>(
+      `${messagePath}/attachments?$select=name,contentId`,
+      this.opts(),
+    )) {
       present.set(attachmentKey(a), (present.get(attachmentKey(a)) ?? 0) + 1);
     }
     for (const a of wanted) {
@@ -202,12 +275,44 @@ export class MailRestorer {
   private async rebuilt(doc: VersionDoc, folderPath: string, raw: Buffer, key: string): Promise<string> {
     const m = await readMessage(raw, { keep: 'all' });
     const p = doc.props;
-    const times = [['SystemTime 0x0E06', p.receivedDateTime], ['SystemTime 0x0039', p.sentDateTime]].filter(([, v]) => typeof v === 'string');
-    const created = await this.t.graph.send<{ id: string }>('POST', folderPath, {
-      ...Object.fromEntries(['subject', 'from', 'sender', 'toRecipients', 'ccRecipients', 'bccRecipients', 'replyTo', 'importance', 'flag', 'categories', 'internetMessageId', 'inferenceClassification'].filter((k) => p[k] !== undefined && p[k] !== null).map((k) => [k, p[k]])),
-      body: m.html !== undefined ? { contentType: 'html', content: m.html } : { contentType: 'text', content: m.text ?? '' },
-      singleValueExtendedProperties: [{ id: 'Integer 0x0E07', value: p.isRead === true ? '1' : '0' }, ...times.map(([id, value]) => ({ id, value })), stampProperty(key)],
-    }, this.opts(true));
+    const times = [
+      ['SystemTime 0x0E06', p.receivedDateTime],
+      ['SystemTime 0x0039', p.sentDateTime],
+    ].filter(([, v]) => typeof v === 'string');
+    const created = await this.t.graph.send<{ id: string }>(
+      'POST',
+      folderPath,
+      {
+        ...Object.fromEntries(
+          [
+            'subject',
+            'from',
+            'sender',
+            'toRecipients',
+            'ccRecipients',
+            'bccRecipients',
+            'replyTo',
+            'importance',
+            'flag',
+            'categories',
+            'internetMessageId',
+            'inferenceClassification',
+          ]
+            .filter((k) => p[k] !== undefined && p[k] !== null)
+            .map((k) => [k, p[k]]),
+        ),
+        body:
+          m.html !== undefined
+            ? { contentType: 'html', content: m.html }
+            : { contentType: 'text', content: m.text ?? '' },
+        singleValueExtendedProperties: [
+          { id: 'Integer 0x0E07', value: p.isRead === true ? '1' : '0' },
+          ...times.map(([id, value]) => ({ id, value })),
+          stampProperty(key),
+        ],
+      },
+      this.opts(true),
+    );
     const messagePath = `/users/${seg(this.t.userId)}/messages/${seg(created.id)}`;
     for (const a of m.attachments) await this.attach(messagePath, a);
     return created.id;
@@ -215,17 +320,46 @@ export class MailRestorer {
 
   /** One attachment: inline in one request up to 3 MB, else through an upload session (upload-session.ts). */
   private async attach(messagePath: string, a: MimeAttachment): Promise<void> {
-    const meta = { name: a.name, contentType: a.contentType, isInline: a.inline, ...(a.contentId ? { contentId: a.contentId } : {}) };
+    const meta = {
+      name: a.name,
+      contentType: a.contentType,
+      isInline: a.inline,
+      ...(a.contentId ? { contentId: a.contentId } : {}),
+    };
     if (a.bytes.length <= INLINE_ATTACHMENT_LIMIT) {
-      await this.t.graph.send('POST', `${messagePath}/attachments`, { '@odata.type': '#microsoft.graph.fileAttachment', ...meta, contentBytes: a.bytes.toString('base64') }, this.opts(true));
+      await this.t.graph.send(
+        'POST',
+        `${messagePath}/attachments`,
+        { '@odata.type': '#microsoft.graph.fileAttachment', ...meta, contentBytes: a.bytes.toString('base64') },
+        this.opts(true),
+      );
       return;
     }
-    const session = await this.t.graph.send<{ uploadUrl: string }>('POST', `${messagePath}/attachments/createUploadSession`, { AttachmentItem: { attachmentType: 'file', ...meta, size: a.bytes.length } }, this.opts(true));
+    const session = await this.t.graph.send<{ uploadUrl: string }>(
+      'POST',
+      `${messagePath}/attachments/createUploadSession`,
+      { AttachmentItem: { attachmentType: 'file', ...meta, size: a.bytes.length } },
+      this.opts(true),
+    );
     try {
-      for (let at = 0; at < a.bytes.length; at += UPLOAD_CHUNK) await putRange(this.t.graph, session.uploadUrl, a.bytes.subarray(at, at + UPLOAD_CHUNK), at, a.bytes.length, this.opts(true));
+      for (let at = 0; at < a.bytes.length; at += UPLOAD_CHUNK)
+        await putRange(
+          this.t.graph,
+          session.uploadUrl,
+          a.bytes.subarray(at, at + UPLOAD_CHUNK),
+          at,
+          a.bytes.length,
+          this.opts(true),
+        );
     } catch (e) {
       // The last range went through but its answer was lost: the attachment is there if the session completed.
-      const names = e instanceof UploadAnswerLost ? await this.t.graph.all<{ name: string; contentId?: string | null }>(`${messagePath}/attachments?$select=name,contentId`, this.opts()) : [];
+      const names =
+        e instanceof UploadAnswerLost
+          ? await this.t.graph.all<{ name: string; contentId?: string | null }>(
+              `${messagePath}/attachments?$select=name,contentId`,
+              this.opts(),
+            )
+          : [];
       if (!names.some((x) => attachmentKey(x) === attachmentKey(a))) throw e;
     }
   }

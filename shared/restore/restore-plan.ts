@@ -22,7 +22,10 @@ export interface SelectionPlan {
 
 /** Selected ids a recovery point does not hold; the message names none (they are the caller's input). */
 export class UnknownSelection extends Error {
-  constructor(readonly folders: readonly string[], readonly items: readonly string[]) {
+  constructor(
+    readonly folders: readonly string[],
+    readonly items: readonly string[],
+  ) {
     super(`${folders.length + items.length} selected folder(s) or item(s) are not in this recovery point`);
     this.name = 'UnknownSelection';
   }
@@ -33,7 +36,10 @@ export class UnknownSelection extends Error {
       const bad = new Set(unknown);
       return list.flatMap((id, i) => (bad.has(id) ? [`${name}[${i}]`] : []));
     };
-    return [...at(selection.folders, this.folders, 'folders'), ...at(selection.items, this.items, 'items')].slice(0, max);
+    return [...at(selection.folders, this.folders, 'folders'), ...at(selection.items, this.items, 'items')].slice(
+      0,
+      max,
+    );
   }
 }
 
@@ -44,10 +50,14 @@ export class UnknownSelection extends Error {
 /** A version's folder: mail uses parentFolderId, drives parentId. */
 export const parentOf = (d: VersionDoc): string => textOf([d.props.parentFolderId, d.props.parentId]);
 
-export function planSelection(folderDocs: readonly VersionDoc[], selection: { folders: readonly string[]; items: readonly VersionDoc[]; missingItems: readonly string[] }): SelectionPlan {
+export function planSelection(
+  folderDocs: readonly VersionDoc[],
+  selection: { folders: readonly string[]; items: readonly VersionDoc[]; missingItems: readonly string[] },
+): SelectionPlan {
   const byId = new Map(folderDocs.map((f) => [f.itemId, f]));
   const unknownFolders = selection.folders.filter((id) => !byId.has(id));
-  if (unknownFolders.length || selection.missingItems.length) throw new UnknownSelection(unknownFolders, selection.missingItems);
+  if (unknownFolders.length || selection.missingItems.length)
+    throw new UnknownSelection(unknownFolders, selection.missingItems);
   const children = new Map<string, string[]>();
   for (const f of folderDocs) {
     const parent = parentOf(f);
@@ -56,7 +66,8 @@ export function planSelection(folderDocs: readonly VersionDoc[], selection: { fo
   const pathOf = (id: string): string[] => {
     const out: string[] = [];
     // A drive's root folder is the drive itself: it adds no path segment.
-    for (let f = byId.get(id), guard = 0; f && guard < 64; f = byId.get(parentOf(f)), guard++) if (!f.props.root) out.unshift(textOf([f.props.displayName, f.props.name]));
+    for (let f = byId.get(id), guard = 0; f && guard < 64; f = byId.get(parentOf(f)), guard++)
+      if (!f.props.root) out.unshift(textOf([f.props.displayName, f.props.name]));
     return out;
   };
   const ancestors = (id: string): string[] => {
@@ -73,10 +84,16 @@ export function planSelection(folderDocs: readonly VersionDoc[], selection: { fo
   for (const id of selection.folders) visit(id);
   const needed = new Set<string>();
   for (const id of [...whole, ...selection.items.map(parentOf)]) for (const a of ancestors(id)) needed.add(a);
-  const folders = [...needed].map((id) => {
-    const f = byId.get(id)!;
-    return { sourceId: id, path: pathOf(id), ...(typeof f.props.wellKnownName === 'string' ? { wellKnownName: f.props.wellKnownName } : {}) };
-  }).sort((a, b) => a.path.length - b.path.length || a.path.join('/').localeCompare(b.path.join('/')));
+  const folders = [...needed]
+    .map((id) => {
+      const f = byId.get(id)!;
+      return {
+        sourceId: id,
+        path: pathOf(id),
+        ...(typeof f.props.wellKnownName === 'string' ? { wellKnownName: f.props.wellKnownName } : {}),
+      };
+    })
+    .sort((a, b) => a.path.length - b.path.length || a.path.join('/').localeCompare(b.path.join('/')));
   const wholeFolders = folders.filter((f) => whole.has(f.sourceId)).map((f) => f.sourceId);
   return { folders, wholeFolders, items: selection.items.filter((m) => !whole.has(parentOf(m))).map((m) => m.itemId) };
 }

@@ -8,12 +8,17 @@ export const overwriteBehavior = z.enum(['rename', 'skip', 'overwrite']);
 export type OverwriteBehavior = z.infer<typeof overwriteBehavior>;
 
 /** What to restore or export from one recovery point. */
-export const selection = z.object({
-  /** Whole containers (mail folders with their subfolders, a drive folder with its subtree). */
-  folders: z.array(graphId).max(1000).default([]),
-  /** Single items (messages, events, contacts, files). */
-  items: z.array(graphId).max(10_000).default([]),
-}).refine((s) => s.folders.length + s.items.length > 0, { message: 'select at least one folder or item', path: ['folders'] });
+export const selection = z
+  .object({
+    /** Whole containers (mail folders with their subfolders, a drive folder with its subtree). */
+    folders: z.array(graphId).max(1000).default([]),
+    /** Single items (messages, events, contacts, files). */
+    items: z.array(graphId).max(10_000).default([]),
+  })
+  .refine((s) => s.folders.length + s.items.length > 0, {
+    message: 'select at least one folder or item',
+    path: ['folders'],
+  });
 
 export const restoreRequest = z.object({
   protectedItemId: productId,
@@ -28,8 +33,21 @@ export const restoreRequest = z.object({
   mailFormat: z.enum(['exactMime', 'notDraft']).default('exactMime'),
   target: z.discriminatedUnion('type', [
     z.object({ type: z.literal('original'), overwriteBehavior: overwriteBehavior.default('rename') }),
-    z.object({ type: z.literal('mailbox'), user: z.string().min(1).max(320), overwriteBehavior: z.never({ error: 'overwrite behaviour is not available when restoring to another mailbox or drive' }).optional() }),
-    z.object({ type: z.literal('account'), accountId: productId, user: z.string().min(1).max(320), overwriteBehavior: z.never({ error: 'overwrite behaviour is not available when restoring to another account' }).optional() }),
+    z.object({
+      type: z.literal('mailbox'),
+      user: z.string().min(1).max(320),
+      overwriteBehavior: z
+        .never({ error: 'overwrite behaviour is not available when restoring to another mailbox or drive' })
+        .optional(),
+    }),
+    z.object({
+      type: z.literal('account'),
+      accountId: productId,
+      user: z.string().min(1).max(320),
+      overwriteBehavior: z
+        .never({ error: 'overwrite behaviour is not available when restoring to another account' })
+        .optional(),
+    }),
   ]),
 });
 export type RestoreRequest = z.infer<typeof restoreRequest>;

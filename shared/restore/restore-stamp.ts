@@ -19,7 +19,9 @@ export const stampFilter = (key: string): string =>
 /** `$expand` that returns the stamp of each listed item (absent on items without one). */
 export const stampExpand = encodeURIComponent(`singleValueExtendedProperties($filter=id eq '${RESTORE_KEY_ID}')`);
 
-export interface Stamped { singleValueExtendedProperties?: Array<{ id: string; value: string }> }
+export interface Stamped {
+  singleValueExtendedProperties?: Array<{ id: string; value: string }>;
+}
 
 /** The stamp an item came back with (listed with stampExpand), if any. */
 export const stampOf = (item: Stamped): string | undefined => item.singleValueExtendedProperties?.[0]?.value;

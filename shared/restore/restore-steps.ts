@@ -16,7 +16,10 @@ import type { KindRestorer, PointView } from '../kinds/kind';
 import type { ItemKind } from '../inventory/schemas';
 import { textOf } from '../domain/text';
 
-export interface RestoreRef { accountId: string; operationId: string }
+export interface RestoreRef {
+  accountId: string;
+  operationId: string;
+}
 
 interface StoredPlan {
   kind: ItemKind;
@@ -33,7 +36,8 @@ interface StoredPlan {
 
 export const BATCH_SIZE = 50;
 /** A blob beside the job (under exports/, which the storage lifecycle rule deletes after the job records expire). */
-const jobBlob = (ref: RestoreRef, name: string): string => `exports/operations/${ref.accountId}/${ref.operationId}/${name}`;
+const jobBlob = (ref: RestoreRef, name: string): string =>
+  `exports/operations/${ref.accountId}/${ref.operationId}/${name}`;
 const planBlob = (ref: RestoreRef): string => jobBlob(ref, 'plan.json');
 
 async function operation(s: Ports<'operations'>, ref: RestoreRef): Promise<OperationDoc & { request: RestoreRequest }> {
@@ -44,7 +48,9 @@ async function operation(s: Ports<'operations'>, ref: RestoreRef): Promise<Opera
 
 async function savePlan(s: Ports<'artifacts'>, ref: RestoreRef, plan: StoredPlan): Promise<void> {
   const body = JSON.stringify(plan);
-  await s.artifacts.getBlockBlobClient(planBlob(ref)).upload(body, Buffer.byteLength(body), { blobHTTPHeaders: { blobContentType: 'application/json' } });
+  await s.artifacts
+    .getBlockBlobClient(planBlob(ref))
+    .upload(body, Buffer.byteLength(body), { blobHTTPHeaders: { blobContentType: 'application/json' } });
 }
 
 async function loadPlan(s: Ports<'artifacts'>, ref: RestoreRef): Promise<StoredPlan> {
@@ -57,54 +63,83 @@ async function loadPlan(s: Ports<'artifacts'>, ref: RestoreRef): Promise<StoredP
  */
 async function beginBatch(s: Ports<'artifacts'>, ref: RestoreRef & { index: number }): Promise<boolean> {
   try {
-    await s.artifacts.getBlockBlobClient(jobBlob(ref, `batch-${ref.index}.begun`)).upload('', 0, { conditions: { ifNoneMatch: '*' } });
+    await s.artifacts
+      .getBlockBlobClient(jobBlob(ref, `batch-${ref.index}.begun`))
+      .upload('', 0, { conditions: { ifNoneMatch: '*' } });
     return true;
   } catch (e) {
-    if ((e as { statusCode?: number }).statusCode === 409 || (e as { statusCode?: number }).statusCode === 412) return false;
+    if ((e as { statusCode?: number }).statusCode === 409 || (e as { statusCode?: number }).statusCode === 412)
+      return false;
     throw e;
   }
 }
 
 function pointView(s: Ports<'versions'>, protectedItemId: string, seq: number): PointView {
   return {
-    container: async (containerId) => (await s.versions.view(protectedItemId, seq, { containerId, pageSize: 1000 }).fetchAll()).resources,
+    container: async (containerId) =>
+      (await s.versions.view(protectedItemId, seq, { containerId, pageSize: 1000 }).fetchAll()).resources,
     folders: () => folderVersions(s.versions, protectedItemId, seq),
     inFolder: (folderId) => contentInFolder(s.versions, protectedItemId, seq, folderId),
   };
 }
 
 /** The folders a restore can recreate, as the item's kind has them (a mailbox's mail folders, a drive's folders). */
-export async function restoreFolderDocs(s: Ports<'versions'>, protectedItemId: string, seq: number, kind: ItemKind): Promise<VersionDoc[]> {
+export async function restoreFolderDocs(
+  s: Ports<'versions'>,
+  protectedItemId: string,
+  seq: number,
+  kind: ItemKind,
+): Promise<VersionDoc[]> {
   return kindOf({ kind }).restore.folders(pointView(s, protectedItemId, seq));
 }
 
 /** Plans the restore: the folders to recreate and every message, in folder order. Returns the number of batches. */
-export async function planRestore(s: Ports<'artifacts' | 'inventory' | 'operations' | 'versions'>, ref: RestoreRef): Promise<{ total: number; batches: number }> {
+export async function planRestore(
+  s: Ports<'artifacts' | 'inventory' | 'operations' | 'versions'>,
+  ref: RestoreRef,
+): Promise<{ total: number; batches: number }> {
   const op = await operation(s, ref);
   const { protectedItemId, seq, selection } = op.request;
   const { kind } = await s.inventory.getProtectedItem(op.accountId, protectedItemId);
   const folderDocs = await restoreFolderDocs(s, protectedItemId, seq, kind);
   const shape = kindOf({ kind }).restore;
-  const items = (await s.versions.versionsAt(protectedItemId, seq, selection.items)).filter((d) => shape.restorable.has(d.kind));
+  const items = (await s.versions.versionsAt(protectedItemId, seq, selection.items)).filter((d) =>
+    shape.restorable.has(d.kind),
+  );
   const found = new Set(items.map((i) => i.itemId));
-  const plan = planSelection(folderDocs, { folders: selection.folders, items, missingItems: selection.items.filter((i) => !found.has(i)) });
+  const plan = planSelection(folderDocs, {
+    folders: selection.folders,
+    items,
+    missingItems: selection.items.filter((i) => !found.has(i)),
+  });
   const planned: StoredPlan['items'] = [];
   const view = pointView(s, protectedItemId, seq);
   for (const folderId of plan.wholeFolders) {
-    for await (const d of shape.folderItems(view, folderId)) planned.push({ itemId: d.itemId, containerId: d.containerId, folderId });
+    for await (const d of shape.folderItems(view, folderId))
+      planned.push({ itemId: d.itemId, containerId: d.containerId, folderId });
   }
   const chosen = new Set(plan.items);
-  for (const m of items) if (chosen.has(m.itemId)) planned.push({ itemId: m.itemId, containerId: m.containerId, folderId: shape.folderOf(m) });
+  for (const m of items)
+    if (chosen.has(m.itemId))
+      planned.push({ itemId: m.itemId, containerId: m.containerId, folderId: shape.folderOf(m) });
   await savePlan(s, ref, { kind, details: shape.details(folderDocs), folders: plan.folders, items: planned });
   await s.operations.update({ ...op, counts: { ...op.counts, total: planned.length } });
   return { total: planned.length, batches: Math.ceil(planned.length / BATCH_SIZE) };
 }
 
 /** Version kinds some kind restores as items (messages, events, contacts, files). */
-export const RESTORABLE = new Set<VersionDoc['kind']>(KIND_IDS.flatMap((k) => [...kindOf({ kind: k }).restore.restorable]));
+export const RESTORABLE = new Set<VersionDoc['kind']>(
+  KIND_IDS.flatMap((k) => [...kindOf({ kind: k }).restore.restorable]),
+);
 
 /** The kind's restorer for the job's target: the target user is resolved here, the same for every kind. */
-async function restorer(s: Ports<'graph' | 'inventory'>, op: OperationDoc & { request: RestoreRequest }, deadline: number, plan: StoredPlan, firstAttempt = false): Promise<KindRestorer> {
+async function restorer(
+  s: Ports<'graph' | 'inventory'>,
+  op: OperationDoc & { request: RestoreRequest },
+  deadline: number,
+  plan: StoredPlan,
+  firstAttempt = false,
+): Promise<KindRestorer> {
   const { target, protectedItemId } = op.request;
   const item = await s.inventory.getProtectedItem(op.accountId, protectedItemId);
   const targetAccount = await s.inventory.getAccount(target.type === 'account' ? target.accountId : op.accountId);
@@ -112,15 +147,34 @@ async function restorer(s: Ports<'graph' | 'inventory'>, op: OperationDoc & { re
   const original = target.type === 'original';
   const userId = original
     ? item.userId
-    : (await graph.get<{ id: string }>(`/users/${encodeURIComponent(target.user)}?$select=id`, { mailbox: 'directory', operation: 'users.list', deadline })).id;
+    : (
+        await graph.get<{ id: string }>(`/users/${encodeURIComponent(target.user)}?$select=id`, {
+          mailbox: 'directory',
+          operation: 'users.list',
+          deadline,
+        })
+      ).id;
   return kindOf(plan).restore.restorer(
-    { graph, userId, original, overwrite: original ? target.overwriteBehavior : 'rename', startedAt: new Date(op.createdAt), deadline, operationId: op.id, mailFormat: op.request.mailFormat ?? 'exactMime', firstAttempt },
+    {
+      graph,
+      userId,
+      original,
+      overwrite: original ? target.overwriteBehavior : 'rename',
+      startedAt: new Date(op.createdAt),
+      deadline,
+      operationId: op.id,
+      mailFormat: op.request.mailFormat ?? 'exactMime',
+      firstAttempt,
+    },
     { item, details: plan.details ?? (plan.sourceDriveId ? { driveId: plan.sourceDriveId } : {}) },
   );
 }
 
 /** Finds or creates every target folder; the map is kept in the plan for the batches. */
-export async function restoreFolders(s: Ports<'artifacts' | 'graph' | 'inventory' | 'operations'>, ref: RestoreRef): Promise<{ failed?: string }> {
+export async function restoreFolders(
+  s: Ports<'artifacts' | 'graph' | 'inventory' | 'operations'>,
+  ref: RestoreRef,
+): Promise<{ failed?: string }> {
   const op = await operation(s, ref);
   const plan = await loadPlan(s, ref);
   if (plan.folders.length === 0) return {};
@@ -136,11 +190,14 @@ export async function restoreFolders(s: Ports<'artifacts' | 'graph' | 'inventory
 
 function describe(e: unknown, kind: ItemKind): string {
   const alarm = alarmFor(e, kindOf({ kind }).restore.writeOperation, { kind, name: 'target' });
-  return alarm ? `${alarm.message} ${alarm.fix}` : (e as Error).message.split('\n')[0]!;
+  return alarm ? `${alarm.message} ${alarm.fix}` : (e as Error).message.split('\n')[0];
 }
 
 /** Restores one batch; counts it once even when the activity is retried. Returns whether cancellation was asked. */
-export async function restoreBatch(s: Ports<'artifacts' | 'contentStores' | 'graph' | 'inventory' | 'operations' | 'versions'>, ref: RestoreRef & { index: number }): Promise<{ cancelled: boolean }> {
+export async function restoreBatch(
+  s: Ports<'artifacts' | 'contentStores' | 'graph' | 'inventory' | 'operations' | 'versions'>,
+  ref: RestoreRef & { index: number },
+): Promise<{ cancelled: boolean }> {
   const op = await operation(s, ref);
   if (op.cancelRequested) return { cancelled: true };
   const plan = await loadPlan(s, ref);
@@ -150,20 +207,40 @@ export async function restoreBatch(s: Ports<'artifacts' | 'contentStores' | 'gra
   const shape = kindOf(plan).restore;
   const tenantId = (await s.inventory.getAccount(op.accountId)).tenantId;
   const results: ItemResult[] = [];
-  const docs = new Map((await s.versions.versionsAt(protectedItemId, seq, slice.map((e) => e.itemId))).map((d) => [`${d.containerId}|${d.itemId}`, d]));
+  const docs = new Map(
+    (
+      await s.versions.versionsAt(
+        protectedItemId,
+        seq,
+        slice.map((e) => e.itemId),
+      )
+    ).map((d) => [`${d.containerId}|${d.itemId}`, d]),
+  );
   for (const entry of slice) {
     const doc = docs.get(`${entry.containerId}|${entry.itemId}`);
     const folderId = doc ? (shape.folderOf(doc) ? plan.folderMap?.[entry.folderId] : '') : undefined;
     if (!doc?.content || folderId === undefined) {
-      results.push({ itemId: entry.itemId, name: textOf([doc?.props.subject], entry.itemId), outcome: 'failed', reason: !doc?.content ? 'its content is not in the backup' : 'its folder could not be restored' });
+      results.push({
+        itemId: entry.itemId,
+        name: textOf([doc?.props.subject], entry.itemId),
+        outcome: 'failed',
+        reason: !doc?.content ? 'its content is not in the backup' : 'its folder could not be restored',
+      });
       continue;
     }
     try {
       const store = await s.contentStores.forPointer(op.accountId, doc.content);
       const open = (): Promise<Readable> => openContent(store, tenantId, doc.content!);
-      results.push(await r.item(doc, folderId, { size: contentSize(doc.content), open, bytes: async () => readAll(await open()) }));
+      results.push(
+        await r.item(doc, folderId, { size: contentSize(doc.content), open, bytes: async () => readAll(await open()) }),
+      );
     } catch (e) {
-      results.push({ itemId: doc.itemId, name: textOf([doc.props.subject]), outcome: 'failed', reason: describe(e, plan.kind) });
+      results.push({
+        itemId: doc.itemId,
+        name: textOf([doc.props.subject]),
+        outcome: 'failed',
+        reason: describe(e, plan.kind),
+      });
     }
   }
   const latest = await operation(s, ref);
@@ -174,15 +251,33 @@ export async function restoreBatch(s: Ports<'artifacts' | 'contentStores' | 'gra
       else if (x.outcome === 'skipped') counts.skipped++;
       else counts.restored++;
     }
-    await s.operations.update({ ...latest, counts, failures: [...latest.failures, ...results.filter((x) => x.outcome === 'failed')], batchesDone: ref.index + 1 });
+    await s.operations.update({
+      ...latest,
+      counts,
+      failures: [...latest.failures, ...results.filter((x) => x.outcome === 'failed')],
+      batchesDone: ref.index + 1,
+    });
   }
   return { cancelled: latest.cancelRequested === true };
 }
 
-export async function finishRestore(s: Ports<'now' | 'operations'>, ref: RestoreRef & { cancelled: boolean; failed?: string }): Promise<OperationStatus> {
+export async function finishRestore(
+  s: Ports<'now' | 'operations'>,
+  ref: RestoreRef & { cancelled: boolean; failed?: string },
+): Promise<OperationStatus> {
   const op = await operation(s, ref);
-  const status: OperationStatus = ref.failed ? 'failed' : ref.cancelled ? 'cancelled' : op.counts.failed > 0 ? 'completedWithWarnings' : 'completed';
-  const message = ref.failed ?? (ref.cancelled ? 'Cancelled on request; cancellation is best-effort: items restored before it took effect stay restored.' : undefined);
+  const status: OperationStatus = ref.failed
+    ? 'failed'
+    : ref.cancelled
+      ? 'cancelled'
+      : op.counts.failed > 0
+        ? 'completedWithWarnings'
+        : 'completed';
+  const message =
+    ref.failed ??
+    (ref.cancelled
+      ? 'Cancelled on request; cancellation is best-effort: items restored before it took effect stay restored.'
+      : undefined);
   await s.operations.finish(op, status, s.now(), message);
   return status;
 }

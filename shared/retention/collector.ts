@@ -44,7 +44,8 @@ const codeOf = (e: unknown): string => (e instanceof RestError ? String(e.code ?
 /** A refusal that keeps the blob for now, said so in the report; anything else is a fault of the pass. */
 function lockReason(e: unknown): string | undefined {
   const code = codeOf(e);
-  if (statusOf(e) === 409 && /Immutab|LegalHold/i.test(code)) return `${code}: the blob is under an immutability policy or legal hold`;
+  if (statusOf(e) === 409 && /Immutab|LegalHold/i.test(code))
+    return `${code}: the blob is under an immutability policy or legal hold`;
   if (statusOf(e) === 403) return `${code || 'AuthorizationFailure'}: the storage account refused the change`;
   return undefined;
 }
@@ -55,7 +56,11 @@ function lockReason(e: unknown): string | undefined {
  * writer's claim in between wins), and condemns unreferenced blobs older than `graceMs`. Stateless and idempotent:
  * a pass killed at any point and run again decides the same way.
  */
-export async function collect(container: ContainerClient, marks: MarkSet, opts: CollectOptions): Promise<CollectReport> {
+export async function collect(
+  container: ContainerClient,
+  marks: MarkSet,
+  opts: CollectOptions,
+): Promise<CollectReport> {
   const report: CollectReport = { scanned: 0, condemned: 0, revived: 0, deleted: 0, deletedBytes: 0, locked: [] };
   const horizon = opts.markStartedAt.getTime() - opts.graceMs;
   const listing = container.listBlobsFlat({ prefix: `${opts.tenantId}/sha256/${opts.prefix}`, includeMetadata: true });
@@ -65,7 +70,7 @@ export async function collect(container: ContainerClient, marks: MarkSet, opts: 
     const blob = container.getBlobClient(item.name);
     const metadata = item.metadata ?? {};
     const condemnedAt = metadata[CONDEMNED] ? Date.parse(metadata[CONDEMNED]) : undefined;
-    const etag = item.properties.etag!;
+    const etag = item.properties.etag;
     try {
       if (marks.has(sha256)) {
         if (condemnedAt === undefined) continue;
@@ -77,7 +82,7 @@ export async function collect(container: ContainerClient, marks: MarkSet, opts: 
         await blob.delete({ conditions: { ifMatch: etag } });
         report.deleted++;
         report.deletedBytes += item.properties.contentLength ?? 0;
-      } else if (item.properties.lastModified!.getTime() <= horizon) {
+      } else if (item.properties.lastModified.getTime() <= horizon) {
         await blob.setMetadata({ ...metadata, [CONDEMNED]: opts.now.toISOString() }, { conditions: { ifMatch: etag } });
         report.condemned++;
       }

@@ -37,7 +37,11 @@ export interface RetentionDecision {
 }
 
 /** A job's policy and calendar: its retention's own time zone, else its first timed schedule's, else UTC. */
-export function jobRetention(job: Pick<JobInput, 'retention' | 'schedules'>): { policy: GfsPolicy; timeZone: string; weekStartsOn: Weekday } {
+export function jobRetention(job: Pick<JobInput, 'retention' | 'schedules'>): {
+  policy: GfsPolicy;
+  timeZone: string;
+  weekStartsOn: Weekday;
+} {
   const { timeZone, weekStartsOn, ...policy } = job.retention;
   const scheduled = job.schedules.flatMap((s) => ('timeZone' in s ? [s.timeZone] : []))[0];
   return { policy, timeZone: timeZone ?? scheduled ?? 'UTC', weekStartsOn: weekdays.indexOf(weekStartsOn) as Weekday };
@@ -67,7 +71,8 @@ function periodIndex(period: Period, at: Date, timeZone: string, weekStartsOn: W
   }
 }
 
-const newestFirst = (a: PointFacts, b: PointFacts): number => Date.parse(b.startedAt) - Date.parse(a.startedAt) || b.seq - a.seq;
+const newestFirst = (a: PointFacts, b: PointFacts): number =>
+  Date.parse(b.startedAt) - Date.parse(a.startedAt) || b.seq - a.seq;
 
 /**
  * Which points to keep and which to prune. Each rule keeps, for each of its most recent periods, the latest
@@ -76,7 +81,11 @@ const newestFirst = (a: PointFacts, b: PointFacts): number => Date.parse(b.start
  * (running, failed or partial) are kept: the next incremental backup builds on their versions, so pruning them would
  * break every later point.
  */
-export function applyGfs(points: readonly PointFacts[], policy: GfsPolicy, opts: { now: Date; timeZone: string; weekStartsOn: Weekday }): RetentionDecision {
+export function applyGfs(
+  points: readonly PointFacts[],
+  policy: GfsPolicy,
+  opts: { now: Date; timeZone: string; weekStartsOn: Weekday },
+): RetentionDecision {
   const keep = new Map<number, KeepReason[]>();
   const mark = (seq: number, reason: KeepReason): void => {
     const reasons = keep.get(seq) ?? [];
@@ -91,7 +100,12 @@ export function applyGfs(points: readonly PointFacts[], policy: GfsPolicy, opts:
     mark(p.seq, 'base');
   }
   for (const p of sorted.filter((x) => SUCCESSFUL.has(x.status)).slice(0, policy.keepLast)) mark(p.seq, 'last');
-  const rules: Array<[Period, number]> = [['daily', policy.keepDaily], ['weekly', policy.keepWeekly], ['monthly', policy.keepMonthly], ['yearly', policy.keepYearly]];
+  const rules: Array<[Period, number]> = [
+    ['daily', policy.keepDaily],
+    ['weekly', policy.keepWeekly],
+    ['monthly', policy.keepMonthly],
+    ['yearly', policy.keepYearly],
+  ];
   for (const [period, count] of rules) {
     if (count <= 0) continue;
     const current = periodIndex(period, opts.now, opts.timeZone, opts.weekStartsOn);
@@ -106,6 +120,9 @@ export function applyGfs(points: readonly PointFacts[], policy: GfsPolicy, opts:
     }
     for (const p of chosen.values()) mark(p.seq, period);
   }
-  const prune = points.filter((p) => !keep.has(p.seq)).map((p) => p.seq).sort((a, b) => a - b);
+  const prune = points
+    .filter((p) => !keep.has(p.seq))
+    .map((p) => p.seq)
+    .sort((a, b) => a - b);
   return { keep, prune };
 }

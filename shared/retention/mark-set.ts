@@ -17,7 +17,8 @@ export class MarkSet {
   private constructor(readonly bits: Buffer) {}
 
   static empty(bitCount: number): MarkSet {
-    if (bitCount < 8 || (bitCount & (bitCount - 1)) !== 0) throw new Error('a mark set has a power-of-two number of bits');
+    if (bitCount < 8 || (bitCount & (bitCount - 1)) !== 0)
+      throw new Error('a mark set has a power-of-two number of bits');
     return new MarkSet(Buffer.alloc(bitCount / 8));
   }
 
@@ -33,10 +34,10 @@ export class MarkSet {
   }
 
   add(sha256: string): void {
-    for (const p of this.positions(sha256)) this.bits[p >>> 3]! |= 1 << (p & 7);
+    for (const p of this.positions(sha256)) this.bits[p >>> 3] |= 1 << (p & 7);
   }
 
   has(sha256: string): boolean {
-    return this.positions(sha256).every((p) => (this.bits[p >>> 3]! & (1 << (p & 7))) !== 0);
+    return this.positions(sha256).every((p) => (this.bits[p >>> 3] & (1 << (p & 7))) !== 0);
   }
 }

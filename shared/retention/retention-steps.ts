@@ -30,8 +30,17 @@ export interface RetentionTotals {
 }
 
 export const emptyTotals = (): RetentionTotals => ({
-  items: 0, pointsMarked: 0, pointsRemoved: 0, versionsRemoved: 0, itemsSkipped: 0,
-  blobsScanned: 0, blobsCondemned: 0, blobsRevived: 0, blobsDeleted: 0, bytesFreed: 0, blobsLocked: 0,
+  items: 0,
+  pointsMarked: 0,
+  pointsRemoved: 0,
+  versionsRemoved: 0,
+  itemsSkipped: 0,
+  blobsScanned: 0,
+  blobsCondemned: 0,
+  blobsRevived: 0,
+  blobsDeleted: 0,
+  bytesFreed: 0,
+  blobsLocked: 0,
 });
 
 export interface RetentionRunDoc {
@@ -66,23 +75,48 @@ export async function getRetentionRun(s: Ports<'points'>, ref: RetentionRef): Pr
 
 export async function listRetentionRuns(s: Ports<'points'>, accountId: string): Promise<RetentionRunDoc[]> {
   const { resources } = await s.points.runs.items
-    .query<RetentionRunDoc>({ query: 'SELECT * FROM c WHERE c.accountId = @a AND c.jobId = @j ORDER BY c.startedAt DESC', parameters: [{ name: '@a', value: accountId }, { name: '@j', value: RETENTION_JOB }] }, { partitionKey: [accountId, RETENTION_JOB] })
+    .query<RetentionRunDoc>(
+      {
+        query: 'SELECT * FROM c WHERE c.accountId = @a AND c.jobId = @j ORDER BY c.startedAt DESC',
+        parameters: [
+          { name: '@a', value: accountId },
+          { name: '@j', value: RETENTION_JOB },
+        ],
+      },
+      { partitionKey: [accountId, RETENTION_JOB] },
+    )
     .fetchAll();
   return resources.map(withoutSystem);
 }
 
-export async function beginRetention(s: Ports<'points' | 'now'>, ref: RetentionRef & Pick<RetentionRunDoc, 'trigger' | 'requestedBy'>): Promise<void> {
+export async function beginRetention(
+  s: Ports<'points' | 'now'>,
+  ref: RetentionRef & Pick<RetentionRunDoc, 'trigger' | 'requestedBy'>,
+): Promise<void> {
   if (await getRetentionRun(s, ref)) return;
   const doc: RetentionRunDoc = {
-    id: ref.runId, accountId: ref.accountId, jobId: RETENTION_JOB, type: 'retention', trigger: ref.trigger, status: 'running',
-    startedAt: s.now().toISOString(), totals: emptyTotals(), ...(ref.requestedBy ? { requestedBy: ref.requestedBy } : {}),
+    id: ref.runId,
+    accountId: ref.accountId,
+    jobId: RETENTION_JOB,
+    type: 'retention',
+    trigger: ref.trigger,
+    status: 'running',
+    startedAt: s.now().toISOString(),
+    totals: emptyTotals(),
+    ...(ref.requestedBy ? { requestedBy: ref.requestedBy } : {}),
   };
   await s.points.runs.items.upsert(doc);
 }
 
-export async function retentionItemIds(s: Ports<'inventory'>, ref: RetentionRef & { offset: number }): Promise<string[]> {
+export async function retentionItemIds(
+  s: Ports<'inventory'>,
+  ref: RetentionRef & { offset: number },
+): Promise<string[]> {
   const items = await s.inventory.listProtectedItems(ref.accountId);
-  return items.map((i) => i.id).sort().slice(ref.offset, ref.offset + ITEM_PAGE);
+  return items
+    .map((i) => i.id)
+    .sort()
+    .slice(ref.offset, ref.offset + ITEM_PAGE);
 }
 
 /** Prunes one item and files its report beside the run (appended: a retried step may file it twice, harmlessly). */
@@ -95,11 +129,19 @@ export async function retentionPruneItem(
   const blob = s.artifacts.getAppendBlobClient(runBlob(ref, 'items.jsonl'));
   await blob.createIfNotExists({ blobHTTPHeaders: { blobContentType: 'application/x-ndjson' } });
   await blob.appendBlock(line, line.length);
-  return { marked: report.marked, removed: report.removed, versionsRemoved: report.versionsRemoved, skipped: report.skipped !== undefined };
+  return {
+    marked: report.marked,
+    removed: report.removed,
+    versionsRemoved: report.versionsRemoved,
+    skipped: report.skipped !== undefined,
+  };
 }
 
 /** Per-item reports of a run, as filed. */
-export async function* retentionItemReports(s: Ports<'artifacts'>, ref: RetentionRef): AsyncGenerator<ItemRetentionReport> {
+export async function* retentionItemReports(
+  s: Ports<'artifacts'>,
+  ref: RetentionRef,
+): AsyncGenerator<ItemRetentionReport> {
   const blob = s.artifacts.getBlobClient(runBlob(ref, 'items.jsonl'));
   if (!(await blob.exists())) return;
   const text = (await blob.downloadToBuffer()).toString('utf8');
@@ -124,7 +166,10 @@ interface MarkState {
  * repositories: a hash referenced in one repository keeps its namesake in another, which only delays collection).
  * Works for about `timeBoxSeconds`, then checkpoints; `done` once every item is marked.
  */
-export async function retentionMark(s: Ports<'inventory' | 'versions' | 'artifacts' | 'settings' | 'now'>, ref: RetentionRef): Promise<{ done: boolean }> {
+export async function retentionMark(
+  s: Ports<'inventory' | 'versions' | 'artifacts' | 'settings' | 'now'>,
+  ref: RetentionRef,
+): Promise<{ done: boolean }> {
   const stateBlob = s.artifacts.getBlockBlobClient(runBlob(ref, 'marks.json'));
   const bitsBlob = s.artifacts.getBlockBlobClient(runBlob(ref, 'marks.bin'));
   const items = await tenantItems(s, ref.accountId);
@@ -141,7 +186,8 @@ export async function retentionMark(s: Ports<'inventory' | 'versions' | 'artifac
   }
   const until = Date.now() + s.settings.M365V_SYNC_TIME_BOX_SECONDS * 1000;
   while (state.done < items.length && Date.now() < until) {
-    for await (const page of s.versions.contentPointers(items[state.done]!)) for (const pointer of page) for (const h of referencedHashes(pointer)) marks.add(h);
+    for await (const page of s.versions.contentPointers(items[state.done]))
+      for (const pointer of page) for (const h of referencedHashes(pointer)) marks.add(h);
     state.done++;
   }
   // Bits first: a state blob never names more items than the bits hold.
@@ -160,7 +206,10 @@ async function tenantItems(s: Ports<'inventory'>, accountId: string): Promise<st
 }
 
 /** The content containers the account's repositories use, each once. */
-async function contentContainers(s: Ports<'inventory' | 'contentStores'>, accountId: string): Promise<ContainerClient[]> {
+async function contentContainers(
+  s: Ports<'inventory' | 'contentStores'>,
+  accountId: string,
+): Promise<ContainerClient[]> {
   const names = [DEFAULT_REPOSITORY, ...(await s.inventory.listRepositories(accountId)).map((r) => r.name)];
   const byUrl = new Map<string, ContainerClient>();
   for (const name of names) {
@@ -171,13 +220,24 @@ async function contentContainers(s: Ports<'inventory' | 'contentStores'>, accoun
 }
 
 /** Collects one slice of the tenant's content in every container the account uses, against the finished marking. */
-export async function retentionCollect(s: Ports<'inventory' | 'contentStores' | 'artifacts' | 'settings' | 'now'>, ref: RetentionRef & { slice: string }): Promise<Omit<CollectReport, 'locked'> & { locked: CollectReport['locked'] }> {
-  const state = JSON.parse((await s.artifacts.getBlobClient(runBlob(ref, 'marks.json')).downloadToBuffer()).toString('utf8')) as MarkState;
+export async function retentionCollect(
+  s: Ports<'inventory' | 'contentStores' | 'artifacts' | 'settings' | 'now'>,
+  ref: RetentionRef & { slice: string },
+): Promise<Omit<CollectReport, 'locked'> & { locked: CollectReport['locked'] }> {
+  const state = JSON.parse(
+    (await s.artifacts.getBlobClient(runBlob(ref, 'marks.json')).downloadToBuffer()).toString('utf8'),
+  ) as MarkState;
   const marks = MarkSet.from(await s.artifacts.getBlobClient(runBlob(ref, 'marks.bin')).downloadToBuffer());
   const { tenantId } = await s.inventory.getAccount(ref.accountId);
   const total: CollectReport = { scanned: 0, condemned: 0, revived: 0, deleted: 0, deletedBytes: 0, locked: [] };
   for (const container of await contentContainers(s, ref.accountId)) {
-    const r = await collect(container, marks, { tenantId, prefix: ref.slice, markStartedAt: new Date(state.startedAt), graceMs: s.settings.M365V_RETENTION_GRACE_SECONDS * 1000, now: s.now() });
+    const r = await collect(container, marks, {
+      tenantId,
+      prefix: ref.slice,
+      markStartedAt: new Date(state.startedAt),
+      graceMs: s.settings.M365V_RETENTION_GRACE_SECONDS * 1000,
+      now: s.now(),
+    });
     total.scanned += r.scanned;
     total.condemned += r.condemned;
     total.revived += r.revived;
@@ -189,11 +249,25 @@ export async function retentionCollect(s: Ports<'inventory' | 'contentStores' | 
   return { ...total, locked: total.locked.slice(0, 20) };
 }
 
-export async function finishRetention(s: Ports<'points' | 'now'>, ref: RetentionRef & { totals: RetentionTotals; locked: RetentionRunDoc['locked']; failed?: string }): Promise<RetentionRunDoc> {
+export async function finishRetention(
+  s: Ports<'points' | 'now'>,
+  ref: RetentionRef & { totals: RetentionTotals; locked: RetentionRunDoc['locked']; failed?: string },
+): Promise<RetentionRunDoc> {
   const run = await getRetentionRun(s, ref);
   if (!run) throw new Error(`retention run ${ref.runId} was not begun`);
-  const status: RetentionRunDoc['status'] = ref.failed ? 'failed' : ref.totals.blobsLocked > 0 || ref.totals.itemsSkipped > 0 ? 'warning' : 'success';
-  const done: RetentionRunDoc = { ...run, status, endedAt: s.now().toISOString(), totals: ref.totals, ...(ref.locked?.length ? { locked: ref.locked } : {}), ...(ref.failed ? { message: ref.failed } : {}) };
+  const status: RetentionRunDoc['status'] = ref.failed
+    ? 'failed'
+    : ref.totals.blobsLocked > 0 || ref.totals.itemsSkipped > 0
+      ? 'warning'
+      : 'success';
+  const done: RetentionRunDoc = {
+    ...run,
+    status,
+    endedAt: s.now().toISOString(),
+    totals: ref.totals,
+    ...(ref.locked?.length ? { locked: ref.locked } : {}),
+    ...(ref.failed ? { message: ref.failed } : {}),
+  };
   await s.points.runs.items.upsert(done);
   return done;
 }

@@ -72,12 +72,24 @@ export function services(): Services {
     skips: new SkipStore(database),
     log: new ChangeLog(blobs.getContainerClient('changelog')),
     contentStore,
-    contentStores: new ContentStores(blobs, contentStore, (accountId, name) => inventory.getRepository(accountId, name), () => azureCredential(settings)),
+    contentStores: new ContentStores(
+      blobs,
+      contentStore,
+      (accountId, name) => inventory.getRepository(accountId, name),
+      () => azureCredential(settings),
+    ),
     graph: graphSessions(settings, secrets),
     secrets,
-    authorizer: settings.M365V_API_TENANT_ID && settings.M365V_API_AUDIENCE
-      ? new Authorizer({ authorityHost: settings.M365V_AUTHORITY_HOST, tenantId: settings.M365V_API_TENANT_ID, audiences: settings.M365V_API_AUDIENCE.split(',').map((a) => a.trim()).filter(Boolean) })
-      : undefined,
+    authorizer:
+      settings.M365V_API_TENANT_ID && settings.M365V_API_AUDIENCE
+        ? new Authorizer({
+            authorityHost: settings.M365V_AUTHORITY_HOST,
+            tenantId: settings.M365V_API_TENANT_ID,
+            audiences: settings.M365V_API_AUDIENCE.split(',')
+              .map((a) => a.trim())
+              .filter(Boolean),
+          })
+        : undefined,
     grants,
     access: new AccountAccess({ grants, audit, inventory, now }),
     operations: new OperationStore(database),

@@ -8,6 +8,7 @@ export const azureCredential = (settings: Settings): DefaultAzureCredential =>
 
 /** Managed identity in Azure; the Azurite connection string only when one is configured (local stack). */
 export function createBlobService(settings: Settings): BlobServiceClient {
-  if (settings.M365V_STORAGE_CONNECTION_STRING) return BlobServiceClient.fromConnectionString(settings.M365V_STORAGE_CONNECTION_STRING);
+  if (settings.M365V_STORAGE_CONNECTION_STRING)
+    return BlobServiceClient.fromConnectionString(settings.M365V_STORAGE_CONNECTION_STRING);
   return new BlobServiceClient(settings.M365V_STORAGE_ACCOUNT_URL!, azureCredential(settings));
 }

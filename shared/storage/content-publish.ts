@@ -16,9 +16,11 @@ export interface PutResult extends ContentRef {
   deduplicated: boolean;
 }
 
-export const contentBlobName = (tenantId: string, sha256: string): string => `${tenantId}/sha256/${sha256.slice(0, 2)}/${sha256}`;
+export const contentBlobName = (tenantId: string, sha256: string): string =>
+  `${tenantId}/sha256/${sha256.slice(0, 2)}/${sha256}`;
 
-export const isConflict = (e: unknown): boolean => e instanceof RestError && (e.statusCode === 409 || e.statusCode === 412);
+export const isConflict = (e: unknown): boolean =>
+  e instanceof RestError && (e.statusCode === 409 || e.statusCode === 412);
 
 /**
  * Metadata retention's collector sets on a blob no version referenced (shared/retention/COLLECTION.md). A writer
@@ -54,14 +56,23 @@ export async function claimExisting(blob: BlobClient): Promise<boolean> {
   throw new Error(`content blob ${blob.name} keeps changing while being claimed`);
 }
 
-export const metadataOf = (ref: ContentRef): Record<string, string> => ({ sha256: ref.sha256, size: String(ref.size), encoding: ref.encoding });
+export const metadataOf = (ref: ContentRef): Record<string, string> => ({
+  sha256: ref.sha256,
+  size: String(ref.size),
+  encoding: ref.encoding,
+});
 
 /**
  * Commits a staging blob's blocks and copies it server-side under its content name (write-once: content already
  * there is kept and reported as deduplicated). The caller deletes the staging blob.
  */
 export async function publish(
-  container: ContainerClient, tenantId: string, staging: BlockBlobClient, blockIds: string[], ref: ContentRef, storedBytes: number,
+  container: ContainerClient,
+  tenantId: string,
+  staging: BlockBlobClient,
+  blockIds: string[],
+  ref: ContentRef,
+  storedBytes: number,
 ): Promise<PutResult> {
   const target = container.getBlockBlobClient(contentBlobName(tenantId, ref.sha256));
   if (await claimExisting(target)) return { ...ref, storedBytes: 0, deduplicated: true };

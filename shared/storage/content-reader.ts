@@ -9,4 +9,5 @@ export async function openContent(store: ContentStore, tenantId: string, pointer
 }
 
 /** Size of the original bytes. */
-export const contentSize = (pointer: ContentPointer): number => ('mime' in pointer ? pointer.mime.size : pointer.blob.size);
+export const contentSize = (pointer: ContentPointer): number =>
+  'mime' in pointer ? pointer.mime.size : pointer.blob.size;

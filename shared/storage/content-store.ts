@@ -9,7 +9,15 @@ import { createGunzip, gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import type { ContainerClient } from '@azure/storage-blob';
 import { fixedBlocks } from './fixed-blocks';
-import { claimExisting, ContentRef, contentBlobName, isConflict, metadataOf, publish, PutResult } from './content-publish';
+import {
+  claimExisting,
+  ContentRef,
+  contentBlobName,
+  isConflict,
+  metadataOf,
+  publish,
+  PutResult,
+} from './content-publish';
 import { abandonResumable, putResumable, ResumableResult, ResumableSource } from './resumable-put';
 import { chooseEncoding, ContentEncoding, Digest, encoder } from './content-codec';
 

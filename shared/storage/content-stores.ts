@@ -19,7 +19,8 @@ export class ContentStores {
 
   /** The Blob container of a registered repository: through the default account's client when it is the same account. */
   containerOf(repo: Pick<RepositoryDoc, 'blobEndpoint' | 'container'>) {
-    const sameAccount = new URL(repo.blobEndpoint).href.replace(/\/$/, '') === new URL(this.defaultService.url).href.replace(/\/$/, '');
+    const sameAccount =
+      new URL(repo.blobEndpoint).href.replace(/\/$/, '') === new URL(this.defaultService.url).href.replace(/\/$/, '');
     const service = sameAccount ? this.defaultService : new BlobServiceClient(repo.blobEndpoint, this.credential());
     return service.getContainerClient(repo.container);
   }

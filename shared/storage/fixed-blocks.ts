@@ -8,7 +8,7 @@ export async function* fixedBlocks(source: AsyncIterable<Buffer>, size: number):
     while (pendingBytes >= size) {
       const all = Buffer.concat(pending);
       pending = [all.subarray(size)];
-      pendingBytes = pending[0]!.length;
+      pendingBytes = pending[0].length;
       yield all.subarray(0, size);
     }
   }

@@ -6,7 +6,10 @@ export async function readAll(s: AsyncIterable<unknown>): Promise<Buffer> {
 }
 
 /** The first `cap` bytes of a stream, and whether there was more (then it is closed): for bounded request bodies. */
-export async function readCapped(s: AsyncIterable<unknown> & { destroy?: () => void }, cap: number): Promise<{ bytes: Buffer; truncated: boolean }> {
+export async function readCapped(
+  s: AsyncIterable<unknown> & { destroy?: () => void },
+  cap: number,
+): Promise<{ bytes: Buffer; truncated: boolean }> {
   const parts: Buffer[] = [];
   let size = 0;
   for await (const c of s) {

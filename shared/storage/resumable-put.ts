@@ -52,7 +52,13 @@ const blockId = (tag: Buffer, etag: Buffer, index: number, digest: Buffer): stri
 const etagTag = (etag: string | undefined): Buffer =>
   etag ? createHash('sha256').update(etag).digest().subarray(0, ETAG_BYTES) : Buffer.alloc(ETAG_BYTES);
 
-interface Staged { index: number; etag: Buffer; digest: Buffer; size: number; id: string }
+interface Staged {
+  index: number;
+  etag: Buffer;
+  digest: Buffer;
+  size: number;
+  id: string;
+}
 
 /** Committed and uncommitted blocks; none when nothing was ever staged (404). */
 async function blocksOf(staging: BlockBlobClient): Promise<Array<{ name: string; size: number }>> {
@@ -70,13 +76,20 @@ async function stagedBlocks(staging: BlockBlobClient, tag: Buffer): Promise<Map<
     const raw = Buffer.from(b.name, 'base64');
     if (raw.length !== ID_BYTES || !raw.subarray(0, TAG_BYTES).equals(tag)) continue;
     const index = raw.readUInt32BE(TAG_BYTES + ETAG_BYTES);
-    out.set(index, { index, etag: raw.subarray(TAG_BYTES, TAG_BYTES + ETAG_BYTES), digest: raw.subarray(ID_BYTES - 32), size: b.size, id: b.name });
+    out.set(index, {
+      index,
+      etag: raw.subarray(TAG_BYTES, TAG_BYTES + ETAG_BYTES),
+      digest: raw.subarray(ID_BYTES - 32),
+      size: b.size,
+      id: b.name,
+    });
   }
   return out;
 }
 
 /** A body that ended before the file's size: the connection broke (the caller's retry resumes it). */
-const cutShort = (): Error => Object.assign(new Error('the download ended before the end of the file'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+const cutShort = (): Error =>
+  Object.assign(new Error('the download ended before the end of the file'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
 
 const stagingBlob = (container: ContainerClient, tenantId: string, key: string): BlockBlobClient =>
   container.getBlockBlobClient(`${tenantId}/staging/resumable/${createHash('sha256').update(key).digest('hex')}`);
@@ -86,14 +99,23 @@ const stagingBlob = (container: ContainerClient, tenantId: string, key: string):
  * need not make a blob one can delete: committing an empty list discards them (Azure would otherwise keep them a
  * week), and the empty blob that makes is deleted.
  */
-export async function abandonResumable(container: ContainerClient, tenantId: string, stagingKey: string): Promise<void> {
+export async function abandonResumable(
+  container: ContainerClient,
+  tenantId: string,
+  stagingKey: string,
+): Promise<void> {
   const staging = stagingBlob(container, tenantId, stagingKey);
   if ((await blocksOf(staging)).length === 0) return;
   await staging.commitBlockList([]);
   await staging.deleteIfExists();
 }
 
-export async function putResumable(container: ContainerClient, stagingContainer: ContainerClient, tenantId: string, src: ResumableSource): Promise<ResumableResult> {
+export async function putResumable(
+  container: ContainerClient,
+  stagingContainer: ContainerClient,
+  tenantId: string,
+  src: ResumableSource,
+): Promise<ResumableResult> {
   const staging = stagingBlob(stagingContainer, tenantId, src.stagingKey);
   const tag = createHash('sha256').update(src.versionKey).digest().subarray(0, TAG_BYTES);
   const known = await stagedBlocks(staging, tag);
@@ -101,7 +123,14 @@ export async function putResumable(container: ContainerClient, stagingContainer:
   let blocks: Staged[] = [];
   let offset = 0;
   const first = known.get(0);
-  for (let b = first; b && offset < src.size && b.etag.equals(first!.etag) && (b.size === RESUMABLE_BLOCK || offset + b.size === src.size); b = known.get(blocks.length)) {
+  for (
+    let b = first;
+    b &&
+    offset < src.size &&
+    b.etag.equals(first!.etag) &&
+    (b.size === RESUMABLE_BLOCK || offset + b.size === src.size);
+    b = known.get(blocks.length)
+  ) {
     blocks.push(b);
     offset += b.size;
   }
@@ -116,7 +145,8 @@ export async function putResumable(container: ContainerClient, stagingContainer:
     const current = etagTag(etag);
     try {
       for await (const block of fixedBlocks(body, RESUMABLE_BLOCK)) {
-        if (offset + block.length > src.size) throw contentChanged(`the download holds more than the file's ${src.size} bytes`);
+        if (offset + block.length > src.size)
+          throw contentChanged(`the download holds more than the file's ${src.size} bytes`);
         const digest = createHash('sha256').update(block).digest();
         const id = blockId(tag, current, blocks.length, digest);
         await staging.stageBlock(id, block, block.length);
@@ -129,8 +159,24 @@ export async function putResumable(container: ContainerClient, stagingContainer:
     }
     if (offset < src.size) throw cutShort();
   }
-  const ref: ContentRef = { sha256: treeDigest(src.size, blocks.map((b) => b.digest)), size: src.size, encoding: 'identity' };
+  const ref: ContentRef = {
+    sha256: treeDigest(
+      src.size,
+      blocks.map((b) => b.digest),
+    ),
+    size: src.size,
+    encoding: 'identity',
+  };
   // Committing only this version's blocks discards any other version's. The staging blob stays until the caller
   // has recorded the content (abandonResumable): a retry in between finds every block staged and downloads nothing.
-  return { done: await publish(container, tenantId, staging, blocks.map((b) => b.id), ref, src.size) };
+  return {
+    done: await publish(
+      container,
+      tenantId,
+      staging,
+      blocks.map((b) => b.id),
+      ref,
+      src.size,
+    ),
+  };
 }

@@ -40,7 +40,7 @@ class DriveGraph implements GraphReader {
   }
 
   async streamFrom(url: string, _opts: unknown, from: number): Promise<RangedBody> {
-    const id = decodeURIComponent(/items\/([^/]+)\/content/.exec(url)![1]!);
+    const id = decodeURIComponent(/items\/([^/]+)\/content/.exec(url)![1]);
     const bytes = this.files.get(id);
     if (!bytes) throw Object.assign(new Error('itemNotFound'), { status: 404, code: 'itemNotFound' });
     this.starts.push([id, from]);
@@ -68,7 +68,13 @@ const pseudoRandom = (size: number, seed: string): Buffer => {
   for (let at = 0, n = 0; at < size; at += 32, n++) createHash('sha256').update(`${seed}:${n}`).digest().copy(out, at);
   return out;
 };
-const file = (id: string, bytes: Buffer, version = 'v1') => ({ id, name: `${id}.bin`, size: bytes.length, eTag: `${id}-${version}`, file: { hashes: { quickXorHash: `${id}-${version}` } } });
+const file = (id: string, bytes: Buffer, version = 'v1') => ({
+  id,
+  name: `${id}.bin`,
+  size: bytes.length,
+  eTag: `${id}-${version}`,
+  file: { hashes: { quickXorHash: `${id}-${version}` } },
+});
 
 describe('a file larger than one sync step', () => {
   let bed: SyncBed;
@@ -78,7 +84,14 @@ describe('a file larger than one sync step', () => {
   let store: ContentStore;
   const workload = driveItems('drv1');
   const pid = 'acct.onedrive.u1';
-  const target = (seq: number): SyncTarget => ({ accountId: 'acct', tenantId: 't1', protectedItemId: pid, containerId: 'drive', mailbox: 'u1', seq });
+  const target = (seq: number): SyncTarget => ({
+    accountId: 'acct',
+    tenantId: 't1',
+    protectedItemId: pid,
+    containerId: 'drive',
+    mailbox: 'u1',
+    seq,
+  });
   /** One step: its deadline passes once two blocks' worth of bytes are served. */
   const step = (seq: number) => syncContainer(deps, target(seq), workload, graph.clock + 2 * (B / 1024));
 
@@ -96,7 +109,7 @@ describe('a file larger than one sync step', () => {
   });
   afterAll(() => bed.dispose());
 
-  it('finishes over three steps, reading each byte once, with the page\'s other files stored by the first', async () => {
+  it("finishes over three steps, reading each byte once, with the page's other files stored by the first", async () => {
     const big = pseudoRandom(5 * B + 3 * 1024 * 1024, 'big');
     const small = pseudoRandom(100_000, 'small');
     graph.files.set('big', big).set('small', small);
@@ -112,8 +125,9 @@ describe('a file larger than one sync step', () => {
     expect(pending).toMatchObject({ itemId: 'big', inProgress: true, code: 'stillBackingUp' });
     // Were the run to end now, its point would say so (the previous version, if any, stays).
     const [reported] = await deps.skips.skippedIn(pid, 1);
-    expect(skippedItemAlarm(reported!)).toMatchObject({
-      severity: 'warning', message: expect.stringContaining(`its download was still under way (${2 * B} of ${big.length} bytes stored)`),
+    expect(skippedItemAlarm(reported)).toMatchObject({
+      severity: 'warning',
+      message: expect.stringContaining(`its download was still under way (${2 * B} of ${big.length} bytes stored)`),
       fix: expect.stringContaining('the next run continues its download where this run stopped'),
     });
 
@@ -139,7 +153,10 @@ describe('a file larger than one sync step', () => {
     graph.pages.set('delta-2', { value: [file('big', v2, 'v2')], deltaLink: 'delta-3' });
     // The broken read is retried within the step from the staged block; the time box ends the step after block 2.
     expect(await step(2)).toMatchObject({ status: 'continue' });
-    expect(graph.starts).toEqual([['big', 0], ['big', B]]);
+    expect(graph.starts).toEqual([
+      ['big', 0],
+      ['big', B],
+    ]);
 
     // A new version: the resumed read meets a new ETag and starts over, and the old version's blocks are dropped.
     graph.files.set('big', v3);
@@ -148,7 +165,10 @@ describe('a file larger than one sync step', () => {
     let r;
     for (let steps = 0; steps < 5 && r?.status !== 'done'; steps++) r = await step(2);
     expect(r).toMatchObject({ status: 'done' });
-    expect(graph.starts.slice(2, 4)).toEqual([['big', 2 * B], ['big', 0]]);
+    expect(graph.starts.slice(2, 4)).toEqual([
+      ['big', 2 * B],
+      ['big', 0],
+    ]);
     expect(sha((await stored(2, 'big'))!)).toBe(sha(v3));
     expect(await stagingBlobs()).toEqual([]);
   });
@@ -159,7 +179,9 @@ describe('a file larger than one sync step', () => {
     graph.starts = [];
     graph.pages.set('delta-5', { value: [file('crash', bytes)], deltaLink: 'delta-5c' });
     const log = deps.log;
-    deps.log = Object.assign(Object.create(log) as ChangeLog, { append: () => Promise.reject(new Error('host killed')) });
+    deps.log = Object.assign(Object.create(log) as ChangeLog, {
+      append: () => Promise.reject(new Error('host killed')),
+    });
     await expect(syncContainer(deps, target(3), workload, Number.MAX_SAFE_INTEGER)).rejects.toThrow('host killed');
     deps.log = log;
     expect(await syncContainer(deps, target(3), workload, Number.MAX_SAFE_INTEGER)).toMatchObject({ status: 'done' });
@@ -171,10 +193,15 @@ describe('a file larger than one sync step', () => {
   it('names equal large files alike, so a copy is stored once', async () => {
     const bytes = pseudoRandom(B + 7, 'twin');
     graph.files.set('twin-a', bytes).set('twin-b', bytes);
-    graph.pages.set('delta-5c', { value: [file('twin-a', bytes), file('twin-b', bytes, 'other')], deltaLink: 'delta-6' });
+    graph.pages.set('delta-5c', {
+      value: [file('twin-a', bytes), file('twin-b', bytes, 'other')],
+      deltaLink: 'delta-6',
+    });
     const r = await syncContainer(deps, target(4), workload, Number.MAX_SAFE_INTEGER);
     expect(r).toMatchObject({ status: 'done', counts: { written: 2, storedBytes: bytes.length } });
-    const docs = (await deps.versions.versionsAt(pid, 4, ['twin-a', 'twin-b'])).map((d) => d.content && 'blob' in d.content ? d.content.blob.sha256 : '');
+    const docs = (await deps.versions.versionsAt(pid, 4, ['twin-a', 'twin-b'])).map((d) =>
+      d.content && 'blob' in d.content ? d.content.blob.sha256 : '',
+    );
     expect(docs[0]).toBe(docs[1]);
     expect(docs[0]).not.toBe(sha(bytes));
     expect(await stagingBlobs()).toEqual([]);
@@ -196,9 +223,17 @@ describe('a file larger than one sync step', () => {
   it('skips a file whose download outgrows its listed size (it changed), without failing the container', async () => {
     const bytes = pseudoRandom(B + 3, 'grown');
     graph.files.set('grown', bytes);
-    graph.pages.set('delta-8', { value: [{ ...file('grown', bytes), size: 5 * 1024 * 1024 + 1 }], deltaLink: 'delta-9' });
-    expect(await syncContainer(deps, target(6), workload, Number.MAX_SAFE_INTEGER)).toMatchObject({ status: 'done', counts: { skipped: 1 } });
-    expect(await deps.skips.skippedIn(pid, 6)).toEqual([expect.objectContaining({ itemId: 'grown', code: 'contentChanged', transient: true })]);
+    graph.pages.set('delta-8', {
+      value: [{ ...file('grown', bytes), size: 5 * 1024 * 1024 + 1 }],
+      deltaLink: 'delta-9',
+    });
+    expect(await syncContainer(deps, target(6), workload, Number.MAX_SAFE_INTEGER)).toMatchObject({
+      status: 'done',
+      counts: { skipped: 1 },
+    });
+    expect(await deps.skips.skippedIn(pid, 6)).toEqual([
+      expect.objectContaining({ itemId: 'grown', code: 'contentChanged', transient: true }),
+    ]);
   });
 
   it('leaves a file that changes at every step to the next run, so its run still ends, and stores it once settled', async () => {
@@ -225,7 +260,8 @@ describe('a file larger than one sync step', () => {
 
   async function stagingBlobs(): Promise<string[]> {
     const names: string[] = [];
-    for await (const b of blobs.listBlobsFlat({ prefix: 't1/staging/', includeUncommitedBlobs: true })) names.push(b.name);
+    for await (const b of blobs.listBlobsFlat({ prefix: 't1/staging/', includeUncommitedBlobs: true }))
+      names.push(b.name);
     return names;
   }
 });

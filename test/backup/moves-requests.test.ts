@@ -19,21 +19,52 @@ describe('requests of an incremental after 1,000 moves', () => {
   const figures: Record<string, Record<string, number>> = {};
 
   beforeAll(async () => {
-    bed = await startGraphTestBed({ seed: 'moves', profile: { licensedUsers: 2, sharedMailboxes: 0, messages: { inbox: MOVES + 20, archive: 5 }, filesPerDrive: 0, fileBytes: { min: 0, max: 0 }, attachmentEvery: 5, largeEvery: 0 } });
+    bed = await startGraphTestBed({
+      seed: 'moves',
+      profile: {
+        licensedUsers: 2,
+        sharedMailboxes: 0,
+        messages: { inbox: MOVES + 20, archive: 5 },
+        filesPerDrive: 0,
+        fileBytes: { min: 0, max: 0 },
+        attachmentEvery: 5,
+        largeEvery: 0,
+      },
+    });
     stores = await syncBed('moves-requests', bed.client());
   });
   afterAll(async () => {
-    console.log(`incremental after ${MOVES} moves (Inbox → Archive), Graph requests:\n${JSON.stringify(figures, null, 2)}`);
+    console.log(
+      `incremental after ${MOVES} moves (Inbox → Archive), Graph requests:\n${JSON.stringify(figures, null, 2)}`,
+    );
     await stores?.dispose();
     await bed?.stop();
   });
 
   /** Full backup of Inbox and Archive, MOVES moves, the incremental: its Graph requests and MIME downloads. */
   async function scenario(userIndex: number, graph: GraphClient): Promise<Record<string, number>> {
-    const user = (await bed.users()).filter((u) => u.licensed)[userIndex]!;
-    const folders = await Promise.all(['inbox', 'archive'].map(async (name) => (await graph.get<{ id: string }>(`/users/${user.id}/mailFolders/${name}?$select=id`, { mailbox: user.id, operation: 'mail.read', deadline: Date.now() + 60_000 })).id));
+    const user = (await bed.users()).filter((u) => u.licensed)[userIndex];
+    const folders = await Promise.all(
+      ['inbox', 'archive'].map(
+        async (name) =>
+          (
+            await graph.get<{ id: string }>(`/users/${user.id}/mailFolders/${name}?$select=id`, {
+              mailbox: user.id,
+              operation: 'mail.read',
+              deadline: Date.now() + 60_000,
+            })
+          ).id,
+      ),
+    );
     const deps = { ...stores.deps, graph };
-    const target = (folderId: string, seq: number): SyncTarget => ({ accountId: 'acct', tenantId: 't1', protectedItemId: `acct.mailbox.${user.id}`, containerId: `messages:${folderId}`, mailbox: user.id, seq });
+    const target = (folderId: string, seq: number): SyncTarget => ({
+      accountId: 'acct',
+      tenantId: 't1',
+      protectedItemId: `acct.mailbox.${user.id}`,
+      containerId: `messages:${folderId}`,
+      mailbox: user.id,
+      seq,
+    });
     const syncAll = async (seq: number): Promise<{ requests: number; values: number; fetched: number }> => {
       await bed.t.control('DELETE', 'counters');
       const before = graph.stats().requests;
@@ -45,14 +76,24 @@ describe('requests of an incremental after 1,000 moves', () => {
         }
       }
       const counters = (await bed.t.control<{ byRoute: Record<string, number> }>('GET', 'counters')).body;
-      return { requests: graph.stats().requests - before, values: counters.byRoute['GET /users/{userId}/messages/{messageId}/$value'] ?? 0, fetched };
+      return {
+        requests: graph.stats().requests - before,
+        values: counters.byRoute['GET /users/{userId}/messages/{messageId}/$value'] ?? 0,
+        fetched,
+      };
     };
     const full = await syncAll(1);
     const inbox = await bed.t.control<Array<{ id: string }>>('GET', `mail/${user.id}/folders/inbox/messages`);
-    for (const m of inbox.body.slice(0, MOVES)) await bed.t.control('POST', `mail/${user.id}/messages/${encodeURIComponent(m.id)}/move`, { to: 'archive' });
+    for (const m of inbox.body.slice(0, MOVES))
+      await bed.t.control('POST', `mail/${user.id}/messages/${encodeURIComponent(m.id)}/move`, { to: 'archive' });
     const incremental = await syncAll(2);
     const { resources } = await stores.deps.versions.view(`acct.mailbox.${user.id}`, 2).fetchAll();
-    return { fullRequests: full.requests, incrementalRequests: incremental.requests, mimeDownloads: incremental.values, itemsAtPoint2: resources.length };
+    return {
+      fullRequests: full.requests,
+      incrementalRequests: incremental.requests,
+      mimeDownloads: incremental.values,
+      itemsAtPoint2: resources.length,
+    };
   }
 
   it('with immutable ids: the moves cost their delta pages only, no MIME is downloaded again', async () => {
@@ -63,11 +104,19 @@ describe('requests of an incremental after 1,000 moves', () => {
   });
 
   it('with REST ids (the preference stripped): every moved message is downloaded again', async () => {
-    const withoutIdType = (headers: Record<string, string>): Record<string, string> => Object.fromEntries(Object.entries(headers)
-      .map(([k, v]) => [k, k.toLowerCase() === 'prefer' ? v.replace(/(^|,\s*)IdType="ImmutableId"/i, '').replace(/^,\s*/, '') : v]).filter(([, v]) => v !== ''));
-    const restIds = (r: HttpRequest): Promise<IncomingMessage> => bed.transport({ ...r, headers: withoutIdType(r.headers) });
+    const withoutIdType = (headers: Record<string, string>): Record<string, string> =>
+      Object.fromEntries(
+        Object.entries(headers)
+          .map(([k, v]) => [
+            k,
+            k.toLowerCase() === 'prefer' ? v.replace(/(^|,\s*)IdType="ImmutableId"/i, '').replace(/^,\s*/, '') : v,
+          ])
+          .filter(([, v]) => v !== ''),
+      );
+    const restIds = (r: HttpRequest): Promise<IncomingMessage> =>
+      bed.transport({ ...r, headers: withoutIdType(r.headers) });
     figures.restIds = await scenario(1, bed.client({ transport: restIds }));
     expect(figures.restIds).toMatchObject({ mimeDownloads: MOVES, itemsAtPoint2: MOVES + 25 });
-    expect(figures.restIds.incrementalRequests - figures.immutableIds!.incrementalRequests).toBe(MOVES);
+    expect(figures.restIds.incrementalRequests - figures.immutableIds.incrementalRequests).toBe(MOVES);
   });
 });

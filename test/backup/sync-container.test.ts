@@ -19,7 +19,14 @@ describe('syncContainer', () => {
   let bed: SyncBed;
   let graph: ScriptedGraph;
   let deps: SyncDeps;
-  const target = (seq: number): SyncTarget => ({ accountId: 'acct', tenantId: 't1', protectedItemId: 'acct.mailbox.u1', containerId: 'inbox', mailbox: 'u1', seq });
+  const target = (seq: number): SyncTarget => ({
+    accountId: 'acct',
+    tenantId: 't1',
+    protectedItemId: 'acct.mailbox.u1',
+    containerId: 'inbox',
+    mailbox: 'u1',
+    seq,
+  });
   // A deadline no step reaches however slow the machine: only the test that passes a past one sees a time-out.
   const far = (): number => Date.now() + 3_600_000;
 
@@ -37,7 +44,10 @@ describe('syncContainer', () => {
 
   it('stores a full round, keeping the last occurrence of a repeated item, and survives a crash mid-page', async () => {
     graph.pages.set(first, { value: [m('a', 'a1'), m('b', 'b1')], nextLink: 'next-1' });
-    graph.pages.set('next-1', { value: [m('c', 'c1'), m('a', 'a2', { subject: 'subject a (edited)' })], deltaLink: 'delta-1' });
+    graph.pages.set('next-1', {
+      value: [m('c', 'c1'), m('a', 'a2', { subject: 'subject a (edited)' })],
+      deltaLink: 'delta-1',
+    });
     graph.failStreamOnce.add('c');
     await expect(syncContainer(deps, target(1), workload, far())).rejects.toThrow('connection reset');
     // The retry resumes at page 2 (page 1 was checkpointed) and redoes it whole.
@@ -52,7 +62,15 @@ describe('syncContainer', () => {
 
   it('records exactly the changes of an incremental, refetching no MIME for a read-state change', async () => {
     graph.streamed = [];
-    graph.pages.set('delta-1', { value: [m('a', 'a3', { subject: 'subject a (edited)', isRead: true }), { id: 'b', '@removed': { reason: 'deleted' } }, m('d', 'd1'), m('c', 'c1')], deltaLink: 'delta-2' });
+    graph.pages.set('delta-1', {
+      value: [
+        m('a', 'a3', { subject: 'subject a (edited)', isRead: true }),
+        { id: 'b', '@removed': { reason: 'deleted' } },
+        m('d', 'd1'),
+        m('c', 'c1'),
+      ],
+      deltaLink: 'delta-2',
+    });
     const r = await syncContainer(deps, target(2), workload, far());
     expect(r).toMatchObject({ status: 'done', counts: { written: 2, deleted: 1, unchanged: 1, contentFetched: 1 } });
     expect(graph.streamed).toEqual(['d']);
@@ -63,7 +81,12 @@ describe('syncContainer', () => {
   it('returns to wait when Graph throttles beyond the time box, and resumes where it stopped', async () => {
     graph.pages.set('delta-2', new WaitRequired(120));
     const r = await syncContainer(deps, target(3), workload, far());
-    expect(r).toEqual({ status: 'wait', retryAfterSeconds: 120, counts: expect.objectContaining({ pages: 0 }), graph: { requests: 0, throttled: 0 } });
+    expect(r).toEqual({
+      status: 'wait',
+      retryAfterSeconds: 120,
+      counts: expect.objectContaining({ pages: 0 }),
+      graph: { requests: 0, throttled: 0 },
+    });
     expect((await deps.cursors.get('acct.mailbox.u1', 'inbox'))?.deltaLink).toBe('delta-2');
     graph.pages.set('delta-2', { value: [], deltaLink: 'delta-3' });
     expect(await syncContainer(deps, target(3), workload, far())).toMatchObject({ status: 'done' });
@@ -73,7 +96,10 @@ describe('syncContainer', () => {
     graph.streamed = [];
     graph.pages.set('delta-3', new ResyncRequired());
     // The full re-enumeration no longer has c (deleted during the gap) and has a new item e.
-    graph.pages.set(first, { value: [m('a', 'a3', { subject: 'subject a (edited)', isRead: true }), m('d', 'd1')], nextLink: 'resync-2' });
+    graph.pages.set(first, {
+      value: [m('a', 'a3', { subject: 'subject a (edited)', isRead: true }), m('d', 'd1')],
+      nextLink: 'resync-2',
+    });
     graph.pages.set('resync-2', { value: [m('e', 'e1')], deltaLink: 'delta-4' });
     const r = await syncContainer(deps, target(4), workload, far());
     expect(r).toMatchObject({ status: 'done', resynced: true, counts: { deleted: 1, contentFetched: 1 } });
@@ -90,7 +116,8 @@ describe('syncContainer', () => {
     for (const seq of [1, 2, 3, 4]) {
       const { resources: a } = await deps.versions.view('acct.mailbox.u1', seq).fetchAll();
       const { resources: b } = await rebuilt.view('acct.mailbox.u1', seq).fetchAll();
-      const key = (d: { itemId: string; validFrom: number; props: unknown; content?: unknown }) => JSON.stringify([d.itemId, d.validFrom, d.props, d.content]);
+      const key = (d: { itemId: string; validFrom: number; props: unknown; content?: unknown }) =>
+        JSON.stringify([d.itemId, d.validFrom, d.props, d.content]);
       expect(b.map(key).sort()).toEqual(a.map(key).sort());
     }
     c2.dispose();
@@ -103,12 +130,15 @@ describe('syncContainer', () => {
     graph.pages.set('crashy-2', { value: [m('s', 's1'), m('t', 't1')], deltaLink: 'crashy-delta' });
     // The host dies after page 1's versions are written, before its cursor moves on (the second save of the step).
     let saves = 0;
-    const dying = { ...deps, cursors: Object.assign(Object.create(deps.cursors) as CursorStore, {
-      save: async (c: Parameters<CursorStore['save']>[0], now: Date) => {
-        if (++saves === 2) throw new Error('host killed');
-        return deps.cursors.save(c, now);
-      },
-    }) };
+    const dying = {
+      ...deps,
+      cursors: Object.assign(Object.create(deps.cursors) as CursorStore, {
+        save: async (c: Parameters<CursorStore['save']>[0], now: Date) => {
+          if (++saves === 2) throw new Error('host killed');
+          return deps.cursors.save(c, now);
+        },
+      }),
+    };
     await expect(syncContainer(dying, t(1), crashy, far())).rejects.toThrow('host killed');
     const r = await syncContainer(deps, t(1), crashy, far());
     expect(r).toMatchObject({ status: 'done', counts: { pages: 2, written: 5, unchanged: 0 } });
@@ -116,18 +146,29 @@ describe('syncContainer', () => {
   });
 
   it('does nothing past its deadline but report that it must continue', async () => {
-    expect(await syncContainer(deps, target(5), workload, Date.now() - 1)).toMatchObject({ status: 'continue', counts: { pages: 0 } });
+    expect(await syncContainer(deps, target(5), workload, Date.now() - 1)).toMatchObject({
+      status: 'continue',
+      counts: { pages: 0 },
+    });
   });
 
   it('sweeps a resynchronised container larger than one slice: every unseen item deleted, the seen one kept', async () => {
     const big = folderMessages('u1', 'archive');
     const t = (seq: number): SyncTarget => ({ ...target(seq), containerId: 'archive' });
     const ids = Array.from({ length: 1100 }, (_, i) => `z${i}`);
-    for (let i = 0; i < ids.length; i += 100) graph.pages.set(i === 0 ? big.initialUrl : `big-${i}`, { value: ids.slice(i, i + 100).map((id) => m(id, `${id}-1`)), ...(i + 100 < ids.length ? { nextLink: `big-${i + 100}` } : { deltaLink: 'big-delta' }) });
+    for (let i = 0; i < ids.length; i += 100)
+      graph.pages.set(i === 0 ? big.initialUrl : `big-${i}`, {
+        value: ids.slice(i, i + 100).map((id) => m(id, `${id}-1`)),
+        ...(i + 100 < ids.length ? { nextLink: `big-${i + 100}` } : { deltaLink: 'big-delta' }),
+      });
     expect(await syncContainer(deps, t(1), big, far())).toMatchObject({ status: 'done', counts: { written: 1100 } });
     graph.pages.set('big-delta', new ResyncRequired());
     graph.pages.set(big.initialUrl, { value: [m('z7', 'z7-1')], deltaLink: 'big-delta-2' });
-    expect(await syncContainer(deps, t(2), big, far())).toMatchObject({ status: 'done', resynced: true, counts: { deleted: 1099 } });
+    expect(await syncContainer(deps, t(2), big, far())).toMatchObject({
+      status: 'done',
+      resynced: true,
+      counts: { deleted: 1099 },
+    });
     const { resources } = await deps.versions.view('acct.mailbox.u1', 2, { containerId: 'archive' }).fetchAll();
     expect(resources.map((d) => d.itemId)).toEqual(['z7']);
   });
@@ -140,10 +181,18 @@ describe('syncContainer with items whose content cannot be read', () => {
   let skips: SkipStore;
   const pid = 'acct.mailbox.u2';
   const box = folderMessages('u2', 'inbox');
-  const target = (seq: number): SyncTarget => ({ accountId: 'acct', tenantId: 't1', protectedItemId: pid, containerId: 'inbox', mailbox: 'u2', seq });
+  const target = (seq: number): SyncTarget => ({
+    accountId: 'acct',
+    tenantId: 't1',
+    protectedItemId: pid,
+    containerId: 'inbox',
+    mailbox: 'u2',
+    seq,
+  });
   // A deadline no step reaches however slow the machine: only the test that passes a past one sees a time-out.
   const far = (): number => Date.now() + 3_600_000;
-  const graphError = (status: number, code: string): GraphRequestError => new GraphRequestError({ status, code, operation: 'mail.read', requestId: `req-${code}` });
+  const graphError = (status: number, code: string): GraphRequestError =>
+    new GraphRequestError({ status, code, operation: 'mail.read', requestId: `req-${code}` });
   const view = async (seq: number): Promise<string[]> =>
     (await deps.versions.view(pid, seq).fetchAll()).resources.map((d) => `${d.itemId}:${d.changeKey ?? ''}`).sort();
 
@@ -156,7 +205,10 @@ describe('syncContainer with items whose content cannot be read', () => {
   afterAll(() => bed.dispose());
 
   it('skips an item Graph keeps failing, stores the rest, advances the cursor, and names the item with its reason', async () => {
-    graph.pages.set(box.initialUrl, { value: [m('x', 'x1'), m('y', 'y1'), m('z', 'z1'), m('draft', 'd1', { isDraft: true })], deltaLink: 'd-1' });
+    graph.pages.set(box.initialUrl, {
+      value: [m('x', 'x1'), m('y', 'y1'), m('z', 'z1'), m('draft', 'd1', { isDraft: true })],
+      deltaLink: 'd-1',
+    });
     graph.failStream.set('y', graphError(500, 'ErrorInternalServerError'));
     const r = await syncContainer(deps, target(1), box, far());
     expect(r).toMatchObject({ status: 'done', counts: { written: 3, skipped: 1 } });
@@ -165,8 +217,15 @@ describe('syncContainer with items whose content cannot be read', () => {
     expect(await view(1)).toEqual(['draft:d1', 'x:x1', 'z:z1']);
     expect((await deps.cursors.get(pid, 'inbox'))?.deltaLink).toBe('d-1');
     const [skip] = await skips.skippedIn(pid, 1);
-    expect(skip).toMatchObject({ itemId: 'y', name: 'subject y', transient: true, code: 'ErrorInternalServerError', requestId: 'req-ErrorInternalServerError', attempts: 1 });
-    expect(skip!.reason).toContain('HTTP 500');
+    expect(skip).toMatchObject({
+      itemId: 'y',
+      name: 'subject y',
+      transient: true,
+      code: 'ErrorInternalServerError',
+      requestId: 'req-ErrorInternalServerError',
+      attempts: 1,
+    });
+    expect(skip.reason).toContain('HTTP 500');
   });
 
   it('reads a skipped item again next run, although no delta change mentions it, and stores it once readable', async () => {
@@ -176,7 +235,10 @@ describe('syncContainer with items whose content cannot be read', () => {
     expect((await skips.skippedIn(pid, 2))[0]).toMatchObject({ itemId: 'y', firstSeq: 1, attempts: 2 });
     graph.failStream.delete('y');
     graph.pages.set('d-2', { value: [], deltaLink: 'd-3' });
-    expect(await syncContainer(deps, target(3), box, far())).toMatchObject({ status: 'done', counts: { written: 1, skipped: 0 } });
+    expect(await syncContainer(deps, target(3), box, far())).toMatchObject({
+      status: 'done',
+      counts: { written: 1, skipped: 0 },
+    });
     expect(await view(3)).toEqual(['draft:d1', 'x:x1', 'y:y1', 'z:z1']);
     expect(await skips.itemIds(pid, 'inbox')).toEqual(new Map());
   });
@@ -199,29 +261,48 @@ describe('syncContainer with items whose content cannot be read', () => {
     await syncContainer(deps, target(5), box, far());
     graph.attempts = [];
     graph.pages.set('d-5', new ResyncRequired());
-    graph.pages.set(box.initialUrl, { value: [m('x', 'x1'), m('y', 'y1'), m('draft2', 'e2', { isDraft: true })], deltaLink: 'd-6' });
+    graph.pages.set(box.initialUrl, {
+      value: [m('x', 'x1'), m('y', 'y1'), m('draft2', 'e2', { isDraft: true })],
+      deltaLink: 'd-6',
+    });
     graph.failStream.set('draft2', graphError(403, 'malwareDetected'));
     const r = await syncContainer(deps, target(6), box, far());
     // z was deleted during the gap; draft2's new version is unreadable, its old one stays.
     expect(r).toMatchObject({ status: 'done', resynced: true, counts: { deleted: 1, skipped: 1 } });
     expect(graph.attempts).toEqual(['draft2']);
     expect(await view(6)).toEqual(['draft2:e1', 'x:x1', 'y:y1']);
-    expect((await skips.skippedIn(pid, 6))[0]).toMatchObject({ itemId: 'draft2', code: 'malwareDetected', transient: false });
+    expect((await skips.skippedIn(pid, 6))[0]).toMatchObject({
+      itemId: 'draft2',
+      code: 'malwareDetected',
+      transient: false,
+    });
   });
 
   it('skips a file the listing flags as malware without downloading it', async () => {
     const drive = driveItems('d1');
     const t: SyncTarget = { ...target(1), containerId: 'drive:d1' };
     graph.attempts = [];
-    graph.pages.set(drive.initialUrl, { value: [
-      { id: 'root', name: 'root', root: {}, folder: {} },
-      { id: 'evil', name: 'invoice.exe', size: 10, file: { hashes: { quickXorHash: 'q' } }, malware: { description: 'Trojan:Win32/Test' } },
-    ], deltaLink: 'drive-delta' });
-    expect(await syncContainer(deps, t, drive, far())).toMatchObject({ status: 'done', counts: { written: 1, skipped: 1 } });
+    graph.pages.set(drive.initialUrl, {
+      value: [
+        { id: 'root', name: 'root', root: {}, folder: {} },
+        {
+          id: 'evil',
+          name: 'invoice.exe',
+          size: 10,
+          file: { hashes: { quickXorHash: 'q' } },
+          malware: { description: 'Trojan:Win32/Test' },
+        },
+      ],
+      deltaLink: 'drive-delta',
+    });
+    expect(await syncContainer(deps, t, drive, far())).toMatchObject({
+      status: 'done',
+      counts: { written: 1, skipped: 1 },
+    });
     expect(graph.attempts).toEqual([]);
     const [skip] = (await skips.skippedIn(pid, 1)).filter((k) => k.containerId === 'drive:d1');
     expect(skip).toMatchObject({ itemId: 'evil', name: 'invoice.exe', code: 'malwareDetected', transient: false });
-    expect(skip!.reason).toContain('Trojan:Win32/Test');
+    expect(skip.reason).toContain('Trojan:Win32/Test');
   });
 
   it('lets a failure of its own stores or of the container through: the step fails and is retried whole', async () => {

@@ -10,9 +10,28 @@ import { freshCatalog, freshChangeLog } from '../support/catalog';
 const MAILBOX = 'acct.mailbox.u1';
 const OTHER = 'acct2.mailbox.u9';
 
-function message(itemId: string, validFrom: number, subject: string, from: string, body = '', protectedItemId = MAILBOX): VersionDoc {
-  const props = { subject, from: { emailAddress: { name: from.split('@')[0], address: from } }, toRecipients: [{ emailAddress: { address: 'team@contoso.com' } }] };
-  return { id: '', protectedItemId, containerId: 'inbox', itemId, kind: 'message', validFrom, props: { ...props, searchText: searchTextOf(props), bodyText: body.toLowerCase() } };
+function message(
+  itemId: string,
+  validFrom: number,
+  subject: string,
+  from: string,
+  body = '',
+  protectedItemId = MAILBOX,
+): VersionDoc {
+  const props = {
+    subject,
+    from: { emailAddress: { name: from.split('@')[0], address: from } },
+    toRecipients: [{ emailAddress: { address: 'team@contoso.com' } }],
+  };
+  return {
+    id: '',
+    protectedItemId,
+    containerId: 'inbox',
+    itemId,
+    kind: 'message',
+    validFrom,
+    props: { ...props, searchText: searchTextOf(props), bodyText: body.toLowerCase() },
+  };
 }
 
 describe('message search through the word index (local Cosmos DB stand-in)', () => {
@@ -23,10 +42,17 @@ describe('message search through the word index (local Cosmos DB stand-in)', () 
   let log: ChangeLog;
 
   async function run(seq: number, records: LogRecord[], protectedItemId = MAILBOX): Promise<void> {
-    await log.append(logBlobName(protectedItemId.split('.')[0]!, protectedItemId, seq), records);
+    await log.append(logBlobName(protectedItemId.split('.')[0], protectedItemId, seq), records);
     for (const r of records) if (r.t === 'version') await store.apply(r);
   }
-  async function all(on: VersionStore, q: string, fromSeq: number, toSeq: number, pageSize = 50, protectedItemId = MAILBOX): Promise<ItemSummary[]> {
+  async function all(
+    on: VersionStore,
+    q: string,
+    fromSeq: number,
+    toSeq: number,
+    pageSize = 50,
+    protectedItemId = MAILBOX,
+  ): Promise<ItemSummary[]> {
     const out: ItemSummary[] = [];
     let continuation: string | undefined;
     do {
@@ -36,18 +62,32 @@ describe('message search through the word index (local Cosmos DB stand-in)', () 
     } while (continuation);
     return out;
   }
-  const hits = async (q: string, fromSeq = 1, toSeq = 3, on = store): Promise<string[]> => (await all(on, q, fromSeq, toSeq)).map((h) => `${h.id}@${h.validFrom}`).sort();
+  const hits = async (q: string, fromSeq = 1, toSeq = 3, on = store): Promise<string[]> =>
+    (await all(on, q, fromSeq, toSeq)).map((h) => `${h.id}@${h.validFrom}`).sort();
 
   beforeAll(async () => {
     ({ client, database } = await freshCatalog('search'));
     store = new VersionStore(database);
     ({ log, remove: removeLog } = await freshChangeLog('searchlog'));
-    await run(1, [
-      message('a', 1, 'Roadmap review', 'alice@contoso.com'),
-      message('b', 1, 'Lunch', 'bob@fabrikam.com', 'In short: the zebracorn budget is approved.'),
-      message('c', 1, 'Unrelated', 'carol@contoso.com', 'nothing to see'),
-    ].map((d) => VersionStore.putRecord(d, undefined, 1)));
-    await run(1, [VersionStore.putRecord(message('x', 1, 'Roadmap review', 'alice@contoso.com', 'zebracorn budget', OTHER), undefined, 1)], OTHER);
+    await run(
+      1,
+      [
+        message('a', 1, 'Roadmap review', 'alice@contoso.com'),
+        message('b', 1, 'Lunch', 'bob@fabrikam.com', 'In short: the zebracorn budget is approved.'),
+        message('c', 1, 'Unrelated', 'carol@contoso.com', 'nothing to see'),
+      ].map((d) => VersionStore.putRecord(d, undefined, 1)),
+    );
+    await run(
+      1,
+      [
+        VersionStore.putRecord(
+          message('x', 1, 'Roadmap review', 'alice@contoso.com', 'zebracorn budget', OTHER),
+          undefined,
+          1,
+        ),
+      ],
+      OTHER,
+    );
     // seq 2: a's subject changes (a@1 is closed with its own index); seq 3: b is deleted.
     const h2 = await store.heads(MAILBOX, 'inbox', ['a']);
     await run(2, [VersionStore.putRecord(message('a', 2, 'Budget review', 'alice@contoso.com'), h2.get('a'), 2)]);
@@ -85,16 +125,23 @@ describe('message search through the word index (local Cosmos DB stand-in)', () 
 
   it('keeps the derived index out of what is read back and logged; a rebuild from the log derives it again', async () => {
     expect((await store.heads(MAILBOX, 'inbox', ['a'])).get('a')!.props).not.toHaveProperty('searchTerms');
-    for await (const name of log.blobs()) for await (const r of log.records(name)) expect(JSON.stringify(r)).not.toContain('searchTerms');
+    for await (const name of log.blobs())
+      for await (const r of log.records(name)) expect(JSON.stringify(r)).not.toContain('searchTerms');
     const { client: c2, database: fresh } = await freshCatalog('searchrebuilt');
     await rebuildCatalog(log, fresh);
     const rebuilt = new VersionStore(fresh);
-    for (const q of ['road', 'alice@contoso.com', 'zebracorn budget', 'budget']) expect(await hits(q, 1, 3, rebuilt)).toEqual(await hits(q));
+    for (const q of ['road', 'alice@contoso.com', 'zebracorn budget', 'budget'])
+      expect(await hits(q, 1, 3, rebuilt)).toEqual(await hits(q));
     c2.dispose();
   });
 
   it('pages with continuation tokens bound to their query', async () => {
-    await run(4, Array.from({ length: 120 }, (_, i) => VersionStore.putRecord(message(`inv${i}`, 4, `Invoice ${i}`, 'billing@contoso.com'), undefined, 4)));
+    await run(
+      4,
+      Array.from({ length: 120 }, (_, i) =>
+        VersionStore.putRecord(message(`inv${i}`, 4, `Invoice ${i}`, 'billing@contoso.com'), undefined, 4),
+      ),
+    );
     const pages = [];
     let continuation: string | undefined;
     do {
@@ -105,6 +152,8 @@ describe('message search through the word index (local Cosmos DB stand-in)', () 
     expect(pages).toEqual([50, 50, 20]);
     expect(new Set((await all(store, 'invoice', 4, 4, 50)).map((h) => h.id)).size).toBe(120);
     const first = await search(store, MAILBOX, { fromSeq: 4, toSeq: 4 }, 'invoice', 50);
-    await expect(search(store, MAILBOX, { fromSeq: 4, toSeq: 4 }, 'invoices', 50, first.continuation)).rejects.toThrow(BadContinuation);
+    await expect(search(store, MAILBOX, { fromSeq: 4, toSeq: 4 }, 'invoices', 50, first.continuation)).rejects.toThrow(
+      BadContinuation,
+    );
   });
 });

@@ -4,17 +4,37 @@ import type { LogRecord } from '../../shared/catalog/change-log';
 import { VersionDoc } from '../../shared/catalog/version-doc';
 import { VersionStore } from '../../shared/catalog/version-store';
 import type { DifferenceEntry } from '../../shared/difference/difference';
-import { CHUNK, DifferenceCursor, DifferenceRef, DifferenceServices, differenceStep, endDifferences, firstCursor, reportPage } from '../../shared/difference/difference-steps';
+import {
+  CHUNK,
+  DifferenceCursor,
+  DifferenceRef,
+  DifferenceServices,
+  differenceStep,
+  endDifferences,
+  firstCursor,
+  reportPage,
+} from '../../shared/difference/difference-steps';
 import { NewJob, OperationStore } from '../../shared/operations/operation-store';
 import { freshCatalog } from '../support/catalog';
 import { stackEnv, uniqueName } from '../support/env';
 
 const ITEM = 'acct.mailbox.u1';
 const NOW = new Date(Date.UTC(2026, 0, 1));
-const JOB: NewJob = { accountId: 'acct', kind: 'differenceReport', request: {}, requestedBy: { id: 'u', name: 'Reader' } };
+const JOB: NewJob = {
+  accountId: 'acct',
+  kind: 'differenceReport',
+  request: {},
+  requestedBy: { id: 'u', name: 'Reader' },
+};
 type VersionRecord = Extract<LogRecord, { t: 'version' }>;
 const msg = (i: number, seq: number, props: Record<string, unknown>): VersionDoc => ({
-  id: '', protectedItemId: ITEM, containerId: `messages:f${i % 3}`, itemId: `m${i}`, kind: 'message', validFrom: seq, props: { subject: `S${i}`, ...props },
+  id: '',
+  protectedItemId: ITEM,
+  containerId: `messages:f${i % 3}`,
+  itemId: `m${i}`,
+  kind: 'message',
+  validFrom: seq,
+  props: { subject: `S${i}`, ...props },
 });
 
 /** A database whose `versions` queries fail with a transient 503 whenever `failing()` says so. */
@@ -27,12 +47,18 @@ function flaky(database: Database, failing: () => boolean): Database {
       const c = database.container(id);
       if (id !== 'versions') return c;
       const items = new Proxy(c.items, {
-        get: (t, k) => (k === 'query'
-          ? (...args: Parameters<typeof t.query>) => {
-            const it = t.query(...args);
-            return new Proxy(it, { get: (i, m) => (m === 'fetchNext' || m === 'fetchAll' ? () => (failing() ? fail() : Reflect.get(i, m).call(i)) : Reflect.get(i, m)) });
-          }
-          : Reflect.get(t, k)),
+        get: (t, k) =>
+          k === 'query'
+            ? (...args: Parameters<typeof t.query>) => {
+                const it = t.query(...args);
+                return new Proxy(it, {
+                  get: (i, m) =>
+                    m === 'fetchNext' || m === 'fetchAll'
+                      ? () => (failing() ? fail() : Reflect.get(i, m).call(i))
+                      : Reflect.get(i, m),
+                });
+              }
+            : Reflect.get(t, k),
       });
       return new Proxy(c, { get: (t, k) => (k === 'items' ? items : Reflect.get(t, k)) });
     },
@@ -48,9 +74,13 @@ function counted(container: ContainerClient): { artifacts: ContainerClient; entr
     return buffer;
   };
   const artifacts = new Proxy(container, {
-    get: (t, k) => (k === 'getBlobClient'
-      ? (name: string) => new Proxy(t.getBlobClient(name), { get: (b, m) => (m === 'downloadToBuffer' ? () => read(b) : Reflect.get(b, m)) })
-      : Reflect.get(t, k)),
+    get: (t, k) =>
+      k === 'getBlobClient'
+        ? (name: string) =>
+            new Proxy(t.getBlobClient(name), {
+              get: (b, m) => (m === 'downloadToBuffer' ? () => read(b) : Reflect.get(b, m)),
+            })
+        : Reflect.get(t, k),
   });
   return { artifacts, entriesRead: () => n };
 }
@@ -64,7 +94,9 @@ describe('difference reports: computed and read a page at a time', () => {
 
   beforeAll(async () => {
     ({ client, database } = await freshCatalog('diff'));
-    container = BlobServiceClient.fromConnectionString(stackEnv('M365V_STORAGE_CONNECTION_STRING')).getContainerClient(uniqueName('diff'));
+    container = BlobServiceClient.fromConnectionString(stackEnv('M365V_STORAGE_CONNECTION_STRING')).getContainerClient(
+      uniqueName('diff'),
+    );
     await container.create();
     operations = new OperationStore(database);
     s = { versions: new VersionStore(database), operations, artifacts: container, now: () => NOW };
@@ -77,7 +109,8 @@ describe('difference reports: computed and read a page at a time', () => {
     };
     for (let i = 0; i < 1200; i++) await put(i, 1);
     for (let i = 0; i < 300; i++) await put(i, 2, { isRead: true });
-    for (let i = 300; i < 500; i++) await s.versions.apply(VersionStore.deleteRecord(heads.get(i)!, 2) as VersionRecord);
+    for (let i = 300; i < 500; i++)
+      await s.versions.apply(VersionStore.deleteRecord(heads.get(i)!, 2) as VersionRecord);
     for (let i = 500; i < 600; i++) await put(i, 2, { lastModifiedDateTime: 'later' });
     for (let i = 1200; i < 1600; i++) await put(i, 2);
   });
@@ -91,13 +124,23 @@ describe('difference reports: computed and read a page at a time', () => {
     await operations.claim(op, NOW);
     return { accountId: op.accountId, operationId: op.id };
   };
-  const readAll = async (deps: DifferenceServices, ref: DifferenceRef, total: number, size: number): Promise<DifferenceEntry[]> => {
+  const readAll = async (
+    deps: DifferenceServices,
+    ref: DifferenceRef,
+    total: number,
+    size: number,
+  ): Promise<DifferenceEntry[]> => {
     const out: DifferenceEntry[] = [];
-    for (let offset = 0; offset < total; offset += size) out.push(...(await reportPage(deps, ref, total, offset, size)));
+    for (let offset = 0; offset < total; offset += size)
+      out.push(...(await reportPage(deps, ref, total, offset, size)));
     return out;
   };
   const expected = (entries: DifferenceEntry[]): void => {
-    const by = (change: string): string[] => entries.filter((e) => e.change === change).map((e) => e.itemId).sort();
+    const by = (change: string): string[] =>
+      entries
+        .filter((e) => e.change === change)
+        .map((e) => e.itemId)
+        .sort();
     const range = (a: number, b: number): string[] => Array.from({ length: b - a }, (_, i) => `m${a + i}`).sort();
     expect(by('changed')).toEqual(range(0, 300));
     expect(by('removed')).toEqual(range(300, 500));

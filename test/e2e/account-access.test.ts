@@ -98,8 +98,8 @@ describe('per-account grants', () => {
     const backupApp = app.tenant.apps.find((a) => a.displayName === 'm365-vault backup')!;
     const [adele, alex] = app.tenant.users.filter((u) => u.licensed);
     for (const [k, user] of [
-      ['A', adele!],
-      ['B', alex!],
+      ['A', adele],
+      ['B', alex],
     ] as const) {
       const id = (
         await app.admin.call<{ id: string }>('POST', '/api/accounts', {

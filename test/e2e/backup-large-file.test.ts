@@ -20,7 +20,13 @@ describe('backup of a file larger than the resumable threshold (local host + emu
   beforeAll(async () => {
     const catalog = await freshCatalog('largefile');
     ({ client, database } = catalog);
-    app = await startLocalApp({ stack: sharedStack(), cosmosDatabase: catalog.name, taskHub: uniqueName('largefile'), syncTimeBoxSeconds: 5, resumableFileBytes: 5 * MIB });
+    app = await startLocalApp({
+      stack: sharedStack(),
+      cosmosDatabase: catalog.name,
+      taskHub: uniqueName('largefile'),
+      syncTimeBoxSeconds: 5,
+      resumableFileBytes: 5 * MIB,
+    });
   }, 120_000);
   afterAll(async () => {
     await app?.stop();
@@ -29,22 +35,45 @@ describe('backup of a file larger than the resumable threshold (local host + emu
 
   it('stores it, reports success, and downloads it byte for byte', async () => {
     const adele = app.tenant.users.find((u) => u.licensed && u.userPrincipalName.toLowerCase().startsWith('adele'))!;
-    const fileId = (await control<{ id: string }>(app.emulator, 'POST', `drive/${adele.id}/files`, { name: 'Recording.bin', size: SIZE })).body.id;
-    const original = (await control(app.emulator, 'GET', `drive/${adele.id}/files/${encodeURIComponent(fileId)}/content`)).raw;
+    const fileId = (
+      await control<{ id: string }>(app.emulator, 'POST', `drive/${adele.id}/files`, {
+        name: 'Recording.bin',
+        size: SIZE,
+      })
+    ).body.id;
+    const original = (
+      await control(app.emulator, 'GET', `drive/${adele.id}/files/${encodeURIComponent(fileId)}/content`)
+    ).raw;
     expect(original.length).toBe(SIZE);
 
     const backupApp = app.tenant.apps.find((a) => a.displayName === 'm365-vault backup')!;
-    accountId = (await app.admin.call<{ id: string }>('POST', '/api/accounts', { displayName: 'Contoso', tenantId: app.tenant.tenantId, clientId: backupApp.clientId, credential: { type: 'secret', secretName: 'demo-backup' } })).body.id;
-    const job = await app.admin.call<{ id: string }>('POST', `/api/accounts/${accountId}/jobs`, { name: 'Adele', sources: { scope: 'selected', items: [{ kind: 'onedrive', match: adele.userPrincipalName }] } });
+    accountId = (
+      await app.admin.call<{ id: string }>('POST', '/api/accounts', {
+        displayName: 'Contoso',
+        tenantId: app.tenant.tenantId,
+        clientId: backupApp.clientId,
+        credential: { type: 'secret', secretName: 'demo-backup' },
+      })
+    ).body.id;
+    const job = await app.admin.call<{ id: string }>('POST', `/api/accounts/${accountId}/jobs`, {
+      name: 'Adele',
+      sources: { scope: 'selected', items: [{ kind: 'onedrive', match: adele.userPrincipalName }] },
+    });
     expect((await app.admin.runJob(accountId, job.body.id, 300_000)).status).toBe('success');
 
     const driveId = `${accountId}.onedrive.${adele.id}`;
     const [doc] = await new VersionStore(database).versionsAt(driveId, 1, [fileId]);
-    expect(doc?.content && 'blob' in doc.content ? doc.content.blob : undefined).toMatchObject({ size: SIZE, encoding: 'identity' });
+    expect(doc?.content && 'blob' in doc.content ? doc.content.blob : undefined).toMatchObject({
+      size: SIZE,
+      encoding: 'identity',
+    });
     // Named by its tree digest, not by the sha256 of its bytes: it went the resumable way.
     expect(doc?.content && 'blob' in doc.content ? doc.content.blob.sha256 : '').not.toBe(sha(original));
 
-    const r = await app.admin.call('GET', `/api/accounts/${accountId}/protected-items/${encodeURIComponent(driveId)}/recovery-points/1/content?itemId=${encodeURIComponent(fileId)}`);
+    const r = await app.admin.call(
+      'GET',
+      `/api/accounts/${accountId}/protected-items/${encodeURIComponent(driveId)}/recovery-points/1/content?itemId=${encodeURIComponent(fileId)}`,
+    );
     expect(r.status).toBe(200);
     expect(r.raw.length).toBe(SIZE);
     expect(sha(r.raw)).toBe(sha(original));
@@ -53,10 +82,21 @@ describe('backup of a file larger than the resumable threshold (local host + emu
   it('resumes a file whose download a host kill interrupted, downloading at most a few blocks twice', async () => {
     const bigSize = 160 * MIB + 777;
     const diego = app.tenant.users.find((u) => u.licensed && u.userPrincipalName.toLowerCase().startsWith('diego'))!;
-    const fileId = (await control<{ id: string }>(app.emulator, 'POST', `drive/${diego.id}/files`, { name: 'Archive.bin', size: bigSize })).body.id;
-    const original = sha((await control(app.emulator, 'GET', `drive/${diego.id}/files/${encodeURIComponent(fileId)}/content`)).raw);
-    const job = await app.admin.call<{ id: string }>('POST', `/api/accounts/${accountId}/jobs`, { name: 'Diego', sources: { scope: 'selected', items: [{ kind: 'onedrive', match: diego.userPrincipalName }] } });
-    const served = async (): Promise<number> => (await control<{ downloadBytes: number }>(app.emulator, 'GET', 'counters')).body.downloadBytes;
+    const fileId = (
+      await control<{ id: string }>(app.emulator, 'POST', `drive/${diego.id}/files`, {
+        name: 'Archive.bin',
+        size: bigSize,
+      })
+    ).body.id;
+    const original = sha(
+      (await control(app.emulator, 'GET', `drive/${diego.id}/files/${encodeURIComponent(fileId)}/content`)).raw,
+    );
+    const job = await app.admin.call<{ id: string }>('POST', `/api/accounts/${accountId}/jobs`, {
+      name: 'Diego',
+      sources: { scope: 'selected', items: [{ kind: 'onedrive', match: diego.userPrincipalName }] },
+    });
+    const served = async (): Promise<number> =>
+      (await control<{ downloadBytes: number }>(app.emulator, 'GET', 'counters')).body.downloadBytes;
     await control(app.emulator, 'DELETE', 'counters');
     const run = await app.admin.call<{ id: string }>('POST', `/api/accounts/${accountId}/jobs/${job.body.id}/run`);
     expect(run.status).toBe(202);
@@ -69,18 +109,29 @@ describe('backup of a file larger than the resumable threshold (local host + emu
     // What the kill cost (beyond the drive's other files, served too) is bounded by the blocks in flight then.
     const others = await driveBytesBesides(diego.id, fileId);
     const again = (await served()) - bigSize - others;
-    console.log(`[large file] killed mid-download: ${(again / MIB).toFixed(1)} MiB of ${(bigSize / MIB).toFixed(0)} MiB served twice`);
+    console.log(
+      `[large file] killed mid-download: ${(again / MIB).toFixed(1)} MiB of ${(bigSize / MIB).toFixed(0)} MiB served twice`,
+    );
     expect(again).toBeLessThan(4 * 8 * MIB);
 
     const driveId = `${accountId}.onedrive.${diego.id}`;
-    const r = await app.admin.call('GET', `/api/accounts/${accountId}/protected-items/${encodeURIComponent(driveId)}/recovery-points/1/content?itemId=${encodeURIComponent(fileId)}`);
+    const r = await app.admin.call(
+      'GET',
+      `/api/accounts/${accountId}/protected-items/${encodeURIComponent(driveId)}/recovery-points/1/content?itemId=${encodeURIComponent(fileId)}`,
+    );
     expect(r.status).toBe(200);
     expect(sha(r.raw)).toBe(original);
   }, 420_000);
 
   /** Bytes of the user's other files (also served by the backup). */
   async function driveBytesBesides(userId: string, fileId: string): Promise<number> {
-    const items = (await control<Array<{ id: string; folder?: boolean; size?: number }>>(app.emulator, 'GET', `drive/${userId}/items`)).body;
+    const items = (
+      await control<Array<{ id: string; folder?: boolean; size?: number }>>(
+        app.emulator,
+        'GET',
+        `drive/${userId}/items`,
+      )
+    ).body;
     return items.filter((i) => !i.folder && i.id !== fileId).reduce((n, i) => n + (i.size ?? 0), 0);
   }
 });

@@ -48,18 +48,46 @@ describe('large downloads and exports with flat host memory', () => {
   beforeAll(async () => {
     const catalog = await freshCatalog('large');
     client = catalog.client;
-    app = await startLocalApp({ stack: sharedStack(), cosmosDatabase: catalog.name, taskHub: uniqueName('large'), syncTimeBoxSeconds: 5 });
+    app = await startLocalApp({
+      stack: sharedStack(),
+      cosmosDatabase: catalog.name,
+      taskHub: uniqueName('large'),
+      syncTimeBoxSeconds: 5,
+    });
     const adele = app.tenant.users.find((u) => u.licensed)!;
-    fileId = (await control<{ id: string }>(app.emulator, 'POST', `drive/${adele.id}/files`, { name: 'Recording.bin', size: FILE_BYTES })).body.id;
+    fileId = (
+      await control<{ id: string }>(app.emulator, 'POST', `drive/${adele.id}/files`, {
+        name: 'Recording.bin',
+        size: FILE_BYTES,
+      })
+    ).body.id;
     original = await new Promise((resolve, reject) => {
-      https.get(`${app.emulator.url}/_emulator/drive/${adele.id}/files/${encodeURIComponent(fileId)}/content`, { ca: fs.readFileSync(app.emulator.caCertFile) }, (res) => void digest(res).then(resolve, reject)).on('error', reject);
+      https
+        .get(
+          `${app.emulator.url}/_emulator/drive/${adele.id}/files/${encodeURIComponent(fileId)}/content`,
+          { ca: fs.readFileSync(app.emulator.caCertFile) },
+          (res) => void digest(res).then(resolve, reject),
+        )
+        .on('error', reject);
     });
     const backupApp = app.tenant.apps.find((a) => a.displayName === 'm365-vault backup')!;
-    accountId = (await app.admin.call<{ id: string }>('POST', '/api/accounts', { displayName: 'Contoso', tenantId: app.tenant.tenantId, clientId: backupApp.clientId, credential: { type: 'secret', secretName: 'demo-backup' } })).body.id;
-    const job = await app.admin.call<{ id: string }>('POST', `/api/accounts/${accountId}/jobs`, { name: 'Adele', sources: { scope: 'selected', items: [{ kind: 'onedrive', match: adele.userPrincipalName }] } });
+    accountId = (
+      await app.admin.call<{ id: string }>('POST', '/api/accounts', {
+        displayName: 'Contoso',
+        tenantId: app.tenant.tenantId,
+        clientId: backupApp.clientId,
+        credential: { type: 'secret', secretName: 'demo-backup' },
+      })
+    ).body.id;
+    const job = await app.admin.call<{ id: string }>('POST', `/api/accounts/${accountId}/jobs`, {
+      name: 'Adele',
+      sources: { scope: 'selected', items: [{ kind: 'onedrive', match: adele.userPrincipalName }] },
+    });
     expect((await app.admin.runJob(accountId, job.body.id, 300_000)).status).toBe('success');
     base = `/api/accounts/${accountId}/protected-items/${encodeURIComponent(`${accountId}.onedrive.${adele.id}`)}/recovery-points/1`;
-    const folders = (await app.reader.call<{ value: Array<{ id: string; folderId?: string }> }>('GET', `${base}/folders`)).body.value;
+    const folders = (
+      await app.reader.call<{ value: Array<{ id: string; folderId?: string }> }>('GET', `${base}/folders`)
+    ).body.value;
     rootFolder = folders.find((f) => !f.folderId)!.id;
   }, 600_000);
   afterAll(async () => {
@@ -87,7 +115,9 @@ describe('large downloads and exports with flat host memory', () => {
       expect(r.status).toBe(200);
       return digest(r.body!, file);
     });
-    console.log(`[large] streamed export of ${(result.bytes / MIB).toFixed(0)} MiB: host RSS grew ${grewMiB.toFixed(1)} MiB`);
+    console.log(
+      `[large] streamed export of ${(result.bytes / MIB).toFixed(0)} MiB: host RSS grew ${grewMiB.toFixed(1)} MiB`,
+    );
     expect(result.bytes).toBeGreaterThan(FILE_BYTES);
     expect(grewMiB).toBeLessThan(BOUND_MIB);
     expect(execFileSync('unzip', ['-tq', file], { maxBuffer: 16 * MIB }).toString()).toMatch(/No errors detected/);
@@ -98,12 +128,22 @@ describe('large downloads and exports with flat host memory', () => {
   it('exports it to a blob by a job, byte-identical to the streamed zip, behind a read-only link valid one hour', async () => {
     expect((await app.reader.call('POST', `${base}/exports`, { folders: [rootFolder] })).status).toBe(403);
     const { result: done, grewMiB } = await peakRss(hostPid(), async () => {
-      const started = await app.admin.call<{ id: string; status: string }>('POST', `${base}/exports`, { folders: [rootFolder], delivery: 'blob' });
+      const started = await app.admin.call<{ id: string; status: string }>('POST', `${base}/exports`, {
+        folders: [rootFolder],
+        delivery: 'blob',
+      });
       expect(started.status).toBe(202);
       expect(started.headers.get('location')).toBe(`/api/accounts/${accountId}/exports/${started.body.id}`);
-      return app.admin.waitForRun<{ id: string; status: string; summary: { entries: number; bytes: number }; download?: { url: string; expiresAt: string } }>(started, undefined, 300_000);
+      return app.admin.waitForRun<{
+        id: string;
+        status: string;
+        summary: { entries: number; bytes: number };
+        download?: { url: string; expiresAt: string };
+      }>(started, undefined, 300_000);
     });
-    console.log(`[large] blob export of ${(done.summary.bytes / MIB).toFixed(0)} MiB: host RSS grew ${grewMiB.toFixed(1)} MiB`);
+    console.log(
+      `[large] blob export of ${(done.summary.bytes / MIB).toFixed(0)} MiB: host RSS grew ${grewMiB.toFixed(1)} MiB`,
+    );
     expect(grewMiB).toBeLessThan(BOUND_MIB);
     expect(done).toMatchObject({ status: 'completed', summary: { bytes: streamedZip.bytes } });
     const link = new URL(done.download!.url);
@@ -115,15 +155,30 @@ describe('large downloads and exports with flat host memory', () => {
     expect(fetched.status).toBe(200);
     expect(fetched.headers.get('content-disposition')).toMatch(/^attachment; filename=".*\.zip"/);
     expect(await digest(fetched.body!)).toEqual(streamedZip);
-    expect((await fetch(link, { method: 'PUT', headers: { 'x-ms-blob-type': 'BlockBlob' }, body: 'x' })).status).toBe(403);
+    expect((await fetch(link, { method: 'PUT', headers: { 'x-ms-blob-type': 'BlockBlob' }, body: 'x' })).status).toBe(
+      403,
+    );
     const other = new URL(link);
     other.pathname = other.pathname.replace(/export\.zip$/, 'other.zip');
     expect((await fetch(other)).status).toBe(403);
     // Each read mints a fresh link, and says who got it.
-    const again = await app.admin.call<{ download: { url: string } }>('GET', `/api/accounts/${accountId}/exports/${done.id}`);
+    const again = await app.admin.call<{ download: { url: string } }>(
+      'GET',
+      `/api/accounts/${accountId}/exports/${done.id}`,
+    );
     expect(again.body.download.url).not.toBe(done.download!.url);
     expect((await app.reader.call('GET', `/api/accounts/${accountId}/exports/${done.id}`)).status).toBe(403);
-    const audit = (await app.admin.call<{ value: Array<{ action: string; subject: Record<string, unknown> }> }>('GET', `/api/accounts/${accountId}/audit`)).body.value;
-    expect(audit.filter((a) => a.subject.operationId === done.id).map((a) => a.action).sort()).toEqual(['export', 'export.link', 'export.link']);
+    const audit = (
+      await app.admin.call<{ value: Array<{ action: string; subject: Record<string, unknown> }> }>(
+        'GET',
+        `/api/accounts/${accountId}/audit`,
+      )
+    ).body.value;
+    expect(
+      audit
+        .filter((a) => a.subject.operationId === done.id)
+        .map((a) => a.action)
+        .sort(),
+    ).toEqual(['export', 'export.link', 'export.link']);
   });
 });

@@ -11,7 +11,11 @@ import { SYSTEM_KEY_SETTING } from '../../local/host/durable/http-api';
 import { freshCatalog } from '../support/catalog';
 import { sharedStack, stackEnv, uniqueName } from '../support/env';
 
-interface Call { method: string; path: string; body?: unknown }
+interface Call {
+  method: string;
+  path: string;
+  body?: unknown;
+}
 
 describe('no Durable management key reaches an API caller', () => {
   let app: LocalApp;
@@ -26,7 +30,11 @@ describe('no Durable management key reaches an API caller', () => {
     const body = Buffer.from(await r.arrayBuffer());
     const headers = [...r.headers.entries()].map(([k, v]) => `${k}: ${v}`).join('\n');
     const textual = /json|text/.test(r.headers.get('content-type') ?? '') || body.length === 0;
-    seen.push({ call: `${who === 'anonymous' ? 'anonymous' : who === app.admin ? 'admin' : 'reader'} ${call.method} ${call.path}`, status: r.status, text: `${headers}\n${textual ? body.toString('utf8') : body.toString('latin1').includes(key) ? key : ''}` });
+    seen.push({
+      call: `${who === 'anonymous' ? 'anonymous' : who === app.admin ? 'admin' : 'reader'} ${call.method} ${call.path}`,
+      status: r.status,
+      text: `${headers}\n${textual ? body.toString('utf8') : body.toString('latin1').includes(key) ? key : ''}`,
+    });
     return new Response(body.length ? body : null, { status: r.status, headers: r.headers });
   };
 
@@ -44,11 +52,31 @@ describe('no Durable management key reaches an API caller', () => {
 
   it('answers every route of its OpenAPI document without a key or a management URL, and the run route instead', async () => {
     const adele = app.tenant.users.find((u) => u.licensed)!;
-    const bob = app.tenant.users.filter((u) => u.licensed)[1]!;
+    const bob = app.tenant.users.filter((u) => u.licensed)[1];
     const backupApp = app.tenant.apps.find((a) => a.displayName === 'm365-vault backup')!;
-    const account = { displayName: 'Contoso', tenantId: app.tenant.tenantId, clientId: backupApp.clientId, credential: { type: 'secret', secretName: 'demo-backup' } };
-    const accountId = (await (await record(app.admin, { method: 'POST', path: '/api/accounts', body: account })).json() as { id: string }).id;
-    const jobId = (await (await record(app.admin, { method: 'POST', path: `/api/accounts/${accountId}/jobs`, body: { name: 'Adele', sources: { scope: 'selected', items: [{ kind: 'mailbox', match: adele.userPrincipalName }] } } })).json() as { id: string }).id;
+    const account = {
+      displayName: 'Contoso',
+      tenantId: app.tenant.tenantId,
+      clientId: backupApp.clientId,
+      credential: { type: 'secret', secretName: 'demo-backup' },
+    };
+    const accountId = (
+      (await (await record(app.admin, { method: 'POST', path: '/api/accounts', body: account })).json()) as {
+        id: string;
+      }
+    ).id;
+    const jobId = (
+      (await (
+        await record(app.admin, {
+          method: 'POST',
+          path: `/api/accounts/${accountId}/jobs`,
+          body: {
+            name: 'Adele',
+            sources: { scope: 'selected', items: [{ kind: 'mailbox', match: adele.userPrincipalName }] },
+          },
+        })
+      ).json()) as { id: string }
+    ).id;
 
     // Run now: the body is the run and Location its route; a second start while it runs is a 409 naming it.
     const runs: string[] = [];
@@ -58,20 +86,38 @@ describe('no Durable management key reaches an API caller', () => {
       const run = (await started.json()) as Record<string, unknown>;
       expect(Object.keys(run).filter((k) => /Uri$|Url$/i.test(k))).toEqual([]);
       expect(started.headers.get('location')).toBe(`/api/accounts/${accountId}/jobs/${jobId}/runs/${run.id as string}`);
-      expect((await record(app.admin, { method: 'POST', path: `/api/accounts/${accountId}/jobs/${jobId}/run` })).status).toBe(409);
-      expect((await app.admin.waitForRun<{ status: string }>(started.headers.get('location')!, undefined, 120_000)).status).toBe('success');
+      expect(
+        (await record(app.admin, { method: 'POST', path: `/api/accounts/${accountId}/jobs/${jobId}/run` })).status,
+      ).toBe(409);
+      expect(
+        (await app.admin.waitForRun<{ status: string }>(started.headers.get('location')!, undefined, 120_000)).status,
+      ).toBe('success');
       runs.push(run.id as string);
     }
     const itemId = `${accountId}.mailbox.${adele.id}`;
     const point = `/api/accounts/${accountId}/protected-items/${encodeURIComponent(itemId)}/recovery-points/1`;
-    const folders = (await app.reader.call<{ value: Array<{ id: string; wellKnownName?: string }> }>('GET', `${point}/folders`)).body.value;
+    const folders = (
+      await app.reader.call<{ value: Array<{ id: string; wellKnownName?: string }> }>('GET', `${point}/folders`)
+    ).body.value;
     const inbox = folders.find((f) => f.wellKnownName === 'inbox')!.id;
-    const messageId = (await control<Array<{ id: string }>>(app.emulator, 'GET', `mail/${adele.id}/folders/inbox/messages`)).body[0]!.id;
-    const blobEndpoint = /BlobEndpoint=([^;]+)/.exec(stackEnv('M365V_STORAGE_CONNECTION_STRING'))![1]!;
-    const started = async (path: string, body: unknown): Promise<string> => ((await (await record(app.admin, { method: 'POST', path, body })).json()) as { id: string }).id;
-    const restoreId = await started(`/api/accounts/${accountId}/restores`, { protectedItemId: itemId, seq: 1, selection: { items: [messageId] }, target: { type: 'mailbox', user: bob.userPrincipalName } });
+    const messageId = (
+      await control<Array<{ id: string }>>(app.emulator, 'GET', `mail/${adele.id}/folders/inbox/messages`)
+    ).body[0].id;
+    const blobEndpoint = /BlobEndpoint=([^;]+)/.exec(stackEnv('M365V_STORAGE_CONNECTION_STRING'))![1];
+    const started = async (path: string, body: unknown): Promise<string> =>
+      ((await (await record(app.admin, { method: 'POST', path, body })).json()) as { id: string }).id;
+    const restoreId = await started(`/api/accounts/${accountId}/restores`, {
+      protectedItemId: itemId,
+      seq: 1,
+      selection: { items: [messageId] },
+      target: { type: 'mailbox', user: bob.userPrincipalName },
+    });
     await app.admin.waitForRun(`/api/accounts/${accountId}/restores/${restoreId}`, undefined, 120_000);
-    const reportId = await started(`/api/accounts/${accountId}/difference-reports`, { protectedItemId: itemId, fromSeq: 1, toSeq: 2 });
+    const reportId = await started(`/api/accounts/${accountId}/difference-reports`, {
+      protectedItemId: itemId,
+      fromSeq: 1,
+      toSeq: 2,
+    });
     await app.admin.waitForRun(`/api/accounts/${accountId}/difference-reports/${reportId}`, undefined, 120_000);
     const exportId = await started(`${point}/exports`, { folders: [inbox] });
     await app.admin.waitForRun(`/api/accounts/${accountId}/exports/${exportId}`, undefined, 120_000);
@@ -87,57 +133,166 @@ describe('no Durable management key reaches an API caller', () => {
       'POST /accounts': { method: 'POST', path: '/api/accounts', body: { ...account, displayName: 'Contoso again' } },
       'GET /accounts': { method: 'GET', path: '/api/accounts' },
       'GET /accounts/{accountId}': { method: 'GET', path: `/api/accounts/${accountId}` },
-      'POST /accounts/{accountId}/repositories': { method: 'POST', path: `/api/accounts/${accountId}/repositories`, body: { name: 'second', displayName: 'Second', blobEndpoint, container: 'content' } },
+      'POST /accounts/{accountId}/repositories': {
+        method: 'POST',
+        path: `/api/accounts/${accountId}/repositories`,
+        body: { name: 'second', displayName: 'Second', blobEndpoint, container: 'content' },
+      },
       'GET /accounts/{accountId}/repositories': { method: 'GET', path: `/api/accounts/${accountId}/repositories` },
-      'POST /accounts/{accountId}/jobs': { method: 'POST', path: `/api/accounts/${accountId}/jobs`, body: { name: 'Bob', sources: { scope: 'selected', items: [{ kind: 'mailbox', match: bob.userPrincipalName }] } } },
+      'POST /accounts/{accountId}/jobs': {
+        method: 'POST',
+        path: `/api/accounts/${accountId}/jobs`,
+        body: {
+          name: 'Bob',
+          sources: { scope: 'selected', items: [{ kind: 'mailbox', match: bob.userPrincipalName }] },
+        },
+      },
       'GET /accounts/{accountId}/jobs': { method: 'GET', path: `/api/accounts/${accountId}/jobs` },
       'GET /accounts/{accountId}/jobs/{jobId}': { method: 'GET', path: `/api/accounts/${accountId}/jobs/${jobId}` },
-      'POST /accounts/{accountId}/jobs/{jobId}/run': { method: 'POST', path: `/api/accounts/${accountId}/jobs/${jobId}/run` },
-      'GET /accounts/{accountId}/jobs/{jobId}/runs': { method: 'GET', path: `/api/accounts/${accountId}/jobs/${jobId}/runs` },
-      'GET /accounts/{accountId}/jobs/{jobId}/runs/{runId}': { method: 'GET', path: `/api/accounts/${accountId}/jobs/${jobId}/runs/${runs[0]}` },
-      'GET /accounts/{accountId}/protected-items': { method: 'GET', path: `/api/accounts/${accountId}/protected-items` },
-      'GET /accounts/{accountId}/protected-items/{itemId}/recovery-points': { method: 'GET', path: `/api/accounts/${accountId}/protected-items/${encodeURIComponent(itemId)}/recovery-points` },
-      'GET /accounts/{accountId}/protected-items/{itemId}/recovery-points/{seq}/folders': { method: 'GET', path: `${point}/folders` },
-      'GET /accounts/{accountId}/protected-items/{itemId}/recovery-points/{seq}/items': { method: 'GET', path: `${point}/items?folderId=${encodeURIComponent(inbox)}` },
-      'GET /accounts/{accountId}/protected-items/{itemId}/search': { method: 'GET', path: `/api/accounts/${accountId}/protected-items/${encodeURIComponent(itemId)}/search?q=the` },
-      'GET /accounts/{accountId}/protected-items/{itemId}/recovery-points/{seq}/preview': { method: 'GET', path: `${point}/preview?itemId=${encodeURIComponent(messageId)}` },
-      'GET /accounts/{accountId}/protected-items/{itemId}/recovery-points/{seq}/content': { method: 'GET', path: `${point}/content?itemId=${encodeURIComponent(messageId)}` },
-      'POST /accounts/{accountId}/protected-items/{itemId}/recovery-points/{seq}/export': { method: 'POST', path: `${point}/export`, body: { folders: [inbox] } },
-      'POST /accounts/{accountId}/protected-items/{itemId}/recovery-points/{seq}/exports': { method: 'POST', path: `${point}/exports`, body: { items: [messageId], delivery: 'blob' } },
-      'GET /accounts/{accountId}/exports/{exportId}': { method: 'GET', path: `/api/accounts/${accountId}/exports/${exportId}` },
-      'POST /accounts/{accountId}/restores': { method: 'POST', path: `/api/accounts/${accountId}/restores`, body: { protectedItemId: itemId, seq: 1, selection: { items: [messageId] }, target: { type: 'mailbox', user: bob.userPrincipalName } } },
+      'POST /accounts/{accountId}/jobs/{jobId}/run': {
+        method: 'POST',
+        path: `/api/accounts/${accountId}/jobs/${jobId}/run`,
+      },
+      'GET /accounts/{accountId}/jobs/{jobId}/runs': {
+        method: 'GET',
+        path: `/api/accounts/${accountId}/jobs/${jobId}/runs`,
+      },
+      'GET /accounts/{accountId}/jobs/{jobId}/runs/{runId}': {
+        method: 'GET',
+        path: `/api/accounts/${accountId}/jobs/${jobId}/runs/${runs[0]}`,
+      },
+      'GET /accounts/{accountId}/protected-items': {
+        method: 'GET',
+        path: `/api/accounts/${accountId}/protected-items`,
+      },
+      'GET /accounts/{accountId}/protected-items/{itemId}/recovery-points': {
+        method: 'GET',
+        path: `/api/accounts/${accountId}/protected-items/${encodeURIComponent(itemId)}/recovery-points`,
+      },
+      'GET /accounts/{accountId}/protected-items/{itemId}/recovery-points/{seq}/folders': {
+        method: 'GET',
+        path: `${point}/folders`,
+      },
+      'GET /accounts/{accountId}/protected-items/{itemId}/recovery-points/{seq}/items': {
+        method: 'GET',
+        path: `${point}/items?folderId=${encodeURIComponent(inbox)}`,
+      },
+      'GET /accounts/{accountId}/protected-items/{itemId}/search': {
+        method: 'GET',
+        path: `/api/accounts/${accountId}/protected-items/${encodeURIComponent(itemId)}/search?q=the`,
+      },
+      'GET /accounts/{accountId}/protected-items/{itemId}/recovery-points/{seq}/preview': {
+        method: 'GET',
+        path: `${point}/preview?itemId=${encodeURIComponent(messageId)}`,
+      },
+      'GET /accounts/{accountId}/protected-items/{itemId}/recovery-points/{seq}/content': {
+        method: 'GET',
+        path: `${point}/content?itemId=${encodeURIComponent(messageId)}`,
+      },
+      'POST /accounts/{accountId}/protected-items/{itemId}/recovery-points/{seq}/export': {
+        method: 'POST',
+        path: `${point}/export`,
+        body: { folders: [inbox] },
+      },
+      'POST /accounts/{accountId}/protected-items/{itemId}/recovery-points/{seq}/exports': {
+        method: 'POST',
+        path: `${point}/exports`,
+        body: { items: [messageId], delivery: 'blob' },
+      },
+      'GET /accounts/{accountId}/exports/{exportId}': {
+        method: 'GET',
+        path: `/api/accounts/${accountId}/exports/${exportId}`,
+      },
+      'POST /accounts/{accountId}/restores': {
+        method: 'POST',
+        path: `/api/accounts/${accountId}/restores`,
+        body: {
+          protectedItemId: itemId,
+          seq: 1,
+          selection: { items: [messageId] },
+          target: { type: 'mailbox', user: bob.userPrincipalName },
+        },
+      },
       'GET /accounts/{accountId}/restores': { method: 'GET', path: `/api/accounts/${accountId}/restores` },
-      'GET /accounts/{accountId}/restores/{restoreId}': { method: 'GET', path: `/api/accounts/${accountId}/restores/${restoreId}` },
-      'POST /accounts/{accountId}/restores/{restoreId}/cancel': { method: 'POST', path: `/api/accounts/${accountId}/restores/${restoreId}/cancel` },
-      'POST /accounts/{accountId}/difference-reports': { method: 'POST', path: `/api/accounts/${accountId}/difference-reports`, body: { protectedItemId: itemId, fromSeq: 1, toSeq: 2 } },
-      'GET /accounts/{accountId}/difference-reports': { method: 'GET', path: `/api/accounts/${accountId}/difference-reports` },
-      'GET /accounts/{accountId}/difference-reports/{reportId}': { method: 'GET', path: `/api/accounts/${accountId}/difference-reports/${reportId}` },
+      'GET /accounts/{accountId}/restores/{restoreId}': {
+        method: 'GET',
+        path: `/api/accounts/${accountId}/restores/${restoreId}`,
+      },
+      'POST /accounts/{accountId}/restores/{restoreId}/cancel': {
+        method: 'POST',
+        path: `/api/accounts/${accountId}/restores/${restoreId}/cancel`,
+      },
+      'POST /accounts/{accountId}/difference-reports': {
+        method: 'POST',
+        path: `/api/accounts/${accountId}/difference-reports`,
+        body: { protectedItemId: itemId, fromSeq: 1, toSeq: 2 },
+      },
+      'GET /accounts/{accountId}/difference-reports': {
+        method: 'GET',
+        path: `/api/accounts/${accountId}/difference-reports`,
+      },
+      'GET /accounts/{accountId}/difference-reports/{reportId}': {
+        method: 'GET',
+        path: `/api/accounts/${accountId}/difference-reports/${reportId}`,
+      },
       'GET /accounts/{accountId}/audit': { method: 'GET', path: `/api/accounts/${accountId}/audit` },
-      'POST /accounts/{accountId}/retention-runs': { method: 'POST', path: `/api/accounts/${accountId}/retention-runs` },
+      'POST /accounts/{accountId}/retention-runs': {
+        method: 'POST',
+        path: `/api/accounts/${accountId}/retention-runs`,
+      },
       'GET /accounts/{accountId}/retention-runs': { method: 'GET', path: `/api/accounts/${accountId}/retention-runs` },
-      'GET /accounts/{accountId}/retention-runs/{runId}': { method: 'GET', path: `/api/accounts/${accountId}/retention-runs/${retentionId}` },
-      'PUT /accounts/{accountId}/hold': { method: 'PUT', path: `/api/accounts/${accountId}/hold`, body: { reason: 'Case 1' } },
+      'GET /accounts/{accountId}/retention-runs/{runId}': {
+        method: 'GET',
+        path: `/api/accounts/${accountId}/retention-runs/${retentionId}`,
+      },
+      'PUT /accounts/{accountId}/hold': {
+        method: 'PUT',
+        path: `/api/accounts/${accountId}/hold`,
+        body: { reason: 'Case 1' },
+      },
       'DELETE /accounts/{accountId}/hold': { method: 'DELETE', path: `/api/accounts/${accountId}/hold` },
-      'PUT /accounts/{accountId}/protected-items/{itemId}/hold': { method: 'PUT', path: `/api/accounts/${accountId}/protected-items/${encodeURIComponent(itemId)}/hold`, body: { reason: 'Case 2' } },
-      'DELETE /accounts/{accountId}/protected-items/{itemId}/hold': { method: 'DELETE', path: `/api/accounts/${accountId}/protected-items/${encodeURIComponent(itemId)}/hold` },
+      'PUT /accounts/{accountId}/protected-items/{itemId}/hold': {
+        method: 'PUT',
+        path: `/api/accounts/${accountId}/protected-items/${encodeURIComponent(itemId)}/hold`,
+        body: { reason: 'Case 2' },
+      },
+      'DELETE /accounts/{accountId}/protected-items/{itemId}/hold': {
+        method: 'DELETE',
+        path: `/api/accounts/${accountId}/protected-items/${encodeURIComponent(itemId)}/hold`,
+      },
       'GET /accounts/{accountId}/grants': { method: 'GET', path: `/api/accounts/${accountId}/grants` },
-      'PUT /accounts/{accountId}/grants/{principalId}': { method: 'PUT', path: `/api/accounts/${accountId}/grants/${grantee}`, body: { role: 'Reader', principalType: 'user' } },
-      'DELETE /accounts/{accountId}/grants/{principalId}': { method: 'DELETE', path: `/api/accounts/${accountId}/grants/${grantee}` },
+      'PUT /accounts/{accountId}/grants/{principalId}': {
+        method: 'PUT',
+        path: `/api/accounts/${accountId}/grants/${grantee}`,
+        body: { role: 'Reader', principalType: 'user' },
+      },
+      'DELETE /accounts/{accountId}/grants/{principalId}': {
+        method: 'DELETE',
+        path: `/api/accounts/${accountId}/grants/${grantee}`,
+      },
     };
-    const doc = (await app.reader.call<{ paths: Record<string, Record<string, unknown>> }>('GET', '/api/openapi.json')).body;
-    const routes = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p.replace(/^\/api/, '')}`));
+    const doc = (await app.reader.call<{ paths: Record<string, Record<string, unknown>> }>('GET', '/api/openapi.json'))
+      .body;
+    const routes = Object.entries(doc.paths).flatMap(([p, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${p.replace(/^\/api/, '')}`),
+    );
     expect(routes.filter((r) => !good[r])).toEqual([]);
     for (const route of routes) {
-      const call = good[route]!;
+      const call = good[route];
       await record(app.admin, call);
       await record(app.reader, call);
       await record('anonymous', call);
       // Bad input too: an unknown id in every path parameter, and a body that is not JSON.
-      await record(app.admin, { ...call, path: call.path.replace(/\/(jobs|runs|restores|difference-reports|exports)\/[^/?]+/g, '/$1/nosuch') });
+      await record(app.admin, {
+        ...call,
+        path: call.path.replace(/\/(jobs|runs|restores|difference-reports|exports)\/[^/?]+/g, '/$1/nosuch'),
+      });
       if (call.method === 'POST') await record(app.admin, { ...call, body: '{"unterminated": ' });
     }
     expect(seen.length).toBeGreaterThan(routes.length * 4);
-    const leaks = seen.filter((r) => /code=|systemkey|runtime\/webhooks|durabletask/i.test(r.text) || r.text.includes(key));
+    const leaks = seen.filter(
+      (r) => /code=|systemkey|runtime\/webhooks|durabletask/i.test(r.text) || r.text.includes(key),
+    );
     expect(leaks.map((l) => `${l.call} → ${l.status}: ${l.text.slice(0, 300)}`)).toEqual([]);
   }, 600_000);
 
@@ -146,8 +301,10 @@ describe('no Durable management key reaches an API caller', () => {
     expect(instance).toBeDefined();
     const bare = `${app.host.url}/runtime/webhooks/durabletask/instances`;
     expect((await fetch(bare)).status).toBe(401);
-    expect((await fetch(`${bare}/${encodeURIComponent(instance!.instanceId)}`)).status).toBe(401);
-    expect((await fetch(`${bare}/${encodeURIComponent(instance!.instanceId)}/terminate?reason=x`, { method: 'POST' })).status).toBe(401);
+    expect((await fetch(`${bare}/${encodeURIComponent(instance.instanceId)}`)).status).toBe(401);
+    expect(
+      (await fetch(`${bare}/${encodeURIComponent(instance.instanceId)}/terminate?reason=x`, { method: 'POST' })).status,
+    ).toBe(401);
     expect((await fetch(`${bare}?code=guess`)).status).toBe(401);
   });
 });

@@ -16,7 +16,16 @@ let formerMailbox: string;
 beforeAll(async () => {
   bed = await startGraphTestBed({
     seed: 'graph-client-delta',
-    profile: { licensedUsers: 2, sharedMailboxes: 0, formerMailboxUsers: 1, messages: { inbox: 23 }, filesPerDrive: 6, fileBytes: { min: 100, max: 2000 }, attachmentEvery: 0, largeEvery: 0 },
+    profile: {
+      licensedUsers: 2,
+      sharedMailboxes: 0,
+      formerMailboxUsers: 1,
+      messages: { inbox: 23 },
+      filesPerDrive: 6,
+      fileBytes: { min: 100, max: 2000 },
+      attachmentEvery: 0,
+      largeEvery: 0,
+    },
   });
   const users = await bed.users();
   user = users.find((u) => u.licensed)!.id;
@@ -27,7 +36,7 @@ afterAll(() => bed.stop());
 function read(mailbox = user) {
   return { mailbox, operation: 'mail.read' as const, deadline: later() };
 }
-const tokenOf = (h: Record<string, string>): string => h.authorization!.replace(/^Bearer /, '');
+const tokenOf = (h: Record<string, string>): string => h.authorization.replace(/^Bearer /, '');
 
 describe('delta pages', () => {
   it('pages a mail folder at the asked size, following the links verbatim, to a delta link', async () => {
@@ -74,7 +83,10 @@ describe('delta pages', () => {
     await bed.t.control('POST', 'expire-tokens', { userId: user });
     const gone = await client.getPage(page.deltaLink!, files).catch((e: unknown) => e);
     expect(gone).toBeInstanceOf(GraphResyncRequiredError);
-    expect(gone).toMatchObject({ innerCode: 'resyncChangesApplyDifferences', location: `${bed.t.em.graphBaseUrl}/drives/${drive}/root/delta` });
+    expect(gone).toMatchObject({
+      innerCode: 'resyncChangesApplyDifferences',
+      location: `${bed.t.em.graphBaseUrl}/drives/${drive}/root/delta`,
+    });
   });
 });
 
@@ -87,16 +99,25 @@ describe('requests', () => {
     expect(graph).toHaveLength(3);
     expect(graph.every((s) => s.headers['user-agent'] === 'ISV|m365-vault|m365-vault/0.0.0-test')).toBe(true);
     expect(new Set(graph.map((s) => s.headers['client-request-id'])).size).toBe(3);
-    expect(graph.every((s) => /^Bearer ey/.test(s.headers.authorization!))).toBe(true);
+    expect(graph.every((s) => /^Bearer ey/.test(s.headers.authorization))).toBe(true);
   });
 
   it('restore a message from its MIME (base64, text/plain), byte-identical', async () => {
     const client = bed.client();
-    const [original] = (await client.getPage<{ id: string }>(`/users/${user}/mailFolders/inbox/messages?$top=1&$select=id`, read())).value;
-    const mime = await readBody((await client.download(`/users/${user}/messages/${original!.id}/$value`, read())).body);
-    const created = await client.send<{ id: string; parentFolderId: string }>('POST', `/users/${user}/mailFolders/archive/messages`, mime.toString('base64'), { ...read(), operation: 'mail.write', headers: { 'content-type': 'text/plain' } });
-    expect(created.id).not.toBe(original!.id);
-    const restored = await bed.t.fetch(`${bed.t.em.url}/_emulator/mail/${user}/messages/${encodeURIComponent(created.id)}/mime`);
+    const [original] = (
+      await client.getPage<{ id: string }>(`/users/${user}/mailFolders/inbox/messages?$top=1&$select=id`, read())
+    ).value;
+    const mime = await readBody((await client.download(`/users/${user}/messages/${original.id}/$value`, read())).body);
+    const created = await client.send<{ id: string; parentFolderId: string }>(
+      'POST',
+      `/users/${user}/mailFolders/archive/messages`,
+      mime.toString('base64'),
+      { ...read(), operation: 'mail.write', headers: { 'content-type': 'text/plain' } },
+    );
+    expect(created.id).not.toBe(original.id);
+    const restored = await bed.t.fetch(
+      `${bed.t.em.url}/_emulator/mail/${user}/messages/${encodeURIComponent(created.id)}/mime`,
+    );
     expect(restored.headers.get('x-sha256')).toBe(createHash('sha256').update(mime).digest('hex'));
   });
 });
@@ -108,10 +129,16 @@ describe('errors', () => {
     await bed.t.control('PUT', 'access-policy', { appId: clientId, deniedUsers: [user] });
     try {
       const since = bed.sent.length;
-      const e = await client.get(`/users/${user}/mailFolders`, read()).catch((x: unknown) => x) as GraphRequestError;
+      const e = (await client.get(`/users/${user}/mailFolders`, read()).catch((x: unknown) => x)) as GraphRequestError;
       const token = tokenOf(bed.sent.slice(since).find((s) => s.url.includes('/mailFolders'))!.headers);
       expect(e).toBeInstanceOf(GraphRequestError);
-      expect(e).toMatchObject({ status: 403, code: 'ErrorAccessDenied', operation: 'mail.read', requestId: expect.stringMatching(/^[0-9a-f-]{36}$/), clientRequestId: expect.any(String) });
+      expect(e).toMatchObject({
+        status: 403,
+        code: 'ErrorAccessDenied',
+        operation: 'mail.read',
+        requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        clientRequestId: expect.any(String),
+      });
       for (const text of [JSON.stringify(e), e.message, e.stack ?? '', JSON.stringify(bed.logs)]) {
         expect(text).not.toContain(token);
         expect(text).not.toContain(clientSecret);
@@ -128,18 +155,28 @@ describe('errors', () => {
     const readOnly = bed.app('m365-vault read-only backup');
     await bed.t.control('POST', `apps/${readOnly.clientId}/roles`, { revoke: ['Mail.Read'] });
     try {
-      const client = bed.client({ tokens: bed.tokens({ clientSecret: readOnly.clientSecret }, { clientId: readOnly.clientId }) });
+      const client = bed.client({
+        tokens: bed.tokens({ clientSecret: readOnly.clientSecret }, { clientId: readOnly.clientId }),
+      });
       const e = await client.get(`/users/${user}/mailFolders`, read()).catch((x: unknown) => x);
       expect(e).toMatchObject({ status: 403, code: 'ErrorAccessDenied' });
-      expect(alarmFor(e, 'mail.read', { kind: 'mailbox', name: user }, await client.grantedRoles())).toMatchObject({ code: 'graph.permissionMissing', permission: 'Mail.Read' });
+      expect(alarmFor(e, 'mail.read', { kind: 'mailbox', name: user }, await client.grantedRoles())).toMatchObject({
+        code: 'graph.permissionMissing',
+        permission: 'Mail.Read',
+      });
     } finally {
       await bed.t.control('POST', `apps/${readOnly.clientId}/roles`, { grant: ['Mail.Read'] });
     }
   });
 
   it('say when a mailbox is not licensed', async () => {
-    const e = await bed.client().get(`/users/${formerMailbox}/mailFolders`, read(formerMailbox)).catch((x: unknown) => x);
+    const e = await bed
+      .client()
+      .get(`/users/${formerMailbox}/mailFolders`, read(formerMailbox))
+      .catch((x: unknown) => x);
     expect(e).toMatchObject({ status: 404, code: 'MailboxNotEnabledForRESTAPI' });
-    expect(alarmFor(e, 'mail.read', { kind: 'mailbox', name: formerMailbox })).toMatchObject({ code: 'mailbox.notLicensed' });
+    expect(alarmFor(e, 'mail.read', { kind: 'mailbox', name: formerMailbox })).toMatchObject({
+      code: 'mailbox.notLicensed',
+    });
   });
 });

@@ -12,7 +12,18 @@ let user: string;
 let drive: string;
 
 beforeAll(async () => {
-  bed = await startGraphTestBed({ seed: 'graph-client-download', profile: { licensedUsers: 1, sharedMailboxes: 0, messages: { inbox: 2 }, filesPerDrive: 4, fileBytes: { min: 50_000, max: 300_000 }, attachmentEvery: 0, largeEvery: 0 } });
+  bed = await startGraphTestBed({
+    seed: 'graph-client-download',
+    profile: {
+      licensedUsers: 1,
+      sharedMailboxes: 0,
+      messages: { inbox: 2 },
+      filesPerDrive: 4,
+      fileBytes: { min: 50_000, max: 300_000 },
+      attachmentEvery: 0,
+      largeEvery: 0,
+    },
+  });
   user = (await bed.users()).find((u) => u.licensed)!.id;
   drive = (await bed.client().get<{ id: string }>(`/users/${user}/drive`, read())).id;
 });
@@ -22,23 +33,30 @@ function read(deadline = later()) {
   return { mailbox: drive ?? user, operation: 'files.read' as const, deadline };
 }
 const files = async (): Promise<Array<{ id: string; size: number; file?: unknown }>> =>
-  (await bed.client().getPage<{ id: string; size: number; file?: unknown }>(`/drives/${drive}/root/delta`, read())).value.filter((i) => i.file);
-const expectedSha = async (id: string): Promise<string> => (await bed.t.fetch(`${bed.t.em.url}/_emulator/drive/${user}/files/${encodeURIComponent(id)}/content`)).headers.get('x-sha256')!;
+  (
+    await bed.client().getPage<{ id: string; size: number; file?: unknown }>(`/drives/${drive}/root/delta`, read())
+  ).value.filter((i) => i.file);
+const expectedSha = async (id: string): Promise<string> =>
+  (await bed.t.fetch(`${bed.t.em.url}/_emulator/drive/${user}/files/${encodeURIComponent(id)}/content`)).headers.get(
+    'x-sha256',
+  )!;
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 describe('downloads', () => {
   it('follows the 302 to the pre-authenticated URL without the Authorization header', async () => {
     const [file] = await files();
     const since = bed.sent.length;
-    const d = await bed.client().download(`/drives/${drive}/items/${file!.id}/content`, read());
+    const d = await bed.client().download(`/drives/${drive}/items/${file.id}/content`, read());
     const bytes = await readBody(d.body);
     expect(d).toMatchObject({ status: 200, redirected: true });
-    expect(sha(bytes)).toBe(await expectedSha(file!.id));
-    const [toGraph, toDownloadHost] = bed.sent.slice(since).filter((s) => /\/_?content\b/.test(new URL(s.url).pathname));
-    expect(new URL(toGraph!.url).pathname).toMatch(/\/content$/);
-    expect(toGraph!.headers.authorization).toMatch(/^Bearer /);
-    expect(new URL(toDownloadHost!.url).pathname).toMatch(/^\/_content\//);
-    expect(Object.keys(toDownloadHost!.headers).map((h) => h.toLowerCase())).not.toContain('authorization');
+    expect(sha(bytes)).toBe(await expectedSha(file.id));
+    const [toGraph, toDownloadHost] = bed.sent
+      .slice(since)
+      .filter((s) => /\/_?content\b/.test(new URL(s.url).pathname));
+    expect(new URL(toGraph.url).pathname).toMatch(/\/content$/);
+    expect(toGraph.headers.authorization).toMatch(/^Bearer /);
+    expect(new URL(toDownloadHost.url).pathname).toMatch(/^\/_content\//);
+    expect(Object.keys(toDownloadHost.headers).map((h) => h.toLowerCase())).not.toContain('authorization');
     // The pre-authenticated URL is a credential too: it never reaches the log.
     expect(JSON.stringify(bed.logs)).not.toContain('/_content/');
   });
@@ -46,8 +64,11 @@ describe('downloads', () => {
   it('asks the download URL for a byte range', async () => {
     const [, file] = await files();
     const client = bed.client();
-    const whole = await readBody((await client.download(`/drives/${drive}/items/${file!.id}/content`, read())).body);
-    const part = await client.download(`/drives/${drive}/items/${file!.id}/content`, { ...read(), range: { start: 100, end: 1123 } });
+    const whole = await readBody((await client.download(`/drives/${drive}/items/${file.id}/content`, read())).body);
+    const part = await client.download(`/drives/${drive}/items/${file.id}/content`, {
+      ...read(),
+      range: { start: 100, end: 1123 },
+    });
     expect(part.status).toBe(206);
     expect(part.headers['content-range']).toBe(`bytes 100-1123/${whole.length}`);
     expect((await readBody(part.body)).equals(whole.subarray(100, 1124))).toBe(true);
@@ -56,14 +77,16 @@ describe('downloads', () => {
   it('resumes a file from an offset with its ETag, and answers 416 past its end', async () => {
     const [, file] = await files();
     const client = bed.client();
-    const url = `/drives/${drive}/items/${file!.id}/content`;
+    const url = `/drives/${drive}/items/${file.id}/content`;
     const whole = await client.streamFrom(url, read(), 0);
     const bytes = await readBody(whole.body);
     const rest = await client.streamFrom(url, read(), 1000);
     expect((await readBody(rest.body)).equals(bytes.subarray(1000))).toBe(true);
     expect(rest.etag).toBeDefined();
     expect(rest.etag).toBe(whole.etag);
-    await expect(client.download(url, { ...read(), range: { start: bytes.length } })).rejects.toMatchObject({ status: 416 });
+    await expect(client.download(url, { ...read(), range: { start: bytes.length } })).rejects.toMatchObject({
+      status: 416,
+    });
   });
 
   it('streams a 256 MB file with flat memory', async () => {
@@ -73,16 +96,29 @@ describe('downloads', () => {
     global.gc?.();
     const baseline = process.memoryUsage().rss;
     let peak = baseline;
-    const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 20);
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage().rss);
+    }, 20);
     const started = Date.now();
     const d = await bed.client().download(`/drives/${drive}/items/${created.body.id}/content`, read());
     let received = 0;
     const hash = createHash('sha256');
-    await pipeline(d.body, new Writable({ write(chunk: Buffer, _e, done) { received += chunk.length; hash.update(chunk); done(); } }));
+    await pipeline(
+      d.body,
+      new Writable({
+        write(chunk: Buffer, _e, done) {
+          received += chunk.length;
+          hash.update(chunk);
+          done();
+        },
+      }),
+    );
     clearInterval(sampler);
     const seconds = (Date.now() - started) / 1000;
     const grewMb = (peak - baseline) / 1024 / 1024;
-    console.log(`[graph download] ${size / 1024 / 1024} MB in ${seconds.toFixed(2)} s (${(size / 1024 / 1024 / seconds).toFixed(0)} MB/s), RSS grew ${grewMb.toFixed(1)} MB`);
+    console.log(
+      `[graph download] ${size / 1024 / 1024} MB in ${seconds.toFixed(2)} s (${(size / 1024 / 1024 / seconds).toFixed(0)} MB/s), RSS grew ${grewMb.toFixed(1)} MB`,
+    );
     expect(received).toBe(size);
     // RSS also counts garbage not yet collected on both ends of the stream (the emulator serves from this process),
     // which varies with load; a buffered download would grow by the whole file, so half the file is the line.

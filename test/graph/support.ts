@@ -27,7 +27,15 @@ export interface GraphTestBed {
   /** A fresh token provider (its own msal application and cache) for the first tenant. */
   tokens(credential?: Credential, o?: { clientId?: string; tenantId?: string; scope?: string }): TokenProvider;
   client(o?: Partial<GraphClientOptions> & { credential?: Credential }): GraphClient;
-  users(): Promise<Array<{ id: string; userPrincipalName: string; licensed: boolean; mailEnabled: boolean; oneDriveProvisioned: boolean }>>;
+  users(): Promise<
+    Array<{
+      id: string;
+      userPrincipalName: string;
+      licensed: boolean;
+      mailEnabled: boolean;
+      oneDriveProvisioned: boolean;
+    }>
+  >;
   stop(): Promise<void>;
 }
 
@@ -38,24 +46,55 @@ export async function startGraphTestBed(opts: Partial<EmulatorOptions> = {}): Pr
   const sent: Sent[] = [];
   const logs: GraphLogEntry[] = [];
   const transport: Transport = (r: HttpRequest): Promise<IncomingMessage> => {
-    sent.push({ method: r.method, url: r.url, headers: { ...r.headers }, ...(r.body !== undefined ? { body: r.body.toString() } : {}) });
+    sent.push({
+      method: r.method,
+      url: r.url,
+      headers: { ...r.headers },
+      ...(r.body !== undefined ? { body: r.body.toString() } : {}),
+    });
     return inner(r);
   };
   const app: GraphTestBed['app'] = (name = 'm365-vault backup') => {
-    const a = t.em.tenants[0]!.apps.find((x) => x.displayName === name)!;
+    const a = t.em.tenants[0].apps.find((x) => x.displayName === name)!;
     return { clientId: a.clientId, clientSecret: a.clientSecret! };
   };
-  const tokens: GraphTestBed['tokens'] = (credential, o = {}) => new TokenProvider({
-    authorityHost: t.em.authorityHost, tenantId: o.tenantId ?? t.em.tenantId, clientId: o.clientId ?? app().clientId,
-    credential: credential ?? { clientSecret: app().clientSecret }, transport, ...(o.scope ? { scope: o.scope } : {}),
-  });
+  const tokens: GraphTestBed['tokens'] = (credential, o = {}) =>
+    new TokenProvider({
+      authorityHost: t.em.authorityHost,
+      tenantId: o.tenantId ?? t.em.tenantId,
+      clientId: o.clientId ?? app().clientId,
+      credential: credential ?? { clientSecret: app().clientSecret },
+      transport,
+      ...(o.scope ? { scope: o.scope } : {}),
+    });
   return {
-    t, transport, sent, logs, app, tokens,
-    client: (o = {}) => new GraphClient({
-      baseUrl: t.em.graphBaseUrl, transport, userAgent: userAgent('0.0.0-test'), log: (e) => logs.push(e), ...o,
-      tokens: o.tokens ?? tokens(o.credential),
-    }),
-    users: async () => (await t.control<{ users: Array<{ id: string; userPrincipalName: string; licensed: boolean; mailEnabled: boolean; oneDriveProvisioned: boolean }> }>('GET', 'tenant')).body.users,
+    t,
+    transport,
+    sent,
+    logs,
+    app,
+    tokens,
+    client: (o = {}) =>
+      new GraphClient({
+        baseUrl: t.em.graphBaseUrl,
+        transport,
+        userAgent: userAgent('0.0.0-test'),
+        log: (e) => logs.push(e),
+        ...o,
+        tokens: o.tokens ?? tokens(o.credential),
+      }),
+    users: async () =>
+      (
+        await t.control<{
+          users: Array<{
+            id: string;
+            userPrincipalName: string;
+            licensed: boolean;
+            mailEnabled: boolean;
+            oneDriveProvisioned: boolean;
+          }>;
+        }>('GET', 'tenant')
+      ).body.users,
     stop: async () => {
       agent.destroy();
       await t.stop();

@@ -5,23 +5,39 @@ import { fixtureHost, repoRoot, waitFor } from '../support/host-process';
 
 const appDir = path.join(repoRoot, 'test/fixtures/host-app');
 
-interface Status { runtimeStatus: string; output: unknown; customStatus: unknown; input: unknown; instanceId: string }
+interface Status {
+  runtimeStatus: string;
+  output: unknown;
+  customStatus: unknown;
+  input: unknown;
+  instanceId: string;
+}
 
 describe('local Functions host: Durable Functions contracts', () => {
   const fx = fixtureHost(appDir);
 
-  const start = async (name: string, input?: unknown, instanceId?: string): Promise<{ id: string; statusQueryGetUri: string }> => {
-    const r = await fetch(`${fx.host.url}/api/start/${name}${instanceId ? `/${instanceId}` : ''}`, { method: 'POST', ...(input !== undefined ? { body: JSON.stringify(input) } : {}) });
+  const start = async (
+    name: string,
+    input?: unknown,
+    instanceId?: string,
+  ): Promise<{ id: string; statusQueryGetUri: string }> => {
+    const r = await fetch(`${fx.host.url}/api/start/${name}${instanceId ? `/${instanceId}` : ''}`, {
+      method: 'POST',
+      ...(input !== undefined ? { body: JSON.stringify(input) } : {}),
+    });
     expect(r.status).toBe(202);
     return (await r.json()) as { id: string; statusQueryGetUri: string };
   };
   const status = async (uri: string): Promise<Status> => (await (await fetch(uri)).json()) as Status;
   const finished = (uri: string, timeoutMs = 30_000): Promise<Status> =>
-    waitFor(async () => {
-      const s = await status(uri);
-      return ['Running', 'Pending', 'Suspended', 'ContinuedAsNew'].includes(s.runtimeStatus) ? undefined : s;
-    }, timeoutMs, `orchestration at ${uri}`);
-
+    waitFor(
+      async () => {
+        const s = await status(uri);
+        return ['Running', 'Pending', 'Suspended', 'ContinuedAsNew'].includes(s.runtimeStatus) ? undefined : s;
+      },
+      timeoutMs,
+      `orchestration at ${uri}`,
+    );
 
   it('fans out to 1,000 activities and fans in their results', async () => {
     const { statusQueryGetUri } = await start('fanOut', 1000);
@@ -41,7 +57,10 @@ describe('local Functions host: Durable Functions contracts', () => {
   it('fails the call once retries are exhausted', async () => {
     const { statusQueryGetUri } = await start('retrying', { key: 'never', failures: 99, attempts: 3 });
     const s = await finished(statusQueryGetUri);
-    expect(s.output).toMatchObject({ ok: false, error: expect.stringContaining("Activity function 'flaky' failed: attempt 3 failed") });
+    expect(s.output).toMatchObject({
+      ok: false,
+      error: expect.stringContaining("Activity function 'flaky' failed: attempt 3 failed"),
+    });
     expect(fs.readFileSync(path.join(fx.fixtureDir, 'flaky-never'), 'utf8').trim().split('\n')).toHaveLength(3);
   });
 
@@ -76,7 +95,10 @@ describe('local Functions host: Durable Functions contracts', () => {
     });
     expect(waiting.runtimeStatus).toBe('Running');
     expect((await (await fetch(`${fx.host.url}/api/client/running`)).json()) as string[]).toContain(id);
-    expect((await fetch(`${fx.host.url}/api/client/raise/${id}`, { method: 'POST', body: JSON.stringify({ by: 'ops' }) })).status).toBe(202);
+    expect(
+      (await fetch(`${fx.host.url}/api/client/raise/${id}`, { method: 'POST', body: JSON.stringify({ by: 'ops' }) }))
+        .status,
+    ).toBe(202);
     const done = await fetch(`${fx.host.url}/api/client/wait/${id}`);
     expect(done.status).toBe(200);
     expect(await done.json()).toBe('approved by ops');
@@ -92,7 +114,9 @@ describe('local Functions host: Durable Functions contracts', () => {
     expect((await fetch(`${fx.host.url}/api/client/terminate/${id}`, { method: 'POST' })).status).toBe(202);
     const s = await finished(statusQueryGetUri);
     expect(s).toMatchObject({ runtimeStatus: 'Terminated', output: 'stopped by test' });
-    expect(await (await fetch(`${fx.host.url}/api/client/purge/${id}`, { method: 'POST' })).json()).toEqual({ instancesDeleted: 1 });
+    expect(await (await fetch(`${fx.host.url}/api/client/purge/${id}`, { method: 'POST' })).json()).toEqual({
+      instancesDeleted: 1,
+    });
     expect((await fetch(statusQueryGetUri)).status).toBe(404);
   });
 
@@ -103,7 +127,8 @@ describe('local Functions host: Durable Functions contracts', () => {
       const text = await (await fetch(`${fx.host.url}/api/client/status/${id}`)).text();
       return text ? (JSON.parse(text) as Status) : undefined; // not created yet
     };
-    const waiting = (id: string) => waitFor(async () => ((await statusOf(id))?.customStatus === 'waiting' ? true : undefined));
+    const waiting = (id: string) =>
+      waitFor(async () => ((await statusOf(id))?.customStatus === 'waiting' ? true : undefined));
     await start('waitingParent', { child: oldChild }, parent);
     await waiting(oldChild);
     // Durable does not terminate sub-orchestrations with their parent: the old child runs on.
@@ -111,10 +136,27 @@ describe('local Functions host: Durable Functions contracts', () => {
     await waitFor(async () => (await statusOf(parent))?.runtimeStatus === 'Terminated' || undefined);
     const { statusQueryGetUri } = await start('waitingParent', { child: newChild }, parent);
     await waiting(newChild);
-    expect((await fetch(`${fx.host.url}/api/client/raise/${oldChild}`, { method: 'POST', body: JSON.stringify({ by: 'the old run' }) })).status).toBe(202);
+    expect(
+      (
+        await fetch(`${fx.host.url}/api/client/raise/${oldChild}`, {
+          method: 'POST',
+          body: JSON.stringify({ by: 'the old run' }),
+        })
+      ).status,
+    ).toBe(202);
     await waitFor(async () => (await statusOf(oldChild))?.runtimeStatus === 'Completed' || undefined);
-    expect((await fetch(`${fx.host.url}/api/client/raise/${newChild}`, { method: 'POST', body: JSON.stringify({ by: 'the new run' }) })).status).toBe(202);
-    expect(await finished(statusQueryGetUri)).toMatchObject({ runtimeStatus: 'Completed', output: 'approved by the new run' });
+    expect(
+      (
+        await fetch(`${fx.host.url}/api/client/raise/${newChild}`, {
+          method: 'POST',
+          body: JSON.stringify({ by: 'the new run' }),
+        })
+      ).status,
+    ).toBe(202);
+    expect(await finished(statusQueryGetUri)).toMatchObject({
+      runtimeStatus: 'Completed',
+      output: 'approved by the new run',
+    });
   });
 
   it('guards its Durable HTTP API with the system key, as Azure does, and serves the rpc API only off the public port', async () => {
@@ -125,15 +167,20 @@ describe('local Functions host: Durable Functions contracts', () => {
     expect((await fetch(statusQueryGetUri)).status).toBe(202);
     const bare = `${fx.host.url}/runtime/webhooks/durabletask`;
     const refused = [
-      fetch(`${bare}/instances`), fetch(`${bare}/instances/${id}`), fetch(`${bare}/instances/${id}?code=wrong`),
-      fetch(`${bare}/instances/${id}?code=${key.slice(1)}`), fetch(`${bare}/instances/${id}/terminate?reason=x`, { method: 'POST' }),
-      fetch(`${bare}/instances/${id}/raiseEvent/approve`, { method: 'POST', body: '{}' }), fetch(`${bare}/instances/${id}`, { method: 'DELETE' }),
-      fetch(`${bare}/orchestrators/approval`, { method: 'POST' }), fetch(`${bare}/instances/${id}`, { headers: { 'x-functions-key': 'wrong' } }),
+      fetch(`${bare}/instances`),
+      fetch(`${bare}/instances/${id}`),
+      fetch(`${bare}/instances/${id}?code=wrong`),
+      fetch(`${bare}/instances/${id}?code=${key.slice(1)}`),
+      fetch(`${bare}/instances/${id}/terminate?reason=x`, { method: 'POST' }),
+      fetch(`${bare}/instances/${id}/raiseEvent/approve`, { method: 'POST', body: '{}' }),
+      fetch(`${bare}/instances/${id}`, { method: 'DELETE' }),
+      fetch(`${bare}/orchestrators/approval`, { method: 'POST' }),
+      fetch(`${bare}/instances/${id}`, { headers: { 'x-functions-key': 'wrong' } }),
     ];
     expect((await Promise.all(refused)).map((r) => r.status)).toEqual(refused.map(() => 401));
     expect((await fetch(`${bare}/instances/${id}`, { headers: { 'x-functions-key': key } })).status).toBe(202);
     // Nothing reached the instance: it still waits.
-    expect(((await status(statusQueryGetUri)) as Status).runtimeStatus).toBe('Running');
+    expect((await status(statusQueryGetUri)).runtimeStatus).toBe('Running');
     // The worker's channel (rpcBaseUrl) is not on the public port, so it cannot bypass the key.
     expect((await fetch(`${fx.host.url}/durabletask/instances/${id}`)).status).toBe(404);
     await fetch(`${fx.host.url}/api/client/terminate/${id}`, { method: 'POST' });
@@ -155,14 +202,20 @@ describe('local Functions host: Durable Functions contracts', () => {
       if (r.status === 409) expect((await fetch(fx.webhook(`instances/${id}`))).status).toBe(202);
       return r.status;
     };
-    const statuses = (await Promise.all([fetch(url, { method: 'POST' }).then(lose), fetch(url, { method: 'POST' }).then(lose)])).sort();
+    const statuses = (
+      await Promise.all([fetch(url, { method: 'POST' }).then(lose), fetch(url, { method: 'POST' }).then(lose)])
+    ).sort();
     expect(statuses).toEqual([202, 409]);
     await fetch(`${fx.host.url}/api/client/terminate/${id}`, { method: 'POST' });
   });
 
   it('fails an orchestration that changes its actions on replay, naming it, the position and both actions', async () => {
     const { id, statusQueryGetUri } = await start('shifty');
-    await waitFor(async () => (fs.existsSync(path.join(fx.fixtureDir, 'flip')) ? true : (fs.writeFileSync(path.join(fx.fixtureDir, 'flip'), ''), true)));
+    await waitFor(async () =>
+      fs.existsSync(path.join(fx.fixtureDir, 'flip'))
+        ? true
+        : (fs.writeFileSync(path.join(fx.fixtureDir, 'flip'), ''), true),
+    );
     const s = await finished(statusQueryGetUri);
     expect(s.runtimeStatus).toBe('Failed');
     expect(String(s.output)).toMatch(/Non-deterministic/);

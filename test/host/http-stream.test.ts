@@ -29,14 +29,20 @@ describe('local Functions host: buffered HTTP (no enableHttpStream)', () => {
   });
 
   it('passes route parameters only in request.params', async () => {
-    const r = await fetch(`${fx.host.url}/api/items/7/a?x=1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'n' }) });
+    const r = await fetch(`${fx.host.url}/api/items/7/a?x=1`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'n' }),
+    });
     expect(((await r.json()) as { params: unknown }).params).toEqual({ id: '7', rest: 'a' });
   });
 
   it('refuses a response body over M365V_HOST_MAX_BUFFERED_BODY_BYTES with a 500 that names the setting', async () => {
     const r = await fetch(`${fx.host.url}/api/big?bytes=${MIB + 1}`);
     expect(r.status).toBe(500);
-    expect(fx.host.lines.join('\n')).toMatch(/response body is 1048577 bytes, over the local host's limit of 1048576 \(M365V_HOST_MAX_BUFFERED_BODY_BYTES\).*enableHttpStream/);
+    expect(fx.host.lines.join('\n')).toMatch(
+      /response body is 1048577 bytes, over the local host's limit of 1048576 \(M365V_HOST_MAX_BUFFERED_BODY_BYTES\).*enableHttpStream/,
+    );
     expect((await fetch(`${fx.host.url}/api/big?bytes=${MIB}`)).status).toBe(200);
   });
 
@@ -44,9 +50,18 @@ describe('local Functions host: buffered HTTP (no enableHttpStream)', () => {
     expect((await fetch(`${fx.host.url}/api/count`, { method: 'POST', body: Buffer.alloc(MIB) })).status).toBe(200);
     expect((await fetch(`${fx.host.url}/api/count`, { method: 'POST', body: Buffer.alloc(MIB + 1) })).status).toBe(413);
     // Chunked (no content-length): refused once the bytes read pass the bound.
-    const chunked = new ReadableStream({ start(c) { for (let i = 0; i < 5; i++) c.enqueue(new Uint8Array(MIB)); c.close(); } });
-    expect((await fetch(`${fx.host.url}/api/count`, { method: 'POST', body: chunked, duplex: 'half' } as RequestInit)).status).toBe(413);
-    expect(fx.host.lines.join('\n')).toContain('M365V_HOST_MAX_BUFFERED_BODY_BYTES: without app.setup({ enableHttpStream: true }) it would reach the worker whole');
+    const chunked = new ReadableStream({
+      start(c) {
+        for (let i = 0; i < 5; i++) c.enqueue(new Uint8Array(MIB));
+        c.close();
+      },
+    });
+    expect((await fetch(`${fx.host.url}/api/count`, { method: 'POST', body: chunked, duplex: 'half' })).status).toBe(
+      413,
+    );
+    expect(fx.host.lines.join('\n')).toContain(
+      'M365V_HOST_MAX_BUFFERED_BODY_BYTES: without app.setup({ enableHttpStream: true }) it would reach the worker whole',
+    );
   });
 });
 
@@ -58,7 +73,7 @@ describe('local Functions host: streamed HTTP (enableHttpStream)', () => {
     const r = await fetch(`${fx.host.url}/api/gated/g1`);
     const reader = r.body!.getReader();
     const first = await reader.read();
-    expect(Buffer.from(first.value!).toString()).toBe('first');
+    expect(Buffer.from(first.value).toString()).toBe('first');
     fs.writeFileSync(path.join(fx.fixtureDir, 'release-g1'), '');
     let rest = '';
     for (let c = await reader.read(); !c.done; c = await reader.read()) rest += Buffer.from(c.value).toString();
@@ -66,20 +81,37 @@ describe('local Functions host: streamed HTTP (enableHttpStream)', () => {
   });
 
   it('passes params, query, headers, body, status and cookies through the proxy; request.params holds the binding data, as in Azure', async () => {
-    const r = await fetch(`${fx.host.url}/api/items/42/a/b%20c?x=1&y=two&code=secret`, { method: 'POST', headers: { 'x-test': 'hello' }, body: 'payload' });
+    const r = await fetch(`${fx.host.url}/api/items/42/a/b%20c?x=1&y=two&code=secret`, {
+      method: 'POST',
+      headers: { 'x-test': 'hello' },
+      body: 'payload',
+    });
     expect(r.status).toBe(201);
     expect(r.headers.get('x-echo')).toBe('hello');
     expect(r.headers.get('set-cookie')).toBe('session=abc; Path=/; HttpOnly');
     // Query parameters (but `code`) join the route's; a JSON body's top-level strings would too.
-    expect(await r.json()).toEqual({ method: 'POST', params: { id: '42', rest: 'a/b c', x: '1', y: 'two' }, query: { x: '1', y: 'two', code: 'secret' }, body: 'payload' });
-    const json = await fetch(`${fx.host.url}/api/items/7/a`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'body', name: 'n', n: 5 }) });
+    expect(await r.json()).toEqual({
+      method: 'POST',
+      params: { id: '42', rest: 'a/b c', x: '1', y: 'two' },
+      query: { x: '1', y: 'two', code: 'secret' },
+      body: 'payload',
+    });
+    const json = await fetch(`${fx.host.url}/api/items/7/a`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'body', name: 'n', n: 5 }),
+    });
     expect(((await json.json()) as { params: unknown }).params).toEqual({ id: '7', rest: 'a', name: 'n' });
-    expect(Buffer.from(await (await fetch(`${fx.host.url}/api/binary`)).arrayBuffer())).toEqual(Buffer.from([0, 1, 2, 255]));
+    expect(Buffer.from(await (await fetch(`${fx.host.url}/api/binary`)).arrayBuffer())).toEqual(
+      Buffer.from([0, 1, 2, 255]),
+    );
   });
 
   it('streams a paced response far over the buffered bound with flat host memory', async () => {
     const size = 512 * MIB;
-    const { result, grewMiB } = await peakRss(fx.host.child.pid!, async () => drain(await fetch(`${fx.host.url}/api/big?bytes=${size}&paced=1`)));
+    const { result, grewMiB } = await peakRss(fx.host.child.pid!, async () =>
+      drain(await fetch(`${fx.host.url}/api/big?bytes=${size}&paced=1`)),
+    );
     console.log(`[host stream] ${size / MIB} MiB paced response: host RSS grew ${grewMiB.toFixed(1)} MiB`);
     expect(result).toBe(size);
     // Holding the body would take 512 MiB; garbage between collections stays far below.
@@ -93,7 +125,11 @@ describe('local Functions host: streamed HTTP (enableHttpStream)', () => {
     await r.body!.getReader().read();
     aborted.abort();
     const ended = path.join(fx.fixtureDir, 'ended-gone');
-    const produced = await waitFor(async () => (fs.existsSync(ended) ? Number(fs.readFileSync(ended, 'utf8')) : undefined), 30_000, 'the body to stop');
+    const produced = await waitFor(
+      async () => (fs.existsSync(ended) ? Number(fs.readFileSync(ended, 'utf8')) : undefined),
+      30_000,
+      'the body to stop',
+    );
     expect(produced).toBeLessThan(size);
   });
 
@@ -101,7 +137,9 @@ describe('local Functions host: streamed HTTP (enableHttpStream)', () => {
     // The product paces its bodies (functions/http/paced-body.ts) because of this. If this fails, a newer
     // @azure/functions waits for 'drain' itself, and the pacing can go.
     const size = 256 * MIB;
-    const { result, grewMiB } = await peakRss(fx.host.child.pid!, async () => drain(await fetch(`${fx.host.url}/api/big?bytes=${size}`)));
+    const { result, grewMiB } = await peakRss(fx.host.child.pid!, async () =>
+      drain(await fetch(`${fx.host.url}/api/big?bytes=${size}`)),
+    );
     console.log(`[host stream] ${size / MIB} MiB unpaced response: host RSS grew ${grewMiB.toFixed(1)} MiB`);
     expect(result).toBe(size);
     expect(grewMiB).toBeGreaterThan(size / MIB / 2);
@@ -110,6 +148,8 @@ describe('local Functions host: streamed HTTP (enableHttpStream)', () => {
   it('takes request bodies over the buffered bound, but not over FUNCTIONS_REQUEST_BODY_SIZE_LIMIT', async () => {
     const ok = await fetch(`${fx.host.url}/api/count`, { method: 'POST', body: Buffer.alloc(3 * MIB) });
     expect(await ok.json()).toEqual({ bytes: 3 * MIB });
-    expect((await fetch(`${fx.host.url}/api/count`, { method: 'POST', body: Buffer.alloc(4 * MIB + 1) })).status).toBe(413);
+    expect((await fetch(`${fx.host.url}/api/count`, { method: 'POST', body: Buffer.alloc(4 * MIB + 1) })).status).toBe(
+      413,
+    );
   });
 });

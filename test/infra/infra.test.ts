@@ -12,24 +12,30 @@ const all = bicepFiles.map(read).join('\n');
 describe('infrastructure templates (structural checks; no Bicep compiler runs here)', () => {
   it('references only modules that exist', () => {
     for (const f of bicepFiles) {
-      for (const m of read(f).matchAll(/^module \w+ '([^']+)'/gm)) expect(fs.existsSync(path.join(infra, path.dirname(f), m[1]!))).toBe(true);
+      for (const m of read(f).matchAll(/^module \w+ '([^']+)'/gm))
+        expect(fs.existsSync(path.join(infra, path.dirname(f), m[1]))).toBe(true);
     }
   });
 
   it('declares every parameter main.parameters.json sets, and passes every required module parameter', () => {
     const declared = new Set([...read('main.bicep').matchAll(/^param (\w+)/gm)].map((m) => m[1]));
-    const given = Object.keys((JSON.parse(read('main.parameters.json')) as { parameters: Record<string, unknown> }).parameters);
+    const given = Object.keys(
+      (JSON.parse(read('main.parameters.json')) as { parameters: Record<string, unknown> }).parameters,
+    );
     expect(given.filter((p) => !declared.has(p))).toEqual([]);
     const main = read('main.bicep');
     for (const m of main.matchAll(/^module (\w+) '([^']+)' = \{[\s\S]*?\n\}/gm)) {
       const body = m[0];
-      const required = [...read(m[2]!).matchAll(/^param (\w+) [\w.]+(?! =)\s*$/gm)].map((p) => p[1]!);
-      for (const p of required) expect({ module: m[1], param: p, passed: new RegExp(`\\b${p}:`).test(body) }).toMatchObject({ passed: true });
+      const required = [...read(m[2]).matchAll(/^param (\w+) [\w.]+(?! =)\s*$/gm)].map((p) => p[1]);
+      for (const p of required)
+        expect({ module: m[1], param: p, passed: new RegExp(`\\b${p}:`).test(body) }).toMatchObject({ passed: true });
     }
   });
 
   it('uses no keys, connection strings or local auth anywhere', () => {
-    expect(all).not.toMatch(/listKeys\(|listConnectionStrings\(|AccountKey=|DefaultEndpointsProtocol|primaryMasterKey/i);
+    expect(all).not.toMatch(
+      /listKeys\(|listConnectionStrings\(|AccountKey=|DefaultEndpointsProtocol|primaryMasterKey/i,
+    );
     expect(read('modules/storage.bicep')).toMatch(/allowSharedKeyAccess: false/);
     expect(read('modules/cosmos.bicep')).toMatch(/disableLocalAuth: true/);
     expect(read('modules/monitoring.bicep')).toMatch(/DisableLocalAuth: true/);
@@ -37,10 +43,27 @@ describe('infrastructure templates (structural checks; no Bicep compiler runs he
   });
 
   it('sets every setting the product reads in Azure', () => {
-    const needed = ['M365V_STORAGE_ACCOUNT_URL', 'M365V_COSMOS_ENDPOINT', 'M365V_COSMOS_DATABASE', 'M365V_KEYVAULT_URL', 'M365V_GRAPH_BASE_URL', 'M365V_AUTHORITY_HOST', 'M365V_API_TENANT_ID', 'M365V_API_AUDIENCE', 'AZURE_CLIENT_ID', 'TASKHUB_NAME', 'AzureWebJobsStorage__accountName', 'AzureWebJobsStorage__credential', 'APPLICATIONINSIGHTS_CONNECTION_STRING'];
-    for (const s of needed) expect({ setting: s, set: new RegExp(`\\b${s}:`).test(all) }).toEqual({ setting: s, set: true });
+    const needed = [
+      'M365V_STORAGE_ACCOUNT_URL',
+      'M365V_COSMOS_ENDPOINT',
+      'M365V_COSMOS_DATABASE',
+      'M365V_KEYVAULT_URL',
+      'M365V_GRAPH_BASE_URL',
+      'M365V_AUTHORITY_HOST',
+      'M365V_API_TENANT_ID',
+      'M365V_API_AUDIENCE',
+      'AZURE_CLIENT_ID',
+      'TASKHUB_NAME',
+      'AzureWebJobsStorage__accountName',
+      'AzureWebJobsStorage__credential',
+      'APPLICATIONINSIGHTS_CONNECTION_STRING',
+    ];
+    for (const s of needed)
+      expect({ setting: s, set: new RegExp(`\\b${s}:`).test(all) }).toEqual({ setting: s, set: true });
     // Keys exist only for the local emulators: Azure must not be configured with them.
-    const emulatorOnly = Object.keys(settingsSchema.shape).filter((k) => /_KEY$|CONNECTION_STRING|CA_CERT|LOCAL_SECRETS/.test(k));
+    const emulatorOnly = Object.keys(settingsSchema.shape).filter((k) =>
+      /_KEY$|CONNECTION_STRING|CA_CERT|LOCAL_SECRETS/.test(k),
+    );
     for (const s of emulatorOnly) expect(all).not.toContain(`${s}:`);
   });
 
@@ -54,7 +77,9 @@ describe('infrastructure templates (structural checks; no Bicep compiler runs he
     // Storage Blob Delegator (generateUserDelegationKey) and Data Contributor (read the blob the link names), both
     // at the storage account: the key is an account-level action.
     expect(rbac).toContain("blobDelegator: 'db58b8e5-c6ad-4a2a-8342-4190687cbf4a'");
-    expect(rbac).toMatch(/resource backupRoles [^\n]*\[roles\.blobDataContributor, roles\.blobDelegator\][\s\S]*?scope: backupStorage\n/);
+    expect(rbac).toMatch(
+      /resource backupRoles [^\n]*\[roles\.blobDataContributor, roles\.blobDelegator\][\s\S]*?scope: backupStorage\n/,
+    );
   });
 
   it('declares the function app service for azd', () => {

@@ -8,8 +8,19 @@ describe('$batch', () => {
   let user: string;
 
   beforeAll(async () => {
-    t = await startTestEmulator({ seed: 'batch', profile: { licensedUsers: 2, sharedMailboxes: 0, messages: { inbox: 6 }, filesPerDrive: 0, fileBytes: { min: 0, max: 0 }, attachmentEvery: 0, largeEvery: 0 } });
-    user = t.em.tenant().directory.correspondents()[0]!.id;
+    t = await startTestEmulator({
+      seed: 'batch',
+      profile: {
+        licensedUsers: 2,
+        sharedMailboxes: 0,
+        messages: { inbox: 6 },
+        filesPerDrive: 0,
+        fileBytes: { min: 0, max: 0 },
+        attachmentEvery: 0,
+        largeEvery: 0,
+      },
+    });
+    user = t.em.tenant().directory.correspondents()[0].id;
   });
   afterAll(() => t?.stop());
 
@@ -22,21 +33,36 @@ describe('$batch', () => {
     expect((await json(many)).error.code).toBe('BadRequest');
     const dup = await post({ requests: [get('a', '/users'), get('A', '/groups')] });
     expect(dup.status).toBe(400);
-    expect((await post({ requests: Array.from({ length: 20 }, (_, i) => get(String(i + 1), '/users?$top=1')) })).status).toBe(200);
+    expect(
+      (await post({ requests: Array.from({ length: 20 }, (_, i) => get(String(i + 1), '/users?$top=1')) })).status,
+    ).toBe(200);
   });
 
   it('gives each item its own status and headers: a throttled one 429 with Retry-After, a dependent of a failure 424; matched by id', async () => {
-    const messages = (await json(await t.graph('GET', `/users/${user}/mailFolders/inbox/messages?$select=subject`))).value as Array<{ id: string; subject: string }>;
+    const messages = (await json(await t.graph('GET', `/users/${user}/mailFolders/inbox/messages?$select=subject`)))
+      .value as Array<{ id: string; subject: string }>;
     // The next read of this message's MIME is throttled, as Exchange would under load.
-    await t.control('POST', 'faults/rules', { status: 429, path: '/users/{userId}/messages/{messageId}/$value', times: 1, retryAfterSeconds: 7 });
+    await t.control('POST', 'faults/rules', {
+      status: 429,
+      path: '/users/{userId}/messages/{messageId}/$value',
+      times: 1,
+      retryAfterSeconds: 7,
+    });
     // The SDK only builds fully parallel or "all depend on the first" batches, as the docs advise: two batches.
     const parallel = new BatchRequestContent([
-      { id: 'mime', request: new Request(`${t.em.graphBaseUrl}/users/${user}/messages/${messages[1]!.id}/$value`) },
-      { id: 'ok', request: new Request(`${t.em.graphBaseUrl}/users/${user}/messages/${messages[2]!.id}?$select=subject`) },
+      { id: 'mime', request: new Request(`${t.em.graphBaseUrl}/users/${user}/messages/${messages[1].id}/$value`) },
+      {
+        id: 'ok',
+        request: new Request(`${t.em.graphBaseUrl}/users/${user}/messages/${messages[2].id}?$select=subject`),
+      },
     ]);
     const chained = new BatchRequestContent([
       { id: 'missing', request: new Request(`${t.em.graphBaseUrl}/users/${user}/messages/AAMkAGI2TG93AAA=`) },
-      { id: 'dependent', request: new Request(`${t.em.graphBaseUrl}/users/${user}/messages/${messages[0]!.id}`), dependsOn: ['missing'] },
+      {
+        id: 'dependent',
+        request: new Request(`${t.em.graphBaseUrl}/users/${user}/messages/${messages[0].id}`),
+        dependsOn: ['missing'],
+      },
     ]);
     const client = t.client();
     const first = new BatchResponseContent(await client.api('/$batch').post(await parallel.getContent()));
@@ -46,7 +72,7 @@ describe('$batch', () => {
     expect(((await throttled.json()) as any).error.code).toBe('TooManyRequests');
     const fine = first.getResponseById('ok');
     expect(fine.status).toBe(200);
-    expect(((await fine.json()) as any).subject).toBe(messages[2]!.subject);
+    expect(((await fine.json()) as any).subject).toBe(messages[2].subject);
     const raw = (await client.api('/$batch').post(await chained.getContent())) as { responses: Array<{ id: string }> };
     const second = new BatchResponseContent(raw);
     const missing = second.getResponseById('missing');
@@ -60,27 +86,42 @@ describe('$batch', () => {
 
   it('returns binary bodies base64-encoded and runs a dependsOn chain in order', async () => {
     await t.control('DELETE', 'faults');
-    const messages = (await json(await t.graph('GET', `/users/${user}/mailFolders/inbox/messages?$select=id`))).value as Array<{ id: string }>;
+    const messages = (await json(await t.graph('GET', `/users/${user}/mailFolders/inbox/messages?$select=id`)))
+      .value as Array<{ id: string }>;
     const res = await post({
       requests: [
-        { id: '1', method: 'PATCH', url: `/users/${user}/messages/${messages[3]!.id}`, headers: { 'Content-Type': 'application/json' }, body: { categories: ['Batch'] } },
-        get('2', `/users/${user}/messages/${messages[3]!.id}?$select=categories`, { dependsOn: ['1'] }),
-        get('3', `/users/${user}/messages/${messages[3]!.id}/$value`),
+        {
+          id: '1',
+          method: 'PATCH',
+          url: `/users/${user}/messages/${messages[3].id}`,
+          headers: { 'Content-Type': 'application/json' },
+          body: { categories: ['Batch'] },
+        },
+        get('2', `/users/${user}/messages/${messages[3].id}?$select=categories`, { dependsOn: ['1'] }),
+        get('3', `/users/${user}/messages/${messages[3].id}/$value`),
       ],
     });
     expect(res.status).toBe(200);
-    const byId = new Map(((await json(res)).responses as Array<{ id: string; status: number; body: any; headers: Record<string, string> }>).map((r) => [r.id, r]));
+    const byId = new Map(
+      (
+        (await json(res)).responses as Array<{ id: string; status: number; body: any; headers: Record<string, string> }>
+      ).map((r) => [r.id, r]),
+    );
     expect(byId.get('2')!.body.categories).toEqual(['Batch']);
     const mime = Buffer.from(byId.get('3')!.body as string, 'base64').toString('utf8');
     expect(mime).toMatch(/^From: /);
-    const direct = Buffer.from(await (await t.graph('GET', `/users/${user}/messages/${messages[3]!.id}/$value`)).arrayBuffer()).toString('utf8');
+    const direct = Buffer.from(
+      await (await t.graph('GET', `/users/${user}/messages/${messages[3].id}/$value`)).arrayBuffer(),
+    ).toString('utf8');
     expect(mime).toBe(direct);
   });
 
   it('throttles inner requests one by one: several items of one batch can get their own 429', async () => {
     await t.control('PUT', 'throttle', { mailboxRequestsPerWindow: 3, windowSeconds: 60 });
-    const res = await post({ requests: Array.from({ length: 6 }, (_, i) => get(String(i), `/users/${user}/mailFolders/inbox`)) });
-    const statuses = ((await json(res)).responses as Array<{ status: number; headers: Record<string, string> }>);
+    const res = await post({
+      requests: Array.from({ length: 6 }, (_, i) => get(String(i), `/users/${user}/mailFolders/inbox`)),
+    });
+    const statuses = (await json(res)).responses as Array<{ status: number; headers: Record<string, string> }>;
     expect(statuses.filter((r) => r.status === 200)).toHaveLength(3);
     const limited = statuses.filter((r) => r.status === 429);
     expect(limited).toHaveLength(3);

@@ -6,7 +6,10 @@ import { json, startTestEmulator, TestEmulator } from './support';
 describe('directory', () => {
   let t: TestEmulator;
 
-  async function round(first: string, headers: Record<string, string> = {}): Promise<{ items: any[]; deltaLink: string }> {
+  async function round(
+    first: string,
+    headers: Record<string, string> = {},
+  ): Promise<{ items: any[]; deltaLink: string }> {
     const items: any[] = [];
     let url: string | undefined = first;
     let deltaLink = '';
@@ -20,19 +23,50 @@ describe('directory', () => {
   }
 
   beforeAll(async () => {
-    t = await startTestEmulator({ seed: 'directory', profile: { licensedUsers: 6, sharedMailboxes: 1, messages: {}, filesPerDrive: 0, fileBytes: { min: 0, max: 0 }, attachmentEvery: 0, largeEvery: 0, unlicensedUsers: 1, deletedUsers: 2, groups: { unified: 2, teams: 1, security: 1, membersPerGroup: 3 } } });
+    t = await startTestEmulator({
+      seed: 'directory',
+      profile: {
+        licensedUsers: 6,
+        sharedMailboxes: 1,
+        messages: {},
+        filesPerDrive: 0,
+        fileBytes: { min: 0, max: 0 },
+        attachmentEvery: 0,
+        largeEvery: 0,
+        unlicensedUsers: 1,
+        deletedUsers: 2,
+        groups: { unified: 2, teams: 1, security: 1, membersPerGroup: 3 },
+      },
+    });
   });
   afterAll(() => t?.stop());
 
   it('lists users with the default properties, $select, $filter and $top paging; soft-deleted users only in deletedItems', async () => {
     const all = await round('/users?$top=4');
     expect(all.items).toHaveLength(6 + 1 + 1 + 1);
-    expect(Object.keys(all.items[0]).sort()).toEqual(['businessPhones', 'displayName', 'givenName', 'id', 'jobTitle', 'mail', 'mobilePhone', 'officeLocation', 'preferredLanguage', 'surname', 'userPrincipalName']);
+    expect(Object.keys(all.items[0]).sort()).toEqual([
+      'businessPhones',
+      'displayName',
+      'givenName',
+      'id',
+      'jobTitle',
+      'mail',
+      'mobilePhone',
+      'officeLocation',
+      'preferredLanguage',
+      'surname',
+      'userPrincipalName',
+    ]);
     const selected = await json(await t.graph('GET', '/users?$select=id,assignedLicenses,userType,accountEnabled'));
     expect(selected['@odata.context']).toMatch(/#users\(id,assignedLicenses,userType,accountEnabled\)$/);
     expect(selected.value.filter((u: any) => u.assignedLicenses.length > 0)).toHaveLength(6);
     expect(selected.value.find((u: any) => u.userType === 'Guest')).toBeDefined();
-    const shared = await json(await t.graph('GET', `/users?$filter=${encodeURIComponent("accountEnabled eq false and startswith(userPrincipalName,'info')")}&$select=id,userPrincipalName`));
+    const shared = await json(
+      await t.graph(
+        'GET',
+        `/users?$filter=${encodeURIComponent("accountEnabled eq false and startswith(userPrincipalName,'info')")}&$select=id,userPrincipalName`,
+      ),
+    );
     expect(shared.value.map((u: any) => u.userPrincipalName)).toEqual(['info@directory.onmicrosoft.com']);
     const deleted = await json(await t.graph('GET', '/directory/deletedItems/microsoft.graph.user'));
     expect(deleted.value).toHaveLength(2);
@@ -48,21 +82,28 @@ describe('directory', () => {
     expect(latest.value).toEqual([]);
     expect(latest['@odata.deltaLink']).toMatch(/\$deltatoken=/);
     const [a, b, c, d] = t.em.tenant().directory.correspondents();
-    await t.control('PATCH', `directory/users/${a!.id}`, { jobTitle: 'Chief Backup Officer' });
-    await t.control('PATCH', `directory/users/${b!.id}`, { officeLocation: 'Nowhere' }); // not selected: not reported
-    await t.control('DELETE', `directory/users/${c!.id}`);
-    await t.control('DELETE', `directory/users/${d!.id}?permanent=true`);
+    await t.control('PATCH', `directory/users/${a.id}`, { jobTitle: 'Chief Backup Officer' });
+    await t.control('PATCH', `directory/users/${b.id}`, { officeLocation: 'Nowhere' }); // not selected: not reported
+    await t.control('DELETE', `directory/users/${c.id}`);
+    await t.control('DELETE', `directory/users/${d.id}?permanent=true`);
     const next = await round(latest['@odata.deltaLink']);
-    expect(next.items).toEqual(expect.arrayContaining([
-      expect.objectContaining({ id: a!.id, jobTitle: 'Chief Backup Officer', displayName: a!.displayName }),
-      { id: c!.id, '@removed': { reason: 'changed' } },
-      { id: d!.id, '@removed': { reason: 'deleted' } },
-    ]));
+    expect(next.items).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: a.id, jobTitle: 'Chief Backup Officer', displayName: a.displayName }),
+        { id: c.id, '@removed': { reason: 'changed' } },
+        { id: d.id, '@removed': { reason: 'deleted' } },
+      ]),
+    );
     expect(next.items).toHaveLength(3);
-    await t.control('POST', `directory/users/${c!.id}/restore`);
-    await t.control('PATCH', `directory/users/${a!.id}`, { displayName: 'Adele V.' });
+    await t.control('POST', `directory/users/${c.id}/restore`);
+    await t.control('PATCH', `directory/users/${a.id}`, { displayName: 'Adele V.' });
     const minimal = await round(next.deltaLink, { prefer: 'return=minimal' });
-    expect(minimal.items).toEqual(expect.arrayContaining([{ id: a!.id, displayName: 'Adele V.' }, expect.objectContaining({ id: c!.id, displayName: c!.displayName })]));
+    expect(minimal.items).toEqual(
+      expect.arrayContaining([
+        { id: a.id, displayName: 'Adele V.' },
+        expect.objectContaining({ id: c.id, displayName: c.displayName }),
+      ]),
+    );
   });
 
   it('tracks group membership with members@delta (additions, and removals with @removed)', async () => {
@@ -72,20 +113,27 @@ describe('directory', () => {
     expect(team.groupTypes).toEqual(['Unified']);
     expect(team['members@delta'].length).toBeGreaterThan(0);
     expect(team['members@delta'][0]).toEqual({ '@odata.type': '#microsoft.graph.user', id: expect.any(String) });
-    const people = t.em.tenant().directory.correspondents().map((u) => u.id);
+    const people = t.em
+      .tenant()
+      .directory.correspondents()
+      .map((u) => u.id);
     const current = team['members@delta'].map((m: any) => m.id) as string[];
     const newcomer = people.find((p) => !current.includes(p))!;
     await t.control('POST', `directory/groups/${team.id}/members`, { add: [newcomer], remove: [current[0]] });
     const next = await round(first.deltaLink);
     expect(next.items).toHaveLength(1);
-    expect(next.items[0]['members@delta']).toEqual(expect.arrayContaining([
-      { '@odata.type': '#microsoft.graph.user', id: newcomer },
-      { '@odata.type': '#microsoft.graph.user', id: current[0], '@removed': { reason: 'deleted' } },
-    ]));
+    expect(next.items[0]['members@delta']).toEqual(
+      expect.arrayContaining([
+        { '@odata.type': '#microsoft.graph.user', id: newcomer },
+        { '@odata.type': '#microsoft.graph.user', id: current[0], '@removed': { reason: 'deleted' } },
+      ]),
+    );
     const members = await json(await t.graph('GET', `/groups/${team.id}/members?$select=id,displayName`));
     expect(members.value.map((m: any) => m.id)).toContain(newcomer);
     expect(members.value[0]['@odata.type']).toBe('#microsoft.graph.user');
-    const unified = await json(await t.graph('GET', `/groups?$filter=${encodeURIComponent("groupTypes/any(c:c eq 'Unified')")}`));
+    const unified = await json(
+      await t.graph('GET', `/groups?$filter=${encodeURIComponent("groupTypes/any(c:c eq 'Unified')")}`),
+    );
     expect(unified.value).toHaveLength(2);
   });
 

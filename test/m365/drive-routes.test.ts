@@ -3,9 +3,17 @@
 // `/users/{u}/drive/root/children`. Raw HTTP and @microsoft/microsoft-graph-client.
 import { followPages, json, startTestEmulator, TestEmulator } from './support';
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 
-const PROFILE = { licensedUsers: 1, sharedMailboxes: 0, messages: {}, filesPerDrive: 6, fileBytes: { min: 100, max: 200 }, attachmentEvery: 0, largeEvery: 0 };
+const PROFILE = {
+  licensedUsers: 1,
+  sharedMailboxes: 0,
+  messages: {},
+  filesPerDrive: 6,
+  fileBytes: { min: 100, max: 200 },
+  attachmentEvery: 0,
+  largeEvery: 0,
+};
 
 describe('drive routes', () => {
   let t: TestEmulator;
@@ -19,12 +27,12 @@ describe('drive routes', () => {
 
   beforeAll(async () => {
     t = await startTestEmulator({ seed: 'drive-routes', profile: PROFILE });
-    user = t.em.tenant().directory.correspondents()[0]!.userPrincipalName;
+    user = t.em.tenant().directory.correspondents()[0].userPrincipalName;
     driveId = (await json(await t.graph('GET', `/users/${user}/drive`))).id;
   });
   afterAll(() => t?.stop());
 
-  it('lists the root\'s children through /drives/{d}/root/children and /users/{u}/drive/root/children alike', async () => {
+  it("lists the root's children through /drives/{d}/root/children and /users/{u}/drive/root/children alike", async () => {
     const byDrive = await json(await t.graph('GET', `/drives/${driveId}/root/children`));
     const byUser = await json(await t.graph('GET', `/users/${user}/drive/root/children?$select=id,name`));
     expect(byDrive.value.length).toBeGreaterThan(2);
@@ -56,15 +64,21 @@ describe('drive routes', () => {
     const files = (await deltaRound(`/drives/${driveId}/root/delta`)).items.filter((i) => i.file);
     expect(files.length).toBeGreaterThanOrEqual(3);
     const [a, b] = files;
-    const stale = await t.graph('DELETE', `/drives/${driveId}/items/${a!.id}`, { headers: { 'if-match': '"{stale},0"' } });
+    const stale = await t.graph('DELETE', `/drives/${driveId}/items/${a.id}`, {
+      headers: { 'if-match': '"{stale},0"' },
+    });
     expect(stale.status).toBe(412);
     expect((await json(stale)).error.code).toBe('resourceModified');
-    expect((await t.graph('DELETE', `/drives/${driveId}/items/${a!.id}`, { headers: { 'if-match': a!.eTag } })).status).toBe(204);
-    await t.client().api(`/users/${user}/drive/items/${b!.id}`).delete();
-    expect((await t.graph('GET', `/drives/${driveId}/items/${b!.id}`)).status).toBe(404);
+    expect(
+      (await t.graph('DELETE', `/drives/${driveId}/items/${a.id}`, { headers: { 'if-match': a.eTag } })).status,
+    ).toBe(204);
+    await t.client().api(`/users/${user}/drive/items/${b.id}`).delete();
+    expect((await t.graph('GET', `/drives/${driveId}/items/${b.id}`)).status).toBe(404);
     // A read-only app may not delete.
-    const c = files[2]!;
-    const denied = await t.graph('DELETE', `/drives/${driveId}/items/${c.id}`, { token: await t.token('m365-vault read-only backup') });
+    const c = files[2];
+    const denied = await t.graph('DELETE', `/drives/${driveId}/items/${c.id}`, {
+      token: await t.token('m365-vault read-only backup'),
+    });
     expect(denied.status).toBe(403);
   });
 });

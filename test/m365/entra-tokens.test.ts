@@ -79,9 +79,9 @@ describe("the emulator's Entra ID for the product's API", () => {
   });
 
   it("issues API tokens the product accepts: typ JWT, RS256, a published kid, v1.0 issuer, oid the service principal's", async () => {
-    const admin = t.em.tenants[0]!.apps.find((a) => a.displayName === 'm365-vault admin console')!;
+    const admin = t.em.tenants[0].apps.find((a) => a.displayName === 'm365-vault admin console')!;
     const token = await apiToken(admin.clientId, admin.clientSecret!);
-    expect(JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString())).toMatchObject({
+    expect(JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString())).toMatchObject({
       typ: 'JWT',
       alg: 'RS256',
       kid: expect.any(String),
@@ -108,7 +108,7 @@ describe("the emulator's Entra ID for the product's API", () => {
   });
 
   it("signs other tenants' tokens with the same keys, which the product refuses for their issuer", async () => {
-    const other = t.em.tenants[1]!;
+    const other = t.em.tenants[1];
     const app = other.apps.find((a) => a.displayName === 'm365-vault admin console')!;
     await expect(
       authorizer.authenticate(`Bearer ${await apiToken(app.clientId, app.clientSecret!, other.tenantId)}`),

@@ -12,7 +12,11 @@ type Item = { id: string; v: number };
 
 function log(n: number): ChangeLog<Item> {
   let seq = 0;
-  return new ChangeLog('test', arrayBase(() => Array.from({ length: n }, (_, i) => ({ id: `i${i}`, v: 0 }))), { next: () => ++seq, current: () => seq });
+  return new ChangeLog(
+    'test',
+    arrayBase(() => Array.from({ length: n }, (_, i) => ({ id: `i${i}`, v: 0 }))),
+    { next: () => ++seq, current: () => seq },
+  );
 }
 
 function drain(l: ChangeLog<Item>, token: DeltaToken | undefined, size: number): { ids: string[]; delta: DeltaToken } {
@@ -75,7 +79,14 @@ describe('change log', () => {
 
 describe('item ids', () => {
   it('round-trip their fields, look like Exchange ids, and reject anything else', () => {
-    const ref = { mailbox: mailboxKeyOf('seed', 'user'), kind: ItemKind.message, container: 3, index: 99_999, serial: 0, sub: 0 };
+    const ref = {
+      mailbox: mailboxKeyOf('seed', 'user'),
+      kind: ItemKind.message,
+      container: 3,
+      index: 99_999,
+      serial: 0,
+      sub: 0,
+    };
     const id = encodeItemId(ref);
     expect(id).toMatch(/^AAMk[A-Za-z0-9_-]{147}=$/);
     expect(decodeItemId(id)).toEqual(ref);
@@ -87,7 +98,14 @@ describe('item ids', () => {
 
 describe('$filter', () => {
   const f = (text: string) => filterOf(new URLSearchParams({ $filter: text }))!;
-  const user = { displayName: 'Adele Vance', accountEnabled: true, assignedLicenses: [{ skuId: 'x' }], groupTypes: ['Unified'], from: { emailAddress: { address: 'a@b.example' } }, receivedDateTime: '2026-03-01T10:00:00Z' };
+  const user = {
+    displayName: 'Adele Vance',
+    accountEnabled: true,
+    assignedLicenses: [{ skuId: 'x' }],
+    groupTypes: ['Unified'],
+    from: { emailAddress: { address: 'a@b.example' } },
+    receivedDateTime: '2026-03-01T10:00:00Z',
+  };
   it('evaluates comparisons, and/or/not, startswith, any() and navigation paths', () => {
     expect(f("displayName eq 'adele vance'")(user)).toBe(true);
     expect(f("accountEnabled eq true and startswith(displayName,'Ad')")(user)).toBe(true);
@@ -103,21 +121,51 @@ describe('$filter', () => {
 describe('MIME parser', () => {
   it('decodes encoded words, address lists and nested multiparts', () => {
     expect(decodeWords('=?UTF-8?B?w5xiZXJzaWNodA==?= =?ISO-8859-1?Q?_f=FCr_Q3?=')).toBe('Übersicht für Q3');
-    expect(parseAddressList('"Vance, Adele" <adele@x.example>, =?UTF-8?B?546L6Iqz?= <wang@y.example>, c@z.example')).toEqual([
-      { name: 'Vance, Adele', address: 'adele@x.example' }, { name: '王芳', address: 'wang@y.example' }, { name: '', address: 'c@z.example' },
+    expect(
+      parseAddressList('"Vance, Adele" <adele@x.example>, =?UTF-8?B?546L6Iqz?= <wang@y.example>, c@z.example'),
+    ).toEqual([
+      { name: 'Vance, Adele', address: 'adele@x.example' },
+      { name: '王芳', address: 'wang@y.example' },
+      { name: '', address: 'c@z.example' },
     ]);
-    const mime = Buffer.from([
-      'Subject: =?UTF-8?B?w5xiZXJzaWNodA==?=', 'Content-Type: multipart/mixed; boundary="m"', '', '--m', 'Content-Type: multipart/related; boundary="r"', '', '--r',
-      'Content-Type: text/html; charset=utf-8', 'Content-Transfer-Encoding: quoted-printable', '', '<p>caf=C3=A9 <img src=3D"cid:logo"></p>', '--r',
-      'Content-Type: image/png', 'Content-ID: <logo>', 'Content-Transfer-Encoding: base64', '', 'iVBORw0K', '--r--', '--m',
-      "Content-Type: application/pdf; name*=utf-8''R%C3%A9sum%C3%A9.pdf", 'Content-Disposition: attachment', 'Content-Transfer-Encoding: base64', '', 'JVBERg==', '--m--', '',
-    ].join('\r\n'));
+    const mime = Buffer.from(
+      [
+        'Subject: =?UTF-8?B?w5xiZXJzaWNodA==?=',
+        'Content-Type: multipart/mixed; boundary="m"',
+        '',
+        '--m',
+        'Content-Type: multipart/related; boundary="r"',
+        '',
+        '--r',
+        'Content-Type: text/html; charset=utf-8',
+        'Content-Transfer-Encoding: quoted-printable',
+        '',
+        '<p>caf=C3=A9 <img src=3D"cid:logo"></p>',
+        '--r',
+        'Content-Type: image/png',
+        'Content-ID: <logo>',
+        'Content-Transfer-Encoding: base64',
+        '',
+        'iVBORw0K',
+        '--r--',
+        '--m',
+        "Content-Type: application/pdf; name*=utf-8''R%C3%A9sum%C3%A9.pdf",
+        'Content-Disposition: attachment',
+        'Content-Transfer-Encoding: base64',
+        '',
+        'JVBERg==',
+        '--m--',
+        '',
+      ].join('\r\n'),
+    );
     const parsed = parseMime(mime);
     expect(parsed.leaves.map((l) => [l.contentType, l.filename, l.contentId, l.related])).toEqual([
-      ['text/html', undefined, undefined, true], ['image/png', undefined, 'logo', true], ['application/pdf', 'Résumé.pdf', undefined, false],
+      ['text/html', undefined, undefined, true],
+      ['image/png', undefined, 'logo', true],
+      ['application/pdf', 'Résumé.pdf', undefined, false],
     ]);
-    expect(parsed.leaves[0]!.body.toString('utf8')).toBe('<p>café <img src="cid:logo"></p>');
-    expect(parsed.leaves[2]!.body.toString()).toBe('%PDF');
+    expect(parsed.leaves[0].body.toString('utf8')).toBe('<p>café <img src="cid:logo"></p>');
+    expect(parsed.leaves[2].body.toString()).toBe('%PDF');
   });
 });
 
@@ -125,8 +173,20 @@ describe('laziness', () => {
   it('serves any message of a 100k-message folder without generating the rest (heap grows by far less than the folder content)', () => {
     global.gc?.();
     const before = process.memoryUsage().heapUsed;
-    const tenant = new Tenant({ seed: 'lazy', profile: resolveProfile({ licensedUsers: 2, sharedMailboxes: 0, messages: { inbox: 100_000 }, filesPerDrive: 0, fileBytes: { min: 0, max: 0 }, attachmentEvery: 4, largeEvery: 200 }), now: Date.now });
-    const mb = tenant.mailbox(tenant.directory.correspondents()[0]!.id)!;
+    const tenant = new Tenant({
+      seed: 'lazy',
+      profile: resolveProfile({
+        licensedUsers: 2,
+        sharedMailboxes: 0,
+        messages: { inbox: 100_000 },
+        filesPerDrive: 0,
+        fileBytes: { min: 0, max: 0 },
+        attachmentEvery: 4,
+        largeEvery: 200,
+      }),
+      now: Date.now,
+    });
+    const mb = tenant.mailbox(tenant.directory.correspondents()[0].id)!;
     const inbox = mb.folder('inbox')!;
     const messages = mb.messages(inbox);
     expect(messages.size).toBe(100_000);

@@ -6,23 +6,39 @@ import { PageCollection, PageIterator } from '@microsoft/microsoft-graph-client'
 import { followPages, json, startTestEmulator, TestEmulator } from './support';
 
 const PROFILE = {
-  licensedUsers: 2, sharedMailboxes: 0, messages: { inbox: 1 }, filesPerDrive: 3, fileBytes: { min: 1_000, max: 20_000 }, attachmentEvery: 0, largeEvery: 0,
-  groups: { unified: 1, teams: 0, security: 1, membersPerGroup: 2 }, sites: { communication: 1, team: 1, listsPerSite: 1, itemsPerList: 12 },
+  licensedUsers: 2,
+  sharedMailboxes: 0,
+  messages: { inbox: 1 },
+  filesPerDrive: 3,
+  fileBytes: { min: 1_000, max: 20_000 },
+  attachmentEvery: 0,
+  largeEvery: 0,
+  groups: { unified: 1, teams: 0, security: 1, membersPerGroup: 2 },
+  sites: { communication: 1, team: 1, listsPerSite: 1, itemsPerList: 12 },
 };
 const GUID = '[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}';
 
-interface ControlSite { id: string; kind: string; name: string; groupId: string | null; lists: Array<{ id: string; displayName: string; template: string; driveId: string | null }> }
+interface ControlSite {
+  id: string;
+  kind: string;
+  name: string;
+  groupId: string | null;
+  lists: Array<{ id: string; displayName: string; template: string; driveId: string | null }>;
+}
 
 describe('SharePoint sites', () => {
   let t: TestEmulator;
   let sites: ControlSite[];
   const host = 'sitestest.sharepoint.com';
   const site = (kind: string): ControlSite => sites.find((s) => s.kind === kind)!;
-  const list = (s: ControlSite, template: string): ControlSite['lists'][number] => s.lists.find((l) => l.template === template)!;
+  const list = (s: ControlSite, template: string): ControlSite['lists'][number] =>
+    s.lists.find((l) => l.template === template)!;
   const itemsPath = (s: ControlSite): string => `/sites/${s.id}/lists/${list(s, 'genericList').id}/items`;
 
-  const round = (first: string, headers: Record<string, string> = {}): Promise<Array<Record<string, any>>> => followPages(t, first, headers);
-  const lock = async (s: ControlSite, body: Record<string, unknown>): Promise<void> => expect((await t.control('PUT', `sites/${encodeURIComponent(s.id)}/lock`, body)).status).toBe(200);
+  const round = (first: string, headers: Record<string, string> = {}): Promise<Array<Record<string, any>>> =>
+    followPages(t, first, headers);
+  const lock = async (s: ControlSite, body: Record<string, unknown>): Promise<void> =>
+    expect((await t.control('PUT', `sites/${encodeURIComponent(s.id)}/lock`, body)).status).toBe(200);
 
   beforeAll(async () => {
     t = await startTestEmulator({ seed: 'sites-test', profile: PROFILE });
@@ -30,23 +46,42 @@ describe('SharePoint sites', () => {
   });
   afterAll(() => t?.stop());
 
-  it('generates the root site, a site per Microsoft 365 group, the profile\'s sites and a subsite, with Graph\'s composite ids', async () => {
+  it("generates the root site, a site per Microsoft 365 group, the profile's sites and a subsite, with Graph's composite ids", async () => {
     expect(sites.map((s) => s.kind)).toEqual(['root', 'group', 'communication', 'team', 'subsite']);
     const root = await json(await t.graph('GET', '/sites/root'));
-    expect(root).toMatchObject({ id: expect.stringMatching(new RegExp(`^${host.replace(/\./g, '\\.')},${GUID},${GUID}$`)), webUrl: `https://${host}`, root: {}, siteCollection: { hostname: host, root: {} } });
+    expect(root).toMatchObject({
+      id: expect.stringMatching(new RegExp(`^${host.replace(/\./g, '\\.')},${GUID},${GUID}$`)),
+      webUrl: `https://${host}`,
+      root: {},
+      siteCollection: { hostname: host, root: {} },
+    });
     expect(await json(await t.graph('GET', `/sites/${host}`))).toEqual(root);
     const team = site('team');
     const byId = await json(await t.graph('GET', `/sites/${team.id}`));
-    expect(byId).toMatchObject({ id: team.id, displayName: 'Project Apollo', name: 'projectapollo', webUrl: `https://${host}/sites/projectapollo`, root: {} });
+    expect(byId).toMatchObject({
+      id: team.id,
+      displayName: 'Project Apollo',
+      name: 'projectapollo',
+      webUrl: `https://${host}/sites/projectapollo`,
+      root: {},
+    });
     expect(await json(await t.graph('GET', `/sites/${host}:/sites/projectapollo`))).toEqual(byId);
-    expect(await json(await t.graph('GET', `/sites/${host}:/sites/projectapollo:/lists`))).toEqual(await json(await t.graph('GET', `/sites/${team.id}/lists`)));
+    expect(await json(await t.graph('GET', `/sites/${host}:/sites/projectapollo:/lists`))).toEqual(
+      await json(await t.graph('GET', `/sites/${team.id}/lists`)),
+    );
     const missing = await t.graph('GET', `/sites/${host}:/sites/nope`);
     expect(missing.status).toBe(404);
     expect((await json(missing)).error.code).toBe('itemNotFound');
     const group = site('group');
     expect((await json(await t.graph('GET', `/groups/${group.groupId}/sites/root`))).id).toBe(group.id);
-    const security = (await t.control<{ groups: Array<{ id: string; groupTypes: string[] }> }>('GET', 'tenant')).body.groups.find((g) => !g.groupTypes.length)!;
-    for (const path of [`/groups/${security.id}/sites/root`, `/groups/${security.id}/drive`, `/sites/${host},${team.id.split(',')[2]},${team.id.split(',')[1]}/drive/root/delta`]) {
+    const security = (
+      await t.control<{ groups: Array<{ id: string; groupTypes: string[] }> }>('GET', 'tenant')
+    ).body.groups.find((g) => !g.groupTypes.length)!;
+    for (const path of [
+      `/groups/${security.id}/sites/root`,
+      `/groups/${security.id}/drive`,
+      `/sites/${host},${team.id.split(',')[2]},${team.id.split(',')[1]}/drive/root/delta`,
+    ]) {
       const res = await t.graph('GET', path);
       expect([path, res.status]).toEqual([path, 404]);
       expect((await json(res)).error.code).toBe('itemNotFound');
@@ -60,29 +95,48 @@ describe('SharePoint sites', () => {
   it('enumerates site collections with getAllSites (paged) and finds sites with search', async () => {
     const pages = await round('/sites/getAllSites?$top=2&$select=id,webUrl');
     expect(pages).toHaveLength(2);
-    expect(pages.flatMap((p) => p.value.map((v: any) => Object.keys(v).sort().join()))).toEqual(Array(4).fill('id,webUrl'));
-    expect(pages.flatMap((p) => p.value.map((s: any) => s.id))).toEqual(sites.filter((s) => s.kind !== 'subsite').map((s) => s.id));
+    expect(pages.flatMap((p) => p.value.map((v: any) => Object.keys(v).sort().join()))).toEqual(
+      Array(4).fill('id,webUrl'),
+    );
+    expect(pages.flatMap((p) => p.value.map((s: any) => s.id))).toEqual(
+      sites.filter((s) => s.kind !== 'subsite').map((s) => s.id),
+    );
     const found = await json(await t.graph('GET', '/sites?search=apollo'));
     expect(found.value.map((s: any) => s.displayName)).toEqual(['Project Apollo', 'Project Apollo Archive']);
   });
 
-  it('lists a site\'s libraries and generic lists, their columns, and items paged with $expand=fields and $select', async () => {
+  it("lists a site's libraries and generic lists, their columns, and items paged with $expand=fields and $select", async () => {
     const team = site('team');
     const lists = (await json(await t.graph('GET', `/sites/${team.id}/lists`))).value;
-    expect(lists.map((l: any) => [l.displayName, l.list.template])).toEqual([['Documents', 'documentLibrary'], ['Project Files', 'documentLibrary'], ['Issue tracker', 'genericList']]);
-    expect(lists[0]).toMatchObject({ name: 'Shared Documents', webUrl: `https://${host}/sites/projectapollo/Shared%20Documents`, parentReference: { siteId: team.id } });
+    expect(lists.map((l: any) => [l.displayName, l.list.template])).toEqual([
+      ['Documents', 'documentLibrary'],
+      ['Project Files', 'documentLibrary'],
+      ['Issue tracker', 'genericList'],
+    ]);
+    expect(lists[0]).toMatchObject({
+      name: 'Shared Documents',
+      webUrl: `https://${host}/sites/projectapollo/Shared%20Documents`,
+      parentReference: { siteId: team.id },
+    });
     const generic = list(team, 'genericList');
-    expect(await json(await t.graph('GET', `/sites/${team.id}/lists/Issue%20tracker`))).toMatchObject({ id: generic.id });
+    expect(await json(await t.graph('GET', `/sites/${team.id}/lists/Issue%20tracker`))).toMatchObject({
+      id: generic.id,
+    });
     const columns = (await json(await t.graph('GET', `/sites/${team.id}/lists/${generic.id}/columns`))).value;
     expect(columns.map((c: any) => c.name)).toEqual(['Title', 'Status', 'Priority', 'DueDate', 'Done']);
     expect(columns[1].choice.choices).toContain('Done');
     const pages = await round(`${itemsPath(team)}?$top=5&$expand=fields($select=Title,Status)&$select=id,eTag`);
     expect(pages.map((p) => p.value.length)).toEqual([5, 5, 2]);
-    const first = pages[0]!.value[0];
+    const first = pages[0].value[0];
     expect(Object.keys(first).sort()).toEqual(['@odata.etag', 'eTag', 'fields', 'id']);
     expect(Object.keys(first.fields).sort()).toEqual(['@odata.etag', 'Status', 'Title', 'id']);
     const one = await json(await t.graph('GET', `${itemsPath(team)}/1`));
-    expect(one).toMatchObject({ id: '1', contentType: { name: 'Item' }, parentReference: { id: generic.id, siteId: team.id }, createdBy: { user: { displayName: expect.any(String) } } });
+    expect(one).toMatchObject({
+      id: '1',
+      contentType: { name: 'Item' },
+      parentReference: { id: generic.id, siteId: team.id },
+      createdBy: { user: { displayName: expect.any(String) } },
+    });
     expect(one.fields).toBeUndefined();
     const fields = await json(await t.graph('GET', `${itemsPath(team)}/1/fields`));
     expect(fields).toMatchObject({ id: '1', Title: first.fields.Title, ContentType: 'Item', _UIVersionString: '1.0' });
@@ -94,15 +148,24 @@ describe('SharePoint sites', () => {
     expect(first).toHaveLength(3);
     expect(first.slice(0, 2).every((p) => /\/items\/delta\?token=/.test(p['@odata.nextLink']))).toBe(true);
     expect(first.flatMap((p) => p.value)).toHaveLength(12);
-    expect(first[0]!.value[0].fields.Title).toEqual(expect.any(String));
-    const added = await t.control<{ id: string }>('POST', `sites/${encodeURIComponent(s.id)}/lists/${list(s, 'genericList').id}/items`, { fields: { Title: 'From a user', Status: 'Not started' } });
+    expect(first[0].value[0].fields.Title).toEqual(expect.any(String));
+    const added = await t.control<{ id: string }>(
+      'POST',
+      `sites/${encodeURIComponent(s.id)}/lists/${list(s, 'genericList').id}/items`,
+      { fields: { Title: 'From a user', Status: 'Not started' } },
+    );
     expect(added.body.id).toBe('13');
-    expect((await t.graph('PATCH', `${itemsPath(s)}/2/fields`, { body: { Status: 'Done', Done: true } })).status).toBe(200);
+    expect((await t.graph('PATCH', `${itemsPath(s)}/2/fields`, { body: { Status: 'Done', Done: true } })).status).toBe(
+      200,
+    );
     expect((await t.graph('DELETE', `${itemsPath(s)}/3`)).status).toBe(204);
     const next = (await round(first.at(-1)!['@odata.deltaLink'])).flatMap((p) => p.value);
     expect(next).toEqual([
       expect.objectContaining({ id: '13', fields: expect.objectContaining({ Title: 'From a user' }) }),
-      expect.objectContaining({ id: '2', fields: expect.objectContaining({ Status: 'Done', Done: true, _UIVersionString: '2.0' }) }),
+      expect.objectContaining({
+        id: '2',
+        fields: expect.objectContaining({ Status: 'Done', Done: true, _UIVersionString: '2.0' }),
+      }),
       { id: '3', parentReference: { siteId: s.id }, deleted: { state: 'deleted' } },
     ]);
     const latest = await json(await t.graph('GET', `${itemsPath(s)}/delta?token=latest`));
@@ -127,7 +190,10 @@ describe('SharePoint sites', () => {
     expect((await t.control('POST', 'expire-tokens', {})).status).toBe(204);
     const res = await t.graph('GET', link);
     expect(res.status).toBe(410);
-    expect((await json(res)).error).toMatchObject({ code: 'resyncRequired', innerError: { code: 'resyncChangesApplyDifferences' } });
+    expect((await json(res)).error).toMatchObject({
+      code: 'resyncRequired',
+      innerError: { code: 'resyncChangesApplyDifferences' },
+    });
     const location = res.headers.get('location')!;
     expect(location).toBe(`${t.em.graphBaseUrl}/sites/${s.id}/lists/${list(s, 'genericList').id}/items/delta`);
     expect((await round(location)).flatMap((p) => p.value)).toHaveLength(12);
@@ -135,21 +201,39 @@ describe('SharePoint sites', () => {
 
   it('creates, edits and deletes items as a restore does, and the control API reads them back', async () => {
     const s = site('subsite');
-    const created = await t.graph('POST', itemsPath(s), { body: { fields: { Title: 'Restored', Priority: 2, DueDate: '2026-07-01T00:00:00Z' } } });
+    const created = await t.graph('POST', itemsPath(s), {
+      body: { fields: { Title: 'Restored', Priority: 2, DueDate: '2026-07-01T00:00:00Z' } },
+    });
     expect(created.status).toBe(201);
     const item = await json(created);
     expect(item.fields).toMatchObject({ Title: 'Restored', Priority: 2 });
-    expect(await json(await t.graph('PATCH', `${itemsPath(s)}/${item.id}/fields`, { body: { Title: 'Restored again' } }))).toMatchObject({ Title: 'Restored again', Priority: 2 });
+    expect(
+      await json(await t.graph('PATCH', `${itemsPath(s)}/${item.id}/fields`, { body: { Title: 'Restored again' } })),
+    ).toMatchObject({ Title: 'Restored again', Priority: 2 });
     const bad = await t.graph('PATCH', `${itemsPath(s)}/${item.id}/fields`, { body: { Colour: 'red' } });
     expect(bad.status).toBe(400);
-    expect((await json(bad)).error).toMatchObject({ code: 'invalidRequest', message: "Field 'Colour' is not recognized" });
-    const back = (await t.control<Array<{ id: string; fields: Record<string, unknown> }>>('GET', `sites/${encodeURIComponent(s.id)}/lists/Issue%20tracker/items`)).body;
-    expect(back.find((i) => i.id === item.id)!.fields).toEqual({ Title: 'Restored again', Priority: 2, DueDate: '2026-07-01T00:00:00Z' });
+    expect((await json(bad)).error).toMatchObject({
+      code: 'invalidRequest',
+      message: "Field 'Colour' is not recognized",
+    });
+    const back = (
+      await t.control<Array<{ id: string; fields: Record<string, unknown> }>>(
+        'GET',
+        `sites/${encodeURIComponent(s.id)}/lists/Issue%20tracker/items`,
+      )
+    ).body;
+    expect(back.find((i) => i.id === item.id)!.fields).toEqual({
+      Title: 'Restored again',
+      Priority: 2,
+      DueDate: '2026-07-01T00:00:00Z',
+    });
     expect((await t.graph('DELETE', `${itemsPath(s)}/${item.id}`)).status).toBe(204);
     const gone = await t.graph('GET', `${itemsPath(s)}/${item.id}`);
     expect(gone.status).toBe(404);
     expect((await json(gone)).error.code).toBe('itemNotFound');
-    const intoLibrary = await t.graph('POST', `/sites/${s.id}/lists/${list(s, 'documentLibrary').id}/items`, { body: { fields: { Title: 'x' } } });
+    const intoLibrary = await t.graph('POST', `/sites/${s.id}/lists/${list(s, 'documentLibrary').id}/items`, {
+      body: { fields: { Title: 'x' } },
+    });
     expect(intoLibrary.status).toBe(400);
   });
 
@@ -157,42 +241,75 @@ describe('SharePoint sites', () => {
     const team = site('team');
     const library = list(team, 'documentLibrary');
     const drive = await json(await t.graph('GET', `/sites/${team.id}/drive`));
-    expect(drive).toMatchObject({ id: library.driveId, driveType: 'documentLibrary', name: 'Documents', owner: { user: { displayName: 'System Account' } } });
-    expect((await json(await t.graph('GET', `/sites/${team.id}/drives`))).value.map((d: any) => d.name)).toEqual(['Documents', 'Project Files']);
+    expect(drive).toMatchObject({
+      id: library.driveId,
+      driveType: 'documentLibrary',
+      name: 'Documents',
+      owner: { user: { displayName: 'System Account' } },
+    });
+    expect((await json(await t.graph('GET', `/sites/${team.id}/drives`))).value.map((d: any) => d.name)).toEqual([
+      'Documents',
+      'Project Files',
+    ]);
     const group = site('group');
-    expect(await json(await t.graph('GET', `/groups/${group.groupId}/drive`))).toMatchObject({ id: list(group, 'documentLibrary').driveId, owner: { group: { id: group.groupId } } });
+    expect(await json(await t.graph('GET', `/groups/${group.groupId}/drive`))).toMatchObject({
+      id: list(group, 'documentLibrary').driveId,
+      owner: { group: { id: group.groupId } },
+    });
     const first = await round(`/sites/${team.id}/drive/root/delta`);
     const files = first.flatMap((p) => p.value).filter((i: any) => i.file);
     expect(files).toHaveLength(3);
-    expect(files[0].parentReference).toMatchObject({ driveId: library.driveId, driveType: 'documentLibrary', siteId: team.id });
+    expect(files[0].parentReference).toMatchObject({
+      driveId: library.driveId,
+      driveType: 'documentLibrary',
+      siteId: team.id,
+    });
     const redirect = await t.graph('GET', `/sites/${team.id}/drive/items/${encodeURIComponent(files[0].id)}/content`);
     expect(redirect.status).toBe(302);
     const bytes = Buffer.from(await (await t.fetch(redirect.headers.get('location')!)).arrayBuffer());
-    const expected = await t.fetch(`${t.em.url}/_emulator/drive/${encodeURIComponent(library.driveId!)}/files/${encodeURIComponent(files[0].id)}/content`);
+    const expected = await t.fetch(
+      `${t.em.url}/_emulator/drive/${encodeURIComponent(library.driveId!)}/files/${encodeURIComponent(files[0].id)}/content`,
+    );
     expect(createHash('sha256').update(bytes).digest('hex')).toBe(expected.headers.get('x-sha256'));
-    const added = await t.control<{ id: string }>('POST', `drive/${encodeURIComponent(library.driveId!)}/files`, { name: 'Minutes.txt', content: Buffer.from('minutes').toString('base64') });
-    const upload = await t.graph('PUT', `/sites/${team.id}/drive/items/root:/Restored.txt:/content`, { body: 'restored bytes', headers: { 'content-type': 'text/plain' } });
+    const added = await t.control<{ id: string }>('POST', `drive/${encodeURIComponent(library.driveId!)}/files`, {
+      name: 'Minutes.txt',
+      content: Buffer.from('minutes').toString('base64'),
+    });
+    const upload = await t.graph('PUT', `/sites/${team.id}/drive/items/root:/Restored.txt:/content`, {
+      body: 'restored bytes',
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(upload.status).toBe(201);
     const next = (await round(first.at(-1)!['@odata.deltaLink'])).flatMap((p) => p.value);
     expect(next.map((i: any) => i.name)).toEqual(['Minutes.txt', 'Restored.txt']);
     expect(next[0].id).toBe(added.body.id);
-    const restored = await t.fetch(`${t.em.url}/_emulator/drive/${encodeURIComponent(library.driveId!)}/files/${encodeURIComponent(next[1].id)}/content`);
+    const restored = await t.fetch(
+      `${t.em.url}/_emulator/drive/${encodeURIComponent(library.driveId!)}/files/${encodeURIComponent(next[1].id)}/content`,
+    );
     expect(Buffer.from(await restored.arrayBuffer()).toString()).toBe('restored bytes');
-    const asItems = (await json(await t.graph('GET', `/sites/${team.id}/lists/${library.id}/items?$expand=fields`))).value;
-    expect(asItems.map((i: any) => i.fields.FileLeafRef)).toEqual(expect.arrayContaining(['General', 'Minutes.txt', 'Restored.txt']));
+    const asItems = (await json(await t.graph('GET', `/sites/${team.id}/lists/${library.id}/items?$expand=fields`)))
+      .value;
+    expect(asItems.map((i: any) => i.fields.FileLeafRef)).toEqual(
+      expect.arrayContaining(['General', 'Minutes.txt', 'Restored.txt']),
+    );
     expect(asItems.find((i: any) => i.fields.FileLeafRef === 'General').contentType.name).toBe('Folder');
   });
 
   it('answers 423 notAllowed for every call on a NoAccess or archived site, and refuses only writes on a ReadOnly one', async () => {
     const s = site('communication');
     const library = list(s, 'documentLibrary');
-    const paths = ['', '/lists', `/lists/${list(s, 'genericList').id}/items/delta`, '/drive/root/delta'].map((p) => `/sites/${s.id}${p}`).concat(`/drives/${library.driveId}/root`);
+    const paths = ['', '/lists', `/lists/${list(s, 'genericList').id}/items/delta`, '/drive/root/delta']
+      .map((p) => `/sites/${s.id}${p}`)
+      .concat(`/drives/${library.driveId}/root`);
     for (const state of [{ lockState: 'noAccess' }, { lockState: 'unlock', archived: true }]) {
       await lock(s, state);
       for (const path of paths) {
         const res = await t.graph('GET', path);
         expect([path, res.status]).toEqual([path, 423]);
-        expect((await json(res)).error).toMatchObject({ code: 'notAllowed', message: 'Access to this site has been blocked. Please contact the administrator to resolve this problem.' });
+        expect((await json(res)).error).toMatchObject({
+          code: 'notAllowed',
+          message: 'Access to this site has been blocked. Please contact the administrator to resolve this problem.',
+        });
       }
       await lock(s, { lockState: 'unlock', archived: false });
     }
@@ -213,14 +330,21 @@ describe('SharePoint sites', () => {
   it('answers 403 accessDenied without a Sites permission, and refuses writes to a read-only app', async () => {
     const none = await t.token('m365-vault admin console', { fresh: true });
     const s = site('team');
-    for (const path of ['/sites/root', `/sites/${s.id}/lists`, '/sites/getAllSites', `/sites/${s.id}/drive/root/delta`]) {
+    for (const path of [
+      '/sites/root',
+      `/sites/${s.id}/lists`,
+      '/sites/getAllSites',
+      `/sites/${s.id}/drive/root/delta`,
+    ]) {
       const res = await t.graph('GET', path, { token: none });
       expect([path, res.status]).toEqual([path, 403]);
       expect((await json(res)).error.code).toBe('accessDenied');
     }
     const readOnly = await t.token('m365-vault read-only backup', { fresh: true });
     expect((await t.graph('GET', itemsPath(s), { token: readOnly })).status).toBe(200);
-    expect((await t.graph('POST', itemsPath(s), { token: readOnly, body: { fields: { Title: 'No' } } })).status).toBe(403);
+    expect((await t.graph('POST', itemsPath(s), { token: readOnly, body: { fields: { Title: 'No' } } })).status).toBe(
+      403,
+    );
   });
 
   it('throttles per site: 429 with Retry-After on one site while another still answers', async () => {
@@ -259,12 +383,21 @@ describe('SharePoint sites', () => {
     const s = site('team');
     const client = t.client();
     const seen: string[] = [];
-    const firstPage = (await client.api(`${itemsPath(s)}/delta`).header('Prefer', 'odata.maxpagesize=4').expand('fields').get()) as PageCollection;
-    const it = new PageIterator(client, firstPage, (i: { id: string; fields?: { Title?: string } }) => {
-      expect(i.fields?.Title).toEqual(expect.any(String));
-      seen.push(i.id);
-      return true;
-    }, { headers: { Prefer: 'odata.maxpagesize=4' } });
+    const firstPage = (await client
+      .api(`${itemsPath(s)}/delta`)
+      .header('Prefer', 'odata.maxpagesize=4')
+      .expand('fields')
+      .get()) as PageCollection;
+    const it = new PageIterator(
+      client,
+      firstPage,
+      (i: { id: string; fields?: { Title?: string } }) => {
+        expect(i.fields?.Title).toEqual(expect.any(String));
+        seen.push(i.id);
+        return true;
+      },
+      { headers: { Prefer: 'odata.maxpagesize=4' } },
+    );
     await it.iterate();
     expect(it.isComplete()).toBe(true);
     expect(new Set(seen).size).toBe(12);

@@ -11,12 +11,31 @@ describe('throttling and faults', () => {
   let bob: string;
 
   beforeAll(async () => {
-    t = await startTestEmulator({ seed: 'throttle', profile: { licensedUsers: 2, sharedMailboxes: 0, messages: { inbox: 12 }, filesPerDrive: 0, fileBytes: { min: 0, max: 0 }, attachmentEvery: 0, largeEvery: 10 } });
-    [alice, bob] = t.em.tenant().directory.correspondents().map((u) => u.id) as [string, string];
+    t = await startTestEmulator({
+      seed: 'throttle',
+      profile: {
+        licensedUsers: 2,
+        sharedMailboxes: 0,
+        messages: { inbox: 12 },
+        filesPerDrive: 0,
+        fileBytes: { min: 0, max: 0 },
+        attachmentEvery: 0,
+        largeEvery: 10,
+      },
+    });
+    [alice, bob] = t.em
+      .tenant()
+      .directory.correspondents()
+      .map((u) => u.id) as [string, string];
   });
   afterAll(() => t?.stop());
   afterEach(async () => {
-    await t.control('PUT', 'throttle', { mailboxConcurrency: 4, mailboxRequestsPerWindow: 10_000, windowSeconds: 600, appConcurrency: null });
+    await t.control('PUT', 'throttle', {
+      mailboxConcurrency: 4,
+      mailboxRequestsPerWindow: 10_000,
+      windowSeconds: 600,
+      appConcurrency: null,
+    });
     await t.control('DELETE', 'faults');
   });
 
@@ -25,7 +44,10 @@ describe('throttling and faults', () => {
     for (let i = 0; i < 5; i++) expect((await t.graph('GET', `/users/${alice}/mailFolders/inbox`)).status).toBe(200);
     const res = await t.graph('GET', `/users/${alice}/mailFolders/inbox`);
     expect(res.status).toBe(429);
-    expect((await json(res)).error).toMatchObject({ code: 'TooManyRequests', innerError: { code: 'ApplicationThrottled' } });
+    expect((await json(res)).error).toMatchObject({
+      code: 'TooManyRequests',
+      innerError: { code: 'ApplicationThrottled' },
+    });
     const retryAfter = Number(res.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThanOrEqual(29);
     expect(retryAfter).toBeLessThanOrEqual(30);
@@ -36,7 +58,12 @@ describe('throttling and faults', () => {
     expect((await t.graph('GET', `/users/${alice}/mailFolders/inbox`)).status).toBe(429);
     await t.control('POST', 'clock', { advanceSeconds: 1 });
     expect((await t.graph('GET', `/users/${alice}/mailFolders/inbox`)).status).toBe(200);
-    const counters = (await t.control<{ throttled: number; byStatus: Record<string, number>; byMailbox: Record<string, number> }>('GET', 'counters')).body;
+    const counters = (
+      await t.control<{ throttled: number; byStatus: Record<string, number>; byMailbox: Record<string, number> }>(
+        'GET',
+        'counters',
+      )
+    ).body;
     expect(counters.throttled).toBe(2);
     expect(counters.byStatus['429']).toBe(2);
     expect(counters.byMailbox[alice]).toBeGreaterThanOrEqual(8);
@@ -44,13 +71,27 @@ describe('throttling and faults', () => {
 
   /** Opens `n` downloads of a 3.5 MB+ message that the client does not read: the server cannot finish them. */
   async function holdDownloads(n: number): Promise<{ close(): Promise<void> }> {
-    const big = (await json(await t.graph('GET', `/users/${alice}/mailFolders/inbox/messages?$select=hasAttachments&$top=50`))).value.find((m: any) => m.hasAttachments);
+    const big = (
+      await json(await t.graph('GET', `/users/${alice}/mailFolders/inbox/messages?$select=hasAttachments&$top=50`))
+    ).value.find((m: any) => m.hasAttachments);
     expect(big).toBeDefined();
     const token = await t.token();
     const agent = new https.Agent({ ca: fs.readFileSync(t.em.caCertFile), maxSockets: 10 });
-    const held = await Promise.all(Array.from({ length: n }, () => new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
-      https.get(`${t.em.graphBaseUrl}/users/${alice}/messages/${big.id}/$value`, { agent, headers: { authorization: `Bearer ${token}` } }, resolve).on('error', reject);
-    })));
+    const held = await Promise.all(
+      Array.from(
+        { length: n },
+        () =>
+          new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
+            https
+              .get(
+                `${t.em.graphBaseUrl}/users/${alice}/messages/${big.id}/$value`,
+                { agent, headers: { authorization: `Bearer ${token}` } },
+                resolve,
+              )
+              .on('error', reject);
+          }),
+      ),
+    );
     expect(held.map((r) => r.statusCode)).toEqual(Array(n).fill(200));
     return {
       async close() {
@@ -102,7 +143,9 @@ describe('throttling and faults', () => {
     }
     expect((await t.graph('GET', `/users/${alice}/mailFolders/inbox`)).status).toBe(200);
     await t.control('PUT', 'faults', { rate503: 0.3, rate504: 0.2 });
-    const statuses = await Promise.all(Array.from({ length: 200 }, (_, i) => t.graph('GET', `/users/${i % 2 ? alice : bob}`).then((r) => r.status)));
+    const statuses = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => t.graph('GET', `/users/${i % 2 ? alice : bob}`).then((r) => r.status)),
+    );
     const share = (s: number): number => statuses.filter((x) => x === s).length / statuses.length;
     expect(share(503)).toBeGreaterThan(0.18);
     expect(share(503)).toBeLessThan(0.42);

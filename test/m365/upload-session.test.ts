@@ -14,7 +14,9 @@ describe('drive upload sessions and their faults', () => {
 
   beforeAll(async () => {
     t = await startTestEmulator();
-    const user = (await t.control<{ users: Array<{ id: string; licensed: boolean }> }>('GET', 'tenant')).body.users.find((u) => u.licensed)!;
+    const user = (
+      await t.control<{ users: Array<{ id: string; licensed: boolean }> }>('GET', 'tenant')
+    ).body.users.find((u) => u.licensed)!;
     driveId = (await json(await t.graph('GET', `/users/${user.id}/drive`))).id;
     rootId = (await json(await t.graph('GET', `/drives/${driveId}/root`))).id;
   });
@@ -24,12 +26,20 @@ describe('drive upload sessions and their faults', () => {
   });
 
   const session = async (name: string): Promise<string> => {
-    const res = await t.graph('POST', `/drives/${driveId}/items/${encodeURIComponent(rootId)}:/${name}:/createUploadSession`, { body: { item: { '@microsoft.graph.conflictBehavior': 'rename' } } });
+    const res = await t.graph(
+      'POST',
+      `/drives/${driveId}/items/${encodeURIComponent(rootId)}:/${name}:/createUploadSession`,
+      { body: { item: { '@microsoft.graph.conflictBehavior': 'rename' } } },
+    );
     expect(res.status).toBe(200);
     return (await json(res)).uploadUrl;
   };
   const put = (url: string, bytes: Buffer, start: number, total: number): Promise<Response> =>
-    t.fetch(url, { method: 'PUT', headers: { 'content-range': `bytes ${start}-${start + bytes.length - 1}/${total}` }, body: bytes });
+    t.fetch(url, {
+      method: 'PUT',
+      headers: { 'content-range': `bytes ${start}-${start + bytes.length - 1}/${total}` },
+      body: bytes,
+    });
   const file = Buffer.from(Array.from({ length: 2 * KIB320 + 1000 }, (_, i) => (i * 7) % 251));
   const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
@@ -51,7 +61,13 @@ describe('drive upload sessions and their faults', () => {
   it('refuses, drops or loses the answer to a scripted range, and counts the bytes sent', async () => {
     const url = await session('Faults.bin');
     const before = (await t.control<{ uploadBytes: number }>('GET', 'counters')).body.uploadBytes;
-    await t.control('POST', 'faults/rules', { method: 'PUT', path: '/_files/uploads/', status: 503, retryAfterSeconds: 2, times: 1 });
+    await t.control('POST', 'faults/rules', {
+      method: 'PUT',
+      path: '/_files/uploads/',
+      status: 503,
+      retryAfterSeconds: 2,
+      times: 1,
+    });
     const refused = await put(url, file.subarray(0, KIB320), 0, file.length);
     expect(refused.status).toBe(503);
     expect(refused.headers.get('retry-after')).toBe('2');
@@ -62,10 +78,14 @@ describe('drive upload sessions and their faults', () => {
     await expect(put(url, file.subarray(0, KIB320), 0, file.length)).rejects.toThrow();
     expect((await json(await t.fetch(url))).nextExpectedRanges).toEqual([`${KIB320}-`]);
     expect((await put(url, file.subarray(KIB320), KIB320, file.length)).status).toBe(201);
-    expect((await t.control<{ uploadBytes: number }>('GET', 'counters')).body.uploadBytes - before).toBe(3 * KIB320 + (file.length - KIB320));
+    expect((await t.control<{ uploadBytes: number }>('GET', 'counters')).body.uploadBytes - before).toBe(
+      3 * KIB320 + (file.length - KIB320),
+    );
     const items = (await t.control<Array<{ id: string; name: string }>>('GET', `drive/${driveId}/items`)).body;
     const landed = items.find((i) => i.name === 'Faults.bin')!;
-    const bytes = await t.fetch(`${t.em.url}/_emulator/drive/${driveId}/files/${encodeURIComponent(landed.id)}/content`);
+    const bytes = await t.fetch(
+      `${t.em.url}/_emulator/drive/${driveId}/files/${encodeURIComponent(landed.id)}/content`,
+    );
     expect(sha(Buffer.from(await bytes.arrayBuffer()))).toBe(sha(file));
   });
 });

@@ -1,18 +1,34 @@
 import { CosmosClient, Database } from '@azure/cosmos';
-import { KEEP_SECONDS, NewJob, OperationBusy, OperationDoc, OperationKind, OperationStore } from '../../shared/operations/operation-store';
+import {
+  KEEP_SECONDS,
+  NewJob,
+  OperationBusy,
+  OperationDoc,
+  OperationKind,
+  OperationStore,
+} from '../../shared/operations/operation-store';
 import { freshCatalog } from '../support/catalog';
 import { pausedWriter } from '../support/paused-writer';
 
 const by = { id: 'u1', name: 'Admin' };
-const job = (accountId: string, kind: OperationKind = 'restore'): NewJob => ({ accountId, kind, request: {}, requestedBy: by });
+const job = (accountId: string, kind: OperationKind = 'restore'): NewJob => ({
+  accountId,
+  kind,
+  request: {},
+  requestedBy: by,
+});
 const at = (minutes: number): Date => new Date(Date.UTC(2026, 0, 1, 9, minutes));
 
 /** Settles every start; each outcome is the job started, the job named busy, or another error. */
 async function race(store: OperationStore, accountId: string, n: number, now: Date) {
-  const settled = await Promise.allSettled(Array.from({ length: n }, () => store.start(job(accountId, 'differenceReport'), now)));
+  const settled = await Promise.allSettled(
+    Array.from({ length: n }, () => store.start(job(accountId, 'differenceReport'), now)),
+  );
   const won = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const busy = settled.flatMap((r) => (r.status === 'rejected' && r.reason instanceof OperationBusy ? [r.reason] : []));
-  const other = settled.flatMap((r) => (r.status === 'rejected' && !(r.reason instanceof OperationBusy) ? [String(r.reason)] : []));
+  const other = settled.flatMap((r) =>
+    r.status === 'rejected' && !(r.reason instanceof OperationBusy) ? [String(r.reason)] : [],
+  );
   return { won, busy, other };
 }
 
@@ -35,12 +51,15 @@ describe('one restore or difference-report job at a time per account', () => {
       // Even rounds start on a fresh account; odd rounds take over a stale lock (a job that ended before releasing).
       const accountId = `acct-${round >> 1}`;
       const { won, busy, other } = await race(store, accountId, 8, at(round));
-      if (won.length !== 1 || busy.length !== 7 || other.length) failures.push(`round ${round}: ${won.length} won, ${busy.length} busy, errors ${other.join('; ')}`);
-      else if (busy.some((b) => b.running.id !== won[0]!.id)) failures.push(`round ${round}: a busy answer names another job`);
+      if (won.length !== 1 || busy.length !== 7 || other.length)
+        failures.push(`round ${round}: ${won.length} won, ${busy.length} busy, errors ${other.join('; ')}`);
+      else if (busy.some((b) => b.running.id !== won[0].id))
+        failures.push(`round ${round}: a busy answer names another job`);
       for (const op of won) {
         await store.claim(op, at(round));
         const done: OperationDoc = { ...op, status: 'completed', endedAt: at(round).toISOString() };
-        if (round % 2 === 0) await store.update(done); // ended, lock left behind
+        if (round % 2 === 0)
+          await store.update(done); // ended, lock left behind
         else await store.finish(op, 'completed', at(round));
       }
     }
@@ -59,14 +78,22 @@ describe('one restore or difference-report job at a time per account', () => {
         }
         const held = pausedWriter(database, n);
         const first = new OperationStore(held.database).start(job(accountId), at(1));
-        const settled = first.then(() => undefined, () => undefined);
+        const settled = first.then(
+          () => undefined,
+          () => undefined,
+        );
         await Promise.race([held.paused, settled]);
         const second = await Promise.allSettled([store.start(job(accountId), at(1))]);
         held.resume();
         const outcomes = [...(await Promise.allSettled([first])), ...second];
         const won = outcomes.flatMap((r) => (r.status === 'fulfilled' ? [r.value.id] : []));
-        const busy = outcomes.flatMap((r) => (r.status === 'rejected' && r.reason instanceof OperationBusy ? [r.reason.running.id] : []));
-        if (won.length !== 1 || busy.length !== 1 || busy[0] !== won[0]) failures.push(`held after write ${n}${stale ? ' (stale lock)' : ''}: won ${won.length}, busy naming ${busy.join()}`);
+        const busy = outcomes.flatMap((r) =>
+          r.status === 'rejected' && r.reason instanceof OperationBusy ? [r.reason.running.id] : [],
+        );
+        if (won.length !== 1 || busy.length !== 1 || busy[0] !== won[0])
+          failures.push(
+            `held after write ${n}${stale ? ' (stale lock)' : ''}: won ${won.length}, busy naming ${busy.join()}`,
+          );
       }
     }
     expect(failures).toEqual([]);
@@ -92,13 +119,21 @@ describe('one restore or difference-report job at a time per account', () => {
       const paused = pausedWriter(database, held === 'claim' ? 1 : 2, 'before');
       const slow = new OperationStore(paused.database);
       const first = held === 'claim' ? slow.claim(late, at(20)) : slow.start(job(accountId), at(20));
-      const settled = first.then(() => undefined, () => undefined);
+      const settled = first.then(
+        () => undefined,
+        () => undefined,
+      );
       await Promise.race([paused.paused, settled]);
-      const second = await Promise.allSettled([held === 'claim' ? store.start(job(accountId), at(20)) : store.claim(late, at(20))]);
+      const second = await Promise.allSettled([
+        held === 'claim' ? store.start(job(accountId), at(20)) : store.claim(late, at(20)),
+      ]);
       paused.resume();
-      const [claim, start] = held === 'claim' ? [...(await Promise.allSettled([first])), ...second] : [...second, ...(await Promise.allSettled([first]))];
-      const claimed = claim!.status === 'fulfilled' && claim!.value === true;
-      const took = start!.status === 'fulfilled';
+      const [claim, start] =
+        held === 'claim'
+          ? [...(await Promise.allSettled([first])), ...second]
+          : [...second, ...(await Promise.allSettled([first]))];
+      const claimed = claim.status === 'fulfilled' && claim.value === true;
+      const took = start.status === 'fulfilled';
       const status = (await store.find(accountId, late.id))?.status;
       outcomes.push(`${held} held: claimed ${claimed}, taken over ${took}, late job ${status}`);
     }
@@ -116,14 +151,17 @@ describe('one restore or difference-report job at a time per account', () => {
     await expect(store.start(job('acct-long'), at(59))).resolves.toMatchObject({ status: 'running' });
   });
 
-  it('frees the account when a claimed job\'s orchestration is over but its record still says running', async () => {
+  it("frees the account when a claimed job's orchestration is over but its record still says running", async () => {
     const op = await store.start(job('acct-dead'), at(0));
     await store.claim(op, at(0));
     const running = async (): Promise<boolean> => true;
     const over = async (holder: { id: string }): Promise<boolean> => holder.id !== op.id;
     await expect(store.start(job('acct-dead'), at(1), running)).rejects.toThrow(OperationBusy);
     await expect(store.start(job('acct-dead'), at(1), over)).resolves.toMatchObject({ status: 'running' });
-    expect(await store.find('acct-dead', op.id)).toMatchObject({ status: 'failed', message: expect.stringContaining('stopped without recording its end') });
+    expect(await store.find('acct-dead', op.id)).toMatchObject({
+      status: 'failed',
+      message: expect.stringContaining('stopped without recording its end'),
+    });
   });
 
   it('releases the lock when the job cannot be launched after taking it', async () => {

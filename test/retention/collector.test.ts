@@ -15,7 +15,9 @@ describe('content collection (Azurite)', () => {
   let store: ContentStore;
 
   beforeEach(async () => {
-    container = BlobServiceClient.fromConnectionString(stackEnv('M365V_STORAGE_CONNECTION_STRING')).getContainerClient(uniqueName('gc'));
+    container = BlobServiceClient.fromConnectionString(stackEnv('M365V_STORAGE_CONNECTION_STRING')).getContainerClient(
+      uniqueName('gc'),
+    );
     await container.create();
     store = new ContentStore(container);
   });
@@ -35,7 +37,8 @@ describe('content collection (Azurite)', () => {
     return m;
   };
   const exists = (sha: string): Promise<boolean> => container.getBlobClient(contentBlobName(tenantId, sha)).exists();
-  const condemned = async (sha: string): Promise<boolean> => CONDEMNED in ((await container.getBlobClient(contentBlobName(tenantId, sha)).getProperties()).metadata ?? {});
+  const condemned = async (sha: string): Promise<boolean> =>
+    CONDEMNED in ((await container.getBlobClient(contentBlobName(tenantId, sha)).getProperties()).metadata ?? {});
 
   it('condemns an unreferenced blob, deletes it only a grace period after, and never touches a referenced one', async () => {
     const kept = await store.put(tenantId, randomBytes(5000));
@@ -126,7 +129,13 @@ describe('content collection (Azurite)', () => {
           return new Proxy(blob, {
             get(x, p, r) {
               if (p !== 'delete') return Reflect.get(x, p, r) as unknown;
-              return () => Promise.reject(new RestError('This operation is not permitted as the blob is immutable due to a policy.', { statusCode: 409, code: 'BlobImmutableDueToPolicy' }));
+              return () =>
+                Promise.reject(
+                  new RestError('This operation is not permitted as the blob is immutable due to a policy.', {
+                    statusCode: 409,
+                    code: 'BlobImmutableDueToPolicy',
+                  }),
+                );
             },
           });
         };
@@ -134,7 +143,9 @@ describe('content collection (Azurite)', () => {
     });
     const r = await pass(marksOf(), 3, locked);
     expect(r.deleted).toBe(1);
-    expect(r.locked).toEqual([{ sha256: a.sha256, reason: expect.stringContaining('BlobImmutableDueToPolicy') as string }]);
+    expect(r.locked).toEqual([
+      { sha256: a.sha256, reason: expect.stringContaining('BlobImmutableDueToPolicy') as string },
+    ]);
     expect(await exists(a.sha256)).toBe(true);
     expect(await exists(b.sha256)).toBe(false);
   });

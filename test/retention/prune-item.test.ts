@@ -41,11 +41,35 @@ describe('pruneItem (catalog)', () => {
 
   /** An account, a job keeping the last `keepLast` points, a mailbox with points 1..5 a day apart and versions. */
   async function seed(keepLast: number): Promise<{ item: ProtectedItemDoc; jobId: string }> {
-    const account = await inventory.createAccount({ displayName: 'Contoso', tenantId: 'contoso.example', clientId: '11111111-1111-4111-8111-111111111111', credential: { type: 'secret', secretName: 's' } }, now);
-    const job = await inventory.createJob(jobInput.parse({ name: 'j', accountId: account.id, sources: { scope: 'account' }, retention: { keepLast, keepDaily: 0, keepWeekly: 0, keepMonthly: 0, keepYearly: 0 } }), now);
+    const account = await inventory.createAccount(
+      {
+        displayName: 'Contoso',
+        tenantId: 'contoso.example',
+        clientId: '11111111-1111-4111-8111-111111111111',
+        credential: { type: 'secret', secretName: 's' },
+      },
+      now,
+    );
+    const job = await inventory.createJob(
+      jobInput.parse({
+        name: 'j',
+        accountId: account.id,
+        sources: { scope: 'account' },
+        retention: { keepLast, keepDaily: 0, keepWeekly: 0, keepMonthly: 0, keepYearly: 0 },
+      }),
+      now,
+    );
     const item: ProtectedItemDoc = {
-      id: protectedItemId(account.id, 'mailbox', 'u1'), accountId: account.id, type: 'protectedItem', kind: 'mailbox', userId: 'u1', displayName: 'Adele', address: 'adele@contoso.example',
-      lastSeq: 5, firstSeenRunId: 'r1', lastSeenRunId: 'r5',
+      id: protectedItemId(account.id, 'mailbox', 'u1'),
+      accountId: account.id,
+      type: 'protectedItem',
+      kind: 'mailbox',
+      userId: 'u1',
+      displayName: 'Adele',
+      address: 'adele@contoso.example',
+      lastSeq: 5,
+      firstSeenRunId: 'r1',
+      lastSeenRunId: 'r5',
     };
     await inventory.recordDiscovered(item);
     const write = async (seq: number, records: LogRecord[]): Promise<void> => {
@@ -53,18 +77,49 @@ describe('pruneItem (catalog)', () => {
       for (const r of records) if (r.t === 'version') await versions.apply(r);
     };
     for (let seq = 1; seq <= 5; seq++) {
-      const p: RecoveryPointDoc = { id: pointId(item.id, `r${seq}`), accountId: account.id, protectedItemId: item.id, jobId: job.id, runId: `r${seq}`, seq, status: 'success', startedAt: new Date(T0 + seq * DAY).toISOString(), containers: {}, alarms: [] };
+      const p: RecoveryPointDoc = {
+        id: pointId(item.id, `r${seq}`),
+        accountId: account.id,
+        protectedItemId: item.id,
+        jobId: job.id,
+        runId: `r${seq}`,
+        seq,
+        status: 'success',
+        startedAt: new Date(T0 + seq * DAY).toISOString(),
+        containers: {},
+        alarms: [],
+      };
       await write(seq, [{ t: 'doc', container: 'recoveryPoints', doc: { ...p } }]);
       await points.savePoint(p);
     }
     const v = (itemId: string, validFrom: number, validTo?: number): VersionDoc => ({
-      id: validTo === undefined ? headId(item.id, 'c', itemId) : closedId(item.id, 'c', itemId, validFrom), protectedItemId: item.id, containerId: 'c', itemId, kind: 'message', validFrom,
-      ...(validTo === undefined ? {} : { validTo }), props: { subject: `${itemId}@${validFrom}` },
+      id: validTo === undefined ? headId(item.id, 'c', itemId) : closedId(item.id, 'c', itemId, validFrom),
+      protectedItemId: item.id,
+      containerId: 'c',
+      itemId,
+      kind: 'message',
+      validFrom,
+      ...(validTo === undefined ? {} : { validTo }),
+      props: { subject: `${itemId}@${validFrom}` },
     });
     // a: unchanged since 1. b: changed at 3. c: created at 2, deleted at 3. d: changed at 2 and 5.
-    await write(1, [{ t: 'version', put: v('a', 1) }, { t: 'version', put: v('b', 1) }, { t: 'version', put: v('d', 1) }]);
-    await write(2, [{ t: 'version', put: v('c', 2) }, { t: 'version', close: v('d', 1, 2), put: v('d', 2) }]);
-    await write(3, [{ t: 'version', close: v('b', 1, 3), put: v('b', 3) }, { t: 'version', close: v('c', 2, 3), drop: { id: headId(item.id, 'c', 'c'), protectedItemId: item.id, containerId: 'c' } }]);
+    await write(1, [
+      { t: 'version', put: v('a', 1) },
+      { t: 'version', put: v('b', 1) },
+      { t: 'version', put: v('d', 1) },
+    ]);
+    await write(2, [
+      { t: 'version', put: v('c', 2) },
+      { t: 'version', close: v('d', 1, 2), put: v('d', 2) },
+    ]);
+    await write(3, [
+      { t: 'version', close: v('b', 1, 3), put: v('b', 3) },
+      {
+        t: 'version',
+        close: v('c', 2, 3),
+        drop: { id: headId(item.id, 'c', 'c'), protectedItemId: item.id, containerId: 'c' },
+      },
+    ]);
     await write(5, [{ t: 'version', close: v('d', 2, 5), put: v('d', 5) }]);
     return { item, jobId: job.id };
   }
@@ -72,24 +127,48 @@ describe('pruneItem (catalog)', () => {
   const view = async (item: ProtectedItemDoc, seq: number): Promise<string[]> =>
     (await versions.versionsAt(item.id, seq, ['a', 'b', 'c', 'd'])).map((d) => String(d.props.subject)).sort();
   const allVersions = async (db: Database): Promise<string[]> =>
-    (await db.container('versions').items.query<VersionDoc>('SELECT * FROM c').fetchAll()).resources.map((d) => `${d.itemId}[${d.validFrom},${d.validTo ?? '∞'})`).sort();
+    (await db.container('versions').items.query<VersionDoc>('SELECT * FROM c').fetchAll()).resources
+      .map((d) => `${d.itemId}[${d.validFrom},${d.validTo ?? '∞'})`)
+      .sort();
 
   it('marks what the policy drops, removes it a grace period later, and leaves the kept points exactly as they were', async () => {
     const { item } = await seed(2);
     const before = { 4: await view(item, 4), 5: await view(item, 5) };
-    const first = await pruneItem(ports(), { accountId: item.accountId, protectedItemId: item.id, runId: 'ret1' }, { graceMs: DAY });
+    const first = await pruneItem(
+      ports(),
+      { accountId: item.accountId, protectedItemId: item.id, runId: 'ret1' },
+      { graceMs: DAY },
+    );
     expect(first).toMatchObject({ marked: [1, 2, 3], removed: [], versionsRemoved: 0 });
-    expect(first.kept).toEqual([{ seq: 4, reasons: ['last'] }, { seq: 5, reasons: ['base', 'last'] }]);
-    expect((await points.listPoints(item.accountId, item.id)).filter((p) => p.status === 'pruning').map((p) => p.seq).sort()).toEqual([1, 2, 3]);
+    expect(first.kept).toEqual([
+      { seq: 4, reasons: ['last'] },
+      { seq: 5, reasons: ['base', 'last'] },
+    ]);
+    expect(
+      (await points.listPoints(item.accountId, item.id))
+        .filter((p) => p.status === 'pruning')
+        .map((p) => p.seq)
+        .sort(),
+    ).toEqual([1, 2, 3]);
     now = new Date(now.getTime() + DAY);
-    const second = await pruneItem(ports(), { accountId: item.accountId, protectedItemId: item.id, runId: 'ret2' }, { graceMs: DAY });
+    const second = await pruneItem(
+      ports(),
+      { accountId: item.accountId, protectedItemId: item.id, runId: 'ret2' },
+      { graceMs: DAY },
+    );
     expect(second).toMatchObject({ marked: [], removed: [1, 2, 3], versionsRemoved: 3 });
     expect((await points.listPoints(item.accountId, item.id)).map((p) => p.seq).sort()).toEqual([4, 5]);
     expect(await allVersions(database)).toEqual(['a[1,∞)', 'b[3,∞)', 'd[2,5)', 'd[5,∞)']);
     expect({ 4: await view(item, 4), 5: await view(item, 5) }).toEqual(before);
     // The lease went back; a third run prunes nothing more.
     expect((await inventory.getProtectedItem(item.accountId, item.id)).lease).toBeUndefined();
-    expect(await pruneItem(ports(), { accountId: item.accountId, protectedItemId: item.id, runId: 'ret3' }, { graceMs: DAY })).toMatchObject({ marked: [], removed: [], versionsRemoved: 0 });
+    expect(
+      await pruneItem(
+        ports(),
+        { accountId: item.accountId, protectedItemId: item.id, runId: 'ret3' },
+        { graceMs: DAY },
+      ),
+    ).toMatchObject({ marked: [], removed: [], versionsRemoved: 0 });
   });
 
   it('a catalog rebuilt from the change log after pruning is the pruned catalog', async () => {
@@ -108,15 +187,27 @@ describe('pruneItem (catalog)', () => {
 
   it('waits for a restore reading a marked point, skips an item on hold or being backed up', async () => {
     const { item } = await seed(1);
-    const run = (id: string) => pruneItem(ports(), { accountId: item.accountId, protectedItemId: item.id, runId: id }, { graceMs: 0 });
-    await operations.start({ accountId: item.accountId, kind: 'restore', request: { protectedItemId: item.id, seq: 2 }, requestedBy: { id: 'admin', name: 'Admin' } }, now);
+    const run = (id: string) =>
+      pruneItem(ports(), { accountId: item.accountId, protectedItemId: item.id, runId: id }, { graceMs: 0 });
+    await operations.start(
+      {
+        accountId: item.accountId,
+        kind: 'restore',
+        request: { protectedItemId: item.id, seq: 2 },
+        requestedBy: { id: 'admin', name: 'Admin' },
+      },
+      now,
+    );
     const r = await run('ret1');
     // The others go; the one a restore reads stays whole until it ends.
     expect(r.removed).toEqual([1, 3, 4]);
     expect(r.waiting).toEqual([{ seq: 2, reason: 'a running restore reads it' }]);
     expect(await view(item, 2)).toEqual(['a@1', 'b@1', 'c@2', 'd@2']);
 
-    const held = await inventory.updateProtectedItem(item.accountId, item.id, (cur) => ({ ...cur, hold: { reason: 'case 42', by: 'legal@contoso.example', at: now.toISOString() } }));
+    const held = await inventory.updateProtectedItem(item.accountId, item.id, (cur) => ({
+      ...cur,
+      hold: { reason: 'case 42', by: 'legal@contoso.example', at: now.toISOString() },
+    }));
     expect(held.hold).toBeDefined();
     expect((await run('ret2')).skipped).toMatch(/on hold .*case 42/);
 

@@ -1,7 +1,11 @@
 import { Container, CosmosClient } from '@azure/cosmos';
 import { freshCatalog } from '../support/catalog';
 
-const code = async (p: Promise<unknown>): Promise<number | undefined> => p.then(() => 200, (e: { code?: number }) => e.code);
+const code = async (p: Promise<unknown>): Promise<number | undefined> =>
+  p.then(
+    () => 200,
+    (e: { code?: number }) => e.code,
+  );
 
 /** The Cosmos DB semantics the job lock relies on, as the stand-in must reproduce them (optimistic concurrency). */
 describe('Cosmos DB stand-in: conditional writes', () => {
@@ -19,17 +23,35 @@ describe('Cosmos DB stand-in: conditional writes', () => {
     await ops.items.create({ id: 'lock', accountId: 'a' });
     expect(await code(ops.items.create({ id: 'lock', accountId: 'a' }))).toBe(409);
     expect(await code(ops.items.create({ id: 'lock', accountId: 'b' }))).toBe(200);
-    const codes = await Promise.all(Array.from({ length: 8 }, () => code(ops.items.create({ id: 'lock', accountId: 'c' }))));
+    const codes = await Promise.all(
+      Array.from({ length: 8 }, () => code(ops.items.create({ id: 'lock', accountId: 'c' }))),
+    );
     expect(codes.sort()).toEqual([200, ...Array(7).fill(409)]);
   });
 
   it('replaces or deletes only while the ETag still matches (412 otherwise), and a missing document is 404', async () => {
     const { etag } = await ops.items.create({ id: 'x', accountId: 'a', n: 0 });
-    const replaced = await Promise.all(Array.from({ length: 8 }, (_, n) => code(ops.item('x', 'a').replace({ id: 'x', accountId: 'a', n }, { accessCondition: { type: 'IfMatch', condition: etag } }))));
+    const replaced = await Promise.all(
+      Array.from({ length: 8 }, (_, n) =>
+        code(
+          ops
+            .item('x', 'a')
+            .replace({ id: 'x', accountId: 'a', n }, { accessCondition: { type: 'IfMatch', condition: etag } }),
+        ),
+      ),
+    );
     expect(replaced.sort()).toEqual([200, ...Array(7).fill(412)]);
     expect(await code(ops.item('x', 'a').delete({ accessCondition: { type: 'IfMatch', condition: etag } }))).toBe(412);
     const current = await ops.item('x', 'a').read();
-    expect(await code(ops.item('x', 'a').delete({ accessCondition: { type: 'IfMatch', condition: current.etag } }))).toBe(200);
-    expect(await code(ops.item('x', 'a').replace({ id: 'x', accountId: 'a' }, { accessCondition: { type: 'IfMatch', condition: current.etag } }))).toBe(404);
+    expect(
+      await code(ops.item('x', 'a').delete({ accessCondition: { type: 'IfMatch', condition: current.etag } })),
+    ).toBe(200);
+    expect(
+      await code(
+        ops
+          .item('x', 'a')
+          .replace({ id: 'x', accountId: 'a' }, { accessCondition: { type: 'IfMatch', condition: current.etag } }),
+      ),
+    ).toBe(404);
   });
 });

@@ -26,12 +26,23 @@ describe('Cosmos DB stand-in: query plan requests', () => {
       if (req.headers['x-ms-cosmos-is-query-plan-request']) seen.plansSent++;
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const client = new CosmosClient({ endpoint: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, key: COSMOS_EMULATOR_KEY, agent: new https.Agent({ ca: fs.readFileSync(certFile) }), connectionPolicy: { enableEndpointDiscovery: false } });
+    const client = new CosmosClient({
+      endpoint: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      key: COSMOS_EMULATOR_KEY,
+      agent: new https.Agent({ ca: fs.readFileSync(certFile) }),
+      connectionPolicy: { enableEndpointDiscovery: false },
+    });
     try {
       const { database } = await client.databases.createIfNotExists({ id: 'plans' });
-      const { container } = await database.containers.createIfNotExists({ id: 'v', partitionKey: partitionKeyOf(['/p', '/c', '/id']) });
+      const { container } = await database.containers.createIfNotExists({
+        id: 'v',
+        partitionKey: partitionKeyOf(['/p', '/c', '/id']),
+      });
       for (let i = 0; i < 5; i++) await container.items.create({ id: `d${i}`, p: 'x', c: 'y', n: 4 - i });
-      const iterator = container.items.query<{ n: number }>({ query: 'SELECT * FROM c WHERE c.p = @p ORDER BY c.n', parameters: [{ name: '@p', value: 'x' }] }, { partitionKey: ['x'], maxItemCount: 2 });
+      const iterator = container.items.query<{ n: number }>(
+        { query: 'SELECT * FROM c WHERE c.p = @p ORDER BY c.n', parameters: [{ name: '@p', value: 'x' }] },
+        { partitionKey: ['x'], maxItemCount: 2 },
+      );
       const pages: number[][] = [];
       while (iterator.hasMoreResults()) pages.push((await iterator.fetchNext()).resources.map((d) => d.n));
       expect(pages.flat()).toEqual([0, 1, 2, 3, 4]);

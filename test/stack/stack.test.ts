@@ -35,7 +35,11 @@ describe('local stack', () => {
   });
 
   it('refuses a client that does not trust the stack certificate', async () => {
-    const client = new CosmosClient({ endpoint: stackEnv('M365V_COSMOS_ENDPOINT'), key: stackEnv('M365V_COSMOS_KEY'), connectionPolicy: { enableEndpointDiscovery: false } });
+    const client = new CosmosClient({
+      endpoint: stackEnv('M365V_COSMOS_ENDPOINT'),
+      key: stackEnv('M365V_COSMOS_KEY'),
+      connectionPolicy: { enableEndpointDiscovery: false },
+    });
     await expect(client.databases.readAll().fetchAll()).rejects.toThrow(/self[- ]signed|certificate/i);
     client.dispose();
   });
@@ -54,7 +58,9 @@ describe('local stack', () => {
     const again = await startStack({ dataDir });
     try {
       const blobs = BlobServiceClient.fromConnectionString(again.storageConnectionString);
-      expect((await blobs.getContainerClient('content').getBlockBlobClient('persisted').downloadToBuffer()).toString()).toBe('x');
+      expect(
+        (await blobs.getContainerClient('content').getBlockBlobClient('persisted').downloadToBuffer()).toString(),
+      ).toBe('x');
     } finally {
       await again.stop();
       fs.rmSync(dataDir, { recursive: true, force: true });

@@ -27,7 +27,9 @@ describe('ContentStore (Azurite)', () => {
   const tenant = 'tenant-a';
 
   beforeAll(async () => {
-    container = BlobServiceClient.fromConnectionString(stackEnv('M365V_STORAGE_CONNECTION_STRING')).getContainerClient(uniqueName('content'));
+    container = BlobServiceClient.fromConnectionString(stackEnv('M365V_STORAGE_CONNECTION_STRING')).getContainerClient(
+      uniqueName('content'),
+    );
     await container.create();
     store = new ContentStore(container);
   });
@@ -74,7 +76,8 @@ describe('ContentStore (Azurite)', () => {
     expect(back.digest('hex')).toBe(first.sha256);
     const staging: string[] = [];
     // Uncommitted blocks too: those of the deduplicated copy were never committed, yet must not linger a week.
-    for await (const b of container.listBlobsFlat({ prefix: `${tenant}/staging/`, includeUncommitedBlobs: true })) staging.push(b.name);
+    for await (const b of container.listBlobsFlat({ prefix: `${tenant}/staging/`, includeUncommitedBlobs: true }))
+      staging.push(b.name);
     expect(staging).toEqual([]);
   });
 
@@ -105,16 +108,19 @@ describe('ContentStore (Azurite)', () => {
   it('stores a large file across calls, each resuming where the last stopped, with memory flat', async () => {
     const size = 256 * 1024 * 1024 + 4321;
     /** Seeded incompressible bytes from any offset, 1 MiB at a time. */
-    const from = (offset: number): Readable => Readable.from((function* () {
-      for (let at = offset; at < size;) {
-        const mib = Math.floor(at / (1024 * 1024));
-        const block = createHash('sha512').update(`mib ${mib}`).digest();
-        const whole = Buffer.alloc(1024 * 1024, block);
-        const end = Math.min((mib + 1) * 1024 * 1024, size);
-        yield whole.subarray(at - mib * 1024 * 1024, end - mib * 1024 * 1024);
-        at = end;
-      }
-    })());
+    const from = (offset: number): Readable =>
+      Readable.from(
+        (function* () {
+          for (let at = offset; at < size;) {
+            const mib = Math.floor(at / (1024 * 1024));
+            const block = createHash('sha512').update(`mib ${mib}`).digest();
+            const whole = Buffer.alloc(1024 * 1024, block);
+            const end = Math.min((mib + 1) * 1024 * 1024, size);
+            yield whole.subarray(at - mib * 1024 * 1024, end - mib * 1024 * 1024);
+            at = end;
+          }
+        })(),
+      );
     const expected = createHash('sha256');
     for await (const c of from(0)) expected.update(c as Buffer);
     global.gc?.();
@@ -127,7 +133,9 @@ describe('ContentStore (Azurite)', () => {
     for (let calls = 0; calls < 20 && !result; calls++) {
       let blocks = 0;
       const r = await store.putResumable(tenant, {
-        stagingKey: 'item-1', versionKey: 'v1', size,
+        stagingKey: 'item-1',
+        versionKey: 'v1',
+        size,
         open: async (offset) => {
           offsets.push(offset);
           return { body: from(offset), etag: '"v1"' };

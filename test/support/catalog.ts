@@ -7,7 +7,9 @@ import { ChangeLog } from '../../shared/catalog/change-log';
 import { stackEnv, uniqueName } from './env';
 
 /** A freshly provisioned catalog database of its own, so test files never see each other's documents. */
-export async function freshCatalog(prefix = 'cat'): Promise<{ client: CosmosClient; database: Database; name: string }> {
+export async function freshCatalog(
+  prefix = 'cat',
+): Promise<{ client: CosmosClient; database: Database; name: string }> {
   const client = new CosmosClient({
     endpoint: stackEnv('M365V_COSMOS_ENDPOINT'),
     key: stackEnv('M365V_COSMOS_KEY'),
@@ -15,13 +17,19 @@ export async function freshCatalog(prefix = 'cat'): Promise<{ client: CosmosClie
     connectionPolicy: { enableEndpointDiscovery: false },
   });
   const name = uniqueName(prefix);
-  await provisionStores(client, BlobServiceClient.fromConnectionString(stackEnv('M365V_STORAGE_CONNECTION_STRING')), name);
+  await provisionStores(
+    client,
+    BlobServiceClient.fromConnectionString(stackEnv('M365V_STORAGE_CONNECTION_STRING')),
+    name,
+  );
   return { client, database: client.database(name), name };
 }
 
 /** A change log in a blob container of its own; `remove` deletes the container. */
 export async function freshChangeLog(prefix = 'log'): Promise<{ log: ChangeLog; remove: () => Promise<void> }> {
-  const container = BlobServiceClient.fromConnectionString(stackEnv('M365V_STORAGE_CONNECTION_STRING')).getContainerClient(uniqueName(prefix));
+  const container = BlobServiceClient.fromConnectionString(
+    stackEnv('M365V_STORAGE_CONNECTION_STRING'),
+  ).getContainerClient(uniqueName(prefix));
   await container.create();
   return { log: new ChangeLog(container), remove: async () => void (await container.delete()) };
 }

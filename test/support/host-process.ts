@@ -15,16 +15,30 @@ export interface HostProcess extends StartedChild {
 }
 
 /** Starts the local Functions host as its own process, as the real host runs the worker. */
-export async function startHostProcess(appDir: string, env: NodeJS.ProcessEnv, extraArgs: string[] = ['--no-timers']): Promise<HostProcess> {
+export async function startHostProcess(
+  appDir: string,
+  env: NodeJS.ProcessEnv,
+  extraArgs: string[] = ['--no-timers'],
+): Promise<HostProcess> {
   const lines: string[] = [];
-  const started = await spawnUntilReady('Functions host', hostMain, ['--app', appDir, ...extraArgs], [/\[host\] listening on (http:\/\/\S+)/], {
-    env: { ...process.env, ...env },
-    onLine: (l) => lines.push(l),
-  });
-  return { ...started, url: started.matches[0]![1]!, lines };
+  const started = await spawnUntilReady(
+    'Functions host',
+    hostMain,
+    ['--app', appDir, ...extraArgs],
+    [/\[host\] listening on (http:\/\/\S+)/],
+    {
+      env: { ...process.env, ...env },
+      onLine: (l) => lines.push(l),
+    },
+  );
+  return { ...started, url: started.matches[0][1], lines };
 }
 
-export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+  what = 'condition',
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
@@ -50,7 +64,13 @@ export function fixtureHost(appDir: string, extraEnv: NodeJS.ProcessEnv = {}): F
   const fx = { webhook: (p: string) => webhookUrl(fx.host.url, p, String(fx.env[SYSTEM_KEY_SETTING])) } as FixtureHost;
   beforeAll(async () => {
     fx.fixtureDir = fs.mkdtempSync(path.join(os.tmpdir(), 'm365v-host-'));
-    fx.env = { AzureWebJobsStorage: stackEnv('AzureWebJobsStorage'), TASKHUB_NAME: uniqueName('hub'), FIXTURE_DIR: fx.fixtureDir, [SYSTEM_KEY_SETTING]: randomBytes(24).toString('base64url'), ...extraEnv };
+    fx.env = {
+      AzureWebJobsStorage: stackEnv('AzureWebJobsStorage'),
+      TASKHUB_NAME: uniqueName('hub'),
+      FIXTURE_DIR: fx.fixtureDir,
+      [SYSTEM_KEY_SETTING]: randomBytes(24).toString('base64url'),
+      ...extraEnv,
+    };
     fx.host = await startHostProcess(appDir, fx.env);
   });
   afterAll(async () => {

@@ -16,7 +16,16 @@ export type LeafBody =
 
 export type MimeNode =
   | { kind: 'leaf'; headers: string[]; body: LeafBody; extractable: boolean }
-  | { kind: 'multipart'; headers: string[]; boundary: string; parts: MimeNode[]; preamble?: string; epilogue?: string; padding?: string; closed?: boolean }
+  | {
+      kind: 'multipart';
+      headers: string[];
+      boundary: string;
+      parts: MimeNode[];
+      preamble?: string;
+      epilogue?: string;
+      padding?: string;
+      closed?: boolean;
+    }
   | { kind: 'message'; headers: string[]; message: MimeNode };
 
 export const textPart = (contentType: string, text: string, headers: string[] = []): MimeNode => ({
@@ -34,19 +43,45 @@ export const base64Part = (contentType: string, bytes: Buffer, headers: string[]
 });
 
 export const attachment = (name: string, bytes: Buffer, contentType = 'application/octet-stream'): MimeNode =>
-  base64Part(`${contentType}; name="${name}"`, bytes, [`Content-Disposition: attachment; filename="${name}"; size=${bytes.length}`]);
+  base64Part(`${contentType}; name="${name}"`, bytes, [
+    `Content-Disposition: attachment; filename="${name}"; size=${bytes.length}`,
+  ]);
 
 let boundaries = 0;
 
-export const multipart = (subtype: string, parts: MimeNode[], opts: { boundary?: string; headers?: string[]; preamble?: string; epilogue?: string; padding?: string; closed?: boolean } = {}): MimeNode => {
+export const multipart = (
+  subtype: string,
+  parts: MimeNode[],
+  opts: {
+    boundary?: string;
+    headers?: string[];
+    preamble?: string;
+    epilogue?: string;
+    padding?: string;
+    closed?: boolean;
+  } = {},
+): MimeNode => {
   const { boundary = `_000_${subtype}_${++boundaries}_contoso_`, headers = [], ...layout } = opts;
-  return { kind: 'multipart', headers: [`Content-Type: multipart/${subtype}; boundary="${boundary}"`, ...headers], boundary, parts, epilogue: '', ...layout };
+  return {
+    kind: 'multipart',
+    headers: [`Content-Type: multipart/${subtype}; boundary="${boundary}"`, ...headers],
+    boundary,
+    parts,
+    epilogue: '',
+    ...layout,
+  };
 };
 
-export const attachedMessage = (message: MimeNode, headers: string[] = ['Content-Type: message/rfc822', 'Content-Disposition: attachment']): MimeNode => ({ kind: 'message', headers, message });
+export const attachedMessage = (
+  message: MimeNode,
+  headers: string[] = ['Content-Type: message/rfc822', 'Content-Disposition: attachment'],
+): MimeNode => ({ kind: 'message', headers, message });
 
 /** The node with more header lines in front (a message's From/To/Subject, or a part's extra fields). */
-export const withHeaders = (headers: string[], node: MimeNode): MimeNode => ({ ...node, headers: [...headers, ...node.headers] });
+export const withHeaders = (headers: string[], node: MimeNode): MimeNode => ({
+  ...node,
+  headers: [...headers, ...node.headers],
+});
 
 export const messageHeaders = (subject: string, id: string): string[] => [
   'From: Adele Vance <AdeleV@contoso.example>',
@@ -59,9 +94,14 @@ export const messageHeaders = (subject: string, id: string): string[] => [
 
 /** Deterministic pseudo-random bytes (AES-CTR keystream of the seed): incompressible, same seed same bytes. */
 export function* seededByteChunks(seed: string, size: number, chunkSize = 57 * 1024): Generator<Buffer> {
-  const cipher = createCipheriv('aes-128-ctr', createHash('sha256').update(seed).digest().subarray(0, 16), Buffer.alloc(16));
+  const cipher = createCipheriv(
+    'aes-128-ctr',
+    createHash('sha256').update(seed).digest().subarray(0, 16),
+    Buffer.alloc(16),
+  );
   const zeros = Buffer.alloc(chunkSize);
-  for (let sent = 0; sent < size; sent += chunkSize) yield cipher.update(zeros.subarray(0, Math.min(chunkSize, size - sent)));
+  for (let sent = 0; sent < size; sent += chunkSize)
+    yield cipher.update(zeros.subarray(0, Math.min(chunkSize, size - sent)));
 }
 
 export const seededBytes = (seed: string, size: number): Buffer => Buffer.concat([...seededByteChunks(seed, size)]);
@@ -142,11 +182,20 @@ export function seededRandom(seed: number): () => number {
  * text and base64 leaves around the threshold, odd but legal boundaries, transport padding, preambles, epilogues.
  */
 export function randomMessage(rand: () => number, threshold: number, depth = 0): MimeNode {
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
-  const size = (): number => pick([0, 1, 57, threshold - 200, Math.floor((threshold * 3) / 4), threshold, threshold + 1, threshold * 3 + 5]);
-  const boundary = (): string => pick(['b', '----=_Part_0_12345.67890', "'()+_,-./:=? odd", '_000_DB9PR83MB0123ABCDEF_', `b${Math.floor(rand() * 1e6)}`]) + (depth > 0 ? `-${depth}-${Math.floor(rand() * 1e3)}` : '');
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
+  const size = (): number =>
+    pick([0, 1, 57, threshold - 200, Math.floor((threshold * 3) / 4), threshold, threshold + 1, threshold * 3 + 5]);
+  const boundary = (): string =>
+    pick([
+      'b',
+      '----=_Part_0_12345.67890',
+      "'()+_,-./:=? odd",
+      '_000_DB9PR83MB0123ABCDEF_',
+      `b${Math.floor(rand() * 1e6)}`,
+    ]) + (depth > 0 ? `-${depth}-${Math.floor(rand() * 1e3)}` : '');
   const kind = depth >= 3 ? 'leaf' : pick(['leaf', 'leaf', 'multipart', 'multipart', 'message']);
-  if (kind === 'message') return attachedMessage(withHeaders(messageHeaders('Fwd', `m${depth}`), randomMessage(rand, threshold, depth + 1)));
+  if (kind === 'message')
+    return attachedMessage(withHeaders(messageHeaders('Fwd', `m${depth}`), randomMessage(rand, threshold, depth + 1)));
   if (kind === 'multipart') {
     const parts = Array.from({ length: 1 + Math.floor(rand() * 4) }, () => randomMessage(rand, threshold, depth + 1));
     return multipart(pick(['mixed', 'alternative', 'related']), parts, {
@@ -160,7 +209,11 @@ export function randomMessage(rand: () => number, threshold: number, depth = 0):
   const seed = `leaf${Math.floor(rand() * 4)}-${n}`;
   return pick([
     () => attachment(`file-${seed}.bin`, seededBytes(seed, n)),
-    () => base64Part('image/png', seededBytes(seed, n), [`Content-ID: <${seed}@contoso.example>`, 'Content-Disposition: inline']),
+    () =>
+      base64Part('image/png', seededBytes(seed, n), [
+        `Content-ID: <${seed}@contoso.example>`,
+        'Content-Disposition: inline',
+      ]),
     () => textPart('text/plain; charset="utf-8"', `Hello =E2=80=93 line\n--not a boundary\n${'x'.repeat(n)}`),
     () => textPart('text/html; charset="utf-8"', `<p>${'y'.repeat(n)}</p>`),
   ])();

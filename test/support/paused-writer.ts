@@ -8,7 +8,11 @@ type Fn = (...args: unknown[]) => Promise<unknown>;
  * another writer's whole run at that point, which is how it reproduces an interleaving of processes on different
  * machines.
  */
-export function pausedWriter(database: Database, n: number, when: 'before' | 'after' = 'after'): { database: Database; paused: Promise<void>; resume: () => void } {
+export function pausedWriter(
+  database: Database,
+  n: number,
+  when: 'before' | 'after' = 'after',
+): { database: Database; paused: Promise<void>; resume: () => void } {
   let writes = 0;
   let reached!: () => void;
   let resume!: () => void;
@@ -19,23 +23,32 @@ export function pausedWriter(database: Database, n: number, when: 'before' | 'af
     reached();
     await go;
   };
-  const counted = (target: object, method: string) => async (...args: unknown[]) => {
-    writes++;
-    await hold('before');
-    try {
-      return await (Reflect.get(target, method) as Fn).apply(target, args);
-    } finally {
-      await hold('after');
-    }
-  };
+  const counted =
+    (target: object, method: string) =>
+    async (...args: unknown[]) => {
+      writes++;
+      await hold('before');
+      try {
+        return await (Reflect.get(target, method) as Fn).apply(target, args);
+      } finally {
+        await hold('after');
+      }
+    };
   const writer = <T extends object>(target: T, methods: string[]): T =>
-    new Proxy(target, { get: (t, k) => (typeof k === 'string' && methods.includes(k) ? counted(t, k) : Reflect.get(t, k)) });
-  const container = (c: Container): Container => new Proxy(c, {
-    get: (t, k) => {
-      if (k === 'items') return writer(t.items, ['create', 'upsert']);
-      if (k === 'item') return (id: string, pk: string) => writer(t.item(id, pk), ['replace', 'delete']);
-      return Reflect.get(t, k);
-    },
-  });
-  return { database: { container: (id: string) => container(database.container(id)) } as unknown as Database, paused, resume };
+    new Proxy(target, {
+      get: (t, k) => (typeof k === 'string' && methods.includes(k) ? counted(t, k) : Reflect.get(t, k)),
+    });
+  const container = (c: Container): Container =>
+    new Proxy(c, {
+      get: (t, k) => {
+        if (k === 'items') return writer(t.items, ['create', 'upsert']);
+        if (k === 'item') return (id: string, pk: string) => writer(t.item(id, pk), ['replace', 'delete']);
+        return Reflect.get(t, k);
+      },
+    });
+  return {
+    database: { container: (id: string) => container(database.container(id)) } as unknown as Database,
+    paused,
+    resume,
+  };
 }

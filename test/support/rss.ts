@@ -11,7 +11,11 @@ export function rssOf(pid: number): number {
  * Samples a process's RSS every `everyMs` while `work` runs: its RSS before, and the highest seen during. Sampling
  * (not a clock) decides nothing: the test bounds the growth, however long the work takes.
  */
-export async function peakRss<T>(pid: number, work: () => Promise<T>, everyMs = 25): Promise<{ result: T; before: number; peak: number; grewMiB: number }> {
+export async function peakRss<T>(
+  pid: number,
+  work: () => Promise<T>,
+  everyMs = 25,
+): Promise<{ result: T; before: number; peak: number; grewMiB: number }> {
   const before = rssOf(pid);
   let peak = before;
   const timer = setInterval(() => {

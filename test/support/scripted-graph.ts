@@ -20,7 +20,7 @@ export class ScriptedGraph implements GraphReader {
     return p;
   }
   async stream(url: string): Promise<Readable> {
-    const id = /messages\/([^/]+)\/\$value/.exec(url)![1]!;
+    const id = /messages\/([^/]+)\/\$value/.exec(url)![1];
     if (this.failStreamOnce.delete(id)) throw new Error('connection reset');
     this.attempts.push(id);
     const failure = this.failStream.get(id);
@@ -31,4 +31,11 @@ export class ScriptedGraph implements GraphReader {
 }
 
 /** A message as a delta page lists it. */
-export const m = (id: string, changeKey: string, extra: Record<string, unknown> = {}) => ({ id, changeKey, subject: `subject ${id}`, isRead: false, isDraft: false, ...extra });
+export const m = (id: string, changeKey: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  changeKey,
+  subject: `subject ${id}`,
+  isRead: false,
+  isDraft: false,
+  ...extra,
+});

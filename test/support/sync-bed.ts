@@ -29,11 +29,20 @@ export async function syncBed(prefix: string, graph: GraphReader, extra: Partial
   await Promise.all([blobs.create(), logs.create()]);
   const store = new ContentStore(blobs);
   const deps = {
-    graph, content: new BlobContentWriter(store), versions: new VersionStore(database), cursors: new CursorStore(database),
-    skips: new SkipStore(database), log: new ChangeLog(logs), now: () => new Date(), ...extra,
+    graph,
+    content: new BlobContentWriter(store),
+    versions: new VersionStore(database),
+    cursors: new CursorStore(database),
+    skips: new SkipStore(database),
+    log: new ChangeLog(logs),
+    now: () => new Date(),
+    ...extra,
   };
   return {
-    deps, database, blobs, store,
+    deps,
+    database,
+    blobs,
+    store,
     dispose: async () => {
       await Promise.all([blobs.delete(), logs.delete()]);
       client.dispose();

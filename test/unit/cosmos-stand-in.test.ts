@@ -1,7 +1,13 @@
 import { installLinearScan, linearFrom, standInCompiler } from '../../local/stack/cosmos-linear-scan';
 import { installShortCircuit } from '../../local/stack/cosmos-short-circuit';
 
-const docs = Array.from({ length: 40 }, (_, i) => ({ id: `d${i}`, _rid: `r${String(i).padStart(4, '0')}`, n: i % 7, tags: i % 3 ? ['a', `t${i % 5}`] : [], nested: { s: `x${i}` } }));
+const docs = Array.from({ length: 40 }, (_, i) => ({
+  id: `d${i}`,
+  _rid: `r${String(i).padStart(4, '0')}`,
+  n: i % 7,
+  tags: i % 3 ? ['a', `t${i % 5}`] : [],
+  nested: { s: `x${i}` },
+}));
 const QUERIES = [
   'SELECT * FROM c',
   'SELECT * FROM c WHERE c.n > 2 AND CONTAINS(c.nested.s, "1")',
@@ -21,7 +27,11 @@ describe('Cosmos DB stand-in: linear FROM scan, short-circuit AND / OR', () => {
     const out: unknown[] = [];
     let continuation: { token: string } | undefined;
     do {
-      const r = (compile(sql) as unknown as { exec(c: unknown[], o: object): { result: unknown[]; continuation: { token: string } | null } }).exec(docs, { maxItemCount: 6, ...(continuation ? { continuation } : {}) });
+      const r = (
+        compile(sql) as unknown as {
+          exec(c: unknown[], o: object): { result: unknown[]; continuation: { token: string } | null };
+        }
+      ).exec(docs, { maxItemCount: 6, ...(continuation ? { continuation } : {}) });
       out.push(...r.result);
       continuation = r.continuation ?? undefined;
     } while (continuation);
@@ -38,8 +48,18 @@ describe('Cosmos DB stand-in: linear FROM scan, short-circuit AND / OR', () => {
   it('evaluates the right side of AND only where the left side leaves it open', () => {
     installShortCircuit();
     let reads = 0;
-    const counted = docs.map((d) => ({ ...d, get costly(): string[] { reads++; return d.tags; } }));
-    const r = (compile('SELECT c.id FROM c WHERE c.n = 1 AND ARRAY_CONTAINS(c.costly, "a")') as unknown as { exec(c: unknown[], o: object): { result: unknown[] } }).exec(counted, {});
+    const counted = docs.map((d) => ({
+      ...d,
+      get costly(): string[] {
+        reads++;
+        return d.tags;
+      },
+    }));
+    const r = (
+      compile('SELECT c.id FROM c WHERE c.n = 1 AND ARRAY_CONTAINS(c.costly, "a")') as unknown as {
+        exec(c: unknown[], o: object): { result: unknown[] };
+      }
+    ).exec(counted, {});
     expect(reads).toBe(docs.filter((d) => d.n === 1).length);
     expect(r.result).toHaveLength(docs.filter((d) => d.n === 1 && d.tags.includes('a')).length);
   });
@@ -55,7 +75,11 @@ describe('Cosmos DB stand-in: linear FROM scan, short-circuit AND / OR', () => {
     installLinearScan(compile);
     const many = Array.from({ length: 100_000 }, (_, i) => ({ id: `d${i}`, _rid: `r${i}` }));
     const started = Date.now();
-    const r = (compile('SELECT * FROM c WHERE c.id = "d99999"') as unknown as { exec(c: unknown[], o: object): { result: unknown[] } }).exec(many, {});
+    const r = (
+      compile('SELECT * FROM c WHERE c.id = "d99999"') as unknown as {
+        exec(c: unknown[], o: object): { result: unknown[] };
+      }
+    ).exec(many, {});
     expect(r.result).toHaveLength(1);
     expect(Date.now() - started).toBeLessThan(10_000);
   });

@@ -9,15 +9,22 @@ const issues = (v: unknown) => {
 
 describe('restore request', () => {
   it('defaults the overwrite behaviour to rename for the original location', () => {
-    expect(restoreRequest.parse({ ...base, target: { type: 'original' } }).target).toEqual({ type: 'original', overwriteBehavior: 'rename' });
+    expect(restoreRequest.parse({ ...base, target: { type: 'original' } }).target).toEqual({
+      type: 'original',
+      overwriteBehavior: 'rename',
+    });
   });
   it('refuses an overwrite behaviour where it does not apply, naming the field', () => {
-    expect(issues({ ...base, target: { type: 'mailbox', user: 'bob@contoso.example', overwriteBehavior: 'overwrite' } })).toEqual([
+    expect(
+      issues({ ...base, target: { type: 'mailbox', user: 'bob@contoso.example', overwriteBehavior: 'overwrite' } }),
+    ).toEqual([
       'target.overwriteBehavior: overwrite behaviour is not available when restoring to another mailbox or drive',
     ]);
   });
   it('requires a selection and a known target type', () => {
-    expect(issues({ ...base, selection: {}, target: { type: 'original' } })).toEqual(['selection.folders: select at least one folder or item']);
+    expect(issues({ ...base, selection: {}, target: { type: 'original' } })).toEqual([
+      'selection.folders: select at least one folder or item',
+    ]);
     expect(issues({ ...base, target: { type: 'elsewhere' } })[0]).toMatch(/^target.type/);
   });
 });
@@ -31,6 +38,8 @@ describe('conflict names', () => {
   });
   it('names a restore folder after the source and the time', () => {
     expect(restoreFolderName('Inbox', new Date('2026-11-23T10:15:30Z'))).toBe('Restored 2026-11-23 10:15 UTC - Inbox');
-    expect(driveSafeName(restoreFolderName('Adele: "Q3"?', new Date('2026-11-23T10:15:30Z')))).toBe('Restored 2026-11-23 10-15 UTC - Adele- -Q3--');
+    expect(driveSafeName(restoreFolderName('Adele: "Q3"?', new Date('2026-11-23T10:15:30Z')))).toBe(
+      'Restored 2026-11-23 10-15 UTC - Adele- -Q3--',
+    );
   });
 });

@@ -31,7 +31,11 @@ export interface EngineDeps {
 
 const OUT_OF_PROC = '$OutOfProcData$:';
 const MAX_TIMEOUT = 2 ** 31 - 1;
-const CONTROL = new Set<number>([EventType.ExecutionTerminated, EventType.ExecutionSuspended, EventType.ExecutionResumed]);
+const CONTROL = new Set<number>([
+  EventType.ExecutionTerminated,
+  EventType.ExecutionSuspended,
+  EventType.ExecutionResumed,
+]);
 
 class Instance {
   /**
@@ -97,12 +101,19 @@ export class DurableEngine {
   // ---- client operations -------------------------------------------------------------------------------------
 
   /** Starts an orchestration; an instance id in use by a running instance is a conflict, a finished one is reused. */
-  async start(name: string, instanceId: string | undefined, input: unknown, parent?: { instanceId: string; taskId: number; executionId?: string }): Promise<string> {
+  async start(
+    name: string,
+    instanceId: string | undefined,
+    input: unknown,
+    parent?: { instanceId: string; taskId: number; executionId?: string },
+  ): Promise<string> {
     const id = instanceId ?? randomUUID().replace(/-/g, '');
     // Starts of one id take turns, as the storage provider's conditional insert orders them: of two concurrent starts
     // exactly one wins, and the loser's conflict comes once the winner's instance is visible (Pending), as in Azure.
     const previous = this.starting.get(id);
-    const turn = (previous ?? Promise.resolve()).catch(() => undefined).then(() => this.startReserved(name, id, input, parent));
+    const turn = (previous ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => this.startReserved(name, id, input, parent));
     this.starting.set(id, turn);
     try {
       return await turn;
@@ -111,18 +122,47 @@ export class DurableEngine {
     }
   }
 
-  private async startReserved(name: string, id: string, input: unknown, parent?: { instanceId: string; taskId: number; executionId?: string }): Promise<string> {
+  private async startReserved(
+    name: string,
+    id: string,
+    input: unknown,
+    parent?: { instanceId: string; taskId: number; executionId?: string },
+  ): Promise<string> {
     const existing = this.instances.get(id) ?? (await this.deps.store.getRow(id));
-    const existingStatus = existing ? (existing instanceof Instance ? existing.status : existing.runtimeStatus) : undefined;
-    if (existingStatus && !TERMINAL.has(existingStatus)) throw new ConflictError(`An instance with ID '${id}' already exists and is ${existingStatus}.`);
+    const existingStatus = existing
+      ? existing instanceof Instance
+        ? existing.status
+        : existing.runtimeStatus
+      : undefined;
+    if (existingStatus && !TERMINAL.has(existingStatus))
+      throw new ConflictError(`An instance with ID '${id}' already exists and is ${existingStatus}.`);
     const inst = new Instance(id, randomUUID().replace(/-/g, ''), name, input, new Date(), parent);
     for (const t of this.instances.get(id)?.timers.values() ?? []) clearTimeout(t);
     this.instances.set(id, inst);
     const started = event(EventType.ExecutionStarted, inst.createdTime, {
-      OrchestrationInstance: { InstanceId: id, ExecutionId: inst.executionId }, Name: name, Version: '',
-      Input: input === undefined ? null : JSON.stringify(input), ParentInstance: parent ? { OrchestrationInstance: { InstanceId: parent.instanceId, ...(parent.executionId ? { ExecutionId: parent.executionId } : {}) }, TaskScheduleId: parent.taskId } : null,
+      OrchestrationInstance: { InstanceId: id, ExecutionId: inst.executionId },
+      Name: name,
+      Version: '',
+      Input: input === undefined ? null : JSON.stringify(input),
+      ParentInstance: parent
+        ? {
+            OrchestrationInstance: {
+              InstanceId: parent.instanceId,
+              ...(parent.executionId ? { ExecutionId: parent.executionId } : {}),
+            },
+            TaskScheduleId: parent.taskId,
+          }
+        : null,
     });
-    const startRecord: LogRecord = { r: 'start', name, instanceId: id, executionId: inst.executionId, input, createdTime: inst.createdTime.toISOString(), ...(parent ? { parent } : {}) };
+    const startRecord: LogRecord = {
+      r: 'start',
+      name,
+      instanceId: id,
+      executionId: inst.executionId,
+      input,
+      createdTime: inst.createdTime.toISOString(),
+      ...(parent ? { parent } : {}),
+    };
     await this.deps.store.append(id, inst.executionId, [startRecord, { r: 'in', key: 'start', event: started }]);
     inst.inbox.push({ key: 'start', event: started });
     inst.keys.add('start');
@@ -132,19 +172,35 @@ export class DurableEngine {
   }
 
   async raiseEvent(instanceId: string, name: string, data: unknown): Promise<'ok' | 'notFound' | 'gone'> {
-    return this.control(instanceId, `e:${randomUUID()}`, event(EventType.EventRaised, new Date(), { Name: name, Input: data === undefined ? null : JSON.stringify(data) }));
+    return this.control(
+      instanceId,
+      `e:${randomUUID()}`,
+      event(EventType.EventRaised, new Date(), { Name: name, Input: data === undefined ? null : JSON.stringify(data) }),
+    );
   }
 
   terminate(instanceId: string, reason: string): Promise<'ok' | 'notFound' | 'gone'> {
-    return this.control(instanceId, `x:${randomUUID()}`, event(EventType.ExecutionTerminated, new Date(), { Input: JSON.stringify(reason) }));
+    return this.control(
+      instanceId,
+      `x:${randomUUID()}`,
+      event(EventType.ExecutionTerminated, new Date(), { Input: JSON.stringify(reason) }),
+    );
   }
 
   suspend(instanceId: string, reason: string): Promise<'ok' | 'notFound' | 'gone'> {
-    return this.control(instanceId, `p:${randomUUID()}`, event(EventType.ExecutionSuspended, new Date(), { Reason: reason }));
+    return this.control(
+      instanceId,
+      `p:${randomUUID()}`,
+      event(EventType.ExecutionSuspended, new Date(), { Reason: reason }),
+    );
   }
 
   resume(instanceId: string, reason: string): Promise<'ok' | 'notFound' | 'gone'> {
-    return this.control(instanceId, `r:${randomUUID()}`, event(EventType.ExecutionResumed, new Date(), { Reason: reason }));
+    return this.control(
+      instanceId,
+      `r:${randomUUID()}`,
+      event(EventType.ExecutionResumed, new Date(), { Reason: reason }),
+    );
   }
 
   private async control(instanceId: string, key: string, ev: HistoryEvent): Promise<'ok' | 'notFound' | 'gone'> {
@@ -155,7 +211,10 @@ export class DurableEngine {
     return 'ok';
   }
 
-  async status(instanceId: string, withHistory = false): Promise<(InstanceRow & { history?: HistoryEvent[] }) | undefined> {
+  async status(
+    instanceId: string,
+    withHistory = false,
+  ): Promise<(InstanceRow & { history?: HistoryEvent[] }) | undefined> {
     const inst = this.instances.get(instanceId);
     const row = inst ? this.rowOf(inst) : await this.deps.store.getRow(instanceId);
     if (!row) return undefined;
@@ -198,7 +257,14 @@ export class DurableEngine {
       const records = await this.deps.store.read(row.instanceId, row.executionId);
       const start = records.find((r): r is Extract<LogRecord, { r: 'start' }> => r.r === 'start');
       if (!start) continue;
-      const inst = new Instance(start.instanceId, start.executionId, start.name, start.input, new Date(start.createdTime), start.parent);
+      const inst = new Instance(
+        start.instanceId,
+        start.executionId,
+        start.name,
+        start.input,
+        new Date(start.createdTime),
+        start.parent,
+      );
       const consumed = new Set<string>();
       for (const r of records) {
         if (r.r === 'in') {
@@ -234,18 +300,39 @@ export class DurableEngine {
     const done = new Set<string>();
     const all = [...inst.history, ...inst.inbox.map((e) => e.event)];
     for (const e of all) {
-      if (e.EventType === EventType.TaskCompleted || e.EventType === EventType.TaskFailed) done.add(`task:${e.TaskScheduledId as number}`);
+      if (e.EventType === EventType.TaskCompleted || e.EventType === EventType.TaskFailed)
+        done.add(`task:${e.TaskScheduledId as number}`);
       if (e.EventType === EventType.TimerFired) done.add(`timer:${e.TimerId as number}`);
-      if (e.EventType === EventType.SubOrchestrationInstanceCompleted || e.EventType === EventType.SubOrchestrationInstanceFailed) done.add(`sub:${e.TaskScheduledId as number}`);
+      if (
+        e.EventType === EventType.SubOrchestrationInstanceCompleted ||
+        e.EventType === EventType.SubOrchestrationInstanceFailed
+      )
+        done.add(`sub:${e.TaskScheduledId as number}`);
     }
     for (const e of inst.history) {
-      if (e.EventType === EventType.TaskScheduled && !done.has(`task:${e.EventId}`)) this.runActivity(inst, e.EventId, String(e.Name), e.Input);
-      if (e.EventType === EventType.TimerCreated && !done.has(`timer:${e.EventId}`)) this.startTimer(inst, e.EventId, new Date(String(e.FireAt)));
-      if (e.EventType === EventType.SubOrchestrationInstanceCreated && !done.has(`sub:${e.EventId}`)) void this.ensureChild(inst, e.EventId, String(e.Name), String(e.InstanceId), e.Input === null ? undefined : JSON.parse(String(e.Input)));
+      if (e.EventType === EventType.TaskScheduled && !done.has(`task:${e.EventId}`))
+        this.runActivity(inst, e.EventId, String(e.Name), e.Input);
+      if (e.EventType === EventType.TimerCreated && !done.has(`timer:${e.EventId}`))
+        this.startTimer(inst, e.EventId, new Date(String(e.FireAt)));
+      if (e.EventType === EventType.SubOrchestrationInstanceCreated && !done.has(`sub:${e.EventId}`))
+        void this.ensureChild(
+          inst,
+          e.EventId,
+          String(e.Name),
+          String(e.InstanceId),
+          e.Input === null ? undefined : (JSON.parse(e.Input as string) as unknown),
+        );
     }
   }
 
-  private async ensureChild(parent: Instance, taskId: number, name: string, childId: string, input: unknown, restart = false): Promise<void> {
+  private async ensureChild(
+    parent: Instance,
+    taskId: number,
+    name: string,
+    childId: string,
+    input: unknown,
+    restart = false,
+  ): Promise<void> {
     const child = this.instances.get(childId) ?? (await this.deps.store.getRow(childId));
     if (!child || (restart && TERMINAL.has(child instanceof Instance ? child.status : child.runtimeStatus))) {
       await this.start(name, childId, input, { instanceId: parent.id, taskId, executionId: parent.executionId });
@@ -253,7 +340,7 @@ export class DurableEngine {
     }
     const status = child instanceof Instance ? child.status : child.runtimeStatus;
     if (TERMINAL.has(status)) {
-      const output = child instanceof Instance ? child.output : JSON.parse(child.output || 'null');
+      const output: unknown = child instanceof Instance ? child.output : JSON.parse(child.output || 'null');
       await this.notifyParent(parent, taskId, status, output);
     }
   }
@@ -278,10 +365,16 @@ export class DurableEngine {
       try {
         do {
           inst.again = false;
-          while (!this.stopped && this.instances.get(inst.id) === inst && (await this.orchestrators.run(() => this.episode(inst))));
+          while (
+            !this.stopped &&
+            this.instances.get(inst.id) === inst &&
+            (await this.orchestrators.run(() => this.episode(inst)))
+          );
         } while (inst.again && !this.stopped);
       } catch (e) {
-        this.deps.log(`orchestration ${inst.name} (${inst.id}) episode failed in the host: ${(e as Error).stack ?? String(e)}`);
+        this.deps.log(
+          `orchestration ${inst.name} (${inst.id}) episode failed in the host: ${(e as Error).stack ?? String(e)}`,
+        );
       } finally {
         inst.busy = false;
       }
@@ -291,7 +384,9 @@ export class DurableEngine {
   private causesExpansion(inst: Instance, ev: HistoryEvent): boolean {
     const r = this.retryFor(inst, ev);
     if (!r) return false;
-    return r.waitingOnTimer ? ev.EventType === EventType.TimerFired : ev.EventType === EventType.TaskFailed || ev.EventType === EventType.SubOrchestrationInstanceFailed;
+    return r.waitingOnTimer
+      ? ev.EventType === EventType.TimerFired
+      : ev.EventType === EventType.TaskFailed || ev.EventType === EventType.SubOrchestrationInstanceFailed;
   }
 
   private retryFor(inst: Instance, ev: HistoryEvent): RetryState | undefined {
@@ -303,7 +398,12 @@ export class DurableEngine {
   private async episode(inst: Instance): Promise<boolean> {
     if (TERMINAL.has(inst.status) || inst.inbox.length === 0) return false;
     const control = inst.inbox.find((e) => CONTROL.has(e.event.EventType));
-    if (control && (control.event.EventType === EventType.ExecutionTerminated || inst.status === 'Suspended' || control === inst.inbox[0])) {
+    if (
+      control &&
+      (control.event.EventType === EventType.ExecutionTerminated ||
+        inst.status === 'Suspended' ||
+        control === inst.inbox[0])
+    ) {
       await this.applyControl(inst, control);
       return true;
     }
@@ -320,15 +420,22 @@ export class DurableEngine {
     if (batch.length === 0) return false;
 
     const last = [...inst.history].reverse().find((e) => e.EventType === EventType.OrchestratorStarted);
-    const fired = batch.filter((e) => e.event.EventType === EventType.TimerFired).map((e) => Date.parse(String(e.event.FireAt)));
+    const fired = batch
+      .filter((e) => e.event.EventType === EventType.TimerFired)
+      .map((e) => Date.parse(String(e.event.FireAt)));
     const now = new Date(Math.max(Date.now(), last ? Date.parse(last.Timestamp) + 1 : 0, ...fired));
     const book = structuredClone(inst.book);
-    const fresh: HistoryEvent[] = [event(EventType.OrchestratorStarted, now), ...batch.map((e) => ({ ...e.event, IsPlayed: false }))];
+    const fresh: HistoryEvent[] = [
+      event(EventType.OrchestratorStarted, now),
+      ...batch.map((e) => ({ ...e.event, IsPlayed: false })),
+    ];
     const work: Array<() => void> = [];
 
     // Ids the SDK allocates while it processes a retry-related event, before the orchestrator code resumes.
-    if (batch.length === 1 && this.causesExpansion(inst, batch[0]!.event)) {
-      const r = book.retries.find((x) => x.currentId === ((batch[0]!.event.TaskScheduledId ?? batch[0]!.event.TimerId) as number))!;
+    if (batch.length === 1 && this.causesExpansion(inst, batch[0].event)) {
+      const r = book.retries.find(
+        (x) => x.currentId === ((batch[0].event.TaskScheduledId ?? batch[0].event.TimerId) as number),
+      )!;
       if (!r.waitingOnTimer) {
         const delay = retryDelayMs(r.firstRetryMs, r.backoff, r.maxRetryMs, r.attempt);
         r.attempt++;
@@ -344,24 +451,51 @@ export class DurableEngine {
           book.retries.splice(book.retries.indexOf(r), 1);
         } else {
           r.currentId = book.allocated++;
-          fresh.push(...this.schedule(inst, r.kind === 'activity' ? 0 : 2, r.currentId, r.name, r.input, r.instanceId, work, true));
+          fresh.push(
+            ...this.schedule(
+              inst,
+              r.kind === 'activity' ? 0 : 2,
+              r.currentId,
+              r.name,
+              r.input,
+              r.instanceId,
+              work,
+              true,
+            ),
+          );
         }
       }
     }
 
     for (const e of batch) {
-      if (e.event.EventType !== EventType.TaskCompleted && e.event.EventType !== EventType.SubOrchestrationInstanceCompleted) continue;
+      if (
+        e.event.EventType !== EventType.TaskCompleted &&
+        e.event.EventType !== EventType.SubOrchestrationInstanceCompleted
+      )
+        continue;
       const done = book.retries.findIndex((r) => !r.waitingOnTimer && r.currentId === e.event.TaskScheduledId);
       if (done >= 0) book.retries.splice(done, 1);
     }
     const history = [...inst.history.map((e) => ({ ...e, IsPlayed: true })), ...fresh];
     const binding = {
-      history, input: inst.input, instanceId: inst.id, isReplaying: inst.history.length > 0, parentInstanceId: inst.parent?.instanceId ?? null,
-      upperSchemaVersion: 1, upperSchemaVersionNew: 2, longRunningTimerIntervalDuration: '3.00:00:00',
-      maximumShortTimerDuration: '10000.00:00:00', defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
+      history,
+      input: inst.input,
+      instanceId: inst.id,
+      isReplaying: inst.history.length > 0,
+      parentInstanceId: inst.parent?.instanceId ?? null,
+      upperSchemaVersion: 1,
+      upperSchemaVersionNew: 2,
+      longRunningTimerIntervalDuration: '3.00:00:00',
+      maximumShortTimerDuration: '10000.00:00:00',
+      defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
     };
-    const tooBig = this.incomingOversize(inst, batch.map((e) => e.event));
-    const ran = tooBig ? { state: { isDone: false, actions: [[]] } as OrchestratorState, failure: tooBig } : await this.invoke(inst.name, binding);
+    const tooBig = this.incomingOversize(
+      inst,
+      batch.map((e) => e.event),
+    );
+    const ran = tooBig
+      ? { state: { isDone: false, actions: [[]] } as OrchestratorState, failure: tooBig }
+      : await this.invoke(inst.name, binding);
     const state = ran.state;
     let failure = ran.failure;
 
@@ -374,7 +508,7 @@ export class DurableEngine {
     if (!failure) {
       // A timer the orchestrator cancelled (a lost Task.any race) need not fire.
       leaves.slice(0, book.leaves.length).forEach((a, i) => {
-        if (a.actionType === 5 && a.isCanceled) clearTimeout(inst.timers.get(book.leafIds[i]!));
+        if (a.actionType === 5 && a.isCanceled) clearTimeout(inst.timers.get(book.leafIds[i]));
       });
     }
     if (!failure) {
@@ -397,16 +531,28 @@ export class DurableEngine {
           continue;
         }
         const sub = a.actionType === 2 || a.actionType === 3;
-        failure = this.oversize(inst, `the input of ${sub ? 'sub-orchestration' : 'activity'} '${a.functionName}'`, sub ? JSON.stringify(a.input ?? null) : jsonText(a.input));
+        failure = this.oversize(
+          inst,
+          `the input of ${sub ? 'sub-orchestration' : 'activity'} '${a.functionName}'`,
+          sub ? JSON.stringify(a.input ?? null) : jsonText(a.input),
+        );
         if (failure) break;
-        const childId = sub ? (a.instanceId || `${inst.executionId}:${id}`) : undefined;
+        const childId = sub ? a.instanceId || `${inst.executionId}:${id}` : undefined;
         fresh.push(...this.schedule(inst, sub ? 2 : 0, id, a.functionName!, a.input, childId, work));
         if (a.retryOptions) {
           const o = a.retryOptions;
           book.retries.push({
-            kind: sub ? 'subOrchestration' : 'activity', name: a.functionName!, input: a.input, ...(childId ? { instanceId: childId } : {}),
-            attempt: 1, maxAttempts: o.maxNumberOfAttempts, firstRetryMs: o.firstRetryIntervalInMilliseconds, backoff: o.backoffCoefficient ?? 1,
-            maxRetryMs: o.maxRetryIntervalInMilliseconds ?? Number.MAX_SAFE_INTEGER, currentId: id, waitingOnTimer: false,
+            kind: sub ? 'subOrchestration' : 'activity',
+            name: a.functionName!,
+            input: a.input,
+            ...(childId ? { instanceId: childId } : {}),
+            attempt: 1,
+            maxAttempts: o.maxNumberOfAttempts,
+            firstRetryMs: o.firstRetryIntervalInMilliseconds,
+            backoff: o.backoffCoefficient ?? 1,
+            maxRetryMs: o.maxRetryIntervalInMilliseconds ?? Number.MAX_SAFE_INTEGER,
+            currentId: id,
+            waitingOnTimer: false,
           });
         }
       }
@@ -425,11 +571,18 @@ export class DurableEngine {
       work.length = 0;
       // The Functions host logs a failed orchestration; so does this one, or a failure would pass unseen.
       this.deps.log(`orchestration ${inst.name} (${inst.id}) failed: ${String(failure).slice(0, 2000)}`);
-      fresh.push(event(EventType.ExecutionCompleted, now, { OrchestrationStatus: 'Failed', Result: JSON.stringify(failure) }));
+      fresh.push(
+        event(EventType.ExecutionCompleted, now, { OrchestrationStatus: 'Failed', Result: JSON.stringify(failure) }),
+      );
     } else if (state.isDone) {
       status = continueAsNew ? 'ContinuedAsNew' : 'Completed';
       output = continueAsNew ? null : (state.output ?? null);
-      fresh.push(event(EventType.ExecutionCompleted, now, { OrchestrationStatus: status, Result: output === null ? null : JSON.stringify(output) }));
+      fresh.push(
+        event(EventType.ExecutionCompleted, now, {
+          OrchestrationStatus: status,
+          Result: output === null ? null : JSON.stringify(output),
+        }),
+      );
     }
     fresh.push(event(EventType.OrchestratorCompleted, now));
     const customStatus = state.customStatus ?? inst.customStatus ?? null;
@@ -466,18 +619,27 @@ export class DurableEngine {
     }
     // The extension sets the custom status before it looks at anything else, and rejects one over 16 KB.
     const statusError = customStatusError(state.customStatus);
-    if (statusError) return { state: { ...state, customStatus: undefined }, failure: `Orchestrator function '${name}' failed: ${statusError}` };
+    if (statusError)
+      return {
+        state: { ...state, customStatus: undefined },
+        failure: `Orchestrator function '${name}' failed: ${statusError}`,
+      };
     return { state, failure };
   }
 
   /** A payload this episode would deliver that breaks the guard, described; the orchestration fails on it. */
   private incomingOversize(inst: Instance, events: HistoryEvent[]): string | undefined {
-    const scheduled = (id: unknown): string => String(inst.history.find((h) => h.EventType === EventType.TaskScheduled && h.EventId === id)?.Name);
+    const scheduled = (id: unknown): string =>
+      String(inst.history.find((h) => h.EventType === EventType.TaskScheduled && h.EventId === id)?.Name);
     for (const e of events) {
-      const found = e.EventType === EventType.ExecutionStarted ? this.oversize(inst, 'its input', e.Input as string | null)
-        : e.EventType === EventType.TaskCompleted ? this.oversize(inst, `the result of activity '${scheduled(e.TaskScheduledId)}'`, e.Result as string | null)
-        : e.EventType === EventType.EventRaised ? this.oversize(inst, `the payload of event '${String(e.Name)}'`, e.Input as string | null)
-        : undefined;
+      const found =
+        e.EventType === EventType.ExecutionStarted
+          ? this.oversize(inst, 'its input', e.Input as string | null)
+          : e.EventType === EventType.TaskCompleted
+            ? this.oversize(inst, `the result of activity '${scheduled(e.TaskScheduledId)}'`, e.Result as string | null)
+            : e.EventType === EventType.EventRaised
+              ? this.oversize(inst, `the payload of event '${String(e.Name)}'`, e.Input as string | null)
+              : undefined;
       if (found) return found;
     }
     return undefined;
@@ -488,23 +650,51 @@ export class DurableEngine {
     return problem && `Orchestration '${inst.name}' (instance ${inst.id}): ${problem}`;
   }
 
-  private schedule(inst: Instance, kind: 0 | 2, id: number, name: string, input: unknown, childId: string | undefined, work: Array<() => void>, retry = false): HistoryEvent[] {
+  private schedule(
+    inst: Instance,
+    kind: 0 | 2,
+    id: number,
+    name: string,
+    input: unknown,
+    childId: string | undefined,
+    work: Array<() => void>,
+    retry = false,
+  ): HistoryEvent[] {
     const now = new Date();
     if (kind === 0) {
       work.push(() => this.runActivity(inst, id, name, input));
       return [event(EventType.TaskScheduled, now, { Name: name, Version: '', Input: input }, id)];
     }
     work.push(() => void this.ensureChild(inst, id, name, childId!, input, retry));
-    return [event(EventType.SubOrchestrationInstanceCreated, now, { Name: name, InstanceId: childId, Input: input === undefined ? null : JSON.stringify(input) }, id)];
+    return [
+      event(
+        EventType.SubOrchestrationInstanceCreated,
+        now,
+        { Name: name, InstanceId: childId, Input: input === undefined ? null : JSON.stringify(input) },
+        id,
+      ),
+    ];
   }
 
   private async applyControl(inst: Instance, control: { key: string; event: HistoryEvent }): Promise<void> {
     const now = new Date();
     const type = control.event.EventType;
-    const status: RuntimeStatus = type === EventType.ExecutionTerminated ? 'Terminated' : type === EventType.ExecutionSuspended ? 'Suspended' : 'Running';
-    const events = [event(EventType.OrchestratorStarted, now), { ...control.event }, event(EventType.OrchestratorCompleted, now)];
-    const output = status === 'Terminated' ? JSON.parse(String(control.event.Input ?? 'null')) : inst.output;
-    await inst.persist(this.deps.store, [{ r: 'ep', consumed: [control.key], events, book: inst.book, status, output, customStatus: inst.customStatus }]);
+    const status: RuntimeStatus =
+      type === EventType.ExecutionTerminated
+        ? 'Terminated'
+        : type === EventType.ExecutionSuspended
+          ? 'Suspended'
+          : 'Running';
+    const events = [
+      event(EventType.OrchestratorStarted, now),
+      { ...control.event },
+      event(EventType.OrchestratorCompleted, now),
+    ];
+    const output: unknown =
+      status === 'Terminated' ? JSON.parse((control.event.Input as string | null) ?? 'null') : inst.output;
+    await inst.persist(this.deps.store, [
+      { r: 'ep', consumed: [control.key], events, book: inst.book, status, output, customStatus: inst.customStatus },
+    ]);
     inst.history.push(...events);
     inst.inbox = inst.inbox.filter((e) => e.key !== control.key);
     inst.status = status;
@@ -519,7 +709,7 @@ export class DurableEngine {
     inst.timers.clear();
     if (continueAsNew) {
       const raw = continueAsNew.input;
-      const input = typeof raw === 'string' ? JSON.parse(raw) : raw;
+      const input: unknown = typeof raw === 'string' ? JSON.parse(raw) : raw;
       const carried = inst.inbox.filter((e) => e.event.EventType === EventType.EventRaised);
       await this.start(inst.name, inst.id, input, inst.parent);
       const next = this.instances.get(inst.id)!;
@@ -539,7 +729,9 @@ export class DurableEngine {
     const parent = this.instances.get(inst.parent.instanceId);
     if (!parent) return;
     if (inst.parent.executionId && inst.parent.executionId !== parent.executionId) {
-      this.deps.log(`discarding the result of ${inst.name} (${inst.id}): its parent ${parent.id} now runs another execution`);
+      this.deps.log(
+        `discarding the result of ${inst.name} (${inst.id}): its parent ${parent.id} now runs another execution`,
+      );
       return;
     }
     await this.notifyParent(parent, inst.parent.taskId, inst.status, inst.output);
@@ -547,9 +739,17 @@ export class DurableEngine {
 
   private async notifyParent(parent: Instance, taskId: number, status: RuntimeStatus, output: unknown): Promise<void> {
     const now = new Date();
-    const ev = status === 'Completed'
-      ? event(EventType.SubOrchestrationInstanceCompleted, now, { TaskScheduledId: taskId, Result: output === null || output === undefined ? null : JSON.stringify(output) })
-      : event(EventType.SubOrchestrationInstanceFailed, now, { TaskScheduledId: taskId, Reason: `Sub-orchestration ${status.toLowerCase()}`, Details: typeof output === 'string' ? output : JSON.stringify(output) });
+    const ev =
+      status === 'Completed'
+        ? event(EventType.SubOrchestrationInstanceCompleted, now, {
+            TaskScheduledId: taskId,
+            Result: output === null || output === undefined ? null : JSON.stringify(output),
+          })
+        : event(EventType.SubOrchestrationInstanceFailed, now, {
+            TaskScheduledId: taskId,
+            Reason: `Sub-orchestration ${status.toLowerCase()}`,
+            Details: typeof output === 'string' ? output : JSON.stringify(output),
+          });
     await this.deliver(parent, `s:${taskId}`, ev);
   }
 
@@ -561,11 +761,18 @@ export class DurableEngine {
       let ev: HistoryEvent;
       try {
         const result = await this.deps.runActivity(name, input);
-        ev = event(EventType.TaskCompleted, new Date(), { TaskScheduledId: id, Result: result === undefined ? null : JSON.stringify(result) });
+        ev = event(EventType.TaskCompleted, new Date(), {
+          TaskScheduledId: id,
+          Result: result === undefined ? null : JSON.stringify(result),
+        });
       } catch (e) {
         const err = e as Error;
         this.deps.log(`Executed 'Functions.${name}' (Failed): ${err.message ?? String(e)}`);
-        ev = event(EventType.TaskFailed, new Date(), { TaskScheduledId: id, Reason: `Activity function '${name}' failed: ${err.message ?? String(e)}`, Details: err.stack ?? String(e) });
+        ev = event(EventType.TaskFailed, new Date(), {
+          TaskScheduledId: id,
+          Reason: `Activity function '${name}' failed: ${err.message ?? String(e)}`,
+          Details: err.stack ?? String(e),
+        });
       }
       await this.deliver(inst, `c:${id}`, ev);
     });
@@ -579,7 +786,11 @@ export class DurableEngine {
         return;
       }
       inst.timers.delete(id);
-      void this.deliver(inst, `t:${id}`, event(EventType.TimerFired, new Date(), { TimerId: id, FireAt: fireAt.toISOString() }));
+      void this.deliver(
+        inst,
+        `t:${id}`,
+        event(EventType.TimerFired, new Date(), { TimerId: id, FireAt: fireAt.toISOString() }),
+      );
     };
     arm();
   }
@@ -588,9 +799,15 @@ export class DurableEngine {
 
   private rowOf(inst: Instance): InstanceRow {
     return {
-      instanceId: inst.id, name: inst.name, executionId: inst.executionId, runtimeStatus: inst.status,
-      input: JSON.stringify(inst.input ?? null), output: JSON.stringify(inst.output ?? null), customStatus: JSON.stringify(inst.customStatus ?? null),
-      createdTime: inst.createdTime.toISOString(), lastUpdatedTime: inst.lastUpdated.toISOString(),
+      instanceId: inst.id,
+      name: inst.name,
+      executionId: inst.executionId,
+      runtimeStatus: inst.status,
+      input: JSON.stringify(inst.input ?? null),
+      output: JSON.stringify(inst.output ?? null),
+      customStatus: JSON.stringify(inst.customStatus ?? null),
+      createdTime: inst.createdTime.toISOString(),
+      lastUpdatedTime: inst.lastUpdated.toISOString(),
     };
   }
 

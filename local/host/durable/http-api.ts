@@ -32,7 +32,11 @@ export interface DurableEndpoints {
  * Like the Functions host, the webhooks accept the extension's system key (`durabletask_extension`) as `code` in the
  * query or as the `x-functions-key` header; anything else is a 401.
  */
-export function hasSystemKey(query: URLSearchParams, headerKey: string | string[] | undefined, systemKey: string): boolean {
+export function hasSystemKey(
+  query: URLSearchParams,
+  headerKey: string | string[] | undefined,
+  systemKey: string,
+): boolean {
   const given = query.get('code') ?? (typeof headerKey === 'string' ? headerKey : undefined);
   if (given === undefined) return false;
   const [a, b] = [Buffer.from(given), Buffer.from(systemKey)];
@@ -40,7 +44,10 @@ export function hasSystemKey(query: URLSearchParams, headerKey: string | string[
 }
 
 /** The durableClient binding data, as the extension's BindingHelper builds it. */
-export function clientBindingData({ baseUrl, systemKey, rpcBaseUrl }: DurableEndpoints, hub: string): Record<string, unknown> {
+export function clientBindingData(
+  { baseUrl, systemKey, rpcBaseUrl }: DurableEndpoints,
+  hub: string,
+): Record<string, unknown> {
   const q = `taskHub=${encodeURIComponent(hub)}&connection=Storage&code=${encodeURIComponent(systemKey)}`;
   const webhooks = `${baseUrl}/runtime/webhooks/durabletask`;
   const instance = `${webhooks}/instances/INSTANCEID`;
@@ -73,24 +80,43 @@ const parse = (text: string): unknown => (text ? JSON.parse(text) : null);
 function managementPayload(endpoints: DurableEndpoints, hub: string, id: string): Record<string, string> {
   const urls = clientBindingData(endpoints, hub).managementUrls as Record<string, string>;
   const out: Record<string, string> = { id };
-  for (const k of ['statusQueryGetUri', 'sendEventPostUri', 'terminatePostUri', 'purgeHistoryDeleteUri', 'restartPostUri', 'suspendPostUri', 'resumePostUri']) {
-    out[k] = urls[k]!.replace('INSTANCEID', encodeURIComponent(id));
+  for (const k of [
+    'statusQueryGetUri',
+    'sendEventPostUri',
+    'terminatePostUri',
+    'purgeHistoryDeleteUri',
+    'restartPostUri',
+    'suspendPostUri',
+    'resumePostUri',
+  ]) {
+    out[k] = urls[k].replace('INSTANCEID', encodeURIComponent(id));
   }
   return out;
 }
 
-function statusBody(row: InstanceRow & { history?: HistoryEvent[] }, showInput: boolean, showHistory: boolean): Record<string, unknown> {
+function statusBody(
+  row: InstanceRow & { history?: HistoryEvent[] },
+  showInput: boolean,
+  showHistory: boolean,
+): Record<string, unknown> {
   return {
-    name: row.name, instanceId: row.instanceId, runtimeStatus: row.runtimeStatus,
-    input: showInput ? parse(row.input) : null, customStatus: parse(row.customStatus), output: parse(row.output),
-    createdTime: toSeconds(row.createdTime), lastUpdatedTime: toSeconds(row.lastUpdatedTime),
+    name: row.name,
+    instanceId: row.instanceId,
+    runtimeStatus: row.runtimeStatus,
+    input: showInput ? parse(row.input) : null,
+    customStatus: parse(row.customStatus),
+    output: parse(row.output),
+    createdTime: toSeconds(row.createdTime),
+    lastUpdatedTime: toSeconds(row.lastUpdatedTime),
     ...(showHistory && row.history ? { historyEvents: row.history } : {}),
   };
 }
 
 export class DurableHttpApi {
   constructor(
-    private readonly engine: DurableEngine, private readonly hub: string, private readonly hasOrchestrator: (name: string) => boolean,
+    private readonly engine: DurableEngine,
+    private readonly hub: string,
+    private readonly hasOrchestrator: (name: string) => boolean,
     private readonly endpoints: () => DurableEndpoints,
   ) {}
 
@@ -100,18 +126,25 @@ export class DurableHttpApi {
     const input = (): unknown => (body.length ? JSON.parse(body.toString('utf8')) : undefined);
 
     if (seg[0] === 'orchestrators' && method === 'POST' && seg[1]) {
-      if (!this.hasOrchestrator(seg[1])) return { status: 400, body: { message: `The function '${seg[1]}' doesn't exist, is disabled, or is not an orchestrator function.` } };
+      if (!this.hasOrchestrator(seg[1]))
+        return {
+          status: 400,
+          body: { message: `The function '${seg[1]}' doesn't exist, is disabled, or is not an orchestrator function.` },
+        };
       try {
         const id = await this.engine.start(seg[1], seg[2], input());
         const payload = managementPayload(this.endpoints(), this.hub, id);
-        return { status: 202, headers: { Location: payload.statusQueryGetUri!, 'Retry-After': '10' }, body: payload };
+        return { status: 202, headers: { Location: payload.statusQueryGetUri, 'Retry-After': '10' }, body: payload };
       } catch (e) {
         if (e instanceof ConflictError) return { status: 409, body: { message: e.message } };
         throw e;
       }
     }
 
-    if (seg[0] !== 'instances') return seg[0] === 'entities' ? { status: 501, body: { message: 'Durable entities are not emulated by the local host.' } } : { status: 404 };
+    if (seg[0] !== 'instances')
+      return seg[0] === 'entities'
+        ? { status: 501, body: { message: 'Durable entities are not emulated by the local host.' } }
+        : { status: 404 };
     const id = seg[1];
 
     if (!id) {
@@ -127,20 +160,32 @@ export class DurableHttpApi {
       const failedAs500 = row.runtimeStatus === 'Failed' && query.get('returnInternalServerErrorOnFailure') === 'true';
       return {
         status: running ? 202 : failedAs500 ? 500 : 200,
-        headers: running ? { Location: managementPayload(this.endpoints(), this.hub, id).statusQueryGetUri!, 'Retry-After': '5' } : {},
+        headers: running
+          ? { Location: managementPayload(this.endpoints(), this.hub, id).statusQueryGetUri, 'Retry-After': '5' }
+          : {},
         body: statusBody(row, query.get('showInput') !== 'false', query.get('showHistory') === 'true'),
       };
     }
-    if (!op && method === 'DELETE') return (await this.engine.purge(id)) ? { status: 200, body: { instancesDeleted: 1 } } : { status: 404, body: { instancesDeleted: 0 } };
+    if (!op && method === 'DELETE')
+      return (await this.engine.purge(id))
+        ? { status: 200, body: { instancesDeleted: 1 } }
+        : { status: 404, body: { instancesDeleted: 0 } };
     if (method !== 'POST') return { status: 405 };
     const reason = query.get('reason') ?? '';
     const outcome =
-      op === 'raiseEvent' && seg[3] ? await this.engine.raiseEvent(id, seg[3], input())
-        : op === 'terminate' ? await this.engine.terminate(id, reason)
-          : op === 'suspend' ? await this.engine.suspend(id, reason)
-            : op === 'resume' ? await this.engine.resume(id, reason)
-              : op === 'rewind' || op === 'restart' ? 'unsupported' : 'unknown';
-    if (outcome === 'unsupported') return { status: 501, body: { message: `${op} is not emulated by the local host.` } };
+      op === 'raiseEvent' && seg[3]
+        ? await this.engine.raiseEvent(id, seg[3], input())
+        : op === 'terminate'
+          ? await this.engine.terminate(id, reason)
+          : op === 'suspend'
+            ? await this.engine.suspend(id, reason)
+            : op === 'resume'
+              ? await this.engine.resume(id, reason)
+              : op === 'rewind' || op === 'restart'
+                ? 'unsupported'
+                : 'unknown';
+    if (outcome === 'unsupported')
+      return { status: 501, body: { message: `${op} is not emulated by the local host.` } };
     if (outcome === 'unknown') return { status: 404 };
     return { status: outcome === 'ok' ? 202 : outcome === 'gone' ? 410 : 404 };
   }
@@ -167,12 +212,18 @@ export class DurableHttpApi {
     const offset = Number(Buffer.from(query.get('continuationToken') ?? '', 'base64').toString() || 0);
     const page = rows.slice(offset, offset + top);
     const next = offset + top < rows.length ? Buffer.from(String(offset + top)).toString('base64') : undefined;
-    return { status: 200, headers: next ? { 'x-ms-continuation-token': next } : {}, body: page.map((r) => statusBody(r, query.get('showInput') !== 'false', false)) };
+    return {
+      status: 200,
+      headers: next ? { 'x-ms-continuation-token': next } : {},
+      body: page.map((r) => statusBody(r, query.get('showInput') !== 'false', false)),
+    };
   }
 
   private async purgeMany(query: URLSearchParams): Promise<ApiResponse> {
     let deleted = 0;
     for (const row of await this.matching(query)) if (await this.engine.purge(row.instanceId)) deleted++;
-    return deleted ? { status: 200, body: { instancesDeleted: deleted } } : { status: 404, body: { instancesDeleted: 0 } };
+    return deleted
+      ? { status: 200, body: { instancesDeleted: deleted } }
+      : { status: 404, body: { instancesDeleted: 0 } };
   }
 }

@@ -31,9 +31,25 @@ export interface Bookkeeping {
 }
 
 export type LogRecord =
-  | { r: 'start'; name: string; instanceId: string; executionId: string; input: unknown; parent?: { instanceId: string; taskId: number }; createdTime: string }
+  | {
+      r: 'start';
+      name: string;
+      instanceId: string;
+      executionId: string;
+      input: unknown;
+      parent?: { instanceId: string; taskId: number };
+      createdTime: string;
+    }
   | { r: 'in'; key: string; event: HistoryEvent }
-  | { r: 'ep'; consumed: string[]; events: HistoryEvent[]; book: Bookkeeping; status: RuntimeStatus; output?: unknown; customStatus?: unknown };
+  | {
+      r: 'ep';
+      consumed: string[];
+      events: HistoryEvent[];
+      book: Bookkeeping;
+      status: RuntimeStatus;
+      output?: unknown;
+      customStatus?: unknown;
+    };
 
 export interface InstanceRow {
   instanceId: string;
@@ -58,7 +74,10 @@ export class InstanceStore {
   /** Spilled blobs written by this host: an execution's input never changes, and its output is set once. */
   private readonly spilled = new Set<string>();
 
-  constructor(private readonly blobs: ContainerClient, private readonly table: TableClient) {}
+  constructor(
+    private readonly blobs: ContainerClient,
+    private readonly table: TableClient,
+  ) {}
 
   async init(): Promise<void> {
     await this.blobs.createIfNotExists();
@@ -69,7 +88,8 @@ export class InstanceStore {
     }
   }
 
-  private logName = (instanceId: string, executionId: string): string => `${encodeURIComponent(instanceId)}/${executionId}.log`;
+  private logName = (instanceId: string, executionId: string): string =>
+    `${encodeURIComponent(instanceId)}/${executionId}.log`;
 
   async append(instanceId: string, executionId: string, records: LogRecord[]): Promise<void> {
     const blob = this.blobs.getAppendBlobClient(this.logName(instanceId, executionId));
@@ -87,7 +107,10 @@ export class InstanceStore {
     const blob = this.blobs.getBlobClient(this.logName(instanceId, executionId));
     try {
       const text = (await blob.downloadToBuffer()).toString('utf8');
-      return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as LogRecord);
+      return text
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as LogRecord);
     } catch (e) {
       if (e instanceof RestError && e.statusCode === 404) return [];
       throw e;
@@ -134,7 +157,8 @@ export class InstanceStore {
   async purge(instanceId: string): Promise<boolean> {
     const row = await this.getRow(instanceId);
     if (!row) return false;
-    for await (const b of this.blobs.listBlobsFlat({ prefix: `${encodeURIComponent(instanceId)}/` })) await this.blobs.deleteBlob(b.name);
+    for await (const b of this.blobs.listBlobsFlat({ prefix: `${encodeURIComponent(instanceId)}/` }))
+      await this.blobs.deleteBlob(b.name);
     await this.table.deleteEntity(instanceId, '');
     return true;
   }

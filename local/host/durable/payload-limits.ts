@@ -13,21 +13,29 @@ const MAX_CUSTOM_STATUS_KB = 16;
 
 /** The guard's limit in bytes from the setting: unset is the provider's threshold, 0 turns the guard off. */
 export function payloadLimit(value: string | undefined): number {
-  const parsed = z.coerce.number().int().min(0).safeParse(value === undefined || value === '' ? DEFAULT_MAX_PAYLOAD_BYTES : value);
-  if (!parsed.success) throw new Error(`${PAYLOAD_LIMIT_SETTING} must be a whole number of bytes (0 turns the guard off), not '${value}'`);
+  const parsed = z.coerce
+    .number()
+    .int()
+    .min(0)
+    .safeParse(value === undefined || value === '' ? DEFAULT_MAX_PAYLOAD_BYTES : value);
+  if (!parsed.success)
+    throw new Error(`${PAYLOAD_LIMIT_SETTING} must be a whole number of bytes (0 turns the guard off), not '${value}'`);
   return parsed.data;
 }
 
 /** The JSON text of a payload as the host records it: a string here is JSON text already. */
-export const jsonText = (payload: unknown): string => (typeof payload === 'string' ? payload : JSON.stringify(payload ?? null));
+export const jsonText = (payload: unknown): string =>
+  typeof payload === 'string' ? payload : JSON.stringify(payload ?? null);
 
 /** Why `what` (JSON text) breaks the guard, or undefined when it is within `limit` (0: no limit). */
 export function oversize(what: string, json: string | null | undefined, limit: number): string | undefined {
   if (!limit || json === null || json === undefined) return undefined;
   const bytes = Buffer.byteLength(json, 'utf8');
   if (bytes <= limit) return undefined;
-  return `${what} is ${bytes} bytes of JSON, over the local host's limit of ${limit} (${PAYLOAD_LIMIT_SETTING}). `
-    + 'Azure would spill it to a blob on every send and replay it with the whole history: pass ids and counts, keep data in storage.';
+  return (
+    `${what} is ${bytes} bytes of JSON, over the local host's limit of ${limit} (${PAYLOAD_LIMIT_SETTING}). ` +
+    'Azure would spill it to a blob on every send and replay it with the whole history: pass ids and counts, keep data in storage.'
+  );
 }
 
 /** The extension's error for a custom status over 16 KB of UTF-16 JSON (it fails the orchestration). */

@@ -21,11 +21,36 @@ export interface AppRegistration {
 }
 
 /** Teams: the team, its channels, members, tabs and channel messages (least privileged, no Group.Read.All). */
-const TEAMS_READ_ROLES = ['Team.ReadBasic.All', 'TeamSettings.Read.All', 'Channel.ReadBasic.All', 'ChannelMember.Read.All', 'TeamMember.Read.All', 'ChannelMessage.Read.All', 'TeamsTab.Read.All'];
+const TEAMS_READ_ROLES = [
+  'Team.ReadBasic.All',
+  'TeamSettings.Read.All',
+  'Channel.ReadBasic.All',
+  'ChannelMember.Read.All',
+  'TeamMember.Read.All',
+  'ChannelMessage.Read.All',
+  'TeamsTab.Read.All',
+];
 /** Group conversations: the least-privileged read, not Group.Read.All (which would grant the whole directory's groups). */
-export const BACKUP_READ_ROLES = ['User.Read.All', 'GroupMember.Read.All', 'Mail.Read', 'Calendars.Read', 'Contacts.Read', 'Files.Read.All', 'Sites.Read.All', 'Group-Conversation.Read.All', ...TEAMS_READ_ROLES];
+export const BACKUP_READ_ROLES = [
+  'User.Read.All',
+  'GroupMember.Read.All',
+  'Mail.Read',
+  'Calendars.Read',
+  'Contacts.Read',
+  'Files.Read.All',
+  'Sites.Read.All',
+  'Group-Conversation.Read.All',
+  ...TEAMS_READ_ROLES,
+];
 /** Teamwork.Migrate.All: channels in migration mode and message import, the only app-only way to write messages. */
-export const RESTORE_ROLES = ['Mail.ReadWrite', 'Calendars.ReadWrite', 'Contacts.ReadWrite', 'Files.ReadWrite.All', 'Sites.ReadWrite.All', 'Teamwork.Migrate.All'];
+export const RESTORE_ROLES = [
+  'Mail.ReadWrite',
+  'Calendars.ReadWrite',
+  'Contacts.ReadWrite',
+  'Files.ReadWrite.All',
+  'Sites.ReadWrite.All',
+  'Teamwork.Migrate.All',
+];
 /** Run reports by e-mail (sendMail from a tenant mailbox). */
 export const NOTIFY_ROLES = ['Mail.Send'];
 export const API_AUDIENCE = 'api://m365-vault';
@@ -33,12 +58,19 @@ export const API_AUDIENCE = 'api://m365-vault';
 export const REGISTERED_RESOURCES = [API_AUDIENCE];
 
 /** An app registration with a client secret; its ids are derived from the seed and its name. */
-export function appRegistration(seed: string, name: string, graphRoles: readonly string[], apiRoles: readonly string[] = []): AppRegistration {
+export function appRegistration(
+  seed: string,
+  name: string,
+  graphRoles: readonly string[],
+  apiRoles: readonly string[] = [],
+): AppRegistration {
   return {
     clientId: guidOf(seed, 'app', name),
     objectId: guidOf(seed, 'servicePrincipal', name),
     displayName: name,
-    secrets: [{ value: `emu~${guidOf(seed, 'secret', name).replace(/-/g, '')}`, expiresAt: new Date('2099-01-01T00:00:00Z') }],
+    secrets: [
+      { value: `emu~${guidOf(seed, 'secret', name).replace(/-/g, '')}`, expiresAt: new Date('2099-01-01T00:00:00Z') },
+    ],
     certificates: [],
     graphRoles: new Set(graphRoles),
     apiRoles: new Map(apiRoles.length ? [[API_AUDIENCE, new Set(apiRoles)]] : []),
@@ -48,7 +80,8 @@ export function appRegistration(seed: string, name: string, graphRoles: readonly
 
 /** Demo credentials are derived from the seed: printed by `npm run emulator`, never real secrets. */
 export function demoApps(seed: string): AppRegistration[] {
-  const app = (name: string, graphRoles: string[], apiRoles: string[] = []): AppRegistration => appRegistration(seed, name, graphRoles, apiRoles);
+  const app = (name: string, graphRoles: string[], apiRoles: string[] = []): AppRegistration =>
+    appRegistration(seed, name, graphRoles, apiRoles);
   return [
     app('m365-vault backup', [...BACKUP_READ_ROLES, ...RESTORE_ROLES, ...NOTIFY_ROLES]),
     app('m365-vault read-only backup', BACKUP_READ_ROLES),

@@ -17,7 +17,10 @@ export interface ControlRouteSpec {
 }
 
 export class ControlError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -25,19 +28,21 @@ export class ControlError extends Error {
 export const controlJson = (status: number, body: unknown): GraphResult => ({ status, json: body });
 
 export function registerControlRoutes(routes: ControlRouteSpec[]): void {
-  registerHttpRoutes(routes.map((r) => ({
-    method: r.method,
-    path: `/_emulator${r.path}`,
-    async handler(ctx: HttpContext): Promise<GraphResult> {
-      const name = ctx.query.get('tenant');
-      const tenant = name ? ctx.emulator.tenants.get(name) : ctx.emulator.tenants.primary;
-      if (!tenant) return controlJson(404, { error: `no tenant '${name}'` });
-      try {
-        return await r.handler({ ...ctx, tenant });
-      } catch (e) {
-        if (e instanceof ControlError) return controlJson(e.status, { error: e.message });
-        throw e;
-      }
-    },
-  })));
+  registerHttpRoutes(
+    routes.map((r) => ({
+      method: r.method,
+      path: `/_emulator${r.path}`,
+      async handler(ctx: HttpContext): Promise<GraphResult> {
+        const name = ctx.query.get('tenant');
+        const tenant = name ? ctx.emulator.tenants.get(name) : ctx.emulator.tenants.primary;
+        if (!tenant) return controlJson(404, { error: `no tenant '${name}'` });
+        try {
+          return await r.handler({ ...ctx, tenant });
+        } catch (e) {
+          if (e instanceof ControlError) return controlJson(e.status, { error: e.message });
+          throw e;
+        }
+      },
+    })),
+  );
 }

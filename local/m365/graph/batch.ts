@@ -33,21 +33,34 @@ function parse(text: string): BatchItem[] {
   } catch {
     throw new GraphError(400, 'BadRequest', 'Invalid batch payload format.');
   }
-  if (!Array.isArray(parsed.requests) || parsed.requests.length === 0) throw new GraphError(400, 'BadRequest', 'Invalid batch payload format: requests must be a non-empty array.');
-  if (parsed.requests.length > MAX_REQUESTS) throw new GraphError(400, 'BadRequest', `The number of batch requests ${parsed.requests.length} exceeds the limit of ${MAX_REQUESTS}.`);
+  if (!Array.isArray(parsed.requests) || parsed.requests.length === 0)
+    throw new GraphError(400, 'BadRequest', 'Invalid batch payload format: requests must be a non-empty array.');
+  if (parsed.requests.length > MAX_REQUESTS)
+    throw new GraphError(
+      400,
+      'BadRequest',
+      `The number of batch requests ${parsed.requests.length} exceeds the limit of ${MAX_REQUESTS}.`,
+    );
   const items = parsed.requests as BatchItem[];
   const ids = new Set<string>();
   for (const r of items) {
-    if (typeof r?.id !== 'string' || !r.id || typeof r.method !== 'string' || typeof r.url !== 'string') throw new GraphError(400, 'BadRequest', 'Each batch request needs an id, a method and a url.');
+    if (typeof r?.id !== 'string' || !r.id || typeof r.method !== 'string' || typeof r.url !== 'string')
+      throw new GraphError(400, 'BadRequest', 'Each batch request needs an id, a method and a url.');
     const key = r.id.toLowerCase();
     if (ids.has(key)) throw new GraphError(400, 'BadRequest', `Batch request contains duplicate request id '${r.id}'.`);
     ids.add(key);
     if (r.body !== undefined && !Object.keys(r.headers ?? {}).some((h) => h.toLowerCase() === 'content-type')) {
-      throw new GraphError(400, 'BadRequest', `Request '${r.id}': a Content-Type header is required when a body is present.`);
+      throw new GraphError(
+        400,
+        'BadRequest',
+        `Request '${r.id}': a Content-Type header is required when a body is present.`,
+      );
     }
   }
   for (const r of items) {
-    for (const d of r.dependsOn ?? []) if (!ids.has(String(d).toLowerCase())) throw new GraphError(400, 'BadRequest', `Request '${r.id}' depends on unknown request '${d}'.`);
+    for (const d of r.dependsOn ?? [])
+      if (!ids.has(String(d).toLowerCase()))
+        throw new GraphError(400, 'BadRequest', `Request '${r.id}' depends on unknown request '${d}'.`);
   }
   return items;
 }
@@ -67,8 +80,14 @@ async function readAll(result: GraphResult): Promise<Buffer | undefined> {
 }
 
 /** Header names as Graph writes them inside batch responses (SDKs look up "Content-Type" case-sensitively). */
-const CANONICAL: Record<string, string> = { 'content-type': 'Content-Type', 'retry-after': 'Retry-After', location: 'Location', 'content-length': 'Content-Length' };
-const canonical = (h: Record<string, string>): Record<string, string> => Object.fromEntries(Object.entries(h).map(([k, v]) => [CANONICAL[k.toLowerCase()] ?? k, v]));
+const CANONICAL: Record<string, string> = {
+  'content-type': 'Content-Type',
+  'retry-after': 'Retry-After',
+  location: 'Location',
+  'content-length': 'Content-Length',
+};
+const canonical = (h: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(Object.entries(h).map(([k, v]) => [CANONICAL[k.toLowerCase()] ?? k, v]));
 
 async function runOne(item: BatchItem, outer: IncomingGraphRequest, deps: RouterDeps): Promise<ItemResponse> {
   // The batch's authorization carries over; its body headers and preferences do not (Prefer applies to the request
@@ -77,15 +96,42 @@ async function runOne(item: BatchItem, outer: IncomingGraphRequest, deps: Router
   void _length;
   void _type;
   void _prefer;
-  const headers: IncomingHttpHeaders = { ...inherited, ...Object.fromEntries(Object.entries(item.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])) };
+  const headers: IncomingHttpHeaders = {
+    ...inherited,
+    ...Object.fromEntries(Object.entries(item.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
+  };
   const type = String(headers['content-type'] ?? '');
-  const body = item.body === undefined
-    ? Buffer.alloc(0)
-    : typeof item.body === 'string' && !type.includes('json') ? Buffer.from(item.body, type.startsWith('text/plain') ? 'utf8' : 'base64') : Buffer.from(typeof item.body === 'string' ? item.body : JSON.stringify(item.body));
-  const res = await dispatchGraph({ method: item.method.toUpperCase(), url: innerUrl(item.url, deps.runtime.origin), headers, body: async () => body }, deps);
+  const body =
+    item.body === undefined
+      ? Buffer.alloc(0)
+      : typeof item.body === 'string' && !type.includes('json')
+        ? Buffer.from(item.body, type.startsWith('text/plain') ? 'utf8' : 'base64')
+        : Buffer.from(typeof item.body === 'string' ? item.body : JSON.stringify(item.body));
+  const res = await dispatchGraph(
+    {
+      method: item.method.toUpperCase(),
+      url: innerUrl(item.url, deps.runtime.origin),
+      headers,
+      body: async () => body,
+    },
+    deps,
+  );
   const bytes = res.json === undefined ? await readAll(res) : undefined;
-  const outHeaders = canonical({ ...(res.json !== undefined ? { 'content-type': 'application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8' } : {}), ...res.headers });
-  return { id: item.id, status: res.status, headers: outHeaders, ...(res.json !== undefined ? { body: res.json } : bytes?.length ? { body: bytes.toString('base64') } : {}) };
+  const outHeaders = canonical({
+    ...(res.json !== undefined
+      ? {
+          'content-type':
+            'application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8',
+        }
+      : {}),
+    ...res.headers,
+  });
+  return {
+    id: item.id,
+    status: res.status,
+    headers: outHeaders,
+    ...(res.json !== undefined ? { body: res.json } : bytes?.length ? { body: bytes.toString('base64') } : {}),
+  };
 }
 
 /** POST /$batch: the outer request is authenticated first; a malformed batch is a 400 for all of it. */
@@ -95,7 +141,11 @@ export async function dispatchBatch(req: IncomingGraphRequest, deps: RouterDeps)
   const clientRequestId = String(req.headers['client-request-id'] ?? requestId);
   let result: GraphResult;
   try {
-    deps.validate(typeof req.headers.authorization === 'string' ? req.headers.authorization : undefined, rt.tenants, rt.clock.now());
+    deps.validate(
+      typeof req.headers.authorization === 'string' ? req.headers.authorization : undefined,
+      rt.tenants,
+      rt.clock.now(),
+    );
     const items = parse((await req.body()).toString('utf8'));
     const done = new Map<string, ItemResponse>();
     const order: ItemResponse[] = [];
@@ -105,18 +155,34 @@ export async function dispatchBatch(req: IncomingGraphRequest, deps: RouterDeps)
     while (pending.length || running.size) {
       let started = false;
       for (let i = 0; i < pending.length && running.size < PARALLEL; i++) {
-        const r = pending[i]!;
+        const r = pending[i];
         if (!ready(r)) continue;
         pending.splice(i--, 1);
         started = true;
         const failed = (r.dependsOn ?? []).map((d) => done.get(d.toLowerCase())!).find((d) => d.status >= 400);
-        const p: Promise<void> = (failed
-          ? Promise.resolve<ItemResponse>({ id: r.id, status: 424, headers: {}, body: envelope(new GraphError(424, 'FailedDependency', `The request depends on request '${failed.id}', which failed.`), { requestId: newRequestId(), clientRequestId }, rt.clock.now()) })
-          : runOne(r, req, deps)
-        ).then((res) => {
-          done.set(r.id.toLowerCase(), res);
-          order.push(res);
-        }).finally(() => running.delete(p));
+        const p: Promise<void> = (
+          failed
+            ? Promise.resolve<ItemResponse>({
+                id: r.id,
+                status: 424,
+                headers: {},
+                body: envelope(
+                  new GraphError(
+                    424,
+                    'FailedDependency',
+                    `The request depends on request '${failed.id}', which failed.`,
+                  ),
+                  { requestId: newRequestId(), clientRequestId },
+                  rt.clock.now(),
+                ),
+              })
+            : runOne(r, req, deps)
+        )
+          .then((res) => {
+            done.set(r.id.toLowerCase(), res);
+            order.push(res);
+          })
+          .finally(() => running.delete(p));
         running.add(p);
       }
       if (running.size) await Promise.race(running);
@@ -124,7 +190,8 @@ export async function dispatchBatch(req: IncomingGraphRequest, deps: RouterDeps)
     }
     result = { status: 200, json: { responses: order } };
   } catch (e) {
-    const err = e instanceof GraphError ? e : new GraphError(500, 'generalException', 'General exception while processing.');
+    const err =
+      e instanceof GraphError ? e : new GraphError(500, 'generalException', 'General exception while processing.');
     result = errorResult(err, { requestId, clientRequestId }, rt.clock.now());
   }
   count(rt.counters, { status: result.status, route: 'POST /$batch' });

@@ -17,7 +17,18 @@ export interface Counters {
   byMailbox: Record<string, number>;
 }
 
-export const emptyCounters = (): Counters => ({ requests: 0, throttled: 0, faulted: 0, held: 0, uploadBytes: 0, downloadBytes: 0, byStatus: {}, byWorkload: {}, byRoute: {}, byMailbox: {} });
+export const emptyCounters = (): Counters => ({
+  requests: 0,
+  throttled: 0,
+  faulted: 0,
+  held: 0,
+  uploadBytes: 0,
+  downloadBytes: 0,
+  byStatus: {},
+  byWorkload: {},
+  byRoute: {},
+  byMailbox: {},
+});
 
 export function resetCounters(c: Counters): void {
   Object.assign(c, emptyCounters());

@@ -2,7 +2,16 @@
 // request's options), asks the change log for a page, and renders Graph's response — @odata.nextLink with $skiptoken
 // or @odata.deltaLink with $deltatoken (drive/list use `token=`), the first request's options carried inside the
 // tokens, 410 for expired or unknown tokens.
-import { ChangeLog, DeltaChange, DeltaOptions, DeltaToken, decodeDeltaToken, deltaPage, encodeDeltaToken, latestToken } from '../tenant/change-log';
+import {
+  ChangeLog,
+  DeltaChange,
+  DeltaOptions,
+  DeltaToken,
+  decodeDeltaToken,
+  deltaPage,
+  encodeDeltaToken,
+  latestToken,
+} from '../tenant/change-log';
 import { GraphError } from './errors';
 import { option, pageSizeOf, selectOf } from './odata';
 import { SelectableType, selectFor } from './schema';
@@ -36,19 +45,31 @@ export interface DeltaSpec<T extends { id: string }> {
 
 export function deltaResponse<T extends { id: string }>(ctx: GraphContext, spec: DeltaSpec<T>): GraphResult {
   const style = spec.tokenStyle ?? 'odata';
-  const raw = style === 'odata' ? option(ctx.query, '$skiptoken') ?? option(ctx.query, '$deltatoken') : option(ctx.query, 'token');
+  const raw =
+    style === 'odata'
+      ? (option(ctx.query, '$skiptoken') ?? option(ctx.query, '$deltatoken'))
+      : option(ctx.query, 'token');
   const first = firstOptions(ctx, spec);
   const token = raw !== undefined && raw !== 'latest' ? decodeDeltaToken(raw) : undefined;
-  const weigh = spec.countEntries ? (c: DeltaChange<T>): number => spec.render(c, (token ? token.o : first) ?? {}).length : undefined;
+  const weigh = spec.countEntries
+    ? (c: DeltaChange<T>): number => spec.render(c, (token ? token.o : first) ?? {}).length
+    : undefined;
   let page: ReturnType<typeof deltaPage<T>>;
   if (raw === 'latest') {
     if (!spec.latest) throw spec.expired();
-    page = { expired: false, changes: [], delta: latestToken(spec.log as unknown as ChangeLog<{ id: string }>, first) };
+    page = { expired: false, changes: [], delta: latestToken(spec.log, first) };
   } else if (raw !== undefined) {
     if (!token) throw spec.expired();
-    if (spec.maxAgeSeconds !== undefined && (token.at ?? 0) + spec.maxAgeSeconds * 1000 < ctx.emulator.clock.now()) throw spec.expired();
+    if (spec.maxAgeSeconds !== undefined && (token.at ?? 0) + spec.maxAgeSeconds * 1000 < ctx.emulator.clock.now())
+      throw spec.expired();
     // A $top the first request fixed (a round param, e.g. Teams') keeps sizing the pages its links lead to.
-    page = deltaPage(spec.log, token, pageSizeOf(ctx, Number(token.o?.params?.$top) || spec.pageSize.fallback, spec.pageSize.max), undefined, weigh);
+    page = deltaPage(
+      spec.log,
+      token,
+      pageSizeOf(ctx, Number(token.o?.params?.$top) || spec.pageSize.fallback, spec.pageSize.max),
+      undefined,
+      weigh,
+    );
   } else {
     page = deltaPage(spec.log, undefined, pageSizeOf(ctx, spec.pageSize.fallback, spec.pageSize.max), first, weigh);
   }
@@ -61,8 +82,12 @@ export function deltaResponse<T extends { id: string }>(ctx: GraphContext, spec:
   };
   return ok({
     '@odata.context': `${ctx.baseUrl}/$metadata#${spec.context}`,
-    ...(page.next ? { '@odata.nextLink': link('next', stamp(page.next)) } : { '@odata.deltaLink': link('delta', stamp(page.delta!)) }),
-    value: page.changes.flatMap((c) => (c.slice ? spec.render(c, options).slice(c.slice.from, c.slice.to) : spec.render(c, options))),
+    ...(page.next
+      ? { '@odata.nextLink': link('next', stamp(page.next)) }
+      : { '@odata.deltaLink': link('delta', stamp(page.delta!)) }),
+    value: page.changes.flatMap((c) =>
+      c.slice ? spec.render(c, options).slice(c.slice.from, c.slice.to) : spec.render(c, options),
+    ),
   });
 }
 
@@ -71,7 +96,12 @@ function firstOptions<T extends { id: string }>(ctx: GraphContext, spec: DeltaSp
   const selected = spec.selectType ? selectFor(ctx, spec.selectType) : selectOf(ctx.query);
   const select = spec.noSelect ? undefined : selected;
   const changeType = option(ctx.query, 'changeType');
-  if (changeType && !['created', 'updated', 'deleted'].includes(changeType)) throw new GraphError(400, 'ErrorInvalidUrlQuery', `The value '${changeType}' of the changeType parameter is invalid.`);
+  if (changeType && !['created', 'updated', 'deleted'].includes(changeType))
+    throw new GraphError(
+      400,
+      'ErrorInvalidUrlQuery',
+      `The value '${changeType}' of the changeType parameter is invalid.`,
+    );
   const params: Record<string, string> = {};
   for (const name of spec.roundParams ?? []) {
     const v = option(ctx.query, name);
@@ -87,10 +117,16 @@ function firstOptions<T extends { id: string }>(ctx: GraphContext, spec: DeltaSp
 
 /** `{"id":…, "@removed":{"reason":…}}` with the resource's @odata.type. */
 export const removedEntry = (odataType: string | undefined, id: string, reason: string): Record<string, unknown> => ({
-  ...(odataType ? { '@odata.type': odataType } : {}), id, '@removed': { reason },
+  ...(odataType ? { '@odata.type': odataType } : {}),
+  id,
+  '@removed': { reason },
 });
 
 /** 410 of drive and list delta: start over from `location` (an empty token), the server's version wins. */
-export const resyncChanges = (location: string): GraphError => new GraphError(410, 'resyncRequired',
-  'Resync required. Replace any local items with the server\'s version (including deletes) if you\'re sure that the service was up to date with your local changes when you last sync\'d.',
-  { headers: { Location: location }, innerCode: 'resyncChangesApplyDifferences' });
+export const resyncChanges = (location: string): GraphError =>
+  new GraphError(
+    410,
+    'resyncRequired',
+    "Resync required. Replace any local items with the server's version (including deletes) if you're sure that the service was up to date with your local changes when you last sync'd.",
+    { headers: { Location: location }, innerCode: 'resyncChangesApplyDifferences' },
+  );

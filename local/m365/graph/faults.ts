@@ -21,10 +21,14 @@ export type ThrottleSettings = z.infer<typeof throttleSettingsSchema>;
 
 /** Also accepts the first cut's names (concurrency, budget), which existing tests use. */
 export function parseThrottle(input: unknown, current?: ThrottleSettings): ThrottleSettings {
-  const raw = z.object({ concurrency: z.number().optional(), budget: z.number().optional() }).passthrough().parse(input ?? {});
+  const raw = z
+    .object({ concurrency: z.number().optional(), budget: z.number().optional() })
+    .passthrough()
+    .parse(input ?? {});
   const { concurrency, budget, ...rest } = raw;
   return throttleSettingsSchema.parse({
-    ...current, ...rest,
+    ...current,
+    ...rest,
     ...(concurrency !== undefined ? { mailboxConcurrency: concurrency } : {}),
     ...(budget !== undefined ? { mailboxRequestsPerWindow: budget } : {}),
   });
@@ -36,12 +40,17 @@ interface Lane {
   times: number[];
 }
 
-export type Admission = { admitted: true; release(): void } | { admitted: false; retryAfterSeconds: number; reason: 'concurrency' | 'budget' };
+export type Admission =
+  | { admitted: true; release(): void }
+  | { admitted: false; retryAfterSeconds: number; reason: 'concurrency' | 'budget' };
 
 export class Throttle {
   private readonly lanes = new Map<string, Lane>();
 
-  constructor(public settings: ThrottleSettings, private readonly clock: Clock) {}
+  constructor(
+    public settings: ThrottleSettings,
+    private readonly clock: Clock,
+  ) {}
 
   private readonly apps = new Map<string, number>();
 
@@ -53,16 +62,19 @@ export class Throttle {
     const now = this.clock.now();
     const windowMs = this.settings.windowSeconds * 1000;
     let drop = 0;
-    while (drop < lane.times.length && lane.times[drop]! <= now - windowMs) drop++;
+    while (drop < lane.times.length && lane.times[drop] <= now - windowMs) drop++;
     if (drop) lane.times.splice(0, drop);
     const over = lane.times.length - this.settings.mailboxRequestsPerWindow;
     if (over >= 0) {
       // The request that must leave the window before one more fits.
-      const freeAt = lane.times[over]! + windowMs;
+      const freeAt = lane.times[over] + windowMs;
       return { admitted: false, retryAfterSeconds: Math.max(1, Math.ceil((freeAt - now) / 1000)), reason: 'budget' };
     }
     const appInFlight = this.apps.get(app) ?? 0;
-    if (lane.inFlight >= this.settings.mailboxConcurrency || appInFlight >= (this.settings.appConcurrency ?? Infinity)) {
+    if (
+      lane.inFlight >= this.settings.mailboxConcurrency ||
+      appInFlight >= (this.settings.appConcurrency ?? Infinity)
+    ) {
       return { admitted: false, retryAfterSeconds: 1, reason: 'concurrency' };
     }
     lane.times.push(now);
@@ -87,25 +99,30 @@ export class Throttle {
   }
 }
 
-export const faultRuleSchema = z.object({
-  /** fail (default): answer `status`; drop, lose, hold: connection faults (see above). */
-  action: z.enum(['fail', 'drop', 'lose', 'hold']).default('fail'),
-  status: z.number().int().min(400).max(599).optional(),
-  code: z.string().optional(),
-  message: z.string().optional(),
-  innerCode: z.string().optional(),
-  /** Route template (e.g. '/users/{userId}/messages/{messageId}/$value') or a substring of the request path. */
-  path: z.string().optional(),
-  method: z.string().optional(),
-  /** Canonical mailbox key (user id, drive id). */
-  mailbox: z.string().optional(),
-  retryAfterSeconds: z.number().nonnegative().optional(),
-  headers: z.record(z.string(), z.string()).optional(),
-  /** How many matching requests fail; omitted: all of them until the rule is cleared. */
-  times: z.number().int().min(1).optional(),
-  /** How many matching requests pass unharmed before the rule applies (the n+1-th upload range, the second PATCH). */
-  skip: z.number().int().min(1).optional(),
-}).refine((r) => r.action !== 'fail' || r.status !== undefined, { message: 'a fail rule needs a status', path: ['status'] });
+export const faultRuleSchema = z
+  .object({
+    /** fail (default): answer `status`; drop, lose, hold: connection faults (see above). */
+    action: z.enum(['fail', 'drop', 'lose', 'hold']).default('fail'),
+    status: z.number().int().min(400).max(599).optional(),
+    code: z.string().optional(),
+    message: z.string().optional(),
+    innerCode: z.string().optional(),
+    /** Route template (e.g. '/users/{userId}/messages/{messageId}/$value') or a substring of the request path. */
+    path: z.string().optional(),
+    method: z.string().optional(),
+    /** Canonical mailbox key (user id, drive id). */
+    mailbox: z.string().optional(),
+    retryAfterSeconds: z.number().nonnegative().optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+    /** How many matching requests fail; omitted: all of them until the rule is cleared. */
+    times: z.number().int().min(1).optional(),
+    /** How many matching requests pass unharmed before the rule applies (the n+1-th upload range, the second PATCH). */
+    skip: z.number().int().min(1).optional(),
+  })
+  .refine((r) => r.action !== 'fail' || r.status !== undefined, {
+    message: 'a fail rule needs a status',
+    path: ['status'],
+  });
 export type FaultRule = z.infer<typeof faultRuleSchema>;
 
 export const faultSettingsSchema = z.object({
@@ -142,15 +159,20 @@ export type Fault = GraphError | ConnectionFault;
  * The scripted rule this request meets, if any (consuming one of its `times` or `skip`). Connection faults only
  * apply to requests with a connection of their own (not the inner requests of a $batch).
  */
-export function scriptedFault(settings: FaultSettings, req: FaultTarget & { connection: boolean; pathRequired?: boolean }): Fault | undefined {
-  const i = settings.rules.findIndex((r) =>
-    (!req.pathRequired || r.path)
-    && (!r.method || r.method.toUpperCase() === req.method)
-    && (!r.mailbox || r.mailbox === req.mailbox)
-    && (r.action === 'fail' || req.connection)
-    && (!r.path || r.path === req.template || req.path.includes(r.path)));
+export function scriptedFault(
+  settings: FaultSettings,
+  req: FaultTarget & { connection: boolean; pathRequired?: boolean },
+): Fault | undefined {
+  const i = settings.rules.findIndex(
+    (r) =>
+      (!req.pathRequired || r.path) &&
+      (!r.method || r.method.toUpperCase() === req.method) &&
+      (!r.mailbox || r.mailbox === req.mailbox) &&
+      (r.action === 'fail' || req.connection) &&
+      (!r.path || r.path === req.template || req.path.includes(r.path)),
+  );
   if (i < 0) return undefined;
-  const rule = settings.rules[i]!;
+  const rule = settings.rules[i];
   if (rule.skip !== undefined) {
     if (rule.skip <= 1) delete rule.skip;
     else rule.skip--;
@@ -163,22 +185,39 @@ export function scriptedFault(settings: FaultSettings, req: FaultTarget & { conn
   if (rule.action !== 'fail') return new ConnectionFault(rule.action);
   const status = rule.status!;
   const d = DEFAULT_MESSAGES[status] ?? { code: 'generalException', message: 'Injected fault.' };
-  const headers = { ...(rule.retryAfterSeconds !== undefined ? { 'Retry-After': String(rule.retryAfterSeconds) } : {}), ...rule.headers };
-  return new GraphError(status, rule.code ?? d.code, rule.message ?? d.message, { headers, ...(rule.innerCode ? { innerCode: rule.innerCode } : {}) });
+  const headers = {
+    ...(rule.retryAfterSeconds !== undefined ? { 'Retry-After': String(rule.retryAfterSeconds) } : {}),
+    ...rule.headers,
+  };
+  return new GraphError(status, rule.code ?? d.code, rule.message ?? d.message, {
+    headers,
+    ...(rule.innerCode ? { innerCode: rule.innerCode } : {}),
+  });
 }
 
 /** The fault this request meets, if any: scripted rules first, then the rates. */
-export function injectedFault(settings: FaultSettings, random: () => number, req: FaultTarget & { connection: boolean }): Fault | undefined {
+export function injectedFault(
+  settings: FaultSettings,
+  random: () => number,
+  req: FaultTarget & { connection: boolean },
+): Fault | undefined {
   const scripted = scriptedFault(settings, req);
   if (scripted) return scripted;
   const roll = random();
-  if (roll < settings.rate503) return new GraphError(503, DEFAULT_MESSAGES[503]!.code, DEFAULT_MESSAGES[503]!.message, { headers: { 'Retry-After': '1' } });
-  if (roll < settings.rate503 + settings.rate504) return new GraphError(504, DEFAULT_MESSAGES[504]!.code, DEFAULT_MESSAGES[504]!.message);
+  if (roll < settings.rate503)
+    return new GraphError(503, DEFAULT_MESSAGES[503].code, DEFAULT_MESSAGES[503].message, {
+      headers: { 'Retry-After': '1' },
+    });
+  if (roll < settings.rate503 + settings.rate504)
+    return new GraphError(504, DEFAULT_MESSAGES[504].code, DEFAULT_MESSAGES[504].message);
   return undefined;
 }
 
 export function throttled(retryAfterSeconds: number): GraphError {
-  return new GraphError(429, 'TooManyRequests', 'Please retry again later.', { innerCode: 'ApplicationThrottled', headers: { 'Retry-After': String(retryAfterSeconds) } });
+  return new GraphError(429, 'TooManyRequests', 'Please retry again later.', {
+    innerCode: 'ApplicationThrottled',
+    headers: { 'Retry-After': String(retryAfterSeconds) },
+  });
 }
 
 /** Requests parked by a hold rule: each waits until its client goes away (not handled) or the holds are released. */

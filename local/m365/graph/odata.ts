@@ -2,6 +2,7 @@
 // of plain lists with an opaque $skiptoken, and the $filter subset a backup needs (comparisons, and/or/not,
 // startswith, any(), navigation paths like from/emailAddress/address). Unsupported filters are a 400, as in Graph.
 import { GraphError } from './errors';
+import { textOf } from '../../../shared/domain/text';
 import type { GraphContext } from './router';
 
 /** Query option by name, case-insensitively ($deltaToken and $deltatoken both appear in Graph docs). */
@@ -14,7 +15,7 @@ export function option(query: URLSearchParams, name: string): string | undefined
 /** Prefer header preferences: odata.maxpagesize=2, return=minimal, outlook.body-content-type="text". */
 export function preferences(ctx: Pick<GraphContext, 'headers'>): Map<string, string> {
   const raw = ctx.headers.prefer;
-  const text = Array.isArray(raw) ? raw.join(',') : raw ?? '';
+  const text = Array.isArray(raw) ? raw.join(',') : (raw ?? '');
   const out = new Map<string, string>();
   for (const part of text.split(/[,;]/)) {
     const [k, v] = part.split('=');
@@ -25,13 +26,21 @@ export function preferences(ctx: Pick<GraphContext, 'headers'>): Map<string, str
 
 export function selectOf(query: URLSearchParams): string[] | undefined {
   const s = option(query, '$select');
-  return s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined;
+  return s
+    ? s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean)
+    : undefined;
 }
 
 /** Properties Graph returns whatever $select says. */
 const ALWAYS = new Set(['id', '@odata.type', '@odata.etag', '@removed']);
 
-export function applySelect(obj: Record<string, unknown>, select: readonly string[] | undefined): Record<string, unknown> {
+export function applySelect(
+  obj: Record<string, unknown>,
+  select: readonly string[] | undefined,
+): Record<string, unknown> {
   if (!select) return obj;
   const keep = new Set(select.map((s) => s.toLowerCase()));
   return Object.fromEntries(Object.entries(obj).filter(([k]) => ALWAYS.has(k) || keep.has(k.toLowerCase())));
@@ -54,13 +63,23 @@ interface ListToken {
  * One page of a plain (non-delta) collection: `items` from the offset in $skiptoken; the nextLink carries the
  * original query options so the client follows it verbatim.
  */
-export function listPage<T>(ctx: GraphContext, all: readonly T[], opts: { fallback: number; max: number; path?: string; filterView?: (item: T) => unknown }): { page: T[]; nextLink?: string } {
+export function listPage<T>(
+  ctx: GraphContext,
+  all: readonly T[],
+  opts: { fallback: number; max: number; path?: string; filterView?: (item: T) => unknown },
+): { page: T[]; nextLink?: string } {
   // Records carry Graph's property names, so $filter applies to them as to the JSON (or to what filterView adds).
   const filter = filterOf(ctx.query);
   const view = opts.filterView ?? ((x: T): unknown => x);
   const items = filter ? all.filter((x) => filter(view(x))) : all;
   const token = option(ctx.query, '$skiptoken');
-  let state: ListToken = { o: 0, q: [...ctx.query].filter(([k]) => k.toLowerCase() !== '$skiptoken').map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&') };
+  let state: ListToken = {
+    o: 0,
+    q: [...ctx.query]
+      .filter(([k]) => k.toLowerCase() !== '$skiptoken')
+      .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+      .join('&'),
+  };
   if (token) {
     try {
       state = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as ListToken;
@@ -85,7 +104,8 @@ type Expr =
   | { op: 'startswith'; path: string; value: string }
   | { op: 'any'; path: string; variable: string; expr: Expr };
 
-const TOKEN = /\s*(\(|\)|,|'(?:[^']|'')*'|[A-Za-z_$][\w$/.@]*(?:\s*:\s*[A-Za-z_][\w$/.@]*)?|-?\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:\d\d)?|-?\d+(?:\.\d+)?)/y;
+const TOKEN =
+  /\s*(\(|\)|,|'(?:[^']|'')*'|[A-Za-z_$][\w$/.@]*(?:\s*:\s*[A-Za-z_][\w$/.@]*)?|-?\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:\d\d)?|-?\d+(?:\.\d+)?)/y;
 
 function tokenize(text: string): string[] {
   const out: string[] = [];
@@ -96,13 +116,14 @@ function tokenize(text: string): string[] {
     TOKEN.lastIndex = at;
     const m = TOKEN.exec(text);
     if (!m) throw unsupported(text);
-    out.push(m[1]!);
+    out.push(m[1]);
     at = TOKEN.lastIndex;
   }
   return out;
 }
 
-const unsupported = (text: string): GraphError => new GraphError(400, 'BadRequest', `Invalid filter clause: the query option '${text}' is not supported.`);
+const unsupported = (text: string): GraphError =>
+  new GraphError(400, 'BadRequest', `Invalid filter clause: the query option '${text}' is not supported.`);
 
 function literal(t: string): Value {
   if (t.startsWith("'")) return t.slice(1, -1).replace(/''/g, "'");
@@ -147,7 +168,7 @@ export function parseFilter(text: string): Expr {
       tokens[--i] = first;
       const expr = or();
       take(')');
-      return { op: 'any', path: any[1]!, variable: variable!, expr };
+      return { op: 'any', path: any[1], variable: variable, expr };
     }
     const op = take().toLowerCase();
     if (!['eq', 'ne', 'gt', 'ge', 'lt', 'le'].includes(op)) throw unsupported(text);
@@ -176,7 +197,7 @@ export function parseFilter(text: string): Expr {
 
 function resolve(obj: unknown, path: string, scope: Record<string, unknown>): unknown {
   const [head, ...rest] = path.split('/');
-  let cur: unknown = head! in scope ? scope[head!] : (obj as Record<string, unknown> | null)?.[head!];
+  let cur: unknown = head in scope ? scope[head] : (obj as Record<string, unknown> | null)?.[head];
   for (const p of rest) cur = (cur as Record<string, unknown> | null | undefined)?.[p];
   return cur;
 }
@@ -193,18 +214,36 @@ function compare(a: unknown, b: Value): number {
 
 export function matches(e: Expr, obj: unknown, scope: Record<string, unknown> = {}): boolean {
   switch (e.op) {
-    case 'and': return matches(e.left, obj, scope) && matches(e.right, obj, scope);
-    case 'or': return matches(e.left, obj, scope) || matches(e.right, obj, scope);
-    case 'not': return !matches(e.expr, obj, scope);
-    case 'startswith': return String(resolve(obj, e.path, scope) ?? '').toLowerCase().startsWith(e.value.toLowerCase());
+    case 'and':
+      return matches(e.left, obj, scope) && matches(e.right, obj, scope);
+    case 'or':
+      return matches(e.left, obj, scope) || matches(e.right, obj, scope);
+    case 'not':
+      return !matches(e.expr, obj, scope);
+    case 'startswith':
+      return textOf([resolve(obj, e.path, scope)])
+        .toLowerCase()
+        .startsWith(e.value.toLowerCase());
     case 'any': {
-      const list = resolve(obj, e.path, scope);
-      return Array.isArray(list) && list.some((x) => matches(e.expr, obj, { ...scope, [e.variable]: x }));
+      const list: unknown = resolve(obj, e.path, scope);
+      return (
+        Array.isArray(list) && (list as unknown[]).some((x) => matches(e.expr, obj, { ...scope, [e.variable]: x }))
+      );
     }
     default: {
       const v = resolve(obj, e.path, scope);
-      if (e.op === 'eq') return e.value === null ? v === null || v === undefined : typeof v === 'string' && typeof e.value === 'string' ? compare(v, e.value) === 0 : v === e.value;
-      if (e.op === 'ne') return e.value === null ? v !== null && v !== undefined : typeof v === 'string' && typeof e.value === 'string' ? compare(v, e.value) !== 0 : v !== e.value;
+      if (e.op === 'eq')
+        return e.value === null
+          ? v === null || v === undefined
+          : typeof v === 'string' && typeof e.value === 'string'
+            ? compare(v, e.value) === 0
+            : v === e.value;
+      if (e.op === 'ne')
+        return e.value === null
+          ? v !== null && v !== undefined
+          : typeof v === 'string' && typeof e.value === 'string'
+            ? compare(v, e.value) !== 0
+            : v !== e.value;
       if (v === undefined || v === null) return false;
       const c = compare(v, e.value);
       return e.op === 'gt' ? c > 0 : e.op === 'ge' ? c >= 0 : e.op === 'lt' ? c < 0 : c <= 0;

@@ -17,10 +17,10 @@ export const CONTACTS_READ = ['Contacts.Read', 'Contacts.ReadWrite'];
 export const CONTACTS_WRITE = ['Contacts.ReadWrite'];
 
 /** Throttling key of Outlook routes: the mailbox named in the path. */
-export const byMailbox = (ctx: GraphContext): string => ctx.params.userId!;
+export const byMailbox = (ctx: GraphContext): string => ctx.params.userId;
 
 export function mailboxOf(ctx: GraphContext): Mailbox {
-  const user = ctx.tenant.user(ctx.params.userId!);
+  const user = ctx.tenant.user(ctx.params.userId);
   if (!user) throw new GraphError(404, 'ErrorInvalidUser', `The requested user '${ctx.params.userId}' is invalid.`);
   const mb = ctx.tenant.mailbox(user.id);
   if (!mb) throw mailboxNotEnabled();
@@ -35,7 +35,10 @@ export function folderOf(mb: Mailbox, idOrName: string): FolderRecord {
 
 export function messageOf(mb: Mailbox, id: string): { message: MessageRecord; folder: FolderRecord } {
   const hit = mb.findMessage(id);
-  if (!hit) throw mb.refOf(id) || looksLikeId(id) ? itemNotFound() : new GraphError(400, 'ErrorInvalidIdMalformed', 'Id is malformed.');
+  if (!hit)
+    throw mb.refOf(id) || looksLikeId(id)
+      ? itemNotFound()
+      : new GraphError(400, 'ErrorInvalidIdMalformed', 'Id is malformed.');
   return hit;
 }
 
@@ -45,8 +48,14 @@ const looksLikeId = (id: string): boolean => /^[A-Za-z0-9+/_=-]{20,}$/.test(id);
 export function folderJson(mb: Mailbox, f: FolderRecord, select?: readonly string[]): Record<string, unknown> {
   const log = mb.messages(f);
   const json: Record<string, unknown> = {
-    id: f.id, displayName: f.displayName, parentFolderId: f.parentFolderId, childFolderCount: mb.childFolders(f.id).length,
-    unreadItemCount: mb.unreadCount(f), totalItemCount: log.size, sizeInBytes: log.size * 24_000, isHidden: f.isHidden,
+    id: f.id,
+    displayName: f.displayName,
+    parentFolderId: f.parentFolderId,
+    childFolderCount: mb.childFolders(f.id).length,
+    unreadItemCount: mb.unreadCount(f),
+    totalItemCount: log.size,
+    sizeInBytes: log.size * 24_000,
+    isHidden: f.isHidden,
   };
   return applySelect(json, select);
 }
@@ -57,25 +66,54 @@ const WEB = 'https://outlook.office365.com/owa/';
  * `Prefer: IdType="ImmutableId"`: ids of messages, attachments, events and contacts in the immutable form. It applies
  * to the request that carries it only (a $batch item needs its own); folder ids have one form (outlook-immutable-id).
  */
-export const wantsImmutableIds = (ctx: Pick<GraphContext, 'headers'>): boolean => (preferences(ctx).get('idtype') ?? '').toLowerCase() === 'immutableid';
+export const wantsImmutableIds = (ctx: Pick<GraphContext, 'headers'>): boolean =>
+  (preferences(ctx).get('idtype') ?? '').toLowerCase() === 'immutableid';
 
 /** The id of an Outlook item in the form the request asked for. */
-export const outlookId = (item: { id: string; immutableId?: string }, immutable: boolean): string => (immutable ? immutableIdOf(item) : item.id);
+export const outlookId = (item: { id: string; immutableId?: string }, immutable: boolean): string =>
+  immutable ? immutableIdOf(item) : item.id;
 
-export function messageJson(m: MessageRecord, opts: { select?: readonly string[]; bodyType?: 'text' | 'html'; immutableIds?: boolean } = {}): Record<string, unknown> {
+export function messageJson(
+  m: MessageRecord,
+  opts: { select?: readonly string[]; bodyType?: 'text' | 'html'; immutableIds?: boolean } = {},
+): Record<string, unknown> {
   const c = m.content;
-  const recipients = (list: typeof c.to): unknown[] => list.map((a) => ({ emailAddress: { name: a.name, address: a.address } }));
+  const recipients = (list: typeof c.to): unknown[] =>
+    list.map((a) => ({ emailAddress: { name: a.name, address: a.address } }));
   const json: Record<string, unknown> = {
     '@odata.etag': `W/"${m.changeKey}"`,
-    id: outlookId(m, opts.immutableIds === true), createdDateTime: m.createdDateTime, lastModifiedDateTime: m.lastModifiedDateTime, changeKey: m.changeKey, categories: m.categories,
-    receivedDateTime: m.receivedDateTime, sentDateTime: m.sentDateTime, hasAttachments: c.attachments.some((a) => !a.isInline),
-    internetMessageId: c.internetMessageId, subject: c.subject, bodyPreview: bodyPreviewOf(c), importance: m.importance, parentFolderId: m.parentFolderId,
-    conversationId: m.conversationId, conversationIndex: m.conversationIndex, isDeliveryReceiptRequested: false, isReadReceiptRequested: false,
-    isRead: m.isRead, isDraft: m.isDraft, webLink: `${WEB}?ItemID=${encodeURIComponent(m.id)}&exvsurl=1&viewmodel=ReadMessageItem`,
+    id: outlookId(m, opts.immutableIds === true),
+    createdDateTime: m.createdDateTime,
+    lastModifiedDateTime: m.lastModifiedDateTime,
+    changeKey: m.changeKey,
+    categories: m.categories,
+    receivedDateTime: m.receivedDateTime,
+    sentDateTime: m.sentDateTime,
+    hasAttachments: c.attachments.some((a) => !a.isInline),
+    internetMessageId: c.internetMessageId,
+    subject: c.subject,
+    bodyPreview: bodyPreviewOf(c),
+    importance: m.importance,
+    parentFolderId: m.parentFolderId,
+    conversationId: m.conversationId,
+    conversationIndex: m.conversationIndex,
+    isDeliveryReceiptRequested: false,
+    isReadReceiptRequested: false,
+    isRead: m.isRead,
+    isDraft: m.isDraft,
+    webLink: `${WEB}?ItemID=${encodeURIComponent(m.id)}&exvsurl=1&viewmodel=ReadMessageItem`,
     inferenceClassification: m.inferenceClassification,
-    body: opts.bodyType === 'text' ? { contentType: 'text', content: c.bodyText } : { contentType: 'html', content: htmlBodyOf(c) },
-    sender: { emailAddress: { ...c.from } }, from: { emailAddress: { ...c.from } }, toRecipients: recipients(c.to), ccRecipients: recipients(c.cc), bccRecipients: [],
-    replyTo: recipients(c.replyTo), flag: { ...m.flag },
+    body:
+      opts.bodyType === 'text'
+        ? { contentType: 'text', content: c.bodyText }
+        : { contentType: 'html', content: htmlBodyOf(c) },
+    sender: { emailAddress: { ...c.from } },
+    from: { emailAddress: { ...c.from } },
+    toRecipients: recipients(c.to),
+    ccRecipients: recipients(c.cc),
+    bccRecipients: [],
+    replyTo: recipients(c.replyTo),
+    flag: { ...m.flag },
   };
   return applySelect(json, opts.select);
 }
@@ -83,8 +121,16 @@ export function messageJson(m: MessageRecord, opts: { select?: readonly string[]
 /** A file attachment of a message or a group post; `contentBytes` only when asked for (it can be megabytes). */
 export function fileAttachmentJson(id: string, a: AttachmentContent, withBytes: boolean): Record<string, unknown> {
   return {
-    '@odata.type': '#microsoft.graph.fileAttachment', '@odata.mediaContentType': a.contentType, id, lastModifiedDateTime: a.lastModifiedDateTime,
-    name: a.name, contentType: a.contentType, size: a.size, isInline: a.isInline, contentId: a.contentId ?? null, contentLocation: null,
+    '@odata.type': '#microsoft.graph.fileAttachment',
+    '@odata.mediaContentType': a.contentType,
+    id,
+    lastModifiedDateTime: a.lastModifiedDateTime,
+    name: a.name,
+    contentType: a.contentType,
+    size: a.size,
+    isInline: a.isInline,
+    contentId: a.contentId ?? null,
+    contentLocation: null,
     ...(withBytes ? { contentBytes: attachmentBytes(a).toString('base64') } : {}),
   };
 }
@@ -92,22 +138,34 @@ export function fileAttachmentJson(id: string, a: AttachmentContent, withBytes: 
 /** Prefer: outlook.body-content-type="text" — and the Preference-Applied header echoing it. */
 export function bodyPreference(ctx: GraphContext): { bodyType?: 'text' | 'html'; headers?: Record<string, string> } {
   const v = preferences(ctx).get('outlook.body-content-type');
-  return v === 'text' || v === 'html' ? { bodyType: v, headers: { 'Preference-Applied': `outlook.body-content-type="${v}"` } } : {};
+  return v === 'text' || v === 'html'
+    ? { bodyType: v, headers: { 'Preference-Applied': `outlook.body-content-type="${v}"` } }
+    : {};
 }
 
 /** PR_MESSAGE_FLAGS as Exchange computes it: read (1), unsent/draft (8), has attachments (16). */
-export const messageFlags = (m: MessageRecord): number => (m.isRead ? 1 : 0) | (m.isDraft ? 8 : 0) | (m.content.attachments.some((a) => !a.isInline) ? 16 : 0);
+export const messageFlags = (m: MessageRecord): number =>
+  (m.isRead ? 1 : 0) | (m.isDraft ? 8 : 0) | (m.content.attachments.some((a) => !a.isInline) ? 16 : 0);
 
 /** A message's extended properties: those set by clients, and PR_MESSAGE_FLAGS as Exchange computes it. */
-export const messageExtended = (m: MessageRecord): ExtendedProps => ({ ...m.extended, 'Integer 0x0E07': String(messageFlags(m)) });
+export const messageExtended = (m: MessageRecord): ExtendedProps => ({
+  ...m.extended,
+  'Integer 0x0E07': String(messageFlags(m)),
+});
 
 /** `$expand=singleValueExtendedProperties($filter=id eq '…')` on a message (see extended-properties.ts). */
-export const extendedProperties = (ctx: GraphContext, m: MessageRecord): Record<string, unknown> => expandedExtended(ctx, messageExtended(m));
+export const extendedProperties = (ctx: GraphContext, m: MessageRecord): Record<string, unknown> =>
+  expandedExtended(ctx, messageExtended(m));
 
 /** The properties a PATCH body changes; one the emulator does not update is a 400, not silently ignored. */
 export function patchedKeys(input: Record<string, unknown>, allowed: ReadonlySet<string>): string[] {
   const keys = Object.keys(input).filter((k) => !k.startsWith('@odata'));
   const bad = keys.find((k) => !allowed.has(k));
-  if (bad) throw new GraphError(400, 'ErrorInvalidPropertyRequest', `The property '${bad}' cannot be updated through this emulator.`);
+  if (bad)
+    throw new GraphError(
+      400,
+      'ErrorInvalidPropertyRequest',
+      `The property '${bad}' cannot be updated through this emulator.`,
+    );
   return keys;
 }

@@ -69,7 +69,8 @@ const registry: Registered[] = [];
 /** Adds routes to the emulator (module-level: workload modules register when imported). */
 export function registerRoutes(routes: RouteSpec[]): void {
   for (const spec of routes) {
-    if (registry.some((r) => r.spec.method === spec.method && r.spec.path.toLowerCase() === spec.path.toLowerCase())) throw new Error(`route registered twice: ${spec.method} ${spec.path}`);
+    if (registry.some((r) => r.spec.method === spec.method && r.spec.path.toLowerCase() === spec.path.toLowerCase()))
+      throw new Error(`route registered twice: ${spec.method} ${spec.path}`);
     registry.push({ spec, route: compileRoute(spec.path) });
   }
   registry.sort((a, b) => b.route.specificity - a.route.specificity);
@@ -98,7 +99,12 @@ function canonicalPath(path: string, tenant: Tenant): string {
 
 /** /users('x')/mailFolders('inbox') → /users/x/mailFolders/inbox; a trailing () on a function is dropped. */
 export function normalisePath(rawPath: string): string {
-  return rawPath.replace(/^\/v1\.0(?=\/|$)/i, '').replace(/\('([^']*)'\)/g, '/$1').replace(/\(\)(?=\/|$)/g, '') || '/';
+  return (
+    rawPath
+      .replace(/^\/v1\.0(?=\/|$)/i, '')
+      .replace(/\('([^']*)'\)/g, '/$1')
+      .replace(/\(\)(?=\/|$)/g, '') || '/'
+  );
 }
 
 /** Routes that can match a path by its first segment (that literal, or a parameter), in registry order; '{' holds
@@ -109,12 +115,17 @@ function candidates(first: string): Registered[] {
   if (!byFirstSegment) {
     const head = (r: Registered): string => (pathSegments(r.spec.path)[0] ?? '').toLowerCase();
     const heads = new Set(registry.map(head).map((h) => (h.startsWith('{') ? '{' : h)));
-    byFirstSegment = new Map([...heads].map((h) => [h, registry.filter((r) => head(r) === h || head(r).startsWith('{'))]));
+    byFirstSegment = new Map(
+      [...heads].map((h) => [h, registry.filter((r) => head(r) === h || head(r).startsWith('{'))]),
+    );
   }
   return byFirstSegment.get(first) ?? byFirstSegment.get('{') ?? [];
 }
 
-export function matchRoute(method: string, path: string): { spec: RouteSpec; params: Record<string, string> } | GraphError {
+export function matchRoute(
+  method: string,
+  path: string,
+): { spec: RouteSpec; params: Record<string, string> } | GraphError {
   let pathMatched = false;
   const parts = pathSegments(path);
   for (const r of candidates(parts[0]?.toLowerCase() ?? '')) {
@@ -123,7 +134,12 @@ export function matchRoute(method: string, path: string): { spec: RouteSpec; par
     if (r.spec.method === method) return { spec: r.spec, params };
     pathMatched = true;
   }
-  if (pathMatched) return new GraphError(405, 'Request_BadRequest', `The HTTP method '${method}' is not allowed for the requested resource.`);
+  if (pathMatched)
+    return new GraphError(
+      405,
+      'Request_BadRequest',
+      `The HTTP method '${method}' is not allowed for the requested resource.`,
+    );
   const last = path.split('/').filter(Boolean).pop() ?? '';
   return new GraphError(400, 'BadRequest', `Resource not found for the segment '${decodeURIComponent(last)}'.`);
 }
@@ -165,7 +181,8 @@ export async function dispatchGraph(req: IncomingGraphRequest, deps: RouterDeps)
       count(rt.counters, counted);
       throw e;
     }
-    const err = e instanceof GraphError ? e : new GraphError(500, 'generalException', 'General exception while processing.');
+    const err =
+      e instanceof GraphError ? e : new GraphError(500, 'generalException', 'General exception while processing.');
     if (!(e instanceof GraphError)) console.error('[m365] handler failed', e);
     result = errorResult(err, { requestId, clientRequestId }, rt.clock.now());
   }
@@ -175,12 +192,20 @@ export async function dispatchGraph(req: IncomingGraphRequest, deps: RouterDeps)
   return result;
 }
 
-async function pipeline(req: IncomingGraphRequest, deps: RouterDeps, rawPath: string, requestId: string, counted: Parameters<typeof count>[1]): Promise<GraphResult> {
+async function pipeline(
+  req: IncomingGraphRequest,
+  deps: RouterDeps,
+  rawPath: string,
+  requestId: string,
+  counted: Parameters<typeof count>[1],
+): Promise<GraphResult> {
   const rt = deps.runtime;
   const caller = deps.validate(header(req.headers, 'authorization'), rt.tenants, rt.clock.now());
-  if (/^\/me(\/|$)/i.test(rawPath)) throw new GraphError(400, 'BadRequest', '/me request is only valid with delegated authentication flow.');
+  if (/^\/me(\/|$)/i.test(rawPath))
+    throw new GraphError(400, 'BadRequest', '/me request is only valid with delegated authentication flow.');
   const tenant = rt.tenants.get(caller.tenantId);
-  if (!tenant) throw new GraphError(401, 'InvalidAuthenticationToken', 'Access token validation failure. Invalid audience.');
+  if (!tenant)
+    throw new GraphError(401, 'InvalidAuthenticationToken', 'Access token validation failure. Invalid audience.');
   const method = req.method.toUpperCase();
   const path = canonicalPath(rawPath, tenant);
   const hit = matchRoute(method, path);
@@ -191,24 +216,52 @@ async function pipeline(req: IncomingGraphRequest, deps: RouterDeps, rawPath: st
   let bodyOnce: Promise<Buffer> | undefined;
   const body = (): Promise<Buffer> => (bodyOnce ??= req.body());
   const ctx: GraphContext = {
-    method, path, params, query: req.url.searchParams, headers: req.headers, body,
+    method,
+    path,
+    params,
+    query: req.url.searchParams,
+    headers: req.headers,
+    body,
     async json<T>() {
       const text = (await body()).toString('utf8');
       try {
         return JSON.parse(text) as T;
       } catch {
-        throw new GraphError(400, 'BadRequest', 'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.');
+        throw new GraphError(
+          400,
+          'BadRequest',
+          'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.',
+        );
       }
     },
-    caller, tenant, requestId, baseUrl: `${rt.origin}/v1.0`, emulator: rt,
+    caller,
+    tenant,
+    requestId,
+    baseUrl: `${rt.origin}/v1.0`,
+    emulator: rt,
   };
-  if (!spec.permissions.some((p) => caller.roles.has(p))) throw new GraphError(403, FORBIDDEN[spec.workload].code, FORBIDDEN[spec.workload].message);
+  if (!spec.permissions.some((p) => caller.roles.has(p)))
+    throw new GraphError(403, FORBIDDEN[spec.workload].code, FORBIDDEN[spec.workload].message);
   const mailbox = spec.mailbox ? tenant.mailboxKey(spec.mailbox(ctx)) : undefined;
   if (mailbox) counted.mailbox = mailbox;
-  if (mailbox && (spec.workload === 'mail' || spec.workload === 'calendar' || spec.workload === 'contacts') && tenant.accessPolicy.denies(caller.appId, mailbox)) {
-    throw new GraphError(403, 'ErrorAccessDenied', 'Access to OData is disabled: your organization\'s application access policy blocks this mailbox.');
+  if (
+    mailbox &&
+    (spec.workload === 'mail' || spec.workload === 'calendar' || spec.workload === 'contacts') &&
+    tenant.accessPolicy.denies(caller.appId, mailbox)
+  ) {
+    throw new GraphError(
+      403,
+      'ErrorAccessDenied',
+      "Access to OData is disabled: your organization's application access policy blocks this mailbox.",
+    );
   }
-  const fault = injectedFault(rt.faults, rt.random, { method, path, template: spec.path, connection: !!req.closed, ...(mailbox ? { mailbox } : {}) });
+  const fault = injectedFault(rt.faults, rt.random.bind(rt), {
+    method,
+    path,
+    template: spec.path,
+    connection: !!req.closed,
+    ...(mailbox ? { mailbox } : {}),
+  });
   if (fault) {
     counted.faulted = true;
     if (!(fault instanceof ConnectionFault) || fault.action === 'drop') throw fault;
@@ -218,7 +271,9 @@ async function pipeline(req: IncomingGraphRequest, deps: RouterDeps, rawPath: st
     }
   }
   // Exchange-style limits apply per app + mailbox; calls without a mailbox (directory) are not throttled here.
-  const lane = mailbox ? rt.throttle.admit(caller.appId, mailbox) : { admitted: true as const, release: () => undefined };
+  const lane = mailbox
+    ? rt.throttle.admit(caller.appId, mailbox)
+    : { admitted: true as const, release: () => undefined };
   if (!lane.admitted) {
     counted.throttled = true;
     throw throttled(lane.retryAfterSeconds);
@@ -232,8 +287,8 @@ async function pipeline(req: IncomingGraphRequest, deps: RouterDeps, rawPath: st
   }
   if (fault instanceof ConnectionFault && fault.action === 'lose') result.lost = true;
   if (result.stream) {
-    result.stream.once('close', lane.release);
-    result.stream.once('error', lane.release);
+    result.stream.once('close', () => lane.release());
+    result.stream.once('error', () => lane.release());
   } else {
     lane.release();
   }
@@ -242,6 +297,14 @@ async function pipeline(req: IncomingGraphRequest, deps: RouterDeps, rawPath: st
 
 // ---- small result helpers shared by the workload modules ---------------------------------------------------------
 
-export const ok = (json: unknown, headers?: Record<string, string>): GraphResult => ({ status: 200, json, ...(headers ? { headers } : {}) });
-export const created = (json: unknown, headers?: Record<string, string>): GraphResult => ({ status: 201, json, ...(headers ? { headers } : {}) });
+export const ok = (json: unknown, headers?: Record<string, string>): GraphResult => ({
+  status: 200,
+  json,
+  ...(headers ? { headers } : {}),
+});
+export const created = (json: unknown, headers?: Record<string, string>): GraphResult => ({
+  status: 201,
+  json,
+  ...(headers ? { headers } : {}),
+});
 export const noContent = (): GraphResult => ({ status: 204 });

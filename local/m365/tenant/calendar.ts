@@ -12,8 +12,20 @@ export interface DateTimeTimeZone {
 }
 
 export interface Recurrence {
-  pattern: { type: 'daily' | 'weekly' | 'absoluteMonthly'; interval: number; daysOfWeek?: string[]; dayOfMonth?: number; firstDayOfWeek?: string };
-  range: { type: 'numbered' | 'endDate' | 'noEnd'; startDate: string; endDate?: string; numberOfOccurrences?: number; recurrenceTimeZone?: string };
+  pattern: {
+    type: 'daily' | 'weekly' | 'absoluteMonthly';
+    interval: number;
+    daysOfWeek?: string[];
+    dayOfMonth?: number;
+    firstDayOfWeek?: string;
+  };
+  range: {
+    type: 'numbered' | 'endDate' | 'noEnd';
+    startDate: string;
+    endDate?: string;
+    numberOfOccurrences?: number;
+    recurrenceTimeZone?: string;
+  };
 }
 
 export interface EventRecord {
@@ -39,7 +51,11 @@ export interface EventRecord {
   end: DateTimeTimeZone;
   location: { displayName: string; locationType: string };
   organizer: { emailAddress: MailAddress };
-  attendees: Array<{ type: 'required' | 'optional'; status: { response: string; time: string }; emailAddress: MailAddress }>;
+  attendees: Array<{
+    type: 'required' | 'optional';
+    status: { response: string; time: string };
+    emailAddress: MailAddress;
+  }>;
   recurrence: Recurrence | null;
   iCalUId: string;
   isOnlineMeeting: boolean;
@@ -61,8 +77,12 @@ const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'frida
 /** Bound on the occurrences one series expands to (a noEnd series over a wide window). */
 export const MAX_OCCURRENCES = 520;
 
-export const toDateTimeTimeZone = (ms: number): DateTimeTimeZone => ({ dateTime: `${new Date(ms).toISOString().slice(0, 19)}.0000000`, timeZone: 'UTC' });
-export const fromDateTimeTimeZone = (d: DateTimeTimeZone): number => Date.parse(/[zZ]|[+-]\d\d:\d\d$/.test(d.dateTime) ? d.dateTime : `${d.dateTime.slice(0, 23)}Z`);
+export const toDateTimeTimeZone = (ms: number): DateTimeTimeZone => ({
+  dateTime: `${new Date(ms).toISOString().slice(0, 19)}.0000000`,
+  timeZone: 'UTC',
+});
+export const fromDateTimeTimeZone = (d: DateTimeTimeZone): number =>
+  Date.parse(/[zZ]|[+-]\d\d:\d\d$/.test(d.dateTime) ? d.dateTime : `${d.dateTime.slice(0, 23)}Z`);
 
 export interface EventGeneration {
   seed: string;
@@ -85,15 +105,49 @@ export function generateEvent(g: EventGeneration, id: string): EventRecord {
   const text = sentencesFor(r, between(r, 1, 3));
   const created = isoSeconds(start - 14 * DAY);
   return {
-    id, createdDateTime: created, lastModifiedDateTime: created, changeKey: changeKeyOf(key, 0), categories: r() < 0.2 ? ['Blue category'] : [],
-    subject, body: { contentType: 'html', content: `<html><body><div>${text}</div></body></html>` }, bodyPreview: text.slice(0, 255),
-    importance: 'normal', sensitivity: 'normal', isAllDay: false, isCancelled: false, isOrganizer: true, responseRequested: true, showAs: 'busy',
-    type: recurring ? 'seriesMaster' : 'singleInstance', start: toDateTimeTimeZone(start), end: toDateTimeTimeZone(start + minutes * 60_000),
-    location: { displayName: pick(r, ['Microsoft Teams Meeting', 'Room 4.12', 'Café Übersee', '']), locationType: 'default' },
+    id,
+    createdDateTime: created,
+    lastModifiedDateTime: created,
+    changeKey: changeKeyOf(key, 0),
+    categories: r() < 0.2 ? ['Blue category'] : [],
+    subject,
+    body: { contentType: 'html', content: `<html><body><div>${text}</div></body></html>` },
+    bodyPreview: text.slice(0, 255),
+    importance: 'normal',
+    sensitivity: 'normal',
+    isAllDay: false,
+    isCancelled: false,
+    isOrganizer: true,
+    responseRequested: true,
+    showAs: 'busy',
+    type: recurring ? 'seriesMaster' : 'singleInstance',
+    start: toDateTimeTimeZone(start),
+    end: toDateTimeTimeZone(start + minutes * 60_000),
+    location: {
+      displayName: pick(r, ['Microsoft Teams Meeting', 'Room 4.12', 'Café Übersee', '']),
+      locationType: 'default',
+    },
     organizer: { emailAddress: { name: g.owner.name, address: g.owner.address } },
-    attendees: attendees.map((a) => ({ type: 'required' as const, status: { response: 'none', time: '0001-01-01T00:00:00Z' }, emailAddress: { name: a.name, address: a.address } })),
+    attendees: attendees.map((a) => ({
+      type: 'required' as const,
+      status: { response: 'none', time: '0001-01-01T00:00:00Z' },
+      emailAddress: { name: a.name, address: a.address },
+    })),
     recurrence: recurring
-      ? { pattern: { type: 'weekly', interval: 1, daysOfWeek: [WEEKDAYS[new Date(start).getUTCDay()]!], firstDayOfWeek: 'sunday' }, range: { type: 'numbered', startDate: new Date(start).toISOString().slice(0, 10), numberOfOccurrences: 12, recurrenceTimeZone: 'UTC' } }
+      ? {
+          pattern: {
+            type: 'weekly',
+            interval: 1,
+            daysOfWeek: [WEEKDAYS[new Date(start).getUTCDay()]],
+            firstDayOfWeek: 'sunday',
+          },
+          range: {
+            type: 'numbered',
+            startDate: new Date(start).toISOString().slice(0, 10),
+            numberOfOccurrences: 12,
+            recurrenceTimeZone: 'UTC',
+          },
+        }
       : null,
     iCalUId: `040000008200E00074C5B7101A82E008${hashOf(key, 'uid').toString('hex').toUpperCase().slice(0, 48)}`,
     isOnlineMeeting: false,
@@ -116,11 +170,13 @@ export function* occurrenceStarts(e: EventRecord, untilMs: number): Generator<{ 
     if (start > endMs || start > untilMs) return;
     const d = new Date(dayMs);
     const daysFromFirst = Math.round((dayMs - Math.floor(first / DAY) * DAY) / DAY);
-    const match = pattern.type === 'daily'
-      ? daysFromFirst % step === 0
-      : pattern.type === 'weekly'
-        ? Math.floor(daysFromFirst / 7) % step === 0 && (pattern.daysOfWeek ?? [WEEKDAYS[new Date(first).getUTCDay()]!]).includes(WEEKDAYS[d.getUTCDay()]!)
-        : d.getUTCDate() === (pattern.dayOfMonth ?? new Date(first).getUTCDate());
+    const match =
+      pattern.type === 'daily'
+        ? daysFromFirst % step === 0
+        : pattern.type === 'weekly'
+          ? Math.floor(daysFromFirst / 7) % step === 0 &&
+            (pattern.daysOfWeek ?? [WEEKDAYS[new Date(first).getUTCDay()]]).includes(WEEKDAYS[d.getUTCDay()])
+          : d.getUTCDate() === (pattern.dayOfMonth ?? new Date(first).getUTCDate());
     if (!match || start < first) continue;
     n++;
     yield { n, start };
@@ -142,12 +198,19 @@ export function instancesIn(e: EventRecord, ref: ItemRef, fromMs: number, toMs: 
     const s = start + (ex?.shiftMinutes ?? 0) * 60_000;
     if (s >= toMs || s + duration <= fromMs) continue;
     out.push({
-      ...rest, id: encodeItemId({ ...ref, kind: ItemKind.occurrence, sub: n }), type: ex ? 'exception' : 'occurrence', seriesMasterId: e.id, recurrence: null,
-      originalStart: isoSeconds(start), start: toDateTimeTimeZone(s), end: toDateTimeTimeZone(s + duration),
+      ...rest,
+      id: encodeItemId({ ...ref, kind: ItemKind.occurrence, sub: n }),
+      type: ex ? 'exception' : 'occurrence',
+      seriesMasterId: e.id,
+      recurrence: null,
+      originalStart: isoSeconds(start),
+      start: toDateTimeTimeZone(s),
+      end: toDateTimeTimeZone(s + duration),
     });
   }
   return out;
 }
 
 /** Every instance id a series ever had within the window (for @removed when the series goes). */
-export const instanceIdsIn = (e: EventRecord, ref: ItemRef, fromMs: number, toMs: number): string[] => instancesIn(e, ref, fromMs, toMs).map((i) => i.id);
+export const instanceIdsIn = (e: EventRecord, ref: ItemRef, fromMs: number, toMs: number): string[] =>
+  instancesIn(e, ref, fromMs, toMs).map((i) => i.id);

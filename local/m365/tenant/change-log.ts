@@ -23,7 +23,13 @@ export interface BaseItems<T> {
   indexOf(id: string): number | undefined;
 }
 
-export const noBaseItems = <T>(): BaseItems<T> => ({ count: 0, at: () => { throw new RangeError('no base items'); }, indexOf: () => undefined });
+export const noBaseItems = <T>(): BaseItems<T> => ({
+  count: 0,
+  at: () => {
+    throw new RangeError('no base items');
+  },
+  indexOf: () => undefined,
+});
 
 /** Base items from a small array built once (folders, users, groups). */
 export function arrayBase<T extends { id: string }>(build: () => T[]): BaseItems<T> {
@@ -31,8 +37,10 @@ export function arrayBase<T extends { id: string }>(build: () => T[]): BaseItems
   let index: Map<string, number> | undefined;
   const all = (): T[] => (items ??= build());
   return {
-    get count() { return all().length; },
-    at: (i) => all()[i]!,
+    get count() {
+      return all().length;
+    },
+    at: (i) => all()[i],
     indexOf: (id) => (index ??= new Map(all().map((x, i) => [x.id, i]))).get(id),
   };
 }
@@ -68,7 +76,11 @@ export class ChangeLog<T extends { id: string }> {
   private removedBase = 0;
   private liveCreated = 0;
 
-  constructor(readonly key: string, readonly base: BaseItems<T>, private readonly clock: SeqClock) {}
+  constructor(
+    readonly key: string,
+    readonly base: BaseItems<T>,
+    private readonly clock: SeqClock,
+  ) {}
 
   get(id: string): T | undefined {
     const e = this.entries.get(id);
@@ -97,10 +109,10 @@ export class ChangeLog<T extends { id: string }> {
     if (position < this.base.count) {
       const baseItem = this.base.at(position);
       const e = this.entries.get(baseItem.id);
-      return e ? e.item ?? undefined : baseItem;
+      return e ? (e.item ?? undefined) : baseItem;
     }
     const id = this.createdOrder[position - this.base.count];
-    return id === undefined ? undefined : this.entries.get(id)?.item ?? undefined;
+    return id === undefined ? undefined : (this.entries.get(id)?.item ?? undefined);
   }
 
   /** Live items in enumeration order (small collections, control API). */
@@ -113,7 +125,8 @@ export class ChangeLog<T extends { id: string }> {
 
   /** Adds a new item (ids are never reused: a moved or re-created item gets a new one, as in Exchange). */
   create(item: T): number {
-    if (this.entries.has(item.id) || this.base.indexOf(item.id) !== undefined) throw new Error(`${this.key}: ${item.id} exists`);
+    if (this.entries.has(item.id) || this.base.indexOf(item.id) !== undefined)
+      throw new Error(`${this.key}: ${item.id} exists`);
     const seq = this.clock.next();
     this.createdOrder.push(item.id);
     this.liveCreated++;
@@ -126,7 +139,14 @@ export class ChangeLog<T extends { id: string }> {
     const previous = this.entries.get(item.id);
     if (!this.get(item.id)) throw new Error(`${this.key}: ${item.id} does not exist`);
     const seq = this.clock.next();
-    this.put({ id: item.id, item, last: item, seq, created: previous?.created ?? 0, history: [...(previous?.history ?? []), { seq, props, ...(detail === undefined ? {} : { detail }) }] });
+    this.put({
+      id: item.id,
+      item,
+      last: item,
+      seq,
+      created: previous?.created ?? 0,
+      history: [...(previous?.history ?? []), { seq, props, ...(detail === undefined ? {} : { detail }) }],
+    });
     return seq;
   }
 
@@ -136,14 +156,23 @@ export class ChangeLog<T extends { id: string }> {
     const previous = this.entries.get(id);
     if (!current) {
       // Purging a soft-deleted item turns its 'changed' removal into 'deleted'.
-      if (previous?.reason === 'changed' && reason === 'deleted') this.put({ ...previous, seq: this.clock.next(), reason });
+      if (previous?.reason === 'changed' && reason === 'deleted')
+        this.put({ ...previous, seq: this.clock.next(), reason });
       return undefined;
     }
     const seq = this.clock.next();
     const created = previous?.created ?? 0;
     if (created === 0) this.removedBase++;
     else this.liveCreated--;
-    this.put({ id, item: null, last: current, seq, created, reason, history: [...(previous?.history ?? []), { seq, props: 'all' }] });
+    this.put({
+      id,
+      item: null,
+      last: current,
+      seq,
+      created,
+      reason,
+      history: [...(previous?.history ?? []), { seq, props: 'all' }],
+    });
     return current;
   }
 
@@ -223,7 +252,9 @@ export const encodeDeltaToken = (t: DeltaToken): string => Buffer.from(JSON.stri
 export function decodeDeltaToken(text: string): DeltaToken | undefined {
   try {
     const t = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Partial<DeltaToken>;
-    return typeof t.k === 'string' && typeof t.g === 'number' && typeof t.s === 'number' ? (t as DeltaToken) : undefined;
+    return typeof t.k === 'string' && typeof t.g === 'number' && typeof t.s === 'number'
+      ? (t as DeltaToken)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -246,11 +277,15 @@ export interface DeltaChange<T> {
 }
 
 export type DeltaPage<T> =
-  | { expired: true }
-  | { expired: false; changes: DeltaChange<T>[]; next?: DeltaToken; delta?: DeltaToken };
+  { expired: true } | { expired: false; changes: DeltaChange<T>[]; next?: DeltaToken; delta?: DeltaToken };
 
 /** A token that starts "from now": no data, only a deltaLink ($deltaToken=latest, token=latest). */
-export const latestToken = (log: ChangeLog<{ id: string }>, o?: DeltaOptions): DeltaToken => ({ k: log.key, g: log.generation, s: log.currentSeq(), ...(o ? { o } : {}) });
+export const latestToken = (log: ChangeLog<{ id: string }>, o?: DeltaOptions): DeltaToken => ({
+  k: log.key,
+  g: log.generation,
+  s: log.currentSeq(),
+  ...(o ? { o } : {}),
+});
 
 /**
  * One page of a delta round. `size` bounds the entries a page holds: one per position (initial round) or change
@@ -259,7 +294,11 @@ export const latestToken = (log: ChangeLog<{ id: string }>, o?: DeltaOptions): D
  * or the rendering drops, still counts one, so a page of them is empty and still carries a nextLink — as Graph's can.
  */
 export function deltaPage<T extends { id: string }>(
-  log: ChangeLog<T>, token: DeltaToken | undefined, size: number, first?: DeltaOptions, weigh: (c: DeltaChange<T>) => number = () => 1,
+  log: ChangeLog<T>,
+  token: DeltaToken | undefined,
+  size: number,
+  first?: DeltaOptions,
+  weigh: (c: DeltaChange<T>) => number = () => 1,
 ): DeltaPage<T> {
   if (token && (token.k !== log.key || token.g !== log.generation)) return { expired: true };
   const o = token ? token.o : first;
@@ -292,7 +331,8 @@ export function deltaPage<T extends { id: string }>(
       const done = token?.u && token.p === p && token.u.id === item.id ? token.u.i : 0;
       // changeType limits later rounds only; the initial round is the current state.
       const upTo = take({ kind: 'created', id: item.id, item, props: 'all', details: [], initial: true }, done);
-      if (upTo !== undefined) return { expired: false, changes, next: { ...keep, s: baseline, p, u: { id: item.id, s: 0, i: upTo } } };
+      if (upTo !== undefined)
+        return { expired: false, changes, next: { ...keep, s: baseline, p, u: { id: item.id, s: 0, i: upTo } } };
     }
     return { expired: false, changes, delta: { ...keep, s: baseline } };
   }
@@ -308,7 +348,8 @@ export function deltaPage<T extends { id: string }>(
     }
     const done = token.u && token.u.id === e.id && token.u.s === e.seq ? token.u.i : 0;
     const upTo = take(change, done);
-    if (upTo !== undefined) return { expired: false, changes, next: { ...keep, s: token.s, a: last, u: { id: e.id, s: e.seq, i: upTo } } };
+    if (upTo !== undefined)
+      return { expired: false, changes, next: { ...keep, s: token.s, a: last, u: { id: e.id, s: e.seq, i: upTo } } };
     last = e.seq;
   }
   return { expired: false, changes, delta: { ...keep, s: Math.max(last, log.currentSeq()) } };
@@ -316,8 +357,11 @@ export function deltaPage<T extends { id: string }>(
 
 function toChange<T extends { id: string }>(e: Entry<T>, baseline: number): DeltaChange<T> | undefined {
   const since = e.history.filter((h) => h.seq > baseline);
-  const props: Set<string> | 'all' = since.some((h) => h.props === 'all') ? 'all' : new Set(since.flatMap((h) => h.props as string[]));
+  const props: Set<string> | 'all' = since.some((h) => h.props === 'all')
+    ? 'all'
+    : new Set(since.flatMap((h) => h.props as string[]));
   const details = since.map((h) => h.detail).filter((d) => d !== undefined);
-  if (e.item === null) return { kind: 'removed', id: e.id, item: e.last, reason: e.reason ?? 'deleted', props: 'all', details };
+  if (e.item === null)
+    return { kind: 'removed', id: e.id, item: e.last, reason: e.reason ?? 'deleted', props: 'all', details };
   return { kind: e.created > baseline ? 'created' : 'updated', id: e.id, item: e.item, props, details };
 }

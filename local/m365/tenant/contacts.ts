@@ -44,9 +44,25 @@ export interface ContactFolderRecord {
   parentFolderId: string;
 }
 
-const COMPANIES = ['Fabrikam', 'Northwind Traders', 'Tailspin Toys', 'Adatum', 'Litware', 'Contoso Pharmaceuticals', 'Wide World Importers'];
+const COMPANIES = [
+  'Fabrikam',
+  'Northwind Traders',
+  'Tailspin Toys',
+  'Adatum',
+  'Litware',
+  'Contoso Pharmaceuticals',
+  'Wide World Importers',
+];
 
-export function generateContact(seed: string, ownerId: string, folderKey: string, index: number, id: string, parentFolderId: string, anchor: Date): ContactRecord {
+export function generateContact(
+  seed: string,
+  ownerId: string,
+  folderKey: string,
+  index: number,
+  id: string,
+  parentFolderId: string,
+  anchor: Date,
+): ContactRecord {
   const key = `${seed}|${ownerId}|contact|${folderKey}|${index}`;
   const r = rng(key);
   const first = pick(r, FIRST_NAMES);
@@ -55,11 +71,33 @@ export function generateContact(seed: string, ownerId: string, folderKey: string
   const at = isoSeconds(anchor.getTime() - between(r, 30, 700) * 86_400_000);
   const address = `${mailNickname(first)}.${mailNickname(last)}@${mailNickname(company)}.example`;
   return {
-    id, createdDateTime: at, lastModifiedDateTime: at, changeKey: changeKeyOf(key, 0), categories: r() < 0.2 ? ['Suppliers'] : [], parentFolderId,
-    birthday: r() < 0.3 ? `19${between(r, 60, 99)}-0${between(r, 1, 9)}-1${between(r, 0, 9)}T11:59:00Z` : null, fileAs: `${last}, ${first}`,
-    displayName: `${first} ${last}`, givenName: first, surname: last, middleName: null, nickName: null, title: null, jobTitle: pick(r, ['Buyer', 'CFO', 'Account Executive', 'Engineer']),
-    companyName: company, department: null, officeLocation: null, businessHomePage: null, personalNotes: r() < 0.3 ? 'Met at the Ü-Conference 2025.' : '',
-    mobilePhone: `+49 151 ${between(r, 1000000, 9999999)}`, businessPhones: [`+1 206 555 ${between(r, 1000, 9999)}`], homePhones: [], imAddresses: [],
-    emailAddresses: [{ name: `${first} ${last}`, address }], businessAddress: { city: pick(r, CITIES), countryOrRegion: 'DE' }, homeAddress: {}, otherAddress: {},
+    id,
+    createdDateTime: at,
+    lastModifiedDateTime: at,
+    changeKey: changeKeyOf(key, 0),
+    categories: r() < 0.2 ? ['Suppliers'] : [],
+    parentFolderId,
+    birthday: r() < 0.3 ? `19${between(r, 60, 99)}-0${between(r, 1, 9)}-1${between(r, 0, 9)}T11:59:00Z` : null,
+    fileAs: `${last}, ${first}`,
+    displayName: `${first} ${last}`,
+    givenName: first,
+    surname: last,
+    middleName: null,
+    nickName: null,
+    title: null,
+    jobTitle: pick(r, ['Buyer', 'CFO', 'Account Executive', 'Engineer']),
+    companyName: company,
+    department: null,
+    officeLocation: null,
+    businessHomePage: null,
+    personalNotes: r() < 0.3 ? 'Met at the Ü-Conference 2025.' : '',
+    mobilePhone: `+49 151 ${between(r, 1000000, 9999999)}`,
+    businessPhones: [`+1 206 555 ${between(r, 1000, 9999)}`],
+    homePhones: [],
+    imAddresses: [],
+    emailAddresses: [{ name: `${first} ${last}`, address }],
+    businessAddress: { city: pick(r, CITIES), countryOrRegion: 'DE' },
+    homeAddress: {},
+    otherAddress: {},
   };
 }

@@ -59,19 +59,42 @@ export interface MembershipChange {
 }
 
 const E5 = 'c7df2760-2c81-4ef7-b578-5b5392b571df'; // Office 365 E5 SKU id
-const GROUP_NAMES = ['Marketing', 'Project Falcon', 'Finance Team', 'Leadership', 'Support Rota', 'Product Design', 'Events Übersicht', 'Sales EMEA'];
+const GROUP_NAMES = [
+  'Marketing',
+  'Project Falcon',
+  'Finance Team',
+  'Leadership',
+  'Support Rota',
+  'Product Design',
+  'Events Übersicht',
+  'Sales EMEA',
+];
 
 export class Directory {
   readonly users: ChangeLog<UserRecord>;
   readonly groups: ChangeLog<GroupRecord>;
   private upnIndex: Map<string, string> | undefined;
 
-  constructor(private readonly seed: string, private readonly domain: string, private readonly profile: Profile, clock: SeqClock, private readonly created: Date) {
+  constructor(
+    private readonly seed: string,
+    private readonly domain: string,
+    private readonly profile: Profile,
+    clock: SeqClock,
+    private readonly created: Date,
+  ) {
     const p = profile;
     const total = p.licensedUsers + p.sharedMailboxes + 1 + p.unlicensedUsers + p.formerMailboxUsers + p.deletedUsers;
-    this.users = new ChangeLog('users', arrayBase(() => Array.from({ length: total }, (_, i) => this.userAt(i))), clock);
+    this.users = new ChangeLog(
+      'users',
+      arrayBase(() => Array.from({ length: total }, (_, i) => this.userAt(i))),
+      clock,
+    );
     const g = p.groups;
-    this.groups = new ChangeLog('groups', arrayBase(() => Array.from({ length: g.unified + g.security }, (_, i) => this.groupAt(i))), clock);
+    this.groups = new ChangeLog(
+      'groups',
+      arrayBase(() => Array.from({ length: g.unified + g.security }, (_, i) => this.groupAt(i))),
+      clock,
+    );
     for (const u of [...this.users.all()].filter((x) => x.kind === 'deleted')) this.users.remove(u.id, 'changed');
   }
 
@@ -83,16 +106,40 @@ export class Directory {
     const p = this.profile;
     const id = guidOf(this.seed, 'user', i);
     const r = rng(this.seed, 'user', i);
-    const person = (n: number, kind: UserKind, licensed: boolean, mailEnabled: boolean, keepMail: boolean): UserRecord => {
+    const person = (
+      n: number,
+      kind: UserKind,
+      licensed: boolean,
+      mailEnabled: boolean,
+      keepMail: boolean,
+    ): UserRecord => {
       const first = firstNameOf(n);
       const last = lastNameOf(n);
       const nick = `${mailNickname(first)}${n >= 26 ? n : ''}`;
       const upn = `${nick}@${this.domain}`;
       return {
-        id, displayName: `${first} ${last}`, givenName: first, surname: last, userPrincipalName: upn, mail: keepMail ? upn : null, mailNickname: nick,
-        jobTitle: pick(r, JOB_TITLES), department: pick(r, DEPARTMENTS), officeLocation: pick(r, CITIES), businessPhones: [`+1 425 555 0${String(100 + n).slice(-3)}`],
-        mobilePhone: null, preferredLanguage: 'en-US', usageLocation: 'US', accountEnabled: true, userType: 'Member', createdDateTime: this.iso(-400 + n),
-        assignedLicenses: licensed ? [{ skuId: E5, disabledPlans: [] }] : [], kind, licensed, mailEnabled, oneDriveProvisioned: licensed,
+        id,
+        displayName: `${first} ${last}`,
+        givenName: first,
+        surname: last,
+        userPrincipalName: upn,
+        mail: keepMail ? upn : null,
+        mailNickname: nick,
+        jobTitle: pick(r, JOB_TITLES),
+        department: pick(r, DEPARTMENTS),
+        officeLocation: pick(r, CITIES),
+        businessPhones: [`+1 425 555 0${String(100 + n).slice(-3)}`],
+        mobilePhone: null,
+        preferredLanguage: 'en-US',
+        usageLocation: 'US',
+        accountEnabled: true,
+        userType: 'Member',
+        createdDateTime: this.iso(-400 + n),
+        assignedLicenses: licensed ? [{ skuId: E5, disabledPlans: [] }] : [],
+        kind,
+        licensed,
+        mailEnabled,
+        oneDriveProvisioned: licensed,
       };
     };
     let n = i;
@@ -102,18 +149,56 @@ export class Directory {
       const nick = n === 0 ? 'info' : `shared${n}`;
       const upn = `${nick}@${this.domain}`;
       return {
-        id, displayName: n === 0 ? 'Info Desk' : `Shared Mailbox ${n}`, givenName: null, surname: null, userPrincipalName: upn, mail: upn, mailNickname: nick,
-        jobTitle: null, department: null, officeLocation: null, businessPhones: [], mobilePhone: null, preferredLanguage: null, usageLocation: null,
-        accountEnabled: false, userType: 'Member', createdDateTime: this.iso(-300), assignedLicenses: [], kind: 'shared', licensed: false, mailEnabled: true, oneDriveProvisioned: false,
+        id,
+        displayName: n === 0 ? 'Info Desk' : `Shared Mailbox ${n}`,
+        givenName: null,
+        surname: null,
+        userPrincipalName: upn,
+        mail: upn,
+        mailNickname: nick,
+        jobTitle: null,
+        department: null,
+        officeLocation: null,
+        businessPhones: [],
+        mobilePhone: null,
+        preferredLanguage: null,
+        usageLocation: null,
+        accountEnabled: false,
+        userType: 'Member',
+        createdDateTime: this.iso(-300),
+        assignedLicenses: [],
+        kind: 'shared',
+        licensed: false,
+        mailEnabled: true,
+        oneDriveProvisioned: false,
       };
     }
     n -= p.sharedMailboxes;
     if (n === 0) {
       return {
         // As in Entra: a guest's mail is its external address, though it has no mailbox in this tenant.
-        id, displayName: 'Guest Reviewer', givenName: null, surname: null, userPrincipalName: `guest_reviewer_outlook.com#EXT#@${this.domain}`, mail: 'guest_reviewer@outlook.com',
-        mailNickname: 'guest_reviewer_outlook.com#EXT#', jobTitle: null, department: null, officeLocation: null, businessPhones: [], mobilePhone: null, preferredLanguage: null,
-        usageLocation: null, accountEnabled: true, userType: 'Guest', createdDateTime: this.iso(-100), assignedLicenses: [], kind: 'guest', licensed: false, mailEnabled: false, oneDriveProvisioned: false,
+        id,
+        displayName: 'Guest Reviewer',
+        givenName: null,
+        surname: null,
+        userPrincipalName: `guest_reviewer_outlook.com#EXT#@${this.domain}`,
+        mail: 'guest_reviewer@outlook.com',
+        mailNickname: 'guest_reviewer_outlook.com#EXT#',
+        jobTitle: null,
+        department: null,
+        officeLocation: null,
+        businessPhones: [],
+        mobilePhone: null,
+        preferredLanguage: null,
+        usageLocation: null,
+        accountEnabled: true,
+        userType: 'Guest',
+        createdDateTime: this.iso(-100),
+        assignedLicenses: [],
+        kind: 'guest',
+        licensed: false,
+        mailEnabled: false,
+        oneDriveProvisioned: false,
       };
     }
     n -= 1;
@@ -133,12 +218,21 @@ export class Directory {
     const nick = `${mailNickname(name)}`;
     const people = this.profile.licensedUsers;
     const members = new Set<string>();
-    for (let k = 0; k < Math.min(g.membersPerGroup, people); k++) members.add(guidOf(this.seed, 'user', Math.floor(r() * people)));
+    for (let k = 0; k < Math.min(g.membersPerGroup, people); k++)
+      members.add(guidOf(this.seed, 'user', Math.floor(r() * people)));
     return {
-      id: guidOf(this.seed, 'group', i), displayName: unified ? name : `${name} (security)`, description: unified ? `Microsoft 365 group for ${name}` : `Access group for ${name}`,
-      mail: unified ? `${nick}@${this.domain}` : null, mailEnabled: unified, mailNickname: unified ? nick : `${nick}-sec`, securityEnabled: !unified,
-      groupTypes: unified ? ['Unified'] : [], visibility: unified ? 'Private' : null, resourceProvisioningOptions: unified && i < g.teams ? ['Team'] : [],
-      createdDateTime: this.iso(-200 + i), members: [...members],
+      id: guidOf(this.seed, 'group', i),
+      displayName: unified ? name : `${name} (security)`,
+      description: unified ? `Microsoft 365 group for ${name}` : `Access group for ${name}`,
+      mail: unified ? `${nick}@${this.domain}` : null,
+      mailEnabled: unified,
+      mailNickname: unified ? nick : `${nick}-sec`,
+      securityEnabled: !unified,
+      groupTypes: unified ? ['Unified'] : [],
+      visibility: unified ? 'Private' : null,
+      resourceProvisioningOptions: unified && i < g.teams ? ['Team'] : [],
+      createdDateTime: this.iso(-200 + i),
+      members: [...members],
     };
   }
 
@@ -159,7 +253,9 @@ export class Directory {
     const hit = indexed ? this.users.get(indexed) : undefined;
     if (hit && (hit.userPrincipalName.toLowerCase() === key || hit.mail?.toLowerCase() === key)) return hit;
     // Renamed or created users are few: scan the overlay.
-    for (const e of this.users.overlay()) if (e.item && (e.item.userPrincipalName.toLowerCase() === key || e.item.mail?.toLowerCase() === key)) return e.item;
+    for (const e of this.users.overlay())
+      if (e.item && (e.item.userPrincipalName.toLowerCase() === key || e.item.mail?.toLowerCase() === key))
+        return e.item;
     return undefined;
   }
 
@@ -167,7 +263,9 @@ export class Directory {
 
   /** Licensed people with mailboxes, as correspondents for generated mail (base users; cached). */
   correspondents(): readonly UserRecord[] {
-    return (this.people ??= Array.from({ length: this.users.base.count }, (_, i) => this.users.base.at(i)).filter((u) => u.mailEnabled && u.kind === 'member'));
+    return (this.people ??= Array.from({ length: this.users.base.count }, (_, i) => this.users.base.at(i)).filter(
+      (u) => u.mailEnabled && u.kind === 'member',
+    ));
   }
 
   group(id: string): GroupRecord | undefined {

@@ -67,10 +67,16 @@ const ATTACHMENTS = [
   { name: 'Plan Q3.pptx', contentType: `${OFFICE}.presentationml.presentation` },
 ];
 
-const newestFirst = (a: { lastDeliveredDateTime: string }, b: { lastDeliveredDateTime: string }): number => Date.parse(b.lastDeliveredDateTime) - Date.parse(a.lastDeliveredDateTime);
+const newestFirst = (a: { lastDeliveredDateTime: string }, b: { lastDeliveredDateTime: string }): number =>
+  Date.parse(b.lastDeliveredDateTime) - Date.parse(a.lastDeliveredDateTime);
 
 /** The preview Exchange shows: the latest post's text, tags stripped. */
-const previewOf = (html: string): string => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 255);
+const previewOf = (html: string): string =>
+  html
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 255);
 
 export class GroupMailbox {
   readonly key: Buffer;
@@ -79,12 +85,27 @@ export class GroupMailbox {
   /** Serial numbers for ids of created conversations, threads and posts. */
   private serial = 0;
 
-  constructor(seed: string, readonly group: GroupRecord, people: readonly MailAddress[], anchor: Date, clock: SeqClock, private readonly now: () => number) {
+  constructor(
+    seed: string,
+    readonly group: GroupRecord,
+    people: readonly MailAddress[],
+    anchor: Date,
+    clock: SeqClock,
+    private readonly now: () => number,
+  ) {
     this.key = mailboxKeyOf(seed, group.id);
     let generated: ReturnType<GroupMailbox['generate']> | undefined;
     const once = (): ReturnType<GroupMailbox['generate']> => (generated ??= this.generate(seed, people, anchor));
-    this.threads = new ChangeLog(`groups/${group.id}/threads`, arrayBase(() => once().threads), clock);
-    this.posts = new ChangeLog(`groups/${group.id}/posts`, arrayBase(() => once().posts), clock);
+    this.threads = new ChangeLog(
+      `groups/${group.id}/threads`,
+      arrayBase(() => once().threads),
+      clock,
+    );
+    this.posts = new ChangeLog(
+      `groups/${group.id}/posts`,
+      arrayBase(() => once().posts),
+      clock,
+    );
   }
 
   get address(): MailAddress {
@@ -106,7 +127,11 @@ export class GroupMailbox {
    * recipients change); 1–4 posts per thread from the group's members, each later one replying to the one before,
    * and a file attachment on every third post.
    */
-  private generate(seed: string, people: readonly MailAddress[], anchor: Date): { threads: GroupThreadRecord[]; posts: GroupPostRecord[] } {
+  private generate(
+    seed: string,
+    people: readonly MailAddress[],
+    anchor: Date,
+  ): { threads: GroupThreadRecord[]; posts: GroupPostRecord[] } {
     const r = rng(seed, this.group.id, 'conversations');
     const count = between(r, 3, 5);
     const threads: GroupThreadRecord[] = [];
@@ -116,19 +141,42 @@ export class GroupMailbox {
       const topic = subjectFor(r);
       const start = anchor.getTime() - (count - c) * 11 * DAY + between(r, 8, 17) * HOUR;
       for (let t = 0; t < (c % 3 === 1 ? 2 : 1); t++) {
-        const thread = { id: this.id(ItemKind.thread, threads.length + 1), conversationId, topic, container: threads.length + 1 };
+        const thread = {
+          id: this.id(ItemKind.thread, threads.length + 1),
+          conversationId,
+          topic,
+          container: threads.length + 1,
+        };
         threads.push(thread);
         let previous: string | null = null;
         for (let p = 0, n = between(r, 1, 4); p < n; p++) {
           const at = start + t * DAY + p * 2 * HOUR + between(r, 0, 59) * 60_000;
           const stamp = isoSeconds(at);
           const id = this.id(ItemKind.post, thread.container, p);
-          const attachments: AttachmentContent[] = posts.length % 3 === 1
-            ? [{ ...pick(r, ATTACHMENTS), size: between(r, 8_000, 60_000), isInline: false, lastModifiedDateTime: stamp, source: { key: `${seed}|${id}|attachment` } }]
-            : [];
+          const attachments: AttachmentContent[] =
+            posts.length % 3 === 1
+              ? [
+                  {
+                    ...pick(r, ATTACHMENTS),
+                    size: between(r, 8_000, 60_000),
+                    isInline: false,
+                    lastModifiedDateTime: stamp,
+                    source: { key: `${seed}|${id}|attachment` },
+                  },
+                ]
+              : [];
           posts.push({
-            id, conversationId, threadId: thread.id, createdDateTime: stamp, receivedDateTime: isoSeconds(at + between(r, 1, 30) * 1000), lastModifiedDateTime: stamp,
-            changeKey: changeKeyOf(id, 0), from: pick(r, people), body: `<html><body><div>${sentencesFor(r, between(r, 1, 4))}</div></body></html>`, inReplyTo: previous, attachments,
+            id,
+            conversationId,
+            threadId: thread.id,
+            createdDateTime: stamp,
+            receivedDateTime: isoSeconds(at + between(r, 1, 30) * 1000),
+            lastModifiedDateTime: stamp,
+            changeKey: changeKeyOf(id, 0),
+            from: pick(r, people),
+            body: `<html><body><div>${sentencesFor(r, between(r, 1, 4))}</div></body></html>`,
+            inReplyTo: previous,
+            attachments,
           });
           previous = id;
         }
@@ -145,7 +193,16 @@ export class GroupMailbox {
       if (list) list.push(p);
       else byThread.set(p.threadId, [p]);
     }
-    return [...this.threads.all()].map((thread) => view(thread, (byThread.get(thread.id) ?? []).sort((a, b) => Date.parse(a.receivedDateTime) - Date.parse(b.receivedDateTime)))).sort(newestFirst);
+    return [...this.threads.all()]
+      .map((thread) =>
+        view(
+          thread,
+          (byThread.get(thread.id) ?? []).sort(
+            (a, b) => Date.parse(a.receivedDateTime) - Date.parse(b.receivedDateTime),
+          ),
+        ),
+      )
+      .sort(newestFirst);
   }
 
   thread(id: string): ThreadView | undefined {
@@ -155,8 +212,19 @@ export class GroupMailbox {
   /** Conversations, newest delivery first. */
   conversations(): ConversationView[] {
     const byId = new Map<string, ThreadView[]>();
-    for (const v of this.threadViews()) byId.set(v.thread.conversationId, [...(byId.get(v.thread.conversationId) ?? []), v]);
-    return [...byId].map(([id, threads]) => ({ ...view(threads[0]!.thread, threads.flatMap((t) => t.posts)), id, topic: threads[0]!.thread.topic, threads })).sort(newestFirst);
+    for (const v of this.threadViews())
+      byId.set(v.thread.conversationId, [...(byId.get(v.thread.conversationId) ?? []), v]);
+    return [...byId]
+      .map(([id, threads]) => ({
+        ...view(
+          threads[0].thread,
+          threads.flatMap((t) => t.posts),
+        ),
+        id,
+        topic: threads[0].thread.topic,
+        threads,
+      }))
+      .sort(newestFirst);
   }
 
   conversation(id: string): ConversationView | undefined {
@@ -171,8 +239,17 @@ export class GroupMailbox {
     const id = this.id(ItemKind.post, thread.container, 0, serial);
     const stamp = isoSeconds(this.now());
     const post: GroupPostRecord = {
-      id, conversationId: thread.conversationId, threadId, createdDateTime: stamp, receivedDateTime: stamp, lastModifiedDateTime: stamp, changeKey: changeKeyOf(id, stamp),
-      from: input.from, body: input.body, inReplyTo: input.inReplyTo ?? null, attachments: input.attachments ?? [],
+      id,
+      conversationId: thread.conversationId,
+      threadId,
+      createdDateTime: stamp,
+      receivedDateTime: stamp,
+      lastModifiedDateTime: stamp,
+      changeKey: changeKeyOf(id, stamp),
+      from: input.from,
+      body: input.body,
+      inReplyTo: input.inReplyTo ?? null,
+      attachments: input.attachments ?? [],
     };
     this.posts.create(post);
     return post;
@@ -181,7 +258,12 @@ export class GroupMailbox {
   /** Starts a conversation: a new conversation, its thread and its first post. */
   startConversation(topic: string, first: NewPost): { thread: GroupThreadRecord; post: GroupPostRecord } {
     const serial = ++this.serial;
-    const thread = { id: this.id(ItemKind.thread, CREATED_BASE + serial, 0, serial), conversationId: this.id(ItemKind.conversation, CREATED_BASE + serial, 0, serial), topic, container: CREATED_BASE + serial };
+    const thread = {
+      id: this.id(ItemKind.thread, CREATED_BASE + serial, 0, serial),
+      conversationId: this.id(ItemKind.conversation, CREATED_BASE + serial, 0, serial),
+      topic,
+      container: CREATED_BASE + serial,
+    };
     this.threads.create(thread);
     return { thread, post: this.post(thread.id, first)! };
   }
@@ -201,10 +283,17 @@ export class GroupMailbox {
 }
 
 function view(thread: GroupThreadRecord, posts: GroupPostRecord[]): ThreadView {
-  const latest = posts.reduce<GroupPostRecord | undefined>((a, p) => (!a || Date.parse(p.receivedDateTime) >= Date.parse(a.receivedDateTime) ? p : a), undefined);
+  const latest = posts.reduce<GroupPostRecord | undefined>(
+    (a, p) => (!a || Date.parse(p.receivedDateTime) >= Date.parse(a.receivedDateTime) ? p : a),
+    undefined,
+  );
   return {
-    thread, posts, lastDeliveredDateTime: latest?.receivedDateTime ?? isoSeconds(0), hasAttachments: posts.some((p) => p.attachments.length > 0),
-    uniqueSenders: [...new Set(posts.map((p) => p.from.name))], preview: latest ? previewOf(latest.body) : '',
+    thread,
+    posts,
+    lastDeliveredDateTime: latest?.receivedDateTime ?? isoSeconds(0),
+    hasAttachments: posts.some((p) => p.attachments.length > 0),
+    uniqueSenders: [...new Set(posts.map((p) => p.from.name))],
+    preview: latest ? previewOf(latest.body) : '',
   };
 }
 
@@ -220,7 +309,9 @@ export class GroupMailboxes {
     if (!group?.groupTypes.includes('Unified')) return undefined;
     let mb = this.opened.get(group.id);
     if (!mb) {
-      const people = this.tenant.directory.generatedMembers(group).map((u) => ({ name: u.displayName, address: u.mail ?? u.userPrincipalName }));
+      const people = this.tenant.directory
+        .generatedMembers(group)
+        .map((u) => ({ name: u.displayName, address: u.mail ?? u.userPrincipalName }));
       mb = new GroupMailbox(this.tenant.seed, group, people, this.tenant.anchor, this.tenant.changes, this.tenant.now);
       this.opened.set(group.id, mb);
     }

@@ -57,7 +57,8 @@ export function encodeBinary(ref: ItemRef, immutable: boolean): Buffer {
   const mac = hashOf(out.subarray(0, FIXED).toString('hex'));
   mac.copy(out, FIXED, 0, CHECK);
   // The rest mimics the opaque tail of an entry id; derived from the fields so ids are stable.
-  for (let off = FIXED + CHECK, i = 0; off < LENGTH; off += 32, i++) hashOf(mac.toString('hex'), i).copy(out, off, 0, Math.min(32, LENGTH - off));
+  for (let off = FIXED + CHECK, i = 0; off < LENGTH; off += 32, i++)
+    hashOf(mac.toString('hex'), i).copy(out, off, 0, Math.min(32, LENGTH - off));
   return out;
 }
 
@@ -77,10 +78,22 @@ export function decodeBinary(raw: Buffer): { ref: ItemRef; immutable: boolean } 
   if (raw.length !== LENGTH) return undefined;
   const immutable = raw.subarray(0, 3).equals(IMMUTABLE_MAGIC);
   if (!immutable && !raw.subarray(0, 3).equals(MAGIC)) return undefined;
-  if (!hashOf(raw.subarray(0, FIXED).toString('hex')).subarray(0, CHECK).equals(raw.subarray(FIXED, FIXED + CHECK))) return undefined;
+  if (
+    !hashOf(raw.subarray(0, FIXED).toString('hex'))
+      .subarray(0, CHECK)
+      .equals(raw.subarray(FIXED, FIXED + CHECK))
+  )
+    return undefined;
   return {
     immutable,
-    ref: { mailbox: raw.subarray(3, 19), kind: raw.readUInt8(19), container: raw.readUInt32BE(20), index: raw.readUInt32BE(24), serial: raw.readUInt32BE(28), sub: raw.readUInt16BE(32) },
+    ref: {
+      mailbox: raw.subarray(3, 19),
+      kind: raw.readUInt8(19),
+      container: raw.readUInt32BE(20),
+      index: raw.readUInt32BE(24),
+      serial: raw.readUInt32BE(28),
+      sub: raw.readUInt16BE(32),
+    },
   };
 }
 
@@ -91,4 +104,5 @@ export function immutableOf(restId: string): string {
 }
 
 /** A mailbox's 16-byte key. */
-export const mailboxKeyOf = (tenantSeed: string, userId: string): Buffer => hashOf(tenantSeed, 'mailbox', userId).subarray(0, 16);
+export const mailboxKeyOf = (tenantSeed: string, userId: string): Buffer =>
+  hashOf(tenantSeed, 'mailbox', userId).subarray(0, 16);

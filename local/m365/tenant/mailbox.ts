@@ -5,7 +5,15 @@ import { arrayBase, BaseItems, ChangeLog, noBaseItems, SeqClock } from './change
 import { ContactFolderRecord, ContactRecord, generateContact } from './contacts';
 import { EventRecord, generateEvent } from './calendar';
 import { decodeAnyItemId, decodeItemId, encodeItemId, immutableOf, ItemKind, ItemRef, mailboxKeyOf } from './ids';
-import { changeKeyOf, generatedUnread, generatedUnreadCount, generateMessage, isoSeconds, MailAddress, MessageRecord } from './message';
+import {
+  changeKeyOf,
+  generatedUnread,
+  generatedUnreadCount,
+  generateMessage,
+  isoSeconds,
+  MailAddress,
+  MessageRecord,
+} from './message';
 import type { Profile } from './profile';
 import { rng } from './seeded';
 import type { UserRecord } from './directory';
@@ -67,23 +75,67 @@ export class Mailbox {
   /** Immutable id → current REST id, for the items that moved (the others' REST id is their immutable id decoded). */
   private readonly moved = new Map<string, string>();
 
-  constructor(private readonly ctx: MailboxContext, readonly user: UserRecord) {
+  constructor(
+    private readonly ctx: MailboxContext,
+    readonly user: UserRecord,
+  ) {
     this.key = mailboxKeyOf(ctx.seed, user.id);
     const v = ctx.profile.messageVariation;
     this.sizeFactor = v ? 1 + v * (2 * rng(ctx.seed, user.id, 'size')() - 1) : 1;
-    this.root = { id: this.id(ItemKind.folder, ROOT_INDEX), displayName: 'Top of Information Store', parentFolderId: this.id(ItemKind.folder, 0xffff), key: 'msgfolderroot', wellKnownName: 'msgfolderroot', index: ROOT_INDEX, isHidden: false };
+    this.root = {
+      id: this.id(ItemKind.folder, ROOT_INDEX),
+      displayName: 'Top of Information Store',
+      parentFolderId: this.id(ItemKind.folder, 0xffff),
+      key: 'msgfolderroot',
+      wellKnownName: 'msgfolderroot',
+      index: ROOT_INDEX,
+      isHidden: false,
+    };
     const layoutIndex = new Map(FOLDER_LAYOUT.map((f, i) => [f.key, i + 1]));
-    this.folders = new ChangeLog(`${user.id}/mailFolders`, arrayBase(() => FOLDER_LAYOUT.map((f, i) => ({
-      id: this.id(ItemKind.folder, i + 1), displayName: f.name, parentFolderId: f.parent ? this.id(ItemKind.folder, layoutIndex.get(f.parent)!) : this.root.id,
-      key: f.key, ...(f.wellKnown ? { wellKnownName: f.key } : {}), index: i + 1, isHidden: false,
-    }))), ctx.clock);
-    this.events = new ChangeLog(`${user.id}/calendar`, this.generated(ItemKind.event, 0, ctx.profile.eventsPerMailbox, (i, id) => generateEvent({
-      seed: ctx.seed, owner: this.owner, peers: this.peers, index: i, recurringEvery: ctx.profile.recurringEvery, anchor: ctx.anchor,
-    }, id)), ctx.clock);
+    this.folders = new ChangeLog(
+      `${user.id}/mailFolders`,
+      arrayBase(() =>
+        FOLDER_LAYOUT.map((f, i) => ({
+          id: this.id(ItemKind.folder, i + 1),
+          displayName: f.name,
+          parentFolderId: f.parent ? this.id(ItemKind.folder, layoutIndex.get(f.parent)!) : this.root.id,
+          key: f.key,
+          ...(f.wellKnown ? { wellKnownName: f.key } : {}),
+          index: i + 1,
+          isHidden: false,
+        })),
+      ),
+      ctx.clock,
+    );
+    this.events = new ChangeLog(
+      `${user.id}/calendar`,
+      this.generated(ItemKind.event, 0, ctx.profile.eventsPerMailbox, (i, id) =>
+        generateEvent(
+          {
+            seed: ctx.seed,
+            owner: this.owner,
+            peers: this.peers,
+            index: i,
+            recurringEvery: ctx.profile.recurringEvery,
+            anchor: ctx.anchor,
+          },
+          id,
+        ),
+      ),
+      ctx.clock,
+    );
     this.contactsRootId = this.id(ItemKind.contactFolder, DEFAULT_CONTACTS);
-    this.contactFolders = new ChangeLog(`${user.id}/contactFolders`, arrayBase(() => Array.from({ length: ctx.profile.contactFolders }, (_, i) => ({
-      id: this.id(ItemKind.contactFolder, i + 1), displayName: ['Suppliers', 'Family', 'Press'][i % 3]! + (i >= 3 ? ` ${i}` : ''), parentFolderId: this.contactsRootId,
-    }))), ctx.clock);
+    this.contactFolders = new ChangeLog(
+      `${user.id}/contactFolders`,
+      arrayBase(() =>
+        Array.from({ length: ctx.profile.contactFolders }, (_, i) => ({
+          id: this.id(ItemKind.contactFolder, i + 1),
+          displayName: ['Suppliers', 'Family', 'Press'][i % 3] + (i >= 3 ? ` ${i}` : ''),
+          parentFolderId: this.contactsRootId,
+        })),
+      ),
+      ctx.clock,
+    );
   }
 
   private peerCache: readonly MailAddress[] | undefined;
@@ -122,20 +174,39 @@ export class Mailbox {
   }
 
   /** Base items whose ids are (kind, container, index): resolving an id is a decode, not a lookup. */
-  private generated<T extends { id: string }>(kind: ItemKind, container: number, count: number, make: (i: number, id: string) => T): BaseItems<T> {
+  private generated<T extends { id: string }>(
+    kind: ItemKind,
+    container: number,
+    count: number,
+    make: (i: number, id: string) => T,
+  ): BaseItems<T> {
     return {
       count,
       at: (i) => make(i, this.id(kind, container, i)),
       indexOf: (id) => {
         const ref = this.refOf(id);
-        return ref && ref.kind === kind && ref.container === container && ref.serial === 0 && ref.sub === 0 && ref.index < count ? ref.index : undefined;
+        return ref &&
+          ref.kind === kind &&
+          ref.container === container &&
+          ref.serial === 0 &&
+          ref.sub === 0 &&
+          ref.index < count
+          ? ref.index
+          : undefined;
       },
     };
   }
 
   /** Invalidates every delta token of this mailbox (folders, messages, calendar, contacts). */
   expireTokens(): void {
-    for (const log of [this.folders, this.events, this.contactFolders, ...this.messageLogs.values(), ...this.contactLogs.values()]) log.expire();
+    for (const log of [
+      this.folders,
+      this.events,
+      this.contactFolders,
+      ...this.messageLogs.values(),
+      ...this.contactLogs.values(),
+    ])
+      log.expire();
   }
 
   // ---- folders ----
@@ -156,7 +227,14 @@ export class Mailbox {
 
   createFolder(parentId: string, displayName: string, isHidden = false): FolderRecord {
     const serial = this.nextSerial();
-    const f: FolderRecord = { id: this.id(ItemKind.folder, CREATED_FOLDER_BASE + serial, 0, serial), displayName, parentFolderId: parentId, key: 'custom', index: CREATED_FOLDER_BASE + serial, isHidden };
+    const f: FolderRecord = {
+      id: this.id(ItemKind.folder, CREATED_FOLDER_BASE + serial, 0, serial),
+      displayName,
+      parentFolderId: parentId,
+      key: 'custom',
+      index: CREATED_FOLDER_BASE + serial,
+      isHidden,
+    };
     this.folders.create(f);
     return f;
   }
@@ -171,10 +249,28 @@ export class Mailbox {
     if (!log) {
       const count = this.messageCount(f);
       const p = this.ctx.profile;
-      log = new ChangeLog(`${this.user.id}/mailFolders/${f.index}/messages`, this.generated(ItemKind.message, f.index, count, (i, id) => generateMessage({
-        seed: this.ctx.seed, domain: this.ctx.domain, owner: this.owner, peers: this.peers, folderKey: f.key, folderId: f.id,
-        index: i, count, anchor: this.ctx.anchor, attachmentEvery: p.attachmentEvery, largeEvery: p.largeEvery,
-      }, id)), this.ctx.clock);
+      log = new ChangeLog(
+        `${this.user.id}/mailFolders/${f.index}/messages`,
+        this.generated(ItemKind.message, f.index, count, (i, id) =>
+          generateMessage(
+            {
+              seed: this.ctx.seed,
+              domain: this.ctx.domain,
+              owner: this.owner,
+              peers: this.peers,
+              folderKey: f.key,
+              folderId: f.id,
+              index: i,
+              count,
+              anchor: this.ctx.anchor,
+              attachmentEvery: p.attachmentEvery,
+              largeEvery: p.largeEvery,
+            },
+            id,
+          ),
+        ),
+        this.ctx.clock,
+      );
       this.messageLogs.set(f.index, log);
     }
     return log;
@@ -194,7 +290,9 @@ export class Mailbox {
   }
 
   /** A message anywhere in the mailbox: its id names its folder. */
-  findMessage(anyId: string): { message: MessageRecord; folder: FolderRecord; log: ChangeLog<MessageRecord> } | undefined {
+  findMessage(
+    anyId: string,
+  ): { message: MessageRecord; folder: FolderRecord; log: ChangeLog<MessageRecord> } | undefined {
     const id = this.restIdOf(anyId);
     const ref = this.refOf(id);
     if (!ref || ref.kind !== ItemKind.message) return undefined;
@@ -218,7 +316,12 @@ export class Mailbox {
     const hit = this.findMessage(id);
     if (!hit) return undefined;
     const now = this.ctx.now();
-    const next: MessageRecord = { ...hit.message, ...patch, lastModifiedDateTime: isoSeconds(now), changeKey: changeKeyOf(id, now, hit.log.currentSeq()) };
+    const next: MessageRecord = {
+      ...hit.message,
+      ...patch,
+      lastModifiedDateTime: isoSeconds(now),
+      changeKey: changeKeyOf(id, now, hit.log.currentSeq()),
+    };
     hit.log.update(next, [...props, 'lastModifiedDateTime', 'changeKey']);
     return next;
   }
@@ -232,7 +335,14 @@ export class Mailbox {
     if (!hit) return undefined;
     hit.log.remove(hit.message.id);
     const immutableId = immutableIdOf(hit.message);
-    const moved = this.createMessage(dest, (newId, now) => ({ ...hit.message, id: newId, immutableId, parentFolderId: dest.id, lastModifiedDateTime: now, changeKey: changeKeyOf(newId, now) }));
+    const moved = this.createMessage(dest, (newId, now) => ({
+      ...hit.message,
+      id: newId,
+      immutableId,
+      parentFolderId: dest.id,
+      lastModifiedDateTime: now,
+      changeKey: changeKeyOf(newId, now),
+    }));
     this.moved.set(immutableId, moved.id);
     return moved;
   }
@@ -251,7 +361,9 @@ export class Mailbox {
     const masterRef = { ...ref, kind: ItemKind.event, sub: 0 };
     const event = this.events.get(encodeItemId(masterRef));
     if (!event) return undefined;
-    return ref.kind === ItemKind.occurrence ? { event, ref: masterRef, occurrence: ref.sub } : { event, ref: masterRef };
+    return ref.kind === ItemKind.occurrence
+      ? { event, ref: masterRef, occurrence: ref.sub }
+      : { event, ref: masterRef };
   }
 
   createEvent(build: (id: string, now: string) => EventRecord): EventRecord {
@@ -265,7 +377,8 @@ export class Mailbox {
 
   /** A contact folder by id; the default Contacts folder too. */
   contactFolder(id: string): ContactFolderRecord | undefined {
-    if (id === this.contactsRootId || id.toLowerCase() === 'contacts') return { id: this.contactsRootId, displayName: 'Contacts', parentFolderId: this.root.id };
+    if (id === this.contactsRootId || id.toLowerCase() === 'contacts')
+      return { id: this.contactsRootId, displayName: 'Contacts', parentFolderId: this.root.id };
     return this.contactFolders.get(id);
   }
 
@@ -279,7 +392,11 @@ export class Mailbox {
       const isDefault = ref.container === DEFAULT_CONTACTS;
       const count = isDefault ? p.contactsPerMailbox : ref.serial ? 0 : p.contactsPerFolder;
       const folderKey = isDefault ? 'default' : String(ref.container);
-      const base = count ? this.generated(ItemKind.contact, ref.container, count, (i, id) => generateContact(this.ctx.seed, this.user.id, folderKey, i, id, folder.id, this.ctx.anchor)) : noBaseItems<ContactRecord>();
+      const base = count
+        ? this.generated(ItemKind.contact, ref.container, count, (i, id) =>
+            generateContact(this.ctx.seed, this.user.id, folderKey, i, id, folder.id, this.ctx.anchor),
+          )
+        : noBaseItems<ContactRecord>();
       log = new ChangeLog(`${this.user.id}/contactFolders/${ref.container}/contacts`, base, this.ctx.clock);
       this.contactLogs.set(ref.container, log);
     }
@@ -290,7 +407,10 @@ export class Mailbox {
     const id = this.restIdOf(anyId);
     const ref = this.refOf(id);
     if (!ref || ref.kind !== ItemKind.contact) return undefined;
-    const folderId = ref.container === DEFAULT_CONTACTS ? this.contactsRootId : [...this.contactFolders.all()].find((f) => this.refOf(f.id)?.container === ref.container)?.id;
+    const folderId =
+      ref.container === DEFAULT_CONTACTS
+        ? this.contactsRootId
+        : [...this.contactFolders.all()].find((f) => this.refOf(f.id)?.container === ref.container)?.id;
     const log = folderId ? this.contacts(folderId) : undefined;
     const contact = log?.get(id);
     return contact && log ? { contact, log } : undefined;
@@ -303,14 +423,25 @@ export class Mailbox {
     if (!hit || !dest) return undefined;
     hit.log.remove(hit.contact.id);
     const immutableId = immutableIdOf(hit.contact);
-    const moved = this.createContact(dest.id, (newId, now) => ({ ...hit.contact, id: newId, immutableId, parentFolderId: dest.id, lastModifiedDateTime: now, changeKey: changeKeyOf(newId, now) }))!;
+    const moved = this.createContact(dest.id, (newId, now) => ({
+      ...hit.contact,
+      id: newId,
+      immutableId,
+      parentFolderId: dest.id,
+      lastModifiedDateTime: now,
+      changeKey: changeKeyOf(newId, now),
+    }))!;
     this.moved.set(immutableId, moved.id);
     return moved;
   }
 
   createContactFolder(displayName: string): ContactFolderRecord {
     const serial = this.nextSerial();
-    const f = { id: this.id(ItemKind.contactFolder, CREATED_FOLDER_BASE + serial, 0, serial), displayName, parentFolderId: this.contactsRootId };
+    const f = {
+      id: this.id(ItemKind.contactFolder, CREATED_FOLDER_BASE + serial, 0, serial),
+      displayName,
+      parentFolderId: this.contactsRootId,
+    };
     this.contactFolders.create(f);
     return f;
   }
@@ -327,4 +458,5 @@ export class Mailbox {
 }
 
 /** An item's immutable id: kept from its creation through moves, or its REST id's fields under the immutable marker. */
-export const immutableIdOf = (item: { id: string; immutableId?: string }): string => item.immutableId ?? immutableOf(item.id);
+export const immutableIdOf = (item: { id: string; immutableId?: string }): string =>
+  item.immutableId ?? immutableOf(item.id);

@@ -65,7 +65,11 @@ export interface MessageRecord {
 
 export const isoSeconds = (d: Date | number): string => new Date(d).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-export const changeKeyOf = (...parts: Array<string | number>): string => `CQAAABYAAAD${hashOf('ck', ...parts).toString('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, 21)}`;
+export const changeKeyOf = (...parts: Array<string | number>): string =>
+  `CQAAABYAAAD${hashOf('ck', ...parts)
+    .toString('base64')
+    .replace(/[^A-Za-z0-9]/g, '')
+    .slice(0, 21)}`;
 
 export const POLICY_PDF = { name: 'Travel and Expense Policy 2026.pdf', contentType: 'application/pdf', size: 180_000 };
 export const UNREAD_SHARE = 0.25;
@@ -98,19 +102,46 @@ export function generateMessage(g: GenerationInput, id: string): MessageRecord {
   const attachments: AttachmentContent[] = [];
   const stamp = isoSeconds(sentAt);
   if (g.attachmentEvery > 0 && g.index % g.attachmentEvery === 1) {
-    attachments.push({ ...POLICY_PDF, isInline: false, lastModifiedDateTime: stamp, source: { key: `shared|${POLICY_PDF.name}` } });
+    attachments.push({
+      ...POLICY_PDF,
+      isInline: false,
+      lastModifiedDateTime: stamp,
+      source: { key: `shared|${POLICY_PDF.name}` },
+    });
     if (r() < 0.5) {
       const name = `${pick(r, ['Notes', 'Figures', 'Draft', 'Übersicht', 'Résumé'])} ${g.index}.docx`;
-      attachments.push({ name, contentType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', size: between(r, 20_000, 80_000), isInline: false, lastModifiedDateTime: stamp, source: { key: `${key}|${name}` } });
+      attachments.push({
+        name,
+        contentType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+        size: between(r, 20_000, 80_000),
+        isInline: false,
+        lastModifiedDateTime: stamp,
+        source: { key: `${key}|${name}` },
+      });
     }
   }
   if (g.largeEvery > 0 && g.index % g.largeEvery === 7) {
     const name = `Site survey ${g.index}.zip`;
-    attachments.push({ name, contentType: 'application/zip', size: between(r, 3_500_000, 5_500_000), isInline: false, lastModifiedDateTime: stamp, source: { key: `${key}|${name}` } });
+    attachments.push({
+      name,
+      contentType: 'application/zip',
+      size: between(r, 3_500_000, 5_500_000),
+      isInline: false,
+      lastModifiedDateTime: stamp,
+      source: { key: `${key}|${name}` },
+    });
   }
   if (g.index % 5 === 4) {
     const cid = `image001.png@${hashOf(key, 'cid').toString('hex').slice(0, 16).toUpperCase()}`;
-    attachments.push({ name: 'image001.png', contentType: 'image/png', size: 2_048, isInline: true, contentId: cid, lastModifiedDateTime: stamp, source: { key: 'shared|logo.png' } });
+    attachments.push({
+      name: 'image001.png',
+      contentType: 'image/png',
+      size: 2_048,
+      isInline: true,
+      contentId: cid,
+      lastModifiedDateTime: stamp,
+      source: { key: 'shared|logo.png' },
+    });
   }
   const cc = r() < 0.25 ? [pick(r, [...g.peers, ...EXTERNAL])] : [];
   const unread = generatedUnread(g.folderKey, g.count, g.index);
@@ -118,32 +149,55 @@ export function generateMessage(g: GenerationInput, id: string): MessageRecord {
   const catRoll = r();
   const conv = hashOf(key, 'conversation');
   return {
-    id, parentFolderId: g.folderId, createdDateTime: isoSeconds(received), receivedDateTime: isoSeconds(received), sentDateTime: isoSeconds(sentAt),
-    lastModifiedDateTime: isoSeconds(received), changeKey: changeKeyOf(key, 0), isRead: !unread, isDraft: g.folderKey === 'drafts',
-    importance: r() < 0.1 ? 'high' : 'normal', flag: { flagStatus: flagRoll < 0.08 ? 'flagged' : flagRoll < 0.12 ? 'complete' : 'notFlagged' },
+    id,
+    parentFolderId: g.folderId,
+    createdDateTime: isoSeconds(received),
+    receivedDateTime: isoSeconds(received),
+    sentDateTime: isoSeconds(sentAt),
+    lastModifiedDateTime: isoSeconds(received),
+    changeKey: changeKeyOf(key, 0),
+    isRead: !unread,
+    isDraft: g.folderKey === 'drafts',
+    importance: r() < 0.1 ? 'high' : 'normal',
+    flag: { flagStatus: flagRoll < 0.08 ? 'flagged' : flagRoll < 0.12 ? 'complete' : 'notFlagged' },
     categories: catRoll < 0.1 ? ['Blue category'] : catRoll < 0.15 ? ['Red category', 'Project Falcon'] : [],
     inferenceClassification: r() < 0.2 ? 'other' : 'focused',
-    conversationId: `AAQkA${conv.toString('base64url').slice(0, 40)}=`, conversationIndex: Buffer.concat([Buffer.from([1]), conv.subarray(0, 21)]).toString('base64'),
+    conversationId: `AAQkA${conv.toString('base64url').slice(0, 40)}=`,
+    conversationIndex: Buffer.concat([Buffer.from([1]), conv.subarray(0, 21)]).toString('base64'),
     content: {
-      subject: subjectFor(r), from: outgoing ? me : other, to: [outgoing ? other : me], cc, replyTo: [], sentAt,
+      subject: subjectFor(r),
+      from: outgoing ? me : other,
+      to: [outgoing ? other : me],
+      cc,
+      replyTo: [],
+      sentAt,
       internetMessageId: `<${createHash('sha1').update(key).digest('hex').slice(0, 24).toUpperCase()}@${outgoing ? g.domain : other.address.split('@')[1]}>`,
-      bodyText: sentencesFor(r, between(r, 3, 10)), attachments, invitation: g.index % 11 === 6, boundaryKey: key,
+      bodyText: sentencesFor(r, between(r, 3, 10)),
+      attachments,
+      invitation: g.index % 11 === 6,
+      boundaryKey: key,
     },
     extended: {},
   };
 }
 
-const keepsUnread = (folderKey: string): boolean => folderKey !== 'sentitems' && folderKey !== 'drafts' && folderKey !== 'deleteditems';
+const keepsUnread = (folderKey: string): boolean =>
+  folderKey !== 'sentitems' && folderKey !== 'drafts' && folderKey !== 'deleteditems';
 
 /** Generated incoming mail is unread for the newest quarter of a folder: countable without generating anything. */
-export const generatedUnread = (folderKey: string, count: number, index: number): boolean => keepsUnread(folderKey) && index >= Math.ceil(count * (1 - UNREAD_SHARE));
-export const generatedUnreadCount = (folderKey: string, count: number): number => (keepsUnread(folderKey) ? count - Math.ceil(count * (1 - UNREAD_SHARE)) : 0);
+export const generatedUnread = (folderKey: string, count: number, index: number): boolean =>
+  keepsUnread(folderKey) && index >= Math.ceil(count * (1 - UNREAD_SHARE));
+export const generatedUnreadCount = (folderKey: string, count: number): number =>
+  keepsUnread(folderKey) ? count - Math.ceil(count * (1 - UNREAD_SHARE)) : 0;
 
 /** The HTML body Graph shows: the client's HTML, or the text wrapped as Outlook does, with the inline image. */
 export function htmlBodyOf(c: MessageContent): string {
   if (c.bodyHtml !== undefined) return c.bodyHtml;
   const escaped = c.bodyText.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  const inline = c.attachments.filter((a) => a.isInline && a.contentId).map((a) => `<p><img src="cid:${a.contentId}"></p>`).join('');
+  const inline = c.attachments
+    .filter((a) => a.isInline && a.contentId)
+    .map((a) => `<p><img src="cid:${a.contentId}"></p>`)
+    .join('');
   return `<html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8"></head><body><div>${escaped}</div>${inline}</body></html>`;
 }
 

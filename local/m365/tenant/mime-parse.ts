@@ -34,11 +34,18 @@ function splitHead(buf: Buffer): { head: string; body: Buffer } {
 }
 
 function parseHeaders(head: string): MimeHeader[] {
-  return head.replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/).filter((l) => l.includes(':')).map((l) => {
-    const i = l.indexOf(':');
-    // Header bytes were read as latin1; re-read raw 8-bit (UTF-8) header text as UTF-8.
-    return { name: l.slice(0, i).trim().toLowerCase(), value: Buffer.from(l.slice(i + 1).trim(), 'latin1').toString('utf8') };
-  });
+  return head
+    .replace(/\r?\n[ \t]+/g, ' ')
+    .split(/\r?\n/)
+    .filter((l) => l.includes(':'))
+    .map((l) => {
+      const i = l.indexOf(':');
+      // Header bytes were read as latin1; re-read raw 8-bit (UTF-8) header text as UTF-8.
+      return {
+        name: l.slice(0, i).trim().toLowerCase(),
+        value: Buffer.from(l.slice(i + 1).trim(), 'latin1').toString('utf8'),
+      };
+    });
 }
 
 const headerOf = (hs: MimeHeader[], name: string): string | undefined => hs.find((h) => h.name === name)?.value;
@@ -67,12 +74,12 @@ export function parseParams(value: string): { value: string; params: Record<stri
     if (v.startsWith('"') && v.endsWith('"')) v = v.slice(1, -1);
     if (key.endsWith('*')) {
       const m = /^([^']*)'[^']*'(.*)$/.exec(v);
-      params[key.slice(0, -1)] = m ? decodeURIComponent(m[2]!) : v;
+      params[key.slice(0, -1)] = m ? decodeURIComponent(m[2]) : v;
     } else if (!(key in params)) {
       params[key] = decodeWords(v);
     }
   }
-  return { value: parts[0]!.trim().toLowerCase(), params };
+  return { value: parts[0].trim().toLowerCase(), params };
 }
 
 function decodeCharset(bytes: Buffer, charset: string): string {
@@ -88,9 +95,15 @@ export function decodeWords(value: string): string {
   return value
     .replace(/(=\?[^?]+\?[BbQq]\?[^?]*\?=)\s+(?==\?)/g, '$1')
     .replace(/=\?([^?*]+)(?:\*[^?]*)?\?([BbQq])\?([^?]*)\?=/g, (_m, cs: string, enc: string, text: string) => {
-      const bytes = enc.toUpperCase() === 'B'
-        ? Buffer.from(text, 'base64')
-        : Buffer.from(text.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_x, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1');
+      const bytes =
+        enc.toUpperCase() === 'B'
+          ? Buffer.from(text, 'base64')
+          : Buffer.from(
+              text
+                .replace(/_/g, ' ')
+                .replace(/=([0-9A-Fa-f]{2})/g, (_x, h: string) => String.fromCharCode(parseInt(h, 16))),
+              'latin1',
+            );
       return decodeCharset(bytes, cs);
     });
 }
@@ -101,7 +114,10 @@ function decodeBody(body: Buffer, encoding: string | undefined): Buffer {
       return Buffer.from(body.toString('latin1').replace(/[^A-Za-z0-9+/=]/g, ''), 'base64');
     case 'quoted-printable': {
       const text = body.toString('latin1').replace(/=\r?\n/g, '');
-      return Buffer.from(text.replace(/=([0-9A-Fa-f]{2})/g, (_x, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1');
+      return Buffer.from(
+        text.replace(/=([0-9A-Fa-f]{2})/g, (_x, h: string) => String.fromCharCode(parseInt(h, 16))),
+        'latin1',
+      );
     }
     default:
       return body;
@@ -134,7 +150,8 @@ function walk(buf: Buffer, related: boolean, out: MimeLeaf[], depth: number): Mi
   const headers = parseHeaders(head);
   const ct = parseParams(headerOf(headers, 'content-type') ?? 'text/plain; charset=us-ascii');
   if (ct.value.startsWith('multipart/') && ct.params.boundary && depth < 20) {
-    for (const part of splitMultipart(body, ct.params.boundary)) walk(part, related || ct.value === 'multipart/related', out, depth + 1);
+    for (const part of splitMultipart(body, ct.params.boundary))
+      walk(part, related || ct.value === 'multipart/related', out, depth + 1);
     return headers;
   }
   const disp = headerOf(headers, 'content-disposition');
@@ -142,8 +159,14 @@ function walk(buf: Buffer, related: boolean, out: MimeLeaf[], depth: number): Mi
   const filename = d?.params.filename ?? ct.params.name;
   const cid = headerOf(headers, 'content-id')?.replace(/^<|>$/g, '');
   out.push({
-    headers, contentType: ct.value, params: ct.params, ...(d ? { disposition: d.value } : {}), ...(filename ? { filename } : {}), ...(cid ? { contentId: cid } : {}),
-    body: decodeBody(body, headerOf(headers, 'content-transfer-encoding')), related,
+    headers,
+    contentType: ct.value,
+    params: ct.params,
+    ...(d ? { disposition: d.value } : {}),
+    ...(filename ? { filename } : {}),
+    ...(cid ? { contentId: cid } : {}),
+    body: decodeBody(body, headerOf(headers, 'content-transfer-encoding')),
+    related,
   });
   return headers;
 }
@@ -178,11 +201,14 @@ export function parseAddressList(value: string | undefined): Array<{ name: strin
     }
   }
   items.push(cur);
-  return items.map((s) => s.trim()).filter(Boolean).map((s) => {
-    const m = /^(.*)<([^>]+)>\s*$/.exec(s);
-    if (!m) return { name: '', address: s };
-    return { name: decodeWords(m[1]!.trim()).replace(/^"|"$/g, ''), address: m[2]!.trim() };
-  });
+  return items
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => {
+      const m = /^(.*)<([^>]+)>\s*$/.exec(s);
+      if (!m) return { name: '', address: s };
+      return { name: decodeWords(m[1].trim()).replace(/^"|"$/g, ''), address: m[2].trim() };
+    });
 }
 
 /** Text of a leaf, in its declared charset. */

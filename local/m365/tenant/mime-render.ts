@@ -11,7 +11,10 @@ export function encodeHeader(value: string): string {
   return /^[\x20-\x7e]*$/.test(value) ? value : `=?UTF-8?B?${Buffer.from(value, 'utf8').toString('base64')}?=`;
 }
 
-const address = (a: MailAddress): string => (a.name ? `${/^[\x20-\x7e]*$/.test(a.name) ? `"${a.name.replace(/"/g, '')}"` : encodeHeader(a.name)} <${a.address}>` : `<${a.address}>`);
+const address = (a: MailAddress): string =>
+  a.name
+    ? `${/^[\x20-\x7e]*$/.test(a.name) ? `"${a.name.replace(/"/g, '')}"` : encodeHeader(a.name)} <${a.address}>`
+    : `<${a.address}>`;
 
 /** RFC 2231 filename parameter for non-ASCII names; plain quoted otherwise. */
 const filenameParam = (param: string, name: string): string =>
@@ -44,7 +47,12 @@ const rfc2822Date = (d: Date): string => d.toUTCString().replace('GMT', '+0000')
 function* parts(m: MessageRecord): Generator<Buffer | string> {
   const c = m.content;
   const r = rng(c.boundaryKey, 'boundaries');
-  const boundary = (kind: string): string => `_00${kind}_${Math.floor(r() * 0xffffffff).toString(16).padStart(8, '0')}${Math.floor(r() * 0xffffffff).toString(16).padStart(8, '0')}_`;
+  const boundary = (kind: string): string =>
+    `_00${kind}_${Math.floor(r() * 0xffffffff)
+      .toString(16)
+      .padStart(8, '0')}${Math.floor(r() * 0xffffffff)
+      .toString(16)
+      .padStart(8, '0')}_`;
   yield [
     `From: ${address(c.from)}`,
     `To: ${c.to.map(address).join(', ')}`,
@@ -64,12 +72,14 @@ function* parts(m: MessageRecord): Generator<Buffer | string> {
   const related = inline.length ? boundary('rel') : undefined;
   const alt = boundary('alt');
   if (mixed) yield `Content-Type: multipart/mixed;\r\n\tboundary="${mixed}"\r\n\r\n--${mixed}\r\n`;
-  if (related) yield `Content-Type: multipart/related;\r\n\tboundary="${related}";\r\n\ttype="multipart/alternative"\r\n\r\n--${related}\r\n`;
+  if (related)
+    yield `Content-Type: multipart/related;\r\n\tboundary="${related}";\r\n\ttype="multipart/alternative"\r\n\r\n--${related}\r\n`;
   yield `Content-Type: multipart/alternative;\r\n\tboundary="${alt}"\r\n\r\n--${alt}\r\nContent-Type: text/plain; charset="utf-8"\r\nContent-Transfer-Encoding: base64\r\n\r\n`;
   yield* base64Lines([Buffer.from(c.bodyText, 'utf8')]);
   yield `--${alt}\r\nContent-Type: text/html; charset="utf-8"\r\nContent-Transfer-Encoding: base64\r\n\r\n`;
   yield* base64Lines([Buffer.from(htmlBodyOf(c), 'utf8')]);
-  if (c.invitation) yield `--${alt}\r\nContent-Type: text/calendar; charset="utf-8"; method=REQUEST\r\nContent-Transfer-Encoding: 7bit\r\n\r\n${invitation(c)}\r\n`;
+  if (c.invitation)
+    yield `--${alt}\r\nContent-Type: text/calendar; charset="utf-8"; method=REQUEST\r\nContent-Transfer-Encoding: 7bit\r\n\r\n${invitation(c)}\r\n`;
   yield `--${alt}--\r\n`;
   for (const a of inline) {
     yield `--${related}\r\nContent-Type: ${a.contentType}; ${filenameParam('name', a.name)}\r\nContent-Description: ${encodeHeader(a.name)}\r\nContent-Disposition: inline; ${filenameParam('filename', a.name)}; size=${a.size}\r\nContent-ID: <${a.contentId}>\r\nContent-Transfer-Encoding: base64\r\n\r\n`;
@@ -97,9 +107,25 @@ export const mimeStream = (m: MessageRecord): Readable => Readable.from(mimeChun
 export const mimeBuffer = (m: MessageRecord): Buffer => Buffer.concat([...mimeChunks(m)]);
 
 function invitation(c: MessageContent): string {
-  const stamp = (d: Date): string => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const stamp = (d: Date): string =>
+    d
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d{3}/, '');
   const start = new Date(c.sentAt.getTime() + 3 * 86_400_000);
-  return ['BEGIN:VCALENDAR', 'METHOD:REQUEST', 'PRODID:Microsoft Exchange Server 2010', 'VERSION:2.0', 'BEGIN:VEVENT', `UID:${c.internetMessageId.replace(/[<>]/g, '')}`,
-    `DTSTAMP:${stamp(c.sentAt)}`, `DTSTART:${stamp(start)}`, `DTEND:${stamp(new Date(start.getTime() + 3_600_000))}`, `SUMMARY;LANGUAGE=en-US:${c.subject}`,
-    `ORGANIZER;CN="${c.from.name}":mailto:${c.from.address}`, 'END:VEVENT', 'END:VCALENDAR'].join('\r\n');
+  return [
+    'BEGIN:VCALENDAR',
+    'METHOD:REQUEST',
+    'PRODID:Microsoft Exchange Server 2010',
+    'VERSION:2.0',
+    'BEGIN:VEVENT',
+    `UID:${c.internetMessageId.replace(/[<>]/g, '')}`,
+    `DTSTAMP:${stamp(c.sentAt)}`,
+    `DTSTART:${stamp(start)}`,
+    `DTEND:${stamp(new Date(start.getTime() + 3_600_000))}`,
+    `SUMMARY;LANGUAGE=en-US:${c.subject}`,
+    `ORGANIZER;CN="${c.from.name}":mailto:${c.from.address}`,
+    'END:VEVENT',
+    'END:VCALENDAR',
+  ].join('\r\n');
 }

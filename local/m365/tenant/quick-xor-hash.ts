@@ -15,7 +15,7 @@ export class QuickXorHash {
     let bit = this.bit;
     for (let i = 0; i < bytes.length; i++) {
       const at = bit >> 3;
-      const v = bytes[i]! << (bit & 7);
+      const v = bytes[i] << (bit & 7);
       cells[at] ^= v & 0xff;
       cells[at + 1 === WIDTH_BYTES ? 0 : at + 1] ^= v >> 8;
       bit += SHIFT;
@@ -30,7 +30,7 @@ export class QuickXorHash {
     const out = Buffer.from(this.cells);
     const len = Buffer.alloc(8);
     len.writeBigUInt64LE(this.length);
-    for (let i = 0; i < 8; i++) out[WIDTH_BYTES - 8 + i]! ^= len[i]!;
+    for (let i = 0; i < 8; i++) out[WIDTH_BYTES - 8 + i] ^= len[i];
     return out;
   }
 }

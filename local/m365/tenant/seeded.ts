@@ -23,7 +23,7 @@ export function rng(...parts: Array<string | number>): () => number {
   };
 }
 
-export const pick = <T>(r: () => number, list: readonly T[]): T => list[Math.floor(r() * list.length)]!;
+export const pick = <T>(r: () => number, list: readonly T[]): T => list[Math.floor(r() * list.length)];
 
 /** An integer in [min, max], inclusive. */
 export const between = (r: () => number, min: number, max: number): number => min + Math.floor(r() * (max - min + 1));
@@ -39,7 +39,7 @@ export function* bytesOf(key: string, size: number, chunk = 64 * 1024): Generato
     const words = out.length >>> 2;
     // xorshift64-style state in two 32-bit halves: fast, and enough to defeat compression.
     for (let i = 0; i < words; i++) {
-      let t = a ^ (a << 11);
+      const t = a ^ (a << 11);
       a = b;
       b = b ^ (b >>> 19) ^ (t ^ (t >>> 8));
       out.writeInt32LE(b, i << 2);
@@ -48,4 +48,3 @@ export function* bytesOf(key: string, size: number, chunk = 64 * 1024): Generato
     yield out;
   }
 }
-

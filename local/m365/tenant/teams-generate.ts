@@ -51,7 +51,12 @@ export interface TabRecord {
   displayName: string;
   sortOrderIndex: string;
   app: { id: string; displayName: string };
-  configuration: { entityId: string | null; contentUrl: string | null; websiteUrl: string | null; removeUrl: string | null } | null;
+  configuration: {
+    entityId: string | null;
+    contentUrl: string | null;
+    websiteUrl: string | null;
+    removeUrl: string | null;
+  } | null;
 }
 
 export interface TeamSeed {
@@ -77,23 +82,32 @@ const FILES = ['Budget 2026.xlsx', 'Roadmap Q3.pptx', 'Vertragsentwurf – Über
 const REACTIONS = ['like', 'heart', 'laugh', 'surprised'];
 const HOUR = 3_600_000;
 
-export const threadId = (...parts: Array<string | number>): string => `19:${hashOf(...parts).toString('hex').slice(0, 32)}@thread.tacv2`;
+export const threadId = (...parts: Array<string | number>): string =>
+  `19:${hashOf(...parts)
+    .toString('hex')
+    .slice(0, 32)}@thread.tacv2`;
 export const iso = (ms: number): string => new Date(ms).toISOString();
 
 export function generateChannels(s: TeamSeed): ChannelRecord[] {
   // "Optionally" a shared channel: about half of the teams have one.
-  const withShared = hashOf(s.seed, s.teamId, 'shared')[0]! % 2 === 0;
+  const withShared = hashOf(s.seed, s.teamId, 'shared')[0] % 2 === 0;
   const created = Date.parse(s.teamCreated);
   return CHANNELS.filter((c) => c.type !== 'shared' || withShared).map((c, i) => ({
     id: i === 0 ? threadId(s.seed, s.teamId, 'general') : threadId(s.seed, s.teamId, 'channel', c.name),
-    displayName: c.name, description: i === 0 ? `Discussions for ${s.teamName}` : null, membershipType: c.type,
-    createdDateTime: iso(created + i * HOUR), isFavoriteByDefault: i === 0,
+    displayName: c.name,
+    description: i === 0 ? `Discussions for ${s.teamName}` : null,
+    membershipType: c.type,
+    createdDateTime: iso(created + i * HOUR),
+    isFavoriteByDefault: i === 0,
     ...(c.type === 'standard' ? {} : { members: s.people.slice(0, 2).map((p) => p.id) }),
   }));
 }
 
 /** A channel's generated messages: roots oldest first, and their replies. */
-export function generateMessages(s: TeamSeed, channel: ChannelRecord): { roots: ChatMessageRecord[]; replies: ChatMessageRecord[] } {
+export function generateMessages(
+  s: TeamSeed,
+  channel: ChannelRecord,
+): { roots: ChatMessageRecord[]; replies: ChatMessageRecord[] } {
   const r = rng(s.seed, s.teamId, channel.id, 'messages');
   const count = between(r, 6, 12);
   const roots: ChatMessageRecord[] = [];
@@ -101,7 +115,12 @@ export function generateMessages(s: TeamSeed, channel: ChannelRecord): { roots: 
   for (let i = 0; i < count; i++) {
     const at = s.anchor.getTime() - (count - i) * 26 * HOUR + Math.floor(r() * HOUR);
     const root = message(s, channel, r, i, at, null);
-    const chain = i % 3 === 1 ? Array.from({ length: between(r, 1, 3) }, (_, k) => message(s, channel, r, i + k + 1, at + (k + 1) * 7 * 60_000 + Math.floor(r() * 60_000), root.id)) : [];
+    const chain =
+      i % 3 === 1
+        ? Array.from({ length: between(r, 1, 3) }, (_, k) =>
+            message(s, channel, r, i + k + 1, at + (k + 1) * 7 * 60_000 + Math.floor(r() * 60_000), root.id),
+          )
+        : [];
     replies.push(...chain);
     const latest = Math.max(...[root, ...chain].map((m) => Date.parse(m.lastModifiedDateTime)));
     roots.push({ ...root, lastModifiedDateTime: iso(latest) });
@@ -109,19 +128,42 @@ export function generateMessages(s: TeamSeed, channel: ChannelRecord): { roots: 
   return { roots, replies };
 }
 
-function message(s: TeamSeed, channel: ChannelRecord, r: () => number, i: number, at: number, replyToId: string | null): ChatMessageRecord {
+function message(
+  s: TeamSeed,
+  channel: ChannelRecord,
+  r: () => number,
+  i: number,
+  at: number,
+  replyToId: string | null,
+): ChatMessageRecord {
   const from = pick(r, s.people);
   const other = s.people.find((p) => p.id !== from.id) ?? from;
   const text = sentencesFor(r, between(r, 1, 2));
   const base: ChatMessageRecord = {
-    id: String(at), replyToId, createdDateTime: iso(at), lastModifiedDateTime: iso(at), lastEditedDateTime: null, deletedDateTime: null,
-    subject: replyToId === null && i % 4 === 0 ? text.split(' ').slice(0, 3).join(' ') : null, importance: i % 9 === 4 ? 'high' : 'normal', from,
-    body: { contentType: 'html', content: `<p>${text}</p>` }, mentions: [], attachments: [], reactions: [],
+    id: String(at),
+    replyToId,
+    createdDateTime: iso(at),
+    lastModifiedDateTime: iso(at),
+    lastEditedDateTime: null,
+    deletedDateTime: null,
+    subject: replyToId === null && i % 4 === 0 ? text.split(' ').slice(0, 3).join(' ') : null,
+    importance: i % 9 === 4 ? 'high' : 'normal',
+    from,
+    body: { contentType: 'html', content: `<p>${text}</p>` },
+    mentions: [],
+    attachments: [],
+    reactions: [],
   };
   if (i % 7 === 5) {
     // Soft-deleted: Teams keeps the message with deletedDateTime and an empty body.
     const gone = at + 2 * HOUR;
-    return { ...base, subject: null, body: { contentType: 'html', content: '' }, deletedDateTime: iso(gone), lastModifiedDateTime: iso(gone) };
+    return {
+      ...base,
+      subject: null,
+      body: { contentType: 'html', content: '' },
+      deletedDateTime: iso(gone),
+      lastModifiedDateTime: iso(gone),
+    };
   }
   const kind = i % 4;
   if (kind === 1) base.body = { contentType: 'text', content: text };
@@ -133,12 +175,26 @@ function message(s: TeamSeed, channel: ChannelRecord, r: () => number, i: number
     const name = pick(r, FILES);
     const id = guidOf(s.seed, channel.id, 'attachment', at);
     base.body.content = `<div><p>${text}</p><attachment id="${id}"></attachment></div>`;
-    base.attachments = [{ id, name, contentUrl: `https://${s.domain.split('.')[0]}.sharepoint.com/sites/${mailNickname(s.teamName)}/Shared Documents/${channel.displayName}/${name}` }];
+    base.attachments = [
+      {
+        id,
+        name,
+        contentUrl: `https://${s.domain.split('.')[0]}.sharepoint.com/sites/${mailNickname(s.teamName)}/Shared Documents/${channel.displayName}/${name}`,
+      },
+    ];
   }
-  if (i % 3 === 0) base.reactions = s.people.slice(0, 1 + (i % 2)).map((p, k) => ({ reactionType: REACTIONS[(i + k) % REACTIONS.length]!, createdDateTime: iso(at + (k + 1) * 60_000), user: p }));
+  if (i % 3 === 0)
+    base.reactions = s.people.slice(0, 1 + (i % 2)).map((p, k) => ({
+      reactionType: REACTIONS[(i + k) % REACTIONS.length],
+      createdDateTime: iso(at + (k + 1) * 60_000),
+      user: p,
+    }));
   if (i % 5 === 2) {
     const edited = at + 4 * 60_000;
-    base.body.content = base.body.contentType === 'text' ? `${base.body.content} (edited)` : base.body.content.replace(/<\/p>/, ' (edited)</p>');
+    base.body.content =
+      base.body.contentType === 'text'
+        ? `${base.body.content} (edited)`
+        : base.body.content.replace(/<\/p>/, ' (edited)</p>');
     base.lastEditedDateTime = iso(edited);
     base.lastModifiedDateTime = iso(edited);
   }
@@ -153,13 +209,26 @@ const TAB_APPS = {
 
 export function generateTabs(s: TeamSeed, channel: ChannelRecord, index: number): TabRecord[] {
   const site = `https://${s.domain.split('.')[0]}.sharepoint.com/sites/${mailNickname(s.teamName)}`;
-  const tab = (key: keyof typeof TAB_APPS, displayName: string, contentUrl: string | null, order: number): TabRecord => {
+  const tab = (
+    key: keyof typeof TAB_APPS,
+    displayName: string,
+    contentUrl: string | null,
+    order: number,
+  ): TabRecord => {
     const id = guidOf(s.seed, channel.id, 'tab', key);
-    return { id, displayName, sortOrderIndex: String(10000 + order * 100), app: TAB_APPS[key], configuration: contentUrl ? { entityId: id, contentUrl, websiteUrl: contentUrl, removeUrl: null } : null };
+    return {
+      id,
+      displayName,
+      sortOrderIndex: String(10000 + order * 100),
+      app: TAB_APPS[key],
+      configuration: contentUrl ? { entityId: id, contentUrl, websiteUrl: contentUrl, removeUrl: null } : null,
+    };
   };
   return [
     tab('web', 'Intranet', `${site}/SitePages/Home.aspx`, 0),
     ...(index === 0 ? [tab('planner', 'Tasks', null, 1)] : []),
-    ...(channel.membershipType === 'standard' ? [tab('word', 'Minutes', `${site}/Shared Documents/${channel.displayName}/Minutes.docx`, 2)] : []),
+    ...(channel.membershipType === 'standard'
+      ? [tab('word', 'Minutes', `${site}/Shared Documents/${channel.displayName}/Minutes.docx`, 2)]
+      : []),
   ];
 }

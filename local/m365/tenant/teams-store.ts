@@ -4,18 +4,41 @@
 // root's lastModifiedDateTime, which makes the root reappear in channel message delta, as in Teams.
 import { arrayBase, ChangeLog, SeqClock } from './change-log';
 import type { GroupRecord } from './directory';
-import { ChannelRecord, ChatMessageRecord, generateChannels, generateMessages, generateTabs, iso, Person, TabRecord, TeamSeed, threadId } from './teams-generate';
+import {
+  ChannelRecord,
+  ChatMessageRecord,
+  generateChannels,
+  generateMessages,
+  generateTabs,
+  iso,
+  Person,
+  TabRecord,
+  TeamSeed,
+  threadId,
+} from './teams-generate';
 import { registerTenantExtension, Tenant } from './tenant';
 
 export class ChannelMessages {
   readonly roots: ChangeLog<ChatMessageRecord>;
   readonly replies: ChangeLog<ChatMessageRecord>;
 
-  constructor(key: string, generate: () => { roots: ChatMessageRecord[]; replies: ChatMessageRecord[] }, clock: SeqClock) {
+  constructor(
+    key: string,
+    generate: () => { roots: ChatMessageRecord[]; replies: ChatMessageRecord[] },
+    clock: SeqClock,
+  ) {
     let generated: ReturnType<typeof generate> | undefined;
     const once = (): ReturnType<typeof generate> => (generated ??= generate());
-    this.roots = new ChangeLog(`${key}/messages`, arrayBase(() => once().roots), clock);
-    this.replies = new ChangeLog(`${key}/replies`, arrayBase(() => once().replies), clock);
+    this.roots = new ChangeLog(
+      `${key}/messages`,
+      arrayBase(() => once().roots),
+      clock,
+    );
+    this.replies = new ChangeLog(
+      `${key}/replies`,
+      arrayBase(() => once().replies),
+      clock,
+    );
   }
 
   repliesOf(rootId: string): ChatMessageRecord[] {
@@ -42,13 +65,27 @@ export class ChannelMessages {
   }
 
   /** Edits the body (lastEditedDateTime set) or soft-deletes (body emptied, deletedDateTime set) a root or reply. */
-  change(id: string, at: number, change: { body: ChatMessageRecord['body'] } | 'delete'): ChatMessageRecord | undefined {
+  change(
+    id: string,
+    at: number,
+    change: { body: ChatMessageRecord['body'] } | 'delete',
+  ): ChatMessageRecord | undefined {
     const m = this.find(id);
     if (!m || m.deletedDateTime) return undefined;
     const when = iso(at);
-    const next: ChatMessageRecord = change === 'delete'
-      ? { ...m, body: { contentType: 'html', content: '' }, subject: null, mentions: [], attachments: [], reactions: [], deletedDateTime: when, lastModifiedDateTime: when }
-      : { ...m, body: change.body, lastEditedDateTime: when, lastModifiedDateTime: when };
+    const next: ChatMessageRecord =
+      change === 'delete'
+        ? {
+            ...m,
+            body: { contentType: 'html', content: '' },
+            subject: null,
+            mentions: [],
+            attachments: [],
+            reactions: [],
+            deletedDateTime: when,
+            lastModifiedDateTime: when,
+          }
+        : { ...m, body: change.body, lastEditedDateTime: when, lastModifiedDateTime: when };
     const props = change === 'delete' ? ['body', 'deletedDateTime'] : ['body', 'lastEditedDateTime'];
     if (m.replyToId === null) {
       this.roots.update(next, props);
@@ -73,8 +110,15 @@ export class TeamStore {
   readonly channels: ChangeLog<ChannelRecord>;
   private readonly messages = new Map<string, ChannelMessages>();
 
-  constructor(private readonly seed: TeamSeed, private readonly clock: SeqClock) {
-    this.channels = new ChangeLog(`teams/${seed.teamId}/channels`, arrayBase(() => generateChannels(seed)), clock);
+  constructor(
+    private readonly seed: TeamSeed,
+    private readonly clock: SeqClock,
+  ) {
+    this.channels = new ChangeLog(
+      `teams/${seed.teamId}/channels`,
+      arrayBase(() => generateChannels(seed)),
+      clock,
+    );
   }
 
   get id(): string {
@@ -93,7 +137,11 @@ export class TeamStore {
     if (!m) {
       // Channels created after the team was generated start empty.
       const generated = this.channels.base.indexOf(channel.id) !== undefined;
-      m = new ChannelMessages(`teams/${this.seed.teamId}/channels/${channel.id}`, () => (generated ? generateMessages(this.seed, channel) : { roots: [], replies: [] }), this.clock);
+      m = new ChannelMessages(
+        `teams/${this.seed.teamId}/channels/${channel.id}`,
+        () => (generated ? generateMessages(this.seed, channel) : { roots: [], replies: [] }),
+        this.clock,
+      );
       this.messages.set(channel.id, m);
     }
     return m;
@@ -107,8 +155,12 @@ export class TeamStore {
 
   /** Creates a channel, or answers undefined when a live channel has that name (names are unique per team). */
   createChannel(c: Omit<ChannelRecord, 'id'>): ChannelRecord | undefined {
-    if ([...this.channels.all()].some((x) => x.displayName.toLowerCase() === c.displayName.toLowerCase())) return undefined;
-    const record = { ...c, id: threadId(this.seed.seed, this.seed.teamId, 'created', c.displayName, this.clock.current()) };
+    if ([...this.channels.all()].some((x) => x.displayName.toLowerCase() === c.displayName.toLowerCase()))
+      return undefined;
+    const record = {
+      ...c,
+      id: threadId(this.seed.seed, this.seed.teamId, 'created', c.displayName, this.clock.current()),
+    };
     this.channels.create(record);
     return record;
   }
@@ -137,7 +189,9 @@ export class TeamsStore {
 
   /** Every team of the tenant, in directory order. */
   all(): TeamStore[] {
-    return [...this.tenant.directory.groups.all()].map((g) => this.team(g.id)).filter((t): t is TeamStore => t !== undefined);
+    return [...this.tenant.directory.groups.all()]
+      .map((g) => this.team(g.id))
+      .filter((t): t is TeamStore => t !== undefined);
   }
 
   /** Expires every channel message delta token handed out so far (410 on next use). */
@@ -146,8 +200,18 @@ export class TeamsStore {
   }
 
   private seedOf(group: GroupRecord): TeamSeed {
-    const people = this.tenant.directory.generatedMembers(group).map((u): Person => ({ id: u.id, displayName: u.displayName }));
-    return { seed: this.tenant.seed, domain: this.tenant.domain, teamId: group.id, teamName: group.displayName, teamCreated: group.createdDateTime, people, anchor: this.tenant.anchor };
+    const people = this.tenant.directory
+      .generatedMembers(group)
+      .map((u): Person => ({ id: u.id, displayName: u.displayName }));
+    return {
+      seed: this.tenant.seed,
+      domain: this.tenant.domain,
+      teamId: group.id,
+      teamName: group.displayName,
+      teamCreated: group.createdDateTime,
+      people,
+      anchor: this.tenant.anchor,
+    };
   }
 }
 

@@ -11,7 +11,8 @@ import { Profile } from './profile';
 import { guidOf } from './seeded';
 
 /** Stores other workloads add to every tenant (module augmentation: `declare module '.../tenant/tenant' { interface TenantExtensions { drives: DriveStore } }`). */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
+
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- augmented by each workload module (declaration merging)
 export interface TenantExtensions {}
 
 const extensions: Array<(t: Tenant) => void> = [];
@@ -49,7 +50,7 @@ export interface TenantOptions {
 }
 
 // The merged interface lets other workloads' stores appear as typed fields of Tenant.
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type -- merges TenantExtensions into the class
 export interface Tenant extends TenantExtensions {}
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
@@ -95,10 +96,18 @@ export class Tenant {
     if (!user?.mailEnabled) return undefined;
     let mb = this.mailboxes.get(user.id);
     if (!mb) {
-      mb = new Mailbox({
-        seed: this.seed, domain: this.domain, profile: this.profile, clock: this.changes, anchor: this.anchor, now: this.now,
-        peers: (id) => this.peers(id),
-      }, user);
+      mb = new Mailbox(
+        {
+          seed: this.seed,
+          domain: this.domain,
+          profile: this.profile,
+          clock: this.changes,
+          anchor: this.anchor,
+          now: this.now,
+          peers: (id) => this.peers(id),
+        },
+        user,
+      );
       this.mailboxes.set(user.id, mb);
     }
     return mb;
@@ -108,7 +117,9 @@ export class Tenant {
 
   /** Correspondents for generated mail: the tenant's licensed people (excluding `userId` when possible). */
   private peers(userId: string): readonly MailAddress[] {
-    this.peerList ??= this.directory.correspondents().map((u) => ({ name: u.displayName, address: u.mail ?? u.userPrincipalName }));
+    this.peerList ??= this.directory
+      .correspondents()
+      .map((u) => ({ name: u.displayName, address: u.mail ?? u.userPrincipalName }));
     const self = this.user(userId)?.mail;
     const others = this.peerList.filter((p) => p.address !== self);
     return others.length ? others : this.peerList;

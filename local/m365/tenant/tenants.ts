@@ -15,8 +15,15 @@ export interface SigningKey {
 
 export function newSigningKey(): SigningKey {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const kid = createHash('sha1').update(publicKey.export({ type: 'spki', format: 'der' })).digest('base64url');
-  return { kid, privateKey, publicKey, publicJwk: { ...publicKey.export({ format: 'jwk' }), kid, use: 'sig', x5t: kid } };
+  const kid = createHash('sha1')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('base64url');
+  return {
+    kid,
+    privateKey,
+    publicKey,
+    publicJwk: { ...publicKey.export({ format: 'jwk' }), kid, use: 'sig', x5t: kid },
+  };
 }
 
 export class TenantDirectory {
@@ -43,6 +50,6 @@ export class TenantDirectory {
 
   /** The tenant used when a control call names none. */
   get primary(): Tenant {
-    return this.ordered[0]!;
+    return this.ordered[0];
   }
 }

@@ -14,8 +14,26 @@ export function calendarEvents(userId: string): ContainerWorkload {
     kind: 'event',
     operation: 'calendars.read',
     initialUrl: `/users/${seg(userId)}/calendarView/delta?startDateTime=1990-01-01T00:00:00Z&endDateTime=2099-12-31T23:59:59Z`,
-    toChange: (item) => (isRemoved(item) ? { kind: 'delete', itemId: item.id } : { kind: 'upsert', itemId: item.id, hasContent: true, mutableContent: true, ...changeKeyOf(item) }),
-    props: (item) => pick(item, ['subject', 'start', 'end', 'isAllDay', 'organizer', 'location', 'type', 'seriesMasterId', 'recurrence', 'showAs', 'sensitivity', 'categories', 'lastModifiedDateTime']),
+    toChange: (item) =>
+      isRemoved(item)
+        ? { kind: 'delete', itemId: item.id }
+        : { kind: 'upsert', itemId: item.id, hasContent: true, mutableContent: true, ...changeKeyOf(item) },
+    props: (item) =>
+      pick(item, [
+        'subject',
+        'start',
+        'end',
+        'isAllDay',
+        'organizer',
+        'location',
+        'type',
+        'seriesMasterId',
+        'recurrence',
+        'showAs',
+        'sensitivity',
+        'categories',
+        'lastModifiedDateTime',
+      ]),
     content: () => ({ inline: true }),
     immutableIds: true,
   };
@@ -23,13 +41,27 @@ export function calendarEvents(userId: string): ContainerWorkload {
 
 /** Contacts of the default folder (`folderId` undefined) or of one contact folder; the contact JSON is the content. */
 export function contacts(userId: string, folderId?: string): ContainerWorkload {
-  const base = folderId ? `/users/${seg(userId)}/contactFolders/${seg(folderId)}/contacts/delta` : `/users/${seg(userId)}/contacts/delta`;
+  const base = folderId
+    ? `/users/${seg(userId)}/contactFolders/${seg(folderId)}/contacts/delta`
+    : `/users/${seg(userId)}/contacts/delta`;
   return {
     kind: 'contact',
     operation: 'contacts.read',
     initialUrl: base,
-    toChange: (item) => (isRemoved(item) ? { kind: 'delete', itemId: item.id } : { kind: 'upsert', itemId: item.id, hasContent: true, mutableContent: true, ...changeKeyOf(item) }),
-    props: (item) => pick(item, ['displayName', 'givenName', 'surname', 'emailAddresses', 'companyName', 'parentFolderId', 'lastModifiedDateTime']),
+    toChange: (item) =>
+      isRemoved(item)
+        ? { kind: 'delete', itemId: item.id }
+        : { kind: 'upsert', itemId: item.id, hasContent: true, mutableContent: true, ...changeKeyOf(item) },
+    props: (item) =>
+      pick(item, [
+        'displayName',
+        'givenName',
+        'surname',
+        'emailAddresses',
+        'companyName',
+        'parentFolderId',
+        'lastModifiedDateTime',
+      ]),
     content: () => ({ inline: true }),
     immutableIds: true,
   };
@@ -41,7 +73,10 @@ export function contactFolders(userId: string): ContainerWorkload {
     kind: 'contactFolder',
     operation: 'contacts.read',
     initialUrl: `/users/${seg(userId)}/contactFolders/delta`,
-    toChange: (item) => (isRemoved(item) ? { kind: 'delete', itemId: item.id } : { kind: 'upsert', itemId: item.id, hasContent: false, ...changeKeyOf(item) }),
+    toChange: (item) =>
+      isRemoved(item)
+        ? { kind: 'delete', itemId: item.id }
+        : { kind: 'upsert', itemId: item.id, hasContent: false, ...changeKeyOf(item) },
     props: (item) => pick(item, ['displayName', 'parentFolderId']),
     content: () => null,
   };

@@ -15,7 +15,16 @@ export function driveItems(driveId: string): ContainerWorkload {
       return { kind: 'upsert', itemId: item.id, hasContent: true, contentKey: contentKeyOf(item), ...eTag };
     },
     props: (item) => ({
-      ...pick(item, ['name', 'size', 'createdDateTime', 'lastModifiedDateTime', 'createdBy', 'lastModifiedBy', 'webUrl', 'cTag']),
+      ...pick(item, [
+        'name',
+        'size',
+        'createdDateTime',
+        'lastModifiedDateTime',
+        'createdBy',
+        'lastModifiedBy',
+        'webUrl',
+        'cTag',
+      ]),
       ...(item.parentReference ? { parentId: (item.parentReference as { id?: string }).id } : {}),
       ...(item.folder ? { folder: true } : {}),
       ...(item.root ? { root: true } : {}),
@@ -23,7 +32,13 @@ export function driveItems(driveId: string): ContainerWorkload {
     }),
     content: (item) => (item.file ? { url: `/drives/${seg(driveId)}/items/${seg(item.id)}/content` } : null),
     // The malware facet (driveItem v1.0): SharePoint blocks the download, so none is attempted.
-    refused: (item) => (item.malware ? { code: 'malwareDetected', reason: `Microsoft 365 flagged it as malware${describe(item.malware)} and blocks its download` } : undefined),
+    refused: (item) =>
+      item.malware
+        ? {
+            code: 'malwareDetected',
+            reason: `Microsoft 365 flagged it as malware${describe(item.malware)} and blocks its download`,
+          }
+        : undefined,
   };
 }
 

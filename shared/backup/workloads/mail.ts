@@ -1,9 +1,27 @@
 import { ContainerWorkload, isRemoved, pick, seg } from './workload';
+import { textOf } from '../../domain/text';
 
 const MESSAGE_PROPS = [
-  'subject', 'from', 'sender', 'toRecipients', 'ccRecipients', 'bccRecipients', 'replyTo', 'receivedDateTime', 'sentDateTime',
-  'isRead', 'isDraft', 'flag', 'categories', 'importance', 'hasAttachments', 'internetMessageId', 'conversationId',
-  'parentFolderId', 'bodyPreview', 'inferenceClassification',
+  'subject',
+  'from',
+  'sender',
+  'toRecipients',
+  'ccRecipients',
+  'bccRecipients',
+  'replyTo',
+  'receivedDateTime',
+  'sentDateTime',
+  'isRead',
+  'isDraft',
+  'flag',
+  'categories',
+  'importance',
+  'hasAttachments',
+  'internetMessageId',
+  'conversationId',
+  'parentFolderId',
+  'bodyPreview',
+  'inferenceClassification',
 ] as const;
 
 /**
@@ -16,10 +34,16 @@ export function mailFolders(userId: string, wellKnown: Record<string, string> = 
     kind: 'mailFolder',
     operation: 'mail.read',
     initialUrl: `/users/${seg(userId)}/mailFolders/delta`,
-    toChange: (item) => (isRemoved(item) ? { kind: 'delete', itemId: item.id } : { kind: 'upsert', itemId: item.id, hasContent: false, ...changeKeyOf(item) }),
+    toChange: (item) =>
+      isRemoved(item)
+        ? { kind: 'delete', itemId: item.id }
+        : { kind: 'upsert', itemId: item.id, hasContent: false, ...changeKeyOf(item) },
     props: (item) => {
       const role = roleOf.get(item.id);
-      return { ...pick(item, ['displayName', 'parentFolderId', 'childFolderCount', 'totalItemCount', 'unreadItemCount']), ...(role ? { wellKnownName: role } : {}) };
+      return {
+        ...pick(item, ['displayName', 'parentFolderId', 'childFolderCount', 'totalItemCount', 'unreadItemCount']),
+        ...(role ? { wellKnownName: role } : {}),
+      };
     },
     content: () => null,
   };
@@ -34,7 +58,13 @@ export function folderMessages(userId: string, folderId: string): ContainerWorkl
     toChange: (item) =>
       isRemoved(item)
         ? { kind: 'delete', itemId: item.id }
-        : { kind: 'upsert', itemId: item.id, hasContent: true, mutableContent: item.isDraft === true, ...changeKeyOf(item) },
+        : {
+            kind: 'upsert',
+            itemId: item.id,
+            hasContent: true,
+            mutableContent: item.isDraft === true,
+            ...changeKeyOf(item),
+          },
     props: (item) => ({ ...pick(item, [...MESSAGE_PROPS, 'lastModifiedDateTime']), searchText: searchTextOf(item) }),
     content: (item) => ({ url: `/users/${seg(userId)}/messages/${seg(item.id)}/$value`, mime: true }),
     immutableIds: true,
@@ -51,7 +81,7 @@ export function searchTextOf(item: Record<string, unknown>): string {
   const people = ['from', 'sender', 'toRecipients', 'ccRecipients', 'bccRecipients', 'replyTo']
     .flatMap((k) => (Array.isArray(item[k]) ? (item[k] as Recipient[]) : item[k] ? [item[k] as Recipient] : []))
     .map((r) => `${r.emailAddress?.name ?? ''} <${r.emailAddress?.address ?? ''}>`);
-  return [item.subject ?? '', ...people, item.bodyPreview ?? ''].join('\n').toLowerCase().slice(0, 4000);
+  return [textOf([item.subject]), ...people, textOf([item.bodyPreview])].join('\n').toLowerCase().slice(0, 4000);
 }
 
 function changeKeyOf(item: Record<string, unknown>): { changeKey?: string } {

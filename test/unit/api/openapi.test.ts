@@ -17,7 +17,9 @@ function registeredRoutes(): string[] {
       for (const m of b.methods) out.push(m.toUpperCase() + ' /' + b.route);
     }
     process.stdout.write(JSON.stringify(out));`;
-  return JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: root, env: { ...process.env, NODE_OPTIONS: '' } }).toString()) as string[];
+  return JSON.parse(
+    execFileSync(process.execPath, ['-e', script], { cwd: root, env: { ...process.env, NODE_OPTIONS: '' } }).toString(),
+  ) as string[];
 }
 
 describe('OpenAPI document', () => {
@@ -28,18 +30,23 @@ describe('OpenAPI document', () => {
   });
 
   it('carries request schemas, roles and error responses', () => {
-    const doc = openApiDocument(API_OPERATIONS, { version: '1.0.0' }) as { openapi: string; paths: Record<string, Record<string, any>> };
+    const doc = openApiDocument(API_OPERATIONS, { version: '1.0.0' }) as {
+      openapi: string;
+      paths: Record<string, Record<string, any>>;
+    };
     expect(doc.openapi).toBe('3.1.0');
-    const restore = doc.paths['/api/accounts/{accountId}/restores']!.post;
+    const restore = doc.paths['/api/accounts/{accountId}/restores'].post;
     expect(restore['x-required-role']).toBe('Backup.Administrator');
     expect(restore.requestBody.content['application/json'].schema.properties.target).toBeDefined();
     expect(restore.responses['409'].content['application/json'].schema.$ref).toBe('#/components/schemas/Error');
-    const search = doc.paths['/api/accounts/{accountId}/protected-items/{itemId}/search']!.get;
-    expect(search.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`)).toEqual(expect.arrayContaining(['path:accountId', 'path:itemId', 'query:q', 'query:continuation']));
+    const search = doc.paths['/api/accounts/{accountId}/protected-items/{itemId}/search'].get;
+    expect(search.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`)).toEqual(
+      expect.arrayContaining(['path:accountId', 'path:itemId', 'query:q', 'query:continuation']),
+    );
     expect(search.parameters.find((p: { name: string }) => p.name === 'q').required).toBe(true);
-    const download = doc.paths['/api/accounts/{accountId}/protected-items/{itemId}/recovery-points/{seq}/content']!.get;
+    const download = doc.paths['/api/accounts/{accountId}/protected-items/{itemId}/recovery-points/{seq}/content'].get;
     expect(Object.keys(download.responses['200'].content)).toContain('message/rfc822');
-    expect(doc.paths['/api/health']!.get.security).toEqual([]);
+    expect(doc.paths['/api/health'].get.security).toEqual([]);
     expect(() => JSON.stringify(doc)).not.toThrow();
   });
 });

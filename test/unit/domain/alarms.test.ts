@@ -5,14 +5,31 @@ const mailbox = { kind: 'mailbox' as const, name: 'adele@contoso.example' };
 
 describe('Graph failure classification', () => {
   it('names the missing permission from the token roles', () => {
-    const a = classifyGraphFailure({ status: 403, code: 'ErrorAccessDenied', operation: 'mail.read', subject: mailbox, grantedRoles: ['User.Read.All', 'Files.Read.All'] });
-    expect(a).toMatchObject({ code: 'graph.permissionMissing', permission: 'Mail.Read', severity: 'error', transient: false });
+    const a = classifyGraphFailure({
+      status: 403,
+      code: 'ErrorAccessDenied',
+      operation: 'mail.read',
+      subject: mailbox,
+      grantedRoles: ['User.Read.All', 'Files.Read.All'],
+    });
+    expect(a).toMatchObject({
+      code: 'graph.permissionMissing',
+      permission: 'Mail.Read',
+      severity: 'error',
+      transient: false,
+    });
     expect(a.message).toContain("mailbox 'adele@contoso.example'");
     expect(a.message).toContain('Mail.Read');
     expect(a.fix).toMatch(/admin consent/);
   });
   it('blames an access policy when the permission is granted', () => {
-    const a = classifyGraphFailure({ status: 403, code: 'ErrorAccessDenied', operation: 'mail.read', subject: mailbox, grantedRoles: ['Mail.ReadWrite'] });
+    const a = classifyGraphFailure({
+      status: 403,
+      code: 'ErrorAccessDenied',
+      operation: 'mail.read',
+      subject: mailbox,
+      grantedRoles: ['Mail.ReadWrite'],
+    });
     expect(a.code).toBe('graph.accessDenied');
     expect(a.fix).toMatch(/application access policy/i);
   });
@@ -21,24 +38,51 @@ describe('Graph failure classification', () => {
     expect(missingPermission('mail.write', ['Mail.Read'])).toBe('Mail.ReadWrite');
   });
   it('recognises throttling with its duration, as transient', () => {
-    const a = classifyGraphFailure({ status: 429, code: 'TooManyRequests', retryAfterSeconds: 30, operation: 'mail.read', subject: mailbox });
+    const a = classifyGraphFailure({
+      status: 429,
+      code: 'TooManyRequests',
+      retryAfterSeconds: 30,
+      operation: 'mail.read',
+      subject: mailbox,
+    });
     expect(a).toMatchObject({ code: 'graph.throttled', transient: true, retryAfterSeconds: 30, severity: 'warning' });
     expect(a.message).toContain('30 s');
   });
   it('recognises a locked site and says how to unlock it', () => {
-    const a = classifyGraphFailure({ status: 423, code: 'notAllowed', operation: 'files.read', subject: { kind: 'site', name: 'Finance', url: 'https://contoso.sharepoint.com/sites/finance' } });
+    const a = classifyGraphFailure({
+      status: 423,
+      code: 'notAllowed',
+      operation: 'files.read',
+      subject: { kind: 'site', name: 'Finance', url: 'https://contoso.sharepoint.com/sites/finance' },
+    });
     expect(a.code).toBe('site.locked');
     expect(a.message).toContain('https://contoso.sharepoint.com/sites/finance');
     expect(a.fix).toContain('Set-SPOSite');
   });
   it('recognises an unlicensed mailbox and an inaccessible OneDrive', () => {
-    expect(classifyGraphFailure({ status: 404, code: 'MailboxNotEnabledForRESTAPI', operation: 'mail.read', subject: mailbox }).code).toBe('mailbox.notLicensed');
-    const od = classifyGraphFailure({ status: 404, code: 'ResourceNotFound', operation: 'files.read', subject: { kind: 'onedrive', name: 'Adele Vance' } });
+    expect(
+      classifyGraphFailure({
+        status: 404,
+        code: 'MailboxNotEnabledForRESTAPI',
+        operation: 'mail.read',
+        subject: mailbox,
+      }).code,
+    ).toBe('mailbox.notLicensed');
+    const od = classifyGraphFailure({
+      status: 404,
+      code: 'ResourceNotFound',
+      operation: 'files.read',
+      subject: { kind: 'onedrive', name: 'Adele Vance' },
+    });
     expect(od.code).toBe('onedrive.inaccessible');
-    expect(od.message).toBe('The Adele Vance OneDrive is inaccessible. Make sure the OneDrive is available. If it was deleted, edit the job and remove this OneDrive.');
+    expect(od.message).toBe(
+      'The Adele Vance OneDrive is inaccessible. Make sure the OneDrive is available. If it was deleted, edit the job and remove this OneDrive.',
+    );
   });
   it('treats an expired delta token as a resync, not a failure', () => {
-    expect(classifyGraphFailure({ status: 410, code: 'SyncStateNotFound', operation: 'mail.read', subject: mailbox })).toMatchObject({ code: 'graph.resyncRequired', severity: 'info' });
+    expect(
+      classifyGraphFailure({ status: 410, code: 'SyncStateNotFound', operation: 'mail.read', subject: mailbox }),
+    ).toMatchObject({ code: 'graph.resyncRequired', severity: 'info' });
   });
 });
 
@@ -56,7 +100,9 @@ describe('sign-in failure classification', () => {
     expect(a.fix.length).toBeGreaterThan(20);
   });
   it('never echoes the description, which may carry request details', () => {
-    expect(classifyAuthFailure('AADSTS7000215: Invalid client secret provided. secret=abc').message).not.toContain('abc');
+    expect(classifyAuthFailure('AADSTS7000215: Invalid client secret provided. secret=abc').message).not.toContain(
+      'abc',
+    );
   });
 });
 

@@ -2,7 +2,16 @@ import type { PointStatus, RecoveryPointDoc } from '../../../shared/catalog/poin
 import { InvalidRecoveryPoint, usablePoint } from '../../../shared/catalog/usable-point';
 
 const point = (seq: number, status: PointStatus): RecoveryPointDoc => ({
-  id: `r${seq}`, accountId: 'a', protectedItemId: 'a.mailbox.u', jobId: 'j', runId: `r${seq}`, seq, status, startedAt: '2026-01-01T00:00:00Z', containers: {}, alarms: [],
+  id: `r${seq}`,
+  accountId: 'a',
+  protectedItemId: 'a.mailbox.u',
+  jobId: 'j',
+  runId: `r${seq}`,
+  seq,
+  status,
+  startedAt: '2026-01-01T00:00:00Z',
+  containers: {},
+  alarms: [],
 });
 
 describe('which recovery points may be used', () => {
@@ -22,6 +31,8 @@ describe('which recovery points may be used', () => {
   });
 
   it('refuses an unknown point, naming it and the item', () => {
-    expect(() => usablePoint(points, 99, 'Adele')).toThrow("Recovery point 99 of 'Adele' is not a valid recovery point.");
+    expect(() => usablePoint(points, 99, 'Adele')).toThrow(
+      "Recovery point 99 of 'Adele' is not a valid recovery point.",
+    );
   });
 });

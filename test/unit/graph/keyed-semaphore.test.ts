@@ -27,7 +27,10 @@ describe('keyed semaphore', () => {
     const s = new KeyedSemaphore(4);
     const one = await s.acquire('m');
     let batchHeld = false;
-    const batch = s.acquire('m', 20).then((r) => { batchHeld = true; return r; });
+    const batch = s.acquire('m', 20).then((r) => {
+      batchHeld = true;
+      return r;
+    });
     await tick();
     expect(batchHeld).toBe(false);
     one();
@@ -41,8 +44,14 @@ describe('keyed semaphore', () => {
     const s = new KeyedSemaphore(4);
     const first = await s.acquire('m', 2);
     const order: string[] = [];
-    const batch = s.acquire('m', 4).then((r) => { order.push('batch'); return r; });
-    const single = s.acquire('m').then((r) => { order.push('single'); return r; });
+    const batch = s.acquire('m', 4).then((r) => {
+      order.push('batch');
+      return r;
+    });
+    const single = s.acquire('m').then((r) => {
+      order.push('single');
+      return r;
+    });
     await tick();
     expect(order).toEqual([]); // 2 slots are free, but the single request queues behind the batch
     first();

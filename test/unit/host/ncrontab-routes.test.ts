@@ -26,8 +26,10 @@ describe('route templates', () => {
     expect(compileRoute('api/a/{b}').match('api/a/b/c')).toBeNull();
   });
   it('tells a path with a percent-escape that does not decode (answered 400, as Azure does)', () => {
-    for (const bad of ['api/accounts/%C0%AF', 'api/accounts/%zz', 'api/accounts/%', 'api/%E2%82']) expect(malformedPath(bad)).toBe(true);
-    for (const good of ['api/accounts/a%2Fb', 'api/accounts/%C3%A9', 'api/accounts/plain']) expect(malformedPath(good)).toBe(false);
+    for (const bad of ['api/accounts/%C0%AF', 'api/accounts/%zz', 'api/accounts/%', 'api/%E2%82'])
+      expect(malformedPath(bad)).toBe(true);
+    for (const good of ['api/accounts/a%2Fb', 'api/accounts/%C3%A9', 'api/accounts/plain'])
+      expect(malformedPath(good)).toBe(false);
   });
   it('ranks literal routes above parameterised ones', () => {
     expect(compileRoute('api/jobs/run').specificity).toBeGreaterThan(compileRoute('api/jobs/{id}').specificity);
@@ -38,6 +40,8 @@ describe('package.json main globs', () => {
   it('expands single-folder and recursive globs', () => {
     const root = path.resolve(__dirname, '../../../..');
     expect(expandMain(root, 'dist/functions/*.js').every((f) => /dist\/functions\/[^/]+\.js$/.test(f))).toBe(true);
-    expect(expandMain(root, 'dist/functions/**/*.js').length).toBeGreaterThan(expandMain(root, 'dist/functions/*.js').length);
+    expect(expandMain(root, 'dist/functions/**/*.js').length).toBeGreaterThan(
+      expandMain(root, 'dist/functions/*.js').length,
+    );
   });
 });
