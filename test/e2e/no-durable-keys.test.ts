@@ -101,8 +101,8 @@ describe('no Durable management key reaches an API caller', () => {
     ).body.value;
     const inbox = folders.find((f) => f.wellKnownName === 'inbox')!.id;
     const messageId = (
-      await control<Array<{ id: string }>>(app.emulator, 'GET', `mail/${adele.id}/folders/inbox/messages`)
-    ).body[0].id;
+      await control<Array<{ immutableId: string }>>(app.emulator, 'GET', `mail/${adele.id}/folders/inbox/messages`)
+    ).body[0].immutableId;
     const blobEndpoint = /BlobEndpoint=([^;]+)/.exec(stackEnv('M365V_STORAGE_CONNECTION_STRING'))![1];
     const started = async (path: string, body: unknown): Promise<string> =>
       ((await (await record(app.admin, { method: 'POST', path, body })).json()) as { id: string }).id;

@@ -60,11 +60,11 @@ describe('preview of backed-up mail carrying XSS vectors', () => {
           ]),
         ),
       );
-      const arrived = await control<{ id: string }>(app.emulator, 'POST', `mail/${adele.id}/messages`, {
+      const arrived = await control<{ immutableId: string }>(app.emulator, 'POST', `mail/${adele.id}/messages`, {
         folder: 'inbox',
         mime: raw.toString('base64'),
       });
-      planted.set(arrived.body.id, v.name);
+      planted.set(arrived.body.immutableId, v.name);
     }
     const many = mimeBytes(
       withHeaders(
@@ -76,11 +76,11 @@ describe('preview of backed-up mail carrying XSS vectors', () => {
       ),
     );
     unreadable = (
-      await control<{ id: string }>(app.emulator, 'POST', `mail/${adele.id}/messages`, {
+      await control<{ immutableId: string }>(app.emulator, 'POST', `mail/${adele.id}/messages`, {
         folder: 'inbox',
         mime: many.toString('base64'),
       })
-    ).body.id;
+    ).body.immutableId;
     const jobId = (
       await app.admin.call<{ id: string }>('POST', `/api/accounts/${accountId}/jobs`, {
         name: 'Adele',

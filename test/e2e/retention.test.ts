@@ -149,7 +149,7 @@ describe('retention through the local host', () => {
       await control<Array<{ id: string; displayName: string }>>(app.emulator, 'GET', `mail/${user.id}/folders`)
     ).body.find((f) => f.displayName === 'Inbox')!;
     const [sample] = (
-      await control<Array<{ id: string }>>(
+      await control<Array<{ id: string; immutableId: string }>>(
         app.emulator,
         'GET',
         `mail/${user.id}/folders/${encodeURIComponent(inbox.id)}/messages`,
@@ -164,7 +164,7 @@ describe('retention through the local host', () => {
     ).raw;
     const download = await app.admin.call(
       'GET',
-      `/api/accounts/${accountId}/protected-items/${encodeURIComponent(pid)}/recovery-points/2/content?itemId=${encodeURIComponent(sample.id)}`,
+      `/api/accounts/${accountId}/protected-items/${encodeURIComponent(pid)}/recovery-points/2/content?itemId=${encodeURIComponent(sample.immutableId)}`,
     );
     expect(download.status).toBe(200);
     expect(download.raw.equals(original)).toBe(true);

@@ -301,8 +301,9 @@ describe('splitMime / openMime (Azurite)', () => {
       console.log(
         `200 MiB attachment (${(manifest.size / 2 ** 20).toFixed(0)} MiB MIME): split ${splitMs} ms, RSS growth ${(splitPeak / 2 ** 20).toFixed(0)} MiB; read back ${Date.now() - readStarted} ms, RSS growth ${((peak - before) / 2 ** 20).toFixed(0)} MiB`,
       );
-      // Bounded buffers (32 KiB threshold, the store's 4 MiB head and two 4 MiB blocks per stream): far below 200 MiB.
-      expect(peak - before).toBeLessThan(64 * 1024 * 1024);
+      // Bounded buffers (32 KiB threshold, the store's 4 MiB head and two 4 MiB blocks per stream): far below 200 MiB,
+      // with room for garbage a loaded machine collects late (70 MB seen at a load of 10 on 2 cores).
+      expect(peak - before).toBeLessThan(96 * 1024 * 1024);
     } finally {
       clearInterval(timer);
     }
