@@ -33,6 +33,9 @@ async function digest(body: AsyncIterable<Uint8Array>, file?: string): Promise<{
   return { sha: hash.digest('hex'), bytes };
 }
 
+// Hundreds of MiB through the host: a loaded 2-core machine needs minutes, so each test gets ten (a bound, not a figure).
+jest.setTimeout(600_000);
+
 describe('large downloads and exports with flat host memory', () => {
   let app: LocalApp;
   let client: CosmosClient;
