@@ -121,7 +121,8 @@ describe('downloads', () => {
     );
     expect(received).toBe(size);
     // RSS also counts garbage not yet collected on both ends of the stream (the emulator serves from this process),
-    // which varies with load; a buffered download would grow by the whole file, so half the file is the line.
-    expect(grewMb).toBeLessThan(size / 2 / 1024 / 1024);
+    // which varies with load (140 MB seen beside other suites in CI); a buffered download would grow by the whole file
+    // and more, so three quarters of the file is the line.
+    expect(grewMb).toBeLessThan((size * 0.75) / 1024 / 1024);
   });
 });

@@ -115,7 +115,9 @@ describe('message preview', () => {
     })();
     const p = await previewMessage(source, Number.POSITIVE_INFINITY);
     expect(p.attachments).toEqual([{ name: 'big.bin', contentType: 'application/octet-stream', size, inline: false }]);
-    expect(peak).toBeLessThan(size / 2);
+    // A reader holding the attachment grows by about 2.5 times its size (its decoded copy and the text it came in);
+    // late garbage of a loaded machine can reach 90 MB here, so the line is the attachment's own size.
+    expect(peak).toBeLessThan(size);
   });
 
   it('takes a single-part message, and text from HTML when there is no plain part', async () => {
