@@ -1,9 +1,17 @@
 // Tests are compiled by `tsc` with the rest of the project and run from dist/, so the app,
 // the local host and the tests share one module graph and one copy of each library.
+/**
+ * Files that run in a jest process of their own after the rest (`npm test` does both): hundreds of MiB through the
+ * host whose streamed export stalled only after the whole suite had run in the same stack (see README, open
+ * findings). Set M365V_TEST_ISOLATED=1 to run them.
+ */
+const ISOLATED = ['<rootDir>/dist/test/e2e/large-transfers.test.js'];
+
 /** @type {import('jest').Config} */
 module.exports = {
   rootDir: __dirname,
-  testMatch: ['<rootDir>/dist/test/**/*.test.js'],
+  testMatch: process.env.M365V_TEST_ISOLATED ? ISOLATED : ['<rootDir>/dist/test/**/*.test.js'],
+  testPathIgnorePatterns: process.env.M365V_TEST_ISOLATED ? ['/node_modules/'] : ['/node_modules/', ...ISOLATED],
   testEnvironment: 'node',
   testTimeout: 120000,
   maxWorkers: 2,
