@@ -52,14 +52,17 @@ export async function startAzurite(opts: AzuriteOptions): Promise<AzuriteEndpoin
     listening('Table'),
   ]);
   const [blob, queue, table] = started.matches.map((m) => `${m[1]}/${AZURITE_ACCOUNT}`);
-  const connectionString =
-    [
-      'DefaultEndpointsProtocol=http',
-      `AccountName=${AZURITE_ACCOUNT}`,
-      `AccountKey=${AZURITE_KEY}`,
-      `BlobEndpoint=${blob}`,
-      `QueueEndpoint=${queue}`,
-      `TableEndpoint=${table}`,
-    ].join(';') + ';';
+  // Azurite's published development account (never a deployment's): the SDKs take it as a connection string.
+  const fields = {
+    DefaultEndpointsProtocol: 'http',
+    AccountName: AZURITE_ACCOUNT,
+    AccountKey: AZURITE_KEY,
+    BlobEndpoint: blob,
+    QueueEndpoint: queue,
+    TableEndpoint: table,
+  };
+  const connectionString = Object.entries(fields)
+    .map(([k, v]) => `${k}=${v};`)
+    .join('');
   return { blobUrl: blob, queueUrl: queue, tableUrl: table, connectionString, stop: () => started.stop() };
 }
