@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import { createHttpsServer } from '@vercel/cosmosdb-server';
 import { installLinearScan } from './cosmos-linear-scan';
+import { installPartitionScope, scopeQueriesToPartitions } from './cosmos-partition-scope';
 import { declineQueryPlans } from './cosmos-query-plans';
 import { installShortCircuit } from './cosmos-short-circuit';
 
@@ -14,8 +15,10 @@ if (!certFile || !keyFile) {
 if (!installLinearScan())
   console.warn('[cosmos] query compiler changed shape: queries stay O(n²) in the container size');
 if (!installShortCircuit()) console.warn('[cosmos] query helpers changed shape: AND / OR evaluate both sides');
+if (!installPartitionScope()) console.warn('[cosmos] document store changed shape: queries scan every partition');
 const server = createHttpsServer({ cert: fs.readFileSync(certFile), key: fs.readFileSync(keyFile) });
 declineQueryPlans(server);
+scopeQueriesToPartitions(server);
 server.listen(Number(portArg ?? 0), '127.0.0.1', () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

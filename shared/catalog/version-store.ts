@@ -125,16 +125,20 @@ export class VersionStore {
     limit: number,
   ): Promise<Array<Pick<VersionDoc, 'id' | 'protectedItemId' | 'containerId'>>> {
     const { resources } = await this.container.items
-      .query<Pick<VersionDoc, 'id' | 'protectedItemId' | 'containerId'>>({
-        query:
-          'SELECT TOP @n c.id, c.protectedItemId, c.containerId FROM c WHERE c.protectedItemId = @p AND IS_DEFINED(c.validTo) AND c.validFrom > @a AND c.validTo <= @b',
-        parameters: [
-          { name: '@n', value: limit },
-          { name: '@p', value: protectedItemId },
-          { name: '@a', value: after },
-          { name: '@b', value: upTo },
-        ],
-      })
+      .query<Pick<VersionDoc, 'id' | 'protectedItemId' | 'containerId'>>(
+        {
+          query:
+            'SELECT TOP @n c.id, c.protectedItemId, c.containerId FROM c WHERE c.protectedItemId = @p AND IS_DEFINED(c.validTo) AND c.validFrom > @a AND c.validTo <= @b',
+          parameters: [
+            { name: '@n', value: limit },
+            { name: '@p', value: protectedItemId },
+            { name: '@a', value: after },
+            { name: '@b', value: upTo },
+          ],
+        },
+        // The item's own partitions only (a key prefix): without it Cosmos DB fans the query out to every partition.
+        { partitionKey: [protectedItemId] },
+      )
       .fetchAll();
     return resources;
   }
@@ -149,7 +153,7 @@ export class VersionStore {
         query: 'SELECT c.content FROM c WHERE c.protectedItemId = @p AND IS_DEFINED(c.content)',
         parameters: [{ name: '@p', value: protectedItemId }],
       },
-      { maxItemCount: pageSize },
+      { partitionKey: [protectedItemId], maxItemCount: pageSize },
     );
     while (query.hasMoreResults()) {
       const { resources } = await query.fetchNext();
