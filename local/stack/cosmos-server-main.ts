@@ -5,6 +5,7 @@ import { createHttpsServer } from '@vercel/cosmosdb-server';
 import { installLinearScan } from './cosmos-linear-scan';
 import { installPartitionScope, scopeQueriesToPartitions } from './cosmos-partition-scope';
 import { declineQueryPlans } from './cosmos-query-plans';
+import { countRequests } from './cosmos-request-stats';
 import { installShortCircuit } from './cosmos-short-circuit';
 
 const [certFile, keyFile, portArg] = process.argv.slice(2);
@@ -19,6 +20,7 @@ if (!installPartitionScope()) console.warn('[cosmos] document store changed shap
 const server = createHttpsServer({ cert: fs.readFileSync(certFile), key: fs.readFileSync(keyFile) });
 declineQueryPlans(server);
 scopeQueriesToPartitions(server);
+countRequests(server);
 server.listen(Number(portArg ?? 0), '127.0.0.1', () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

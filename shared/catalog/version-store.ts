@@ -143,6 +143,20 @@ export class VersionStore {
     return resources;
   }
 
+  /** How many versions of a protected item point at content (sizes retention's mark set). */
+  async countWithContent(protectedItemId: string): Promise<number> {
+    const { resources } = await this.container.items
+      .query<number>(
+        {
+          query: 'SELECT VALUE COUNT(1) FROM c WHERE c.protectedItemId = @p AND IS_DEFINED(c.content)',
+          parameters: [{ name: '@p', value: protectedItemId }],
+        },
+        { partitionKey: [protectedItemId] },
+      )
+      .fetchAll();
+    return resources.reduce((n, c) => n + c, 0);
+  }
+
   /** Content pointers of every version of a protected item (retention's marking), a page at a time. */
   async *contentPointers(
     protectedItemId: string,

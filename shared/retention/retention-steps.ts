@@ -155,6 +155,9 @@ export async function* retentionItemReports(
   }
 }
 
+/** Content hashes per version, on average, with room: one for a blob, a skeleton and its parts for a message. */
+const KEYS_PER_VERSION = 3;
+
 interface MarkState {
   startedAt: string;
   /** Protected items of the tenant's accounts, in order, and how many are marked. */
@@ -182,7 +185,11 @@ export async function retentionMark(
   } else {
     // The marking's start: versions written before it are seen (COLLECTION.md, section 2).
     state = { startedAt: s.now().toISOString(), done: 0 };
-    marks = MarkSet.empty(bitsFor(items.length * 2000));
+    // Sized for what the versions reference (a split message references its skeleton and a few parts): a filter
+    // filled past its size keeps garbage (false "referenced"), never deletes what a version needs.
+    let versions = 0;
+    for (const id of items) versions += await s.versions.countWithContent(id);
+    marks = MarkSet.empty(bitsFor(versions * KEYS_PER_VERSION));
   }
   const until = Date.now() + s.settings.M365V_SYNC_TIME_BOX_SECONDS * 1000;
   while (state.done < items.length && Date.now() < until) {
