@@ -15,7 +15,8 @@ import { startLocalApp } from '../local/cli/local-app';
 import type { CosmosStats } from '../local/stack/cosmos-request-stats';
 import { STATS_PATH } from '../local/stack/cosmos-request-stats';
 import type { RecoveryPointDoc } from '../shared/catalog/points-store';
-import { closedId, headId, type VersionDoc } from '../shared/catalog/version-doc';
+import { closedId, type ContentPointer, headId, type VersionDoc } from '../shared/catalog/version-doc';
+import { referencedHashes } from '../shared/retention/collector';
 import { contentBlobName } from '../shared/storage/content-publish';
 
 const arg = (name: string, fallback: number): number => {
@@ -258,10 +259,11 @@ async function main(): Promise<void> {
     const referenced = new Set<string>();
     const pointers = db
       .container('versions')
-      .items.query<{ h: string }>('SELECT c.content.blob.sha256 AS h FROM c WHERE IS_DEFINED(c.content.blob)', {
+      .items.query<ContentPointer>('SELECT VALUE c.content FROM c WHERE IS_DEFINED(c.content)', {
         maxItemCount: 10_000,
       });
-    while (pointers.hasMoreResults()) for (const r of (await pointers.fetchNext()).resources) referenced.add(r.h);
+    while (pointers.hasMoreResults())
+      for (const p of (await pointers.fetchNext()).resources) for (const h of referencedHashes(p)) referenced.add(h);
     let stored = 0;
     let kept = 0;
     for await (const b of content.listBlobsFlat({ prefix: `${app.tenant.tenantId}/sha256/` })) {
