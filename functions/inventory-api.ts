@@ -72,8 +72,11 @@ app.http('repositoriesCreate', {
     const input = await body(req, repositoryInput);
     const s = services();
     await s.inventory.getAccount(req.params.accountId);
-    const problem = await repositoryProblem(s.contentStores.containerOf(input));
-    if (problem) throw new HttpError(400, 'repositoryUnusable', `body.container: ${problem}`);
+    const problem = await repositoryProblem(
+      s.contentStores.containerOf(input),
+      input.stagingContainer ? s.contentStores.containerOf({ ...input, container: input.stagingContainer }) : undefined,
+    );
+    if (problem) throw new HttpError(400, 'repositoryUnusable', problem);
     try {
       return json(201, await s.inventory.createRepository(req.params.accountId, input, new Date()));
     } catch (e) {

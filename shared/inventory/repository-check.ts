@@ -2,11 +2,29 @@
 // to it. Said at registration, not at 3 a.m. in the first backup that goes there.
 import { ContainerClient, RestError } from '@azure/storage-blob';
 
-/** Undefined when usable; else what is wrong and how to fix it. */
-export async function repositoryProblem(container: ContainerClient): Promise<string | undefined> {
+/** Undefined when usable; else the field at fault and what is wrong and how to fix it. */
+export async function repositoryProblem(
+  container: ContainerClient,
+  staging: ContainerClient | undefined,
+): Promise<string | undefined> {
+  const immutable = await containerProblem(container);
+  if (typeof immutable === 'string') return `body.container: ${immutable}`;
+  if (!staging)
+    return immutable
+      ? `body.stagingContainer: container '${container.containerName}' is immutable, so large objects cannot upload in it (each staging blob would be kept as long as the content); name a container in the same storage account without an immutability policy`
+      : undefined;
+  const stagingImmutable = await containerProblem(staging);
+  if (typeof stagingImmutable === 'string') return `body.stagingContainer: ${stagingImmutable}`;
+  return stagingImmutable
+    ? `body.stagingContainer: container '${staging.containerName}' is immutable; staging needs one whose blobs can be deleted`
+    : undefined;
+}
+
+/** What is wrong with a container, else whether it is under immutability (a policy or version-level WORM). */
+async function containerProblem(container: ContainerClient): Promise<string | boolean> {
   try {
-    await container.getProperties();
-    return undefined;
+    const p = await container.getProperties();
+    return Boolean(p.isImmutableStorageWithVersioningEnabled || p.hasImmutabilityPolicy);
   } catch (e) {
     // The error code only: a network error's message names the addresses it tried, which the caller must not learn.
     if (!(e instanceof RestError))

@@ -35,6 +35,13 @@ export const DEFAULT_REPOSITORY = 'default';
  * Another Blob container backups can go to (another storage account or region, an immutable container): the
  * Function App's managed identity needs Storage Blob Data Contributor on it.
  */
+const containerName = z
+  .string()
+  .regex(
+    /^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/,
+    'must be a Blob container name (3-63 lowercase letters, digits, single hyphens)',
+  );
+
 export const repositoryInput = z.object({
   name: repositoryName.refine((n) => n !== DEFAULT_REPOSITORY, "is reserved for the deployment's own backup storage"),
   displayName: name,
@@ -44,12 +51,13 @@ export const repositoryInput = z.object({
       (u) => u.startsWith('https:') || /^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(u),
       'must be https (http only for a local emulator)',
     ),
-  container: z
-    .string()
-    .regex(
-      /^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/,
-      'must be a Blob container name (3-63 lowercase letters, digits, single hyphens)',
-    ),
+  container: containerName,
+  /**
+   * A container in the same storage account, outside any immutability policy, where objects over 4 MiB upload
+   * before the server-side copy under their hash. Omitted: the repository's own container, which an immutable
+   * container refuses (each upload's staging blob would be kept as long as the content).
+   */
+  stagingContainer: containerName.optional(),
 });
 export type RepositoryInput = z.infer<typeof repositoryInput>;
 

@@ -28,12 +28,13 @@ const BLOCKS_IN_FLIGHT = 2;
 
 export class ContentStore {
   /**
-   * `staging` holds large objects while they upload, before the server-side copy under their hash: a container of
-   * its own in the deployment's account (outside content's WORM policy); a registered repository stages in itself.
+   * `staging` holds large objects while they upload, before the server-side copy under their hash: a container in
+   * the same account outside content's WORM policy (the deployment's 'staging', or a repository's stagingContainer);
+   * a repository registered without one stages in itself.
    */
   constructor(
     readonly container: ContainerClient,
-    private readonly staging: ContainerClient = container,
+    readonly staging: ContainerClient = container,
   ) {}
 
   async put(tenantId: string, source: Readable | Buffer): Promise<PutResult> {

@@ -30,7 +30,12 @@ export class ContentStores {
     const key = `${accountId}/${name}`;
     const cached = this.stores.get(key);
     if (cached) return cached;
-    const store = new ContentStore(this.containerOf(await this.repository(accountId, name)));
+    const repo = await this.repository(accountId, name);
+    const container = this.containerOf(repo);
+    const store = new ContentStore(
+      container,
+      repo.stagingContainer ? this.containerOf({ ...repo, container: repo.stagingContainer }) : container,
+    );
     this.stores.set(key, store);
     return store;
   }
