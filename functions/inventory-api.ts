@@ -75,6 +75,7 @@ app.http('repositoriesCreate', {
     const problem = await repositoryProblem(
       s.contentStores.containerOf(input),
       input.stagingContainer ? s.contentStores.containerOf({ ...input, container: input.stagingContainer }) : undefined,
+      input.immutabilityDays,
     );
     if (problem) throw new HttpError(400, 'repositoryUnusable', problem);
     try {

@@ -46,6 +46,18 @@ const steps = {
         })}`,
       );
     }
+    if (run.totals.blobsUnprotected > 0) {
+      context.warn(
+        `VaultAlarm ${JSON.stringify({
+          severity: 'warning',
+          code: 'repository.storageLimit',
+          accountId: run.accountId,
+          runId: run.id,
+          message: `The backup repository hit a storage API limit: the immutability of ${run.totals.blobsUnprotected} content blob(s) still in use could not be extended (${run.unprotected?.[0]?.reason ?? 'refused'}); a stolen credential could delete them once their current lock ends.`,
+          fix: "Grant the Function App's managed identity the data action Microsoft.Storage/storageAccounts/blobServices/containers/blobs/immutableStorage/runAsSuperUser/action on the repository (infra/ does for the deployment's own storage when immutabilityDays > 0), then run retention again.",
+        })}`,
+      );
+    }
     return run.status;
   },
 };
@@ -83,6 +95,7 @@ const retentionJob: OrchestrationHandler = function* (ctx: OrchestrationContext)
   const ref: RetentionRef = { accountId: input.accountId, runId: input.runId };
   const totals = input.totals ?? emptyTotals();
   const locked: NonNullable<RetentionRunDoc['locked']> = [];
+  const unprotected: NonNullable<RetentionRunDoc['unprotected']> = [];
   try {
     if (input.offset === undefined)
       yield* call(ctx, 'retentionBegin', {
@@ -121,16 +134,25 @@ const retentionJob: OrchestrationHandler = function* (ctx: OrchestrationContext)
         totals.blobsRevived += r.revived;
         totals.blobsDeleted += r.deleted;
         totals.bytesFreed += r.deletedBytes;
-        totals.blobsLocked += r.locked.length;
-        locked.push(...r.locked);
+        totals.blobsLockExtended += r.lockExtended;
+        totals.blobsLocked += r.locked.count;
+        totals.blobsUnprotected += r.unprotected.count;
+        locked.push(...r.locked.sample);
+        unprotected.push(...r.unprotected.sample);
       }
     }
-    return yield* call(ctx, 'retentionFinish', { ...ref, totals, locked: locked.slice(0, 20) });
+    return yield* call(ctx, 'retentionFinish', {
+      ...ref,
+      totals,
+      locked: locked.slice(0, 20),
+      unprotected: unprotected.slice(0, 20),
+    });
   } catch (e) {
     return yield* call(ctx, 'retentionFinish', {
       ...ref,
       totals,
-      locked,
+      locked: locked.slice(0, 20),
+      unprotected: unprotected.slice(0, 20),
       failed: (e as Error).message.split('\n')[0],
     });
   }

@@ -128,6 +128,7 @@ module functionApp 'modules/function-app.bicep' = {
       M365V_AUTHORITY_HOST: authorityHost
       M365V_API_TENANT_ID: apiTenantId
       M365V_API_AUDIENCE: apiAudience
+      M365V_CONTENT_IMMUTABILITY_DAYS: immutabilityDays
     }
   }
 }
@@ -143,6 +144,7 @@ module rbac 'modules/rbac.bicep' = {
     cosmosAccountName: cosmos.outputs.accountName
     keyVaultName: keyVault.outputs.name
     appInsightsName: monitoring.outputs.appInsightsName
+    immutabilityDays: immutabilityDays
   }
 }
 

@@ -7,6 +7,8 @@ param backupStorageName string
 param cosmosAccountName string
 param keyVaultName string
 param appInsightsName string
+@description('Days backed-up content is immutable; above 0, the app may extend (never shorten) the locks of content in use.')
+param immutabilityDays int = 0
 
 var roles = {
   blobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
@@ -66,3 +68,30 @@ resource cosmosRoles 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2
     scope: cosmos.id
   }
 }]
+
+// Under immutability, retention extends the lock of content still in use (a Locked per-blob policy, which nobody can
+// shorten), so content any recent point reads stays protected however old it is. Setting a blob's immutability policy
+// is a data action of its own, outside Storage Blob Data Contributor: a custom role grants only that.
+resource lockExtender 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (immutabilityDays > 0) {
+  name: guid(backupStorage.id, 'm365-vault content lock extender')
+  properties: {
+    roleName: 'm365-vault content lock extender (${backupStorage.name})'
+    description: 'Sets Locked immutability policies on backup content (extends them; a Locked policy cannot be shortened or removed).'
+    type: 'CustomRole'
+    assignableScopes: [backupStorage.id]
+    permissions: [
+      {
+        actions: []
+        notActions: []
+        dataActions: ['Microsoft.Storage/storageAccounts/blobServices/containers/blobs/immutableStorage/runAsSuperUser/action']
+        notDataActions: []
+      }
+    ]
+  }
+}
+
+resource lockExtenderRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (immutabilityDays > 0) {
+  name: guid(backupStorage.id, appPrincipalId, 'm365-vault content lock extender')
+  scope: backupStorage
+  properties: { roleDefinitionId: lockExtender.id, principalId: appPrincipalId, principalType: 'ServicePrincipal' }
+}

@@ -47,6 +47,11 @@ export const settingsSchema = z
      * after. Must exceed the longest backup step (shared/retention/COLLECTION.md); a day by default.
      */
     M365V_RETENTION_GRACE_SECONDS: z.coerce.number().int().min(0).default(86_400),
+    /**
+     * Days the deployment's own content container keeps content immutable (infra's immutabilityDays; 0: none).
+     * Retention extends the lock of content still in use so it always has this long left.
+     */
+    M365V_CONTENT_IMMUTABILITY_DAYS: z.coerce.number().int().min(0).max(146_000).default(0),
     /** User-assigned managed identity to use for Azure services. */
     AZURE_CLIENT_ID: z.string().min(1).optional(),
   })

@@ -6,9 +6,13 @@ import { ContainerClient, RestError } from '@azure/storage-blob';
 export async function repositoryProblem(
   container: ContainerClient,
   staging: ContainerClient | undefined,
+  immutabilityDays = 0,
 ): Promise<string | undefined> {
   const immutable = await containerProblem(container);
   if (typeof immutable === 'string') return `body.container: ${immutable}`;
+  // Retention keeps content in use locked for the policy's period; it must know the period to do so.
+  if (immutable && immutabilityDays === 0)
+    return `body.immutabilityDays: container '${container.containerName}' is immutable; give its policy's period in days, so retention keeps content still in use locked that long`;
   if (!staging)
     return immutable
       ? `body.stagingContainer: container '${container.containerName}' is immutable, so large objects cannot upload in it (each staging blob would be kept as long as the content); name a container in the same storage account without an immutability policy`

@@ -58,6 +58,11 @@ export const repositoryInput = z.object({
    * container refuses (each upload's staging blob would be kept as long as the content).
    */
   stagingContainer: containerName.optional(),
+  /**
+   * Days the container keeps content immutable (its version-level WORM policy), so retention extends the lock of
+   * content still in use to always have this long left. Omitted or 0: no immutability.
+   */
+  immutabilityDays: z.number().int().min(0).max(146_000).optional(),
 });
 export type RepositoryInput = z.infer<typeof repositoryInput>;
 

@@ -1,6 +1,6 @@
 // Collection of content no version references any more, for one tenant in one content container. The protocol is
 // written down in COLLECTION.md beside this file; in short: mark, condemn, wait, mark again, delete if unchanged.
-import { RestError, type ContainerClient } from '@azure/storage-blob';
+import { RestError, type BlobClient, type ContainerClient } from '@azure/storage-blob';
 import type { ContentPointer } from '../catalog/version-doc';
 import { CONDEMNED } from '../storage/content-publish';
 import type { MarkSet } from './mark-set';
@@ -14,7 +14,16 @@ export interface CollectOptions {
   /** Longer than any backup step, from the moment it finds content already stored to the write of its version. */
   graceMs: number;
   now: Date;
+  /**
+   * The repository is under version-level immutability (WORM) for this many days: every referenced blob stays
+   * locked (a Locked per-blob policy, which nobody can shorten) until at least that long from now, so a stolen
+   * credential cannot delete content any point within the period reads, however old the content is.
+   */
+  lockDays?: number;
 }
+
+/** A lock is extended to `lockDays + LOCK_STEP_DAYS` once it has less than `lockDays` left: a request per blob per step. */
+export const LOCK_STEP_DAYS = 7;
 
 export interface LockedBlob {
   sha256: string;
@@ -28,8 +37,12 @@ export interface CollectReport {
   revived: number;
   deleted: number;
   deletedBytes: number;
+  /** Referenced blobs whose immutability was extended. */
+  lockExtended: number;
   /** Unreferenced but not deletable now: immutability, a legal hold, the account's refusal. */
   locked: LockedBlob[];
+  /** Referenced, in a repository under immutability, but its lock could not be extended (a sample). */
+  unprotected: LockedBlob[];
 }
 
 /** Every content hash a version's pointer reads: the blob, or a split message's skeleton and parts. */
@@ -38,6 +51,7 @@ export function referencedHashes(pointer: ContentPointer): string[] {
   return [pointer.mime.skeleton.sha256, ...pointer.mime.parts.map((p) => p.ref.sha256)];
 }
 
+const DAY = 86_400_000;
 const statusOf = (e: unknown): number | undefined => (e instanceof RestError ? e.statusCode : undefined);
 const codeOf = (e: unknown): string => (e instanceof RestError ? String(e.code ?? '') : '');
 
@@ -48,6 +62,23 @@ function lockReason(e: unknown): string | undefined {
     return `${code}: the blob is under an immutability policy or legal hold`;
   if (statusOf(e) === 403) return `${code || 'AuthorizationFailure'}: the storage account refused the change`;
   return undefined;
+}
+
+/** Locks a referenced blob further; a refusal leaves it unprotected, said in the report, and the pass goes on. */
+async function extendLock(blob: BlobClient, floor: number, sha256: string, report: CollectReport): Promise<void> {
+  try {
+    await blob.setImmutabilityPolicy({ expiriesOn: new Date(floor + LOCK_STEP_DAYS * DAY), policyMode: 'Locked' });
+    report.lockExtended++;
+  } catch (e) {
+    if (statusOf(e) === 404) return;
+    report.unprotected.push({
+      sha256,
+      reason:
+        statusOf(e) === 403
+          ? `${codeOf(e) || 'AuthorizationFailure'}: the Function App's identity may not set immutability policies; grant it the data action Microsoft.Storage/storageAccounts/blobServices/containers/blobs/immutableStorage/runAsSuperUser/action on the repository`
+          : `${codeOf(e) || statusOf(e) || (e as Error).name}: the immutability policy could not be extended`,
+    });
+  }
 }
 
 /**
@@ -61,9 +92,24 @@ export async function collect(
   marks: MarkSet,
   opts: CollectOptions,
 ): Promise<CollectReport> {
-  const report: CollectReport = { scanned: 0, condemned: 0, revived: 0, deleted: 0, deletedBytes: 0, locked: [] };
+  const report: CollectReport = {
+    scanned: 0,
+    condemned: 0,
+    revived: 0,
+    deleted: 0,
+    deletedBytes: 0,
+    lockExtended: 0,
+    locked: [],
+    unprotected: [],
+  };
   const horizon = opts.markStartedAt.getTime() - opts.graceMs;
-  const listing = container.listBlobsFlat({ prefix: `${opts.tenantId}/sha256/${opts.prefix}`, includeMetadata: true });
+  const lockDays = opts.lockDays ?? 0;
+  const lockFloor = opts.now.getTime() + lockDays * DAY;
+  const listing = container.listBlobsFlat({
+    prefix: `${opts.tenantId}/sha256/${opts.prefix}`,
+    includeMetadata: true,
+    ...(lockDays > 0 ? { includeImmutabilityPolicy: true } : {}),
+  });
   for await (const item of listing) {
     report.scanned++;
     const sha256 = item.name.slice(item.name.lastIndexOf('/') + 1);
@@ -73,10 +119,14 @@ export async function collect(
     const etag = item.properties.etag;
     try {
       if (marks.has(sha256)) {
-        if (condemnedAt === undefined) continue;
-        const { [CONDEMNED]: _mark, ...kept } = metadata;
-        await blob.setMetadata(kept, { conditions: { ifMatch: etag } });
-        report.revived++;
+        // Revived before it is locked: a blob under a policy refuses metadata changes.
+        if (condemnedAt !== undefined) {
+          const { [CONDEMNED]: _mark, ...kept } = metadata;
+          await blob.setMetadata(kept, { conditions: { ifMatch: etag } });
+          report.revived++;
+        }
+        const lockedUntil = item.properties.immutabilityPolicyExpiresOn?.getTime() ?? 0;
+        if (lockDays > 0 && lockedUntil < lockFloor) await extendLock(blob, lockFloor, sha256, report);
       } else if (condemnedAt !== undefined) {
         if (!(condemnedAt <= horizon)) continue;
         await blob.delete({ conditions: { ifMatch: etag } });

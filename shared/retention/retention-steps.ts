@@ -27,6 +27,9 @@ export interface RetentionTotals {
   blobsDeleted: number;
   bytesFreed: number;
   blobsLocked: number;
+  /** Referenced content whose immutability was extended, and content whose extension was refused. */
+  blobsLockExtended: number;
+  blobsUnprotected: number;
 }
 
 export const emptyTotals = (): RetentionTotals => ({
@@ -41,6 +44,8 @@ export const emptyTotals = (): RetentionTotals => ({
   blobsDeleted: 0,
   bytesFreed: 0,
   blobsLocked: 0,
+  blobsLockExtended: 0,
+  blobsUnprotected: 0,
 });
 
 export interface RetentionRunDoc {
@@ -57,6 +62,8 @@ export interface RetentionRunDoc {
   totals: RetentionTotals;
   /** Content Storage would not let go (immutability, legal hold, refusal), a sample with reasons. */
   locked?: Array<{ sha256: string; reason: string }>;
+  /** Referenced content in an immutable repository whose lock could not be extended, a sample with reasons. */
+  unprotected?: Array<{ sha256: string; reason: string }>;
   message?: string;
 }
 
@@ -212,59 +219,92 @@ async function tenantItems(s: Ports<'inventory'>, accountId: string): Promise<st
   return ids.sort();
 }
 
-/** The content containers the account's repositories use, each once. */
+/** The content containers the account's repositories use, each once, with the days their content stays locked. */
 async function contentContainers(
-  s: Ports<'inventory' | 'contentStores'>,
+  s: Ports<'inventory' | 'contentStores' | 'settings'>,
   accountId: string,
-): Promise<ContainerClient[]> {
-  const names = [DEFAULT_REPOSITORY, ...(await s.inventory.listRepositories(accountId)).map((r) => r.name)];
-  const byUrl = new Map<string, ContainerClient>();
-  for (const name of names) {
+): Promise<Array<{ container: ContainerClient; lockDays: number }>> {
+  const repos = [
+    { name: DEFAULT_REPOSITORY, lockDays: s.settings.M365V_CONTENT_IMMUTABILITY_DAYS },
+    ...(await s.inventory.listRepositories(accountId)).map((r) => ({
+      name: r.name,
+      lockDays: r.immutabilityDays ?? 0,
+    })),
+  ];
+  const byUrl = new Map<string, { container: ContainerClient; lockDays: number }>();
+  for (const { name, lockDays } of repos) {
     const { container } = await s.contentStores.get(accountId, name);
-    byUrl.set(container.url, container);
+    byUrl.set(container.url, { container, lockDays: Math.max(lockDays, byUrl.get(container.url)?.lockDays ?? 0) });
   }
   return [...byUrl.values()];
 }
+
+/** What one collection slice did; blobs left alone come as counts and a sample with reasons. */
+export interface SliceReport extends Omit<CollectReport, 'locked' | 'unprotected'> {
+  locked: { count: number; sample: CollectReport['locked'] };
+  unprotected: { count: number; sample: CollectReport['unprotected'] };
+}
+
+/** A sample is enough for a report; counts are exact. */
+const SAMPLE = 20;
 
 /** Collects one slice of the tenant's content in every container the account uses, against the finished marking. */
 export async function retentionCollect(
   s: Ports<'inventory' | 'contentStores' | 'artifacts' | 'settings' | 'now'>,
   ref: RetentionRef & { slice: string },
-): Promise<Omit<CollectReport, 'locked'> & { locked: CollectReport['locked'] }> {
+): Promise<SliceReport> {
   const state = JSON.parse(
     (await s.artifacts.getBlobClient(runBlob(ref, 'marks.json')).downloadToBuffer()).toString('utf8'),
   ) as MarkState;
   const marks = MarkSet.from(await s.artifacts.getBlobClient(runBlob(ref, 'marks.bin')).downloadToBuffer());
   const { tenantId } = await s.inventory.getAccount(ref.accountId);
-  const total: CollectReport = { scanned: 0, condemned: 0, revived: 0, deleted: 0, deletedBytes: 0, locked: [] };
-  for (const container of await contentContainers(s, ref.accountId)) {
+  const total: SliceReport = {
+    scanned: 0,
+    condemned: 0,
+    revived: 0,
+    deleted: 0,
+    deletedBytes: 0,
+    lockExtended: 0,
+    locked: { count: 0, sample: [] },
+    unprotected: { count: 0, sample: [] },
+  };
+  for (const { container, lockDays } of await contentContainers(s, ref.accountId)) {
     const r = await collect(container, marks, {
       tenantId,
       prefix: ref.slice,
       markStartedAt: new Date(state.startedAt),
       graceMs: s.settings.M365V_RETENTION_GRACE_SECONDS * 1000,
       now: s.now(),
+      lockDays,
     });
     total.scanned += r.scanned;
     total.condemned += r.condemned;
     total.revived += r.revived;
     total.deleted += r.deleted;
     total.deletedBytes += r.deletedBytes;
-    total.locked.push(...r.locked);
+    total.lockExtended += r.lockExtended;
+    for (const key of ['locked', 'unprotected'] as const) {
+      total[key].count += r[key].length;
+      total[key].sample.push(...r[key].slice(0, SAMPLE - total[key].sample.length));
+    }
   }
-  // A sample is enough for the report; the count is exact.
-  return { ...total, locked: total.locked.slice(0, 20) };
+  return total;
 }
 
 export async function finishRetention(
   s: Ports<'points' | 'now'>,
-  ref: RetentionRef & { totals: RetentionTotals; locked: RetentionRunDoc['locked']; failed?: string },
+  ref: RetentionRef & {
+    totals: RetentionTotals;
+    locked: RetentionRunDoc['locked'];
+    unprotected?: RetentionRunDoc['unprotected'];
+    failed?: string;
+  },
 ): Promise<RetentionRunDoc> {
   const run = await getRetentionRun(s, ref);
   if (!run) throw new Error(`retention run ${ref.runId} was not begun`);
   const status: RetentionRunDoc['status'] = ref.failed
     ? 'failed'
-    : ref.totals.blobsLocked > 0 || ref.totals.itemsSkipped > 0
+    : ref.totals.blobsLocked > 0 || ref.totals.itemsSkipped > 0 || ref.totals.blobsUnprotected > 0
       ? 'warning'
       : 'success';
   const done: RetentionRunDoc = {
@@ -273,6 +313,7 @@ export async function finishRetention(
     endedAt: s.now().toISOString(),
     totals: ref.totals,
     ...(ref.locked?.length ? { locked: ref.locked } : {}),
+    ...(ref.unprotected?.length ? { unprotected: ref.unprotected } : {}),
     ...(ref.failed ? { message: ref.failed } : {}),
   };
   await s.points.runs.items.upsert(done);

@@ -56,6 +56,7 @@ describe('infrastructure templates (structural checks; no Bicep compiler runs he
       'M365V_AUTHORITY_HOST',
       'M365V_API_TENANT_ID',
       'M365V_API_AUDIENCE',
+      'M365V_CONTENT_IMMUTABILITY_DAYS',
       'AZURE_CLIENT_ID',
       'TASKHUB_NAME',
       'AzureWebJobsStorage__accountName',
@@ -69,6 +70,18 @@ describe('infrastructure templates (structural checks; no Bicep compiler runs he
       /_KEY$|CONNECTION_STRING|CA_CERT|LOCAL_SECRETS/.test(k),
     );
     for (const s of emulatorOnly) expect(all).not.toContain(`${s}:`);
+  });
+
+  it('lets the app extend, under immutability, the locks of content in use, and nothing more', () => {
+    const rbac = read('modules/rbac.bicep');
+    expect(rbac).toMatch(
+      /resource lockExtender 'Microsoft\.Authorization\/roleDefinitions@[^']+' = if \(immutabilityDays > 0\)/,
+    );
+    expect(rbac).toContain(
+      "dataActions: ['Microsoft.Storage/storageAccounts/blobServices/containers/blobs/immutableStorage/runAsSuperUser/action']",
+    );
+    expect(rbac).toMatch(/roleDefinitionId: lockExtender\.id, principalId: appPrincipalId/);
+    expect(read('main.bicep')).toMatch(/rbac.bicep'[\s\S]*immutabilityDays: immutabilityDays/);
   });
 
   it('creates the catalog containers from containers.json, not from a copy', () => {

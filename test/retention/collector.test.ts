@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { BlobServiceClient, ContainerClient, RestError } from '@azure/storage-blob';
 import { ContentStore } from '../../shared/storage/content-store';
 import { CONDEMNED, contentBlobName } from '../../shared/storage/content-publish';
-import { collect, CollectOptions, CollectReport } from '../../shared/retention/collector';
+import { collect, CollectOptions, CollectReport, LOCK_STEP_DAYS } from '../../shared/retention/collector';
 import { MarkSet } from '../../shared/retention/mark-set';
 import { stackEnv, uniqueName } from '../support/env';
 import { readAll } from '../support/bytes';
@@ -179,5 +179,81 @@ describe('content collection (Azurite)', () => {
     await pass(marks, 20);
     await pass(marks, 30);
     for (const b of blobs) expect(await exists(b.sha256)).toBe(referenced.includes(b.sha256));
+  });
+
+  describe('in a repository under immutability', () => {
+    /** The container with each blob's immutability calls recorded (Azurite keeps no immutability policies). */
+    const recording = (locks: Map<string, Date>, refuse?: RestError): ContainerClient => {
+      const wrapped = Object.create(container) as ContainerClient;
+      wrapped.getBlobClient = (name: string) => {
+        const blob = container.getBlobClient(name);
+        blob.setImmutabilityPolicy = (policy) => {
+          if (refuse) return Promise.reject(refuse);
+          expect(policy.policyMode).toBe('Locked');
+          locks.set(name.slice(name.lastIndexOf('/') + 1), policy.expiriesOn!);
+          return Promise.resolve({} as Awaited<ReturnType<typeof blob.setImmutabilityPolicy>>);
+        };
+        return blob;
+      };
+      return wrapped;
+    };
+
+    it('extends the lock of referenced content so it has the whole period left, and never locks garbage', async () => {
+      const used = await store.put(tenantId, randomBytes(3000));
+      const unused = await store.put(tenantId, randomBytes(3000));
+      const locks = new Map<string, Date>();
+      const at = new Date(Date.now() + 2 * 3_600_000);
+      const r = await collect(recording(locks), marksOf(used.sha256), {
+        tenantId,
+        prefix: '',
+        markStartedAt: at,
+        graceMs: GRACE,
+        now: at,
+        lockDays: 30,
+      });
+      expect(r).toMatchObject({ lockExtended: 1, condemned: 1, unprotected: [] });
+      expect([...locks.keys()]).toEqual([used.sha256]);
+      const days = (locks.get(used.sha256)!.getTime() - at.getTime()) / 86_400_000;
+      expect(days).toBeGreaterThanOrEqual(30);
+      expect(days).toBeLessThanOrEqual(30 + LOCK_STEP_DAYS);
+      expect(await exists(unused.sha256)).toBe(true);
+    });
+
+    it('says which content it could not protect, and why, and goes on', async () => {
+      const a = await store.put(tenantId, randomBytes(3000));
+      const b = await store.put(tenantId, randomBytes(3000));
+      const refusal = new RestError('This request is not authorized to perform this operation using this permission.', {
+        statusCode: 403,
+        code: 'AuthorizationPermissionMismatch',
+      });
+      const r = await collect(recording(new Map(), refusal), marksOf(a.sha256, b.sha256), {
+        tenantId,
+        prefix: '',
+        markStartedAt: new Date(),
+        graceMs: GRACE,
+        now: new Date(),
+        lockDays: 30,
+      });
+      expect(r.scanned).toBe(2);
+      expect(r.lockExtended).toBe(0);
+      expect(r.unprotected.map((u) => u.sha256).sort()).toEqual([a.sha256, b.sha256].sort());
+      expect(r.unprotected[0].reason).toMatch(
+        /^AuthorizationPermissionMismatch: .*immutableStorage\/runAsSuperUser\/action/,
+      );
+    });
+
+    it('makes no immutability requests for a repository without it', async () => {
+      const used = await store.put(tenantId, randomBytes(3000));
+      const locks = new Map<string, Date>();
+      const r = await collect(recording(locks), marksOf(used.sha256), {
+        tenantId,
+        prefix: '',
+        markStartedAt: new Date(),
+        graceMs: GRACE,
+        now: new Date(),
+      });
+      expect(r.lockExtended).toBe(0);
+      expect(locks.size).toBe(0);
+    });
   });
 });

@@ -77,10 +77,15 @@ describe('registered repositories: where large objects stage', () => {
     const worm = fake('worm', { isImmutableStorageWithVersioningEnabled: true });
     const policy = fake('policy', { hasImmutabilityPolicy: true });
     const plain = fake('plain', {});
-    expect(await repositoryProblem(worm, undefined)).toMatch(/^body\.stagingContainer: container 'worm' is immutable/);
-    expect(await repositoryProblem(policy, undefined)).toMatch(/^body\.stagingContainer: .*'policy' is immutable/);
-    expect(await repositoryProblem(worm, policy)).toMatch(/^body\.stagingContainer: container 'policy' is immutable/);
-    expect(await repositoryProblem(worm, plain)).toBeUndefined();
+    expect(await repositoryProblem(worm, undefined, 30)).toMatch(
+      /^body\.stagingContainer: container 'worm' is immutable/,
+    );
+    expect(await repositoryProblem(policy, undefined, 30)).toMatch(/^body\.stagingContainer: .*'policy' is immutable/);
+    expect(await repositoryProblem(worm, policy, 30)).toMatch(
+      /^body\.stagingContainer: container 'policy' is immutable/,
+    );
+    expect(await repositoryProblem(worm, plain, 30)).toBeUndefined();
+    expect(await repositoryProblem(worm, plain)).toMatch(/^body\.immutabilityDays: container 'worm' is immutable/);
     expect(await repositoryProblem(plain, undefined)).toBeUndefined();
   });
 
