@@ -7,6 +7,8 @@ import './contacts/graph-routes';
 import './mail/translate-ids';
 import './control/routes-core';
 import './mail/control-routes';
+import './calendar/control-routes';
+import './contacts/control-routes';
 import './directory/control-routes';
 import './auth/routes';
 import './files/files';

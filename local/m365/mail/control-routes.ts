@@ -1,10 +1,9 @@
-// Control API for Outlook data, as the mailbox's owner or the outside world would change it: mail arriving, being
-// read, flagged, moved, deleted; folders created, renamed, deleted; events and contacts added, changed, removed.
+// Control API for mail, as the mailbox's owner or the outside world would change it: mail arriving, being read,
+// flagged, moved, deleted; folders created, renamed, deleted (events: calendar/, contacts: contacts/).
 // Reads back the exact MIME (with its SHA-256) to verify restores byte for byte.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { messageJson, folderJson } from './outlook';
-import { toDateTimeTimeZone } from '../calendar/model';
 import { immutableIdOf, Mailbox } from './mailbox';
 import { changeKeyOf, MessageRecord } from './message';
 import { mimeBuffer } from './mime-render';
@@ -13,7 +12,8 @@ import type { Tenant } from '../tenant/tenants';
 import { ControlContext, ControlError, controlJson, registerControlRoutes } from '../control/registry';
 import { input } from '../control/routes-core';
 
-function mailboxOf(ctx: ControlContext, t: Tenant = ctx.tenant): Mailbox {
+/** The mailbox a control call names (`{user}`: id or UPN), shared by the mail, calendar and contacts calls. */
+export function mailboxOf(ctx: ControlContext, t: Tenant = ctx.tenant): Mailbox {
   const mb = t.mailbox(ctx.params.user ?? '');
   if (!mb) throw new ControlError(404, `no mailbox '${ctx.params.user}'`);
   return mb;
@@ -31,16 +31,6 @@ const folderOf = (mb: Mailbox, idOrName: string) => {
   if (!f) throw new ControlError(404, `no folder '${idOrName}'`);
   return f;
 };
-
-/** A contact folder by id or name; none (or 'contacts') is the default Contacts folder. */
-function contactFolderOf(mb: Mailbox, idOrName?: string): string {
-  if (!idOrName || idOrName.toLowerCase() === 'contacts') return mb.contactsRootId;
-  const f = [...mb.contactFolders.all()].find(
-    (x) => x.id === idOrName || x.displayName.toLowerCase() === idOrName.toLowerCase(),
-  );
-  if (!f) throw new ControlError(404, `no contact folder '${idOrName}'`);
-  return f.id;
-}
 
 /** A message as Graph renders it (REST id), with its immutable id beside (what a product asking for those stores). */
 const withImmutableId = (m: MessageRecord): Record<string, unknown> => ({
@@ -223,211 +213,6 @@ registerControlRoutes([
       const f = folderOf(mb, ctx.params.id);
       for (const child of mb.childFolders(f.id)) mb.folders.remove(child.id);
       mb.folders.remove(f.id);
-      return { status: 204 };
-    },
-  },
-  {
-    method: 'POST',
-    path: '/calendar/{user}/events',
-    async handler(ctx) {
-      const mb = mailboxOf(ctx);
-      const b = await input(
-        ctx,
-        z.object({
-          subject: z.string().default('New event'),
-          start: z.string(),
-          minutes: z.number().int().positive().default(60),
-          weeklyOccurrences: z.number().int().positive().optional(),
-        }),
-      );
-      const start = Date.parse(b.start);
-      if (Number.isNaN(start)) throw new ControlError(400, 'start: not a date time');
-      const e = mb.createEvent((id, now) => ({
-        id,
-        createdDateTime: now,
-        lastModifiedDateTime: now,
-        changeKey: changeKeyOf(id, now),
-        categories: [],
-        subject: b.subject,
-        body: { contentType: 'html', content: '' },
-        bodyPreview: '',
-        importance: 'normal',
-        sensitivity: 'normal',
-        isAllDay: false,
-        isCancelled: false,
-        isOrganizer: true,
-        responseRequested: true,
-        showAs: 'busy',
-        type: b.weeklyOccurrences ? 'seriesMaster' : 'singleInstance',
-        start: toDateTimeTimeZone(start),
-        end: toDateTimeTimeZone(start + b.minutes * 60_000),
-        location: { displayName: '', locationType: 'default' },
-        organizer: { emailAddress: { name: mb.owner.name, address: mb.owner.address } },
-        attendees: [],
-        recurrence: b.weeklyOccurrences
-          ? {
-              pattern: {
-                type: 'weekly',
-                interval: 1,
-                daysOfWeek: [
-                  ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'][
-                    new Date(start).getUTCDay()
-                  ],
-                ],
-              },
-              range: {
-                type: 'numbered',
-                startDate: new Date(start).toISOString().slice(0, 10),
-                numberOfOccurrences: b.weeklyOccurrences,
-              },
-            }
-          : null,
-        iCalUId: createHash('sha1').update(id).digest('hex').toUpperCase(),
-        isOnlineMeeting: false,
-        exceptions: {},
-      }));
-      return controlJson(201, { id: e.id });
-    },
-  },
-  {
-    method: 'PATCH',
-    path: '/calendar/{user}/events/{id}',
-    async handler(ctx) {
-      const mb = mailboxOf(ctx);
-      const hit = mb.findEvent(ctx.params.id);
-      if (!hit) throw new ControlError(404, `no event '${ctx.params.id}'`);
-      const { subject, start, minutes } = await input(
-        ctx,
-        z.object({
-          subject: z.string().optional(),
-          start: z.string().optional(),
-          minutes: z.number().int().positive().optional(),
-        }),
-      );
-      const s = start ? Date.parse(start) : Date.parse(`${hit.event.start.dateTime.slice(0, 19)}Z`);
-      const duration =
-        (minutes ??
-          (Date.parse(`${hit.event.end.dateTime.slice(0, 19)}Z`) -
-            Date.parse(`${hit.event.start.dateTime.slice(0, 19)}Z`)) /
-            60_000) * 60_000;
-      const now = new Date(ctx.emulator.clock.now()).toISOString();
-      mb.events.update(
-        {
-          ...hit.event,
-          ...(subject ? { subject } : {}),
-          start: toDateTimeTimeZone(s),
-          end: toDateTimeTimeZone(s + duration),
-          lastModifiedDateTime: now,
-          changeKey: changeKeyOf(hit.event.id, now),
-        },
-        ['subject', 'start', 'end'],
-      );
-      return { status: 204 };
-    },
-  },
-  {
-    method: 'DELETE',
-    path: '/calendar/{user}/events/{id}',
-    handler(ctx) {
-      const mb = mailboxOf(ctx);
-      const hit = mb.findEvent(ctx.params.id);
-      if (!hit) throw new ControlError(404, `no event '${ctx.params.id}'`);
-      mb.events.remove(hit.event.id);
-      return { status: 204 };
-    },
-  },
-  {
-    method: 'POST',
-    path: '/contacts/{user}/contacts',
-    async handler(ctx) {
-      const mb = mailboxOf(ctx);
-      const b = await input(
-        ctx,
-        z.object({ folder: z.string().optional(), displayName: z.string().min(1), email: z.string().optional() }),
-      );
-      const folderId = contactFolderOf(mb, b.folder);
-      const [givenName, ...rest] = b.displayName.split(' ');
-      const c = mb.createContact(folderId, (id, now) => ({
-        id,
-        createdDateTime: now,
-        lastModifiedDateTime: now,
-        changeKey: changeKeyOf(id, now),
-        categories: [],
-        parentFolderId: folderId,
-        birthday: null,
-        fileAs: b.displayName,
-        displayName: b.displayName,
-        givenName: givenName ?? null,
-        surname: rest.join(' ') || null,
-        middleName: null,
-        nickName: null,
-        title: null,
-        jobTitle: null,
-        companyName: null,
-        department: null,
-        officeLocation: null,
-        businessHomePage: null,
-        personalNotes: '',
-        mobilePhone: null,
-        businessPhones: [],
-        homePhones: [],
-        imAddresses: [],
-        emailAddresses: b.email ? [{ name: b.displayName, address: b.email }] : [],
-        businessAddress: {},
-        homeAddress: {},
-        otherAddress: {},
-      }))!;
-      return controlJson(201, { id: c.id, immutableId: immutableIdOf(c) });
-    },
-  },
-  {
-    method: 'POST',
-    path: '/contacts/{user}/contacts/{id}/move',
-    async handler(ctx) {
-      const mb = mailboxOf(ctx);
-      const { to } = await input(ctx, z.object({ to: z.string() }));
-      const moved = mb.moveContact(ctx.params.id, contactFolderOf(mb, to));
-      if (!moved) throw new ControlError(404, `no contact '${ctx.params.id}'`);
-      return controlJson(200, {
-        id: moved.id,
-        immutableId: immutableIdOf(moved),
-        parentFolderId: moved.parentFolderId,
-      });
-    },
-  },
-  {
-    method: 'PATCH',
-    path: '/contacts/{user}/contacts/{id}',
-    async handler(ctx) {
-      const mb = mailboxOf(ctx);
-      const hit = mb.findContact(ctx.params.id);
-      if (!hit) throw new ControlError(404, `no contact '${ctx.params.id}'`);
-      const patch = await input(
-        ctx,
-        z
-          .object({
-            displayName: z.string().optional(),
-            jobTitle: z.string().optional(),
-            companyName: z.string().optional(),
-            personalNotes: z.string().optional(),
-          })
-          .strict(),
-      );
-      const now = new Date(ctx.emulator.clock.now()).toISOString();
-      hit.log.update(
-        { ...hit.contact, ...patch, lastModifiedDateTime: now, changeKey: changeKeyOf(hit.contact.id, now) },
-        Object.keys(patch),
-      );
-      return { status: 204 };
-    },
-  },
-  {
-    method: 'DELETE',
-    path: '/contacts/{user}/contacts/{id}',
-    handler(ctx) {
-      const hit = mailboxOf(ctx).findContact(ctx.params.id);
-      if (!hit) throw new ControlError(404, `no contact '${ctx.params.id}'`);
-      hit.log.remove(hit.contact.id);
       return { status: 204 };
     },
   },
