@@ -2,7 +2,7 @@
 // /groups/{id}/sites/root, search, getAllSites, subsites, and a site's drives. Aliases become canonical paths before
 // routing (path-addressed site → /sites/{id}, site or group drive → /drives/{id}), so a library is served by files.ts
 // whichever way it is addressed. Every site call checks the site's lock state; SharePoint's limits are keyed per site.
-import { driveJson, FILES_READ, SITES_READ } from '../files/files';
+import { driveJson, FILES_READ, SITES_READ } from '../files/model';
 import { GraphError } from '../graph/errors';
 import { applySelect, listPage, option } from '../graph/odata';
 import { selectFor } from '../graph/schema';

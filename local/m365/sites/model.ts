@@ -2,7 +2,7 @@
 // team sites tied to no group, one subsite), their lock states, and their lists: document libraries (each one a drive
 // of files.ts) and generic lists whose items live in a ChangeLog. Generated lazily from (seed, site, list, index), so
 // a site nobody asks about costs nothing; only changes are kept.
-import { Drive, driveIdOf, openDrive, registerDriveResolver } from '../files/files';
+import { Drive, driveIdOf, openDrive, registerDriveResolver } from '../files/model';
 import { GraphError } from '../graph/errors';
 import { BaseItems, ChangeLog } from '../tenant/change-log';
 import { isoSeconds } from '../mail/message';

@@ -1,13 +1,7 @@
-// Drives: users' OneDrives here, and any other owner's (SharePoint document libraries, site-model.ts) through
-// `openDrive` + `registerDriveResolver`. Each drive has a root, two folders and `filesPerDrive` files whose bytes are
-// a function of seed, drive, item and version (a 1 GB file is never held); root delta with `token=` links, deletions
-// as a `deleted` facet, 410 + Location; /content → 302 to a pre-authenticated, Range-capable URL; and the writes a
-// restore needs: folders, simple upload and upload sessions with conflictBehavior.
-import { createHash } from 'node:crypto';
+// Graph's drive routes over files/model.ts: root delta with `token=` links, deletions as a `deleted` facet,
+// 410 + Location; /content → 302 to a pre-authenticated, Range-capable URL; and the writes a restore needs:
+// folders, simple upload and upload sessions with conflictBehavior.
 import { Readable } from 'node:stream';
-import { z } from 'zod';
-import { ControlError, controlJson, registerControlRoutes } from '../control/registry';
-import { input } from '../control/routes-core';
 import { deltaResponse, resyncChanges } from '../graph/delta';
 import { GraphError } from '../graph/errors';
 import { GraphContext, GraphResult, ok, registerPathRewrite, registerRoutes } from '../graph/router';
@@ -16,178 +10,22 @@ import { selectFor } from '../graph/schema';
 import { registerHttpRoutes } from '../http-routes';
 import { chargingResourceUnits } from '../resource-units';
 import type { EmulatorRuntime } from '../runtime';
-import { arrayBase, ChangeLog } from '../tenant/change-log';
 import { isoSeconds } from '../mail/message';
-import { bytesOf, guidOf, pick, rng } from '../tenant/seeded';
-import { QuickXorHash, quickXorHash } from './quick-xor-hash';
-import { registerTenantExtension, Tenant } from '../tenant/tenant';
+import { guidOf } from '../tenant/seeded';
+import type { Tenant } from '../tenant/tenant';
+import {
+  Drive,
+  DriveItem,
+  driveById,
+  driveJson,
+  driveOfUser,
+  FILES_READ,
+  hashOf,
+  itemBytes,
+  SITES_WRITE,
+} from './model';
 
-export interface DriveItem {
-  id: string;
-  name: string;
-  size: number;
-  version: number;
-  createdDateTime: string;
-  lastModifiedDateTime: string;
-  parentId?: string;
-  folder?: boolean;
-  root?: boolean;
-  mimeType?: string;
-  content?: Buffer;
-}
-
-export interface DriveSpec {
-  id: string;
-  driveType: 'business' | 'documentLibrary';
-  /** Throttling key: the drive itself for a OneDrive, its site for a library (SharePoint limits are per site). */
-  key: string;
-  /** The OneDrive's user (expire-tokens for one user expires their drive). */
-  ownerId?: string;
-  siteId?: string;
-  /** Graph properties of the drive besides id and driveType (name, owner, webUrl…). */
-  meta: Record<string, unknown>;
-  /** Names of the two generated folders below the root. */
-  folders: [string, string];
-  /** Throws when the owner refuses the request (a locked site); `write` for anything but GET. */
-  guard?(write: boolean): void;
-}
-
-export interface Drive extends DriveSpec {
-  tenant: Tenant;
-  items: ChangeLog<DriveItem>;
-}
-
-const drives = new WeakMap<Tenant, Map<string, Drive>>();
-/** Every Sites.* application permission that reads, and those that write (Sites.Selected is not emulated). */
-export const SITES_READ = ['Sites.Read.All', 'Sites.ReadWrite.All', 'Sites.Manage.All', 'Sites.FullControl.All'];
-export const SITES_WRITE = ['Sites.ReadWrite.All', 'Sites.Manage.All', 'Sites.FullControl.All'];
-export const FILES_READ = ['Files.Read.All', 'Files.ReadWrite.All', ...SITES_READ];
 const URL_SECONDS = 3600;
-
-/** A drive id of Graph's `b!…` form from its owner's key. */
-export const driveIdOf = (t: Tenant, ownerKey: string): string =>
-  `b!${guidOf(t.seed, 'drive', ownerKey).replace(/-/g, '')}`;
-
-/** Finds drives of other owners by id (registered by their modules; OneDrives are built in). */
-const resolvers: Array<(t: Tenant, driveId: string) => Drive | undefined> = [];
-export function registerDriveResolver(resolve: (t: Tenant, driveId: string) => Drive | undefined): void {
-  resolvers.push(resolve);
-}
-
-/** The drive with this spec, generated on first use (same spec, same items and bytes). */
-export function openDrive(t: Tenant, spec: DriveSpec): Drive {
-  const all = drives.get(t)!;
-  let d = all.get(spec.id);
-  if (!d) {
-    const { id } = spec;
-    const n = t.profile.filesPerDrive;
-    const at = isoSeconds(t.created);
-    const base = arrayBase<DriveItem>(() =>
-      Array.from({ length: 3 + n }, (_, i): DriveItem => {
-        if (i === 0)
-          return {
-            id: `${id}!root`,
-            name: 'root',
-            size: 0,
-            version: 1,
-            createdDateTime: at,
-            lastModifiedDateTime: at,
-            folder: true,
-            root: true,
-          };
-        if (i <= 2)
-          return {
-            id: `${id}!f${i}`,
-            name: spec.folders[i - 1],
-            size: 0,
-            version: 1,
-            createdDateTime: at,
-            lastModifiedDateTime: at,
-            parentId: `${id}!root`,
-            folder: true,
-          };
-        const r = rng(t.seed, id, 'file', i);
-        const ext = pick(r, ['docx', 'xlsx', 'pdf', 'txt', 'pptx']);
-        const { min, max } = t.profile.fileBytes;
-        return {
-          id: `${id}!${i}`,
-          name: `${pick(r, ['Plan', 'Report', 'Notes', 'Budget', 'Design'])} ${i}.${ext}`,
-          size: Math.floor(min + r() * (max - min)),
-          version: 1,
-          createdDateTime: at,
-          lastModifiedDateTime: at,
-          parentId: i % 3 === 0 ? `${id}!root` : `${id}!f${1 + (i % 2)}`,
-          mimeType: ext === 'txt' ? 'text/plain' : 'application/octet-stream',
-        };
-      }),
-    );
-    d = { ...spec, tenant: t, items: new ChangeLog(`drives/${id}`, base, t.changes) };
-    all.set(id, d);
-  }
-  return d;
-}
-
-function driveOfUser(t: Tenant, userId: string): Drive | undefined {
-  const user = t.user(userId);
-  if (!user?.oneDriveProvisioned) return undefined;
-  const id = driveIdOf(t, user.id);
-  return openDrive(t, {
-    id,
-    driveType: 'business',
-    key: id,
-    ownerId: user.id,
-    meta: { name: 'OneDrive', owner: { user: { id: user.id, displayName: user.displayName } } },
-    folders: ['Documents', 'Übersicht 2026'],
-  });
-}
-
-function driveById(t: Tenant, driveId: string): Drive | undefined {
-  const known = drives.get(t)!.get(driveId);
-  if (known) return known;
-  const owner = [...t.directory.users.all()].find((u) => driveIdOf(t, u.id) === driveId);
-  if (owner) return driveOfUser(t, owner.id);
-  for (const resolve of resolvers) {
-    const d = resolve(t, driveId);
-    if (d) return d;
-  }
-  return undefined;
-}
-
-export const driveJson = (d: Drive): Record<string, unknown> => ({ id: d.id, driveType: d.driveType, ...d.meta });
-
-registerTenantExtension((t) => {
-  drives.set(t, new Map());
-  t.tokenExpiryHooks.push((userId) => {
-    for (const d of drives.get(t)!.values()) if (!userId || d.ownerId === userId) d.items.expire();
-  });
-});
-
-const itemBytes = (t: Tenant, d: Drive, item: DriveItem): Iterable<Buffer> =>
-  item.content ? [item.content] : bytesOf(`${t.seed}|${d.id}|${item.id}|v${item.version}`, item.size);
-
-/** quickXorHash per (drive, item, version), computed on first use: a lazily generated 1 GB file is hashed once. */
-const hashes = new Map<string, string>();
-const hashKey = (d: Drive, item: DriveItem): string => `${d.id}|${item.id}|${item.version}`;
-function hashOf(d: Drive, item: DriveItem): string {
-  const key = hashKey(d, item);
-  let h = hashes.get(key);
-  if (h === undefined) hashes.set(key, (h = quickXorHash(itemBytes(d.tenant, d, item))));
-  return h;
-}
-
-/** Hashes a large generated file ahead, yielding between chunks: hashed on first listing, it would stall every client for seconds. */
-async function hashAhead(d: Drive, item: DriveItem): Promise<void> {
-  const h = new QuickXorHash();
-  let sinceYield = 0;
-  for (const chunk of itemBytes(d.tenant, d, item)) {
-    h.update(chunk);
-    if ((sinceYield += chunk.length) >= 8 * 1024 * 1024) {
-      sinceYield = 0;
-      await new Promise((r) => setImmediate(r));
-    }
-  }
-  hashes.set(hashKey(d, item), h.digest().toString('base64'));
-}
 
 function itemJson(rt: EmulatorRuntime, d: Drive, item: DriveItem): Record<string, unknown> {
   return {
@@ -380,104 +218,6 @@ function* sliceOf(chunks: Iterable<Buffer>, start: number, end: number): Generat
     if (at >= end) return;
   }
 }
-
-/** A control call's drive: a user's OneDrive (id or UPN) or any drive by id (e.g. a site's library). */
-function userDrive(t: Tenant, owner: string): Drive {
-  const d = driveOfUser(t, t.user(owner)?.id ?? owner) ?? driveById(t, owner);
-  if (!d) throw new ControlError(404, `no drive for '${owner}'`);
-  return d;
-}
-
-registerControlRoutes([
-  {
-    method: 'GET',
-    path: '/drive/{user}/items',
-    handler: (ctx) =>
-      controlJson(
-        200,
-        [...userDrive(ctx.tenant, ctx.params.user).items.all()].map((x) => ({
-          id: x.id,
-          name: x.name,
-          parentId: x.parentId ?? null,
-          size: x.size,
-          folder: !!x.folder,
-          root: !!x.root,
-        })),
-      ),
-  },
-  {
-    method: 'POST',
-    path: '/drive/{user}/files',
-    async handler(ctx) {
-      const d = userDrive(ctx.tenant, ctx.params.user);
-      const { name, content, size } = await input(
-        ctx,
-        z.object({ name: z.string().min(1), content: z.string().optional(), size: z.number().int().min(0).optional() }),
-      );
-      const bytes = content !== undefined ? Buffer.from(content, 'base64') : undefined;
-      const now = isoSeconds(ctx.emulator.clock.now());
-      const id = `${d.id}!n${ctx.tenant.changes.current() + 1}`;
-      const item: DriveItem = {
-        id,
-        name,
-        size: bytes?.length ?? size ?? 1024,
-        version: 1,
-        createdDateTime: now,
-        lastModifiedDateTime: now,
-        parentId: `${d.id}!root`,
-        mimeType: 'application/octet-stream',
-        ...(bytes ? { content: bytes } : {}),
-      };
-      if (!bytes) await hashAhead(d, item);
-      d.items.create(item);
-      return controlJson(201, { id });
-    },
-  },
-  {
-    method: 'PATCH',
-    path: '/drive/{user}/files/{id}',
-    async handler(ctx) {
-      const d = userDrive(ctx.tenant, ctx.params.user);
-      const item = d.items.get(ctx.params.id);
-      if (!item) throw new ControlError(404, `no item '${ctx.params.id}'`);
-      const { name, content } = await input(
-        ctx,
-        z.object({ name: z.string().optional(), content: z.string().optional() }),
-      );
-      const bytes = content !== undefined ? Buffer.from(content, 'base64') : undefined;
-      d.items.update(
-        {
-          ...item,
-          ...(name ? { name } : {}),
-          ...(bytes ? { content: bytes, size: bytes.length, version: item.version + 1 } : {}),
-          lastModifiedDateTime: isoSeconds(ctx.emulator.clock.now()),
-        },
-        [...(name ? ['name'] : []), ...(bytes ? ['content'] : [])],
-      );
-      return { status: 204 };
-    },
-  },
-  {
-    method: 'DELETE',
-    path: '/drive/{user}/files/{id}',
-    handler(ctx) {
-      const d = userDrive(ctx.tenant, ctx.params.user);
-      if (!d.items.remove(ctx.params.id)) throw new ControlError(404, `no item '${ctx.params.id}'`);
-      return { status: 204 };
-    },
-  },
-  {
-    method: 'GET',
-    path: '/drive/{user}/files/{id}/content',
-    handler(ctx) {
-      const d = userDrive(ctx.tenant, ctx.params.user);
-      const item = d.items.get(ctx.params.id);
-      if (!item) throw new ControlError(404, `no item '${ctx.params.id}'`);
-      const bytes = Buffer.concat([...itemBytes(ctx.tenant, d, item)]);
-      return { status: 200, headers: { 'x-sha256': createHash('sha256').update(bytes).digest('hex') }, bytes };
-    },
-  },
-]);
 
 // ---- writes: folders, simple upload, upload sessions (what a file restore needs) ----------------------------------
 // Uploaded bytes are kept in memory: fine for tests and demos, not for GB-sized uploads.
