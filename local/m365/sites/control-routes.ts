@@ -1,6 +1,6 @@
 // Control API for SharePoint: list the sites (with their lists and library drive ids), lock or archive a site, and
 // change or read back a generic list's items as its users would. Library files go through the drive control calls
-// of files.ts (`drive/{driveId}/files…`), which take a library's drive id.
+// of files/control-routes.ts (`drive/{driveId}/files…`), which take a library's drive id.
 import { z } from 'zod';
 import { ControlError, controlJson, registerControlRoutes } from '../control/registry';
 import { input } from '../control/routes-core';

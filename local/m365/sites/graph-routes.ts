@@ -1,7 +1,8 @@
 // SharePoint sites in Graph v1.0: /sites/root, /sites/{id}, path addressing (/sites/{hostname}:/sites/{path}),
 // /groups/{id}/sites/root, search, getAllSites, subsites, and a site's drives. Aliases become canonical paths before
-// routing (path-addressed site → /sites/{id}, site or group drive → /drives/{id}), so a library is served by files.ts
-// whichever way it is addressed. Every site call checks the site's lock state; SharePoint's limits are keyed per site.
+// routing (path-addressed site → /sites/{id}, site or group drive → /drives/{id}), so a library is served by
+// files/graph-routes.ts whichever way it is addressed. Every site call checks the site's lock state; SharePoint's
+// limits are keyed per site.
 import { driveJson, FILES_READ, SITES_READ } from '../files/model';
 import { GraphError } from '../graph/errors';
 import { applySelect, listPage, option } from '../graph/odata';
@@ -78,7 +79,7 @@ registerPathRewrite((path, t) => {
   const groupSite = group && t.sites.ofGroup(decodeURIComponent(group[1]));
   if (groupSite)
     return `/sites/${encodeURIComponent(groupSite.id)}${group[2].toLowerCase() === 'drive' ? '/drive' : ''}${group[3] ?? ''}`;
-  // A site's default library, or a library list's drive, is a drive of files.ts.
+  // A site's default library, or a library list's drive, is a drive of files/model.ts.
   const drive = /^\/sites\/([^/]+)(?:\/lists\/([^/]+))?\/drive(\/.*)?$/i.exec(path);
   const site = drive && siteById(t, drive[1]);
   if (!site) return undefined;

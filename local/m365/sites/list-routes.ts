@@ -2,7 +2,7 @@
 // name, its columns, its items (paged, $expand=fields with its own $select, $select), one item and its fields, the
 // writes a restore needs (create, PATCH fields, DELETE) and listItem delta (`token=` links, token=latest, deletions as
 // a `deleted` facet, 410 + Location). A library's items are its drive's items seen as listItems, read-only here:
-// files go through the drive (files.ts), as Graph requires for creating them.
+// files go through the drive (files/graph-routes.ts), as Graph requires for creating them.
 import { DriveItem, SITES_WRITE } from '../files/model';
 import { deltaResponse, resyncChanges } from '../graph/delta';
 import { GraphError } from '../graph/errors';

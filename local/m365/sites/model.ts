@@ -1,7 +1,7 @@
 // SharePoint's model: the sites of a tenant (the root site, a team site per Microsoft 365 group, communication and
 // team sites tied to no group, one subsite), their lock states, and their lists: document libraries (each one a drive
-// of files.ts) and generic lists whose items live in a ChangeLog. Generated lazily from (seed, site, list, index), so
-// a site nobody asks about costs nothing; only changes are kept.
+// of files/model.ts) and generic lists whose items live in a ChangeLog. Generated lazily from (seed, site, list,
+// index), so a site nobody asks about costs nothing; only changes are kept.
 import { Drive, driveIdOf, openDrive, registerDriveResolver } from '../files/model';
 import { GraphError } from '../graph/errors';
 import { BaseItems, ChangeLog } from '../tenant/change-log';
@@ -324,7 +324,7 @@ export class SiteStore {
     return undefined;
   }
 
-  /** Invalidates every list's delta tokens (library drives expire with files.ts's hook). */
+  /** Invalidates every list's delta tokens (library drives expire with files/model.ts's hook). */
   expireTokens(): void {
     for (const lists of this.lists.values()) for (const list of lists) list.items?.expire();
   }
