@@ -4,7 +4,15 @@
 import { arrayBase, BaseItems, ChangeLog, noBaseItems, SeqClock } from '../tenant/change-log';
 import { ContactFolderRecord, ContactRecord, generateContact } from '../contacts/model';
 import { EventRecord, generateEvent } from '../calendar/model';
-import { decodeAnyItemId, decodeItemId, encodeItemId, immutableOf, ItemKind, ItemRef, mailboxKeyOf } from '../tenant/ids';
+import {
+  decodeAnyItemId,
+  decodeItemId,
+  encodeItemId,
+  immutableOf,
+  ItemKind,
+  ItemRef,
+  mailboxKeyOf,
+} from '../tenant/ids';
 import {
   changeKeyOf,
   generatedUnread,
