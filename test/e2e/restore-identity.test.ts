@@ -4,7 +4,7 @@
 import { CosmosClient } from '@azure/cosmos';
 import { control } from '../../local/cli/emulator-control';
 import { LocalApp, startLocalApp } from '../../local/cli/local-app';
-import type { MessageRecord } from '../../local/m365/tenant/message';
+import type { MessageRecord } from '../../local/m365/mail/message';
 import { VersionStore } from '../../shared/catalog/version-store';
 import type { VersionDoc } from '../../shared/catalog/version-doc';
 import { sha } from '../support/bytes';

@@ -3,7 +3,7 @@
 import { arrayBase, ChangeLog, deltaPage, DeltaToken } from '../../local/m365/tenant/change-log';
 import { decodeItemId, encodeItemId, ItemKind, mailboxKeyOf } from '../../local/m365/tenant/ids';
 import { filterOf } from '../../local/m365/graph/odata';
-import { mimeBuffer } from '../../local/m365/tenant/mime-render';
+import { mimeBuffer } from '../../local/m365/mail/mime-render';
 import { decodeWords, parseAddressList, parseMime } from '../../local/m365/tenant/mime-parse';
 import { resolveProfile } from '../../local/m365/tenant/profile';
 import { Tenant } from '../../local/m365/tenant/tenant';

@@ -1,4 +1,4 @@
-import { QuickXorHash, quickXorHash } from '../../local/m365/tenant/quick-xor-hash';
+import { QuickXorHash, quickXorHash } from '../../local/m365/files/quick-xor-hash';
 import { json, startTestEmulator, TestEmulator } from './support';
 
 describe('quickXorHash', () => {

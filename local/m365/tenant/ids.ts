@@ -2,7 +2,7 @@
 // when an item moves. Ours carry (mailbox, kind, container, index, serial, sub) in that binary, so an id resolves to
 // the inputs that generate its item without any lookup table: a 100k-message mailbox needs no id index in memory.
 // An immutable id (Prefer: IdType="ImmutableId", "AAkALg…" as Exchange's) carries the same fields of the item as it was
-// created, under another marker: it never changes while the item stays in its mailbox (mailbox.ts maps moved ones).
+// created, under another marker: it never changes while the item stays in its mailbox (mail/mailbox.ts maps moved ones).
 import { hashOf } from './seeded';
 
 export enum ItemKind {
@@ -14,7 +14,7 @@ export enum ItemKind {
   contact = 6,
   contactFolder = 7,
   calendar = 8,
-  /** A Microsoft 365 group mailbox's conversations, threads and posts (tenant/group-mailbox.ts). */
+  /** A Microsoft 365 group mailbox's conversations, threads and posts (group-mailboxes/model.ts). */
   conversation = 9,
   thread = 10,
   post = 11,

@@ -36,7 +36,7 @@ export const profileSchema = z.object({
   /** Contact folders below the default one, each with `contactsPerFolder` contacts. */
   contactFolders: z.number().int().min(0).default(1),
   contactsPerFolder: z.number().int().min(0).default(0),
-  /** SharePoint (sites.ts): besides the root site and one team site per Microsoft 365 group, `communication` and
+  /** SharePoint (sites/model.ts): besides the root site and one team site per Microsoft 365 group, `communication` and
    * `team` sites tied to no group; `listsPerSite` generic lists of `itemsPerList` items on every site. */
   sites: z
     .object({

@@ -4,9 +4,9 @@
 // all change logs share the tenant's change sequence.
 import { AppRegistration, demoApps } from '../auth/apps';
 import type { SeqClock } from './change-log';
-import { Directory, UserRecord } from './directory';
-import { Mailbox } from './mailbox';
-import type { MailAddress } from './message';
+import { Directory, UserRecord } from '../directory/model';
+import { Mailbox } from '../mail/mailbox';
+import type { MailAddress } from '../mail/message';
 import { Profile } from './profile';
 import { guidOf } from './seeded';
 

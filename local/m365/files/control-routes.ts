@@ -1,0 +1,107 @@
+// Control API for drives, as a user would change their OneDrive or a library: files added, renamed, rewritten,
+// deleted; the bytes read back with their SHA-256 to verify restores.
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { ControlError, controlJson, registerControlRoutes } from '../control/registry';
+import { input } from '../control/routes-core';
+import { isoSeconds } from '../mail/message';
+import type { Tenant } from '../tenant/tenant';
+import { Drive, DriveItem, driveById, driveOfUser, hashAhead, itemBytes } from './model';
+
+/** A control call's drive: a user's OneDrive (id or UPN) or any drive by id (e.g. a site's library). */
+function userDrive(t: Tenant, owner: string): Drive {
+  const d = driveOfUser(t, t.user(owner)?.id ?? owner) ?? driveById(t, owner);
+  if (!d) throw new ControlError(404, `no drive for '${owner}'`);
+  return d;
+}
+
+registerControlRoutes([
+  {
+    method: 'GET',
+    path: '/drive/{user}/items',
+    handler: (ctx) =>
+      controlJson(
+        200,
+        [...userDrive(ctx.tenant, ctx.params.user).items.all()].map((x) => ({
+          id: x.id,
+          name: x.name,
+          parentId: x.parentId ?? null,
+          size: x.size,
+          folder: !!x.folder,
+          root: !!x.root,
+        })),
+      ),
+  },
+  {
+    method: 'POST',
+    path: '/drive/{user}/files',
+    async handler(ctx) {
+      const d = userDrive(ctx.tenant, ctx.params.user);
+      const { name, content, size } = await input(
+        ctx,
+        z.object({ name: z.string().min(1), content: z.string().optional(), size: z.number().int().min(0).optional() }),
+      );
+      const bytes = content !== undefined ? Buffer.from(content, 'base64') : undefined;
+      const now = isoSeconds(ctx.emulator.clock.now());
+      const id = `${d.id}!n${ctx.tenant.changes.current() + 1}`;
+      const item: DriveItem = {
+        id,
+        name,
+        size: bytes?.length ?? size ?? 1024,
+        version: 1,
+        createdDateTime: now,
+        lastModifiedDateTime: now,
+        parentId: `${d.id}!root`,
+        mimeType: 'application/octet-stream',
+        ...(bytes ? { content: bytes } : {}),
+      };
+      if (!bytes) await hashAhead(d, item);
+      d.items.create(item);
+      return controlJson(201, { id });
+    },
+  },
+  {
+    method: 'PATCH',
+    path: '/drive/{user}/files/{id}',
+    async handler(ctx) {
+      const d = userDrive(ctx.tenant, ctx.params.user);
+      const item = d.items.get(ctx.params.id);
+      if (!item) throw new ControlError(404, `no item '${ctx.params.id}'`);
+      const { name, content } = await input(
+        ctx,
+        z.object({ name: z.string().optional(), content: z.string().optional() }),
+      );
+      const bytes = content !== undefined ? Buffer.from(content, 'base64') : undefined;
+      d.items.update(
+        {
+          ...item,
+          ...(name ? { name } : {}),
+          ...(bytes ? { content: bytes, size: bytes.length, version: item.version + 1 } : {}),
+          lastModifiedDateTime: isoSeconds(ctx.emulator.clock.now()),
+        },
+        [...(name ? ['name'] : []), ...(bytes ? ['content'] : [])],
+      );
+      return { status: 204 };
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/drive/{user}/files/{id}',
+    handler(ctx) {
+      const d = userDrive(ctx.tenant, ctx.params.user);
+      if (!d.items.remove(ctx.params.id)) throw new ControlError(404, `no item '${ctx.params.id}'`);
+      return { status: 204 };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/drive/{user}/files/{id}/content',
+    handler(ctx) {
+      const d = userDrive(ctx.tenant, ctx.params.user);
+      const item = d.items.get(ctx.params.id);
+      if (!item) throw new ControlError(404, `no item '${ctx.params.id}'`);
+      const bytes = Buffer.concat([...itemBytes(ctx.tenant, d, item)]);
+      return { status: 200, headers: { 'x-sha256': createHash('sha256').update(bytes).digest('hex') }, bytes };
+    },
+  },
+]);
