@@ -4,7 +4,8 @@ import type { RecoveryPointDoc, RunDoc } from '../catalog/points-store';
 import { DEFAULT_REPOSITORY, protectedItemId, ProtectedItemDoc } from '../inventory/schemas';
 import type { Ports } from '../runtime/services';
 import { directoriesFor, discover, repositoryFor } from './discovery';
-import { Directory, DirectoryEntry, DIRECTORY_SOURCES } from './directory';
+import { Directory, DIRECTORY_SOURCES, DirectorySource } from './directory';
+import { readDirectory } from './read-directory';
 import { kindOf } from '../kinds';
 import { alarmFor } from './failures';
 
@@ -68,16 +69,11 @@ export async function discoverItems(
   const subject = { kind: 'tenant' as const, name: account.displayName };
   const directory: Directory = {};
   for (const id of directoriesFor(job.sources)) {
-    const { path, operation } = DIRECTORY_SOURCES[id];
+    const source: DirectorySource = DIRECTORY_SOURCES[id];
     try {
-      const graph = await s.graph(account);
-      directory[id] = await graph.all<DirectoryEntry>(path, {
-        mailbox: 'directory',
-        operation,
-        deadline: Date.now() + 300_000,
-      });
+      directory[id] = await readDirectory(await s.graph(account), source, Date.now() + 300_000);
     } catch (e) {
-      const alarm = alarmFor(e, operation, subject);
+      const alarm = alarmFor(e, source.operation, subject);
       if (!alarm) throw e;
       await s.points.saveRun({ ...run, alarms: [alarm] });
       return { count: 0, failure: alarm };
