@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
+import { authorship } from './drive-authors';
 import { ControlError, controlJson, registerControlRoutes } from './control/registry';
 import { input } from './control/routes-core';
 import { deltaResponse, resyncChanges } from './graph/delta';
@@ -34,7 +35,12 @@ export interface DriveItem {
   root?: boolean;
   mimeType?: string;
   content?: Buffer;
+  /** Changes of metadata alone (a rename) since creation: they move the eTag, not the cTag, as OneDrive's do. */
+  meta?: number;
 }
+
+/** The eTag counts every change, the cTag (`version`) only content changes. */
+const eTagOf = (item: DriveItem): string => `"{${item.id}},${item.version + (item.meta ?? 0)}"`;
 
 export interface DriveSpec {
   id: string;
@@ -193,11 +199,12 @@ function itemJson(rt: EmulatorRuntime, d: Drive, item: DriveItem): Record<string
   return {
     id: item.id,
     name: item.name,
-    eTag: `"{${item.id}},${item.version}"`,
+    eTag: eTagOf(item),
     cTag: `"c:{${item.id}},${item.version}"`,
     size: item.size,
     createdDateTime: item.createdDateTime,
     lastModifiedDateTime: item.lastModifiedDateTime,
+    ...authorship(d, item),
     parentReference: {
       driveId: d.id,
       driveType: d.driveType,
@@ -448,7 +455,7 @@ registerControlRoutes([
       d.items.update(
         {
           ...item,
-          ...(name ? { name } : {}),
+          ...(name ? { name, meta: (item.meta ?? 0) + 1 } : {}),
           ...(bytes ? { content: bytes, size: bytes.length, version: item.version + 1 } : {}),
           lastModifiedDateTime: isoSeconds(ctx.emulator.clock.now()),
         },
@@ -651,7 +658,7 @@ registerRoutes(
         if (
           typeof ifMatch === 'string' &&
           ifMatch !== '*' &&
-          ifMatch !== `"{${item.id}},${item.version}"` &&
+          ifMatch !== eTagOf(item) &&
           ifMatch !== `"c:{${item.id}},${item.version}"`
         ) {
           throw new GraphError(412, 'resourceModified', "ETag does not match current item's value");
