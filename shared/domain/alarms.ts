@@ -93,7 +93,7 @@ function unlockSteps(siteUrl: string | undefined, lockState: 'NoAccess' | 'ReadO
     `2. Connect-SPOService -Url "${adminUrl(siteUrl)}" and sign in with the admin account.`,
     `3. Get-SPOSite -Identity "${url}" | Select-Object Url, LockState, ArchiveStatus`,
     `4. Set-SPOSite -Identity "${url}" -LockState Unlock, then run step 3 again: LockState is now Unlock. An archived site is reactivated instead with Set-SPOSiteArchiveState -Identity "${url}" -ArchiveState Active (after 7 days archived this is charged and takes time).`,
-    '5. Re-run the backup job.',
+    '5. Re-run the backup job (or the restore).',
     `Several sites at once: Get-SPOSite -Filter {LockState -eq "${lockState}"} | Set-SPOSite -LockState Unlock. If a site-closure (lifecycle) policy locked the site, Unlock does not work: reopen it through that policy's tooling, then re-run the job.`,
   ].join(' ');
 }

@@ -243,9 +243,19 @@ describe('SharePoint sites end to end (local host + Microsoft 365 emulator + sta
     const [locked, archived] = sites.filter((s) => s.kind === 'group');
     await control(app.emulator, 'PUT', `sites/${encodeURIComponent(locked.id)}/lock`, { lockState: 'noAccess' });
     await control(app.emulator, 'PUT', `sites/${encodeURIComponent(archived.id)}/lock`, { archived: true });
-    // A read-only site is still read: its backup succeeds.
+    // A read-only site is still read: its backup succeeds; a restore into it fails naming it, with the steps.
     await control(app.emulator, 'PUT', `sites/${encodeURIComponent(intranet.id)}/lock`, { lockState: 'readOnly' });
     try {
+      const refused = await restore({
+        protectedItemId: itemOf(intranet),
+        seq: 1,
+        selection: { items: [changed.renamed!.id] },
+        target: { type: 'original', overwriteBehavior: 'rename' },
+      });
+      expect(refused.counts).toMatchObject({ total: 1, restored: 0, failed: 1 });
+      expect(refused.failures[0].reason).toContain(`site ${intranet.webUrl} for the site '${intranet.displayName}'`);
+      expect(refused.failures[0].reason).toContain(`Set-SPOSite -Identity "${intranet.webUrl}" -LockState Unlock`);
+
       const done = await app.admin.runJob(accountId, jobId, 120_000);
       expect(done).toMatchObject({ status: 'warning', items: sites.length, itemsFailed: 2 });
       for (const s of [locked, archived]) {
@@ -266,5 +276,20 @@ describe('SharePoint sites end to end (local host + Microsoft 365 emulator + sta
           archived: false,
         });
     }
+  });
+
+  it('re-synchronises every library in full when Graph expires the delta tokens (410): a deletion meanwhile is seen, nothing stored twice', async () => {
+    const gone = (await tree(driveId)).find((e) => e.name === 'Added after the full.txt')!;
+    await control(app.emulator, 'POST', 'expire-tokens', {});
+    await control(app.emulator, 'DELETE', `drive/${driveId}/files/${encodeURIComponent(gone.id)}`);
+    await control(app.emulator, 'DELETE', 'counters');
+    const done = await app.admin.runJob(accountId, jobId, 120_000);
+    expect(done).toMatchObject({ status: 'success', items: sites.length, written: 0, deleted: 1 });
+    const counters = (await control<{ byStatus: Record<string, number> }>(app.emulator, 'GET', 'counters')).body;
+    // Every library's token was refused once: a site has one or two.
+    expect(counters.byStatus['410']).toBeGreaterThanOrEqual(sites.length);
+    const [latest] = await pointsOf(itemOf(intranet));
+    const view = (await versions.view(itemOf(intranet), latest.seq).fetchAll()).resources;
+    expect(view.some((d) => d.itemId === gone.id)).toBe(false);
   });
 });
