@@ -5,7 +5,7 @@ import { DEFAULT_REPOSITORY, protectedItemId, ProtectedItemDoc } from '../invent
 import type { Ports } from '../runtime/services';
 import { directoriesFor, discover, repositoryFor } from './discovery';
 import { Directory, DIRECTORY_SOURCES, DirectorySource } from './directory';
-import { readDirectory } from './read-directory';
+import { readDirectory, withKnownBelowUnlisted } from './read-directory';
 import { kindOf } from '../kinds';
 import { alarmFor } from './failures';
 
@@ -68,10 +68,15 @@ export async function discoverItems(
   if (!run) throw new Error(`run ${ref.runId} was not begun`);
   const subject = { kind: 'tenant' as const, name: account.displayName };
   const directory: Directory = {};
+  const existing = new Map((await s.inventory.listProtectedItems(ref.accountId)).map((p) => [p.id, p]));
   for (const id of directoriesFor(job.sources)) {
     const source: DirectorySource = DIRECTORY_SOURCES[id];
     try {
-      directory[id] = await readDirectory(await s.graph(account), source, Date.now() + 300_000);
+      const listing = await readDirectory(await s.graph(account), source, Date.now() + 300_000);
+      const known = [...existing.values()]
+        .filter((p) => kindOf(p).discovery.source === id)
+        .map((p) => ({ id: p.userId, displayName: p.displayName, webUrl: p.address }));
+      directory[id] = withKnownBelowUnlisted(listing, known);
     } catch (e) {
       const alarm = alarmFor(e, source.operation, subject);
       if (!alarm) throw e;
@@ -80,7 +85,6 @@ export async function discoverItems(
     }
   }
   const found = discover(job.sources, directory);
-  const existing = new Map((await s.inventory.listProtectedItems(ref.accountId)).map((p) => [p.id, p]));
   const ids: string[] = [];
   const entries = new Map(
     Object.entries(directory).flatMap(([source, list]) => list.map((e) => [`${source}|${e.id}`, e] as const)),

@@ -241,6 +241,11 @@ describe('SharePoint sites end to end (local host + Microsoft 365 emulator + sta
 
   it('raises the locked-site alarm with its URL and unlock steps for a locked and an archived site; the others go on', async () => {
     const [locked, archived] = sites.filter((s) => s.kind === 'group');
+    // A locked collection hides its subsites from discovery; the subsite known from earlier runs stays in the run,
+    // locked with it.
+    const team = sites.find((s) => s.kind === 'team')!;
+    const subsite = sites.find((s) => s.kind === 'subsite')!;
+    await control(app.emulator, 'PUT', `sites/${encodeURIComponent(team.id)}/lock`, { lockState: 'noAccess' });
     await control(app.emulator, 'PUT', `sites/${encodeURIComponent(locked.id)}/lock`, { lockState: 'noAccess' });
     await control(app.emulator, 'PUT', `sites/${encodeURIComponent(archived.id)}/lock`, { archived: true });
     // A read-only site is still read: its backup succeeds; a restore into it fails naming it, with the steps.
@@ -257,8 +262,8 @@ describe('SharePoint sites end to end (local host + Microsoft 365 emulator + sta
       expect(refused.failures[0].reason).toContain(`Set-SPOSite -Identity "${intranet.webUrl}" -LockState Unlock`);
 
       const done = await app.admin.runJob(accountId, jobId, 120_000);
-      expect(done).toMatchObject({ status: 'warning', items: sites.length, itemsFailed: 2 });
-      for (const s of [locked, archived]) {
+      expect(done).toMatchObject({ status: 'warning', items: sites.length, itemsFailed: 4 });
+      for (const s of [locked, archived, team, subsite]) {
         const point = (await pointsOf(itemOf(s))).find((p) => p.runId === done.runId)!;
         expect(point.status).toBe('failed');
         const alarm = point.alarms.find((a) => a.code === 'site.locked')!;
@@ -266,11 +271,11 @@ describe('SharePoint sites end to end (local host + Microsoft 365 emulator + sta
         expect(alarm.fix).toContain(`Set-SPOSite -Identity "${s.webUrl}" -LockState Unlock`);
         expect(alarm.fix).toContain('Connect-SPOService -Url "https://contoso-admin.sharepoint.com"');
       }
-      const others = sites.filter((s) => s !== locked && s !== archived);
+      const others = sites.filter((s) => ![locked, archived, team, subsite].includes(s));
       for (const s of others)
         expect((await pointsOf(itemOf(s))).find((p) => p.runId === done.runId)?.status).toBe('success');
     } finally {
-      for (const s of [locked, archived, intranet])
+      for (const s of [locked, archived, team, intranet])
         await control(app.emulator, 'PUT', `sites/${encodeURIComponent(s.id)}/lock`, {
           lockState: 'unlock',
           archived: false,

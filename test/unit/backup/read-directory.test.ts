@@ -1,5 +1,5 @@
 import { DIRECTORY_SOURCES, DirectoryEntry } from '../../../shared/backup/directory';
-import { readDirectory } from '../../../shared/backup/read-directory';
+import { readDirectory, withKnownBelowUnlisted } from '../../../shared/backup/read-directory';
 
 const err = (status: number): Error => Object.assign(new Error(`HTTP ${status}`), { status });
 
@@ -33,7 +33,8 @@ describe('readDirectory', () => {
       [subsitesOf('a11')]: [],
     });
     const found = await readDirectory(g, sites, Date.now() + 60_000);
-    expect(found.map((x) => x.id)).toEqual(['a', 'b', 'locked', 'a1', 'a11']);
+    expect(found.entries.map((x) => x.id)).toEqual(['a', 'b', 'locked', 'a1', 'a11']);
+    expect(found.unlisted.map((x) => x.id)).toEqual(['locked']);
     expect(g.asked[0]).toEqual({ path: sites.path, mailbox: 'directory' });
     expect(g.asked.find((x) => x.path === subsitesOf('a1'))?.mailbox).toBe('a1');
     // A site seen twice is listed once and its subsites read once.
@@ -45,7 +46,27 @@ describe('readDirectory', () => {
   });
   it('reads a flat directory in one listing', async () => {
     const g = graphOf({ [DIRECTORY_SOURCES.users.path]: [e('u1')] });
-    expect(await readDirectory(g, DIRECTORY_SOURCES.users, Date.now() + 60_000)).toEqual([e('u1')]);
+    expect(await readDirectory(g, DIRECTORY_SOURCES.users, Date.now() + 60_000)).toEqual({
+      entries: [e('u1')],
+      unlisted: [],
+    });
     expect(g.asked).toHaveLength(1);
+  });
+  it('keeps the subsites known from earlier runs below a collection whose subsites could not be listed', () => {
+    const at = (id: string, url: string): DirectoryEntry => ({ id, webUrl: url });
+    const locked = at('locked', 'https://contoso.sharepoint.com/sites/apollo');
+    const listing = {
+      entries: [locked, at('m', 'https://contoso.sharepoint.com/sites/marketing')],
+      unlisted: [locked],
+    };
+    const known = [
+      at('sub', 'https://contoso.sharepoint.com/sites/apollo/archive'),
+      at('subsub', 'https://contoso.sharepoint.com/Sites/Apollo/archive/2025/'),
+      // A sibling whose URL only begins the same way is not below it.
+      at('other', 'https://contoso.sharepoint.com/sites/apollo2'),
+      at('m', 'https://contoso.sharepoint.com/sites/marketing'),
+    ];
+    expect(withKnownBelowUnlisted(listing, known).map((x) => x.id)).toEqual(['locked', 'm', 'sub', 'subsub']);
+    expect(withKnownBelowUnlisted({ ...listing, unlisted: [] }, known).map((x) => x.id)).toEqual(['locked', 'm']);
   });
 });
