@@ -6,6 +6,7 @@ import { planSelection, UnknownSelection } from '../shared/restore/restore-plan'
 import { restoreRequest } from '../shared/restore/restore-request';
 import { RESTORABLE, restoreFolderDocs } from '../shared/restore/restore-steps';
 import { services } from '../shared/runtime/services';
+import { kindOf } from '../shared/kinds';
 import { usablePoint } from '../shared/catalog/usable-point';
 import { operationInstanceId, orchestrationAlive } from './operation-jobs';
 import { body, clientIp, errorBody, handle, HttpError, json, unknownSelection } from './http/respond';
@@ -45,6 +46,9 @@ df.app.client.http('restoresStart', {
       await s.inventory.getAccount(accountId);
       const item = await s.inventory.getProtectedItem(accountId, input.protectedItemId);
       usablePoint(await s.points.listPoints(accountId, item.id), input.seq, item.displayName);
+      const inPlaceOnly = kindOf(item).restore.inPlaceOnly;
+      if (inPlaceOnly && input.target.type !== 'original')
+        throw new HttpError(400, 'invalidRequest', `body.target.type: ${inPlaceOnly}`);
       if (input.target.type === 'account') {
         // Writing into another account is acting on it: the caller needs Administrator there too.
         await s.access.require(principal, 'Backup.Administrator', {

@@ -1,11 +1,12 @@
 // `npm start`: the main job on the demo tenant, end to end on the local stand-ins: start the stack, the Microsoft
 // 365 emulator and the Functions host; register the account and a job through the API; run a full backup; change
-// the tenant as users would; run an incremental. Progress per mailbox and OneDrive, then a summary.
+// the tenant as users would; run an incremental. Progress per mailbox, OneDrive and site, then a summary.
 import { createHash } from 'node:crypto';
 import { control } from './emulator-control';
 import { LocalApp, startLocalApp } from './local-app';
 import { outcomeOf, RunOutcome, RunState } from './api-client';
 
+const KIND_LABEL: Record<string, string> = { mailbox: 'mailbox ', onedrive: 'OneDrive', site: 'site    ' };
 const step = (text: string): void => console.log(`\n▶ ${text}`);
 const mb = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MB`;
 
@@ -24,7 +25,7 @@ async function runWithProgress(app: LocalApp, accountId: string, jobId: string):
     for (const i of items.body.value ?? [])
       names.set(
         i.id,
-        `${i.kind === 'mailbox' ? 'mailbox ' : 'OneDrive'} ${i.kind === 'mailbox' ? i.address : i.displayName}`,
+        `${KIND_LABEL[i.kind] ?? i.kind} ${i.kind === 'mailbox' || i.kind === 'site' ? i.address : i.displayName}`,
       );
     for (const [id, name] of names) {
       if (reported.has(id)) continue;
@@ -37,7 +38,7 @@ async function runWithProgress(app: LocalApp, accountId: string, jobId: string):
       const written = Object.values(p.containers).reduce((t, c) => t + c.written, 0);
       const bytes = Object.values(p.containers).reduce((t, c) => t + c.bytes, 0);
       console.log(
-        `  ${p.status === 'success' ? '✔' : '⚠'} ${name.padEnd(48)} ${String(written).padStart(4)} changes  ${mb(bytes).padStart(8)}  ${p.status}`,
+        `  ${p.status === 'success' ? '✔' : '⚠'} ${name.padEnd(64)} ${String(written).padStart(4)} changes  ${mb(bytes).padStart(8)}  ${p.status}`,
       );
     }
   };
@@ -167,7 +168,7 @@ async function main(): Promise<void> {
     if (account.status !== 201) throw new Error(`account: ${account.status} ${JSON.stringify(account.body)}`);
     const job = await app.admin.call<{ id: string }>('POST', `/api/accounts/${account.body.id}/jobs`, {
       name: 'Whole tenant, nightly',
-      sources: { scope: 'account' },
+      sources: { scope: 'account', include: { mailboxes: true, oneDrives: true, sites: true } },
       schedules: [
         {
           kind: 'daily',
@@ -187,7 +188,7 @@ async function main(): Promise<void> {
     step('full backup');
     await runWithProgress(app, account.body.id, job.body.id);
 
-    step('users change the tenant: new mail in two mailboxes, a moved message, a new file');
+    step('users change the tenant: new mail in two mailboxes, a moved message, a new file, a file in a site library');
     const [adele, bob] = app.tenant.users.filter((u) => u.licensed);
     await control(app.emulator, 'POST', `mail/${adele.id}/messages`, {
       folder: 'inbox',
@@ -204,8 +205,19 @@ async function main(): Promise<void> {
       name: 'Offsite agenda.txt',
       content: Buffer.from('Day 1: strategy\nDay 2: planning\n').toString('base64'),
     });
+    const intranet = (
+      await control<Array<{ kind: string; webUrl: string; lists: Array<{ name: string; driveId: string | null }> }>>(
+        app.emulator,
+        'GET',
+        'sites',
+      )
+    ).body.find((s) => s.kind === 'communication')!;
+    await control(app.emulator, 'POST', `drive/${intranet.lists.find((l) => l.driveId)!.driveId}/files`, {
+      name: 'Offsite travel.txt',
+      content: Buffer.from('Trains leave at 8:10\n').toString('base64'),
+    });
     console.log(
-      `  ${adele.userPrincipalName}: 1 new message, 1 new file; ${bob.userPrincipalName}: 1 new message, moved to Archive`,
+      `  ${adele.userPrincipalName}: 1 new message, 1 new file; ${bob.userPrincipalName}: 1 new message, moved to Archive; ${intranet.webUrl}: 1 new file in Documents`,
     );
 
     step('incremental backup (delta: only the changes travel)');

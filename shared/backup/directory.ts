@@ -12,18 +12,34 @@ export interface DirectoryEntry {
   userType?: string | null;
   /** Licences assigned; OneDrive exists only for licensed users. Shared mailboxes have none but do have mail. */
   assignedLicenses?: unknown[] | null;
+  /** Sites: the URL, and the URL name (the last segment of its path). */
+  webUrl?: string | null;
+  name?: string | null;
+  /** Sites: a OneDrive's site (getAllSites lists them too); OneDrives are protected as their own kind. */
+  isPersonalSite?: boolean | null;
 }
 
 export interface DirectorySource {
   /** The first page's path; every page is read (nextLink). */
   path: string;
   operation: GraphOperation;
+  /** Entries nested under an entry (a site's subsites), listed the same way, level by level. */
+  children?: (entry: DirectoryEntry) => string;
 }
+
+const SITE_FIELDS = '$select=id,name,displayName,webUrl,isPersonalSite';
 
 export const DIRECTORY_SOURCES = {
   users: {
     path: '/users?$select=id,displayName,userPrincipalName,mail,userType,assignedLicenses&$top=999',
     operation: 'users.list',
+  },
+  // getAllSites lists site collections (every geography, group and Teams sites included; subsites not), the way
+  // Microsoft recommends for scanning; subsites come from each site's /sites.
+  sites: {
+    path: `/sites/getAllSites?${SITE_FIELDS}`,
+    operation: 'sites.read',
+    children: (site) => `/sites/${encodeURIComponent(site.id)}/sites?${SITE_FIELDS}`,
   },
 } as const satisfies Record<string, DirectorySource>;
 

@@ -20,14 +20,19 @@ export interface Discovery {
 }
 
 const norm = (s: string | null | undefined): string => (s ?? '').trim().toLowerCase();
+/** A URL as administrators paste it: with or without a trailing slash, any case. */
+const normUrl = (s: string | null | undefined): string => norm(s).replace(/\/+$/, '');
 
 function matches(entry: DirectoryEntry, match: string): boolean {
   const m = norm(match);
-  return [entry.id, entry.userPrincipalName, entry.mail, entry.displayName].some((v) => norm(v) === m);
+  return (
+    [entry.id, entry.userPrincipalName, entry.mail, entry.displayName, entry.name].some((v) => norm(v) === m) ||
+    (!!entry.webUrl && normUrl(entry.webUrl) === normUrl(match))
+  );
 }
 
 function toItem(kind: ItemKind, entry: DirectoryEntry, explicit: boolean): DiscoveredItem {
-  const address = entry.mail ?? entry.userPrincipalName ?? entry.id;
+  const address = entry.mail ?? entry.userPrincipalName ?? entry.webUrl ?? entry.id;
   return { kind, userId: entry.id, displayName: entry.displayName ?? address, address, explicit };
 }
 

@@ -4,7 +4,8 @@ import type { RecoveryPointDoc, RunDoc } from '../catalog/points-store';
 import { DEFAULT_REPOSITORY, protectedItemId, ProtectedItemDoc } from '../inventory/schemas';
 import type { Ports } from '../runtime/services';
 import { directoriesFor, discover, repositoryFor } from './discovery';
-import { Directory, DirectoryEntry, DIRECTORY_SOURCES } from './directory';
+import { Directory, DIRECTORY_SOURCES, DirectorySource } from './directory';
+import { readDirectory, withKnownBelowUnlisted } from './read-directory';
 import { kindOf } from '../kinds';
 import { alarmFor } from './failures';
 
@@ -67,24 +68,23 @@ export async function discoverItems(
   if (!run) throw new Error(`run ${ref.runId} was not begun`);
   const subject = { kind: 'tenant' as const, name: account.displayName };
   const directory: Directory = {};
+  const existing = new Map((await s.inventory.listProtectedItems(ref.accountId)).map((p) => [p.id, p]));
   for (const id of directoriesFor(job.sources)) {
-    const { path, operation } = DIRECTORY_SOURCES[id];
+    const source: DirectorySource = DIRECTORY_SOURCES[id];
     try {
-      const graph = await s.graph(account);
-      directory[id] = await graph.all<DirectoryEntry>(path, {
-        mailbox: 'directory',
-        operation,
-        deadline: Date.now() + 300_000,
-      });
+      const listing = await readDirectory(await s.graph(account), source, Date.now() + 300_000);
+      const known = [...existing.values()]
+        .filter((p) => kindOf(p).discovery.source === id)
+        .map((p) => ({ id: p.userId, displayName: p.displayName, webUrl: p.address }));
+      directory[id] = withKnownBelowUnlisted(listing, known);
     } catch (e) {
-      const alarm = alarmFor(e, operation, subject);
+      const alarm = alarmFor(e, source.operation, subject);
       if (!alarm) throw e;
       await s.points.saveRun({ ...run, alarms: [alarm] });
       return { count: 0, failure: alarm };
     }
   }
   const found = discover(job.sources, directory);
-  const existing = new Map((await s.inventory.listProtectedItems(ref.accountId)).map((p) => [p.id, p]));
   const ids: string[] = [];
   const entries = new Map(
     Object.entries(directory).flatMap(([source, list]) => list.map((e) => [`${source}|${e.id}`, e] as const)),

@@ -69,6 +69,34 @@ export interface GraphFailure {
 }
 
 const named = (s: Subject | undefined): string => (s ? `${s.kind} '${s.name}'` : 'the tenant');
+const capital = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** "the site https://… for the site 'Finance'", as Microsoft 365 backup alarms name a blocked site. */
+const siteNamed = (s: Subject | undefined): string =>
+  s?.url ? `the site ${s.url} for the ${s.kind} '${s.name}'` : named(s);
+
+/** The tenant's SharePoint admin URL from a site's (contoso.sharepoint.com, contoso-my.sharepoint.com → contoso-admin). */
+function adminUrl(siteUrl: string | undefined): string {
+  const host = /^https:\/\/([a-z0-9-]+?)(?:-my)?\.sharepoint\.com(?:[/?#]|$)/i.exec(siteUrl ?? '')?.[1];
+  return `https://${host ?? '<your-tenant>'}-admin.sharepoint.com`;
+}
+
+/**
+ * How a SharePoint or Global Administrator unlocks (or reactivates) a site: the SharePoint admin center has no button
+ * for the lock state, so the steps are the SharePoint Online Management Shell's, with the site's own URL filled in.
+ */
+function unlockSteps(siteUrl: string | undefined, lockState: 'NoAccess' | 'ReadOnly'): string {
+  const url = siteUrl ?? '<SiteURL>';
+  return [
+    'A SharePoint Administrator or Global Administrator unlocks it in the SharePoint Online Management Shell (the admin center has no setting for this):',
+    '1. Once, in an elevated PowerShell: Install-Module -Name Microsoft.Online.SharePoint.PowerShell -Force (confirm if asked to trust PSGallery).',
+    `2. Connect-SPOService -Url "${adminUrl(siteUrl)}" and sign in with the admin account.`,
+    `3. Get-SPOSite -Identity "${url}" | Select-Object Url, LockState, ArchiveStatus`,
+    `4. Set-SPOSite -Identity "${url}" -LockState Unlock, then run step 3 again: LockState is now Unlock. An archived site is reactivated instead with Set-SPOSiteArchiveState -Identity "${url}" -ArchiveState Active (after 7 days archived this is charged and takes time).`,
+    '5. Re-run the backup job (or the restore).',
+    `Several sites at once: Get-SPOSite -Filter {LockState -eq "${lockState}"} | Set-SPOSite -LockState Unlock. If a site-closure (lifecycle) policy locked the site, Unlock does not work: reopen it through that policy's tooling, then re-run the job.`,
+  ].join(' ');
+}
 const eq = (a: string | undefined, b: string): boolean => (a ?? '').toLowerCase() === b.toLowerCase();
 
 export function classifyGraphFailure(f: GraphFailure): Alarm {
@@ -98,8 +126,8 @@ export function classifyGraphFailure(f: GraphFailure): Alarm {
       code: 'site.locked',
       severity: 'error',
       transient: false,
-      message: `Access to ${who}${f.subject?.url ? ` (${f.subject.url})` : ''} has been blocked (site lock state NoAccess). Please contact your Microsoft 365 administrator to resolve this problem.`,
-      fix: 'A SharePoint administrator checks it with `Get-SPOSite -Identity "<SiteURL>" | Select Url, LockState` and unlocks it with `Set-SPOSite -Identity "<SiteURL>" -LockState Unlock`; if a site-closure policy locked it, reopen it there. Then re-run the job.',
+      message: `Access to ${siteNamed(f.subject)} has been blocked (its lock state is NoAccess, or it is archived), so the product cannot ${op.action}. Please contact your Microsoft 365 administrator to resolve this problem.`,
+      fix: unlockSteps(f.subject?.url, 'NoAccess'),
     };
   }
   if (eq(f.code, 'serviceReadOnly') || eq(f.innerCode, 'serviceReadOnly')) {
@@ -108,8 +136,8 @@ export function classifyGraphFailure(f: GraphFailure): Alarm {
       code: 'site.readOnly',
       severity: 'error',
       transient: false,
-      message: `${who} is read-only (site lock state ReadOnly), so the product cannot ${op.action}.`,
-      fix: 'Backups still read it; to restore into it, a SharePoint administrator runs `Set-SPOSite -Identity "<SiteURL>" -LockState Unlock`, or restore to another location.',
+      message: `${capital(siteNamed(f.subject))} is read-only (its lock state is ReadOnly), so the product cannot ${op.action}. Backups still read it; restoring into it waits for an administrator to unlock it.`,
+      fix: `${unlockSteps(f.subject?.url, 'ReadOnly')} Or restore to another location meanwhile.`,
     };
   }
   if (eq(f.code, 'MailboxNotEnabledForRESTAPI') || eq(f.code, 'MailboxNotSupportedForRESTAPI')) {

@@ -73,12 +73,15 @@ export interface RepositoryDoc extends RepositoryInput {
   createdAt: string;
 }
 
-export const itemKind = z.enum(['mailbox', 'onedrive']);
+export const itemKind = z.enum(['mailbox', 'onedrive', 'site']);
 export type ItemKind = z.infer<typeof itemKind>;
 
 const itemSelector = z.object({
   kind: itemKind,
-  /** A user principal name, mail address, display name or Entra object id. */
+  /**
+   * Mailboxes and OneDrives: a user principal name, mail address, display name or Entra object id. Sites: the site's
+   * URL, URL name, title or Graph id.
+   */
   match: z.string().trim().min(1).max(320),
 });
 
@@ -93,8 +96,17 @@ export const jobInput = z.object({
       /** The whole account (everything it holds, now and later), or the items listed, in priority order. */
       scope: z.enum(['account', 'selected']),
       include: z
-        .object({ mailboxes: z.boolean().default(true), oneDrives: z.boolean().default(true) })
-        .default({ mailboxes: true, oneDrives: true }),
+        .object({
+          mailboxes: z.boolean().default(true),
+          oneDrives: z.boolean().default(true),
+          /**
+           * Every SharePoint site of the account (root, communication, team and group sites, subsites; not the
+           * personal sites behind OneDrives), sites created later included. Off unless asked: a tenant's sites can
+           * hold more than all its mailboxes, and jobs written before sites were protected keep what they covered.
+           */
+          sites: z.boolean().default(false),
+        })
+        .default({ mailboxes: true, oneDrives: true, sites: false }),
       items: z.array(itemSelector).max(5000).default([]),
       exclude: z.array(itemSelector).max(5000).default([]),
     })
@@ -189,7 +201,7 @@ export interface ProtectedItemDoc {
   accountId: string;
   type: 'protectedItem';
   kind: ItemKind;
-  /** The Entra object id of the user (mailbox, OneDrive owner). */
+  /** The Entra object id of the user (mailbox, OneDrive owner); a site's Graph id (`{hostname},{guid},{guid}`). */
   userId: string;
   displayName: string;
   address: string;
@@ -211,5 +223,6 @@ export interface ProtectedItemDoc {
   hold?: Hold;
 }
 
+/** One path segment and a valid Cosmos id: a site id's commas become underscores (user ids are GUIDs already). */
 export const protectedItemId = (accountId: string, kind: ItemKind, userId: string): string =>
-  `${accountId}.${kind}.${userId}`;
+  `${accountId}.${kind}.${userId.replace(/[^A-Za-z0-9._-]/g, '_')}`;

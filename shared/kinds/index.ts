@@ -3,8 +3,9 @@ import type { ItemKind } from '../inventory/schemas';
 import type { ProtectedKind } from './kind';
 import { mailbox } from './mailbox';
 import { oneDrive } from './onedrive';
+import { site } from './site';
 
-const KINDS: Record<ItemKind, ProtectedKind> = { mailbox, onedrive: oneDrive };
+const KINDS: Record<ItemKind, ProtectedKind> = { mailbox, onedrive: oneDrive, site };
 
 /** Every kind, in the order an account-wide scope adds them. */
 export const KIND_IDS = Object.keys(KINDS) as ItemKind[];

@@ -1,6 +1,6 @@
 // One adapter per kind of protected item: what it is called in alarms, how its containers are found, and how each
 // container is read through Graph. The pipeline (point-steps, sync-container, the orchestrations) knows no kind;
-// adding SharePoint sites, group mailboxes or teams is adding a module here and registering it in index.ts.
+// adding group mailboxes or teams is adding a module here and registering it in index.ts.
 import type { Subject } from '../domain/alarms';
 import type { GraphOperation } from '../domain/graph-permissions';
 import type { VersionDoc } from '../catalog/version-doc';
@@ -102,6 +102,8 @@ export interface RestoreShape {
   details(folders: readonly VersionDoc[]): Record<string, string>;
   /** The Graph operation a failed write is classified under (its alarm names the permission). */
   writeOperation: GraphOperation;
+  /** Why the kind restores only into the item itself: a restore elsewhere is refused with this. Absent: any target. */
+  inPlaceOnly?: string;
   restorer(target: RestoreTarget, source: RestoreSource): Promise<KindRestorer>;
 }
 

@@ -10,6 +10,8 @@ export interface PlannedFolder {
   path: string[];
   /** 'inbox', 'sentitems', …: found by role in the target, whatever its display name there. */
   wellKnownName?: string;
+  /** The catalog container the folder was backed up in (a site's library: `drive:{id}`). */
+  containerId?: string;
 }
 
 export interface SelectionPlan {
@@ -90,6 +92,7 @@ export function planSelection(
       return {
         sourceId: id,
         path: pathOf(id),
+        containerId: f.containerId,
         ...(typeof f.props.wellKnownName === 'string' ? { wellKnownName: f.props.wellKnownName } : {}),
       };
     })

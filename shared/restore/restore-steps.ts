@@ -15,6 +15,7 @@ import { KIND_IDS, kindOf } from '../kinds';
 import type { KindRestorer, PointView } from '../kinds/kind';
 import type { ItemKind } from '../inventory/schemas';
 import { textOf } from '../domain/text';
+import type { Subject } from '../domain/alarms';
 
 export interface RestoreRef {
   accountId: string;
@@ -184,12 +185,18 @@ export async function restoreFolders(
     await savePlan(s, ref, { ...plan, folderMap });
     return {};
   } catch (e) {
-    return { failed: describe(e, plan.kind) };
+    return { failed: describe(e, plan.kind, await writeSubject(s, op)) };
   }
 }
 
-function describe(e: unknown, kind: ItemKind): string {
-  const alarm = alarmFor(e, kindOf({ kind }).restore.writeOperation, { kind, name: 'target' });
+/** Whom a failed write names: the item itself in place (a locked site by its URL), else the target. */
+async function writeSubject(s: Ports<'inventory'>, op: OperationDoc & { request: RestoreRequest }): Promise<Subject> {
+  const item = await s.inventory.getProtectedItem(op.accountId, op.request.protectedItemId);
+  return op.request.target.type === 'original' ? kindOf(item).subject(item) : { kind: item.kind, name: 'target' };
+}
+
+function describe(e: unknown, kind: ItemKind, subject: Subject): string {
+  const alarm = alarmFor(e, kindOf({ kind }).restore.writeOperation, subject);
   return alarm ? `${alarm.message} ${alarm.fix}` : (e as Error).message.split('\n')[0];
 }
 
@@ -207,6 +214,7 @@ export async function restoreBatch(
   const shape = kindOf(plan).restore;
   const tenantId = (await s.inventory.getAccount(op.accountId)).tenantId;
   const results: ItemResult[] = [];
+  let subject: Subject | undefined;
   const docs = new Map(
     (
       await s.versions.versionsAt(
@@ -239,7 +247,7 @@ export async function restoreBatch(
         itemId: doc.itemId,
         name: textOf([doc.props.subject]),
         outcome: 'failed',
-        reason: describe(e, plan.kind),
+        reason: describe(e, plan.kind, (subject ??= await writeSubject(s, op))),
       });
     }
   }

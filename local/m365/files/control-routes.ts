@@ -75,7 +75,7 @@ registerControlRoutes([
       d.items.update(
         {
           ...item,
-          ...(name ? { name } : {}),
+          ...(name ? { name, meta: (item.meta ?? 0) + 1 } : {}),
           ...(bytes ? { content: bytes, size: bytes.length, version: item.version + 1 } : {}),
           lastModifiedDateTime: isoSeconds(ctx.emulator.clock.now()),
         },

@@ -19,11 +19,13 @@ import {
   driveById,
   driveJson,
   driveOfUser,
+  eTagOf,
   FILES_READ,
   hashOf,
   itemBytes,
   SITES_WRITE,
 } from './model';
+import { authorship } from './drive-authors';
 
 const URL_SECONDS = 3600;
 
@@ -31,11 +33,12 @@ function itemJson(rt: EmulatorRuntime, d: Drive, item: DriveItem): Record<string
   return {
     id: item.id,
     name: item.name,
-    eTag: `"{${item.id}},${item.version}"`,
+    eTag: eTagOf(item),
     cTag: `"c:{${item.id}},${item.version}"`,
     size: item.size,
     createdDateTime: item.createdDateTime,
     lastModifiedDateTime: item.lastModifiedDateTime,
+    ...authorship(d, item),
     parentReference: {
       driveId: d.id,
       driveType: d.driveType,
@@ -391,7 +394,7 @@ registerRoutes(
         if (
           typeof ifMatch === 'string' &&
           ifMatch !== '*' &&
-          ifMatch !== `"{${item.id}},${item.version}"` &&
+          ifMatch !== eTagOf(item) &&
           ifMatch !== `"c:{${item.id}},${item.version}"`
         ) {
           throw new GraphError(412, 'resourceModified', "ETag does not match current item's value");

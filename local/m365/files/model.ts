@@ -19,7 +19,12 @@ export interface DriveItem {
   root?: boolean;
   mimeType?: string;
   content?: Buffer;
+  /** Changes of metadata alone (a rename) since creation: they move the eTag, not the cTag, as OneDrive's do. */
+  meta?: number;
 }
+
+/** The eTag counts every change, the cTag (`version`) only content changes. */
+export const eTagOf = (item: DriveItem): string => `"{${item.id}},${item.version + (item.meta ?? 0)}"`;
 
 export interface DriveSpec {
   id: string;

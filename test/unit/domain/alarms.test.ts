@@ -56,8 +56,41 @@ describe('Graph failure classification', () => {
       subject: { kind: 'site', name: 'Finance', url: 'https://contoso.sharepoint.com/sites/finance' },
     });
     expect(a.code).toBe('site.locked');
-    expect(a.message).toContain('https://contoso.sharepoint.com/sites/finance');
-    expect(a.fix).toContain('Set-SPOSite');
+    expect(a.message).toContain(
+      "Access to the site https://contoso.sharepoint.com/sites/finance for the site 'Finance' has been blocked",
+    );
+    expect(a.message).toContain('Please contact your Microsoft 365 administrator');
+    // The exact steps, with the tenant's admin URL and the site's own URL filled in.
+    expect(a.fix).toContain('Install-Module -Name Microsoft.Online.SharePoint.PowerShell');
+    expect(a.fix).toContain('Connect-SPOService -Url "https://contoso-admin.sharepoint.com"');
+    expect(a.fix).toContain(
+      'Get-SPOSite -Identity "https://contoso.sharepoint.com/sites/finance" | Select-Object Url, LockState',
+    );
+    expect(a.fix).toContain('Set-SPOSite -Identity "https://contoso.sharepoint.com/sites/finance" -LockState Unlock');
+    expect(a.fix).toContain(
+      'Set-SPOSiteArchiveState -Identity "https://contoso.sharepoint.com/sites/finance" -ArchiveState Active',
+    );
+    expect(a.fix).toContain('Get-SPOSite -Filter {LockState -eq "NoAccess"} | Set-SPOSite -LockState Unlock');
+    expect(a.fix).toContain('site-closure');
+  });
+  it('names a read-only site with its URL and the same unlock steps; a OneDrive URL gives the same admin URL', () => {
+    const a = classifyGraphFailure({
+      status: 403,
+      code: 'accessDenied',
+      innerCode: 'serviceReadOnly',
+      operation: 'files.write',
+      subject: { kind: 'onedrive', name: 'Adele Vance', url: 'https://contoso-my.sharepoint.com/personal/adele' },
+    });
+    expect(a.code).toBe('site.readOnly');
+    expect(a.message).toContain('https://contoso-my.sharepoint.com/personal/adele');
+    expect(a.fix).toContain('Connect-SPOService -Url "https://contoso-admin.sharepoint.com"');
+    expect(a.fix).toContain(
+      'Set-SPOSite -Identity "https://contoso-my.sharepoint.com/personal/adele" -LockState Unlock',
+    );
+    expect(a.fix).toContain('{LockState -eq "ReadOnly"}');
+    const unnamed = classifyGraphFailure({ status: 423, code: 'notAllowed', operation: 'files.read' });
+    expect(unnamed.fix).toContain('Connect-SPOService -Url "https://<your-tenant>-admin.sharepoint.com"');
+    expect(unnamed.fix).toContain('Get-SPOSite -Identity "<SiteURL>"');
   });
   it('recognises an unlicensed mailbox and an inaccessible OneDrive', () => {
     expect(

@@ -1,6 +1,7 @@
 import { directoriesFor, discover, repositoryFor, repositoryRefs } from '../../../shared/backup/discovery';
 import type { DirectoryEntry } from '../../../shared/backup/directory';
-import { jobInput } from '../../../shared/inventory/schemas';
+import { jobInput, protectedItemId } from '../../../shared/inventory/schemas';
+import { PRODUCT_ID } from '../../../shared/api/ids';
 
 const users: DirectoryEntry[] = [
   {
@@ -118,5 +119,86 @@ describe('discover', () => {
       'destination.overrides.1.repository',
     ]);
     expect(jobInput.shape.destination.parse(undefined)).toEqual({ repository: 'default', overrides: [] });
+  });
+});
+
+describe('discover SharePoint sites', () => {
+  const site = (
+    id: string,
+    name: string,
+    displayName: string,
+    extra: Partial<DirectoryEntry> = {},
+  ): DirectoryEntry => ({
+    id: `contoso.sharepoint.com,${id},w${id}`,
+    name,
+    displayName,
+    webUrl: `https://contoso.sharepoint.com/sites/${name}`,
+    isPersonalSite: false,
+    ...extra,
+  });
+  const sites: DirectoryEntry[] = [
+    site('1', 'marketing', 'Marketing'),
+    site('2', 'apollo', 'Project Apollo'),
+    site('3', 'archive', 'Project Apollo Archive', { webUrl: 'https://contoso.sharepoint.com/sites/apollo/archive' }),
+    site('4', 'adele', 'Adele Vance', {
+      webUrl: 'https://contoso-my.sharepoint.com/personal/adele',
+      isPersonalSite: true,
+    }),
+  ];
+
+  it('covers every site but personal ones (OneDrives) when the account scope includes sites, sorted by name', () => {
+    const d = discover(sources({ scope: 'account', include: { mailboxes: false, oneDrives: false, sites: true } }), {
+      sites,
+    });
+    expect(d.items.map((i) => `${i.kind}:${i.displayName}:${i.address}`)).toEqual([
+      'site:Marketing:https://contoso.sharepoint.com/sites/marketing',
+      'site:Project Apollo:https://contoso.sharepoint.com/sites/apollo',
+      'site:Project Apollo Archive:https://contoso.sharepoint.com/sites/apollo/archive',
+    ]);
+  });
+  it('leaves sites out of an account scope unless asked, and reads the sites directory only when needed', () => {
+    expect(sources({ scope: 'account' }).include).toEqual({ mailboxes: true, oneDrives: true, sites: false });
+    expect(directoriesFor(sources({ scope: 'account' }))).toEqual(['users']);
+    expect(directoriesFor(sources({ scope: 'account', include: { sites: true } }))).toEqual(['users', 'sites']);
+    expect(directoriesFor(sources({ scope: 'selected', items: [{ kind: 'site', match: 'marketing' }] }))).toEqual([
+      'sites',
+    ]);
+  });
+  it('finds a chosen site by URL (any case, trailing slash), URL name, title or id, in priority order', () => {
+    const d = discover(
+      sources({
+        scope: 'selected',
+        items: [
+          { kind: 'site', match: 'HTTPS://contoso.sharepoint.com/sites/apollo/archive/' },
+          { kind: 'site', match: 'marketing' },
+          { kind: 'site', match: 'Project Apollo' },
+          { kind: 'site', match: 'contoso.sharepoint.com,1,w1' },
+          { kind: 'site', match: 'https://contoso.sharepoint.com/sites/nowhere' },
+        ],
+        exclude: [{ kind: 'site', match: 'https://contoso.sharepoint.com/sites/apollo' }],
+      }),
+      { sites },
+    );
+    expect(d.items.map((i) => `${i.displayName}:${i.explicit}`)).toEqual([
+      'Project Apollo Archive:true',
+      'Marketing:true',
+    ]);
+    expect(d.unmatched).toEqual([{ kind: 'site', match: 'https://contoso.sharepoint.com/sites/nowhere' }]);
+  });
+  it('sends a site to the repository of the first override matching its URL', () => {
+    const destination = jobInput.shape.destination.parse({
+      repository: 'primary',
+      overrides: [{ kind: 'site', match: 'https://contoso.sharepoint.com/sites/marketing/', repository: 'archive' }],
+    });
+    expect(repositoryFor(destination, 'site', sites[0])).toBe('archive');
+    expect(repositoryFor(destination, 'site', sites[1])).toBe('primary');
+  });
+  it('gives a site a protected item id that is one path segment and a valid Cosmos id', () => {
+    const id = protectedItemId('acc', 'site', sites[0].id);
+    expect(id).toBe('acc.site.contoso.sharepoint.com_1_w1');
+    expect(PRODUCT_ID.test(id)).toBe(true);
+    expect(protectedItemId('acc', 'mailbox', 'b4c3e5f0-1111-2222-3333-444455556666')).toBe(
+      'acc.mailbox.b4c3e5f0-1111-2222-3333-444455556666',
+    );
   });
 });

@@ -1,0 +1,86 @@
+// A SharePoint site (root, communication, team, group or Teams site, subsite): one container per document library,
+// each a drive read through the OneDrive drive workload (root delta, files streamed and deduplicated), plus a
+// 'removed' entry for each library synced before that no longer exists. Subsites are protected items of their own:
+// a site's /drives lists only its own libraries.
+import { driveItems } from '../backup/workloads/drive';
+import type { ContainerWorkload } from '../backup/workloads/workload';
+import { DriveRestorer } from '../restore/drive-restore';
+import type { PlannedFolder } from '../restore/restore-plan';
+import { parentOf } from '../restore/restore-plan';
+import { ContainerRef, KindRestorer, ProtectedKind, REMOVED, unknownContainer } from './kind';
+
+const DRIVE = 'drive:';
+const IN_PLACE_ONLY = "a site's files are restored into the libraries they came from (target type 'original')";
+const seg = encodeURIComponent;
+
+/** A library's drive, with its name on its root folder: every library's root is called "root" in Graph. */
+function library(c: ContainerRef): ContainerWorkload {
+  if (c.type !== 'drive' || !c.driveId) throw unknownContainer('site', c);
+  const drive = driveItems(c.driveId);
+  const name = c.name;
+  return name
+    ? { ...drive, props: (item) => ({ ...drive.props(item), ...(item.root ? { displayName: name } : {}) }) }
+    : drive;
+}
+
+/** The drive a backed-up folder or file came from, by its catalog container. */
+function driveOf(containerId: string | undefined): string {
+  if (!containerId?.startsWith(DRIVE)) throw new Error(`a site's version outside its libraries (${containerId})`);
+  return containerId.slice(DRIVE.length);
+}
+
+export const site: ProtectedKind = {
+  subject: (item) => ({ kind: 'site', name: item.displayName, url: item.address }),
+  operation: 'files.read',
+  // Personal sites are OneDrives, protected as their own kind.
+  discovery: { source: 'sites', include: 'sites', eligible: (s) => s.isPersonalSite !== true },
+  async listContainers(ctx) {
+    const { item, graph, deadline } = ctx;
+    const drives = await graph.all<{ id: string; name?: string }>(
+      `/sites/${seg(item.userId)}/drives?$select=id,name,driveType,webUrl`,
+      { mailbox: item.userId, operation: 'files.read', deadline },
+    );
+    const containers: ContainerRef[] = drives.map((d) => ({
+      id: `${DRIVE}${d.id}`,
+      type: 'drive',
+      driveId: d.id,
+      ...(d.name ? { name: d.name } : {}),
+    }));
+    const live = new Set(containers.map((c) => c.id));
+    for (const id of await ctx.syncedContainers())
+      if (id.startsWith(DRIVE) && !live.has(id)) containers.push({ id, type: REMOVED });
+    return { containers };
+  },
+  workload: (_item, c) => library(c),
+  restore: {
+    folders: async (view) => (await view.folders()).filter((d) => d.kind === 'driveItem'),
+    folderItems: (view, folderId) => view.inFolder(folderId),
+    restorable: new Set(['driveItem']),
+    folderOf: parentOf,
+    details: () => ({}),
+    writeOperation: 'files.write',
+    inPlaceOnly: IN_PLACE_ONLY,
+    restorer(t): Promise<KindRestorer> {
+      if (!t.original) throw new Error(IN_PLACE_ONLY);
+      const restorers = new Map<string, DriveRestorer>();
+      const drive = (containerId: string | undefined): DriveRestorer => {
+        const driveId = driveOf(containerId);
+        let r = restorers.get(driveId);
+        if (!r) restorers.set(driveId, (r = new DriveRestorer({ ...t, driveId })));
+        return r;
+      };
+      return Promise.resolve({
+        // Library by library: folder paths are only unique within one library (each has its "General").
+        async folders(planned, known) {
+          const byLibrary = new Map<string | undefined, PlannedFolder[]>();
+          for (const f of planned) byLibrary.set(f.containerId, [...(byLibrary.get(f.containerId) ?? []), f]);
+          let map = known;
+          for (const [containerId, folders] of byLibrary) map = await drive(containerId).folders(folders, map);
+          return map;
+        },
+        item: (doc, folderId, content) =>
+          drive(doc.containerId).file(doc, folderId, content.size, () => content.open()),
+      });
+    },
+  },
+};
