@@ -6,6 +6,7 @@ import type { Alarm } from '../shared/domain/alarms';
 import type { ActivityInput, ActivityName, ActivityResult } from './backup-activities';
 import type { ContainerRef, ContainerResult, PointRef } from '../shared/backup/point-steps';
 import { ITEM_PAGE, runIdOf } from '../shared/backup/run-steps';
+import { activityRetry } from './activity-retry';
 
 export interface BackupJobInput {
   accountId: string;
@@ -25,12 +26,7 @@ interface BackupItemInput extends PointRef {
   next?: number;
 }
 
-/** Transient infrastructure failures (our own stores) get retried; Graph failures come back as values. */
-const retry = (): RetryOptions => {
-  const r = new df.RetryOptions(5000, 4);
-  r.backoffCoefficient = 2;
-  return r;
-};
+const retry = (): RetryOptions => activityRetry();
 
 /** Calls a backup activity by name with its typed input; its result comes back typed (the one cast is here). */
 function* call<N extends ActivityName>(

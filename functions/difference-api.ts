@@ -14,6 +14,7 @@ import {
 } from '../shared/difference/difference-steps';
 import { usablePoint } from '../shared/catalog/usable-point';
 import { services } from '../shared/runtime/services';
+import { activityRetry } from './activity-retry';
 import { body, errorBody, handle, HttpError, json, parse } from './http/respond';
 import { claimed, operationInstanceId, orchestrationAlive } from './operation-jobs';
 
@@ -21,8 +22,7 @@ import { claimed, operationInstanceId, orchestrationAlive } from './operation-jo
 const STEPS_PER_GENERATION = 50;
 
 const differenceJob: OrchestrationHandler = function* (ctx: OrchestrationContext) {
-  const r = new df.RetryOptions(5000, 3);
-  r.backoffCoefficient = 2;
+  const r = activityRetry(3);
   const input = ctx.df.getInput() as DifferenceRef | DifferenceCursor;
   if (!('done' in input) && !(yield* claimed(ctx, input, r))) return;
   let cursor = 'done' in input ? input : firstCursor(input);

@@ -17,6 +17,7 @@ import { readLink } from '../shared/export/download-link';
 import { blobExportRequest } from '../shared/export/export-request';
 import type { OperationDoc } from '../shared/operations/operation-store';
 import { services } from '../shared/runtime/services';
+import { activityRetry } from './activity-retry';
 import { body, clientIp, errorBody, handle, json } from './http/respond';
 import { pointScope, selectedEntries } from './http/point-scope';
 import { operationInstanceId } from './operation-jobs';
@@ -25,8 +26,7 @@ import { operationInstanceId } from './operation-jobs';
 const STEPS_PER_GENERATION = 50;
 
 const exportJob: OrchestrationHandler = function* (ctx: OrchestrationContext) {
-  const r = new df.RetryOptions(5000, 3);
-  r.backoffCoefficient = 2;
+  const r = activityRetry(3);
   let cursor = ctx.df.getInput() as ExportCursor;
   let failed: string | undefined;
   try {

@@ -4,13 +4,10 @@ import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, RetryOptions } from 'durable-functions';
 import { finishRestore, planRestore, restoreBatch, restoreFolders, RestoreRef } from '../shared/restore/restore-steps';
 import { services } from '../shared/runtime/services';
+import { activityRetry } from './activity-retry';
 import { claimed } from './operation-jobs';
 
-const retry = (): RetryOptions => {
-  const r = new df.RetryOptions(5000, 4);
-  r.backoffCoefficient = 2;
-  return r;
-};
+const retry = (): RetryOptions => activityRetry();
 
 const restoreJob: OrchestrationHandler = function* (ctx: OrchestrationContext) {
   const ref = ctx.df.getInput() as RestoreRef;

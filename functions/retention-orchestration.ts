@@ -19,6 +19,7 @@ import {
   SLICES,
 } from '../shared/retention/retention-steps';
 import { services } from '../shared/runtime/services';
+import { activityCaller, activityRetry } from './activity-retry';
 
 type Services = ReturnType<typeof services>;
 
@@ -65,19 +66,8 @@ const steps = {
 type Activities = typeof steps;
 type Name = keyof Activities;
 
-const retry = (): RetryOptions => {
-  const r = new df.RetryOptions(5000, 4);
-  r.backoffCoefficient = 2;
-  return r;
-};
-
-function* call<N extends Name>(
-  ctx: OrchestrationContext,
-  name: N,
-  input: Parameters<Activities[N]>[1],
-): Generator<df.Task, Awaited<ReturnType<Activities[N]>>, unknown> {
-  return (yield ctx.df.callActivityWithRetry(name, retry(), input)) as Awaited<ReturnType<Activities[N]>>;
-}
+const call = activityCaller<Activities>();
+const retry = (): RetryOptions => activityRetry();
 
 export interface RetentionInput extends RetentionRef {
   trigger: RetentionRunDoc['trigger'];
