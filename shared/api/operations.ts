@@ -8,6 +8,8 @@ import type { ApiOperation } from './operation';
 import { differencePageQuery, differenceRequest } from '../difference/difference-request';
 import { grantInput } from '../access/grants';
 import { blobExportRequest } from '../export/export-request';
+import { preflightQuery } from '../preflight/account-preflight';
+import { preflightReport } from '../preflight/report';
 
 const R = 'Backup.Reader' as const;
 const A = 'Backup.Administrator' as const;
@@ -51,6 +53,21 @@ export const API_OPERATIONS: ApiOperation[] = [
     summary: 'One account',
     role: R,
     responses: { 200: 'the account', ...E, ...NF },
+  },
+  {
+    id: 'accountsPreflight',
+    method: 'POST',
+    path: '/accounts/{accountId}/preflight',
+    summary:
+      "Check the account's configuration (ids, credential, sign-in, permissions per workload) and keep the report with the account (audited)",
+    role: A,
+    query: preflightQuery,
+    result: preflightReport,
+    responses: {
+      200: 'the report: ordered steps, each passed, warning, failed or skipped with cause and fix',
+      ...E,
+      ...NF,
+    },
   },
   {
     id: 'repositoriesCreate',

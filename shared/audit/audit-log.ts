@@ -20,6 +20,7 @@ export interface AuditEntry {
     | 'hold.release'
     | 'grant.set'
     | 'grant.remove'
+    | 'preflight.run'
     | 'access.denied';
   principal: Pick<Principal, 'id' | 'name' | 'tenantId'>;
   /** The caller's address as the platform's front end saw it (see clientIpOf), if known. */

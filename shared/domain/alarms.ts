@@ -27,6 +27,10 @@ export type AlarmCode =
   | 'auth.secretExpired'
   | 'auth.badCertificate'
   | 'auth.missingCredential'
+  | 'auth.clockSkew'
+  | 'auth.blockedByPolicy'
+  | 'auth.applicationDisabled'
+  | 'auth.wrongApplicationType'
   | 'auth.failed'
   | 'storage.quotaExceeded'
   | 'storage.immutable'
@@ -276,7 +280,7 @@ const AADSTS_ALARMS: Record<string, { code: AlarmCode; message: string; fix: str
   '700016': {
     code: 'auth.unknownApplication',
     message: 'The client id of this Microsoft 365 account is not an application registered or consented in the tenant.',
-    fix: "Copy the Application (client) ID from the app registration's Overview page into the account settings, and make sure an administrator consented to the app in this tenant.",
+    fix: "Copy the Application (client) ID from the app registration's Overview page into the account settings (and the Directory (tenant) ID of that same tenant), and make sure an administrator consented to the app in this tenant. If the app was registered in the last few minutes, Entra ID may not have propagated it yet: wait a few minutes and try again. If it was deleted, register it again.",
   },
   '7000215': {
     code: 'auth.badSecret',
@@ -297,6 +301,29 @@ const AADSTS_ALARMS: Record<string, { code: AlarmCode; message: string; fix: str
     code: 'auth.missingCredential',
     message: 'No client secret or certificate was sent for this Microsoft 365 account.',
     fix: 'Configure a client secret or certificate for the account.',
+  },
+  // The client assertion's nbf/exp, set from this machine's clock, is outside Entra ID's window.
+  '700024': {
+    code: 'auth.clockSkew',
+    message:
+      "Microsoft Entra ID refused the certificate sign-in because it is not within its valid time range: this machine's clock is off.",
+    fix: "Synchronise the clock of the machine running the product with a time server (Azure's hosts are; check a local or self-hosted one), then try again.",
+  },
+  '53003': {
+    code: 'auth.blockedByPolicy',
+    message: 'A Conditional Access policy for workload identities blocked the sign-in of this Microsoft 365 account.',
+    fix: "In Microsoft Entra admin center → Sign-in logs → Service principal sign-ins, open the failed sign-in to see the policy; exclude this application from it or allow the locations the product runs from (the function app's outbound addresses).",
+  },
+  '7000112': {
+    code: 'auth.applicationDisabled',
+    message: 'The application of this Microsoft 365 account is disabled in the tenant.',
+    fix: "In Microsoft Entra admin center → Enterprise applications → the app → Properties, set 'Enabled for users to sign in' to Yes.",
+  },
+  '700025': {
+    code: 'auth.wrongApplicationType',
+    message:
+      'The wrong application type (public or confidential) is being used with this authentication flow: the app registration is a public client, which cannot use a secret or certificate.',
+    fix: "Use an app registration of type Web (confidential client): under Authentication, set 'Allow public client flows' to No and add the secret or certificate under Certificates & secrets.",
   },
 };
 

@@ -36,6 +36,11 @@ export const GRAPH_OPERATIONS = {
     anyOf: ['Team.ReadBasic.All', 'Channel.ReadBasic.All', 'Group.Read.All'],
   },
   'channelMessages.read': { action: 'read channel messages', anyOf: ['ChannelMessage.Read.All'] },
+  // Conversations, threads and posts of a group mailbox (v1.0 reference: list and get); writing them is delegated-only.
+  'groupConversations.read': {
+    action: "read a group mailbox's conversations",
+    anyOf: ['Group-Conversation.Read.All', 'Group-Conversation.ReadWrite.All', 'Group.Read.All', 'Group.ReadWrite.All'],
+  },
   // Not a Graph call: Key Vault reads go through the same pipeline, and its "permission" is the app identity's role.
   'secrets.read': { action: 'read account credentials from Key Vault', anyOf: ['Key Vault Secrets User'] },
 } as const;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Container, Database } from '@azure/cosmos';
+import { Container, Database, ItemDefinition } from '@azure/cosmos';
 import {
   AccountDoc,
   AccountInput,
@@ -9,6 +9,7 @@ import {
   RepositoryDoc,
   RepositoryInput,
 } from './schemas';
+import type { PreflightReport } from '../preflight/report';
 
 const SYSTEM = new Set(['_rid', '_self', '_etag', '_attachments', '_ts']);
 export const withoutSystem = <T>(d: T): T =>
@@ -172,9 +173,23 @@ export class InventoryStore {
     id: string,
     change: (doc: ProtectedItemDoc) => T,
   ): Promise<T> {
+    return this.update('protected item', accountId, id, change);
+  }
+
+  /** Keeps the account's latest preflight report, leaving whatever else changed on the account meanwhile. */
+  async setAccountPreflight(accountId: string, report: PreflightReport): Promise<AccountDoc> {
+    return this.update('account', accountId, accountId, (cur: AccountDoc) => ({ ...cur, preflight: report }));
+  }
+
+  private async update<D extends ItemDefinition, T extends D | undefined>(
+    what: string,
+    accountId: string,
+    id: string,
+    change: (doc: D) => T,
+  ): Promise<T> {
     for (;;) {
-      const { resource, etag } = await this.container.item(id, accountId).read<ProtectedItemDoc>();
-      if (!resource) throw new NotFound('protected item', id);
+      const { resource, etag } = await this.container.item(id, accountId).read<D>();
+      if (!resource) throw new NotFound(what, id);
       const next = change(withoutSystem(resource));
       if (!next) return next;
       try {

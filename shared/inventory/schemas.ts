@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { schedule, timeZone, weekday } from '../domain/schedule';
 import { productId } from '../api/ids';
+import type { PreflightReport } from '../preflight/report';
 
 const name = z.string().trim().min(1).max(200);
 const secretRef = z
@@ -185,6 +186,8 @@ export interface AccountDoc extends AccountInput {
   createdAt: string;
   updatedAt: string;
   hold?: Hold;
+  /** The latest preflight of the account (POST …/preflight): shown wherever the account is, blocking nothing. */
+  preflight?: PreflightReport;
 }
 
 export interface JobDoc extends JobInput {

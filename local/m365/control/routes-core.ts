@@ -189,11 +189,16 @@ registerControlRoutes([
       // Certificates & secrets: add a client secret (rotation) or remove one (revocation).
       const app = ctx.tenant.apps.find((a) => a.clientId === ctx.params.clientId);
       if (!app) throw new ControlError(404, `no app ${ctx.params.clientId}`);
-      const { add, remove } = await input(
+      // `expiresAt`: a secret's end date, as chosen when it is created (a past one is an expired secret).
+      const { add, remove, expiresAt } = await input(
         ctx,
-        z.object({ add: z.string().min(1).optional(), remove: z.string().min(1).optional() }),
+        z.object({
+          add: z.string().min(1).optional(),
+          remove: z.string().min(1).optional(),
+          expiresAt: z.iso.datetime().optional(),
+        }),
       );
-      if (add) app.secrets.push({ value: add, expiresAt: new Date('2099-01-01T00:00:00Z') });
+      if (add) app.secrets.push({ value: add, expiresAt: new Date(expiresAt ?? '2099-01-01T00:00:00Z') });
       if (remove) app.secrets = app.secrets.filter((s) => s.value !== remove);
       return { status: 204 };
     },

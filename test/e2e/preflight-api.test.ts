@@ -1,0 +1,78 @@
+// The preflight over the product's HTTP API and its command line, through the local host: an administrator runs it,
+// the report is kept with the account (GET /accounts/{id} shows the latest), the run is audited, a reader may not
+// run it, and a wrong secret is reported with its cause and fix and nothing secret.
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { CosmosClient } from '@azure/cosmos';
+import { LocalApp, repoRoot, startLocalApp } from '../../local/cli/local-app';
+import type { PreflightReport } from '../../shared/preflight/report';
+import { freshCatalog } from '../support/catalog';
+import { sharedStack, uniqueName } from '../support/env';
+
+const WRONG = 'Wrong8Q~value-that-is-not-the-apps-secret-00';
+
+describe('POST /api/accounts/{accountId}/preflight', () => {
+  let app: LocalApp;
+  let client: CosmosClient;
+  const register = async (secretName: string): Promise<string> =>
+    (
+      await app.admin.call<{ id: string }>('POST', '/api/accounts', {
+        displayName: 'Contoso',
+        tenantId: app.tenant.tenantId,
+        clientId: app.tenant.apps.find((a) => a.displayName === 'm365-vault backup')!.clientId,
+        credential: { type: 'secret', secretName },
+      })
+    ).body.id;
+
+  beforeAll(async () => {
+    const catalog = await freshCatalog('preflight');
+    client = catalog.client;
+    app = await startLocalApp({
+      stack: sharedStack(),
+      cosmosDatabase: catalog.name,
+      taskHub: uniqueName('preflight'),
+      secrets: { 'wrong-secret': WRONG },
+    });
+  });
+  afterAll(async () => {
+    await app?.stop();
+    client?.dispose();
+  });
+
+  it('runs for an administrator, keeps the report with the account and audits it', async () => {
+    const accountId = await register('demo-backup');
+    const res = await app.admin.call<PreflightReport>('POST', `/api/accounts/${accountId}/preflight`);
+    expect(res.status).toBe(200);
+    // The demo app also holds the Teams permissions, which no workload uses yet: a warning, nothing failed.
+    expect(res.body.steps.filter((s) => s.status === 'failed')).toEqual([]);
+    expect(res.body.steps.find((s) => s.id === 'permissions.mailboxes')!.status).toBe('passed');
+    const account = await app.admin.call<{ preflight?: PreflightReport }>('GET', `/api/accounts/${accountId}`);
+    expect(account.body.preflight).toEqual(res.body);
+    const audit = await app.admin.call<{ value: Array<{ action: string }> }>('GET', `/api/accounts/${accountId}/audit`);
+    expect(audit.body.value.map((e) => e.action)).toContain('preflight.run');
+    expect((await app.reader.call('POST', `/api/accounts/${accountId}/preflight`)).status).toBe(403);
+    expect((await app.admin.call('POST', `/api/accounts/${accountId}/preflight?thumbprint=xyz`)).status).toBe(400);
+  });
+
+  it('reports a wrong secret with cause and fix, without the secret', async () => {
+    const accountId = await register('wrong-secret');
+    const res = await app.admin.call<PreflightReport>('POST', `/api/accounts/${accountId}/preflight`);
+    expect(res.body.status).toBe('failed');
+    expect(res.body.steps.find((s) => s.id === 'auth.signIn')).toMatchObject({ code: 'AADSTS7000215' });
+    expect(JSON.stringify(res.body)).not.toContain(WRONG);
+  });
+
+  it('prints the same report from the command line', async () => {
+    const accountId = await register('demo-backup');
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [path.join(repoRoot, 'dist/local/cli/preflight.js'), '--account', accountId],
+      { env: app.env },
+    );
+    expect(stdout).toContain("Preflight of 'Contoso'");
+    expect(stdout).toMatch(/\[passed +\] Permissions for Exchange mailboxes/);
+    const account = await app.admin.call<{ preflight?: PreflightReport }>('GET', `/api/accounts/${accountId}`);
+    expect(account.body.preflight?.steps.length).toBeGreaterThan(5);
+  });
+});
