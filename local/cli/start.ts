@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { control } from './emulator-control';
 import { LocalApp, startLocalApp } from './local-app';
 import { outcomeOf, RunOutcome, RunState } from './api-client';
+import { PreflightReport, reportText } from '../../shared/preflight/report';
 
 const KIND_LABEL: Record<string, string> = { mailbox: 'mailbox ', onedrive: 'OneDrive', site: 'site    ' };
 const step = (text: string): void => console.log(`\n▶ ${text}`);
@@ -184,6 +185,11 @@ async function main(): Promise<void> {
     console.log(
       `  account ${account.body.id}\n  job     ${job.body.id} (weekdays 22:00 Europe/Berlin, run now on demand)`,
     );
+
+    step('preflight: what the account can do before its first backup (POST /api/accounts/{id}/preflight)');
+    const preflight = await app.admin.call<PreflightReport>('POST', `/api/accounts/${account.body.id}/preflight`);
+    if (preflight.status !== 200) throw new Error(`preflight: ${preflight.status} ${JSON.stringify(preflight.body)}`);
+    console.log(reportText(preflight.body).replace(/^/gm, '  '));
 
     step('full backup');
     await runWithProgress(app, account.body.id, job.body.id);
