@@ -251,6 +251,7 @@ describe('no Durable management key reaches an API caller', () => {
         body: { reason: 'Case 1' },
       },
       'DELETE /accounts/{accountId}/hold': { method: 'DELETE', path: `/api/accounts/${accountId}/hold` },
+      'POST /accounts/{accountId}/preflight': { method: 'POST', path: `/api/accounts/${accountId}/preflight` },
       'PUT /accounts/{accountId}/protected-items/{itemId}/hold': {
         method: 'PUT',
         path: `/api/accounts/${accountId}/protected-items/${encodeURIComponent(itemId)}/hold`,
