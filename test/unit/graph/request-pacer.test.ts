@@ -1,7 +1,12 @@
 // The request pacer on a virtual clock: what a 429's Retry-After teaches it about the mailbox's sliding window, how it
 // then holds requests back, RateLimit-* quotas, and a client that keeps sending against the emulator's own Exchange
 // throttle (graph/faults.ts) for ten virtual minutes: under 1 % of its requests answered 429 at over 90 % of the budget.
+import type { IncomingMessage } from 'node:http';
+import { PassThrough } from 'node:stream';
 import { parseThrottle, Throttle } from '../../../local/m365/graph/faults';
+import { GraphThrottledError } from '../../../shared/graph/graph-errors';
+import { HttpPipeline } from '../../../shared/graph/http-pipeline';
+import type { HttpRequest } from '../../../shared/graph/https-transport';
 import { RequestPacer } from '../../../shared/graph/request-pacer';
 
 interface VirtualClock {
@@ -126,4 +131,79 @@ describe('RequestPacer', () => {
       expect(admitted / (budget * (end / (windowSeconds * 1000)))).toBeGreaterThanOrEqual(0.9);
     },
   );
+});
+
+/** A transport answering from a script: each answer a status, headers and a JSON body. */
+function scripted(answers: Array<{ status: number; headers?: Record<string, string>; body?: unknown }>): {
+  transport: (r: HttpRequest) => Promise<IncomingMessage>;
+  sent: HttpRequest[];
+} {
+  const sent: HttpRequest[] = [];
+  return {
+    sent,
+    transport: (r) => {
+      sent.push(r);
+      const a = answers.shift() ?? { status: 200, body: {} };
+      const res = Object.assign(new PassThrough(), { statusCode: a.status, headers: a.headers ?? {} });
+      res.end(JSON.stringify(a.body ?? {}));
+      return Promise.resolve(res as unknown as IncomingMessage);
+    },
+  };
+}
+
+describe('HttpPipeline pacing', () => {
+  const call = (deadline: number) => ({
+    url: '/users/u/mailFolders/inbox',
+    mailbox: 'mb',
+    operation: 'mail.read' as const,
+    deadline,
+  });
+  const pipelineWith = (transport: (r: HttpRequest) => Promise<IncomingMessage>, pacer?: RequestPacer) =>
+    new HttpPipeline({
+      baseUrl: 'https://graph.test/v1.0',
+      transport,
+      tokens: { token: () => Promise.resolve('t') },
+      userAgent: 'test',
+      ...(pacer ? { pacer } : {}),
+    });
+
+  it('hands a wait for the budget past the deadline back to the caller without sending', async () => {
+    const clock = virtualClock();
+    const pacer = new RequestPacer({ now: clock.now });
+    for (let i = 0; i < 10; i++) pacer.sent('mb');
+    clock.advance(1_000);
+    expect(pacer.throttled('mb', 59)).toBeDefined();
+    const { transport, sent } = scripted([]);
+    const p = pipelineWith(transport, pacer);
+    const handed = await p.json(call(Date.now() + 5_000)).catch((e: Error) => e);
+    expect(handed).toBeInstanceOf(GraphThrottledError);
+    expect((handed as GraphThrottledError).retryAfterSeconds).toBeGreaterThan(50);
+    expect(sent).toHaveLength(0);
+    expect(p.stats().handedBack).toBe(1);
+  });
+
+  it('learns from a budget 429 but not from a MailboxConcurrency one, and takes the refused request back', async () => {
+    const budget429 = {
+      status: 429,
+      headers: { 'retry-after': '60' },
+      body: { error: { code: 'TooManyRequests', innerError: { code: 'ApplicationThrottled' } } },
+    };
+    const concurrency429 = {
+      status: 429,
+      headers: { 'retry-after': '60' },
+      body: { error: { code: 'ApplicationThrottled', message: 'Application is over its MailboxConcurrency limit.' } },
+    };
+    for (const [answer, learns] of [
+      [budget429, true],
+      [concurrency429, false],
+    ] as const) {
+      const pacer = new RequestPacer({ now: () => Date.now() });
+      const { transport } = scripted([{ status: 200 }, { status: 200 }, { status: 200 }, answer]);
+      const p = pipelineWith(transport, pacer);
+      for (let i = 0; i < 3; i++) await p.json(call(Date.now() + 60_000));
+      // Retry-After (60 s) is past the deadline: handed back at once.
+      await expect(p.json(call(Date.now() + 5_000))).rejects.toBeInstanceOf(GraphThrottledError);
+      expect(pacer.learned('mb')?.limit).toBe(learns ? 3 : undefined);
+    }
+  });
 });
