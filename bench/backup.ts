@@ -1,7 +1,9 @@
-// `npm run bench -- backup [--mailboxes N] [--messages M] [--budget B] [--window S] [--file-mb F]`: a full backup then
-// a 1 %-change incremental of an emulated tenant, through the local host, with Exchange-style throttling per mailbox.
-// Prints throughput, Graph requests per item, 429s, the share of the request budget used, and the host's peak RSS.
-// --file-mb adds one file of F MiB (generated lazily by the emulator) to the first OneDrive and backs OneDrives up too.
+// `npm run bench -- backup [--mailboxes N] [--messages M] [--budget B] [--window S] [--file-mb F] [--no-service-time]`:
+// a full backup then a 1 %-change incremental of an emulated tenant, through the local host, with Exchange-style
+// throttling per mailbox and the emulator's service-time model (Graph's latencies; --no-service-time answers at once).
+// Prints throughput, Graph requests per item, 429s and their share, the share of the request budget used, and the
+// host's peak RSS. --file-mb adds one file of F MiB (generated lazily by the emulator) to the first OneDrive and backs
+// OneDrives up too.
 import fs from 'node:fs';
 import { control } from '../local/cli/emulator-control';
 import { startLocalApp } from '../local/cli/local-app';
@@ -22,6 +24,7 @@ async function main(): Promise<void> {
   const budget = arg('budget', 600);
   const windowSeconds = arg('window', 60);
   const fileMb = arg('file-mb', 0);
+  const serviceTime = !process.argv.includes('--no-service-time');
   const app = await startLocalApp({
     syncTimeBoxSeconds: 60,
     emulator: {
@@ -40,6 +43,7 @@ async function main(): Promise<void> {
         largeEvery: 0,
       },
       throttle: { concurrency: 4, budget, windowSeconds },
+      serviceTime: { enabled: serviceTime },
     },
   });
   const pid = app.host.child.pid!;
@@ -87,6 +91,7 @@ async function main(): Promise<void> {
         requests: counters.requests,
         'requests/item': (counters.requests / Math.max(1, Number(o.written))).toFixed(2),
         '429s': counters.byStatus['429'] ?? 0,
+        '429 share': `${((100 * (counters.byStatus['429'] ?? 0)) / Math.max(1, counters.requests)).toFixed(2)} %`,
         'budget used': `${Math.min(100, (100 * (counters.requests - (counters.byStatus['429'] ?? 0))) / available).toFixed(0)} %`,
         'peak RSS': `${(peak / 1024 / 1024).toFixed(0)} MB`,
       };
@@ -105,7 +110,7 @@ async function main(): Promise<void> {
     const rows = [full, incremental];
     const cols = Object.keys(full);
     console.log(
-      `\n${mailboxes} mailboxes × ${messages} messages${fileMb ? ` + a ${fileMb} MiB file` : ''}; throttle ${budget} requests / ${windowSeconds} s / mailbox, 4 concurrent\n`,
+      `\n${mailboxes} mailboxes × ${messages} messages${fileMb ? ` + a ${fileMb} MiB file` : ''}; throttle ${budget} requests / ${windowSeconds} s / mailbox, 4 concurrent; service time ${serviceTime ? 'on' : 'off'}\n`,
     );
     console.log(`| ${cols.join(' | ')} |\n|${cols.map(() => '---').join('|')}|`);
     for (const r of rows) console.log(`| ${cols.map((c) => r[c]).join(' | ')} |`);

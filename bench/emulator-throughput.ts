@@ -1,6 +1,7 @@
 // Emulator throughput: requests per second for message GETs (JSON), raw MIME ($value) and message delta pages, with
 // keep-alive connections and N concurrent clients, throttling lifted. The emulator runs in its own process (as
-// `npm run emulator --profile bench`), so client and server do not share an event loop.
+// `npm run emulator --profile bench --no-service-time`: the emulator's own speed, not Graph's latencies), so client
+// and server do not share an event loop.
 //   node dist/bench/emulator-throughput.js [--clients 1,8,32] [--seconds 3]
 import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -46,9 +47,13 @@ function request(
 async function startEmulator(): Promise<{ child: ChildProcess; url: string; ca: Buffer }> {
   const main = path.resolve(__dirname, '../local/m365/main.js');
   const certDir = path.join(os.tmpdir(), 'm365v-bench-emulator');
-  const child = spawn(process.execPath, [main, '--profile', 'bench', '--seed', 'bench', '--cert-dir', certDir], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [main, '--profile', 'bench', '--no-service-time', '--seed', 'bench', '--cert-dir', certDir],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (c: Buffer) => {

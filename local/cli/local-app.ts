@@ -58,7 +58,7 @@ export interface LocalAppOptions {
   stack?: Stack;
   cosmosDatabase?: string;
   taskHub?: string;
-  emulator?: Partial<Pick<EmulatorOptions, 'profile' | 'throttle' | 'seed' | 'extraTenants'>>;
+  emulator?: Partial<Pick<EmulatorOptions, 'profile' | 'throttle' | 'seed' | 'extraTenants' | 'serviceTime'>>;
   syncTimeBoxSeconds?: number;
   /** M365V_RETENTION_GRACE_SECONDS: how long retention waits before removing what it chose (a day by default). */
   retentionGraceSeconds?: number;

@@ -1,5 +1,6 @@
 // `npm run emulator`: a seeded tenant on HTTPS, with its endpoints and demo credentials printed (derived from the
-// seed; they are not secrets). Options: --seed contoso --profile demo|bench --port N --cert-dir DIR.
+// seed; they are not secrets). Options: --seed contoso --profile demo|bench --port N --cert-dir DIR --no-service-time
+// (the bench profile answers with Graph's latencies unless told not to; see README "Service time").
 import { startM365Emulator } from './server';
 
 async function main(): Promise<void> {
@@ -12,11 +13,15 @@ async function main(): Promise<void> {
     seed: value('--seed') ?? 'contoso',
     profile,
     ...(value('--cert-dir') ? { certDir: value('--cert-dir')! } : {}),
+    ...(args.includes('--no-service-time') ? { serviceTime: { enabled: false } } : {}),
   });
   const t = em.tenant();
   const users = [...t.directory.users.all()];
   console.log(`[m365] listening on ${em.url}`);
   console.log(`  tenant        ${t.id} (${t.domain}), profile ${profile}`);
+  console.log(
+    `  service time  ${em.runtime.serviceTime.settings.enabled ? 'on' : 'off'}   (control API: /_emulator/service-time)`,
+  );
   console.log(`  graph         ${em.graphBaseUrl}`);
   console.log(
     `  token         ${em.authorityHost}/${t.id}/oauth2/v2.0/token   (scope https://graph.microsoft.com/.default)`,

@@ -1,8 +1,11 @@
 // SharePoint's resource units (graph-semantics.md §2.3), on top of the router's per-site lanes: a Graph call on a
 // drive, site or list costs 1 RU (one item, delta with a token, a download redirect) or 2 (a collection, delta without
 // a token, any write); an app may spend `perMinute` RU per tenant in any sliding minute, else 429 TooManyRequests with
-// Retry-After until enough of the minute's cost has left it. Off until set through the control API: benchmarks and
-// end-to-end runs measure the product, not the budget (the documented budget for 0–1k licences is 1,200 a minute).
+// Retry-After until enough of the minute's cost has left it. From 80 % of the budget on, answers carry the draft IETF
+// RateLimit headers as SharePoint sends them (RateLimit-Limit: the minute's budget, RateLimit-Remaining: what is left,
+// RateLimit-Reset: seconds until the oldest cost leaves the minute). Off until set through the control API:
+// benchmarks and end-to-end runs measure the product, not the budget (the documented budget for 0–1k licences is
+// 1,200 a minute).
 import { z } from 'zod';
 import { controlJson, registerControlRoutes } from './control/registry';
 import { input } from './control/routes-core';
@@ -32,6 +35,14 @@ function costOf(ctx: GraphContext, result: GraphResult): number {
   return Array.isArray((result.json as { value?: unknown } | undefined)?.value) ? 2 : 1;
 }
 
+function rateLimitHeaders(limit: number, remaining: number, oldest: number, now: number): Record<string, string> {
+  return {
+    'RateLimit-Limit': String(limit),
+    'RateLimit-Remaining': String(Math.max(0, remaining)),
+    'RateLimit-Reset': String(Math.max(1, Math.ceil((oldest + 60_000 - now) / 1000))),
+  };
+}
+
 /** The routes, charging their resource units; a request is refused while its app's minute is spent. */
 export function chargingResourceUnits(routes: RouteSpec[]): RouteSpec[] {
   return routes.map((route) => ({
@@ -48,11 +59,19 @@ export function chargingResourceUnits(routes: RouteSpec[]): RouteSpec[] {
         // The request whose leaving the window brings the total under the budget decides the wait.
         let i = 0;
         while (total >= s.perMinute) total -= spent[i++].cost;
-        throw throttled(Math.max(1, Math.ceil((spent[i - 1].at + 60_000 - now) / 1000)));
+        const refused = throttled(Math.max(1, Math.ceil((spent[i - 1].at + 60_000 - now) / 1000)));
+        Object.assign(refused.options.headers!, rateLimitHeaders(s.perMinute, 0, spent[0].at, now));
+        throw refused;
       }
       const result = await route.handler(ctx);
-      spent.push({ at: now, cost: costOf(ctx, result) });
-      return result;
+      const cost = costOf(ctx, result);
+      spent.push({ at: now, cost });
+      total += cost;
+      if (total < 0.8 * s.perMinute) return result;
+      return {
+        ...result,
+        headers: { ...result.headers, ...rateLimitHeaders(s.perMinute, s.perMinute - total, spent[0].at, now) },
+      };
     },
   }));
 }

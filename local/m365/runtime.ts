@@ -1,9 +1,10 @@
 // What every handler may reach besides its tenant: the emulator's clock (injectable, so tests can jump over
 // Retry-After windows and token lifetimes), signing of pre-authenticated URLs, the seeded fault PRNG, throttling,
-// fault settings and counters, and the tenants themselves.
+// the service-time model, fault settings and counters, and the tenants themselves.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Counters } from './graph/counters';
 import type { FaultSettings, Holds, Throttle } from './graph/faults';
+import type { ServiceTime } from './graph/service-time';
 import type { TenantDirectory } from './tenant/tenants';
 
 export interface Clock {
@@ -23,6 +24,8 @@ export interface EmulatorRuntime {
   random(): number;
   tenants: TenantDirectory;
   throttle: Throttle;
+  /** How long a handled request takes (off unless the bench profile or the options turn it on). */
+  serviceTime: ServiceTime;
   faults: FaultSettings;
   /** Requests parked by hold rules (released by DELETE faults). */
   holds: Holds;

@@ -21,6 +21,8 @@ import {
   Throttle,
 } from './graph/faults';
 import { dispatchGraph, GraphResult, RouterDeps, ValidateToken } from './graph/router';
+import { ServiceTime, serviceTimeSettings, ServiceTimeSettings, Sleep } from './graph/service-time';
+import './service-time-control';
 import { matchHttpRoute } from './http-routes';
 import { validateGraphToken } from './auth/routes';
 import { Clock, EmulatorRuntime, systemClock, urlSigner } from './runtime';
@@ -43,6 +45,13 @@ export interface EmulatorOptions {
   /** Folder of the loopback TLS certificate (share the stack's so clients trust one CA). Default: a temp folder. */
   certDir?: string;
   clock?: Clock;
+  /**
+   * The service-time model (graph/service-time.ts): on by default with the bench profile only; `{ enabled: true }`
+   * turns it on with the README's defaults.
+   */
+  serviceTime?: Partial<ServiceTimeSettings>;
+  /** How the service-time model waits (tests: a virtual sleep). Default: setTimeout. */
+  sleep?: Sleep;
   /** Graph token validation; default: the auth module's. */
   validate?: ValidateToken;
 }
@@ -118,6 +127,10 @@ export async function startM365Emulator(opts: EmulatorOptions): Promise<M365Emul
     random: faultRandom,
     tenants,
     throttle: new Throttle(parseThrottle(opts.throttle ?? {}), clock),
+    serviceTime: new ServiceTime(
+      serviceTimeSettings({ enabled: opts.profile === 'bench' }, opts.serviceTime),
+      opts.sleep,
+    ),
     faults: faultSettingsSchema.parse(opts.faults ?? {}),
     holds: new Holds(),
     counters: emptyCounters(),
@@ -168,10 +181,9 @@ export async function startM365Emulator(opts: EmulatorOptions): Promise<M365Emul
     let result: GraphResult;
     if (/^\/v1\.0(\/|$)/i.test(url.pathname)) {
       const incoming = { method, url, headers: req.headers, body: body.read.bind(body), closed };
-      result =
-        method === 'POST' && /^\/v1\.0\/\$batch\/?$/i.test(url.pathname)
-          ? await dispatchBatch(incoming, deps)
-          : await dispatchGraph(incoming, deps);
+      const batch = method === 'POST' && /^\/v1\.0\/\$batch\/?$/i.test(url.pathname);
+      if (batch) await runtime.serviceTime.serve('batch');
+      result = batch ? await dispatchBatch(incoming, deps) : await dispatchGraph(incoming, deps);
     } else {
       const hit = matchHttpRoute(method, url.pathname);
       if (hit === undefined)
@@ -200,6 +212,9 @@ export async function startM365Emulator(opts: EmulatorOptions): Promise<M365Emul
                 emulator: runtime,
               });
         if (fault === 'lose') result.lost = true;
+        // Downloads at pre-authenticated URLs stream at the service's rate (the control API is not Graph).
+        if (method === 'GET' && !url.pathname.startsWith('/_emulator/') && (result.stream || result.bytes))
+          result = await runtime.serviceTime.deliver('content', result);
       }
     }
     body.drain();

@@ -13,7 +13,7 @@ import {
   requestsToRetry,
   splitIntoBatches,
 } from './batch-plan';
-import type { HttpPipeline } from './http-pipeline';
+import { type HttpPipeline, isConcurrencyThrottle } from './http-pipeline';
 import { withOutlookIds } from './outlook-ids';
 import { readBody } from './https-transport';
 import { parseRetryAfter } from './retry-policy';
@@ -54,10 +54,19 @@ async function runOne(p: HttpPipeline, batch: BatchRequest[], o: BatchOptions): 
       throttled: items.filter((i) => i.status === 429).length,
       unavailable: items.filter((i) => i.status === 503 || i.status === 504).length,
     });
+    const refused = items.filter((i) => i.status === 429);
+    if (refused.length) {
+      // Only a 429 about the request budget teaches the pacer; the longest Retry-After among those is the window's.
+      const budget = refused.filter((i) => {
+        const e = parseEnvelope(i.body);
+        return !isConcurrencyThrottle(e.code, e.message);
+      });
+      p.throttledBy(o.mailbox, refused.length, longestRetryAfter(budget, Date.now()), !budget.length);
+    }
     const again = requestsToRetry(pending, items);
     if (!again.length) break;
     const retryAfterSeconds = longestRetryAfter(items, Date.now());
-    const throttled = items.find((i) => i.status === 429);
+    const throttled = refused[0];
     if (throttled && retryAfterSeconds !== undefined) p.pause(o.mailbox, retryAfterSeconds);
     const status = (throttled ?? items.find((i) => i.status >= 500))?.status ?? 429;
     try {

@@ -1,13 +1,15 @@
 // Every Graph request goes through here: base URL (absolute next/delta links verbatim), token, User-Agent,
-// client-request-id, at most N requests in flight per mailbox, Retry-After on 429/503/504 (a 429 pauses the whole
-// mailbox until it passes), jittered backoff otherwise, bounded attempts, and the deadline hand-back. Responses
-// stream; the mailbox slot is held until the body has been read or discarded.
+// client-request-id, at most N requests in flight per mailbox, paced to the mailbox's request budget once a 429 or
+// RateLimit-* headers have shown it (request-pacer.ts), Retry-After on 429/503/504 (a 429 pauses the whole mailbox
+// until it passes), jittered backoff otherwise, bounded attempts, and the deadline hand-back (waits for the budget
+// too). Responses stream; the mailbox slot is held until the body has been read or discarded.
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { GraphOperation } from '../domain/graph-permissions';
 import { GraphRequestError, GraphThrottledError, parseEnvelope } from './graph-errors';
 import { headerOf, readBody, Transport } from './https-transport';
 import { KeyedSemaphore } from './keyed-semaphore';
+import { RequestPacer } from './request-pacer';
 import { withOutlookIds } from './outlook-ids';
 import { BackoffSettings, decideRetry, parseRetryAfter, RETRIABLE_STATUSES } from './retry-policy';
 
@@ -60,6 +62,8 @@ export interface GraphStats {
   handedBack: number;
   /** Seconds spent waiting before retries. */
   waitedSeconds: number;
+  /** Seconds spent waiting for a mailbox's budget before sending (pacing instead of a 429). */
+  pacedSeconds: number;
 }
 
 export interface GraphLogEntry {
@@ -90,13 +94,20 @@ export interface PipelineOptions {
   perMailbox?: number;
   maxAttempts?: number;
   backoff?: BackoffSettings;
+  /** Paces requests to each mailbox's learned budget; default: one on the system clock. */
+  pacer?: RequestPacer;
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Exchange's answer over its concurrency limit (4 per mailbox), which says nothing about the request budget. */
+export const isConcurrencyThrottle = (code?: string, message?: string): boolean =>
+  code === 'ApplicationThrottled' && /MailboxConcurrency/i.test(message ?? '');
+
 export class HttpPipeline {
   private readonly semaphore: KeyedSemaphore;
+  private readonly pacer: RequestPacer;
   /** A 429 for a mailbox holds every request to it until Retry-After passes, not only the one that got it. */
   private readonly pausedUntil = new Map<string, number>();
   private readonly counters: GraphStats = {
@@ -107,10 +118,12 @@ export class HttpPipeline {
     retries: 0,
     handedBack: 0,
     waitedSeconds: 0,
+    pacedSeconds: 0,
   };
 
   constructor(private readonly opts: PipelineOptions) {
     this.semaphore = new KeyedSemaphore(opts.perMailbox ?? 4);
+    this.pacer = opts.pacer ?? new RequestPacer({ now: () => Date.now() });
   }
 
   get perMailbox(): number {
@@ -142,14 +155,42 @@ export class HttpPipeline {
     await sleep(pause);
   }
 
-  /** A mailbox slot, once no pause holds the mailbox (a 429 may arrive while this request waits for its slot). */
+  /**
+   * A mailbox slot, once no pause holds the mailbox (a 429 may arrive while this request waits for its slot) and the
+   * mailbox's budget has room (pre-authenticated URLs are not Graph and count against no budget). A wait for the
+   * budget that would pass the deadline is handed back like a Retry-After.
+   */
   private async acquire(call: GraphCall): Promise<() => void> {
+    const slots = call.slots ?? 1;
     for (;;) {
       await this.waitForMailbox(call);
-      const release = await this.semaphore.acquire(call.mailbox, call.slots ?? 1);
-      if ((this.pausedUntil.get(call.mailbox) ?? 0) <= Date.now()) return release;
+      const release = await this.semaphore.acquire(call.mailbox, slots);
+      if ((this.pausedUntil.get(call.mailbox) ?? 0) > Date.now()) {
+        release();
+        continue;
+      }
+      const budgetWait = call.anonymous ? 0 : this.pacer.delayFor(call.mailbox, slots);
+      if (budgetWait <= 0) {
+        if (!call.anonymous) this.pacer.sent(call.mailbox, slots);
+        return release;
+      }
       release();
+      if (Date.now() + budgetWait > call.deadline) {
+        this.counters.handedBack++;
+        throw new GraphThrottledError(budgetWait / 1000, 429, call.operation);
+      }
+      this.counters.pacedSeconds += budgetWait / 1000;
+      await sleep(budgetWait);
     }
+  }
+
+  /**
+   * `refused` requests to the mailbox (a single one, or items of a $batch) were answered 429: the service did not
+   * count them, and unless the 429 is about concurrency its Retry-After teaches the pacer the mailbox's window.
+   */
+  throttledBy(mailbox: string, refused: number, retryAfterSeconds: number | undefined, concurrency: boolean): void {
+    this.pacer.refused(mailbox, refused);
+    if (!concurrency && retryAfterSeconds !== undefined) this.pacer.throttled(mailbox, retryAfterSeconds);
   }
 
   url(pathOrUrl: string): string {
@@ -197,6 +238,7 @@ export class HttpPipeline {
       }
       const status = res.statusCode ?? 0;
       const requestId = headerOf(res, 'request-id');
+      if (!call.anonymous) this.followRateLimit(call.mailbox, res.headers);
       this.opts.log?.({ ...entry, event: 'response', status, requestId, elapsedMs: Date.now() - started });
       if (status < 400) {
         res.once('end', release);
@@ -223,6 +265,13 @@ export class HttpPipeline {
       if (status === 429) {
         this.counters.throttled++;
         if (call.tally) call.tally.throttled++;
+        if (!call.anonymous)
+          this.throttledBy(
+            call.mailbox,
+            call.slots ?? 1,
+            retryAfterSeconds,
+            isConcurrencyThrottle(envelope.code, envelope.message),
+          );
         if (retryAfterSeconds !== undefined) this.pause(call.mailbox, retryAfterSeconds);
       } else {
         this.counters.unavailable++;
@@ -233,6 +282,14 @@ export class HttpPipeline {
         failure,
       );
     }
+  }
+
+  /** RateLimit-Remaining and RateLimit-Reset (seconds), as SharePoint sends them near a budget, pace the scope. */
+  private followRateLimit(mailbox: string, headers: IncomingHttpHeaders): void {
+    const remaining = headers['ratelimit-remaining'];
+    const reset = headers['ratelimit-reset'];
+    if (typeof remaining === 'string' && typeof reset === 'string')
+      this.pacer.rateLimit(mailbox, Number(remaining), Number(reset));
   }
 
   /** Sends and parses a JSON answer. */

@@ -213,10 +213,20 @@ export function injectedFault(
   return undefined;
 }
 
-export function throttled(retryAfterSeconds: number): GraphError {
+/**
+ * Graph's 429. Over Exchange's concurrency limit Outlook answers with its own code and names the limit
+ * ({"error":{"code":"ApplicationThrottled","message":"Application is over its MailboxConcurrency limit."}}, observed
+ * in alcionai/corso#3695 and magodo/terraform-provider-outlook#21); other limits answer Graph's TooManyRequests.
+ */
+export function throttled(retryAfterSeconds: number, reason?: 'concurrency' | 'budget'): GraphError {
+  const headers = { 'Retry-After': String(retryAfterSeconds) };
+  if (reason === 'concurrency')
+    return new GraphError(429, 'ApplicationThrottled', 'Application is over its MailboxConcurrency limit.', {
+      headers,
+    });
   return new GraphError(429, 'TooManyRequests', 'Please retry again later.', {
     innerCode: 'ApplicationThrottled',
-    headers: { 'Retry-After': String(retryAfterSeconds) },
+    headers,
   });
 }
 

@@ -10,6 +10,7 @@ import type { Tenant, TenantDirectory } from '../tenant/tenants';
 import { count } from './counters';
 import { errorResult, FORBIDDEN, GraphError, newRequestId } from './errors';
 import { ConnectionFault, injectedFault, throttled } from './faults';
+import { requestKind } from './service-time';
 
 export type Workload = 'directory' | 'mail' | 'calendar' | 'contacts' | 'files' | 'sites' | 'teams' | 'groupMailbox';
 
@@ -276,11 +277,12 @@ async function pipeline(
     : { admitted: true as const, release: () => undefined };
   if (!lane.admitted) {
     counted.throttled = true;
-    throw throttled(lane.retryAfterSeconds);
+    throw throttled(lane.retryAfterSeconds, lane.reason);
   }
   let result: GraphResult;
   try {
-    result = await spec.handler(ctx);
+    // The service time is spent holding the slot, as a real request occupies one of the mailbox's 4.
+    result = await rt.serviceTime.deliver(requestKind(method, path), await spec.handler(ctx));
   } catch (e) {
     lane.release();
     throw e;
