@@ -1,7 +1,7 @@
 // `npm run bench -- retention [--items 100] [--points 100] [--versions 10000] [--blob-every 10]`: what retention
 // costs on a large catalog. Backs up `items` mailboxes once through the local host, then grows each one's history in
-// the catalog to `points` daily recovery points and `versions` item versions (a 1,000-message mailbox where about
-// 1 % of messages change per day), with a content blob for every `blob-every`-th version. Then runs retention twice
+// the catalog to `points` daily recovery points and `versions` item versions (a mailbox holding a tenth as many
+// messages, of which about 1 % change per day), with a content blob for every `blob-every`-th version. Then runs retention twice
 // through the API with a GFS policy (last 7, 14 daily, 8 weekly, 3 monthly) and no grace period: the first run
 // prunes points and versions and condemns the content they alone held, the second deletes it. Prints per run: time,
 // the host's peak RSS, what was pruned and freed, and the Cosmos DB requests per container and operation, counted by
@@ -32,8 +32,8 @@ function rssOf(pid: number): number {
 }
 
 const DAY = 86_400_000;
-/** Messages each mailbox holds at any time; the rest of its versions are changes to them. */
-const LIVE = 1000;
+/** Messages a mailbox holds at any time (a tenth of its versions, at most 1,000); the rest are changes to them. */
+const liveOf = (total: number): number => Math.min(1000, Math.ceil(total / 10));
 
 /** Runs `work` over `inputs` with at most `width` at a time. */
 async function pool<T>(inputs: readonly T[], width: number, work: (input: T) => Promise<void>): Promise<void> {
@@ -50,9 +50,10 @@ async function writeAll(container: Container, docs: Array<Record<string, unknown
   await pool(docs, 32, async (d) => void (await container.items.upsert(d)));
 }
 
-/** The version history of one mailbox: LIVE messages on day 1, then `changed` of them replaced each later day. */
+/** The version history of one mailbox: `live` messages on day 1, then `changed` of them replaced each later day. */
 function history(pid: string, containerId: string, days: number, total: number, at: (seq: number) => number) {
-  const changed = Math.max(1, Math.round((total - LIVE) / Math.max(1, days - 1)));
+  const live = liveOf(total);
+  const changed = Math.max(1, Math.round((total - live) / Math.max(1, days - 1)));
   const current = new Map<number, number>();
   const docs: VersionDoc[] = [];
   const hashes: string[] = [];
@@ -72,13 +73,13 @@ function history(pid: string, containerId: string, days: number, total: number, 
       content: { blob: { sha256, size: 100, encoding: 'identity' } },
     };
   };
-  for (let n = 0; n < LIVE; n++) {
+  for (let n = 0; n < live; n++) {
     docs.push(version(n, 1));
     current.set(n, docs.length - 1);
   }
   for (let seq = 2; seq <= days && docs.length < total; seq++) {
     for (let k = 0; k < changed && docs.length < total; k++) {
-      const n = (seq * changed + k) % LIVE;
+      const n = (seq * changed + k) % live;
       const prev = docs[current.get(n)!];
       docs[current.get(n)!] = { ...prev, id: closedId(pid, containerId, prev.itemId, prev.validFrom), validTo: seq };
       docs.push(version(n, seq));
