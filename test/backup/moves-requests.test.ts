@@ -101,7 +101,7 @@ describe('requests of an incremental after 1,000 moves', () => {
     expect(figures.immutableIds).toMatchObject({ mimeDownloads: 0, itemsAtPoint2: MOVES + 25 });
     // A page of 100 removals from the Inbox and of 100 arrivals in the Archive at a time, and the two last pages.
     expect(figures.immutableIds.incrementalRequests).toBeLessThanOrEqual(2 * (MOVES / 100 + 1));
-  });
+  }, 600_000);
 
   it('with REST ids (the preference stripped): every moved message is downloaded again', async () => {
     const withoutIdType = (headers: Record<string, string>): Record<string, string> =>
@@ -118,5 +118,5 @@ describe('requests of an incremental after 1,000 moves', () => {
     figures.restIds = await scenario(1, bed.client({ transport: restIds }));
     expect(figures.restIds).toMatchObject({ mimeDownloads: MOVES, itemsAtPoint2: MOVES + 25 });
     expect(figures.restIds.incrementalRequests - figures.immutableIds.incrementalRequests).toBe(MOVES);
-  });
+  }, 600_000);
 });

@@ -114,5 +114,5 @@ describe('a difference report larger than one orchestration generation', () => {
       for (const e of page.entries!) seen.add(e.itemId);
     }
     expect(seen.size).toBe(CHANGED);
-  });
+  }, 600_000);
 });
