@@ -47,6 +47,18 @@ const steps = {
         })}`,
       );
     }
+    if (run.refused) {
+      context.warn(
+        `VaultAlarm ${JSON.stringify({
+          severity: 'error',
+          code: 'repository.storageLimit',
+          accountId: run.accountId,
+          runId: run.id,
+          message: `The backup repository hit a storage API limit: ${run.refused.message} Retention stopped collecting there for this run; nothing was lost and the catalog is unchanged.`,
+          fix: run.refused.fix,
+        })}`,
+      );
+    }
     if (run.totals.blobsUnprotected > 0) {
       context.warn(
         `VaultAlarm ${JSON.stringify({
@@ -86,6 +98,7 @@ const retentionJob: OrchestrationHandler = function* (ctx: OrchestrationContext)
   const totals = input.totals ?? emptyTotals();
   const locked: NonNullable<RetentionRunDoc['locked']> = [];
   const unprotected: NonNullable<RetentionRunDoc['unprotected']> = [];
+  let refused: RetentionRunDoc['refused'];
   try {
     if (input.offset === undefined)
       yield* call(ctx, 'retentionBegin', {
@@ -129,6 +142,7 @@ const retentionJob: OrchestrationHandler = function* (ctx: OrchestrationContext)
         totals.blobsUnprotected += r.unprotected.count;
         locked.push(...r.locked.sample);
         unprotected.push(...r.unprotected.sample);
+        refused ??= r.refused;
       }
     }
     return yield* call(ctx, 'retentionFinish', {
@@ -136,6 +150,7 @@ const retentionJob: OrchestrationHandler = function* (ctx: OrchestrationContext)
       totals,
       locked: locked.slice(0, 20),
       unprotected: unprotected.slice(0, 20),
+      ...(refused ? { refused } : {}),
     });
   } catch (e) {
     return yield* call(ctx, 'retentionFinish', {

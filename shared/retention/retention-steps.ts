@@ -2,7 +2,8 @@
 // mark the content the tenant's versions still reference, and collect the rest slice by slice (collector.ts).
 // Idempotent: a retried step or a re-run of the same run redoes nothing harmful. Results are small; per-item
 // reports go to a blob beside the run.
-import type { ContainerClient } from '@azure/storage-blob';
+import { RestError, type ContainerClient } from '@azure/storage-blob';
+import { classifyStorageFailure } from '../domain/alarms';
 import type { Ports } from '../runtime/services';
 import { DEFAULT_REPOSITORY } from '../inventory/schemas';
 import { withoutSystem } from '../inventory/inventory-store';
@@ -64,6 +65,8 @@ export interface RetentionRunDoc {
   locked?: Array<{ sha256: string; reason: string }>;
   /** Referenced content in an immutable repository whose lock could not be extended, a sample with reasons. */
   unprotected?: Array<{ sha256: string; reason: string }>;
+  /** A storage refusal that stopped collection in a repository this run. */
+  refused?: StorageRefusal;
   message?: string;
 }
 
@@ -239,10 +242,29 @@ async function contentContainers(
   return [...byUrl.values()];
 }
 
+/** A storage refusal that stopped collection in a container: the repository alarm's cause and fix. */
+export interface StorageRefusal {
+  code: string;
+  message: string;
+  fix: string;
+}
+
 /** What one collection slice did; blobs left alone come as counts and a sample with reasons. */
 export interface SliceReport extends Omit<CollectReport, 'locked' | 'unprotected'> {
   locked: { count: number; sample: CollectReport['locked'] };
   unprotected: { count: number; sample: CollectReport['unprotected'] };
+  refused?: StorageRefusal;
+}
+
+/**
+ * Storage refusing a whole container (quota, a disabled account, a missing role, throttling beyond the SDK's
+ * retries): collection there stops for this run, which is safe (it only ever deletes what it condemned earlier and
+ * the catalog is not touched), and the run says why. Anything else is a fault of the step.
+ */
+export function storageRefusal(e: unknown): StorageRefusal | undefined {
+  if (!(e instanceof RestError) || e.statusCode === undefined) return undefined;
+  const { code, message, fix } = classifyStorageFailure(e.statusCode, e.code);
+  return { code, message, fix };
 }
 
 /** A sample is enough for a report; counts are exact. */
@@ -269,14 +291,22 @@ export async function retentionCollect(
     unprotected: { count: 0, sample: [] },
   };
   for (const { container, lockDays } of await contentContainers(s, ref.accountId)) {
-    const r = await collect(container, marks, {
-      tenantId,
-      prefix: ref.slice,
-      markStartedAt: new Date(state.startedAt),
-      graceMs: s.settings.M365V_RETENTION_GRACE_SECONDS * 1000,
-      now: s.now(),
-      lockDays,
-    });
+    let r: CollectReport;
+    try {
+      r = await collect(container, marks, {
+        tenantId,
+        prefix: ref.slice,
+        markStartedAt: new Date(state.startedAt),
+        graceMs: s.settings.M365V_RETENTION_GRACE_SECONDS * 1000,
+        now: s.now(),
+        lockDays,
+      });
+    } catch (e) {
+      const refused = storageRefusal(e);
+      if (!refused) throw e;
+      total.refused ??= refused;
+      continue;
+    }
     total.scanned += r.scanned;
     total.condemned += r.condemned;
     total.revived += r.revived;
@@ -297,6 +327,7 @@ export async function finishRetention(
     totals: RetentionTotals;
     locked: RetentionRunDoc['locked'];
     unprotected?: RetentionRunDoc['unprotected'];
+    refused?: StorageRefusal;
     failed?: string;
   },
 ): Promise<RetentionRunDoc> {
@@ -304,7 +335,7 @@ export async function finishRetention(
   if (!run) throw new Error(`retention run ${ref.runId} was not begun`);
   const status: RetentionRunDoc['status'] = ref.failed
     ? 'failed'
-    : ref.totals.blobsLocked > 0 || ref.totals.itemsSkipped > 0 || ref.totals.blobsUnprotected > 0
+    : ref.totals.blobsLocked > 0 || ref.totals.itemsSkipped > 0 || ref.totals.blobsUnprotected > 0 || ref.refused
       ? 'warning'
       : 'success';
   const done: RetentionRunDoc = {
@@ -314,6 +345,7 @@ export async function finishRetention(
     totals: ref.totals,
     ...(ref.locked?.length ? { locked: ref.locked } : {}),
     ...(ref.unprotected?.length ? { unprotected: ref.unprotected } : {}),
+    ...(ref.refused ? { refused: ref.refused } : {}),
     ...(ref.failed ? { message: ref.failed } : {}),
   };
   await s.points.runs.items.upsert(done);
