@@ -4,26 +4,16 @@
 // Prints throughput, Graph requests per item, 429s and their share, the share of the request budget used, and the
 // host's peak RSS. --file-mb adds one file of F MiB (generated lazily by the emulator) to the first OneDrive and backs
 // OneDrives up too.
-import fs from 'node:fs';
+import { numberArg, rssOf } from './args';
 import { control } from '../local/cli/emulator-control';
 import { startLocalApp } from '../local/cli/local-app';
 
-const arg = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-};
-
-function rssOf(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : 0;
-}
-
 async function main(): Promise<void> {
-  const mailboxes = arg('mailboxes', 4);
-  const messages = arg('messages', 1000);
-  const budget = arg('budget', 600);
-  const windowSeconds = arg('window', 60);
-  const fileMb = arg('file-mb', 0);
+  const mailboxes = numberArg('mailboxes', 4);
+  const messages = numberArg('messages', 1000);
+  const budget = numberArg('budget', 600);
+  const windowSeconds = numberArg('window', 60);
+  const fileMb = numberArg('file-mb', 0);
   const serviceTime = !process.argv.includes('--no-service-time');
   const app = await startLocalApp({
     syncTimeBoxSeconds: 60,

@@ -16,6 +16,7 @@ import type { VersionDoc } from '../shared/catalog/version-doc';
 import { headId } from '../shared/catalog/version-doc';
 import { search } from '../shared/browse/recovery-point-queries';
 import { searchTextOf } from '../shared/backup/workloads/mail';
+import { numberArg } from './args';
 
 /** As the backup writes them: the search field, and ~1 KB of body text. */
 const withSearchText = (props: Record<string, unknown>): Record<string, unknown> => ({
@@ -25,10 +26,6 @@ const withSearchText = (props: Record<string, unknown>): Record<string, unknown>
     `${String(props.bodyPreview)} ${'minutes of the weekly sync, action items and owners. '.repeat(18)}`.toLowerCase(),
 });
 
-const arg = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-};
 const pct = (xs: number[], p: number): number =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
 
@@ -117,11 +114,11 @@ async function searchLatency(
 }
 
 async function main(): Promise<void> {
-  const messages = arg('messages', 1000);
-  const budget = arg('budget', 300);
-  const windowSeconds = arg('window', 10);
-  const searchDocs = arg('search-docs', 100_000);
-  const searchRuns = arg('search-runs', 10);
+  const messages = numberArg('messages', 1000);
+  const budget = numberArg('budget', 300);
+  const windowSeconds = numberArg('window', 10);
+  const searchDocs = numberArg('search-docs', 100_000);
+  const searchRuns = numberArg('search-runs', 10);
   if (process.argv.includes('--search-only')) {
     const stack = await startStack();
     try {

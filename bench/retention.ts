@@ -8,6 +8,7 @@
 // the stand-in, with request units estimated from them (the stand-in charges none; assumptions printed).
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import { numberArg, rssOf } from './args';
 import https from 'node:https';
 import { CosmosClient, type Container } from '@azure/cosmos';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
@@ -20,16 +21,6 @@ import { protectedItemId } from '../shared/inventory/schemas';
 import { closedId, type ContentPointer, headId, type VersionDoc } from '../shared/catalog/version-doc';
 import { referencedHashes } from '../shared/retention/collector';
 import { contentBlobName } from '../shared/storage/content-publish';
-
-const arg = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-};
-
-function rssOf(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : 0;
-}
 
 const DAY = 86_400_000;
 /** Messages a mailbox holds at any time (a tenth of its versions, at most 1,000); the rest are changes to them. */
@@ -103,10 +94,10 @@ function estimateRu(stats: CosmosStats): number {
 }
 
 async function main(): Promise<void> {
-  const items = arg('items', 100);
-  const days = arg('points', 100);
-  const perItem = arg('versions', 10_000);
-  const blobEvery = arg('blob-every', 10);
+  const items = numberArg('items', 100);
+  const days = numberArg('points', 100);
+  const perItem = numberArg('versions', 10_000);
+  const blobEvery = numberArg('blob-every', 10);
   const app = await startLocalApp({
     syncTimeBoxSeconds: 60,
     retentionGraceSeconds: 0,

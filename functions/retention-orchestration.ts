@@ -35,42 +35,36 @@ const steps = {
     context.log(
       `RetentionRun ${JSON.stringify({ accountId: run.accountId, runId: run.id, status: run.status, ...run.totals })}`,
     );
-    if (run.totals.blobsLocked > 0) {
+    // The "backup repository hit a storage API limit" alarm, once per cause the run met.
+    const storageLimit = (severity: 'warning' | 'error', cause: string, fix: string): void =>
       context.warn(
         `VaultAlarm ${JSON.stringify({
-          severity: 'warning',
+          severity,
           code: 'repository.storageLimit',
           accountId: run.accountId,
           runId: run.id,
-          message: `The backup repository hit a storage API limit: ${run.totals.blobsLocked} content blob(s) retention freed could not be deleted (${run.locked?.[0]?.reason ?? 'refused'}).`,
-          fix: 'Content under an immutability policy or legal hold is deleted by a later run once it unlocks; if the repository is not meant to be immutable, check its policies, and check the storage account is enabled and reachable by the app.',
+          message: `The backup repository hit a storage API limit: ${cause}`,
+          fix,
         })}`,
       );
-    }
-    if (run.refused) {
-      context.warn(
-        `VaultAlarm ${JSON.stringify({
-          severity: 'error',
-          code: 'repository.storageLimit',
-          accountId: run.accountId,
-          runId: run.id,
-          message: `The backup repository hit a storage API limit: ${run.refused.message} Retention stopped collecting there for this run; nothing was lost and the catalog is unchanged.`,
-          fix: run.refused.fix,
-        })}`,
+    if (run.totals.blobsLocked > 0)
+      storageLimit(
+        'warning',
+        `${run.totals.blobsLocked} content blob(s) retention freed could not be deleted (${run.locked?.[0]?.reason ?? 'refused'}).`,
+        'Content under an immutability policy or legal hold is deleted by a later run once it unlocks; if the repository is not meant to be immutable, check its policies, and check the storage account is enabled and reachable by the app.',
       );
-    }
-    if (run.totals.blobsUnprotected > 0) {
-      context.warn(
-        `VaultAlarm ${JSON.stringify({
-          severity: 'warning',
-          code: 'repository.storageLimit',
-          accountId: run.accountId,
-          runId: run.id,
-          message: `The backup repository hit a storage API limit: the immutability of ${run.totals.blobsUnprotected} content blob(s) still in use could not be extended (${run.unprotected?.[0]?.reason ?? 'refused'}); a stolen credential could delete them once their current lock ends.`,
-          fix: "Grant the Function App's managed identity the data action Microsoft.Storage/storageAccounts/blobServices/containers/blobs/immutableStorage/runAsSuperUser/action on the repository (infra/ does for the deployment's own storage when immutabilityDays > 0), then run retention again.",
-        })}`,
+    if (run.refused)
+      storageLimit(
+        'error',
+        `${run.refused.message} Retention stopped collecting there for this run; nothing was lost and the catalog is unchanged.`,
+        run.refused.fix,
       );
-    }
+    if (run.totals.blobsUnprotected > 0)
+      storageLimit(
+        'warning',
+        `the immutability of ${run.totals.blobsUnprotected} content blob(s) still in use could not be extended (${run.unprotected?.[0]?.reason ?? 'refused'}); a stolen credential could delete them once their current lock ends.`,
+        "Grant the Function App's managed identity the data action Microsoft.Storage/storageAccounts/blobServices/containers/blobs/immutableStorage/runAsSuperUser/action on the repository (infra/ does for the deployment's own storage when immutabilityDays > 0), then run retention again.",
+      );
     return run.status;
   },
 };
