@@ -21,7 +21,16 @@ export interface PacerOptions {
 export interface LearnedWindow {
   windowMs: number;
   limit: number;
+  /** When the last 429 taught or confirmed it. */
+  at: number;
 }
+
+/**
+ * A learned limit is forgotten this long after the last 429 that taught it: budgets shrink while a service is busy
+ * and grow back, and a limit kept forever would pace a worker at its worst moment's budget from then on. Relearning
+ * costs one 429 per expiry, under 0.2 % of the requests of a window at Exchange's budgets.
+ */
+const forgetAfter = (windowMs: number): number => Math.max(2 * windowMs, 5_000);
 
 interface Scope {
   /** Times of sent requests the service counts (refused ones are taken back), oldest first, from `head` on. */
@@ -64,11 +73,14 @@ export class RequestPacer {
       }
     }
     if (s.quota && s.quota.until <= now) delete s.quota;
+    if (s.window && now - s.window.at > forgetAfter(s.window.windowMs)) delete s.window;
   }
 
   /** The window learned for a scope, if any (diagnostics and tests). */
   learned(key: string): LearnedWindow | undefined {
-    return this.scopes.get(key)?.window;
+    const s = this.scopes.get(key);
+    if (s) this.prune(s, this.opts.now());
+    return s?.window;
   }
 
   /** Milliseconds until `slots` more requests to the scope fit in what the service allows; 0 when they fit now. */
@@ -130,7 +142,7 @@ export class RequestPacer {
     const windowMs = now + retryMs - 500 - s.log[best.index];
     const limit = s.log.length - best.index;
     if (windowMs <= 0 || limit < 1) return undefined;
-    s.window = { windowMs, limit };
+    s.window = { windowMs, limit, at: now };
     return s.window;
   }
 

@@ -63,6 +63,26 @@ describe('RequestPacer', () => {
     expect(pacer.delayFor('mb', 20)).toBeGreaterThan(0);
   });
 
+  it('forgets a learned limit two windows after the last 429, so a budget that grew back is used again', () => {
+    const clock = virtualClock();
+    const pacer = new RequestPacer({ now: clock.now });
+    clock.advance(5_000);
+    for (let i = 0; i < 5; i++) pacer.sent('mb');
+    pacer.sent('mb');
+    pacer.refused('mb');
+    expect(pacer.throttled('mb', 1)).toMatchObject({ limit: 5 });
+    expect(pacer.delayFor('mb')).toBeGreaterThan(0);
+    clock.advance(2_000);
+    expect(pacer.learned('mb')).toBeDefined();
+    // No 429 for two windows (at least 5 s): the service may allow more now; the next 429 teaches it again.
+    clock.advance(3_100);
+    expect(pacer.learned('mb')).toBeUndefined();
+    for (let i = 0; i < 50; i++) {
+      expect(pacer.delayFor('mb')).toBe(0);
+      pacer.sent('mb');
+    }
+  });
+
   it('learns nothing from a 429 its log cannot explain (no pause longer than Retry-After)', () => {
     const clock = virtualClock();
     const pacer = new RequestPacer({ now: clock.now, horizonMs: 1_000 });
