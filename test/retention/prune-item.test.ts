@@ -5,10 +5,11 @@ import { rebuildCatalog } from '../../shared/catalog/rebuild';
 import { headId, closedId, VersionDoc } from '../../shared/catalog/version-doc';
 import { VersionStore } from '../../shared/catalog/version-store';
 import { InventoryStore } from '../../shared/inventory/inventory-store';
-import { jobInput, ProtectedItemDoc, protectedItemId } from '../../shared/inventory/schemas';
+import type { ProtectedItemDoc } from '../../shared/inventory/schemas';
 import { OperationStore } from '../../shared/operations/operation-store';
 import { pruneItem } from '../../shared/retention/prune-item';
 import { freshCatalog, freshChangeLog } from '../support/catalog';
+import { retentionBed } from '../support/retention-bed';
 
 const DAY = 86_400_000;
 const T0 = Date.parse('2026-11-01T03:00:00Z');
@@ -41,37 +42,13 @@ describe('pruneItem (catalog)', () => {
 
   /** An account, a job keeping the last `keepLast` points, a mailbox with points 1..5 a day apart and versions. */
   async function seed(keepLast: number): Promise<{ item: ProtectedItemDoc; jobId: string }> {
-    const account = await inventory.createAccount(
-      {
-        displayName: 'Contoso',
-        tenantId: 'contoso.example',
-        clientId: '11111111-1111-4111-8111-111111111111',
-        credential: { type: 'secret', secretName: 's' },
-      },
+    const { item, jobId } = await retentionBed(
+      inventory,
+      { keepLast, keepDaily: 0, keepWeekly: 0, keepMonthly: 0, keepYearly: 0 },
       now,
     );
-    const job = await inventory.createJob(
-      jobInput.parse({
-        name: 'j',
-        accountId: account.id,
-        sources: { scope: 'account' },
-        retention: { keepLast, keepDaily: 0, keepWeekly: 0, keepMonthly: 0, keepYearly: 0 },
-      }),
-      now,
-    );
-    const item: ProtectedItemDoc = {
-      id: protectedItemId(account.id, 'mailbox', 'u1'),
-      accountId: account.id,
-      type: 'protectedItem',
-      kind: 'mailbox',
-      userId: 'u1',
-      displayName: 'Adele',
-      address: 'adele@contoso.example',
-      lastSeq: 5,
-      firstSeenRunId: 'r1',
-      lastSeenRunId: 'r5',
-    };
-    await inventory.recordDiscovered(item);
+    const account = { id: item.accountId };
+    const job = { id: jobId };
     const write = async (seq: number, records: LogRecord[]): Promise<void> => {
       await log.append(logBlobName(account.id, item.id, seq), records);
       for (const r of records) if (r.t === 'version') await versions.apply(r);

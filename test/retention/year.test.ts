@@ -4,10 +4,10 @@ import { PointsStore, pointId, RecoveryPointDoc } from '../../shared/catalog/poi
 import { closedId, headId, VersionDoc } from '../../shared/catalog/version-doc';
 import { VersionStore } from '../../shared/catalog/version-store';
 import { InventoryStore } from '../../shared/inventory/inventory-store';
-import { jobInput, ProtectedItemDoc, protectedItemId } from '../../shared/inventory/schemas';
 import { OperationStore } from '../../shared/operations/operation-store';
 import { pruneItem } from '../../shared/retention/prune-item';
 import { freshCatalog, freshChangeLog } from '../support/catalog';
+import { retentionBed } from '../support/retention-bed';
 
 const DAY = 86_400_000;
 /** 2025, one backup a day at 10:00 UTC (the same calendar day in Berlin, summer and winter). */
@@ -36,45 +36,21 @@ describe('a year of daily backups under a GFS policy (catalog)', () => {
     const versions = new VersionStore(database);
     const operations = new OperationStore(database);
     let now = dayStart(1);
-    const account = await inventory.createAccount(
+    const { item, jobId } = await retentionBed(
+      inventory,
       {
-        displayName: 'Contoso',
-        tenantId: 'contoso.example',
-        clientId: '11111111-1111-4111-8111-111111111111',
-        credential: { type: 'secret', secretName: 's' },
+        keepLast: 3,
+        keepDaily: 7,
+        keepWeekly: 4,
+        keepMonthly: 12,
+        keepYearly: 2,
+        timeZone: 'Europe/Berlin',
+        weekStartsOn: 'mon',
       },
       now,
     );
-    const job = await inventory.createJob(
-      jobInput.parse({
-        name: 'Daily',
-        accountId: account.id,
-        sources: { scope: 'account' },
-        retention: {
-          keepLast: 3,
-          keepDaily: 7,
-          keepWeekly: 4,
-          keepMonthly: 12,
-          keepYearly: 2,
-          timeZone: 'Europe/Berlin',
-          weekStartsOn: 'mon',
-        },
-      }),
-      now,
-    );
-    const item: ProtectedItemDoc = {
-      id: protectedItemId(account.id, 'mailbox', 'u1'),
-      accountId: account.id,
-      type: 'protectedItem',
-      kind: 'mailbox',
-      userId: 'u1',
-      displayName: 'Adele',
-      address: 'adele@contoso.example',
-      lastSeq: 0,
-      firstSeenRunId: 'r1',
-      lastSeenRunId: 'r1',
-    };
-    await inventory.recordDiscovered(item);
+    const account = { id: item.accountId };
+    const job = { id: jobId };
     const v = (itemId: string, validFrom: number, validTo?: number): VersionDoc => ({
       id: validTo === undefined ? headId(item.id, 'inbox', itemId) : closedId(item.id, 'inbox', itemId, validFrom),
       protectedItemId: item.id,
