@@ -2,8 +2,7 @@
 // the local host and the tests share one module graph and one copy of each library.
 /**
  * Files that run in a jest process of their own after the rest (`npm test` does both): hundreds of MiB through the
- * host whose streamed export stalled only after the whole suite had run in the same stack (see README, open
- * findings). Set M365V_TEST_ISOLATED=1 to run them.
+ * host, whose memory they measure, are measured best with nothing else running. Set M365V_TEST_ISOLATED=1 to run them.
  */
 const ISOLATED = ['<rootDir>/dist/test/e2e/large-transfers.test.js'];
 

@@ -32,13 +32,20 @@ const drainedOrClosed = (res: ServerResponse): Promise<void> =>
 
 /**
  * Yields `source` no faster than the host takes it from the proxy; ends early (releasing the source) when the
- * response is closed before its end: the client went away.
+ * response is closed before its end: the client went away. A source that fails cuts the response.
  */
 export async function* paced(invocationId: string, source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   const res = proxied.get(invocationId);
-  for await (const chunk of source) {
-    if (res?.destroyed) return;
-    yield chunk;
-    if (res?.writableNeedDrain && !res.destroyed) await drainedOrClosed(res);
+  try {
+    for await (const chunk of source) {
+      if (res?.destroyed) return;
+      yield chunk;
+      if (res?.writableNeedDrain && !res.destroyed) await drainedOrClosed(res);
+    }
+  } catch (e) {
+    // The library neither ends nor closes its proxy response when a body fails: without this the host, and the
+    // client, would wait for the rest for ever instead of seeing the transfer cut.
+    res?.destroy(e as Error);
+    throw e;
   }
 }

@@ -1,6 +1,7 @@
 // A small client for the product's HTTP API as an administrator uses it: bearer token from Entra ID (here the
 // emulator's token endpoint, whose certificate is trusted through `ca`), JSON in and out, and a started run followed
 // through the product's own run route to its end.
+import http from 'node:http';
 import https from 'node:https';
 import type { Alarm } from '../../shared/domain/alarms';
 import type { RunSummary } from '../../shared/backup/run-steps';
@@ -120,6 +121,35 @@ export class ApiClient {
         ...opts.headers,
       },
       ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+    });
+  }
+
+  /**
+   * The response as a Node stream, for bodies of hundreds of MiB read slower than they arrive (hashed, written to
+   * disk). Node 20's fetch (undici) handles that badly: each read copies the whole of what the socket has buffered
+   * (Readable `fromList` under undici's `resume`), so the client's CPU and memory grow with the body and a 386 MiB
+   * zip took over ten minutes. node:http reads with the socket's own backpressure.
+   */
+  async download(method: string, path: string, body?: unknown): Promise<http.IncomingMessage> {
+    const token = await this.tokens?.token();
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const url = new URL(path, this.baseUrl);
+    return new Promise((resolve, reject) => {
+      const req = (url.protocol === 'https:' ? https : http).request(
+        url,
+        {
+          method,
+          headers: {
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+            ...(payload !== undefined
+              ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
+              : {}),
+          },
+        },
+        resolve,
+      );
+      req.once('error', reject);
+      req.end(payload);
     });
   }
 

@@ -285,16 +285,21 @@ export async function invokeStreamed(
     triggerMetadata,
     invocationId,
   );
+  // A failed invocation ends the forwarded request at once: @azure/functions leaves its proxy response open when a
+  // body fails mid-stream, and the client must see the transfer cut rather than wait for the rest for ever.
+  invoked.catch(() => forwarded.destroy());
   const [invocation, response] = await Promise.allSettled([invoked, responded]);
-  const failed = [invocation, response].find((r) => r.status === 'rejected');
-  if (!failed) return;
+  if (invocation.status === 'fulfilled' && response.status === 'fulfilled') return;
   forwarded.destroy();
-  if (res.destroyed && !res.writableFinished)
+  // The invocation's own error says most (a body that failed also cuts the response); a response that failed while
+  // the invocation ended well is the client going away.
+  const failed = invocation.status === 'rejected' ? invocation : response;
+  if (invocation.status === 'fulfilled' && res.destroyed && !res.writableFinished)
     return call.hostLog(
       `[host] ${method} ${url.pathname} (${fn.metadata.name}): the client went away before the response ended`,
     );
   call.hostLog(
-    `[host] ${method} ${url.pathname} (${fn.metadata.name}) failed: ${String((failed.reason as Error)?.stack ?? failed.reason)}`,
+    `[host] ${method} ${url.pathname} (${fn.metadata.name}) failed: ${String(((failed as PromiseRejectedResult).reason as Error)?.stack ?? (failed as PromiseRejectedResult).reason)}`,
   );
   // Before the response started: a 500, as for a failed buffered invocation. After: the client sees the transfer cut.
   if (!res.headersSent) reply(res, 500);

@@ -2,6 +2,7 @@
 // entry in a data descriptor. Every entry is ZIP64 so exports larger than 4 GB stay valid; Windows Explorer, macOS
 // Archive Utility, Info-ZIP and Python read this layout.
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { constants, createDeflateRaw, crc32 } from 'node:zlib';
 
 export interface ZipEntry {
@@ -98,8 +99,9 @@ export async function* entryBytes(entry: ZipEntry, name: string, offset: number)
     crc = crc32(chunk, crc);
     size += chunk.length;
   });
-  source.once('error', (e) => deflate.destroy(e));
-  source.pipe(deflate);
+  // pipeline, not pipe: a source that fails fails the entry (and the archive) instead of leaving it waiting for ever,
+  // and an archive abandoned mid-entry (the client went away) releases the source. Errors surface from `deflate`.
+  pipeline(source, deflate).catch(() => undefined);
   for await (const chunk of deflate as AsyncIterable<Buffer>) {
     compressed += chunk.length;
     yield chunk;
@@ -168,13 +170,18 @@ export function zipStream(entries: AsyncIterable<ZipEntry> | Iterable<ZipEntry>)
     let offset = 0;
     for await (const entry of entries) {
       const bytes = entryBytes(entry, names.take(entry.name), offset);
-      for (let next = await bytes.next(); ; next = await bytes.next()) {
-        if (next.done) {
-          central.push(next.value);
-          break;
+      try {
+        for (let next = await bytes.next(); ; next = await bytes.next()) {
+          if (next.done) {
+            central.push(next.value);
+            break;
+          }
+          offset += next.value.length;
+          yield next.value;
         }
-        offset += next.value.length;
-        yield next.value;
+      } finally {
+        // An archive abandoned mid-entry (the reader went away) ends the entry too, which releases its source.
+        await bytes.return(Buffer.alloc(0));
       }
     }
     let cdSize = 0;

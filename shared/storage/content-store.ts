@@ -124,6 +124,11 @@ export class ContentStore {
   async open(tenantId: string, ref: Pick<ContentRef, 'sha256' | 'encoding'>): Promise<Readable> {
     const r = await this.container.getBlobClient(contentBlobName(tenantId, ref.sha256)).download();
     const body = r.readableStreamBody as Readable;
-    return ref.encoding === 'gzip' ? body.pipe(createGunzip()) : body;
+    if (ref.encoding !== 'gzip') return body;
+    // pipeline, not pipe: a failed download fails the decoded stream (pipe would leave it waiting for ever), and a
+    // reader that stops early releases the download's connection.
+    const decoded = createGunzip();
+    pipeline(body, decoded).catch(() => undefined);
+    return decoded;
   }
 }

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,6 +35,7 @@ async function digest(body: AsyncIterable<Uint8Array>, file?: string): Promise<{
 }
 
 // Hundreds of MiB through the host: a loaded 2-core machine needs minutes, so each test gets ten (a bound, not a figure).
+// Bodies are read with node:http, not fetch: see ApiClient.download.
 jest.setTimeout(600_000);
 
 describe('large downloads and exports with flat host memory', () => {
@@ -101,10 +103,10 @@ describe('large downloads and exports with flat host memory', () => {
 
   it(`downloads a ${Math.round(FILE_BYTES / MIB)} MiB file byte for byte while the host's RSS grows less than ${BOUND_MIB} MiB`, async () => {
     const { result, grewMiB } = await peakRss(hostPid(), async () => {
-      const r = await app.admin.request('GET', `${base}/content?itemId=${encodeURIComponent(fileId)}`);
-      expect(r.status).toBe(200);
-      expect(r.headers.get('content-length')).toBe(String(FILE_BYTES));
-      return digest(r.body!);
+      const r = await app.admin.download('GET', `${base}/content?itemId=${encodeURIComponent(fileId)}`);
+      expect(r.statusCode).toBe(200);
+      expect(r.headers['content-length']).toBe(String(FILE_BYTES));
+      return digest(r);
     });
     console.log(`[large] download of ${(FILE_BYTES / MIB).toFixed(0)} MiB: host RSS grew ${grewMiB.toFixed(1)} MiB`);
     expect(result).toEqual(original);
@@ -114,9 +116,9 @@ describe('large downloads and exports with flat host memory', () => {
   it('exports the drive as a streamed zip larger than the bound, valid, with flat host memory', async () => {
     const file = path.join(dir, 'streamed.zip');
     const { result, grewMiB } = await peakRss(hostPid(), async () => {
-      const r = await app.admin.request('POST', `${base}/export`, { folders: [rootFolder] });
-      expect(r.status).toBe(200);
-      return digest(r.body!, file);
+      const r = await app.admin.download('POST', `${base}/export`, { folders: [rootFolder] });
+      expect(r.statusCode).toBe(200);
+      return digest(r, file);
     });
     console.log(
       `[large] streamed export of ${(result.bytes / MIB).toFixed(0)} MiB: host RSS grew ${grewMiB.toFixed(1)} MiB`,
@@ -154,10 +156,12 @@ describe('large downloads and exports with flat host memory', () => {
     expect(new Date(done.download!.expiresAt).getTime() - Date.now()).toBeGreaterThan(55 * 60_000);
     expect(new Date(done.download!.expiresAt).getTime() - Date.now()).toBeLessThanOrEqual(60 * 60_000);
     // No token: the link is the authorization. It reads this blob and nothing else.
-    const fetched = await fetch(link);
-    expect(fetched.status).toBe(200);
-    expect(fetched.headers.get('content-disposition')).toMatch(/^attachment; filename=".*\.zip"/);
-    expect(await digest(fetched.body!)).toEqual(streamedZip);
+    const fetched = await new Promise<http.IncomingMessage>((resolve, reject) =>
+      http.get(link, resolve).once('error', reject),
+    );
+    expect(fetched.statusCode).toBe(200);
+    expect(fetched.headers['content-disposition']).toMatch(/^attachment; filename=".*\.zip"/);
+    expect(await digest(fetched)).toEqual(streamedZip);
     expect((await fetch(link, { method: 'PUT', headers: { 'x-ms-blob-type': 'BlockBlob' }, body: 'x' })).status).toBe(
       403,
     );

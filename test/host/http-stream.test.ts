@@ -133,6 +133,23 @@ describe('local Functions host: streamed HTTP (enableHttpStream)', () => {
     expect(produced).toBeLessThan(size);
   });
 
+  it.each([
+    ['paced', '&paced=1'],
+    ['unpaced', ''],
+  ])('cuts the transfer when a %s body fails mid-stream, instead of leaving the client waiting', async (_, pacing) => {
+    // @azure/functions neither ends nor closes its proxy response when a body throws (4.16): the client must still see
+    // the transfer cut, as it would in Azure, and the host must say why.
+    const r = await fetch(`${fx.host.url}/api/big?bytes=${64 * MIB}&failAt=${8 * MIB}${pacing}`);
+    // Whether the host has the response's head when the body fails is a race: a 500 before, a cut body after.
+    if (r.status === 200) await expect(drain(r)).rejects.toThrow();
+    else expect(r.status).toBe(500);
+    await waitFor(
+      async () => (fx.host.lines.some((l) => l.includes('the source broke')) ? true : undefined),
+      30_000,
+      'the host to log the failure',
+    );
+  });
+
   it('reproduces the library writing an unpaced body without backpressure (azure-functions-nodejs-library#294)', async () => {
     // The product paces its bodies (functions/http/paced-body.ts) because of this. If this fails, a newer
     // @azure/functions waits for 'drain' itself, and the pacing can go.

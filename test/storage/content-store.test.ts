@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import { ContentStore } from '../../shared/storage/content-store';
 import { contentBlobName } from '../../shared/storage/content-publish';
@@ -156,5 +157,38 @@ describe('ContentStore (Azurite)', () => {
     const back = createHash('sha256');
     for await (const c of await store.open(tenant, result!)) back.update(c as Buffer);
     expect(back.digest('hex')).toBe(expected.digest('hex'));
+  });
+});
+
+describe('ContentStore.open when the download breaks', () => {
+  /** A container whose one blob is `head` (gzip bytes), after which the download fails or waits for ever. */
+  const breaking = (head: Buffer, fail: boolean): { store: ContentStore; body: Readable } => {
+    const body = new Readable({
+      read() {
+        if (this.readableLength === 0 && head.length) {
+          this.push(head);
+          head = Buffer.alloc(0);
+        } else if (fail) this.destroy(new Error('connection reset'));
+      },
+    });
+    const container = {
+      getBlobClient: () => ({ download: async () => ({ readableStreamBody: body }) }),
+    } as unknown as ContainerClient;
+    return { store: new ContentStore(container), body };
+  };
+  const gzipped = gzipSync(Buffer.alloc(1 << 20, 'compressible mailbox text '));
+
+  it('fails the decoded stream instead of leaving its reader waiting for ever', async () => {
+    const { store } = breaking(gzipped.subarray(0, 2000), true);
+    const decoded = await store.open('t', { sha256: 'a'.repeat(64), encoding: 'gzip' });
+    await expect(readAll(decoded)).rejects.toThrow('connection reset');
+  });
+
+  it('releases the download when the reader stops early', async () => {
+    const { store, body } = breaking(gzipped.subarray(0, 2000), false);
+    const decoded = await store.open('t', { sha256: 'a'.repeat(64), encoding: 'gzip' });
+    decoded.destroy();
+    await new Promise<void>((r) => body.once('close', () => r()));
+    expect(body.destroyed).toBe(true);
   });
 });

@@ -93,6 +93,26 @@ describe('zipStream', () => {
     expect(execFileSync('unzip', ['-tq', file]).toString()).toMatch(/No errors detected/);
   });
 
+  it('fails the archive when an entry cannot be read to its end, and releases an entry abandoned mid-way', async () => {
+    const breaking = new Readable({ read() {} });
+    breaking.push(randomBytes(100_000));
+    const broken = zipStream([{ name: 'a.bin', modified: new Date(), open: async () => breaking }]);
+    const reading = pipeline(broken, fs.createWriteStream(path.join(dir, 'broken.zip')));
+    setImmediate(() => breaking.destroy(new Error('connection reset')));
+    await expect(reading).rejects.toThrow('connection reset');
+
+    const endless = new Readable({
+      read() {
+        this.push(randomBytes(65536));
+      },
+    });
+    const abandoned = zipStream([{ name: 'b.bin', modified: new Date(), open: async () => endless }]);
+    let chunks = 0;
+    for await (const _ of abandoned) if (++chunks === 3) break;
+    await new Promise<void>((r) => (endless.destroyed ? r() : endless.once('close', () => r())));
+    expect(endless.destroyed).toBe(true);
+  });
+
   it('sanitises entry names from user data', () => {
     expect(safeEntryName('a/../b\\c:d?.eml')).toBe('a/b/c_d_.eml');
     expect(safeEntryName('///')).toBe('unnamed');
