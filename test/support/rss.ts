@@ -19,7 +19,8 @@ export async function peakRss<T>(
   const before = rssOf(pid);
   let peak = before;
   const timer = setInterval(() => {
-    peak = Math.max(peak, rssOf(pid));
+    // The process may be gone (a test that timed out stops it while this still runs): nothing left to sample.
+    if (fs.existsSync(`/proc/${pid}/status`)) peak = Math.max(peak, rssOf(pid));
   }, everyMs);
   try {
     const result = await work();
