@@ -20,7 +20,11 @@ export async function peakRss<T>(
   let peak = before;
   const timer = setInterval(() => {
     // The process may be gone (a test that timed out stops it while this still runs): nothing left to sample.
-    if (fs.existsSync(`/proc/${pid}/status`)) peak = Math.max(peak, rssOf(pid));
+    try {
+      peak = Math.max(peak, rssOf(pid));
+    } catch {
+      clearInterval(timer);
+    }
   }, everyMs);
   try {
     const result = await work();
