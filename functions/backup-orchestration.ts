@@ -40,6 +40,15 @@ function* call<N extends ActivityName>(
 /** How often a run waiting for another job's run to finish with an item looks again. */
 const LEASE_POLL_SECONDS = 30;
 
+/**
+ * Two ways a run stops early, both at step boundaries so nothing written is lost or written twice: the schedule's end
+ * time (`stopAt`, known to the orchestrator), and an administrator's stop request (POST …/runs/{runId}/stop), kept
+ * on the run's record and read by the activities (leaseItem, syncStep), which answer "stopped". Durable's terminate
+ * is not used: it ends the job's instance but not its sub-orchestrations, which would go on writing, and it would
+ * leave the points open for a settle to close as stopped without their containers' reports. Stopping this way, each
+ * item commits its point (partial, or stopped if nothing was reached) with the containers it synced, the lanes start
+ * no further item, and the run ends through its normal finish, as stopped.
+ */
 const stopped = (ctx: OrchestrationContext, stopAt?: string): boolean =>
   stopAt !== undefined && ctx.df.currentUtcDateTime >= new Date(stopAt);
 
@@ -186,7 +195,8 @@ const backupItem: OrchestrationHandler = function* (ctx: OrchestrationContext) {
         if (fatal || result.report.status === 'stopped') break;
       }
       yield* call(ctx, 'backupRecordResults', { ...ref, results });
-      if (!fatal && end < count && !stopped(ctx, stopAt)) {
+      const halted = results.some((r) => r.report.status === 'stopped');
+      if (!fatal && !halted && end < count && !stopped(ctx, stopAt)) {
         ctx.df.continueAsNew({ ...input, seq, count, next: end });
         return undefined;
       }
@@ -223,6 +233,7 @@ function* syncContainerSteps(
   for (;;) {
     if (stopped(ctx, stopAt)) return { id: step.container.id, report: { ...report, status: 'stopped' } };
     const outcome = yield* call(ctx, 'backupSyncStep', step);
+    if (outcome.status === 'stopped') return { id: step.container.id, report: { ...report, status: 'stopped' } };
     if (outcome.status === 'failed')
       return { id: step.container.id, report: { ...report, status: 'failed' }, alarm: outcome.alarm };
     // Each step reports the container's totals so far, kept with its cursor: work of a step retried after a crash

@@ -1,10 +1,21 @@
 // Accounts and jobs over HTTP. Responses never include secrets: accounts hold only secret references.
 import { app } from '@azure/functions';
-import { accountInput, DEFAULT_REPOSITORY, jobInput, repositoryInput } from '../shared/inventory/schemas';
+import type { HttpRequest } from '@azure/functions';
+import {
+  AccountDoc,
+  accountInput,
+  DEFAULT_REPOSITORY,
+  JobDoc,
+  jobFields,
+  JobInput,
+  repositoryInput,
+} from '../shared/inventory/schemas';
 import { repositoryProblem } from '../shared/inventory/repository-check';
 import { repositoryRefs } from '../shared/backup/discovery';
 import { services } from '../shared/runtime/services';
-import { body, handle, HttpError, json, parse } from './http/respond';
+import { body, clientIp, errorBody, handle, HttpError, ifMatch, json, parse, patchBody } from './http/respond';
+import type { Principal } from '../shared/api-auth/authorizer';
+import type { AuditEntry } from '../shared/audit/audit-log';
 import { pointsQuery } from '../shared/browse/browse-queries';
 
 app.http('accountsCreate', {
@@ -33,12 +44,97 @@ app.http('accountsList', {
   ),
 });
 
+/** A job or account with its ETag, which `If-Match` on PATCH and DELETE can name. */
+const tagged = ({ doc, etag }: { doc: AccountDoc | JobDoc; etag: string }, status = 200) => json(status, doc, { etag });
+
+/** Writes the audit record of a change before the change is made, so even a failed attempt leaves its trace. */
+const audited = (
+  req: HttpRequest,
+  principal: Principal,
+  action: AuditEntry['action'],
+  subject: Record<string, unknown>,
+): Promise<string> => {
+  const s = services();
+  return s.audit.record({ accountId: req.params.accountId, action, principal, ...clientIp(req), subject }, s.now());
+};
+
 app.http('accountsGet', {
   route: 'accounts/{accountId}',
   methods: ['GET'],
   authLevel: 'anonymous',
   handler: handle('Backup.Reader', async (req) =>
-    json(200, await services().inventory.getAccount(req.params.accountId)),
+    tagged(await services().inventory.tagged<AccountDoc>('account', req.params.accountId, req.params.accountId)),
+  ),
+});
+
+app.http('accountsUpdate', {
+  route: 'accounts/{accountId}',
+  methods: ['PATCH'],
+  authLevel: 'anonymous',
+  // Global: an account's own administrators could otherwise point it at another app's credential.
+  handler: handle(
+    'Backup.Administrator',
+    async (req, _ctx, principal) => {
+      const s = services();
+      const { accountId } = req.params;
+      const patch = await patchBody(req, accountInput);
+      await s.inventory.getAccount(accountId);
+      await audited(req, principal, 'account.update', { fields: Object.keys(patch) });
+      return tagged(
+        await s.inventory.replaceLive<AccountDoc>(
+          'account',
+          accountId,
+          accountId,
+          (cur) => {
+            const next = parse(accountInput, { ...cur, ...patch }, 'body');
+            // The tenant is what the account's backups are of: another tenant is another account.
+            if (next.tenantId !== cur.tenantId)
+              throw new HttpError(
+                400,
+                'invalidRequest',
+                'body.tenantId: cannot change; add an account for that tenant.',
+              );
+            return { ...cur, ...next, updatedAt: s.now().toISOString() };
+          },
+          ifMatch(req),
+        ),
+      );
+    },
+    { access: 'global' },
+  ),
+});
+
+app.http('accountsDelete', {
+  route: 'accounts/{accountId}',
+  methods: ['DELETE'],
+  authLevel: 'anonymous',
+  handler: handle(
+    'Backup.Administrator',
+    async (req, _ctx, principal) => {
+      const s = services();
+      const { accountId } = req.params;
+      await s.inventory.getAccount(accountId);
+      const jobs = await s.inventory.listJobs(accountId);
+      if (jobs.length)
+        return json(
+          409,
+          errorBody(
+            'accountHasJobs',
+            `The account still has jobs: ${jobs.map((j) => `'${j.name}' (${j.id})`).join(', ')}; delete them first.`,
+          ),
+        );
+      await audited(req, principal, 'account.delete', {});
+      // A tombstone: retention goes on ageing the account's recovery points out by their deleted jobs' policies.
+      await s.inventory.replaceLive<AccountDoc>(
+        'account',
+        accountId,
+        accountId,
+        (cur) => ({ ...cur, deleted: { at: s.now().toISOString(), by: { id: principal.id, name: principal.name } } }),
+        ifMatch(req),
+      );
+      return { status: 204 };
+    },
+    { access: 'global' },
   ),
 });
 
@@ -47,20 +143,48 @@ app.http('jobsCreate', {
   methods: ['POST'],
   authLevel: 'anonymous',
   handler: handle('Backup.Administrator', async (req) => {
-    const raw = await body(req, jobInput.omit({ accountId: true }));
+    const raw = await body(req, jobFields);
     const accountId = req.params.accountId;
-    const known = new Set([
-      DEFAULT_REPOSITORY,
-      ...(await services().inventory.listRepositories(accountId)).map((r) => r.name),
-    ]);
-    const unknown = repositoryRefs(raw.destination).filter((r) => !known.has(r.name));
-    if (unknown.length)
-      throw new HttpError(
-        400,
-        'invalidRequest',
-        unknown.map((r) => `body.${r.path}: no repository '${r.name}' in this account`).join('; '),
-      );
+    await checkRepositories(accountId, raw.destination);
     return json(201, await services().inventory.createJob({ ...raw, accountId }, new Date()));
+  }),
+});
+
+/** A 400 naming each destination field that names no repository of the account. */
+async function checkRepositories(accountId: string, destination: JobInput['destination']): Promise<void> {
+  const known = new Set([
+    DEFAULT_REPOSITORY,
+    ...(await services().inventory.listRepositories(accountId)).map((r) => r.name),
+  ]);
+  const unknown = repositoryRefs(destination).filter((r) => !known.has(r.name));
+  if (unknown.length)
+    throw new HttpError(
+      400,
+      'invalidRequest',
+      unknown.map((r) => `body.${r.path}: no repository '${r.name}' in this account`).join('; '),
+    );
+}
+
+app.http('jobsUpdate', {
+  route: 'accounts/{accountId}/jobs/{jobId}',
+  methods: ['PATCH'],
+  authLevel: 'anonymous',
+  handler: handle('Backup.Administrator', async (req, _ctx, principal) => {
+    const s = services();
+    const { accountId, jobId } = req.params;
+    const patch = await patchBody(req, jobFields);
+    if (patch.destination) await checkRepositories(accountId, patch.destination);
+    await s.inventory.getJob(accountId, jobId);
+    await audited(req, principal, 'job.update', { jobId, fields: Object.keys(patch) });
+    return tagged(
+      await s.inventory.replaceLive<JobDoc>(
+        'job',
+        accountId,
+        jobId,
+        (cur) => ({ ...cur, ...parse(jobFields, { ...cur, ...patch }, 'body'), updatedAt: s.now().toISOString() }),
+        ifMatch(req),
+      ),
+    );
   }),
 });
 
@@ -113,7 +237,7 @@ app.http('jobsGet', {
   methods: ['GET'],
   authLevel: 'anonymous',
   handler: handle('Backup.Reader', async (req) =>
-    json(200, await services().inventory.getJob(req.params.accountId, req.params.jobId)),
+    tagged(await services().inventory.tagged<JobDoc>('job', req.params.accountId, req.params.jobId)),
   ),
 });
 

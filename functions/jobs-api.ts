@@ -2,10 +2,21 @@
 // checks their role; the Durable extension's management URLs (which carry its system key, valid for every instance
 // of the task hub) never leave the app.
 import * as df from 'durable-functions';
-import { ACTIVE_INSTANCE, runView, settleRun, settleRuns } from '../shared/backup/run-steps';
+import type { DurableClient } from 'durable-functions';
+import type { HttpRequest, InvocationContext } from '@azure/functions';
+import {
+  ACTIVE_INSTANCE,
+  requestStop,
+  RunRef,
+  runProgress,
+  runView,
+  settleRun,
+  settleRuns,
+} from '../shared/backup/run-steps';
+import type { JobDoc } from '../shared/inventory/schemas';
 import { services } from '../shared/runtime/services';
 import { instanceState, startBackup } from './backup-start';
-import { clientIp, errorBody, handle, json } from './http/respond';
+import { clientIp, errorBody, handle, ifMatch, json } from './http/respond';
 
 const runPath = (accountId: string, jobId: string, runId: string): string =>
   `/api/accounts/${accountId}/jobs/${jobId}/runs/${runId}`;
@@ -18,6 +29,11 @@ df.app.client.http('jobsRun', {
     handle('Backup.Administrator', async (_r, _c, principal) => {
       const s = services();
       const job = await s.inventory.getJob(req.params.accountId, req.params.jobId);
+      if (!job.enabled)
+        return json(
+          409,
+          errorBody('jobDisabled', `Job '${job.name}' is disabled; enable it (PATCH enabled: true) first.`),
+        );
       const r = await startBackup(client, { accountId: job.accountId, jobId: job.id, trigger: 'manual' }, (runId) =>
         s.audit
           .record(
@@ -65,20 +81,111 @@ df.app.client.http('runsList', {
     })(req, context),
 });
 
+/** A run route's run, settled against its job's instance: absent when it has no record (yet, or at all). */
+async function routeRun(req: HttpRequest, client: DurableClient) {
+  const ref = req.params as unknown as RunRef;
+  const job = await services().inventory.getJob(ref.accountId, ref.jobId);
+  const state = await instanceState(client, ref.jobId);
+  const run = await settleRun(services(), ref, async () => state);
+  const starting = !run && state?.runId === ref.runId && ACTIVE_INSTANCE.has(state.runtimeStatus);
+  return { ref, job, state, doc: run, run: run && runView(run, state), starting };
+}
+
+const noRun = (ref: RunRef) =>
+  json(404, errorBody('notFound', `Run '${ref.runId}' of job '${ref.jobId}' does not exist.`));
+
 df.app.client.http('runsGet', {
   route: 'accounts/{accountId}/jobs/{jobId}/runs/{runId}',
   methods: ['GET'],
   authLevel: 'anonymous',
   handler: async (req, client, context) =>
     handle('Backup.Reader', async () => {
-      const { accountId, jobId, runId } = req.params as { accountId: string; jobId: string; runId: string };
-      await services().inventory.getJob(accountId, jobId);
-      const state = await instanceState(client, jobId);
-      const run = await settleRun(services(), { accountId, jobId, runId }, async () => state);
-      if (run) return json(200, runView(run, state));
+      const { ref, doc, run, starting } = await routeRun(req, client);
+      if (doc && run)
+        return json(200, run.status === 'running' ? { ...run, progress: await runProgress(services(), doc) } : run);
       // Started, but its orchestration has not written the run's record yet.
-      if (state?.runId === runId && ACTIVE_INSTANCE.has(state.runtimeStatus))
-        return json(200, { id: runId, accountId, jobId, status: 'running', items: 0, alarms: [] });
-      return json(404, errorBody('notFound', `Run '${runId}' of job '${jobId}' does not exist.`));
+      if (starting)
+        return json(200, {
+          id: ref.runId,
+          accountId: ref.accountId,
+          jobId: ref.jobId,
+          status: 'running',
+          items: 0,
+          alarms: [],
+          progress: { itemsDone: 0, written: 0, bytes: 0, current: [] },
+        });
+      return noRun(ref);
+    })(req, context),
+});
+
+df.app.client.http('runsStop', {
+  route: 'accounts/{accountId}/jobs/{jobId}/runs/{runId}/stop',
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  handler: async (req, client, context) =>
+    handle('Backup.Administrator', async (_r, _c, principal) => {
+      const s = services();
+      const { ref, run, starting } = await routeRun(req, client);
+      if (starting)
+        return json(409, errorBody('runStarting', `Run '${ref.runId}' is starting; ask again in a moment.`), {
+          'retry-after': '2',
+        });
+      if (!run) return noRun(ref);
+      if (run.status !== 'running')
+        return json(409, errorBody('runEnded', `Run '${ref.runId}' has already ended (${run.status}).`));
+      await s.audit.record(
+        {
+          accountId: ref.accountId,
+          action: 'backup.stop',
+          principal,
+          ...clientIp(req),
+          subject: { jobId: ref.jobId, runId: ref.runId },
+        },
+        s.now(),
+      );
+      const asked = await requestStop(s, ref, { id: principal.id, name: principal.name });
+      return json(202, asked ? runView(asked, await instanceState(client, ref.jobId)) : run, {
+        location: runPath(ref.accountId, ref.jobId, ref.runId),
+      });
+    })(req, context),
+});
+
+df.app.client.http('jobsDelete', {
+  route: 'accounts/{accountId}/jobs/{jobId}',
+  methods: ['DELETE'],
+  authLevel: 'anonymous',
+  handler: async (req: HttpRequest, client: DurableClient, context: InvocationContext) =>
+    handle('Backup.Administrator', async (_r, _c, principal) => {
+      const s = services();
+      const { accountId, jobId } = req.params;
+      const job = await s.inventory.getJob(accountId, jobId);
+      const state = await instanceState(client, jobId);
+      if (state && ACTIVE_INSTANCE.has(state.runtimeStatus))
+        return json(
+          409,
+          errorBody(
+            'jobRunning',
+            `Job '${job.name}' is running${state.runId ? ` (run ${state.runId})` : ''}; stop it or wait for it to end first.`,
+          ),
+          state.runId ? { location: runPath(accountId, jobId, state.runId) } : undefined,
+        );
+      await s.audit.record(
+        { accountId, action: 'job.delete', principal, ...clientIp(req), subject: { jobId, name: job.name } },
+        s.now(),
+      );
+      // A tombstone: the job leaves the API and the scheduler, and retention goes on applying its policy to the
+      // recovery points it made, so they age out as they would have; nothing is removed at once.
+      await s.inventory.replaceLive<JobDoc>(
+        'job',
+        accountId,
+        jobId,
+        (cur) => ({
+          ...cur,
+          enabled: false,
+          deleted: { at: s.now().toISOString(), by: { id: principal.id, name: principal.name } },
+        }),
+        ifMatch(req),
+      );
+      return { status: 204 };
     })(req, context),
 });

@@ -172,7 +172,8 @@ df.app.client.timer('retentionScheduler', {
   schedule: '0 30 2 * * *',
   handler: async (_timer, client, context) => {
     const day = new Date().toISOString().slice(0, 10).replace(/-/g, '');
-    for (const account of await services().inventory.listAccounts()) {
+    // Deleted accounts too: their recovery points age out by their deleted jobs' policies.
+    for (const account of await services().inventory.listAccounts({ withDeleted: true })) {
       const runId = `${day}-daily`;
       const instanceId = retentionInstanceId(account.id, runId);
       const existing = await client.getStatus(instanceId).catch(() => undefined);

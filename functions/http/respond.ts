@@ -1,10 +1,10 @@
 // HTTP plumbing shared by the API functions: Graph-style error bodies, zod input parsing, and one place that turns
 // known failures into 4xx so nothing unexpected leaks as a 500 with internals.
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ConfigurationError } from '../../shared/config/settings';
 import { InvalidRecoveryPoint } from '../../shared/catalog/usable-point';
-import { NotFound } from '../../shared/inventory/inventory-store';
+import { NotFound, PreconditionFailed } from '../../shared/inventory/inventory-store';
 import { OperationBusy } from '../../shared/operations/operation-store';
 import type { UnknownSelection } from '../../shared/restore/restore-plan';
 import { Principal, Role, SigningKeysUnavailable, Unauthorized } from '../../shared/api-auth/authorizer';
@@ -53,6 +53,22 @@ export async function body<S extends z.ZodType>(request: HttpRequest, schema: S)
     throw new HttpError(400, 'invalidRequest', 'body: must be JSON.');
   }
   return parse(schema, raw, 'body');
+}
+
+/**
+ * A PATCH body: the top-level fields given, each checked by `schema`'s own rules (unknown ones refused), none filled
+ * in with a default. Each replaces its field whole; the caller validates the merged document with `schema` again.
+ */
+export async function patchBody<S extends z.ZodObject>(request: HttpRequest, schema: S): Promise<Partial<z.infer<S>>> {
+  const raw = await body(request, z.record(z.string(), z.unknown()));
+  const checked = parse(schema.partial().strict(), raw, 'body') as Record<string, unknown>;
+  return Object.fromEntries(Object.keys(raw).map((k) => [k, checked[k]])) as Partial<z.infer<S>>;
+}
+
+/** The `If-Match` ETag a conditional write must match; `*` (or none) matches any version. */
+export function ifMatch(request: HttpRequest): string | undefined {
+  const v = request.headers.get('if-match')?.trim();
+  return v && v !== '*' ? v : undefined;
 }
 
 /** `body.selection.items[3]`: where a bad value is, as a caller would write it. */
@@ -168,6 +184,7 @@ export function handle(role: Role, fn: Handler, opts: HandleOptions = {}) {
       }
       if (e instanceof HttpError) return json(e.status, errorBody(e.code, e.message));
       if (e instanceof NotFound) return json(404, errorBody('notFound', e.message));
+      if (e instanceof PreconditionFailed) return json(412, errorBody('preconditionFailed', e.message));
       if (e instanceof InvalidRecoveryPoint) return json(404, errorBody('invalidRecoveryPoint', e.message));
       if (e instanceof OperationBusy) return json(409, errorBody('operationRunning', e.message));
       if (e instanceof ConfigurationError) {

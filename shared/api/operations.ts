@@ -2,9 +2,32 @@
 // checks it against the routes the app registers, so neither can drift from the other.
 import { z } from 'zod';
 import { contentQuery, itemsQuery, pointsQuery, searchQuery } from '../browse/browse-queries';
-import { accountInput, jobInput, repositoryInput } from '../inventory/schemas';
+import { accountInput, jobFields, repositoryInput } from '../inventory/schemas';
 import { restoreRequest, selection } from '../restore/restore-request';
 import type { ApiOperation } from './operation';
+import {
+  accountSchema,
+  auditSchema,
+  differenceSchema,
+  documentSchema,
+  exportSchema,
+  grantSchema,
+  healthSchema,
+  holdSchema,
+  itemPageSchema,
+  itemSummarySchema,
+  jobSchema,
+  listOf,
+  previewSchema,
+  protectedItemSchema,
+  recoveryPointSchema,
+  repositorySchema,
+  restoreSchema,
+  retentionRunSchema,
+  runSchema,
+  runStartedSchema,
+  startedSchema,
+} from './responses';
 import { differencePageQuery, differenceRequest } from '../difference/difference-request';
 import { grantInput } from '../access/grants';
 import { blobExportRequest } from '../export/export-request';
@@ -24,10 +47,25 @@ const ITEM = '/accounts/{accountId}/protected-items/{itemId}';
 const POINT = `${ITEM}/recovery-points/{seq}`;
 
 export const API_OPERATIONS: ApiOperation[] = [
-  { id: 'health', method: 'GET', path: '/health', summary: 'Liveness probe', responses: { 200: 'the app answers' } },
-  { id: 'openApi', method: 'GET', path: '/openapi.json', summary: 'This document', responses: { 200: 'OpenAPI 3.1' } },
+  {
+    id: 'health',
+    result: healthSchema,
+    method: 'GET',
+    path: '/health',
+    summary: 'Liveness probe',
+    responses: { 200: 'the app answers' },
+  },
+  {
+    id: 'openApi',
+    result: documentSchema,
+    method: 'GET',
+    path: '/openapi.json',
+    summary: 'This document',
+    responses: { 200: 'OpenAPI 3.1' },
+  },
   {
     id: 'accountsCreate',
+    result: accountSchema,
     method: 'POST',
     path: '/accounts',
     summary: 'Add a Microsoft 365 account (a reference to its secret or certificate, never the value)',
@@ -38,6 +76,7 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   {
     id: 'accountsList',
+    result: listOf(accountSchema),
     method: 'GET',
     path: '/accounts',
     summary:
@@ -48,11 +87,45 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   {
     id: 'accountsGet',
+    result: accountSchema,
     method: 'GET',
     path: '/accounts/{accountId}',
     summary: 'One account',
     role: R,
     responses: { 200: 'the account', ...E, ...NF },
+  },
+  {
+    id: 'accountsUpdate',
+    result: accountSchema,
+    method: 'PATCH',
+    path: '/accounts/{accountId}',
+    summary:
+      "Change an account's display name, app (client id) or credential reference (audited). Each field given replaces that field whole; the tenant cannot change. `If-Match` with the ETag of a GET makes the change conditional",
+    role: A,
+    access: 'global',
+    body: accountInput.partial(),
+    responses: {
+      200: 'the account as changed, with its new `ETag`',
+      412: '`If-Match` names an older version: the account changed since it was read',
+      ...E,
+      ...NF,
+    },
+  },
+  {
+    id: 'accountsDelete',
+    method: 'DELETE',
+    path: '/accounts/{accountId}',
+    summary:
+      'Delete an account that has no jobs left (audited). It leaves the API; its recovery points stay under the retention of the jobs that made them and age out by their policies (nothing is deleted at once), and its audit trail stays',
+    role: A,
+    access: 'global',
+    responses: {
+      204: 'deleted',
+      409: 'the account still has jobs (the message names them): delete them first',
+      412: '`If-Match` names an older version of the account',
+      ...E,
+      ...NF,
+    },
   },
   {
     id: 'accountsPreflight',
@@ -71,6 +144,7 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   {
     id: 'repositoriesCreate',
+    result: repositorySchema,
     method: 'POST',
     path: '/accounts/{accountId}/repositories',
     summary: 'Register a backup repository (checked usable first)',
@@ -80,6 +154,7 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   {
     id: 'repositoriesList',
+    result: listOf(repositorySchema),
     method: 'GET',
     path: '/accounts/{accountId}/repositories',
     summary: 'List repositories',
@@ -88,15 +163,17 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   {
     id: 'jobsCreate',
+    result: jobSchema,
     method: 'POST',
     path: '/accounts/{accountId}/jobs',
     summary: 'Create a backup job',
     role: A,
-    body: jobInput.omit({ accountId: true }),
+    body: jobFields,
     responses: { 201: 'created', ...E, ...NF },
   },
   {
     id: 'jobsList',
+    result: listOf(jobSchema),
     method: 'GET',
     path: '/accounts/{accountId}/jobs',
     summary: 'List backup jobs',
@@ -105,6 +182,7 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   {
     id: 'jobsGet',
+    result: jobSchema,
     method: 'GET',
     path: '/accounts/{accountId}/jobs/{jobId}',
     summary: 'One backup job',
@@ -112,20 +190,53 @@ export const API_OPERATIONS: ApiOperation[] = [
     responses: { 200: 'the job', ...E, ...NF },
   },
   {
+    id: 'jobsUpdate',
+    result: jobSchema,
+    method: 'PATCH',
+    path: '/accounts/{accountId}/jobs/{jobId}',
+    summary:
+      'Change a backup job (audited): each top-level field given replaces that field whole (defaults fill what it leaves out), the others keep their values; `enabled: false` disables it (the scheduler skips it, Run now answers 409). `If-Match` with the ETag of a GET makes the change conditional. A run under way goes on as it began; the change applies from the next run',
+    role: A,
+    body: jobFields.partial(),
+    responses: {
+      200: 'the job as changed, with its new `ETag`',
+      412: '`If-Match` names an older version: the job changed since it was read',
+      ...E,
+      ...NF,
+    },
+  },
+  {
+    id: 'jobsDelete',
+    method: 'DELETE',
+    path: '/accounts/{accountId}/jobs/{jobId}',
+    summary:
+      "Delete a backup job (audited): it no longer runs nor shows. Its protected items' recovery points are kept under the job's retention and age out by its policy (nothing is deleted at once; the newest point of each item is kept as the base of its next backup by any job)",
+    role: A,
+    responses: {
+      204: 'deleted',
+      409: 'the job is running (the message names the run): stop it or wait for it to end',
+      412: '`If-Match` names an older version of the job',
+      ...E,
+      ...NF,
+    },
+  },
+  {
     id: 'jobsRun',
+    result: runStartedSchema,
     method: 'POST',
     path: '/accounts/{accountId}/jobs/{jobId}/run',
     summary: 'Run a backup job now',
     role: A,
     responses: {
       202: 'started (audited): the body is the run, `Location` its run route (GET …/runs/{runId})',
-      409: 'the job is already running (the message names the run, `Location` its route)',
+      409: 'the job is already running (the message names the run, `Location` its route), or it is disabled',
       ...E,
       ...NF,
     },
   },
   {
     id: 'runsList',
+    result: listOf(runSchema),
     method: 'GET',
     path: '/accounts/{accountId}/jobs/{jobId}/runs',
     summary: 'Runs of a job: status, summary, alarms with cause and fix',
@@ -134,6 +245,7 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   {
     id: 'retentionStart',
+    result: startedSchema,
     method: 'POST',
     path: '/accounts/{accountId}/retention-runs',
     summary:
@@ -148,6 +260,7 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   {
     id: 'retentionRunsList',
+    result: listOf(retentionRunSchema),
     method: 'GET',
     path: '/accounts/{accountId}/retention-runs',
     summary: 'Retention runs: what was pruned, freed, skipped',
@@ -156,6 +269,7 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   {
     id: 'retentionRunsGet',
+    result: retentionRunSchema,
     method: 'GET',
     path: '/accounts/{accountId}/retention-runs/{runId}',
     summary: "A retention run with each item's report: points kept (by which rule), marked, removed, skipped and why",
@@ -164,6 +278,7 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   {
     id: 'accountHold',
+    result: holdSchema,
     method: 'PUT',
     path: '/accounts/{accountId}/hold',
     summary: 'Put the account on litigation hold: retention prunes none of its points until released (audited)',
@@ -173,6 +288,7 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   {
     id: 'accountHoldRelease',
+    result: holdSchema,
     method: 'DELETE',
     path: '/accounts/{accountId}/hold',
     summary: "Release the account's litigation hold (audited)",
@@ -181,6 +297,7 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   {
     id: 'protectedItemHold',
+    result: holdSchema,
     method: 'PUT',
     path: `${ITEM}/hold`,
     summary: 'Put one protected item on litigation hold (audited)',
@@ -190,6 +307,7 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   {
     id: 'protectedItemHoldRelease',
+    result: holdSchema,
     method: 'DELETE',
     path: `${ITEM}/hold`,
     summary: "Release a protected item's litigation hold (audited)",
@@ -198,14 +316,32 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   {
     id: 'runsGet',
+    result: runSchema,
     method: 'GET',
     path: '/accounts/{accountId}/jobs/{jobId}/runs/{runId}',
-    summary: 'One run: status (running, success, warning, failed, stopped), summary and alarms with cause and fix',
+    summary:
+      'One run: status (running, success, warning, failed, stopped), summary and alarms with cause and fix; while running, its progress (items done of the total once discovered, items written and bytes read so far, the protected items being backed up now)',
     role: R,
     responses: { 200: 'the run', ...E, 404: 'no such account, job or run' },
   },
   {
+    id: 'runsStop',
+    result: runSchema,
+    method: 'POST',
+    path: '/accounts/{accountId}/jobs/{jobId}/runs/{runId}/stop',
+    summary:
+      'Stop a running backup (audited): it ends at its next step boundary. What it wrote stays in the catalog; the recovery point being written is recorded as partial (or stopped, if nothing of it was reached), items not begun get none, and the run ends as stopped. The next run goes on from where it stopped',
+    role: A,
+    responses: {
+      202: 'stop requested: the body is the run, `Location` its route',
+      409: 'the run has already ended, or is still starting (retry after `Retry-After`)',
+      ...E,
+      404: 'no such account, job or run',
+    },
+  },
+  {
     id: 'protectedItemsList',
+    result: listOf(protectedItemSchema),
     method: 'GET',
     path: '/accounts/{accountId}/protected-items',
     summary: 'Protected mailboxes and OneDrives',
@@ -214,6 +350,7 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   {
     id: 'recoveryPointsList',
+    result: listOf(recoveryPointSchema),
     method: 'GET',
     path: `${ITEM}/recovery-points`,
     summary: 'Recovery points of a protected item, optionally taken between `from` and `to`',
@@ -223,6 +360,7 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   {
     id: 'pointFolders',
+    result: listOf(itemSummarySchema),
     method: 'GET',
     path: `${POINT}/folders`,
     summary: 'Folder tree of a recovery point (mail folders with their role, contact and drive folders)',
@@ -231,6 +369,7 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   {
     id: 'pointItems',
+    result: itemPageSchema,
     method: 'GET',
     path: `${POINT}/items`,
     summary: 'Items and subfolders of a folder at a recovery point, paged',
@@ -240,6 +379,7 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   {
     id: 'itemSearch',
+    result: itemPageSchema,
     method: 'GET',
     path: `${ITEM}/search`,
     summary:
@@ -250,6 +390,7 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   {
     id: 'itemPreview',
+    result: previewSchema,
     method: 'GET',
     path: `${POINT}/preview`,
     summary:
@@ -285,6 +426,7 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   {
     id: 'exportsStart',
+    result: exportSchema,
     method: 'POST',
     path: `${POINT}/exports`,
     summary:
@@ -299,6 +441,7 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   {
     id: 'exportsGet',
+    result: exportSchema,
     method: 'GET',
     path: '/accounts/{accountId}/exports/{exportId}',
     summary:
@@ -312,6 +455,7 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   {
     id: 'restoresStart',
+    result: restoreSchema,
     method: 'POST',
     path: '/accounts/{accountId}/restores',
     summary: 'Start a restore job (audited)',
@@ -326,6 +470,7 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   {
     id: 'restoresList',
+    result: listOf(restoreSchema),
     method: 'GET',
     path: '/accounts/{accountId}/restores',
     summary: 'Restore jobs of the last 5 days',
@@ -334,6 +479,7 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   {
     id: 'restoresGet',
+    result: restoreSchema,
     method: 'GET',
     path: '/accounts/{accountId}/restores/{restoreId}',
     summary: 'A restore job: status, counts, failed items with reasons',
@@ -342,6 +488,7 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   {
     id: 'restoresCancel',
+    result: restoreSchema,
     method: 'POST',
     path: '/accounts/{accountId}/restores/{restoreId}/cancel',
     summary: 'Ask a restore job to stop (best-effort; audited)',
@@ -350,6 +497,7 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   {
     id: 'differencesStart',
+    result: startedSchema,
     method: 'POST',
     path: '/accounts/{accountId}/difference-reports',
     summary: 'Start a difference report between two recovery points of a protected item',
@@ -364,6 +512,7 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   {
     id: 'differencesList',
+    result: listOf(differenceSchema),
     method: 'GET',
     path: '/accounts/{accountId}/difference-reports',
     summary: 'Difference reports of the last 5 days',
@@ -372,6 +521,7 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   {
     id: 'differencesGet',
+    result: differenceSchema,
     method: 'GET',
     path: '/accounts/{accountId}/difference-reports/{reportId}',
     summary:
@@ -382,6 +532,7 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   {
     id: 'grantsList',
+    result: listOf(grantSchema),
     method: 'GET',
     path: '/accounts/{accountId}/grants',
     summary:
@@ -392,6 +543,7 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   {
     id: 'grantsSet',
+    result: grantSchema,
     method: 'PUT',
     path: '/accounts/{accountId}/grants/{principalId}',
     summary:
@@ -412,6 +564,7 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   {
     id: 'auditList',
+    result: listOf(auditSchema),
     method: 'GET',
     path: '/accounts/{accountId}/audit',
     summary: 'Who restored, exported or downloaded what, who changed grants and who was refused, when, from where',

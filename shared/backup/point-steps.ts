@@ -8,7 +8,7 @@ import type { Ports } from '../runtime/services';
 import type { GraphClient } from '../graph/graph-client';
 import type { GraphSession } from '../graph/graph-session';
 import { alarmFor } from './failures';
-import type { RunRef } from './run-steps';
+import { RunRef, runHalted } from './run-steps';
 import { emptyCounts, syncContainer, SyncCounts } from './sync-container';
 import { kindOf } from '../kinds';
 import { ContainerRef, REMOVED } from '../kinds/kind';
@@ -33,8 +33,8 @@ export type LeaseOutcome =
  * already ended (terminated: Durable does not terminate its sub-orchestrations) takes nothing more.
  */
 export async function leaseItem(s: Ports<'inventory' | 'now' | 'points'>, ref: PointRef): Promise<LeaseOutcome> {
-  const ended = async (): Promise<boolean> =>
-    (await s.points.getRun(ref.accountId, ref.jobId, ref.runId))?.status !== 'running';
+  // Ended, or asked to stop: an item not begun yet is not begun at all.
+  const ended = (): Promise<boolean> => runHalted(s, ref);
   if (await ended()) return { held: false, runEnded: true };
   const now = s.now();
   const lease = await s.inventory.lease(
@@ -164,13 +164,21 @@ async function listInto(s: Ports<'points'>, ref: PointRef, containers: Container
 export type StepOutcome =
   | { status: 'done' | 'continue'; counts: SyncCounts; graph: { requests: number; throttled: number } }
   | { status: 'wait'; retryAfterSeconds: number; counts: SyncCounts; graph: { requests: number; throttled: number } }
-  | { status: 'failed'; alarm: Alarm };
+  | { status: 'failed'; alarm: Alarm }
+  | { status: 'stopped' };
 
-/** Works on one container until it is done, the time box ends, or Graph asks to wait longer than the box allows. */
+/**
+ * Works on one container until it is done, the time box ends, or Graph asks to wait longer than the box allows.
+ * A run asked to stop does no more: each step starts from the cursor the previous one saved with its writes, so the
+ * container's items written so far stay in the catalog, counted once, and the next run goes on from there.
+ */
 export async function syncStep(
-  s: Ports<'contentStores' | 'cursors' | 'graph' | 'inventory' | 'log' | 'now' | 'settings' | 'skips' | 'versions'>,
+  s: Ports<
+    'contentStores' | 'cursors' | 'graph' | 'inventory' | 'log' | 'now' | 'points' | 'settings' | 'skips' | 'versions'
+  >,
   ref: PointRef & { seq: number; container: ContainerRef },
 ): Promise<StepOutcome> {
+  if (await runHalted(s, ref)) return { status: 'stopped' };
   const item = await s.inventory.getProtectedItem(ref.accountId, ref.protectedItemId);
   let ctx: Awaited<ReturnType<typeof context>> | undefined;
   try {
@@ -190,6 +198,8 @@ export async function syncStep(
       kindOf(item).workload(item, ref.container),
       deadline,
     );
+    if (outcome.status === 'done') return { status: outcome.status, counts: outcome.counts, graph: outcome.graph };
+    await noteInFlight(s, ref, outcome.counts);
     if (outcome.status !== 'wait') return { status: outcome.status, counts: outcome.counts, graph: outcome.graph };
     await renewLease(s, ref, item, outcome.retryAfterSeconds);
     return {
@@ -201,6 +211,23 @@ export async function syncStep(
   } catch (e) {
     return { status: 'failed', alarm: await classify(e, ctx?.graph, item) };
   }
+}
+
+/**
+ * A container taking more than one step: its totals so far go into the point at this step boundary (one write per
+ * time box, none per item), so the run's live progress moves while it syncs.
+ */
+async function noteInFlight(
+  s: Ports<'points'>,
+  ref: PointRef & { container: ContainerRef },
+  counts: SyncCounts,
+): Promise<void> {
+  const point = await s.points.getPoint(ref.accountId, ref.protectedItemId, ref.runId);
+  if (point?.status === 'running')
+    await s.points.savePoint({
+      ...point,
+      inFlight: { containerId: ref.container.id, written: counts.written, bytes: counts.bytes },
+    });
 }
 
 /**
@@ -294,7 +321,7 @@ export async function commitPoint(
     ...(point.containerAlarms?.[id] ? { alarm: point.containerAlarms[id] } : {}),
   }));
   const status = pointStatus(results, ref.failure, skipped.length);
-  const { containerRefs: _listed, containerAlarms: _recorded, ...rest } = point;
+  const { containerRefs: _listed, containerAlarms: _recorded, inFlight: _progress, ...rest } = point;
   const done: RecoveryPointDoc = {
     ...rest,
     status,

@@ -80,7 +80,7 @@ export async function discoverItems(
     } catch (e) {
       const alarm = alarmFor(e, source.operation, subject);
       if (!alarm) throw e;
-      await s.points.saveRun({ ...run, alarms: [alarm] });
+      await s.points.updateRun(run, (r) => ({ ...r, alarms: [alarm] }));
       return { count: 0, failure: alarm };
     }
   }
@@ -119,7 +119,7 @@ export async function discoverItems(
     message: `The job lists ${u.kind} '${u.match}', but nothing in the tenant's directory matches it.`,
     fix: 'Check the spelling, or remove the item from the job if the user was deleted.',
   }));
-  await s.points.saveRun({ ...run, items: ids.length, itemIds: ids, alarms: [...run.alarms, ...alarms] });
+  await s.points.updateRun(run, (r) => ({ ...r, items: ids.length, itemIds: ids, alarms: [...run.alarms, ...alarms] }));
   return { count: ids.length };
 }
 
@@ -165,12 +165,32 @@ export async function runAlarms(s: Ports<'points'>, ref: RunRef): Promise<Alarm[
 export async function finishRun(s: Ports<'now' | 'points'>, ref: RunRef & { stopped: boolean }): Promise<RunSummary> {
   const run = await s.points.getRun(ref.accountId, ref.jobId, ref.runId);
   if (!run) throw new Error(`run ${ref.runId} was not begun`);
-  return endRun(
-    s,
-    run,
-    (points) => runStatus(points, run.alarms, ref.stopped),
-    ref.stopped ? { reason: "stopped at the schedule's end time" } : {},
+  // Asked to stop while it ran: it ended at a step boundary, whatever was left for it to do.
+  const stopped = ref.stopped || run.stopRequested !== undefined;
+  const reason = run.stopRequested
+    ? `stopped by ${run.stopRequested.by.name ?? run.stopRequested.by.id} at ${run.stopRequested.at}`
+    : "stopped at the schedule's end time";
+  return endRun(s, run, (points) => runStatus(points, run.alarms, stopped), stopped ? { reason } : {});
+}
+
+/**
+ * Asks a running run to stop: its activities read the request at their step boundaries (leaseItem, syncStep).
+ * Undefined when the run has no record; the run as it stands when it has already ended.
+ */
+export async function requestStop(
+  s: Ports<'now' | 'points'>,
+  ref: RunRef,
+  by: { id: string; name?: string },
+): Promise<RunDoc | undefined> {
+  return s.points.updateRun({ accountId: ref.accountId, jobId: ref.jobId, id: ref.runId }, (r) =>
+    r.status === 'running' && !r.stopRequested ? { ...r, stopRequested: { at: s.now().toISOString(), by } } : undefined,
   );
+}
+
+/** Whether the run has ended or been asked to stop: a step boundary then starts nothing more. */
+export async function runHalted(s: Ports<'points'>, ref: RunRef): Promise<boolean> {
+  const run = await s.points.getRun(ref.accountId, ref.jobId, ref.runId);
+  return run?.status !== 'running' || run.stopRequested !== undefined;
 }
 
 /** Records the run's end with its summary, counted from its recovery points (what was stored, however often retried). */
@@ -196,14 +216,16 @@ async function endRun(
     skipped: points.reduce((t, p) => t + (p.skipped?.length ?? 0), 0),
   };
   const { status: final, ...numbers } = summary;
-  await s.points.saveRun({
-    ...run,
+  const ended = (r: RunDoc): RunDoc => ({
+    ...r,
     status: final,
     endedAt: s.now().toISOString(),
     summary: numbers,
-    alarms: [...run.alarms, ...(extra.alarms ?? [])],
+    alarms: [...r.alarms, ...(extra.alarms ?? [])],
     ...(extra.reason ? { reason: extra.reason } : {}),
   });
+  // A run failed before its first step wrote its record (failRun) has none to update yet.
+  if (!(await s.points.updateRun(run, ended))) await s.points.saveRun(ended(run));
   return summary;
 }
 
@@ -250,6 +272,53 @@ export async function failRun(
     alarms: [],
   };
   if (run.status === 'running') await abortRun(s, run, 'failed', ref.message);
+}
+
+/** A running run's progress, as GET …/runs/{runId} shows it. */
+export interface RunProgress {
+  /** Protected items whose recovery point is committed. */
+  itemsDone: number;
+  /** The run's protected items, once discovery has found them. */
+  itemsTotal?: number;
+  /** Items written and bytes read so far: committed points, chunks recorded, and large containers' last step. */
+  written: number;
+  bytes: number;
+  /** The protected items being backed up now (one per lane). */
+  current: Array<{ protectedItemId: string; displayName?: string }>;
+}
+
+/**
+ * Computed from what the run's steps record anyway (points, their chunk reports, a long container's step totals):
+ * reading it costs one query of the run's points, and the backup writes nothing per item for it.
+ */
+export async function runProgress(s: Ports<'inventory' | 'points'>, run: RunDoc): Promise<RunProgress> {
+  const points = await s.points.pointsOfRun(run.accountId, run.id);
+  let written = 0;
+  let bytes = 0;
+  for (const p of points) {
+    for (const c of Object.values(p.containers)) {
+      written += c.written;
+      bytes += c.bytes;
+    }
+    if (p.inFlight && !p.containers[p.inFlight.containerId]) {
+      written += p.inFlight.written;
+      bytes += p.inFlight.bytes;
+    }
+  }
+  const running = points.filter((p) => p.status === 'running');
+  const current = await Promise.all(
+    running.map(async (p) => {
+      const item = await s.inventory.getProtectedItem(p.accountId, p.protectedItemId).catch(() => undefined);
+      return { protectedItemId: p.protectedItemId, ...(item ? { displayName: item.displayName } : {}) };
+    }),
+  );
+  return {
+    itemsDone: points.length - running.length,
+    ...(run.itemIds ? { itemsTotal: run.items } : {}),
+    written,
+    bytes,
+    current,
+  };
 }
 
 /** What the job's orchestration instance says now (undefined: it does not exist). */

@@ -45,6 +45,11 @@ export interface RecoveryPointDoc {
   /** While running: the containers listed for the point, and the alarms of those synced so far. */
   containerRefs?: ContainerRef[];
   containerAlarms?: Record<string, Alarm>;
+  /**
+   * While running: the totals so far of a container that takes more than one sync step (a large drive or folder),
+   * written at its step boundaries so a run's progress moves between the chunk records.
+   */
+  inFlight?: { containerId: string; written: number; bytes: number };
 }
 
 export interface RunDoc {
@@ -61,6 +66,8 @@ export interface RunDoc {
   summary?: Record<string, number>;
   alarms: Alarm[];
   reason?: string;
+  /** An administrator asked the run to stop (POST …/runs/{runId}/stop): it ends at its next step boundary. */
+  stopRequested?: { at: string; by: { id: string; name?: string } };
 }
 
 /** Unique account-wide (not only within the item's partition), like every catalog id. */
@@ -131,6 +138,31 @@ export class PointsStore {
 
   async saveRun(doc: RunDoc): Promise<void> {
     await this.runs.items.upsert(doc);
+  }
+
+  /**
+   * Read-modify-write of an existing run under its ETag, read again when another writer got there first: the run's
+   * steps and a stop request (written by the API while the run goes on) never overwrite each other. `change` may
+   * say no (undefined); answers the run as written, or undefined when it has no record.
+   */
+  async updateRun(
+    ref: Pick<RunDoc, 'accountId' | 'jobId' | 'id'>,
+    change: (run: RunDoc) => RunDoc | undefined,
+  ): Promise<RunDoc | undefined> {
+    for (;;) {
+      const { resource, etag } = await this.runs.item(ref.id, [ref.accountId, ref.jobId]).read<RunDoc>();
+      if (!resource) return undefined;
+      const next = change(withoutSystem(resource));
+      if (!next) return withoutSystem(resource);
+      try {
+        await this.runs
+          .item(ref.id, [ref.accountId, ref.jobId])
+          .replace(next, { accessCondition: { type: 'IfMatch', condition: etag } });
+        return next;
+      } catch (e) {
+        if ((e as { code?: number }).code !== 412) throw e;
+      }
+    }
   }
 
   async listRuns(accountId: string, jobId: string): Promise<RunDoc[]> {

@@ -15,6 +15,25 @@ const SYSTEM = new Set(['_rid', '_self', '_etag', '_attachments', '_ts']);
 export const withoutSystem = <T>(d: T): T =>
   Object.fromEntries(Object.entries(d as object).filter(([k]) => !SYSTEM.has(k))) as T;
 
+/** A conditional write refused: the document changed since the caller read it (its `If-Match` ETag is stale). */
+export class PreconditionFailed extends Error {
+  constructor(readonly what: string) {
+    super(`The ${what} changed since it was read (If-Match no longer matches its ETag); read it again.`);
+    this.name = 'PreconditionFailed';
+  }
+}
+
+/** Tombstoned documents (deleted jobs and accounts) stay readable to retention only. */
+export interface Lookup {
+  withDeleted?: boolean;
+}
+
+/** A document as read, with its ETag for a conditional write. */
+export interface Tagged<T> {
+  doc: T;
+  etag: string;
+}
+
 export class NotFound extends Error {
   constructor(
     readonly what: string,
@@ -55,15 +74,15 @@ export class InventoryStore {
     return next;
   }
 
-  async getAccount(accountId: string): Promise<AccountDoc> {
-    return this.read<AccountDoc>('account', accountId, accountId);
+  async getAccount(accountId: string, opts: Lookup = {}): Promise<AccountDoc> {
+    return this.read<AccountDoc>('account', accountId, accountId, opts);
   }
 
-  async listAccounts(): Promise<AccountDoc[]> {
+  async listAccounts(opts: Lookup = {}): Promise<AccountDoc[]> {
     const { resources } = await this.container.items
       .query<AccountDoc>({ query: "SELECT * FROM c WHERE c.type = 'account'" })
       .fetchAll();
-    return resources.map(withoutSystem);
+    return resources.map(withoutSystem).filter((d) => opts.withDeleted || !d.deleted);
   }
 
   async createJob(input: JobInput, now: Date): Promise<JobDoc> {
@@ -110,11 +129,11 @@ export class InventoryStore {
     return resources.map(withoutSystem);
   }
 
-  async getJob(accountId: string, jobId: string): Promise<JobDoc> {
-    return this.read<JobDoc>('job', accountId, jobId);
+  async getJob(accountId: string, jobId: string, opts: Lookup = {}): Promise<JobDoc> {
+    return this.read<JobDoc>('job', accountId, jobId, opts);
   }
 
-  async listJobs(accountId?: string): Promise<JobDoc[]> {
+  async listJobs(accountId?: string, opts: Lookup = {}): Promise<JobDoc[]> {
     const { resources } = await this.container.items
       .query<JobDoc>(
         accountId
@@ -126,13 +145,53 @@ export class InventoryStore {
         accountId ? { partitionKey: accountId } : {},
       )
       .fetchAll();
-    return resources.map(withoutSystem);
+    return resources.map(withoutSystem).filter((d) => opts.withDeleted || !d.deleted);
+  }
+
+  /** A live job or account with its ETag (a tombstone is not found). */
+  async tagged<T extends AccountDoc | JobDoc>(type: T['type'], accountId: string, id: string): Promise<Tagged<T>> {
+    const { resource, etag } = await this.container.item(id, accountId).read<T>();
+    if (!resource || resource.type !== type || resource.deleted) throw new NotFound(type, id);
+    return { doc: withoutSystem(resource), etag };
+  }
+
+  /**
+   * Replaces a live job or account with `change` of it. With `ifMatch` (the caller's `If-Match`), only if the
+   * document still has that ETag (else PreconditionFailed); without, under the ETag just read, read again when
+   * another writer got there first, so no concurrent change is lost. Answers the new document and its ETag.
+   */
+  async replaceLive<T extends AccountDoc | JobDoc>(
+    type: T['type'],
+    accountId: string,
+    id: string,
+    change: (doc: T) => T,
+    ifMatch?: string,
+  ): Promise<Tagged<T>> {
+    for (;;) {
+      const cur = await this.tagged<T>(type, accountId, id);
+      if (ifMatch !== undefined && ifMatch !== cur.etag) throw new PreconditionFailed(type);
+      const next = change(cur.doc);
+      try {
+        const r = await this.container
+          .item(id, accountId)
+          .replace(next, { accessCondition: { type: 'IfMatch', condition: cur.etag } });
+        return { doc: next, etag: r.etag };
+      } catch (e) {
+        if ((e as { code?: number }).code !== 412) throw e;
+        if (ifMatch !== undefined) throw new PreconditionFailed(type);
+      }
+    }
   }
 
   /** Records the schedule occurrence a job was started for; fails if another scheduler got there first. */
   async markScheduled(job: JobDoc & { _etag?: string }, scheduledFor: Date): Promise<boolean> {
     const { resource, etag } = await this.container.item(job.id, job.accountId).read<JobDoc>();
-    if (!resource || (resource.lastScheduledFor && resource.lastScheduledFor >= scheduledFor.toISOString()))
+    if (
+      !resource ||
+      resource.deleted ||
+      !resource.enabled ||
+      (resource.lastScheduledFor && resource.lastScheduledFor >= scheduledFor.toISOString())
+    )
       return false;
     try {
       await this.container
@@ -278,9 +337,9 @@ export class InventoryStore {
     });
   }
 
-  private async read<T extends object>(what: string, accountId: string, id: string): Promise<T> {
-    const { resource } = await this.container.item(id, accountId).read<T>();
-    if (!resource) throw new NotFound(what, id);
+  private async read<T extends object>(what: string, accountId: string, id: string, opts: Lookup = {}): Promise<T> {
+    const { resource } = await this.container.item(id, accountId).read<T & { deleted?: unknown }>();
+    if (!resource || (resource.deleted && !opts.withDeleted)) throw new NotFound(what, id);
     return withoutSystem(resource);
   }
 }

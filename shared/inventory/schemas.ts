@@ -172,6 +172,18 @@ export const jobInput = z.object({
 });
 export type JobInput = z.infer<typeof jobInput>;
 
+/** A job's fields as the API takes them: its account is the route's. */
+export const jobFields = jobInput.omit({ accountId: true });
+
+/**
+ * A deleted job or account: a tombstone the API no longer shows and the scheduler no longer starts, kept so retention
+ * goes on applying the job's policy to the recovery points it made (they age out; nothing is removed at once).
+ */
+export interface Deletion {
+  at: string;
+  by: { id: string; name?: string };
+}
+
 /** A litigation hold: retention prunes nothing of what it covers until it is released. */
 export interface Hold {
   reason: string;
@@ -188,6 +200,7 @@ export interface AccountDoc extends AccountInput {
   hold?: Hold;
   /** The latest preflight of the account (POST …/preflight): shown wherever the account is, blocking nothing. */
   preflight?: PreflightReport;
+  deleted?: Deletion;
 }
 
 export interface JobDoc extends JobInput {
@@ -197,6 +210,7 @@ export interface JobDoc extends JobInput {
   lastScheduledFor?: string;
   createdAt: string;
   updatedAt: string;
+  deleted?: Deletion;
 }
 
 export interface ProtectedItemDoc {

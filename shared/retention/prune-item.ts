@@ -38,7 +38,7 @@ const PAGE = 500;
 
 export async function pruneItem(s: PrunePorts, ref: PruneRef, opts: { graceMs: number }): Promise<ItemRetentionReport> {
   const [account, item] = await Promise.all([
-    s.inventory.getAccount(ref.accountId),
+    s.inventory.getAccount(ref.accountId, { withDeleted: true }),
     s.inventory.getProtectedItem(ref.accountId, ref.protectedItemId),
   ]);
   const report: ItemRetentionReport = {
@@ -66,7 +66,7 @@ export async function pruneItem(s: PrunePorts, ref: PruneRef, opts: { graceMs: n
     };
   try {
     const points = await s.points.listPoints(ref.accountId, item.id);
-    const jobs = new Map((await s.inventory.listJobs(ref.accountId)).map((j) => [j.id, j]));
+    const jobs = new Map((await s.inventory.listJobs(ref.accountId, { withDeleted: true })).map((j) => [j.id, j]));
     const live = points.filter((p) => p.status !== 'pruning');
     const decision = decide(live, jobs, now);
     report.kept = [...decision].map(([seq, reasons]) => ({ seq, reasons })).sort((a, b) => a.seq - b.seq);

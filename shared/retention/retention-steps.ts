@@ -215,8 +215,8 @@ export async function retentionMark(
 }
 
 async function tenantItems(s: Ports<'inventory'>, accountId: string): Promise<string[]> {
-  const { tenantId } = await s.inventory.getAccount(accountId);
-  const accounts = (await s.inventory.listAccounts()).filter((a) => a.tenantId === tenantId);
+  const { tenantId } = await s.inventory.getAccount(accountId, { withDeleted: true });
+  const accounts = (await s.inventory.listAccounts({ withDeleted: true })).filter((a) => a.tenantId === tenantId);
   const ids: string[] = [];
   for (const a of accounts) for (const item of await s.inventory.listProtectedItems(a.id)) ids.push(item.id);
   return ids.sort();
@@ -279,7 +279,7 @@ export async function retentionCollect(
     (await s.artifacts.getBlobClient(runBlob(ref, 'marks.json')).downloadToBuffer()).toString('utf8'),
   ) as MarkState;
   const marks = MarkSet.from(await s.artifacts.getBlobClient(runBlob(ref, 'marks.bin')).downloadToBuffer());
-  const { tenantId } = await s.inventory.getAccount(ref.accountId);
+  const { tenantId } = await s.inventory.getAccount(ref.accountId, { withDeleted: true });
   const total: SliceReport = {
     scanned: 0,
     condemned: 0,

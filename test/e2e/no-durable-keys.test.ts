@@ -125,6 +125,21 @@ describe('no Durable management key reaches an API caller', () => {
     const retentionId = await started(`/api/accounts/${accountId}/retention-runs`, undefined);
     await app.admin.waitForRun(`/api/accounts/${accountId}/retention-runs/${retentionId}`, undefined, 120_000);
     const grantee = '33333333-3333-4333-8333-333333333333';
+    // Deleted by their DELETE calls, so the other routes keep their account and job.
+    const spareJobId = (
+      (await (
+        await record(app.admin, {
+          method: 'POST',
+          path: `/api/accounts/${accountId}/jobs`,
+          body: { name: 'Spare', sources: { scope: 'account' } },
+        })
+      ).json()) as { id: string }
+    ).id;
+    const spareAccountId = (
+      (await (
+        await record(app.admin, { method: 'POST', path: '/api/accounts', body: { ...account, displayName: 'Spare' } })
+      ).json()) as { id: string }
+    ).id;
 
     // A good call for every route the document lists; one missing here fails the test, so new routes are covered.
     const good: Record<string, Call> = {
@@ -133,6 +148,12 @@ describe('no Durable management key reaches an API caller', () => {
       'POST /accounts': { method: 'POST', path: '/api/accounts', body: { ...account, displayName: 'Contoso again' } },
       'GET /accounts': { method: 'GET', path: '/api/accounts' },
       'GET /accounts/{accountId}': { method: 'GET', path: `/api/accounts/${accountId}` },
+      'PATCH /accounts/{accountId}': {
+        method: 'PATCH',
+        path: `/api/accounts/${accountId}`,
+        body: { displayName: 'Contoso' },
+      },
+      'DELETE /accounts/{accountId}': { method: 'DELETE', path: `/api/accounts/${spareAccountId}` },
       'POST /accounts/{accountId}/repositories': {
         method: 'POST',
         path: `/api/accounts/${accountId}/repositories`,
@@ -149,6 +170,15 @@ describe('no Durable management key reaches an API caller', () => {
       },
       'GET /accounts/{accountId}/jobs': { method: 'GET', path: `/api/accounts/${accountId}/jobs` },
       'GET /accounts/{accountId}/jobs/{jobId}': { method: 'GET', path: `/api/accounts/${accountId}/jobs/${jobId}` },
+      'PATCH /accounts/{accountId}/jobs/{jobId}': {
+        method: 'PATCH',
+        path: `/api/accounts/${accountId}/jobs/${jobId}`,
+        body: { name: 'Adele' },
+      },
+      'DELETE /accounts/{accountId}/jobs/{jobId}': {
+        method: 'DELETE',
+        path: `/api/accounts/${accountId}/jobs/${spareJobId}`,
+      },
       'POST /accounts/{accountId}/jobs/{jobId}/run': {
         method: 'POST',
         path: `/api/accounts/${accountId}/jobs/${jobId}/run`,
@@ -160,6 +190,10 @@ describe('no Durable management key reaches an API caller', () => {
       'GET /accounts/{accountId}/jobs/{jobId}/runs/{runId}': {
         method: 'GET',
         path: `/api/accounts/${accountId}/jobs/${jobId}/runs/${runs[0]}`,
+      },
+      'POST /accounts/{accountId}/jobs/{jobId}/runs/{runId}/stop': {
+        method: 'POST',
+        path: `/api/accounts/${accountId}/jobs/${jobId}/runs/${runs[0]}/stop`,
       },
       'GET /accounts/{accountId}/protected-items': {
         method: 'GET',
