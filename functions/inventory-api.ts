@@ -5,6 +5,7 @@ import {
   AccountDoc,
   accountInput,
   DEFAULT_REPOSITORY,
+  deletionBy,
   JobDoc,
   jobFields,
   JobInput,
@@ -125,13 +126,7 @@ app.http('accountsDelete', {
         );
       await audited(req, principal, 'account.delete', {});
       // A tombstone: retention goes on ageing the account's recovery points out by their deleted jobs' policies.
-      await s.inventory.replaceLive<AccountDoc>(
-        'account',
-        accountId,
-        accountId,
-        (cur) => ({ ...cur, deleted: { at: s.now().toISOString(), by: { id: principal.id, name: principal.name } } }),
-        ifMatch(req),
-      );
+      await s.inventory.tombstone('account', accountId, accountId, deletionBy(principal, s.now()), ifMatch(req));
       return { status: 204 };
     },
     { access: 'global' },

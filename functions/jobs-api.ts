@@ -13,9 +13,9 @@ import {
   settleRun,
   settleRuns,
 } from '../shared/backup/run-steps';
-import type { JobDoc } from '../shared/inventory/schemas';
 import { services } from '../shared/runtime/services';
 import { instanceState, startBackup } from './backup-start';
+import { deletionBy } from '../shared/inventory/schemas';
 import { clientIp, errorBody, handle, ifMatch, json } from './http/respond';
 
 const runPath = (accountId: string, jobId: string, runId: string): string =>
@@ -175,17 +175,7 @@ df.app.client.http('jobsDelete', {
       );
       // A tombstone: the job leaves the API and the scheduler, and retention goes on applying its policy to the
       // recovery points it made, so they age out as they would have; nothing is removed at once.
-      await s.inventory.replaceLive<JobDoc>(
-        'job',
-        accountId,
-        jobId,
-        (cur) => ({
-          ...cur,
-          enabled: false,
-          deleted: { at: s.now().toISOString(), by: { id: principal.id, name: principal.name } },
-        }),
-        ifMatch(req),
-      );
+      await s.inventory.tombstone('job', accountId, jobId, deletionBy(principal, s.now()), ifMatch(req));
       return { status: 204 };
     })(req, context),
 });

@@ -5,10 +5,24 @@ import { errorSchema } from './operations';
 
 type Json = Record<string, unknown>;
 
-const schemaOf = (s: z.ZodType): Json => {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' }) as Json;
+/** A zod schema as JSON Schema: what a request may send (`input`), or what a response holds (`output`). */
+const schemaOf = (s: z.ZodType, io: 'input' | 'output' = 'input'): Json => {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(s, { io, unrepresentable: 'any' }) as Json;
   return rest;
 };
+
+/** The delegated permission (scope) the API's app registration exposes; app-only callers ask for `/.default`. */
+export const API_SCOPE_NAME = 'access_as_user';
+
+export interface DocumentInfo {
+  version: string;
+  /** The Entra ID authority with the API's tenant, e.g. `https://login.microsoftonline.com/<tenant-id>`. */
+  authority?: string;
+  /** The API's Application ID URI (or `api://<client-id>`), the prefix of its scopes. */
+  applicationIdUri?: string;
+  /** Where this deployment answers (its origin, without `/api`). */
+  serverUrl?: string;
+}
 
 function requirement(op: ApiOperation): string {
   const role = `${op.role}${op.role === 'Backup.Reader' ? ' (or Backup.Administrator)' : ''}`;
@@ -64,7 +78,7 @@ function operationObject(op: ApiOperation): Json {
                   ),
                 }
               : Number(code) === success && Number(code) !== 204
-                ? { content: { 'application/json': { schema: op.result ? schemaOf(op.result) : { type: 'object' } } } }
+                ? { content: { 'application/json': { schema: schemaOf(op.result ?? NO_RESULT, 'output') } } }
                 : {}),
         },
       ]),
@@ -72,7 +86,16 @@ function operationObject(op: ApiOperation): Json {
   };
 }
 
-export function openApiDocument(ops: readonly ApiOperation[], info: { version: string; tokenUrl?: string }): Json {
+/** The document's `servers`: where this deployment answers (its paths begin with /api). */
+export const serversAt = (url: string): Json[] => [{ url, description: 'this deployment (paths begin with /api)' }];
+
+/** An operation without a declared result (a test requires one for every JSON success). */
+const NO_RESULT = z.looseObject({});
+
+export function openApiDocument(ops: readonly ApiOperation[], info: DocumentInfo): Json {
+  // Unconfigured (the API then refuses every call): Entra's endpoint for any work account, still a valid URL.
+  const authority = info.authority ?? 'https://login.microsoftonline.com/organizations';
+  const appIdUri = info.applicationIdUri ?? 'api://{api-client-id}';
   const paths: Record<string, Json> = {};
   for (const op of ops)
     paths[`/api${op.path}`] = { ...(paths[`/api${op.path}`] ?? {}), [op.method.toLowerCase()]: operationObject(op) };
@@ -84,16 +107,25 @@ export function openApiDocument(ops: readonly ApiOperation[], info: { version: s
       description:
         'Serverless Microsoft 365 backup: accounts, jobs, recovery points, browse, search, download and restore. Every call but /health and /openapi.json needs an Entra ID bearer token for the API app with the role named on the operation.',
     },
+    servers: serversAt(info.serverUrl ?? '/'),
     paths,
     components: {
       schemas: { Error: schemaOf(errorSchema) },
       securitySchemes: {
         entra: {
           type: 'oauth2',
+          description:
+            "Microsoft Entra ID. People sign in with the authorization-code flow and PKCE (S256; a public client such as a single-page app or the Azure CLI), asking for the API's scope; automation uses client credentials with `/.default`. Either way the token's roles (Backup.Reader, Backup.Administrator) or the caller's per-account grants decide what it may do.",
+          'x-usePkce': 'SHA-256',
           flows: {
+            authorizationCode: {
+              authorizationUrl: `${authority}/oauth2/v2.0/authorize`,
+              tokenUrl: `${authority}/oauth2/v2.0/token`,
+              scopes: { [`${appIdUri}/${API_SCOPE_NAME}`]: 'Call the m365-vault API as the signed-in user' },
+            },
             clientCredentials: {
-              tokenUrl: info.tokenUrl ?? 'https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token',
-              scopes: {},
+              tokenUrl: `${authority}/oauth2/v2.0/token`,
+              scopes: { [`${appIdUri}/.default`]: 'The app roles granted to the calling application' },
             },
           },
         },

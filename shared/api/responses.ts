@@ -19,22 +19,28 @@ export const alarmSchema = z.looseObject({
 const hold = z.looseObject({ reason: z.string(), by: z.string(), at });
 const stamps = { createdAt: at, updatedAt: at };
 
-export const accountSchema = accountInput.extend({
-  id: z.string(),
-  accountId: z.string(),
-  ...stamps,
-  hold: hold.optional(),
-  preflight: z.looseObject({}).optional().describe("the account's latest preflight report"),
-});
+export const accountSchema = accountInput
+  .extend({
+    id: z.string(),
+    accountId: z.string(),
+    ...stamps,
+    hold: hold.optional(),
+    preflight: z.looseObject({}).optional().describe("the account's latest preflight report"),
+  })
+  .loose();
 
-export const jobSchema = jobFields.extend({
-  id: z.string(),
-  accountId: z.string(),
-  ...stamps,
-  lastScheduledFor: at.optional().describe('the schedule occurrence last started'),
-});
+export const jobSchema = jobFields
+  .extend({
+    id: z.string(),
+    accountId: z.string(),
+    ...stamps,
+    lastScheduledFor: at.optional().describe('the schedule occurrence last started'),
+  })
+  .loose();
 
-export const repositorySchema = repositoryInput.extend({ id: z.string(), accountId: z.string(), createdAt: at });
+export const repositorySchema = repositoryInput
+  .extend({ id: z.string(), accountId: z.string(), createdAt: at })
+  .loose();
 
 export const protectedItemSchema = z.looseObject({
   id: z.string(),
@@ -147,13 +153,15 @@ export const differenceSchema = z.looseObject({
   entries: z.array(z.looseObject({})).optional(),
 });
 
-export const grantSchema = grantInput.extend({
-  id: z.string(),
-  accountId: z.string(),
-  principalId: z.string(),
-  grantedBy: who,
-  grantedAt: at,
-});
+export const grantSchema = grantInput
+  .extend({
+    id: z.string(),
+    accountId: z.string(),
+    principalId: z.string(),
+    grantedBy: who,
+    grantedAt: at,
+  })
+  .loose();
 
 export const auditSchema = z.looseObject({
   id: z.string(),

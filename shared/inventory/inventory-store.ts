@@ -3,6 +3,7 @@ import { Container, Database, ItemDefinition } from '@azure/cosmos';
 import {
   AccountDoc,
   AccountInput,
+  Deletion,
   JobDoc,
   JobInput,
   ProtectedItemDoc,
@@ -260,6 +261,26 @@ export class InventoryStore {
         if ((e as { code?: number }).code !== 412) throw e;
       }
     }
+  }
+
+  /**
+   * Deletes a job or an account as a tombstone (see Deletion): gone from the API and the scheduler, still read by
+   * retention. `ifMatch` as for replaceLive.
+   */
+  async tombstone(
+    type: 'account' | 'job',
+    accountId: string,
+    id: string,
+    deletion: Deletion,
+    ifMatch?: string,
+  ): Promise<void> {
+    await this.replaceLive<AccountDoc | JobDoc>(
+      type,
+      accountId,
+      id,
+      (cur) => ({ ...cur, ...(cur.type === 'job' ? { enabled: false } : {}), deleted: deletion }),
+      ifMatch,
+    );
   }
 
   async getProtectedItem(accountId: string, id: string): Promise<ProtectedItemDoc> {

@@ -184,6 +184,12 @@ export interface Deletion {
   by: { id: string; name?: string };
 }
 
+/** Who deleted a job or an account, and when. */
+export const deletionBy = (principal: { id: string; name?: string }, now: Date): Deletion => ({
+  at: now.toISOString(),
+  by: { id: principal.id, ...(principal.name ? { name: principal.name } : {}) },
+});
+
 /** A litigation hold: retention prunes nothing of what it covers until it is released. */
 export interface Hold {
   reason: string;

@@ -6,6 +6,7 @@ import { CosmosClient, Database } from '@azure/cosmos';
 import { control } from '../../local/cli/emulator-control';
 import type { ApiClient } from '../../local/cli/api-client';
 import { LocalApp, startLocalApp } from '../../local/cli/local-app';
+import { accountSchema, jobSchema, runSchema } from '../../shared/api/responses';
 import { freshCatalog } from '../support/catalog';
 import { sharedStack, uniqueName } from '../support/env';
 
@@ -140,6 +141,8 @@ describe('admin API', () => {
       const run = await reader.call<Run>('GET', location);
       expect(run.status).toBe(200);
       expect(run.body.status).toBe('running');
+      // Each answer is what the OpenAPI document says a run is.
+      expect(runSchema.safeParse(run.body).error).toBeUndefined();
       progress = run.body.progress;
       if (progress?.itemsDone === 1 && progress.current[0]?.protectedItemId === alexItem) break;
       await new Promise((r) => setTimeout(r, 250));
@@ -159,6 +162,7 @@ describe('admin API', () => {
     expect(stop.status).toBe(202);
     expect(stop.headers.get('location')).toBe(location);
     expect(stop.body.stopRequested?.by.id).toBeDefined();
+    expect(runSchema.safeParse(stop.body).error).toBeUndefined();
 
     const ended = await app.admin.waitForRun<Run>(location, undefined, 180_000);
     expect(ended.status).toBe('stopped');
@@ -216,6 +220,7 @@ describe('admin API', () => {
       retention: read.body.retention,
       createdAt: read.body.createdAt,
     });
+    expect(jobSchema.safeParse(changed.body).error).toBeUndefined();
     const newEtag = changed.headers.get('etag')!;
     expect(newEtag).toBeTruthy();
     expect(newEtag).not.toBe(etag);
@@ -281,6 +286,7 @@ describe('admin API', () => {
     });
     expect(renamed.status).toBe(200);
     expect(renamed.body).toMatchObject({ displayName: 'Edited', tenantId: app.tenant.tenantId });
+    expect(accountSchema.safeParse(renamed.body).error).toBeUndefined();
     const retenant = await app.admin.call<ErrorBody>('PATCH', accountPath, { tenantId: 'fabrikam.onmicrosoft.com' });
     expect(retenant.status).toBe(400);
     expect(retenant.body.error.message).toContain('body.tenantId');
