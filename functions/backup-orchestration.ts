@@ -161,6 +161,7 @@ const backupItem: OrchestrationHandler = function* (ctx: OrchestrationContext) {
   let failure: Alarm | undefined;
   let seq = begun;
   let count = listed;
+  let stopRequested = false;
   try {
     if (seq === undefined) {
       // Another job may be backing this item up: wait for its run to finish with it (both jobs then get their
@@ -175,10 +176,11 @@ const backupItem: OrchestrationHandler = function* (ctx: OrchestrationContext) {
       }
       seq = (yield* call(ctx, 'backupBeginPoint', ref)).seq;
     }
-    while (count === undefined && !failure) {
+    while (count === undefined && !failure && !stopRequested) {
       const outcome = yield* call(ctx, 'backupListContainers', { ...ref, seq });
       if ('count' in outcome) count = outcome.count;
       else if ('failure' in outcome) failure = outcome.failure;
+      else if ('stopped' in outcome) stopRequested = true;
       else if (outcome.retryAfterSeconds > 0)
         yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + outcome.retryAfterSeconds * 1000));
     }
@@ -210,7 +212,11 @@ const backupItem: OrchestrationHandler = function* (ctx: OrchestrationContext) {
       fix: 'The next run retries it. If it repeats, check the run in Application Insights.',
     };
   }
-  const status = yield* call(ctx, 'backupCommitPoint', { ...ref, ...(failure ? { failure } : {}) });
+  const status = yield* call(ctx, 'backupCommitPoint', {
+    ...ref,
+    ...(failure ? { failure } : {}),
+    ...(stopRequested ? { stopped: true } : {}),
+  });
   return { protectedItemId: ref.protectedItemId, status };
 };
 

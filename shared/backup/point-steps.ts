@@ -120,7 +120,7 @@ async function classify(e: unknown, graph: GraphSession | undefined, item: Prote
   return alarm;
 }
 
-export type ListOutcome = { count: number } | { retryAfterSeconds: number } | { failure: Alarm };
+export type ListOutcome = { count: number } | { retryAfterSeconds: number } | { failure: Alarm } | { stopped: true };
 
 /** The containers to back up, as the item's kind finds them, kept in the point. */
 export async function listContainers(
@@ -129,6 +129,8 @@ export async function listContainers(
   >,
   ref: PointRef & { seq: number },
 ): Promise<ListOutcome> {
+  // Listing waits out throttling between steps as syncing does: a stop request ends the wait here too.
+  if (await runHalted(s, ref)) return { stopped: true };
   let ctx: Awaited<ReturnType<typeof context>> | undefined;
   const item = await s.inventory.getProtectedItem(ref.accountId, ref.protectedItemId);
   try {
@@ -302,7 +304,7 @@ const NAMED_SKIPS = 20;
  */
 export async function commitPoint(
   s: Ports<'inventory' | 'log' | 'now' | 'points' | 'skips'>,
-  ref: PointRef & { failure?: Alarm },
+  ref: PointRef & { failure?: Alarm; stopped?: boolean },
 ): Promise<PointStatus> {
   const point = await s.points.getPoint(ref.accountId, ref.protectedItemId, ref.runId);
   if (!point) throw new Error(`recovery point of ${ref.protectedItemId} in run ${ref.runId} was not begun`);
@@ -320,7 +322,9 @@ export async function commitPoint(
     report,
     ...(point.containerAlarms?.[id] ? { alarm: point.containerAlarms[id] } : {}),
   }));
-  const status = pointStatus(results, ref.failure, skipped.length);
+  // Stopped before its containers were even listed: nothing of it was reached.
+  const status =
+    ref.stopped && results.length === 0 && !ref.failure ? 'stopped' : pointStatus(results, ref.failure, skipped.length);
   const { containerRefs: _listed, containerAlarms: _recorded, inFlight: _progress, ...rest } = point;
   const done: RecoveryPointDoc = {
     ...rest,
