@@ -52,6 +52,23 @@ const LEASE_POLL_SECONDS = 30;
 const stopped = (ctx: OrchestrationContext, stopAt?: string): boolean =>
   stopAt !== undefined && ctx.df.currentUtcDateTime >= new Date(stopAt);
 
+/** The orchestration instance backing up the run's `index`-th protected item. */
+export const itemInstanceId = (runId: string, index: number): string => `${runId}:item${index}`;
+
+/** The event the stop route raises on a run's item orchestrations, to wake them from a wait. */
+export const STOP_EVENT = 'stop';
+
+/**
+ * A durable wait (a throttling Retry-After, a lease poll) that a stop request cuts short: the event only wakes the
+ * item, whose next step reads the stop request from the run's record as at any other boundary. Without it, a run
+ * throttled for an hour would stop an hour later.
+ */
+function* pause(ctx: OrchestrationContext, seconds: number): Generator<df.Task, void, unknown> {
+  const timer = ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + seconds * 1000));
+  const woken = ctx.df.waitForExternalEvent(STOP_EVENT);
+  if ((yield ctx.df.Task.any([timer, woken])) === woken) timer.cancel();
+}
+
 interface LaneInput extends Omit<BackupJobInput, 'trigger'> {
   runId: string;
   lane: number;
@@ -142,7 +159,7 @@ const backupLane: OrchestrationHandler = function* (ctx: OrchestrationContext) {
       ...(input.stopAt ? { stopAt: input.stopAt } : {}),
     };
     ctx.df.setCustomStatus({ current: itemInput.protectedItemId, done: (i - input.lane) / input.lanes });
-    const done = (yield ctx.df.callSubOrchestrator('backupItem', itemInput, `${input.runId}:item${i}`)) as {
+    const done = (yield ctx.df.callSubOrchestrator('backupItem', itemInput, itemInstanceId(input.runId, i))) as {
       status: string;
     };
     if (done.status === 'stopped') return true;
@@ -172,7 +189,7 @@ const backupItem: OrchestrationHandler = function* (ctx: OrchestrationContext) {
         if ('runEnded' in lease || stopped(ctx, stopAt))
           return { protectedItemId: ref.protectedItemId, status: 'stopped' };
         ctx.df.setCustomStatus({ waitingFor: lease.holder, until: lease.until });
-        yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + LEASE_POLL_SECONDS * 1000));
+        yield* pause(ctx, LEASE_POLL_SECONDS);
       }
       seq = (yield* call(ctx, 'backupBeginPoint', ref)).seq;
     }
@@ -181,8 +198,7 @@ const backupItem: OrchestrationHandler = function* (ctx: OrchestrationContext) {
       if ('count' in outcome) count = outcome.count;
       else if ('failure' in outcome) failure = outcome.failure;
       else if ('stopped' in outcome) stopRequested = true;
-      else if (outcome.retryAfterSeconds > 0)
-        yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + outcome.retryAfterSeconds * 1000));
+      else if (outcome.retryAfterSeconds > 0) yield* pause(ctx, outcome.retryAfterSeconds);
     }
     if (count !== undefined && next < count && !stopped(ctx, stopAt)) {
       const end = Math.min(count, next + CONTAINERS_PER_EXECUTION);
@@ -257,8 +273,7 @@ function* syncContainerSteps(
     };
     if (outcome.status === 'done') return { id: step.container.id, report };
     // Throttled for longer than an activity may wait: sleep on a durable timer, costing nothing meanwhile.
-    if (outcome.status === 'wait')
-      yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + outcome.retryAfterSeconds * 1000));
+    if (outcome.status === 'wait') yield* pause(ctx, outcome.retryAfterSeconds);
   }
 }
 

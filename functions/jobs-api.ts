@@ -15,6 +15,8 @@ import {
 } from '../shared/backup/run-steps';
 import { services } from '../shared/runtime/services';
 import { instanceState, startBackup } from './backup-start';
+import { itemInstanceId, STOP_EVENT } from './backup-orchestration';
+import type { RunDoc } from '../shared/catalog/points-store';
 import { deletionBy } from '../shared/inventory/schemas';
 import { clientIp, errorBody, handle, ifMatch, json } from './http/respond';
 
@@ -118,6 +120,20 @@ df.app.client.http('runsGet', {
     })(req, context),
 });
 
+/**
+ * Wakes the run's items waiting out a throttling Retry-After on a durable timer, so they read the stop request now.
+ * Best effort: an item may have just ended (its instance then refuses the event), and one waiting for another job's
+ * lease looks again within LEASE_POLL_SECONDS anyway.
+ */
+async function wakeItems(client: DurableClient, run: RunDoc): Promise<void> {
+  const order = new Map((run.itemIds ?? []).map((id, i) => [id, i]));
+  for (const p of await services().points.pointsOfRun(run.accountId, run.id)) {
+    const index = order.get(p.protectedItemId);
+    if (p.status !== 'running' || index === undefined) continue;
+    await client.raiseEvent(itemInstanceId(run.id, index), STOP_EVENT, null).catch(() => undefined);
+  }
+}
+
 df.app.client.http('runsStop', {
   route: 'accounts/{accountId}/jobs/{jobId}/runs/{runId}/stop',
   methods: ['POST'],
@@ -144,6 +160,7 @@ df.app.client.http('runsStop', {
         s.now(),
       );
       const asked = await requestStop(s, ref, { id: principal.id, name: principal.name });
+      if (asked) await wakeItems(client, asked);
       return json(202, asked ? runView(asked, await instanceState(client, ref.jobId)) : run, {
         location: runPath(ref.accountId, ref.jobId, ref.runId),
       });
