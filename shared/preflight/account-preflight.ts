@@ -3,7 +3,9 @@
 import { z } from 'zod';
 import type { Settings } from '../config/settings';
 import { createAgent, httpsTransport, Transport } from '../graph/https-transport';
+import type { GraphSession } from '../graph/graph-session';
 import type { InventoryStore } from '../inventory/inventory-store';
+import type { AccountDoc } from '../inventory/schemas';
 import type { SecretSource } from '../secrets/secret-source';
 import { runPreflight } from './preflight';
 import type { PreflightReport } from './report';
@@ -32,6 +34,8 @@ export interface AccountPreflightDeps {
   settings: Settings;
   secrets: SecretSource;
   inventory: InventoryStore;
+  /** The account's Graph client, as backups build it: reachability is sampled through it. */
+  graph(account: AccountDoc): Promise<Pick<GraphSession, 'get'>>;
   now(): Date;
 }
 
@@ -49,6 +53,7 @@ export async function preflightAccount(
     transport: transportFor(deps.settings),
     jobsSendReports: jobs.some((j) => j.options.reportRecipients.length > 0),
     now: () => deps.now(),
+    graph: () => deps.graph(account),
     ...(opts.thumbprint ? { thumbprint: opts.thumbprint } : {}),
   });
   await deps.inventory.setAccountPreflight(accountId, report);
