@@ -1,35 +1,21 @@
 // The preflight's sampled reachability against the emulator: all reachable; a mailbox hidden from the app by an
 // application access policy; every sampled mailbox hidden; a locked site beside open ones; throttling; a permission
 // missing (the step is skipped, not failed twice). Each is reported with the backup alarms' cause and fix.
-import { GRAPH_OPERATIONS } from '../../shared/domain/graph-permissions';
 import type { DirectoryEntry } from '../../shared/backup/directory';
-import { PURPOSES, WORKLOAD_PERMISSIONS } from '../../shared/preflight/permissions';
+import { EVERYTHING as PRODUCT, newApp } from './preflight-apps';
 import { runPreflight } from '../../shared/preflight/preflight';
 import { MAILBOX_SAMPLE, reachabilitySteps } from '../../shared/preflight/reachability';
 import { preflightReport, PreflightReport } from '../../shared/preflight/report';
-import { GraphTestBed, later, startGraphTestBed, uniqueName } from './support';
+import { GraphTestBed, later, startGraphTestBed } from './support';
+
+/** What the product uses, and Teams' listing (no workload needs it yet, the reachability sample lists teams). */
+const EVERYTHING = [...PRODUCT, 'Team.ReadBasic.All'];
 
 let bed: GraphTestBed;
 beforeAll(async () => {
   bed = await startGraphTestBed({ seed: 'preflight-reach' });
 });
 afterAll(() => bed.stop());
-
-const EVERYTHING = [
-  ...new Set(
-    WORKLOAD_PERMISSIONS.flatMap((w) => PURPOSES.flatMap((p) => w.needs[p].map((op) => GRAPH_OPERATIONS[op].anyOf[0]))),
-  ),
-  'Team.ReadBasic.All',
-];
-
-async function newApp(graphRoles: string[]): Promise<{ clientId: string; clientSecret: string }> {
-  return (
-    await bed.t.control<{ clientId: string; clientSecret: string }>('POST', 'apps', {
-      displayName: uniqueName('reach app'),
-      graphRoles,
-    })
-  ).body;
-}
 
 async function reach(app: { clientId: string; clientSecret: string }, roles: string[]) {
   const graph = bed.client({
@@ -54,7 +40,7 @@ async function sampledMailboxes(): Promise<DirectoryEntry[]> {
 
 describe('preflight reachability (sampled)', () => {
   it('reaches users, mailboxes, a OneDrive, sites and teams for an app granted what the product uses', async () => {
-    const app = await newApp(EVERYTHING);
+    const app = await newApp(bed, EVERYTHING);
     const r: PreflightReport = await runPreflight({
       account: { tenantId: bed.t.em.tenantId, clientId: app.clientId, credential: { type: 'secret', secretName: 's' } },
       readSecret: async () => app.clientSecret,
@@ -78,7 +64,7 @@ describe('preflight reachability (sampled)', () => {
   });
 
   it('names a mailbox an application access policy hides, as a warning when others are reachable', async () => {
-    const app = await newApp(EVERYTHING);
+    const app = await newApp(bed, EVERYTHING);
     const [hidden] = await sampledMailboxes();
     await bed.t.control('PUT', 'access-policy', { appId: app.clientId, deniedUsers: [hidden!.id] });
     try {
@@ -94,7 +80,7 @@ describe('preflight reachability (sampled)', () => {
   });
 
   it('fails the mailbox step when no sampled mailbox is reachable', async () => {
-    const app = await newApp(EVERYTHING);
+    const app = await newApp(bed, EVERYTHING);
     const all = await sampledMailboxes();
     await bed.t.control('PUT', 'access-policy', { appId: app.clientId, deniedUsers: all.map((u) => u.id) });
     try {
@@ -108,7 +94,7 @@ describe('preflight reachability (sampled)', () => {
   });
 
   it('reports a locked site with its URL and the unlock steps, the other sites reachable', async () => {
-    const app = await newApp(EVERYTHING);
+    const app = await newApp(bed, EVERYTHING);
     const sites = (
       await bed
         .client()
@@ -133,7 +119,7 @@ describe('preflight reachability (sampled)', () => {
 
   it('skips what a missing permission forbids instead of failing it a second time', async () => {
     const roles = EVERYTHING.filter((p) => !['Mail.Read', 'Mail.ReadWrite', 'Team.ReadBasic.All'].includes(p));
-    const app = await newApp(roles);
+    const app = await newApp(bed, roles);
     const steps = await reach(app, roles);
     expect(steps['reach.mailboxes']).toMatchObject({ status: 'skipped', permissions: ['Mail.Read'] });
     expect(steps['reach.teams']).toMatchObject({ status: 'skipped', permissions: ['Team.ReadBasic.All'] });
@@ -141,7 +127,7 @@ describe('preflight reachability (sampled)', () => {
   });
 
   it('reports throttling as a warning that needs no action', async () => {
-    const app = await newApp(EVERYTHING);
+    const app = await newApp(bed, EVERYTHING);
     // Retry-After past the preflight's budget: the client hands back at once instead of waiting.
     await bed.t.control('POST', 'faults/rules', { status: 429, path: '/teams', times: 5, retryAfterSeconds: 600 });
     try {
