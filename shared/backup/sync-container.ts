@@ -12,6 +12,8 @@ import { classifyItemFailure, ItemFailure } from './item-failure';
 import { mapLimit } from './map-limit';
 import { ContentWriter, GraphReader, ResyncRequired, StoredContent, WaitRequired } from './ports';
 import { ContainerWorkload, GraphItem, itemName } from './workloads/workload';
+import { afterPage, completed, DEFAULT_RECONCILE, fullRoundDue, ReconcilePolicy, sinceMark } from './watermark';
+import { base64Stream } from './base64-stream';
 
 export interface SyncTarget {
   accountId: string;
@@ -53,6 +55,8 @@ export interface SyncDeps {
   itemAttempts?: number;
   /** Files at least this big are stored across steps (ranged reads from where the last step stopped). */
   resumableFrom?: number;
+  /** When a container without delta (ContainerWorkload.watermark) is listed whole again. */
+  reconcile?: ReconcilePolicy;
 }
 
 export const emptyCounts = (): SyncCounts => ({
@@ -122,6 +126,23 @@ export async function syncContainer(
       resyncSeq: target.seq,
     };
   }
+  // Graph has no delta for some containers (group conversations), so rather than a second pipeline the same loop runs
+  // them: a round starts from the listing again, and is a full one (swept like a resync) when a reconciliation is due.
+  if (
+    workload.watermark &&
+    cursor.phase !== 'resync' &&
+    cursor.nextLink === undefined &&
+    fullRoundDue(workload.watermark, cursor.watermark, deps.reconcile ?? DEFAULT_RECONCILE, deps.now())
+  ) {
+    const { roundMark: _unfinished, ...last } = cursor.watermark ?? {};
+    cursor = {
+      protectedItemId: target.protectedItemId,
+      containerId: target.containerId,
+      phase: 'resync',
+      resyncSeq: target.seq,
+      watermark: last,
+    };
+  }
   let resynced = false;
   await save(cursor);
   // Items skipped before are named by their REST ids: the new baseline lists each of them again.
@@ -163,12 +184,16 @@ export async function syncContainer(
       continue;
     }
     const resync = cursor.phase === 'resync' && cursor.resyncSeq === target.seq;
-    const waited = await applyOrWait(deps, target, workload, page.value, resync, read, counts, pending, redo);
+    const w = workload.watermark;
+    const listed = w ? sinceMark(w, page.value, cursor.watermark, resync) : { items: page.value, stop: false };
+    const items = workload.expand ? listed.items.flatMap((i) => workload.expand!(i)) : listed.items;
+    const waited = await applyOrWait(deps, target, workload, items, resync, read, counts, pending, redo);
     redo = false;
     if (waited) return { status: 'wait', counts, graph: await closed(save, cursor, graph), retryAfterSeconds: waited };
     counts.pages++;
-    if (page.nextLink) {
-      cursor = { ...withoutLinks(cursor), nextLink: page.nextLink };
+    const watermark = w ? afterPage(w, cursor.watermark, listed.items) : undefined;
+    if (page.nextLink && !listed.stop) {
+      cursor = { ...withoutLinks(cursor), nextLink: page.nextLink, ...(watermark ? { watermark } : {}) };
       await save(cursor);
       continue;
     }
@@ -178,6 +203,7 @@ export async function syncContainer(
       containerId: target.containerId,
       phase: 'incremental',
       ...(page.deltaLink ? { deltaLink: page.deltaLink } : {}),
+      ...(w && watermark ? { watermark: completed(w, watermark, resync, deps.now()) } : {}),
     };
     await save(cursor, false);
     // A large file still part-way: the next step goes on with it (and reads whatever changed meanwhile).
@@ -209,6 +235,7 @@ function withoutLinks(c: CursorState): CursorState {
     containerId: c.containerId,
     phase: c.phase,
     ...(c.resyncSeq !== undefined ? { resyncSeq: c.resyncSeq } : {}),
+    ...(c.watermark ? { watermark: c.watermark } : {}),
   };
 }
 
@@ -461,7 +488,11 @@ async function nextVersion(
         )
       : await deps.content.write(
           target.tenantId,
-          'inline' in source ? Buffer.from(JSON.stringify(item)) : await deps.graph.stream(source.url, read),
+          'inline' in source
+            ? Buffer.from(JSON.stringify(item))
+            : 'base64' in source
+              ? base64Stream(source.base64)
+              : await deps.graph.stream(source.url, read),
           { mime: 'url' in source && source.mime === true },
         );
   counts.contentFetched++;
