@@ -67,7 +67,7 @@ export function threadPosts(groupId: string, threadId: string, lastDelivered?: s
       const attachments = Array.isArray(post.attachments) ? (post.attachments as GraphItem[]) : [];
       const key = changeKeyOf(post);
       return [
-        { ...post, attachments: attachments.map((a) => pick(a, ['@odata.type', ...ATTACHMENT_METADATA])) },
+        { ...post, attachments: attachments.map(({ contentBytes: _bytes, ...metadata }) => metadata) },
         ...attachments.map((a): GraphItem => ({
           ...a,
           '@postAttachment': true,

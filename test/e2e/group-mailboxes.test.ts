@@ -1,0 +1,285 @@
+// Microsoft 365 group mailboxes end to end (local host + Microsoft 365 emulator + stack): two groups chosen by mail
+// address and by name, a full backup, an incremental after a reply with a file in an existing thread, a new
+// conversation and a deleted thread (recorded at the next reconciliation, the run after: M365V_RECONCILE_EVERY_RUNS=2),
+// posts field-identical to Graph's and attachment bytes identical, a thread whose posts cannot be read beside one
+// that can, and the restore refused with the reason.
+import { CosmosClient } from '@azure/cosmos';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { control } from '../../local/cli/emulator-control';
+import { LocalApp, startLocalApp } from '../../local/cli/local-app';
+import type { Alarm } from '../../shared/domain/alarms';
+import { VersionStore } from '../../shared/catalog/version-store';
+import type { VersionDoc } from '../../shared/catalog/version-doc';
+import { openContent } from '../../shared/storage/content-reader';
+import { ContentStore } from '../../shared/storage/content-store';
+import { readAll } from '../support/bytes';
+import { freshCatalog } from '../support/catalog';
+import { sharedStack, stackEnv, uniqueName } from '../support/env';
+
+type Json = Record<string, any>;
+interface EmuThread {
+  id: string;
+  lastDeliveredDateTime: string;
+  posts: Array<{ id: string; attachments: number }>;
+}
+interface EmuConversation {
+  id: string;
+  topic: string;
+  threads: EmuThread[];
+}
+interface Point {
+  seq: number;
+  status: string;
+  alarms: Alarm[];
+  containers: Record<string, { status: string; written: number; deleted: number }>;
+}
+
+describe('Microsoft 365 group mailboxes end to end (local host + Microsoft 365 emulator + stack)', () => {
+  let app: LocalApp;
+  let client: CosmosClient;
+  let versions: VersionStore;
+  let store: ContentStore;
+  let accountId: string;
+  let jobId: string;
+  const groups = {} as Record<'osprey' | 'kestrel', { id: string }>;
+  const changed: { replied?: string; reply?: string; started?: string; deleted?: EmuThread } = {};
+
+  const api = `/api/accounts`;
+  const itemOf = (g: { id: string }): string => `${accountId}.groupMailbox.${g.id}`;
+  const threadsOf = async (g: { id: string }): Promise<EmuThread[]> =>
+    (await control<EmuConversation[]>(app.emulator, 'GET', `group-mailbox/${g.id}/conversations`)).body.flatMap(
+      (c) => c.threads,
+    );
+  /** A post as Graph renders it with $expand=attachments (bytes included). */
+  const graphPost = async (g: { id: string }, postId: string): Promise<Json> => {
+    const { inReplyToId: _parent, ...post } = (
+      await control<Json>(app.emulator, 'GET', `group-mailbox/${g.id}/posts/${encodeURIComponent(postId)}`)
+    ).body;
+    return post;
+  };
+  const at = async (g: { id: string }, seq: number): Promise<VersionDoc[]> =>
+    (await versions.view(itemOf(g), seq).fetchAll()).resources;
+  const stored = async (d: VersionDoc): Promise<Buffer> =>
+    readAll(await openContent(store, app.tenant.tenantId, d.content!));
+  const pointsOf = async (g: { id: string }): Promise<Point[]> =>
+    (
+      await app.reader.call<{ value: Point[] }>(
+        'GET',
+        `${api}/${accountId}/protected-items/${encodeURIComponent(itemOf(g))}/recovery-points`,
+      )
+    ).body.value;
+  const postListings = async (): Promise<number> => {
+    const counters = (await control<{ byRoute: Record<string, number> }>(app.emulator, 'GET', 'counters')).body;
+    return Object.entries(counters.byRoute)
+      .filter(([route]) => route.endsWith('/posts'))
+      .reduce((t, [, n]) => t + n, 0);
+  };
+  const later = () => control(app.emulator, 'POST', 'clock', { advanceSeconds: 60 });
+
+  /** Every post and attachment of the group at the point is Graph's, field for field and byte for byte. */
+  async function expectIdentical(g: { id: string }, seq: number): Promise<number> {
+    const docs = await at(g, seq);
+    const threads = await threadsOf(g);
+    expect(
+      docs
+        .filter((d) => d.kind === 'groupThread')
+        .map((d) => d.itemId)
+        .sort(),
+    ).toEqual(threads.map((t) => t.id).sort());
+    let attachments = 0;
+    for (const t of threads)
+      for (const p of t.posts) {
+        const doc = docs.find((d) => d.containerId === `posts:${t.id}` && d.itemId === p.id)!;
+        expect(doc).toBeDefined();
+        const graph = await graphPost(g, p.id);
+        const backup = JSON.parse((await stored(doc)).toString('utf8')) as Json;
+        expect(backup).toEqual({
+          ...graph,
+          attachments: (graph.attachments as Json[]).map(({ contentBytes: _bytes, ...metadata }) => metadata),
+        });
+        for (const a of graph.attachments as Json[]) {
+          const file = docs.find((d) => d.containerId === `posts:${t.id}` && d.itemId === a.id)!;
+          expect(file.props).toMatchObject({ name: a.name, size: a.size, postId: p.id, attachment: true });
+          expect((await stored(file)).equals(Buffer.from(a.contentBytes as string, 'base64'))).toBe(true);
+          attachments++;
+        }
+      }
+    return attachments;
+  }
+
+  beforeAll(async () => {
+    const catalog = await freshCatalog('groupmail');
+    client = catalog.client;
+    versions = new VersionStore(catalog.database);
+    store = new ContentStore(
+      BlobServiceClient.fromConnectionString(stackEnv('M365V_STORAGE_CONNECTION_STRING')).getContainerClient('content'),
+    );
+    app = await startLocalApp({
+      stack: sharedStack(),
+      cosmosDatabase: catalog.name,
+      taskHub: uniqueName('groupmail'),
+      reconcileEveryRuns: 2,
+    });
+    const account = await app.admin.call<{ id: string }>('POST', api, {
+      displayName: 'Contoso (group mailboxes)',
+      tenantId: app.tenant.tenantId,
+      clientId: app.tenant.apps.find((a) => a.displayName === 'm365-vault backup')!.clientId,
+      credential: { type: 'secret', secretName: 'demo-backup' },
+    });
+    accountId = account.body.id;
+    const members = app.tenant.users.slice(0, 3).map((u) => u.userPrincipalName);
+    for (const [key, displayName] of [
+      ['osprey', 'Vault Osprey'],
+      ['kestrel', 'Vault Kestrel'],
+    ] as const) {
+      const { id } = (await control<{ id: string }>(app.emulator, 'POST', 'directory/groups', { displayName, members }))
+        .body;
+      groups[key] = { id };
+    }
+    // A security group of the same name as a Microsoft 365 group is never taken for it.
+    await control(app.emulator, 'POST', 'directory/groups', { displayName: 'Vault Kestrel', unified: false });
+    const job = await app.admin.call<{ id: string }>('POST', `${api}/${accountId}/jobs`, {
+      name: 'Project groups',
+      sources: {
+        scope: 'selected',
+        items: [
+          { kind: 'groupMailbox', match: `VaultOsprey@${app.tenant.domain}` },
+          { kind: 'groupMailbox', match: 'Vault Kestrel' },
+        ],
+      },
+    });
+    expect(job.status).toBe(201);
+    jobId = job.body.id;
+  });
+  afterAll(async () => {
+    await app?.stop();
+    client?.dispose();
+  });
+
+  it('backs up every thread and post of each group, posts as Graph serves them and attachments byte for byte', async () => {
+    const done = await app.admin.runJob(accountId, jobId, 180_000);
+    expect(done).toMatchObject({ status: 'success', items: 2, itemsFailed: 0 });
+    const items = await app.reader.call<{ value: Array<{ id: string; kind: string; address: string }> }>(
+      'GET',
+      `${api}/${accountId}/protected-items`,
+    );
+    expect(
+      items.body.value
+        .filter((i) => i.kind === 'groupMailbox')
+        .map((i) => i.id)
+        .sort(),
+    ).toEqual([itemOf(groups.osprey), itemOf(groups.kestrel)].sort());
+    let attachments = 0;
+    for (const g of Object.values(groups)) attachments += await expectIdentical(g, 1);
+    expect(attachments).toBeGreaterThan(0);
+  });
+
+  it('reads again only the threads delivered to: a reply with a file, a new conversation; a deleted thread stays until reconciled', async () => {
+    const threads = await threadsOf(groups.osprey);
+    const [replied, deleted] = threads.filter((t) => t.posts.length > 0);
+    changed.replied = replied.id;
+    changed.deleted = deleted;
+    await later();
+    const file = Buffer.from('minutes of the steering committee\n'.repeat(2000));
+    changed.reply = (
+      await control<{ id: string }>(
+        app.emulator,
+        'POST',
+        `group-mailbox/${groups.osprey.id}/threads/${replied.id}/posts`,
+        {
+          body: '<p>Minutes attached.</p>',
+          attachment: { name: 'Minutes.txt', contentType: 'text/plain', contentBase64: file.toString('base64') },
+        },
+      )
+    ).body.id;
+    changed.started = (
+      await control<{ threadId: string }>(app.emulator, 'POST', `group-mailbox/${groups.osprey.id}/conversations`, {
+        topic: 'Offsite planning',
+        body: '<p>Where shall we meet?</p>',
+      })
+    ).body.threadId;
+    expect(
+      (await control(app.emulator, 'DELETE', `group-mailbox/${groups.osprey.id}/threads/${deleted.id}`)).status,
+    ).toBe(204);
+    await control(app.emulator, 'DELETE', 'counters');
+
+    const done = await app.admin.runJob(accountId, jobId, 180_000);
+    expect(done).toMatchObject({ status: 'success', items: 2, deleted: 0 });
+    // The replied thread (its posts and the new file) and the new thread (its post): nothing else is read again.
+    expect(await postListings()).toBe(2);
+    const docs = await at(groups.osprey, 2);
+    const reply = docs.find((d) => d.itemId === changed.reply)!;
+    expect(reply).toMatchObject({ kind: 'groupPost', containerId: `posts:${replied.id}`, validFrom: 2 });
+    const graph = await graphPost(groups.osprey, changed.reply);
+    const attachment = (graph.attachments as Json[])[0];
+    expect((await stored(docs.find((d) => d.itemId === attachment.id)!)).equals(file)).toBe(true);
+    expect(docs.find((d) => d.kind === 'groupThread' && d.itemId === changed.started)?.props.topic).toBe(
+      'Offsite planning',
+    );
+    expect(docs.filter((d) => d.containerId === `posts:${changed.started}`)).toHaveLength(1);
+    // Without delta, a watermark run cannot see a deletion: the thread is still there until the reconciliation.
+    expect(docs.some((d) => d.itemId === deleted.id)).toBe(true);
+    expect((await at(groups.kestrel, 2)).length).toBe((await at(groups.kestrel, 1)).length);
+  });
+
+  it('records the deleted thread and its posts as deleted at the reconciliation, every other post unchanged', async () => {
+    const done = await app.admin.runJob(accountId, jobId, 180_000);
+    expect(done).toMatchObject({ status: 'success', items: 2, written: 0 });
+    // The run counts the posts; the thread itself is closed by the threads listing, which is not a container of
+    // the point (as a mailbox's folder hierarchy is not).
+    expect(done.deleted).toBe(changed.deleted!.posts.length);
+    const docs = await at(groups.osprey, 3);
+    expect(docs.some((d) => d.itemId === changed.deleted!.id)).toBe(false);
+    expect(docs.some((d) => d.containerId === `posts:${changed.deleted!.id}`)).toBe(false);
+    // Still in the points before it.
+    expect((await at(groups.osprey, 2)).some((d) => d.itemId === changed.deleted!.posts[0].id)).toBe(true);
+    await expectIdentical(groups.osprey, 3);
+    await expectIdentical(groups.kestrel, 3);
+  });
+
+  it('backs up the other threads when one thread cannot be read, and that thread at the next run', async () => {
+    const [failing, healthy] = (await threadsOf(groups.kestrel)).filter((t) => t.posts.length > 0);
+    await later();
+    const file = Buffer.from('quarterly figures\n'.repeat(500));
+    const post = (thread: EmuThread) =>
+      control<{ id: string }>(app.emulator, 'POST', `group-mailbox/${groups.kestrel.id}/threads/${thread.id}/posts`, {
+        body: '<p>Figures attached.</p>',
+        attachment: { name: 'Figures.csv', contentType: 'text/csv', contentBase64: file.toString('base64') },
+      });
+    const [lost, kept] = [(await post(failing)).body.id, (await post(healthy)).body.id];
+    await control(app.emulator, 'POST', 'faults/rules', {
+      status: 500,
+      path: `/threads/${encodeURIComponent(failing.id)}/posts`,
+      retryAfterSeconds: 0,
+    });
+    try {
+      const done = await app.admin.runJob(accountId, jobId, 180_000);
+      expect(done.itemsFailed).toBe(0);
+      const [point] = await pointsOf(groups.kestrel);
+      expect(point).toMatchObject({ seq: 4, status: 'partial' });
+      expect(point.containers[`posts:${failing.id}`]).toMatchObject({ status: 'failed' });
+      expect(point.containers[`posts:${healthy.id}`]).toMatchObject({ status: 'done', written: 2 });
+      const docs = await at(groups.kestrel, 4);
+      expect(docs.some((d) => d.itemId === kept)).toBe(true);
+      expect(docs.some((d) => d.itemId === lost)).toBe(false);
+    } finally {
+      await control(app.emulator, 'DELETE', 'faults');
+    }
+    // The failed thread's posts never recorded its last delivery: the next run reads them.
+    const done = await app.admin.runJob(accountId, jobId, 180_000);
+    expect(done).toMatchObject({ status: 'success', itemsFailed: 0 });
+    expect((await at(groups.kestrel, 5)).some((d) => d.itemId === lost)).toBe(true);
+    await expectIdentical(groups.kestrel, 5);
+  });
+
+  it('refuses a restore of group posts, saying that Graph lets only a signed-in user write them', async () => {
+    const refused = await app.admin.call<{ error: { message: string } }>('POST', `${api}/${accountId}/restores`, {
+      protectedItemId: itemOf(groups.osprey),
+      seq: 1,
+      selection: { items: [changed.reply ?? 'x'] },
+      target: { type: 'original' },
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.message).toMatch(/^body\.protectedItemId: .*delegated/);
+  });
+});
