@@ -11,7 +11,7 @@ export interface ContentShape {
 }
 
 export function contentShape(doc: VersionDoc): ContentShape {
-  const name = textOf([doc.props.subject, doc.props.name, doc.props.displayName], doc.itemId);
+  const name = textOf([doc.props.subject, doc.props.name, doc.props.displayName, doc.props.topic], doc.itemId);
   if (doc.kind === 'message') return { name, extension: '.eml', mimeType: 'message/rfc822' };
   if (doc.kind === 'driveItem') {
     const file = doc.props.file as { mimeType?: unknown } | undefined;

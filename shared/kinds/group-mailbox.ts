@@ -48,7 +48,8 @@ export const groupMailbox: ProtectedKind = {
     return { containers };
   },
   workload(item, c) {
-    if (c.type === 'posts' && c.threadId) return threadPosts(item.userId, c.threadId, c.delivered);
+    if (c.type === 'posts' && c.threadId)
+      return threadPosts(item.userId, c.threadId, { lastDelivered: c.delivered, topic: c.name });
     throw unknownContainer('group mailbox', c);
   },
   restore: {

@@ -74,7 +74,7 @@ describe('syncContainer with a watermark (no delta)', () => {
 
   it("reads a thread's posts whole, each post as JSON without attachment bytes and each attachment's bytes apart", async () => {
     const bytes = Buffer.from('%PDF-1.7 an attachment\n'.repeat(5000));
-    const posts = threadPosts('g1', 't2', '2026-07-05T10:00:00Z');
+    const posts = threadPosts('g1', 't2', { lastDelivered: '2026-07-05T10:00:00Z', topic: 'topic t2' });
     const post = (id: string, attachments: unknown[] = []) => ({
       id,
       changeKey: `ck-${id}`,

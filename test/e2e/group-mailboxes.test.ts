@@ -237,6 +237,38 @@ describe('Microsoft 365 group mailboxes end to end (local host + Microsoft 365 e
     await expectIdentical(groups.kestrel, 3);
   });
 
+  it("browses a group's threads as folders and their posts as items at each recovery point", async () => {
+    const base = `${api}/${accountId}/protected-items/${encodeURIComponent(itemOf(groups.osprey))}/recovery-points`;
+    const folders = async (seq: number) =>
+      (await app.reader.call<{ value: Array<{ id: string; name: string }> }>('GET', `${base}/${seq}/folders`)).body
+        .value;
+    const at2 = await folders(2);
+    expect(at2.find((f) => f.id === changed.started)?.name).toBe('Offsite planning');
+    expect(at2.some((f) => f.id === changed.deleted!.id)).toBe(true);
+    expect((await folders(3)).some((f) => f.id === changed.deleted!.id)).toBe(false);
+    const topic = at2.find((f) => f.id === changed.replied)!.name;
+    const items = (
+      await app.reader.call<{ value: Array<{ id: string; kind: string; name: string; from?: string; date?: string }> }>(
+        'GET',
+        `${base}/2/items?folderId=${encodeURIComponent(changed.replied!)}&pageSize=100`,
+      )
+    ).body.value;
+    const graph = await graphPost(groups.osprey, changed.reply!);
+    expect(items.find((i) => i.id === changed.reply)).toMatchObject({
+      kind: 'groupPost',
+      name: topic,
+      from: graph.from.emailAddress.address,
+      date: graph.receivedDateTime,
+    });
+    const before = (
+      await app.reader.call<{ value: Array<{ id: string }> }>(
+        'GET',
+        `${base}/1/items?folderId=${encodeURIComponent(changed.replied!)}&pageSize=100`,
+      )
+    ).body.value;
+    expect(items.map((i) => i.id).sort()).toEqual([...before.map((i) => i.id), changed.reply].sort());
+  });
+
   it('backs up the other threads when one thread cannot be read, and that thread at the next run', async () => {
     const [failing, healthy] = (await threadsOf(groups.kestrel)).filter((t) => t.posts.length > 0);
     await later();

@@ -55,10 +55,15 @@ const changeKeyOf = (item: GraphItem): string | undefined => {
  * The posts of one thread, each stored whole as JSON (body, from, sender, dates, its attachments' metadata) and each
  * file attachment as an item of its own whose bytes go to content storage. Graph serves an application a post's
  * attachments only through $expand (the attachments collection and its $value are delegated-only in v1.0), so the
- * bytes come base64 in the listing. Read only when the thread was delivered to, and then whole: `delivered` (the
+ * bytes come base64 in the listing. Read only when the thread was delivered to, and then whole: `lastDelivered` (the
  * thread's lastDeliveredDateTime when listed) is what the round records.
  */
-export function threadPosts(groupId: string, threadId: string, lastDelivered?: string): ContainerWorkload {
+export function threadPosts(
+  groupId: string,
+  threadId: string,
+  thread: { lastDelivered?: string; topic?: string } = {},
+): ContainerWorkload {
+  const { lastDelivered, topic } = thread;
   return {
     kind: 'groupPost',
     operation: 'groupConversations.read',
@@ -93,6 +98,8 @@ export function threadPosts(groupId: string, threadId: string, lastDelivered?: s
         : {
             ...pick(item, POST_PROPS),
             parentId: threadId,
+            // Posts have no subject of their own: a browse names them by their thread's topic.
+            ...(topic ? { topic } : {}),
             attachments: ((item.attachments ?? []) as GraphItem[]).map((a) => pick(a, ['id', 'name', 'size'])),
           },
     content: (item) =>
