@@ -304,6 +304,42 @@ describe('Microsoft 365 group mailboxes end to end (local host + Microsoft 365 e
     await expectIdentical(groups.kestrel, 5);
   });
 
+  it('previews a post like a message: its headers from its fields, its HTML body through the sanitizer, its files', async () => {
+    const thread = changed.started!;
+    await later();
+    const { id } = (
+      await control<{ id: string }>(app.emulator, 'POST', `group-mailbox/${groups.osprey.id}/threads/${thread}/posts`, {
+        body: '<p onclick="steal()">Agenda below<script>alert(1)</script><img src="https://tracker.example/p.gif"></p>',
+        attachment: {
+          name: 'Agenda.txt',
+          contentType: 'text/plain',
+          contentBase64: Buffer.from('1. Venue').toString('base64'),
+        },
+      })
+    ).body;
+    const done = await app.admin.runJob(accountId, jobId, 180_000);
+    expect(done.status).toBe('success');
+    const [{ seq }] = await pointsOf(groups.osprey);
+    const base = `${api}/${accountId}/protected-items/${encodeURIComponent(itemOf(groups.osprey))}/recovery-points`;
+    const preview = await app.reader.call<Json>('GET', `${base}/${seq}/preview?itemId=${encodeURIComponent(id)}`);
+    expect(preview.status).toBe(200);
+    const graph = await graphPost(groups.osprey, id);
+    expect(preview.body).toMatchObject({
+      kind: 'groupPost',
+      headers: {
+        subject: 'Offsite planning',
+        from: `${graph.from.emailAddress.name} <${graph.from.emailAddress.address}>`,
+        date: graph.receivedDateTime,
+      },
+      text: expect.stringContaining('Agenda below'),
+      attachments: [{ name: 'Agenda.txt', contentType: 'text/plain', size: 8, inline: false }],
+    });
+    expect(preview.body.html).toContain('Agenda below');
+    // Remote images are kept blocked, as in a mail preview.
+    expect(preview.body.html).toContain('data-blocked-src="https://tracker.example/p.gif"');
+    expect(preview.body.html).not.toMatch(/script|onclick|\ssrc=/);
+  });
+
   it('refuses a restore of group posts, saying that Graph lets only a signed-in user write them', async () => {
     const refused = await app.admin.call<{ error: { message: string } }>('POST', `${api}/${accountId}/restores`, {
       protectedItemId: itemOf(groups.osprey),
