@@ -14,6 +14,7 @@ import { openContent } from '../../shared/storage/content-reader';
 import { ContentStore } from '../../shared/storage/content-store';
 import { readAll } from '../support/bytes';
 import { freshCatalog } from '../support/catalog';
+import { addDemoAccount } from '../support/demo-account';
 import { sharedStack, stackEnv, uniqueName } from '../support/env';
 
 type Json = Record<string, any>;
@@ -120,13 +121,7 @@ describe('Microsoft 365 group mailboxes end to end (local host + Microsoft 365 e
       taskHub: uniqueName('groupmail'),
       reconcileEveryRuns: 2,
     });
-    const account = await app.admin.call<{ id: string }>('POST', api, {
-      displayName: 'Contoso (group mailboxes)',
-      tenantId: app.tenant.tenantId,
-      clientId: app.tenant.apps.find((a) => a.displayName === 'm365-vault backup')!.clientId,
-      credential: { type: 'secret', secretName: 'demo-backup' },
-    });
-    accountId = account.body.id;
+    accountId = await addDemoAccount(app, 'Contoso (group mailboxes)');
     const members = app.tenant.users.slice(0, 3).map((u) => u.userPrincipalName);
     for (const [key, displayName] of [
       ['osprey', 'Vault Osprey'],
@@ -159,16 +154,8 @@ describe('Microsoft 365 group mailboxes end to end (local host + Microsoft 365 e
   it('backs up every thread and post of each group, posts as Graph serves them and attachments byte for byte', async () => {
     const done = await app.admin.runJob(accountId, jobId, 180_000);
     expect(done).toMatchObject({ status: 'success', items: 2, itemsFailed: 0 });
-    const items = await app.reader.call<{ value: Array<{ id: string; kind: string; address: string }> }>(
-      'GET',
-      `${api}/${accountId}/protected-items`,
-    );
-    expect(
-      items.body.value
-        .filter((i) => i.kind === 'groupMailbox')
-        .map((i) => i.id)
-        .sort(),
-    ).toEqual([itemOf(groups.osprey), itemOf(groups.kestrel)].sort());
+    // Each group is a protected item of its own, with its first recovery point.
+    for (const g of Object.values(groups)) expect(await pointsOf(g)).toMatchObject([{ seq: 1, status: 'success' }]);
     let attachments = 0;
     for (const g of Object.values(groups)) attachments += await expectIdentical(g, 1);
     expect(attachments).toBeGreaterThan(0);
