@@ -10,7 +10,7 @@ import type { SkipInput, SkipStore } from '../catalog/skip-store';
 import { STILL_BACKING_UP } from '../domain/alarms';
 import { classifyItemFailure, ItemFailure } from './item-failure';
 import { mapLimit } from './map-limit';
-import { ContentWriter, GraphReader, ResyncRequired, StoredContent, WaitRequired } from './ports';
+import { ContentWriter, DeltaPage, GraphReader, ResyncRequired, StoredContent, WaitRequired } from './ports';
 import { ContainerWorkload, GraphItem, itemName } from './workloads/workload';
 import { afterPage, completed, DEFAULT_RECONCILE, fullRoundDue, ReconcilePolicy, sinceMark } from './watermark';
 import { base64Stream } from './base64-stream';
@@ -161,7 +161,7 @@ export async function syncContainer(
     const url = cursor.nextLink ?? cursor.deltaLink ?? workload.initialUrl;
     let page;
     try {
-      page = await deps.graph.page(url, read);
+      page = await listPage(deps, workload, cursor, url, read);
     } catch (e) {
       if (e instanceof WaitRequired)
         return {
@@ -212,6 +212,27 @@ export async function syncContainer(
     return { status: 'done', counts, graph: graph(), resynced };
   }
   return { status: 'continue', counts, graph: await closed(save, cursor, graph) };
+}
+
+/**
+ * A page of the container's listing. A listing itself gone (a thread deleted since its group was listed) lists
+ * nothing when the workload says so: its full round records what it held as deleted, instead of failing each run
+ * until a reconciliation finds the thread gone.
+ */
+async function listPage(
+  deps: SyncDeps,
+  workload: ContainerWorkload,
+  cursor: CursorState,
+  url: string,
+  read: Read,
+): Promise<DeltaPage> {
+  try {
+    return await deps.graph.page(url, read);
+  } catch (e) {
+    if (workload.watermark?.goneIsEmpty && cursor.phase === 'resync' && classifyItemFailure(e)?.kind === 'gone')
+      return { value: [] };
+    throw e;
+  }
 }
 
 /** A step ending on its own (time box, throttling) says so in its cursor, so the next step does not count a redo. */

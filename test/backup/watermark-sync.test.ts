@@ -7,6 +7,7 @@ import { openContent } from '../../shared/storage/content-reader';
 import { readAll } from '../support/bytes';
 import { SyncBed, syncBed } from '../support/sync-bed';
 import { ScriptedGraph } from '../support/scripted-graph';
+import { GraphRequestError } from '../../shared/graph/graph-errors';
 
 const threads = groupThreads('g1');
 const thread = (id: string, day: number): Record<string, unknown> & { id: string } => ({
@@ -72,7 +73,7 @@ describe('syncContainer with a watermark (no delta)', () => {
     expect((await bed.deps.cursors.get('acct.groupMailbox.g1', 'threads'))?.watermark).toMatchObject({ rounds: 0 });
   });
 
-  it("reads a thread's posts whole, each post as JSON without attachment bytes and each attachment's bytes apart", async () => {
+  it("reads a thread's posts whole, each post as JSON without attachment bytes and each attachment's bytes apart; a thread gone lists nothing", async () => {
     const bytes = Buffer.from('%PDF-1.7 an attachment\n'.repeat(5000));
     const posts = threadPosts('g1', 't2', { lastDelivered: '2026-07-05T10:00:00Z', topic: 'topic t2' });
     const post = (id: string, attachments: unknown[] = []) => ({
@@ -118,5 +119,16 @@ describe('syncContainer with a watermark (no delta)', () => {
     graph.pages.set(posts.initialUrl, { value: [post('p2', [attachment])] });
     const again = await syncContainer(bed.deps, target('posts:t2', 4), posts, far());
     expect(again).toMatchObject({ status: 'done', counts: { written: 0, deleted: 1, contentFetched: 0 } });
+
+    // The thread deleted after its group's listing said it was delivered to: its posts answer 404. The round lists
+    // nothing and records the posts and the file as deleted, instead of failing each run until a reconciliation.
+    graph.pages.set(
+      posts.initialUrl,
+      new GraphRequestError({ status: 404, code: 'ErrorItemNotFound', operation: 'groupConversations.read' }),
+    );
+    const gone = await syncContainer(bed.deps, target('posts:t2', 5), posts, far());
+    expect(gone).toMatchObject({ status: 'done', counts: { deleted: 2 } });
+    expect(await live('posts:t2', 5)).toEqual([]);
+    expect(await live('posts:t2', 4)).toEqual(['a1', 'p2']);
   });
 });

@@ -108,6 +108,11 @@ export function threadPosts(
           ? { base64: item.contentBytes }
           : null
         : { inline: true },
-    watermark: { markOf: () => undefined, everyRound: true, ...(lastDelivered ? { mark: lastDelivered } : {}) },
+    watermark: {
+      markOf: () => undefined,
+      everyRound: true,
+      goneIsEmpty: true,
+      ...(lastDelivered ? { mark: lastDelivered } : {}),
+    },
   };
 }

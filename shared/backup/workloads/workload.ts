@@ -48,6 +48,8 @@ export interface Watermarked {
   everyRound?: true;
   /** The mark a completed round records, when known before listing (the thread's lastDeliveredDateTime). */
   mark?: string;
+  /** A full round whose listing answers 404 (its parent was deleted since) lists nothing: what it held is gone. */
+  goneIsEmpty?: true;
 }
 
 /** What an administrator recognises an item by in a report: its subject, file name or display name. */
