@@ -14,6 +14,8 @@ import { previewMessage } from '../shared/mime/preview';
 import { previewPost } from '../shared/mime/post-preview';
 import { textOf } from '../shared/domain/text';
 import { readCapped } from '../shared/storage/read-all';
+import { isGroupPost, openPostEml } from '../shared/export/post-content';
+import type { VersionDoc } from '../shared/catalog/version-doc';
 import { MessageUnreadable } from '../shared/mime/read-message';
 import { CONTENT_SECURITY_HEADERS } from './http/content-headers';
 import { paced } from './http/paced-body';
@@ -98,17 +100,17 @@ app.http('itemContent', {
     const type = shape.mimeType;
     const name = fileName(shape.name, shape.extension);
     const size = 'mime' in doc.content ? doc.content.mime.size : doc.content.blob.size;
-    const body = await openContent(
-      await s.contentStores.forPointer(item.accountId, doc.content),
-      account.tenantId,
-      doc.content,
-    );
+    const stored = async (d: VersionDoc) =>
+      openContent(await s.contentStores.forPointer(item.accountId, d.content!), account.tenantId, d.content!);
+    // A group post is written as .eml as it streams: its length is not known beforehand.
+    const post = isGroupPost(doc);
+    const body = post ? await openPostEml(s.versions, seq, doc, stored) : await stored(doc);
     return {
       status: 200,
       body: paced(ctx.invocationId, body),
       headers: {
         'content-type': type,
-        'content-length': String(size),
+        ...(post ? {} : { 'content-length': String(size) }),
         'content-disposition': attachment(name),
         ...CONTENT_SECURITY_HEADERS,
       },

@@ -4,6 +4,7 @@
 // posts field-identical to Graph's and attachment bytes identical, a thread whose posts cannot be read beside one
 // that can, and the restore refused with the reason.
 import { CosmosClient } from '@azure/cosmos';
+import { simpleParser } from 'mailparser';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { control } from '../../local/cli/emulator-control';
 import { LocalApp, startLocalApp } from '../../local/cli/local-app';
@@ -254,6 +255,26 @@ describe('Microsoft 365 group mailboxes end to end (local host + Microsoft 365 e
       )
     ).body.value;
     expect(items.map((i) => i.id).sort()).toEqual([...before.map((i) => i.id), changed.reply].sort());
+  });
+
+  it('downloads a post as .eml with its files, readable by a mail parser', async () => {
+    const base = `${api}/${accountId}/protected-items/${encodeURIComponent(itemOf(groups.osprey))}/recovery-points`;
+    const res = await app.admin.call('GET', `${base}/2/content?itemId=${encodeURIComponent(changed.reply!)}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('message/rfc822');
+    expect(res.headers.get('content-disposition')).toMatch(/\.eml/);
+    const mail = await simpleParser(res.raw);
+    const graph = await graphPost(groups.osprey, changed.reply!);
+    const topic = (await at(groups.osprey, 2)).find((d) => d.itemId === changed.replied)!.props.topic;
+    expect(mail.subject).toBe(topic);
+    expect(mail.from?.value[0]).toMatchObject({
+      name: graph.from.emailAddress.name,
+      address: graph.from.emailAddress.address,
+    });
+    expect(mail.date?.toISOString()).toBe(new Date(graph.receivedDateTime).toISOString());
+    expect(mail.html).toContain('Minutes attached.');
+    expect(mail.attachments.map((a) => [a.filename, a.contentType])).toEqual([['Minutes.txt', 'text/plain']]);
+    expect(mail.attachments[0].content.equals(Buffer.from(graph.attachments[0].contentBytes, 'base64'))).toBe(true);
   });
 
   it('backs up the other threads when one thread cannot be read, and that thread at the next run', async () => {
