@@ -5,6 +5,10 @@
 // that can, and the restore refused with the reason.
 import { CosmosClient } from '@azure/cosmos';
 import { simpleParser } from 'mailparser';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { control } from '../../local/cli/emulator-control';
 import { LocalApp, startLocalApp } from '../../local/cli/local-app';
@@ -275,6 +279,28 @@ describe('Microsoft 365 group mailboxes end to end (local host + Microsoft 365 e
     expect(mail.html).toContain('Minutes attached.');
     expect(mail.attachments.map((a) => [a.filename, a.contentType])).toEqual([['Minutes.txt', 'text/plain']]);
     expect(mail.attachments[0].content.equals(Buffer.from(graph.attachments[0].contentBytes, 'base64'))).toBe(true);
+  });
+
+  it('exports a thread as a zip of its posts as .eml, each with its files', async () => {
+    const base = `${api}/${accountId}/protected-items/${encodeURIComponent(itemOf(groups.osprey))}/recovery-points`;
+    const r = await app.admin.call('POST', `${base}/2/export`, { folders: [changed.replied] });
+    expect(r.status).toBe(200);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'group-export-'));
+    fs.writeFileSync(path.join(dir, 'x.zip'), r.raw);
+    execFileSync('unzip', ['-q', path.join(dir, 'x.zip'), '-d', path.join(dir, 'out')]);
+    const files = (fs.readdirSync(path.join(dir, 'out'), { recursive: true }) as string[]).filter((f) =>
+      fs.statSync(path.join(dir, 'out', f)).isFile(),
+    );
+    const posts = (await at(groups.osprey, 2)).filter(
+      (d) => d.containerId === `posts:${changed.replied}` && d.props.attachment !== true,
+    );
+    expect(files).toHaveLength(posts.length);
+    expect(files.every((f) => f.endsWith('.eml'))).toBe(true);
+    const mails = await Promise.all(files.map((f) => simpleParser(fs.readFileSync(path.join(dir, 'out', f)))));
+    const reply = mails.find((m) => typeof m.html === 'string' && m.html.includes('Minutes attached.'))!;
+    const graph = await graphPost(groups.osprey, changed.reply!);
+    expect(reply.attachments[0].content.equals(Buffer.from(graph.attachments[0].contentBytes, 'base64'))).toBe(true);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('backs up the other threads when one thread cannot be read, and that thread at the next run', async () => {
