@@ -32,8 +32,9 @@ export function fullRoundDue(
 
 /**
  * What of a page a round takes: all of it in a full round; in a watermark round, what was delivered at or after the
- * last round's mark (at: a delivery in the same second as the mark may have come after that listing), and the round
- * stops at the first older item (listings come newest first; a full round later catches any out of order).
+ * last round's mark (at: a delivery in the same second as the mark may have come after that listing). The round stops
+ * at an older item when the page comes newest first, as Exchange lists threads; a page out of that order (nothing
+ * documents it) is taken in full and the listing goes on, so nothing newer is missed behind it.
  */
 export function sinceMark(
   w: Watermarked,
@@ -47,7 +48,9 @@ export function sinceMark(
     const m = w.markOf(i);
     return m === undefined || time(m) >= time(mark);
   });
-  return { items: fresh, stop: fresh.length < items.length };
+  const marks = items.map((i) => time(w.markOf(i)));
+  const newestFirst = marks.every((m, i) => i === 0 || !(m > marks[i - 1]));
+  return { items: fresh, stop: newestFirst && fresh.length < items.length };
 }
 
 /** The round's state after a page: the highest mark listed so far. */
