@@ -40,7 +40,7 @@ export function summarize(d: VersionDoc): ItemSummary {
   return {
     id: d.itemId,
     kind: d.kind,
-    name: textOf([p.subject, p.displayName, p.name]),
+    name: textOf([p.subject, p.displayName, p.name, p.topic]),
     ...((p.parentFolderId ?? p.parentId) ? { folderId: textOf([p.parentFolderId, p.parentId]) } : {}),
     ...(address(p.from) ? { from: address(p.from)! } : {}),
     ...(to?.length ? { to } : {}),
@@ -111,7 +111,7 @@ async function page(
   }
 }
 
-/** Mail folders, contact folders and drive folders of a recovery point. */
+/** Mail folders, contact folders, drive folders and group threads of a recovery point. */
 export async function folderVersions(
   versions: VersionStore,
   protectedItemId: string,
@@ -120,7 +120,7 @@ export async function folderVersions(
   const { resources } = await versions.container.items
     .query<VersionDoc>(
       {
-        query: `SELECT * FROM c WHERE c.protectedItemId = @p AND ${AT} AND (c.kind = 'mailFolder' OR c.kind = 'contactFolder' OR (c.kind = 'driveItem' AND c.props.folder = true))`,
+        query: `SELECT * FROM c WHERE c.protectedItemId = @p AND ${AT} AND (c.kind = 'mailFolder' OR c.kind = 'contactFolder' OR c.kind = 'groupThread' OR (c.kind = 'driveItem' AND c.props.folder = true))`,
         parameters: [
           { name: '@p', value: protectedItemId },
           { name: '@s', value: seq },

@@ -42,7 +42,7 @@ export type AlarmCode =
   | 'unexpected';
 
 export interface Subject {
-  kind: 'tenant' | 'mailbox' | 'onedrive' | 'site' | 'team' | 'repository';
+  kind: 'tenant' | 'mailbox' | 'onedrive' | 'site' | 'groupMailbox' | 'team' | 'repository';
   name: string;
   url?: string;
 }
