@@ -142,6 +142,29 @@ describe('SharePoint sites', () => {
     expect(fields).toMatchObject({ id: '1', Title: first.fields.Title, ContentType: 'Item', _UIVersionString: '1.0' });
   });
 
+  it("serves a list's content types, and its schema in one request with $expand=columns,contentTypes", async () => {
+    const team = site('team');
+    const generic = list(team, 'genericList');
+    const base = `/sites/${team.id}/lists/${generic.id}`;
+    const types = (await json(await t.graph('GET', `${base}/contentTypes`))).value;
+    expect(types.map((c: any) => [c.name, c.parentId])).toEqual([
+      ['Item', '0x01'],
+      ['Folder', '0x0120'],
+    ]);
+    expect(types[0].id).toMatch(/^0x0100[0-9A-F]{32}$/);
+    const library = (
+      await json(await t.graph('GET', `/sites/${team.id}/lists/${list(team, 'documentLibrary').id}/contentTypes`))
+    ).value;
+    expect(library.map((c: any) => c.name)).toEqual(['Document', 'Folder']);
+    const expanded = await json(await t.graph('GET', `${base}?$expand=columns,contentTypes`));
+    expect(expanded).toMatchObject({ id: generic.id, list: { template: 'genericList' } });
+    expect(expanded.columns).toEqual((await json(await t.graph('GET', `${base}/columns`))).value);
+    expect(expanded.contentTypes).toEqual(types);
+    const plain = await json(await t.graph('GET', base));
+    expect(plain.columns).toBeUndefined();
+    expect(plain.contentTypes).toBeUndefined();
+  });
+
   it('reports adds, edits and deletions in the next listItem delta round, deletions as a deleted facet', async () => {
     const s = site('communication');
     const first = await round(`${itemsPath(s)}/delta?$expand=fields`, { prefer: 'odata.maxpagesize=5' });
