@@ -56,8 +56,8 @@ export const WORKLOAD_PERMISSIONS: readonly WorkloadPermissions[] = [
     needs: {
       // GET /sites/getAllSites and each site's /sites (subsites).
       discovery: ['sites.read'],
-      // A site's /drives, then each library as a drive.
-      backup: ['files.read'],
+      // A site's /drives, then each library as a drive; its /lists with columns and content types, listItem delta.
+      backup: ['files.read', 'sites.read'],
       restore: ['files.write'],
     },
   },
