@@ -166,4 +166,27 @@ describe("SharePoint lists end to end: a site's generic list, its schema and ite
     await expectFieldIdentical(3);
     expect((await listItemsAt(3)).some((d) => d.itemId === `${list.id}.${gone.id}`)).toBe(false);
   });
+
+  it('records every item of a deleted list as deleted, and the list leaves the folders of the next point', async () => {
+    const before = (await listItemsAt(3)).length;
+    expect(before).toBeGreaterThan(0);
+    const removed = await control(
+      env.app.emulator,
+      'DELETE',
+      `sites/${encodeURIComponent(intranet.id)}/lists/${encodeURIComponent(list.id)}`,
+    );
+    expect(removed.status).toBe(204);
+    const done = await run();
+    expect(done).toMatchObject({ status: 'success', items: 1, written: 0, deleted: before });
+    expect(await listItemsAt(4)).toEqual([]);
+    expect((await view(4)).some((d) => d.containerId === 'lists')).toBe(false);
+    const folders = async (seq: number): Promise<string[]> =>
+      (
+        await env.app.reader.call<{ value: Summary[] }>('GET', `${base()}/recovery-points/${seq}/folders`)
+      ).body.value.map((f) => f.id);
+    expect(await folders(3)).toContain(list.id);
+    expect(await folders(4)).not.toContain(list.id);
+    // The point before still holds the list and its items.
+    expect((await listItemsAt(3)).length).toBe(before);
+  });
 });

@@ -428,4 +428,16 @@ describe('SharePoint sites', () => {
     const delta = (await client.api(it.getDeltaLink()!).get()) as PageCollection;
     expect(delta.value).toEqual([{ id: '7', parentReference: { siteId: s.id }, deleted: { state: 'deleted' } }]);
   });
+
+  it('deletes a generic list through the control API: gone from /lists, its items and delta a 404', async () => {
+    const s = site('subsite');
+    const generic = list(s, 'genericList');
+    expect((await t.control('DELETE', `sites/${encodeURIComponent(s.id)}/lists/${generic.id}`)).status).toBe(204);
+    const lists = (await json(await t.graph('GET', `/sites/${s.id}/lists`))).value;
+    expect(lists.map((l: any) => l.id)).not.toContain(generic.id);
+    expect(lists.some((l: any) => l.list.template === 'documentLibrary')).toBe(true);
+    expect((await t.graph('GET', `/sites/${s.id}/lists/${generic.id}/items/delta`)).status).toBe(404);
+    const library = list(s, 'documentLibrary');
+    expect((await t.control('DELETE', `sites/${encodeURIComponent(s.id)}/lists/${library.id}`)).status).toBe(404);
+  });
 });
