@@ -4,7 +4,7 @@
 // a site's /drives lists only its own libraries. Its other lists are containers too: the site's lists are synced first
 // as a hierarchy (each with its schema), then one container per list, its items through listItem delta.
 import { driveItems } from '../backup/workloads/drive';
-import { listItems, siteLists } from '../backup/workloads/list-items';
+import { LIST_CONTAINER, listContainerId, listItems, siteLists } from '../backup/workloads/list-items';
 import type { ContainerWorkload } from '../backup/workloads/workload';
 import { DriveRestorer } from '../restore/drive-restore';
 import type { PlannedFolder } from '../restore/restore-plan';
@@ -13,7 +13,6 @@ import { ContainerRef, KindRestorer, ProtectedKind, REMOVED, unknownContainer } 
 import { textOf } from '../domain/text';
 
 const DRIVE = 'drive:';
-const LIST = 'list:';
 /** The hierarchy container holding one version per list of the site (its schema as content). */
 const LISTS = 'lists';
 const IN_PLACE_ONLY = "a site's files are restored into the libraries they came from (target type 'original')";
@@ -57,14 +56,15 @@ export const site: ProtectedKind = {
     if (outcome.status === 'continue') return { retryAfterSeconds: 0 };
     for await (const l of ctx.heads(LISTS))
       containers.push({
-        id: `${LIST}${l.itemId}`,
+        id: listContainerId(l.itemId),
         type: 'list',
         listId: l.itemId,
         name: textOf([l.props.displayName]),
       });
     const live = new Set(containers.map((c) => c.id));
     for (const id of await ctx.syncedContainers())
-      if ((id.startsWith(DRIVE) || id.startsWith(LIST)) && !live.has(id)) containers.push({ id, type: REMOVED });
+      if ((id.startsWith(DRIVE) || id.startsWith(LIST_CONTAINER)) && !live.has(id))
+        containers.push({ id, type: REMOVED });
     return { containers };
   },
   workload(item, c) {

@@ -92,7 +92,7 @@ describe("SharePoint lists end to end: a site's generic list, its schema and ite
     const [, edited, deleted] = await emuItems();
     const added = (
       await control<{ id: string }>(env.app.emulator, 'POST', itemsPath(), {
-        fields: { Title: 'Quarterly zebra audit', Status: 'Not started', Priority: 2, Done: false },
+        fields: { Title: 'Quarterly zebra audit, "phase 2"', Status: 'Not started', Priority: 2, Done: false },
       })
     ).body.id;
     await control(env.app.emulator, 'PATCH', `${itemsPath()}/${edited.id}`, {
@@ -131,7 +131,7 @@ describe("SharePoint lists end to end: a site's generic list, its schema and ite
     );
     expect(await names(1)).toEqual(at1.sort());
     const at2 = await names(2);
-    expect(at2).toContain('Quarterly zebra audit');
+    expect(at2).toContain('Quarterly zebra audit, "phase 2"');
     expect(at2).toContain('Renamed by the incremental');
 
     const found = await env.app.reader.call<{ value: Summary[] }>('GET', `${base()}/search?q=zebra`);
@@ -142,6 +142,42 @@ describe("SharePoint lists end to end: a site's generic list, its schema and ite
     // A choice value finds the edited item from the point it took it on.
     const done = await env.app.reader.call<{ value: Summary[] }>('GET', `${base()}/search?q=renamed%20by%20the`);
     expect(done.body.value.map((s) => [s.id, s.validFrom])).toEqual([[`${list.id}.${changed.edited}`, 2]]);
+  });
+
+  it('downloads the list at a point as CSV (RFC 4180) and JSON, columns from the recorded schema', async () => {
+    const url = (seq: number, query = '') => `${base()}/recovery-points/${seq}/lists/${list.id}${query}`;
+    const csv = await env.app.reader.call('GET', url(2));
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv; charset=utf-8/);
+    expect(csv.headers.get('content-disposition')).toContain(`filename="${list.displayName}.csv"`);
+    const lines = csv.raw.toString('utf8').split('\r\n');
+    expect(lines.pop()).toBe('');
+    expect(lines[0]).toBe('ID,Title,Status,Priority,DueDate,Done');
+    const docs = await listItemsAt(2);
+    expect(lines).toHaveLength(docs.length + 1);
+    expect(lines).toContain(`${changed.added},"Quarterly zebra audit, ""phase 2""",Not started,2,,false`);
+    for (const d of docs) {
+      const f = d.props.fields as Record<string, string | number | boolean>;
+      const id = String(d.props.listItemId);
+      if (id === changed.added) continue;
+      expect(lines).toContain([id, f.Title, f.Status, f.Priority, f.DueDate, f.Done].join(','));
+    }
+
+    const asJson = await env.app.reader.call<Array<Record<string, unknown>>>('GET', url(1, '?format=json'));
+    expect(asJson.status).toBe(200);
+    expect(asJson.headers.get('content-type')).toMatch(/^application\/json/);
+    const expected = (await listItemsAt(1)).map((d) => {
+      const { Title, Status, Priority, DueDate, Done } = d.props.fields as Record<string, unknown>;
+      return { id: d.props.listItemId, Title, Status, Priority, DueDate, Done };
+    });
+    expect(asJson.body).toHaveLength(expected.length);
+    expect(asJson.body).toEqual(expect.arrayContaining(expected));
+
+    const bad = await env.app.reader.call<{ error: { message: string } }>('GET', url(2, '?format=xlsx'));
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/^query\.format: /);
+    const notAList = await env.app.reader.call('GET', `${base()}/recovery-points/2/lists/${library.id}`);
+    expect(notAList.status).toBe(404);
   });
 
   it('re-synchronises the list in full when Graph expires its delta token (410): a deletion meanwhile is seen, nothing stored twice', async () => {

@@ -42,6 +42,10 @@ export function siteLists(siteId: string): ContainerWorkload {
   };
 }
 
+/** The catalog container of a list's items. */
+export const LIST_CONTAINER = 'list:';
+export const listContainerId = (listId: string): string => `${LIST_CONTAINER}${listId}`;
+
 /** A list item's catalog id: Graph's ids ("1", "2", ...) are unique only within their list. */
 export const listItemId = (listId: string, itemId: string): string => `${listId}.${itemId}`;
 
