@@ -7,6 +7,7 @@ import { driveItems } from '../backup/workloads/drive';
 import { LIST_CONTAINER, listContainerId, listItems, siteLists } from '../backup/workloads/list-items';
 import type { ContainerWorkload } from '../backup/workloads/workload';
 import { DriveRestorer } from '../restore/drive-restore';
+import { ListItemJson, ListRestorer } from '../restore/list-restore';
 import type { PlannedFolder } from '../restore/restore-plan';
 import { parentOf } from '../restore/restore-plan';
 import { ContainerRef, KindRestorer, ProtectedKind, REMOVED, unknownContainer } from './kind';
@@ -15,7 +16,8 @@ import { textOf } from '../domain/text';
 const DRIVE = 'drive:';
 /** The hierarchy container holding one version per list of the site (its schema as content). */
 const LISTS = 'lists';
-const IN_PLACE_ONLY = "a site's files are restored into the libraries they came from (target type 'original')";
+const IN_PLACE_ONLY =
+  "a site's files and list items are restored into the libraries and lists they came from (target type 'original')";
 const seg = encodeURIComponent;
 
 /** A library's drive, with its name on its root folder: every library's root is called "root" in Graph. */
@@ -74,9 +76,9 @@ export const site: ProtectedKind = {
     throw unknownContainer('site', c);
   },
   restore: {
-    folders: async (view) => (await view.folders()).filter((d) => d.kind === 'driveItem'),
+    folders: async (view) => (await view.folders()).filter((d) => d.kind === 'driveItem' || d.kind === 'list'),
     folderItems: (view, folderId) => view.inFolder(folderId),
-    restorable: new Set(['driveItem']),
+    restorable: new Set(['driveItem', 'listItem']),
     folderOf: parentOf,
     details: () => ({}),
     writeOperation: 'files.write',
@@ -90,17 +92,24 @@ export const site: ProtectedKind = {
         if (!r) restorers.set(driveId, (r = new DriveRestorer({ ...t, driveId })));
         return r;
       };
+      const lists = new ListRestorer({ ...t, siteId: t.userId });
       return Promise.resolve({
-        // Library by library: folder paths are only unique within one library (each has its "General").
+        // Library by library: folder paths are only unique within one library (each has its "General"). A list is
+        // restored into itself.
         async folders(planned, known) {
           const byLibrary = new Map<string | undefined, PlannedFolder[]>();
-          for (const f of planned) byLibrary.set(f.containerId, [...(byLibrary.get(f.containerId) ?? []), f]);
-          let map = known;
+          let map = { ...known };
+          for (const f of planned)
+            if (f.containerId === LISTS) map[f.sourceId] = f.sourceId;
+            else byLibrary.set(f.containerId, [...(byLibrary.get(f.containerId) ?? []), f]);
           for (const [containerId, folders] of byLibrary) map = await drive(containerId).folders(folders, map);
           return map;
         },
-        item: (doc, folderId, content) =>
-          drive(doc.containerId).file(doc, folderId, content.size, () => content.open()),
+        async item(doc, folderId, content) {
+          if (doc.kind === 'listItem')
+            return lists.item(doc, folderId, JSON.parse((await content.bytes()).toString('utf8')) as ListItemJson);
+          return drive(doc.containerId).file(doc, folderId, content.size, () => content.open());
+        },
       });
     },
   },

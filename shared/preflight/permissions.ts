@@ -58,7 +58,8 @@ export const WORKLOAD_PERMISSIONS: readonly WorkloadPermissions[] = [
       discovery: ['sites.read'],
       // A site's /drives, then each library as a drive; its /lists with columns and content types, listItem delta.
       backup: ['files.read', 'sites.read'],
-      restore: ['files.write'],
+      // Library files; list items (create, PATCH fields).
+      restore: ['files.write', 'sites.write'],
     },
   },
   {

@@ -7,6 +7,12 @@ interface EmuItem {
   version: number;
   fields: Record<string, unknown>;
 }
+interface Restore {
+  id: string;
+  status: string;
+  counts: { total: number; restored: number; skipped: number; failed: number };
+  failures: Array<{ reason: string }>;
+}
 interface Summary {
   id: string;
   kind: string;
@@ -203,8 +209,69 @@ describe("SharePoint lists end to end: a site's generic list, its schema and ite
     expect((await listItemsAt(3)).some((d) => d.itemId === `${list.id}.${gone.id}`)).toBe(false);
   });
 
+  it('restores list items into their list field-identical: a deleted one created again, an edited one overwritten, then skip and rename', async () => {
+    const restore = async (body: Record<string, unknown>): Promise<Restore> => {
+      const r = await env.app.admin.call<Restore>('POST', `${API}/${env.accountId}/restores`, {
+        protectedItemId: env.itemOf(intranet),
+        seq: 1,
+        ...body,
+      });
+      expect(r.status).toBe(202);
+      for (let i = 0; i < 600; i++) {
+        const s = await env.app.reader.call<Restore>('GET', `${API}/${env.accountId}/restores/${r.body.id}`);
+        if (s.body.status !== 'running') return s.body;
+        await new Promise((res) => setTimeout(res, 200));
+      }
+      throw new Error(`restore ${r.body.id} did not finish`);
+    };
+    const COLUMNS = ['Title', 'Status', 'Priority', 'DueDate', 'Done'];
+    const writable = (f: Record<string, unknown>) => Object.fromEntries(COLUMNS.map((c) => [c, f[c]]));
+    const atOne = new Map((await listItemsAt(1)).map((d) => [String(d.props.listItemId), d]));
+    const backedUp = (id: string) => writable(atOne.get(id)!.props.fields as Record<string, unknown>);
+    const idOf = (id: string) => `${list.id}.${id}`;
+
+    const first = await restore({
+      selection: { items: [idOf(changed.deleted!), idOf(changed.edited!)] },
+      target: { type: 'original', overwriteBehavior: 'overwrite' },
+    });
+    expect(first).toMatchObject({ status: 'completed', counts: { total: 2, failed: 0, skipped: 0 } });
+    let items = await emuItems();
+    expect(writable(items.find((i) => i.id === changed.edited)!.fields)).toEqual(backedUp(changed.edited!));
+    const recreated = items.filter((i) => i.fields.Title === backedUp(changed.deleted!).Title);
+    expect(recreated).toHaveLength(1);
+    expect(writable(recreated[0].fields)).toEqual(backedUp(changed.deleted!));
+
+    const skipped = await restore({
+      selection: { items: [idOf(changed.edited!)] },
+      target: { type: 'original', overwriteBehavior: 'skip' },
+    });
+    expect(skipped).toMatchObject({ status: 'completed', counts: { total: 1, restored: 0, skipped: 1, failed: 0 } });
+
+    const before = (await emuItems()).length;
+    const renamed = await restore({
+      selection: { items: [idOf(changed.edited!)] },
+      target: { type: 'original', overwriteBehavior: 'rename' },
+    });
+    expect(renamed).toMatchObject({ status: 'completed', counts: { total: 1, restored: 1, failed: 0 } });
+    items = await emuItems();
+    expect(items).toHaveLength(before + 1);
+    expect(items.filter((i) => i.fields.Title === backedUp(changed.edited!).Title)).toHaveLength(2);
+
+    // The whole list: what is there is skipped, what is gone since (the item deleted before the resync) comes back.
+    const whole = await restore({
+      selection: { folders: [list.id] },
+      target: { type: 'original', overwriteBehavior: 'skip' },
+    });
+    expect(whole).toMatchObject({ status: 'completed', counts: { total: atOne.size, failed: 0 } });
+    expect(whole.counts.restored).toBeGreaterThanOrEqual(1);
+    const titles = (await emuItems()).map((i) => i.fields.Title);
+    for (const id of atOne.keys()) expect(titles).toContain(backedUp(id).Title);
+  });
+
   it('records every item of a deleted list as deleted, and the list leaves the folders of the next point', async () => {
-    const before = (await listItemsAt(3)).length;
+    // The restores above changed the list: a run records that first.
+    expect(await run()).toMatchObject({ status: 'success' });
+    const before = (await listItemsAt(4)).length;
     expect(before).toBeGreaterThan(0);
     const removed = await control(
       env.app.emulator,
@@ -214,15 +281,15 @@ describe("SharePoint lists end to end: a site's generic list, its schema and ite
     expect(removed.status).toBe(204);
     const done = await run();
     expect(done).toMatchObject({ status: 'success', items: 1, written: 0, deleted: before });
-    expect(await listItemsAt(4)).toEqual([]);
-    expect((await view(4)).some((d) => d.containerId === 'lists')).toBe(false);
+    expect(await listItemsAt(5)).toEqual([]);
+    expect((await view(5)).some((d) => d.containerId === 'lists')).toBe(false);
     const folders = async (seq: number): Promise<string[]> =>
       (
         await env.app.reader.call<{ value: Summary[] }>('GET', `${base()}/recovery-points/${seq}/folders`)
       ).body.value.map((f) => f.id);
-    expect(await folders(3)).toContain(list.id);
-    expect(await folders(4)).not.toContain(list.id);
+    expect(await folders(4)).toContain(list.id);
+    expect(await folders(5)).not.toContain(list.id);
     // The point before still holds the list and its items.
-    expect((await listItemsAt(3)).length).toBe(before);
+    expect((await listItemsAt(4)).length).toBe(before);
   });
 });
