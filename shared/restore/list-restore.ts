@@ -41,7 +41,7 @@ const fingerprint = (fields: Record<string, unknown>, names: readonly string[]):
 
 export class ListRestorer {
   private readonly writable = new Map<string, Promise<string[]>>();
-  private readonly created = new Map<string, Promise<Map<string, string>>>();
+  private readonly created = new Map<string, Promise<Map<string, string[]>>>();
 
   constructor(private readonly t: ListTarget) {}
 
@@ -69,8 +69,11 @@ export class ListRestorer {
     return names;
   }
 
-  /** Items created in the list since the job started, by their writable fields (a retried batch only). */
-  private createdByThisJob(listId: string, names: readonly string[]): Promise<Map<string, string>> {
+  /**
+   * Items created in the list since the job started, by their writable fields (a retried batch only). Each is
+   * claimed once: two backed-up items with equal fields have two copies.
+   */
+  private createdByThisJob(listId: string, names: readonly string[]): Promise<Map<string, string[]>> {
     let found = this.created.get(listId);
     if (!found) {
       found = this.t.graph
@@ -78,9 +81,12 @@ export class ListRestorer {
         .then((items) => {
           // Graph's times are whole seconds: the second the job started in counts.
           const since = Math.floor(this.t.startedAt.getTime() / 1000) * 1000;
-          const map = new Map<string, string>();
+          const map = new Map<string, string[]>();
           for (const i of items)
-            if (Date.parse(textOf([i.createdDateTime], '')) >= since) map.set(fingerprint(i.fields ?? {}, names), i.id);
+            if (Date.parse(textOf([i.createdDateTime], '')) >= since) {
+              const key = fingerprint(i.fields ?? {}, names);
+              map.set(key, [...(map.get(key) ?? []), i.id]);
+            }
           return map;
         });
       this.created.set(listId, found);
@@ -90,7 +96,7 @@ export class ListRestorer {
 
   private async create(listId: string, fields: Record<string, unknown>, names: readonly string[]): Promise<string> {
     if (!this.t.firstAttempt) {
-      const mine = (await this.createdByThisJob(listId, names)).get(fingerprint(fields, names));
+      const mine = (await this.createdByThisJob(listId, names)).get(fingerprint(fields, names))?.shift();
       if (mine) return mine;
     }
     return (await this.t.graph.send<{ id: string }>('POST', `${this.list(listId)}/items`, { fields }, this.opts(true)))
