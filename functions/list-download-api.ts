@@ -41,8 +41,7 @@ app.http('pointListDownload', {
     const listId = parse(graphId, req.params.listId, 'path.listId');
     const { s, item, seq } = await pointScope(req, true);
     const list = (await s.versions.versionsAt(item.id, seq, [listId])).find((d: VersionDoc) => d.kind === 'list');
-    if (!list?.content)
-      return json(404, errorBody('notFound', `path.listId: no SharePoint list ${listId} in recovery point ${seq}.`));
+    if (!list?.content) return json(404, errorBody('notFound', `path.listId: no such list in recovery point ${seq}.`));
     const account = await s.inventory.getAccount(item.accountId);
     const stored = await openContent(
       await s.contentStores.forPointer(item.accountId, list.content),
