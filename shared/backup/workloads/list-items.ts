@@ -49,10 +49,25 @@ export const listContainerId = (listId: string): string => `${LIST_CONTAINER}${l
 /** A list item's catalog id: Graph's ids ("1", "2", ...) are unique only within their list. */
 export const listItemId = (listId: string, itemId: string): string => `${listId}.${itemId}`;
 
+/** SharePoint's own fields on every item: searching "item" or a date would find every item by them. */
+const SYSTEM_FIELDS = new Set([
+  'id',
+  'ContentType',
+  'Created',
+  'Modified',
+  'Attachments',
+  'Edit',
+  'LinkTitle',
+  'LinkTitleNoMenu',
+  'ItemChildCount',
+  'FolderChildCount',
+  'DocIcon',
+]);
+
 /** The field values administrators search by, lower-cased in one string (as a message's searchText). */
 function searchTextOf(fields: Record<string, unknown>): string {
   return Object.entries(fields)
-    .filter(([k]) => !k.startsWith('@') && !k.startsWith('_'))
+    .filter(([k]) => !SYSTEM_FIELDS.has(k) && !k.startsWith('@') && !k.startsWith('_') && !k.endsWith('LookupId'))
     .map(([, v]) => textOf([v]))
     .filter(Boolean)
     .join('\n')
