@@ -7,12 +7,6 @@ interface EmuItem {
   version: number;
   fields: Record<string, unknown>;
 }
-interface Restore {
-  id: string;
-  status: string;
-  counts: { total: number; restored: number; skipped: number; failed: number };
-  failures: Array<{ reason: string }>;
-}
 interface Summary {
   id: string;
   kind: string;
@@ -210,20 +204,8 @@ describe("SharePoint lists end to end: a site's generic list, its schema and ite
   });
 
   it('restores list items into their list field-identical: a deleted one created again, an edited one overwritten, then skip and rename', async () => {
-    const restore = async (body: Record<string, unknown>): Promise<Restore> => {
-      const r = await env.app.admin.call<Restore>('POST', `${API}/${env.accountId}/restores`, {
-        protectedItemId: env.itemOf(intranet),
-        seq: 1,
-        ...body,
-      });
-      expect(r.status).toBe(202);
-      for (let i = 0; i < 600; i++) {
-        const s = await env.app.reader.call<Restore>('GET', `${API}/${env.accountId}/restores/${r.body.id}`);
-        if (s.body.status !== 'running') return s.body;
-        await new Promise((res) => setTimeout(res, 200));
-      }
-      throw new Error(`restore ${r.body.id} did not finish`);
-    };
+    const restore = (body: Record<string, unknown>) =>
+      env.restore({ protectedItemId: env.itemOf(intranet), seq: 1, ...body });
     const COLUMNS = ['Title', 'Status', 'Priority', 'DueDate', 'Done'];
     const writable = (f: Record<string, unknown>) => Object.fromEntries(COLUMNS.map((c) => [c, f[c]]));
     const atOne = new Map((await listItemsAt(1)).map((d) => [String(d.props.listItemId), d]));

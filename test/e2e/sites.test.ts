@@ -3,7 +3,7 @@ import type { LocalApp } from '../../local/cli/local-app';
 import type { VersionStore } from '../../shared/catalog/version-store';
 import type { VersionDoc } from '../../shared/catalog/version-doc';
 import { sha } from '../support/bytes';
-import { EmuSite, Point, SiteApp, startSiteApp } from '../support/site-app';
+import { EmuSite, Point, Restore, SiteApp, startSiteApp } from '../support/site-app';
 
 interface DriveEntry {
   id: string;
@@ -13,13 +13,6 @@ interface DriveEntry {
   folder: boolean;
   root: boolean;
 }
-interface Restore {
-  id: string;
-  status: string;
-  counts: { total: number; restored: number; skipped: number; failed: number };
-  failures: Array<{ reason: string }>;
-}
-
 describe('SharePoint sites end to end (local host + Microsoft 365 emulator + stack)', () => {
   let env: SiteApp;
   let app: LocalApp;
@@ -41,16 +34,7 @@ describe('SharePoint sites end to end (local host + Microsoft 365 emulator + sta
       .raw;
   const stored = (d: VersionDoc): Promise<Buffer> => env.stored(d);
   const pointsOf = (itemId: string): Promise<Point[]> => env.pointsOf(itemId);
-  const restore = async (body: Record<string, unknown>): Promise<Restore> => {
-    const r = await app.admin.call<Restore>('POST', `${api}/${accountId}/restores`, body);
-    expect(r.status).toBe(202);
-    for (let i = 0; i < 600; i++) {
-      const s = await app.reader.call<Restore>('GET', `${api}/${accountId}/restores/${r.body.id}`);
-      if (s.body.status !== 'running') return s.body;
-      await new Promise((res) => setTimeout(res, 200));
-    }
-    throw new Error(`restore ${r.body.id} did not finish`);
-  };
+  const restore = (body: Record<string, unknown>): Promise<Restore> => env.restore(body);
 
   beforeAll(async () => {
     env = await startSiteApp('sites');

@@ -30,6 +30,13 @@ export interface Point {
   containers: Record<string, { written: number }>;
 }
 
+export interface Restore {
+  id: string;
+  status: string;
+  counts: { total: number; restored: number; skipped: number; failed: number };
+  failures: Array<{ reason: string }>;
+}
+
 export interface SiteApp {
   app: LocalApp;
   client: CosmosClient;
@@ -43,6 +50,8 @@ export interface SiteApp {
   pointsOf: (itemId: string) => Promise<Point[]>;
   /** A version's stored content. */
   stored: (d: VersionDoc) => Promise<Buffer>;
+  /** Starts a restore (it must be accepted) and waits for it to end. */
+  restore: (body: Record<string, unknown>) => Promise<Restore>;
 }
 
 export const API = '/api/accounts';
@@ -91,5 +100,15 @@ export async function startSiteApp(
         )
       ).body.value,
     stored: async (d) => readAll(await openContent(store, app.tenant.tenantId, d.content!)),
+    restore: async (body) => {
+      const r = await app.admin.call<Restore>('POST', `${API}/${accountId}/restores`, body);
+      if (r.status !== 202) throw new Error(`restore refused: ${r.status} ${JSON.stringify(r.body)}`);
+      for (let i = 0; i < 600; i++) {
+        const s = await app.reader.call<Restore>('GET', `${API}/${accountId}/restores/${r.body.id}`);
+        if (s.body.status !== 'running') return s.body;
+        await new Promise((res) => setTimeout(res, 200));
+      }
+      throw new Error(`restore ${r.body.id} did not finish`);
+    },
   };
 }
