@@ -214,18 +214,26 @@ async function main(): Promise<void> {
       content: Buffer.from('Day 1: strategy\nDay 2: planning\n').toString('base64'),
     });
     const intranet = (
-      await control<Array<{ kind: string; webUrl: string; lists: Array<{ name: string; driveId: string | null }> }>>(
-        app.emulator,
-        'GET',
-        'sites',
-      )
+      await control<
+        Array<{
+          id: string;
+          kind: string;
+          webUrl: string;
+          lists: Array<{ id: string; name: string; displayName: string; template: string; driveId: string | null }>;
+        }>
+      >(app.emulator, 'GET', 'sites')
     ).body.find((s) => s.kind === 'communication')!;
     await control(app.emulator, 'POST', `drive/${intranet.lists.find((l) => l.driveId)!.driveId}/files`, {
       name: 'Offsite travel.txt',
       content: Buffer.from('Trains leave at 8:10\n').toString('base64'),
     });
+    const list = intranet.lists.find((l) => l.template === 'genericList');
+    if (list)
+      await control(app.emulator, 'PATCH', `sites/${encodeURIComponent(intranet.id)}/lists/${list.id}/items/1`, {
+        fields: { Status: 'Done', Done: true },
+      });
     console.log(
-      `  ${adele.userPrincipalName}: 1 new message, 1 new file; ${bob.userPrincipalName}: 1 new message, moved to Archive; ${intranet.webUrl}: 1 new file in Documents`,
+      `  ${adele.userPrincipalName}: 1 new message, 1 new file; ${bob.userPrincipalName}: 1 new message, moved to Archive; ${intranet.webUrl}: 1 new file in Documents${list ? `, 1 item of the list '${list.displayName}' edited` : ''}`,
     );
 
     step('incremental backup (delta: only the changes travel)');

@@ -117,7 +117,9 @@ export async function syncContainer(
   // Catalogued under REST ids before the product asked for immutable ones: the container becomes a new baseline (see
   // README, "Outlook ids"). Its items come again under their immutable ids, and the sweep closes the REST-id heads.
   const migrating = stored !== undefined && workload.immutableIds === true && stored.idType !== 'immutable';
-  if ((cursor.phase === 'resync' && cursor.resyncSeq !== target.seq) || migrating) {
+  // A listing without delta (workload.snapshot) is enumerated whole every round, so what it no longer lists is swept.
+  const again = workload.snapshot === true && cursor.phase === 'incremental';
+  if ((cursor.phase === 'resync' && cursor.resyncSeq !== target.seq) || migrating || again) {
     // A resync left unfinished by an earlier run: its marks belong to that run, so enumerate again under this one.
     cursor = {
       protectedItemId: target.protectedItemId,
@@ -369,7 +371,7 @@ async function applyPage(
     const about = {
       protectedItemId: target.protectedItemId,
       containerId: target.containerId,
-      itemId: item.id,
+      itemId: op.itemId,
       name: itemName(item),
       item,
     };
@@ -478,10 +480,10 @@ async function nextVersion(
 ): Promise<VersionDoc> {
   const change = workload.toChange(item);
   const doc: VersionDoc = {
-    id: headId(target.protectedItemId, target.containerId, item.id),
+    id: headId(target.protectedItemId, target.containerId, change.itemId),
     protectedItemId: target.protectedItemId,
     containerId: target.containerId,
-    itemId: item.id,
+    itemId: change.itemId,
     kind: workload.kind,
     validFrom: target.seq,
     props: workload.props(item),

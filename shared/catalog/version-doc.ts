@@ -11,7 +11,9 @@ export type ItemKind =
   | 'driveItem'
   | 'groupThread'
   /** A group mailbox's post, or (props.attachment) one of its file attachments. */
-  | 'groupPost';
+  | 'groupPost'
+  | 'list'
+  | 'listItem';
 
 /** Where a version's content lives: a content blob, or a split MIME message (skeleton + deduplicated parts). */
 export type ContentPointer = (

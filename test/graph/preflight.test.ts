@@ -141,9 +141,10 @@ describe('preflight', () => {
 
   it('names a revoked permission per workload and purpose, and a missing restore one as a warning', async () => {
     const app = await newApp(bed, EVERYTHING);
-    // Calendars.ReadWrite would serve backups too: both go.
+    // Calendars.ReadWrite would serve backups too: both go; Sites.ReadWrite.All (site list restores) would serve
+    // file restores: it goes too.
     await bed.t.control('POST', `apps/${app.clientId}/roles`, {
-      revoke: ['Calendars.Read', 'Calendars.ReadWrite', 'Files.ReadWrite.All'],
+      revoke: ['Calendars.Read', 'Calendars.ReadWrite', 'Files.ReadWrite.All', 'Sites.ReadWrite.All'],
     });
     const r = await preflight({ clientId: app.clientId, secrets: { 'backup-secret': app.clientSecret } });
     expect(r.status).toBe('failed');
@@ -159,6 +160,10 @@ describe('preflight', () => {
     const drive = stepOf(r, 'permissions.oneDrive');
     expect(drive).toMatchObject({ status: 'warning', permissions: ['Files.ReadWrite.All'] });
     expect(drive.cause).toMatch(/restoring them fails/);
+    expect(stepOf(r, 'permissions.sites')).toMatchObject({
+      status: 'warning',
+      permissions: ['Files.ReadWrite.All', 'Sites.ReadWrite.All'],
+    });
     expect(stepOf(r, 'permissions.consent').status).toBe('passed');
   });
 

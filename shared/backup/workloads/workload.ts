@@ -10,6 +10,7 @@ export interface ContainerWorkload {
   operation: GraphOperation;
   /** The first delta request of a round (options here are carried by Graph inside next/delta links). */
   initialUrl: string;
+  /** The change an item is; its itemId is the item's catalog id (Graph's id unless it is unique only per list). */
   toChange(item: GraphItem): Change;
   /** Properties kept in the catalog for browsing, search and a faithful restore. */
   props(item: GraphItem): Record<string, unknown>;
@@ -33,6 +34,11 @@ export interface ContainerWorkload {
    * container of the protected item, where its history goes on, and a cursor from before them (REST ids) is started over.
    */
   immutableIds?: true;
+  /**
+   * The listing has no delta (a site's lists): every round enumerates it whole as a resync, so what it no longer
+   * lists is recorded as deleted.
+   */
+  snapshot?: true;
 }
 
 /**
