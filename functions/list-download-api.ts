@@ -13,7 +13,7 @@ import { textOf } from '../shared/domain/text';
 import { CONTENT_SECURITY_HEADERS } from './http/content-headers';
 import { paced } from './http/paced-body';
 import { pointScope } from './http/point-scope';
-import { errorBody, handle, json, parse } from './http/respond';
+import { clientIp, errorBody, handle, json, parse } from './http/respond';
 
 /** The list's items at the point, a catalog page at a time. */
 async function* rowsAt(versions: VersionStore, protectedItemId: string, seq: number, listId: string) {
@@ -36,13 +36,24 @@ app.http('pointListDownload', {
   route: 'accounts/{accountId}/protected-items/{itemId}/recovery-points/{seq}/lists/{listId}',
   methods: ['GET'],
   authLevel: 'anonymous',
-  handler: handle('Backup.Reader', async (req: HttpRequest, ctx) => {
+  // Content, like a file's download: Administrator only, and audited.
+  handler: handle('Backup.Administrator', async (req: HttpRequest, ctx, principal) => {
     const { format } = parse(listQuery, Object.fromEntries(req.query.entries()), 'query');
     const listId = parse(graphId, req.params.listId, 'path.listId');
     const { s, item, seq } = await pointScope(req, true);
     const list = (await s.versions.versionsAt(item.id, seq, [listId])).find((d: VersionDoc) => d.kind === 'list');
     if (!list?.content) return json(404, errorBody('notFound', `path.listId: no such list in recovery point ${seq}.`));
     const account = await s.inventory.getAccount(item.accountId);
+    await s.audit.record(
+      {
+        accountId: item.accountId,
+        action: 'download',
+        principal,
+        ...clientIp(req),
+        subject: { protectedItemId: item.id, seq, itemId: listId, kind: 'list', format },
+      },
+      s.now(),
+    );
     const stored = await openContent(
       await s.contentStores.forPointer(item.accountId, list.content),
       account.tenantId,

@@ -279,8 +279,8 @@ export const API_OPERATIONS: ApiOperation[] = [
     method: 'GET',
     path: `${POINT}/lists/{listId}`,
     summary:
-      'Download a SharePoint list as it was at a recovery point: CSV (RFC 4180, a header row of its columns) or JSON (an array of items), columns from the schema the backup recorded',
-    role: R,
+      'Download a SharePoint list as it was at a recovery point: CSV (RFC 4180, a header row of its columns) or JSON (an array of items), columns from the schema the backup recorded (audited)',
+    role: A,
     query: listQuery,
     produces: 'text/csv, application/json',
     responses: { 200: 'the list, streamed', ...E, 404: 'not a valid recovery point, or no such list in it' },

@@ -146,7 +146,9 @@ describe("SharePoint lists end to end: a site's generic list, its schema and ite
 
   it('downloads the list at a point as CSV (RFC 4180) and JSON, columns from the recorded schema', async () => {
     const url = (seq: number, query = '') => `${base()}/recovery-points/${seq}/lists/${list.id}${query}`;
-    const csv = await env.app.reader.call('GET', url(2));
+    // Content: an administrator's, audited, as a file's download is.
+    expect((await env.app.reader.call('GET', url(2))).status).toBe(403);
+    const csv = await env.app.admin.call('GET', url(2));
     expect(csv.status).toBe(200);
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv; charset=utf-8/);
     expect(csv.headers.get('content-disposition')).toContain(`filename="${list.displayName}.csv"`);
@@ -163,7 +165,7 @@ describe("SharePoint lists end to end: a site's generic list, its schema and ite
       expect(lines).toContain([id, f.Title, f.Status, f.Priority, f.DueDate, f.Done].join(','));
     }
 
-    const asJson = await env.app.reader.call<Array<Record<string, unknown>>>('GET', url(1, '?format=json'));
+    const asJson = await env.app.admin.call<Array<Record<string, unknown>>>('GET', url(1, '?format=json'));
     expect(asJson.status).toBe(200);
     expect(asJson.headers.get('content-type')).toMatch(/^application\/json/);
     const expected = (await listItemsAt(1)).map((d) => {
@@ -173,11 +175,18 @@ describe("SharePoint lists end to end: a site's generic list, its schema and ite
     expect(asJson.body).toHaveLength(expected.length);
     expect(asJson.body).toEqual(expect.arrayContaining(expected));
 
-    const bad = await env.app.reader.call<{ error: { message: string } }>('GET', url(2, '?format=xlsx'));
+    const bad = await env.app.admin.call<{ error: { message: string } }>('GET', url(2, '?format=xlsx'));
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toMatch(/^query\.format: /);
-    const notAList = await env.app.reader.call('GET', `${base()}/recovery-points/2/lists/${library.id}`);
+    const notAList = await env.app.admin.call('GET', `${base()}/recovery-points/2/lists/${library.id}`);
     expect(notAList.status).toBe(404);
+    const audit = await env.app.admin.call<{ value: Array<{ action: string; subject: Record<string, unknown> }> }>(
+      'GET',
+      `/api/accounts/${env.accountId}/audit`,
+    );
+    expect(
+      audit.body.value.filter((a) => a.action === 'download' && a.subject.kind === 'list').map((a) => a.subject.format),
+    ).toEqual(expect.arrayContaining(['csv', 'json']));
   });
 
   it('re-synchronises the list in full when Graph expires its delta token (410): a deletion meanwhile is seen, nothing stored twice', async () => {
