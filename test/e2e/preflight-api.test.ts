@@ -118,6 +118,24 @@ describe('POST /api/accounts/{accountId}/preflight', () => {
     expect(JSON.stringify(res.body)).not.toContain(WRONG);
   });
 
+  it('runs by itself after a run fails for a configuration reason, so the account shows what to fix', async () => {
+    const accountId = await register('wrong-secret');
+    const before = await app.admin.call<{ preflight?: PreflightReport }>('GET', `/api/accounts/${accountId}`);
+    expect(before.body.preflight).toBeUndefined();
+    const job = await app.admin.call<{ id: string }>('POST', `/api/accounts/${accountId}/jobs`, {
+      name: 'Everyone',
+      sources: { scope: 'account' },
+    });
+    const run = await app.admin.runJob(accountId, job.body.id, 120_000);
+    expect(run.alarms.map((a) => a.code)).toContain('auth.badSecret');
+    const account = await app.admin.call<{ preflight?: PreflightReport }>('GET', `/api/accounts/${accountId}`);
+    expect(account.body.preflight?.status).toBe('failed');
+    expect(account.body.preflight?.steps.find((s) => s.id === 'auth.signIn')).toMatchObject({
+      status: 'failed',
+      code: 'AADSTS7000215',
+    });
+  });
+
   it('prints the same report from the command line', async () => {
     const accountId = await register('demo-backup');
     const { stdout } = await promisify(execFile)(
