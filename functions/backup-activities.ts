@@ -1,7 +1,8 @@
 // Activities of a backup run: parse the input, call shared/backup, return a small result.
 import * as df from 'durable-functions';
 import type { InvocationContext } from '@azure/functions';
-import type { Alarm } from '../shared/domain/alarms';
+import { Alarm, isConfigurationAlarm } from '../shared/domain/alarms';
+import { preflightAccount } from '../shared/preflight/account-preflight';
 import {
   beginPoint,
   commitPoint,
@@ -43,10 +44,13 @@ const steps = {
       `BackupRunFailed ${JSON.stringify({ runId: ref.runId, accountId: ref.accountId, jobId: ref.jobId, reason: ref.message })}`,
     );
     await failRun(s, ref);
+    await preflightIfConfiguration(s, ref, await runAlarms(s, ref), context);
   },
   backupFinishRun: async (s: Services, ref: Parameters<typeof finishRun>[1], context: InvocationContext) => {
     const summary = await finishRun(s, ref);
-    logAlarms(context, ref, await runAlarms(s, ref));
+    const alarms = await runAlarms(s, ref);
+    logAlarms(context, ref, alarms);
+    await preflightIfConfiguration(s, ref, alarms, context);
     if (summary.status === 'failed')
       context.error(
         `BackupRunFailed ${JSON.stringify({ runId: ref.runId, accountId: ref.accountId, jobId: ref.jobId, items: summary.items, itemsFailed: summary.itemsFailed })}`,
@@ -59,6 +63,26 @@ export type BackupActivities = typeof steps;
 export type ActivityName = keyof BackupActivities;
 export type ActivityInput<N extends ActivityName> = Parameters<BackupActivities[N]>[1];
 export type ActivityResult<N extends ActivityName> = Awaited<ReturnType<BackupActivities[N]>>;
+
+/**
+ * A run that met the account's configuration (its credential, sign-in, a permission) runs the account's preflight
+ * again, so the account shows every step to fix at once, not only the first a run tripped on. Its own failure is
+ * logged, never the run's.
+ */
+async function preflightIfConfiguration(
+  s: Services,
+  ref: RunRef,
+  alarms: readonly Alarm[],
+  context: InvocationContext,
+): Promise<void> {
+  if (!alarms.some((a) => isConfigurationAlarm(a.code))) return;
+  try {
+    const report = await preflightAccount(s, ref.accountId);
+    context.log(`Preflight after run ${ref.runId} (a configuration alarm): ${report.status}`);
+  } catch (e) {
+    context.warn(`Preflight after run ${ref.runId} could not run: ${(e as Error).message.split('\n')[0]}`);
+  }
+}
 
 /** Alarms go to the logs (Application Insights traces) in a fixed shape the alert rules in infra/ match on. */
 function logAlarms(context: InvocationContext, ref: RunRef, alarms: readonly Alarm[]): void {

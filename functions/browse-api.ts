@@ -11,6 +11,11 @@ import { attachment, fileName } from '../shared/export/export-request';
 import { zipStream } from '../shared/export/zip-stream';
 import { selection } from '../shared/restore/restore-request';
 import { previewMessage } from '../shared/mime/preview';
+import { previewPost } from '../shared/mime/post-preview';
+import { textOf } from '../shared/domain/text';
+import { readCapped } from '../shared/storage/read-all';
+import { isGroupPost, openPostEml } from '../shared/export/post-content';
+import type { VersionDoc } from '../shared/catalog/version-doc';
 import { MessageUnreadable } from '../shared/mime/read-message';
 import { CONTENT_SECURITY_HEADERS } from './http/content-headers';
 import { paced } from './http/paced-body';
@@ -95,17 +100,17 @@ app.http('itemContent', {
     const type = shape.mimeType;
     const name = fileName(shape.name, shape.extension);
     const size = 'mime' in doc.content ? doc.content.mime.size : doc.content.blob.size;
-    const body = await openContent(
-      await s.contentStores.forPointer(item.accountId, doc.content),
-      account.tenantId,
-      doc.content,
-    );
+    const stored = async (d: VersionDoc) =>
+      openContent(await s.contentStores.forPointer(item.accountId, d.content!), account.tenantId, d.content!);
+    // A group post is written as .eml as it streams: its length is not known beforehand.
+    const post = isGroupPost(doc);
+    const body = post ? await openPostEml(s.versions, seq, doc, stored) : await stored(doc);
     return {
       status: 200,
       body: paced(ctx.invocationId, body),
       headers: {
         'content-type': type,
-        'content-length': String(size),
+        ...(post ? {} : { 'content-length': String(size) }),
         'content-disposition': attachment(name),
         ...CONTENT_SECURITY_HEADERS,
       },
@@ -156,7 +161,8 @@ app.http('itemPreview', {
     const { s, item, seq } = await scope(req, true);
     const [doc] = await s.versions.versionsAt(item.id, seq, [itemId]);
     if (!doc) return notInPoint(seq);
-    if (doc.kind !== 'message' || !doc.content)
+    const post = doc.kind === 'groupPost' && doc.props.attachment !== true;
+    if ((doc.kind !== 'message' && !post) || !doc.content)
       return json(200, { kind: doc.kind, properties: doc.props }, CONTENT_SECURITY_HEADERS);
     const account = await s.inventory.getAccount(item.accountId);
     const stream = await openContent(
@@ -164,6 +170,18 @@ app.http('itemPreview', {
       account.tenantId,
       doc.content,
     );
+    if (post) {
+      // Graph's JSON of the post, bounded like a message read (a post holds no attachment bytes).
+      const stored = await readCapped(stream, PREVIEW_CAP);
+      if (stored.truncated)
+        throw new HttpError(422, 'unreadableMessage', 'The post is too large to preview. Download it instead.');
+      const graphPost = JSON.parse(stored.bytes.toString('utf8')) as Record<string, unknown>;
+      return json(
+        200,
+        { kind: doc.kind, properties: doc.props, ...previewPost(graphPost, textOf([doc.props.topic])) },
+        CONTENT_SECURITY_HEADERS,
+      );
+    }
     const preview = await previewMessage(stream, PREVIEW_CAP).catch((e: unknown) => {
       throw e instanceof MessageUnreadable
         ? new HttpError(422, 'unreadableMessage', `${e.message} Download it instead.`)

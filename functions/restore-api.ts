@@ -46,6 +46,8 @@ df.app.client.http('restoresStart', {
       await s.inventory.getAccount(accountId);
       const item = await s.inventory.getProtectedItem(accountId, input.protectedItemId);
       usablePoint(await s.points.listPoints(accountId, item.id), input.seq, item.displayName);
+      const { refused } = kindOf(item).restore;
+      if (refused) throw new HttpError(400, 'invalidRequest', `body.protectedItemId: ${refused}`);
       const inPlaceOnly = kindOf(item).restore.inPlaceOnly;
       if (inPlaceOnly && input.target.type !== 'original')
         throw new HttpError(400, 'invalidRequest', `body.target.type: ${inPlaceOnly}`);

@@ -4,7 +4,7 @@ Write-Host @"
 m365-vault is deployed. To protect a Microsoft 365 tenant:
 
 1. Register an application in that tenant and grant Microsoft Graph application permissions with admin consent:
-     backup : User.Read.All, GroupMember.Read.All, Mail.Read, Calendars.Read, Contacts.Read, Files.Read.All, Sites.Read.All
+     backup : User.Read.All, GroupMember.Read.All, Mail.Read, Calendars.Read, Contacts.Read, Files.Read.All, Sites.Read.All, Group-Conversation.Read.All
      restore: Mail.ReadWrite, Calendars.ReadWrite, Contacts.ReadWrite, Files.ReadWrite.All, Sites.ReadWrite.All
      reports: Mail.Send (only to e-mail run reports from a tenant mailbox)
 2. Store its client secret (or a PEM with certificate and private key) in Key Vault $env:M365V_KEYVAULT_URL.

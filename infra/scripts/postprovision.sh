@@ -6,7 +6,7 @@ m365-vault is deployed. To protect a Microsoft 365 tenant:
 
 1. In that tenant's Microsoft Entra admin center, register an application (or reuse one) and grant it these
    Microsoft Graph *application* permissions with admin consent:
-     backup : User.Read.All, GroupMember.Read.All, Mail.Read, Calendars.Read, Contacts.Read, Files.Read.All, Sites.Read.All
+     backup : User.Read.All, GroupMember.Read.All, Mail.Read, Calendars.Read, Contacts.Read, Files.Read.All, Sites.Read.All, Group-Conversation.Read.All
      restore: Mail.ReadWrite, Calendars.ReadWrite, Contacts.ReadWrite, Files.ReadWrite.All, Sites.ReadWrite.All
      reports: Mail.Send (only to e-mail run reports from a tenant mailbox)
 2. Store its client secret (or a PEM with certificate and private key) in Key Vault ${M365V_KEYVAULT_URL:-<see outputs>}:

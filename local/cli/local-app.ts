@@ -64,6 +64,8 @@ export interface LocalAppOptions {
   retentionGraceSeconds?: number;
   /** M365V_RESUMABLE_FILE_BYTES: files from this size on are downloaded across sync steps. */
   resumableFileBytes?: number;
+  /** M365V_RECONCILE_EVERY_RUNS: containers without delta (group conversations) are listed whole every this many runs. */
+  reconcileEveryRuns?: number;
   onHostLine?: (line: string) => void;
   /** More secrets for the app's local secret file (name → value), e.g. a webhook signing secret. */
   secrets?: Record<string, string>;
@@ -126,6 +128,7 @@ export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalAp
     // Fixed for the app's lifetime, so it holds across host restarts; known here only, as the key is in Azure.
     [SYSTEM_KEY_SETTING]: randomBytes(24).toString('base64url'),
     ...(opts.resumableFileBytes ? { M365V_RESUMABLE_FILE_BYTES: String(opts.resumableFileBytes) } : {}),
+    ...(opts.reconcileEveryRuns ? { M365V_RECONCILE_EVERY_RUNS: String(opts.reconcileEveryRuns) } : {}),
   };
   const startHost = async (): Promise<StartedChild & { url: string }> => {
     const child = await spawnUntilReady(

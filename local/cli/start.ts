@@ -7,7 +7,12 @@ import { LocalApp, startLocalApp } from './local-app';
 import { outcomeOf, RunOutcome, RunState } from './api-client';
 import { PreflightReport, reportText } from '../../shared/preflight/report';
 
-const KIND_LABEL: Record<string, string> = { mailbox: 'mailbox ', onedrive: 'OneDrive', site: 'site    ' };
+const KIND_LABEL: Record<string, string> = {
+  mailbox: 'mailbox ',
+  onedrive: 'OneDrive',
+  site: 'site    ',
+  groupMailbox: 'group   ',
+};
 const step = (text: string): void => console.log(`\n▶ ${text}`);
 const mb = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MB`;
 
@@ -24,10 +29,7 @@ async function runWithProgress(app: LocalApp, accountId: string, jobId: string):
       value: Array<{ id: string; kind: string; address: string; displayName: string }>;
     }>('GET', `/api/accounts/${accountId}/protected-items`);
     for (const i of items.body.value ?? [])
-      names.set(
-        i.id,
-        `${KIND_LABEL[i.kind] ?? i.kind} ${i.kind === 'mailbox' || i.kind === 'site' ? i.address : i.displayName}`,
-      );
+      names.set(i.id, `${KIND_LABEL[i.kind] ?? i.kind} ${i.kind === 'onedrive' ? i.displayName : i.address}`);
     for (const [id, name] of names) {
       if (reported.has(id)) continue;
       const points = await app.reader.call<{
@@ -169,7 +171,7 @@ async function main(): Promise<void> {
     if (account.status !== 201) throw new Error(`account: ${account.status} ${JSON.stringify(account.body)}`);
     const job = await app.admin.call<{ id: string }>('POST', `/api/accounts/${account.body.id}/jobs`, {
       name: 'Whole tenant, nightly',
-      sources: { scope: 'account', include: { mailboxes: true, oneDrives: true, sites: true } },
+      sources: { scope: 'account', include: { mailboxes: true, oneDrives: true, sites: true, groupMailboxes: true } },
       schedules: [
         {
           kind: 'daily',
@@ -212,18 +214,26 @@ async function main(): Promise<void> {
       content: Buffer.from('Day 1: strategy\nDay 2: planning\n').toString('base64'),
     });
     const intranet = (
-      await control<Array<{ kind: string; webUrl: string; lists: Array<{ name: string; driveId: string | null }> }>>(
-        app.emulator,
-        'GET',
-        'sites',
-      )
+      await control<
+        Array<{
+          id: string;
+          kind: string;
+          webUrl: string;
+          lists: Array<{ id: string; name: string; displayName: string; template: string; driveId: string | null }>;
+        }>
+      >(app.emulator, 'GET', 'sites')
     ).body.find((s) => s.kind === 'communication')!;
     await control(app.emulator, 'POST', `drive/${intranet.lists.find((l) => l.driveId)!.driveId}/files`, {
       name: 'Offsite travel.txt',
       content: Buffer.from('Trains leave at 8:10\n').toString('base64'),
     });
+    const list = intranet.lists.find((l) => l.template === 'genericList');
+    if (list)
+      await control(app.emulator, 'PATCH', `sites/${encodeURIComponent(intranet.id)}/lists/${list.id}/items/1`, {
+        fields: { Status: 'Done', Done: true },
+      });
     console.log(
-      `  ${adele.userPrincipalName}: 1 new message, 1 new file; ${bob.userPrincipalName}: 1 new message, moved to Archive; ${intranet.webUrl}: 1 new file in Documents`,
+      `  ${adele.userPrincipalName}: 1 new message, 1 new file; ${bob.userPrincipalName}: 1 new message, moved to Archive; ${intranet.webUrl}: 1 new file in Documents${list ? `, 1 item of the list '${list.displayName}' edited` : ''}`,
     );
 
     step('incremental backup (delta: only the changes travel)');

@@ -1,7 +1,7 @@
 // Every HTTP operation of the product, described once: the OpenAPI document is built from this list and a test
 // checks it against the routes the app registers, so neither can drift from the other.
 import { z } from 'zod';
-import { contentQuery, itemsQuery, pointsQuery, searchQuery } from '../browse/browse-queries';
+import { contentQuery, itemsQuery, listQuery, pointsQuery, searchQuery } from '../browse/browse-queries';
 import { accountInput, jobFields, repositoryInput } from '../inventory/schemas';
 import { restoreRequest, selection } from '../restore/restore-request';
 import type { ApiOperation } from './operation';
@@ -363,7 +363,8 @@ export const API_OPERATIONS: ApiOperation[] = [
     result: listOf(itemSummarySchema),
     method: 'GET',
     path: `${POINT}/folders`,
-    summary: 'Folder tree of a recovery point (mail folders with their role, contact and drive folders)',
+    summary:
+      'Folder tree of a recovery point (mail folders with their role, contact and drive folders, SharePoint lists)',
     role: R,
     responses: { 200: 'folders', ...E, 404: 'not a valid recovery point' },
   },
@@ -383,7 +384,7 @@ export const API_OPERATIONS: ApiOperation[] = [
     method: 'GET',
     path: `${ITEM}/search`,
     summary:
-      'Search messages of one recovery point or a range by subject, sender or recipient name or address and body text: words and word beginnings, case-insensitive',
+      'Search messages of one recovery point or a range by subject, sender or recipient name or address and body text, and SharePoint list items by field values: words and word beginnings, case-insensitive',
     role: R,
     query: searchQuery,
     responses: { 200: 'a page of versions, each with the points holding it', ...E, ...NF },
@@ -413,6 +414,17 @@ export const API_OPERATIONS: ApiOperation[] = [
     query: contentQuery,
     produces: 'message/rfc822, application/octet-stream',
     responses: { 200: 'the exact backed-up bytes', ...E, 404: 'not a valid recovery point, or the item is not in it' },
+  },
+  {
+    id: 'pointListDownload',
+    method: 'GET',
+    path: `${POINT}/lists/{listId}`,
+    summary:
+      'Download a SharePoint list as it was at a recovery point: CSV (RFC 4180, a header row of its columns) or JSON (an array of items), columns from the schema the backup recorded (audited)',
+    role: A,
+    query: listQuery,
+    produces: 'text/csv, application/json',
+    responses: { 200: 'the list, streamed', ...E, 404: 'not a valid recovery point, or no such list in it' },
   },
   {
     id: 'pointExport',

@@ -17,6 +17,8 @@ export interface DirectoryEntry {
   name?: string | null;
   /** Sites: a OneDrive's site (getAllSites lists them too); OneDrives are protected as their own kind. */
   isPersonalSite?: boolean | null;
+  /** Groups: 'Unified' for a Microsoft 365 group, the only kind with a group mailbox. */
+  groupTypes?: string[] | null;
 }
 
 export interface DirectorySource {
@@ -40,6 +42,12 @@ export const DIRECTORY_SOURCES = {
     path: `/sites/getAllSites?${SITE_FIELDS}`,
     operation: 'sites.read',
     children: (site) => `/sites/${encodeURIComponent(site.id)}/sites?${SITE_FIELDS}`,
+  },
+  // Microsoft 365 groups only (security and distribution groups have no group mailbox), so a selector by name or
+  // mail address never picks a security group of the same name.
+  groups: {
+    path: "/groups?$filter=groupTypes/any(c:c eq 'Unified')&$select=id,displayName,mail,groupTypes&$top=999",
+    operation: 'groups.list',
   },
 } as const satisfies Record<string, DirectorySource>;
 

@@ -145,6 +145,12 @@ export async function listContainers(
         syncContainer(await deps(s, graph, item), { ...target(ref, item, account), containerId }, workload, deadline),
       heads: (containerId) => s.versions.allHeads(ref.protectedItemId, containerId),
       syncedContainers: async () => (await s.cursors.list(ref.protectedItemId)).map((c) => c.containerId),
+      watermarks: async () =>
+        new Map(
+          (await s.cursors.list(ref.protectedItemId)).flatMap((c) =>
+            c.watermark?.mark ? [[c.containerId, c.watermark.mark]] : [],
+          ),
+        ),
       update: async (change) =>
         void (await s.inventory.updateProtectedItem(ref.accountId, ref.protectedItemId, change)),
     });
@@ -382,5 +388,9 @@ async function deps(
     log: s.log,
     now: s.now,
     resumableFrom: s.settings.M365V_RESUMABLE_FILE_BYTES,
+    reconcile: {
+      everyRounds: s.settings.M365V_RECONCILE_EVERY_RUNS,
+      afterMs: s.settings.M365V_RECONCILE_AFTER_DAYS * 86_400_000,
+    },
   };
 }

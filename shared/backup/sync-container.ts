@@ -10,8 +10,10 @@ import type { SkipInput, SkipStore } from '../catalog/skip-store';
 import { STILL_BACKING_UP } from '../domain/alarms';
 import { classifyItemFailure, ItemFailure } from './item-failure';
 import { mapLimit } from './map-limit';
-import { ContentWriter, GraphReader, ResyncRequired, StoredContent, WaitRequired } from './ports';
+import { ContentWriter, DeltaPage, GraphReader, ResyncRequired, StoredContent, WaitRequired } from './ports';
 import { ContainerWorkload, GraphItem, itemName } from './workloads/workload';
+import { afterPage, completed, DEFAULT_RECONCILE, fullRoundDue, ReconcilePolicy, sinceMark } from './watermark';
+import { base64Stream } from './base64-stream';
 
 export interface SyncTarget {
   accountId: string;
@@ -53,6 +55,8 @@ export interface SyncDeps {
   itemAttempts?: number;
   /** Files at least this big are stored across steps (ranged reads from where the last step stopped). */
   resumableFrom?: number;
+  /** When a container without delta (ContainerWorkload.watermark) is listed whole again. */
+  reconcile?: ReconcilePolicy;
 }
 
 export const emptyCounts = (): SyncCounts => ({
@@ -113,13 +117,32 @@ export async function syncContainer(
   // Catalogued under REST ids before the product asked for immutable ones: the container becomes a new baseline (see
   // README, "Outlook ids"). Its items come again under their immutable ids, and the sweep closes the REST-id heads.
   const migrating = stored !== undefined && workload.immutableIds === true && stored.idType !== 'immutable';
-  if ((cursor.phase === 'resync' && cursor.resyncSeq !== target.seq) || migrating) {
+  // A listing without delta (workload.snapshot) is enumerated whole every round, so what it no longer lists is swept.
+  const again = workload.snapshot === true && cursor.phase === 'incremental';
+  if ((cursor.phase === 'resync' && cursor.resyncSeq !== target.seq) || migrating || again) {
     // A resync left unfinished by an earlier run: its marks belong to that run, so enumerate again under this one.
     cursor = {
       protectedItemId: target.protectedItemId,
       containerId: target.containerId,
       phase: 'resync',
       resyncSeq: target.seq,
+    };
+  }
+  // Graph has no delta for some containers (group conversations), so rather than a second pipeline the same loop runs
+  // them: a round starts from the listing again, and is a full one (swept like a resync) when a reconciliation is due.
+  if (
+    workload.watermark &&
+    cursor.phase !== 'resync' &&
+    cursor.nextLink === undefined &&
+    fullRoundDue(workload.watermark, cursor.watermark, deps.reconcile ?? DEFAULT_RECONCILE, deps.now())
+  ) {
+    const { roundMark: _unfinished, ...last } = cursor.watermark ?? {};
+    cursor = {
+      protectedItemId: target.protectedItemId,
+      containerId: target.containerId,
+      phase: 'resync',
+      resyncSeq: target.seq,
+      watermark: last,
     };
   }
   let resynced = false;
@@ -140,7 +163,7 @@ export async function syncContainer(
     const url = cursor.nextLink ?? cursor.deltaLink ?? workload.initialUrl;
     let page;
     try {
-      page = await deps.graph.page(url, read);
+      page = await listPage(deps, workload, cursor, url, read);
     } catch (e) {
       if (e instanceof WaitRequired)
         return {
@@ -163,12 +186,16 @@ export async function syncContainer(
       continue;
     }
     const resync = cursor.phase === 'resync' && cursor.resyncSeq === target.seq;
-    const waited = await applyOrWait(deps, target, workload, page.value, resync, read, counts, pending, redo);
+    const w = workload.watermark;
+    const listed = w ? sinceMark(w, page.value, cursor.watermark, resync) : { items: page.value, stop: false };
+    const items = workload.expand ? listed.items.flatMap((i) => workload.expand!(i)) : listed.items;
+    const waited = await applyOrWait(deps, target, workload, items, resync, read, counts, pending, redo);
     redo = false;
     if (waited) return { status: 'wait', counts, graph: await closed(save, cursor, graph), retryAfterSeconds: waited };
     counts.pages++;
-    if (page.nextLink) {
-      cursor = { ...withoutLinks(cursor), nextLink: page.nextLink };
+    const watermark = w ? afterPage(w, cursor.watermark, listed.items) : undefined;
+    if (page.nextLink && !listed.stop) {
+      cursor = { ...withoutLinks(cursor), nextLink: page.nextLink, ...(watermark ? { watermark } : {}) };
       await save(cursor);
       continue;
     }
@@ -178,6 +205,7 @@ export async function syncContainer(
       containerId: target.containerId,
       phase: 'incremental',
       ...(page.deltaLink ? { deltaLink: page.deltaLink } : {}),
+      ...(w && watermark ? { watermark: completed(w, watermark, resync, deps.now()) } : {}),
     };
     await save(cursor, false);
     // A large file still part-way: the next step goes on with it (and reads whatever changed meanwhile).
@@ -186,6 +214,27 @@ export async function syncContainer(
     return { status: 'done', counts, graph: graph(), resynced };
   }
   return { status: 'continue', counts, graph: await closed(save, cursor, graph) };
+}
+
+/**
+ * A page of the container's listing. A listing itself gone (a thread deleted since its group was listed) lists
+ * nothing when the workload says so: its full round records what it held as deleted, instead of failing each run
+ * until a reconciliation finds the thread gone.
+ */
+async function listPage(
+  deps: SyncDeps,
+  workload: ContainerWorkload,
+  cursor: CursorState,
+  url: string,
+  read: Read,
+): Promise<DeltaPage> {
+  try {
+    return await deps.graph.page(url, read);
+  } catch (e) {
+    if (workload.watermark?.goneIsEmpty && cursor.phase === 'resync' && classifyItemFailure(e)?.kind === 'gone')
+      return { value: [] };
+    throw e;
+  }
 }
 
 /** A step ending on its own (time box, throttling) says so in its cursor, so the next step does not count a redo. */
@@ -209,6 +258,7 @@ function withoutLinks(c: CursorState): CursorState {
     containerId: c.containerId,
     phase: c.phase,
     ...(c.resyncSeq !== undefined ? { resyncSeq: c.resyncSeq } : {}),
+    ...(c.watermark ? { watermark: c.watermark } : {}),
   };
 }
 
@@ -321,7 +371,7 @@ async function applyPage(
     const about = {
       protectedItemId: target.protectedItemId,
       containerId: target.containerId,
-      itemId: item.id,
+      itemId: op.itemId,
       name: itemName(item),
       item,
     };
@@ -430,10 +480,10 @@ async function nextVersion(
 ): Promise<VersionDoc> {
   const change = workload.toChange(item);
   const doc: VersionDoc = {
-    id: headId(target.protectedItemId, target.containerId, item.id),
+    id: headId(target.protectedItemId, target.containerId, change.itemId),
     protectedItemId: target.protectedItemId,
     containerId: target.containerId,
-    itemId: item.id,
+    itemId: change.itemId,
     kind: workload.kind,
     validFrom: target.seq,
     props: workload.props(item),
@@ -461,7 +511,11 @@ async function nextVersion(
         )
       : await deps.content.write(
           target.tenantId,
-          'inline' in source ? Buffer.from(JSON.stringify(item)) : await deps.graph.stream(source.url, read),
+          'inline' in source
+            ? Buffer.from(JSON.stringify(item))
+            : 'base64' in source
+              ? base64Stream(source.base64)
+              : await deps.graph.stream(source.url, read),
           { mime: 'url' in source && source.mime === true },
         );
   counts.contentFetched++;

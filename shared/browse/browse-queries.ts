@@ -20,6 +20,8 @@ export const searchQuery = z
     path: ['fromSeq'],
   });
 export const contentQuery = z.object({ itemId: graphId });
+/** A SharePoint list downloaded as a table. */
+export const listQuery = z.object({ format: z.enum(['csv', 'json']).default('csv') });
 
 /** Recovery points taken in a time range (ISO 8601, inclusive), e.g. "the points of last week". */
 export const pointsQuery = z

@@ -40,7 +40,7 @@ export function summarize(d: VersionDoc): ItemSummary {
   return {
     id: d.itemId,
     kind: d.kind,
-    name: textOf([p.subject, p.displayName, p.name]),
+    name: textOf([p.subject, p.displayName, p.name, p.topic]),
     ...((p.parentFolderId ?? p.parentId) ? { folderId: textOf([p.parentFolderId, p.parentId]) } : {}),
     ...(address(p.from) ? { from: address(p.from)! } : {}),
     ...(to?.length ? { to } : {}),
@@ -111,7 +111,7 @@ async function page(
   }
 }
 
-/** Mail folders, contact folders and drive folders of a recovery point. */
+/** Mail folders, contact folders, drive folders, group threads and SharePoint lists of a recovery point. */
 export async function folderVersions(
   versions: VersionStore,
   protectedItemId: string,
@@ -120,7 +120,7 @@ export async function folderVersions(
   const { resources } = await versions.container.items
     .query<VersionDoc>(
       {
-        query: `SELECT * FROM c WHERE c.protectedItemId = @p AND ${AT} AND (c.kind = 'mailFolder' OR c.kind = 'contactFolder' OR (c.kind = 'driveItem' AND c.props.folder = true))`,
+        query: `SELECT * FROM c WHERE c.protectedItemId = @p AND ${AT} AND (c.kind = 'mailFolder' OR c.kind = 'contactFolder' OR c.kind = 'groupThread' OR c.kind = 'list' OR (c.kind = 'driveItem' AND c.props.folder = true))`,
         parameters: [
           { name: '@p', value: protectedItemId },
           { name: '@s', value: seq },
@@ -171,8 +171,9 @@ const termCondition = (t: TermCondition, param: string): string =>
     : `EXISTS(SELECT VALUE t FROM t IN c.props.searchTerms WHERE STARTSWITH(t, ${param}))`;
 
 /**
- * Messages of recovery points fromSeq..toSeq matching `text` (see searchPlan for what matches) in their subject,
- * sender or recipient names or addresses, or body text (its first 4,000 characters). The word index narrows the
+ * Messages and list items of recovery points fromSeq..toSeq matching `text` (see searchPlan for what matches) in
+ * their subject, sender or recipient names or addresses, or body text (its first 4,000 characters), or a list
+ * item's field values. The word index narrows the
  * versions to candidates; the phrase is checked on those only. Each hit is a version: its validFrom/validTo say
  * which of those points hold it. Unordered, so Cosmos stops reading as soon as a page is full.
  */
@@ -190,7 +191,7 @@ export function search(
   // evaluates left to right, so the phrase (one string search) goes first and spares it the array walks.
   return page(
     versions,
-    `SELECT * FROM c WHERE c.protectedItemId = @p AND c.kind = 'message' AND c.validFrom <= @hi AND (NOT IS_DEFINED(c.validTo) OR c.validTo > @lo) AND (CONTAINS(c.props.searchText, @q) OR CONTAINS(c.props.bodyText, @q))${terms}`,
+    `SELECT * FROM c WHERE c.protectedItemId = @p AND (c.kind = 'message' OR c.kind = 'listItem') AND c.validFrom <= @hi AND (NOT IS_DEFINED(c.validTo) OR c.validTo > @lo) AND (CONTAINS(c.props.searchText, @q) OR CONTAINS(c.props.bodyText, @q))${terms}`,
     [
       { name: '@p', value: protectedItemId },
       { name: '@lo', value: range.fromSeq },

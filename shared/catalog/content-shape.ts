@@ -11,11 +11,17 @@ export interface ContentShape {
 }
 
 export function contentShape(doc: VersionDoc): ContentShape {
-  const name = textOf([doc.props.subject, doc.props.name, doc.props.displayName], doc.itemId);
-  if (doc.kind === 'message') return { name, extension: '.eml', mimeType: 'message/rfc822' };
-  if (doc.kind === 'driveItem') {
+  const name = textOf([doc.props.subject, doc.props.name, doc.props.displayName, doc.props.topic], doc.itemId);
+  // A group post is written as a message from its JSON and files (shared/export/post-content.ts).
+  if (doc.kind === 'message' || (doc.kind === 'groupPost' && doc.props.attachment !== true))
+    return { name, extension: '.eml', mimeType: 'message/rfc822' };
+  if (doc.kind === 'driveItem' || doc.kind === 'groupPost') {
     const file = doc.props.file as { mimeType?: unknown } | undefined;
-    return { name, extension: '', mimeType: textOf([file?.mimeType], 'application/octet-stream') };
+    return {
+      name,
+      extension: '',
+      mimeType: textOf([file?.mimeType, doc.props.contentType], 'application/octet-stream'),
+    };
   }
   return { name, extension: '.json', mimeType: 'application/json' };
 }

@@ -27,7 +27,20 @@ export interface Cursor {
    * before them, whose container is then enumerated again as a new baseline (its REST-id heads are swept).
    */
   idType?: 'immutable';
+  /** Containers Graph offers no delta for (ContainerWorkload.watermark): where their rounds stand instead. */
+  watermark?: Watermark;
   updatedAt: string;
+}
+
+export interface Watermark {
+  /** The highest mark (e.g. lastDeliveredDateTime) the last completed round recorded. */
+  mark?: string;
+  /** The highest mark listed so far by the round under way. */
+  roundMark?: string;
+  /** When the last full round (a reconciliation) completed; absent: none has. */
+  reconciledAt?: string;
+  /** Watermark rounds completed since then. */
+  rounds?: number;
 }
 
 export interface CursorTally {

@@ -2,7 +2,18 @@ import { createHash } from 'node:crypto';
 import type { Head } from '../domain/version-plan';
 import type { MimeManifest } from '../mime/manifest';
 
-export type ItemKind = 'mailFolder' | 'message' | 'event' | 'contactFolder' | 'contact' | 'driveItem';
+export type ItemKind =
+  | 'mailFolder'
+  | 'message'
+  | 'event'
+  | 'contactFolder'
+  | 'contact'
+  | 'driveItem'
+  | 'groupThread'
+  /** A group mailbox's post, or (props.attachment) one of its file attachments. */
+  | 'groupPost'
+  | 'list'
+  | 'listItem';
 
 /** Where a version's content lives: a content blob, or a split MIME message (skeleton + deduplicated parts). */
 export type ContentPointer = (

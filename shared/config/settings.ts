@@ -43,6 +43,13 @@ export const settingsSchema = z
       .min(1024 * 1024)
       .default(256 * 1024 * 1024),
     /**
+     * Containers Graph offers no delta for (group conversations) are read from a watermark, which sees new and changed
+     * threads but not deleted ones: every this many runs, or once the last full listing is this many days old, one
+     * is listed whole and what is gone is recorded as deleted.
+     */
+    M365V_RECONCILE_EVERY_RUNS: z.coerce.number().int().min(1).max(1000).default(7),
+    M365V_RECONCILE_AFTER_DAYS: z.coerce.number().min(0).max(365).default(7),
+    /**
      * Retention's grace period: a point it chose is removed, and content it condemned is deleted, only this long
      * after. Must exceed the longest backup step (shared/retention/COLLECTION.md); a day by default.
      */

@@ -41,8 +41,12 @@ export type AlarmCode =
   | 'notify.reportNotSent'
   | 'unexpected';
 
+/** Alarms an administrator fixes in the account's configuration (credential, sign-in, permissions), not in the tenant. */
+export const isConfigurationAlarm = (code: AlarmCode): boolean =>
+  code.startsWith('auth.') || code === 'secret.unavailable' || code === 'graph.permissionMissing';
+
 export interface Subject {
-  kind: 'tenant' | 'mailbox' | 'onedrive' | 'site' | 'team' | 'repository';
+  kind: 'tenant' | 'mailbox' | 'onedrive' | 'site' | 'groupMailbox' | 'team' | 'repository';
   name: string;
   url?: string;
 }

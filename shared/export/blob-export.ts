@@ -7,6 +7,7 @@ import type { ProtectedItemDoc } from '../inventory/schemas';
 import type { OperationDoc } from '../operations/operation-store';
 import type { Services } from '../runtime/services';
 import { openContent } from '../storage/content-reader';
+import { isGroupPost, openPostEml } from './post-content';
 import { BlockSink, ZIP_START, ZipCursor, zipStep } from './blob-zip';
 import { exportEntries, planExport } from './export-selection';
 import { attachment, BlobExportRequest, fileName } from './export-request';
@@ -48,8 +49,9 @@ export async function exportSource(
     s.inventory.getAccount(item.accountId),
     planExport(s.versions, item.id, seq, selection),
   ]);
-  const open = async (doc: VersionDoc) =>
+  const stored = async (doc: VersionDoc) =>
     openContent(await s.contentStores.forPointer(item.accountId, doc.content!), account.tenantId, doc.content!);
+  const open = (doc: VersionDoc) => (isGroupPost(doc) ? openPostEml(s.versions, seq, doc, stored) : stored(doc));
   return exportEntries({ versions: s.versions, protectedItemId: item.id, seq, open }, planned.plan, planned.singles);
 }
 

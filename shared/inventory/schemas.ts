@@ -74,14 +74,14 @@ export interface RepositoryDoc extends RepositoryInput {
   createdAt: string;
 }
 
-export const itemKind = z.enum(['mailbox', 'onedrive', 'site']);
+export const itemKind = z.enum(['mailbox', 'onedrive', 'site', 'groupMailbox']);
 export type ItemKind = z.infer<typeof itemKind>;
 
 const itemSelector = z.object({
   kind: itemKind,
   /**
    * Mailboxes and OneDrives: a user principal name, mail address, display name or Entra object id. Sites: the site's
-   * URL, URL name, title or Graph id.
+   * URL, URL name, title or Graph id. Group mailboxes: the group's mail address, display name or Entra object id.
    */
   match: z.string().trim().min(1).max(320),
 });
@@ -106,8 +106,13 @@ export const jobInput = z.object({
            * hold more than all its mailboxes, and jobs written before sites were protected keep what they covered.
            */
           sites: z.boolean().default(false),
+          /**
+           * The conversations of every Microsoft 365 group of the account, groups created later included. Off unless
+           * asked, like sites, so jobs written before group mailboxes were protected keep what they covered.
+           */
+          groupMailboxes: z.boolean().default(false),
         })
-        .default({ mailboxes: true, oneDrives: true, sites: false }),
+        .default({ mailboxes: true, oneDrives: true, sites: false, groupMailboxes: false }),
       items: z.array(itemSelector).max(5000).default([]),
       exclude: z.array(itemSelector).max(5000).default([]),
     })

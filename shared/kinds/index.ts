@@ -4,8 +4,9 @@ import type { ProtectedKind } from './kind';
 import { mailbox } from './mailbox';
 import { oneDrive } from './onedrive';
 import { site } from './site';
+import { groupMailbox } from './group-mailbox';
 
-const KINDS: Record<ItemKind, ProtectedKind> = { mailbox, onedrive: oneDrive, site };
+const KINDS: Record<ItemKind, ProtectedKind> = { mailbox, onedrive: oneDrive, site, groupMailbox };
 
 /** Every kind, in the order an account-wide scope adds them. */
 export const KIND_IDS = Object.keys(KINDS) as ItemKind[];

@@ -36,6 +36,8 @@ export interface ListContext {
   heads(containerId: string): AsyncIterable<VersionDoc>;
   /** Ids of the containers synced before (they have cursors), to find those that no longer exist. */
   syncedContainers(): Promise<string[]>;
+  /** The mark each watermark container's last completed round recorded (ContainerWorkload.watermark), by id. */
+  watermarks(): Promise<Map<string, string>>;
   /** Stores what the kind learnt about the item once (e.g. a mailbox's well-known folder ids). */
   update(change: (item: ProtectedItemDoc) => ProtectedItemDoc): Promise<void>;
 }
@@ -104,6 +106,8 @@ export interface RestoreShape {
   writeOperation: GraphOperation;
   /** Why the kind restores only into the item itself: a restore elsewhere is refused with this. Absent: any target. */
   inPlaceOnly?: string;
+  /** Why the kind restores nothing at all (Graph lets no application write it): every restore is refused with this. */
+  refused?: string;
   restorer(target: RestoreTarget, source: RestoreSource): Promise<KindRestorer>;
 }
 

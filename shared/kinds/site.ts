@@ -1,21 +1,28 @@
 // A SharePoint site (root, communication, team, group or Teams site, subsite): one container per document library,
 // each a drive read through the OneDrive drive workload (root delta, files streamed and deduplicated), plus a
 // 'removed' entry for each library synced before that no longer exists. Subsites are protected items of their own:
-// a site's /drives lists only its own libraries.
+// a site's /drives lists only its own libraries. Its other lists are containers too: the site's lists are synced first
+// as a hierarchy (each with its schema), then one container per list, its items through listItem delta.
 import { driveItems } from '../backup/workloads/drive';
+import { LIST_CONTAINER, listContainerId, listItems, siteLists } from '../backup/workloads/list-items';
 import type { ContainerWorkload } from '../backup/workloads/workload';
 import { DriveRestorer } from '../restore/drive-restore';
+import { ListItemJson, ListRestorer } from '../restore/list-restore';
 import type { PlannedFolder } from '../restore/restore-plan';
 import { parentOf } from '../restore/restore-plan';
 import { ContainerRef, KindRestorer, ProtectedKind, REMOVED, unknownContainer } from './kind';
+import { textOf } from '../domain/text';
 
 const DRIVE = 'drive:';
-const IN_PLACE_ONLY = "a site's files are restored into the libraries they came from (target type 'original')";
+/** The hierarchy container holding one version per list of the site (its schema as content). */
+const LISTS = 'lists';
+const IN_PLACE_ONLY =
+  "a site's files and list items are restored into the libraries and lists they came from (target type 'original')";
 const seg = encodeURIComponent;
 
 /** A library's drive, with its name on its root folder: every library's root is called "root" in Graph. */
 function library(c: ContainerRef): ContainerWorkload {
-  if (c.type !== 'drive' || !c.driveId) throw unknownContainer('site', c);
+  if (!c.driveId) throw unknownContainer('site', c);
   const drive = driveItems(c.driveId);
   const name = c.name;
   return name
@@ -46,16 +53,32 @@ export const site: ProtectedKind = {
       driveId: d.id,
       ...(d.name ? { name: d.name } : {}),
     }));
+    const outcome = await ctx.syncHierarchy(LISTS, siteLists(item.userId));
+    if (outcome.status === 'wait') return { retryAfterSeconds: outcome.retryAfterSeconds };
+    if (outcome.status === 'continue') return { retryAfterSeconds: 0 };
+    for await (const l of ctx.heads(LISTS))
+      containers.push({
+        id: listContainerId(l.itemId),
+        type: 'list',
+        listId: l.itemId,
+        name: textOf([l.props.displayName]),
+      });
     const live = new Set(containers.map((c) => c.id));
     for (const id of await ctx.syncedContainers())
-      if (id.startsWith(DRIVE) && !live.has(id)) containers.push({ id, type: REMOVED });
+      if ((id.startsWith(DRIVE) || id.startsWith(LIST_CONTAINER)) && !live.has(id))
+        containers.push({ id, type: REMOVED });
     return { containers };
   },
-  workload: (_item, c) => library(c),
+  workload(item, c) {
+    if (c.type === 'drive') return library(c);
+    if (c.type === 'list' && c.listId) return listItems(item.userId, c.listId);
+    if (c.type === 'lists') return siteLists(item.userId);
+    throw unknownContainer('site', c);
+  },
   restore: {
-    folders: async (view) => (await view.folders()).filter((d) => d.kind === 'driveItem'),
+    folders: async (view) => (await view.folders()).filter((d) => d.kind === 'driveItem' || d.kind === 'list'),
     folderItems: (view, folderId) => view.inFolder(folderId),
-    restorable: new Set(['driveItem']),
+    restorable: new Set(['driveItem', 'listItem']),
     folderOf: parentOf,
     details: () => ({}),
     writeOperation: 'files.write',
@@ -69,17 +92,24 @@ export const site: ProtectedKind = {
         if (!r) restorers.set(driveId, (r = new DriveRestorer({ ...t, driveId })));
         return r;
       };
+      const lists = new ListRestorer({ ...t, siteId: t.userId });
       return Promise.resolve({
-        // Library by library: folder paths are only unique within one library (each has its "General").
+        // Library by library: folder paths are only unique within one library (each has its "General"). A list is
+        // restored into itself.
         async folders(planned, known) {
           const byLibrary = new Map<string | undefined, PlannedFolder[]>();
-          for (const f of planned) byLibrary.set(f.containerId, [...(byLibrary.get(f.containerId) ?? []), f]);
-          let map = known;
+          let map = { ...known };
+          for (const f of planned)
+            if (f.containerId === LISTS) map[f.sourceId] = f.sourceId;
+            else byLibrary.set(f.containerId, [...(byLibrary.get(f.containerId) ?? []), f]);
           for (const [containerId, folders] of byLibrary) map = await drive(containerId).folders(folders, map);
           return map;
         },
-        item: (doc, folderId, content) =>
-          drive(doc.containerId).file(doc, folderId, content.size, () => content.open()),
+        async item(doc, folderId, content) {
+          if (doc.kind === 'listItem')
+            return lists.item(doc, folderId, JSON.parse((await content.bytes()).toString('utf8')) as ListItemJson);
+          return drive(doc.containerId).file(doc, folderId, content.size, () => content.open());
+        },
       });
     },
   },

@@ -3,10 +3,15 @@
 import { z } from 'zod';
 import type { Settings } from '../config/settings';
 import { createAgent, httpsTransport, Transport } from '../graph/https-transport';
+import type { GraphSession } from '../graph/graph-session';
 import type { InventoryStore } from '../inventory/inventory-store';
+import { AccountDoc, DEFAULT_REPOSITORY, JobDoc } from '../inventory/schemas';
+import type { ContentStores } from '../storage/content-stores';
+import type { Database } from '@azure/cosmos';
 import type { SecretSource } from '../secrets/secret-source';
 import { runPreflight } from './preflight';
-import type { PreflightReport } from './report';
+import { overallStatus, PreflightReport, PreflightStep, step } from './report';
+import { catalogStep, repositoriesOf, repositoryStep } from './storage-steps';
 
 export const preflightQuery = z.object({
   /** The certificate thumbprint the app registration shows (SHA-1 or SHA-256, colons allowed), to compare. */
@@ -30,9 +35,42 @@ function transportFor(settings: Settings): Transport {
 
 export interface AccountPreflightDeps {
   settings: Settings;
+  database: Pick<Database, 'read' | 'id'>;
+  contentStores: Pick<ContentStores, 'get'>;
   secrets: SecretSource;
   inventory: InventoryStore;
+  /** The account's Graph client, as backups build it: reachability is sampled through it. */
+  graph(account: AccountDoc): Promise<Pick<GraphSession, 'get'>>;
   now(): Date;
+}
+
+/** Every repository the account's jobs write to, then the catalog. */
+async function storageSteps(deps: AccountPreflightDeps, accountId: string, jobs: JobDoc[]): Promise<PreflightStep[]> {
+  const steps: PreflightStep[] = [];
+  for (const name of repositoriesOf(jobs)) {
+    const writers = jobs.filter((j) => repositoriesOf([j]).includes(name));
+    try {
+      const repo = name === DEFAULT_REPOSITORY ? undefined : await deps.inventory.getRepository(accountId, name);
+      steps.push(
+        await repositoryStep({
+          name,
+          store: await deps.contentStores.get(accountId, name),
+          immutabilityDays: repo ? (repo.immutabilityDays ?? 0) : deps.settings.M365V_CONTENT_IMMUTABILITY_DAYS,
+          jobs: writers,
+        }),
+      );
+    } catch (e) {
+      steps.push(
+        step(`storage.${name}`, `Backup repository '${name}'`, 'failed', {
+          code: 'repository.unknown',
+          cause: `Job ${writers.map((j) => `'${j.name}'`).join(', ')} names repository '${name}', which this account does not have (${(e as Error).message.split('\n')[0]}).`,
+          fix: 'Register the repository (POST /api/accounts/{id}/repositories) or change the job to one that exists.',
+        }),
+      );
+    }
+  }
+  steps.push(await catalogStep(deps.database));
+  return steps;
 }
 
 export async function preflightAccount(
@@ -49,8 +87,11 @@ export async function preflightAccount(
     transport: transportFor(deps.settings),
     jobsSendReports: jobs.some((j) => j.options.reportRecipients.length > 0),
     now: () => deps.now(),
+    graph: () => deps.graph(account),
     ...(opts.thumbprint ? { thumbprint: opts.thumbprint } : {}),
   });
+  report.steps.push(...(await storageSteps(deps, accountId, jobs)));
+  report.status = overallStatus(report.steps);
   await deps.inventory.setAccountPreflight(accountId, report);
   return report;
 }

@@ -56,9 +56,10 @@ export const WORKLOAD_PERMISSIONS: readonly WorkloadPermissions[] = [
     needs: {
       // GET /sites/getAllSites and each site's /sites (subsites).
       discovery: ['sites.read'],
-      // A site's /drives, then each library as a drive.
-      backup: ['files.read'],
-      restore: ['files.write'],
+      // A site's /drives, then each library as a drive; its /lists with columns and content types, listItem delta.
+      backup: ['files.read', 'sites.read'],
+      // Library files; list items (create, PATCH fields).
+      restore: ['files.write', 'sites.write'],
     },
   },
   {

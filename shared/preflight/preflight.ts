@@ -1,11 +1,13 @@
 // Runs the preflight of one Microsoft 365 account, in order: ids (no network), the credential read from the secret
-// store and checked (no network to Microsoft), sign-in, permissions. A step that cannot run because an earlier one
+// store and checked (no network to Microsoft), sign-in, permissions, then reachability sampled through Graph. A step that cannot run because an earlier one
 // failed is reported as skipped, so the report always lists every step.
 import { secretAlarm } from '../domain/alarms';
 import type { AuthorityOptions, Credential, TokenProviderOptions } from '../graph/token-provider';
 import type { AccountInput } from '../inventory/schemas';
 import { checkCertificate, checkClientId, checkSecretValue, checkTenantId } from './input-checks';
+import type { GraphSession } from '../graph/graph-session';
 import { permissionSteps } from './permission-steps';
+import { reachabilitySteps } from './reachability';
 import { overallStatus, PreflightReport, PreflightStep, step } from './report';
 import { signIn } from './sign-in';
 import { splitPem } from '../graph/session-factory';
@@ -22,6 +24,8 @@ export interface PreflightInput {
   thumbprint?: string;
   /** Whether a job of the account sends e-mail run reports (then Mail.Send is needed). */
   jobsSendReports: boolean;
+  /** The account's Graph session, for sampling reachability once sign-in works; without it, those steps are left out. */
+  graph?: () => Promise<Pick<GraphSession, 'get'>>;
   now(): Date;
 }
 
@@ -83,6 +87,11 @@ export async function runPreflight(input: PreflightInput): Promise<PreflightRepo
 
   if (roles) steps.push(...permissionSteps(roles, input.jobsSendReports));
   else steps.push(skipped('permissions', 'Application permissions per workload', 'No token to read them from.'));
+
+  if (input.graph) {
+    if (roles) steps.push(...(await reachabilitySteps(await input.graph(), roles, () => input.now().getTime())));
+    else steps.push(skipped('reach', 'Reachability of users, mailboxes, OneDrive, sites and teams', 'Not signed in.'));
+  }
 
   return {
     ...(account.id ? { accountId: account.id } : {}),

@@ -5,10 +5,11 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { CosmosClient } from '@azure/cosmos';
+import { BlobServiceClient } from '@azure/storage-blob';
 import { LocalApp, repoRoot, startLocalApp } from '../../local/cli/local-app';
 import type { PreflightReport } from '../../shared/preflight/report';
 import { freshCatalog } from '../support/catalog';
-import { sharedStack, uniqueName } from '../support/env';
+import { sharedStack, stackEnv, uniqueName } from '../support/env';
 
 const WRONG = 'Wrong8Q~value-that-is-not-the-apps-secret-00';
 
@@ -55,12 +56,84 @@ describe('POST /api/accounts/{accountId}/preflight', () => {
     expect((await app.admin.call('POST', `/api/accounts/${accountId}/preflight?thumbprint=xyz`)).status).toBe(400);
   });
 
+  it("samples reachability and checks every repository the account's jobs write to, and the catalog", async () => {
+    const accountId = await register('demo-backup');
+    const container = uniqueName('repo');
+    const blobs = BlobServiceClient.fromConnectionString(stackEnv('M365V_STORAGE_CONNECTION_STRING'));
+    await blobs.getContainerClient(container).create();
+    const endpoint = blobs.url.replace(/\/$/, '');
+    expect(
+      (
+        await app.admin.call('POST', `/api/accounts/${accountId}/repositories`, {
+          name: 'archive',
+          displayName: 'Archive',
+          blobEndpoint: endpoint,
+          container,
+        })
+      ).status,
+    ).toBe(201);
+    const job = (name: string, repository: string) =>
+      app.admin.call('POST', `/api/accounts/${accountId}/jobs`, {
+        name,
+        sources: { scope: 'account' },
+        destination: { repository },
+      });
+    expect((await job('Everything', 'default')).status).toBe(201);
+    expect((await job('Archive', 'archive')).status).toBe(201);
+    const ok = (await app.admin.call<PreflightReport>('POST', `/api/accounts/${accountId}/preflight`)).body;
+    const byId = Object.fromEntries(ok.steps.map((s) => [s.id, s]));
+    for (const id of [
+      'reach.users',
+      'reach.mailboxes',
+      'reach.onedrive',
+      'reach.sites',
+      'storage.default',
+      'storage.archive',
+      'catalog',
+    ])
+      expect([id, byId[id]?.status]).toEqual([id, 'passed']);
+    // The probe blobs are gone again.
+    const left: string[] = [];
+    for await (const b of blobs.getContainerClient(container).listBlobsFlat({ prefix: '_preflight/' }))
+      left.push(b.name);
+    expect(left).toEqual([]);
+
+    // The repository's container deleted behind the product's back: named, with the fix, the rest unaffected.
+    await blobs.getContainerClient(container).delete();
+    const broken = (await app.admin.call<PreflightReport>('POST', `/api/accounts/${accountId}/preflight`)).body;
+    expect(broken.status).toBe('failed');
+    expect(broken.steps.find((s) => s.id === 'storage.archive')).toMatchObject({
+      status: 'failed',
+      code: 'repository.unusable',
+      cause: `container '${container}' does not exist in that storage account; create it first`,
+    });
+    expect(broken.steps.find((s) => s.id === 'storage.default')!.status).toBe('passed');
+  });
+
   it('reports a wrong secret with cause and fix, without the secret', async () => {
     const accountId = await register('wrong-secret');
     const res = await app.admin.call<PreflightReport>('POST', `/api/accounts/${accountId}/preflight`);
     expect(res.body.status).toBe('failed');
     expect(res.body.steps.find((s) => s.id === 'auth.signIn')).toMatchObject({ code: 'AADSTS7000215' });
     expect(JSON.stringify(res.body)).not.toContain(WRONG);
+  });
+
+  it('runs by itself after a run fails for a configuration reason, so the account shows what to fix', async () => {
+    const accountId = await register('wrong-secret');
+    const before = await app.admin.call<{ preflight?: PreflightReport }>('GET', `/api/accounts/${accountId}`);
+    expect(before.body.preflight).toBeUndefined();
+    const job = await app.admin.call<{ id: string }>('POST', `/api/accounts/${accountId}/jobs`, {
+      name: 'Everyone',
+      sources: { scope: 'account' },
+    });
+    const run = await app.admin.runJob(accountId, job.body.id, 120_000);
+    expect(run.alarms.map((a) => a.code)).toContain('auth.badSecret');
+    const account = await app.admin.call<{ preflight?: PreflightReport }>('GET', `/api/accounts/${accountId}`);
+    expect(account.body.preflight?.status).toBe('failed');
+    expect(account.body.preflight?.steps.find((s) => s.id === 'auth.signIn')).toMatchObject({
+      status: 'failed',
+      code: 'AADSTS7000215',
+    });
   });
 
   it('prints the same report from the command line', async () => {

@@ -3,33 +3,17 @@
 // app does not know, a revoked permission, no admin consent, a skewed clock), each reported with cause and fix.
 import { randomUUID } from 'node:crypto';
 import { generate } from 'selfsigned';
-import { GRAPH_OPERATIONS } from '../../shared/domain/graph-permissions';
-import { PURPOSES, WORKLOAD_PERMISSIONS } from '../../shared/preflight/permissions';
+import { WORKLOAD_PERMISSIONS } from '../../shared/preflight/permissions';
+import { EVERYTHING, newApp } from './preflight-apps';
 import { PreflightInput, runPreflight } from '../../shared/preflight/preflight';
 import { preflightReport, PreflightReport, reportText } from '../../shared/preflight/report';
-import { GraphTestBed, startGraphTestBed, uniqueName } from './support';
+import { GraphTestBed, startGraphTestBed } from './support';
 
 let bed: GraphTestBed;
 beforeAll(async () => {
   bed = await startGraphTestBed({ seed: 'preflight' });
 });
 afterAll(() => bed.stop());
-
-/** Every permission the table asks for, least privileged: an app granted exactly these is all green. */
-const EVERYTHING = [
-  ...new Set(
-    WORKLOAD_PERMISSIONS.flatMap((w) => PURPOSES.flatMap((p) => w.needs[p].map((op) => GRAPH_OPERATIONS[op].anyOf[0]))),
-  ),
-];
-
-async function newApp(graphRoles: string[]): Promise<{ clientId: string; clientSecret: string }> {
-  return (
-    await bed.t.control<{ clientId: string; clientSecret: string }>('POST', 'apps', {
-      displayName: uniqueName('preflight app'),
-      graphRoles,
-    })
-  ).body;
-}
 
 function preflight(
   o: { clientId: string; tenantId?: string; secrets: Record<string, string> } & Partial<PreflightInput>,
@@ -59,7 +43,7 @@ const tokenRequests = (from: number) =>
 
 describe('preflight', () => {
   it('is all green for an app granted exactly what the product uses, and says so in JSON and text', async () => {
-    const app = await newApp(EVERYTHING);
+    const app = await newApp(bed, EVERYTHING);
     const r = await preflight({ clientId: app.clientId, secrets: { 'backup-secret': app.clientSecret } });
     expect(preflightReport.parse(r)).toEqual(r);
     expect(r.steps.filter((s) => s.status !== 'passed')).toEqual([]);
@@ -95,7 +79,7 @@ describe('preflight', () => {
   });
 
   it('reports a wrong secret as AADSTS7000215 with its fix, and skips the permission steps', async () => {
-    const app = await newApp(EVERYTHING);
+    const app = await newApp(bed, EVERYTHING);
     const r = await preflight({
       clientId: app.clientId,
       secrets: { 'backup-secret': 'Xyz8Q~not-the-right-value-at-all-000000' },
@@ -109,7 +93,7 @@ describe('preflight', () => {
   });
 
   it("stops at the secret's ID before sending anything", async () => {
-    const app = await newApp(EVERYTHING);
+    const app = await newApp(bed, EVERYTHING);
     const from = bed.sent.length;
     const r = await preflight({ clientId: app.clientId, secrets: { 'backup-secret': randomUUID() } });
     expect(stepOf(r, 'input.secret')).toMatchObject({ status: 'failed', code: 'input.secret' });
@@ -118,7 +102,7 @@ describe('preflight', () => {
   });
 
   it('reports an expired secret as AADSTS7000222', async () => {
-    const app = await newApp(EVERYTHING);
+    const app = await newApp(bed, EVERYTHING);
     const expired = `emu~expired${randomUUID().replace(/-/g, '')}`;
     await bed.t.control('POST', `apps/${app.clientId}/secrets`, { add: expired, expiresAt: '2020-01-01T00:00:00Z' });
     const r = await preflight({ clientId: app.clientId, secrets: { 'backup-secret': expired } });
@@ -138,7 +122,7 @@ describe('preflight', () => {
   });
 
   it('reports an unknown tenant as AADSTS90002', async () => {
-    const app = await newApp(EVERYTHING);
+    const app = await newApp(bed, EVERYTHING);
     const r = await preflight({
       clientId: app.clientId,
       tenantId: randomUUID(),
@@ -149,17 +133,18 @@ describe('preflight', () => {
   });
 
   it('reports a secret the store does not have with the Key Vault fix', async () => {
-    const app = await newApp(EVERYTHING);
+    const app = await newApp(bed, EVERYTHING);
     const r = await preflight({ clientId: app.clientId, secrets: {} });
     expect(stepOf(r, 'credential.read')).toMatchObject({ status: 'failed', code: 'secret.unavailable' });
     expect(stepOf(r, 'credential.read').fix).toContain("'backup-secret'");
   });
 
   it('names a revoked permission per workload and purpose, and a missing restore one as a warning', async () => {
-    const app = await newApp(EVERYTHING);
-    // Calendars.ReadWrite would serve backups too: both go.
+    const app = await newApp(bed, EVERYTHING);
+    // Calendars.ReadWrite would serve backups too: both go; Sites.ReadWrite.All (site list restores) would serve
+    // file restores: it goes too.
     await bed.t.control('POST', `apps/${app.clientId}/roles`, {
-      revoke: ['Calendars.Read', 'Calendars.ReadWrite', 'Files.ReadWrite.All'],
+      revoke: ['Calendars.Read', 'Calendars.ReadWrite', 'Files.ReadWrite.All', 'Sites.ReadWrite.All'],
     });
     const r = await preflight({ clientId: app.clientId, secrets: { 'backup-secret': app.clientSecret } });
     expect(r.status).toBe('failed');
@@ -175,11 +160,15 @@ describe('preflight', () => {
     const drive = stepOf(r, 'permissions.oneDrive');
     expect(drive).toMatchObject({ status: 'warning', permissions: ['Files.ReadWrite.All'] });
     expect(drive.cause).toMatch(/restoring them fails/);
+    expect(stepOf(r, 'permissions.sites')).toMatchObject({
+      status: 'warning',
+      permissions: ['Files.ReadWrite.All', 'Sites.ReadWrite.All'],
+    });
     expect(stepOf(r, 'permissions.consent').status).toBe('passed');
   });
 
   it('reports no roles at all as admin consent not granted', async () => {
-    const app = await newApp([]);
+    const app = await newApp(bed, []);
     const r = await preflight({ clientId: app.clientId, secrets: { 'backup-secret': app.clientSecret } });
     const s = stepOf(r, 'permissions.consent');
     expect(s).toMatchObject({ status: 'failed', code: 'permissions.noConsent' });
@@ -188,7 +177,10 @@ describe('preflight', () => {
   });
 
   it('needs Mail.Send only when a job sends e-mail reports', async () => {
-    const app = await newApp(EVERYTHING.filter((p) => p !== 'Mail.Send'));
+    const app = await newApp(
+      bed,
+      EVERYTHING.filter((p) => p !== 'Mail.Send'),
+    );
     const secrets = { 'backup-secret': app.clientSecret };
     expect(stepOf(await preflight({ clientId: app.clientId, secrets }), 'permissions.runReports')).toMatchObject({
       status: 'failed',
@@ -200,7 +192,7 @@ describe('preflight', () => {
   });
 
   it('signs in with a certificate it checked, and reports one the app does not know as AADSTS700027', async () => {
-    const app = await newApp(EVERYTHING);
+    const app = await newApp(bed, EVERYTHING);
     const pems = await generate([{ name: 'commonName', value: 'preflight' }], { keySize: 2048, algorithm: 'sha256' });
     const certificate = { type: 'certificate' as const, certificateName: 'backup-cert' };
     const run = () =>
@@ -224,7 +216,7 @@ describe('preflight', () => {
 
   // Last: it moves the emulator's clock for the rest of the file.
   it("warns when this machine's clock and Entra ID's differ by more than five minutes", async () => {
-    const app = await newApp(EVERYTHING);
+    const app = await newApp(bed, EVERYTHING);
     await bed.t.control('POST', 'clock', { advanceSeconds: 900 });
     const r = await preflight({ clientId: app.clientId, secrets: { 'backup-secret': app.clientSecret } });
     const s = stepOf(r, 'auth.clock');

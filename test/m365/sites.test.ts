@@ -142,6 +142,29 @@ describe('SharePoint sites', () => {
     expect(fields).toMatchObject({ id: '1', Title: first.fields.Title, ContentType: 'Item', _UIVersionString: '1.0' });
   });
 
+  it("serves a list's content types, and its schema in one request with $expand=columns,contentTypes", async () => {
+    const team = site('team');
+    const generic = list(team, 'genericList');
+    const base = `/sites/${team.id}/lists/${generic.id}`;
+    const types = (await json(await t.graph('GET', `${base}/contentTypes`))).value;
+    expect(types.map((c: any) => [c.name, c.parentId])).toEqual([
+      ['Item', '0x01'],
+      ['Folder', '0x0120'],
+    ]);
+    expect(types[0].id).toMatch(/^0x0100[0-9A-F]{32}$/);
+    const library = (
+      await json(await t.graph('GET', `/sites/${team.id}/lists/${list(team, 'documentLibrary').id}/contentTypes`))
+    ).value;
+    expect(library.map((c: any) => c.name)).toEqual(['Document', 'Folder']);
+    const expanded = await json(await t.graph('GET', `${base}?$expand=columns,contentTypes`));
+    expect(expanded).toMatchObject({ id: generic.id, list: { template: 'genericList' } });
+    expect(expanded.columns).toEqual((await json(await t.graph('GET', `${base}/columns`))).value);
+    expect(expanded.contentTypes).toEqual(types);
+    const plain = await json(await t.graph('GET', base));
+    expect(plain.columns).toBeUndefined();
+    expect(plain.contentTypes).toBeUndefined();
+  });
+
   it('reports adds, edits and deletions in the next listItem delta round, deletions as a deleted facet', async () => {
     const s = site('communication');
     const first = await round(`${itemsPath(s)}/delta?$expand=fields`, { prefer: 'odata.maxpagesize=5' });
@@ -404,5 +427,17 @@ describe('SharePoint sites', () => {
     await t.control('DELETE', `sites/${encodeURIComponent(s.id)}/lists/Issue%20tracker/items/7`);
     const delta = (await client.api(it.getDeltaLink()!).get()) as PageCollection;
     expect(delta.value).toEqual([{ id: '7', parentReference: { siteId: s.id }, deleted: { state: 'deleted' } }]);
+  });
+
+  it('deletes a generic list through the control API: gone from /lists, its items and delta a 404', async () => {
+    const s = site('subsite');
+    const generic = list(s, 'genericList');
+    expect((await t.control('DELETE', `sites/${encodeURIComponent(s.id)}/lists/${generic.id}`)).status).toBe(204);
+    const lists = (await json(await t.graph('GET', `/sites/${s.id}/lists`))).value;
+    expect(lists.map((l: any) => l.id)).not.toContain(generic.id);
+    expect(lists.some((l: any) => l.list.template === 'documentLibrary')).toBe(true);
+    expect((await t.graph('GET', `/sites/${s.id}/lists/${generic.id}/items/delta`)).status).toBe(404);
+    const library = list(s, 'documentLibrary');
+    expect((await t.control('DELETE', `sites/${encodeURIComponent(s.id)}/lists/${library.id}`)).status).toBe(404);
   });
 });

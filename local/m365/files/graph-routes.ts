@@ -182,6 +182,7 @@ registerHttpRoutes([
             json: { error: { code: 'invalidRange', message: 'The requested range is not satisfiable.' } },
           };
         const end = range[2] ? Math.min(Number(range[2]), item.size - 1) : item.size - 1;
+        (ctx.emulator.counters.rangeStarts[item.id] ??= []).push(start);
         const headers = {
           'content-range': `bytes ${start}-${end}/${item.size}`,
           'content-length': String(end - start + 1),
@@ -191,18 +192,21 @@ registerHttpRoutes([
         return {
           status: 206,
           headers,
-          stream: Readable.from(served(ctx.emulator.counters, sliceOf(itemBytes(t, d, item), start, end + 1))),
+          stream: Readable.from(served(ctx.emulator.counters, sliceOf(itemBytes(t, d, item), start, end + 1)), {
+            highWaterMark: 1,
+          }),
         };
       }
       return {
         status: 200,
         headers: { 'content-type': 'application/octet-stream', 'content-length': String(item.size), etag },
-        stream: Readable.from(served(ctx.emulator.counters, itemBytes(t, d, item))),
+        stream: Readable.from(served(ctx.emulator.counters, itemBytes(t, d, item)), { highWaterMark: 1 }),
       };
     },
   },
 ]);
 
+/** Counts chunks as they go; streamed one chunk ahead (highWaterMark 1) so the count is what the connection took. */
 function* served(counters: { downloadBytes: number }, chunks: Iterable<Buffer>): Generator<Buffer> {
   for (const c of chunks) {
     counters.downloadBytes += c.length;

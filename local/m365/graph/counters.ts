@@ -11,6 +11,8 @@ export interface Counters {
   uploadBytes: number;
   /** Bytes of file content served at download URLs (ranges included), as they were handed to the connection. */
   downloadBytes: number;
+  /** Start offsets of ranged downloads by item id, in order: where a resumed download picked up. */
+  rangeStarts: Record<string, number[]>;
   byStatus: Record<string, number>;
   byWorkload: Record<string, number>;
   byRoute: Record<string, number>;
@@ -24,6 +26,7 @@ export const emptyCounters = (): Counters => ({
   held: 0,
   uploadBytes: 0,
   downloadBytes: 0,
+  rangeStarts: {},
   byStatus: {},
   byWorkload: {},
   byRoute: {},

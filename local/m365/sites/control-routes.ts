@@ -1,6 +1,6 @@
-// Control API for SharePoint: list the sites (with their lists and library drive ids), lock or archive a site, and
-// change or read back a generic list's items as its users would. Library files go through the drive control calls
-// of files/control-routes.ts (`drive/{driveId}/files…`), which take a library's drive id.
+// Control API for SharePoint: list the sites (with their lists and library drive ids), lock or archive a site,
+// change or read back a generic list's items as its users would, and delete a generic list. Library files go through
+// the drive control calls of files/control-routes.ts (`drive/{driveId}/files…`), which take a library's drive id.
 import { z } from 'zod';
 import { ControlError, controlJson, registerControlRoutes } from '../control/registry';
 import { input } from '../control/routes-core';
@@ -81,6 +81,15 @@ registerControlRoutes([
       );
       ctx.tenant.sites.setState(site, change);
       return controlJson(200, ctx.tenant.sites.state(site));
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/sites/{site}/lists/{list}',
+    handler(ctx) {
+      const list = genericList(ctx.tenant, ctx.params.site, ctx.params.list);
+      ctx.tenant.sites.removeList(list.site, list);
+      return { status: 204 };
     },
   },
   {

@@ -1,5 +1,5 @@
 // SharePoint lists in Graph v1.0: /sites/{id}/lists (generic lists and the document libraries), a list by id or
-// name, its columns, its items (paged, $expand=fields with its own $select, $select), one item and its fields, the
+// name, its columns and content types (also as $expand), its items (paged, $expand=fields with its own $select, $select), one item and its fields, the
 // writes a restore needs (create, PATCH fields, DELETE) and listItem delta (`token=` links, token=latest, deletions as
 // a `deleted` facet, 410 + Location). A library's items are its drive's items seen as listItems, read-only here:
 // files go through the drive (files/graph-routes.ts), as Graph requires for creating them.
@@ -189,6 +189,46 @@ function fieldValues(body: unknown): Record<string, unknown> {
   return fields;
 }
 
+/** The list's columns: a generic list's own, a library's Title (its file columns are the drive's). */
+const columnsOf = (ctx: GraphContext, list: SiteList): Array<Record<string, unknown>> =>
+  (list.items ? LIST_COLUMNS : LIST_COLUMNS.filter((c) => c.name === 'Title')).map((c) => columnJson(ctx, list, c));
+
+/** The list's content types, each a list-scoped child of the site's (ids `{parent}00{guid}` as SharePoint makes). */
+function contentTypesOf(ctx: GraphContext, list: SiteList): Array<Record<string, unknown>> {
+  const types = list.items ? (['Item', 'Folder'] as const) : (['Document', 'Folder'] as const);
+  return types.map((name) => ({
+    id: `${CONTENT_TYPE_IDS[name]}00${guidOf(ctx.tenant.seed, 'contentType', list.id, name).replace(/-/g, '').toUpperCase()}`,
+    name,
+    description: name === 'Folder' ? 'Create a new folder.' : `Create a new ${name.toLowerCase()}.`,
+    group:
+      name === 'Document'
+        ? 'Document Content Types'
+        : name === 'Folder'
+          ? 'Folder Content Types'
+          : 'List Content Types',
+    hidden: false,
+    isBuiltIn: true,
+    parentId: CONTENT_TYPE_IDS[name],
+    readOnly: false,
+    sealed: false,
+    base: { id: CONTENT_TYPE_IDS[name], name },
+  }));
+}
+
+/** `$expand=columns,contentTypes` on a list (Graph's "get metadata for a list"). */
+function listExpansions(ctx: GraphContext, list: SiteList): Record<string, unknown> {
+  const asked = new Set(
+    (option(ctx.query, '$expand') ?? '')
+      .split(',')
+      .map((e) => e.trim().toLowerCase())
+      .filter(Boolean),
+  );
+  return {
+    ...(asked.has('columns') ? { columns: columnsOf(ctx, list) } : {}),
+    ...(asked.has('contenttypes') ? { contentTypes: contentTypesOf(ctx, list) } : {}),
+  };
+}
+
 /** A list as Graph renders it, with the request's $select. */
 function listJson(ctx: GraphContext, list: SiteList): Record<string, unknown> {
   const eTag = `"${list.id},1"`;
@@ -255,17 +295,22 @@ registerRoutes(
       method: 'GET',
       path: '/sites/{siteId}/lists/{listId}',
       ...sitesRead,
-      handler: (ctx) => ok(listJson(ctx, listOf(ctx).list)),
+      handler(ctx) {
+        const { list } = listOf(ctx);
+        return ok({ ...listJson(ctx, list), ...listExpansions(ctx, list) });
+      },
     },
     {
       method: 'GET',
       path: '/sites/{siteId}/lists/{listId}/columns',
       ...sitesRead,
-      handler(ctx) {
-        const { list } = listOf(ctx);
-        const columns = list.items ? LIST_COLUMNS : LIST_COLUMNS.filter((c) => c.name === 'Title');
-        return ok({ value: columns.map((c) => columnJson(ctx, list, c)) });
-      },
+      handler: (ctx) => ok({ value: columnsOf(ctx, listOf(ctx).list) }),
+    },
+    {
+      method: 'GET',
+      path: '/sites/{siteId}/lists/{listId}/contentTypes',
+      ...sitesRead,
+      handler: (ctx) => ok({ value: contentTypesOf(ctx, listOf(ctx).list) }),
     },
     {
       method: 'GET',

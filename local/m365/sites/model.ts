@@ -317,6 +317,12 @@ export class SiteStore {
     );
   }
 
+  /** Deletes a generic list with its items, as a site owner does (to the recycle bin, gone for Graph). */
+  removeList(site: Site, list: SiteList): void {
+    const lists = this.listsOf(site);
+    lists.splice(lists.indexOf(list), 1);
+  }
+
   /** The library whose drive has this id (drive resolver for /drives/{id}). */
   libraryDrive(driveId: string): Drive | undefined {
     for (const site of this.all())

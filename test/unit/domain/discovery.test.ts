@@ -157,7 +157,12 @@ describe('discover SharePoint sites', () => {
     ]);
   });
   it('leaves sites out of an account scope unless asked, and reads the sites directory only when needed', () => {
-    expect(sources({ scope: 'account' }).include).toEqual({ mailboxes: true, oneDrives: true, sites: false });
+    expect(sources({ scope: 'account' }).include).toEqual({
+      mailboxes: true,
+      oneDrives: true,
+      sites: false,
+      groupMailboxes: false,
+    });
     expect(directoriesFor(sources({ scope: 'account' }))).toEqual(['users']);
     expect(directoriesFor(sources({ scope: 'account', include: { sites: true } }))).toEqual(['users', 'sites']);
     expect(directoriesFor(sources({ scope: 'selected', items: [{ kind: 'site', match: 'marketing' }] }))).toEqual([
@@ -200,5 +205,39 @@ describe('discover SharePoint sites', () => {
     expect(protectedItemId('acc', 'mailbox', 'b4c3e5f0-1111-2222-3333-444455556666')).toBe(
       'acc.mailbox.b4c3e5f0-1111-2222-3333-444455556666',
     );
+  });
+});
+
+describe('discover Microsoft 365 group mailboxes', () => {
+  const groups: DirectoryEntry[] = [
+    { id: 'g2', displayName: 'Sales', mail: 'sales@contoso.example', groupTypes: ['Unified'] },
+    { id: 'g1', displayName: 'Marketing', mail: 'marketing@contoso.example', groupTypes: ['Unified'] },
+    // Listed by a directory that did not filter: a security group has no mailbox.
+    { id: 'g3', displayName: 'Admins', mail: null, groupTypes: [] },
+  ];
+
+  it('covers every Microsoft 365 group when asked, sorted by name, and reads the groups directory only then', () => {
+    expect(directoriesFor(sources({ scope: 'account' }))).toEqual(['users']);
+    const scope = sources({ scope: 'account', include: { mailboxes: false, oneDrives: false, groupMailboxes: true } });
+    expect(directoriesFor(scope)).toEqual(['groups']);
+    expect(discover(scope, { groups }).items.map((i) => `${i.kind}:${i.displayName}:${i.address}`)).toEqual([
+      'groupMailbox:Marketing:marketing@contoso.example',
+      'groupMailbox:Sales:sales@contoso.example',
+    ]);
+  });
+  it('finds a chosen group by mail address or name, in priority order', () => {
+    const d = discover(
+      sources({
+        scope: 'selected',
+        items: [
+          { kind: 'groupMailbox', match: 'SALES@contoso.example' },
+          { kind: 'groupMailbox', match: 'Marketing' },
+          { kind: 'groupMailbox', match: 'nobody@contoso.example' },
+        ],
+      }),
+      { groups },
+    );
+    expect(d.items.map((i) => `${i.userId}:${i.explicit}`)).toEqual(['g2:true', 'g1:true']);
+    expect(d.unmatched).toEqual([{ kind: 'groupMailbox', match: 'nobody@contoso.example' }]);
   });
 });
