@@ -215,6 +215,10 @@ describe('no Durable management key reaches an API caller', () => {
         method: 'GET',
         path: `/api/accounts/${accountId}/protected-items/${encodeURIComponent(itemId)}/search?q=the`,
       },
+      'GET /accounts/{accountId}/protected-items/{itemId}/recovery-points/{seq}/lists/{listId}': {
+        method: 'GET',
+        path: `${point}/lists/${encodeURIComponent(inbox)}?format=json`,
+      },
       'GET /accounts/{accountId}/protected-items/{itemId}/recovery-points/{seq}/preview': {
         method: 'GET',
         path: `${point}/preview?itemId=${encodeURIComponent(messageId)}`,
