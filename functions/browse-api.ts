@@ -20,7 +20,7 @@ import { MessageUnreadable } from '../shared/mime/read-message';
 import { CONTENT_SECURITY_HEADERS } from './http/content-headers';
 import { paced } from './http/paced-body';
 import { contentShape } from '../shared/catalog/content-shape';
-import { pointScope, selectedEntries } from './http/point-scope';
+import { auditDownload, pointScope, selectedEntries } from './http/point-scope';
 
 const query = <S extends z.ZodType>(req: HttpRequest, schema: S): z.infer<S> =>
   parse(schema, Object.fromEntries(req.query.entries()), 'query');
@@ -86,16 +86,7 @@ app.http('itemContent', {
     if (!doc.content)
       return json(404, errorBody('noContent', `query.itemId: the item is a ${doc.kind} without content to download.`));
     const account = await s.inventory.getAccount(item.accountId);
-    await s.audit.record(
-      {
-        accountId: item.accountId,
-        action: 'download',
-        principal,
-        ...clientIp(req),
-        subject: { protectedItemId: item.id, seq, itemId, kind: doc.kind },
-      },
-      s.now(),
-    );
+    await auditDownload(req, principal, { item, seq }, { itemId, kind: doc.kind });
     const shape = contentShape(doc);
     const type = shape.mimeType;
     const name = fileName(shape.name, shape.extension);

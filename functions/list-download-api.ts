@@ -12,8 +12,8 @@ import { openContent } from '../shared/storage/content-reader';
 import { textOf } from '../shared/domain/text';
 import { CONTENT_SECURITY_HEADERS } from './http/content-headers';
 import { paced } from './http/paced-body';
-import { pointScope } from './http/point-scope';
-import { clientIp, errorBody, handle, json, parse } from './http/respond';
+import { auditDownload, pointScope } from './http/point-scope';
+import { errorBody, handle, json, parse } from './http/respond';
 
 /** The list's items at the point, a catalog page at a time. */
 async function* rowsAt(versions: VersionStore, protectedItemId: string, seq: number, listId: string) {
@@ -44,16 +44,7 @@ app.http('pointListDownload', {
     const list = (await s.versions.versionsAt(item.id, seq, [listId])).find((d: VersionDoc) => d.kind === 'list');
     if (!list?.content) return json(404, errorBody('notFound', `path.listId: no such list in recovery point ${seq}.`));
     const account = await s.inventory.getAccount(item.accountId);
-    await s.audit.record(
-      {
-        accountId: item.accountId,
-        action: 'download',
-        principal,
-        ...clientIp(req),
-        subject: { protectedItemId: item.id, seq, itemId: listId, kind: 'list', format },
-      },
-      s.now(),
-    );
+    await auditDownload(req, principal, { item, seq }, { itemId: listId, kind: 'list', format });
     const stored = await openContent(
       await s.contentStores.forPointer(item.accountId, list.content),
       account.tenantId,

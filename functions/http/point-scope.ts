@@ -1,11 +1,12 @@
 import type { HttpRequest } from '@azure/functions';
+import type { Principal } from '../../shared/api-auth/authorizer';
 import { seqParam } from '../../shared/browse/browse-queries';
 import { usablePoint } from '../../shared/catalog/usable-point';
 import { services } from '../../shared/runtime/services';
 import { exportSource } from '../../shared/export/blob-export';
 import type { ProtectedItemDoc } from '../../shared/inventory/schemas';
 import { UnknownSelection } from '../../shared/restore/restore-plan';
-import { parse, unknownSelection } from './respond';
+import { clientIp, parse, unknownSelection } from './respond';
 
 /**
  * The protected item of a route (read from the caller's account partition, so a path mixing two accounts is a 404,
@@ -32,4 +33,24 @@ export async function selectedEntries(
     if (e instanceof UnknownSelection) throw unknownSelection(e, selection, 'body');
     throw e;
   }
+}
+
+/** A download of a point's content (a file, a message, a list): audited with what was read, and by whom. */
+export async function auditDownload(
+  req: HttpRequest,
+  principal: Principal,
+  point: { item: ProtectedItemDoc; seq: number },
+  what: { itemId: string; kind: string } & Record<string, unknown>,
+): Promise<void> {
+  const s = services();
+  await s.audit.record(
+    {
+      accountId: point.item.accountId,
+      action: 'download',
+      principal,
+      ...clientIp(req),
+      subject: { protectedItemId: point.item.id, seq: point.seq, ...what },
+    },
+    s.now(),
+  );
 }
