@@ -5,7 +5,7 @@
 // host's peak RSS. --file-mb adds one file of F MiB (generated lazily by the emulator) to the first OneDrive and backs
 // OneDrives up too.
 import { numberArg } from './args';
-import { benchAccount, mb, printTable, readCounters, resetCounters, rssSampler } from './report';
+import { benchAccount, mb, printRuns, readCounters, resetCounters, withRssSampler } from './report';
 import { control } from '../local/cli/emulator-control';
 import { startLocalApp } from '../local/cli/local-app';
 
@@ -37,8 +37,7 @@ async function main(): Promise<void> {
       serviceTime: { enabled: serviceTime },
     },
   });
-  const rss = rssSampler(app.host.child.pid!);
-  try {
+  await withRssSampler(app, async (rss) => {
     const accountId = await benchAccount(app);
     if (fileMb > 0)
       await control(app.emulator, 'POST', `drive/${app.tenant.users.find((u) => u.licensed)!.id}/files`, {
@@ -84,17 +83,12 @@ async function main(): Promise<void> {
         await control(app.emulator, 'PATCH', `mail/${u.id}/messages/${encodeURIComponent(id)}`, { isRead: true });
     }
     const incremental = await run('1 % incremental');
-    console.log(
-      `\n${mailboxes} mailboxes × ${messages} messages${fileMb ? ` + a ${fileMb} MiB file` : ''}; throttle ${budget} requests / ${windowSeconds} s / mailbox, 4 concurrent; service time ${serviceTime ? 'on' : 'off'}\n`,
+    printRuns(
+      `${mailboxes} mailboxes × ${messages} messages${fileMb ? ` + a ${fileMb} MiB file` : ''}; throttle ${budget} requests / ${windowSeconds} s / mailbox, 4 concurrent; service time ${serviceTime ? 'on' : 'off'}`,
+      full,
+      incremental,
     );
-    printTable([full, incremental]);
-    console.log(
-      `\nincremental / full requests: ${((100 * Number(incremental.requests)) / Number(full.requests)).toFixed(2)} %`,
-    );
-  } finally {
-    rss.stop();
-    await app.stop();
-  }
+  });
 }
 
 main().catch((e: Error) => {

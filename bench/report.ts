@@ -17,11 +17,23 @@ export async function benchAccount(app: LocalApp): Promise<string> {
   return account.body.id;
 }
 
-/** Samples a process's RSS every 100 ms; `peak()` is the highest since the last `reset()`. */
-export function rssSampler(pid: number): { peak: () => number; reset: () => void; stop: () => void } {
+export interface RssSampler {
+  /** The host's highest RSS since the last `reset()`. */
+  peak: () => number;
+  reset: () => void;
+}
+
+/** Runs `body` while sampling the host's RSS every 100 ms, then stops the app, whatever happened. */
+export async function withRssSampler(app: LocalApp, body: (rss: RssSampler) => Promise<void>): Promise<void> {
+  const pid = app.host.child.pid!;
   let peak = 0;
   const timer = setInterval(() => (peak = Math.max(peak, rssOf(pid))), 100);
-  return { peak: () => peak, reset: () => (peak = 0), stop: () => clearInterval(timer) };
+  try {
+    await body({ peak: () => peak, reset: () => (peak = 0) });
+  } finally {
+    clearInterval(timer);
+    await app.stop();
+  }
 }
 
 export const resetCounters = (app: LocalApp): Promise<unknown> => control(app.emulator, 'DELETE', 'counters');
@@ -30,9 +42,18 @@ export const readCounters = async (app: LocalApp): Promise<Counters> =>
 
 export const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 
-/** Prints rows as a Markdown table, the first row's keys as its header. */
-export function printTable(rows: Array<Record<string, number | string>>): void {
-  const cols = Object.keys(rows[0]);
+/** Prints what was measured, then the full and the incremental run as a Markdown table (the full's keys as its header),
+ * then what the incremental cost in requests against the full. */
+export function printRuns(
+  title: string,
+  full: Record<string, number | string>,
+  incremental: Record<string, number | string>,
+): void {
+  const cols = Object.keys(full);
+  console.log(`\n${title}\n`);
   console.log(`| ${cols.join(' | ')} |\n|${cols.map(() => '---').join('|')}|`);
-  for (const r of rows) console.log(`| ${cols.map((c) => r[c]).join(' | ')} |`);
+  for (const r of [full, incremental]) console.log(`| ${cols.map((c) => r[c]).join(' | ')} |`);
+  console.log(
+    `\nincremental / full requests: ${((100 * Number(incremental.requests)) / Number(full.requests)).toFixed(2)} %`,
+  );
 }

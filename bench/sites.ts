@@ -6,7 +6,7 @@
 // Prints per run files/s (library items, folders included), MB/s, list items/s, Graph requests per item, the share of
 // the resource-unit budget used, 429s and the host's peak RSS.
 import { numberArg } from './args';
-import { benchAccount, mb, printTable, readCounters, resetCounters, rssSampler } from './report';
+import { benchAccount, mb, printRuns, readCounters, resetCounters, withRssSampler } from './report';
 import { control } from '../local/cli/emulator-control';
 import { LocalApp, startLocalApp } from '../local/cli/local-app';
 import { LIST_CONTAINER } from '../shared/backup/workloads/list-items';
@@ -120,8 +120,7 @@ async function main(): Promise<void> {
       serviceTime: { enabled: serviceTime },
     },
   });
-  const rss = rssSampler(app.host.child.pid!);
-  try {
+  await withRssSampler(app, async (rss) => {
     await control(app.emulator, 'PUT', 'resource-units', { perMinute: ruPerMinute });
     const accountId = await benchAccount(app);
     const sites = (await control<EmuSite[]>(app.emulator, 'GET', 'sites')).body;
@@ -160,19 +159,14 @@ async function main(): Promise<void> {
     const full = await run('full');
     const changed = await changeOnePercent(app, sites);
     const incremental = await run('1 % incremental');
-    console.log(
-      `\n${sites.length} sites, ${listsPerSite} lists × ${itemsPerList} items and ${filesPerDrive} files (≤ ${fileKb} KiB) per library; ` +
+    printRuns(
+      `${sites.length} sites, ${listsPerSite} lists × ${itemsPerList} items and ${filesPerDrive} files (≤ ${fileKb} KiB) per library; ` +
         `incremental after ${changed.listItems} list items and ${changed.files} files edited/added/deleted; ` +
-        `${ruPerMinute} RU a minute; job concurrency ${concurrency}; service time ${serviceTime ? 'on' : 'off'}\n`,
+        `${ruPerMinute} RU a minute; job concurrency ${concurrency}; service time ${serviceTime ? 'on' : 'off'}`,
+      full,
+      incremental,
     );
-    printTable([full, incremental]);
-    console.log(
-      `\nincremental / full requests: ${((100 * Number(incremental.requests)) / Number(full.requests)).toFixed(2)} %`,
-    );
-  } finally {
-    rss.stop();
-    await app.stop();
-  }
+  });
 }
 
 main().catch((e: Error) => {
