@@ -4,7 +4,8 @@
 // Prints throughput, Graph requests per item, 429s and their share, the share of the request budget used, and the
 // host's peak RSS. --file-mb adds one file of F MiB (generated lazily by the emulator) to the first OneDrive and backs
 // OneDrives up too.
-import { numberArg, rssOf } from './args';
+import { numberArg } from './args';
+import { benchAccount, mb, printRuns, readCounters, resetCounters, withRssSampler } from './report';
 import { control } from '../local/cli/emulator-control';
 import { startLocalApp } from '../local/cli/local-app';
 
@@ -36,40 +37,25 @@ async function main(): Promise<void> {
       serviceTime: { enabled: serviceTime },
     },
   });
-  const pid = app.host.child.pid!;
-  let peak = 0;
-  const sampler = setInterval(() => (peak = Math.max(peak, rssOf(pid))), 100);
-  try {
-    const backupApp = app.tenant.apps.find((a) => a.displayName === 'm365-vault backup')!;
-    const account = await app.admin.call<{ id: string }>('POST', '/api/accounts', {
-      displayName: 'Bench',
-      tenantId: app.tenant.tenantId,
-      clientId: backupApp.clientId,
-      credential: { type: 'secret', secretName: 'demo-backup' },
-    });
+  await withRssSampler(app, async (rss) => {
+    const accountId = await benchAccount(app);
     if (fileMb > 0)
       await control(app.emulator, 'POST', `drive/${app.tenant.users.find((u) => u.licensed)!.id}/files`, {
         name: 'large.bin',
         size: fileMb * 1024 * 1024,
       });
-    const job = await app.admin.call<{ id: string }>('POST', `/api/accounts/${account.body.id}/jobs`, {
+    const job = await app.admin.call<{ id: string }>('POST', `/api/accounts/${accountId}/jobs`, {
       name: 'Bench',
       sources: { scope: 'account', include: { mailboxes: true, oneDrives: fileMb > 0 } },
       options: { concurrency: mailboxes },
     });
     const run = async (label: string): Promise<Record<string, number | string>> => {
-      await control(app.emulator, 'DELETE', 'counters');
-      peak = 0;
+      await resetCounters(app);
+      rss.reset();
       const t0 = Date.now();
-      const o = await app.admin.runJob(account.body.id, job.body.id, 3_600_000);
+      const o = await app.admin.runJob(accountId, job.body.id, 3_600_000);
       const seconds = (Date.now() - t0) / 1000;
-      const counters = (
-        await control<{ requests: number; throttled: number; byStatus: Record<string, number> }>(
-          app.emulator,
-          'GET',
-          'counters',
-        )
-      ).body;
+      const counters = await readCounters(app);
       const available = mailboxes * budget * Math.max(1, seconds / windowSeconds);
       return {
         run: label,
@@ -83,7 +69,7 @@ async function main(): Promise<void> {
         '429s': counters.byStatus['429'] ?? 0,
         '429 share': `${((100 * (counters.byStatus['429'] ?? 0)) / Math.max(1, counters.requests)).toFixed(2)} %`,
         'budget used': `${Math.min(100, (100 * (counters.requests - (counters.byStatus['429'] ?? 0))) / available).toFixed(0)} %`,
-        'peak RSS': `${(peak / 1024 / 1024).toFixed(0)} MB`,
+        'peak RSS': mb(rss.peak()),
       };
     };
     const full = await run('full');
@@ -97,20 +83,12 @@ async function main(): Promise<void> {
         await control(app.emulator, 'PATCH', `mail/${u.id}/messages/${encodeURIComponent(id)}`, { isRead: true });
     }
     const incremental = await run('1 % incremental');
-    const rows = [full, incremental];
-    const cols = Object.keys(full);
-    console.log(
-      `\n${mailboxes} mailboxes × ${messages} messages${fileMb ? ` + a ${fileMb} MiB file` : ''}; throttle ${budget} requests / ${windowSeconds} s / mailbox, 4 concurrent; service time ${serviceTime ? 'on' : 'off'}\n`,
+    printRuns(
+      `${mailboxes} mailboxes × ${messages} messages${fileMb ? ` + a ${fileMb} MiB file` : ''}; throttle ${budget} requests / ${windowSeconds} s / mailbox, 4 concurrent; service time ${serviceTime ? 'on' : 'off'}`,
+      full,
+      incremental,
     );
-    console.log(`| ${cols.join(' | ')} |\n|${cols.map(() => '---').join('|')}|`);
-    for (const r of rows) console.log(`| ${cols.map((c) => r[c]).join(' | ')} |`);
-    console.log(
-      `\nincremental / full requests: ${((100 * Number(incremental.requests)) / Number(full.requests)).toFixed(2)} %`,
-    );
-  } finally {
-    clearInterval(sampler);
-    await app.stop();
-  }
+  });
 }
 
 main().catch((e: Error) => {

@@ -3,7 +3,8 @@
 // a token, any write); an app may spend `perMinute` RU per tenant in any sliding minute, else 429 TooManyRequests with
 // Retry-After until enough of the minute's cost has left it. From 80 % of the budget on, answers carry the draft IETF
 // RateLimit headers as SharePoint sends them (RateLimit-Limit: the minute's budget, RateLimit-Remaining: what is left,
-// RateLimit-Reset: seconds until the oldest cost leaves the minute). Off until set through the control API:
+// RateLimit-Reset: seconds until the oldest cost leaves the minute). The counters add up the units charged, limited
+// or not (refused requests cost none). The limit is off until set through the control API:
 // benchmarks and end-to-end runs measure the product, not the budget (the documented budget for 0–1k licences is
 // 1,200 a minute).
 import { z } from 'zod';
@@ -49,7 +50,11 @@ export function chargingResourceUnits(routes: RouteSpec[]): RouteSpec[] {
     ...route,
     async handler(ctx: GraphContext): Promise<GraphResult> {
       const s = stateOf(ctx.emulator);
-      if (s.perMinute === null) return route.handler(ctx);
+      if (s.perMinute === null) {
+        const result = await route.handler(ctx);
+        ctx.emulator.counters.resourceUnits += costOf(ctx, result);
+        return result;
+      }
       const key = `${ctx.caller.appId}|${ctx.tenant.id}`;
       const now = ctx.emulator.clock.now();
       const spent = (s.spent.get(key) ?? []).filter((x) => x.at > now - 60_000);
@@ -65,6 +70,7 @@ export function chargingResourceUnits(routes: RouteSpec[]): RouteSpec[] {
       }
       const result = await route.handler(ctx);
       const cost = costOf(ctx, result);
+      ctx.emulator.counters.resourceUnits += cost;
       spent.push({ at: now, cost });
       total += cost;
       if (total < 0.8 * s.perMinute) return result;

@@ -13,6 +13,8 @@ export interface Counters {
   downloadBytes: number;
   /** Start offsets of ranged downloads by item id, in order: where a resumed download picked up. */
   rangeStarts: Record<string, number[]>;
+  /** SharePoint resource units charged (resource-units.ts), whether or not a per-minute limit is set. */
+  resourceUnits: number;
   byStatus: Record<string, number>;
   byWorkload: Record<string, number>;
   byRoute: Record<string, number>;
@@ -27,6 +29,7 @@ export const emptyCounters = (): Counters => ({
   uploadBytes: 0,
   downloadBytes: 0,
   rangeStarts: {},
+  resourceUnits: 0,
   byStatus: {},
   byWorkload: {},
   byRoute: {},
