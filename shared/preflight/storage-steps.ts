@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '@azure/cosmos';
 import { RestError } from '@azure/storage-blob';
+import { repositoryRefs } from '../backup/discovery';
 import { classifyStorageFailure } from '../domain/alarms';
 import { repositoryProblem } from '../inventory/repository-check';
 import type { JobDoc } from '../inventory/schemas';
@@ -21,9 +22,7 @@ export interface RepositoryUse {
 
 /** The repositories a set of jobs write to: each job's own and its per-item overrides', each once. */
 export function repositoriesOf(jobs: ReadonlyArray<Pick<JobDoc, 'destination'>>): string[] {
-  return [
-    ...new Set(jobs.flatMap((j) => [j.destination.repository, ...j.destination.overrides.map((o) => o.repository)])),
-  ];
+  return [...new Set(jobs.flatMap((j) => repositoryRefs(j.destination).map((r) => r.name)))];
 }
 
 const problemOf = (e: unknown, name: string): { code: string; cause: string; fix: string } => {
