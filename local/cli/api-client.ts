@@ -66,11 +66,14 @@ export function clientCredentials(opts: {
   clientSecret: string;
   scope: string;
   ca?: Buffer;
+  /** The clock the token's lifetime is read on: the emulator's, when a test moves it. */
+  now?: () => number;
 }): TokenSource {
+  const now = opts.now ?? Date.now;
   let cached: { value: string; until: number } | undefined;
   return {
     async token() {
-      if (cached && Date.now() < cached.until) return cached.value;
+      if (cached && now() < cached.until) return cached.value;
       const url = `${opts.authorityHost.replace(/\/$/, '')}/${opts.tenantId}/oauth2/v2.0/token`;
       const res = await postForm(
         url,
@@ -85,7 +88,7 @@ export function clientCredentials(opts: {
       const body = res.body as { access_token?: string; expires_in?: number; error_description?: string };
       if (res.status !== 200 || !body.access_token)
         throw new Error(`token request failed: ${body.error_description?.split('\r\n')[0] ?? res.status}`);
-      cached = { value: body.access_token, until: Date.now() + ((body.expires_in ?? 3600) - 300) * 1000 };
+      cached = { value: body.access_token, until: now() + ((body.expires_in ?? 3600) - 300) * 1000 };
       return cached.value;
     },
   };
@@ -199,7 +202,8 @@ export class ApiClient {
         `no Location to follow (status ${typeof started === 'string' ? '' : started.status}: ${typeof started === 'string' ? '' : JSON.stringify(started.body)})`,
       );
     const until = Date.now() + timeoutMs;
-    for (let failures = 0; ; await new Promise((r) => setTimeout(r, 500))) {
+    // Soon at first (a small run is over in a fraction of a second), then every half second.
+    for (let failures = 0, polls = 0; ; await new Promise((r) => setTimeout(r, Math.min(500, 20 * 2 ** polls++)))) {
       let state: ApiResponse<T>;
       try {
         state = await this.call<T>('GET', location);

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { spawnUntilReady, StartedChild } from '../stack/child-process';
 import { Stack, startStack } from '../stack/stack';
 import { startM365Emulator, M365Emulator, EmulatorOptions } from '../m365/server';
+import { systemClock } from '../m365/runtime';
 import { API_AUDIENCE } from '../m365/auth/apps';
 import { ApiClient, clientCredentials } from './api-client';
 import { control } from './emulator-control';
@@ -49,6 +50,13 @@ export interface LocalApp {
    * operator holding the key calls it; the product's API never hands these out.
    */
   durable(path: string): string;
+  /**
+   * Moves the clock of the host and the emulator forward together (`virtualClock` apps only): what the product does
+   * next happens that much later, with tokens, Graph and the catalog agreeing on the time.
+   */
+  advanceClock(ms: number): Promise<void>;
+  /** The time on the host's and the emulator's clock (the real time unless advanceClock moved it). */
+  now(): number;
   restartHost(): Promise<void>;
   killHost(): Promise<void>;
   stop(): Promise<void>;
@@ -67,6 +75,8 @@ export interface LocalAppOptions {
   /** M365V_RECONCILE_EVERY_RUNS: containers without delta (group conversations) are listed whole every this many runs. */
   reconcileEveryRuns?: number;
   onHostLine?: (line: string) => void;
+  /** Run the host on a clock the test moves with advanceClock (host `--virtual-clock`), the emulator's with it. */
+  virtualClock?: boolean;
   /** More secrets for the app's local secret file (name → value), e.g. a webhook signing secret. */
   secrets?: Record<string, string>;
 }
@@ -75,7 +85,9 @@ export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalAp
   const ownStack = !opts.stack;
   const stack = opts.stack ?? (await startStack());
   const certDir = path.dirname(stack.cosmosCaCertFile);
-  const emulator = await startM365Emulator({ certDir, ...opts.emulator });
+  const clock = systemClock();
+  let clockOffset = 0;
+  const emulator = await startM365Emulator({ certDir, ...opts.emulator, clock });
   const ca = fs.readFileSync(emulator.caCertFile);
   const summary = (query: string): Promise<DemoTenant> =>
     new Promise<DemoTenant>((resolve, reject) => {
@@ -134,7 +146,13 @@ export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalAp
     const child = await spawnUntilReady(
       'Functions host',
       path.join(repoRoot, 'dist/local/host/main.js'),
-      ['--app', repoRoot, '--no-timers'],
+      [
+        '--app',
+        repoRoot,
+        '--no-timers',
+        // A restarted host resumes where the clock stands.
+        ...(opts.virtualClock ? ['--virtual-clock', String(clockOffset)] : []),
+      ],
       [/\[host\] listening on (\S+)/],
       {
         env: { ...process.env, ...env },
@@ -159,6 +177,7 @@ export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalAp
         clientSecret: app.clientSecret,
         scope: `${API_AUDIENCE}/.default`,
         ca,
+        now: () => clock.now(),
       }),
     );
   };
@@ -187,8 +206,17 @@ export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalAp
         clientSecret: r.body.clientSecret,
         scope: `${API_AUDIENCE}/.default`,
         ca,
+        now: () => clock.now(),
       });
       return { client: new ApiClient(host.url, tokens), objectId: r.body.objectId };
+    },
+    now: () => clock.now(),
+    async advanceClock(ms) {
+      if (!opts.virtualClock) throw new Error('advanceClock needs an app started with virtualClock');
+      const res = await fetch(`${host.url}/admin/clock`, { method: 'POST', body: JSON.stringify({ advanceMs: ms }) });
+      if (res.status !== 200) throw new Error(`the host's clock did not move: ${res.status} ${await res.text()}`);
+      clock.advance(ms);
+      clockOffset += ms;
     },
     async killHost() {
       host.child.kill('SIGKILL');

@@ -26,6 +26,8 @@ import { clientBindingData, DurableEndpoints, DurableHttpApi, hasSystemKey, WEBH
 import { InstanceStore } from './durable/instance-store';
 import { textOf } from '../../shared/domain/text';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from './durable/payload-limits';
+import { advanceVirtualClock } from './virtual-clock';
+import { z } from 'zod';
 
 export interface HostOptions {
   appDir: string;
@@ -40,6 +42,11 @@ export interface HostOptions {
   /** Request and buffered-body limits (http-trigger.ts); Azure's 100 MB request limit and the same buffered guard by default. */
   http?: Partial<HttpLimits>;
   log?: (line: string) => void;
+  /**
+   * Serve `POST /admin/clock` ({ advanceMs }): moves the process's clock forward (virtual-clock.ts, installed by
+   * main.ts before the app loads) and re-arms durable timers. Local tests only; Azure has no such thing.
+   */
+  virtualClock?: boolean;
 }
 
 export interface RunningHost {
@@ -56,6 +63,16 @@ interface HttpFunction {
   fn: RegisteredFunction;
   route: CompiledRoute;
   methods: string[];
+}
+
+const ClockAdvance = z.object({ advanceMs: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER) });
+
+function jsonOrUndefined(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
 }
 
 /** The extension's public webhooks; its rpc API (`/durabletask/`) is served only on a loopback listener of its own. */
@@ -254,6 +271,14 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
           return reply(res, 401);
         }
         return await durable(req, res, url.pathname.slice(WEBHOOKS.length), url);
+      }
+      if (opts.virtualClock && url.pathname === '/admin/clock' && method === 'POST') {
+        const asked = ClockAdvance.safeParse(jsonOrUndefined(await readBody(req, limits.maxRequestBodyBytes)));
+        if (!asked.success)
+          return reply(res, 400, { 'content-type': 'text/plain; charset=utf-8' }, 'advanceMs: a whole number >= 0');
+        const now = advanceVirtualClock(asked.data.advanceMs);
+        engine.rearmTimers();
+        return reply(res, 200, { 'content-type': 'application/json' }, JSON.stringify({ now: new Date(now) }));
       }
       const admin = /^\/admin\/functions\/([^/]+)$/.exec(url.pathname);
       if (admin && method === 'POST') {

@@ -70,7 +70,8 @@ class Instance {
   lastUpdated = new Date();
   busy = false;
   again = false;
-  timers = new Map<number, NodeJS.Timeout>();
+  /** Armed durable timers by id: the pending setTimeout and when the timer is due. */
+  timers = new Map<number, { handle: NodeJS.Timeout; fireAt: Date }>();
   private queued: LogRecord[] = [];
   private flushing: Promise<void> | undefined;
 
@@ -137,7 +138,7 @@ export class DurableEngine {
     if (existingStatus && !TERMINAL.has(existingStatus))
       throw new ConflictError(`An instance with ID '${id}' already exists and is ${existingStatus}.`);
     const inst = new Instance(id, randomUUID().replace(/-/g, ''), name, input, new Date(), parent);
-    for (const t of this.instances.get(id)?.timers.values() ?? []) clearTimeout(t);
+    for (const t of this.instances.get(id)?.timers.values() ?? []) clearTimeout(t.handle);
     this.instances.set(id, inst);
     const started = event(EventType.ExecutionStarted, inst.createdTime, {
       OrchestrationInstance: { InstanceId: id, ExecutionId: inst.executionId },
@@ -240,7 +241,16 @@ export class DurableEngine {
 
   stop(): void {
     this.stopped = true;
-    for (const inst of this.instances.values()) for (const t of inst.timers.values()) clearTimeout(t);
+    for (const inst of this.instances.values()) for (const t of inst.timers.values()) clearTimeout(t.handle);
+  }
+
+  /** Re-arms every pending durable timer on the clock as it now reads (the local host's virtual clock jumped). */
+  rearmTimers(): void {
+    for (const inst of this.instances.values())
+      for (const [id, t] of inst.timers) {
+        clearTimeout(t.handle);
+        this.startTimer(inst, id, t.fireAt);
+      }
   }
 
   // ---- recovery ----------------------------------------------------------------------------------------------
@@ -508,7 +518,10 @@ export class DurableEngine {
     if (!failure) {
       // A timer the orchestrator cancelled (a lost Task.any race) need not fire.
       leaves.slice(0, book.leaves.length).forEach((a, i) => {
-        if (a.actionType === 5 && a.isCanceled) clearTimeout(inst.timers.get(book.leafIds[i]));
+        if (a.actionType === 5 && a.isCanceled) {
+          clearTimeout(inst.timers.get(book.leafIds[i])?.handle);
+          inst.timers.delete(book.leafIds[i]);
+        }
       });
     }
     if (!failure) {
@@ -705,7 +718,7 @@ export class DurableEngine {
   }
 
   private async finished(inst: Instance, continueAsNew?: Action): Promise<void> {
-    for (const t of inst.timers.values()) clearTimeout(t);
+    for (const t of inst.timers.values()) clearTimeout(t.handle);
     inst.timers.clear();
     if (continueAsNew) {
       const raw = continueAsNew.input;
@@ -782,7 +795,7 @@ export class DurableEngine {
     const arm = (): void => {
       const wait = fireAt.getTime() - Date.now();
       if (wait > 0) {
-        inst.timers.set(id, setTimeout(arm, Math.min(wait, MAX_TIMEOUT)));
+        inst.timers.set(id, { handle: setTimeout(arm, Math.min(wait, MAX_TIMEOUT)), fireAt });
         return;
       }
       inst.timers.delete(id);
