@@ -15,6 +15,7 @@ module.exports = {
   testTimeout: 120000,
   maxWorkers: 2,
   globalSetup: '<rootDir>/dist/test/support/global-setup.js',
+  testSequencer: '<rootDir>/dist/test/support/sequencer.js',
   globalTeardown: '<rootDir>/dist/test/support/global-teardown.js',
   reporters: ['default', '<rootDir>/dist/test/support/summary-reporter.js'],
 };

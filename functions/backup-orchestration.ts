@@ -203,15 +203,7 @@ const backupItem: OrchestrationHandler = function* (ctx: OrchestrationContext) {
     if (count !== undefined && next < count && !stopped(ctx, stopAt)) {
       const end = Math.min(count, next + CONTAINERS_PER_EXECUTION);
       const containers = yield* call(ctx, 'backupContainerPage', { ...ref, offset: next, limit: end - next });
-      const results: ContainerResult[] = [];
-      let fatal = false;
-      for (const container of containers) {
-        const result = yield* syncContainerSteps(ctx, { ...ref, seq, container }, stopAt);
-        results.push(result);
-        // A missing permission or a locked site fails every other container the same way: stop early, say so once.
-        fatal = result.alarm !== undefined && !result.alarm.transient && result.alarm.severity === 'error';
-        if (fatal || result.report.status === 'stopped') break;
-      }
+      const { results, fatal } = yield* syncContainers(ctx, { ...ref, seq }, containers, stopAt, next === 0);
       yield* call(ctx, 'backupRecordResults', { ...ref, results });
       const halted = results.some((r) => r.report.status === 'stopped');
       if (!fatal && !halted && end < count && !stopped(ctx, stopAt)) {
@@ -236,45 +228,97 @@ const backupItem: OrchestrationHandler = function* (ctx: OrchestrationContext) {
   return { protectedItemId: ref.protectedItemId, status };
 };
 
-/** One container until it is done, failed, or stopped by the schedule's end; throttling waits on durable timers. */
-function* syncContainerSteps(
+/** Containers of one item synced side by side once the first has gone through (see syncContainers). */
+const CONTAINER_LANES = 3;
+
+const emptyReport = (): ContainerResult['report'] => ({
+  status: 'done',
+  written: 0,
+  deleted: 0,
+  bytes: 0,
+  storedBytes: 0,
+  graphRequests: 0,
+  throttled: 0,
+  skipped: 0,
+});
+
+/**
+ * A page of one item's containers, each until it is done, failed, or stopped; the results in page order.
+ *
+ * Containers are independent (their own cursors, versions and skips; the point's change log takes appends from
+ * several), so once one container has gone through, up to CONTAINER_LANES sync side by side: a mailbox's dozens of
+ * unchanged folders, or a site's libraries and lists, cost a few rounds of activities instead of one after another
+ * (each activity pays the Durable dispatch latency). The first goes alone because a missing permission or a locked
+ * site fails every container the same way: the item stops there and says so once. The Graph client keeps each
+ * mailbox within Exchange's 4 concurrent requests. Each round is a Task.all of fresh activity calls (durable-functions
+ * cannot yield a pending task to a second Task.any); throttling waits are taken between rounds on one durable timer,
+ * as long as the longest Retry-After asked, which a stop request cuts short.
+ */
+function* syncContainers(
   ctx: OrchestrationContext,
-  step: PointRef & { seq: number; container: ContainerRef },
+  point: PointRef & { seq: number },
+  containers: readonly ContainerRef[],
   stopAt: string | undefined,
-): Generator<df.Task, ContainerResult, unknown> {
-  let report: ContainerResult['report'] = {
-    status: 'done',
-    written: 0,
-    deleted: 0,
-    bytes: 0,
-    storedBytes: 0,
-    graphRequests: 0,
-    throttled: 0,
-    skipped: 0,
-  };
+  /** The item's first page: its first container goes alone. */
+  firstAlone: boolean,
+): Generator<df.Task, { results: ContainerResult[]; fatal: boolean }, unknown> {
+  const results: Array<ContainerResult | undefined> = containers.map(() => undefined);
+  const active = new Map<number, ContainerResult['report']>();
+  let next = 0;
+  let fatal = false;
+  let halted = false;
   for (;;) {
-    if (stopped(ctx, stopAt)) return { id: step.container.id, report: { ...report, status: 'stopped' } };
-    const outcome = yield* call(ctx, 'backupSyncStep', step);
-    if (outcome.status === 'stopped') return { id: step.container.id, report: { ...report, status: 'stopped' } };
-    if (outcome.status === 'failed')
-      return { id: step.container.id, report: { ...report, status: 'failed' }, alarm: outcome.alarm };
-    // Each step reports the container's totals so far, kept with its cursor: work of a step retried after a crash
-    // is counted once.
-    const { written, deleted, bytes, storedBytes, skipped } = outcome.counts;
-    report = {
-      status: 'done',
-      written,
-      deleted,
-      bytes,
-      storedBytes,
-      skipped,
-      graphRequests: outcome.graph.requests,
-      throttled: outcome.graph.throttled,
-    };
-    if (outcome.status === 'done') return { id: step.container.id, report };
+    const width = !firstAlone || results.some((r) => r?.report.status === 'done') ? CONTAINER_LANES : 1;
+    while (!fatal && !halted && active.size < width && next < containers.length) active.set(next++, emptyReport());
+    if (active.size === 0) break;
+    if (stopped(ctx, stopAt)) {
+      for (const [i, report] of active) results[i] = { id: containers[i].id, report: { ...report, status: 'stopped' } };
+      break;
+    }
+    const round = [...active.keys()];
+    const outcomes = (yield ctx.df.Task.all(
+      round.map((i) => ctx.df.callActivityWithRetry('backupSyncStep', retry(), { ...point, container: containers[i] })),
+    )) as Array<ActivityResult<'backupSyncStep'>>;
+    let waitSeconds = 0;
+    round.forEach((i, k) => {
+      const outcome = outcomes[k];
+      const id = containers[i].id;
+      const report = active.get(i)!;
+      if (outcome.status === 'stopped' || outcome.status === 'failed') {
+        active.delete(i);
+        results[i] =
+          outcome.status === 'stopped'
+            ? { id, report: { ...report, status: 'stopped' } }
+            : { id, report: { ...report, status: 'failed' }, alarm: outcome.alarm };
+        halted ||= outcome.status === 'stopped';
+        fatal ||= outcome.status === 'failed' && !outcome.alarm.transient && outcome.alarm.severity === 'error';
+        return;
+      }
+      // Each step reports the container's totals so far, kept with its cursor: work of a step retried after a crash
+      // is counted once.
+      const { written, deleted, bytes, storedBytes, skipped } = outcome.counts;
+      const now = {
+        status: 'done' as const,
+        written,
+        deleted,
+        bytes,
+        storedBytes,
+        skipped,
+        graphRequests: outcome.graph.requests,
+        throttled: outcome.graph.throttled,
+      };
+      if (outcome.status === 'done') {
+        active.delete(i);
+        results[i] = { id, report: now };
+        return;
+      }
+      active.set(i, now);
+      if (outcome.status === 'wait') waitSeconds = Math.max(waitSeconds, outcome.retryAfterSeconds);
+    });
     // Throttled for longer than an activity may wait: sleep on a durable timer, costing nothing meanwhile.
-    if (outcome.status === 'wait') yield* pause(ctx, outcome.retryAfterSeconds);
+    if (waitSeconds > 0 && active.size > 0) yield* pause(ctx, waitSeconds);
   }
+  return { results: results.filter((r): r is ContainerResult => r !== undefined), fatal };
 }
 
 df.app.orchestration('backupJob', backupJob);
