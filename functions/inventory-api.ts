@@ -18,14 +18,39 @@ import { body, clientIp, errorBody, handle, HttpError, ifMatch, json, parse, pat
 import type { Principal } from '../shared/api-auth/authorizer';
 import type { AuditEntry } from '../shared/audit/audit-log';
 import { pointsQuery } from '../shared/browse/browse-queries';
+import { accountCreateQuery, preflightAccount } from '../shared/preflight/account-preflight';
 
+/**
+ * Adding an account checks it at once, as an onboarding wizard does: its preflight (sign-in, permissions, sampled
+ * reachability; bounded, and read-only in the tenant) runs before the answer, which carries the report. A failing
+ * preflight blocks nothing: the account is created either way, and a preflight that cannot run is only logged.
+ */
 app.http('accountsCreate', {
   route: 'accounts',
   methods: ['POST'],
   authLevel: 'anonymous',
-  handler: handle('Backup.Administrator', async (req) =>
-    json(201, await services().inventory.createAccount(await body(req, accountInput), new Date())),
-  ),
+  handler: handle('Backup.Administrator', async (req, ctx, principal) => {
+    const q = parse(accountCreateQuery, Object.fromEntries(req.query.entries()), 'query');
+    const s = services();
+    const account = await s.inventory.createAccount(await body(req, accountInput), new Date());
+    await s.audit.record(
+      {
+        accountId: account.id,
+        action: 'account.create',
+        principal,
+        ...clientIp(req),
+        subject: { accountId: account.id },
+      },
+      s.now(),
+    );
+    if (q.preflight === 'false') return json(201, account);
+    try {
+      return json(201, { ...account, preflight: await preflightAccount(s, account.id) });
+    } catch (e) {
+      ctx.warn(`account ${account.id}: the preflight on creation did not run: ${(e as Error).message.split('\n')[0]}`);
+      return json(201, account);
+    }
+  }),
 });
 
 app.http('accountsList', {

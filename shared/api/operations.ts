@@ -31,7 +31,7 @@ import {
 import { differencePageQuery, differenceRequest } from '../difference/difference-request';
 import { grantInput } from '../access/grants';
 import { blobExportRequest } from '../export/export-request';
-import { preflightQuery } from '../preflight/account-preflight';
+import { accountCreateQuery, preflightQuery } from '../preflight/account-preflight';
 import { preflightReport } from '../preflight/report';
 
 const R = 'Backup.Reader' as const;
@@ -68,11 +68,13 @@ export const API_OPERATIONS: ApiOperation[] = [
     result: accountSchema,
     method: 'POST',
     path: '/accounts',
-    summary: 'Add a Microsoft 365 account (a reference to its secret or certificate, never the value)',
+    summary:
+      'Add a Microsoft 365 account (a reference to its secret or certificate, never the value); its preflight runs before the answer, which carries the report (audited)',
     role: A,
     access: 'global',
+    query: accountCreateQuery,
     body: accountInput,
-    responses: { 201: 'created', ...E },
+    responses: { 201: 'created, with `preflight`: the report (unless `preflight=false`)', ...E },
   },
   {
     id: 'accountsList',

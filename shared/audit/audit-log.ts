@@ -16,6 +16,7 @@ export interface AuditEntry {
     | 'download'
     | 'backup.run'
     | 'backup.stop'
+    | 'account.create'
     | 'account.update'
     | 'account.delete'
     | 'job.update'

@@ -13,6 +13,11 @@ import { runPreflight } from './preflight';
 import { overallStatus, PreflightReport, PreflightStep, step } from './report';
 import { catalogStep, repositoriesOf, repositoryStep } from './storage-steps';
 
+/** Adding an account runs its preflight; `false` skips it (scripted onboarding of many accounts: run it later). */
+export const accountCreateQuery = z.object({
+  preflight: z.enum(['true', 'false']).default('true'),
+});
+
 export const preflightQuery = z.object({
   /** The certificate thumbprint the app registration shows (SHA-1 or SHA-256, colons allowed), to compare. */
   thumbprint: z

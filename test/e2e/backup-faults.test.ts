@@ -132,7 +132,11 @@ describe('backup end to end under faults', () => {
 
   it('names the missing permission when the app lacks one', async () => {
     const readOnly = app.tenant.apps.find((a) => a.displayName === 'm365-vault read-only backup')!;
-    // An account whose app was consented without Files.Read.All: OneDrive backups must say so.
+    // An account whose app was consented without Files.Read.All: OneDrive backups must say so. (Revoked first: a
+    // token issued before, as the preflight on adding the account takes one, keeps its roles until it expires.)
+    await control(app.emulator, 'POST', `apps/${readOnly.clientId}/roles`, {
+      revoke: ['Files.Read.All', 'Sites.Read.All'],
+    });
     const r = await app.admin.call<{ id: string }>('POST', '/api/accounts', {
       displayName: 'Contoso (restricted app)',
       tenantId: app.tenant.tenantId,
@@ -143,9 +147,6 @@ describe('backup end to end under faults', () => {
     const saved = accountId;
     accountId = r.body.id;
     try {
-      await control(app.emulator, 'POST', `apps/${readOnly.clientId}/roles`, {
-        revoke: ['Files.Read.All', 'Sites.Read.All'],
-      });
       const jobId = await createJob({
         name: 'OneDrives',
         sources: { scope: 'account', include: { mailboxes: false, oneDrives: true } },

@@ -16,9 +16,9 @@ const WRONG = 'Wrong8Q~value-that-is-not-the-apps-secret-00';
 describe('POST /api/accounts/{accountId}/preflight', () => {
   let app: LocalApp;
   let client: CosmosClient;
-  const register = async (secretName: string): Promise<string> =>
+  const register = async (secretName: string, query = ''): Promise<string> =>
     (
-      await app.admin.call<{ id: string }>('POST', '/api/accounts', {
+      await app.admin.call<{ id: string }>('POST', `/api/accounts${query}`, {
         displayName: 'Contoso',
         tenantId: app.tenant.tenantId,
         clientId: app.tenant.apps.find((a) => a.displayName === 'm365-vault backup')!.clientId,
@@ -119,7 +119,7 @@ describe('POST /api/accounts/{accountId}/preflight', () => {
   });
 
   it('runs by itself after a run fails for a configuration reason, so the account shows what to fix', async () => {
-    const accountId = await register('wrong-secret');
+    const accountId = await register('wrong-secret', '?preflight=false');
     const before = await app.admin.call<{ preflight?: PreflightReport }>('GET', `/api/accounts/${accountId}`);
     expect(before.body.preflight).toBeUndefined();
     const job = await app.admin.call<{ id: string }>('POST', `/api/accounts/${accountId}/jobs`, {
@@ -133,6 +133,32 @@ describe('POST /api/accounts/{accountId}/preflight', () => {
     expect(account.body.preflight?.steps.find((s) => s.id === 'auth.signIn')).toMatchObject({
       status: 'failed',
       code: 'AADSTS7000215',
+    });
+  });
+
+  it('checks an account as it is added, answers the report with it, and blocks nothing', async () => {
+    const added = await app.admin.call<{ id: string; preflight?: PreflightReport }>('POST', '/api/accounts', {
+      displayName: 'Contoso (wrong secret)',
+      tenantId: app.tenant.tenantId,
+      clientId: app.tenant.apps.find((a) => a.displayName === 'm365-vault backup')!.clientId,
+      credential: { type: 'secret', secretName: 'wrong-secret' },
+    });
+    expect(added.status).toBe(201);
+    expect(added.body.preflight?.status).toBe('failed');
+    expect(added.body.preflight?.steps.find((s) => s.id === 'auth.signIn')).toMatchObject({
+      status: 'failed',
+      code: 'AADSTS7000215',
+    });
+    const stored = await app.admin.call<{ preflight?: PreflightReport }>('GET', `/api/accounts/${added.body.id}`);
+    expect(stored.body.preflight).toEqual(added.body.preflight);
+    const audit = await app.admin.call<{ value: Array<{ action: string }> }>(
+      'GET',
+      `/api/accounts/${added.body.id}/audit`,
+    );
+    expect(audit.body.value.map((a) => a.action)).toContain('account.create');
+    // Skipped on request; a bad value is named.
+    expect((await app.admin.call('POST', '/api/accounts?preflight=no', {})).body).toMatchObject({
+      error: { message: expect.stringContaining('query.preflight') },
     });
   });
 
