@@ -1,5 +1,6 @@
 // The preflight's sampled reachability against the emulator: all reachable; a mailbox hidden from the app by an
-// application access policy; every sampled mailbox hidden; a locked site beside open ones; throttling; a permission
+// application access policy; every sampled mailbox hidden; a licence without Exchange Online; a OneDrive not
+// provisioned; a locked site beside open ones; throttling; a permission
 // missing (the step is skipped, not failed twice). Each is reported with the backup alarms' cause and fix.
 import type { DirectoryEntry } from '../../shared/backup/directory';
 import { EVERYTHING as PRODUCT, newApp } from './preflight-apps';
@@ -90,6 +91,36 @@ describe('preflight reachability (sampled)', () => {
       });
     } finally {
       await bed.t.control('PUT', 'access-policy', { appId: app.clientId, deniedUsers: [] });
+    }
+  });
+
+  it('names a sampled mailbox whose licence lacks Exchange Online, the others reachable', async () => {
+    const app = await newApp(bed, EVERYTHING);
+    const [, noExchange] = await sampledMailboxes();
+    await bed.t.control('PATCH', `directory/users/${noExchange!.id}`, { mailEnabled: false });
+    try {
+      const step = (await reach(app, EVERYTHING))['reach.mailboxes']!;
+      expect(step).toMatchObject({ status: 'warning', code: 'mailbox.notLicensed', workload: 'exchange' });
+      expect(step.detail).toBe(
+        `${MAILBOX_SAMPLE - 1} of ${MAILBOX_SAMPLE} sampled reachable; failed: ${noExchange!.userPrincipalName}.`,
+      );
+      expect(step.fix).toMatch(/Exchange Online licence/);
+    } finally {
+      await bed.t.control('PATCH', `directory/users/${noExchange!.id}`, { mailEnabled: true });
+    }
+  });
+
+  it('names a OneDrive not provisioned yet, with the licence and first sign-in fix', async () => {
+    const app = await newApp(bed, EVERYTHING);
+    const [owner] = await sampledMailboxes();
+    await bed.t.control('PATCH', `directory/users/${owner!.id}`, { oneDriveProvisioned: false });
+    try {
+      const step = (await reach(app, EVERYTHING))['reach.onedrive']!;
+      expect(step).toMatchObject({ status: 'warning', code: 'onedrive.inaccessible', workload: 'oneDrive' });
+      expect(step.detail).toContain(owner!.userPrincipalName);
+      expect(step.fix).toMatch(/provisioned/);
+    } finally {
+      await bed.t.control('PATCH', `directory/users/${owner!.id}`, { oneDriveProvisioned: true });
     }
   });
 

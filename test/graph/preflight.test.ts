@@ -1,6 +1,7 @@
 // The preflight against the emulated Entra ID and its control API: an all-green account, and each configuration
 // error administrators make (wrong or expired secret, the secret's ID, unknown client or tenant, a certificate the
-// app does not know, a revoked permission, no admin consent, a skewed clock), each reported with cause and fix.
+// app does not know, a revoked permission, no admin consent, a skewed clock, a Conditional Access block), each
+// reported with cause and fix.
 import { randomUUID } from 'node:crypto';
 import { generate } from 'selfsigned';
 import { WORKLOAD_PERMISSIONS } from '../../shared/preflight/permissions';
@@ -119,6 +120,22 @@ describe('preflight', () => {
     expect(s).toMatchObject({ status: 'failed', code: 'AADSTS700016' });
     expect(s.fix).toMatch(/wait a few minutes/);
     expect(s.fix).toMatch(/deleted/);
+  });
+
+  it('reports a sign-in a Conditional Access policy for workload identities blocks as AADSTS53003', async () => {
+    const app = await newApp(bed, EVERYTHING);
+    await bed.t.control('PUT', `apps/${app.clientId}/conditional-access`, { block: true });
+    const r = await preflight({ clientId: app.clientId, secrets: { 'backup-secret': app.clientSecret } });
+    const s = stepOf(r, 'auth.signIn');
+    expect(s).toMatchObject({ status: 'failed', code: 'AADSTS53003' });
+    expect(s.cause).toMatch(/Conditional Access/);
+    expect(s.fix).toMatch(/Service principal sign-ins/);
+    expect(r.status).toBe('failed');
+    await bed.t.control('PUT', `apps/${app.clientId}/conditional-access`, { block: false });
+    expect(
+      stepOf(await preflight({ clientId: app.clientId, secrets: { 'backup-secret': app.clientSecret } }), 'auth.signIn')
+        .status,
+    ).toBe('passed');
   });
 
   it('reports an unknown tenant as AADSTS90002', async () => {

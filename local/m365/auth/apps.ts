@@ -18,6 +18,11 @@ export interface AppRegistration {
    * app registration with groupMembershipClaims "SecurityGroup" gets them (past 200, an overage reference instead).
    */
   groups: string[];
+  /**
+   * A Conditional Access policy for workload identities blocks the app's sign-in (e.g. by location): the token
+   * endpoint answers AADSTS53003 after checking the credential.
+   */
+  blockedByConditionalAccess?: boolean;
 }
 
 /** Teams: the team, its channels, members, tabs and channel messages (least privileged, no Group.Read.All). */

@@ -171,6 +171,13 @@ export function issueToken(
       "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
     );
   }
+  if (app.blockedByConditionalAccess)
+    return aadError(
+      400,
+      'access_denied',
+      53003,
+      'Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.',
+    );
   const resource = scopes[0].slice(0, -'/.default'.length);
   const graph = GRAPH_AUDIENCES.includes(resource);
   // A registered resource issues tokens to any app of the tenant, without `roles` when none is assigned (the resource

@@ -156,6 +156,17 @@ registerControlRoutes([
     },
   },
   {
+    method: 'PUT',
+    path: '/apps/{clientId}/conditional-access',
+    async handler(ctx) {
+      // A Conditional Access policy for workload identities that blocks (or no longer blocks) the app's sign-in.
+      const app = ctx.tenant.apps.find((a) => a.clientId === ctx.params.clientId);
+      if (!app) throw new ControlError(404, `no app ${ctx.params.clientId}`);
+      app.blockedByConditionalAccess = (await input(ctx, z.object({ block: z.boolean() }))).block;
+      return { status: 204 };
+    },
+  },
+  {
     method: 'POST',
     path: '/apps',
     async handler(ctx) {

@@ -20,6 +20,10 @@ const USER_PATCH = z
     accountEnabled: z.boolean().optional(),
     /** Assigns or removes the licence: a mailbox and a OneDrive come and go with it (mail stays set, as in Exchange). */
     licensed: z.boolean().optional(),
+    /** A licensed user's OneDrive not provisioned yet (the user never signed in) or provisioned. */
+    oneDriveProvisioned: z.boolean().optional(),
+    /** A licence without the Exchange Online plan (false): the user keeps `mail`, Graph finds no mailbox. */
+    mailEnabled: z.boolean().optional(),
   })
   .strict();
 
@@ -76,7 +80,7 @@ registerControlRoutes([
     async handler(ctx) {
       const u = ctx.tenant.user(ctx.params.id);
       if (!u) throw new ControlError(404, `no user '${ctx.params.id}'`);
-      const { licensed, ...props } = await input(ctx, USER_PATCH);
+      const { licensed, oneDriveProvisioned, mailEnabled, ...props } = await input(ctx, USER_PATCH);
       const licence =
         licensed === undefined
           ? {}
@@ -91,7 +95,11 @@ registerControlRoutes([
         ...Object.keys(props),
         ...(licensed === undefined ? [] : ['assignedLicenses', ...(licensed && !u.mail ? ['mail'] : [])]),
       ];
-      ctx.tenant.directory.users.update({ ...u, ...props, ...licence }, changed);
+      const services = {
+        ...(oneDriveProvisioned === undefined ? {} : { oneDriveProvisioned }),
+        ...(mailEnabled === undefined ? {} : { mailEnabled }),
+      };
+      ctx.tenant.directory.users.update({ ...u, ...props, ...licence, ...services }, changed);
       return { status: 204 };
     },
   },

@@ -91,15 +91,17 @@ registerPathRewrite((path) => {
 
 registerRoutes(
   chargingResourceUnits([
-    {
-      method: 'GET',
-      path: '/users/{userId}/drive',
+    // Reached only when the alias found no drive (the rewrite above): the user is unknown, unlicensed, or their
+    // OneDrive is not provisioned yet. Graph answers the same for the drive and for anything below it.
+    ...['/users/{userId}/drive', '/users/{userId}/drive/{*rest}'].map((path) => ({
+      method: 'GET' as const,
+      path,
       ...files,
-      mailbox: (ctx) => ctx.params.userId,
-      handler() {
+      mailbox: (ctx: GraphContext) => ctx.params.userId,
+      handler(): never {
         throw new GraphError(404, 'ResourceNotFound', "User's mysite not found.");
       },
-    },
+    })),
     { method: 'GET', path: '/drives/{driveId}', ...files, handler: (ctx) => ok(driveJson(driveOf(ctx))) },
     {
       method: 'GET',
