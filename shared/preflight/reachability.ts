@@ -1,7 +1,7 @@
 // Reachability, sampled and bounded: a few requests per workload (never a whole directory), each failure turned
 // into cause and fix by the same classification the backup alarms use, so a preflight says before the first run what
 // that run would meet: mailboxes hidden by an application access policy or RBAC for Applications, unlicensed
-// mailboxes, OneDrives not provisioned, locked sites, throttling, the network.
+// mailboxes, OneDrives not provisioned, locked sites, group mailboxes the app may not read, throttling, the network.
 import type { Alarm, Subject } from '../domain/alarms';
 import { GRAPH_OPERATIONS, GraphOperation, missingPermission } from '../domain/graph-permissions';
 import { alarmFor } from '../backup/failures';
@@ -12,6 +12,8 @@ import { PreflightStep, step } from './report';
 /** Mailboxes opened: more than one, so a policy that scopes the app to some of them shows as such. */
 export const MAILBOX_SAMPLE = 3;
 export const SITE_SAMPLE = 3;
+/** Microsoft 365 groups whose conversations are opened. */
+export const GROUP_SAMPLE = 2;
 /** Users read to pick the samples from: one page, not the directory. */
 const USER_PAGE = 25;
 /** How long the whole sampling may take, throttling waits included. */
@@ -205,5 +207,54 @@ export async function reachabilitySteps(graph: Probe, roles: string[], now: () =
     );
     steps.push(stepOf('reach.teams', teamsTitle, 'teams', [listed], `${count} teams on the first page.`));
   }
+
+  steps.push(await groupMailboxStep(get, roles));
   return steps;
+}
+
+/** Lists Microsoft 365 groups (one short page) and opens the conversation threads of a few, as a backup reads them. */
+async function groupMailboxStep(
+  get: (path: string, operation: GraphOperation, mailbox: string) => Promise<{ value?: DirectoryEntry[] }>,
+  roles: string[],
+): Promise<PreflightStep> {
+  const title = `List Microsoft 365 groups and open the conversations of up to ${GROUP_SAMPLE}`;
+  const skipped =
+    withoutPermission('reach.groupMailboxes', title, 'groupMailboxes', 'groups.list', roles) ??
+    withoutPermission('reach.groupMailboxes', title, 'groupMailboxes', 'groupConversations.read', roles);
+  if (skipped) return skipped;
+  let groups: DirectoryEntry[] = [];
+  const listed = await probe(
+    async () => {
+      groups =
+        (
+          await get(
+            `/groups?$filter=groupTypes/any(c:c eq 'Unified')&$select=id,displayName,mail&$top=${GROUP_SAMPLE}`,
+            'groups.list',
+            'directory',
+          )
+        ).value ?? [];
+    },
+    'groups.list',
+    { kind: 'tenant', name: 'the group list' },
+    roles,
+  );
+  const opened = await Promise.all(
+    groups
+      .slice(0, GROUP_SAMPLE)
+      .map((g) =>
+        probe(
+          () => get(`/groups/${seg(g.id)}/threads?$top=1&$select=id`, 'groupConversations.read', g.id),
+          'groupConversations.read',
+          { kind: 'groupMailbox', name: g.mail ?? g.displayName ?? g.id },
+          roles,
+        ),
+      ),
+  );
+  return stepOf(
+    'reach.groupMailboxes',
+    title,
+    'groupMailboxes',
+    [listed, ...opened],
+    opened.length ? `${opened.length} group mailboxes opened.` : 'No Microsoft 365 groups in the tenant.',
+  );
 }

@@ -60,7 +60,9 @@ describe('preflight reachability (sampled)', () => {
       ['reach.onedrive', 'passed'],
       ['reach.sites', 'passed'],
       ['reach.teams', 'passed'],
+      ['reach.groupMailboxes', 'passed'],
     ]);
+    expect(reachSteps.find((s) => s.id === 'reach.groupMailboxes')!.detail).toMatch(/^[12] group mailboxes opened\.$/);
     expect(reachSteps.find((s) => s.id === 'reach.mailboxes')!.detail).toBe(`${MAILBOX_SAMPLE} mailboxes opened.`);
   });
 
@@ -149,10 +151,16 @@ describe('preflight reachability (sampled)', () => {
   });
 
   it('skips what a missing permission forbids instead of failing it a second time', async () => {
-    const roles = EVERYTHING.filter((p) => !['Mail.Read', 'Mail.ReadWrite', 'Team.ReadBasic.All'].includes(p));
+    const roles = EVERYTHING.filter(
+      (p) => !['Mail.Read', 'Mail.ReadWrite', 'Team.ReadBasic.All', 'Group-Conversation.Read.All'].includes(p),
+    );
     const app = await newApp(bed, roles);
     const steps = await reach(app, roles);
     expect(steps['reach.mailboxes']).toMatchObject({ status: 'skipped', permissions: ['Mail.Read'] });
+    expect(steps['reach.groupMailboxes']).toMatchObject({
+      status: 'skipped',
+      permissions: ['Group-Conversation.Read.All'],
+    });
     expect(steps['reach.teams']).toMatchObject({ status: 'skipped', permissions: ['Team.ReadBasic.All'] });
     expect(steps['reach.onedrive']!.status).toBe('passed');
   });
