@@ -1,6 +1,7 @@
 // The preflight against the emulated Entra ID and its control API: an all-green account, and each configuration
 // error administrators make (wrong or expired secret, the secret's ID, unknown client or tenant, a certificate the
-// app does not know, a revoked permission, no admin consent, a skewed clock, a Conditional Access block), each
+// app does not know, a revoked permission, no admin consent, a skewed clock, a Conditional Access block, a disabled
+// application, a public client), each
 // reported with cause and fix.
 import { randomUUID } from 'node:crypto';
 import { generate } from 'selfsigned';
@@ -136,6 +137,25 @@ describe('preflight', () => {
       stepOf(await preflight({ clientId: app.clientId, secrets: { 'backup-secret': app.clientSecret } }), 'auth.signIn')
         .status,
     ).toBe('passed');
+  });
+
+  it('reports a disabled enterprise application as AADSTS7000112 and a public client as AADSTS700025', async () => {
+    const app = await newApp(bed, EVERYTHING);
+    const run = () => preflight({ clientId: app.clientId, secrets: { 'backup-secret': app.clientSecret } });
+    await bed.t.control('PATCH', `apps/${app.clientId}`, { enabled: false });
+    expect(stepOf(await run(), 'auth.signIn')).toMatchObject({
+      status: 'failed',
+      code: 'AADSTS7000112',
+      fix: expect.stringMatching(/Enabled for users to sign in/),
+    });
+    await bed.t.control('PATCH', `apps/${app.clientId}`, { enabled: true, publicClient: true });
+    expect(stepOf(await run(), 'auth.signIn')).toMatchObject({
+      status: 'failed',
+      code: 'AADSTS700025',
+      fix: expect.stringMatching(/Allow public client flows/),
+    });
+    await bed.t.control('PATCH', `apps/${app.clientId}`, { publicClient: false });
+    expect(stepOf(await run(), 'auth.signIn').status).toBe('passed');
   });
 
   it('reports an unknown tenant as AADSTS90002', async () => {

@@ -23,6 +23,10 @@ export interface AppRegistration {
    * endpoint answers AADSTS53003 after checking the credential.
    */
   blockedByConditionalAccess?: boolean;
+  /** The service principal's "Enabled for users to sign in" is No: AADSTS7000112. */
+  disabled?: boolean;
+  /** "Allow public client flows": a public client may present no secret or certificate (AADSTS700025). */
+  publicClient?: boolean;
 }
 
 /** Teams: the team, its channels, members, tabs and channel messages (least privileged, no Group.Read.All). */

@@ -122,6 +122,13 @@ export function issueToken(
       700016,
       `Application with identifier '${clientId}' was not found in the directory '${tenant.domain}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`,
     );
+  if (app.disabled)
+    return aadError(
+      400,
+      'unauthorized_client',
+      7000112,
+      `Application '${app.clientId}'(${app.displayName}) is disabled.`,
+    );
   const scopes = (form.get('scope') ?? '').split(/\s+/).filter(Boolean);
   if (scopes.length !== 1)
     return aadError(
@@ -142,6 +149,13 @@ export function issueToken(
   const secret = form.get('client_secret') ?? basicAuth?.secret;
   const assertion = form.get('client_assertion');
   const nowS = Math.floor(now.getTime() / 1000);
+  if (app.publicClient && ((secret !== undefined && secret !== null) || assertion))
+    return aadError(
+      400,
+      'invalid_client',
+      700025,
+      "Client is public so neither 'client_assertion' nor 'client_secret' should be presented.",
+    );
   if (secret !== undefined && secret !== null) {
     const match = app.secrets.find((s) => s.value === secret);
     if (!match)

@@ -167,6 +167,22 @@ registerControlRoutes([
     },
   },
   {
+    method: 'PATCH',
+    path: '/apps/{clientId}',
+    async handler(ctx) {
+      // The enterprise application's "Enabled for users to sign in", and the registration's "Allow public client flows".
+      const app = ctx.tenant.apps.find((a) => a.clientId === ctx.params.clientId);
+      if (!app) throw new ControlError(404, `no app ${ctx.params.clientId}`);
+      const { enabled, publicClient } = await input(
+        ctx,
+        z.object({ enabled: z.boolean().optional(), publicClient: z.boolean().optional() }).strict(),
+      );
+      if (enabled !== undefined) app.disabled = !enabled;
+      if (publicClient !== undefined) app.publicClient = publicClient;
+      return { status: 204 };
+    },
+  },
+  {
     method: 'POST',
     path: '/apps',
     async handler(ctx) {
