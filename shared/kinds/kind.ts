@@ -74,6 +74,8 @@ export interface RestoreTarget {
 export interface RestoreSource {
   item: ProtectedItemDoc;
   details: Record<string, string>;
+  /** A backed-up folder's own content at the point (a list's schema), if it has any. */
+  folderContent(folderId: string): Promise<Buffer | undefined>;
 }
 
 /** One version's stored content. */

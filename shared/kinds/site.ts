@@ -83,7 +83,7 @@ export const site: ProtectedKind = {
     details: () => ({}),
     writeOperation: 'files.write',
     inPlaceOnly: IN_PLACE_ONLY,
-    restorer(t): Promise<KindRestorer> {
+    restorer(t, source): Promise<KindRestorer> {
       if (!t.original) throw new Error(IN_PLACE_ONLY);
       const restorers = new Map<string, DriveRestorer>();
       const drive = (containerId: string | undefined): DriveRestorer => {
@@ -95,19 +95,25 @@ export const site: ProtectedKind = {
       const lists = new ListRestorer({ ...t, siteId: t.userId });
       return Promise.resolve({
         // Library by library: folder paths are only unique within one library (each has its "General"). A list is
-        // restored into itself.
+        // restored into itself, or into one recreated from its schema when it was deleted.
         async folders(planned, known) {
           const byLibrary = new Map<string | undefined, PlannedFolder[]>();
           let map = { ...known };
           for (const f of planned)
-            if (f.containerId === LISTS) map[f.sourceId] = f.sourceId;
+            if (f.containerId === LISTS)
+              map[f.sourceId] = await lists.target(f.sourceId, () => source.folderContent(f.sourceId));
             else byLibrary.set(f.containerId, [...(byLibrary.get(f.containerId) ?? []), f]);
           for (const [containerId, folders] of byLibrary) map = await drive(containerId).folders(folders, map);
           return map;
         },
         async item(doc, folderId, content) {
           if (doc.kind === 'listItem')
-            return lists.item(doc, folderId, JSON.parse((await content.bytes()).toString('utf8')) as ListItemJson);
+            return lists.item(
+              doc,
+              folderId,
+              JSON.parse((await content.bytes()).toString('utf8')) as ListItemJson,
+              doc.containerId.slice(LIST_CONTAINER.length),
+            );
           return drive(doc.containerId).file(doc, folderId, content.size, () => content.open());
         },
       });

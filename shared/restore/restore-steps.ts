@@ -135,7 +135,7 @@ export const RESTORABLE = new Set<VersionDoc['kind']>(
 
 /** The kind's restorer for the job's target: the target user is resolved here, the same for every kind. */
 async function restorer(
-  s: Ports<'graph' | 'inventory'>,
+  s: Ports<'contentStores' | 'graph' | 'inventory' | 'versions'>,
   op: OperationDoc & { request: RestoreRequest },
   deadline: number,
   plan: StoredPlan,
@@ -167,13 +167,24 @@ async function restorer(
       mailFormat: op.request.mailFormat ?? 'exactMime',
       firstAttempt,
     },
-    { item, details: plan.details ?? (plan.sourceDriveId ? { driveId: plan.sourceDriveId } : {}) },
+    {
+      item,
+      details: plan.details ?? (plan.sourceDriveId ? { driveId: plan.sourceDriveId } : {}),
+      async folderContent(folderId) {
+        const [doc] = await s.versions.versionsAt(protectedItemId, op.request.seq, [folderId]);
+        if (!doc?.content) return undefined;
+        const store = await s.contentStores.forPointer(op.accountId, doc.content);
+        // Content is stored under the backed-up (source) account's tenant.
+        const { tenantId } = await s.inventory.getAccount(op.accountId);
+        return readAll(await openContent(store, tenantId, doc.content));
+      },
+    },
   );
 }
 
 /** Finds or creates every target folder; the map is kept in the plan for the batches. */
 export async function restoreFolders(
-  s: Ports<'artifacts' | 'graph' | 'inventory' | 'operations'>,
+  s: Ports<'artifacts' | 'contentStores' | 'graph' | 'inventory' | 'operations' | 'versions'>,
   ref: RestoreRef,
 ): Promise<{ failed?: string }> {
   const op = await operation(s, ref);

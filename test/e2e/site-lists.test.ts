@@ -283,4 +283,58 @@ describe("SharePoint lists end to end: a site's generic list, its schema and ite
     // The point before still holds the list and its items.
     expect((await listItemsAt(4)).length).toBe(before);
   });
+
+  it('restores a deleted list: recreated with its title and columns, every item field-identical', async () => {
+    type EmuList = { id: string; displayName: string; columns: Array<Record<string, unknown>> | null };
+    const siteLists = async (): Promise<EmuList[]> =>
+      (await control<Array<{ id: string; lists: EmuList[] }>>(env.app.emulator, 'GET', 'sites')).body.find(
+        (s) => s.id === intranet.id,
+      )!.lists;
+    const named = async () => (await siteLists()).filter((l) => l.displayName === list.displayName);
+    expect(await named()).toEqual([]);
+    const atFour = await listItemsAt(4);
+    const COLUMNS = ['Title', 'Status', 'Priority', 'DueDate', 'Done'];
+    const writable = (f: Record<string, unknown>) => JSON.stringify(COLUMNS.map((c) => f[c] ?? null));
+    const backedUp = atFour.map((d) => writable(d.props.fields as Record<string, unknown>)).sort();
+
+    const restored = await env.restore({
+      protectedItemId: env.itemOf(intranet),
+      seq: 4,
+      selection: { folders: [list.id] },
+      target: { type: 'original', overwriteBehavior: 'skip' },
+    });
+    expect(restored).toMatchObject({
+      status: 'completed',
+      counts: { total: atFour.length, restored: atFour.length, failed: 0 },
+    });
+    const [again] = await named();
+    expect(again.id).not.toBe(list.id);
+    // The columns the backup recorded (each with its type facet), read back from the tenant.
+    const schemaDoc = (await view(4)).find((d) => d.containerId === 'lists' && d.itemId === list.id)!;
+    const schema = JSON.parse((await env.stored(schemaDoc)).toString('utf8')) as {
+      columns: Array<Record<string, unknown>>;
+    };
+    const FACETS = ['text', 'choice', 'number', 'dateTime', 'boolean'];
+    const shape = (c: Record<string, unknown>) =>
+      JSON.stringify([c.name, ...FACETS.map((f) => (c[f] === undefined ? null : c[f]))]);
+    expect(again.columns!.map(shape)).toEqual(schema.columns.map(shape));
+    const items = (
+      await control<EmuItem[]>(
+        env.app.emulator,
+        'GET',
+        `sites/${encodeURIComponent(intranet.id)}/lists/${encodeURIComponent(again.id)}/items`,
+      )
+    ).body;
+    expect(items.map((i) => writable(i.fields)).sort()).toEqual(backedUp);
+
+    // Asked again, the list of that title is used, not a second one made.
+    const one = await env.restore({
+      protectedItemId: env.itemOf(intranet),
+      seq: 4,
+      selection: { items: [atFour[0].itemId] },
+      target: { type: 'original', overwriteBehavior: 'skip' },
+    });
+    expect(one).toMatchObject({ status: 'completed', counts: { total: 1, restored: 1, failed: 0 } });
+    expect(await named()).toHaveLength(1);
+  });
 });

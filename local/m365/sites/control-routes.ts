@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { ControlError, controlJson, registerControlRoutes } from '../control/registry';
 import { input } from '../control/routes-core';
-import { createItem, GenericList, ListItemRecord, Site, unknownFields, updateFields } from './model';
+import { columnsOfList, createItem, GenericList, ListItemRecord, Site, unknownFields, updateFields } from './model';
 import type { Tenant } from '../tenant/tenant';
 
 /** A site by id, 'root', URL name or server-relative path. */
@@ -28,8 +28,8 @@ function genericList(t: Tenant, site: string, list: string): GenericList {
 
 const fieldsSchema = z.object({ fields: z.record(z.string(), z.unknown()) });
 
-function checkedFields(fields: Record<string, unknown>): Record<string, unknown> {
-  const unknown = unknownFields(fields);
+function checkedFields(fields: Record<string, unknown>, list: GenericList): Record<string, unknown> {
+  const unknown = unknownFields(fields, list);
   if (unknown.length) throw new ControlError(400, `unknown fields: ${unknown.join(', ')}`);
   return fields;
 }
@@ -63,6 +63,8 @@ registerControlRoutes([
             template: l.template,
             driveId: l.drive?.id ?? null,
             items: l.items?.size ?? null,
+            // A generic list's writable columns with their type facets.
+            columns: l.items ? columnsOfList(l).map((c) => ({ name: c.name, ...c.facet })) : null,
           })),
         })),
       ),
@@ -104,7 +106,7 @@ registerControlRoutes([
     async handler(ctx) {
       const list = genericList(ctx.tenant, ctx.params.site, ctx.params.list);
       const { fields } = await input(ctx, fieldsSchema);
-      return controlJson(201, { id: createItem(list, checkedFields(fields), ctx.emulator.clock.now()).id });
+      return controlJson(201, { id: createItem(list, checkedFields(fields, list), ctx.emulator.clock.now()).id });
     },
   },
   {
@@ -115,7 +117,10 @@ registerControlRoutes([
       const item = list.items.get(ctx.params.id);
       if (!item) throw new ControlError(404, `no item '${ctx.params.id}'`);
       const { fields } = await input(ctx, fieldsSchema);
-      return controlJson(200, itemState(updateFields(list, item, checkedFields(fields), ctx.emulator.clock.now())));
+      return controlJson(
+        200,
+        itemState(updateFields(list, item, checkedFields(fields, list), ctx.emulator.clock.now())),
+      );
     },
   },
   {

@@ -1,8 +1,10 @@
 // SharePoint lists in Graph v1.0: /sites/{id}/lists (generic lists and the document libraries), a list by id or
 // name, its columns and content types (also as $expand), its items (paged, $expand=fields with its own $select, $select), one item and its fields, the
-// writes a restore needs (create, PATCH fields, DELETE) and listItem delta (`token=` links, token=latest, deletions as
+// writes a restore needs (create a generic list with its columns; create, PATCH fields, DELETE an item) and listItem
+// delta (`token=` links, token=latest, deletions as
 // a `deleted` facet, 410 + Location). A library's items are its drive's items seen as listItems, read-only here:
 // files go through the drive (files/graph-routes.ts), as Graph requires for creating them.
+import { z } from 'zod';
 import { DriveItem, SITES_WRITE } from '../files/model';
 import { deltaResponse, resyncChanges } from '../graph/delta';
 import { GraphError } from '../graph/errors';
@@ -11,9 +13,11 @@ import { selectFor } from '../graph/schema';
 import { GraphContext, ok, registerRoutes } from '../graph/router';
 import { chargingResourceUnits } from '../resource-units';
 import {
+  columnsOfList,
   createItem,
   GenericList,
   LIST_COLUMNS,
+  ListColumn,
   ListItemRecord,
   Site,
   SiteList,
@@ -180,18 +184,20 @@ function itemIn<T extends { id: string }>(ctx: GraphContext, v: ItemView<T>): T 
 }
 
 /** A request's field values, refused when one names no writable column of the list. */
-function fieldValues(body: unknown): Record<string, unknown> {
+function fieldValues(body: unknown, list: GenericList): Record<string, unknown> {
   if (!body || typeof body !== 'object' || Array.isArray(body))
     throw new GraphError(400, 'invalidRequest', 'The field values must be a JSON object.');
   const fields = body as Record<string, unknown>;
-  const unknown = unknownFields(fields);
+  const unknown = unknownFields(fields, list);
   if (unknown.length) throw new GraphError(400, 'invalidRequest', `Field '${unknown[0]}' is not recognized`);
   return fields;
 }
 
 /** The list's columns: a generic list's own, a library's Title (its file columns are the drive's). */
 const columnsOf = (ctx: GraphContext, list: SiteList): Array<Record<string, unknown>> =>
-  (list.items ? LIST_COLUMNS : LIST_COLUMNS.filter((c) => c.name === 'Title')).map((c) => columnJson(ctx, list, c));
+  (list.items ? columnsOfList(list) : LIST_COLUMNS.filter((c) => c.name === 'Title')).map((c) =>
+    columnJson(ctx, list, c),
+  );
 
 /** The list's content types, each a list-scoped child of the site's (ids `{parent}00{guid}` as SharePoint makes). */
 function contentTypesOf(ctx: GraphContext, list: SiteList): Array<Record<string, unknown>> {
@@ -237,7 +243,7 @@ function listJson(ctx: GraphContext, list: SiteList): Record<string, unknown> {
     {
       '@odata.etag': eTag,
       createdDateTime: list.createdDateTime,
-      description: '',
+      description: list.description ?? '',
       eTag,
       id: list.id,
       lastModifiedDateTime: list.createdDateTime,
@@ -255,7 +261,7 @@ function listJson(ctx: GraphContext, list: SiteList): Record<string, unknown> {
   );
 }
 
-function columnJson(ctx: GraphContext, list: SiteList, c: (typeof LIST_COLUMNS)[number]): Record<string, unknown> {
+function columnJson(ctx: GraphContext, list: SiteList, c: ListColumn): Record<string, unknown> {
   // Title is the same built-in field on every list; other columns are the list's own.
   const id =
     c.name === 'Title' ? 'fa564e0f-0c70-4ab9-b863-0177e6ddd247' : guidOf(ctx.tenant.seed, 'column', list.id, c.name);
@@ -275,6 +281,37 @@ function columnJson(ctx: GraphContext, list: SiteList, c: (typeof LIST_COLUMNS)[
 }
 
 const sitesWrite = { workload: 'sites' as const, permissions: SITES_WRITE, mailbox: siteKey };
+
+/** The column type facets of Graph's columnDefinition (one per column). */
+const TYPE_FACETS = [
+  'boolean',
+  'calculated',
+  'choice',
+  'currency',
+  'dateTime',
+  'geolocation',
+  'hyperlinkOrPicture',
+  'lookup',
+  'number',
+  'personOrGroup',
+  'term',
+  'text',
+];
+const typeFacet = (column: Record<string, unknown>): Record<string, unknown> => {
+  const facets = Object.fromEntries(Object.entries(column).filter(([k]) => TYPE_FACETS.includes(k)));
+  return Object.keys(facets).length ? facets : { text: {} };
+};
+
+/** POST /sites/{id}/lists: a list resource; the columns with one type facet each. */
+const NEW_LIST = z.object({
+  displayName: z.string().min(1).max(255),
+  description: z.string().optional(),
+  columns: z
+    .array(z.looseObject({ name: z.string().min(1).max(255) }))
+    .max(500)
+    .optional(),
+  list: z.looseObject({ template: z.string().optional() }).optional(),
+});
 const expandOf = (ctx: GraphContext): FieldsExpand => fieldsExpand(option(ctx.query, '$expand'));
 
 /** $select on listItems; `fields` stays when it is expanded. */
@@ -290,6 +327,37 @@ registerRoutes(
       path: '/sites/{siteId}/lists',
       ...sitesRead,
       handler: (ctx) => ok({ value: ctx.tenant.sites.listsOf(siteOf(ctx)).map((l) => listJson(ctx, l)) }),
+    },
+    {
+      method: 'POST',
+      path: '/sites/{siteId}/lists',
+      ...sitesWrite,
+      async handler(ctx) {
+        const site = siteOf(ctx);
+        const body = NEW_LIST.safeParse(await ctx.json());
+        if (!body.success)
+          throw new GraphError(400, 'invalidRequest', `Invalid request: ${body.error.issues[0]?.path.join('.')}`);
+        const { displayName, description, columns, list: facet } = body.data;
+        if (facet?.template && facet.template !== 'genericList')
+          throw new GraphError(
+            400,
+            'invalidRequest',
+            `The emulator creates generic lists only, not '${facet.template}'.`,
+          );
+        if (ctx.tenant.sites.listOf(site, displayName))
+          throw new GraphError(
+            409,
+            'nameAlreadyExists',
+            'A list, survey, discussion board, or document library with the specified title already exists in this Web site.  Please choose another title.',
+          );
+        const created = ctx.tenant.sites.createList(
+          site,
+          displayName,
+          description ?? '',
+          (columns ?? []).map(({ name, ...rest }) => ({ name, facet: typeFacet(rest) })),
+        );
+        return { status: 201, json: listJson(ctx, created) };
+      },
     },
     {
       method: 'GET',
@@ -390,7 +458,7 @@ registerRoutes(
       async handler(ctx) {
         const list = writableList(ctx);
         const body = await ctx.json<{ fields?: unknown }>();
-        const item = createItem(list, fieldValues(body.fields ?? {}), ctx.emulator.clock.now());
+        const item = createItem(list, fieldValues(body.fields ?? {}, list), ctx.emulator.clock.now());
         return { status: 201, json: genericView(ctx, list).json(item, {}) };
       },
     },
@@ -402,7 +470,7 @@ registerRoutes(
         const list = writableList(ctx);
         const item = list.items.get(ctx.params.itemId);
         if (!item) throw itemNotFound();
-        const next = updateFields(list, item, fieldValues(await ctx.json()), ctx.emulator.clock.now());
+        const next = updateFields(list, item, fieldValues(await ctx.json(), list), ctx.emulator.clock.now());
         return ok(genericView(ctx, list).json(next, {}).fields);
       },
     },

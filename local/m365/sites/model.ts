@@ -4,7 +4,7 @@
 // index), so a site nobody asks about costs nothing; only changes are kept.
 import { Drive, driveIdOf, openDrive, registerDriveResolver } from '../files/model';
 import { GraphError } from '../graph/errors';
-import { BaseItems, ChangeLog } from '../tenant/change-log';
+import { BaseItems, ChangeLog, noBaseItems } from '../tenant/change-log';
 import { isoSeconds } from '../mail/message';
 import { mailNickname } from '../tenant/names';
 import { between, guidOf, pick, rng } from '../tenant/seeded';
@@ -51,12 +51,21 @@ export interface SiteList {
   drive?: Drive;
   /** Generic lists: the items. */
   items?: ChangeLog<ListItemRecord>;
+  /** A generic list created through Graph: its columns (the generated lists have LIST_COLUMNS). */
+  columns?: ReadonlyArray<ListColumn>;
+  description?: string;
+}
+
+export interface ListColumn {
+  name: string;
+  /** The column's type facet(s), as Graph's columnDefinition has them ({ text: {…} }, { choice: {…} }, …). */
+  facet: Record<string, unknown>;
 }
 
 export type GenericList = SiteList & { items: ChangeLog<ListItemRecord> };
 
 /** Columns of the generated generic lists (Graph columnDefinition type facets); only these are writable. */
-export const LIST_COLUMNS: ReadonlyArray<{ name: string; facet: Record<string, unknown> }> = [
+export const LIST_COLUMNS: ReadonlyArray<ListColumn> = [
   {
     name: 'Title',
     facet: {
@@ -317,6 +326,21 @@ export class SiteStore {
     );
   }
 
+  /** Creates a generic list (Graph's POST /sites/{id}/lists): Title, then the given columns. */
+  createList(site: Site, displayName: string, description: string, columns: ListColumn[]): GenericList {
+    const lists = this.listsOf(site);
+    const list: SiteList = {
+      ...this.list(site, 'genericList', displayName, displayName),
+      id: guidOf(this.t.seed, 'created-list', site.id, displayName, this.t.changes.current()),
+      createdDateTime: isoSeconds(this.t.now()),
+      columns: [LIST_COLUMNS[0], ...columns.filter((c) => c.name !== 'Title')],
+      description,
+    };
+    list.items = new ChangeLog(`lists/${list.id}`, noBaseItems(), this.t.changes);
+    lists.push(list);
+    return list as GenericList;
+  }
+
   /** Deletes a generic list with its items, as a site owner does (to the recycle bin, gone for Graph). */
   removeList(site: Site, list: SiteList): void {
     const lists = this.listsOf(site);
@@ -337,8 +361,11 @@ export class SiteStore {
 }
 
 /** Names of fields that are not writable columns of a generic list (an item write naming one is refused). */
-export const unknownFields = (fields: Record<string, unknown>): string[] =>
-  Object.keys(fields).filter((k) => !LIST_COLUMNS.some((c) => c.name === k));
+/** A generic list's writable columns. */
+export const columnsOfList = (list: SiteList): ReadonlyArray<ListColumn> => list.columns ?? LIST_COLUMNS;
+
+export const unknownFields = (fields: Record<string, unknown>, list: SiteList): string[] =>
+  Object.keys(fields).filter((k) => !columnsOfList(list).some((c) => c.name === k));
 
 /** Adds an item (ids continue after the highest ever given, as SharePoint's do). */
 export function createItem(list: GenericList, fields: Record<string, unknown>, now: number): ListItemRecord {

@@ -79,6 +79,7 @@ describe('restoring SharePoint list items', () => {
       doc('7'),
       LIST,
       backedUp('7', { Title: 'T', Status: 'Done' }),
+      LIST,
     );
     expect(r).toMatchObject({ itemId: `${LIST}.7`, outcome: 'restored', newId: '100' });
     expect(writes).toEqual([
@@ -92,6 +93,7 @@ describe('restoring SharePoint list items', () => {
       doc('7'),
       LIST,
       backedUp('7', { Title: 'T' }),
+      LIST,
     );
     expect(r).toMatchObject({ outcome: 'overwritten', newId: '7' });
     expect(writes).toEqual([{ method: 'PATCH', path: `${BASE}/items/7/fields`, body: { Title: 'T', Status: null } }]);
@@ -99,7 +101,12 @@ describe('restoring SharePoint list items', () => {
 
   it('skips an existing item without writing', async () => {
     const { graph, writes } = fakeList([{ id: '7', createdDateTime: '2025-01-01T00:00:00Z', fields: {} }]);
-    const r = await new ListRestorer(target(graph, { overwrite: 'skip' })).item(doc('7'), LIST, backedUp('7', {}));
+    const r = await new ListRestorer(target(graph, { overwrite: 'skip' })).item(
+      doc('7'),
+      LIST,
+      backedUp('7', {}),
+      LIST,
+    );
     expect(r).toMatchObject({ outcome: 'skipped' });
     expect(writes).toEqual([]);
   });
@@ -109,8 +116,8 @@ describe('restoring SharePoint list items', () => {
     const { graph, writes, items } = fakeList([older]);
     const json = backedUp('7', { Title: 'T', Status: 'Done' });
     // The first attempt created the item, then died before recording it.
-    expect((await new ListRestorer(target(graph, {})).item(doc('7'), LIST, json)).newId).toBe('100');
-    const retry = await new ListRestorer(target(graph, { firstAttempt: false })).item(doc('7'), LIST, json);
+    expect((await new ListRestorer(target(graph, {})).item(doc('7'), LIST, json, LIST)).newId).toBe('100');
+    const retry = await new ListRestorer(target(graph, { firstAttempt: false })).item(doc('7'), LIST, json, LIST);
     expect(retry).toMatchObject({ outcome: 'restored', newId: '100' });
     expect(writes.filter((w) => w.method === 'POST')).toHaveLength(1);
     expect(items).toHaveLength(2);
@@ -119,6 +126,7 @@ describe('restoring SharePoint list items', () => {
       doc('8'),
       LIST,
       backedUp('8', { Title: 'U' }),
+      LIST,
     );
     expect(other.newId).toBe('101');
   });
@@ -126,14 +134,89 @@ describe('restoring SharePoint list items', () => {
   it('claims each copy once on a retry: two backed-up items with equal fields keep two copies', async () => {
     const { graph, writes } = fakeList([]);
     const first = new ListRestorer(target(graph, {}));
-    await first.item(doc('1'), LIST, backedUp('1', { Title: 'Same' }));
-    await first.item(doc('2'), LIST, backedUp('2', { Title: 'Same' }));
+    await first.item(doc('1'), LIST, backedUp('1', { Title: 'Same' }), LIST);
+    await first.item(doc('2'), LIST, backedUp('2', { Title: 'Same' }), LIST);
     const retry = new ListRestorer(target(graph, { firstAttempt: false }));
     const ids = [
-      (await retry.item(doc('1'), LIST, backedUp('1', { Title: 'Same' }))).newId,
-      (await retry.item(doc('2'), LIST, backedUp('2', { Title: 'Same' }))).newId,
+      (await retry.item(doc('1'), LIST, backedUp('1', { Title: 'Same' }), LIST)).newId,
+      (await retry.item(doc('2'), LIST, backedUp('2', { Title: 'Same' }), LIST)).newId,
     ];
     expect(ids.sort()).toEqual(['100', '101']);
     expect(writes.filter((w) => w.method === 'POST')).toHaveLength(2);
+  });
+});
+
+describe('restoring the items of a deleted SharePoint list', () => {
+  const SCHEMA = {
+    displayName: 'Issue tracker',
+    description: 'Open issues',
+    list: { template: 'genericList' },
+    columns: [
+      { name: 'Title', text: {} },
+      { name: 'Status', displayName: 'Status', choice: { choices: ['Open', 'Done'] }, columnGroup: 'Custom Columns' },
+      { name: 'Created', readOnly: true, dateTime: {} },
+      { name: 'ContentType', columnGroup: '_Hidden' },
+      { name: 'Attachments', boolean: {} },
+      { name: 'Secret', hidden: true, text: {} },
+    ],
+  };
+  /** The site's lists (none of them the backed-up one), the list create, and items in whichever list is created. */
+  function site(lists: Array<{ id: string; displayName: string; list?: { template: string } }>) {
+    const writes: Array<{ method: string; path: string; body: unknown }> = [];
+    let next = 1;
+    const graph = {
+      all: (path: string) => {
+        if (path.endsWith('/lists?$select=id,displayName,list')) return Promise.resolve(lists);
+        if (path.endsWith('/columns')) return Promise.resolve([{ name: 'Title' }, { name: 'Status' }]);
+        return Promise.reject(new Error(`unscripted ${path}`));
+      },
+      get: () => Promise.reject(new GraphRequestError({ status: 404, code: 'itemNotFound', operation: 'sites.read' })),
+      send: (method: string, path: string, body: unknown) => {
+        writes.push({ method, path, body });
+        return Promise.resolve({ id: path.endsWith('/lists') ? 'new-list' : String(next++) });
+      },
+    } as unknown as GraphClient;
+    return { graph, writes };
+  }
+  const schema = () => Promise.resolve(Buffer.from(JSON.stringify(SCHEMA)));
+
+  it('recreates it from its schema with its own columns only, then creates every item in it', async () => {
+    const { graph, writes } = site([
+      { id: 'docs', displayName: 'Issue tracker', list: { template: 'documentLibrary' } },
+    ]);
+    const r = new ListRestorer(target(graph, { overwrite: 'skip' }));
+    expect(await r.target(LIST, schema)).toBe('new-list');
+    expect(await r.target(LIST, () => Promise.reject(new Error('read once')))).toBe('new-list');
+    expect(writes[0]).toEqual({
+      method: 'POST',
+      path: `/sites/${encodeURIComponent(SITE)}/lists`,
+      body: {
+        displayName: 'Issue tracker',
+        description: 'Open issues',
+        columns: [{ name: 'Status', displayName: 'Status', choice: { choices: ['Open', 'Done'] } }],
+        list: { template: 'genericList' },
+      },
+    });
+    // Skip applies to items that still exist in their own list; in a recreated one each is created.
+    const item = await r.item(doc('7'), 'new-list', backedUp('7', { Title: 'T', Status: 'Done' }), LIST);
+    expect(item).toMatchObject({ outcome: 'restored', newId: '1' });
+    expect(writes[1]).toEqual({
+      method: 'POST',
+      path: `/sites/${encodeURIComponent(SITE)}/lists/new-list/items`,
+      body: { fields: { Title: 'T', Status: 'Done' } },
+    });
+  });
+
+  it("uses the site's generic list of the same title instead of creating a second one", async () => {
+    const { graph, writes } = site([{ id: 'again', displayName: 'issue TRACKER', list: { template: 'genericList' } }]);
+    expect(await new ListRestorer(target(graph, {})).target(LIST, schema)).toBe('again');
+    expect(writes).toEqual([]);
+  });
+
+  it('says so when neither the list nor its schema is there', async () => {
+    const { graph } = site([]);
+    await expect(new ListRestorer(target(graph, {})).target(LIST, () => Promise.resolve(undefined))).rejects.toThrow(
+      /schema is not in the backup/,
+    );
   });
 });
