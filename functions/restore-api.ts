@@ -48,9 +48,15 @@ df.app.client.http('restoresStart', {
       usablePoint(await s.points.listPoints(accountId, item.id), input.seq, item.displayName);
       const { refused } = kindOf(item).restore;
       if (refused) throw new HttpError(400, 'invalidRequest', `body.protectedItemId: ${refused}`);
-      const inPlaceOnly = kindOf(item).restore.inPlaceOnly;
-      if (inPlaceOnly && input.target.type !== 'original')
-        throw new HttpError(400, 'invalidRequest', `body.target.type: ${inPlaceOnly}`);
+      const elsewhere = kindOf(item).restore.elsewhere ?? 'user';
+      if (input.target.type !== 'original' && (input.target.type === 'site') !== (elsewhere === 'site'))
+        throw new HttpError(
+          400,
+          'invalidRequest',
+          elsewhere === 'site'
+            ? "body.target.type: a site's files and list items restore into their own site ('original') or another site ('site')"
+            : "body.target.type: 'site' is for SharePoint sites; this restores into its own place ('original') or a user's ('mailbox', 'account')",
+        );
       if (input.target.type === 'account') {
         // Writing into another account is acting on it: the caller needs Administrator there too.
         await s.access.require(principal, 'Backup.Administrator', {

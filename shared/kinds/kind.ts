@@ -56,7 +56,7 @@ export interface PointView {
 export interface RestoreTarget {
   /** The target account's Graph client. */
   graph: GraphClient;
-  /** The target user: the item's own for an in-place restore. */
+  /** The target user (or site, for a site): the item's own for an in-place restore. */
   userId: string;
   /** Restoring into the item itself (overwrite behaviour applies) or elsewhere (under a folder named for the restore). */
   original: boolean;
@@ -106,8 +106,11 @@ export interface RestoreShape {
   details(folders: readonly VersionDoc[]): Record<string, string>;
   /** The Graph operation a failed write is classified under (its alarm names the permission). */
   writeOperation: GraphOperation;
-  /** Why the kind restores only into the item itself: a restore elsewhere is refused with this. Absent: any target. */
-  inPlaceOnly?: string;
+  /**
+   * Where the kind restores other than into the item itself: a user's mailbox or drive (the default: targets
+   * 'mailbox' and 'account'), or another SharePoint site (target 'site').
+   */
+  elsewhere?: 'user' | 'site';
   /** Why the kind restores nothing at all (Graph lets no application write it): every restore is refused with this. */
   refused?: string;
   restorer(target: RestoreTarget, source: RestoreSource): Promise<KindRestorer>;

@@ -12,12 +12,11 @@ import type { PlannedFolder } from '../restore/restore-plan';
 import { parentOf } from '../restore/restore-plan';
 import { ContainerRef, KindRestorer, ProtectedKind, REMOVED, unknownContainer } from './kind';
 import { textOf } from '../domain/text';
+import { driveSafeName, restoreFolderName } from '../restore/conflict-names';
 
 const DRIVE = 'drive:';
 /** The hierarchy container holding one version per list of the site (its schema as content). */
 const LISTS = 'lists';
-const IN_PLACE_ONLY =
-  "a site's files and list items are restored into the libraries and lists they came from (target type 'original')";
 const seg = encodeURIComponent;
 
 /** A library's drive, with its name on its root folder: every library's root is called "root" in Graph. */
@@ -80,20 +79,48 @@ export const site: ProtectedKind = {
     folderItems: (view, folderId) => view.inFolder(folderId),
     restorable: new Set(['driveItem', 'listItem']),
     folderOf: parentOf,
-    details: () => ({}),
+    // Each library's name (its root folder's), for a restore into another site.
+    details: (folders) =>
+      Object.fromEntries(
+        folders
+          .filter((d) => d.containerId.startsWith(DRIVE) && d.props.root === true)
+          .map((d) => [d.containerId, textOf([d.props.displayName, d.props.name], 'Documents')]),
+      ),
     writeOperation: 'files.write',
-    inPlaceOnly: IN_PLACE_ONLY,
-    restorer(t, source): Promise<KindRestorer> {
-      if (!t.original) throw new Error(IN_PLACE_ONLY);
+    elsewhere: 'site',
+    async restorer(t, source): Promise<KindRestorer> {
+      // Into another site, every library's files go into the site's default library, each under a folder named for
+      // the restore and the library; lists are found by title there or created from their schema.
+      const elsewhere = t.original
+        ? undefined
+        : (
+            await t.graph.get<{ id: string }>(`/sites/${seg(t.userId)}/drive?$select=id`, {
+              mailbox: t.userId,
+              operation: 'files.read',
+              deadline: t.deadline,
+            })
+          ).id;
       const restorers = new Map<string, DriveRestorer>();
       const drive = (containerId: string | undefined): DriveRestorer => {
         const driveId = driveOf(containerId);
         let r = restorers.get(driveId);
-        if (!r) restorers.set(driveId, (r = new DriveRestorer({ ...t, driveId })));
+        if (!r) {
+          const library = source.details[`${DRIVE}${driveId}`] ?? 'Documents';
+          r = new DriveRestorer(
+            elsewhere
+              ? {
+                  ...t,
+                  driveId: elsewhere,
+                  rootName: driveSafeName(restoreFolderName(`${source.item.displayName} - ${library}`, t.startedAt)),
+                }
+              : { ...t, driveId },
+          );
+          restorers.set(driveId, r);
+        }
         return r;
       };
       const lists = new ListRestorer({ ...t, siteId: t.userId });
-      return Promise.resolve({
+      return {
         // Library by library: folder paths are only unique within one library (each has its "General"). A list is
         // restored into itself, or into one recreated from its schema when it was deleted.
         async folders(planned, known) {
@@ -116,7 +143,7 @@ export const site: ProtectedKind = {
             );
           return drive(doc.containerId).file(doc, folderId, content.size, () => content.open());
         },
-      });
+      };
     },
   },
 };

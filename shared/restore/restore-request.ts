@@ -41,6 +41,14 @@ export const restoreRequest = z.object({
         .optional(),
     }),
     z.object({
+      /** A SharePoint site's files and lists into another site of the account (its id or its URL). */
+      type: z.literal('site'),
+      site: z.string().min(1).max(2048),
+      overwriteBehavior: z
+        .never({ error: 'overwrite behaviour is not available when restoring to another site' })
+        .optional(),
+    }),
+    z.object({
       type: z.literal('account'),
       accountId: productId,
       user: z.string().min(1).max(320),

@@ -133,7 +133,15 @@ export const RESTORABLE = new Set<VersionDoc['kind']>(
   KIND_IDS.flatMap((k) => [...kindOf({ kind: k }).restore.restorable]),
 );
 
-/** The kind's restorer for the job's target: the target user is resolved here, the same for every kind. */
+/** A site by its Graph id, or by its URL as Graph addresses one (`/sites/{hostname}:/{server-relative path}`). */
+function sitePath(site: string): string {
+  const url = /^https:\/\/([^/]+)(\/[^?#]*)?/i.exec(site);
+  if (!url) return `/sites/${encodeURIComponent(site)}`;
+  const path = (url[2] ?? '').replace(/\/+$/, '');
+  return path ? `/sites/${url[1]}:${path.split('/').map(encodeURIComponent).join('/')}` : `/sites/${url[1]}`;
+}
+
+/** The kind's restorer for the job's target: the target user (or site) is resolved here, the same for every kind. */
 async function restorer(
   s: Ports<'contentStores' | 'graph' | 'inventory' | 'versions'>,
   op: OperationDoc & { request: RestoreRequest },
@@ -148,13 +156,21 @@ async function restorer(
   const original = target.type === 'original';
   const userId = original
     ? item.userId
-    : (
-        await graph.get<{ id: string }>(`/users/${encodeURIComponent(target.user)}?$select=id`, {
-          mailbox: 'directory',
-          operation: 'users.list',
-          deadline,
-        })
-      ).id;
+    : target.type === 'site'
+      ? (
+          await graph.get<{ id: string }>(`${sitePath(target.site)}?$select=id`, {
+            mailbox: 'sites',
+            operation: 'sites.read',
+            deadline,
+          })
+        ).id
+      : (
+          await graph.get<{ id: string }>(`/users/${encodeURIComponent(target.user)}?$select=id`, {
+            mailbox: 'directory',
+            operation: 'users.list',
+            deadline,
+          })
+        ).id;
   return kindOf(plan).restore.restorer(
     {
       graph,

@@ -238,4 +238,63 @@ describe('SharePoint sites end to end (local host + Microsoft 365 emulator + sta
     const view = (await versions.view(itemOf(intranet), latest.seq).fetchAll()).resources;
     expect(view.some((d) => d.itemId === gone.id)).toBe(false);
   });
+  it('restores a library folder and a list into another site: files byte for byte under a folder named for the restore, the items into its list of that title', async () => {
+    const team = sites.find((s) => s.kind === 'team')!;
+    const view = (await versions.view(itemOf(intranet), 2).fetchAll()).resources;
+    const general = view.find((d) => d.containerId === `drive:${driveId}` && d.props.name === 'General')!;
+    const files = view.filter((d) => d.props.parentId === general.itemId && d.props.folder !== true);
+    expect(files.length).toBeGreaterThan(0);
+    const list = intranet.lists.find((l) => l.template === 'genericList')!;
+    const listItems = view.filter((d) => d.containerId === `list:${list.id}`);
+
+    const teamListItems = async (title: string): Promise<Array<number | null>> =>
+      (
+        await control<Array<{ id: string; lists: Array<{ displayName: string; items: number | null }> }>>(
+          app.emulator,
+          'GET',
+          'sites',
+        )
+      ).body
+        .find((s) => s.id === team.id)!
+        .lists.filter((l) => l.displayName === title)
+        .map((l) => l.items);
+    const [before] = (await teamListItems(list.displayName)) as number[];
+    const done = await restore({
+      protectedItemId: itemOf(intranet),
+      seq: 2,
+      selection: { folders: [general.itemId, list.id] },
+      target: { type: 'site', site: team.webUrl },
+    });
+    expect(done).toMatchObject({
+      status: 'completed',
+      counts: { total: files.length + listItems.length, restored: files.length + listItems.length, failed: 0 },
+    });
+    const teamDrive = team.lists.find((l) => l.name === 'Shared Documents')!.driveId!;
+    const entries = await tree(teamDrive);
+    const root = entries.find((e) => e.root)!;
+    const folder = entries.find(
+      (e) => e.parentId === root.id && /^Restored \d{4}-\d\d-\d\d \d\d-\d\d UTC - .+ - Documents$/.test(e.name),
+    )!;
+    expect(folder.name).toContain(intranet.displayName);
+    const copied = entries.find((e) => e.parentId === folder.id && e.name === 'General')!;
+    for (const f of files) {
+      const copy = entries.find((e) => e.parentId === copied.id && e.name === f.props.name)!;
+      expect({ name: f.props.name, sha: sha(await bytesOf(teamDrive, copy.id)) }).toEqual({
+        name: f.props.name,
+        sha: sha(await stored(f)),
+      });
+    }
+    // The team site has a list of that title (every generated site has): the items are added to it.
+    expect(await teamListItems(list.displayName)).toEqual([before + listItems.length]);
+
+    // Overwrite behaviours are for the item's own site.
+    const refused = await app.admin.call<{ error: { message: string } }>('POST', `${api}/${accountId}/restores`, {
+      protectedItemId: itemOf(intranet),
+      seq: 2,
+      selection: { folders: [general.itemId] },
+      target: { type: 'site', site: team.webUrl, overwriteBehavior: 'skip' },
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.message).toMatch(/overwriteBehavior/);
+  });
 });
