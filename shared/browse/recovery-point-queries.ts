@@ -173,7 +173,7 @@ const termCondition = (t: TermCondition, param: string): string =>
 /**
  * Messages and list items of recovery points fromSeq..toSeq matching `text` (see searchPlan for what matches) in
  * their subject, sender or recipient names or addresses, or body text (its first 4,000 characters), or a list
- * item's field values. The word index narrows the
+ * item's field values, or a group post's thread topic, author or body text. The word index narrows the
  * versions to candidates; the phrase is checked on those only. Each hit is a version: its validFrom/validTo say
  * which of those points hold it. Unordered, so Cosmos stops reading as soon as a page is full.
  */
@@ -191,7 +191,7 @@ export function search(
   // evaluates left to right, so the phrase (one string search) goes first and spares it the array walks.
   return page(
     versions,
-    `SELECT * FROM c WHERE c.protectedItemId = @p AND (c.kind = 'message' OR c.kind = 'listItem') AND c.validFrom <= @hi AND (NOT IS_DEFINED(c.validTo) OR c.validTo > @lo) AND (CONTAINS(c.props.searchText, @q) OR CONTAINS(c.props.bodyText, @q))${terms}`,
+    `SELECT * FROM c WHERE c.protectedItemId = @p AND (c.kind = 'message' OR c.kind = 'listItem' OR c.kind = 'groupPost') AND c.validFrom <= @hi AND (NOT IS_DEFINED(c.validTo) OR c.validTo > @lo) AND (CONTAINS(c.props.searchText, @q) OR CONTAINS(c.props.bodyText, @q))${terms}`,
     [
       { name: '@p', value: protectedItemId },
       { name: '@lo', value: range.fromSeq },

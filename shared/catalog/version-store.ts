@@ -331,7 +331,9 @@ export class VersionStore {
 
 /** A version as stored: a message or list item with its search word index. */
 export const indexed = (d: VersionDoc): VersionDoc =>
-  d.kind === 'message' || d.kind === 'listItem' ? { ...d, props: withSearchTerms(d.props) } : d;
+  d.kind === 'message' || d.kind === 'listItem' || d.kind === 'groupPost'
+    ? { ...d, props: withSearchTerms(d.props) }
+    : d;
 
 /** Drops Cosmos system properties so documents compare and re-serialise cleanly, and the derived word index. */
 const SYSTEM_PROPERTIES = ['_rid', '_self', '_etag', '_attachments', '_ts'];

@@ -261,6 +261,26 @@ describe('Microsoft 365 group mailboxes end to end (local host + Microsoft 365 e
     expect(items.map((i) => i.id).sort()).toEqual([...before.map((i) => i.id), changed.reply].sort());
   });
 
+  it("finds posts by their body text, their thread's topic or their author", async () => {
+    const search = async (q: string, from = 1, to = 2) =>
+      (
+        await app.reader.call<{ value: Array<{ id: string; kind: string; validFrom: number }> }>(
+          'GET',
+          `${api}/${accountId}/protected-items/${encodeURIComponent(itemOf(groups.osprey))}/search?q=${encodeURIComponent(q)}&fromSeq=${from}&toSeq=${to}`,
+        )
+      ).body.value;
+    // Words of the HTML bodies, not of their markup.
+    expect((await search('minutes attached')).map((h) => [h.id, h.kind])).toEqual([[changed.reply, 'groupPost']]);
+    expect(await search('<p>')).toEqual([]);
+    const started = (await search('offsite planning')).map((h) => h.kind);
+    expect(started.length).toBeGreaterThan(0);
+    expect(new Set(started)).toEqual(new Set(['groupPost']));
+    // Only the points asked: the reply came with point 2.
+    expect(await search('minutes attached', 1, 1)).toEqual([]);
+    const author = (await graphPost(groups.osprey, changed.reply!)).from.emailAddress.address;
+    expect((await search(author)).some((h) => h.id === changed.reply)).toBe(true);
+  });
+
   it('downloads a post as .eml with its files, readable by a mail parser', async () => {
     const base = `${api}/${accountId}/protected-items/${encodeURIComponent(itemOf(groups.osprey))}/recovery-points`;
     const res = await app.admin.call('GET', `${base}/2/content?itemId=${encodeURIComponent(changed.reply!)}`);

@@ -1,6 +1,8 @@
 // A Microsoft 365 group's mailbox: its threads (one listing, newest delivery first) and each thread's posts with their
 // attachments. Graph v1.0 has no delta here, so both follow a watermark on lastDeliveredDateTime (see Watermarked).
 import { ContainerWorkload, GraphItem, pick, seg } from './workload';
+import { searchTextOf } from './mail';
+import { htmlText } from '../../mime/html-sanitizer';
 
 const delivered = (item: GraphItem): string | undefined =>
   typeof item.lastDeliveredDateTime === 'string' ? item.lastDeliveredDateTime : undefined;
@@ -45,6 +47,13 @@ const POST_PROPS = [
   'conversationId',
   'conversationThreadId',
 ];
+
+/** A post's body as text (Graph serves it as HTML or text). */
+const bodyOf = (item: GraphItem): string => {
+  const body = item.body as { contentType?: string; content?: string } | undefined;
+  const content = body?.content ?? '';
+  return body?.contentType?.toLowerCase() === 'html' ? htmlText(content) : content;
+};
 
 const changeKeyOf = (item: GraphItem): string | undefined => {
   const key = item.changeKey ?? item['@odata.etag'];
@@ -97,6 +106,13 @@ export function threadPosts(
         ? { ...pick(item, ATTACHMENT_METADATA), postId: item.postId, attachment: true }
         : {
             ...pick(item, POST_PROPS),
+            // Searched as a message is: the thread's topic, who wrote it, the body's text.
+            searchText: searchTextOf({
+              subject: topic,
+              from: item.from,
+              sender: item.sender,
+              bodyPreview: bodyOf(item),
+            }),
             parentId: threadId,
             // Posts have no subject of their own: a browse names them by their thread's topic.
             ...(topic ? { topic } : {}),
