@@ -88,39 +88,39 @@ export const site: ProtectedKind = {
       ),
     writeOperation: 'files.write',
     elsewhere: 'site',
-    async restorer(t, source): Promise<KindRestorer> {
+    restorer(t, source): Promise<KindRestorer> {
       // Into another site, every library's files go into the site's default library, each under a folder named for
       // the restore and the library; lists are found by title there or created from their schema.
-      const elsewhere = t.original
-        ? undefined
-        : (
-            await t.graph.get<{ id: string }>(`/sites/${seg(t.userId)}/drive?$select=id`, {
-              mailbox: t.userId,
-              operation: 'files.read',
-              deadline: t.deadline,
-            })
-          ).id;
+      let elsewhere: Promise<string> | undefined;
+      const targetDrive = (): Promise<string> =>
+        (elsewhere ??= t.graph
+          .get<{ id: string }>(`/sites/${seg(t.userId)}/drive?$select=id`, {
+            mailbox: t.userId,
+            operation: 'files.read',
+            deadline: t.deadline,
+          })
+          .then((d) => d.id));
       const restorers = new Map<string, DriveRestorer>();
-      const drive = (containerId: string | undefined): DriveRestorer => {
+      const drive = async (containerId: string | undefined): Promise<DriveRestorer> => {
         const driveId = driveOf(containerId);
         let r = restorers.get(driveId);
         if (!r) {
           const library = source.details[`${DRIVE}${driveId}`] ?? 'Documents';
           r = new DriveRestorer(
-            elsewhere
-              ? {
+            t.original
+              ? { ...t, driveId }
+              : {
                   ...t,
-                  driveId: elsewhere,
+                  driveId: await targetDrive(),
                   rootName: driveSafeName(restoreFolderName(`${source.item.displayName} - ${library}`, t.startedAt)),
-                }
-              : { ...t, driveId },
+                },
           );
           restorers.set(driveId, r);
         }
         return r;
       };
       const lists = new ListRestorer({ ...t, siteId: t.userId });
-      return {
+      return Promise.resolve({
         // Library by library: folder paths are only unique within one library (each has its "General"). A list is
         // restored into itself, or into one recreated from its schema when it was deleted.
         async folders(planned, known) {
@@ -130,7 +130,7 @@ export const site: ProtectedKind = {
             if (f.containerId === LISTS)
               map[f.sourceId] = await lists.target(f.sourceId, () => source.folderContent(f.sourceId));
             else byLibrary.set(f.containerId, [...(byLibrary.get(f.containerId) ?? []), f]);
-          for (const [containerId, folders] of byLibrary) map = await drive(containerId).folders(folders, map);
+          for (const [containerId, folders] of byLibrary) map = await (await drive(containerId)).folders(folders, map);
           return map;
         },
         async item(doc, folderId, content) {
@@ -141,9 +141,9 @@ export const site: ProtectedKind = {
               JSON.parse((await content.bytes()).toString('utf8')) as ListItemJson,
               doc.containerId.slice(LIST_CONTAINER.length),
             );
-          return drive(doc.containerId).file(doc, folderId, content.size, () => content.open());
+          return (await drive(doc.containerId)).file(doc, folderId, content.size, () => content.open());
         },
-      };
+      });
     },
   },
 };

@@ -5,8 +5,8 @@ import { z } from 'zod';
 import { resetCounters } from '../graph/counters';
 import { faultRuleSchema, faultSettingsSchema, parseThrottle } from '../graph/faults';
 import type { Tenant } from '../tenant/tenants';
-import { appRegistration } from '../auth/apps';
-import { ControlError, controlJson, registerControlRoutes } from './registry';
+import { AppRegistration, appRegistration } from '../auth/apps';
+import { ControlContext, ControlError, controlJson, registerControlRoutes } from './registry';
 
 export function tenantSummary(t: Tenant): Record<string, unknown> {
   return {
@@ -58,6 +58,13 @@ export async function input<T>(
   if (!r.success)
     throw new ControlError(400, r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
   return r.data;
+}
+
+/** The app registration a control route names by its client id. */
+function appOf(ctx: ControlContext): AppRegistration {
+  const app = ctx.tenant.apps.find((a) => a.clientId === ctx.params.clientId);
+  if (!app) throw new ControlError(404, `no app ${ctx.params.clientId}`);
+  return app;
 }
 
 registerControlRoutes([
@@ -144,8 +151,7 @@ registerControlRoutes([
     path: '/apps/{clientId}/roles',
     async handler(ctx) {
       // Like an admin consent change in Entra ID: tokens issued from now on carry the new roles.
-      const app = ctx.tenant.apps.find((a) => a.clientId === ctx.params.clientId);
-      if (!app) throw new ControlError(404, `no app ${ctx.params.clientId}`);
+      const app = appOf(ctx);
       const { grant, revoke } = await input(
         ctx,
         z.object({ grant: z.array(z.string()).default([]), revoke: z.array(z.string()).default([]) }),
@@ -160,8 +166,7 @@ registerControlRoutes([
     path: '/apps/{clientId}/conditional-access',
     async handler(ctx) {
       // A Conditional Access policy for workload identities that blocks (or no longer blocks) the app's sign-in.
-      const app = ctx.tenant.apps.find((a) => a.clientId === ctx.params.clientId);
-      if (!app) throw new ControlError(404, `no app ${ctx.params.clientId}`);
+      const app = appOf(ctx);
       app.blockedByConditionalAccess = (await input(ctx, z.object({ block: z.boolean() }))).block;
       return { status: 204 };
     },
@@ -171,8 +176,7 @@ registerControlRoutes([
     path: '/apps/{clientId}',
     async handler(ctx) {
       // The enterprise application's "Enabled for users to sign in", and the registration's "Allow public client flows".
-      const app = ctx.tenant.apps.find((a) => a.clientId === ctx.params.clientId);
-      if (!app) throw new ControlError(404, `no app ${ctx.params.clientId}`);
+      const app = appOf(ctx);
       const { enabled, publicClient } = await input(
         ctx,
         z.object({ enabled: z.boolean().optional(), publicClient: z.boolean().optional() }).strict(),
@@ -214,8 +218,7 @@ registerControlRoutes([
     path: '/apps/{clientId}/secrets',
     async handler(ctx) {
       // Certificates & secrets: add a client secret (rotation) or remove one (revocation).
-      const app = ctx.tenant.apps.find((a) => a.clientId === ctx.params.clientId);
-      if (!app) throw new ControlError(404, `no app ${ctx.params.clientId}`);
+      const app = appOf(ctx);
       // `expiresAt`: a secret's end date, as chosen when it is created (a past one is an expired secret).
       const { add, remove, expiresAt } = await input(
         ctx,
@@ -235,8 +238,7 @@ registerControlRoutes([
     path: '/apps/{clientId}/certificates',
     async handler(ctx) {
       // Uploading a certificate's public part to the app registration, as in Certificates & secrets.
-      const app = ctx.tenant.apps.find((a) => a.clientId === ctx.params.clientId);
-      if (!app) throw new ControlError(404, `no app ${ctx.params.clientId}`);
+      const app = appOf(ctx);
       const { certificatePem } = await input(ctx, z.object({ certificatePem: z.string() }));
       let cert: X509Certificate;
       try {
