@@ -486,7 +486,7 @@ async function nextVersion(
     itemId: change.itemId,
     kind: workload.kind,
     validFrom: target.seq,
-    props: workload.props(item),
+    props: { ...workload.props(item), ...(await readDetails(deps, workload, item, read)) },
     ...(change.kind === 'upsert' && change.changeKey !== undefined ? { changeKey: change.changeKey } : {}),
     ...(change.kind === 'upsert' && change.contentKey !== undefined ? { contentKey: change.contentKey } : {}),
     ...(resync ? { resyncMark: target.seq } : {}),
@@ -526,6 +526,30 @@ async function nextVersion(
     content: stored.pointer,
     ...(stored.bodyText !== undefined ? { props: { ...doc.props, bodyText: stored.bodyText } } : {}),
   };
+}
+
+/** Pages of one detail collection read at most (a version history is a page or two). */
+const DETAIL_PAGES = 5;
+
+/** The item's facts its listing does not carry (ContainerWorkload.details), each collection read in full. */
+async function readDetails(
+  deps: SyncDeps,
+  workload: ContainerWorkload,
+  item: GraphItem,
+  read: Read,
+): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const detail of workload.details?.(item) ?? []) {
+    const values: GraphItem[] = [];
+    let url: string | undefined = detail.url;
+    for (let pages = 0; url && pages < DETAIL_PAGES; pages++) {
+      const page = await deps.graph.page(url, read);
+      values.push(...page.value);
+      url = page.nextLink;
+    }
+    out[detail.prop] = detail.keep(values);
+  }
+  return out;
 }
 
 const stagingKey = (target: SyncTarget, itemId: string): string =>

@@ -22,7 +22,7 @@ const seg = encodeURIComponent;
 /** A library's drive, with its name on its root folder: every library's root is called "root" in Graph. */
 function library(c: ContainerRef): ContainerWorkload {
   if (!c.driveId) throw unknownContainer('site', c);
-  const drive = driveItems(c.driveId);
+  const drive = driveItems(c.driveId, { versionHistory: true });
   const name = c.name;
   return name
     ? { ...drive, props: (item) => ({ ...drive.props(item), ...(item.root ? { displayName: name } : {}) }) }

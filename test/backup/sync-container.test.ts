@@ -305,6 +305,45 @@ describe('syncContainer with items whose content cannot be read', () => {
     expect(skip.reason).toContain('Trojan:Win32/Test');
   });
 
+  it("keeps a library file's version history, read across pages once per new version, and none for a folder", async () => {
+    const drive = driveItems('d2', { versionHistory: true });
+    const t: SyncTarget = { ...target(1), containerId: 'drive:d2' };
+    const file = (eTag: string) => ({
+      id: 'f',
+      name: 'plan.docx',
+      size: 4,
+      eTag,
+      file: { hashes: { quickXorHash: eTag } },
+    });
+    const versionsUrl = '/drives/d2/items/f/versions?$top=500';
+    const by = { user: { displayName: 'Adele Vance' } };
+    graph.pages.set(drive.initialUrl, {
+      value: [{ id: 'root', name: 'root', root: {}, folder: {} }, file('e1')],
+      deltaLink: 'd2-delta-1',
+    });
+    graph.pages.set(versionsUrl, {
+      value: [{ id: '2.0', size: 4, lastModifiedDateTime: '2026-12-01T10:00:00Z', lastModifiedBy: by, extra: 1 }],
+      nextLink: 'versions-2',
+    });
+    graph.pages.set('versions-2', {
+      value: [{ id: '1.0', size: 3, lastModifiedDateTime: '2026-11-30T10:00:00Z', lastModifiedBy: by }],
+    });
+    graph.mime.set('f', 'plan');
+    graph.requested = [];
+    expect(await syncContainer(deps, t, drive, far())).toMatchObject({ status: 'done', counts: { written: 2 } });
+    expect(graph.requested).toEqual([drive.initialUrl, versionsUrl, 'versions-2']);
+    const head = (await deps.versions.heads(pid, 'drive:d2', ['f'])).get('f')!;
+    expect(head.props.versionHistory).toEqual([
+      { id: '2.0', size: 4, lastModifiedDateTime: '2026-12-01T10:00:00Z', lastModifiedBy: by },
+      { id: '1.0', size: 3, lastModifiedDateTime: '2026-11-30T10:00:00Z', lastModifiedBy: by },
+    ]);
+    // Listed again unchanged: nothing read but the delta.
+    graph.pages.set('d2-delta-1', { value: [file('e1')], deltaLink: 'd2-delta-2' });
+    graph.requested = [];
+    expect(await syncContainer(deps, { ...t, seq: 2 }, drive, far())).toMatchObject({ counts: { unchanged: 1 } });
+    expect(graph.requested).toEqual(['d2-delta-1']);
+  });
+
   it('lets a failure of its own stores or of the container through: the step fails and is retried whole', async () => {
     graph.pages.set('d-6', { value: [m('w', 'w1')], deltaLink: 'd-7' });
     graph.failStream.set('w', new RestError('server busy', { statusCode: 503 }));

@@ -85,6 +85,15 @@ describe('SharePoint sites end to end (local host + Microsoft 365 emulator + sta
         expect(typeof doc.props.createdDateTime).toBe('string');
         expect(doc.props.createdBy).toMatchObject({ user: { displayName: expect.any(String) } });
         expect(doc.props.lastModifiedBy).toMatchObject({ user: { displayName: expect.any(String) } });
+        // Its version history as metadata: a generated file has one version.
+        expect(doc.props.versionHistory).toEqual([
+          {
+            id: '1.0',
+            size: f.size,
+            lastModifiedDateTime: doc.props.lastModifiedDateTime,
+            lastModifiedBy: doc.props.lastModifiedBy,
+          },
+        ]);
         expect(sha(await stored(doc))).toBe(sha(await bytesOf(library.driveId!, f.id)));
       }
       // The library's root is named for the library, so a browse shows "Documents" and "Project Files".
@@ -130,6 +139,11 @@ describe('SharePoint sites end to end (local host + Microsoft 365 emulator + sta
     expect(after.has(changed.deleted!.id)).toBe(false);
     expect(after.get(changed.renamed!.id)?.props.name).toBe(`Renamed ${changed.renamed!.name}`);
     expect((await stored(after.get(changed.edited!.id)!)).toString()).toBe('edited after the full backup\n');
+    // The edit made a second version; the first is listed after it with its own size.
+    expect(after.get(changed.edited!.id)?.props.versionHistory).toMatchObject([
+      { id: '2.0', size: 'edited after the full backup\n'.length },
+      { id: '1.0', size: changed.edited!.size },
+    ]);
     expect((await stored(after.get(changed.added)!)).toString()).toBe('a new file in the intranet library\n');
   });
 

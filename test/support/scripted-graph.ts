@@ -12,15 +12,19 @@ export class ScriptedGraph implements GraphReader {
   failStream = new Map<string, Error>();
   streamed: string[] = [];
   attempts: string[] = [];
+  /** Every page read, in order. */
+  requested: string[] = [];
 
   async page(url: string): Promise<DeltaPage> {
+    this.requested.push(url);
     const p = this.pages.get(url);
     if (!p) throw new Error(`unscripted ${url}`);
     if (p instanceof Error) throw p;
     return p;
   }
   async stream(url: string): Promise<Readable> {
-    const id = /messages\/([^/]+)\/\$value/.exec(url)![1];
+    const [, message, file] = /messages\/([^/]+)\/\$value|items\/([^/]+)\/content/.exec(url)!;
+    const id = message ?? decodeURIComponent(file);
     if (this.failStreamOnce.delete(id)) throw new Error('connection reset');
     this.attempts.push(id);
     const failure = this.failStream.get(id);

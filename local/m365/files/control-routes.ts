@@ -6,7 +6,7 @@ import { ControlError, controlJson, registerControlRoutes } from '../control/reg
 import { input } from '../control/routes-core';
 import { isoSeconds } from '../mail/message';
 import type { Tenant } from '../tenant/tenant';
-import { Drive, DriveItem, driveById, driveOfUser, hashAhead, itemBytes } from './model';
+import { Drive, DriveItem, driveById, driveOfUser, hashAhead, itemBytes, withNewContent } from './model';
 
 /** A control call's drive: a user's OneDrive (id or UPN) or any drive by id (e.g. a site's library). */
 function userDrive(t: Tenant, owner: string): Drive {
@@ -72,12 +72,12 @@ registerControlRoutes([
         z.object({ name: z.string().optional(), content: z.string().optional() }),
       );
       const bytes = content !== undefined ? Buffer.from(content, 'base64') : undefined;
+      const at = isoSeconds(ctx.emulator.clock.now());
       d.items.update(
         {
-          ...item,
+          ...(bytes ? withNewContent(item, bytes, at) : item),
           ...(name ? { name, meta: (item.meta ?? 0) + 1 } : {}),
-          ...(bytes ? { content: bytes, size: bytes.length, version: item.version + 1 } : {}),
-          lastModifiedDateTime: isoSeconds(ctx.emulator.clock.now()),
+          lastModifiedDateTime: at,
         },
         [...(name ? ['name'] : []), ...(bytes ? ['content'] : [])],
       );

@@ -24,6 +24,7 @@ import {
   hashOf,
   itemBytes,
   SITES_WRITE,
+  withNewContent,
 } from './model';
 import { authorship } from './drive-authors';
 
@@ -135,6 +136,30 @@ registerRoutes(
       handler: (ctx) => {
         const { d, item } = itemOf(ctx);
         return ok(applySelect(itemJson(ctx.emulator, d, item), selectFor(ctx, 'driveItem')));
+      },
+    },
+    {
+      // driveItemVersion, newest first, the current version included; ids "N.0" as SharePoint numbers major versions.
+      method: 'GET',
+      path: '/drives/{driveId}/items/{itemId}/versions',
+      ...files,
+      handler: (ctx) => {
+        const { d, item } = itemOf(ctx);
+        if (item.folder) throw new GraphError(400, 'invalidRequest', 'Versions are not available for folders.');
+        const { lastModifiedBy } = authorship(d, item);
+        const all = [...(item.earlier ?? []), { lastModifiedDateTime: item.lastModifiedDateTime, size: item.size }];
+        const value = all
+          .map((v, i) => ({
+            id: `${i + 1}.0`,
+            lastModifiedDateTime: v.lastModifiedDateTime,
+            lastModifiedBy,
+            size: v.size,
+          }))
+          .reverse();
+        return ok({
+          '@odata.context': `${ctx.baseUrl}/$metadata#drives('${d.id}')/items('${item.id}')/versions`,
+          value,
+        });
       },
     },
     {
@@ -292,13 +317,7 @@ function place(
   if (existing && conflict === 'fail')
     throw new GraphError(409, 'nameAlreadyExists', 'The specified item name already exists.');
   if (existing && conflict === 'replace' && bytes && !existing.folder) {
-    const item = {
-      ...existing,
-      content: bytes,
-      size: bytes.length,
-      version: existing.version + 1,
-      lastModifiedDateTime: at,
-    };
+    const item = withNewContent(existing, bytes, at);
     d.items.update(item, ['content']);
     return { status: 200, item };
   }

@@ -21,7 +21,19 @@ export interface DriveItem {
   content?: Buffer;
   /** Changes of metadata alone (a rename) since creation: they move the eTag, not the cTag, as OneDrive's do. */
   meta?: number;
+  /** The versions before this one, oldest first (its version history; a generated file has none). */
+  earlier?: Array<{ lastModifiedDateTime: string; size: number }>;
 }
+
+/** The item with new bytes: a new content version, the one it replaces kept in its version history. */
+export const withNewContent = (item: DriveItem, bytes: Buffer, at: string): DriveItem => ({
+  ...item,
+  content: bytes,
+  size: bytes.length,
+  version: item.version + 1,
+  lastModifiedDateTime: at,
+  earlier: [...(item.earlier ?? []), { lastModifiedDateTime: item.lastModifiedDateTime, size: item.size }],
+});
 
 /** The eTag counts every change, the cTag (`version`) only content changes. */
 export const eTagOf = (item: DriveItem): string => `"{${item.id}},${item.version + (item.meta ?? 0)}"`;

@@ -2,7 +2,7 @@ import { ContainerWorkload, GraphItem, pick, seg } from './workload';
 import { textOf } from '../../domain/text';
 
 /** A whole drive (OneDrive or library) through one root delta; items are tracked by id, never by path. */
-export function driveItems(driveId: string): ContainerWorkload {
+export function driveItems(driveId: string, opts: { versionHistory?: boolean } = {}): ContainerWorkload {
   return {
     kind: 'driveItem',
     operation: 'files.read',
@@ -30,6 +30,23 @@ export function driveItems(driveId: string): ContainerWorkload {
       ...(item.root ? { root: true } : {}),
       ...(item.file ? { file: pick(item.file as GraphItem, ['mimeType', 'hashes']) } : {}),
     }),
+    ...(opts.versionHistory
+      ? {
+          // Who changed the file when, and each version's size (SharePoint keeps up to 500 major versions). Their
+          // bytes are not read: one request per changed file, not one per version.
+          details: (item: GraphItem) =>
+            item.file
+              ? [
+                  {
+                    prop: 'versionHistory',
+                    url: `/drives/${seg(driveId)}/items/${seg(item.id)}/versions?$top=500`,
+                    keep: (versions: GraphItem[]) =>
+                      versions.map((v) => pick(v, ['id', 'lastModifiedDateTime', 'lastModifiedBy', 'size'])),
+                  },
+                ]
+              : [],
+        }
+      : {}),
     content: (item) => (item.file ? { url: `/drives/${seg(driveId)}/items/${seg(item.id)}/content` } : null),
     // The malware facet (driveItem v1.0): SharePoint blocks the download, so none is attempted.
     refused: (item) =>

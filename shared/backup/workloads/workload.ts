@@ -25,6 +25,11 @@ export interface ContainerWorkload {
    * post (their metadata kept, their bytes not) and one item per attachment.
    */
   expand?(item: GraphItem): GraphItem[];
+  /**
+   * Facts about the item its listing does not carry, each a Graph collection read in full when a new version of the
+   * item is written (a file's version history): a request per changed item and fact, kept in its props as `prop`.
+   */
+  details?(item: GraphItem): Array<{ prop: string; url: string; keep(values: GraphItem[]): unknown }>;
   /** Graph offers no delta for the container: rounds follow a watermark instead (see Watermarked). */
   watermark?: Watermarked;
   /** Why Microsoft 365 will not serve this item's content, when the listing already says so (a malware facet). */
