@@ -167,6 +167,16 @@ describe('SharePoint sites end to end (local host + Microsoft 365 emulator + sta
     expect(at1).not.toContain('Added after the full.txt');
     expect(at2).toEqual(expect.arrayContaining(['Added after the full.txt', `Renamed ${changed.renamed!.name}`]));
     expect(at2).not.toContain(changed.deleted!.name);
+    // A file's preview shows its version history at the point.
+    const preview = async (seq: number) =>
+      (
+        await app.reader.call<{ properties: { versionHistory: Array<{ id: string }> } }>(
+          'GET',
+          `${base}/${seq}/preview?itemId=${encodeURIComponent(changed.edited!.id)}`,
+        )
+      ).body.properties.versionHistory.map((v) => v.id);
+    expect(await preview(1)).toEqual(['1.0']);
+    expect(await preview(2)).toEqual(['2.0', '1.0']);
   });
 
   it('restores a deleted file into its library byte for byte, skips what is still there, and refuses other targets', async () => {
