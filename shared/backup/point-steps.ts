@@ -11,7 +11,7 @@ import { alarmFor } from './failures';
 import { RunRef, runHalted } from './run-steps';
 import { emptyCounts, syncContainer, SyncCounts } from './sync-container';
 import { kindOf } from '../kinds';
-import { ContainerRef, REMOVED } from '../kinds/kind';
+import { ContainerRef, REMOVED, SHARING } from '../kinds/kind';
 import { BlobContentWriter } from './blob-content-writer';
 
 export type { ContainerRef } from '../kinds/kind';
@@ -154,7 +154,15 @@ export async function listContainers(
       update: async (change) =>
         void (await s.inventory.updateProtectedItem(ref.accountId, ref.protectedItemId, change)),
     });
-    return 'containers' in listed ? await listInto(s, ref, listed.containers) : listed;
+    if (!('containers' in listed)) return listed;
+    // A job that keeps sharing permissions says so on each drive it reads (workloads get their container only).
+    const job = await s.inventory.getJob(ref.accountId, ref.jobId, { withDeleted: true });
+    const sharing = job.options.sharingPermissions === true;
+    return await listInto(
+      s,
+      ref,
+      listed.containers.map((c) => (sharing && c.type === 'drive' ? { ...c, [SHARING]: 'yes' } : c)),
+    );
   } catch (e) {
     return { failure: await classify(e, ctx?.graph, item) };
   }

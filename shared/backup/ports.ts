@@ -12,6 +12,8 @@ export interface ReadOptions {
   deadline: number;
   /** This caller's own request counts (the client is shared by concurrent activities). */
   tally?: { requests: number; throttled: number };
+  /** Request headers, e.g. a Prefer of the workload's (joined to the page size's). */
+  headers?: Record<string, string>;
 }
 
 export interface DeltaPage {

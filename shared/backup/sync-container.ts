@@ -94,11 +94,13 @@ export async function syncContainer(
   // The step before died mid-page: the page it was applying is applied again, and what it wrote counts now.
   let redo = stored?.open === true && stored.tally?.seq === target.seq;
   const idType = workload.immutableIds ? { idType: 'immutable' as const } : {};
+  const details = workload.details ? { details: workload.details.props } : {};
   const save = (c: CursorState, open = true): Promise<void> =>
     deps.cursors.save(
       {
         ...withoutTally(c),
         ...idType,
+        ...details,
         tally: { seq: target.seq, ...counts, ...graph() },
         ...(open ? { open: true } : {}),
       },
@@ -117,9 +119,12 @@ export async function syncContainer(
   // Catalogued under REST ids before the product asked for immutable ones: the container becomes a new baseline (see
   // README, "Outlook ids"). Its items come again under their immutable ids, and the sweep closes the REST-id heads.
   const migrating = stored !== undefined && workload.immutableIds === true && stored.idType !== 'immutable';
+  // A fact newly kept (a job now keeping sharing permissions): every item is listed again to have it read.
+  const completing =
+    stored !== undefined && (workload.details?.props ?? []).some((p) => !(stored.details ?? []).includes(p));
   // A listing without delta (workload.snapshot) is enumerated whole every round, so what it no longer lists is swept.
   const again = workload.snapshot === true && cursor.phase === 'incremental';
-  if ((cursor.phase === 'resync' && cursor.resyncSeq !== target.seq) || migrating || again) {
+  if ((cursor.phase === 'resync' && cursor.resyncSeq !== target.seq) || migrating || again || completing) {
     // A resync left unfinished by an earlier run: its marks belong to that run, so enumerate again under this one.
     cursor = {
       protectedItemId: target.protectedItemId,
@@ -229,7 +234,7 @@ async function listPage(
   read: Read,
 ): Promise<DeltaPage> {
   try {
-    return await deps.graph.page(url, read);
+    return await deps.graph.page(url, workload.prefer ? { ...read, headers: { prefer: workload.prefer } } : read);
   } catch (e) {
     if (workload.watermark?.goneIsEmpty && cursor.phase === 'resync' && classifyItemFailure(e)?.kind === 'gone')
       return { value: [] };
@@ -267,6 +272,7 @@ type Read = {
   operation: ContainerWorkload['operation'];
   deadline: number;
   tally?: { requests: number; throttled: number };
+  headers?: Record<string, string>;
 };
 
 /** Applies a page; returns the seconds Graph asked to wait (0 when applied). */
@@ -309,11 +315,15 @@ async function applyPage(
   pending: Map<string, boolean>,
   redo: boolean,
 ): Promise<void> {
-  const changes = items.map((i) => workload.toChange(i));
-  counts.changes += changes.length;
+  const listed = items.map((i) => workload.toChange(i));
+  counts.changes += listed.length;
   const heads = await deps.versions.heads(target.protectedItemId, target.containerId, [
-    ...new Set(changes.map((c) => c.itemId)),
+    ...new Set(listed.map((c) => c.itemId)),
   ]);
+  // A current version without a fact the workload now keeps is written again with it.
+  const changes = listed.map((c, i) =>
+    c.kind === 'upsert' && lacksDetail(workload, items[i], heads.get(c.itemId)) ? { ...c, changed: true as const } : c,
+  );
   // An item whose id survives moves and has no head here may have come from another folder: its versions are there.
   const arrived = workload.immutableIds
     ? [...new Set(changes.filter((c) => c.kind === 'upsert' && !heads.has(c.itemId)).map((c) => c.itemId))]
@@ -528,6 +538,9 @@ async function nextVersion(
   };
 }
 
+const lacksDetail = (workload: ContainerWorkload, item: GraphItem, head: VersionDoc | undefined): boolean =>
+  head !== undefined && (workload.details?.of(item) ?? []).some((d) => head.props[d.prop] === undefined);
+
 /** Pages of one detail collection read at most (a version history is a page or two). */
 const DETAIL_PAGES = 5;
 
@@ -539,7 +552,7 @@ async function readDetails(
   read: Read,
 ): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
-  for (const detail of workload.details?.(item) ?? []) {
+  for (const detail of workload.details?.of(item) ?? []) {
     const values: GraphItem[] = [];
     let url: string | undefined = detail.url;
     for (let pages = 0; url && pages < DETAIL_PAGES; pages++) {

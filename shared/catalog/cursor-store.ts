@@ -27,6 +27,8 @@ export interface Cursor {
    * before them, whose container is then enumerated again as a new baseline (its REST-id heads are swept).
    */
   idType?: 'immutable';
+  /** The facts read apart per item (ContainerWorkload.details) when the container was last listed. */
+  details?: string[];
   /** Containers Graph offers no delta for (ContainerWorkload.watermark): where their rounds stand instead. */
   watermark?: Watermark;
   updatedAt: string;

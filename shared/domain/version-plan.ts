@@ -27,6 +27,8 @@ export type Change =
       contentKey?: string;
       mutableContent?: boolean;
       hasContent: boolean;
+      /** Changed although its change key did not move (a file's sharing): a new version, its content kept. */
+      changed?: true;
     }
   | { kind: 'delete'; itemId: string };
 
@@ -71,7 +73,7 @@ export function planPage(changes: readonly Change[], heads: ReadonlyMap<string, 
     }
     // Arrived from another container: always written here (its change key may not have moved), never downloaded again for that.
     if (head?.elsewhere) return { op: 'put', itemId: change.itemId, index, fetchContent: needsContent(change, head) };
-    if (head && change.changeKey !== undefined && change.changeKey === head.changeKey) {
+    if (head && !change.changed && change.changeKey !== undefined && change.changeKey === head.changeKey) {
       return opts.resync && head.resyncMark !== opts.seq
         ? { op: 'mark', itemId: change.itemId }
         : { op: 'skip', itemId: change.itemId };

@@ -28,7 +28,12 @@ interface ODataPage<T> {
 }
 
 export async function getPage<T>(p: HttpPipeline, urlOrPath: string, o: PageOptions): Promise<Page<T>> {
-  const headers = { ...(o.maxPageSize ? { prefer: `odata.maxpagesize=${o.maxPageSize}` } : {}), ...o.headers };
+  // Several preferences share one Prefer header, comma-separated (RFC 7240).
+  const { prefer, Prefer, ...rest } = o.headers ?? {};
+  const preferences = [o.maxPageSize ? `odata.maxpagesize=${o.maxPageSize}` : undefined, prefer ?? Prefer].filter(
+    Boolean,
+  );
+  const headers = { ...rest, ...(preferences.length ? { prefer: preferences.join(', ') } : {}) };
   let body: ODataPage<T>;
   try {
     body = await p.json<ODataPage<T>>({

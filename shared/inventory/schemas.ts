@@ -151,6 +151,11 @@ export const jobInput = z.object({
       /** Protected items backed up at once; each mailbox also stays within Graph's 4 concurrent requests. */
       concurrency: z.number().int().min(1).max(50).default(3),
       reportRecipients: z.array(z.email()).max(50).default([]),
+      /**
+       * Keep who had access to each OneDrive and library file and folder (its permissions, sharing links included) as
+       * metadata: one more Graph request per new, changed or re-shared item.
+       */
+      sharingPermissions: z.boolean().default(false),
       /** The tenant mailbox the report is sent from (through Graph sendMail; the app needs Mail.Send). */
       reportSender: z.email().optional(),
       /**
@@ -169,7 +174,7 @@ export const jobInput = z.object({
         })
         .default({}),
     })
-    .default({ concurrency: 3, reportRecipients: [], webhooks: {} })
+    .default({ concurrency: 3, reportRecipients: [], sharingPermissions: false, webhooks: {} })
     .refine((o) => o.reportRecipients.length === 0 || o.reportSender !== undefined, {
       message: 'reportSender is required when reportRecipients are given',
       path: ['reportSender'],

@@ -22,6 +22,9 @@ export interface ContainerRef {
   [detail: string]: string | undefined;
 }
 
+/** A drive container whose items' permissions are kept (the job's `sharingPermissions`): its value is 'yes'. */
+export const SHARING = 'sharing';
+
 /** A container synced before that no longer exists: its items are recorded as deleted (no workload). */
 export const REMOVED = 'removed';
 

@@ -3,7 +3,7 @@ import { driveItems } from '../backup/workloads/drive';
 import { DriveRestorer } from '../restore/drive-restore';
 import { driveSafeName, restoreFolderName } from '../restore/conflict-names';
 import { parentOf } from '../restore/restore-plan';
-import { ProtectedKind, unknownContainer } from './kind';
+import { ProtectedKind, SHARING, unknownContainer } from './kind';
 
 export const oneDrive: ProtectedKind = {
   subject: (item) => ({ kind: 'onedrive', name: item.displayName }),
@@ -18,7 +18,7 @@ export const oneDrive: ProtectedKind = {
     return { containers: [{ id: `drive:${driveId}`, type: 'drive', driveId }] };
   },
   workload(_item, c) {
-    if (c.type === 'drive' && c.driveId) return driveItems(c.driveId);
+    if (c.type === 'drive' && c.driveId) return driveItems(c.driveId, { sharing: c[SHARING] === 'yes' });
     throw unknownContainer('OneDrive', c);
   },
   restore: {

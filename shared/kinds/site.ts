@@ -10,7 +10,7 @@ import { DriveRestorer } from '../restore/drive-restore';
 import { ListItemJson, ListRestorer } from '../restore/list-restore';
 import type { PlannedFolder } from '../restore/restore-plan';
 import { parentOf } from '../restore/restore-plan';
-import { ContainerRef, KindRestorer, ProtectedKind, REMOVED, unknownContainer } from './kind';
+import { ContainerRef, KindRestorer, ProtectedKind, REMOVED, SHARING, unknownContainer } from './kind';
 import { textOf } from '../domain/text';
 import { driveSafeName, restoreFolderName } from '../restore/conflict-names';
 
@@ -22,7 +22,7 @@ const seg = encodeURIComponent;
 /** A library's drive, with its name on its root folder: every library's root is called "root" in Graph. */
 function library(c: ContainerRef): ContainerWorkload {
   if (!c.driveId) throw unknownContainer('site', c);
-  const drive = driveItems(c.driveId, { versionHistory: true });
+  const drive = driveItems(c.driveId, { versionHistory: true, sharing: c[SHARING] === 'yes' });
   const name = c.name;
   return name
     ? { ...drive, props: (item) => ({ ...drive.props(item), ...(item.root ? { displayName: name } : {}) }) }

@@ -344,6 +344,59 @@ describe('syncContainer with items whose content cannot be read', () => {
     expect(graph.requested).toEqual(['d2-delta-1']);
   });
 
+  it('keeps sharing permissions once asked: the drive is listed whole again, each item re-versioned with them, a re-share too', async () => {
+    const plain = driveItems('d3');
+    const shared = driveItems('d3', { sharing: true });
+    const t: SyncTarget = { ...target(1), containerId: 'drive:d3' };
+    const file = { id: 'g', name: 'a.txt', size: 4, eTag: 'e1', file: { hashes: { quickXorHash: 'q1' } } };
+    const folder = { id: 'root', name: 'root', root: {}, folder: {}, eTag: 'r1' };
+    graph.pages.set(plain.initialUrl, { value: [folder, file], deltaLink: 'd3-delta-1' });
+    graph.mime.set('g', 'aaaa');
+    expect(await syncContainer(deps, t, plain, far())).toMatchObject({ counts: { written: 2 } });
+
+    const perms = (id: string, who: string) => ({
+      value: [{ id: 'p1', roles: ['read'], grantedToV2: { user: { displayName: who } }, link: undefined, extra: 1 }],
+      '@odata.context': id,
+    });
+    graph.pages.set('/drives/d3/items/root/permissions', perms('root', 'Members'));
+    graph.pages.set('/drives/d3/items/g/permissions', perms('g', 'Adele Vance'));
+    graph.streamed = [];
+    graph.requested = [];
+    // Now with sharing: the delta link is not followed, the whole drive is listed again (a resync round).
+    expect(await syncContainer(deps, { ...t, seq: 2 }, shared, far())).toMatchObject({
+      status: 'done',
+      counts: { written: 2, contentFetched: 0 },
+    });
+    expect(graph.requested).toEqual([
+      plain.initialUrl,
+      '/drives/d3/items/root/permissions',
+      '/drives/d3/items/g/permissions',
+    ]);
+    expect(graph.streamed).toEqual([]);
+    const head = async () => (await deps.versions.heads(pid, 'drive:d3', ['g'])).get('g')!;
+    expect((await head()).props.permissions).toEqual([
+      { id: 'p1', roles: ['read'], grantedToV2: { user: { displayName: 'Adele Vance' } } },
+    ]);
+    expect((await head()).validFrom).toBe(2);
+
+    // A re-share leaves the eTag alone; Graph lists the item annotated, and only that is re-read.
+    graph.pages.set('d3-delta-1', {
+      value: [{ ...file, '@microsoft.graph.sharedChanged': 'True' }],
+      deltaLink: 'd3-delta-2',
+    });
+    graph.pages.set('/drives/d3/items/g/permissions', perms('g', 'Alex Wilber'));
+    graph.requested = [];
+    expect(await syncContainer(deps, { ...t, seq: 3 }, shared, far())).toMatchObject({
+      counts: { written: 1, contentFetched: 0 },
+    });
+    expect(graph.requested).toEqual(['d3-delta-1', '/drives/d3/items/g/permissions']);
+    expect((await head()).props.permissions).toMatchObject([{ grantedToV2: { user: { displayName: 'Alex Wilber' } } }]);
+    expect((await head()).validFrom).toBe(3);
+    // Point 2's view still says who had access then.
+    const [at2] = await deps.versions.versionsAt(pid, 2, ['g']);
+    expect(at2.props.permissions).toMatchObject([{ grantedToV2: { user: { displayName: 'Adele Vance' } } }]);
+  });
+
   it('lets a failure of its own stores or of the container through: the step fails and is retried whole', async () => {
     graph.pages.set('d-6', { value: [m('w', 'w1')], deltaLink: 'd-7' });
     graph.failStream.set('w', new RestError('server busy', { statusCode: 503 }));

@@ -6,7 +6,17 @@ import { ControlError, controlJson, registerControlRoutes } from '../control/reg
 import { input } from '../control/routes-core';
 import { isoSeconds } from '../mail/message';
 import type { Tenant } from '../tenant/tenant';
-import { Drive, DriveItem, driveById, driveOfUser, hashAhead, itemBytes, withNewContent } from './model';
+import {
+  Drive,
+  DriveItem,
+  driveById,
+  driveOfUser,
+  GrantedPermission,
+  hashAhead,
+  itemBytes,
+  withNewContent,
+} from './model';
+import { guidOf } from '../tenant/seeded';
 
 /** A control call's drive: a user's OneDrive (id or UPN) or any drive by id (e.g. a site's library). */
 function userDrive(t: Tenant, owner: string): Drive {
@@ -81,6 +91,50 @@ registerControlRoutes([
         },
         [...(name ? ['name'] : []), ...(bytes ? ['content'] : [])],
       );
+      return { status: 204 };
+    },
+  },
+  {
+    // Shares an item with a person or through a link: its permissions change, its eTag does not (as in SharePoint).
+    method: 'POST',
+    path: '/drive/{user}/files/{id}/permissions',
+    async handler(ctx) {
+      const d = userDrive(ctx.tenant, ctx.params.user);
+      const item = d.items.get(ctx.params.id);
+      if (!item) throw new ControlError(404, `no item '${ctx.params.id}'`);
+      const body = await input(
+        ctx,
+        z.object({
+          roles: z.array(z.enum(['read', 'write'])).min(1),
+          user: z.string().optional(),
+          link: z.object({ type: z.enum(['view', 'edit']), scope: z.enum(['anonymous', 'organization']) }).optional(),
+        }),
+      );
+      if (!body.user === !body.link) throw new ControlError(400, 'give either user or link');
+      const person = body.user ? ctx.tenant.user(body.user) : undefined;
+      if (body.user && !person) throw new ControlError(404, `no user '${body.user}'`);
+      const id = guidOf(ctx.tenant.seed, 'permission', `${item.id}:${ctx.tenant.changes.current()}`);
+      const granted: GrantedPermission = {
+        id,
+        roles: body.roles,
+        ...(person
+          ? { user: { id: person.id, displayName: person.displayName, email: person.mail ?? person.userPrincipalName } }
+          : {}),
+        ...(body.link ? { link: body.link } : {}),
+      };
+      d.items.update({ ...item, granted: [...(item.granted ?? []), granted] }, ['permissions']);
+      return controlJson(201, { id });
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/drive/{user}/files/{id}/permissions/{permission}',
+    handler(ctx) {
+      const d = userDrive(ctx.tenant, ctx.params.user);
+      const item = d.items.get(ctx.params.id);
+      if (!item?.granted?.some((p) => p.id === ctx.params.permission))
+        throw new ControlError(404, `no permission '${ctx.params.permission}' on '${ctx.params.id}'`);
+      d.items.update({ ...item, granted: item.granted.filter((p) => p.id !== ctx.params.permission) }, ['permissions']);
       return { status: 204 };
     },
   },

@@ -27,6 +27,7 @@ import {
   withNewContent,
 } from './model';
 import { authorship } from './drive-authors';
+import { permissionsOf } from './permissions';
 
 const URL_SECONDS = 3600;
 
@@ -111,6 +112,7 @@ registerRoutes(
       handler(ctx) {
         const d = driveOf(ctx);
         const linkPath = `/drives/${d.id}/root/delta`;
+        const showsSharing = /(^|[\s,])deltashowsharingchanges\b/i.test(String(ctx.headers.prefer ?? ''));
         return deltaResponse(ctx, {
           log: d.items,
           linkPath,
@@ -120,12 +122,17 @@ registerRoutes(
           latest: true,
           selectType: 'driveItem',
           expired: () => resyncChanges(`${ctx.baseUrl}${linkPath}`),
-          // OneDrive for Business marks deletions with a `deleted` facet, not @removed, and without the name.
-          render: (c, o) => [
-            c.kind === 'removed'
-              ? { id: c.id, deleted: { state: 'deleted' }, parentReference: { driveId: d.id } }
-              : applySelect(itemJson(ctx.emulator, d, c.item), o.select),
-          ],
+          // OneDrive for Business marks deletions with a `deleted` facet, not @removed, and without the name. A
+          // change of sharing alone is listed only to a caller that prefers `deltashowsharingchanges`, annotated.
+          render: (c, o) => {
+            if (c.kind === 'removed')
+              return [{ id: c.id, deleted: { state: 'deleted' }, parentReference: { driveId: d.id } }];
+            const shared = c.kind === 'updated' && c.props !== 'all' && c.props.has('permissions');
+            if (shared && !showsSharing && c.props !== 'all' && [...c.props].every((p) => p === 'permissions'))
+              return [];
+            const json = applySelect(itemJson(ctx.emulator, d, c.item), o.select);
+            return [shared && showsSharing ? { ...json, '@microsoft.graph.sharedChanged': 'True' } : json];
+          },
         });
       },
     },
@@ -136,6 +143,18 @@ registerRoutes(
       handler: (ctx) => {
         const { d, item } = itemOf(ctx);
         return ok(applySelect(itemJson(ctx.emulator, d, item), selectFor(ctx, 'driveItem')));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/drives/{driveId}/items/{itemId}/permissions',
+      ...files,
+      handler: (ctx) => {
+        const { d, item } = itemOf(ctx);
+        return ok({
+          '@odata.context': `${ctx.baseUrl}/$metadata#drives('${d.id}')/items('${item.id}')/permissions`,
+          value: permissionsOf(d, item),
+        });
       },
     },
     {

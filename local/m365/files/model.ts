@@ -23,6 +23,16 @@ export interface DriveItem {
   meta?: number;
   /** The versions before this one, oldest first (its version history; a generated file has none). */
   earlier?: Array<{ lastModifiedDateTime: string; size: number }>;
+  /** Permissions granted on this item itself (sharing); its ancestors' apply to it too (files/permissions.ts). */
+  granted?: GrantedPermission[];
+}
+
+/** One sharing of an item: with a person, or through a link. */
+export interface GrantedPermission {
+  id: string;
+  roles: Array<'read' | 'write'>;
+  user?: { id: string; displayName: string; email: string };
+  link?: { type: 'view' | 'edit'; scope: 'anonymous' | 'organization' };
 }
 
 /** The item with new bytes: a new content version, the one it replaces kept in its version history. */
@@ -46,6 +56,8 @@ export interface DriveSpec {
   /** The OneDrive's user (expire-tokens for one user expires their drive). */
   ownerId?: string;
   siteId?: string;
+  /** A library's site title: its site groups are named for it ("Intranet Owners"). */
+  siteTitle?: string;
   /** Graph properties of the drive besides id and driveType (name, owner, webUrl…). */
   meta: Record<string, unknown>;
   /** Names of the two generated folders below the root. */

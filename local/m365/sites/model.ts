@@ -249,6 +249,7 @@ export class SiteStore {
         driveType: 'documentLibrary',
         key: site.id,
         siteId: site.id,
+        siteTitle: site.displayName,
         meta: {
           name: displayName,
           description: '',

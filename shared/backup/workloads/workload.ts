@@ -4,12 +4,21 @@ import type { ItemKind } from '../../catalog/version-doc';
 
 export type GraphItem = Record<string, unknown> & { id: string };
 
+/** One fact read apart for an item (ContainerWorkload.details). */
+export interface ItemDetail {
+  prop: string;
+  url: string;
+  keep(values: GraphItem[]): unknown;
+}
+
 /** How one kind of container is read through Graph delta and recorded in the catalog. Pure mapping only. */
 export interface ContainerWorkload {
   kind: ItemKind;
   operation: GraphOperation;
   /** The first delta request of a round (options here are carried by Graph inside next/delta links). */
   initialUrl: string;
+  /** Preferences every listing request states (RFC 7240), beside the page size: Graph wants them on each request. */
+  prefer?: string;
   /** The change an item is; its itemId is the item's catalog id (Graph's id unless it is unique only per list). */
   toChange(item: GraphItem): Change;
   /** Properties kept in the catalog for browsing, search and a faithful restore. */
@@ -28,8 +37,10 @@ export interface ContainerWorkload {
   /**
    * Facts about the item its listing does not carry, each a Graph collection read in full when a new version of the
    * item is written (a file's version history): a request per changed item and fact, kept in its props as `prop`.
+   * `props` names them all: a container last listed without one of them is listed whole again, and each item whose
+   * current version lacks a fact it has gets a new version with it (its content kept).
    */
-  details?(item: GraphItem): Array<{ prop: string; url: string; keep(values: GraphItem[]): unknown }>;
+  details?: { props: string[]; of(item: GraphItem): ItemDetail[] };
   /** Graph offers no delta for the container: rounds follow a watermark instead (see Watermarked). */
   watermark?: Watermarked;
   /** Why Microsoft 365 will not serve this item's content, when the listing already says so (a malware facet). */
