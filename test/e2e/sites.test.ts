@@ -321,4 +321,75 @@ describe('SharePoint sites end to end (local host + Microsoft 365 emulator + sta
     expect(refused.status).toBe(400);
     expect(refused.body.error.message).toMatch(/overwriteBehavior/);
   });
+
+  it('keeps who had access once the job asks for sharing permissions: site groups inherited, a person and a link, a re-share', async () => {
+    const entries = await tree(driveId);
+    const root = entries.find((e) => e.root)!;
+    const folder = entries.find((e) => e.folder && e.parentId === root.id)!;
+    const file = entries.find((e) => !e.folder && e.parentId === folder.id)!;
+    const [adele, alex] = app.tenant.users.filter((u) => u.licensed);
+    const share = (id: string, body: Record<string, unknown>) =>
+      control(app.emulator, 'POST', `drive/${driveId}/files/${encodeURIComponent(id)}/permissions`, body);
+    await share(file.id, { roles: ['read'], user: adele.userPrincipalName });
+    await share(folder.id, { roles: ['write'], link: { type: 'edit', scope: 'organization' } });
+    const jobPath = `${api}/${accountId}/jobs/${jobId}`;
+    const job = await app.admin.call<{ options: Record<string, unknown> }>('GET', jobPath);
+    const patched = await app.admin.call(
+      'PATCH',
+      jobPath,
+      { options: { ...job.body.options, sharingPermissions: true } },
+      { headers: { 'if-match': job.headers.get('etag')! } },
+    );
+    expect(patched.status).toBe(200);
+
+    // The first run with it lists every library whole again: each item gets a version with its permissions.
+    const first = await app.admin.runJob(accountId, jobId, 120_000);
+    // (Its bytes are those of the files the restore above put into the team site, new to it.)
+    expect(first).toMatchObject({ status: 'success' });
+    const base = `${api}/${accountId}/protected-items/${encodeURIComponent(itemOf(intranet))}/recovery-points`;
+    type Permission = {
+      roles: string[];
+      grantedToV2?: { user?: { displayName: string }; siteGroup?: { displayName: string } };
+      link?: { type: string; scope: string };
+      inheritedFrom?: { id: string };
+    };
+    const permissions = async (seq: number, id: string) =>
+      (
+        await app.reader.call<{ properties: { permissions: Permission[] } }>(
+          'GET',
+          `${base}/${seq}/preview?itemId=${encodeURIComponent(id)}`,
+        )
+      ).body.properties.permissions;
+    const [point] = await pointsOf(itemOf(intranet));
+    const seen = await permissions(point.seq, file.id);
+    expect(seen.map((p) => p.grantedToV2?.siteGroup?.displayName).filter(Boolean)).toEqual([
+      `${intranet.displayName} Owners`,
+      `${intranet.displayName} Members`,
+      `${intranet.displayName} Visitors`,
+    ]);
+    expect(seen).toContainEqual(
+      expect.objectContaining({
+        roles: ['write'],
+        link: { type: 'edit', scope: 'organization' },
+        inheritedFrom: expect.objectContaining({ id: folder.id }),
+      }),
+    );
+    expect(seen).toContainEqual(
+      expect.objectContaining({
+        roles: ['read'],
+        grantedToV2: { user: expect.objectContaining({ displayName: adele.displayName }) },
+      }),
+    );
+    expect(seen.find((p) => p.grantedToV2?.user)?.inheritedFrom).toBeUndefined();
+
+    // A re-share moves no eTag: the file alone gets a new version, without a download.
+    await share(file.id, { roles: ['write'], user: alex.userPrincipalName });
+    const second = await app.admin.runJob(accountId, jobId, 120_000);
+    expect(second).toMatchObject({ status: 'success', written: 1, bytes: 0 });
+    const [latest] = await pointsOf(itemOf(intranet));
+    const users = async (seq: number) =>
+      (await permissions(seq, file.id)).flatMap((p) => (p.grantedToV2?.user ? [p.grantedToV2.user.displayName] : []));
+    expect(await users(latest.seq)).toEqual([adele.displayName, alex.displayName]);
+    expect(await users(point.seq)).toEqual([adele.displayName]);
+  });
 });
