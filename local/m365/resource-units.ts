@@ -1,6 +1,6 @@
 // SharePoint's resource units (graph-semantics.md §2.3), on top of the router's per-site lanes: a Graph call on a
-// drive, site or list costs 1 RU (one item, delta with a token, a download redirect) or 2 (a collection, delta without
-// a token, any write); an app may spend `perMinute` RU per tenant in any sliding minute, else 429 TooManyRequests with
+// drive, site or list costs 1 RU (one item, delta with a token, a download redirect), 2 (a collection, delta without
+// a token, any write) or 5 (permissions); an app may spend `perMinute` RU per tenant in any sliding minute, else 429 TooManyRequests with
 // Retry-After until enough of the minute's cost has left it. From 80 % of the budget on, answers carry the draft IETF
 // RateLimit headers as SharePoint sends them (RateLimit-Limit: the minute's budget, RateLimit-Remaining: what is left,
 // RateLimit-Reset: seconds until the oldest cost leaves the minute). The counters add up the units charged, limited
@@ -31,6 +31,8 @@ function stateOf(rt: EmulatorRuntime): State {
 }
 
 function costOf(ctx: GraphContext, result: GraphResult): number {
+  // Permission operations cost 5, `$expand=permissions` included.
+  if (/\/permissions(\/|$)/i.test(ctx.path) || /permissions/i.test(option(ctx.query, '$expand') ?? '')) return 5;
   if (ctx.method !== 'GET') return 2;
   if (/\/delta$/i.test(ctx.path)) return option(ctx.query, 'token') ? 1 : 2;
   return Array.isArray((result.json as { value?: unknown } | undefined)?.value) ? 2 : 1;

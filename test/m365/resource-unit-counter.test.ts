@@ -36,4 +36,17 @@ describe('resource-unit counter', () => {
     await t.control('DELETE', 'counters');
     expect(await units()).toBe(0);
   });
+
+  it("charges 5 RU for a file's permissions, 2 for its version history", async () => {
+    const json = async <T>(path: string): Promise<T> => (await (await t.graph('GET', path)).json()) as T;
+    const [drive] = (await json<{ value: Array<{ id: string }> }>(`/sites/${siteId}/drives`)).value;
+    const items = (await json<{ value: Array<{ id: string; file?: object }> }>(`/drives/${drive.id}/root/delta`)).value;
+    const file = items.find((i) => i.file)!;
+    const at = `/drives/${drive.id}/items/${encodeURIComponent(file.id)}`;
+    await t.control('DELETE', 'counters');
+    expect((await t.graph('GET', `${at}/permissions`)).status).toBe(200);
+    expect(await units()).toBe(5);
+    expect((await t.graph('GET', `${at}/versions`)).status).toBe(200);
+    expect(await units()).toBe(7);
+  });
 });
