@@ -20,7 +20,11 @@ function grantJson(d: Drive, p: GrantedPermission): Record<string, unknown> {
     ...(p.link
       ? {
           shareId: `s!${p.id}`,
-          link: { type: p.link.type, scope: p.link.scope, webUrl: `${String(d.meta.webUrl ?? '')}/:x:/s/${p.id}` },
+          link: {
+            type: p.link.type,
+            scope: p.link.scope,
+            webUrl: `${typeof d.meta.webUrl === 'string' ? d.meta.webUrl : ''}/:x:/s/${p.id}`,
+          },
           ...(p.link.scope === 'anonymous' ? {} : { grantedToIdentitiesV2: [] }),
         }
       : {}),
@@ -30,8 +34,10 @@ function grantJson(d: Drive, p: GrantedPermission): Record<string, unknown> {
 /** Every permission of the item, inherited ones first (from the drive's root down), then its own. */
 export function permissionsOf(d: Drive, item: DriveItem): Array<Record<string, unknown>> {
   const chain: DriveItem[] = [];
-  for (let at = item.parentId ? d.items.get(item.parentId) : undefined; at;)
-    (chain.unshift(at), (at = at.parentId ? d.items.get(at.parentId) : undefined));
+  for (let at = item.parentId ? d.items.get(item.parentId) : undefined; at;) {
+    chain.unshift(at);
+    at = at.parentId ? d.items.get(at.parentId) : undefined;
+  }
   const root = chain[0] ?? item;
   const from = (x: DriveItem) => (x.id === item.id ? {} : { inheritedFrom: { driveId: d.id, id: x.id } });
   const owner = d.ownerId ? d.tenant.user(d.ownerId) : undefined;
