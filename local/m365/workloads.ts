@@ -16,6 +16,7 @@ import './files/control-routes';
 import './sites/graph-routes';
 import './sites/list-routes';
 import './sites/control-routes';
+import './sites/pages';
 import './teams/graph-routes';
 import './teams/control-routes';
 import './group-mailboxes/graph-routes';

@@ -120,7 +120,7 @@ export async function folderVersions(
   const { resources } = await versions.container.items
     .query<VersionDoc>(
       {
-        query: `SELECT * FROM c WHERE c.protectedItemId = @p AND ${AT} AND (c.kind = 'mailFolder' OR c.kind = 'contactFolder' OR c.kind = 'groupThread' OR c.kind = 'list' OR (c.kind = 'driveItem' AND c.props.folder = true))`,
+        query: `SELECT * FROM c WHERE c.protectedItemId = @p AND ${AT} AND (c.kind = 'mailFolder' OR c.kind = 'contactFolder' OR c.kind = 'groupThread' OR c.kind = 'list' OR ((c.kind = 'driveItem' OR c.kind = 'sitePage') AND c.props.folder = true))`,
         parameters: [
           { name: '@p', value: protectedItemId },
           { name: '@s', value: seq },
@@ -191,7 +191,7 @@ export function search(
   // evaluates left to right, so the phrase (one string search) goes first and spares it the array walks.
   return page(
     versions,
-    `SELECT * FROM c WHERE c.protectedItemId = @p AND (c.kind = 'message' OR c.kind = 'listItem' OR c.kind = 'groupPost') AND c.validFrom <= @hi AND (NOT IS_DEFINED(c.validTo) OR c.validTo > @lo) AND (CONTAINS(c.props.searchText, @q) OR CONTAINS(c.props.bodyText, @q))${terms}`,
+    `SELECT * FROM c WHERE c.protectedItemId = @p AND (c.kind = 'message' OR c.kind = 'listItem' OR c.kind = 'groupPost' OR c.kind = 'sitePage') AND c.validFrom <= @hi AND (NOT IS_DEFINED(c.validTo) OR c.validTo > @lo) AND (CONTAINS(c.props.searchText, @q) OR CONTAINS(c.props.bodyText, @q))${terms}`,
     [
       { name: '@p', value: protectedItemId },
       { name: '@lo', value: range.fromSeq },

@@ -13,6 +13,7 @@ export type ItemKind =
   /** A group mailbox's post, or (props.attachment) one of its file attachments. */
   | 'groupPost'
   | 'list'
+  | 'sitePage'
   | 'listItem';
 
 /** Where a version's content lives: a content blob, or a split MIME message (skeleton + deduplicated parts). */

@@ -329,9 +329,9 @@ export class VersionStore {
   }
 }
 
-/** A version as stored: a message or list item with its search word index. */
+/** A version as stored: a message, list item, post or page with its search word index. */
 export const indexed = (d: VersionDoc): VersionDoc =>
-  d.kind === 'message' || d.kind === 'listItem' || d.kind === 'groupPost'
+  d.kind === 'message' || d.kind === 'listItem' || d.kind === 'groupPost' || d.kind === 'sitePage'
     ? { ...d, props: withSearchTerms(d.props) }
     : d;
 

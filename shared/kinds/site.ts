@@ -5,6 +5,8 @@
 // as a hierarchy (each with its schema), then one container per list, its items through listItem delta.
 import { driveItems } from '../backup/workloads/drive';
 import { LIST_CONTAINER, listContainerId, listItems, siteLists } from '../backup/workloads/list-items';
+import { sitePages } from '../backup/workloads/site-pages';
+import { PageRestorer, SitePageJson } from '../restore/page-restore';
 import type { ContainerWorkload } from '../backup/workloads/workload';
 import { DriveRestorer } from '../restore/drive-restore';
 import { ListItemJson, ListRestorer } from '../restore/list-restore';
@@ -17,6 +19,8 @@ import { driveSafeName, restoreFolderName } from '../restore/conflict-names';
 const DRIVE = 'drive:';
 /** The hierarchy container holding one version per list of the site (its schema as content). */
 const LISTS = 'lists';
+/** The container of the site's pages. */
+const PAGES = 'pages';
 const seg = encodeURIComponent;
 
 /** A library's drive, with its name on its root folder: every library's root is called "root" in Graph. */
@@ -62,6 +66,7 @@ export const site: ProtectedKind = {
         listId: l.itemId,
         name: textOf([l.props.displayName]),
       });
+    containers.push({ id: PAGES, type: PAGES });
     const live = new Set(containers.map((c) => c.id));
     for (const id of await ctx.syncedContainers())
       if ((id.startsWith(DRIVE) || id.startsWith(LIST_CONTAINER)) && !live.has(id))
@@ -72,12 +77,14 @@ export const site: ProtectedKind = {
     if (c.type === 'drive') return library(c);
     if (c.type === 'list' && c.listId) return listItems(item.userId, c.listId);
     if (c.type === 'lists') return siteLists(item.userId);
+    if (c.type === PAGES) return sitePages(item.userId);
     throw unknownContainer('site', c);
   },
   restore: {
-    folders: async (view) => (await view.folders()).filter((d) => d.kind === 'driveItem' || d.kind === 'list'),
+    folders: async (view) =>
+      (await view.folders()).filter((d) => d.kind === 'driveItem' || d.kind === 'list' || d.kind === 'sitePage'),
     folderItems: (view, folderId) => view.inFolder(folderId),
-    restorable: new Set(['driveItem', 'listItem']),
+    restorable: new Set(['driveItem', 'listItem', 'sitePage']),
     folderOf: parentOf,
     // Each library's name (its root folder's), for a restore into another site.
     details: (folders) =>
@@ -120,6 +127,7 @@ export const site: ProtectedKind = {
         return r;
       };
       const lists = new ListRestorer({ ...t, siteId: t.userId });
+      const pages = new PageRestorer({ ...t, siteId: t.userId });
       return Promise.resolve({
         // Library by library: folder paths are only unique within one library (each has its "General"). A list is
         // restored into itself, or into one recreated from its schema when it was deleted.
@@ -127,13 +135,17 @@ export const site: ProtectedKind = {
           const byLibrary = new Map<string | undefined, PlannedFolder[]>();
           let map = { ...known };
           for (const f of planned)
-            if (f.containerId === LISTS)
+            // The pages' folder is the site's page collection, wherever they go.
+            if (f.containerId === PAGES) map[f.sourceId] = f.sourceId;
+            else if (f.containerId === LISTS)
               map[f.sourceId] = await lists.target(f.sourceId, () => source.folderContent(f.sourceId));
             else byLibrary.set(f.containerId, [...(byLibrary.get(f.containerId) ?? []), f]);
           for (const [containerId, folders] of byLibrary) map = await (await drive(containerId)).folders(folders, map);
           return map;
         },
         async item(doc, folderId, content) {
+          if (doc.kind === 'sitePage')
+            return pages.item(doc, JSON.parse((await content.bytes()).toString('utf8')) as SitePageJson);
           if (doc.kind === 'listItem')
             return lists.item(
               doc,

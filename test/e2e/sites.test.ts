@@ -73,6 +73,7 @@ describe('SharePoint sites end to end (local host + Microsoft 365 emulator + sta
       [
         ...libraries.map((l) => `drive:${l.driveId}`),
         ...team.lists.filter((l) => l.template === 'genericList').map((l) => `list:${l.id}`),
+        'pages',
       ].sort(),
     );
     const view = (await versions.view(itemOf(team), 1).fetchAll()).resources;
@@ -320,6 +321,75 @@ describe('SharePoint sites end to end (local host + Microsoft 365 emulator + sta
     });
     expect(refused.status).toBe(400);
     expect(refused.body.error.message).toMatch(/overwriteBehavior/);
+  });
+
+  it("backs up each site's pages with their canvas, an edit as a new version, and restores a deleted page with its web parts", async () => {
+    interface EmuPage {
+      id: string;
+      name: string;
+      title: string;
+      canvasLayout: { horizontalSections: unknown[] };
+    }
+    const pagesOf = async (siteId: string) =>
+      (await control<EmuPage[]>(app.emulator, 'GET', `sites/${encodeURIComponent(siteId)}/pages`)).body;
+    const before = await pagesOf(intranet.id);
+    expect(before.map((p) => p.name).sort()).toEqual(['Home.aspx', 'Quarterly-update.aspx']);
+    const [first] = await pointsOf(itemOf(intranet));
+    const stored = async (seq: number) =>
+      (await versions.view(itemOf(intranet), seq).fetchAll()).resources.filter((d) => d.kind === 'sitePage');
+    // Every page as Graph served it, canvas included, in a "Site Pages" folder.
+    const atFirst = await stored(first.seq);
+    expect(atFirst.find((d) => d.props.folder)?.props.name).toBe('Site Pages');
+    for (const page of before) {
+      const doc = atFirst.find((d) => d.itemId === page.id)!;
+      const json = JSON.parse((await env.stored(doc)).toString('utf8')) as EmuPage;
+      expect({ title: json.title, canvasLayout: json.canvasLayout }).toEqual({
+        title: page.title,
+        canvasLayout: page.canvasLayout,
+      });
+    }
+
+    const home = before.find((p) => p.name === 'Home.aspx')!;
+    const news = before.find((p) => p.name !== 'Home.aspx')!;
+    const pagePath = (p: EmuPage) => `sites/${encodeURIComponent(intranet.id)}/pages/${p.id}`;
+    await control(app.emulator, 'PATCH', pagePath(home), { html: '<p>Edited after the backup</p>' });
+    await control(app.emulator, 'DELETE', pagePath(news));
+    const done = await app.admin.runJob(accountId, jobId, 120_000);
+    expect(done.status).toBe('success');
+    const [latest] = await pointsOf(itemOf(intranet));
+    const atLatest = await stored(latest.seq);
+    expect(atLatest.some((d) => d.itemId === news.id)).toBe(false);
+    expect(atLatest.find((d) => d.itemId === home.id)!.validFrom).toBe(latest.seq);
+    // Found by its title.
+    const search = await app.reader.call<{ value: Array<{ id: string }> }>(
+      'GET',
+      `${api}/${accountId}/protected-items/${encodeURIComponent(itemOf(intranet))}/search?q=quarterly&fromSeq=${first.seq}&toSeq=${first.seq}`,
+    );
+    expect(search.body.value.map((v) => v.id)).toContain(news.id);
+
+    // The deleted page comes back with its web parts; the edited one is skipped, then kept beside as a copy.
+    const skip = await restore({
+      protectedItemId: itemOf(intranet),
+      seq: first.seq,
+      selection: { items: [news.id, home.id] },
+      target: { type: 'original', overwriteBehavior: 'skip' },
+    });
+    expect(skip).toMatchObject({ status: 'completed', counts: { restored: 1, skipped: 1, failed: 0 } });
+    const rename = await restore({
+      protectedItemId: itemOf(intranet),
+      seq: first.seq,
+      selection: { items: [home.id] },
+      target: { type: 'original', overwriteBehavior: 'rename' },
+    });
+    expect(rename).toMatchObject({ status: 'completed', counts: { restored: 1, failed: 0 } });
+    const after = await pagesOf(intranet.id);
+    const back = after.find((p) => p.name === news.name)!;
+    expect({ title: back.title, canvasLayout: back.canvasLayout }).toEqual({
+      title: news.title,
+      canvasLayout: news.canvasLayout,
+    });
+    expect(after.find((p) => p.name === 'Home (1).aspx')?.canvasLayout).toEqual(home.canvasLayout);
+    expect(after.find((p) => p.name === 'Home.aspx')?.canvasLayout).not.toEqual(home.canvasLayout);
   });
 
   it('keeps who had access once the job asks for sharing permissions: site groups inherited, a person and a link, a re-share', async () => {
