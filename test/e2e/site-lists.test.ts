@@ -70,7 +70,9 @@ describe("SharePoint lists end to end: a site's generic list, its schema and ite
     const done = await run();
     expect(done).toMatchObject({ status: 'success', items: 1, itemsFailed: 0 });
     const [point] = await env.pointsOf(env.itemOf(intranet));
-    expect(Object.keys(point.containers).sort()).toEqual([`drive:${library.driveId}`, `list:${list.id}`].sort());
+    expect(Object.keys(point.containers).sort()).toEqual(
+      [`drive:${library.driveId}`, `list:${list.id}`, 'pages'].sort(),
+    );
     await expectFieldIdentical(1);
 
     // The list itself (not the library, which is a drive) with its schema, so a restore can recreate it.
