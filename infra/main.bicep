@@ -8,7 +8,42 @@ targetScope = 'subscription'
 param environmentName string
 
 @minLength(1)
-@description('Azure region for all resources.')
+@description('Azure region for all resources: one where Flex Consumption runs (as the Azure-Samples azd Functions templates list them).')
+@allowed([
+  'australiaeast'
+  'australiasoutheast'
+  'brazilsouth'
+  'canadacentral'
+  'centralindia'
+  'centralus'
+  'eastasia'
+  'eastus'
+  'eastus2'
+  'eastus2euap'
+  'francecentral'
+  'germanywestcentral'
+  'italynorth'
+  'japaneast'
+  'koreacentral'
+  'northcentralus'
+  'northeurope'
+  'norwayeast'
+  'southafricanorth'
+  'southcentralus'
+  'southeastasia'
+  'southindia'
+  'spaincentral'
+  'swedencentral'
+  'uaenorth'
+  'uksouth'
+  'ukwest'
+  'westcentralus'
+  'westeurope'
+  'westus'
+  'westus2'
+  'westus3'
+])
+@metadata({ azd: { type: 'location' } })
 param location string
 
 @description('Object id of the deploying user; gets the same data-plane roles for local debugging when allowed.')
@@ -17,8 +52,9 @@ param principalId string = ''
 @description('Grant the deploying user data-plane roles (storage, Cosmos DB, Key Vault).')
 param allowUserIdentityPrincipal bool = true
 
-@description('Application ID URI of the API app registration whose tokens the HTTP API accepts.')
-param apiAudience string = 'api://m365-vault'
+@description('Audiences of the API app registration whose tokens the HTTP API accepts, comma-separated: its client id (v2 tokens) and its Application ID URI (api://<tenant id>/<name>). The preprovision hook creates the app and sets them.')
+@minLength(1)
+param apiAudience string
 
 @description('Tenant whose Entra ID tokens the HTTP API accepts.')
 param apiTenantId string = tenant().tenantId
@@ -115,7 +151,11 @@ module functionApp 'modules/function-app.bicep' = {
     tags: union(tags, { 'azd-service-name': 'api' })
     identityId: identity.outputs.id
     identityClientId: identity.outputs.clientId
-    hostStorageName: storage.outputs.hostAccountName
+    hostStorageEndpoints: {
+      blob: storage.outputs.hostBlobEndpoint
+      queue: storage.outputs.hostQueueEndpoint
+      table: storage.outputs.hostTableEndpoint
+    }
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
     appInsightsConnectionString: monitoring.outputs.appInsightsConnectionString
     appSettings: {

@@ -1,14 +1,23 @@
-// Flex Consumption function app (Node 20) running as the user-assigned identity; host storage, deployment package
-// and Application Insights are all reached with that identity.
+// Flex Consumption function app (Node 22: Node 20's support ended 2026-04-30) running as the user-assigned identity;
+// host storage, deployment package and Application Insights are all reached with that identity.
+// Local development stays on Node 20 (package.json engines >= 20); the product uses nothing newer.
 param planName string
 param appName string
 param location string
 param tags object
 param identityId string
 param identityClientId string
-param hostStorageName string
+@description('Blob, queue and table endpoints of the host storage account (service URIs work in every cloud).')
+param hostStorageEndpoints {
+  blob: string
+  queue: string
+  table: string
+}
 param deploymentContainerUrl string
 param appInsightsConnectionString string
+@description('Node.js version of the Functions runtime on Flex Consumption.')
+@allowed(['20', '22'])
+param nodeVersion string = '22'
 @description('Product settings (names are the contract of shared/config/settings.ts).')
 param appSettings object
 
@@ -22,7 +31,11 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
 }
 
 var baseSettings = {
-  AzureWebJobsStorage__accountName: hostStorageName
+  // Identity-based host storage by service URI (the Azure-Samples Flex templates' form): `__accountName` assumes the
+  // public cloud's endpoint suffix.
+  AzureWebJobsStorage__blobServiceUri: hostStorageEndpoints.blob
+  AzureWebJobsStorage__queueServiceUri: hostStorageEndpoints.queue
+  AzureWebJobsStorage__tableServiceUri: hostStorageEndpoints.table
   AzureWebJobsStorage__credential: 'managedidentity'
   AzureWebJobsStorage__clientId: identityClientId
   AZURE_CLIENT_ID: identityClientId
@@ -49,7 +62,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       }
       // One instance kept warm for orchestrations so schedules start on time.
       scaleAndConcurrency: { maximumInstanceCount: 100, instanceMemoryMB: 2048, alwaysReady: [{ name: 'durable', instanceCount: 1 }] }
-      runtime: { name: 'node', version: '20' }
+      runtime: { name: 'node', version: nodeVersion }
     }
   }
 }

@@ -18,6 +18,8 @@ var roles = {
   tableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
   keyVaultCertificateUser: 'db79e9a7-68ee-4b58-9aeb-b90e7c24fcba'
+  keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
+  keyVaultCertificatesOfficer: 'a4417e6f-fecd-4de8-b567-7b0420556985'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
 }
 
@@ -46,7 +48,13 @@ resource backupRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for
   properties: { roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', pair.role), principalId: pair.principal.id, principalType: pair.principal.type }
 }]
 
-resource vaultRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for pair in flatten(map(principals, p => map([roles.keyVaultSecretsUser, roles.keyVaultCertificateUser], r => { principal: p, role: r }))): {
+// The app reads the Microsoft 365 credentials; the deploying user uploads them (the `az keyvault secret set` and
+// `az keyvault certificate import` the README and postprovision print), so it gets the Officer roles instead.
+var vaultPairs = concat(
+  map([roles.keyVaultSecretsUser, roles.keyVaultCertificateUser], r => { principal: principals[0], role: r }),
+  empty(userPrincipalId) ? [] : map([roles.keyVaultSecretsOfficer, roles.keyVaultCertificatesOfficer], r => { principal: principals[1], role: r })
+)
+resource vaultRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for pair in vaultPairs: {
   name: guid(vault.id, pair.principal.id, pair.role)
   scope: vault
   properties: { roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', pair.role), principalId: pair.principal.id, principalType: pair.principal.type }

@@ -138,6 +138,10 @@ resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05
 }
 
 output hostAccountName string = host.name
+// The host's service endpoints as the cloud names them (national clouds have other suffixes than core.windows.net).
+output hostBlobEndpoint string = host.properties.primaryEndpoints.blob
+output hostQueueEndpoint string = host.properties.primaryEndpoints.queue
+output hostTableEndpoint string = host.properties.primaryEndpoints.table
 output backupAccountName string = backup.name
 output backupBlobEndpoint string = backup.properties.primaryEndpoints.blob
 output deploymentContainerUrl string = '${host.properties.primaryEndpoints.blob}${deployment.name}'

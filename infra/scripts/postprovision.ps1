@@ -7,8 +7,13 @@ m365-vault is deployed. To protect a Microsoft 365 tenant:
      backup : User.Read.All, GroupMember.Read.All, Mail.Read, Calendars.Read, Contacts.Read, Files.Read.All, Sites.Read.All, Group-Conversation.Read.All
      restore: Mail.ReadWrite, Calendars.ReadWrite, Contacts.ReadWrite, Files.ReadWrite.All, Sites.ReadWrite.All
      reports: Mail.Send (only to e-mail run reports from a tenant mailbox)
-2. Store its client secret (or a PEM with certificate and private key) in Key Vault $env:M365V_KEYVAULT_URL.
-3. Register the API app ($env:M365V_API_AUDIENCE) with app roles Backup.Reader and Backup.Administrator (every
-   account); operators of one account get a grant instead: PUT /api/accounts/<account>/grants/<object id>.
+2. Store its client secret, or its certificate with the private key (PEM), in Key Vault $env:M365V_KEYVAULT_URL:
+     az keyvault secret set --vault-name <vault> --name contoso-backup --file secret.txt
+     az keyvault certificate import --vault-name <vault> --name contoso-backup --file contoso.pem
+   (the deploying user holds Key Vault Secrets Officer and Certificates Officer there).
+3. The API's own app registration is $env:M365V_API_AUDIENCE (made by the preprovision hook; you are
+   Backup.Administrator). Give others Backup.Reader or Backup.Administrator in Entra (Enterprise applications >
+   m365-vault-api-<environment> > Users and groups); operators of one account get a grant instead:
+   PUT /api/accounts/<account>/grants/<object id>.
 4. Add the account and a job through the API at $env:AZURE_FUNCTION_URL/api (see README).
 "@

@@ -59,7 +59,9 @@ describe('infrastructure templates (structural checks; no Bicep compiler runs he
       'M365V_CONTENT_IMMUTABILITY_DAYS',
       'AZURE_CLIENT_ID',
       'TASKHUB_NAME',
-      'AzureWebJobsStorage__accountName',
+      'AzureWebJobsStorage__blobServiceUri',
+      'AzureWebJobsStorage__queueServiceUri',
+      'AzureWebJobsStorage__tableServiceUri',
       'AzureWebJobsStorage__credential',
       'APPLICATIONINSIGHTS_CONNECTION_STRING',
     ];
@@ -70,6 +72,34 @@ describe('infrastructure templates (structural checks; no Bicep compiler runs he
       /_KEY$|CONNECTION_STRING|CA_CERT|LOCAL_SECRETS/.test(k),
     );
     for (const s of emulatorOnly) expect(all).not.toContain(`${s}:`);
+    // The account name form assumes the public cloud's endpoint suffix: service URIs work in national clouds too.
+    expect(all).not.toContain('AzureWebJobsStorage__accountName');
+    expect(read('modules/storage.bicep')).toContain(
+      'output hostQueueEndpoint string = host.properties.primaryEndpoints.queue',
+    );
+  });
+
+  it('lets the deploying user upload the Microsoft 365 credentials, and the app only read them', () => {
+    const rbac = read('modules/rbac.bicep');
+    expect(rbac).toContain("keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'");
+    expect(rbac).toContain("keyVaultCertificatesOfficer: 'a4417e6f-fecd-4de8-b567-7b0420556985'");
+    expect(rbac).toMatch(
+      /map\(\[roles\.keyVaultSecretsUser, roles\.keyVaultCertificateUser\], r => \{ principal: principals\[0\], role: r \}\)/,
+    );
+    expect(rbac).toMatch(
+      /empty\(userPrincipalId\) \? \[\] : map\(\[roles\.keyVaultSecretsOfficer, roles\.keyVaultCertificatesOfficer\], r => \{ principal: principals\[1\], role: r \}\)/,
+    );
+    expect(rbac).toMatch(/resource vaultRoles [^\n]*\[for pair in vaultPairs: \{[\s\S]*?scope: vault\n/);
+  });
+
+  it('deploys only where Flex Consumption runs', () => {
+    const main = read('main.bicep');
+    const allowed =
+      /@allowed\(\[([\s\S]*?)\]\)\n@metadata\(\{ azd: \{ type: 'location' \} \}\)\nparam location string/.exec(main);
+    expect(allowed).not.toBeNull();
+    const regions = [...allowed![1].matchAll(/'([a-z0-9]+)'/g)].map((m) => m[1]);
+    expect(regions).toEqual(expect.arrayContaining(['eastus', 'westeurope', 'swedencentral', 'australiaeast']));
+    expect(regions.length).toBeGreaterThan(25);
   });
 
   it('lets the app extend, under immutability, the locks of content in use, and nothing more', () => {
@@ -102,7 +132,14 @@ describe('infrastructure templates (structural checks; no Bicep compiler runs he
   it('declares the function app service for azd', () => {
     const yaml = fs.readFileSync(path.join(root, 'azure.yaml'), 'utf8');
     expect(yaml).toMatch(/services:\s*\n\s+api:\s*\n(\s+\w+: .*\n)*\s+host: function/);
-    expect(read('modules/function-app.bicep')).toMatch(/runtime: \{ name: 'node', version: '20' \}/);
+    // Node 22 in Azure (20 ended 2026-04-30); built remotely from the sources .funcignore lets through.
+    const app = read('modules/function-app.bicep');
+    expect(app).toMatch(/runtime: \{ name: 'node', version: nodeVersion \}/);
+    expect(app).toMatch(/@allowed\(\['20', '22'\]\)\nparam nodeVersion string = '22'/);
+    expect(yaml).toMatch(/host: function\n\s+remoteBuild: true/);
+    const ignored = fs.readFileSync(path.join(root, '.funcignore'), 'utf8').split('\n');
+    for (const dir of ['node_modules', 'dist', 'test', 'local', 'bench', 'infra', '.data'])
+      expect({ dir, ignored: ignored.includes(dir) }).toEqual({ dir, ignored: true });
     expect(read('main.bicep')).toContain("'azd-service-name': 'api'");
   });
 });
