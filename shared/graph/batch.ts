@@ -61,13 +61,13 @@ async function runOne(p: HttpPipeline, batch: BatchRequest[], o: BatchOptions): 
         const e = parseEnvelope(i.body);
         return !isConcurrencyThrottle(e.code, e.message);
       });
-      p.throttledBy(o.mailbox, refused.length, longestRetryAfter(budget, Date.now()), !budget.length);
+      p.throttledBy(o, refused.length, longestRetryAfter(budget, Date.now()), !budget.length);
     }
     const again = requestsToRetry(pending, items);
     if (!again.length) break;
     const retryAfterSeconds = longestRetryAfter(items, Date.now());
     const throttled = refused[0];
-    if (throttled && retryAfterSeconds !== undefined) p.pause(o.mailbox, retryAfterSeconds);
+    if (throttled && retryAfterSeconds !== undefined) p.pause(o.mailbox, retryAfterSeconds, o.operation);
     const status = (throttled ?? items.find((i) => i.status >= 500))?.status ?? 429;
     try {
       await p.retryOrThrow(

@@ -13,6 +13,17 @@ import { RequestPacer } from './request-pacer';
 import { withOutlookIds } from './outlook-ids';
 import { BackoffSettings, decideRetry, parseRetryAfter, RETRIABLE_STATUSES } from './retry-policy';
 
+/**
+ * SharePoint and OneDrive count one budget of resource units per app and tenant, per minute, whatever site or drive a
+ * request touches (seed 000, graph-semantics.md §2.3): their pacing, RateLimit-* quota and Retry-After pauses are kept
+ * under one key. The per-site or per-drive concurrency slots stay the mailbox's. One pipeline serves one tenant.
+ */
+const SHAREPOINT_BUDGET = 'sharepoint:resource-units';
+const isSharePoint = (operation: GraphOperation): boolean =>
+  operation.startsWith('files.') || operation.startsWith('sites.');
+const budgetKey = (call: Pick<GraphCall, 'mailbox' | 'operation'>): string =>
+  isSharePoint(call.operation) ? SHAREPOINT_BUDGET : call.mailbox;
+
 export interface GraphCall {
   method?: string;
   /** A path under the base URL (/users/...), or an absolute URL Graph returned (nextLink, deltaLink), used verbatim. */
@@ -139,14 +150,20 @@ export class HttpPipeline {
     for (const [k, v] of Object.entries(c) as Array<[keyof GraphStats, number]>) this.counters[k] += v;
   }
 
-  /** Holds a 429's Retry-After for every request to the mailbox. */
-  pause(mailbox: string, seconds: number): void {
+  /** Holds a 429's Retry-After for every request to the mailbox (for SharePoint and OneDrive: to any of them). */
+  pause(mailbox: string, seconds: number, operation?: GraphOperation): void {
+    if (operation && isSharePoint(operation)) mailbox = SHAREPOINT_BUDGET;
     this.pausedUntil.set(mailbox, Math.max(this.pausedUntil.get(mailbox) ?? 0, Date.now() + seconds * 1000));
+  }
+
+  /** Until when the call's mailbox, or the budget it counts against, is held. */
+  private heldUntil(call: Pick<GraphCall, 'mailbox' | 'operation'>): number {
+    return Math.max(this.pausedUntil.get(budgetKey(call)) ?? 0, this.pausedUntil.get(call.mailbox) ?? 0);
   }
 
   /** Waits out a pause of the mailbox, or hands it back when it would pass the deadline. */
   async waitForMailbox(call: Pick<GraphCall, 'mailbox' | 'deadline' | 'operation'>): Promise<void> {
-    const pause = (this.pausedUntil.get(call.mailbox) ?? 0) - Date.now();
+    const pause = this.heldUntil(call) - Date.now();
     if (pause <= 0) return;
     if (Date.now() + pause > call.deadline) {
       this.counters.handedBack++;
@@ -165,13 +182,13 @@ export class HttpPipeline {
     for (;;) {
       await this.waitForMailbox(call);
       const release = await this.semaphore.acquire(call.mailbox, slots);
-      if ((this.pausedUntil.get(call.mailbox) ?? 0) > Date.now()) {
+      if (this.heldUntil(call) > Date.now()) {
         release();
         continue;
       }
-      const budgetWait = call.anonymous ? 0 : this.pacer.delayFor(call.mailbox, slots);
+      const budgetWait = call.anonymous ? 0 : this.pacer.delayFor(budgetKey(call), slots);
       if (budgetWait <= 0) {
-        if (!call.anonymous) this.pacer.sent(call.mailbox, slots);
+        if (!call.anonymous) this.pacer.sent(budgetKey(call), slots);
         return release;
       }
       release();
@@ -188,9 +205,17 @@ export class HttpPipeline {
    * `refused` requests to the mailbox (a single one, or items of a $batch) were answered 429: the service did not
    * count them, and unless the 429 is about concurrency its Retry-After teaches the pacer the mailbox's window.
    */
-  throttledBy(mailbox: string, refused: number, retryAfterSeconds: number | undefined, concurrency: boolean): void {
-    this.pacer.refused(mailbox, refused);
-    if (!concurrency && retryAfterSeconds !== undefined) this.pacer.throttled(mailbox, retryAfterSeconds);
+  throttledBy(
+    call: Pick<GraphCall, 'mailbox' | 'operation'>,
+    refused: number,
+    retryAfterSeconds: number | undefined,
+    concurrency: boolean,
+  ): void {
+    const key = budgetKey(call);
+    this.pacer.refused(key, refused);
+    // SharePoint's budget is a minute's resource units, told by RateLimit-* headers and Retry-After: nothing to learn.
+    if (!concurrency && retryAfterSeconds !== undefined && key === call.mailbox)
+      this.pacer.throttled(key, retryAfterSeconds);
   }
 
   url(pathOrUrl: string): string {
@@ -238,7 +263,7 @@ export class HttpPipeline {
       }
       const status = res.statusCode ?? 0;
       const requestId = headerOf(res, 'request-id');
-      if (!call.anonymous) this.followRateLimit(call.mailbox, res.headers);
+      if (!call.anonymous) this.followRateLimit(budgetKey(call), res.headers);
       this.opts.log?.({ ...entry, event: 'response', status, requestId, elapsedMs: Date.now() - started });
       if (status < 400) {
         res.once('end', release);
@@ -267,12 +292,12 @@ export class HttpPipeline {
         if (call.tally) call.tally.throttled++;
         if (!call.anonymous)
           this.throttledBy(
-            call.mailbox,
+            call,
             call.slots ?? 1,
             retryAfterSeconds,
             isConcurrencyThrottle(envelope.code, envelope.message),
           );
-        if (retryAfterSeconds !== undefined) this.pause(call.mailbox, retryAfterSeconds);
+        if (retryAfterSeconds !== undefined) this.pause(call.mailbox, retryAfterSeconds, call.operation);
       } else {
         this.counters.unavailable++;
       }

@@ -175,6 +175,29 @@ describe('throttling discipline', () => {
     expect(client.stats().handedBack).toBe(2);
   });
 
+  it("holds every SharePoint and OneDrive request of the tenant on one site's 429 (one resource-unit budget), not mail", async () => {
+    const client = bed.client();
+    const sites = (await bed.t.control<Array<{ id: string }>>('GET', 'sites')).body;
+    const [a, b] = sites.map((x) => x.id);
+    const site = (id: string, deadline = later()) => ({ mailbox: id, operation: 'sites.read' as const, deadline });
+    await client.get(`/sites/${a}`, site(a));
+    await fault({ status: 429, path: '/sites/{siteId}', times: 1, retryAfterSeconds: 30 });
+    const first = await client.get(`/sites/${a}`, site(a, Date.now() + 5000)).catch((x: unknown) => x);
+    expect(first).toBeInstanceOf(GraphThrottledError);
+    // Another site, and a OneDrive, wait for the same budget: handed back at once, nothing sent.
+    const sent = bed.sent.length;
+    const other = await client.get(`/sites/${b}`, site(b, Date.now() + 5000)).catch((x: unknown) => x);
+    expect(other).toBeInstanceOf(GraphThrottledError);
+    const drive = await client
+      .get(`/users/${users[1]}/drive`, { mailbox: users[1], operation: 'files.read', deadline: Date.now() + 5000 })
+      .catch((x: unknown) => x);
+    expect(drive).toBeInstanceOf(GraphThrottledError);
+    expect(bed.sent.length).toBe(sent);
+    // Exchange's budgets are per mailbox: mail goes on.
+    await client.get(`/users/${users[1]}/mailFolders`, read(users[1]));
+    expect(bed.sent.length).toBe(sent + 1);
+  });
+
   describe('concurrency per mailbox', () => {
     let big: string[];
     const value = (id: string): string => `/users/${users[0]}/messages/${id}/$value`;
