@@ -25,6 +25,14 @@ function userDrive(t: Tenant, owner: string): Drive {
   return d;
 }
 
+/** The control call's drive and the item it names. */
+function itemOf(ctx: { tenant: Tenant; params: Record<string, string> }): { d: Drive; item: DriveItem } {
+  const d = userDrive(ctx.tenant, ctx.params.user);
+  const item = d.items.get(ctx.params.id);
+  if (!item) throw new ControlError(404, `no item '${ctx.params.id}'`);
+  return { d, item };
+}
+
 registerControlRoutes([
   {
     method: 'GET',
@@ -74,9 +82,7 @@ registerControlRoutes([
     method: 'PATCH',
     path: '/drive/{user}/files/{id}',
     async handler(ctx) {
-      const d = userDrive(ctx.tenant, ctx.params.user);
-      const item = d.items.get(ctx.params.id);
-      if (!item) throw new ControlError(404, `no item '${ctx.params.id}'`);
+      const { d, item } = itemOf(ctx);
       const { name, content } = await input(
         ctx,
         z.object({ name: z.string().optional(), content: z.string().optional() }),
@@ -99,9 +105,7 @@ registerControlRoutes([
     method: 'POST',
     path: '/drive/{user}/files/{id}/permissions',
     async handler(ctx) {
-      const d = userDrive(ctx.tenant, ctx.params.user);
-      const item = d.items.get(ctx.params.id);
-      if (!item) throw new ControlError(404, `no item '${ctx.params.id}'`);
+      const { d, item } = itemOf(ctx);
       const body = await input(
         ctx,
         z.object({
@@ -151,9 +155,7 @@ registerControlRoutes([
     method: 'GET',
     path: '/drive/{user}/files/{id}/content',
     handler(ctx) {
-      const d = userDrive(ctx.tenant, ctx.params.user);
-      const item = d.items.get(ctx.params.id);
-      if (!item) throw new ControlError(404, `no item '${ctx.params.id}'`);
+      const { d, item } = itemOf(ctx);
       const bytes = Buffer.concat([...itemBytes(ctx.tenant, d, item)]);
       return { status: 200, headers: { 'x-sha256': createHash('sha256').update(bytes).digest('hex') }, bytes };
     },
