@@ -67,7 +67,7 @@ async function runOne(p: HttpPipeline, batch: BatchRequest[], o: BatchOptions): 
     if (!again.length) break;
     const retryAfterSeconds = longestRetryAfter(items, Date.now());
     const throttled = refused[0];
-    if (throttled && retryAfterSeconds !== undefined) p.pause(o.mailbox, retryAfterSeconds, o.operation);
+    if (throttled && retryAfterSeconds !== undefined) p.pause(o, retryAfterSeconds);
     const status = (throttled ?? items.find((i) => i.status >= 500))?.status ?? 429;
     try {
       await p.retryOrThrow(

@@ -151,14 +151,14 @@ export class HttpPipeline {
   }
 
   /** Holds a 429's Retry-After for every request to the mailbox (for SharePoint and OneDrive: to any of them). */
-  pause(mailbox: string, seconds: number, operation?: GraphOperation): void {
-    if (operation && isSharePoint(operation)) mailbox = SHAREPOINT_BUDGET;
-    this.pausedUntil.set(mailbox, Math.max(this.pausedUntil.get(mailbox) ?? 0, Date.now() + seconds * 1000));
+  pause(call: Pick<GraphCall, 'mailbox' | 'operation'>, seconds: number): void {
+    const key = budgetKey(call);
+    this.pausedUntil.set(key, Math.max(this.pausedUntil.get(key) ?? 0, Date.now() + seconds * 1000));
   }
 
-  /** Until when the call's mailbox, or the budget it counts against, is held. */
+  /** Until when the budget the call counts against (its mailbox's, or SharePoint's) is held. */
   private heldUntil(call: Pick<GraphCall, 'mailbox' | 'operation'>): number {
-    return Math.max(this.pausedUntil.get(budgetKey(call)) ?? 0, this.pausedUntil.get(call.mailbox) ?? 0);
+    return this.pausedUntil.get(budgetKey(call)) ?? 0;
   }
 
   /** Waits out a pause of the mailbox, or hands it back when it would pass the deadline. */
@@ -297,7 +297,7 @@ export class HttpPipeline {
             retryAfterSeconds,
             isConcurrencyThrottle(envelope.code, envelope.message),
           );
-        if (retryAfterSeconds !== undefined) this.pause(call.mailbox, retryAfterSeconds, call.operation);
+        if (retryAfterSeconds !== undefined) this.pause(call, retryAfterSeconds);
       } else {
         this.counters.unavailable++;
       }
