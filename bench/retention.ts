@@ -4,7 +4,8 @@
 // messages, of which about 1 % change per day), with a content blob for every `blob-every`-th version. Then runs retention twice
 // through the API with a GFS policy (last 7, 14 daily, 8 weekly, 3 monthly) and no grace period: the first run
 // prunes points and versions and condemns the content they alone held, the second deletes it. Prints per run: time,
-// the host's peak RSS, what was pruned and freed, and the Cosmos DB requests per container and operation, counted by
+// the host's peak RSS and its live heap (in use after each major collection: what a growing structure would show),
+// what was pruned and freed, and the Cosmos DB requests per container and operation, counted by
 // the stand-in, with request units estimated from them (the stand-in charges none; assumptions printed).
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -13,6 +14,7 @@ import https from 'node:https';
 import { CosmosClient, type Container } from '@azure/cosmos';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { startLocalApp } from '../local/cli/local-app';
+import { HEAP_LINE } from '../local/host/heap-after-gc';
 import type { CosmosStats } from '../local/stack/cosmos-request-stats';
 import { STATS_PATH } from '../local/stack/cosmos-request-stats';
 import { pointId, type RecoveryPointDoc } from '../shared/catalog/points-store';
@@ -98,7 +100,14 @@ async function main(): Promise<void> {
   const days = numberArg('points', 100);
   const perItem = numberArg('versions', 10_000);
   const blobEvery = numberArg('blob-every', 10);
+  // The live heap after each major collection, with when it was taken, for the run under way.
+  let heap: Array<{ at: number; bytes: number }> = [];
+  process.env.M365V_HOST_HEAP_LOG = '1';
   const app = await startLocalApp({
+    onHostLine: (line) => {
+      const m = HEAP_LINE.exec(line);
+      if (m) heap.push({ at: Date.now(), bytes: Number(m[1]) });
+    },
     syncTimeBoxSeconds: 60,
     retentionGraceSeconds: 0,
     emulator: {
@@ -221,6 +230,7 @@ async function main(): Promise<void> {
     for (const label of ['prune + condemn', 'delete condemned']) {
       await stats('DELETE');
       peak = 0;
+      heap = [];
       t0 = Date.now();
       const started = await app.admin.call('POST', `/api/accounts/${account.id}/retention-runs`);
       const run = await app.admin.waitForRun<{ status: string; totals: Record<string, number> }>(
@@ -229,6 +239,12 @@ async function main(): Promise<void> {
         6 * 3_600_000,
       );
       const seconds = (Date.now() - t0) / 1000;
+      // Flat memory: the live heap late in the run is no larger than early in it.
+      const mb = (b: number): string => `${(b / 1024 / 1024).toFixed(0)} MB`;
+      const liveMax = (from: number, to: number): string => {
+        const inside = heap.filter((h) => h.at >= t0 + from * seconds * 1000 && h.at < t0 + to * seconds * 1000);
+        return inside.length ? mb(Math.max(...inside.map((h) => h.bytes))) : '-';
+      };
       const cosmos = await stats('GET');
       const requests = Object.values(cosmos).reduce(
         (n, ops) => n + Object.values(ops).reduce((m, s) => m + s.requests, 0),
@@ -245,7 +261,11 @@ async function main(): Promise<void> {
         deleted: run.totals.blobsDeleted,
         'Cosmos requests': requests,
         'RU (estimate)': Math.round(estimateRu(cosmos)),
-        'peak RSS': `${(peak / 1024 / 1024).toFixed(0)} MB`,
+        'peak RSS': mb(peak),
+        'major GCs': heap.length,
+        'live heap max, 1st / 2nd / 3rd / 4th quarter': [0, 1, 2, 3]
+          .map((q) => liveMax(q / 4, (q + 1) / 4))
+          .join(' / '),
       });
       console.log(`\n${label}: Cosmos DB requests by container and operation`);
       for (const [container, ops] of Object.entries(cosmos))
@@ -279,7 +299,7 @@ async function main(): Promise<void> {
     console.log(`| ${cols.join(' | ')} |\n|${cols.map(() => '---').join('|')}|`);
     for (const r of rows) console.log(`| ${cols.map((c) => r[c]).join(' | ')} |`);
     console.log(
-      '\nRU estimate (assumptions, not a measurement): query plans free; point read 1 RU per KB; query page 2.5 RU + 1 RU per KB returned; write or delete 6 RU + 2 RU per KB beyond the first.',
+      "\nLive heap: the host's heap in use right after each major collection, the largest per quarter of the run.\nRU estimate (assumptions, not a measurement): query plans free; point read 1 RU per KB; query page 2.5 RU + 1 RU per KB returned; write or delete 6 RU + 2 RU per KB beyond the first.",
     );
   } finally {
     clearInterval(sampler);

@@ -2,11 +2,13 @@
 // the clock starts that far ahead and moves on request). Storage comes from
 // AzureWebJobsStorage, as for the real host; M365V_HOST_MAX_PAYLOAD_BYTES sets the payload guard (0: off);
 // FUNCTIONS_REQUEST_BODY_SIZE_LIMIT and M365V_HOST_MAX_BUFFERED_BODY_BYTES the HTTP body limits (http-trigger.ts);
-// M365V_HOST_DURABLE_SYSTEM_KEY the Durable webhooks' system key (random when unset; never printed).
+// M365V_HOST_DURABLE_SYSTEM_KEY the Durable webhooks' system key (random when unset; never printed);
+// M365V_HOST_HEAP_LOG=1 prints the live heap after each major collection (heap-after-gc.ts).
 // Prints `[host] listening on <url>` once ready.
 import path from 'node:path';
 import { payloadLimit, PAYLOAD_LIMIT_SETTING } from './durable/payload-limits';
 import { SYSTEM_KEY_SETTING } from './durable/http-api';
+import { logHeapAfterMajorGc } from './heap-after-gc';
 import { httpLimitsFrom } from './http-trigger';
 import { startHost } from './server';
 import { installVirtualClock } from './virtual-clock';
@@ -22,6 +24,7 @@ async function main(): Promise<void> {
   const virtualClock = clockOffset !== undefined;
   // Before the app loads, so every module's Date is the moved one.
   if (virtualClock) installVirtualClock(Number(clockOffset) || 0);
+  if (process.env.M365V_HOST_HEAP_LOG) logHeapAfterMajorGc();
   const storage = process.env.AzureWebJobsStorage;
   if (!storage) throw new Error('AzureWebJobsStorage is not set (the local stack provides it)');
   const host = await startHost({
