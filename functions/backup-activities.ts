@@ -15,6 +15,7 @@ import {
 import { notifyRun, preRunHook } from '../shared/backup/run-notify';
 import { beginRun, discoverItems, failRun, finishRun, itemIds, RunRef, runAlarms } from '../shared/backup/run-steps';
 import { services } from '../shared/runtime/services';
+import { alarmEvent } from '../shared/telemetry/events';
 
 type Services = ReturnType<typeof services>;
 
@@ -36,9 +37,9 @@ const steps = {
   // Webhook deliveries are at least once (an activity retried after a delivery repeats it); receivers dedupe on
   // the x-m365vault-delivery header. Alarms are logged as they are raised.
   backupPreRunHook: async (s: Services, ref: RunRef, context: InvocationContext) =>
-    logAlarms(context, ref, await preRunHook(s, ref)),
+    logAlarms(s, context, ref, await preRunHook(s, ref)),
   backupNotify: async (s: Services, ref: RunRef, context: InvocationContext) =>
-    logAlarms(context, ref, await notifyRun(s, ref)),
+    logAlarms(s, context, ref, await notifyRun(s, ref)),
   backupFailRun: async (s: Services, ref: Parameters<typeof failRun>[1], context: InvocationContext) => {
     context.error(
       `BackupRunFailed ${JSON.stringify({ runId: ref.runId, accountId: ref.accountId, jobId: ref.jobId, reason: ref.message })}`,
@@ -49,7 +50,7 @@ const steps = {
   backupFinishRun: async (s: Services, ref: Parameters<typeof finishRun>[1], context: InvocationContext) => {
     const summary = await finishRun(s, ref);
     const alarms = await runAlarms(s, ref);
-    logAlarms(context, ref, alarms);
+    logAlarms(s, context, ref, alarms);
     await preflightIfConfiguration(s, ref, alarms, context);
     if (summary.status === 'failed')
       context.error(
@@ -84,9 +85,12 @@ async function preflightIfConfiguration(
   }
 }
 
-/** Alarms go to the logs (Application Insights traces) in a fixed shape the alert rules in infra/ match on. */
-function logAlarms(context: InvocationContext, ref: RunRef, alarms: readonly Alarm[]): void {
+/** Alarms go to the logs, for people reading them, and to Azure Monitor as records the alert rules count. */
+function logAlarms(s: Services, context: InvocationContext, ref: RunRef, alarms: readonly Alarm[]): void {
   for (const alarm of alarms) {
+    s.telemetry.track(
+      alarmEvent(alarm, { runType: 'backup', runId: ref.runId, accountId: ref.accountId, jobId: ref.jobId }),
+    );
     const line = `VaultAlarm ${JSON.stringify({ severity: alarm.severity, code: alarm.code, subject: alarm.subject, message: alarm.message, fix: alarm.fix, runId: ref.runId, accountId: ref.accountId, jobId: ref.jobId })}`;
     if (alarm.severity === 'error') context.error(line);
     else if (alarm.severity === 'warning') context.warn(line);

@@ -19,6 +19,7 @@ import {
   SLICES,
 } from '../shared/retention/retention-steps';
 import { services } from '../shared/runtime/services';
+import { alarmEvent, retentionRunEvent } from '../shared/telemetry/events';
 import { activityCaller, activityRetry } from './activity-retry';
 
 type Services = ReturnType<typeof services>;
@@ -35,18 +36,21 @@ const steps = {
     context.log(
       `RetentionRun ${JSON.stringify({ accountId: run.accountId, runId: run.id, status: run.status, ...run.totals })}`,
     );
+    const account = await s.inventory.getAccount(run.accountId, { withDeleted: true }).catch(() => undefined);
+    s.telemetry.track(retentionRunEvent(run, account));
     // The "backup repository hit a storage API limit" alarm, once per cause the run met.
-    const storageLimit = (severity: 'warning' | 'error', cause: string, fix: string): void =>
+    const storageLimit = (severity: 'warning' | 'error', cause: string, fix: string): void => {
+      const message = `The backup repository hit a storage API limit: ${cause}`;
       context.warn(
-        `VaultAlarm ${JSON.stringify({
-          severity,
-          code: 'repository.storageLimit',
-          accountId: run.accountId,
-          runId: run.id,
-          message: `The backup repository hit a storage API limit: ${cause}`,
-          fix,
-        })}`,
+        `VaultAlarm ${JSON.stringify({ severity, code: 'repository.storageLimit', accountId: run.accountId, runId: run.id, message, fix })}`,
       );
+      s.telemetry.track(
+        alarmEvent(
+          { code: 'repository.storageLimit', severity, message, fix, subject: { kind: 'repository', name: 'content' } },
+          { runType: 'retention', runId: run.id, accountId: run.accountId },
+        ),
+      );
+    };
     if (run.totals.blobsLocked > 0)
       storageLimit(
         'warning',

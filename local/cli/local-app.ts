@@ -7,6 +7,8 @@ import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { spawnUntilReady, StartedChild } from '../stack/child-process';
+import { AppInsightsIngest, startAppInsightsIngest } from '../stack/app-insights-ingest';
+import { ensureLoopbackCert } from '../stack/loopback-cert';
 import { Stack, startStack } from '../stack/stack';
 import { startM365Emulator, M365Emulator, EmulatorOptions } from '../m365/server';
 import { systemClock } from '../m365/runtime';
@@ -31,6 +33,8 @@ export interface LocalApp {
   /** The emulator's other tenants (extraTenants), in order. */
   otherTenants: DemoTenant[];
   host: StartedChild & { url: string };
+  /** What the app sent Application Insights (its ingestion stand-in); undefined with `telemetry: false`. */
+  appInsights: AppInsightsIngest | undefined;
   /** API client holding Backup.Administrator. */
   admin: ApiClient;
   /** API client holding Backup.Reader only. */
@@ -79,6 +83,13 @@ export interface LocalAppOptions {
   virtualClock?: boolean;
   /** More secrets for the app's local secret file (name → value), e.g. a webhook signing secret. */
   secrets?: Record<string, string>;
+  /** Telemetry to the Application Insights stand-in, as in Azure (default); false leaves it off. */
+  telemetry?: boolean;
+  /**
+   * The share of traces (dependencies) kept, 0..1, instead of the distro's default of 5 traces a second. Here the
+   * host's own Durable storage traffic shares that budget with the app's, which in Azure it does not.
+   */
+  traceSampling?: number;
 }
 
 export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalApp> {
@@ -88,6 +99,9 @@ export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalAp
   const clock = systemClock();
   let clockOffset = 0;
   const emulator = await startM365Emulator({ certDir, ...opts.emulator, clock });
+  // On the emulator's loopback certificate, which the host trusts (NODE_EXTRA_CA_CERTS below).
+  const appInsights =
+    opts.telemetry === false ? undefined : await startAppInsightsIngest(await ensureLoopbackCert(certDir));
   const ca = fs.readFileSync(emulator.caCertFile);
   const summary = (query: string): Promise<DemoTenant> =>
     new Promise<DemoTenant>((resolve, reject) => {
@@ -134,6 +148,16 @@ export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalAp
     M365V_API_TENANT_ID: tenant.tenantId,
     M365V_API_AUDIENCE: API_AUDIENCE,
     M365V_SYNC_TIME_BOX_SECONDS: String(opts.syncTimeBoxSeconds ?? 60),
+    ...(appInsights
+      ? {
+          APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.connectionString,
+          // The SDK's own usage statistics go to Microsoft's endpoints, which this machine does not reach.
+          APPLICATIONINSIGHTS_STATSBEAT_DISABLED: 'true',
+          ...(opts.traceSampling !== undefined
+            ? { OTEL_TRACES_SAMPLER: 'microsoft.fixed_percentage', OTEL_TRACES_SAMPLER_ARG: String(opts.traceSampling) }
+            : {}),
+        }
+      : {}),
     ...(opts.retentionGraceSeconds !== undefined
       ? { M365V_RETENTION_GRACE_SECONDS: String(opts.retentionGraceSeconds) }
       : {}),
@@ -187,6 +211,7 @@ export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalAp
     tenant,
     otherTenants: others,
     host,
+    appInsights,
     env,
     durable: (p) => webhookUrl(host.url, p, String(env[SYSTEM_KEY_SETTING])),
     admin: client('m365-vault admin console'),
@@ -233,6 +258,7 @@ export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalAp
     async stop() {
       await host.stop();
       await emulator.stop();
+      await appInsights?.stop();
       fs.rmSync(secretsFile, { force: true });
       if (ownStack) await stack.stop();
     },

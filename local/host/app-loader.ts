@@ -70,10 +70,27 @@ function globToRegex(glob: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
-/** Expands a package.json `main` glob (`*` within one folder, `**` across folders). */
+/** `a/{b,c}/d` → `a/b/d`, `a/c/d`, in order (one level of braces, as `main` patterns use them). */
+function expandBraces(pattern: string): string[] {
+  const m = /\{([^{}]*)\}/.exec(pattern);
+  if (!m) return [pattern];
+  return m[1]
+    .split(',')
+    .flatMap((alt) => expandBraces(pattern.slice(0, m.index) + alt + pattern.slice(m.index + m[0].length)));
+}
+
+/**
+ * Expands a package.json `main` glob (`*` within one folder, `**` across folders, `{a,b}` alternatives). As the
+ * worker's globby does, alternatives keep their order and a file matched twice loads once: `{index.js,*.js}` loads
+ * index.js first (the documented way to run setup code before the functions register).
+ */
 export function expandMain(appDir: string, main: string): string[] {
-  const pattern = main.replace(/^\.\//, '');
-  if (!/[*?]/.test(pattern)) return [path.join(appDir, pattern)];
+  const files = expandBraces(main.replace(/^\.\//, '')).flatMap((p) => expandOne(appDir, p));
+  return [...new Set(files)];
+}
+
+function expandOne(appDir: string, pattern: string): string[] {
+  if (!/[*?]/.test(pattern)) return fs.existsSync(path.join(appDir, pattern)) ? [path.join(appDir, pattern)] : [];
   const segments = pattern.split('/');
   const base = path.join(
     appDir,

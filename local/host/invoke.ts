@@ -1,6 +1,7 @@
 // Invokes a registered function exactly as the Node.js worker does: InvocationModel.getArguments → preInvocation
 // hooks → invokeFunction → postInvocation hooks → getResponse, with inputs and outputs as RpcTypedData.
 import { randomUUID } from 'node:crypto';
+import { context as otelContext, ROOT_CONTEXT } from '@opentelemetry/api';
 import type { CoreRegistry, RegisteredFunction } from './core-shim';
 
 export type RpcTypedData = {
@@ -40,7 +41,16 @@ export async function runAppHook(
   await runHooks(registry, name, { hookData: appHookData, appHookData, functionAppDirectory: appDir });
 }
 
-export async function invokeFunction(
+/**
+ * The worker takes each invocation off the host's gRPC stream, so its code starts with no ambient OpenTelemetry
+ * context. Here the host's own loops call in, and their async context can carry anything, e.g. the exporter's
+ * "tracing suppressed" context through a shared keep-alive socket, which silenced every span after the first export.
+ */
+export function invokeFunction(...args: Parameters<typeof invokeInWorker>): Promise<InvocationResult> {
+  return otelContext.with(ROOT_CONTEXT, () => invokeInWorker(...args));
+}
+
+async function invokeInWorker(
   registry: CoreRegistry,
   fn: RegisteredFunction,
   inputData: Array<{ name: string; data: RpcTypedData }>,

@@ -4,6 +4,7 @@ import { ContainerReport, pointId, PointStatus, RecoveryPointDoc } from '../cata
 import { VersionStore } from '../catalog/version-store';
 import { logBlobName } from '../catalog/change-log';
 import type { AccountDoc, ProtectedItemDoc } from '../inventory/schemas';
+import { recoveryPointEvent } from '../telemetry/events';
 import type { Ports } from '../runtime/services';
 import type { GraphClient } from '../graph/graph-client';
 import type { GraphSession } from '../graph/graph-session';
@@ -317,7 +318,7 @@ const NAMED_SKIPS = 20;
  * stopped the item early) count as stopped.
  */
 export async function commitPoint(
-  s: Ports<'inventory' | 'log' | 'now' | 'points' | 'skips'>,
+  s: Ports<'inventory' | 'log' | 'now' | 'points' | 'skips' | 'telemetry'>,
   ref: PointRef & { failure?: Alarm; stopped?: boolean },
 ): Promise<PointStatus> {
   const point = await s.points.getPoint(ref.accountId, ref.protectedItemId, ref.runId);
@@ -368,6 +369,8 @@ export async function commitPoint(
   ]);
   await s.points.savePoint(done);
   await s.inventory.release(ref.accountId, ref.protectedItemId, ref.runId);
+  const job = await s.inventory.getJob(ref.accountId, point.jobId, { withDeleted: true }).catch(() => undefined);
+  s.telemetry.track(recoveryPointEvent(done, item, job));
   return status;
 }
 

@@ -3,6 +3,7 @@ import { Alarm, runEndedAlarm } from '../domain/alarms';
 import type { RecoveryPointDoc, RunDoc } from '../catalog/points-store';
 import { DEFAULT_REPOSITORY, protectedItemId, ProtectedItemDoc } from '../inventory/schemas';
 import type { Ports } from '../runtime/services';
+import { backupRunEvent } from '../telemetry/events';
 import { directoriesFor, discover, repositoryFor } from './discovery';
 import { Directory, DIRECTORY_SOURCES, DirectorySource } from './directory';
 import { readDirectory, withKnownBelowUnlisted } from './read-directory';
@@ -36,7 +37,7 @@ export function runView(
 }
 
 export async function beginRun(
-  s: Ports<'inventory' | 'now' | 'points'>,
+  s: Ports<'inventory' | 'now' | 'points' | 'telemetry'>,
   ref: RunRef & { trigger: RunDoc['trigger'] },
 ): Promise<{ concurrency: number }> {
   const job = await s.inventory.getJob(ref.accountId, ref.jobId);
@@ -162,7 +163,10 @@ export async function runAlarms(s: Ports<'points'>, ref: RunRef): Promise<Alarm[
   return [...(run?.alarms ?? []), ...points.flatMap((p) => p.alarms)];
 }
 
-export async function finishRun(s: Ports<'now' | 'points'>, ref: RunRef & { stopped: boolean }): Promise<RunSummary> {
+export async function finishRun(
+  s: Ports<'inventory' | 'now' | 'points' | 'telemetry'>,
+  ref: RunRef & { stopped: boolean },
+): Promise<RunSummary> {
   const run = await s.points.getRun(ref.accountId, ref.jobId, ref.runId);
   if (!run) throw new Error(`run ${ref.runId} was not begun`);
   // Asked to stop while it ran: it ended at a step boundary, whatever was left for it to do.
@@ -195,7 +199,7 @@ export async function runHalted(s: Ports<'points'>, ref: RunRef): Promise<boolea
 
 /** Records the run's end with its summary, counted from its recovery points (what was stored, however often retried). */
 async function endRun(
-  s: Ports<'now' | 'points'>,
+  s: Ports<'inventory' | 'now' | 'points' | 'telemetry'>,
   run: RunDoc,
   status: (points: RecoveryPointDoc[]) => RunDoc['status'],
   extra: { alarms?: Alarm[]; reason?: string },
@@ -225,8 +229,23 @@ async function endRun(
     ...(extra.reason ? { reason: extra.reason } : {}),
   });
   // A run failed before its first step wrote its record (failRun) has none to update yet.
-  if (!(await s.points.updateRun(run, ended))) await s.points.saveRun(ended(run));
+  let written = await s.points.updateRun(run, ended);
+  if (!written) {
+    written = ended(run);
+    await s.points.saveRun(written);
+  }
+  await trackRun(s, written);
   return summary;
+}
+
+/** The run's record for Azure Monitor (telemetry/events.ts); telemetry never fails a run. */
+async function trackRun(s: Ports<'inventory' | 'telemetry'>, run: RunDoc): Promise<void> {
+  const lookup = { withDeleted: true };
+  const [job, account] = await Promise.all([
+    s.inventory.getJob(run.accountId, run.jobId, lookup).catch(() => undefined),
+    s.inventory.getAccount(run.accountId, lookup).catch(() => undefined),
+  ]);
+  s.telemetry.track(backupRunEvent(run, job, account));
 }
 
 /**
@@ -234,7 +253,7 @@ async function endRun(
  * points it left open end now, saying why, so nothing shows "running" forever.
  */
 export async function abortRun(
-  s: Ports<'inventory' | 'now' | 'points'>,
+  s: Ports<'inventory' | 'now' | 'points' | 'telemetry'>,
   run: RunDoc,
   how: 'failed' | 'terminated',
   detail: string | undefined,
@@ -258,7 +277,7 @@ export async function abortRun(
 
 /** The orchestrator's last word when a step failed for good: ends the run (begun or not) as failed. */
 export async function failRun(
-  s: Ports<'inventory' | 'now' | 'points'>,
+  s: Ports<'inventory' | 'now' | 'points' | 'telemetry'>,
   ref: RunRef & { trigger: RunDoc['trigger']; message: string },
 ): Promise<void> {
   const run = (await s.points.getRun(ref.accountId, ref.jobId, ref.runId)) ?? {
@@ -334,7 +353,7 @@ export const ACTIVE_INSTANCE = new Set(['Running', 'Pending', 'Suspended', 'Cont
 
 /** Ends those of `runs` still marked running that the job's instance is not running; true if it ended one. */
 async function settleOpen(
-  s: Ports<'inventory' | 'now' | 'points'>,
+  s: Ports<'inventory' | 'now' | 'points' | 'telemetry'>,
   runs: readonly RunDoc[],
   instance: () => Promise<InstanceState | undefined>,
 ): Promise<boolean> {
@@ -368,7 +387,7 @@ async function settleOpen(
  * gone); returns the job's runs as they stand then (read again only when one was ended).
  */
 export async function settleRuns(
-  s: Ports<'inventory' | 'now' | 'points'>,
+  s: Ports<'inventory' | 'now' | 'points' | 'telemetry'>,
   accountId: string,
   jobId: string,
   instance: () => Promise<InstanceState | undefined>,
@@ -379,7 +398,7 @@ export async function settleRuns(
 
 /** The same for one run: undefined when it has no record (yet: its orchestration writes it in its first step). */
 export async function settleRun(
-  s: Ports<'inventory' | 'now' | 'points'>,
+  s: Ports<'inventory' | 'now' | 'points' | 'telemetry'>,
   ref: RunRef,
   instance: () => Promise<InstanceState | undefined>,
 ): Promise<RunDoc | undefined> {

@@ -12,6 +12,7 @@ import { BlockSink, ZIP_START, ZipCursor, zipStep } from './blob-zip';
 import { exportEntries, planExport } from './export-selection';
 import { attachment, BlobExportRequest, fileName } from './export-request';
 import type { ZipEntry } from './zip-stream';
+import { recoveryEvent } from '../telemetry/events';
 
 export type ExportServices = Pick<
   Services,
@@ -84,22 +85,30 @@ export async function exportStep(s: ExportServices, cursor: ExportCursor, more: 
 }
 
 /** Records the end: completed with the zip's size, or failed saying why. */
-export async function endExport(s: ExportServices, cursor: ExportCursor & { failed?: string }): Promise<void> {
+export async function endExport(
+  s: ExportServices & Pick<Services, 'telemetry'>,
+  cursor: ExportCursor & { failed?: string },
+): Promise<void> {
   const op = await exportJob(s, cursor);
   if (op.status !== 'running') return;
   if (cursor.failed || !cursor.done) {
-    await s.operations.finish(
-      op,
-      'failed',
-      s.now(),
-      cursor.failed ?? 'The export stopped before it was complete. Start it again.',
+    s.telemetry.track(
+      recoveryEvent(
+        await s.operations.finish(
+          op,
+          'failed',
+          s.now(),
+          cursor.failed ?? 'The export stopped before it was complete. Start it again.',
+        ),
+      ),
     );
     return;
   }
   const { contentLength } = await s.artifacts.getBlobClient(exportBlobName(cursor)).getProperties();
-  await s.operations.finish(
+  const done = await s.operations.finish(
     { ...op, summary: { entries: cursor.zip.entries, bytes: contentLength ?? 0 } },
     'completed',
     s.now(),
   );
+  s.telemetry.track(recoveryEvent(done));
 }

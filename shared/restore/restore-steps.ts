@@ -16,6 +16,7 @@ import type { KindRestorer, PointView } from '../kinds/kind';
 import type { ItemKind } from '../inventory/schemas';
 import { textOf } from '../domain/text';
 import type { Subject } from '../domain/alarms';
+import { recoveryEvent } from '../telemetry/events';
 
 export interface RestoreRef {
   accountId: string;
@@ -297,7 +298,7 @@ export async function restoreBatch(
 }
 
 export async function finishRestore(
-  s: Ports<'now' | 'operations'>,
+  s: Ports<'now' | 'operations' | 'telemetry'>,
   ref: RestoreRef & { cancelled: boolean; failed?: string },
 ): Promise<OperationStatus> {
   const op = await operation(s, ref);
@@ -313,6 +314,6 @@ export async function finishRestore(
     (ref.cancelled
       ? 'Cancelled on request; cancellation is best-effort: items restored before it took effect stay restored.'
       : undefined);
-  await s.operations.finish(op, status, s.now(), message);
+  s.telemetry.track(recoveryEvent(await s.operations.finish(op, status, s.now(), message)));
   return status;
 }

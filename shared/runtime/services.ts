@@ -22,6 +22,7 @@ import { AccountAccess } from '../access/account-access';
 import { graphSessions } from '../graph/session-factory';
 import { createSecretSource, SecretSource } from '../secrets/secret-source';
 import type { GraphClient } from '../graph/graph-client';
+import { telemetry, type Telemetry } from '../telemetry/telemetry';
 
 export interface Services {
   settings: Settings;
@@ -46,6 +47,8 @@ export interface Services {
   audit: AuditLog;
   /** Operation artifacts (restore plans, reports): the `exports` container, expired by a lifecycle rule. */
   artifacts: ContainerClient;
+  /** Records for Azure Monitor (telemetry/events.ts). */
+  telemetry: Telemetry;
   now(): Date;
 }
 
@@ -95,6 +98,7 @@ export function services(): Services {
     operations: new OperationStore(database),
     audit,
     artifacts: blobs.getContainerClient('exports'),
+    telemetry,
     now,
   };
   return cached;

@@ -44,4 +44,11 @@ describe('package.json main globs', () => {
       expandMain(root, 'dist/functions/*.js').length,
     );
   });
+  it("loads brace alternatives in order, each file once (the app's `{index.js,*.js}`)", () => {
+    const root = path.resolve(__dirname, '../../../..');
+    const files = expandMain(root, 'dist/functions/{index.js,*.js}');
+    expect(path.basename(files[0])).toBe('index.js');
+    expect(files.length).toBe(new Set(files).size);
+    expect(new Set(files)).toEqual(new Set(expandMain(root, 'dist/functions/*.js')));
+  });
 });
