@@ -65,9 +65,12 @@ param graphBaseUrl string = 'https://graph.microsoft.com/v1.0'
 @description('Microsoft Entra authority host (change for national clouds).')
 param authorityHost string = 'https://login.microsoftonline.com'
 
-@description('Days backed-up content is immutable (version-level WORM); 0 turns immutability off.')
+@description('Days backed-up content is immutable (version-level WORM, 30 = a default job\'s daily retention); 0 turns immutability off (test deployments: set before the first deployment, Azure cannot turn it on for an existing account).')
 @minValue(0)
-param immutabilityDays int = 0
+param immutabilityDays int = 30
+
+@description('Set once the content container\'s immutability policy has been locked (README, Retention and holds): the template then leaves that policy alone.')
+param immutabilityPolicyLocked bool = false
 
 @description('Days after which content blobs move to the Cool tier.')
 @minValue(1)
@@ -80,10 +83,22 @@ param alertEmail string = ''
 @allowed(['serverless', 'autoscale'])
 param cosmosCapacity string = 'serverless'
 
+@description('Private networking: the app integrates with a virtual network and reaches host storage, the backup repository, Cosmos DB and Key Vault through private endpoints only (their public network access off).')
+param vnetEnabled bool = false
+
+@description('Durable Functions backend: the Azure Storage provider in host storage (host.json), or a Durable Task Scheduler (switched by app settings).')
+@allowed(['azureStorage', 'dts'])
+param durableBackend string = 'azureStorage'
+
+@description('Also send blob reads of the backup repository to Log Analytics (StorageRead; reads outnumber writes many times over).')
+param logBackupReads bool = false
+
 var abbrs = loadJsonContent('./abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
 var catalog = loadJsonContent('../shared/catalog/containers.json')
+// The task hub host.json names (%TASKHUB_NAME%); under DTS, also the scheduler's task hub.
+var taskHubName = 'm365vault'
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: '${abbrs.resourcesResourceGroups}${environmentName}'
@@ -118,7 +133,9 @@ module storage 'modules/storage.bicep' = {
     location: location
     tags: tags
     immutabilityDays: immutabilityDays
+    immutabilityPolicyLocked: immutabilityPolicyLocked
     coolAfterDays: coolAfterDays
+    vnetEnabled: vnetEnabled
   }
 }
 
@@ -132,14 +149,64 @@ module cosmos 'modules/cosmos.bicep' = {
     databaseName: catalog.database
     containers: catalog.containers
     capacity: cosmosCapacity
+    vnetEnabled: vnetEnabled
   }
 }
 
 module keyVault 'modules/keyvault.bicep' = {
   name: 'keyvault'
   scope: rg
-  params: { name: '${abbrs.keyVaultVaults}${resourceToken}', location: location, tags: tags }
+  params: { name: '${abbrs.keyVaultVaults}${resourceToken}', location: location, tags: tags, vnetEnabled: vnetEnabled }
 }
+
+module network 'modules/network.bicep' = if (vnetEnabled) {
+  name: 'network'
+  scope: rg
+  params: {
+    name: '${abbrs.networkVirtualNetworks}${resourceToken}'
+    location: location
+    tags: tags
+    hostStorageId: storage.outputs.hostAccountId
+    backupStorageId: storage.outputs.backupAccountId
+    cosmosAccountId: cosmos.outputs.id
+    keyVaultId: keyVault.outputs.id
+  }
+}
+
+module diagnostics 'modules/diagnostics.bicep' = {
+  name: 'diagnostics'
+  scope: rg
+  params: {
+    workspaceId: monitoring.outputs.workspaceId
+    backupAccountName: storage.outputs.backupAccountName
+    cosmosAccountName: cosmos.outputs.accountName
+    keyVaultName: keyVault.outputs.name
+    logBackupReads: logBackupReads
+  }
+}
+
+module durableTask 'modules/durable-task.bicep' = if (durableBackend == 'dts') {
+  name: 'durable-task'
+  scope: rg
+  params: {
+    name: '${abbrs.durableTaskSchedulers}${resourceToken}'
+    location: location
+    tags: tags
+    taskHubName: taskHubName
+    appPrincipalId: identity.outputs.principalId
+    userPrincipalId: allowUserIdentityPrincipal ? principalId : ''
+  }
+}
+
+// Under DTS, app settings override host.json's storage provider (AzureFunctionsJobHost__path__to__setting), so one
+// host.json serves both backends and the local stack. The connection string names an endpoint and an identity, no secret.
+var durableSettings = durableBackend == 'dts'
+  ? {
+      AzureFunctionsJobHost__extensions__durableTask__storageProvider__type: 'azureManaged'
+      AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionStringName: 'DURABLE_TASK_SCHEDULER_CONNECTION_STRING'
+      DURABLE_TASK_SCHEDULER_CONNECTION_STRING: 'Endpoint=${durableTask.outputs.endpoint};Authentication=ManagedIdentity;ClientID=${identity.outputs.clientId}'
+    }
+  : {}
 
 module functionApp 'modules/function-app.bicep' = {
   name: 'function-app'
@@ -158,8 +225,9 @@ module functionApp 'modules/function-app.bicep' = {
     }
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
     appInsightsConnectionString: monitoring.outputs.appInsightsConnectionString
-    appSettings: {
-      TASKHUB_NAME: 'm365vault'
+    virtualNetworkSubnetId: vnetEnabled ? network.outputs.appSubnetId : ''
+    appSettings: union(durableSettings, {
+      TASKHUB_NAME: taskHubName
       M365V_STORAGE_ACCOUNT_URL: storage.outputs.backupBlobEndpoint
       M365V_COSMOS_ENDPOINT: cosmos.outputs.endpoint
       M365V_COSMOS_DATABASE: catalog.database
@@ -169,7 +237,7 @@ module functionApp 'modules/function-app.bicep' = {
       M365V_API_TENANT_ID: apiTenantId
       M365V_API_AUDIENCE: apiAudience
       M365V_CONTENT_IMMUTABILITY_DAYS: immutabilityDays
-    }
+    })
   }
 }
 
@@ -195,3 +263,4 @@ output M365V_STORAGE_ACCOUNT_URL string = storage.outputs.backupBlobEndpoint
 output M365V_COSMOS_ENDPOINT string = cosmos.outputs.endpoint
 output M365V_KEYVAULT_URL string = keyVault.outputs.uri
 output M365V_API_AUDIENCE string = apiAudience
+output M365V_DURABLE_BACKEND string = durableBackend

@@ -7,6 +7,8 @@ param databaseName string
 param containers array
 @allowed(['serverless', 'autoscale'])
 param capacity string
+@description('Reach the account only through its private endpoint (network.bicep): public network access off.')
+param vnetEnabled bool = false
 
 resource account 'Microsoft.DocumentDB/databaseAccounts@2024-05-15' = {
   name: accountName
@@ -19,6 +21,7 @@ resource account 'Microsoft.DocumentDB/databaseAccounts@2024-05-15' = {
     consistencyPolicy: { defaultConsistencyLevel: 'Session' }
     disableLocalAuth: true
     minimalTlsVersion: 'Tls12'
+    publicNetworkAccess: vnetEnabled ? 'Disabled' : 'Enabled'
     capabilities: capacity == 'serverless' ? [{ name: 'EnableServerless' }] : []
     backupPolicy: { type: 'Continuous', continuousModeProperties: { tier: 'Continuous7Days' } }
   }
@@ -54,4 +57,5 @@ resource sqlContainers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/conta
 }]
 
 output accountName string = account.name
+output id string = account.id
 output endpoint string = account.properties.documentEndpoint

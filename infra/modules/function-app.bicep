@@ -20,6 +20,8 @@ param appInsightsConnectionString string
 param nodeVersion string = '22'
 @description('Product settings (names are the contract of shared/config/settings.ts).')
 param appSettings object
+@description('Subnet (delegated to Microsoft.App/environments) for outbound virtual network integration; empty for none.')
+param virtualNetworkSubnetId string = ''
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
@@ -52,6 +54,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // Flex Consumption's VNet integration: the app reaches the private endpoints of its stores through this subnet.
+    virtualNetworkSubnetId: empty(virtualNetworkSubnetId) ? null : virtualNetworkSubnetId
     siteConfig: {
       minTlsVersion: '1.2'
       appSettings: [for s in items(union(baseSettings, appSettings)): { name: s.key, value: string(s.value) }]

@@ -6,6 +6,10 @@ param location string
 param tags object
 param immutabilityDays int
 param coolAfterDays int
+@description('After the content container\'s immutability policy has been locked (README): leave it alone, since ARM\'s create-or-update only applies to an unlocked policy.')
+param immutabilityPolicyLocked bool = false
+@description('Reach both accounts only through private endpoints (network.bicep): public network access off.')
+param vnetEnabled bool = false
 
 var common = {
   allowSharedKeyAccess: false
@@ -13,6 +17,7 @@ var common = {
   minimumTlsVersion: 'TLS1_2'
   supportsHttpsTrafficOnly: true
   defaultToOAuthAuthentication: true
+  publicNetworkAccess: vnetEnabled ? 'Disabled' : 'Enabled'
 }
 
 resource host 'Microsoft.Storage/storageAccounts@2023-05-01' = {
@@ -65,10 +70,23 @@ resource content 'Microsoft.Storage/storageAccounts/blobServices/containers@2023
 
 // Content is written once and never rewritten, so a WORM period costs nothing but stops deletion (by retention or
 // by an attacker holding the app's identity) until it ends.
-resource contentWorm 'Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies@2023-05-01' = if (immutabilityDays > 0) {
+resource contentWorm 'Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies@2023-05-01' = if (immutabilityDays > 0 && !immutabilityPolicyLocked) {
   parent: content
   name: 'default'
   properties: { immutabilityPeriodSinceCreationInDays: immutabilityDays, allowProtectedAppendWrites: false }
+}
+
+// The unlocked policy above can be shortened or removed by whoever may write the container's management plane; this
+// lock stops the casual (or scripted) deletes: the account, its containers and that policy (child resources), and the
+// resource group around them, so `azd down` too. Removing the lock takes Owner or User Access Administrator. Locking
+// the policy itself (README, Retention and holds) is what makes the period irrevocable.
+resource backupLock 'Microsoft.Authorization/locks@2020-05-01' = if (immutabilityDays > 0) {
+  name: 'm365-vault-backup-no-delete'
+  scope: backup
+  properties: {
+    level: 'CanNotDelete'
+    notes: 'm365-vault backup repository under version-level WORM: remove this lock only to retire the deployment (README, Deploy to Azure).'
+  }
 }
 
 // Large objects are staged here, then copied under their hash into 'content': outside the WORM container, so an
@@ -138,10 +156,12 @@ resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05
 }
 
 output hostAccountName string = host.name
+output hostAccountId string = host.id
 // The host's service endpoints as the cloud names them (national clouds have other suffixes than core.windows.net).
 output hostBlobEndpoint string = host.properties.primaryEndpoints.blob
 output hostQueueEndpoint string = host.properties.primaryEndpoints.queue
 output hostTableEndpoint string = host.properties.primaryEndpoints.table
 output backupAccountName string = backup.name
+output backupAccountId string = backup.id
 output backupBlobEndpoint string = backup.properties.primaryEndpoints.blob
 output deploymentContainerUrl string = '${host.properties.primaryEndpoints.blob}${deployment.name}'

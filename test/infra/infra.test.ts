@@ -24,7 +24,10 @@ describe('infrastructure templates (structural checks; no Bicep compiler runs he
     );
     expect(given.filter((p) => !declared.has(p))).toEqual([]);
     const main = read('main.bicep');
-    for (const m of main.matchAll(/^module (\w+) '([^']+)' = \{[\s\S]*?\n\}/gm)) {
+    // Conditional modules (`= if (vnetEnabled) {`) are checked too: their parameters matter when the switch is on.
+    const modules = [...main.matchAll(/^module (\w+) '([^']+)' = (?:if \([^\n]*\) )?\{[\s\S]*?\n\}/gm)];
+    expect(modules.length).toBe([...main.matchAll(/^module /gm)].length);
+    for (const m of modules) {
       const body = m[0];
       const required = [...read(m[2]).matchAll(/^param (\w+) [\w.]+(?! =)\s*$/gm)].map((p) => p[1]);
       for (const p of required)
