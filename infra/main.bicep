@@ -79,6 +79,14 @@ param coolAfterDays int = 30
 @description('Email address for backup alerts; empty for none.')
 param alertEmail string = ''
 
+@description('Webhook URL for backup alerts (common alert schema: Teams, Slack, an ITSM or paging endpoint); empty for none.')
+@secure()
+param alertWebhookUrl string = ''
+
+@description('Alert when the backup storage account holds more than this many TiB (a standard account takes 5 PiB, 5120 TiB, by default).')
+@minValue(1)
+param storageAlertTiB int = 4608
+
 @description('Cosmos DB capacity: serverless, or provisioned with autoscale.')
 @allowed(['serverless', 'autoscale'])
 param cosmosCapacity string = 'serverless'
@@ -120,7 +128,6 @@ module monitoring 'modules/monitoring.bicep' = {
     appInsightsName: '${abbrs.insightsComponents}${resourceToken}'
     location: location
     tags: tags
-    alertEmail: alertEmail
   }
 }
 
@@ -238,6 +245,31 @@ module functionApp 'modules/function-app.bicep' = {
       M365V_API_AUDIENCE: apiAudience
       M365V_CONTENT_IMMUTABILITY_DAYS: immutabilityDays
     })
+  }
+}
+
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    appInsightsId: monitoring.outputs.appInsightsId
+    backupStorageName: storage.outputs.backupAccountName
+    alertEmail: alertEmail
+    alertWebhookUrl: alertWebhookUrl
+    storageAlertTiB: storageAlertTiB
+  }
+}
+
+module workbook 'modules/workbook.bicep' = {
+  name: 'workbook'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    appInsightsId: monitoring.outputs.appInsightsId
+    backupStorageName: storage.outputs.backupAccountName
   }
 }
 
