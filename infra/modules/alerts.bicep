@@ -71,15 +71,18 @@ var throttlingQuery = replace(throttlingQueryTemplate, '__THROTTLED__', string(t
 
 var storageRefusedQuery = '''
 customEvents
-| where name == "M365Vault.Alarm" and tostring(customDimensions.code) == "repository.storageLimit"
-| project accountId = tostring(customDimensions.accountId), runType = tostring(customDimensions.runType), subject = tostring(customDimensions.subject)
+| where name == "M365Vault.Alarm"
+| extend code = tostring(customDimensions.code)
+// retention's repository.storageLimit, and a backup's storage.* refusals (quota, immutability, forbidden, unavailable)
+| where code == "repository.storageLimit" or code startswith "storage."
+| project code, accountId = tostring(customDimensions.accountId), runType = tostring(customDimensions.runType), subject = tostring(customDimensions.subject)
 '''
 
 var errorAlarmQuery = '''
 customEvents
 | where name == "M365Vault.Alarm" and tostring(customDimensions.severity) == "error"
 | extend code = tostring(customDimensions.code)
-| where code !in ("repository.storageLimit", "graph.throttled")
+| where code !in ("repository.storageLimit", "graph.throttled") and not(code startswith "storage.")
 | project code, accountId = tostring(customDimensions.accountId), subject = tostring(customDimensions.subject)
 '''
 
@@ -148,7 +151,7 @@ var logAlerts = [
     window: 'PT15M'
     timeRange: ''
     autoMitigate: false
-    description: 'Azure Storage refused the backup repository (alarm repository.storageLimit): the account is full or disabled, the app\'s identity lost its Storage Blob Data role, content is under immutability or a legal hold, or Storage kept throttling past the retries. Content already stored is safe, but new content is not written (a backup) or not collected (retention). Fix: the alarm names Storage\'s cause and its fix (workbook "m365-vault operations", Failures by cause): free space with retention or ask Azure support for more account capacity, restore the role assignments (azd provision does), or wait for the lock to end.'
+    description: 'Azure Storage refused the backup repository (alarm repository.storageLimit from retention, or storage.quotaExceeded / storage.immutable / storage.forbidden / storage.unavailable from a backup): the account is full or disabled, the app\'s identity lost its Storage Blob Data role, content is under immutability or a legal hold, or Storage kept throttling past the retries. Content already stored is safe, but new content is not written (a backup) or not collected (retention). Fix: the alarm names Storage\'s cause and its fix (workbook "m365-vault operations", Failures by cause): free space with retention or ask Azure support for more account capacity, restore the role assignments (azd provision does), or wait for the lock to end.'
   }
   {
     name: 'backup-error-alarm'
