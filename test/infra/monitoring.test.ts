@@ -239,9 +239,9 @@ describe('alert rules (infra/modules/alerts.bicep)', () => {
     expect(throttling).toContain('throttledPct > 10');
     expect(throttling).toContain('tostring(customDimensions.code) == "graph.throttled"');
     expect(alerts).toMatch(/replace\(throttlingQueryTemplate, '__THROTTLED__', string\(throttledPerHour\)\)/);
-    expect(kqlOf(logAlert('storage-refusing-writes'))).toContain(
-      'name == "M365Vault.Alarm" and tostring(customDimensions.code) == "repository.storageLimit"',
-    );
+    const refused = kqlOf(logAlert('storage-refusing-writes'));
+    expect(refused).toContain('name == "M365Vault.Alarm"');
+    expect(refused).toContain('code == "repository.storageLimit" or code startswith "storage."');
     expect(kqlOf(logAlert('backup-error-alarm'))).toContain('tostring(customDimensions.severity) == "error"');
     const functions = logAlert('function-failures');
     expect(kqlOf(functions)).toContain('requests\n| where success == false');
