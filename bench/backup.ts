@@ -8,6 +8,7 @@ import { numberArg } from './args';
 import { benchAccount, mb, printRuns, readCounters, resetCounters, withRssSampler } from './report';
 import { control } from '../local/cli/emulator-control';
 import { startLocalApp } from '../local/cli/local-app';
+import { cosmosStats, estimateRu, requestCount, RU_ASSUMPTIONS } from './cosmos-stats';
 
 async function main(): Promise<void> {
   const mailboxes = numberArg('mailboxes', 4);
@@ -51,11 +52,14 @@ async function main(): Promise<void> {
     });
     const run = async (label: string): Promise<Record<string, number | string>> => {
       await resetCounters(app);
+      await cosmosStats(app, 'DELETE');
       rss.reset();
       const t0 = Date.now();
       const o = await app.admin.runJob(accountId, job.body.id, 3_600_000);
       const seconds = (Date.now() - t0) / 1000;
       const counters = await readCounters(app);
+      const cosmos = await cosmosStats(app, 'GET');
+      const items = Math.max(1, Number(o.written));
       const available = mailboxes * budget * Math.max(1, seconds / windowSeconds);
       return {
         run: label,
@@ -69,6 +73,9 @@ async function main(): Promise<void> {
         '429s': counters.byStatus['429'] ?? 0,
         '429 share': `${((100 * (counters.byStatus['429'] ?? 0)) / Math.max(1, counters.requests)).toFixed(2)} %`,
         'budget used': `${Math.min(100, (100 * (counters.requests - (counters.byStatus['429'] ?? 0))) / available).toFixed(0)} %`,
+        'Cosmos requests/item': (requestCount(cosmos) / items).toFixed(2),
+        'RU/item (estimate)': (estimateRu(cosmos) / items).toFixed(1),
+        'stored bytes/item': Math.round(Number(o.storedBytes) / items),
         'peak RSS': mb(rss.peak()),
       };
     };
@@ -88,6 +95,7 @@ async function main(): Promise<void> {
       full,
       incremental,
     );
+    console.log(RU_ASSUMPTIONS);
   });
 }
 

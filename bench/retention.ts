@@ -16,7 +16,7 @@ import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { startLocalApp } from '../local/cli/local-app';
 import { HEAP_LINE } from '../local/host/heap-after-gc';
 import type { CosmosStats } from '../local/stack/cosmos-request-stats';
-import { STATS_PATH } from '../local/stack/cosmos-request-stats';
+import { cosmosStats, estimateRu, requestCount, RU_ASSUMPTIONS } from './cosmos-stats';
 import { pointId, type RecoveryPointDoc } from '../shared/catalog/points-store';
 import { InventoryStore } from '../shared/inventory/inventory-store';
 import { protectedItemId } from '../shared/inventory/schemas';
@@ -82,19 +82,6 @@ function history(pid: string, containerId: string, days: number, total: number, 
   return { docs, hashes };
 }
 
-function estimateRu(stats: CosmosStats): number {
-  let ru = 0;
-  for (const ops of Object.values(stats))
-    for (const [op, s] of Object.entries(ops)) {
-      const kb = s.bytes / 1024;
-      if (op === 'queryPlan') continue;
-      if (op === 'read') ru += Math.max(s.requests, kb);
-      else if (op === 'query' || op === 'readFeed') ru += 2.5 * s.requests + Math.max(0, kb);
-      else ru += 6 * s.requests + Math.max(0, kb - s.requests) * 2;
-    }
-  return ru;
-}
-
 async function main(): Promise<void> {
   const items = numberArg('items', 100);
   const days = numberArg('points', 100);
@@ -134,17 +121,7 @@ async function main(): Promise<void> {
     agent: new https.Agent({ ca, keepAlive: true }),
     connectionPolicy: { enableEndpointDiscovery: false },
   });
-  const stats = (method: 'GET' | 'DELETE'): Promise<CosmosStats> =>
-    new Promise((resolve, reject) => {
-      https
-        .request(`${env.M365V_COSMOS_ENDPOINT.replace(/\/$/, '')}${STATS_PATH}`, { method, ca }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as CosmosStats));
-        })
-        .on('error', reject)
-        .end();
-    });
+  const stats = (method: 'GET' | 'DELETE'): Promise<CosmosStats> => cosmosStats(app, method);
   try {
     const db = client.database(app.stack.cosmosDatabase);
     const backupApp = app.tenant.apps.find((a) => a.displayName === 'm365-vault backup')!;
@@ -246,10 +223,7 @@ async function main(): Promise<void> {
         return inside.length ? mb(Math.max(...inside.map((h) => h.bytes))) : '-';
       };
       const cosmos = await stats('GET');
-      const requests = Object.values(cosmos).reduce(
-        (n, ops) => n + Object.values(ops).reduce((m, s) => m + s.requests, 0),
-        0,
-      );
+      const requests = requestCount(cosmos);
       rows.push({
         run: label,
         status: run.status,
