@@ -273,7 +273,8 @@ async function main(): Promise<void> {
     console.log(`| ${cols.join(' | ')} |\n|${cols.map(() => '---').join('|')}|`);
     for (const r of rows) console.log(`| ${cols.map((c) => r[c]).join(' | ')} |`);
     console.log(
-      "\nLive heap: the host's heap in use right after each major collection, the largest per quarter of the run.\nRU estimate (assumptions, not a measurement): query plans free; point read 1 RU per KB; query page 2.5 RU + 1 RU per KB returned; write or delete 6 RU + 2 RU per KB beyond the first.",
+      "\nLive heap: the host's heap in use right after each major collection, the largest per quarter of the run.\n" +
+        RU_ASSUMPTIONS,
     );
   } finally {
     clearInterval(sampler);
