@@ -43,8 +43,8 @@ export async function runAppHook(
 
 /**
  * The worker takes each invocation off the host's gRPC stream, so its code starts with no ambient OpenTelemetry
- * context. Here the host's own loops call in, and their async context can carry anything, e.g. the exporter's
- * "tracing suppressed" context through a shared keep-alive socket, which silenced every span after the first export.
+ * context. Here the host's own loops call in, with tracing suppressed for the host's work (server.ts) and whatever
+ * else their async context carries (the exporter's own suppression reaches them through shared keep-alive sockets).
  */
 export function invokeFunction(...args: Parameters<typeof invokeInWorker>): Promise<InvocationResult> {
   return otelContext.with(ROOT_CONTEXT, () => invokeInWorker(...args));

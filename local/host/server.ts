@@ -5,7 +5,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TableClient } from '@azure/data-tables';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { loadApp } from './app-loader';
+import { context as otelContext, ROOT_CONTEXT } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
+import { LoadedApp, loadApp } from './app-loader';
 import type { RegisteredFunction } from './core-shim';
 import { fromTypedData, invokeFunction, runAppHook, RpcTypedData, toTypedData, workerCapabilities } from './invoke';
 import {
@@ -80,8 +82,14 @@ const WEBHOOKS = WEBHOOKS_PATH;
 const RPC = '/durabletask/';
 
 export async function startHost(opts: HostOptions): Promise<RunningHost> {
+  const app = loadApp(opts.appDir);
+  // In Azure the host is another process, whose own storage traffic never shows in the app's telemetry: everything
+  // the host does from here on runs with tracing suppressed, and each invocation starts afresh (invoke.ts).
+  return otelContext.with(suppressTracing(ROOT_CONTEXT), () => startLoadedHost(opts, app));
+}
+
+async function startLoadedHost(opts: HostOptions, { registry, config, files }: LoadedApp): Promise<RunningHost> {
   const log = opts.log ?? ((line: string) => console.log(line));
-  const { registry, config, files } = loadApp(opts.appDir);
   registry.logSink = (level, category, message) => log(`[${category}] ${level}: ${message}`);
   const invokeLog = (level: string, fnName: string, message: string): void =>
     log(`[${fnName}] ${level === 'information' ? '' : `${level}: `}${message}`);

@@ -9,9 +9,8 @@ export interface Telemetry {
   track(event: VaultEvent): void;
 }
 
-/** The attribute names the Azure Monitor exporter maps to a custom event's name and its measurements. */
+/** The attribute the Azure Monitor exporter maps to a custom event's name; it reads measurements from the body. */
 const EVENT_NAME = 'microsoft.custom_event.name';
-const MEASUREMENTS = 'microsoft.custom_measurements';
 
 export const telemetry: Telemetry = {
   // Recording never fails the work it records: the exporter sends in the background, and an emit that throws is
@@ -20,11 +19,8 @@ export const telemetry: Telemetry = {
     try {
       logs.getLogger('m365-vault').emit({
         severityNumber: SeverityNumber.INFO,
-        attributes: {
-          ...event.dimensions,
-          [EVENT_NAME]: event.name,
-          [MEASUREMENTS]: JSON.stringify(event.measurements),
-        },
+        body: { measurements: event.measurements },
+        attributes: { ...event.dimensions, [EVENT_NAME]: event.name },
       });
     } catch {
       // nothing to do: see above
