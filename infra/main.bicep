@@ -87,6 +87,10 @@ param alertWebhookUrl string = ''
 @minValue(1)
 param storageAlertTiB int = 4608
 
+@description('Function App instances kept warm for the Durable triggers; 0 scales to zero (cheaper, each timer starts cold).')
+@minValue(0)
+param alwaysReadyInstances int = 1
+
 @description('Cosmos DB capacity: serverless, or provisioned with autoscale.')
 @allowed(['serverless', 'autoscale'])
 param cosmosCapacity string = 'serverless'
@@ -233,6 +237,7 @@ module functionApp 'modules/function-app.bicep' = {
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
     appInsightsConnectionString: monitoring.outputs.appInsightsConnectionString
     virtualNetworkSubnetId: vnetEnabled ? network.outputs.appSubnetId : ''
+    alwaysReadyInstances: alwaysReadyInstances
     appSettings: union(durableSettings, {
       TASKHUB_NAME: taskHubName
       M365V_STORAGE_ACCOUNT_URL: storage.outputs.backupBlobEndpoint

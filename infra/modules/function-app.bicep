@@ -22,6 +22,9 @@ param nodeVersion string = '22'
 param appSettings object
 @description('Subnet (delegated to Microsoft.App/environments) for outbound virtual network integration; empty for none.')
 param virtualNetworkSubnetId string = ''
+@description('Instances kept warm for the Durable triggers (0: scale to zero, each timer then starts cold).')
+@minValue(0)
+param alwaysReadyInstances int = 1
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
@@ -65,7 +68,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         storage: { type: 'blobContainer', value: deploymentContainerUrl, authentication: { type: 'UserAssignedIdentity', userAssignedIdentityResourceId: identityId } }
       }
       // One instance kept warm for orchestrations so schedules start on time.
-      scaleAndConcurrency: { maximumInstanceCount: 100, instanceMemoryMB: 2048, alwaysReady: [{ name: 'durable', instanceCount: 1 }] }
+      scaleAndConcurrency: { maximumInstanceCount: 100, instanceMemoryMB: 2048, alwaysReady: alwaysReadyInstances > 0 ? [{ name: 'durable', instanceCount: alwaysReadyInstances }] : [] }
       runtime: { name: 'node', version: nodeVersion }
     }
   }
