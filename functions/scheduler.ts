@@ -1,6 +1,8 @@
-// Every minute: start each job whose schedule has a due occurrence (timed or chained), once per occurrence.
+// Every minute: start each job whose schedule has a due occurrence (timed or chained), once per occurrence. In the
+// first minute of each hour, also record where each job stands against its recovery point objective (job-health.ts).
 import * as df from 'durable-functions';
 import { dueStart, LastRun } from '../shared/backup/due-jobs';
+import { trackJobHealth } from '../shared/backup/job-health';
 import type { RunOutcome } from '../shared/domain/schedule';
 import { services } from '../shared/runtime/services';
 import { startBackup } from './backup-start';
@@ -11,6 +13,9 @@ df.app.client.timer('backupScheduler', {
     const s = services();
     const now = new Date();
     const jobs = (await s.inventory.listJobs()).filter((j) => j.enabled && j.schedules.length > 0);
+    if (now.getUTCMinutes() === 0)
+      for (const f of await trackJobHealth(s, jobs, now))
+        context.warn(`job ${f.jobId}: status not recorded: ${f.error}`);
     const lastRuns = new Map<string, LastRun>();
     for (const j of jobs) {
       for (const sched of j.schedules) {

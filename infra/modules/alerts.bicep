@@ -48,15 +48,22 @@ customEvents
 | project runType, accountName, jobName, runId = tostring(customDimensions.runId)
 '''
 
+// The scheduler records every scheduled job's standing hourly (M365Vault.JobStatus, shared/backup/job-health.ts), so
+// the latest record per job answers whatever its interval: no look-back as long as a monthly job's is needed.
 var missedRpoQuery = '''
 customEvents
-| where name == "M365Vault.Run" and tostring(customDimensions.runType) == "backup"
-| extend accountName = tostring(customDimensions.accountName), jobId = tostring(customDimensions.jobId), jobName = tostring(customDimensions.jobName), status = tostring(customDimensions.status), rpo = todouble(customDimensions.rpoHours)
-| where isnotempty(jobId) and rpo > 0
-| summarize arg_max(timestamp, accountName, jobName, rpo), firstSeen = min(timestamp), lastSuccess = maxif(timestamp, status in ("success", "warning")) by jobId
-| extend rpoHours = rpo, limitHours = rpo * 1.5, hoursWithoutSuccess = round((now() - coalesce(lastSuccess, firstSeen)) / 1h, 1)
-| where hoursWithoutSuccess > limitHours
-| project accountName, jobName, jobId, rpoHours, limitHours, hoursWithoutSuccess, lastSuccess = iff(isnull(lastSuccess), "none in the last 48 hours", tostring(lastSuccess))
+| where name == "M365Vault.JobStatus"
+| summarize arg_max(timestamp, customDimensions, customMeasurements) by jobId = tostring(customDimensions.jobId)
+| where tostring(customDimensions.status) == "overdue"
+| project jobId, accountName = tostring(customDimensions.accountName), jobName = tostring(customDimensions.jobName), lastSuccessAt = tostring(customDimensions.lastSuccessAt), hoursSinceSuccess = toreal(customMeasurements.hoursSinceSuccess), rpoHours = toreal(customMeasurements.rpoHours)
+'''
+
+// Those records stopping is the absence of the scheduler itself (the app down, its timer not firing).
+var schedulerStoppedQuery = '''
+customEvents
+| where name == "M365Vault.JobStatus"
+| summarize lastRecord = max(timestamp)
+| where lastRecord < ago(3h)
 '''
 
 var throttlingQueryTemplate = '''
@@ -118,10 +125,25 @@ var logAlerts = [
     operator: 'GreaterThan'
     threshold: 0
     frequency: 'PT1H'
-    window: 'PT1H'
-    timeRange: 'P2D'
+    window: 'PT2H'
+    timeRange: ''
     autoMitigate: true
-    description: 'A backup job has had no successful (or warning) run for more than 1.5 times its schedule interval: its recovery point objective is missed, because its runs fail, hang, or stopped starting. Log alerts look back at most 48 hours, so this covers jobs scheduled at least every 32 hours; a job whose runs stopped altogether fires once its last success is 1.5 intervals old and resolves when that success leaves the 48-hour look-back, so check the job even when the alert shows resolved. Fix: open the job\'s runs (GET /api/accounts/{accountId}/jobs/{jobId}/runs) and the workbook (Runs, Protected items at risk): failed runs carry alarms with their fix; if no run started, check that the function app runs (Function failures alert, Application Insights Failures) and that the job and its schedule are enabled, then run the job by hand.'
+    description: 'A backup job has had no successful (or warning) run for more than 1.5 times the longest interval its schedule promises (or, new, none since it was created): its recovery point objective is missed, because its runs fail, hang, or no longer start. The scheduler records each job\'s standing every hour (M365Vault.JobStatus), so this holds for monthly jobs too. Fix: open the job\'s runs (GET /api/accounts/{accountId}/jobs/{jobId}/runs) and the workbook (Runs, Protected items at risk): failed runs carry alarms with their fix; if no run started, check that the job and its schedule are enabled and that the function app runs (Function failures alert), then run the job by hand (POST …/run).'
+  }
+  {
+    name: 'backup-scheduler-stopped'
+    severity: 1
+    query: schedulerStoppedQuery
+    dimensions: []
+    measure: ''
+    aggregation: 'Count'
+    operator: 'GreaterThan'
+    threshold: 0
+    frequency: 'PT1H'
+    window: 'P2D'
+    timeRange: ''
+    autoMitigate: true
+    description: 'The scheduler has recorded no job status for 3 hours although it did in the last two days: no scheduled backup is starting. Cause: the function app is stopped, failing to start (a setting, a role or a deployment), or its timer trigger is not firing (Flex Consumption scaled to zero with no always-ready instance, or the host storage unreachable). Fix: in the Function App check Overview (running), Diagnose and solve problems, and Application Insights Failures; the Function failures alert names the failing function; redeploy with azd up if the package is broken. Log alerts look back two days at most, so after two days without records this alert resolves by itself: act on it when it fires.'
   }
   {
     name: 'graph-throttling'

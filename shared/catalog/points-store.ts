@@ -165,6 +165,24 @@ export class PointsStore {
     }
   }
 
+  /** The job's latest run that ended `success` or `warning` (what a recovery point objective counts). */
+  async lastGoodRun(accountId: string, jobId: string): Promise<RunDoc | undefined> {
+    const { resources } = await this.runs.items
+      .query<RunDoc>(
+        {
+          query:
+            "SELECT TOP 1 * FROM c WHERE c.accountId = @a AND c.jobId = @j AND c.status IN ('success', 'warning') ORDER BY c.startedAt DESC",
+          parameters: [
+            { name: '@a', value: accountId },
+            { name: '@j', value: jobId },
+          ],
+        },
+        { partitionKey: [accountId, jobId] },
+      )
+      .fetchAll();
+    return resources[0] && withoutSystem(resources[0]);
+  }
+
   async listRuns(accountId: string, jobId: string): Promise<RunDoc[]> {
     const { resources } = await this.runs.items
       .query<RunDoc>(

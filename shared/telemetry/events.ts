@@ -14,7 +14,11 @@ export const EVENT = {
   recoveryPoint: 'M365Vault.RecoveryPoint',
   alarm: 'M365Vault.Alarm',
   recovery: 'M365Vault.Recovery',
+  jobStatus: 'M365Vault.JobStatus',
 } as const;
+
+/** A job is behind its recovery point objective when its last good run is older than this many schedule intervals. */
+export const RPO_MARGIN = 1.5;
 
 /** An Application Insights custom event: dimensions become customDimensions, measurements customMeasurements. */
 export interface VaultEvent {
@@ -173,5 +177,36 @@ export function recoveryEvent(op: OperationDoc): VaultEvent {
       bytes: op.summary?.bytes ?? 0,
       durationSeconds: seconds(op.createdAt, op.endedAt),
     },
+  };
+}
+
+/**
+ * Where a scheduled job stands against its recovery point objective, recorded hourly by the scheduler: `overdue`
+ * when its last `success` or `warning` run (or, never having had one, its creation) is older than RPO_MARGIN times
+ * its longest schedule interval. Undefined for a job without a timed schedule (it promises no RPO).
+ */
+export function jobStatusEvent(
+  job: Pick<JobDoc, 'id' | 'accountId' | 'name' | 'schedules' | 'createdAt'>,
+  account: Pick<AccountDoc, 'displayName'> | undefined,
+  lastGood: Pick<RunDoc, 'endedAt' | 'startedAt'> | undefined,
+  now: Date,
+): VaultEvent | undefined {
+  const rpo = rpoHours(job.schedules);
+  if (rpo === undefined) return undefined;
+  const since = lastGood?.endedAt ?? lastGood?.startedAt ?? job.createdAt;
+  const hours = Math.max(0, (now.getTime() - Date.parse(since)) / 3_600_000);
+  const behind = hours > rpo * RPO_MARGIN;
+  return {
+    name: EVENT.jobStatus,
+    dimensions: {
+      accountId: job.accountId,
+      accountName: text(account?.displayName),
+      jobId: job.id,
+      jobName: text(job.name),
+      rpoHours: rpoOf(job),
+      lastSuccessAt: lastGood ? since : '',
+      status: behind ? 'overdue' : lastGood ? 'ok' : 'never',
+    },
+    measurements: { hoursSinceSuccess: Math.round(hours * 100) / 100, rpoHours: rpo },
   };
 }

@@ -36,6 +36,8 @@ describe('telemetry to Azure Monitor (OpenTelemetry exporter → ingestion stand
       taskHub: uniqueName('telemetry'),
       // Every dependency kept, so the test can look for each kind (Azure keeps 5 traces a second by default).
       traceSampling: 1,
+      // The scheduler records where each job stands in the first minute of each hour.
+      virtualClock: true,
     });
   });
   afterAll(async () => {
@@ -126,6 +128,29 @@ describe('telemetry to Azure Monitor (OpenTelemetry exporter → ingestion stand
       status: 'completed',
     });
     expect(restore.measurements.items).toBeGreaterThan(0);
+
+    // Hourly, where the job stands against its schedule: on time now, overdue five days later (its weekday
+    // schedule promises 72 hours; the margin is 1.5 times that).
+    const jobStatus = async (advanceMs: number) => {
+      await app.advanceClock(advanceMs + 3_600_000 - ((app.now() + advanceMs) % 3_600_000) + 1_000);
+      const at = app.now();
+      expect((await fetch(`${app.host.url}/admin/functions/backupScheduler`, { method: 'POST' })).status).toBe(202);
+      return arrived((events) =>
+        events(EVENT.jobStatus).find(
+          (e) =>
+            e.dimensions.jobId === jobId &&
+            Date.parse(e.dimensions.lastSuccessAt) < at &&
+            e.measurements.hoursSinceSuccess * 3_600_000 >= advanceMs,
+        ),
+      );
+    };
+    expect(await jobStatus(0)).toMatchObject({
+      dimensions: { accountId, accountName: 'Contoso', jobName: 'Mailboxes nightly', rpoHours: '72', status: 'ok' },
+      measurements: { rpoHours: 72 },
+    });
+    const late = await jobStatus(5 * 86_400_000);
+    expect(late.dimensions.status).toBe('overdue');
+    expect(late.measurements.hoursSinceSuccess).toBeGreaterThan(108);
 
     // Graph, Blob Storage and Cosmos DB calls as dependencies.
     const dependencies = await arrived(() => {

@@ -1,12 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { EVENT, RPO_MARGIN } from '../../shared/telemetry/events';
 
 // Structural checks of the operations workbook and the alert rules (no Bicep compiler or Azure here): the panels
 // exist, every query reads only the custom events the app sends, and every alert reaches the action group.
 const infra = path.resolve(__dirname, '../../../infra');
 const read = (f: string): string => fs.readFileSync(path.join(infra, f), 'utf8');
 
-const EVENTS = ['M365Vault.Run', 'M365Vault.RecoveryPoint', 'M365Vault.Alarm', 'M365Vault.Recovery'];
+// The names the app sends (shared/telemetry/events.ts): a query that misspells one reads nothing, silently.
+const EVENTS: string[] = Object.values(EVENT);
 
 interface Item {
   type: number;
@@ -216,21 +218,21 @@ describe('alert rules (infra/modules/alerts.bicep)', () => {
     expect(kqlOf(rule)).toContain('name == "M365Vault.Run" and tostring(customDimensions.status) == "failed"');
   });
 
-  it('fires when a job has no good run within 1.5 times its schedule, including jobs whose runs stopped', () => {
+  it('fires when a job is behind its schedule, whatever its interval, and when the scheduler stops', () => {
     const rule = logAlert('backup-missed-rpo');
     const kql = kqlOf(rule);
     expect(rule).toMatch(/frequency: 'PT1H'\n/);
-    expect(rule).toMatch(/timeRange: 'P2D'\n/); // the longest look-back a log alert has
+    expect(rule).toMatch(/window: 'PT2H'\n/);
     expect(rule).toMatch(/dimensions: \['accountName', 'jobName', 'jobId'\]/);
-    expect(kql).toContain('tostring(customDimensions.runType) == "backup"');
-    expect(kql).toContain('maxif(timestamp, status in ("success", "warning"))');
-    expect(kql).toContain('limitHours = rpo * 1.5');
-    // The latest name and schedule of each job: a renamed or rescheduled job stays one job.
-    expect(kql).toContain('arg_max(timestamp, accountName, jobName, rpo)');
-    expect(kql).toMatch(/\) by jobId\n/);
-    // A job is judged from its last good run (or, without one, its first run in the look-back), not from a run that
-    // has to arrive: a job whose runs stopped still fires.
-    expect(kql).toContain('now() - coalesce(lastSuccess, firstSeen)');
+    // The latest hourly record of each job decides (the scheduler judged it against its schedule, RPO_MARGIN).
+    expect(kql).toContain(`name == "${EVENT.jobStatus}"`);
+    expect(kql).toContain('arg_max(timestamp, customDimensions, customMeasurements) by jobId');
+    expect(kql).toContain('tostring(customDimensions.status) == "overdue"');
+    expect(RPO_MARGIN).toBe(1.5);
+    // No records at all for three hours (after some in the look-back): the scheduler itself is not running.
+    const stopped = logAlert('backup-scheduler-stopped');
+    expect(stopped).toMatch(/window: 'P2D'\n/);
+    expect(kqlOf(stopped)).toContain('summarize lastRecord = max(timestamp)\n| where lastRecord < ago(3h)');
   });
 
   it('fires on repeated Graph throttling, on storage refusing writes or filling up, and on function failures', () => {
@@ -257,7 +259,7 @@ describe('alert rules (infra/modules/alerts.bicep)', () => {
 
   it('says the cause and the fix in every description, and delivers every alert through the action group', () => {
     const descriptions = [...alerts.matchAll(/description: '((?:[^'\\]|\\.)*)'/g)].map((m) => m[1]);
-    expect(descriptions.length).toBe(8);
+    expect(descriptions.length).toBe(9);
     for (const d of descriptions) expect({ d, fix: /\bFix: /.test(d) }).toEqual({ d, fix: true });
     expect(alerts).toMatch(
       /resource logRules 'Microsoft\.Insights\/scheduledQueryRules@2023-03-15-preview' = \[\n\s+for a in logAlerts:/,
@@ -267,6 +269,7 @@ describe('alert rules (infra/modules/alerts.bicep)', () => {
     for (const rule of [
       'backup-run-failed',
       'backup-missed-rpo',
+      'backup-scheduler-stopped',
       'graph-throttling',
       'storage-refusing-writes',
       'backup-error-alarm',

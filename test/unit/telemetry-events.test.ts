@@ -4,6 +4,7 @@ import {
   alarmEvent,
   backupRunEvent,
   EVENT,
+  jobStatusEvent,
   recoveryEvent,
   recoveryPointEvent,
   retentionRunEvent,
@@ -179,5 +180,36 @@ describe('telemetry records', () => {
       },
       measurements: { items: 5, itemsRestored: 3, itemsSkipped: 1, itemsFailed: 1, bytes: 0, durationSeconds: 5 },
     });
+  });
+
+  it("a job's standing: ok within 1.5 intervals of its last good run, overdue past them, never before its first", () => {
+    const daily = { id: 'j1', accountId: 'a1', ...job, createdAt: '2026-11-01T00:00:00.000Z' };
+    const at = (iso: string) => new Date(iso);
+    const good = { startedAt: '2026-12-01T01:00:00.000Z', endedAt: '2026-12-01T01:10:00.000Z' };
+    expect(jobStatusEvent(daily, { displayName: 'Contoso' }, good, at('2026-12-02T12:00:00.000Z'))).toEqual({
+      name: EVENT.jobStatus,
+      dimensions: {
+        accountId: 'a1',
+        accountName: 'Contoso',
+        jobId: 'j1',
+        jobName: 'Nightly',
+        rpoHours: '24',
+        lastSuccessAt: good.endedAt,
+        status: 'ok',
+      },
+      measurements: { hoursSinceSuccess: 34.83, rpoHours: 24 },
+    });
+    expect(jobStatusEvent(daily, undefined, good, at('2026-12-02T13:11:00.000Z'))!.dimensions.status).toBe('overdue');
+    const fresh = { ...daily, createdAt: '2026-12-02T00:00:00.000Z' };
+    expect(jobStatusEvent(fresh, undefined, undefined, at('2026-12-02T12:00:00.000Z'))!.dimensions).toMatchObject({
+      status: 'never',
+      lastSuccessAt: '',
+    });
+    expect(jobStatusEvent(fresh, undefined, undefined, at('2026-12-04T00:00:00.000Z'))!.dimensions.status).toBe(
+      'overdue',
+    );
+    expect(
+      jobStatusEvent({ ...daily, schedules: [] }, undefined, good, at('2026-12-02T12:00:00.000Z')),
+    ).toBeUndefined();
   });
 });
