@@ -3,6 +3,7 @@
 // the tenant as users would; run an incremental. Progress per mailbox, OneDrive and site, then a summary.
 import { createHash } from 'node:crypto';
 import { control } from './emulator-control';
+import { EVENT } from '../../shared/telemetry/events';
 import { LocalApp, startLocalApp } from './local-app';
 import { outcomeOf, RunOutcome, RunState } from './api-client';
 import { PreflightReport, reportText } from '../../shared/preflight/report';
@@ -64,6 +65,25 @@ async function runWithProgress(app: LocalApp, accountId: string, jobId: string):
     `  ${mb(o.bytes)} backed up, ${mb(o.storedBytes)} stored (dedup + compression ${(o.bytes / Math.max(1, o.storedBytes)).toFixed(2)}×); ${o.graphRequests} Graph requests, ${o.throttled} throttled; ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );
   return o;
+}
+
+/** The records the app sent, once the restore's has arrived (the exporter sends every few seconds). */
+async function telemetrySummary(app: LocalApp): Promise<void> {
+  const ingest = app.appInsights;
+  if (!ingest) return;
+  for (let i = 0; i < 150 && ingest.events(EVENT.recovery).length === 0; i++)
+    await new Promise((r) => setTimeout(r, 100));
+  const byName = new Map<string, number>();
+  for (const e of ingest.events()) byName.set(e.name, (byName.get(e.name) ?? 0) + 1);
+  const dependencies = ingest.envelopes().filter((e) => e.data.baseType === 'RemoteDependencyData').length;
+  console.log(
+    `  custom events: ${[...byName].map(([n, c]) => `${c} ${n}`).join(', ')}; ${dependencies} dependencies (Graph, Blob, Cosmos DB; 5 traces a second kept)`,
+  );
+  const run = ingest.events(EVENT.run).at(-1);
+  if (run)
+    console.log(
+      `  last run: ${run.dimensions.jobName} ${run.dimensions.status}, ${run.measurements.items} items, ${run.measurements.written} written, ${run.measurements.graphRequests} Graph requests, ${run.measurements.throttled} throttled, ${run.measurements.durationSeconds.toFixed(1)} s`,
+    );
 }
 
 /** Deletes a folder's messages, restores the folder in place through the API with progress, and checks the bytes. */
@@ -241,6 +261,9 @@ async function main(): Promise<void> {
 
     step(`an accident: ${adele.userPrincipalName} empties a folder; restore it from the latest recovery point`);
     await restoreDemo(app, account.body.id, adele);
+
+    step('what Application Insights received (the workbook and alert rules read these; here its local stand-in)');
+    await telemetrySummary(app);
 
     step(`done in ${((Date.now() - started) / 1000).toFixed(1)} s; stopping`);
   } finally {
