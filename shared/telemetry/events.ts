@@ -43,6 +43,29 @@ const rpoOf = (job: Pick<JobDoc, 'schedules'> | undefined): string => {
   return h === undefined ? '' : String(Math.round(h * 100) / 100);
 };
 
+/** What identifies a run in M365Vault.Run; retention runs belong to the account, not a job. */
+function runDimensions(
+  runType: 'backup' | 'retention',
+  run:
+    | Pick<RunDoc, 'id' | 'accountId' | 'trigger' | 'status'>
+    | Pick<RetentionRunDoc, 'id' | 'accountId' | 'trigger' | 'status'>,
+  account: Pick<AccountDoc, 'displayName'> | undefined,
+  jobId: string,
+  job: Pick<JobDoc, 'name' | 'schedules'> | undefined,
+): Record<string, string> {
+  return {
+    runType,
+    runId: run.id,
+    accountId: run.accountId,
+    accountName: text(account?.displayName),
+    jobId,
+    jobName: text(job?.name),
+    trigger: run.trigger,
+    status: run.status,
+    rpoHours: rpoOf(job),
+  };
+}
+
 export function backupRunEvent(
   run: RunDoc,
   job: Pick<JobDoc, 'name' | 'schedules'> | undefined,
@@ -50,17 +73,7 @@ export function backupRunEvent(
 ): VaultEvent {
   return {
     name: EVENT.run,
-    dimensions: {
-      runType: 'backup',
-      runId: run.id,
-      accountId: run.accountId,
-      accountName: text(account?.displayName),
-      jobId: run.jobId,
-      jobName: text(job?.name),
-      trigger: run.trigger,
-      status: run.status,
-      rpoHours: rpoOf(job),
-    },
+    dimensions: runDimensions('backup', run, account, run.jobId, job),
     measurements: {
       items: run.items,
       itemsFailed: 0,
@@ -77,17 +90,7 @@ export function retentionRunEvent(
 ): VaultEvent {
   return {
     name: EVENT.run,
-    dimensions: {
-      runType: 'retention',
-      runId: run.id,
-      accountId: run.accountId,
-      accountName: text(account?.displayName),
-      jobId: '',
-      jobName: '',
-      trigger: run.trigger,
-      status: run.status,
-      rpoHours: '',
-    },
+    dimensions: runDimensions('retention', run, account, '', undefined),
     measurements: { ...numbers(run.totals), durationSeconds: seconds(run.startedAt, run.endedAt) },
   };
 }
