@@ -7,6 +7,7 @@ import { mimeBuffer } from '../../local/m365/mail/mime-render';
 import { decodeWords, parseAddressList, parseMime } from '../../local/m365/tenant/mime-parse';
 import { resolveProfile } from '../../local/m365/tenant/profile';
 import { Tenant } from '../../local/m365/tenant/tenant';
+import { LiveMemory } from '../support/live-memory';
 
 type Item = { id: string; v: number };
 
@@ -171,8 +172,7 @@ describe('MIME parser', () => {
 
 describe('laziness', () => {
   it('serves any message of a 100k-message folder without generating the rest (heap grows by far less than the folder content)', () => {
-    global.gc?.();
-    const before = process.memoryUsage().heapUsed;
+    const memory = new LiveMemory();
     const tenant = new Tenant({
       seed: 'lazy',
       profile: resolveProfile({
@@ -196,7 +196,7 @@ describe('laziness', () => {
     let bytes = 0;
     for (const p of [0, 50_007, 99_999]) bytes += mimeBuffer(messages.itemAt(p)!).length;
     expect(bytes).toBeGreaterThan(3_500_000);
-    const grown = process.memoryUsage().heapUsed - before;
-    expect(grown).toBeLessThan(40 * 1024 * 1024);
+    memory.sample();
+    expect(memory.grewMiB).toBeLessThan(40);
   });
 });

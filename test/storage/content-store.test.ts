@@ -7,6 +7,7 @@ import { contentBlobName } from '../../shared/storage/content-publish';
 import { RESUMABLE_BLOCK } from '../../shared/storage/resumable-put';
 import { stackEnv, uniqueName } from '../support/env';
 import { readAll, sha } from '../support/bytes';
+import { peakLiveMemory } from '../support/live-memory';
 
 /** A deterministic, compressible stream of `size` bytes produced in 64 KiB chunks, never held whole. */
 function textStream(size: number): Readable {
@@ -84,10 +85,6 @@ describe('ContentStore (Azurite)', () => {
 
   it('keeps memory flat while storing a stream far larger than its buffers', async () => {
     const size = 256 * 1024 * 1024;
-    global.gc?.();
-    const before = process.memoryUsage().rss;
-    let peak = before;
-    const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
     const noise = randomBytes(1024 * 1024);
     let sent = 0;
     const incompressible = new Readable({
@@ -99,11 +96,10 @@ describe('ContentStore (Azurite)', () => {
         this.push(Buffer.from(noise));
       },
     });
-    const r = await store.put(tenant, incompressible);
-    clearInterval(timer);
+    const { result: r, grewMiB } = await peakLiveMemory(() => store.put(tenant, incompressible));
     expect(r.size).toBe(size);
     // Buffers are bounded (a 4 MiB head, two 4 MiB blocks in flight): growth stays far below the 256 MiB stored.
-    expect(peak - before).toBeLessThan(96 * 1024 * 1024);
+    expect(grewMiB).toBeLessThan(96);
   });
 
   it('stores a large file across calls, each resuming where the last stopped, with memory flat', async () => {
@@ -124,35 +120,33 @@ describe('ContentStore (Azurite)', () => {
       );
     const expected = createHash('sha256');
     for await (const c of from(0)) expected.update(c as Buffer);
-    global.gc?.();
-    const before = process.memoryUsage().rss;
-    let peak = before;
-    const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
     const offsets: number[] = [];
     let staged = 0;
-    let result;
-    for (let calls = 0; calls < 20 && !result; calls++) {
-      let blocks = 0;
-      const r = await store.putResumable(tenant, {
-        stagingKey: 'item-1',
-        versionKey: 'v1',
-        size,
-        open: async (offset) => {
-          offsets.push(offset);
-          return { body: from(offset), etag: '"v1"' };
-        },
-        stop: () => ++blocks >= 10,
-      });
-      if ('done' in r) result = r.done;
-      else staged = r.staged;
-    }
-    clearInterval(timer);
+    const { result, grewMiB } = await peakLiveMemory(async () => {
+      let done;
+      for (let calls = 0; calls < 20 && !done; calls++) {
+        let blocks = 0;
+        const r = await store.putResumable(tenant, {
+          stagingKey: 'item-1',
+          versionKey: 'v1',
+          size,
+          open: async (offset) => {
+            offsets.push(offset);
+            return { body: from(offset), etag: '"v1"' };
+          },
+          stop: () => ++blocks >= 10,
+        });
+        if ('done' in r) done = r.done;
+        else staged = r.staged;
+      }
+      return done;
+    });
     expect(staged).toBe(30 * RESUMABLE_BLOCK);
     expect(offsets).toEqual([0, 10, 20, 30].map((b) => b * RESUMABLE_BLOCK));
     expect(result).toMatchObject({ size, encoding: 'identity', deduplicated: false });
     // One 8 MiB block and its remainder at a time: growth stays far below the 256 MiB stored.
-    console.log(`[resumable put] 256 MiB over 4 calls, RSS grew ${((peak - before) / 1048576).toFixed(1)} MB`);
-    expect(peak - before).toBeLessThan(96 * 1024 * 1024);
+    console.log(`[resumable put] 256 MiB over 4 calls, live memory grew ${grewMiB.toFixed(1)} MiB`);
+    expect(grewMiB).toBeLessThan(96);
     await store.abandonResumable(tenant, 'item-1');
     const back = createHash('sha256');
     for await (const c of await store.open(tenant, result!)) back.update(c as Buffer);
