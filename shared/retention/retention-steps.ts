@@ -7,7 +7,7 @@ import { classifyStorageFailure } from '../domain/alarms';
 import type { Ports } from '../runtime/services';
 import { DEFAULT_REPOSITORY } from '../inventory/schemas';
 import { withoutSystem } from '../inventory/inventory-store';
-import { collect, CollectReport, referencedHashes } from './collector';
+import { collect, CollectReport, referencedHashes, SAMPLE } from './collector';
 import { bitsFor, MarkSet } from './mark-set';
 import { ItemRetentionReport, pruneItem } from './prune-item';
 
@@ -249,10 +249,8 @@ export interface StorageRefusal {
   fix: string;
 }
 
-/** What one collection slice did; blobs left alone come as counts and a sample with reasons. */
-export interface SliceReport extends Omit<CollectReport, 'locked' | 'unprotected'> {
-  locked: { count: number; sample: CollectReport['locked'] };
-  unprotected: { count: number; sample: CollectReport['unprotected'] };
+/** What one collection slice did, in every container; blobs left alone come as counts and a sample with reasons. */
+export interface SliceReport extends CollectReport {
   refused?: StorageRefusal;
 }
 
@@ -266,9 +264,6 @@ export function storageRefusal(e: unknown): StorageRefusal | undefined {
   const { code, message, fix } = classifyStorageFailure(e.statusCode, e.code);
   return { code, message, fix };
 }
-
-/** A sample is enough for a report; counts are exact. */
-const SAMPLE = 20;
 
 /** Collects one slice of the tenant's content in every container the account uses, against the finished marking. */
 export async function retentionCollect(
@@ -314,8 +309,8 @@ export async function retentionCollect(
     total.deletedBytes += r.deletedBytes;
     total.lockExtended += r.lockExtended;
     for (const key of ['locked', 'unprotected'] as const) {
-      total[key].count += r[key].length;
-      total[key].sample.push(...r[key].slice(0, SAMPLE - total[key].sample.length));
+      total[key].count += r[key].count;
+      total[key].sample.push(...r[key].sample.slice(0, SAMPLE - total[key].sample.length));
     }
   }
   return total;

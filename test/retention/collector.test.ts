@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { BlobServiceClient, ContainerClient, RestError } from '@azure/storage-blob';
 import { ContentStore } from '../../shared/storage/content-store';
 import { CONDEMNED, contentBlobName } from '../../shared/storage/content-publish';
-import { collect, CollectOptions, CollectReport, LOCK_STEP_DAYS } from '../../shared/retention/collector';
+import { collect, CollectOptions, CollectReport, LIST_PAGE, LOCK_STEP_DAYS } from '../../shared/retention/collector';
 import { MarkSet } from '../../shared/retention/mark-set';
 import { stackEnv, uniqueName } from '../support/env';
 import { readAll } from '../support/bytes';
@@ -50,7 +50,7 @@ describe('content collection (Azurite)', () => {
     // Marking that began less than the grace after the condemnation may not delete (the pass at +1.5 h condemned it "now").
     expect(await pass(marks, 0.5)).toMatchObject({ deleted: 0 });
     const r = await pass(marks, 3);
-    expect(r).toMatchObject({ deleted: 1, condemned: 0, locked: [] });
+    expect(r).toMatchObject({ deleted: 1, condemned: 0, locked: { count: 0, sample: [] } });
     expect(r.deletedBytes).toBeGreaterThan(0);
     expect(await exists(gone.sha256)).toBe(false);
     expect(await exists(kept.sha256)).toBe(true);
@@ -143,11 +143,45 @@ describe('content collection (Azurite)', () => {
     });
     const r = await pass(marksOf(), 3, locked);
     expect(r.deleted).toBe(1);
-    expect(r.locked).toEqual([
-      { sha256: a.sha256, reason: expect.stringContaining('BlobImmutableDueToPolicy') as string },
-    ]);
+    expect(r.locked).toEqual({
+      count: 1,
+      sample: [{ sha256: a.sha256, reason: expect.stringContaining('BlobImmutableDueToPolicy') as string }],
+    });
     expect(await exists(a.sha256)).toBe(true);
     expect(await exists(b.sha256)).toBe(false);
+  });
+
+  it('lists a slice a bounded page at a time, so its memory does not grow with the repository', async () => {
+    // The SDK's default page is 5,000 blobs with metadata: tens of MiB parsed per page, per slice collected at once.
+    const shas = Array.from({ length: LIST_PAGE * 2 + 100 }, (_, i) =>
+      createHash('sha256').update(`b${i}`).digest('hex'),
+    );
+    const queue = [...shas];
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        for (let sha = queue.pop(); sha; sha = queue.pop())
+          await container.getBlockBlobClient(contentBlobName(tenantId, sha)).upload('x', 1);
+      }),
+    );
+    const pages: number[] = [];
+    const paging = Object.create(container) as ContainerClient;
+    paging.listBlobsFlat = (options) => {
+      const listing = container.listBlobsFlat(options);
+      return {
+        ...listing,
+        byPage: (settings) =>
+          (async function* () {
+            for await (const page of listing.byPage(settings)) {
+              pages.push(page.segment.blobItems.length);
+              yield page;
+            }
+          })(),
+      };
+    };
+    const r = await pass(marksOf(...shas), 2, paging);
+    expect(r).toMatchObject({ scanned: shas.length, condemned: 0, deleted: 0 });
+    expect(pages.reduce((a, b) => a + b, 0)).toBe(shas.length);
+    expect(Math.max(...pages)).toBeLessThanOrEqual(LIST_PAGE);
   });
 
   it('killed at any operation and run again, never deletes a referenced blob and ends with the same result', async () => {
@@ -211,7 +245,7 @@ describe('content collection (Azurite)', () => {
         now: at,
         lockDays: 30,
       });
-      expect(r).toMatchObject({ lockExtended: 1, condemned: 1, unprotected: [] });
+      expect(r).toMatchObject({ lockExtended: 1, condemned: 1, unprotected: { count: 0, sample: [] } });
       expect([...locks.keys()]).toEqual([used.sha256]);
       const days = (locks.get(used.sha256)!.getTime() - at.getTime()) / 86_400_000;
       expect(days).toBeGreaterThanOrEqual(30);
@@ -236,8 +270,9 @@ describe('content collection (Azurite)', () => {
       });
       expect(r.scanned).toBe(2);
       expect(r.lockExtended).toBe(0);
-      expect(r.unprotected.map((u) => u.sha256).sort()).toEqual([a.sha256, b.sha256].sort());
-      expect(r.unprotected[0].reason).toMatch(
+      expect(r.unprotected.count).toBe(2);
+      expect(r.unprotected.sample.map((u) => u.sha256).sort()).toEqual([a.sha256, b.sha256].sort());
+      expect(r.unprotected.sample[0].reason).toMatch(
         /^AuthorizationPermissionMismatch: .*immutableStorage\/runAsSuperUser\/action/,
       );
     });
