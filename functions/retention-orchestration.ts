@@ -4,6 +4,7 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, RetryOptions } from 'durable-functions';
 import type { InvocationContext } from '@azure/functions';
+import { SLICES } from '../shared/retention/mark-set';
 import {
   beginRetention,
   emptyTotals,
@@ -16,7 +17,6 @@ import {
   retentionItemIds,
   retentionMark,
   retentionPruneItem,
-  SLICES,
 } from '../shared/retention/retention-steps';
 import { services } from '../shared/runtime/services';
 import { alarmEvent, retentionRunEvent } from '../shared/telemetry/events';

@@ -13,12 +13,16 @@ export function bitsFor(keys: number): number {
   return bits;
 }
 
+function checkBits(bitCount: number): void {
+  if (bitCount < 8 || (bitCount & (bitCount - 1)) !== 0)
+    throw new Error('a mark set has a power-of-two number of bits');
+}
+
 export class MarkSet {
   private constructor(readonly bits: Buffer) {}
 
   static empty(bitCount: number): MarkSet {
-    if (bitCount < 8 || (bitCount & (bitCount - 1)) !== 0)
-      throw new Error('a mark set has a power-of-two number of bits');
+    checkBits(bitCount);
     return new MarkSet(Buffer.alloc(bitCount / 8));
   }
 
@@ -39,5 +43,40 @@ export class MarkSet {
 
   has(sha256: string): boolean {
     return this.positions(sha256).every((p) => (this.bits[p >>> 3] & (1 << (p & 7))) !== 0);
+  }
+}
+
+/** Collection works in slices by the first hex digit of the content hash (`<tenant>/sha256/<2 hex>/…`). */
+export const SLICES = '0123456789abcdef'.split('');
+
+/**
+ * One filter per slice, laid end to end in one buffer (slice `i` at `i * sliceBytes`): collecting a slice reads and
+ * holds only its own sixteenth, so four slices collected at once hold a quarter of the marking, not four copies.
+ */
+export class SlicedMarkSet {
+  private readonly slices: MarkSet[];
+
+  private constructor(readonly bits: Buffer) {
+    const size = bits.length / SLICES.length;
+    this.slices = SLICES.map((_, i) => MarkSet.from(bits.subarray(i * size, (i + 1) * size)));
+  }
+
+  /** `bitCount` bits in all, a sixteenth per slice. */
+  static empty(bitCount: number): SlicedMarkSet {
+    checkBits(bitCount / SLICES.length);
+    return new SlicedMarkSet(Buffer.alloc(bitCount / 8));
+  }
+
+  static from(bytes: Buffer): SlicedMarkSet {
+    return new SlicedMarkSet(bytes);
+  }
+
+  /** Bytes of each slice's filter. */
+  get sliceBytes(): number {
+    return this.bits.length / SLICES.length;
+  }
+
+  add(sha256: string): void {
+    this.slices[parseInt(sha256[0], 16)].add(sha256);
   }
 }

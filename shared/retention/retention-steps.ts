@@ -8,7 +8,7 @@ import type { Ports } from '../runtime/services';
 import { DEFAULT_REPOSITORY } from '../inventory/schemas';
 import { withoutSystem } from '../inventory/inventory-store';
 import { collect, CollectReport, referencedHashes, SAMPLE } from './collector';
-import { bitsFor, MarkSet } from './mark-set';
+import { bitsFor, MarkSet, SlicedMarkSet, SLICES } from './mark-set';
 import { ItemRetentionReport, pruneItem } from './prune-item';
 
 export interface RetentionRef {
@@ -73,8 +73,6 @@ export interface RetentionRunDoc {
 export const RETENTION_JOB = '_retention';
 /** Protected items per page of a run (one orchestration execution prunes one page, then continues as new). */
 export const ITEM_PAGE = 100;
-/** Collection works in 16 slices, by the first hex digit of the content hash. */
-export const SLICES = '0123456789abcdef'.split('');
 
 const runBlob = (ref: RetentionRef, name: string): string => `retention/${ref.accountId}/${ref.runId}/${name}`;
 
@@ -172,7 +170,15 @@ interface MarkState {
   startedAt: string;
   /** Protected items of the tenant's accounts, in order, and how many are marked. */
   done: number;
+  /**
+   * Bytes of each slice's filter (SlicedMarkSet). Absent in a marking begun before filters were sliced: its bits are
+   * one filter, read whole, so a run in flight across an update still collects against what it marked.
+   */
+  sliceBytes?: number;
 }
+
+const marksFrom = (state: MarkState, bits: Buffer): MarkSet | SlicedMarkSet =>
+  state.sliceBytes === undefined ? MarkSet.from(bits) : SlicedMarkSet.from(bits);
 
 /**
  * Marks the content every version of the tenant's protected items references (all of the tenant's accounts, all
@@ -187,19 +193,21 @@ export async function retentionMark(
   const bitsBlob = s.artifacts.getBlockBlobClient(runBlob(ref, 'marks.bin'));
   const items = await tenantItems(s, ref.accountId);
   let state: MarkState;
-  let marks: MarkSet;
+  let marks: MarkSet | SlicedMarkSet;
   if (await stateBlob.exists()) {
     state = JSON.parse((await stateBlob.downloadToBuffer()).toString('utf8')) as MarkState;
     if (state.done >= items.length) return { done: true };
-    marks = MarkSet.from(await bitsBlob.downloadToBuffer());
+    marks = marksFrom(state, await bitsBlob.downloadToBuffer());
   } else {
     // The marking's start: versions written before it are seen (COLLECTION.md, section 2).
-    state = { startedAt: s.now().toISOString(), done: 0 };
+    const startedAt = s.now().toISOString();
     // Sized for what the versions reference (a split message references its skeleton and a few parts): a filter
     // filled past its size keeps garbage (false "referenced"), never deletes what a version needs.
     let versions = 0;
     for (const id of items) versions += await s.versions.countWithContent(id);
-    marks = MarkSet.empty(bitsFor(versions * KEYS_PER_VERSION));
+    const sliced = SlicedMarkSet.empty(bitsFor(versions * KEYS_PER_VERSION));
+    marks = sliced;
+    state = { startedAt, done: 0, sliceBytes: sliced.sliceBytes };
   }
   const until = Date.now() + s.settings.M365V_SYNC_TIME_BOX_SECONDS * 1000;
   while (state.done < items.length && Date.now() < until) {
@@ -273,7 +281,14 @@ export async function retentionCollect(
   const state = JSON.parse(
     (await s.artifacts.getBlobClient(runBlob(ref, 'marks.json')).downloadToBuffer()).toString('utf8'),
   ) as MarkState;
-  const marks = MarkSet.from(await s.artifacts.getBlobClient(runBlob(ref, 'marks.bin')).downloadToBuffer());
+  const bits = s.artifacts.getBlobClient(runBlob(ref, 'marks.bin'));
+  // Only this slice's filter (or, for a marking begun before filters were sliced, the whole one).
+  const size = state.sliceBytes;
+  const marks = MarkSet.from(
+    size === undefined
+      ? await bits.downloadToBuffer()
+      : await bits.downloadToBuffer(SLICES.indexOf(ref.slice) * size, size),
+  );
   const { tenantId } = await s.inventory.getAccount(ref.accountId, { withDeleted: true });
   const total: SliceReport = {
     scanned: 0,
