@@ -47,7 +47,7 @@ export interface BlobTally {
 }
 
 /** Counts a blob into a tally, keeping it in the sample while there is room. */
-export function tally(t: BlobTally, blob: LockedBlob): void {
+function tally(t: BlobTally, blob: LockedBlob): void {
   t.count++;
   if (t.sample.length < SAMPLE) t.sample.push(blob);
 }
