@@ -1,9 +1,11 @@
 // Retention over HTTP: start a run now (Administrator, audited), follow runs and their per-item reports (Reader),
 // and put an account or a protected item on litigation hold or release it (Administrator, audited).
+import { randomUUID } from 'node:crypto';
 import type { HttpRequest } from '@azure/functions';
 import { app } from '@azure/functions';
 import * as df from 'durable-functions';
 import { z } from 'zod';
+import { ACTIVE_INSTANCE, runIdOf } from '../shared/backup/run-steps';
 import {
   beginRetention,
   getRetentionRun,
@@ -14,6 +16,19 @@ import { services } from '../shared/runtime/services';
 import { body, clientIp, errorBody, handle, HttpError, json } from './http/respond';
 import { retentionInstanceId, type RetentionInput } from './retention-orchestration';
 
+/** The account's retention run whose orchestration is still going, if any. */
+async function runningRetention(
+  s: ReturnType<typeof services>,
+  client: df.DurableClient,
+  accountId: string,
+): Promise<string | undefined> {
+  for (const run of await listRetentionRuns(s, accountId, { running: true })) {
+    const status = await client.getStatus(retentionInstanceId(accountId, run.id)).catch(() => undefined);
+    if (status && ACTIVE_INSTANCE.has(String(status.runtimeStatus))) return run.id;
+  }
+  return undefined;
+}
+
 df.app.client.http('retentionStart', {
   route: 'accounts/{accountId}/retention-runs',
   methods: ['POST'],
@@ -23,8 +38,19 @@ df.app.client.http('retentionStart', {
       const s = services();
       const accountId = req.params.accountId;
       await s.inventory.getAccount(accountId);
+      // One run of an account at a time: a second would only skip every item the first holds.
+      const running = await runningRetention(s, client, accountId);
+      if (running)
+        return json(
+          409,
+          errorBody(
+            'retentionRunning',
+            `Retention run '${running}' of this account is running; follow it at /api/accounts/${accountId}/retention-runs/${running}, and start another once it has ended.`,
+          ),
+        );
       const now = s.now();
-      const runId = `${now.toISOString().replace(/[-:.]/g, '').slice(0, 15)}-manual`;
+      // Unique per start: a run id names its record and its marking, which a later run must never take for its own.
+      const runId = `${runIdOf(now, randomUUID())}-manual`;
       await s.audit.record(
         { accountId, action: 'retention.start', principal, ...clientIp(req), subject: { runId } },
         now,
@@ -37,19 +63,7 @@ df.app.client.http('retentionStart', {
       };
       // The run's record exists before its orchestration starts, so the Location answers from the first poll.
       await beginRetention(s, input);
-      try {
-        await client.startNew('retentionJob', { instanceId: retentionInstanceId(accountId, runId), input });
-      } catch (e) {
-        // Run ids are per second: a second start within it (the Durable API's 409) names the run that exists.
-        if (!/status code: 409\b/.test((e as Error).message)) throw e;
-        return json(
-          409,
-          errorBody(
-            'retentionRunning',
-            `Retention run '${runId}' of this account has just started; follow it at /api/accounts/${accountId}/retention-runs/${runId}.`,
-          ),
-        );
-      }
+      await client.startNew('retentionJob', { instanceId: retentionInstanceId(accountId, runId), input });
       return json(
         202,
         { id: runId, status: 'running' },

@@ -62,7 +62,7 @@ export async function pruneItem(s: PrunePorts, ref: PruneRef, opts: { graceMs: n
   if (!lease.held)
     return {
       ...report,
-      skipped: `backup run ${lease.holder} is backing the item up; retention tries again on its next run`,
+      skipped: `run ${lease.holder} (a backup, or another retention run) holds the item; retention tries again on its next run`,
     };
   try {
     const points = await s.points.listPoints(ref.accountId, item.id);

@@ -81,11 +81,16 @@ export async function getRetentionRun(s: Ports<'points'>, ref: RetentionRef): Pr
   return resource?.type === 'retention' ? withoutSystem(resource) : undefined;
 }
 
-export async function listRetentionRuns(s: Ports<'points'>, accountId: string): Promise<RetentionRunDoc[]> {
+/** The account's runs, newest first; only those whose records say running if asked (a crashed orchestration's may). */
+export async function listRetentionRuns(
+  s: Ports<'points'>,
+  accountId: string,
+  opts: { running?: boolean } = {},
+): Promise<RetentionRunDoc[]> {
   const { resources } = await s.points.runs.items
     .query<RetentionRunDoc>(
       {
-        query: 'SELECT * FROM c WHERE c.accountId = @a AND c.jobId = @j ORDER BY c.startedAt DESC',
+        query: `SELECT * FROM c WHERE c.accountId = @a AND c.jobId = @j${opts.running ? " AND c.status = 'running'" : ''} ORDER BY c.startedAt DESC`,
         parameters: [
           { name: '@a', value: accountId },
           { name: '@j', value: RETENTION_JOB },

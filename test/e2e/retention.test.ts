@@ -139,6 +139,8 @@ describe('retention through the local host', () => {
 
     // The next run's marking began after the condemnation: the message's content goes, nothing else does.
     const second = await retain();
+    // A run of its own, even begun within the second the first began in: it marks afresh, not under the first's marking.
+    expect(second.id).not.toBe(first.id);
     expect(second.totals.blobsDeleted).toBeGreaterThanOrEqual(hashes.length);
     for (const h of hashes) expect(await blobExists(h)).toBe(false);
     for (const d of (await versions.view(pid, 2).fetchAll()).resources) {
@@ -189,5 +191,27 @@ describe('retention through the local host', () => {
       await app.admin.call<{ value: Array<{ action: string }> }>('GET', `/api/accounts/${accountId}/audit`)
     ).body.value.map((a) => a.action);
     expect(audit).toEqual(expect.arrayContaining(['hold.set', 'hold.release', 'retention.start']));
+  });
+
+  it('runs one retention run of an account at a time, and refuses a second start naming the running one', async () => {
+    const path = `/api/accounts/${accountId}/retention-runs`;
+    const a = await app.admin.call<{ id: string }>('POST', path);
+    expect(a.status).toBe(202);
+    // Held mid-run, as a long run over a large tenant would be.
+    const instance = `instances/retention-${accountId}-${a.body.id}`;
+    expect((await fetch(app.durable(`${instance}/suspend?reason=test`), { method: 'POST' })).status).toBe(202);
+    const b = await app.admin.call<{ error: { code: string; message: string } }>('POST', path);
+    expect(b.status).toBe(409);
+    expect(b.body.error.code).toBe('retentionRunning');
+    expect(b.body.error.message).toContain(a.body.id);
+    expect((await fetch(app.durable(`${instance}/resume?reason=test`), { method: 'POST' })).status).toBe(202);
+    const ended = await app.admin.waitForRun<RetentionRun & { endedAt: string }>(a, undefined, 180_000);
+    expect(ended.status).toBe('success');
+    const next = await retain();
+    expect(next.id).not.toBe(a.body.id);
+    expect(next.status).toBe('success');
+    expect((await app.reader.call<{ value: Array<{ id: string }> }>('GET', path)).body.value.map((r) => r.id)).toEqual(
+      expect.arrayContaining([a.body.id, next.id]),
+    );
   });
 });
