@@ -202,8 +202,9 @@ export class ApiClient {
         `no Location to follow (status ${typeof started === 'string' ? '' : started.status}: ${typeof started === 'string' ? '' : JSON.stringify(started.body)})`,
       );
     const until = Date.now() + timeoutMs;
-    // Soon at first (a small run is over in a fraction of a second), then every half second.
-    for (let failures = 0, polls = 0; ; await new Promise((r) => setTimeout(r, Math.min(500, 20 * 2 ** polls++)))) {
+    // Often at first, since a small run is over in under a second: 50 ms, 25 ms longer each time, every half second
+    // from the 19th poll on (about 5 s). Doubling from 20 ms saw a run of 0.7 s ending only at 1.1 s.
+    for (let failures = 0, polls = 0; ; await new Promise((r) => setTimeout(r, Math.min(500, 50 + 25 * polls++)))) {
       let state: ApiResponse<T>;
       try {
         state = await this.call<T>('GET', location);

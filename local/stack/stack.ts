@@ -56,7 +56,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const client = new CosmosClient({
       endpoint: cosmos.endpoint,
       key: cosmos.key,
-      agent: new https.Agent({ ca: fs.readFileSync(cosmos.caCertFile) }),
+      agent: new https.Agent({ ca: fs.readFileSync(cosmos.caCertFile), keepAlive: true }),
       connectionPolicy: { enableEndpointDiscovery: false },
     });
     await provisionStores(client, BlobServiceClient.fromConnectionString(azurite.connectionString), cosmosDatabase);

@@ -34,6 +34,27 @@ describe('local stack', () => {
     client.dispose();
   });
 
+  it('keeps Cosmos DB connections alive, as the service does, so requests do not each pay a TLS handshake', async () => {
+    const agent = new https.Agent({ ca: fs.readFileSync(stackEnv('M365V_COSMOS_CA_CERT_FILE')), keepAlive: true });
+    const client = new CosmosClient({
+      endpoint: stackEnv('M365V_COSMOS_ENDPOINT'),
+      key: stackEnv('M365V_COSMOS_KEY'),
+      agent,
+      connectionPolicy: { enableEndpointDiscovery: false },
+    });
+    let connections = 0;
+    const createConnection = agent.createConnection.bind(agent);
+    agent.createConnection = (...args: Parameters<typeof createConnection>) => {
+      connections++;
+      return createConnection(...args);
+    };
+    const db = client.database(stackEnv('M365V_COSMOS_DATABASE'));
+    for (let i = 0; i < 5; i++) await db.read();
+    expect(connections).toBe(1);
+    client.dispose();
+    agent.destroy();
+  });
+
   it('refuses a client that does not trust the stack certificate', async () => {
     const client = new CosmosClient({
       endpoint: stackEnv('M365V_COSMOS_ENDPOINT'),
