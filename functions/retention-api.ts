@@ -5,29 +5,22 @@ import type { HttpRequest } from '@azure/functions';
 import { app } from '@azure/functions';
 import * as df from 'durable-functions';
 import { z } from 'zod';
-import { ACTIVE_INSTANCE, runIdOf } from '../shared/backup/run-steps';
+import { runIdOf } from '../shared/backup/run-steps';
 import {
   beginRetention,
   getRetentionRun,
   listRetentionRuns,
   retentionItemReports,
+  settleRetention,
 } from '../shared/retention/retention-steps';
 import { services } from '../shared/runtime/services';
 import { body, clientIp, errorBody, handle, HttpError, json } from './http/respond';
-import { retentionInstanceId, type RetentionInput } from './retention-orchestration';
-
-/** The account's retention run whose orchestration is still going, if any. */
-async function runningRetention(
-  s: ReturnType<typeof services>,
-  client: df.DurableClient,
-  accountId: string,
-): Promise<string | undefined> {
-  for (const run of await listRetentionRuns(s, accountId, { running: true })) {
-    const status = await client.getStatus(retentionInstanceId(accountId, run.id)).catch(() => undefined);
-    if (status && ACTIVE_INSTANCE.has(String(status.runtimeStatus))) return run.id;
-  }
-  return undefined;
-}
+import {
+  retentionInstance,
+  retentionInstanceId,
+  runningRetention,
+  type RetentionInput,
+} from './retention-orchestration';
 
 df.app.client.http('retentionStart', {
   route: 'accounts/{accountId}/retention-runs',
@@ -39,7 +32,7 @@ df.app.client.http('retentionStart', {
       const accountId = req.params.accountId;
       await s.inventory.getAccount(accountId);
       // One run of an account at a time: a second would only skip every item the first holds.
-      const running = await runningRetention(s, client, accountId);
+      const running = await runningRetention(client, accountId);
       if (running)
         return json(
           409,
@@ -47,6 +40,7 @@ df.app.client.http('retentionStart', {
             'retentionRunning',
             `Retention run '${running}' of this account is running; follow it at /api/accounts/${accountId}/retention-runs/${running}, and start another once it has ended.`,
           ),
+          { location: `/api/accounts/${accountId}/retention-runs/${running}` },
         );
       const now = s.now();
       // Unique per start: a run id names its record and its marking, which a later run must never take for its own.
@@ -72,28 +66,44 @@ df.app.client.http('retentionStart', {
     })(req, context),
 });
 
-app.http('retentionRunsList', {
+// Reading a run settles it first: one whose orchestration ended without finishing it shows as failed, not running.
+df.app.client.http('retentionRunsList', {
   route: 'accounts/{accountId}/retention-runs',
   methods: ['GET'],
   authLevel: 'anonymous',
-  handler: handle('Backup.Reader', async (req) => {
-    await services().inventory.getAccount(req.params.accountId);
-    return json(200, { value: await listRetentionRuns(services(), req.params.accountId) });
-  }),
+  handler: async (req, client, context) =>
+    handle('Backup.Reader', async () => {
+      const s = services();
+      const accountId = req.params.accountId;
+      await s.inventory.getAccount(accountId);
+      const runs = await listRetentionRuns(s, accountId);
+      const settled = await Promise.all(
+        runs.map(async (run) =>
+          run.status === 'running' ? settleRetention(s, run, await retentionInstance(client, accountId, run.id)) : run,
+        ),
+      );
+      return json(200, { value: settled });
+    })(req, context),
 });
 
-app.http('retentionRunsGet', {
+df.app.client.http('retentionRunsGet', {
   route: 'accounts/{accountId}/retention-runs/{runId}',
   methods: ['GET'],
   authLevel: 'anonymous',
-  handler: handle('Backup.Reader', async (req) => {
-    const ref = { accountId: req.params.accountId, runId: req.params.runId };
-    const run = await getRetentionRun(services(), ref);
-    if (!run) throw new HttpError(404, 'notFound', `No retention run '${ref.runId}' in this account.`);
-    const items = [];
-    for await (const r of retentionItemReports(services(), ref)) items.push(r);
-    return json(200, { ...run, items });
-  }),
+  handler: async (req, client, context) =>
+    handle('Backup.Reader', async () => {
+      const s = services();
+      const ref = { accountId: req.params.accountId, runId: req.params.runId };
+      const found = await getRetentionRun(s, ref);
+      if (!found) throw new HttpError(404, 'notFound', `No retention run '${ref.runId}' in this account.`);
+      const run =
+        found.status === 'running'
+          ? await settleRetention(s, found, await retentionInstance(client, ref.accountId, ref.runId))
+          : found;
+      const items = [];
+      for await (const r of retentionItemReports(s, ref)) items.push(r);
+      return json(200, { ...run, items });
+    })(req, context),
 });
 
 const holdInput = z.object({ reason: z.string().trim().min(1).max(500) });

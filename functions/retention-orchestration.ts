@@ -4,6 +4,7 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, RetryOptions } from 'durable-functions';
 import type { InvocationContext } from '@azure/functions';
+import { ACTIVE_INSTANCE } from '../shared/backup/run-steps';
 import { SLICES } from '../shared/retention/mark-set';
 import {
   beginRetention,
@@ -17,6 +18,8 @@ import {
   retentionItemIds,
   retentionMark,
   retentionPruneItem,
+  type RetentionInstance,
+  listRetentionRuns,
 } from '../shared/retention/retention-steps';
 import { services } from '../shared/runtime/services';
 import { alarmEvent, retentionRunEvent } from '../shared/telemetry/events';
@@ -171,6 +174,25 @@ df.app.orchestration('retentionJob', retentionJob);
 /** One scheduled run per account per day: the instance id is the day's, so a second start the same day is a no-op. */
 export const retentionInstanceId = (accountId: string, runId: string): string => `retention-${accountId}-${runId}`;
 
+/** Where a run's orchestration stands, or undefined when it has none (yet). */
+export async function retentionInstance(
+  client: df.DurableClient,
+  accountId: string,
+  runId: string,
+): Promise<RetentionInstance | undefined> {
+  const status = await client.getStatus(retentionInstanceId(accountId, runId)).catch(() => undefined);
+  return status?.runtimeStatus ? { runtimeStatus: String(status.runtimeStatus), output: status.output } : undefined;
+}
+
+/** The account's retention run whose orchestration is still going, if any: one run of an account at a time. */
+export async function runningRetention(client: df.DurableClient, accountId: string): Promise<string | undefined> {
+  for (const run of await listRetentionRuns(services(), accountId, { running: true })) {
+    const instance = await retentionInstance(client, accountId, run.id);
+    if (instance && ACTIVE_INSTANCE.has(instance.runtimeStatus)) return run.id;
+  }
+  return undefined;
+}
+
 df.app.client.timer('retentionScheduler', {
   // 02:30 UTC daily: after most nightly backups have begun, before the working day in Europe and the Americas.
   schedule: '0 30 2 * * *',
@@ -182,6 +204,11 @@ df.app.client.timer('retentionScheduler', {
       const instanceId = retentionInstanceId(account.id, runId);
       const existing = await client.getStatus(instanceId).catch(() => undefined);
       if (existing?.runtimeStatus) continue;
+      const running = await runningRetention(client, account.id);
+      if (running) {
+        context.log(`retention run ${runId} of account ${account.id} not started: run ${running} is still running`);
+        continue;
+      }
       const input: RetentionInput = { accountId: account.id, runId, trigger: 'schedule' };
       await client.startNew('retentionJob', { instanceId, input });
       context.log(`retention run ${runId} started for account ${account.id}`);

@@ -255,7 +255,7 @@ export const API_OPERATIONS: ApiOperation[] = [
     role: A,
     responses: {
       202: 'started; follow it with GET',
-      409: 'a run of this account started within the same second (the message names it)',
+      409: 'a retention run of this account is running (the message names it, `Location` its route)',
       ...E,
       ...NF,
     },

@@ -3,6 +3,7 @@
 // Idempotent: a retried step or a re-run of the same run redoes nothing harmful. Results are small; per-item
 // reports go to a blob beside the run.
 import { RestError, type ContainerClient } from '@azure/storage-blob';
+import { ACTIVE_INSTANCE } from '../backup/run-steps';
 import { classifyStorageFailure } from '../domain/alarms';
 import type { Ports } from '../runtime/services';
 import { DEFAULT_REPOSITORY } from '../inventory/schemas';
@@ -365,4 +366,34 @@ export async function finishRetention(
   };
   await s.points.runs.items.upsert(done);
   return done;
+}
+
+/** Where a run's orchestration stands: its Durable runtime status and output, as the client reports them. */
+export interface RetentionInstance {
+  runtimeStatus: string;
+  output?: unknown;
+}
+
+/**
+ * A run whose record says running but whose orchestration has ended without finishing it (terminated by an
+ * operator, or failed outside its own handling) is recorded as failed, so it neither shows as running forever nor
+ * blocks the next start. Nothing it did is undone, and nothing needs to be: each step is idempotent, so the next run
+ * goes on from where the catalog and the content stand. Returns the run as it stands then.
+ */
+export async function settleRetention(
+  s: Ports<'points' | 'now'>,
+  run: RetentionRunDoc,
+  instance: RetentionInstance | undefined,
+): Promise<RetentionRunDoc> {
+  // No instance yet: the record is written just before its orchestration starts.
+  if (run.status !== 'running' || !instance || ACTIVE_INSTANCE.has(instance.runtimeStatus)) return run;
+  const said = typeof instance.output === 'string' ? instance.output.split('\n')[0].slice(0, 300) : '';
+  const how = instance.runtimeStatus === 'Terminated' ? 'was terminated' : `ended ${instance.runtimeStatus}`;
+  return finishRetention(s, {
+    accountId: run.accountId,
+    runId: run.id,
+    totals: run.totals,
+    locked: run.locked,
+    failed: `The run's orchestration ${how}${said ? ` (${said})` : ''} before the run finished; what it removed stays removed, and the next run goes on from there.`,
+  });
 }

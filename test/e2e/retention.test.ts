@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { CosmosClient } from '@azure/cosmos';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { control } from '../../local/cli/emulator-control';
+import type { ApiResponse } from '../../local/cli/api-client';
 import { LocalApp, startLocalApp } from '../../local/cli/local-app';
 import type { VersionDoc } from '../../shared/catalog/version-doc';
 import { VersionStore } from '../../shared/catalog/version-store';
@@ -75,6 +76,19 @@ describe('retention through the local host', () => {
     const started = await app.admin.call('POST', `/api/accounts/${accountId}/retention-runs`);
     expect(started.status).toBe(202);
     return app.admin.waitForRun<RetentionRun>(started, undefined, 180_000);
+  };
+  /** Starts a run and suspends it at once, so it is held mid-run (as a long run over a large tenant would be). */
+  const startHeld = async (): Promise<{
+    started: ApiResponse<{ id: string }>;
+    control: (op: string) => Promise<number>;
+  }> => {
+    const started = await app.admin.call<{ id: string }>('POST', `/api/accounts/${accountId}/retention-runs`);
+    expect(started.status).toBe(202);
+    const instance = `instances/retention-${accountId}-${started.body.id}`;
+    const control = async (op: string): Promise<number> =>
+      (await fetch(app.durable(`${instance}/${op}?reason=operator`), { method: 'POST' })).status;
+    expect(await control('suspend')).toBe(202);
+    return { started, control };
   };
   const blobExists = (sha: string): Promise<boolean> =>
     content.getBlobClient(contentBlobName(app.tenant.tenantId, sha)).exists();
@@ -195,16 +209,13 @@ describe('retention through the local host', () => {
 
   it('runs one retention run of an account at a time, and refuses a second start naming the running one', async () => {
     const path = `/api/accounts/${accountId}/retention-runs`;
-    const a = await app.admin.call<{ id: string }>('POST', path);
-    expect(a.status).toBe(202);
-    // Held mid-run, as a long run over a large tenant would be.
-    const instance = `instances/retention-${accountId}-${a.body.id}`;
-    expect((await fetch(app.durable(`${instance}/suspend?reason=test`), { method: 'POST' })).status).toBe(202);
+    const { started: a, control } = await startHeld();
     const b = await app.admin.call<{ error: { code: string; message: string } }>('POST', path);
     expect(b.status).toBe(409);
     expect(b.body.error.code).toBe('retentionRunning');
     expect(b.body.error.message).toContain(a.body.id);
-    expect((await fetch(app.durable(`${instance}/resume?reason=test`), { method: 'POST' })).status).toBe(202);
+    expect(b.headers.get('location')).toBe(a.headers.get('location'));
+    expect(await control('resume')).toBe(202);
     const ended = await app.admin.waitForRun<RetentionRun & { endedAt: string }>(a, undefined, 180_000);
     expect(ended.status).toBe('success');
     const next = await retain();
@@ -213,5 +224,20 @@ describe('retention through the local host', () => {
     expect((await app.reader.call<{ value: Array<{ id: string }> }>('GET', path)).body.value.map((r) => r.id)).toEqual(
       expect.arrayContaining([a.body.id, next.id]),
     );
+  });
+
+  it('shows a run whose orchestration was terminated as failed, and it blocks no later start', async () => {
+    const path = `/api/accounts/${accountId}/retention-runs`;
+    // Held first, so it cannot finish before the operator's terminate lands.
+    const { started: a, control } = await startHeld();
+    expect(await control('terminate')).toBe(202);
+    const ended = await app.admin.waitForRun<RetentionRun & { message: string }>(a, undefined, 180_000);
+    expect(ended.status).toBe('failed');
+    expect(ended.message).toMatch(/orchestration was terminated \(operator\)/);
+    const listed = await app.reader.call<{ value: Array<{ id: string; status: string }> }>('GET', path);
+    expect(listed.body.value.find((r) => r.id === a.body.id)?.status).toBe('failed');
+    const next = await retain();
+    expect(next.id).not.toBe(a.body.id);
+    expect(next.status).toBe('success');
   });
 });
