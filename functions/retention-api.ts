@@ -8,7 +8,6 @@ import { z } from 'zod';
 import { runIdOf } from '../shared/backup/run-steps';
 import {
   beginRetention,
-  getRetentionRun,
   listRetentionRuns,
   retentionItemReports,
   settleRetention,
@@ -33,15 +32,16 @@ df.app.client.http('retentionStart', {
       await s.inventory.getAccount(accountId);
       // One run of an account at a time: a second would only skip every item the first holds.
       const running = await runningRetention(client, accountId);
-      if (running)
-        return json(
-          409,
-          errorBody(
-            'retentionRunning',
-            `Retention run '${running}' of this account is running; follow it at /api/accounts/${accountId}/retention-runs/${running}, and start another once it has ended.`,
-          ),
-          { location: `/api/accounts/${accountId}/retention-runs/${running}` },
-        );
+      if (running) {
+        const route = `/api/accounts/${accountId}/retention-runs/${running.id}`;
+        const state =
+          running.state === 'Suspended'
+            ? 'is suspended: resume or terminate its orchestration (Durable API) to let retention go on'
+            : `is running; follow it at ${route}, and start another once it has ended`;
+        return json(409, errorBody('retentionRunning', `Retention run '${running.id}' of this account ${state}.`), {
+          location: route,
+        });
+      }
       const now = s.now();
       // Unique per start: a run id names its record and its marking, which a later run must never take for its own.
       const runId = `${runIdOf(now, randomUUID())}-manual`;
@@ -79,7 +79,11 @@ df.app.client.http('retentionRunsList', {
       const runs = await listRetentionRuns(s, accountId);
       const settled = await Promise.all(
         runs.map(async (run) =>
-          run.status === 'running' ? settleRetention(s, run, await retentionInstance(client, accountId, run.id)) : run,
+          run.status === 'running'
+            ? ((await settleRetention(s, { accountId, runId: run.id }, () =>
+                retentionInstance(client, accountId, run.id),
+              )) ?? run)
+            : run,
         ),
       );
       return json(200, { value: settled });
@@ -94,12 +98,8 @@ df.app.client.http('retentionRunsGet', {
     handle('Backup.Reader', async () => {
       const s = services();
       const ref = { accountId: req.params.accountId, runId: req.params.runId };
-      const found = await getRetentionRun(s, ref);
-      if (!found) throw new HttpError(404, 'notFound', `No retention run '${ref.runId}' in this account.`);
-      const run =
-        found.status === 'running'
-          ? await settleRetention(s, found, await retentionInstance(client, ref.accountId, ref.runId))
-          : found;
+      const run = await settleRetention(s, ref, () => retentionInstance(client, ref.accountId, ref.runId));
+      if (!run) throw new HttpError(404, 'notFound', `No retention run '${ref.runId}' in this account.`);
       const items = [];
       for await (const r of retentionItemReports(s, ref)) items.push(r);
       return json(200, { ...run, items });

@@ -4,7 +4,6 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, RetryOptions } from 'durable-functions';
 import type { InvocationContext } from '@azure/functions';
-import { ACTIVE_INSTANCE } from '../shared/backup/run-steps';
 import { SLICES } from '../shared/retention/mark-set';
 import {
   beginRetention,
@@ -20,6 +19,7 @@ import {
   retentionPruneItem,
   type RetentionInstance,
   listRetentionRuns,
+  settleRetention,
 } from '../shared/retention/retention-steps';
 import { services } from '../shared/runtime/services';
 import { alarmEvent, retentionRunEvent } from '../shared/telemetry/events';
@@ -184,11 +184,23 @@ export async function retentionInstance(
   return status?.runtimeStatus ? { runtimeStatus: String(status.runtimeStatus), output: status.output } : undefined;
 }
 
-/** The account's retention run whose orchestration is still going, if any: one run of an account at a time. */
-export async function runningRetention(client: df.DurableClient, accountId: string): Promise<string | undefined> {
-  for (const run of await listRetentionRuns(services(), accountId, { running: true })) {
-    const instance = await retentionInstance(client, accountId, run.id);
-    if (instance && ACTIVE_INSTANCE.has(instance.runtimeStatus)) return run.id;
+/**
+ * The account's retention run still going, if any, and where its orchestration stands (`Pending` for a record whose
+ * orchestration is about to start): one run of an account at a time. Open runs that ended unfinished are settled on
+ * the way.
+ */
+export async function runningRetention(
+  client: df.DurableClient,
+  accountId: string,
+): Promise<{ id: string; state: string } | undefined> {
+  const s = services();
+  for (const open of await listRetentionRuns(s, accountId, { running: true })) {
+    let state: RetentionInstance | undefined;
+    const run = await settleRetention(s, { accountId, runId: open.id }, async () => {
+      state = await retentionInstance(client, accountId, open.id);
+      return state;
+    });
+    if (run?.status === 'running') return { id: run.id, state: state?.runtimeStatus ?? 'Pending' };
   }
   return undefined;
 }
@@ -206,7 +218,9 @@ df.app.client.timer('retentionScheduler', {
       if (existing?.runtimeStatus) continue;
       const running = await runningRetention(client, account.id);
       if (running) {
-        context.log(`retention run ${runId} of account ${account.id} not started: run ${running} is still running`);
+        context.warn(
+          `retention run ${runId} of account ${account.id} not started: run ${running.id} is still going (${running.state})`,
+        );
         continue;
       }
       const input: RetentionInput = { accountId: account.id, runId, trigger: 'schedule' };

@@ -20,8 +20,9 @@ if (!installPartitionScope()) console.warn('[cosmos] document store changed shap
 // Keep-alive, as Cosmos DB's gateway: the stand-in's default answers `Connection: close`, so every request of the
 // SDK paid a new TLS handshake (a quarter of the host's CPU in a year of daily runs) that Azure never charges.
 const server = createHttpsServer({ cert: fs.readFileSync(certFile), key: fs.readFileSync(keyFile), keepAlive: true });
-// Idle connections stay until their client closes them: Node 20's agent ignores the server's keep-alive hint, so a
-// server closing an idle socket races a client reusing it (ECONNRESET, which the SDK retries for reads only).
+// Idle connections stay until their client closes them: the stand-in writes its own `Connection` header, so Node
+// sends no `Keep-Alive: timeout` hint, and a server closing an idle socket would race a client reusing it
+// (ECONNRESET, which the SDK retries for reads only).
 server.keepAliveTimeout = 0;
 declineQueryPlans(server);
 scopeQueriesToPartitions(server);
@@ -33,6 +34,8 @@ server.listen(Number(portArg ?? 0), '127.0.0.1', () => {
 });
 const close = (): void => {
   server.close(() => process.exit(0));
+  // A connection mid-request would hold close() open; the store is in memory, so nothing is lost by cutting it.
+  server.closeAllConnections();
 };
 process.on('SIGTERM', close);
 process.on('SIGINT', close);

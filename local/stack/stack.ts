@@ -53,14 +53,16 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   };
   try {
     const cosmosDatabase = opts.cosmosDatabase ?? 'm365vault';
+    const agent = new https.Agent({ ca: fs.readFileSync(cosmos.caCertFile), keepAlive: true });
     const client = new CosmosClient({
       endpoint: cosmos.endpoint,
       key: cosmos.key,
-      agent: new https.Agent({ ca: fs.readFileSync(cosmos.caCertFile), keepAlive: true }),
+      agent,
       connectionPolicy: { enableEndpointDiscovery: false },
     });
     await provisionStores(client, BlobServiceClient.fromConnectionString(azurite.connectionString), cosmosDatabase);
     client.dispose();
+    agent.destroy();
     const env = {
       AzureWebJobsStorage: azurite.connectionString,
       M365V_STORAGE_CONNECTION_STRING: azurite.connectionString,

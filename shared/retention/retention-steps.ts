@@ -4,10 +4,12 @@
 // reports go to a blob beside the run.
 import { RestError, type ContainerClient } from '@azure/storage-blob';
 import { ACTIVE_INSTANCE } from '../backup/run-steps';
+import type { RunDoc } from '../catalog/points-store';
 import { classifyStorageFailure } from '../domain/alarms';
 import type { Ports } from '../runtime/services';
 import { DEFAULT_REPOSITORY } from '../inventory/schemas';
 import { withoutSystem } from '../inventory/inventory-store';
+import { retentionRunEvent } from '../telemetry/events';
 import { collect, CollectReport, referencedHashes, SAMPLE } from './collector';
 import { bitsFor, MarkSet, SlicedMarkSet, SLICES } from './mark-set';
 import { ItemRetentionReport, pruneItem } from './prune-item';
@@ -374,26 +376,60 @@ export interface RetentionInstance {
   output?: unknown;
 }
 
+/** A record with no orchestration this long after it was written lost it: the start failed, or history was purged. */
+export const ORPHANED_AFTER_MS = 10 * 60_000;
+
 /**
- * A run whose record says running but whose orchestration has ended without finishing it (terminated by an
- * operator, or failed outside its own handling) is recorded as failed, so it neither shows as running forever nor
- * blocks the next start. Nothing it did is undone, and nothing needs to be: each step is idempotent, so the next run
- * goes on from where the catalog and the content stand. Returns the run as it stands then.
+ * Why a run recorded as running has ended without finishing, or undefined if it has not. A `Completed` orchestration
+ * always recorded its end first (its last step), so a record still running beside one is a stale read, never an
+ * unfinished run; a run with no orchestration is one only once the start has had time to happen.
+ */
+export function unfinishedReason(
+  run: Pick<RetentionRunDoc, 'status' | 'startedAt'>,
+  instance: RetentionInstance | undefined,
+  now: Date,
+): string | undefined {
+  if (run.status !== 'running') return undefined;
+  if (!instance)
+    return now.getTime() - Date.parse(run.startedAt) > ORPHANED_AFTER_MS
+      ? "The run's orchestration never started, or its history was purged."
+      : undefined;
+  const { runtimeStatus, output } = instance;
+  if (ACTIVE_INSTANCE.has(runtimeStatus) || runtimeStatus === 'Completed') return undefined;
+  const said = typeof output === 'string' && output ? ` (${output.split('\n')[0].slice(0, 300)})` : '';
+  const how =
+    runtimeStatus === 'Terminated' ? 'was terminated' : runtimeStatus === 'Failed' ? 'failed' : 'was canceled';
+  return `The run's orchestration ${how}${said} before the run finished. What it pruned or deleted stays so (its items' reports say what; the totals were not recorded), and the next run goes on from there.`;
+}
+
+/**
+ * Settles a run recorded as running whose orchestration ended without finishing it (terminated by an operator,
+ * failed outside its own handling, never started): it is recorded as failed, so it neither shows as running forever
+ * nor blocks the next start, and its end reaches the workbook and alerts like any run's. Nothing it did needs undoing:
+ * each step is idempotent. The instance is asked before the record is read again under its ETag, so a run that
+ * recorded its own end meanwhile keeps it. Returns the run as it stands then.
  */
 export async function settleRetention(
-  s: Ports<'points' | 'now'>,
-  run: RetentionRunDoc,
-  instance: RetentionInstance | undefined,
-): Promise<RetentionRunDoc> {
-  // No instance yet: the record is written just before its orchestration starts.
-  if (run.status !== 'running' || !instance || ACTIVE_INSTANCE.has(instance.runtimeStatus)) return run;
-  const said = typeof instance.output === 'string' ? instance.output.split('\n')[0].slice(0, 300) : '';
-  const how = instance.runtimeStatus === 'Terminated' ? 'was terminated' : `ended ${instance.runtimeStatus}`;
-  return finishRetention(s, {
-    accountId: run.accountId,
-    runId: run.id,
-    totals: run.totals,
-    locked: run.locked,
-    failed: `The run's orchestration ${how}${said ? ` (${said})` : ''} before the run finished; what it removed stays removed, and the next run goes on from there.`,
-  });
+  s: Ports<'points' | 'inventory' | 'telemetry' | 'now'>,
+  ref: RetentionRef,
+  instance: () => Promise<RetentionInstance | undefined>,
+): Promise<RetentionRunDoc | undefined> {
+  const seen = await getRetentionRun(s, ref);
+  if (seen?.status !== 'running') return seen;
+  const state = await instance();
+  const now = s.now();
+  let settled: RetentionRunDoc | undefined;
+  const run = (await s.points.updateRun({ ...ref, id: ref.runId, jobId: RETENTION_JOB }, (cur) => {
+    settled = undefined;
+    const doc = cur as unknown as RetentionRunDoc;
+    const why = unfinishedReason(doc, state, now);
+    if (!why) return undefined;
+    settled = { ...doc, status: 'failed', endedAt: now.toISOString(), message: why };
+    return settled as unknown as RunDoc;
+  })) as unknown as RetentionRunDoc | undefined;
+  if (settled) {
+    const account = await s.inventory.getAccount(ref.accountId, { withDeleted: true }).catch(() => undefined);
+    s.telemetry.track(retentionRunEvent(settled, account));
+  }
+  return run;
 }

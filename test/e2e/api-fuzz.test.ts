@@ -311,7 +311,7 @@ describe('API fuzzing: hostile input never gets a 500 nor leaves a partial write
     ]);
   });
 
-  it('answers retention runs started at once (one run id per second) with 202 or 409, never 500', async () => {
+  it('answers retention runs started at once (one run of an account at a time) with 202 or 409, never 500', async () => {
     const starts = await Promise.all(
       [1, 2, 3].map(() => app.admin.call('POST', `/api/accounts/${accountId}/retention-runs`)),
     );
