@@ -143,14 +143,15 @@ export class PointsStore {
   /**
    * Read-modify-write of an existing run under its ETag, read again when another writer got there first: the run's
    * steps and a stop request (written by the API while the run goes on) never overwrite each other. `change` may
-   * say no (undefined); answers the run as written, or undefined when it has no record.
+   * say no (undefined); answers the run as written, or undefined when it has no record. Retention runs share the
+   * container under a job id of their own, hence the document type.
    */
-  async updateRun(
+  async updateRun<D extends Pick<RunDoc, 'accountId' | 'jobId' | 'id'> = RunDoc>(
     ref: Pick<RunDoc, 'accountId' | 'jobId' | 'id'>,
-    change: (run: RunDoc) => RunDoc | undefined,
-  ): Promise<RunDoc | undefined> {
+    change: (run: D) => D | undefined,
+  ): Promise<D | undefined> {
     for (;;) {
-      const { resource, etag } = await this.runs.item(ref.id, [ref.accountId, ref.jobId]).read<RunDoc>();
+      const { resource, etag } = await this.runs.item(ref.id, [ref.accountId, ref.jobId]).read<D>();
       if (!resource) return undefined;
       const next = change(withoutSystem(resource));
       if (!next) return withoutSystem(resource);

@@ -4,7 +4,6 @@
 // reports go to a blob beside the run.
 import { RestError, type ContainerClient } from '@azure/storage-blob';
 import { ACTIVE_INSTANCE } from '../backup/run-steps';
-import type { RunDoc } from '../catalog/points-store';
 import { classifyStorageFailure } from '../domain/alarms';
 import type { Ports } from '../runtime/services';
 import { DEFAULT_REPOSITORY } from '../inventory/schemas';
@@ -419,14 +418,11 @@ export async function settleRetention(
   const state = await instance();
   const now = s.now();
   let settled: RetentionRunDoc | undefined;
-  const run = (await s.points.updateRun({ ...ref, id: ref.runId, jobId: RETENTION_JOB }, (cur) => {
-    settled = undefined;
-    const doc = cur as unknown as RetentionRunDoc;
-    const why = unfinishedReason(doc, state, now);
-    if (!why) return undefined;
-    settled = { ...doc, status: 'failed', endedAt: now.toISOString(), message: why };
-    return settled as unknown as RunDoc;
-  })) as unknown as RetentionRunDoc | undefined;
+  const run = await s.points.updateRun<RetentionRunDoc>({ ...ref, id: ref.runId, jobId: RETENTION_JOB }, (cur) => {
+    const why = unfinishedReason(cur, state, now);
+    settled = why ? { ...cur, status: 'failed', endedAt: now.toISOString(), message: why } : undefined;
+    return settled;
+  });
   if (settled) {
     const account = await s.inventory.getAccount(ref.accountId, { withDeleted: true }).catch(() => undefined);
     s.telemetry.track(retentionRunEvent(settled, account));
